@@ -1,0 +1,67 @@
+/**
+ * The one configuration schema. `loadConfig(env)` is the only reader of `process.env` in the
+ * project; everything else receives a frozen `Config`. Every key is listed in
+ * docs/configuration.md (checked by test/docs-sync.test.ts).
+ */
+import { z } from 'zod';
+import { AppError } from '../errors/index.ts';
+import { parseBytes, parseDurationMs } from './units.ts';
+
+const duration = z.string().transform((s, ctx) => {
+  try {
+    return parseDurationMs(s);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    return z.NEVER;
+  }
+});
+const bytes = z.string().transform((s, ctx) => {
+  try {
+    return parseBytes(s);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    return z.NEVER;
+  }
+});
+const int = z.coerce.number().int();
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** Env var name → [schema, default, description]. The description feeds docs/configuration.md. */
+export const CONFIG_KEYS = {
+  K3_HOST: [z.string(), '127.0.0.1', 'Address the HTTP server binds to.'],
+  K3_PORT: [int.min(0).max(65535), '8080', 'Port the HTTP server listens on (0 = any free port).'],
+  K3_LOG_LEVEL: [z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), 'info', 'pino log level.'],
+  K3_BODY_LIMIT: [bytes, '16MiB', 'Largest accepted HTTP request body.'],
+  K3_DATA_DIR: [z.string(), './data', 'Embedded mode: directory holding one sub-directory per bucket.'],
+  K3_STORE: [z.enum(['local', 's3', 'memory']), 'local', 'Object store adapter: local directory, S3 API, or memory (tests).'],
+  K3_S3_ENDPOINT: [z.string(), '', 'S3 endpoint URL (empty = AWS default for the region).'],
+  K3_S3_REGION: [z.string(), 'us-east-1', 'S3 region.'],
+  K3_S3_FORCE_PATH_STYLE: [bool, 'false', 'Use path-style S3 addressing (needed by most self-hosted S3 servers).'],
+  K3_S3_REQUIRE_CONDITIONAL_PUT: [bool, 'true', 'Refuse to start on a store that ignores If-None-Match (see docs/design/delta-commit.md).'],
+  K3_TABLES_PREFIX: [z.string(), 'tables/', 'Key prefix inside a bucket under which each table has its own Delta root.'],
+  K3_CACHE_DIR: [z.string(), './.k3-cache', 'Local directory for cached Parquet data files.'],
+  K3_CACHE_MAX_BYTES: [bytes, '2GiB', 'Upper bound of the local Parquet cache.'],
+  K3_REDIS_URL: [z.string(), '', 'Redis URL for distributed mode (empty = embedded, no Redis).'],
+  K3_QUEUE_PREFIX: [z.string(), 'k3', 'BullMQ key prefix.'],
+  K3_QUERY_TIMEOUT: [duration, '60s', 'Per-query deadline.'],
+  K3_DELTA_CHECKPOINT_INTERVAL: [int.min(1), '10', 'Write a checkpoint every N commits.'],
+  K3_DELTA_MAX_COMMIT_RETRIES: [int.min(0), '20', 'How many times a transaction retries after losing a commit race.'],
+} as const;
+
+type Keys = typeof CONFIG_KEYS;
+export type Config = { readonly [K in keyof Keys]: z.output<Keys[K][0]> };
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, [schema, dflt]] of Object.entries(CONFIG_KEYS)) {
+    const raw = env[key] ?? dflt;
+    const parsed = (schema as z.ZodType).safeParse(raw);
+    if (parsed.success) out[key] = parsed.data;
+    else problems.push(`${key}=${JSON.stringify(raw)}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  }
+  if (problems.length > 0) {
+    throw new AppError('ERR_CONFIG_INVALID', `Invalid configuration; fix these environment variables: ${problems.join(' | ')}`, { problems });
+  }
+  return Object.freeze(out) as Config;
+}

@@ -1,0 +1,53 @@
+/**
+ * ObjectStore: the port every storage access goes through (S3, local directory, memory).
+ *
+ * Keys are `/`-separated, relative to the store's root (a bucket, or a directory), never starting
+ * with `/`. Contract (tested by the shared contract suite against every adapter):
+ * - `get` of a missing key returns `undefined`; ranges are inclusive-exclusive `[start, end)`.
+ * - `putIfAbsent` creates the object only if no object exists at the key, atomically: exactly one
+ *   of N concurrent callers gets `true`, the rest get `false`; a torn or partial object is never
+ *   visible to readers.
+ * - `list` returns keys in lexicographic (UTF-8 byte) order, strictly after `startAfter` when given.
+ * - `deleteMany` ignores keys that do not exist.
+ * - Errors are `AppError`s: `ERR_STORE_UNAVAILABLE` (retryable) or `ERR_STORE_ACCESS_DENIED`.
+ */
+export interface ObjectMeta {
+  readonly key: string;
+  readonly size: number;
+  /** Last-modified time in epoch milliseconds. */
+  readonly lastModified: number;
+  readonly etag?: string;
+}
+
+export interface ByteRange {
+  readonly start: number;
+  /** Exclusive. */
+  readonly end: number;
+}
+
+export interface ListOptions {
+  /** Return only keys strictly greater than this one. */
+  readonly startAfter?: string;
+  /** Stop after this many keys (the adapter pages internally). */
+  readonly limit?: number;
+  /** If set, roll up keys at the next delimiter into `prefixes` (directory-style listing). */
+  readonly delimiter?: string;
+}
+
+export interface ListResult {
+  readonly objects: ObjectMeta[];
+  /** Common prefixes, when a delimiter was given. */
+  readonly prefixes: string[];
+}
+
+export interface ObjectStore {
+  /** A human-readable location for messages and paths, e.g. `s3://bucket/` or `file:///data/b/`. */
+  readonly url: string;
+  get(key: string, range?: ByteRange): Promise<Uint8Array | undefined>;
+  head(key: string): Promise<ObjectMeta | undefined>;
+  put(key: string, body: Uint8Array): Promise<void>;
+  /** Create-if-absent. Returns false when an object already exists at `key`. */
+  putIfAbsent(key: string, body: Uint8Array): Promise<boolean>;
+  list(prefix: string, options?: ListOptions): Promise<ListResult>;
+  deleteMany(keys: readonly string[]): Promise<void>;
+}
