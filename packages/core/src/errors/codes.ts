@@ -44,6 +44,7 @@ export const ERROR_CODES = {
   ERR_DELTA_CONCURRENT_APPEND: { status: 409, sqlstate: '40001', retryable: true, summary: 'A concurrent commit added files this transaction read; retry on the new snapshot.' },
   ERR_DELTA_CONCURRENT_DELETE_READ: { status: 409, sqlstate: '40001', retryable: true, summary: 'A concurrent commit removed files this transaction read; retry on the new snapshot.' },
   ERR_DELTA_CONCURRENT_DELETE_DELETE: { status: 409, sqlstate: '40001', retryable: true, summary: 'A concurrent commit removed the same files this transaction removes; retry on the new snapshot.' },
+  ERR_DELTA_CONCURRENT_TRANSACTION: { status: 409, sqlstate: '40001', retryable: true, summary: 'A concurrent commit wrote the same application transaction id (txn appId); re-read its version and retry if still needed.' },
   ERR_DELTA_METADATA_CHANGED: { status: 409, sqlstate: '40001', retryable: true, summary: 'The table schema or protocol changed concurrently; retry on the new snapshot.' },
   ERR_DELTA_PROTOCOL_CHANGED: { status: 409, sqlstate: '40001', retryable: true, summary: 'The table protocol changed concurrently; retry on the new snapshot.' },
   ERR_DELTA_COMMIT_CONFLICT: { status: 409, sqlstate: '40001', retryable: true, summary: 'The commit lost the race for its version too many times; retry the request.' },
