@@ -13,3 +13,6 @@ export {
   type LogFileKind,
   type LogFileName,
 } from './paths.ts';
+export { assertValidKey } from './assert-valid-key.ts';
+export { compareKeys } from './list-keys.ts';
+export { MemoryObjectStore } from './memory-object-store.ts';
