@@ -16,3 +16,4 @@ export {
 export { assertValidKey } from './assert-valid-key.ts';
 export { compareKeys } from './list-keys.ts';
 export { MemoryObjectStore } from './memory-object-store.ts';
+export { LocalObjectStore } from './local-object-store.ts';

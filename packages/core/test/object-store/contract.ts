@@ -118,7 +118,7 @@ export function runObjectStoreContract(name: string, makeStore: () => Promise<Ob
 
     it('lists only keys under the prefix (a string prefix, not a directory)', async () => {
       const store = await makeStore();
-      await putAll(store, ['t/a/1', 't/a/2', 't/ab', 't/b/1', 'u/1', 't']);
+      await putAll(store, ['t/a/1', 't/a/2', 't/ab', 't/b/1', 'u/1', 'ta']);
       expect((await store.list('t/a')).objects.map((o) => o.key)).toEqual(['t/a/1', 't/a/2', 't/ab']);
       expect((await store.list('t/a/')).objects.map((o) => o.key)).toEqual(['t/a/1', 't/a/2']);
       expect((await store.list('nothing/')).objects).toEqual([]);

@@ -1,0 +1,225 @@
+/**
+ * LocalObjectStore: a directory as an object store (embedded mode: `<K3_DATA_DIR>/<bucket>/`).
+ *
+ * Keys map to files under `rootDir` (segments become directories). Invariants:
+ * - Nothing half-written is visible: `put` writes `.k3tmp-<random>` in the target directory, fsyncs,
+ *   then renames over the key (atomic replace on POSIX).
+ * - `putIfAbsent` writes the temp file, then `link(tmp, final)`: link(2) fails with EEXIST when the
+ *   name exists, atomically, so exactly one of N racing writers wins and readers only ever see a
+ *   complete file. The temp file is unlinked either way.
+ * - Listings never show temp files, and are in UTF-8 byte order: directory entries are sorted as
+ *   `name` for files and `name/` for directories, which makes a depth-first walk emit keys in
+ *   global order, so `limit` and `startAfter` can stop/skip without reading everything.
+ * - `deleteMany` prunes directories that became empty, up to (not including) the root. A writer
+ *   racing with the pruning re-creates its directory (ENOENT on the temp file → retry).
+ * Limitation: a key cannot be both an object and a "directory" (`a` and `a/b`); S3 allows it, the
+ * file system does not, and k3's layouts never need it → ERR_INVALID_NAME.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { AppError } from '../errors/index.ts';
+import { assertValidKey, TEMP_FILE_PREFIX } from './assert-valid-key.ts';
+import { compareKeys, ListCollector } from './list-keys.ts';
+import type { ByteRange, ListOptions, ListResult, ObjectMeta, ObjectStore } from './object-store.ts';
+
+const PRUNE_RACE_ATTEMPTS = 5;
+
+export class LocalObjectStore implements ObjectStore {
+  readonly url: string;
+  readonly rootDir: string;
+
+  constructor(rootDir: string) {
+    this.rootDir = path.resolve(rootDir);
+    this.url = pathToFileURL(this.rootDir + path.sep).href;
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Uint8Array | undefined> {
+    const file = this.#path(key);
+    try {
+      if (range === undefined) return new Uint8Array(await fs.readFile(file));
+      const handle = await fs.open(file, 'r');
+      try {
+        const length = Math.max(0, range.end - range.start);
+        const buffer = new Uint8Array(length);
+        let filled = 0;
+        while (filled < length) {
+          const { bytesRead } = await handle.read(buffer, filled, length - filled, range.start + filled);
+          if (bytesRead === 0) break;
+          filled += bytesRead;
+        }
+        return buffer.slice(0, filled);
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw mapFsError(err, 'get', key);
+    }
+  }
+
+  async head(key: string): Promise<ObjectMeta | undefined> {
+    try {
+      const stat = await fs.stat(this.#path(key));
+      return stat.isFile() ? { key, size: stat.size, lastModified: Math.floor(stat.mtimeMs) } : undefined;
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw mapFsError(err, 'head', key);
+    }
+  }
+
+  async put(key: string, body: Uint8Array): Promise<void> {
+    const file = this.#path(key);
+    const tmp = await this.#writeTemp(key, file, body);
+    try {
+      await fs.rename(tmp, file);
+    } catch (err) {
+      await removeQuietly(tmp);
+      throw mapFsError(err, 'put', key);
+    }
+  }
+
+  async putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
+    const file = this.#path(key);
+    const tmp = await this.#writeTemp(key, file, body);
+    try {
+      await fs.link(tmp, file);
+      return true;
+    } catch (err) {
+      if (errnoCode(err) === 'EEXIST') return false;
+      throw mapFsError(err, 'putIfAbsent', key);
+    } finally {
+      await removeQuietly(tmp);
+    }
+  }
+
+  async list(prefix: string, options?: ListOptions): Promise<ListResult> {
+    const collector = new ListCollector(prefix, options);
+    // Start at the deepest directory the prefix names; the rest of the prefix filters its entries.
+    const dirKey = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+    try {
+      await this.#walk(dirKey, collector, prefix, options?.startAfter);
+    } catch (err) {
+      if (!isMissing(err)) throw mapFsError(err, 'list', prefix);
+    }
+    return collector.result();
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    for (const key of keys) assertValidKey(key);
+    for (const key of keys) {
+      try {
+        await fs.unlink(this.#path(key));
+      } catch (err) {
+        // Missing, or `key` names a directory (EISDIR on Linux, EPERM per POSIX): no object to delete.
+        if (isMissing(err)) continue;
+        if (errnoCode(err) === 'EPERM' && (await fs.stat(this.#path(key)).catch(() => undefined))?.isDirectory()) continue;
+        throw mapFsError(err, 'deleteMany', key);
+      }
+      await this.#pruneEmptyParents(key);
+    }
+  }
+
+  async #walk(dirKey: string, collector: ListCollector, prefix: string, startAfter: string | undefined): Promise<void> {
+    const entries = await fs.readdir(path.join(this.rootDir, ...dirKey.split('/').filter(Boolean)), { withFileTypes: true });
+    const named = entries
+      .filter((e) => !e.name.startsWith(TEMP_FILE_PREFIX) && (e.isFile() || e.isDirectory()))
+      .map((e) => ({ entry: e, key: dirKey + e.name + (e.isDirectory() ? '/' : '') }))
+      .sort((a, b) => compareKeys(a.key, b.key));
+    for (const { entry, key } of named) {
+      if (collector.done) return;
+      if (entry.isDirectory()) {
+        // Skip directories that cannot hold a key under the prefix or after startAfter.
+        if (!key.startsWith(prefix) && !prefix.startsWith(key)) continue;
+        if (startAfter !== undefined && compareKeys(key, startAfter) < 0 && !startAfter.startsWith(key)) continue;
+        const common = collector.rollUp(key);
+        if (common !== undefined && key.startsWith(prefix) && collector.prefixes.at(-1) === common) continue;
+        await this.#walkTolerant(key, collector, prefix, startAfter);
+      } else if (collector.accepts(key)) {
+        if (collector.rollUp(key) !== undefined) {
+          collector.add(key, () => ({ key, size: 0, lastModified: 0 })); // rolled up: meta unused
+          continue;
+        }
+        const full = path.join(this.rootDir, ...key.split('/'));
+        const stat = await fs.stat(full).catch((err: unknown) => (isMissing(err) ? undefined : Promise.reject(err)));
+        if (stat === undefined) continue; // deleted while listing
+        collector.add(key, () => ({ key, size: stat.size, lastModified: Math.floor(stat.mtimeMs) }));
+      }
+    }
+  }
+
+  /** A sub-directory may vanish (pruned) between readdir and descent; that is not an error. */
+  async #walkTolerant(dirKey: string, collector: ListCollector, prefix: string, startAfter: string | undefined): Promise<void> {
+    try {
+      await this.#walk(dirKey, collector, prefix, startAfter);
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+    }
+  }
+
+  async #writeTemp(key: string, file: string, body: Uint8Array): Promise<string> {
+    const tmp = path.join(path.dirname(file), `${TEMP_FILE_PREFIX}${randomBytes(8).toString('hex')}`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await fs.mkdir(path.dirname(file), { recursive: true });
+        const handle = await fs.open(tmp, 'wx');
+        try {
+          await handle.writeFile(body);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        return tmp;
+      } catch (err) {
+        // ENOENT: a concurrent deleteMany pruned the directory between mkdir and open.
+        if (errnoCode(err) === 'ENOENT' && attempt < PRUNE_RACE_ATTEMPTS) continue;
+        await removeQuietly(tmp);
+        throw mapFsError(err, 'put', key);
+      }
+    }
+  }
+
+  async #pruneEmptyParents(key: string): Promise<void> {
+    const segments = key.split('/').slice(0, -1);
+    while (segments.length > 0) {
+      try {
+        await fs.rmdir(path.join(this.rootDir, ...segments));
+      } catch {
+        return; // not empty (or already gone): stop, the parents are not empty either
+      }
+      segments.pop();
+    }
+  }
+
+  #path(key: string): string {
+    assertValidKey(key);
+    return path.join(this.rootDir, ...key.split('/'));
+  }
+}
+
+/** Best-effort cleanup of a temp file; its failure must not mask the error being reported. */
+async function removeQuietly(file: string): Promise<void> {
+  await fs.rm(file, { force: true }).catch(() => undefined);
+}
+
+function errnoCode(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+function isMissing(err: unknown): boolean {
+  const code = errnoCode(err);
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
+}
+
+export function mapFsError(err: unknown, op: string, key: string): AppError {
+  if (err instanceof AppError) return err;
+  const code = errnoCode(err);
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return new AppError('ERR_STORE_ACCESS_DENIED', `The local store refused ${op} of ${JSON.stringify(key)} (${code}); check the permissions of the data directory.`, { op, key, fsCode: code }, { cause: err });
+  }
+  if (code === 'EEXIST' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'ENOTEMPTY') {
+    return new AppError('ERR_INVALID_NAME', `Object key ${JSON.stringify(key)} collides with a directory in the local store (${code}): a key cannot be both an object and a prefix of another key here.`, { op, key, fsCode: code }, { cause: err });
+  }
+  return new AppError('ERR_STORE_UNAVAILABLE', `The local store failed ${op} of ${JSON.stringify(key)}: ${(err as Error).message}`, { op, key, fsCode: code }, { cause: err });
+}

@@ -1,0 +1,98 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isAppError } from '../../src/errors/index.ts';
+import { LocalObjectStore, mapFsError } from '../../src/object-store/local-object-store.ts';
+import { runObjectStoreContract } from './contract.ts';
+
+const base = await fs.mkdtemp(path.join(os.tmpdir(), 'k3-local-store-'));
+let n = 0;
+// A root that does not exist yet: the store must create it lazily on the first write.
+const makeStore = async (): Promise<LocalObjectStore> => new LocalObjectStore(path.join(base, `s${n++}`, 'bucket'));
+
+afterAll(async () => {
+  await fs.rm(base, { recursive: true, force: true });
+});
+
+runObjectStoreContract('local directory', makeStore, { pagingPastThousand: true });
+
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
+    out.push(path.relative(dir, path.join(entry.parentPath, entry.name)));
+  }
+  return out.sort();
+}
+
+describe('LocalObjectStore specifics', () => {
+  it('maps keys to files under the root and reports a file:// url', async () => {
+    const store = await makeStore();
+    await store.put('tables/t/_delta_log/00000000000000000000.json', bytes('{}'));
+    expect(await fs.readFile(path.join(store.rootDir, 'tables', 't', '_delta_log', '00000000000000000000.json'), 'utf8')).toBe('{}');
+    expect(store.url).toMatch(/^file:\/\/.*\/bucket\/$/);
+  });
+
+  it('leaves no temp files behind after put and putIfAbsent (won or lost)', async () => {
+    const store = await makeStore();
+    await store.put('a/x', bytes('1'));
+    await store.put('a/x', bytes('2'));
+    expect(await store.putIfAbsent('a/y', bytes('3'))).toBe(true);
+    expect(await store.putIfAbsent('a/y', bytes('4'))).toBe(false);
+    expect(await filesUnder(store.rootDir)).toEqual(['a', path.join('a', 'x'), path.join('a', 'y')]);
+  });
+
+  it('hides foreign temp files from listings', async () => {
+    const store = await makeStore();
+    await store.put('a/x', bytes('1'));
+    await fs.writeFile(path.join(store.rootDir, 'a', '.k3tmp-crashed-writer'), 'partial');
+    expect((await store.list('')).objects.map((o) => o.key)).toEqual(['a/x']);
+    expect((await store.list('a/', { delimiter: '/' })).objects.map((o) => o.key)).toEqual(['a/x']);
+  });
+
+  it('prunes directories that deleteMany emptied, but never the root', async () => {
+    const store = await makeStore();
+    await store.put('t/_delta_log/0.json', bytes('1'));
+    await store.put('t/part/x.parquet', bytes('2'));
+    await store.deleteMany(['t/_delta_log/0.json']);
+    expect(await filesUnder(store.rootDir)).toEqual(['t', path.join('t', 'part'), path.join('t', 'part', 'x.parquet')]);
+    await store.deleteMany(['t/part/x.parquet']);
+    expect(await filesUnder(store.rootDir)).toEqual([]);
+    expect((await fs.stat(store.rootDir)).isDirectory()).toBe(true);
+  });
+
+  it('keeps writing while a concurrent delete prunes the same directories', async () => {
+    const store = await makeStore();
+    for (let i = 0; i < 30; i++) {
+      await store.put('p/q/old', bytes('o'));
+      await Promise.all([store.deleteMany(['p/q/old']), store.put(`p/q/new${i}`, bytes('n'))]);
+      expect(await store.get(`p/q/new${i}`)).toEqual(bytes('n'));
+      await store.deleteMany([`p/q/new${i}`]);
+    }
+  });
+
+  it('rejects a key that collides with a directory', async () => {
+    const store = await makeStore();
+    await store.put('dir/file', bytes('1'));
+    const asObject = await store.put('dir', bytes('2')).then(() => undefined, (e: unknown) => e);
+    expect(isAppError(asObject, 'ERR_INVALID_NAME')).toBe(true);
+    const underFile = await store.put('dir/file/child', bytes('3')).then(() => undefined, (e: unknown) => e);
+    expect(isAppError(underFile, 'ERR_INVALID_NAME')).toBe(true);
+    expect(await store.get('dir')).toBeUndefined();
+    expect(await store.head('dir')).toBeUndefined();
+    await store.deleteMany(['dir']);
+    expect(await store.get('dir/file')).toEqual(bytes('1'));
+  });
+
+  it('maps file-system errors to store error codes', () => {
+    const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(code), { code });
+    expect(mapFsError(errno('EACCES'), 'put', 'k').code).toBe('ERR_STORE_ACCESS_DENIED');
+    expect(mapFsError(errno('EROFS'), 'put', 'k').code).toBe('ERR_STORE_ACCESS_DENIED');
+    expect(mapFsError(errno('ENOTDIR'), 'put', 'k').code).toBe('ERR_INVALID_NAME');
+    const transient = mapFsError(errno('EMFILE'), 'get', 'k');
+    expect(transient.code).toBe('ERR_STORE_UNAVAILABLE');
+    expect(transient.retryable).toBe(true);
+  });
+});
