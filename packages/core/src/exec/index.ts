@@ -1,0 +1,5 @@
+export { createDuckDB, withConnection, type CreateDuckDBOptions, type K3DuckDB } from './duckdb-instance.ts';
+export { K3_MACROS, K3_MACROS_SQL } from './k3-macros.ts';
+export { mapDuckDBError } from './map-duckdb-error.ts';
+export { quoteIdentifier, quoteLiteral, quoteQualified } from './sql-quote.ts';
+export { deltaToDuckDBType, duckDBToDeltaType, fieldToDuckDBType, isJsonField, JSON_COLUMN_TYPE } from './duckdb-types.ts';
