@@ -1,0 +1,14 @@
+export * from './actions.ts';
+export * from './schema.ts';
+// ── reader ──────────────────────────────────────────────────────────────────────────
+export { loadSnapshot, latestVersion, type ActiveFile, type Snapshot, type SnapshotAt, type FileStats } from './snapshot.ts';
+export { readHistory, type HistoryEntry, type HistoryOptions, type HistoryPage } from './history.ts';
+export { resolveVersionAtTimestamp } from './timestamp-resolver.ts';
+export { assertReadable, assertWritable, READABLE_FEATURES } from './features.ts';
+export { parseStats, toFileStats } from './stats.ts';
+export { decodeLogPath, parsePartitionValue, parsePartitionValues, parseTimestampMicros, type PartitionValue } from './partition-values.ts';
+export { getLogSegment, listLogFiles, buildLogSegment, commitKey, padVersion, logDir, type LogFile, type LogSegment, type CheckpointRef } from './log-segment.ts';
+export { readLastCheckpoint, parseLastCheckpoint, type LastCheckpointHint } from './last-checkpoint.ts';
+export { readCheckpoint, decodeCheckpointPart, type CheckpointActions } from './checkpoint-reader.ts';
+export { parseCommit, readCommits, commitTimestamp, type CommitActions } from './commit-reader.ts';
+export { applyActions, createReplayState, reconciliationKey, type ReplayInput, type ReplayState } from './replay.ts';

@@ -1,0 +1,134 @@
+/**
+ * Snapshot: the state of a Delta table at one version — protocol, metadata, live files with
+ * decoded keys, typed partition values and parsed stats, tombstones and app transactions.
+ *
+ * Data flow: getLogSegment (list) → readCheckpoint + readCommits (GET) → replay → protocol gate
+ * (features.ts, against the version being read) → ActiveFile list. Reads only the newest complete
+ * checkpoint ≤ version plus the JSON commits after it; when `version` is the checkpoint version
+ * itself, its JSON commit (if still present) is also read for the commit timestamp.
+ * See docs/design/delta-log.md.
+ */
+import { AppError } from '../errors/index.ts';
+import type { ObjectStore } from '../object-store/index.ts';
+import type { AddFile, Metadata, Protocol, RemoveFile, Txn } from './actions.ts';
+import { readCheckpoint } from './checkpoint-reader.ts';
+import { commitTimestamp, readCommits } from './commit-reader.ts';
+import { assertReadable } from './features.ts';
+import { getLogSegment, latestVersion as listLatestVersion } from './log-segment.ts';
+import { parsePartitionValues, type PartitionValue } from './partition-values.ts';
+import { applyActions, createReplayState } from './replay.ts';
+import { parseSchemaString, type StructType } from './schema.ts';
+import { parseStats, type FileStats } from './stats.ts';
+import { resolveVersionAtTimestamp } from './timestamp-resolver.ts';
+
+export type { FileStats } from './stats.ts';
+
+export interface ActiveFile {
+  /** The add action as in the log. */
+  readonly add: AddFile;
+  /** Object-store key of the data file relative to the STORE root (= table root + decoded path). */
+  readonly key: string;
+  readonly stats: FileStats | undefined;
+  /**
+   * Typed per schema (see partition-values.ts): byte/short/integer/float/double → number,
+   * long → bigint, boolean, string, decimal → exact text, date → 'YYYY-MM-DD',
+   * timestamp → epoch microseconds bigint, binary → Uint8Array, null → null.
+   */
+  readonly partitionValues: Readonly<Record<string, PartitionValue>>;
+}
+
+export interface Snapshot {
+  /** Table root key prefix inside the store, '' or ending with '/'. */
+  readonly root: string;
+  readonly version: number;
+  /** Commit timestamp of `version` in epoch ms (inCommitTimestamp, else commitInfo.timestamp, else file mtime). */
+  readonly timestamp: number;
+  readonly protocol: Protocol;
+  readonly metadata: Metadata;
+  readonly schema: StructType;
+  readonly partitionColumns: readonly string[];
+  readonly files: readonly ActiveFile[];
+  readonly tombstones: readonly RemoveFile[];
+  /** Latest txn per appId. */
+  readonly txns: ReadonlyMap<string, Txn>;
+  /** Sum of stats.numRecords when every file has stats. */
+  readonly numRecords: number | undefined;
+}
+
+export interface SnapshotAt {
+  version?: number;
+  /** Epoch ms. */
+  timestamp?: number;
+}
+
+function normalizeRoot(root: string): string {
+  return root === '' || root.endsWith('/') ? root : `${root}/`;
+}
+
+export async function loadSnapshot(store: ObjectStore, rootIn: string, at: SnapshotAt = {}): Promise<Snapshot> {
+  const root = normalizeRoot(rootIn);
+  if (at.version !== undefined && at.timestamp !== undefined) {
+    throw new AppError('ERR_BAD_REQUEST', 'Give either a version or a timestamp to time-travel to, not both.');
+  }
+  const target = at.timestamp !== undefined ? await resolveVersionAtTimestamp(store, root, at.timestamp) : at.version;
+  const seg = await getLogSegment(store, root, target);
+
+  const needVersionCommit = seg.checkpoint !== undefined && seg.checkpoint.version === seg.version && seg.versionCommit !== undefined;
+  const commitFiles = needVersionCommit && seg.versionCommit ? [seg.versionCommit] : seg.commits;
+  const [checkpoint, commits] = await Promise.all([
+    seg.checkpoint ? readCheckpoint(store, seg.checkpoint.version, seg.checkpoint.files) : undefined,
+    readCommits(store, commitFiles),
+  ]);
+
+  const state = createReplayState();
+  if (checkpoint) applyActions(state, checkpoint);
+  if (!needVersionCommit) for (const c of commits) applyActions(state, c);
+
+  const { protocol, metadata } = state;
+  if (protocol === undefined) {
+    throw new AppError('ERR_DELTA_LOG_CORRUPT', `No protocol action found in the Delta log of ${store.url}${root} up to version ${seg.version}; the log is corrupt.`, { version: seg.version });
+  }
+  if (metadata === undefined) {
+    throw new AppError('ERR_DELTA_LOG_CORRUPT', `No metaData action found in the Delta log of ${store.url}${root} up to version ${seg.version}; the log is corrupt.`, { version: seg.version });
+  }
+  // Refuse on the protocol alone first: an unsupported table may have a schema we cannot parse.
+  assertReadable(protocol, metadata);
+  let schema: StructType;
+  try {
+    schema = parseSchemaString(metadata.schemaString);
+  } catch (err) {
+    throw new AppError('ERR_DELTA_LOG_CORRUPT', `The table schema (metaData.schemaString) at version ${seg.version} is missing or not a Delta struct type.`, { version: seg.version }, { cause: err });
+  }
+  assertReadable(protocol, metadata, schema);
+  const partitionColumns = metadata.partitionColumns ?? [];
+
+  const files: ActiveFile[] = [];
+  let numRecords: number | undefined = 0;
+  for (const { add, decodedPath } of state.files.values()) {
+    const stats = parseStats(add.stats);
+    if (stats === undefined) numRecords = undefined;
+    else if (numRecords !== undefined) numRecords += stats.numRecords;
+    files.push({ add, key: root + decodedPath, stats, partitionValues: parsePartitionValues(add.partitionValues, schema, partitionColumns) });
+  }
+
+  const versionCommit = commits.find((c) => c.version === seg.version);
+  const fallback = seg.versionCommit?.lastModified ?? seg.checkpoint?.files[0]?.lastModified ?? 0;
+  return {
+    root,
+    version: seg.version,
+    timestamp: commitTimestamp(versionCommit?.commitInfo, fallback),
+    protocol,
+    metadata,
+    schema,
+    partitionColumns,
+    files,
+    tombstones: [...state.tombstones.values()],
+    txns: state.txns,
+    numRecords,
+  };
+}
+
+/** Newest version of the table at `root`, or undefined when there is no Delta table there. */
+export async function latestVersion(store: ObjectStore, root: string): Promise<number | undefined> {
+  return listLatestVersion(store, normalizeRoot(root));
+}
