@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   ERR_STORE_UNAVAILABLE: { status: 503, sqlstate: '58030', retryable: true, summary: 'The object store did not answer or failed transiently.' },
   ERR_STORE_NO_CONDITIONAL_PUT: { status: 500, sqlstate: '58030', retryable: false, summary: 'The object store ignores conditional creates (If-None-Match), so commits would not be safe.' },
   ERR_STORE_ACCESS_DENIED: { status: 500, sqlstate: '42501', retryable: false, summary: 'The object store refused the credentials.' },
+  ERR_STORE_REJECTED: { status: 500, sqlstate: '58030', retryable: false, summary: 'The object store rejected a request as invalid or unsupported (a non-retryable 4xx other than access or not-found).' },
   // ── execution / distribution ─────────────────────────────────────────────────────
   ERR_QUERY_TIMEOUT: { status: 504, sqlstate: '57014', retryable: true, summary: 'The query ran past its deadline.' },
   ERR_QUERY_CANCELLED: { status: 499, sqlstate: '57014', retryable: true, summary: 'The client went away and the query was cancelled.' },
