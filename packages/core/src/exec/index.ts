@@ -3,3 +3,5 @@ export { K3_MACROS, K3_MACROS_SQL } from './k3-macros.ts';
 export { mapDuckDBError } from './map-duckdb-error.ts';
 export { quoteIdentifier, quoteLiteral, quoteQualified } from './sql-quote.ts';
 export { deltaToDuckDBType, duckDBToDeltaType, fieldToDuckDBType, isJsonField, JSON_COLUMN_TYPE } from './duckdb-types.ts';
+export { encodeReader, encodeResult, wireValueConverter, type EncodedColumn, type EncodedResult } from './result-encoding.ts';
+export { duckDBTypeText } from './duckdb-type-text.ts';
