@@ -15,7 +15,7 @@
  *   cannot be rebuilt (ERR_DELTA_VERSION_NOT_FOUND).
  */
 import { AppError } from '../errors/index.ts';
-import type { ObjectMeta, ObjectStore } from '../object-store/index.ts';
+import { commitKey, deltaLogPrefix, parseLogFileName, type ObjectMeta, type ObjectStore } from '../object-store/index.ts';
 import { readLastCheckpoint } from './last-checkpoint.ts';
 
 export type LogFileKind = 'commit' | 'checkpoint' | 'v2-checkpoint';
@@ -48,37 +48,33 @@ export interface LogSegment {
   readonly latestVersion: number;
 }
 
-export const logDir = (root: string): string => `${root}_delta_log/`;
-export const padVersion = (v: number): string => String(v).padStart(20, '0');
-export const commitKey = (root: string, v: number): string => `${logDir(root)}${padVersion(v)}.json`;
-
-const COMMIT = /^(\d{20})\.json$/;
-const CLASSIC = /^(\d{20})\.checkpoint\.parquet$/;
-const MULTI = /^(\d{20})\.checkpoint\.(\d{10})\.(\d{10})\.parquet$/;
-const V2 = /^(\d{20})\.checkpoint\.[0-9a-fA-F-]{36}\.(json|parquet)$/;
-
+/**
+ * Classify one listed object. File-name rules live in object-store/paths.ts; here they become
+ * reader facts (a multi-part part is a checkpoint with part/numParts, UUID checkpoints are kept
+ * only to explain a refusal, .crc and compaction files are dropped).
+ */
 export function parseLogFile(dir: string, meta: ObjectMeta): LogFile | undefined {
-  const name = meta.key.slice(dir.length);
-  const base = { key: meta.key, size: meta.size, lastModified: meta.lastModified, part: 1, numParts: 1 };
-  let m = COMMIT.exec(name);
-  if (m) return { ...base, kind: 'commit', version: Number(m[1]) };
-  m = CLASSIC.exec(name);
-  if (m) return { ...base, kind: 'checkpoint', version: Number(m[1]) };
-  m = MULTI.exec(name);
-  if (m) return { ...base, kind: 'checkpoint', version: Number(m[1]), part: Number(m[2]), numParts: Number(m[3]) };
-  m = V2.exec(name);
-  if (m) return { ...base, kind: 'v2-checkpoint', version: Number(m[1]) };
-  return undefined;
+  if (meta.key.indexOf('/', dir.length) !== -1) return undefined;
+  const name = parseLogFileName(meta.key.slice(dir.length));
+  if (name === undefined) return undefined;
+  const base = { key: meta.key, size: meta.size, lastModified: meta.lastModified, version: name.version, part: 1, numParts: 1 };
+  switch (name.kind) {
+    case 'commit': return { ...base, kind: 'commit' };
+    case 'checkpoint': return { ...base, kind: 'checkpoint' };
+    case 'multipart-checkpoint': return { ...base, kind: 'checkpoint', part: name.part ?? 1, numParts: name.parts ?? 1 };
+    case 'uuid-checkpoint': return { ...base, kind: 'v2-checkpoint' };
+    default: return undefined;
+  }
 }
 
 /** Protocol-named files directly under `_delta_log/`, in key order, of versions ≥ `fromVersion`. */
 export async function listLogFiles(store: ObjectStore, root: string, fromVersion?: number): Promise<LogFile[]> {
-  const dir = logDir(root);
-  const opts = fromVersion !== undefined && fromVersion > 0 ? { delimiter: '/', startAfter: `${dir}${padVersion(fromVersion)}` } : { delimiter: '/' };
+  const dir = deltaLogPrefix(root);
+  // Every key of version v sorts after the bare 20-digit prefix of v, and every key of v-1 before it.
+  const opts = fromVersion !== undefined && fromVersion > 0 ? { delimiter: '/', startAfter: commitKey(root, fromVersion).slice(0, -'.json'.length) } : { delimiter: '/' };
   const { objects } = await store.list(dir, opts);
   const out: LogFile[] = [];
   for (const meta of objects) {
-    if (meta.key.indexOf('/', dir.length) !== -1) continue;
     const f = parseLogFile(dir, meta);
     if (f !== undefined) out.push(f);
   }
@@ -96,7 +92,7 @@ function completeCheckpoints(files: readonly LogFile[]): Map<number, LogFile[]> 
   }
   const out = new Map<number, LogFile[]>();
   for (const [version, list] of byVersion) {
-    const classic = list.find((f) => f.numParts === 1 && f.part === 1 && CLASSIC.test(f.key.slice(f.key.lastIndexOf('/') + 1)));
+    const classic = list.find((f) => f.key.endsWith('.checkpoint.parquet'));
     if (classic) { out.set(version, [classic]); continue; }
     // Several multi-part sets may coexist (different part counts); take the first complete one.
     const counts = [...new Set(list.map((f) => f.numParts))].sort((a, b) => a - b);
