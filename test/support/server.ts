@@ -1,0 +1,110 @@
+/**
+ * Starts the real server (`node services/coordinator/src/main.ts`, what `npm start` runs) as a
+ * child process on a free port with fresh temp data and cache directories, for end-to-end tests.
+ * The URL comes from the banner line `k3-tables listening on <url>`. `stop()` sends SIGTERM and
+ * fails unless the process exits 0 (graceful shutdown is part of what is tested).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ExecuteDdlResult, ExecuteQueryResult, ExecuteWriteResult } from '@k3/core/api';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const MAIN = path.join('services', 'coordinator', 'src', 'main.ts');
+const LISTENING = /k3-tables listening on (http:\/\/\S+)/;
+
+export interface StartedServer {
+  url: string;
+  dataDir: string;
+  cacheDir: string;
+  child: ChildProcess;
+  /** Everything printed so far (stdout: banner; stderr: JSON logs). */
+  output(): { stdout: string; stderr: string };
+  /** SIGTERM, wait for exit, assert exit code 0, remove the temp directories. */
+  stop(opts?: { keepData?: boolean }): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Reuse an existing data directory (e.g. restart on the same data). */
+  dataDir?: string;
+  timeoutMs?: number;
+}
+
+function waitForExit(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+export async function startServer(env: Record<string, string> = {}, opts: StartOptions = {}): Promise<StartedServer> {
+  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'k3-e2e-data-')));
+  const cacheDir = await mkdtemp(path.join(tmpdir(), 'k3-e2e-cache-'));
+  const child = spawn(process.execPath, [MAIN], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, K3_HOST: '127.0.0.1', K3_PORT: '0', K3_DATA_DIR: dataDir, K3_CACHE_DIR: cacheDir, K3_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = waitForExit(child);
+
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not print its URL within ${opts.timeoutMs ?? 30_000} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+    }, opts.timeoutMs ?? 30_000);
+    const onData = (): void => {
+      const m = LISTENING.exec(stdout);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        resolve(m[1]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited early (code ${code}, signal ${signal})\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+    });
+  });
+
+  return {
+    url,
+    dataDir,
+    cacheDir,
+    child,
+    output: () => ({ stdout, stderr }),
+    async stop(stopOpts = {}) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const { code, signal } = await exited;
+      await rm(cacheDir, { recursive: true, force: true });
+      if (!stopOpts.keepData && opts.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
+      if (code !== 0) throw new Error(`server exited with code ${code} (signal ${signal}) on SIGTERM\nstderr:\n${stderr.slice(-4000)}`);
+    },
+  };
+}
+
+/** An Execute response body: one of query / write / ddl, or an error body. */
+export interface ExecuteBody {
+  query?: ExecuteQueryResult;
+  write?: ExecuteWriteResult;
+  ddl?: ExecuteDdlResult;
+  code?: string;
+  message?: string;
+  retryable?: boolean;
+  requestId?: string;
+  details?: Record<string, unknown>;
+}
+
+/** POST /:bucket/tables/_execute; returns status and parsed body. */
+export async function execute(url: string, bucket: string, sql: string, extra: Record<string, unknown> = {}): Promise<{ status: number; body: ExecuteBody }> {
+  const res = await fetch(`${url}/${bucket}/tables/_execute`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sql, ...extra }),
+  });
+  return { status: res.status, body: (await res.json()) as ExecuteBody };
+}
