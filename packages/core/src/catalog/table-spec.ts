@@ -1,0 +1,116 @@
+/**
+ * TableSpec: the one internal description of a table to create, built from SQL (CREATE TABLE,
+ * CTAS) or from the structured CreateTable request, validated the same way, and turned into the
+ * Delta `metaData` action. It is also read back from a snapshot for ALTER TABLE and write binding.
+ *
+ * Invariants after `validateTableSpec`: names are valid and unique (case-insensitively, as DuckDB
+ * resolves them); primary-key columns exist and are NOT NULL; partition columns exist, are not
+ * all columns, and have a type Delta can put in a partition path (not json/binary/float/double).
+ */
+import { randomUUID } from 'node:crypto';
+import { ColumnType, type CreateTableRequest } from '../api/index.ts';
+import type { Metadata } from '../delta/actions.ts';
+import { K3_TABLE_CONFIG, type StructType } from '../delta/schema.ts';
+import { AppError } from '../errors/index.ts';
+import { columnToField, columnTypeOfField, defaultOfField, isStorableColumnType, type ColumnSpec } from './column-types.ts';
+import { assertValidColumnName, assertValidTableName } from './table-name.ts';
+
+export interface TableSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly columns: readonly ColumnSpec[];
+  readonly partitionColumns: readonly string[];
+  readonly primaryKey: readonly string[];
+}
+
+const NOT_PARTITIONABLE: ReadonlySet<string> = new Set([ColumnType.JSON, ColumnType.BINARY, ColumnType.FLOAT, ColumnType.DOUBLE]);
+
+/** Resolves `name` against the columns like DuckDB does (exact first, then case-insensitive). */
+export function findColumn(columns: readonly ColumnSpec[], name: string): ColumnSpec | undefined {
+  return columns.find((c) => c.name === name) ?? columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
+}
+
+/** Validates and normalizes (PK columns become NOT NULL; key/partition names take the column's spelling). */
+export function validateTableSpec(spec: TableSpec): TableSpec {
+  assertValidTableName(spec.name);
+  if (spec.columns.length === 0) {
+    throw new AppError('ERR_BAD_REQUEST', `Table ${spec.name} needs at least one column.`, { table: spec.name });
+  }
+  const seen = new Set<string>();
+  for (const c of spec.columns) {
+    assertValidColumnName(c.name);
+    if (seen.has(c.name.toLowerCase())) {
+      throw new AppError('ERR_COLUMN_EXISTS', `Column "${c.name}" appears twice in table ${spec.name}; column names must be unique (case-insensitively).`, { column: c.name });
+    }
+    seen.add(c.name.toLowerCase());
+  }
+  const resolve = (name: string, role: string): ColumnSpec => {
+    const col = findColumn(spec.columns, name);
+    if (col === undefined) {
+      throw new AppError('ERR_BAD_REQUEST', `The ${role} column "${name}" is not a column of table ${spec.name}; columns are: ${spec.columns.map((c) => c.name).join(', ')}.`, { column: name, role });
+    }
+    return col;
+  };
+  const primaryKey = spec.primaryKey.map((k) => resolve(k, 'primary key').name);
+  const partitionColumns = spec.partitionColumns.map((p) => {
+    const col = resolve(p, 'partition');
+    if (NOT_PARTITIONABLE.has(col.type)) {
+      throw new AppError('ERR_BAD_REQUEST', `Column "${col.name}" of type ${col.type} cannot be a partition column; partition by a string, integer, boolean, date or timestamp column.`, { column: col.name });
+    }
+    return col.name;
+  });
+  for (const list of [primaryKey, partitionColumns]) {
+    if (new Set(list).size !== list.length) throw new AppError('ERR_BAD_REQUEST', `Column list (${list.join(', ')}) names a column twice.`);
+  }
+  if (partitionColumns.length === spec.columns.length) {
+    throw new AppError('ERR_BAD_REQUEST', `Table ${spec.name} cannot be partitioned by all of its columns; keep at least one data column.`);
+  }
+  const keySet = new Set(primaryKey);
+  const columns = spec.columns.map((c) => (keySet.has(c.name) && c.nullable ? { ...c, nullable: false } : c));
+  return { ...spec, columns, primaryKey, partitionColumns };
+}
+
+export function specFromRequest(req: CreateTableRequest): TableSpec {
+  const columns = (req.columns ?? []).map((c): ColumnSpec => {
+    if (!isStorableColumnType(c.type)) {
+      throw new AppError('ERR_TYPE_MISMATCH', `Column "${c.name}" has type ${String(c.type)}; use one of the eleven COLUMN_TYPE_* values (STRING, INT, LONG, SHORT, FLOAT, DOUBLE, BOOLEAN, DATE, TIMESTAMP, BINARY, JSON).`, { column: c.name });
+    }
+    return { name: c.name, type: c.type, nullable: c.nullable !== false, defaultExpression: (c.defaultExpression ?? '').trim() };
+  });
+  return { name: req.name, description: req.description ?? '', columns, partitionColumns: req.partitionColumns ?? [], primaryKey: req.mergeKeys ?? [] };
+}
+
+export function schemaOf(spec: TableSpec): StructType {
+  return { type: 'struct', fields: spec.columns.map(columnToField) };
+}
+
+export function metadataOf(spec: TableSpec, createdTime: number): Metadata {
+  const configuration: Record<string, string> = {};
+  if (spec.primaryKey.length > 0) configuration[K3_TABLE_CONFIG.primaryKey] = JSON.stringify(spec.primaryKey);
+  return {
+    id: randomUUID(),
+    name: spec.name,
+    description: spec.description === '' ? null : spec.description,
+    format: { provider: 'parquet', options: {} },
+    schemaString: JSON.stringify(schemaOf(spec)),
+    partitionColumns: [...spec.partitionColumns],
+    configuration,
+    createdTime,
+  };
+}
+
+export function primaryKeyOf(metadata: Metadata): string[] {
+  const raw = metadata.configuration?.[K3_TABLE_CONFIG.primaryKey];
+  if (raw === undefined) return [];
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    return Array.isArray(parsed) ? parsed.filter((k): k is string => typeof k === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The columns of an existing table; types k3 has no name for keep `type` UNSPECIFIED. */
+export function columnsOf(schema: StructType): Array<Omit<ColumnSpec, 'type'> & { type: ColumnType }> {
+  return schema.fields.map((f) => ({ name: f.name, type: columnTypeOfField(f), nullable: f.nullable, defaultExpression: defaultOfField(f) }));
+}
