@@ -1,0 +1,248 @@
+/**
+ * FileCache: object-store data files as local paths DuckDB can `read_parquet`.
+ *
+ * Invariants (docs/design/execution.md, "The Parquet cache"):
+ * - Delta data files are immutable, so a cached copy never goes stale: the cache key is
+ *   sha256(store.url + key) and there is no revalidation.
+ * - Only complete files are visible: a download goes to `tmp/`, then is renamed into place.
+ * - Concurrent requests for one file share one download.
+ * - Total size is bounded by `maxBytes` with LRU eviction, but a file pinned by a lease
+ *   (`acquire`) is never evicted; if everything is pinned the cache overshoots until release.
+ * - A missing object is ERR_DELTA_DATA_FILE_MISSING naming the file (time travel to a vacuumed
+ *   version fails this way).
+ * - Stores that are local directories and expose `localPathOf(key)` are read in place, uncopied.
+ * One cache directory belongs to one process: files left by an earlier run are adopted at start.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { AppError } from '../errors/index.ts';
+import type { ObjectStore } from '../object-store/index.ts';
+
+export interface FileCacheOptions {
+  readonly dir: string;
+  readonly maxBytes: number;
+  /** Parallel downloads per `acquire` (default 8). */
+  readonly fetchConcurrency?: number;
+}
+
+/** A file to make local: its key and, when known (Delta `add.size`), its size for verification. */
+export interface FileRequest {
+  readonly key: string;
+  readonly size?: number;
+}
+
+/** Local paths of a set of files, pinned until `release()` (idempotent). */
+export interface FileLease {
+  /** Object key → local path. */
+  readonly paths: ReadonlyMap<string, string>;
+  release(): void;
+}
+
+interface Entry {
+  readonly path: string;
+  readonly size: number;
+  pins: number;
+}
+
+interface LocalPathStore extends ObjectStore {
+  localPathOf(key: string): string;
+}
+
+function isLocalPathStore(store: ObjectStore): store is LocalPathStore {
+  return typeof (store as Partial<LocalPathStore>).localPathOf === 'function';
+}
+
+function missing(store: ObjectStore, key: string): AppError {
+  return new AppError(
+    'ERR_DELTA_DATA_FILE_MISSING',
+    `Data file ${key} is missing from ${store.url}: it was removed (usually by VACUUM). This table version can no longer be read; query a newer version.`,
+    { key, store: store.url },
+  );
+}
+
+export class FileCache {
+  readonly dir: string;
+  readonly maxBytes: number;
+  readonly #fetchConcurrency: number;
+  /** Insertion order = LRU order (a hit re-inserts). */
+  readonly #entries = new Map<string, Entry>();
+  readonly #inflight = new Map<string, Promise<Entry>>();
+  #bytes = 0;
+  #ready: Promise<void> | undefined;
+
+  constructor(opts: FileCacheOptions) {
+    this.dir = path.resolve(opts.dir);
+    this.maxBytes = opts.maxBytes;
+    this.#fetchConcurrency = opts.fetchConcurrency ?? 8;
+  }
+
+  /** Bytes currently held (pinned or not). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** A local path for one file, not pinned: use `acquire` when the file must outlive other fetches. */
+  async localPath(store: ObjectStore, key: string, expectedSize?: number): Promise<string> {
+    const lease = await this.acquire(store, [{ key, ...(expectedSize !== undefined ? { size: expectedSize } : {}) }]);
+    lease.release();
+    return lease.paths.get(key)!;
+  }
+
+  /** Makes every file local and pins them until the lease is released. */
+  async acquire(store: ObjectStore, files: readonly (FileRequest | string)[]): Promise<FileLease> {
+    await this.#init();
+    const requests = files.map((f) => (typeof f === 'string' ? { key: f } : f));
+    const paths = new Map<string, string>();
+    const pinned: Entry[] = [];
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      for (const entry of pinned) entry.pins--;
+      this.#evict();
+    };
+    // Workers stop at the first failure but always finish the fetch in hand, so that every pin
+    // taken is recorded in `pinned` before the lease is released.
+    let next = 0;
+    let failure: { err: unknown } | undefined;
+    const worker = async (): Promise<void> => {
+      while (failure === undefined && next < requests.length) {
+        const req = requests[next++]!;
+        if (paths.has(req.key)) continue;
+        try {
+          if (isLocalPathStore(store)) {
+            paths.set(req.key, await this.#inPlace(store, req.key));
+            continue;
+          }
+          const entry = await this.#pinnedEntry(store, req);
+          pinned.push(entry);
+          paths.set(req.key, entry.path);
+        } catch (err) {
+          failure ??= { err };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#fetchConcurrency, requests.length) }, worker));
+    if (failure !== undefined) {
+      release();
+      throw failure.err;
+    }
+    this.#evict();
+    return { paths, release };
+  }
+
+  async #inPlace(store: LocalPathStore, key: string): Promise<string> {
+    const file = store.localPathOf(key);
+    const stat = await fs.stat(file).catch(() => undefined);
+    if (stat === undefined || !stat.isFile()) throw missing(store, key);
+    return file;
+  }
+
+  /**
+   * The cached entry for a file, pinned. The pin is taken in the same tick as the check that the
+   * entry is still cached: a release elsewhere may evict it between the fetch and our continuation.
+   */
+  async #pinnedEntry(store: ObjectStore, req: FileRequest): Promise<Entry> {
+    const id = createHash('sha256').update(store.url).update(req.key).digest('hex');
+    for (;;) {
+      const entry = await this.#entry(store, req, id);
+      if (this.#entries.get(id) === entry) {
+        entry.pins++;
+        return entry;
+      }
+    }
+  }
+
+  /** The cached entry for a file, downloading it once; touches it as most recently used. */
+  async #entry(store: ObjectStore, req: FileRequest, id: string): Promise<Entry> {
+    const hit = this.#entries.get(id);
+    if (hit !== undefined) {
+      this.#entries.delete(id);
+      this.#entries.set(id, hit);
+      return hit;
+    }
+    let pending = this.#inflight.get(id);
+    if (pending === undefined) {
+      pending = this.#download(store, req, id).finally(() => this.#inflight.delete(id));
+      this.#inflight.set(id, pending);
+    }
+    return pending;
+  }
+
+  async #download(store: ObjectStore, req: FileRequest, id: string): Promise<Entry> {
+    const body = await store.get(req.key);
+    if (body === undefined) throw missing(store, req.key);
+    if (req.size !== undefined && body.byteLength !== req.size) {
+      throw new AppError(
+        'ERR_DELTA_LOG_CORRUPT',
+        `Data file ${req.key} in ${store.url} has ${body.byteLength} bytes but the Delta log says ${req.size}; the file was replaced outside Delta. Restore the file or the table.`,
+        { key: req.key, store: store.url, actualSize: body.byteLength, logSize: req.size },
+      );
+    }
+    // A fresh name per download: an evicted copy still being unlinked never collides with it.
+    const unique = randomBytes(6).toString('hex');
+    const file = path.join(this.dir, id.slice(0, 2), `${id}-${unique}.parquet`);
+    const tmp = path.join(this.dir, 'tmp', `${id}-${unique}.tmp`);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    try {
+      await fs.writeFile(tmp, body);
+      await fs.rename(tmp, file);
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      throw err;
+    }
+    const entry: Entry = { path: file, size: body.byteLength, pins: 0 };
+    this.#entries.set(id, entry);
+    this.#bytes += entry.size;
+    return entry;
+  }
+
+  /** Drops least recently used, unpinned files until the cache fits. */
+  #evict(): void {
+    if (this.#bytes <= this.maxBytes) return;
+    for (const [id, entry] of this.#entries) {
+      if (this.#bytes <= this.maxBytes) break;
+      if (entry.pins > 0) continue;
+      this.#entries.delete(id);
+      this.#bytes -= entry.size;
+      // Unlink is best effort: a file open in DuckDB stays readable until closed (POSIX).
+      void fs.rm(entry.path, { force: true }).catch(() => undefined);
+    }
+  }
+
+  /** Once: create the layout, drop stale temp files, adopt complete files of an earlier run. */
+  #init(): Promise<void> {
+    this.#ready ??= (async () => {
+      await fs.rm(path.join(this.dir, 'tmp'), { recursive: true, force: true });
+      await fs.mkdir(path.join(this.dir, 'tmp'), { recursive: true });
+      const found: Array<{ id: string; path: string; size: number; atime: number }> = [];
+      for (const sub of await fs.readdir(this.dir)) {
+        if (!/^[0-9a-f]{2}$/.test(sub)) continue;
+        for (const name of await fs.readdir(path.join(this.dir, sub))) {
+          const m = /^([0-9a-f]{64})-[0-9a-f]+\.parquet$/.exec(name);
+          if (m === null) continue;
+          const file = path.join(this.dir, sub, name);
+          const stat = await fs.stat(file);
+          found.push({ id: m[1]!, path: file, size: stat.size, atime: stat.atimeMs });
+        }
+      }
+      found.sort((a, b) => a.atime - b.atime);
+      for (const f of found) {
+        const older = this.#entries.get(f.id);
+        if (older !== undefined) {
+          this.#entries.delete(f.id);
+          this.#bytes -= older.size;
+          await fs.rm(older.path, { force: true });
+        }
+        this.#entries.set(f.id, { path: f.path, size: f.size, pins: 0 });
+        this.#bytes += f.size;
+      }
+      this.#evict();
+    })().catch((err: unknown) => {
+      this.#ready = undefined;
+      throw err;
+    });
+    return this.#ready;
+  }
+}
