@@ -134,9 +134,9 @@ export async function scanSnapshot(store: ObjectStore, snapshot: Snapshot): Prom
   }
 }
 
-/** Row count of a snapshot: from stats when every file has them, else from Parquet footers. */
-export async function countRows(store: ObjectStore, snapshot: Snapshot): Promise<{ rows: number; source: 'stats' | 'parquet' }> {
-  if (snapshot.numRecords !== undefined) return { rows: snapshot.numRecords, source: 'stats' };
+/** Row count of a snapshot: from stats when every file has them (unless `useStats: false`), else from Parquet footers. */
+export async function countRows(store: ObjectStore, snapshot: Snapshot, opts: { useStats?: boolean } = {}): Promise<{ rows: number; source: 'stats' | 'parquet' }> {
+  if (snapshot.numRecords !== undefined && opts.useStats !== false) return { rows: snapshot.numRecords, source: 'stats' };
   if (snapshot.files.length === 0) return { rows: 0, source: 'parquet' };
   const { paths, cleanup } = await materialize(store, snapshot.files);
   try {

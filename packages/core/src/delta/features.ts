@@ -43,10 +43,11 @@ export function assertReadable(protocol: Protocol, metadata?: Metadata, schema?:
     throw refuse(`readerVersion${rv}`, `The table requires Delta reader version ${rv}; k3 reads versions 1 to ${MAX_READER_VERSION}. Upgrade k3 or read the table with an engine that supports it.`, { minReaderVersion: rv });
   }
   if (rv === 3) {
-    for (const f of protocol.readerFeatures ?? []) {
-      if (!READABLE_FEATURES.has(f)) {
-        throw refuse(f, `The table uses the Delta reader feature "${f}", which k3 does not implement; read it with an engine that supports "${f}".`);
-      }
+    const unsupported = (protocol.readerFeatures ?? []).filter((f) => !READABLE_FEATURES.has(f));
+    const [first] = unsupported;
+    if (first !== undefined) {
+      const names = unsupported.map((f) => `"${f}"`).join(', ');
+      throw refuse(first, `The table uses the Delta reader feature${unsupported.length > 1 ? 's' : ''} ${names}, which k3 does not implement; read it with an engine that supports ${names}.`, { features: unsupported });
     }
   }
   const mode = metadata?.configuration?.['delta.columnMapping.mode'];
