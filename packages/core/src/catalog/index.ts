@@ -1,0 +1,9 @@
+export { Catalog, type BucketStores, type CatalogOptions, type TableHandle } from './catalog.ts';
+export { SnapshotCache } from './snapshot-cache.ts';
+export { describeSnapshot } from './describe-table.ts';
+export { assertValidColumnName, assertValidTableName } from './table-name.ts';
+export {
+  castForStorage, columnToField, columnTypeOfDeclared, columnTypeOfField, duckdbTypeOf, inferColumnType,
+  isStorableColumnType, type ColumnSpec, type StorableColumnType,
+} from './column-types.ts';
+export { columnsOf, findColumn, metadataOf, primaryKeyOf, schemaOf, specFromRequest, validateTableSpec, type TableSpec } from './table-spec.ts';
