@@ -12,3 +12,11 @@ export { readLastCheckpoint, parseLastCheckpoint, type LastCheckpointHint } from
 export { readCheckpoint, decodeCheckpointPart, type CheckpointActions } from './checkpoint-reader.ts';
 export { parseCommit, readCommits, commitTimestamp, type CommitActions } from './commit-reader.ts';
 export { applyActions, createReplayState, reconciliationKey, type ReplayInput, type ReplayState } from './replay.ts';
+// ── writer ──────────────────────────────────────────────────────────────────────────
+export { Transaction, DEFAULT_ENGINE_INFO, type TransactionOptions, type CommitRequest, type CommitResult } from './transaction.ts';
+export { createTableMetadata, K3_TABLE_PROTOCOL, type NewTableMetadata } from './table-metadata.ts';
+export { serializeActions, tryWriteCommit, readCommitActions, parseCommitActions } from './commit.ts';
+export { buildCommitInfo, encodeOperationMetrics, encodeOperationParameters, DELTA_OPERATIONS, ISOLATION_LEVELS, type DeltaOperation, type IsolationLevel } from './commit-info.ts';
+export { checkForConflicts, normalizeLogPath, type PartitionPredicate, type TransactionFootprint, type WinningCommit } from './conflict-checker.ts';
+export { writeCheckpoint, encodeCheckpoint, liveTombstones, parseDeltaInterval, type CheckpointInfo } from './checkpoint-writer.ts';
+export { validateCommit, type ValidateOptions } from './validator.ts';

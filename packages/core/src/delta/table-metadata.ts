@@ -1,0 +1,46 @@
+/**
+ * The protocol and metaData k3 writes for a new table: protocol (1,2) — no table features, so
+ * every Delta reader since 2019 can read it — and metaData with a fresh id, Parquet format, the
+ * schema, partition columns and configuration (PROTOCOL.md "Change Metadata").
+ */
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../errors/index.ts';
+import type { Metadata, Protocol } from './actions.ts';
+import type { StructType } from './schema.ts';
+
+export const K3_TABLE_PROTOCOL: Readonly<Protocol> = Object.freeze({ minReaderVersion: 1, minWriterVersion: 2 });
+
+export interface NewTableMetadata {
+  schema: StructType;
+  partitionColumns?: readonly string[];
+  configuration?: Readonly<Record<string, string>>;
+  name?: string;
+  description?: string;
+  createdTime?: number;
+}
+
+export function createTableMetadata(input: NewTableMetadata): Metadata {
+  const partitionColumns = [...(input.partitionColumns ?? [])];
+  const names = new Set(input.schema.fields.map((f) => f.name));
+  for (const col of partitionColumns) {
+    if (!names.has(col)) throw new AppError('ERR_SQL_BIND', `Partition column "${col}" is not a column of the table; partition by one of: ${[...names].join(', ')}.`, { column: col });
+    const type = input.schema.fields.find((f) => f.name === col)?.type;
+    if (typeof type !== 'string' || type === 'binary') {
+      throw new AppError('ERR_SQL_UNSUPPORTED', `Column "${col}" of type ${JSON.stringify(type)} cannot be a partition column; partition by a string, number, boolean, date or timestamp column.`, { column: col });
+    }
+  }
+  if (partitionColumns.length > 0 && partitionColumns.length === input.schema.fields.length) {
+    throw new AppError('ERR_SQL_UNSUPPORTED', 'Every column is a partition column; a Delta table needs at least one data column.', {});
+  }
+  const metadata: Metadata = {
+    id: randomUUID(),
+    format: { provider: 'parquet', options: {} },
+    schemaString: JSON.stringify(input.schema),
+    partitionColumns,
+    configuration: { ...(input.configuration ?? {}) },
+    createdTime: input.createdTime ?? Date.now(),
+  };
+  if (input.name !== undefined) metadata.name = input.name;
+  if (input.description !== undefined) metadata.description = input.description;
+  return metadata;
+}
