@@ -1,0 +1,52 @@
+/**
+ * The `k3` command line. `main(argv)` returns the exit code: 0 ok, 2 on an AppError (printed as
+ * `<CODE>: <message>` on stderr), 64 on a usage error (EX_USAGE), 1 on anything unexpected.
+ */
+import { parseArgs } from 'node:util';
+import { isAppError } from '@k3/core';
+import { deltaDescribe, deltaHistory, deltaScan, UsageError, type CommandIO } from './delta-commands.ts';
+
+const USAGE = `usage:
+  k3 delta scan <dir | s3://bucket/prefix> [--version N | --timestamp T] [--format jsonl|table]
+  k3 delta describe <dir | s3://bucket/prefix> [--version N | --timestamp T] [--format text|json]
+  k3 delta history <dir | s3://bucket/prefix> [--limit N] [--format text|jsonl]
+
+  T is epoch milliseconds or ISO-8601 (no zone = UTC). s3:// locations use K3_S3_ENDPOINT,
+  K3_S3_REGION, K3_S3_FORCE_PATH_STYLE and the standard AWS credential chain.
+`;
+
+const COMMANDS = { scan: deltaScan, describe: deltaDescribe, history: deltaHistory } as const;
+
+export async function main(argv: readonly string[], io: Partial<CommandIO> & { err?: (text: string) => void } = {}): Promise<number> {
+  const out = io.out ?? ((t: string) => { process.stdout.write(t); });
+  const err = io.err ?? ((t: string) => { process.stderr.write(t); });
+  const env = io.env ?? process.env;
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        version: { type: 'string' },
+        timestamp: { type: 'string' },
+        format: { type: 'string' },
+        limit: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help === true) { out(USAGE); return 0; }
+    const [group, command, location, ...extra] = positionals;
+    if (group !== 'delta' || command === undefined || !(command in COMMANDS)) throw new UsageError(group === undefined ? 'missing command' : `unknown command: ${positionals.slice(0, 2).join(' ')}`);
+    if (location === undefined) throw new UsageError(`k3 delta ${command} needs a table location`);
+    if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+    await COMMANDS[command as keyof typeof COMMANDS](location, values, { out, env });
+    return 0;
+  } catch (e) {
+    if (isAppError(e)) { err(`${e.code}: ${e.message}\n`); return 2; }
+    if (e instanceof UsageError || (e as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS')) {
+      err(`k3: ${(e as Error).message}\n${USAGE}`);
+      return 64;
+    }
+    err(`k3: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
+    return 1;
+  }
+}
