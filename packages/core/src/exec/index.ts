@@ -6,6 +6,9 @@ export { deltaToDuckDBType, duckDBToDeltaType, fieldToDuckDBType, isJsonField, J
 export { encodeReader, encodeResult, wireValueConverter, type EncodedColumn, type EncodedResult } from './result-encoding.ts';
 export { duckDBTypeText } from './duckdb-type-text.ts';
 export { FileCache, type FileCacheOptions, type FileLease, type FileRequest } from './file-cache.ts';
+export { bindSnapshot, snapshotSelectSql, type BindableSnapshot, type BindSnapshotOptions } from './bind-snapshot.ts';
+export { partitionLiteral } from './partition-literal.ts';
+export { bindSnapshotCached, readSnapshotRows, type ReadSnapshotRowsOptions } from './read-snapshot-rows.ts';
 // ── Delta data file writer ──────────────────────────────────────────────────────────
 export { writeDataFiles, writeTypeOf, type DataFileTarget } from './data-file-writer.ts';
 export { collectFileStats, STRING_PREFIX_LENGTH, type CollectedStats } from './file-stats.ts';
