@@ -20,3 +20,5 @@ export { LocalObjectStore } from './local-object-store.ts';
 export { createS3Client, s3ClientOptionsFromConfig, type S3ClientOptions } from './create-s3-client.ts';
 export { isS3ConditionFailed, isS3NotFound, mapS3Error, type S3ErrorContext } from './map-s3-error.ts';
 export { S3ObjectStore, type S3ObjectStoreOptions } from './s3-object-store.ts';
+export { InstrumentedObjectStore, objectStoreMetrics, type ObjectStoreMetrics } from './instrumented-object-store.ts';
+export { RetryingObjectStore, type RetryOptions } from './retrying-object-store.ts';

@@ -1,0 +1,102 @@
+/**
+ * RetryingObjectStore: retries transient store failures with exponential backoff and full jitter
+ * (delay = random() × min(maxDelay, base × 2^(attempt-1))). Only AppErrors whose registry spec is
+ * retryable (ERR_STORE_UNAVAILABLE) are retried; everything else is rethrown at once.
+ *
+ * Ambiguous putIfAbsent: when an attempt fails without an answer (timeout, reset, 5xx), the create
+ * may still have landed. The retry then finds the object and returns false — wrongly telling the
+ * caller it lost a race it won. So on a retry that returns false we read the object back and return
+ * true if its bytes equal ours. This is sound when the bytes are unique to the writer: a Delta
+ * commit or WAL record carries a transaction id and timestamp, so two writers never produce
+ * identical bytes. Callers that could write identical bytes from two writers must embed a unique
+ * token if they need to tell which one won.
+ *
+ * All operations are safe to repeat: get/head/list read, put overwrites with the same bytes,
+ * deleteMany ignores missing keys.
+ */
+import { isAppError } from '../errors/index.ts';
+import type { ByteRange, ListOptions, ListResult, ObjectMeta, ObjectStore } from './object-store.ts';
+
+export interface RetryOptions {
+  readonly maxAttempts?: number;
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+  /** Injected for deterministic tests. */
+  readonly random?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class RetryingObjectStore implements ObjectStore {
+  readonly inner: ObjectStore;
+  readonly url: string;
+  readonly #maxAttempts: number;
+  readonly #baseDelayMs: number;
+  readonly #maxDelayMs: number;
+  readonly #random: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
+
+  constructor(inner: ObjectStore, options: RetryOptions = {}) {
+    this.inner = inner;
+    this.url = inner.url;
+    this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
+    this.#baseDelayMs = options.baseDelayMs ?? 50;
+    this.#maxDelayMs = options.maxDelayMs ?? 2000;
+    this.#random = options.random ?? Math.random;
+    this.#sleep = options.sleep ?? defaultSleep;
+  }
+
+  get(key: string, range?: ByteRange): Promise<Uint8Array | undefined> {
+    return this.#retry(() => this.inner.get(key, range));
+  }
+
+  head(key: string): Promise<ObjectMeta | undefined> {
+    return this.#retry(() => this.inner.head(key));
+  }
+
+  put(key: string, body: Uint8Array): Promise<void> {
+    return this.#retry(() => this.inner.put(key, body));
+  }
+
+  async putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
+    let failedBefore = false;
+    const created = await this.#retry(
+      () => this.inner.putIfAbsent(key, body),
+      () => (failedBefore = true),
+    );
+    if (created || !failedBefore) return created;
+    const existing = await this.get(key);
+    return existing !== undefined && sameBytes(existing, body);
+  }
+
+  list(prefix: string, options?: ListOptions): Promise<ListResult> {
+    return this.#retry(() => this.inner.list(prefix, options));
+  }
+
+  deleteMany(keys: readonly string[]): Promise<void> {
+    return this.#retry(() => this.inner.deleteMany(keys));
+  }
+
+  /** The backoff before retry number `attempt` (1 = the first retry). */
+  delayMs(attempt: number): number {
+    const cap = Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** (attempt - 1));
+    return Math.floor(this.#random() * cap);
+  }
+
+  async #retry<T>(op: () => Promise<T>, onRetryableFailure?: () => void): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await op();
+      } catch (err) {
+        if (!isAppError(err) || !err.retryable || attempt >= this.#maxAttempts) throw err;
+        onRetryableFailure?.();
+        await this.#sleep(this.delayMs(attempt));
+      }
+    }
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0;
+}
