@@ -10,7 +10,8 @@ import { countRows, scanSnapshot } from './scan.ts';
 
 export interface CommandIO {
   readonly out: (text: string) => void;
-  readonly env: Record<string, string | undefined>;
+  /** Configuration source for s3:// locations; undefined = the process environment (via loadConfig). */
+  readonly env: Record<string, string | undefined> | undefined;
 }
 
 export interface DeltaOptions {

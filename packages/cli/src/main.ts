@@ -20,7 +20,6 @@ const COMMANDS = { scan: deltaScan, describe: deltaDescribe, history: deltaHisto
 export async function main(argv: readonly string[], io: Partial<CommandIO> & { err?: (text: string) => void } = {}): Promise<number> {
   const out = io.out ?? ((t: string) => { process.stdout.write(t); });
   const err = io.err ?? ((t: string) => { process.stderr.write(t); });
-  const env = io.env ?? process.env;
   try {
     const { values, positionals } = parseArgs({
       args: [...argv],
@@ -38,7 +37,7 @@ export async function main(argv: readonly string[], io: Partial<CommandIO> & { e
     if (group !== 'delta' || command === undefined || !(command in COMMANDS)) throw new UsageError(group === undefined ? 'missing command' : `unknown command: ${positionals.slice(0, 2).join(' ')}`);
     if (location === undefined) throw new UsageError(`k3 delta ${command} needs a table location`);
     if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
-    await COMMANDS[command as keyof typeof COMMANDS](location, values, { out, env });
+    await COMMANDS[command as keyof typeof COMMANDS](location, values, { out, env: io.env });
     return 0;
   } catch (e) {
     if (isAppError(e)) { err(`${e.code}: ${e.message}\n`); return 2; }

@@ -13,11 +13,11 @@ export interface TableLocation {
   readonly root: string;
 }
 
-export async function openLocation(location: string, env: Record<string, string | undefined>): Promise<TableLocation> {
+export async function openLocation(location: string, env?: Record<string, string | undefined>): Promise<TableLocation> {
   const s3 = /^s3:\/\/([^/]+)\/?(.*)$/.exec(location);
   if (s3) {
     const [, bucket = '', prefix = ''] = s3;
-    const config = loadConfig(env);
+    const config = env === undefined ? loadConfig() : loadConfig(env);
     const store = new S3ObjectStore({
       bucket,
       endpoint: config.K3_S3_ENDPOINT,
