@@ -22,3 +22,4 @@ export { isS3ConditionFailed, isS3NotFound, mapS3Error, type S3ErrorContext } fr
 export { S3ObjectStore, type S3ObjectStoreOptions } from './s3-object-store.ts';
 export { InstrumentedObjectStore, objectStoreMetrics, type ObjectStoreMetrics } from './instrumented-object-store.ts';
 export { RetryingObjectStore, type RetryOptions } from './retrying-object-store.ts';
+export { assertConditionalPut, probeConditionalPut, PROBE_PREFIX, type ConditionalPutSupport } from './probe.ts';
