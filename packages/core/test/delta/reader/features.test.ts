@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { assertReadable, assertWritable, type Metadata, type Protocol, type StructType } from '../../../src/delta/index.ts';
+import { isAppError } from '../../../src/errors/index.ts';
+
+function refused(fn: () => void): string | undefined {
+  try { fn(); } catch (e) {
+    if (isAppError(e, 'ERR_DELTA_UNSUPPORTED_FEATURE')) return String(e.details?.feature);
+    throw e;
+  }
+  return undefined;
+}
+const p = (minReaderVersion: number, minWriterVersion: number, extra: Partial<Protocol> = {}): Protocol => ({ minReaderVersion, minWriterVersion, ...extra });
+const meta = (configuration: Record<string, string> = {}): Metadata => ({ id: 'x', format: { provider: 'parquet', options: {} }, schemaString: '', partitionColumns: [], configuration });
+
+describe('assertReadable', () => {
+  it('reads reader 1, reader 2 without column mapping, reader 3 with harmless features', () => {
+    expect(refused(() => assertReadable(p(1, 2)))).toBeUndefined();
+    expect(refused(() => assertReadable(p(2, 5), meta({ 'delta.columnMapping.mode': 'none' })))).toBeUndefined();
+    expect(refused(() => assertReadable(p(3, 7, { readerFeatures: [] })))).toBeUndefined();
+    expect(refused(() => assertReadable(p(3, 7, { readerFeatures: ['vacuumProtocolCheck'], writerFeatures: ['appendOnly'] })))).toBeUndefined();
+  });
+  it('refuses features and versions it does not implement', () => {
+    expect(refused(() => assertReadable(p(3, 7, { readerFeatures: ['deletionVectors'] })))).toBe('deletionVectors');
+    expect(refused(() => assertReadable(p(3, 7, { readerFeatures: ['vacuumProtocolCheck', 'v2Checkpoint'] })))).toBe('v2Checkpoint');
+    expect(refused(() => assertReadable(p(3, 7, { readerFeatures: ['blahabl'] })))).toBe('blahabl');
+    expect(refused(() => assertReadable(p(2, 5), meta({ 'delta.columnMapping.mode': 'name' })))).toBe('columnMapping');
+    expect(refused(() => assertReadable(p(3, 7, { readerFeatures: ['columnMapping'] }), meta({ 'delta.columnMapping.mode': 'id' })))).toBe('columnMapping');
+    expect(refused(() => assertReadable(p(4, 7)))).toBe('readerVersion4');
+    expect(refused(() => assertReadable(p(0, 2)))).toBe('readerVersion0');
+  });
+  it('refuses schema types that need a feature even when the protocol forgot to say so', () => {
+    const schema: StructType = { type: 'struct', fields: [{ name: 's', type: { type: 'array', elementType: 'timestamp_ntz', containsNull: true }, nullable: true, metadata: {} }] };
+    expect(refused(() => assertReadable(p(1, 2), meta(), schema))).toBe('timestampNtz');
+  });
+});
+
+describe('assertWritable', () => {
+  it('writes only protocol (1, ≤2) without features', () => {
+    expect(refused(() => assertWritable(p(1, 2)))).toBeUndefined();
+    expect(refused(() => assertWritable(p(1, 1)))).toBeUndefined();
+    expect(refused(() => assertWritable(p(1, 4)))).toBe('writerVersion4');
+    expect(refused(() => assertWritable(p(1, 7, { writerFeatures: ['appendOnly'] })))).toBe('writerVersion7');
+    expect(refused(() => assertWritable(p(1, 2, { writerFeatures: ['invariants'] })))).toBe('invariants');
+    expect(refused(() => assertWritable(p(3, 7, { readerFeatures: [], writerFeatures: [] })))).toBe('writerVersion7');
+    expect(refused(() => assertWritable(p(2, 2)))).toBe('readerVersion2');
+  });
+});
