@@ -21,5 +21,7 @@ export { createS3Client, s3ClientOptionsFromConfig, type S3ClientOptions } from 
 export { isS3ConditionFailed, isS3NotFound, mapS3Error, type S3ErrorContext } from './map-s3-error.ts';
 export { S3ObjectStore, type S3ObjectStoreOptions } from './s3-object-store.ts';
 export { InstrumentedObjectStore, objectStoreMetrics, type ObjectStoreMetrics } from './instrumented-object-store.ts';
-export { RetryingObjectStore, type RetryOptions } from './retrying-object-store.ts';
+export { RetryingObjectStore, RetryPolicy, type RetryOptions } from './retrying-object-store.ts';
 export { assertConditionalPut, probeConditionalPut, PROBE_PREFIX, type ConditionalPutSupport } from './probe.ts';
+export { assertValidBucketName, isValidBucketName } from './assert-valid-bucket-name.ts';
+export { createBucketStoreFactory, type BucketStoreDeps, type BucketStores } from './store-factory.ts';

@@ -28,23 +28,51 @@ export interface RetryOptions {
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export class RetryingObjectStore implements ObjectStore {
-  readonly inner: ObjectStore;
-  readonly url: string;
+/** The retry policy on its own, for store calls outside the port (bucket listing, HeadBucket). */
+export class RetryPolicy {
   readonly #maxAttempts: number;
   readonly #baseDelayMs: number;
   readonly #maxDelayMs: number;
   readonly #random: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
 
-  constructor(inner: ObjectStore, options: RetryOptions = {}) {
-    this.inner = inner;
-    this.url = inner.url;
+  constructor(options: RetryOptions = {}) {
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
     this.#baseDelayMs = options.baseDelayMs ?? 50;
     this.#maxDelayMs = options.maxDelayMs ?? 2000;
     this.#random = options.random ?? Math.random;
     this.#sleep = options.sleep ?? defaultSleep;
+  }
+
+  /** The backoff before retry number `attempt` (1 = the first retry). */
+  delayMs(attempt: number): number {
+    const cap = Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** (attempt - 1));
+    return Math.floor(this.#random() * cap);
+  }
+
+  /** Runs `op`, retrying retryable AppErrors; `onRetryableFailure` is told before each retry. */
+  async run<T>(op: () => Promise<T>, onRetryableFailure?: () => void): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await op();
+      } catch (err) {
+        if (!isAppError(err) || !err.retryable || attempt >= this.#maxAttempts) throw err;
+        onRetryableFailure?.();
+        await this.#sleep(this.delayMs(attempt));
+      }
+    }
+  }
+}
+
+export class RetryingObjectStore implements ObjectStore {
+  readonly inner: ObjectStore;
+  readonly url: string;
+  readonly policy: RetryPolicy;
+
+  constructor(inner: ObjectStore, options: RetryOptions | RetryPolicy = {}) {
+    this.inner = inner;
+    this.url = inner.url;
+    this.policy = options instanceof RetryPolicy ? options : new RetryPolicy(options);
   }
 
   get(key: string, range?: ByteRange): Promise<Uint8Array | undefined> {
@@ -80,20 +108,11 @@ export class RetryingObjectStore implements ObjectStore {
 
   /** The backoff before retry number `attempt` (1 = the first retry). */
   delayMs(attempt: number): number {
-    const cap = Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** (attempt - 1));
-    return Math.floor(this.#random() * cap);
+    return this.policy.delayMs(attempt);
   }
 
-  async #retry<T>(op: () => Promise<T>, onRetryableFailure?: () => void): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await op();
-      } catch (err) {
-        if (!isAppError(err) || !err.retryable || attempt >= this.#maxAttempts) throw err;
-        onRetryableFailure?.();
-        await this.#sleep(this.delayMs(attempt));
-      }
-    }
+  #retry<T>(op: () => Promise<T>, onRetryableFailure?: () => void): Promise<T> {
+    return this.policy.run(op, onRetryableFailure);
   }
 }
 
