@@ -123,3 +123,20 @@ describe('writeDataFiles', () => {
     expect((await store.list('j/')).objects).toEqual([]);
   });
 });
+
+describe('writeDataFiles in a sandboxed k3 DuckDB', () => {
+  it('works with only the tmp directory allowed and the configuration locked', async () => {
+    const { createDuckDB, withConnection } = await import('../../../src/exec/duckdb-instance.ts');
+    const sandboxTmp = await mkdtemp(join(tmp, 'sandbox-'));
+    const k3db = await createDuckDB({ allowedDirectories: [sandboxTmp], threads: 1 });
+    try {
+      const store = new MemoryObjectStore();
+      const s: StructType = { type: 'struct', fields: [field('ts', 'timestamp'), field('k', 'string')] };
+      const adds = await withConnection(k3db, (c) => writeDataFiles(c, { sql: `SELECT TIMESTAMP '2024-01-01 00:00:00' AS ts, 'a' AS k` }, { store, root: 's/', schema: s, partitionColumns: ['k'], tmpDir: sandboxTmp }));
+      expect(adds).toHaveLength(1);
+      expect(JSON.parse(adds[0]!.stats!)).toMatchObject({ numRecords: 1, minValues: { ts: '2024-01-01T00:00:00.000Z' } });
+    } finally {
+      k3db.closeSync();
+    }
+  });
+});
