@@ -19,7 +19,7 @@ export interface LogicalTypeJson {
 }
 export interface OrderByNode {
   readonly type: 'ORDER_DEFAULT' | 'ASCENDING' | 'DESCENDING';
-  readonly null_order: 'ORDER_DEFAULT' | 'NULLS_FIRST' | 'NULLS_LAST';
+  readonly null_order: 'ORDER_DEFAULT' | 'NULLS FIRST' | 'NULLS LAST';
   readonly expression: Expr;
 }
 interface ExprBase extends Node {
