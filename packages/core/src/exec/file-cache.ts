@@ -4,7 +4,7 @@
  * Invariants (docs/design/execution.md, "The Parquet cache"):
  * - Delta data files are immutable, so a cached copy never goes stale: the cache key is
  *   sha256(store.url + key) and there is no revalidation.
- * - Only complete files are visible: a download goes to `tmp/`, then is renamed into place.
+ * - Only complete files are visible (cache-directory.ts: staged in `tmp/`, renamed into place).
  * - Concurrent requests for one file share one download.
  * - Total size is bounded by `maxBytes` with LRU eviction, but a file pinned by a lease
  *   (`acquire`) is never evicted; if everything is pinned the cache overshoots until release.
@@ -13,11 +13,11 @@
  * - Stores that are local directories and expose `localPathOf(key)` are read in place, uncopied.
  * One cache directory belongs to one process: files left by an earlier run are adopted at start.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../errors/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
+import { cacheFileId, openCacheDirectory, writeCacheFile } from './cache-directory.ts';
 
 export interface FileCacheOptions {
   readonly dir: string;
@@ -144,7 +144,7 @@ export class FileCache {
    * entry is still cached: a release elsewhere may evict it between the fetch and our continuation.
    */
   async #pinnedEntry(store: ObjectStore, req: FileRequest): Promise<Entry> {
-    const id = createHash('sha256').update(store.url).update(req.key).digest('hex');
+    const id = cacheFileId(store.url, req.key);
     for (;;) {
       const entry = await this.#entry(store, req, id);
       if (this.#entries.get(id) === entry) {
@@ -180,18 +180,7 @@ export class FileCache {
         { key: req.key, store: store.url, actualSize: body.byteLength, logSize: req.size },
       );
     }
-    // A fresh name per download: an evicted copy still being unlinked never collides with it.
-    const unique = randomBytes(6).toString('hex');
-    const file = path.join(this.dir, id.slice(0, 2), `${id}-${unique}.parquet`);
-    const tmp = path.join(this.dir, 'tmp', `${id}-${unique}.tmp`);
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    try {
-      await fs.writeFile(tmp, body);
-      await fs.rename(tmp, file);
-    } catch (err) {
-      await fs.rm(tmp, { force: true });
-      throw err;
-    }
+    const file = await writeCacheFile(this.dir, id, body);
     const entry: Entry = { path: file, size: body.byteLength, pins: 0 };
     this.#entries.set(id, entry);
     this.#bytes += entry.size;
@@ -214,27 +203,7 @@ export class FileCache {
   /** Once: create the layout, drop stale temp files, adopt complete files of an earlier run. */
   #init(): Promise<void> {
     this.#ready ??= (async () => {
-      await fs.rm(path.join(this.dir, 'tmp'), { recursive: true, force: true });
-      await fs.mkdir(path.join(this.dir, 'tmp'), { recursive: true });
-      const found: Array<{ id: string; path: string; size: number; atime: number }> = [];
-      for (const sub of await fs.readdir(this.dir)) {
-        if (!/^[0-9a-f]{2}$/.test(sub)) continue;
-        for (const name of await fs.readdir(path.join(this.dir, sub))) {
-          const m = /^([0-9a-f]{64})-[0-9a-f]+\.parquet$/.exec(name);
-          if (m === null) continue;
-          const file = path.join(this.dir, sub, name);
-          const stat = await fs.stat(file);
-          found.push({ id: m[1]!, path: file, size: stat.size, atime: stat.atimeMs });
-        }
-      }
-      found.sort((a, b) => a.atime - b.atime);
-      for (const f of found) {
-        const older = this.#entries.get(f.id);
-        if (older !== undefined) {
-          this.#entries.delete(f.id);
-          this.#bytes -= older.size;
-          await fs.rm(older.path, { force: true });
-        }
+      for (const f of await openCacheDirectory(this.dir)) {
         this.#entries.set(f.id, { path: f.path, size: f.size, pins: 0 });
         this.#bytes += f.size;
       }
