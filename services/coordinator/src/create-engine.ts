@@ -1,0 +1,51 @@
+/**
+ * Builds the SQL engine and everything it stands on from the configuration: bucket stores →
+ * DuckDB (sandboxed to the data and cache directories) → Parquet file cache → Engine. Used by
+ * main.ts and by tests that want the real engine in-process. `close()` releases in reverse order.
+ *
+ * The DuckDB sandbox matters because user SQL runs in it: file access is limited to the cache
+ * (and, in embedded mode, the data directory whose Parquet files are read in place), so
+ * `read_csv('/etc/passwd')` or `COPY … TO '/somewhere'` fail instead of touching the host.
+ */
+import path from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import type { Registry } from 'prom-client';
+import type { Config } from '@k3/core';
+import { createBucketStoreFactory } from '@k3/core/object-store';
+import { createDuckDB, FileCache } from '@k3/core/exec';
+import { Engine } from '@k3/core/sql';
+
+export interface CreatedEngine {
+  engine: Engine;
+  /** Closes the engine, then the DuckDB database. */
+  close(): Promise<void>;
+}
+
+export async function createEngine(config: Config, opts: { registry?: Registry } = {}): Promise<CreatedEngine> {
+  const cacheDir = path.resolve(config.K3_CACHE_DIR);
+  const tmpDir = path.join(cacheDir, 'writes');
+  const spillDir = path.join(cacheDir, 'spill');
+  await mkdir(tmpDir, { recursive: true });
+  await mkdir(spillDir, { recursive: true });
+  const allowed = [cacheDir];
+  if (config.K3_STORE === 'local') {
+    const dataDir = path.resolve(config.K3_DATA_DIR);
+    await mkdir(dataDir, { recursive: true });
+    allowed.push(dataDir);
+  }
+  const stores = createBucketStoreFactory(config, opts.registry !== undefined ? { registry: opts.registry } : {});
+  const db = await createDuckDB({ allowedDirectories: allowed, tempDir: spillDir });
+  const cache = new FileCache({ dir: path.join(cacheDir, 'files'), maxBytes: config.K3_CACHE_MAX_BYTES });
+  // The engine stages new Parquet files in <K3_CACHE_DIR>/writes (inside the sandbox), created above.
+  const engine = new Engine({ stores, db, cache, config });
+  return {
+    engine,
+    async close() {
+      try {
+        await engine.close();
+      } finally {
+        db.closeSync();
+      }
+    },
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * Graceful shutdown on SIGINT/SIGTERM: mark not-ready (new requests get 503 ERR_NOT_READY and
+ * /readyz flips), stop accepting, let in-flight requests finish for at most `timeoutMs`, then
+ * close remaining connections, release the engine and exit 0. A second signal exits 1 at once.
+ *
+ * Order matters: the engine is closed only after the HTTP server stopped, so no request ever
+ * sees a closed engine.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+
+export interface ShutdownDeps {
+  app: FastifyInstance;
+  logger: Logger;
+  timeoutMs: number;
+  /** Called first: readiness goes false. */
+  markNotReady: () => void;
+  /** Releases what the app holds (engine, DuckDB), after the server closed. */
+  release: () => Promise<void>;
+  exit?: (code: number) => void;
+}
+
+export function installGracefulShutdown(deps: ShutdownDeps): void {
+  const exit = deps.exit ?? ((code: number) => process.exit(code));
+  let shuttingDown = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (shuttingDown) {
+      deps.logger.warn({ signal }, 'shutdown forced by second signal');
+      exit(1);
+      return;
+    }
+    shuttingDown = true;
+    void shutdown(deps, signal).then(exit);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+async function shutdown(deps: ShutdownDeps, signal: NodeJS.Signals): Promise<number> {
+  const started = Date.now();
+  deps.logger.info({ signal, timeoutMs: deps.timeoutMs }, 'shutdown started');
+  deps.markNotReady();
+  const timer = setTimeout(() => {
+    deps.logger.warn({ timeoutMs: deps.timeoutMs }, 'shutdown drain timed out; closing connections');
+    deps.app.server.closeAllConnections();
+  }, deps.timeoutMs);
+  timer.unref();
+  let code = 0;
+  try {
+    await deps.app.close();
+  } catch (err) {
+    deps.logger.error({ err }, 'http server close failed');
+    code = 1;
+  } finally {
+    clearTimeout(timer);
+  }
+  try {
+    await deps.release();
+  } catch (err) {
+    deps.logger.error({ err }, 'engine close failed');
+    code = 1;
+  }
+  deps.logger.info({ ms: Date.now() - started, code }, 'shutdown complete');
+  return code;
+}

@@ -1,0 +1,39 @@
+/**
+ * The coordinator's composition root (`npm start`), embedded mode: one process, tables in a local
+ * directory (K3_DATA_DIR), no Redis. loadConfig → root logger → engine (stores, DuckDB, cache) →
+ * HTTP server → listen → banner on stdout. Logs are JSON lines on stderr so stdout stays the
+ * human/script-readable banner. SIGINT/SIGTERM shut down gracefully (graceful-shutdown.ts).
+ * Design note: docs/design/server.md.
+ */
+import pino from 'pino';
+import { isAppError, loadConfig } from '@k3/core';
+import { buildServer } from './server.ts';
+import { createEngine } from './create-engine.ts';
+import { formatBanner } from './banner.ts';
+import { installGracefulShutdown } from './graceful-shutdown.ts';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = pino({ level: config.K3_LOG_LEVEL, base: { service: 'coordinator' } }, pino.destination({ fd: 2, sync: true }));
+  let ready = false;
+  const created = await createEngine(config);
+  const app = buildServer({ engine: created.engine, config, logger, ready: () => ready });
+  installGracefulShutdown({
+    app,
+    logger,
+    timeoutMs: config.K3_SHUTDOWN_TIMEOUT,
+    markNotReady: () => void (ready = false),
+    release: () => created.close(),
+  });
+  const address = await app.listen({ host: config.K3_HOST, port: config.K3_PORT });
+  ready = true;
+  logger.info({ address, dataDir: config.K3_DATA_DIR, store: config.K3_STORE }, 'server listening');
+  process.stdout.write(formatBanner(address, config.K3_DATA_DIR));
+}
+
+main().catch((err: unknown) => {
+  // Start-up failures (bad config, port in use) are reported once, readably, and exit non-zero.
+  const message = isAppError(err) ? `${err.code}: ${err.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(`k3-tables failed to start: ${message}\n`);
+  process.exit(1);
+});
