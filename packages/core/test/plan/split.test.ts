@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { deserializeSelect, serializeSelect } from '../../src/plan/select-ast.ts';
-import { hasAggregates, splitAggregate } from '../../src/plan/split-aggregate.ts';
+import { hasAggregates, splitAggregate, type SplitContext } from '../../src/plan/split-aggregate.ts';
 import { splitScan } from '../../src/plan/split-scan.ts';
 import { useDuckDB } from './support/duckdb.ts';
 
 const db = useDuckDB();
-const columns = [
+const columns: SplitContext['columns'] = [
   { name: 'id', type: 'long' }, { name: 'Region', type: 'string' }, { name: 'amount', type: 'decimal(10,2)' },
   { name: 'x', type: 'double' }, { name: 'd', type: 'date' }, { name: 's', type: { type: 'struct', fields: [] } },
-] as const;
+];
 
 async function split(sql: string): Promise<Record<string, unknown>> {
   const [st] = await serializeSelect(db.conn, sql);
