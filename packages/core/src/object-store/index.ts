@@ -1,3 +1,8 @@
+/**
+ * Public surface of the object-store layer (design note: docs/design/object-store.md): the port,
+ * key layout (paths), adapters (memory, local directory, S3), decorators (retry, metrics), the
+ * conditional-put probe and the per-bucket store factory.
+ */
 export type { ByteRange, ListOptions, ListResult, ObjectMeta, ObjectStore } from './object-store.ts';
 export {
   checkpointKey,

@@ -71,6 +71,20 @@ export function runObjectStoreContract(name: string, makeStore: () => Promise<Ob
       expect((await store.head('bin/empty'))?.size).toBe(0);
     });
 
+    it('round-trips a multi-megabyte object through put and putIfAbsent', async () => {
+      const store = await makeStore();
+      const big = randomBytes(5 * 1024 * 1024 + 17);
+      await store.put('big/a.parquet', big);
+      expect(await store.putIfAbsent('big/b.parquet', big)).toBe(true);
+      expect(await store.putIfAbsent('big/b.parquet', big)).toBe(false);
+      for (const key of ['big/a.parquet', 'big/b.parquet']) {
+        expect(Buffer.from((await store.get(key)) ?? []).equals(big)).toBe(true);
+        expect((await store.head(key))?.size).toBe(big.byteLength);
+      }
+      const tail = await store.get('big/a.parquet', { start: big.byteLength - 8, end: big.byteLength });
+      expect(Buffer.from(tail ?? []).equals(big.subarray(big.byteLength - 8))).toBe(true);
+    });
+
     it('does not alias the caller buffer', async () => {
       const store = await makeStore();
       const body = bytes('abc');
