@@ -13,6 +13,7 @@
  * - Delta `timestamp` is written as TIMESTAMPTZ (Parquet isAdjustedToUTC=true, micros) with the
  *   session TimeZone=UTC; k3 json columns are written as canonical (minified) JSON text.
  * - Stats describe exactly the bytes uploaded: they are computed from the written file.
+ * - NOT NULL (`nullable: false`) columns are checked before anything is written.
  * The source is materialized once so that non-deterministic expressions (now(), random(),
  * defaults) produce one set of rows for all partitions.
  */
@@ -91,6 +92,7 @@ export async function writeDataFiles(conn: DuckDBConnection, source: { sql: stri
   try {
     await ensureUtc(conn);
     await conn.run(`CREATE TEMP TABLE ${temp} AS SELECT ${schema.fields.map((f) => `${castExpr(f)} AS ${q(f.name)}`).join(', ')} FROM (${source.sql}) AS src`);
+    await assertNotNull(conn, temp, schema.fields.filter((f) => !f.nullable));
     const tuples = pvSql.length === 0
       ? [[]]
       : (await conn.runAndReadAll(`SELECT DISTINCT ${pvSql.map((s, i) => `${s} AS p${i}`).join(', ')} FROM ${temp}`)).getRows().map((r) => r.map((v) => (v === null ? null : String(v))));
@@ -119,6 +121,17 @@ export async function writeDataFiles(conn: DuckDBConnection, source: { sql: stri
   } finally {
     await conn.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => undefined);
     await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/** Delta writers must enforce `nullable: false` (PROTOCOL.md "Writer Requirements"). */
+async function assertNotNull(conn: DuckDBConnection, temp: string, required: readonly StructField[]): Promise<void> {
+  if (required.length === 0) return;
+  const counts = (await conn.runAndReadAll(`SELECT ${required.map((f) => `count(*) FILTER (WHERE ${q(f.name)} IS NULL)`).join(', ')} FROM ${temp}`)).getRows()[0] ?? [];
+  const index = counts.findIndex((n) => Number(n) > 0);
+  const field = required[index];
+  if (field !== undefined) {
+    throw new AppError('ERR_CONSTRAINT_NOT_NULL', `Column "${field.name}" is NOT NULL but ${String(counts[index])} row(s) have no value for it; provide a value (or a default) for every row.`, { column: field.name });
   }
 }
 

@@ -140,3 +140,21 @@ describe('writeDataFiles in a sandboxed k3 DuckDB', () => {
     }
   });
 });
+
+describe('writeDataFiles constraints', () => {
+  it('refuses NULLs in a NOT NULL column before writing anything', async () => {
+    const db2 = await DuckDBInstance.create(':memory:');
+    const c = await db2.connect();
+    try {
+      const store = new MemoryObjectStore();
+      const s: StructType = { type: 'struct', fields: [{ name: 'id', type: 'long', nullable: false, metadata: {} }, field('v', 'string')] };
+      await expect(writeDataFiles(c, { sql: `SELECT * FROM (VALUES (1, 'a'), (NULL, 'b')) t(id, v)` }, { store, root: 'n/', schema: s, partitionColumns: [], tmpDir: tmp }))
+        .rejects.toMatchObject({ code: 'ERR_CONSTRAINT_NOT_NULL', details: { column: 'id' } });
+      expect((await store.list('n/')).objects).toEqual([]);
+      expect(await writeDataFiles(c, { sql: `SELECT 1 AS id, NULL AS v` }, { store, root: 'n/', schema: s, partitionColumns: [], tmpDir: tmp })).toHaveLength(1);
+    } finally {
+      c.closeSync();
+      db2.closeSync();
+    }
+  });
+});
