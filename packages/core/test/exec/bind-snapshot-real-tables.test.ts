@@ -117,6 +117,37 @@ describe('bindSnapshot on real Delta tables', () => {
     expect((err as AppError).message).toMatch(/golden-snapshot-vacuumed\/part-/);
   });
 
+  it('golden-data-reader-date-types-UTC: INT96 timestamp and date', async () => {
+    const { rows } = await read('golden-data-reader-date-types-UTC');
+    expect(rows).toEqual([['2020-01-01 08:09:10', '2020-01-01']]);
+  });
+
+  it('rs-delta-0.8.0-null-partition and numeric partitions: null, long and double partition values', async () => {
+    const nullPartition = await read('rs-delta-0.8.0-null-partition', '"k" NULLS FIRST');
+    expect(nullPartition.rows.map((r) => r[0])).toEqual([null, 'A']);
+    const numeric = await read('rs-delta-0.8.0-numeric-partition', '"x"');
+    expect(numeric.rows.map((r) => [r[0], r[1]])).toEqual([['9', 9.9], ['10', 10]]);
+    const typed = await read('rs-delta-2.2.0-partitioned-types', '"c3"');
+    expect(typed.rows).toEqual([[6, 'a', 4], [4, 'c', 5], [5, 'b', 6]]);
+  });
+
+  it.each([
+    ['rs-COVID-19_NYT', 1111930], ['golden-basic-with-inserts-merge', 140], ['golden-basic-with-inserts-overwrite-restore', 200],
+    ['golden-multi-part-checkpoint', 31], ['golden-only-checkpoint-files', 25], ['golden-log-replay-latest-metadata-protocol', 40],
+    ['rs-delta-1.2.1-only-struct-stats', 12], ['rs-http_requests', 1581], ['rs-partition-type-primitives', 16], ['rs-cdf-table', 9],
+  ] as const)('%s: %i rows (INDEX.md)', async (table, expected) => {
+    const snapshot = await loadSnapshot(store, `${table}/`);
+    const count = await withConnection(db, async (conn) => {
+      const lease = await bindSnapshotCached(conn, 't', snapshot, cache, store);
+      try {
+        return (await conn.runAndReadAll('SELECT count(*) FROM t')).getRows()[0]![0];
+      } finally {
+        lease.release();
+      }
+    });
+    expect(count).toBe(BigInt(expected));
+  });
+
   it('a partition filter prunes whole read_parquet branches (EXPLAIN shows one scan)', async () => {
     const snapshot = await loadSnapshot(store, 'rs-delta-0.8.0-partitioned/');
     await withConnection(db, async (conn) => {
