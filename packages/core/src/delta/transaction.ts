@@ -9,9 +9,10 @@
  *                                                        ERR_DELTA_COMMIT_CONFLICT)
  *
  * Invariants:
- * - A version is written by exactly one writer (putIfAbsent); data files are uploaded before the
- *   commit that references them (the caller's job), so a lost race leaves only orphan files that
- *   VACUUM removes.
+ * - A version is written by exactly one writer (putIfAbsent); a commit carries a fresh txnId, so an
+ *   ambiguous PUT (error or "exists" after a retried request) is resolved by reading it back.
+ * - Data files are uploaded before the commit that references them (the caller's job), so a lost
+ *   race leaves only orphan files that VACUUM removes.
  * - Timestamps are monotonic: commitInfo.timestamp = commitInfo.inCommitTimestamp =
  *   max(clock(), previous commit's timestamp + 1). Timestamp time travel can then rely on the log
  *   rather than object mtimes. The inCommitTimestamp *table feature* is NOT enabled (it needs
@@ -159,7 +160,7 @@ export class Transaction {
     for (let attempt = 1; ; attempt++) {
       const timestamp = Math.max(clock(), previous + 1);
       const actions = this.#actions(req, timestamp, isolationLevel, txnId);
-      if (await tryWriteCommit(this.#store, this.#root, version, actions)) {
+      if (await this.#tryWrite(version, actions, txnId)) {
         const result: CommitResult = { version, attempts: attempt, timestamp };
         const checkpoint = await this.#maybeCheckpoint(version, clock());
         if (checkpoint !== undefined) result.checkpoint = checkpoint;
@@ -180,6 +181,27 @@ export class Transaction {
         version++;
       }
     }
+  }
+
+  /**
+   * putIfAbsent, made safe against ambiguous outcomes: when the PUT failed or answered "exists"
+   * after a lost response (a retried request finding our own object), the commit at `version` is
+   * ours iff it carries our txnId. Without this a blind append could be committed twice.
+   */
+  async #tryWrite(version: number, actions: readonly Action[], txnId: string): Promise<boolean> {
+    let won: boolean;
+    try {
+      won = await tryWriteCommit(this.#store, this.#root, version, actions);
+    } catch (err) {
+      if (await this.#isOurs(version, txnId).catch(() => false)) return true;
+      throw err;
+    }
+    return won || (await this.#isOurs(version, txnId));
+  }
+
+  async #isOurs(version: number, txnId: string): Promise<boolean> {
+    const existing = await readCommitActions(this.#store, this.#root, version);
+    return existing?.some((a) => 'commitInfo' in a && a.commitInfo.txnId === txnId) ?? false;
   }
 
   #assertAllowed(): void {

@@ -146,3 +146,44 @@ describe('Transaction', () => {
     expect(failures).toEqual([7]);
   });
 });
+
+describe('Transaction with an unreliable store', () => {
+  it('recognises its own commit when the PUT response is lost, instead of committing twice', async () => {
+    const store = new MemoryObjectStore();
+    await createTable(store);
+    const snap = await loadSnapshot(store, 't/');
+    // The PUT lands, then the response is lost: once as an error, once as a retried "already exists".
+    for (const mode of ['throw', 'exists'] as const) {
+      const flaky: ObjectStore = {
+        url: store.url,
+        get: (k, r) => store.get(k, r),
+        head: (k) => store.head(k),
+        put: (k, b) => store.put(k, b),
+        putIfAbsent: async (k, b) => {
+          await store.putIfAbsent(k, b);
+          if (mode === 'throw') throw new Error('socket hang up');
+          return false;
+        },
+        list: (p, o) => store.list(p, o),
+        deleteMany: (k) => store.deleteMany(k),
+      };
+      const fresh = await loadSnapshot(store, 't/');
+      const r = await Transaction.forSnapshot(flaky, fresh, opts()).addFiles([addFile(mode)]).commit({ operation: 'WRITE' });
+      expect(r.version).toBe(fresh.version + 1);
+    }
+    const final = await loadSnapshot(store, 't/');
+    expect(final.version).toBe(snap.version + 2);
+    expect(final.files.map((f) => f.partitionValues.p).sort()).toEqual(['exists', 'throw']);
+  });
+
+  it('still reports a PUT error when the commit did not land', async () => {
+    const store = new MemoryObjectStore();
+    await createTable(store);
+    const failing: ObjectStore = {
+      url: store.url, get: (k, r) => store.get(k, r), head: (k) => store.head(k), put: (k, b) => store.put(k, b),
+      putIfAbsent: async () => { throw new Error('connection refused'); },
+      list: (p, o) => store.list(p, o), deleteMany: (k) => store.deleteMany(k),
+    };
+    await expect(Transaction.forSnapshot(failing, await loadSnapshot(store, 't/'), opts()).addFiles([addFile('x')]).commit({ operation: 'WRITE' })).rejects.toThrow('connection refused');
+  });
+});
