@@ -15,6 +15,19 @@ export function assertValidKey(key: string): void {
   }
 }
 
+/**
+ * A list prefix is a key fragment: it may be empty, end with '/' or end mid-segment, but its
+ * complete segments follow the key rules (no '..' that would leave a local root).
+ */
+export function assertValidPrefix(prefix: string): void {
+  if (prefix === '') return;
+  const complete = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+  const problem = prefix.startsWith('/') ? "it starts with '/'" : complete === '' ? undefined : keyProblem(complete.slice(0, -1));
+  if (problem !== undefined) {
+    throw new AppError('ERR_INVALID_NAME', `List prefix ${JSON.stringify(prefix)} is not valid: ${problem}.`, { prefix });
+  }
+}
+
 function keyProblem(key: string): string | undefined {
   if (key === '') return 'it is empty';
   if (key.startsWith('/')) return "it starts with '/'";

@@ -3,7 +3,8 @@
  *
  * Keys map to files under `rootDir` (segments become directories). Invariants:
  * - Nothing half-written is visible: `put` writes `.k3tmp-<random>` in the target directory, fsyncs,
- *   then renames over the key (atomic replace on POSIX).
+ *   then renames over the key (atomic replace on POSIX) and fsyncs the directory (durable once
+ *   acknowledged — a commit must not vanish in a crash).
  * - `putIfAbsent` writes the temp file, then `link(tmp, final)`: link(2) fails with EEXIST when the
  *   name exists, atomically, so exactly one of N racing writers wins and readers only ever see a
  *   complete file. The temp file is unlinked either way.
@@ -20,7 +21,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AppError } from '../errors/index.ts';
-import { assertValidKey, TEMP_FILE_PREFIX } from './assert-valid-key.ts';
+import { assertValidKey, assertValidPrefix, TEMP_FILE_PREFIX } from './assert-valid-key.ts';
 import { compareKeys, ListCollector } from './list-keys.ts';
 import type { ByteRange, ListOptions, ListResult, ObjectMeta, ObjectStore } from './object-store.ts';
 
@@ -78,6 +79,7 @@ export class LocalObjectStore implements ObjectStore {
       await removeQuietly(tmp);
       throw mapFsError(err, 'put', key);
     }
+    await syncDirectory(path.dirname(file));
   }
 
   async putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
@@ -85,6 +87,7 @@ export class LocalObjectStore implements ObjectStore {
     const tmp = await this.#writeTemp(key, file, body);
     try {
       await fs.link(tmp, file);
+      await syncDirectory(path.dirname(file));
       return true;
     } catch (err) {
       if (errnoCode(err) === 'EEXIST') return false;
@@ -95,6 +98,7 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async list(prefix: string, options?: ListOptions): Promise<ListResult> {
+    assertValidPrefix(prefix);
     const collector = new ListCollector(prefix, options);
     // Start at the deepest directory the prefix names; the rest of the prefix filters its entries.
     const dirKey = prefix.slice(0, prefix.lastIndexOf('/') + 1);
@@ -195,6 +199,16 @@ export class LocalObjectStore implements ObjectStore {
   #path(key: string): string {
     assertValidKey(key);
     return path.join(this.rootDir, ...key.split('/'));
+  }
+}
+
+/** Makes a rename or link durable: the new directory entry survives a crash once this returns. */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

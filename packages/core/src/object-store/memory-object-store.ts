@@ -5,7 +5,7 @@
  * is stored. Every method yields once so that callers cannot rely on synchronous completion.
  */
 import { createHash } from 'node:crypto';
-import { assertValidKey } from './assert-valid-key.ts';
+import { assertValidKey, assertValidPrefix } from './assert-valid-key.ts';
 import { listFromEntries } from './list-keys.ts';
 import type { ByteRange, ListOptions, ListResult, ObjectMeta, ObjectStore } from './object-store.ts';
 
@@ -54,6 +54,7 @@ export class MemoryObjectStore implements ObjectStore {
   }
 
   async list(prefix: string, options?: ListOptions): Promise<ListResult> {
+    assertValidPrefix(prefix);
     await Promise.resolve();
     return listFromEntries([...this.#objects.values()].map((e) => e.meta), prefix, options);
   }

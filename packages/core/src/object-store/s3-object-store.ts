@@ -19,7 +19,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { AppError } from '../errors/index.ts';
-import { assertValidKey } from './assert-valid-key.ts';
+import { assertValidKey, assertValidPrefix } from './assert-valid-key.ts';
 import { createS3Client, type S3ClientOptions } from './create-s3-client.ts';
 import { isS3ConditionFailed, isS3NotFound, mapS3Error } from './map-s3-error.ts';
 import type { ByteRange, ListOptions, ListResult, ObjectMeta, ObjectStore } from './object-store.ts';
@@ -101,6 +101,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
+    assertValidPrefix(prefix);
     const objects: ObjectMeta[] = [];
     const prefixes: string[] = [];
     const limit = options.limit ?? Number.POSITIVE_INFINITY;

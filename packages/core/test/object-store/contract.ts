@@ -231,6 +231,10 @@ export function runObjectStoreContract(name: string, makeStore: () => Promise<Ob
         const err = await store.put(key, bytes('x')).then(() => undefined, (e: unknown) => e);
         expect(isAppError(err, 'ERR_INVALID_NAME'), `key ${JSON.stringify(key)}`).toBe(true);
       }
+      for (const prefix of ['../', 'a/../', '/abs', 'a//b']) {
+        const err = await store.list(prefix).then(() => undefined, (e: unknown) => e);
+        expect(isAppError(err, 'ERR_INVALID_NAME'), `prefix ${JSON.stringify(prefix)}`).toBe(true);
+      }
       // Dots inside a segment are ordinary characters.
       await store.put('a..b/c.d', bytes('ok'));
       expect(text(await store.get('a..b/c.d'))).toBe('ok');
