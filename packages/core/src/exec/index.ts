@@ -13,3 +13,4 @@ export { bindSnapshotCached, readSnapshotRows, type ReadSnapshotRowsOptions } fr
 export { writeDataFiles, writeTypeOf, type DataFileTarget } from './data-file-writer.ts';
 export { collectFileStats, STRING_PREFIX_LENGTH, type CollectedStats } from './file-stats.ts';
 export { encodeLogPath, escapePartitionPathName, partitionDirectory, HIVE_DEFAULT_PARTITION } from './partition-path.ts';
+export { runQuery, type QueryResult, type RunQueryOptions } from './run-query.ts';
