@@ -15,6 +15,7 @@ import { isAppError } from '../errors/index.ts';
 import type { ByteRange, ListOptions, ListResult, ObjectMeta, ObjectStore } from './object-store.ts';
 
 export interface ObjectStoreMetrics {
+  readonly registry: Registry;
   readonly requests: Counter<'op' | 'outcome'>;
   readonly duration: Histogram<'op'>;
   readonly bytes: Counter<'op'>;
@@ -25,12 +26,14 @@ export function objectStoreMetrics(registry: Registry): ObjectStoreMetrics {
   const existing = registry.getSingleMetric('k3_store_requests_total');
   if (existing !== undefined) {
     return {
+      registry,
       requests: existing as Counter<'op' | 'outcome'>,
       duration: registry.getSingleMetric('k3_store_request_duration_seconds') as Histogram<'op'>,
       bytes: registry.getSingleMetric('k3_store_bytes_total') as Counter<'op'>,
     };
   }
   return {
+    registry,
     requests: new Counter({ name: 'k3_store_requests_total', help: 'Object store requests by operation and outcome.', labelNames: ['op', 'outcome'], registers: [registry] }),
     duration: new Histogram({
       name: 'k3_store_request_duration_seconds',
@@ -49,11 +52,17 @@ export class InstrumentedObjectStore implements ObjectStore {
   readonly registry: Registry;
   readonly #metrics: ObjectStoreMetrics;
 
-  constructor(inner: ObjectStore, registry: Registry = new Registry()) {
+  /** Pass a Registry (metrics are got-or-registered on it) or metrics from `objectStoreMetrics`. */
+  constructor(inner: ObjectStore, registryOrMetrics: Registry | ObjectStoreMetrics = new Registry()) {
     this.inner = inner;
     this.url = inner.url;
-    this.registry = registry;
-    this.#metrics = objectStoreMetrics(registry);
+    if (registryOrMetrics instanceof Registry) {
+      this.registry = registryOrMetrics;
+      this.#metrics = objectStoreMetrics(registryOrMetrics);
+    } else {
+      this.registry = registryOrMetrics.registry;
+      this.#metrics = registryOrMetrics;
+    }
   }
 
   get(key: string, range?: ByteRange): Promise<Uint8Array | undefined> {

@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/errors/index.ts';
-import { InstrumentedObjectStore } from '../../src/object-store/instrumented-object-store.ts';
+import { InstrumentedObjectStore, objectStoreMetrics } from '../../src/object-store/instrumented-object-store.ts';
 import { MemoryObjectStore } from '../../src/object-store/memory-object-store.ts';
 import { runObjectStoreContract } from './contract.ts';
 import { FlakyObjectStore } from './flaky-object-store.ts';
@@ -55,6 +55,10 @@ describe('InstrumentedObjectStore', () => {
     await a.put('x', new Uint8Array(1));
     await b.put('x', new Uint8Array(1));
     expect(await counter(registry, 'k3_store_requests_total', { op: 'put', outcome: 'ok' })).toBe(2);
+    const c = new InstrumentedObjectStore(new MemoryObjectStore(), objectStoreMetrics(registry));
+    expect(c.registry).toBe(registry);
+    await c.get('x');
+    expect(await counter(registry, 'k3_store_requests_total', { op: 'get', outcome: 'not_found' })).toBe(1);
     const { register } = await import('prom-client');
     expect(register.getSingleMetric('k3_store_requests_total')).toBeUndefined();
   });
