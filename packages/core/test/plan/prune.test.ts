@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import type { PartitionValue } from '../../src/delta/partition-values.ts';
+import type { StructType } from '../../src/delta/schema.ts';
+import type { ActiveFile } from '../../src/delta/snapshot.ts';
+import type { FileStats } from '../../src/delta/stats.ts';
+import { pruneFiles, statLiteral } from '../../src/plan/prune.ts';
+import { readShape } from '../../src/plan/query-shape.ts';
+import { serializeSelect } from '../../src/plan/select-ast.ts';
+import { useDuckDB } from './support/duckdb.ts';
+
+const db = useDuckDB();
+
+const schema: StructType = {
+  type: 'struct',
+  fields: [
+    { name: 'region', type: 'string', nullable: true, metadata: {} },
+    { name: 'day', type: 'date', nullable: true, metadata: {} },
+    { name: 'amount', type: 'long', nullable: true, metadata: {} },
+    { name: 'name', type: 'string', nullable: true, metadata: {} },
+    { name: 'ts', type: 'timestamp', nullable: true, metadata: {} },
+  ],
+};
+
+let n = 0;
+function file(partitionValues: Record<string, PartitionValue>, stats?: FileStats): ActiveFile {
+  const path = `part-${n++}.parquet`;
+  return { add: { path, partitionValues: {}, size: 100, modificationTime: 0, dataChange: true }, key: path, stats, partitionValues };
+}
+const st = (numRecords: number, min: Record<string, unknown>, max: Record<string, unknown>, nullCount: Record<string, unknown> = {}): FileStats => ({ numRecords, minValues: min, maxValues: max, nullCount });
+
+const files = [
+  file({ region: 'EU', day: '2024-01-01' }, st(10, { amount: 1, name: 'a', ts: '2024-01-01T00:00:00.000Z' }, { amount: 50, name: 'm', ts: '2024-01-01T10:00:00.123Z' }, { amount: 0 })),
+  file({ region: 'EU', day: '2024-01-02' }, st(10, { amount: 60, name: 'n' }, { amount: 90, name: 'z' }, { amount: 2 })),
+  file({ region: 'US', day: '2024-01-01' }, st(5, { amount: 100 }, { amount: 200 }, { amount: 0 })),
+  file({ region: 'US', day: '2024-01-01' }),
+  file({ region: null, day: '2024-01-03' }, st(3, {}, {}, { amount: 3 })),
+  file({ region: 'APAC', day: null }, st(0, {}, {})),
+];
+const snapshot = { schema, partitionColumns: ['region', 'day'], files };
+
+async function prune(where: string): Promise<{ kept: string[]; partitions: number; skipped: number }> {
+  const [stmt] = await serializeSelect(db.conn, `SELECT * FROM t WHERE ${where}`);
+  const shape = readShape(stmt!);
+  if ('reason' in shape) throw new Error(shape.reason);
+  const r = await pruneFiles(db.conn, shape.node.where_clause, snapshot);
+  return { kept: r.files.map((f) => f.key), partitions: r.partitions.kept, skipped: r.filesSkipped };
+}
+const keys = (...i: number[]): string[] => i.map((x) => files[x]!.key);
+
+describe('pruneFiles: partitions (evaluated by DuckDB over a VALUES table)', () => {
+  it('keeps only matching partitions, with SQL semantics for NULL keys', async () => {
+    expect((await prune("region = 'EU'")).kept).toEqual(keys(0, 1));
+    expect((await prune("t.region IN ('US', 'APAC') AND day = DATE '2024-01-01'")).kept).toEqual(keys(2, 3));
+    expect((await prune('region IS NULL')).kept).toEqual(keys(4));
+    expect((await prune("region <> 'EU'")).kept).toEqual(keys(2, 3));
+    expect((await prune("lower(region) LIKE 'e%' OR day > '2024-01-02'")).kept).toEqual(keys(0, 1, 4));
+    expect((await prune("day BETWEEN '2024-01-02' AND '2024-01-31'")).partitions).toBe(2);
+  });
+
+  it('uses only partition-only conjuncts and never volatile or failing ones', async () => {
+    expect((await prune("region = 'EU' OR amount > 5")).kept).toEqual(keys(0, 1, 2, 3, 4));
+    expect((await prune("day < current_date AND region = 'US'")).kept).toEqual(keys(2, 3));
+    // The cast fails for 'EU': nothing is pruned and the real query reports the error.
+    expect((await prune('CAST(region AS INTEGER) = 1')).kept).toEqual(keys(0, 1, 2, 3, 4));
+  });
+});
+
+describe('pruneFiles: data skipping by stats', () => {
+  it('skips files whose min/max cannot match and keeps files without stats', async () => {
+    expect((await prune('amount > 95')).kept).toEqual(keys(2, 3, 4));
+    expect((await prune('55 < amount AND amount <= 60')).kept).toEqual(keys(1, 3, 4));
+    expect((await prune('amount BETWEEN 51 AND 59')).kept).toEqual(keys(3, 4));
+    expect((await prune('amount IN (5, 150)')).kept).toEqual(keys(0, 2, 3, 4));
+    expect((await prune("name >= 'o'")).kept).toEqual(keys(1, 2, 3, 4));
+  });
+
+  it('uses null counts for IS [NOT] NULL and drops files stats say are empty', async () => {
+    expect((await prune('amount IS NULL')).kept).toEqual(keys(1, 3, 4));
+    expect((await prune('amount IS NOT NULL')).kept).toEqual(keys(0, 1, 2, 3));
+    const r = await prune('amount IS NOT NULL');
+    expect(r.skipped).toBe(2);
+  });
+
+  it('widens millisecond-truncated timestamp maxima', async () => {
+    expect((await prune("ts > TIMESTAMP '2024-01-01 10:00:00.123500'")).kept).toContain(files[0]!.key);
+    expect((await prune("ts > TIMESTAMP '2024-01-01 10:00:00.124'")).kept).not.toContain(files[0]!.key);
+  });
+
+  it('refuses untrustworthy stats as bounds', () => {
+    expect(statLiteral(2 ** 60, 'long', 'min')).toBe('NULL::BIGINT');
+    expect(statLiteral('x'.repeat(40), 'string', 'max')).toBe('NULL::VARCHAR');
+    expect(statLiteral('x'.repeat(40), 'string', 'min')).toContain('xxxx');
+    expect(statLiteral(1.5e20, 'decimal(38,2)', 'min')).toBe('NULL::DECIMAL(38,2)');
+    expect(statLiteral(12.5, 'decimal(10,2)', 'max')).toBe("CAST('12.5' AS DECIMAL(10,2))");
+  });
+});
