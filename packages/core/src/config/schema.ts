@@ -45,6 +45,8 @@ export const CONFIG_KEYS = {
   K3_REDIS_URL: [z.string(), '', 'Redis URL for distributed mode (empty = embedded, no Redis).'],
   K3_QUEUE_PREFIX: [z.string(), 'k3', 'BullMQ key prefix.'],
   K3_QUERY_TIMEOUT: [duration, '60s', 'Per-query deadline.'],
+  K3_FEDERATE_MIN_PARTITIONS: [int.min(1), '2', 'Fan a query out over partitions only when at least this many survive pruning; fewer → FEDERATED_TO_SINGLE.'],
+  K3_FEDERATE_MIN_BYTES: [bytes, '64MiB', 'Fan a query out only when the data files left after pruning total at least this size; smaller → FEDERATED_TO_SINGLE.'],
   K3_DELTA_CHECKPOINT_INTERVAL: [int.min(1), '10', 'Write a checkpoint every N commits.'],
   K3_DELTA_MAX_COMMIT_RETRIES: [int.min(0), '20', 'How many times a transaction retries after losing a commit race.'],
 } as const;
