@@ -4,7 +4,8 @@
  * - 64-bit and wider integers (BIGINT, UBIGINT, HUGEINT, UHUGEINT, BIGNUM) and DECIMAL → JSON
  *   strings of their exact decimal text (pbjson's int64 convention; JS numbers stop at 2^53).
  * - Narrower integers → numbers. DOUBLE → number; FLOAT → the shortest number that reads back as
- *   the same float32 (0.1, not 0.10000000149011612). NaN/±Infinity → "NaN", "Infinity", "-Infinity".
+ *   the same float32 (0.1, not 0.10000000149011612). NaN/±Infinity/-0 → "NaN", "Infinity",
+ *   "-Infinity", "-0" (JSON numbers cannot carry them).
  * - VARCHAR, ENUM, UUID → strings. JSON → its JSON *text* as a string, never parsed: 64-bit
  *   numbers inside a JSON document keep their digits.
  * - BLOB, GEOMETRY → base64. BIT → "0101…".
@@ -38,15 +39,22 @@ type Encoded = unknown;
 
 const text = (v: DuckDBValue): string => String(v);
 
+/** JSON cannot carry NaN, ±Infinity or the sign of -0 as numbers: those become strings. */
+function nonJsonNumber(n: number): string | undefined {
+  if (!Number.isFinite(n)) return String(n);
+  return Object.is(n, -0) ? '-0' : undefined;
+}
+
 function number(v: DuckDBValue): number | string {
   const n = Number(v);
-  return Number.isFinite(n) ? n : String(n);
+  return nonJsonNumber(n) ?? n;
 }
 
 /** Shortest decimal that rounds to the same float32, so FLOAT 0.1 encodes as 0.1. */
 function float32(v: DuckDBValue): number | string {
   const n = Number(v);
-  if (!Number.isFinite(n)) return String(n);
+  const special = nonJsonNumber(n);
+  if (special !== undefined) return special;
   for (let digits = 1; digits < 17; digits++) {
     const candidate = Number(n.toPrecision(digits));
     if (Math.fround(candidate) === n) return candidate;

@@ -136,6 +136,16 @@ describe('bindSnapshot (hand-built snapshots)', () => {
     expect(plan.match(/READ_PARQUET/g)?.length).toBe(2 * (plan.includes('Function:') ? 2 : 1));
   });
 
+  it('a struct column that gained a field reads the old files with that field NULL', async () => {
+    await writeParquet('s1.parquet', "SELECT 1 AS v, {'a': 1} AS s");
+    await writeParquet('s2.parquet', "SELECT 2 AS v, {'b': 'x', 'a': 2} AS s");
+    const s: StructType = { type: 'struct', fields: [field('a', 'integer'), field('b', 'string')] };
+    const schema: StructType = { type: 'struct', fields: [field('v', 'integer'), field('s', s)] };
+    const res = await query({ schema, partitionColumns: [], files: [active('s1.parquet'), active('s2.parquet')] }, 'SELECT * FROM t ORDER BY v');
+    expect(res.columns).toEqual([{ name: 'v', type: 'INTEGER' }, { name: 's', type: 'STRUCT(a INTEGER, b VARCHAR)' }]);
+    expect(res.rows).toEqual([[1, { a: 1, b: null }], [2, { a: 2, b: 'x' }]]);
+  });
+
   it('an empty snapshot has the schema columns and no rows', async () => {
     const res = await query({ schema: evolved, partitionColumns: [], files: [] }, 'SELECT * FROM t');
     expect(res.columns.map((c) => c.type)).toEqual(['BIGINT', 'VARCHAR', 'INTEGER', 'DOUBLE', 'JSON']);
