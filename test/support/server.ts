@@ -22,7 +22,7 @@ export interface StartedServer {
   child: ChildProcess;
   /** Everything printed so far (stdout: banner; stderr: JSON logs). */
   output(): { stdout: string; stderr: string };
-  /** SIGTERM, wait for exit, assert exit code 0, remove the temp directories. */
+  /** SIGTERM (unless a signal was already sent), wait for exit, assert exit code 0, remove the temp directories. */
   stop(opts?: { keepData?: boolean }): Promise<void>;
 }
 
@@ -78,7 +78,7 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
     child,
     output: () => ({ stdout, stderr }),
     async stop(stopOpts = {}) {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      if (!child.killed && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const { code, signal } = await exited;
       await rm(cacheDir, { recursive: true, force: true });
       if (!stopOpts.keepData && opts.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 /**
  * Graceful shutdown on SIGINT/SIGTERM: mark not-ready (new requests get 503 ERR_NOT_READY and
  * /readyz flips), stop accepting, let in-flight requests finish for at most `timeoutMs`, then
- * close remaining connections, release the engine and exit 0. A second signal exits 1 at once.
+ * close remaining connections, release the engine and exit 0. A second SIGINT exits 1 at once.
  *
  * Order matters: the engine is closed only after the HTTP server stopped, so no request ever
  * sees a closed engine.
@@ -25,8 +25,11 @@ export function installGracefulShutdown(deps: ShutdownDeps): void {
   let shuttingDown = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (shuttingDown) {
-      deps.logger.warn({ signal }, 'shutdown forced by second signal');
-      exit(1);
+      // Ctrl-C twice means "now"; a repeated SIGTERM (orchestrators resend it) keeps draining.
+      if (signal === 'SIGINT') {
+        deps.logger.warn({ signal }, 'shutdown forced by second signal');
+        exit(1);
+      } else deps.logger.info({ signal }, 'shutdown already in progress');
       return;
     }
     shuttingDown = true;

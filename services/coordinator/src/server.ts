@@ -72,6 +72,13 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     }
   });
 
+  // While draining, answer in-flight requests with `Connection: close` so keep-alive sockets end
+  // with their last response instead of holding shutdown until K3_SHUTDOWN_TIMEOUT.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (!ready()) reply.header('connection', 'close');
+    return payload;
+  });
+
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;

@@ -64,7 +64,10 @@ describe('ops routes', () => {
     const e = await exec(h.app, { sql: 'SELECT 1' });
     expect(e.statusCode).toBe(503);
     expect(h.engine.calls).toHaveLength(0);
-    expect((await h.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    const health = await h.app.inject({ method: 'GET', url: '/healthz' });
+    expect(health.statusCode).toBe(200);
+    // Draining: responses close their keep-alive connection.
+    expect(health.headers['connection']).toBe('close');
   });
 
   it('serves an OpenAPI 3 document describing every route with its schemas', async () => {
