@@ -14,8 +14,11 @@ import { SnapshotCache } from './snapshot-cache.ts';
 
 /** The stores of all buckets (embedded: one directory per bucket; S3: one S3 bucket each). */
 export interface BucketStores {
+  /** `local` and `memory` buckets come into being with their first table; S3 buckets must exist. */
+  readonly kind?: string;
   open(bucket: string): ObjectStore;
   exists(bucket: string): Promise<boolean>;
+  create?(bucket: string): Promise<void>;
   list(): Promise<string[]>;
 }
 
@@ -52,9 +55,18 @@ export class Catalog {
     return store;
   }
 
-  /** The bucket's store without the existence check: a bucket comes into being with its first table. */
-  openForCreate(bucket: string): ObjectStore {
-    return this.#stores.open(bucket);
+  /** The store a new table goes into: in embedded mode the bucket comes into being with its first table. */
+  async openForCreate(bucket: string): Promise<ObjectStore> {
+    const store = this.#stores.open(bucket);
+    if (await this.#stores.exists(bucket)) return store;
+    if (this.#stores.kind === 's3' || this.#stores.create === undefined) {
+      if (this.#stores.kind === 's3') {
+        throw new AppError('ERR_BUCKET_NOT_FOUND', `S3 bucket ${JSON.stringify(bucket)} does not exist. Create the bucket first, then its tables.`, { bucket });
+      }
+      return store;
+    }
+    await this.#stores.create(bucket);
+    return store;
   }
 
   handle(bucket: string, store: ObjectStore, name: string): TableHandle {

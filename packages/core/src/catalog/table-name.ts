@@ -1,13 +1,16 @@
 /**
  * Name rules. A table name becomes a key segment of the table root and is used unquoted in SQL, so
  * it is an SQL identifier: a letter or `_`, then letters, digits, `_`; at most 128 characters.
- * Column names follow Delta's portable rule (no ` ,;{}()\n\t=`, which Spark refuses without
- * column mapping) and must not start with `__k3_`, k3's prefix for internal names.
+ * Column names are whatever DuckDB accepts (CTAS of `SELECT count(*)` yields a column named
+ * `count_star()`, and k3 must store what DuckDB would), minus control characters; they must not
+ * start with `__k3_`, k3's prefix for internal names. (Spark without column mapping refuses
+ * ` ,;{}()=` in names; such tables still read fine in DuckDB, delta-rs and Spark with mapping.)
  */
 import { AppError } from '../errors/index.ts';
 
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
-const BAD_COLUMN_CHARS = /[ ,;{}()\n\t=]/;
+// eslint-disable-next-line no-control-regex
+const BAD_COLUMN_CHARS = /[\u0000-\u001f\u007f]/;
 
 export function assertValidTableName(name: string): void {
   if (!TABLE_NAME.test(name)) {
@@ -23,7 +26,7 @@ export function assertValidColumnName(name: string): void {
   if (name === '' || name.length > 255 || BAD_COLUMN_CHARS.test(name) || name.toLowerCase().startsWith('__k3_')) {
     throw new AppError(
       'ERR_INVALID_NAME',
-      `Column name ${JSON.stringify(name)} is not valid: use 1–255 characters without spaces or any of ,;{}()=, not starting with "__k3_".`,
+      `Column name ${JSON.stringify(name)} is not valid: use 1–255 characters without control characters, not starting with "__k3_".`,
       { column: name },
     );
   }

@@ -1,28 +1,13 @@
 /**
- * The ports the SQL engine needs from its neighbours (object store, DuckDB, file cache, config).
- * Structural on purpose: the concrete adapters in object-store/ and exec/ satisfy them without the
- * engine importing their construction details, and tests can hand in real adapters directly.
+ * What the SQL engine is built from: the bucket stores, the process's DuckDB, the Parquet file
+ * cache and the configuration (settings separate from injected components, slatedb-style).
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { BucketStores } from '../catalog/index.ts';
 import type { Config } from '../config/index.ts';
-import type { ObjectStore } from '../object-store/index.ts';
+import type { FileCache, K3DuckDB } from '../exec/index.ts';
 
-/** The stores of all buckets (embedded: one directory per bucket; S3: one S3 bucket each). */
-export interface BucketStores {
-  open(bucket: string): ObjectStore;
-  exists(bucket: string): Promise<boolean>;
-  list(): Promise<string[]>;
-}
-
-/** A DuckDB instance that hands out fresh connections with k3's macros installed. */
-export interface K3DuckDB {
-  connect(): Promise<DuckDBConnection>;
-}
-
-/** Local copies of data files, so DuckDB reads Parquet from local disk. */
-export interface FileCache {
-  localPath(store: ObjectStore, key: string): Promise<string>;
-}
+export type { BucketStores } from '../catalog/index.ts';
+export type { FileCache, K3DuckDB } from '../exec/index.ts';
 
 export interface EngineDeps {
   stores: BucketStores;
@@ -30,4 +15,9 @@ export interface EngineDeps {
   cache: FileCache;
   config: Config;
   clock?: () => number;
+  /**
+   * Local directory where new Parquet files are staged before upload; must be writable by DuckDB
+   * (inside `allowedDirectories` when the database is sandboxed). Default `<K3_CACHE_DIR>/writes`.
+   */
+  tmpDir?: string;
 }

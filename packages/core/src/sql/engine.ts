@@ -2,12 +2,35 @@
  * Engine: runs one DuckDB-dialect SQL statement against the Delta tables of a bucket
  * (design note: docs/design/sql-engine.md).
  *
- * Invariants: one statement per call; every table a statement touches is read at exactly one
- * snapshot per request; a failing statement commits nothing.
+ *   text ─▶ singleStatement (tokens: one statement, k3 pre-pass) ─▶ DuckDB parse check
+ *     ├─ SHOW TABLES ────────────────▶ catalog
+ *     ├─ CREATE / ALTER / DROP TABLE ─▶ DDL (scratch TEMP tables + Delta commit)
+ *     ├─ INSERT / UPDATE / DELETE / MERGE ─▶ executeWrite (re-run on a fresh snapshot on conflict)
+ *     └─ anything else ─▶ prepare (binds tables) ─▶ statementType: read, or refusal
+ *
+ * Invariants: one statement per call; one fresh DuckDB connection per attempt (TEMP objects never
+ * leak between requests); every table a statement touches is read at one snapshot per attempt;
+ * a failing statement commits nothing.
  */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { CreateTableRequest, ExecuteResponse, Freshness, Table } from '../api/index.ts';
-import { AppError } from '../errors/index.ts';
+import { Catalog, describeSnapshot, primaryKeyOf, specFromRequest } from '../catalog/index.ts';
+import type { TransactionOptions } from '../delta/index.ts';
+import { AppError, isAppError } from '../errors/index.ts';
+import { encodeResult, mapDuckDBError } from '../exec/index.ts';
+import type { ObjectStore } from '../object-store/index.ts';
+import { alterTable } from './alter-table.ts';
+import { assertParses, objectRefusal, singleStatement } from './classify-statement.ts';
+import { createFromSpec, createTableFromSql, type DdlContext } from './create-table.ts';
+import { dropTable } from './drop-table.ts';
 import type { EngineDeps } from './engine-deps.ts';
+import { executeRead, queryResult } from './execute-read.ts';
+import { executeWrite } from './execute-write.ts';
+import type { PrePassed } from './pre-pass.ts';
+import { RequestTables } from './request-tables.ts';
+import { targetTableDdl } from './write-target.ts';
 
 export type { BucketStores, EngineDeps, FileCache, K3DuckDB } from './engine-deps.ts';
 
@@ -18,31 +41,184 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
 }
 
+/** Attempts of a whole write statement when its commit loses to a conflicting concurrent commit. */
+const MAX_STATEMENT_ATTEMPTS = 10;
+
+interface Attempt {
+  readonly conn: DuckDBConnection;
+  readonly tables: RequestTables;
+  readonly store: ObjectStore;
+}
+
 export class Engine {
   readonly #deps: EngineDeps;
+  readonly #catalog: Catalog;
+  readonly #clock: () => number;
+  readonly #txOptions: TransactionOptions;
+  readonly #tmpDir: string;
+  #tmpReady: Promise<unknown> | undefined;
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
+    this.#clock = deps.clock ?? Date.now;
+    this.#catalog = new Catalog({ stores: deps.stores, tablesPrefix: deps.config.K3_TABLES_PREFIX });
+    this.#txOptions = {
+      maxRetries: deps.config.K3_DELTA_MAX_COMMIT_RETRIES,
+      checkpointInterval: deps.config.K3_DELTA_CHECKPOINT_INTERVAL,
+      clock: this.#clock,
+    };
+    this.#tmpDir = deps.tmpDir ?? path.join(deps.config.K3_CACHE_DIR, 'writes');
   }
 
-  execute(opts: ExecuteOptions): Promise<ExecuteResponse> {
-    return Promise.reject(new AppError('ERR_SQL_UNSUPPORTED', `Execute is not implemented yet (bucket ${opts.bucket}).`));
+  async execute(opts: ExecuteOptions): Promise<ExecuteResponse> {
+    const startedAt = this.#clock();
+    const statement = singleStatement(opts.sql);
+    const { shape } = statement;
+    // Freshness switch point: STRONG / OLTP_ONLY will merge the write log; until it exists every
+    // read is a Delta (warehouse) read.
+    switch (shape.kind) {
+      case 'create-other':
+        throw objectRefusal('CREATE', shape.objectType);
+      case 'drop-other':
+        throw objectRefusal('DROP', shape.objectType);
+      case 'show-tables': {
+        const store = await this.#catalog.store(opts.bucket);
+        const names = await this.#catalog.tableNames(store);
+        return this.#attempt(opts, store, async ({ tables }) => ({
+          query: queryResult({ columns: [{ name: 'name', type: 'VARCHAR' }], rows: names.map((n) => [n]) }, tables, { startedAt, now: this.#clock }, this.#clock()),
+        }));
+      }
+      case 'create-table': {
+        const store = await this.#catalog.openForCreate(opts.bucket);
+        return this.#retrying(() => this.#attempt(opts, store, async (a) => {
+          await assertParses(a.conn, statement.sql);
+          return { ddl: await createTableFromSql(this.#ddl(opts.bucket, a), statement, shape) };
+        }));
+      }
+      case 'alter-table': {
+        const store = await this.#catalog.store(opts.bucket);
+        return this.#retrying(() => this.#attempt(opts, store, async (a) => ({ ddl: await alterTable(this.#ddl(opts.bucket, a), shape) })));
+      }
+      case 'drop-table': {
+        const store = await this.#catalog.store(opts.bucket);
+        return this.#attempt(opts, store, async (a) => {
+          await assertParses(a.conn, statement.sql);
+          return { ddl: await dropTable(this.#ddl(opts.bucket, a), shape) };
+        });
+      }
+      case 'dml': {
+        const store = await this.#catalog.store(opts.bucket);
+        return this.#retrying(() => this.#attempt(opts, store, async (a) => {
+          await assertParses(a.conn, statement.sql);
+          const ctx = { conn: a.conn, tables: a.tables, txOptions: this.#txOptions, tmpDir: this.#tmpDir, clock: this.#clock };
+          return { write: await executeWrite(ctx, statement, shape) };
+        }));
+      }
+      case 'describe-table': {
+        const store = await this.#catalog.store(opts.bucket);
+        return this.#attempt(opts, store, async (a) => ({ query: await this.#describe(a, statement, shape.table, startedAt) }));
+      }
+      case 'other': {
+        const store = await this.#catalog.store(opts.bucket);
+        return this.#attempt(opts, store, async (a) => {
+          await assertParses(a.conn, statement.sql);
+          return { query: await executeRead(a.conn, a.tables, statement.sql, { startedAt, now: this.#clock }) };
+        });
+      }
+    }
   }
 
-  listTables(bucket: string): Promise<Table[]> {
-    return Promise.reject(new AppError('ERR_SQL_UNSUPPORTED', `listTables is not implemented yet (bucket ${bucket}).`));
+  async listTables(bucket: string): Promise<Table[]> {
+    const store = await this.#catalog.store(bucket);
+    const names = await this.#catalog.tableNames(store);
+    const tables = await Promise.all(names.map(async (name) => {
+      const snapshot = await this.#catalog.trySnapshot(this.#catalog.handle(bucket, store, name));
+      return snapshot === undefined ? undefined : describeSnapshot(bucket, name, snapshot);
+    }));
+    return tables.filter((t): t is Table => t !== undefined);
   }
 
-  describeTable(bucket: string, name: string): Promise<Table> {
-    return Promise.reject(new AppError('ERR_SQL_UNSUPPORTED', `describeTable is not implemented yet (${bucket}/${name}).`));
+  async describeTable(bucket: string, name: string): Promise<Table> {
+    const store = await this.#catalog.store(bucket);
+    const stored = await this.#catalog.resolveName(store, name);
+    if (stored === undefined) throw await this.#catalog.notFound(store, bucket, name);
+    const snapshot = await this.#catalog.snapshot(this.#catalog.handle(bucket, store, stored));
+    return describeSnapshot(bucket, stored, snapshot);
   }
 
-  createTable(bucket: string, req: CreateTableRequest): Promise<Table> {
-    return Promise.reject(new AppError('ERR_SQL_UNSUPPORTED', `createTable is not implemented yet (${bucket}/${req.name}).`));
+  async createTable(bucket: string, req: CreateTableRequest): Promise<Table> {
+    const spec = specFromRequest(req);
+    const store = await this.#catalog.openForCreate(bucket);
+    const result = await this.#attempt({ bucket, sql: '' }, store, (a) => createFromSpec(this.#ddl(bucket, a), spec, { ifNotExists: false, orReplace: false }));
+    if (result.table === undefined) throw new AppError('ERR_INTERNAL', `Table ${spec.name} was created but could not be described.`);
+    return result.table;
   }
 
   close(): Promise<void> {
-    void this.#deps;
     return Promise.resolve();
   }
+
+  #ddl(bucket: string, a: Attempt): DdlContext {
+    return { conn: a.conn, catalog: this.#catalog, tables: a.tables, bucket, store: a.store, txOptions: this.#txOptions, tmpDir: this.#tmpDir, clock: this.#clock };
+  }
+
+  /** DESCRIBE / SHOW of a bucket table: an empty TEMP table with the exact definition answers it like DuckDB. */
+  async #describe(a: Attempt, statement: PrePassed, name: string, startedAt: number) {
+    const pinned = await a.tables.pin(name);
+    const { snapshot } = pinned;
+    try {
+      await a.conn.run(targetTableDdl(pinned.handle.name, snapshot.schema, primaryKeyOf(snapshot.metadata)));
+      const encoded = await encodeResult(await a.conn.run(statement.sql));
+      return queryResult(encoded, a.tables, { startedAt, now: this.#clock }, this.#clock());
+    } catch (err) {
+      throw mapDuckDBError(err);
+    }
+  }
+
+  /** One attempt: a fresh connection and request-scoped tables, closed whatever happens. */
+  async #attempt<T>(opts: Pick<ExecuteOptions, 'bucket' | 'signal'> & { sql: string }, store: ObjectStore, fn: (a: Attempt) => Promise<T>): Promise<T> {
+    if (opts.signal?.aborted === true) throw new AppError('ERR_QUERY_CANCELLED', 'The request was cancelled before it ran.');
+    await this.#ensureTmpDir();
+    const conn = await this.#deps.db.connect();
+    const tables = new RequestTables(this.#catalog, this.#deps.cache, opts.bucket, store);
+    let timedOut = false;
+    const onAbort = (): void => conn.interrupt();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      conn.interrupt();
+    }, this.#deps.config.K3_QUERY_TIMEOUT);
+    try {
+      return await fn({ conn, tables, store });
+    } catch (err) {
+      if (timedOut) {
+        throw new AppError('ERR_QUERY_TIMEOUT', `The statement ran longer than K3_QUERY_TIMEOUT (${this.#deps.config.K3_QUERY_TIMEOUT} ms) and was stopped; nothing was committed. Narrow it down or raise the limit.`);
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      tables.release();
+      conn.closeSync();
+    }
+  }
+
+  /** Re-runs a statement that lost a commit race, on a fresh snapshot, with jittered backoff. */
+  async #retrying<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!isAppError(err) || !err.retryable || !err.code.startsWith('ERR_DELTA_') || attempt >= MAX_STATEMENT_ATTEMPTS) throw err;
+        const cap = Math.min(1000, 10 * 2 ** attempt);
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
+      }
+    }
+  }
+
+  #ensureTmpDir(): Promise<unknown> {
+    this.#tmpReady ??= mkdir(this.#tmpDir, { recursive: true });
+    return this.#tmpReady;
+  }
 }
+

@@ -1,2 +1,5 @@
 export { Engine, type ExecuteOptions } from './engine.ts';
 export type { BucketStores, EngineDeps, FileCache, K3DuckDB } from './engine-deps.ts';
+export { prePass, type PrePassed, type StatementShape } from './pre-pass.ts';
+export { routeWrite, type WriteRoute } from './route-write.ts';
+export { MULTI_STATEMENT_REFUSAL, TRANSACTION_REFUSAL } from './classify-statement.ts';

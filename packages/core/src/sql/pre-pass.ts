@@ -28,7 +28,13 @@ export type StatementShape =
       scratchSql: string;
     }
   | { kind: 'create-other'; objectType: string }
-  | { kind: 'alter-table'; table: string; ifExists: boolean; actions: string[] }
+  | {
+      kind: 'alter-table';
+      table: string;
+      ifExists: boolean;
+      /** One action text per comma-separated ALTER action (`ADD COLUMN x INT`), without `ALTER TABLE t`. */
+      actions: string[];
+    }
   | { kind: 'drop-table'; table: string; ifExists: boolean }
   | { kind: 'drop-other'; objectType: string }
   | { kind: 'show-tables' }
@@ -160,9 +166,7 @@ const alterTable: Recognizer = ({ sql, tokens }) => {
   const name = readName(tokens, i);
   if (name === undefined) return undefined;
   const table = tableNameOf(name.parts);
-  const actions = splitTopLevel(tokens.slice(name.next)).map(
-    (group) => `ALTER TABLE ${quoteIdent(table)} ${sql.slice(group[0]!.start, group[group.length - 1]!.end)}`,
-  );
+  const actions = splitTopLevel(tokens.slice(name.next)).map((group) => sql.slice(group[0]!.start, group[group.length - 1]!.end));
   if (actions.length === 0) return undefined;
   return { sql, tokens, shape: { kind: 'alter-table', table, ifExists, actions } };
 };

@@ -1,0 +1,167 @@
+/**
+ * CREATE TABLE in its three forms — SQL column list, SQL CTAS, structured CreateTable request —
+ * funnelled into one TableSpec, one validation and one commit (docs/design/sql-engine.md, "DDL").
+ *
+ * SQL forms are understood by DuckDB: the column list runs as a TEMP TABLE on the request's
+ * scratch connection and is read back (types, NOT NULL, DEFAULT, inline and composite PRIMARY
+ * KEY); the CTAS query runs into a TEMP TABLE (bucket tables bound on demand) whose column types
+ * give the inferred k3 types. Version 0 is created with put-if-absent, so two racing creators
+ * cannot both win; CTAS writes its rows in the same commit.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { ExecuteDdlResult, Table } from '../api/index.ts';
+import {
+  castForStorage, describeSnapshot, duckdbTypeOf, inferColumnType, metadataOf, schemaOf, validateTableSpec,
+  assertValidTableName, type Catalog, type TableSpec,
+} from '../catalog/index.ts';
+import { Transaction, type TransactionOptions } from '../delta/index.ts';
+import type { AddFile } from '../delta/actions.ts';
+import { AppError, isAppError } from '../errors/index.ts';
+import { mapDuckDBError, quoteIdentifier as q, writeDataFiles } from '../exec/index.ts';
+import type { ObjectStore } from '../object-store/index.ts';
+import type { PrePassed, StatementShape } from './pre-pass.ts';
+import type { RequestTables } from './request-tables.ts';
+import { isPunct, isWord } from './sql-tokens.ts';
+import { introspectTempTable, toColumnSpecs, validateDefault } from './table-introspection.ts';
+import { targetTableDdl } from './write-target.ts';
+
+export interface DdlContext {
+  readonly conn: DuckDBConnection;
+  readonly catalog: Catalog;
+  readonly tables: RequestTables;
+  readonly bucket: string;
+  readonly store: ObjectStore;
+  readonly txOptions: TransactionOptions;
+  readonly tmpDir: string;
+  readonly clock: () => number;
+}
+
+type CreateShape = Extract<StatementShape, { kind: 'create-table' }>;
+
+const CTAS_TEMP = '__k3_ctas';
+
+async function run(conn: DuckDBConnection, sql: string): Promise<void> {
+  try {
+    await conn.run(sql);
+  } catch (err) {
+    throw mapDuckDBError(err);
+  }
+}
+
+export async function createTableFromSql(ctx: DdlContext, statement: PrePassed, shape: CreateShape): Promise<ExecuteDdlResult> {
+  assertValidTableName(shape.table);
+  const opts = { ifNotExists: shape.ifNotExists, orReplace: shape.orReplace };
+  if (shape.asQuery !== undefined) {
+    const prepared = await ctx.tables.prepare(ctx.conn, `CREATE TEMP TABLE ${q(CTAS_TEMP)} AS ${shape.asQuery}`);
+    try {
+      await prepared.run();
+    } catch (err) {
+      throw mapDuckDBError(err);
+    } finally {
+      prepared.destroySync();
+    }
+    const t = await introspectTempTable(ctx.conn, CTAS_TEMP);
+    if (t === undefined) throw new AppError('ERR_INTERNAL', 'CREATE TABLE AS SELECT produced no result table.');
+    const columns = t.columns.map((c) => ({ name: c.name, type: inferColumnType(c.duckdbType), nullable: true, defaultExpression: '' }));
+    const select = t.columns.map((c, i) => `${castForStorage(q(c.name), c.duckdbType, columns[i]!.type)} AS ${q(c.name)}`).join(', ');
+    const spec: TableSpec = { name: shape.table, description: '', columns, partitionColumns: shape.partitionedBy, primaryKey: [] };
+    return createFromSpec(ctx, spec, { ...opts, rowsSql: `SELECT ${select} FROM ${q(CTAS_TEMP)}` });
+  }
+  refuseGeneratedColumns(statement);
+  await run(ctx.conn, shape.scratchSql);
+  const t = await introspectTempTable(ctx.conn, shape.table);
+  await run(ctx.conn, `DROP TABLE IF EXISTS temp.main.${q(shape.table)}`);
+  if (t === undefined) throw new AppError('ERR_INTERNAL', `CREATE TABLE ${shape.table} did not produce a table definition.`);
+  if (t.otherConstraints.length > 0) {
+    throw new AppError('ERR_SQL_UNSUPPORTED', `${[...new Set(t.otherConstraints)].join(', ')} constraints are not supported; k3 tables keep NOT NULL, DEFAULT and PRIMARY KEY (the merge key). Remove the constraint.`, { constraints: t.otherConstraints });
+  }
+  const spec: TableSpec = { name: shape.table, description: '', columns: toColumnSpecs(t.columns), partitionColumns: shape.partitionedBy, primaryKey: t.primaryKey };
+  return createFromSpec(ctx, spec, opts);
+}
+
+/** Generated columns would be stored as defaults by mistake; k3 does not compute columns. */
+function refuseGeneratedColumns(statement: PrePassed): void {
+  const t = statement.tokens;
+  const generated = t.some((tok, i) => tok.depth === 1 && (isWord(tok, 'GENERATED') || (isWord(tok, 'AS') && isPunct(t[i + 1], '('))));
+  if (generated) {
+    throw new AppError('ERR_SQL_UNSUPPORTED', 'Generated (computed) columns are not supported; compute the value in your INSERT or in a SELECT instead.');
+  }
+}
+
+export interface CreateOptions {
+  ifNotExists: boolean;
+  orReplace: boolean;
+  /** CTAS: the rows to write in the create commit, column names = spec column names. */
+  rowsSql?: string;
+}
+
+export async function createFromSpec(ctx: DdlContext, input: TableSpec, opts: CreateOptions): Promise<ExecuteDdlResult> {
+  const spec = validateTableSpec(input);
+  for (const c of spec.columns) await validateDefault(ctx.conn, c.name, c.defaultExpression, duckdbTypeOf(c.type));
+  const schema = schemaOf(spec);
+  // DuckDB must accept the definition as a table (e.g. defaults without column references).
+  const checkName = '__k3_check';
+  await run(ctx.conn, targetTableDdl(checkName, schema));
+  await run(ctx.conn, `DROP TABLE temp.main.${q(checkName)}`);
+
+  const handle = ctx.catalog.handle(ctx.bucket, ctx.store, spec.name);
+  const existingName = await ctx.catalog.resolveName(ctx.store, spec.name);
+  const existing = existingName === undefined ? undefined : await ctx.catalog.trySnapshot(ctx.catalog.handle(ctx.bucket, ctx.store, existingName));
+  if (existing !== undefined && existingName !== undefined) {
+    if (opts.ifNotExists) return noop(existingName, describeSnapshot(ctx.bucket, existingName, existing), existing.version);
+    if (!opts.orReplace || existingName !== spec.name) {
+      throw new AppError('ERR_TABLE_EXISTS', `Table ${existingName} already exists in bucket ${ctx.bucket}. Use CREATE TABLE IF NOT EXISTS, CREATE OR REPLACE TABLE, or DROP TABLE first.`, { table: existingName });
+    }
+  }
+
+  const adds: AddFile[] = opts.rowsSql === undefined ? [] : await writeDataFiles(ctx.conn, { sql: opts.rowsSql }, {
+    store: ctx.store, root: handle.root, schema, partitionColumns: spec.partitionColumns, tmpDir: ctx.tmpDir, clock: ctx.clock,
+  });
+  const metadata = metadataOf(spec, ctx.clock());
+  const ctas = opts.rowsSql !== undefined;
+  const operationParameters = {
+    isManaged: 'false',
+    description: spec.description === '' ? null : spec.description,
+    partitionBy: JSON.stringify(spec.partitionColumns),
+    properties: JSON.stringify(metadata.configuration),
+  };
+  const operationMetrics: Record<string, number> = ctas ? { numFiles: adds.length, numOutputRows: countRows(adds), numOutputBytes: adds.reduce((s, a) => s + a.size, 0) } : {};
+  let version: number;
+  try {
+    if (existing !== undefined) {
+      const tx = Transaction.forSnapshot(ctx.store, existing, ctx.txOptions)
+        .updateMetadata({ ...metadata, id: existing.metadata.id })
+        .readWholeTable()
+        .removeFiles(existing.files)
+        .addFiles(adds);
+      version = (await tx.commit({ operation: ctas ? 'CREATE OR REPLACE TABLE AS SELECT' : 'CREATE OR REPLACE TABLE', operationParameters, operationMetrics })).version;
+    } else {
+      const tx = Transaction.forCreate(ctx.store, handle.root, { metadata }, ctx.txOptions).addFiles(adds);
+      version = (await tx.commit({ operation: ctas ? 'CREATE TABLE AS SELECT' : 'CREATE TABLE', operationParameters, operationMetrics })).version;
+    }
+  } catch (err) {
+    if (isAppError(err, 'ERR_TABLE_EXISTS') && opts.ifNotExists) {
+      const winner = await ctx.catalog.snapshot(handle);
+      return noop(spec.name, describeSnapshot(ctx.bucket, spec.name, winner), winner.version);
+    }
+    throw err;
+  }
+  const snapshot = await ctx.catalog.snapshot(handle);
+  return { action: ctas ? 'CREATE_TABLE_AS' : 'CREATE_TABLE', tableName: spec.name, table: describeSnapshot(ctx.bucket, spec.name, snapshot), version: String(version) };
+}
+
+function noop(name: string, table: Table, version: number): ExecuteDdlResult {
+  return { action: 'NOOP', tableName: name, table, version: String(version) };
+}
+
+function countRows(adds: readonly AddFile[]): number {
+  let n = 0;
+  for (const a of adds) {
+    try {
+      n += Number((JSON.parse(a.stats ?? '{}') as { numRecords?: number }).numRecords ?? 0);
+    } catch {
+      // stats are written by k3 itself; unparsable stats just do not count
+    }
+  }
+  return n;
+}

@@ -1,0 +1,147 @@
+/**
+ * executeWrite: one INSERT / UPDATE / DELETE / MERGE / TRUNCATE straight into Delta, with DuckDB's
+ * own semantics (docs/design/sql-engine.md, "Writes").
+ *
+ *   pin snapshot ─▶ TEMP TABLE <target> (exact schema, NOT NULL, DEFAULT)
+ *     ├─ INSERT (not reading itself): the table starts empty
+ *     └─ otherwise: load every file (one rowid range per file) + shadow copy
+ *   ─▶ DuckDB runs the user's statement verbatim (other tables bound as views)
+ *   ─▶ diff shadow vs table → affected files ─▶ writeDataFiles(rest of affected files + new rows)
+ *   ─▶ Transaction: remove affected, add new, commit (Delta operation + metrics)
+ *
+ * Invariants: a statement that fails in DuckDB commits nothing; only files holding changed rows
+ * are rewritten; the commit is built on the same snapshot the statement read, so a conflicting
+ * concurrent commit surfaces as a retryable ERR_DELTA_CONCURRENT_* (the engine re-runs).
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { StatementType } from '@duckdb/node-api';
+import type { ExecuteWriteResult } from '../api/index.ts';
+import { primaryKeyOf } from '../catalog/index.ts';
+import { Transaction, type CommitRequest, type TransactionOptions } from '../delta/index.ts';
+import { AppError } from '../errors/index.ts';
+import { mapDuckDBError, writeDataFiles } from '../exec/index.ts';
+import type { PrePassed } from './pre-pass.ts';
+import type { RequestTables } from './request-tables.ts';
+import { clauseText, routeWrite, type DmlShape } from './route-write.ts';
+import { WriteTarget, type DiffResult } from './write-target.ts';
+
+export interface WriteContext {
+  readonly conn: DuckDBConnection;
+  readonly tables: RequestTables;
+  readonly txOptions: TransactionOptions;
+  readonly tmpDir: string;
+  readonly clock: () => number;
+}
+
+const DML_TYPES: ReadonlySet<StatementType> = new Set([StatementType.INSERT, StatementType.UPDATE, StatementType.DELETE, StatementType.MERGE_INTO]);
+
+export async function executeWrite(ctx: WriteContext, statement: PrePassed, shape: DmlShape): Promise<ExecuteWriteResult> {
+  if (shape.returning) {
+    throw new AppError('ERR_SQL_UNSUPPORTED', 'RETURNING is not supported: a write answers with rowsAffected and the new table version. Run a SELECT after the write to read the rows.');
+  }
+  const { conn, tables } = ctx;
+  const pinned = await tables.pin(shape.table);
+  const { snapshot, handle } = pinned;
+  const mergeKeys = primaryKeyOf(snapshot.metadata);
+  const route = routeWrite(shape, statement.tokens, mergeKeys);
+  const loadAll = shape.verb !== 'INSERT' || shape.selfReference || shape.upsert;
+  const withValues = shape.verb !== 'DELETE' && shape.verb !== 'TRUNCATE';
+
+  const target = await WriteTarget.create(conn, handle.name, snapshot.schema, snapshot.partitionColumns, shape.upsert ? mergeKeys : []);
+  if (loadAll) {
+    await target.load(snapshot.files, await tables.localFiles(snapshot.files));
+    await target.snapshotBefore(withValues);
+  }
+
+  const prepared = await tables.prepare(conn, statement.sql);
+  let rowsChanged: number;
+  try {
+    if (!DML_TYPES.has(prepared.statementType)) {
+      throw new AppError('ERR_SQL_UNSUPPORTED', `Expected a data-changing statement, DuckDB classified it as ${StatementType[prepared.statementType]}.`);
+    }
+    rowsChanged = (await prepared.run()).rowsChanged;
+  } catch (err) {
+    throw mapDuckDBError(err);
+  } finally {
+    prepared.destroySync();
+  }
+
+  const diff: DiffResult = loadAll
+    ? await target.diff(withValues)
+    : { affected: [], insertedRows: rowsChanged, deletedRows: 0, changedRows: 0 };
+  const result = { tableName: handle.name, strategy: route.strategy, rowsAffected: String(rowsChanged) };
+  if (diff.affected.length === 0 && diff.insertedRows === 0) {
+    return { ...result, version: String(snapshot.version) };
+  }
+
+  const rowsSql = target.rowsToWriteSql(diff.affected);
+  const adds = await writeDataFiles(conn, { sql: rowsSql }, {
+    store: handle.store, root: handle.root, schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, tmpDir: ctx.tmpDir, clock: ctx.clock,
+  });
+  const tx = Transaction.forSnapshot(handle.store, snapshot, ctx.txOptions);
+  if (loadAll) tx.readWholeTable();
+  tx.removeFiles(diff.affected.map((r) => r.file));
+  tx.addFiles(adds);
+  const commit = await tx.commit(commitRequest(statement, shape, snapshot.partitionColumns, {
+    rowsChanged, diff, addedFiles: adds.length, addedBytes: adds.reduce((s, a) => s + a.size, 0),
+    removedBytes: diff.affected.reduce((s, r) => s + r.file.add.size, 0),
+    rewrittenRows: diff.affected.reduce((s, r) => s + (r.hi - r.lo), 0),
+  }));
+  return { ...result, version: String(commit.version) };
+}
+
+interface WriteNumbers {
+  rowsChanged: number;
+  diff: DiffResult;
+  addedFiles: number;
+  addedBytes: number;
+  removedBytes: number;
+  /** Rows the rewritten files held before the statement. */
+  rewrittenRows: number;
+}
+
+/** Delta's operation names, parameters and metrics, as Spark / delta-rs write them. */
+function commitRequest(statement: PrePassed, shape: DmlShape, partitionColumns: readonly string[], n: WriteNumbers): CommitRequest {
+  const { sql, tokens } = statement;
+  const removedFiles = n.diff.affected.length;
+  const survivors = n.rewrittenRows - n.diff.deletedRows;
+  switch (shape.verb) {
+    case 'INSERT':
+      return {
+        operation: 'WRITE',
+        operationParameters: { mode: 'Append', partitionBy: JSON.stringify(partitionColumns) },
+        operationMetrics: { numFiles: n.addedFiles, numOutputRows: n.diff.insertedRows, numOutputBytes: n.addedBytes },
+      };
+    case 'UPDATE':
+      return {
+        operation: 'UPDATE',
+        operationParameters: { predicate: JSON.stringify([clauseText(sql, tokens, 'WHERE', ['RETURNING']) ?? 'true']) },
+        operationMetrics: {
+          numUpdatedRows: n.rowsChanged, numCopiedRows: Math.max(0, survivors - n.diff.changedRows),
+          numAddedFiles: n.addedFiles, numRemovedFiles: removedFiles, numAddedBytes: n.addedBytes, numRemovedBytes: n.removedBytes,
+        },
+      };
+    case 'DELETE':
+    case 'TRUNCATE':
+      return {
+        operation: 'DELETE',
+        operationParameters: { predicate: JSON.stringify([shape.verb === 'TRUNCATE' ? 'true' : clauseText(sql, tokens, 'WHERE', ['RETURNING']) ?? 'true']) },
+        operationMetrics: {
+          numDeletedRows: n.diff.deletedRows, numCopiedRows: Math.max(0, survivors),
+          numAddedFiles: n.addedFiles, numRemovedFiles: removedFiles, numAddedBytes: n.addedBytes, numRemovedBytes: n.removedBytes,
+        },
+      };
+    case 'MERGE': {
+      const updated = Math.max(0, n.rowsChanged - n.diff.insertedRows - n.diff.deletedRows);
+      return {
+        operation: 'MERGE',
+        operationParameters: { predicate: JSON.stringify(clauseText(sql, tokens, 'ON', ['WHEN']) ?? '') },
+        operationMetrics: {
+          numTargetRowsInserted: n.diff.insertedRows, numTargetRowsUpdated: updated, numTargetRowsDeleted: n.diff.deletedRows,
+          numTargetRowsCopied: Math.max(0, survivors - n.diff.changedRows), numOutputRows: Math.max(0, survivors) + n.diff.insertedRows,
+          numTargetFilesAdded: n.addedFiles, numTargetFilesRemoved: removedFiles,
+        },
+      };
+    }
+  }
+}

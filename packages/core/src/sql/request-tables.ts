@@ -1,0 +1,136 @@
+/**
+ * RequestTables: the bucket tables one request reads, each pinned to ONE snapshot for the whole
+ * request (so a concurrent commit never changes what a statement sees), with their data files
+ * leased from the FileCache until `release()`.
+ *
+ * Binding is driven by DuckDB's binder, not by parsing SQL: `prepare` runs the statement through
+ * DuckDB; a Catalog Error "Table with name X does not exist" for a table of the bucket binds X
+ * (a TEMP VIEW over its Parquet files) and retries; for anything else it becomes
+ * ERR_TABLE_NOT_FOUND naming the tables that exist.
+ */
+import type { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
+import type { Catalog, TableHandle } from '../catalog/index.ts';
+import type { ActiveFile, Snapshot } from '../delta/snapshot.ts';
+import { AppError } from '../errors/index.ts';
+import { bindSnapshot, mapDuckDBError, type FileCache, type FileLease } from '../exec/index.ts';
+import type { ObjectStore } from '../object-store/index.ts';
+
+const MISSING_TABLE = /^Catalog Error: Table with name (.+?) does not exist!/;
+/** More distinct tables than any sane statement references; stops a binder loop. */
+const MAX_BIND_ROUNDS = 64;
+
+export interface PinnedTable {
+  readonly handle: TableHandle;
+  readonly snapshot: Snapshot;
+}
+
+export interface ScanStats {
+  readonly version: number;
+  readonly files: number;
+  readonly bytes: number;
+  /** Rows in the snapshot (stats.numRecords; files without stats count 0). */
+  readonly rows: number;
+  /** Distinct partition tuples (0 for an unpartitioned table). */
+  readonly partitions: number;
+}
+
+export class RequestTables {
+  readonly #catalog: Catalog;
+  readonly #cache: FileCache;
+  readonly bucket: string;
+  readonly store: ObjectStore;
+  readonly #pinned = new Map<string, PinnedTable>();
+  readonly #leases: FileLease[] = [];
+  #names: string[] | undefined;
+  /** Tables bound as views for reading, by stored name. */
+  readonly scanned = new Map<string, ScanStats>();
+
+  constructor(catalog: Catalog, cache: FileCache, bucket: string, store: ObjectStore) {
+    this.#catalog = catalog;
+    this.#cache = cache;
+    this.bucket = bucket;
+    this.store = store;
+  }
+
+  async names(): Promise<string[]> {
+    this.#names ??= await this.#catalog.tableNames(this.store);
+    return this.#names;
+  }
+
+  /** The request's snapshot of table `name` (resolved like an identifier), or undefined. */
+  async tryPin(name: string): Promise<PinnedTable | undefined> {
+    const stored = await this.#catalog.resolveName(this.store, name, await this.names());
+    if (stored === undefined) return undefined;
+    const hit = this.#pinned.get(stored);
+    if (hit !== undefined) return hit;
+    const handle = this.#catalog.handle(this.bucket, this.store, stored);
+    const snapshot = await this.#catalog.trySnapshot(handle);
+    if (snapshot === undefined) return undefined;
+    const pinned = { handle, snapshot };
+    this.#pinned.set(stored, pinned);
+    return pinned;
+  }
+
+  async pin(name: string): Promise<PinnedTable> {
+    const pinned = await this.tryPin(name);
+    if (pinned === undefined) throw await this.#catalog.notFound(this.store, this.bucket, name);
+    return pinned;
+  }
+
+  /** Local paths of data files, leased for the rest of the request. */
+  async localFiles(files: readonly ActiveFile[]): Promise<ReadonlyMap<string, string>> {
+    const lease = await this.#cache.acquire(this.store, files.map((f) => ({ key: f.key, size: f.add.size })));
+    this.#leases.push(lease);
+    return lease.paths;
+  }
+
+  /** Creates TEMP VIEW `name` over the table's pinned snapshot. */
+  async bindView(conn: DuckDBConnection, pinned: PinnedTable): Promise<void> {
+    const { snapshot } = pinned;
+    const paths = await this.localFiles(snapshot.files);
+    await bindSnapshot(conn, pinned.handle.name, snapshot, paths);
+    let bytes = 0;
+    let rows = 0;
+    const tuples = new Set<string>();
+    for (const f of snapshot.files) {
+      bytes += f.add.size;
+      rows += f.stats?.numRecords ?? 0;
+      if (snapshot.partitionColumns.length > 0) tuples.add(JSON.stringify(snapshot.partitionColumns.map((c) => f.add.partitionValues[c] ?? null)));
+    }
+    this.scanned.set(pinned.handle.name, { version: snapshot.version, files: snapshot.files.length, bytes, rows, partitions: tuples.size });
+  }
+
+  /** Prepares `sql`, binding bucket tables on demand (relations already created are used as they are). */
+  async prepare(conn: DuckDBConnection, sql: string): Promise<DuckDBPreparedStatement> {
+    const bound = new Set<string>();
+    for (let round = 0; round < MAX_BIND_ROUNDS; round++) {
+      try {
+        return await conn.prepare(sql);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        const missing = MISSING_TABLE.exec(message)?.[1];
+        if (missing === undefined) throw mapDuckDBError(err);
+        const pinned = await this.tryPin(missing);
+        if (pinned === undefined) throw await this.#catalog.notFound(this.store, this.bucket, missing);
+        if (bound.has(pinned.handle.name)) {
+          // Bound, yet still missing: the statement qualifies the name (e.g. main.t or db.t).
+          throw new AppError('ERR_SQL_BIND', `Table ${missing} is referenced with a qualifier k3 does not resolve; refer to bucket tables by their bare name.\n${message}`, { table: missing });
+        }
+        bound.add(pinned.handle.name);
+        await this.bindView(conn, pinned);
+      }
+    }
+    throw new AppError('ERR_SQL_BIND', `The statement references more than ${MAX_BIND_ROUNDS} tables; split it up.`);
+  }
+
+  /** Per-table versions read, as the wire wants them. */
+  versions(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, s] of this.scanned) out[name] = String(s.version);
+    return out;
+  }
+
+  release(): void {
+    for (const lease of this.#leases.splice(0)) lease.release();
+  }
+}

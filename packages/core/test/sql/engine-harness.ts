@@ -1,0 +1,60 @@
+/**
+ * Test harness: a real Engine over a LocalObjectStore temp directory, a real (sandboxed) DuckDB
+ * and a real FileCache — the same parts the server composes.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../src/config/index.ts';
+import { createDuckDB, FileCache, type K3DuckDB } from '../../src/exec/index.ts';
+import { createBucketStoreFactory } from '../../src/object-store/index.ts';
+import { Engine } from '../../src/sql/index.ts';
+import type { ExecuteQueryResult, ExecuteResponse, ExecuteWriteResult, ExecuteDdlResult } from '../../src/api/index.ts';
+
+export interface Harness {
+  readonly engine: Engine;
+  readonly dir: string;
+  readonly bucket: string;
+  exec(sql: string): Promise<ExecuteResponse>;
+  query(sql: string): Promise<ExecuteQueryResult>;
+  write(sql: string): Promise<ExecuteWriteResult>;
+  ddl(sql: string): Promise<ExecuteDdlResult>;
+  close(): Promise<void>;
+}
+
+export async function createHarness(env: Record<string, string> = {}): Promise<Harness> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'k3-sql-'));
+  const dataDir = path.join(dir, 'data');
+  const cacheDir = path.join(dir, 'cache');
+  const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: dataDir, K3_CACHE_DIR: cacheDir, ...env });
+  const db: K3DuckDB = await createDuckDB({ threads: 2, allowedDirectories: [dataDir, cacheDir] });
+  const engine = new Engine({ stores: createBucketStoreFactory(config), db, cache: new FileCache({ dir: cacheDir, maxBytes: 1 << 30 }), config });
+  const bucket = 'test-bucket';
+  const exec = (sql: string) => engine.execute({ bucket, sql });
+  return {
+    engine,
+    dir,
+    bucket,
+    exec,
+    async query(sql) {
+      const r = await exec(sql);
+      if (!('query' in r)) throw new Error(`expected a query result for ${sql}, got ${JSON.stringify(r)}`);
+      return r.query;
+    },
+    async write(sql) {
+      const r = await exec(sql);
+      if (!('write' in r)) throw new Error(`expected a write result for ${sql}, got ${JSON.stringify(r)}`);
+      return r.write;
+    },
+    async ddl(sql) {
+      const r = await exec(sql);
+      if (!('ddl' in r)) throw new Error(`expected a ddl result for ${sql}, got ${JSON.stringify(r)}`);
+      return r.ddl;
+    },
+    async close() {
+      await engine.close();
+      db.closeSync();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
