@@ -82,15 +82,22 @@ export class FileCache {
     return this.#bytes;
   }
 
-  /** A local path for one file, not pinned: use `acquire` when the file must outlive other fetches. */
+  /**
+   * A local path for one file, not pinned: it stays until a later acquire/release evicts it, so
+   * use `acquire` when the file must outlive other cache activity (every query does).
+   */
   async localPath(store: ObjectStore, key: string, expectedSize?: number): Promise<string> {
-    const lease = await this.acquire(store, [{ key, ...(expectedSize !== undefined ? { size: expectedSize } : {}) }]);
+    const lease = await this.#acquire(store, [{ key, ...(expectedSize !== undefined ? { size: expectedSize } : {}) }], false);
     lease.release();
     return lease.paths.get(key)!;
   }
 
   /** Makes every file local and pins them until the lease is released. */
-  async acquire(store: ObjectStore, files: readonly (FileRequest | string)[]): Promise<FileLease> {
+  acquire(store: ObjectStore, files: readonly (FileRequest | string)[]): Promise<FileLease> {
+    return this.#acquire(store, files, true);
+  }
+
+  async #acquire(store: ObjectStore, files: readonly (FileRequest | string)[], evictOnRelease: boolean): Promise<FileLease> {
     await this.#init();
     const requests = files.map((f) => (typeof f === 'string' ? { key: f } : f));
     const paths = new Map<string, string>();
@@ -100,7 +107,7 @@ export class FileCache {
       if (released) return;
       released = true;
       for (const entry of pinned) entry.pins--;
-      this.#evict();
+      if (evictOnRelease) this.#evict();
     };
     // Workers stop at the first failure but always finish the fetch in hand, so that every pin
     // taken is recorded in `pinned` before the lease is released.

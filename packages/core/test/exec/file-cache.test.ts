@@ -118,6 +118,14 @@ describe('FileCache', () => {
     expect(cache.bytes).toBeLessThanOrEqual(250);
   });
 
+  it('localPath of a file larger than the whole cache still returns a readable file', async () => {
+    await store.put('t/huge.parquet', bytes(500, 5));
+    const cache = new FileCache({ dir, maxBytes: 100 });
+    const p = await cache.localPath(store, 't/huge.parquet');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(readFileSync(p)[0]).toBe(5);
+  });
+
   it('releases its pins when a fetch in the lease fails', async () => {
     const cache = new FileCache({ dir, maxBytes: 150 });
     await expect(cache.acquire(store, ['t/a.parquet', 't/missing.parquet', 't/b.parquet'])).rejects.toThrow(/missing/);
