@@ -9,7 +9,7 @@
  * JSON stats shape (dates as 'YYYY-MM-DD', timestamps as ISO-8601 UTC, decimals as numbers) and
  * stored in `add.stats`, so that every consumer sees one stats format.
  */
-import { tableFromIPC, Type, type DataType as ArrowType, type Field, type Vector } from 'apache-arrow';
+import { makeVector, tableFromIPC, Type, type DataType as ArrowType, type Field, type Vector } from 'apache-arrow';
 import { readParquet } from 'parquet-wasm';
 import { AppError } from '../errors/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
@@ -85,6 +85,32 @@ function mapToRecord(v: unknown): Record<string, string | null> {
   return out;
 }
 
+/**
+ * All rows of a map<string,string> column as records, read from the Arrow buffers directly:
+ * building a MapRow per row dominated checkpoint decoding (≈10x slower at 100k adds).
+ */
+function readStringMaps(vec: Vector): (Record<string, string | null> | null)[] {
+  const out: (Record<string, string | null> | null)[] = new Array<Record<string, string | null> | null>(vec.length);
+  let row = 0;
+  for (const data of vec.data) {
+    const offsets = data.valueOffsets as Int32Array;
+    const entries = data.children[0];
+    const keys = entries?.children[0] ? makeVector(entries.children[0]) : undefined;
+    const vals = entries?.children[1] ? makeVector(entries.children[1]) : undefined;
+    for (let i = 0; i < data.length; i++, row++) {
+      if (!data.getValid(i) || !keys || !vals) { out[row] = null; continue; }
+      const rec: Record<string, string | null> = {};
+      const end = offsets[i + 1] ?? 0;
+      for (let k = offsets[i] ?? 0; k < end; k++) {
+        const val = vals.get(k) as unknown;
+        rec[String(keys.get(k))] = val === null || val === undefined ? null : String(val);
+      }
+      out[row] = rec;
+    }
+  }
+  return out;
+}
+
 function readAdds(add: Vector, out: AddFile[]): void {
   const path = child(add, 'path');
   if (!path) return;
@@ -97,12 +123,13 @@ function readAdds(add: Vector, out: AddFile[]): void {
   const tags = child(add, 'tags');
   const dv = child(add, 'deletionVector');
   const n = add.length;
+  const pvRows = pv ? readStringMaps(pv) : undefined;
   for (let i = 0; i < n; i++) {
     const p = path.get(i) as string | null;
     if (p === null) continue;
     const a: AddFile = {
       path: p,
-      partitionValues: pv ? mapToRecord(pv.get(i)) : {},
+      partitionValues: pvRows?.[i] ?? {},
       size: num(size?.get(i) ?? 0),
       modificationTime: num(mtime?.get(i) ?? 0),
       dataChange: (dataChange?.get(i) as boolean | null) ?? false,
