@@ -62,7 +62,7 @@ export async function collectFileStats(conn: DuckDBConnection, file: string, fie
     ...primitive.map((f) => `CAST(count(*) - count(${q(f.name)}) AS VARCHAR)`),
     ...bounded.flatMap((f) => [boundSql(f, 'min'), boundSql(f, 'max')]),
   ];
-  const row = (await conn.runAndReadAll(`SELECT ${select.join(', ')} FROM read_parquet(${quoteLiteral(file)})`)).getRows()[0] ?? [];
+  const row = (await conn.runAndReadAll(`SELECT ${select.join(', ')} FROM read_parquet(${quoteLiteral(file)}, hive_partitioning = false)`)).getRows()[0] ?? [];
   const text = (i: number): string | null => (row[i] === null || row[i] === undefined ? null : String(row[i]));
   const numRecords = Number(text(0) ?? '0');
   const nullCount = primitive.map((f, i) => `${JSON.stringify(f.name)}:${text(1 + i) ?? '0'}`);

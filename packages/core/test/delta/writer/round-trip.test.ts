@@ -48,7 +48,7 @@ function snapshotSql(store: LocalObjectStore, dir: string, snap: Snapshot): stri
     const k = file.add.partitionValues.k;
     const day = file.add.partitionValues.day;
     const path = join(dir, file.key).replaceAll("'", "''");
-    return `SELECT * EXCLUDE (ts), ts::TIMESTAMP AS ts, ${k === null || k === undefined ? 'NULL' : `'${k.replaceAll("'", "''")}'`}::VARCHAR AS k, ${day ? `DATE '${day}'` : 'NULL::DATE'} AS day FROM read_parquet('${path}')`;
+    return `SELECT * EXCLUDE (ts), ts::TIMESTAMP AS ts, ${k === null || k === undefined ? 'NULL' : `'${k.replaceAll("'", "''")}'`}::VARCHAR AS k, ${day ? `DATE '${day}'` : 'NULL::DATE'} AS day FROM read_parquet('${path}', hive_partitioning = false)`;
   }).map((s) => `SELECT ${COLUMNS} FROM (${s})`).join(' UNION ALL ');
 }
 
