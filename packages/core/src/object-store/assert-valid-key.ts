@@ -1,12 +1,16 @@
 /**
  * The key rules every adapter enforces, so that a key valid on one store is valid on all:
- * non-empty, `/`-separated, no leading or trailing `/`, no empty, `.` or `..` segments, no NUL.
+ * non-empty, `/`-separated, no leading or trailing `/`, no empty, `.` or `..` segments, no NUL,
+ * well-formed Unicode (keys are UTF-8 on every store).
  * A segment may contain dots (`a..b` is fine); only whole `.`/`..` segments could escape a
  * local root. Segments starting with `.k3tmp-` are reserved for the local store's temp files.
  */
 import { AppError } from '../errors/index.ts';
 
 export const TEMP_FILE_PREFIX = '.k3tmp-';
+
+// String#isWellFormed is ES2024; the project targets ES2023 typings.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export function assertValidKey(key: string): void {
   const problem = keyProblem(key);
@@ -33,6 +37,7 @@ function keyProblem(key: string): string | undefined {
   if (key.startsWith('/')) return "it starts with '/'";
   if (key.endsWith('/')) return "it ends with '/' (keys name objects, not directories)";
   if (key.includes('\0')) return 'it contains a NUL character';
+  if (LONE_SURROGATE.test(key)) return 'it is not valid Unicode (a lone surrogate has no UTF-8 form)';
   for (const segment of key.split('/')) {
     if (segment === '') return "it contains an empty segment ('//')";
     if (segment === '.' || segment === '..') return `it contains a '${segment}' segment`;

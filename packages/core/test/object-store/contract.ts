@@ -227,7 +227,7 @@ export function runObjectStoreContract(name: string, makeStore: () => Promise<Ob
 
     it('rejects invalid keys with ERR_INVALID_NAME', async () => {
       const store = await makeStore();
-      for (const key of ['', '/abs', 'a/../b', '..', 'a//b', 'dir/']) {
+      for (const key of ['', '/abs', 'a/../b', '..', 'a//b', 'dir/', 'lone\ud800surrogate']) {
         const err = await store.put(key, bytes('x')).then(() => undefined, (e: unknown) => e);
         expect(isAppError(err, 'ERR_INVALID_NAME'), `key ${JSON.stringify(key)}`).toBe(true);
       }
