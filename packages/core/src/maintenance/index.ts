@@ -1,0 +1,4 @@
+export { parseTimestampMs, parseVersion, timeTravelTarget, type TimeTravelTarget } from './time-travel-target.ts';
+export { mapLimit, type MaintenanceDeps, type RewriteDeps } from './maintenance-deps.ts';
+export { restoreTable, type RestoreDeps, type RestoreRequest, type RestoreResponse } from './restore.ts';
+export { tableHistory, toWireHistoryEntry, HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, type HistoryEntry, type HistoryRequest, type HistoryResponse } from './history.ts';

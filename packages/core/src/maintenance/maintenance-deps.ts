@@ -1,0 +1,33 @@
+/**
+ * What the maintenance operations need besides `(store, root)`: the writer's transaction settings
+ * (retries, checkpoint interval, clock) and, for operations that rewrite data, DuckDB, the Parquet
+ * file cache and a scratch directory DuckDB may write to. Injected, never read from config here.
+ */
+import type { TransactionOptions } from '../delta/transaction.ts';
+import type { K3DuckDB } from '../exec/duckdb-instance.ts';
+import type { FileCache } from '../exec/file-cache.ts';
+
+export interface MaintenanceDeps {
+  readonly transaction: TransactionOptions;
+}
+
+export interface RewriteDeps extends MaintenanceDeps {
+  readonly db: K3DuckDB;
+  readonly cache: FileCache;
+  /** Local directory for files being written (inside DuckDB's allowed_directories when sandboxed). */
+  readonly tmpDir: string;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -1,0 +1,86 @@
+/**
+ * RESTORE: make the table's current state equal to an older version's, as one new commit.
+ *
+ *   current snapshot S, target snapshot T (by version, or by in-commit timestamp)
+ *   remove (dataChange=true)  files in S but not in T
+ *   add    (dataChange=true)  files in T but not in S   ← their `add` actions as logged in T
+ *   metaData := T's when it differs (schema, partitioning, properties)
+ *   commit operation RESTORE {version | timestamp} with Delta's metrics
+ *
+ * Invariants: nothing is committed unless every re-added data file still exists (a vacuumed
+ * target fails with ERR_DELTA_DATA_FILE_MISSING); the restore reads the whole table, so any
+ * concurrent data change between our read and our commit is a conflict, never silently undone.
+ * A restore is an ordinary commit, so it can itself be restored ("restore forward").
+ * Write-log rule (docs/design/maintenance.md): callers drain the table's write log before
+ * restoring; `assertWalDrained` lets the composition root enforce that.
+ */
+import { AppError } from '../errors/index.ts';
+import type { ObjectStore } from '../object-store/index.ts';
+import { DELTA_OPERATIONS } from '../delta/commit-info.ts';
+import { normalizeLogPath } from '../delta/conflict-checker.ts';
+import { loadSnapshot, type ActiveFile } from '../delta/snapshot.ts';
+import { Transaction } from '../delta/transaction.ts';
+import { mapLimit, type MaintenanceDeps } from './maintenance-deps.ts';
+import { timeTravelTarget } from './time-travel-target.ts';
+
+export interface RestoreRequest {
+  readonly version?: number | string;
+  /** Epoch ms or ISO-8601 text (no zone = UTC). */
+  readonly timestamp?: number | string;
+}
+
+export interface RestoreDeps extends MaintenanceDeps {
+  /** Throws when the table's write log still holds entries not yet drained into Delta. */
+  readonly assertWalDrained?: (root: string) => Promise<void>;
+}
+
+/** pbjson wire shape of the RestoreResponse. */
+export interface RestoreResponse {
+  readonly versionBefore: string;
+  readonly versionAfter: string;
+}
+
+const sum = (files: readonly ActiveFile[]): number => files.reduce((n, f) => n + f.add.size, 0);
+
+export async function restoreTable(store: ObjectStore, root: string, request: RestoreRequest, deps: RestoreDeps): Promise<RestoreResponse> {
+  const target = timeTravelTarget(request);
+  await deps.assertWalDrained?.(root);
+  const current = await loadSnapshot(store, root);
+  const then = await loadSnapshot(store, root, target);
+  if (then.version > current.version) {
+    throw new AppError('ERR_DELTA_VERSION_NOT_FOUND', `Cannot restore to version ${then.version}: the latest version is ${current.version}.`, { version: then.version, latestVersion: current.version });
+  }
+  const nowPaths = new Set(current.files.map((f) => normalizeLogPath(f.add.path)));
+  const thenPaths = new Set(then.files.map((f) => normalizeLogPath(f.add.path)));
+  const toRemove = current.files.filter((f) => !thenPaths.has(normalizeLogPath(f.add.path)));
+  const toRestore = then.files.filter((f) => !nowPaths.has(normalizeLogPath(f.add.path)));
+
+  const gone = (await mapLimit(toRestore, 16, async (f) => ((await store.head(f.key)) === undefined ? f : undefined))).filter((f) => f !== undefined);
+  if (gone.length > 0) {
+    throw new AppError(
+      'ERR_DELTA_DATA_FILE_MISSING',
+      `Cannot restore to version ${then.version}: ${gone.length} of its data files are gone (removed by VACUUM), e.g. ${gone[0]!.key}. Restore to a newer version that History still lists and VACUUM has not cleaned.`,
+      { version: then.version, missingFiles: gone.length, example: gone[0]!.key },
+    );
+  }
+
+  const tx = Transaction.forSnapshot(store, current, deps.transaction).readWholeTable();
+  tx.removeFiles(toRemove, { dataChange: true });
+  tx.addFiles(toRestore.map((f) => ({ ...f.add, dataChange: true })));
+  if (JSON.stringify(then.metadata) !== JSON.stringify(current.metadata)) tx.updateMetadata(then.metadata);
+  const parameters = 'version' in target ? { version: target.version } : { timestamp: new Date(target.timestamp).toISOString() };
+  const result = await tx.commit({
+    operation: DELTA_OPERATIONS.restore,
+    operationParameters: parameters,
+    operationMetrics: {
+      tableSizeAfterRestore: sum(then.files),
+      numOfFilesAfterRestore: then.files.length,
+      numRemovedFiles: toRemove.length,
+      numRestoredFiles: toRestore.length,
+      removedFilesSize: sum(toRemove),
+      restoredFilesSize: sum(toRestore),
+      numCopiedRows: 0,
+    },
+  });
+  return { versionBefore: String(current.version), versionAfter: String(result.version) };
+}
