@@ -13,6 +13,7 @@ import { loadSnapshot, type Snapshot } from '../../../src/delta/snapshot.ts';
 import { createTableMetadata } from '../../../src/delta/table-metadata.ts';
 import { Transaction } from '../../../src/delta/transaction.ts';
 import { validateCommit } from '../../../src/delta/validator.ts';
+import { bindSnapshot } from '../../../src/exec/bind-snapshot.ts';
 import { writeDataFiles } from '../../../src/exec/data-file-writer.ts';
 import { LocalObjectStore } from '../../../src/object-store/local-object-store.ts';
 import { checkpointKey, commitKey, lastCheckpointKey } from '../../../src/object-store/paths.ts';
@@ -131,6 +132,9 @@ describe('writer → reader round trip (LocalObjectStore, real Parquet)', () => 
       const snap = await loadSnapshot(store, root, { version: v });
       expect(await diffCount(snapshotSql(store, join(dir, 'store'), snap), expectedAt.get(v)!), `version ${v}`).toBe(0);
     }
+    // The production read path (exec's bindSnapshot) sees the same rows.
+    await bindSnapshot(conn, 'bound_latest', latest, new Map(latest.files.map((file) => [file.key, join(dir, 'store', file.key)])));
+    expect(await diffCount(`SELECT ${COLUMNS.replace('"doc"', '"doc"::VARCHAR AS doc')} FROM bound_latest`, `SELECT ${COLUMNS} FROM expected`)).toBe(0);
     // A negative control: the comparison does see a difference.
     expect(await diffCount(snapshotSql(store, join(dir, 'store'), latest), expectedAt.get(21)!)).toBeGreaterThan(0);
   });
