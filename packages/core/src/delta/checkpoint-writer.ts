@@ -18,8 +18,8 @@ import * as arrow from 'apache-arrow';
 import { Compression, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
 import type { ObjectStore } from '../object-store/index.ts';
 import { checkpointKey, lastCheckpointKey } from '../object-store/paths.ts';
-import type { Protocol, RemoveFile } from './actions.ts';
-import type { Snapshot } from './snapshot.ts';
+import type { Metadata, Protocol, RemoveFile } from './actions.ts';
+import { loadSnapshot, type Snapshot } from './snapshot.ts';
 
 const f = (name: string, type: arrow.DataType): arrow.Field => new arrow.Field(name, type, true);
 const str = new arrow.Utf8();
@@ -109,4 +109,24 @@ export async function writeCheckpoint(store: ObjectStore, snapshot: Snapshot, no
   }
   if (!(currentVersion > snapshot.version)) await store.put(hintKey, new TextEncoder().encode(JSON.stringify(info)));
   return info;
+}
+
+/**
+ * Post-commit hook: checkpoint `version` when it is due (`version != 0 && version % interval == 0`,
+ * interval from `delta.checkpointInterval`, else `defaultInterval`; Spark's cadence). Best effort:
+ * errors go to `onError` and never reach the committer, whose commit has already succeeded.
+ */
+export async function checkpointIfDue(
+  store: ObjectStore, root: string, version: number, metadata: Metadata, defaultInterval: number, now: number,
+  onError?: (err: unknown, version: number) => void,
+): Promise<CheckpointInfo | undefined> {
+  const configured = Number(metadata.configuration?.['delta.checkpointInterval']);
+  const interval = Number.isSafeInteger(configured) && configured > 0 ? configured : defaultInterval;
+  if (version === 0 || !(interval > 0) || version % interval !== 0) return undefined;
+  try {
+    return await writeCheckpoint(store, await loadSnapshot(store, root, { version }), now);
+  } catch (err) {
+    onError?.(err, version);
+    return undefined;
+  }
 }

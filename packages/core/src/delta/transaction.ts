@@ -32,11 +32,11 @@ import type { Action, AddFile, CommitInfo, Metadata, Protocol, RemoveFile, Txn }
 import { readCommitActions, tryWriteCommit } from './commit.ts';
 import { buildCommitInfo, type IsolationLevel } from './commit-info.ts';
 import { checkForConflicts, normalizeLogPath, type PartitionPredicate, type TransactionFootprint } from './conflict-checker.ts';
-import { writeCheckpoint, type CheckpointInfo } from './checkpoint-writer.ts';
-import { assertWritable } from './features.ts';
+import { checkpointIfDue, type CheckpointInfo } from './checkpoint-writer.ts';
 import { parseSchemaString, type StructType } from './schema.ts';
-import { loadSnapshot, type ActiveFile, type Snapshot } from './snapshot.ts';
+import type { ActiveFile, Snapshot } from './snapshot.ts';
 import { K3_TABLE_PROTOCOL } from './table-metadata.ts';
+import { assertCommitAllowed } from './write-guards.ts';
 
 export const DEFAULT_ENGINE_INFO = 'k3-tables/0.1.0';
 
@@ -150,7 +150,8 @@ export class Transaction {
   async commit(req: CommitRequest): Promise<CommitResult> {
     if (this.#committed) throw new AppError('ERR_INTERNAL', 'A Transaction can be committed only once; start a new one from a fresh snapshot.');
     this.#committed = true;
-    this.#assertAllowed();
+    const schema = this.#newMetadata ? parseSchemaString(this.#newMetadata.schemaString) : this.#base.schema;
+    assertCommitAllowed(this.#base.protocol, this.#newMetadata ?? this.#base.metadata, schema, [...this.#removes.values()].some((r) => r.dataChange));
     const clock = this.#opts.clock ?? Date.now;
     const isolationLevel = this.#isolationLevel();
     const footprint = this.#footprint(isolationLevel);
@@ -162,7 +163,7 @@ export class Transaction {
       const actions = this.#actions(req, timestamp, isolationLevel, txnId);
       if (await this.#tryWrite(version, actions, txnId)) {
         const result: CommitResult = { version, attempts: attempt, timestamp };
-        const checkpoint = await this.#maybeCheckpoint(version, clock());
+        const checkpoint = await checkpointIfDue(this.#store, this.#root, version, this.#base.metadata, this.#opts.checkpointInterval, clock(), this.#opts.onCheckpointError);
         if (checkpoint !== undefined) result.checkpoint = checkpoint;
         return result;
       }
@@ -202,21 +203,6 @@ export class Transaction {
   async #isOurs(version: number, txnId: string): Promise<boolean> {
     const existing = await readCommitActions(this.#store, this.#root, version);
     return existing?.some((a) => 'commitInfo' in a && a.commitInfo.txnId === txnId) ?? false;
-  }
-
-  #assertAllowed(): void {
-    const protocol = this.#base.protocol;
-    assertWritable(protocol);
-    const metadata = this.#newMetadata ?? this.#base.metadata;
-    const schema = this.#newMetadata ? parseSchemaString(this.#newMetadata.schemaString) : this.#base.schema;
-    const withInvariant = schema.fields.find((f) => f.metadata?.['delta.invariants'] !== undefined);
-    if (withInvariant !== undefined) {
-      throw new AppError('ERR_DELTA_UNSUPPORTED_FEATURE', `Column "${withInvariant.name}" has a Delta invariant (delta.invariants), which k3 cannot enforce; the table is read-only for k3.`, { feature: 'invariants', column: withInvariant.name });
-    }
-    const appendOnly = (metadata.configuration?.['delta.appendOnly'] ?? '').toLowerCase() === 'true';
-    if (appendOnly && [...this.#removes.values()].some((r) => r.dataChange)) {
-      throw new AppError('ERR_SQL_UNSUPPORTED', 'The table is append-only (delta.appendOnly=true): rows cannot be deleted or updated. Only INSERT is allowed.', { feature: 'appendOnly' });
-    }
   }
 
   #isolationLevel(): IsolationLevel {
@@ -260,19 +246,6 @@ export class Transaction {
     for (const { file, dataChange } of this.#removes.values()) actions.push({ remove: toRemove(file.add, timestamp, dataChange) });
     for (const add of this.#adds) actions.push({ add });
     return actions;
-  }
-
-  async #maybeCheckpoint(version: number, now: number): Promise<CheckpointInfo | undefined> {
-    const configured = Number(this.#base.metadata.configuration?.['delta.checkpointInterval']);
-    const interval = Number.isSafeInteger(configured) && configured > 0 ? configured : this.#opts.checkpointInterval;
-    if (version === 0 || !(interval > 0) || version % interval !== 0) return undefined;
-    try {
-      const snapshot = await loadSnapshot(this.#store, this.#root, { version });
-      return await writeCheckpoint(this.#store, snapshot, now);
-    } catch (err) {
-      this.#opts.onCheckpointError?.(err, version);
-      return undefined;
-    }
   }
 }
 
