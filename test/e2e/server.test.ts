@@ -1,0 +1,165 @@
+/**
+ * End-to-end: the real server process (`node services/coordinator/src/main.ts`) over HTTP.
+ * Health, readiness, the OpenAPI document, graceful shutdown, and bad input: every refusal gets
+ * a 4xx with a stable code and leaves every table exactly as it was (deltaVersion and rows).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execute, startServer, type StartedServer } from '../support/server.ts';
+
+const BUCKET = 'e2e-server';
+
+async function post(url: string, path: string, body: string, contentType = 'application/json'): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+  const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
+}
+
+async function ok(server: StartedServer, sql: string) {
+  const res = await execute(server.url, BUCKET, sql);
+  expect(res.status, `${sql}: ${JSON.stringify(res.body)}`).toBe(200);
+  return res.body;
+}
+
+/** deltaVersion and all rows of every table: what "no change to any table" means. */
+async function tableState(server: StartedServer, tables: readonly string[]): Promise<unknown> {
+  const state: Record<string, unknown> = {};
+  for (const t of tables) {
+    const described = await fetch(`${server.url}/${BUCKET}/tables/${t}`);
+    expect(described.status).toBe(200);
+    const table = (await described.json()) as { deltaVersion: string; rowCount: string };
+    const rows = await ok(server, `SELECT * FROM ${t} ORDER BY ALL`);
+    state[t] = { deltaVersion: table.deltaVersion, rows: rows.query?.rows };
+  }
+  return state;
+}
+
+describe('server process', () => {
+  let server: StartedServer;
+  beforeAll(async () => {
+    server = await startServer({ K3_BODY_LIMIT: '2KiB' });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('prints the URL and an example session on stdout', () => {
+    const { stdout } = server.output();
+    expect(stdout).toMatch(/^k3-tables listening on http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(stdout).toContain(`curl -sS -X POST ${server.url}/demo/tables/_execute`);
+    expect(stdout).toContain('CREATE TABLE contracts');
+  });
+
+  it('answers /healthz and /readyz', async () => {
+    const h = await fetch(`${server.url}/healthz`);
+    expect(h.status).toBe(200);
+    expect(await h.json()).toEqual({ status: 'ok' });
+    expect(h.headers.get('x-request-id')).toBeTruthy();
+    const r = await fetch(`${server.url}/readyz`);
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ status: 'ready' });
+  });
+
+  it('serves an OpenAPI 3 document listing every route', async () => {
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    expect(doc.openapi).toMatch(/^3\./);
+    const routes = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)).sort();
+    expect(routes).toEqual(
+      [
+        'GET /healthz',
+        'GET /readyz',
+        'GET /metrics',
+        'GET /openapi.json',
+        'GET /{bucket}/tables',
+        'POST /{bucket}/tables',
+        'GET /{bucket}/tables/{table}',
+        'POST /{bucket}/tables/_execute',
+      ].sort(),
+    );
+  });
+
+  describe('bad input: 4xx with a stable code, no table changes', () => {
+    const TABLES = ['accounts', 'notes'] as const;
+    let before: unknown;
+
+    beforeAll(async () => {
+      await ok(server, 'CREATE TABLE accounts (id BIGINT PRIMARY KEY, owner VARCHAR NOT NULL, balance DOUBLE, opened DATE)');
+      await ok(server, "INSERT INTO accounts VALUES (1, 'ada', 10.5, DATE '2026-01-01'), (2, 'bob', 20.25, NULL)");
+      await ok(server, 'CREATE TABLE notes (id INTEGER, body VARCHAR)');
+      await ok(server, "INSERT INTO notes VALUES (1, 'hello')");
+      before = await tableState(server, TABLES);
+    });
+
+    const refusals: Array<[string, () => Promise<{ status: number; body: object }>, number, string]> = [
+      ['malformed JSON', () => post(server.url, `/${BUCKET}/tables/_execute`, '{"sql": "DELETE FROM accounts"'), 400, 'ERR_BAD_REQUEST'],
+      ['missing sql', () => post(server.url, `/${BUCKET}/tables/_execute`, '{"freshness": "FRESHNESS_EVENTUAL"}'), 400, 'ERR_BAD_REQUEST'],
+      ['sql of the wrong JSON type', () => post(server.url, `/${BUCKET}/tables/_execute`, '{"sql": 1}'), 400, 'ERR_BAD_REQUEST'],
+      ['unknown freshness', () => execute(server.url, BUCKET, 'DELETE FROM accounts', { freshness: 'FRESHNESS_NOW' }), 400, 'ERR_BAD_REQUEST'],
+      ['non-JSON content type', () => post(server.url, `/${BUCKET}/tables/_execute`, 'DELETE FROM accounts', 'text/plain'), 400, 'ERR_BAD_REQUEST'],
+      ['oversize body', () => execute(server.url, BUCKET, `INSERT INTO notes VALUES (2, '${'x'.repeat(4096)}')`), 413, 'ERR_BODY_TOO_LARGE'],
+      ['invalid bucket name', () => execute(server.url, 'Not_A_Bucket', 'SELECT 1'), 400, 'ERR_INVALID_NAME'],
+      ['bucket in body differs from the path', () => execute(server.url, BUCKET, 'DELETE FROM accounts', { bucket: 'other-bucket' }), 400, 'ERR_BAD_REQUEST'],
+      ['unknown table', () => execute(server.url, BUCKET, 'SELECT * FROM no_such_table'), 404, 'ERR_TABLE_NOT_FOUND'],
+      ['unknown table in a write', () => execute(server.url, BUCKET, 'INSERT INTO no_such_table VALUES (1)'), 404, 'ERR_TABLE_NOT_FOUND'],
+      ['unknown column', () => execute(server.url, BUCKET, 'UPDATE accounts SET no_such_column = 1'), 400, 'ERR_SQL_BIND'],
+      ['SQL that does not parse', () => execute(server.url, BUCKET, 'SELEC * FROM accounts'), 400, 'ERR_SQL_PARSE'],
+      ['a value of the wrong type', () => execute(server.url, BUCKET, "INSERT INTO accounts VALUES (3, 'cy', 'not a number', NULL)"), 400, 'ERR_TYPE_MISMATCH'],
+      ['NULL into a NOT NULL column', () => execute(server.url, BUCKET, 'INSERT INTO accounts VALUES (3, NULL, 1.0, NULL)'), 400, 'ERR_CONSTRAINT_NOT_NULL'],
+      ['a failing row among good ones', () => execute(server.url, BUCKET, "INSERT INTO accounts VALUES (3, 'cy', 1.0, NULL), (4, NULL, 2.0, NULL)"), 400, 'ERR_CONSTRAINT_NOT_NULL'],
+      ['multi-statement body', () => execute(server.url, BUCKET, "DELETE FROM accounts; INSERT INTO notes VALUES (9, 'x')"), 400, 'ERR_SQL_MULTI_STATEMENT'],
+      ['BEGIN', () => execute(server.url, BUCKET, 'BEGIN'), 400, 'ERR_SQL_TRANSACTION_UNSUPPORTED'],
+      ['BEGIN TRANSACTION', () => execute(server.url, BUCKET, 'BEGIN TRANSACTION'), 400, 'ERR_SQL_TRANSACTION_UNSUPPORTED'],
+      ['COMMIT', () => execute(server.url, BUCKET, 'COMMIT'), 400, 'ERR_SQL_TRANSACTION_UNSUPPORTED'],
+      ['ROLLBACK', () => execute(server.url, BUCKET, 'ROLLBACK'), 400, 'ERR_SQL_TRANSACTION_UNSUPPORTED'],
+      ['ALTER TABLE … DROP COLUMN', () => execute(server.url, BUCKET, 'ALTER TABLE accounts DROP COLUMN balance'), 400, 'ERR_SQL_UNSUPPORTED'],
+      ['ALTER TABLE … RENAME COLUMN', () => execute(server.url, BUCKET, 'ALTER TABLE accounts RENAME COLUMN owner TO holder'), 400, 'ERR_SQL_UNSUPPORTED'],
+      ['CREATE TABLE that exists', () => execute(server.url, BUCKET, 'CREATE TABLE notes (id INTEGER)'), 409, 'ERR_TABLE_EXISTS'],
+      ['structured create with an unknown type', () => post(server.url, `/${BUCKET}/tables`, JSON.stringify({ name: 'z', columns: [{ name: 'a', type: 'COLUMN_TYPE_DECIMAL' }] })), 400, 'ERR_BAD_REQUEST'],
+    ];
+
+    for (const [name, send, status, code] of refusals) {
+      it(`refuses ${name} with ${status} ${code}`, async () => {
+        const res = await send();
+        const body = res.body as Record<string, unknown>;
+        expect(res.status, JSON.stringify(body)).toBe(status);
+        expect(body).toMatchObject({ code, retryable: false });
+        expect(typeof body.message).toBe('string');
+        expect(body.requestId).toBeTruthy();
+        expect(await tableState(server, TABLES)).toEqual(before);
+      });
+    }
+
+    it('refusal messages for the seeds refusals say what to do instead', async () => {
+      const drop = await execute(server.url, BUCKET, 'ALTER TABLE accounts DROP COLUMN balance');
+      expect(drop.body.message).toMatch(/CREATE TABLE .*AS SELECT|CTAS|nullable/i);
+      const begin = await execute(server.url, BUCKET, 'BEGIN');
+      expect(begin.body.message).toMatch(/one statement|atomic|Postgres/i);
+    });
+
+    it('answers unknown routes with 404 ERR_NOT_FOUND', async () => {
+      const res = await fetch(`${server.url}/${BUCKET}/nothing-here`);
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ code: 'ERR_NOT_FOUND' });
+    });
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('finishes an in-flight request, refuses new connections, and exits 0 on SIGTERM', async () => {
+    const server = await startServer();
+    expect((await execute(server.url, 'e2e-shutdown', 'CREATE TABLE t (a INTEGER)')).status).toBe(200);
+    // A statement that takes a noticeable moment, in flight when the signal arrives.
+    const inFlight = execute(server.url, 'e2e-shutdown', 'SELECT count(*) AS n, sum(range) AS s FROM range(60000000)');
+    await new Promise((r) => setTimeout(r, 150));
+    server.child.kill('SIGTERM');
+    const res = await inFlight;
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.query?.rows).toEqual([['60000000', '1799999970000000']]);
+    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+    await server.stop(); // asserts exit code 0
+  });
+
+  it('exits 0 on SIGINT when idle', async () => {
+    const server = await startServer();
+    server.child.kill('SIGINT');
+    await server.stop();
+  });
+});
