@@ -16,7 +16,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../errors/index.ts';
-import type { ObjectStore } from '../object-store/index.ts';
+import { localPathOf, type ObjectStore } from '../object-store/index.ts';
 import { cacheFileId, openCacheDirectory, writeCacheFile } from './cache-directory.ts';
 
 export interface FileCacheOptions {
@@ -43,14 +43,6 @@ interface Entry {
   readonly path: string;
   readonly size: number;
   pins: number;
-}
-
-interface LocalPathStore extends ObjectStore {
-  localPathOf(key: string): string;
-}
-
-function isLocalPathStore(store: ObjectStore): store is LocalPathStore {
-  return typeof (store as Partial<LocalPathStore>).localPathOf === 'function';
 }
 
 function missing(store: ObjectStore, key: string): AppError {
@@ -118,8 +110,9 @@ export class FileCache {
         const req = requests[next++]!;
         if (paths.has(req.key)) continue;
         try {
-          if (isLocalPathStore(store)) {
-            paths.set(req.key, await this.#inPlace(store, req.key));
+          const inPlace = localPathOf(store, req.key);
+          if (inPlace !== undefined) {
+            paths.set(req.key, await this.#inPlace(store, req.key, inPlace));
             continue;
           }
           const entry = await this.#pinnedEntry(store, req);
@@ -139,8 +132,7 @@ export class FileCache {
     return { paths, release };
   }
 
-  async #inPlace(store: LocalPathStore, key: string): Promise<string> {
-    const file = store.localPathOf(key);
+  async #inPlace(store: ObjectStore, key: string, file: string): Promise<string> {
     const stat = await fs.stat(file).catch(() => undefined);
     if (stat === undefined || !stat.isFile()) throw missing(store, key);
     return file;

@@ -22,6 +22,7 @@ export { assertValidKey } from './assert-valid-key.ts';
 export { compareKeys } from './list-keys.ts';
 export { MemoryObjectStore } from './memory-object-store.ts';
 export { LocalObjectStore } from './local-object-store.ts';
+export { localPathOf } from './local-path.ts';
 export { createS3Client, s3ClientOptionsFromConfig, type S3ClientOptions } from './create-s3-client.ts';
 export { isS3ConditionFailed, isS3NotFound, mapS3Error, type S3ErrorContext } from './map-s3-error.ts';
 export { S3ObjectStore, type S3ObjectStoreOptions } from './s3-object-store.ts';

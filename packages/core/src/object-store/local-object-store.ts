@@ -196,6 +196,11 @@ export class LocalObjectStore implements ObjectStore {
     }
   }
 
+  /** The absolute file path of `key` (validated); lets readers use immutable files in place. */
+  pathOf(key: string): string {
+    return this.#path(key);
+  }
+
   #path(key: string): string {
     assertValidKey(key);
     return path.join(this.rootDir, ...key.split('/'));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors/index.ts';
 import { FileCache } from '../../src/exec/index.ts';
-import { LocalObjectStore, MemoryObjectStore, type ByteRange, type ObjectStore } from '../../src/object-store/index.ts';
+import { LocalObjectStore, MemoryObjectStore, RetryingObjectStore, type ByteRange } from '../../src/object-store/index.ts';
 
 /** A real MemoryObjectStore that counts GETs per key (and can slow them down). */
 class CountingStore extends MemoryObjectStore {
@@ -158,29 +158,30 @@ describe('FileCache with a local-directory store', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('copies through the cache when the store has no localPathOf', async () => {
-    const local = new LocalObjectStore(root);
-    await local.put('t/a.parquet', bytes(10, 7));
+  it('copies through the cache when the store is not a local directory', async () => {
+    const remote = new MemoryObjectStore();
+    await remote.put('t/a.parquet', bytes(10, 7));
     const cache = new FileCache({ dir, maxBytes: 1000 });
-    const p = await cache.localPath(local, 't/a.parquet');
+    const p = await cache.localPath(remote, 't/a.parquet');
     expect(readFileSync(p)[0]).toBe(7);
+    expect(cachedFiles(dir)).toHaveLength(1);
   });
 
-  it('reads in place when the store exposes localPathOf, and reports missing files', async () => {
-    const local = new LocalObjectStore(root);
-    await local.put('t/a.parquet', bytes(10, 7));
+  it('reads a local directory store in place, through decorators, and reports missing files', async () => {
     let gets = 0;
-    const inPlace: ObjectStore & { localPathOf(key: string): string } = Object.assign(Object.create(local) as LocalObjectStore, {
-      localPathOf: (key: string) => join(root, key),
-      get: async () => {
+    class CountingLocalStore extends LocalObjectStore {
+      override get(key: string, range?: ByteRange) {
         gets++;
-        return undefined;
-      },
-    });
+        return super.get(key, range);
+      }
+    }
+    const local = new CountingLocalStore(root);
+    await local.put('t/a.parquet', bytes(10, 7));
+    const wrapped = new RetryingObjectStore(local);
     const cache = new FileCache({ dir, maxBytes: 1000 });
-    expect(await cache.localPath(inPlace, 't/a.parquet')).toBe(join(root, 't/a.parquet'));
+    expect(await cache.localPath(wrapped, 't/a.parquet')).toBe(join(root, 't', 'a.parquet'));
     expect(gets).toBe(0);
     expect(cachedFiles(dir)).toEqual([]);
-    await expect(cache.localPath(inPlace, 't/gone.parquet')).rejects.toMatchObject({ code: 'ERR_DELTA_DATA_FILE_MISSING' });
+    await expect(cache.localPath(wrapped, 't/gone.parquet')).rejects.toMatchObject({ code: 'ERR_DELTA_DATA_FILE_MISSING' });
   });
 });
