@@ -1,0 +1,125 @@
+/**
+ * Refusals and bad input: each gets its precise code, and none changes any table.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from './engine-harness.ts';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await createHarness();
+  await h.ddl(`CREATE TABLE t (id BIGINT PRIMARY KEY, name VARCHAR, n INTEGER DEFAULT 0)`);
+  await h.write(`INSERT INTO t VALUES (1, 'a', 1), (2, 'b', 2)`);
+});
+
+afterAll(async () => {
+  await h.close();
+});
+
+const REFUSALS: Array<[string, string, RegExp?]> = [
+  ['BEGIN', 'ERR_SQL_TRANSACTION_UNSUPPORTED', /Postgres/],
+  ['BEGIN TRANSACTION', 'ERR_SQL_TRANSACTION_UNSUPPORTED'],
+  ['COMMIT', 'ERR_SQL_TRANSACTION_UNSUPPORTED'],
+  ['ROLLBACK', 'ERR_SQL_TRANSACTION_UNSUPPORTED'],
+  ['SELECT 1; SELECT 2', 'ERR_SQL_MULTI_STATEMENT', /One SQL statement per Execute call — send them one at a time\./],
+  ['INSERT INTO t VALUES (3, \'c\', 3); DELETE FROM t', 'ERR_SQL_MULTI_STATEMENT'],
+  ['', 'ERR_BAD_REQUEST'],
+  ['  -- only a comment\n /* and another */ ;', 'ERR_BAD_REQUEST'],
+  ['SELEC 1', 'ERR_SQL_PARSE', /syntax error/],
+  ['ALTER TABLE t DROP COLUMN name', 'ERR_SQL_UNSUPPORTED', /Recreate the table without the column via CREATE TABLE AS SELECT, or leave the column nullable/],
+  ['ALTER TABLE t RENAME COLUMN name TO label', 'ERR_SQL_UNSUPPORTED', /RENAME COLUMN/],
+  ['ALTER TABLE t RENAME TO t2', 'ERR_SQL_UNSUPPORTED', /Renaming table/],
+  ['ALTER TABLE t ALTER COLUMN n SET DATA TYPE BIGINT', 'ERR_SQL_UNSUPPORTED', /only ADD COLUMN/],
+  ['ALTER TABLE t ADD COLUMN x INTEGER NOT NULL', 'ERR_SQL_PARSE'],
+  ['ALTER TABLE t ADD COLUMN name VARCHAR', 'ERR_SQL_BIND'],
+  ['ALTER TABLE t ADD COLUMN h HUGEINT', 'ERR_TYPE_MISMATCH', /eleven column types/],
+  ['ALTER TABLE nope ADD COLUMN x INTEGER', 'ERR_TABLE_NOT_FOUND'],
+  ["ATTACH 'other.db' AS other", 'ERR_SQL_UNSUPPORTED'],
+  ["COPY t TO '/tmp/x.csv'", 'ERR_SQL_UNSUPPORTED'],
+  ["COPY (SELECT 1) TO '/tmp/x.csv'", 'ERR_SQL_UNSUPPORTED'],
+  ["EXPORT DATABASE '/tmp/exp'", 'ERR_SQL_UNSUPPORTED'],
+  ['INSTALL httpfs', 'ERR_SQL_UNSUPPORTED'],
+  ['LOAD json', 'ERR_SQL_UNSUPPORTED'],
+  ['SET threads = 1', 'ERR_SQL_UNSUPPORTED'],
+  ["SET VARIABLE x = 1", 'ERR_SQL_UNSUPPORTED'],
+  ['PRAGMA enable_profiling', 'ERR_SQL_UNSUPPORTED'],
+  ['CHECKPOINT', 'ERR_SQL_UNSUPPORTED'],
+  ['VACUUM', 'ERR_SQL_UNSUPPORTED'],
+  ['CREATE VIEW v AS SELECT 1', 'ERR_SQL_UNSUPPORTED', /tables only/],
+  ['CREATE SEQUENCE s', 'ERR_SQL_UNSUPPORTED'],
+  ['CREATE MACRO m(x) AS x + 1', 'ERR_SQL_UNSUPPORTED'],
+  ["CREATE TYPE mood AS ENUM ('a')", 'ERR_SQL_UNSUPPORTED'],
+  ['CREATE INDEX i ON t (name)', 'ERR_SQL_UNSUPPORTED'],
+  ['CREATE SCHEMA s', 'ERR_SQL_UNSUPPORTED'],
+  ['CREATE TEMP TABLE tt (a INTEGER)', 'ERR_SQL_UNSUPPORTED'],
+  ['DROP VIEW v', 'ERR_SQL_UNSUPPORTED'],
+  ['DROP TABLE a, b', 'ERR_SQL_UNSUPPORTED'],
+  ['DROP TABLE nope', 'ERR_TABLE_NOT_FOUND'],
+  ['PREPARE p AS SELECT 1', 'ERR_SQL_UNSUPPORTED'],
+  ["SELECT * FROM read_csv('/etc/passwd')", 'ERR_SQL_UNSUPPORTED'],
+  ["SELECT * FROM read_text('/etc/hostname')", 'ERR_SQL_UNSUPPORTED'],
+  ['SELECT * FROM nope', 'ERR_TABLE_NOT_FOUND', /Tables in bucket test-bucket: t\. Create it first with CREATE TABLE/],
+  ['INSERT INTO nope VALUES (1)', 'ERR_TABLE_NOT_FOUND'],
+  ['UPDATE nope SET a = 1', 'ERR_TABLE_NOT_FOUND'],
+  ['SELECT * FROM t JOIN nope USING (id)', 'ERR_TABLE_NOT_FOUND'],
+  ['SELECT nope FROM t', 'ERR_SQL_BIND'],
+  ['DELETE FROM t RETURNING *', 'ERR_SQL_UNSUPPORTED', /RETURNING/],
+  ['CREATE TABLE t (a INTEGER)', 'ERR_TABLE_EXISTS'],
+  ['CREATE TABLE T (a INTEGER)', 'ERR_TABLE_EXISTS'],
+  ['CREATE TABLE bad (a INTEGER, b HUGEINT)', 'ERR_TYPE_MISMATCH', /Column "b" has type HUGEINT/],
+  ['CREATE TABLE bad (a INTEGER[])', 'ERR_TYPE_MISMATCH'],
+  ['CREATE TABLE bad (a DECIMAL(10,2))', 'ERR_TYPE_MISMATCH'],
+  ["CREATE TABLE bad (a INTEGER DEFAULT 'abc')", 'ERR_DEFAULT_EXPRESSION_INVALID', /column "a"/],
+  ["CREATE TABLE bad (d DATE DEFAULT 'tomorrow-ish')", 'ERR_DEFAULT_EXPRESSION_INVALID'],
+  ['CREATE TABLE bad (a INTEGER, b INTEGER) PARTITIONED BY (c)', 'ERR_BAD_REQUEST', /not a column/],
+  ['CREATE TABLE bad (a INTEGER, j JSON) PARTITIONED BY (j)', 'ERR_BAD_REQUEST', /cannot be a partition column/],
+  ['CREATE TABLE bad (a INTEGER) PARTITIONED BY (a)', 'ERR_BAD_REQUEST'],
+  ['CREATE TABLE bad (a INTEGER UNIQUE)', 'ERR_SQL_UNSUPPORTED'],
+  ['CREATE TABLE bad (a INTEGER CHECK (a > 0))', 'ERR_SQL_UNSUPPORTED'],
+  ['CREATE TABLE bad (a INTEGER, b INTEGER GENERATED ALWAYS AS (a + 1))', 'ERR_SQL_UNSUPPORTED'],
+  ['CREATE TABLE "bad/name" (a INTEGER)', 'ERR_INVALID_NAME'],
+  [`CREATE TABLE ${'x'.repeat(129)} (a INTEGER)`, 'ERR_INVALID_NAME'],
+  ['CREATE TABLE bad (a INTEGER, A VARCHAR)', 'ERR_SQL_BIND'],
+  ['CREATE TABLE bad ("__k3_x" INTEGER)', 'ERR_INVALID_NAME'],
+  ['SELECT * FROM other.t', 'ERR_SQL_BIND'],
+];
+
+describe('refusals and bad input', () => {
+  for (const [sql, code, message] of REFUSALS) {
+    it(`${code}: ${sql.slice(0, 80)}`, async () => {
+      const before = await h.engine.describeTable(h.bucket, 't');
+      const err = await h.exec(sql).then(
+        (r) => { throw new Error(`expected ${code}, got ${JSON.stringify(r).slice(0, 300)}`); },
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ code });
+      if (message) expect((err as Error).message).toMatch(message);
+      const after = await h.engine.describeTable(h.bucket, 't');
+      expect(after.deltaVersion).toBe(before.deltaVersion);
+      expect(after.columns).toEqual(before.columns);
+      expect((await h.engine.listTables(h.bucket)).map((t) => t.name)).toEqual(['t']);
+    });
+  }
+
+  it('an unknown bucket is ERR_BUCKET_NOT_FOUND for reads, writes, listing and describing', async () => {
+    for (const sql of ['SELECT 1', 'SELECT * FROM t', 'INSERT INTO t VALUES (1)', 'DROP TABLE t', 'SHOW TABLES']) {
+      await expect(h.engine.execute({ bucket: 'no-such-bucket', sql })).rejects.toMatchObject({ code: 'ERR_BUCKET_NOT_FOUND' });
+    }
+    await expect(h.engine.listTables('no-such-bucket')).rejects.toMatchObject({ code: 'ERR_BUCKET_NOT_FOUND' });
+    await expect(h.engine.describeTable('no-such-bucket', 't')).rejects.toMatchObject({ code: 'ERR_BUCKET_NOT_FOUND' });
+  });
+
+  it('IF EXISTS / IF NOT EXISTS do nothing and say so', async () => {
+    expect(await h.ddl('DROP TABLE IF EXISTS nope')).toMatchObject({ action: 'NOOP', tableName: 'nope' });
+    expect(await h.ddl('ALTER TABLE IF EXISTS nope ADD COLUMN x INTEGER')).toMatchObject({ action: 'NOOP' });
+    const noop = await h.ddl('CREATE TABLE IF NOT EXISTS t (other INTEGER)');
+    expect(noop.action).toBe('NOOP');
+    expect(noop.table?.columns.map((c) => c.name)).toEqual(['id', 'name', 'n']);
+    expect(await h.ddl('ALTER TABLE t ADD COLUMN IF NOT EXISTS name VARCHAR')).toMatchObject({ action: 'NOOP' });
+  });
+
+  it('the rows are untouched by all of the above', async () => {
+    const q = await h.query('SELECT * FROM t ORDER BY id');
+    expect(q.rows).toEqual([['1', 'a', 1], ['2', 'b', 2]]);
+  });
+});
