@@ -108,7 +108,8 @@ export async function scanSnapshot(store: ObjectStore, snapshot: Snapshot): Prom
   try {
     return await withDuck(async (conn) => {
       const fileList = `[${paths.map(quoteLiteral).join(', ')}]`;
-      const source = `read_parquet(${fileList}, filename = true, file_row_number = true, union_by_name = true)`;
+      // hive_partitioning off: partition values come from the log, never from directory names.
+      const source = `read_parquet(${fileList}, filename = true, file_row_number = true, union_by_name = true, hive_partitioning = false)`;
       const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
       const present = new Set(described.getRowObjectsJS().map((r) => String(r['column_name'])));
       const partCols = fields.filter((f) => partSet.has(f.name));

@@ -50,7 +50,7 @@ export async function readHistory(store: ObjectStore, rootIn: string, options: H
   if (files.length === 0) {
     throw new AppError('ERR_TABLE_NOT_FOUND', `No Delta commits found under ${store.url}${root}_delta_log/; this is not a Delta table.`, { root });
   }
-  const currentVersion = Math.max(...files.filter((f) => f.kind !== 'v2-checkpoint').map((f) => f.version));
+  const currentVersion = files.reduce((max, f) => (f.kind !== 'v2-checkpoint' && f.version > max ? f.version : max), -1);
   const before = options.beforeVersion ?? Number.POSITIVE_INFINITY;
   const candidates = files.filter((f) => f.kind === 'commit' && f.version < before).sort((a, b) => b.version - a.version);
   const page = candidates.slice(0, limit);

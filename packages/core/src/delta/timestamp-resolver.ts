@@ -23,9 +23,8 @@ function iso(ms: number): string {
 /** Commits that can be time-travelled to: from the earliest reconstructable version on, contiguous. */
 export function travelableCommits(files: readonly LogFile[]): LogFile[] {
   const commits = files.filter((f) => f.kind === 'commit').sort((a, b) => a.version - b.version);
-  const checkpointVersions = files.filter((f) => f.kind === 'checkpoint' && f.size > 0).map((f) => f.version);
   const hasZero = commits[0]?.version === 0;
-  const earliest = hasZero ? 0 : Math.min(...checkpointVersions);
+  const earliest = hasZero ? 0 : files.reduce((min, f) => (f.kind === 'checkpoint' && f.size > 0 && f.version < min ? f.version : min), Number.POSITIVE_INFINITY);
   return commits.filter((c) => c.version >= earliest);
 }
 
