@@ -130,7 +130,7 @@ describe('concurrent blind appends', () => {
     // The barrier made all first attempts race for version 1: losers were retried transparently.
     expect(results.filter((r) => r.attempts > 1).length).toBeGreaterThanOrEqual(N - 1);
     expect(await duckCount(storeDir)).toBe((await loadSnapshot(store, ROOT)).numRecords);
-  });
+  }, 180_000);
 
   it(`${N} writers × ${K} appends over HTTP against an S3 API with conditional writes`, async () => {
     await s3.createBucket('concurrency');
@@ -140,7 +140,7 @@ describe('concurrent blind appends', () => {
     const results = await racingWriters(store, files);
     await verifyLog(store, files, results);
     expect(results.filter((r) => r.attempts > 1).length).toBeGreaterThanOrEqual(N - 1);
-  });
+  }, 180_000);
 
   it('4 worker processes × 4 appends on one local directory', async () => {
     const storeDir = join(dir, 'procs');
@@ -165,7 +165,7 @@ describe('concurrent blind appends', () => {
     expect(new Set(results.map((r) => r.pid)).size).toBe(4);
     await verifyLog(store, files, results);
     expect(await duckCount(storeDir)).toBe((await loadSnapshot(store, ROOT)).numRecords);
-  });
+  }, 180_000);
 });
 
 describe('conflicting transactions', () => {

@@ -137,5 +137,5 @@ describe('writer → reader round trip (LocalObjectStore, real Parquet)', () => 
     expect(await diffCount(`SELECT ${COLUMNS.replace('"doc"', '"doc"::VARCHAR AS doc')} FROM bound_latest`, `SELECT ${COLUMNS} FROM expected`)).toBe(0);
     // A negative control: the comparison does see a difference.
     expect(await diffCount(snapshotSql(store, join(dir, 'store'), latest), expectedAt.get(21)!)).toBeGreaterThan(0);
-  });
+   }, 180_000);
 });
