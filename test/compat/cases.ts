@@ -19,12 +19,25 @@ export interface CompatCase {
 
 const q = (id: string, sql: string, extra: Partial<CompatCase> = {}): CompatCase => ({ id, sql, ordered: /\bORDER BY\b[^()]*$/i.test(sql), ...extra });
 
-/** A write case on a fresh copy of `source` named `w_<id>`. */
-function w(id: string, source: string, sql: (t: string) => string, verifyOrder = 'ALL'): CompatCase {
+/**
+ * Column lists of the fixture tables, to make typed copies for write cases (CTAS would not do:
+ * k3's CTAS widens INTEGER/SMALLINT to BIGINT and FLOAT to DOUBLE, as the seeds document).
+ */
+const COPY_DDL: Readonly<Record<string, string>> = {
+  emp: '(id BIGINT, name VARCHAR, dept VARCHAR, salary DOUBLE, bonus INTEGER, hired DATE, manager_id BIGINT, active BOOLEAN, level SMALLINT)',
+  dept: '(name VARCHAR, budget INTEGER, region VARCHAR)',
+  sales: '(id BIGINT, region VARCHAR, product VARCHAR, qty INTEGER, price DOUBLE, sold_at TIMESTAMP, note VARCHAR) PARTITIONED BY (region)',
+  events: '(id BIGINT, user_id VARCHAR, occurred_at TIMESTAMP, event_type VARCHAR, payload JSON) PARTITIONED BY (event_type)',
+  users: '(id VARCHAR, email VARCHAR, tier VARCHAR, created DATE)',
+  kinds: '(k SMALLINT, i INTEGER, l BIGINT, f FLOAT, d DOUBLE, b BOOLEAN, dt DATE, ts TIMESTAMP, bin BLOB, s VARCHAR, j JSON)',
+};
+
+/** A write case on a fresh typed copy of `source` named `w_<id>`. */
+function w(id: string, source: keyof typeof COPY_DDL & string, sql: (t: string) => string, verifyOrder = 'ALL'): CompatCase {
   const t = `w_${id.replaceAll('-', '_')}`;
   return {
     id,
-    setup: [`CREATE TABLE ${t} AS SELECT * FROM ${source}`],
+    setup: [`CREATE TABLE ${t} ${COPY_DDL[source]}`, `INSERT INTO ${t} SELECT * FROM ${source}`],
     sql: sql(t),
     verify: `SELECT * FROM ${t} ORDER BY ${verifyOrder}`,
   };
