@@ -1,0 +1,31 @@
+/**
+ * captureRows: the rows of a DuckDB query as WAL values — each column cast to VARCHAR, in the
+ * table's column order. This is how a keyed write turns its full row images (after defaults,
+ * computed by DuckDB) into a record; `captureKeys` does the same for tombstones.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { mapDuckDBError } from '../exec/map-duckdb-error.ts';
+import { quoteIdentifier as q } from '../exec/sql-quote.ts';
+import type { WalValue } from './record-codec.ts';
+import type { WalTableShape } from './table-shape.ts';
+
+async function capture(conn: DuckDBConnection, sql: string, columns: readonly { name: string; type: string }[]): Promise<WalValue[][]> {
+  try {
+    // Cast to the column type first so the text is canonical for the type (1.50 → 1.5 for DOUBLE).
+    const select = columns.map((c) => `CAST(CAST(src.${q(c.name)} AS ${c.type}) AS VARCHAR)`).join(', ');
+    const reader = await conn.runAndReadAll(`SELECT ${select} FROM (${sql}) AS src`);
+    return reader.getRows().map((r) => r.map((v) => (v === null ? null : String(v))));
+  } catch (err) {
+    throw mapDuckDBError(err);
+  }
+}
+
+/** Full rows (every table column, by name) of `sql`. */
+export function captureRows(conn: DuckDBConnection, sql: string, shape: WalTableShape): Promise<WalValue[][]> {
+  return capture(conn, sql, shape.columns);
+}
+
+/** Primary-key tuples of `sql`'s rows. */
+export function captureKeys(conn: DuckDBConnection, sql: string, shape: WalTableShape): Promise<WalValue[][]> {
+  return capture(conn, sql, shape.primaryKey.map((k) => shape.columns.find((c) => c.name === k)!));
+}

@@ -1,0 +1,80 @@
+/**
+ * WalOverlay: un-drained WAL records folded newest-wins per primary key.
+ *
+ * Records are applied in seq order; inside one record tombstones apply before upserts (an UPDATE
+ * that moves a row writes the old key as a tombstone and the new row as an upsert; if both keys
+ * are equal the upsert wins). After folding, a key is in exactly one of `upserts` / `deletes`.
+ * Rows are re-shaped to the table's current columns (columns added after the record read NULL).
+ * Key strings are JSON of the key's DuckDB text tuple: equal values have equal text.
+ */
+import type { WalRecord, WalValue } from './record-codec.ts';
+import { incompatibility, type WalTableShape } from './table-shape.ts';
+
+export interface SeqRecord {
+  readonly seq: number;
+  readonly record: WalRecord;
+}
+
+export interface WalOverlay {
+  /** key string → full row in the table's current column order. */
+  readonly upserts: Map<string, WalValue[]>;
+  readonly deletes: Set<string>;
+  /** key string → key tuple (for every key in upserts or deletes). */
+  readonly keys: Map<string, WalValue[]>;
+  /** Highest seq folded in (0 when none). */
+  lastSeq: number;
+  /** Records folded in. */
+  entries: number;
+  /** Tombstones in the folded records, before newest-wins. */
+  tombstonesSeen: number;
+}
+
+export interface SkippedRecord {
+  readonly seq: number;
+  readonly reason: string;
+  readonly record: WalRecord;
+}
+
+export function emptyOverlay(): WalOverlay {
+  return { upserts: new Map(), deletes: new Set(), keys: new Map(), lastSeq: 0, entries: 0, tombstonesSeen: 0 };
+}
+
+export function keyString(tuple: readonly WalValue[]): string {
+  return JSON.stringify(tuple);
+}
+
+/**
+ * Folds `records` (any order; sorted here) into `overlay`. Records that cannot apply to the table
+ * (another table id, changed column types) are returned, not folded.
+ */
+export function foldRecords(overlay: WalOverlay, records: readonly SeqRecord[], shape: WalTableShape): SkippedRecord[] {
+  const skipped: SkippedRecord[] = [];
+  const keyIndex = shape.primaryKey.map((k) => shape.columns.findIndex((c) => c.name === k));
+  for (const { seq, record } of [...records].sort((a, b) => a.seq - b.seq)) {
+    overlay.lastSeq = Math.max(overlay.lastSeq, seq);
+    const reason = incompatibility(record, shape);
+    if (reason !== undefined) {
+      skipped.push({ seq, reason, record });
+      continue;
+    }
+    overlay.entries++;
+    overlay.tombstonesSeen += record.deletes.length;
+    for (const tuple of record.deletes) {
+      const k = keyString(tuple);
+      overlay.upserts.delete(k);
+      overlay.deletes.add(k);
+      overlay.keys.set(k, [...tuple]);
+    }
+    const position = new Map(record.columns.map((c, i) => [c.name, i]));
+    const map = shape.columns.map((c) => position.get(c.name));
+    for (const row of record.upserts) {
+      const shaped = map.map((i) => (i === undefined ? null : (row[i] ?? null)));
+      const tuple = keyIndex.map((i) => shaped[i] ?? null);
+      const k = keyString(tuple);
+      overlay.deletes.delete(k);
+      overlay.upserts.set(k, shaped);
+      overlay.keys.set(k, tuple);
+    }
+  }
+  return skipped;
+}

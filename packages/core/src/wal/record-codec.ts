@@ -1,0 +1,102 @@
+/**
+ * WAL record codec: one keyed write statement as bytes (docs/design/wal-and-compaction.md, "Record format").
+ *
+ *   "K3WL" | version u8 (=1) | SHA-256 of body (32 bytes) | body = gzip(JSON WalRecord)
+ *
+ * Values are DuckDB's VARCHAR text of each value (or null): DuckDB's cast to text and back is exact
+ * for every k3 column type, so one rule covers all of them. Upserts are full row images in
+ * `columns` order; deletes are primary-key tuples in `primaryKey` order.
+ * Invariants: encode∘decode is the identity; any damaged byte, unknown version or shape →
+ * ERR_WAL_RECORD_CORRUPT (never a partially decoded record). Pure: no I/O.
+ */
+import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { z } from 'zod';
+import { AppError } from '../errors/index.ts';
+
+export const WAL_FORMAT_VERSION = 1;
+const MAGIC = new Uint8Array([0x4b, 0x33, 0x57, 0x4c]); // "K3WL"
+const HEADER = MAGIC.length + 1 + 32;
+
+export type WalValue = string | null;
+
+export interface WalColumn {
+  readonly name: string;
+  /** DuckDB type text of the column when the record was written (fieldToDuckDBType). */
+  readonly type: string;
+}
+
+export interface WalRecord {
+  /** Delta metaData.id of the table the record belongs to. */
+  readonly tableId: string;
+  readonly schemaFingerprint: string;
+  readonly columns: readonly WalColumn[];
+  readonly primaryKey: readonly string[];
+  readonly upserts: readonly (readonly WalValue[])[];
+  readonly deletes: readonly (readonly WalValue[])[];
+  /** Unique per record: resolves an ambiguous PUT (is the object at this seq ours?). */
+  readonly writerId: string;
+  /** Epoch ms when the record was built. */
+  readonly createdAt: number;
+}
+
+const value = z.union([z.string(), z.null()]);
+const recordSchema = z.object({
+  tableId: z.string().min(1),
+  schemaFingerprint: z.string(),
+  columns: z.array(z.object({ name: z.string(), type: z.string() })).min(1),
+  primaryKey: z.array(z.string()).min(1),
+  upserts: z.array(z.array(value)),
+  deletes: z.array(z.array(value)),
+  writerId: z.string(),
+  createdAt: z.number(),
+}).strict();
+
+export function encodeWalRecord(record: WalRecord): Uint8Array {
+  assertShape(record);
+  const body = gzipSync(Buffer.from(JSON.stringify(record), 'utf8'));
+  const out = new Uint8Array(HEADER + body.byteLength);
+  out.set(MAGIC, 0);
+  out[MAGIC.length] = WAL_FORMAT_VERSION;
+  out.set(createHash('sha256').update(body).digest(), MAGIC.length + 1);
+  out.set(body, HEADER);
+  return out;
+}
+
+export function decodeWalRecord(bytes: Uint8Array, where: string): WalRecord {
+  const corrupt = (why: string, cause?: unknown): AppError => new AppError(
+    'ERR_WAL_RECORD_CORRUPT',
+    `Write-log record ${where} is damaged (${why}); the rows it held cannot be read. Restore the object from a backup or drain it to quarantine it.`,
+    { record: where, reason: why },
+    cause === undefined ? undefined : { cause },
+  );
+  if (bytes.byteLength < HEADER || MAGIC.some((b, i) => bytes[i] !== b)) throw corrupt('bad magic');
+  const version = bytes[MAGIC.length];
+  if (version !== WAL_FORMAT_VERSION) throw corrupt(`unknown format version ${String(version)}`);
+  const body = bytes.subarray(HEADER);
+  const digest = createHash('sha256').update(body).digest();
+  if (!digest.equals(bytes.subarray(MAGIC.length + 1, HEADER))) throw corrupt('checksum mismatch');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(gunzipSync(body).toString('utf8'));
+  } catch (err) {
+    throw corrupt('body is not gzip JSON', err);
+  }
+  const result = recordSchema.safeParse(parsed);
+  if (!result.success) throw corrupt(`bad shape: ${result.error.issues[0]?.message ?? 'invalid'}`);
+  try {
+    assertShape(result.data);
+  } catch (err) {
+    throw corrupt((err as Error).message, err);
+  }
+  return result.data;
+}
+
+/** Rows must match the column count, key tuples the key length, key columns must exist. */
+function assertShape(r: WalRecord): void {
+  const names = new Set(r.columns.map((c) => c.name));
+  const missing = r.primaryKey.find((k) => !names.has(k));
+  if (missing !== undefined) throw new AppError('ERR_INTERNAL', `primary key column "${missing}" is not among the record columns`);
+  if (r.upserts.some((row) => row.length !== r.columns.length)) throw new AppError('ERR_INTERNAL', 'an upserted row does not have one value per column');
+  if (r.deletes.some((key) => key.length !== r.primaryKey.length)) throw new AppError('ERR_INTERNAL', 'a tombstone does not have one value per key column');
+}

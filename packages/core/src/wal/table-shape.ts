@@ -1,0 +1,68 @@
+/**
+ * WalTableShape: what a WAL record must agree with — table id, columns with their DuckDB types,
+ * primary key and the schema fingerprint — derived from a Delta snapshot.
+ *
+ * The primary key is `metaData.configuration['k3.primaryKey']` (a JSON array). A record applies to
+ * the current table when its tableId matches and each of its columns still exists with the same
+ * type (ADD COLUMN is the only schema change k3 allows; added columns read NULL).
+ */
+import { createHash } from 'node:crypto';
+import { K3_TABLE_CONFIG } from '../delta/schema.ts';
+import type { Snapshot } from '../delta/snapshot.ts';
+import { AppError } from '../errors/index.ts';
+import { fieldToDuckDBType } from '../exec/duckdb-types.ts';
+import type { WalColumn, WalRecord } from './record-codec.ts';
+
+export interface WalTableShape {
+  readonly tableId: string;
+  readonly columns: readonly WalColumn[];
+  readonly primaryKey: readonly string[];
+  readonly fingerprint: string;
+  /** Columns that must not be NULL (Delta `nullable: false`). */
+  readonly notNull: readonly string[];
+}
+
+export function schemaFingerprint(columns: readonly WalColumn[]): string {
+  return createHash('sha256').update(JSON.stringify(columns.map((c) => [c.name, c.type]))).digest('hex').slice(0, 32);
+}
+
+/** Primary key from the table configuration; [] when the table has none. */
+export function primaryKeyOf(snapshot: Pick<Snapshot, 'metadata'>): string[] {
+  const raw = snapshot.metadata.configuration?.[K3_TABLE_CONFIG.primaryKey];
+  if (raw === undefined || raw === '') return [];
+  const parsed = JSON.parse(raw) as unknown;
+  if (!Array.isArray(parsed) || !parsed.every((k) => typeof k === 'string')) {
+    throw new AppError('ERR_DELTA_LOG_CORRUPT', `Table property ${K3_TABLE_CONFIG.primaryKey} is not a JSON array of column names.`, { value: raw });
+  }
+  return parsed;
+}
+
+export function walTableShape(snapshot: Pick<Snapshot, 'metadata' | 'schema'>): WalTableShape {
+  const primaryKey = primaryKeyOf(snapshot);
+  if (primaryKey.length === 0) {
+    throw new AppError('ERR_SQL_UNSUPPORTED', 'The table has no primary key, so its writes cannot go through the write log; declare a PRIMARY KEY or write directly to Delta.', {});
+  }
+  const columns = snapshot.schema.fields.map((f) => ({ name: f.name, type: fieldToDuckDBType(f) }));
+  return {
+    tableId: snapshot.metadata.id,
+    columns,
+    primaryKey,
+    fingerprint: schemaFingerprint(columns),
+    notNull: snapshot.schema.fields.filter((f) => !f.nullable).map((f) => f.name),
+  };
+}
+
+/**
+ * Why `record` cannot apply to the table, or undefined when it can. Reasons are stable strings
+ * (they land in rejected/ objects).
+ */
+export function incompatibility(record: WalRecord, shape: WalTableShape): string | undefined {
+  if (record.tableId !== shape.tableId) return 'table-id-mismatch';
+  if (record.primaryKey.join('\u0000') !== shape.primaryKey.join('\u0000')) return 'primary-key-changed';
+  if (record.schemaFingerprint === shape.fingerprint) return undefined;
+  const types = new Map(shape.columns.map((c) => [c.name, c.type]));
+  for (const c of record.columns) {
+    if (types.get(c.name) !== c.type) return `column-changed:${c.name}`;
+  }
+  return undefined;
+}

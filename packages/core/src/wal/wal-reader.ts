@@ -1,0 +1,118 @@
+/**
+ * Reading the log: list the records after a watermark, fetch and decode them, fold them into an
+ * overlay (overlay.ts). `loadStrongState` pairs the overlay with the snapshot it belongs to.
+ *
+ * Invariant of `loadStrongState`: the overlay holds exactly the records with seq > the snapshot's
+ * watermark that existed when it listed. A listed record that is gone when fetched was drained
+ * (and deleted) after the snapshot was loaded; its rows are in a newer Delta version, so the
+ * whole read restarts from a new snapshot rather than miss them.
+ */
+import type { Snapshot } from '../delta/snapshot.ts';
+import { loadSnapshot } from '../delta/snapshot.ts';
+import { AppError } from '../errors/index.ts';
+import type { ObjectStore } from '../object-store/index.ts';
+import { walPrefix } from '../object-store/paths.ts';
+import { decodeWalRecord } from './record-codec.ts';
+import { emptyOverlay, foldRecords, type SeqRecord, type SkippedRecord, type WalOverlay } from './overlay.ts';
+import { walTableShape, type WalTableShape } from './table-shape.ts';
+import { drainedWatermark } from './watermark.ts';
+import { parseWalRecordSeq } from './wal-keys.ts';
+
+export interface WalEntry {
+  readonly seq: number;
+  readonly key: string;
+  readonly size: number;
+  readonly lastModified: number;
+}
+
+export interface WalListing {
+  /** Records with seq > after, ascending. */
+  readonly pending: WalEntry[];
+  /** Records with seq ≤ after: drained, waiting for deletion. */
+  readonly drained: WalEntry[];
+}
+
+export async function listWal(store: ObjectStore, root: string, after: number): Promise<WalListing> {
+  const { objects } = await store.list(walPrefix(root));
+  const pending: WalEntry[] = [];
+  const drained: WalEntry[] = [];
+  for (const o of objects) {
+    const seq = parseWalRecordSeq(o.key);
+    if (seq === undefined) continue;
+    (seq > after ? pending : drained).push({ seq, key: o.key, size: o.size, lastModified: o.lastModified });
+  }
+  pending.sort((a, b) => a.seq - b.seq);
+  return { pending, drained };
+}
+
+/** The longest run after..after+n with no missing seq (a drain must not skip a record still being written). */
+export function contiguousRun(pending: readonly WalEntry[], after: number, limit: number): WalEntry[] {
+  const run: WalEntry[] = [];
+  for (const e of pending) {
+    if (run.length >= limit || e.seq !== after + run.length + 1) break;
+    run.push(e);
+  }
+  return run;
+}
+
+export type FetchedRecord = { entry: WalEntry; result: SeqRecord } | { entry: WalEntry; error: AppError } | { entry: WalEntry; missing: true };
+
+/** GETs and decodes `entries` (bounded concurrency), reporting corrupt and vanished records instead of throwing. */
+export async function fetchRecords(store: ObjectStore, entries: readonly WalEntry[], concurrency = 16): Promise<FetchedRecord[]> {
+  const out = new Array<FetchedRecord>(entries.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < entries.length) {
+      const i = next++;
+      const entry = entries[i]!;
+      const bytes = await store.get(entry.key);
+      if (bytes === undefined) { out[i] = { entry, missing: true }; continue; }
+      try {
+        out[i] = { entry, result: { seq: entry.seq, record: decodeWalRecord(bytes, entry.key) } };
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        out[i] = { entry, error: err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, entries.length) }, worker));
+  return out;
+}
+
+export interface StrongState {
+  readonly snapshot: Snapshot;
+  readonly shape: WalTableShape;
+  readonly watermark: number;
+  readonly overlay: WalOverlay;
+  /** Records that cannot apply (other table id, changed types); they are not in the overlay. */
+  readonly skipped: SkippedRecord[];
+}
+
+/** The overlay for `snapshot`, or undefined when a listed record vanished (reload the snapshot). Corrupt records throw ERR_WAL_RECORD_CORRUPT. */
+export async function readWalOverlay(store: ObjectStore, snapshot: Snapshot): Promise<Omit<StrongState, 'snapshot'> | undefined> {
+  const shape = walTableShape(snapshot);
+  const watermark = drainedWatermark(snapshot);
+  const { pending } = await listWal(store, snapshot.root, watermark);
+  const fetched = await fetchRecords(store, pending);
+  const records: SeqRecord[] = [];
+  for (const f of fetched) {
+    if ('missing' in f) return undefined;
+    if ('error' in f) throw f.error;
+    records.push(f.result);
+  }
+  const overlay = emptyOverlay();
+  const skipped = foldRecords(overlay, records, shape);
+  return { shape, watermark, overlay, skipped };
+}
+
+/** A snapshot and the un-drained records on top of it (read-your-writes for STRONG / OLTP_ONLY). */
+export async function loadStrongState(store: ObjectStore, root: string, maxAttempts = 5): Promise<StrongState> {
+  for (let attempt = 1; ; attempt++) {
+    const snapshot = await loadSnapshot(store, root);
+    const state = await readWalOverlay(store, snapshot);
+    if (state !== undefined) return { snapshot, ...state };
+    if (attempt >= maxAttempts) {
+      throw new AppError('ERR_STORE_UNAVAILABLE', `The write log of ${root} kept changing under the read (${attempt} drains raced it); retry the query.`, { root });
+    }
+  }
+}

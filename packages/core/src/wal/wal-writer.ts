@@ -1,0 +1,101 @@
+/**
+ * WalWriter: appends one record per keyed write statement with a lock-free total order
+ * (docs/design/wal-and-compaction.md, "Sequence numbers").
+ *
+ *   seq = cached head + 1 ──putIfAbsent(<seq>.rec)──won──▶ slot-reuse check (_drained markers) ──ok──▶ ack
+ *            ▲                        │ lost                          │ marker ≥ seq (freed slot)
+ *            └── LIST startAfter seq ◀┘                               └─▶ delete it, retry above the marker
+ *
+ * Invariants:
+ * - `append` resolves only after the record object is durable at a seq no reader treats as drained.
+ * - Exactly one writer wins a seq (putIfAbsent); nobody waits for anybody: a loser learns the new
+ *   head from one LIST and tries the next seq. A seq is tried only after its predecessor was seen
+ *   occupied (or is ≤ a drained marker), so created seqs never leave gaps.
+ * - The head is cached per table root, so the steady state is one PUT + one small LIST per write.
+ * - An ambiguous PUT (an error after which the object may exist) is resolved by reading the object
+ *   back and comparing bytes (each record carries a unique writerId).
+ */
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../errors/index.ts';
+import type { ObjectStore } from '../object-store/index.ts';
+import { walPrefix } from '../object-store/paths.ts';
+import { encodeWalRecord, type WalRecord } from './record-codec.ts';
+import { maxDrainedMarker } from './drained-markers.ts';
+import { parseWalRecordSeq, walRecordKey } from './wal-keys.ts';
+
+export type WalRecordContent = Omit<WalRecord, 'writerId' | 'createdAt'>;
+
+export interface WalAppendResult {
+  readonly seq: number;
+  /** PUT attempts it took (1 without contention). */
+  readonly attempts: number;
+  readonly bytes: number;
+}
+
+export interface WalWriterOptions {
+  readonly clock?: () => number;
+  /** Give up after this many lost seqs (a pathological storm); default 1000. */
+  readonly maxAttempts?: number;
+}
+
+export class WalWriter {
+  readonly #store: ObjectStore;
+  readonly #opts: WalWriterOptions;
+  readonly #heads = new Map<string, number>();
+
+  constructor(store: ObjectStore, opts: WalWriterOptions = {}) {
+    this.#store = store;
+    this.#opts = opts;
+  }
+
+  async append(root: string, content: WalRecordContent): Promise<WalAppendResult> {
+    const record: WalRecord = { ...content, writerId: randomUUID(), createdAt: (this.#opts.clock ?? Date.now)() };
+    const body = encodeWalRecord(record);
+    const maxAttempts = this.#opts.maxAttempts ?? 1000;
+    let seq = (this.#heads.get(root) ?? (await maxDrainedMarker(this.#store, root))) + 1;
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const key = walRecordKey(root, seq);
+      if (!(await this.#tryPut(key, body))) {
+        seq = (await lastRecordSeq(this.#store, root, seq)) + 1;
+        continue;
+      }
+      // The slot may be one a drain freed (seq ≤ watermark): readers would ignore the record.
+      const marker = await maxDrainedMarker(this.#store, root);
+      if (marker >= seq) {
+        await this.#store.deleteMany([key]);
+        seq = (await lastRecordSeq(this.#store, root, marker)) + 1;
+        continue;
+      }
+      this.#heads.set(root, Math.max(seq, this.#heads.get(root) ?? 0));
+      return { seq, attempts: attempt, bytes: body.byteLength };
+    }
+    throw new AppError('ERR_STORE_UNAVAILABLE', `Could not find a free write-log sequence number for ${root} in ${maxAttempts} attempts; the log is under extreme contention. Retry the write.`, { root });
+  }
+
+  /** Forget the cached head (tests; after a table is dropped). */
+  forget(root: string): void {
+    this.#heads.delete(root);
+  }
+
+  async #tryPut(key: string, body: Uint8Array): Promise<boolean> {
+    try {
+      return await this.#store.putIfAbsent(key, body);
+    } catch (err) {
+      const existing = await this.#store.get(key);
+      if (existing === undefined) throw err;
+      return Buffer.from(existing).equals(body);
+    }
+  }
+}
+
+/** The highest record seq after `after` (or `after` itself when there is none). */
+export async function lastRecordSeq(store: ObjectStore, root: string, after: number): Promise<number> {
+  const { objects } = await store.list(walPrefix(root), { startAfter: walRecordKey(root, after) });
+  let last = after;
+  for (const o of objects) {
+    const seq = parseWalRecordSeq(o.key);
+    if (seq === undefined) break; // records sort before every other key under _k3_wal/
+    last = Math.max(last, seq);
+  }
+  return last;
+}
