@@ -6,3 +6,4 @@ export { optimizeTable, DEFAULT_TARGET_FILE_SIZE_MB, type OptimizeRequest, type 
 export { planOptimize, PARTITION_FILTER_OPS, type OptimizeBin, type OptimizePlan, type PartitionFilter, type PartitionFilterOp } from './optimize-plan.ts';
 export { zorderSql, zorderBits, ZORDER_MAX_COLUMNS } from './zorder-sql.ts';
 export { vacuumTable, planVacuum, DEFAULT_VACUUM_RETENTION_HOURS, type VacuumPlan, type VacuumRequest, type VacuumResponse } from './vacuum.ts';
+export { extractAsOf, type AsOfPin, type AsOfResult } from './as-of.ts';
