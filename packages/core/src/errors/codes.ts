@@ -58,6 +58,7 @@ export const ERROR_CODES = {
   ERR_QUERY_CANCELLED: { status: 499, sqlstate: '57014', retryable: true, summary: 'The client went away and the query was cancelled.' },
   ERR_QUEUE_UNAVAILABLE: { status: 503, sqlstate: '08006', retryable: true, summary: 'Redis (the job queue) is unreachable.' },
   ERR_WORKER_FAILED: { status: 502, sqlstate: '58000', retryable: true, summary: 'A scan job failed on a worker.' },
+  ERR_JOB_CONTRACT: { status: 500, sqlstate: '08P01', retryable: false, summary: 'A scan job or its result does not match the coordinator↔worker wire contract (for example mixed versions during a rollout).' },
   // ── write log / compaction ───────────────────────────────────────────────────────
   ERR_WAL_RECORD_CORRUPT: { status: 500, sqlstate: 'XX001', retryable: false, summary: 'A write-log record failed its checksum or format check.' },
   ERR_COMPACTOR_FENCED: { status: 409, sqlstate: '40001', retryable: true, summary: 'This compactor was deposed by a newer leader and may not commit.' },
