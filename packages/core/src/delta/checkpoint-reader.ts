@@ -166,8 +166,11 @@ export function decodeCheckpointPart(bytes: Uint8Array, into: CheckpointActions,
   } catch (err) {
     throw new AppError('ERR_DELTA_LOG_CORRUPT', `Checkpoint ${key} is not a readable Parquet file: ${(err as Error).message ?? String(err)}`, { key }, { cause: err });
   }
-  const add = table.getChild('add');
-  if (add) readAdds(add as Vector, into.adds);
+  // Per record batch: indexing a many-chunk Vector binary-searches the chunk on every get().
+  for (const batch of table.batches) {
+    const add = batch.getChild('add');
+    if (add) readAdds(add as Vector, into.adds);
+  }
   readRows<RemoveFile>(table.getChild('remove') as Vector | null, into.removes, (r) => typeof r.path === 'string');
   readRows<Txn>(table.getChild('txn') as Vector | null, into.txns, (r) => typeof r.appId === 'string');
   const protocols: Protocol[] = [];
