@@ -78,6 +78,8 @@ export interface ExecuteWriteResult {
   rowsAffected: Int64;
   /** Delta version after the commit ("" when the write went to the write log only). */
   version: Int64;
+  /** Present when the statement has a RETURNING clause: the rows DuckDB returned, encoded like query rows. */
+  returning?: { columns: ResultColumn[]; rows: unknown[][] };
 }
 
 export interface ExecuteDdlResult {

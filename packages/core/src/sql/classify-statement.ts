@@ -42,8 +42,8 @@ export function singleStatement(sql: string): PrePassed {
   return prePass(sql.slice(only.start, only.end));
 }
 
-/** DuckDB's parse of the statement: ERR_SQL_PARSE with DuckDB's message, or a statement-count refusal. */
-export async function assertParses(conn: DuckDBConnection, sql: string): Promise<void> {
+/** DuckDB's parse of the statement: how many statements DuckDB makes of it, or ERR_SQL_PARSE with DuckDB's message. */
+export async function countStatements(conn: DuckDBConnection, sql: string): Promise<number> {
   let count: number;
   try {
     count = (await conn.extractStatements(sql)).count;
@@ -52,9 +52,17 @@ export async function assertParses(conn: DuckDBConnection, sql: string): Promise
     throw mapDuckDBError(new Error(message));
   }
   if (count === 0) throw new AppError('ERR_BAD_REQUEST', 'The SQL text holds no statement; send exactly one SQL statement.');
-  if (count > 1) {
-    throw new AppError('ERR_SQL_UNSUPPORTED', `DuckDB expands this statement into ${count} statements (PIVOT without an explicit IN list does). ${MULTI_STATEMENT_REFUSAL} For PIVOT, list the values: PIVOT t ON col IN ('a', 'b') USING …`);
-  }
+  return count;
+}
+
+/** Like countStatements, but the statement must stay one statement. */
+export async function assertParses(conn: DuckDBConnection, sql: string): Promise<void> {
+  const count = await countStatements(conn, sql);
+  if (count > 1) throw expansionRefusal(count);
+}
+
+export function expansionRefusal(count: number): AppError {
+  return new AppError('ERR_SQL_UNSUPPORTED', `DuckDB expands this statement into ${count} statements. ${MULTI_STATEMENT_REFUSAL}`);
 }
 
 /** Refuses every prepared statement type that is not a read. */

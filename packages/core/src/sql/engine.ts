@@ -16,21 +16,19 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { CreateTableRequest, ExecuteResponse, Freshness, Table } from '../api/index.ts';
-import { Catalog, describeSnapshot, primaryKeyOf, specFromRequest } from '../catalog/index.ts';
+import { Catalog, describeSnapshot, specFromRequest } from '../catalog/index.ts';
 import type { TransactionOptions } from '../delta/index.ts';
 import { AppError, isAppError } from '../errors/index.ts';
-import { encodeResult, mapDuckDBError } from '../exec/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { alterTable } from './alter-table.ts';
-import { assertParses, objectRefusal, singleStatement } from './classify-statement.ts';
+import { assertParses, countStatements, expansionRefusal, objectRefusal, singleStatement } from './classify-statement.ts';
 import { createFromSpec, createTableFromSql, type DdlContext } from './create-table.ts';
 import { dropTable } from './drop-table.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { executeRead, queryResult } from './execute-read.ts';
 import { executeWrite } from './execute-write.ts';
-import type { PrePassed } from './pre-pass.ts';
 import { RequestTables } from './request-tables.ts';
-import { targetTableDdl } from './write-target.ts';
+import { isWord } from './sql-tokens.ts';
 
 export type { BucketStores, EngineDeps, FileCache, K3DuckDB } from './engine-deps.ts';
 
@@ -114,15 +112,16 @@ export class Engine {
           return { write: await executeWrite(ctx, statement, shape) };
         }));
       }
-      case 'describe-table': {
-        const store = await this.#catalog.store(opts.bucket);
-        return this.#attempt(opts, store, async (a) => ({ query: await this.#describe(a, statement, shape.table, startedAt) }));
-      }
+      case 'describe-table':
+      case 'describe-query':
       case 'other': {
         const store = await this.#catalog.store(opts.bucket);
+        // DESCRIBE reads definitions only: tables bind as empty tables carrying their constraints.
+        const as = shape.kind === 'other' ? 'data' : 'definition';
         return this.#attempt(opts, store, async (a) => {
-          await assertParses(a.conn, statement.sql);
-          return { query: await executeRead(a.conn, a.tables, statement.sql, { startedAt, now: this.#clock }) };
+          const statements = await countStatements(a.conn, statement.sql);
+          if (statements > 1 && !statement.tokens.some((t) => isWord(t, 'PIVOT', 'UNPIVOT'))) throw expansionRefusal(statements);
+          return { query: await executeRead(a.conn, a.tables, statement.sql, { startedAt, now: this.#clock }, { statements, as }) };
         });
       }
     }
@@ -160,19 +159,6 @@ export class Engine {
 
   #ddl(bucket: string, a: Attempt): DdlContext {
     return { conn: a.conn, catalog: this.#catalog, tables: a.tables, bucket, store: a.store, txOptions: this.#txOptions, tmpDir: this.#tmpDir, clock: this.#clock };
-  }
-
-  /** DESCRIBE / SHOW of a bucket table: an empty TEMP table with the exact definition answers it like DuckDB. */
-  async #describe(a: Attempt, statement: PrePassed, name: string, startedAt: number) {
-    const pinned = await a.tables.pin(name);
-    const { snapshot } = pinned;
-    try {
-      await a.conn.run(targetTableDdl(pinned.handle.name, snapshot.schema, primaryKeyOf(snapshot.metadata)));
-      const encoded = await encodeResult(await a.conn.run(statement.sql));
-      return queryResult(encoded, a.tables, { startedAt, now: this.#clock }, this.#clock());
-    } catch (err) {
-      throw mapDuckDBError(err);
-    }
   }
 
   /** One attempt: a fresh connection and request-scoped tables, closed whatever happens. */

@@ -3,19 +3,53 @@
  * over views of the pinned snapshots, encoded losslessly by the exec encoder. Strategy today is
  * always a single Delta scan in this process (UNARY_WAREHOUSE / WAREHOUSE).
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { StatementType, type DuckDBConnection, type DuckDBExtractedStatements, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import { QueryStrategy, ServedBy, type ExecuteQueryResult } from '../api/index.ts';
 import { encodeResult, mapDuckDBError, type EncodedResult } from '../exec/index.ts';
-import { assertReadable } from './classify-statement.ts';
+import { assertReadable, expansionRefusal } from './classify-statement.ts';
 import type { RequestTables } from './request-tables.ts';
+import { identifierOf, tokenize } from './sql-tokens.ts';
 
 export interface ReadTimings {
   readonly startedAt: number;
   readonly now: () => number;
 }
 
-export async function executeRead(conn: DuckDBConnection, tables: RequestTables, sql: string, t: ReadTimings): Promise<ExecuteQueryResult> {
-  const prepared = await tables.prepare(conn, sql);
+export interface ReadOptions {
+  /** How many statements DuckDB makes of the text (PIVOT without an IN list adds a TEMP enum type first). */
+  readonly statements?: number;
+  /** `definition`: bind tables as empty tables with their constraints (DESCRIBE needs no rows). */
+  readonly as?: 'data' | 'definition';
+}
+
+export async function executeRead(conn: DuckDBConnection, tables: RequestTables, sql: string, t: ReadTimings, opts: ReadOptions = {}): Promise<ExecuteQueryResult> {
+  const as = opts.as ?? 'data';
+  const count = opts.statements ?? 1;
+  let prepared: DuckDBPreparedStatement;
+  if (count > 1) {
+    await tables.bindMentioned(conn, tokenize(sql).filter((tok) => tok.kind === 'word' || tok.kind === 'quoted').map(identifierOf), as);
+    let extracted: DuckDBExtractedStatements;
+    try {
+      extracted = await conn.extractStatements(sql);
+    } catch (err) {
+      throw mapDuckDBError(err);
+    }
+    for (let i = 0; i < count - 1; i++) {
+      // Only DuckDB's own expansion of PIVOT gets here: TEMP enum types private to this connection.
+      const step = await tables.prepare(conn, () => extracted.prepare(i), as);
+      try {
+        if (step.statementType !== StatementType.CREATE) throw expansionRefusal(count);
+        await step.run();
+      } catch (err) {
+        throw mapDuckDBError(err);
+      } finally {
+        step.destroySync();
+      }
+    }
+    prepared = await tables.prepare(conn, () => extracted.prepare(count - 1), as);
+  } else {
+    prepared = await tables.prepare(conn, sql, as);
+  }
   const planned = t.now();
   let encoded: EncodedResult;
   try {

@@ -19,7 +19,7 @@ import type { ExecuteWriteResult } from '../api/index.ts';
 import { primaryKeyOf } from '../catalog/index.ts';
 import { Transaction, type CommitRequest, type TransactionOptions } from '../delta/index.ts';
 import { AppError } from '../errors/index.ts';
-import { mapDuckDBError, writeDataFiles } from '../exec/index.ts';
+import { encodeResult, mapDuckDBError, writeDataFiles, type EncodedResult } from '../exec/index.ts';
 import type { PrePassed } from './pre-pass.ts';
 import type { RequestTables } from './request-tables.ts';
 import { clauseText, routeWrite, type DmlShape } from './route-write.ts';
@@ -36,9 +36,6 @@ export interface WriteContext {
 const DML_TYPES: ReadonlySet<StatementType> = new Set([StatementType.INSERT, StatementType.UPDATE, StatementType.DELETE, StatementType.MERGE_INTO]);
 
 export async function executeWrite(ctx: WriteContext, statement: PrePassed, shape: DmlShape): Promise<ExecuteWriteResult> {
-  if (shape.returning) {
-    throw new AppError('ERR_SQL_UNSUPPORTED', 'RETURNING is not supported: a write answers with rowsAffected and the new table version. Run a SELECT after the write to read the rows.');
-  }
   const { conn, tables } = ctx;
   const pinned = await tables.pin(shape.table);
   const { snapshot, handle } = pinned;
@@ -55,11 +52,19 @@ export async function executeWrite(ctx: WriteContext, statement: PrePassed, shap
 
   const prepared = await tables.prepare(conn, statement.sql);
   let rowsChanged: number;
+  let returning: EncodedResult | undefined;
   try {
     if (!DML_TYPES.has(prepared.statementType)) {
       throw new AppError('ERR_SQL_UNSUPPORTED', `Expected a data-changing statement, DuckDB classified it as ${StatementType[prepared.statementType]}.`);
     }
-    rowsChanged = (await prepared.run()).rowsChanged;
+    const out = await prepared.run();
+    if (shape.returning) {
+      // With RETURNING, DuckDB answers one row per affected row instead of a count.
+      returning = await encodeResult(out);
+      rowsChanged = returning.rows.length;
+    } else {
+      rowsChanged = out.rowsChanged;
+    }
   } catch (err) {
     throw mapDuckDBError(err);
   } finally {
@@ -69,7 +74,8 @@ export async function executeWrite(ctx: WriteContext, statement: PrePassed, shap
   const diff: DiffResult = loadAll
     ? await target.diff(withValues)
     : { affected: [], insertedRows: rowsChanged, deletedRows: 0, changedRows: 0 };
-  const result = { tableName: handle.name, strategy: route.strategy, rowsAffected: String(rowsChanged) };
+  const result: Omit<ExecuteWriteResult, 'version'> = { tableName: handle.name, strategy: route.strategy, rowsAffected: String(rowsChanged) };
+  if (returning !== undefined) result.returning = { columns: returning.columns.map((c) => ({ name: c.name, type: c.type })), rows: returning.rows as unknown[][] };
   if (diff.affected.length === 0 && diff.insertedRows === 0) {
     return { ...result, version: String(snapshot.version) };
   }

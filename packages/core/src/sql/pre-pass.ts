@@ -39,6 +39,8 @@ export type StatementShape =
   | { kind: 'drop-other'; objectType: string }
   | { kind: 'show-tables' }
   | { kind: 'describe-table'; table: string }
+  /** DESCRIBE / SHOW of a query: answered from table definitions, no data read. */
+  | { kind: 'describe-query' }
   | {
       kind: 'dml';
       verb: DmlVerb;
@@ -197,6 +199,9 @@ const showTables: Recognizer = ({ sql, tokens }) => {
 
 const describeTable: Recognizer = ({ sql, tokens }) => {
   if (!isWord(tokens[0], 'DESCRIBE', 'DESC', 'SHOW')) return undefined;
+  if (isWord(tokens[1], 'SELECT', 'FROM', 'WITH', 'VALUES', 'TABLE', 'PIVOT', 'UNPIVOT') || isPunct(tokens[1], '(')) {
+    return { sql, tokens, shape: { kind: 'describe-query' } };
+  }
   const name = readName(tokens, 1);
   if (name === undefined || name.next !== tokens.length) return undefined;
   if (isWord(tokens[1], 'TABLES', 'ALL', 'DATABASES', 'SCHEMAS')) return undefined;

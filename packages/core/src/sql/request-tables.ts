@@ -9,11 +9,12 @@
  * ERR_TABLE_NOT_FOUND naming the tables that exist.
  */
 import type { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
-import type { Catalog, TableHandle } from '../catalog/index.ts';
+import { primaryKeyOf, type Catalog, type TableHandle } from '../catalog/index.ts';
 import type { ActiveFile, Snapshot } from '../delta/snapshot.ts';
 import { AppError } from '../errors/index.ts';
 import { bindSnapshot, mapDuckDBError, type FileCache, type FileLease } from '../exec/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
+import { targetTableDdl } from './write-target.ts';
 
 const MISSING_TABLE = /^Catalog Error: Table with name (.+?) does not exist!/;
 /** More distinct tables than any sane statement references; stops a binder loop. */
@@ -100,12 +101,19 @@ export class RequestTables {
     this.scanned.set(pinned.handle.name, { version: snapshot.version, files: snapshot.files.length, bytes, rows, partitions: tuples.size });
   }
 
-  /** Prepares `sql`, binding bucket tables on demand (relations already created are used as they are). */
-  async prepare(conn: DuckDBConnection, sql: string): Promise<DuckDBPreparedStatement> {
+  /**
+   * Prepares a statement, binding bucket tables on demand (relations already created are used as
+   * they are). `statement` is SQL text or a function preparing it (an extracted statement).
+   * `as: 'definition'` binds each table as an EMPTY temp table with its exact definition (NOT
+   * NULL, DEFAULT, PRIMARY KEY) — for DESCRIBE of a query, which needs no rows but must see the
+   * constraints a view cannot carry.
+   */
+  async prepare(conn: DuckDBConnection, statement: string | (() => Promise<DuckDBPreparedStatement>), as: 'data' | 'definition' = 'data'): Promise<DuckDBPreparedStatement> {
+    const prepareOnce = typeof statement === 'string' ? () => conn.prepare(statement) : statement;
     const bound = new Set<string>();
     for (let round = 0; round < MAX_BIND_ROUNDS; round++) {
       try {
-        return await conn.prepare(sql);
+        return await prepareOnce();
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         const missing = MISSING_TABLE.exec(message)?.[1];
@@ -113,14 +121,43 @@ export class RequestTables {
         const pinned = await this.tryPin(missing);
         if (pinned === undefined) throw await this.#catalog.notFound(this.store, this.bucket, missing);
         if (bound.has(pinned.handle.name)) {
-          // Bound, yet still missing: the statement qualifies the name (e.g. main.t or db.t).
+          // Bound, yet still missing: the statement qualifies the name (e.g. db.t).
           throw new AppError('ERR_SQL_BIND', `Table ${missing} is referenced with a qualifier k3 does not resolve; refer to bucket tables by their bare name.\n${message}`, { table: missing });
         }
         bound.add(pinned.handle.name);
-        await this.bindView(conn, pinned);
+        if (as === 'definition') await this.bindDefinition(conn, pinned);
+        else await this.bindView(conn, pinned);
       }
     }
     throw new AppError('ERR_SQL_BIND', `The statement references more than ${MAX_BIND_ROUNDS} tables; split it up.`);
+  }
+
+  /**
+   * Binds every bucket table whose name appears among `identifiers`. For statements DuckDB expands
+   * into several (PIVOT), whose extracted parts report a bare "Failed to prepare" instead of the
+   * missing table, so the binder loop cannot learn the names one by one.
+   */
+  async bindMentioned(conn: DuckDBConnection, identifiers: readonly string[], as: 'data' | 'definition'): Promise<void> {
+    const names = await this.names();
+    const wanted = new Set(identifiers.map((i) => i.toLowerCase()));
+    for (const name of names) {
+      if (!wanted.has(name.toLowerCase()) || this.scanned.has(name)) continue;
+      const pinned = await this.tryPin(name);
+      if (pinned === undefined) continue;
+      if (as === 'definition') await this.bindDefinition(conn, pinned);
+      else await this.bindView(conn, pinned);
+    }
+  }
+
+  /** An empty TEMP table with the table's exact definition (answers DESCRIBE like DuckDB would). */
+  async bindDefinition(conn: DuckDBConnection, pinned: PinnedTable): Promise<void> {
+    const { snapshot } = pinned;
+    try {
+      await conn.run(targetTableDdl(pinned.handle.name, snapshot.schema, primaryKeyOf(snapshot.metadata)));
+    } catch (err) {
+      throw mapDuckDBError(err);
+    }
+    this.scanned.set(pinned.handle.name, { version: snapshot.version, files: 0, bytes: 0, rows: 0, partitions: 0 });
   }
 
   /** Per-table versions read, as the wire wants them. */
