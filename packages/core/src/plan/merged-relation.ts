@@ -25,7 +25,7 @@ export function toReduceValue(v: DuckDBValue): ReduceValue {
   if (v instanceof DuckDBDecimalValue) return v.value;
   if (v instanceof DuckDBDateValue) return v.days;
   if (v instanceof DuckDBTimestampValue || v instanceof DuckDBTimestampTZValue) return v.micros;
-  if (v instanceof DuckDBBlobValue) return v.bytes;
+  if (v instanceof DuckDBBlobValue) return new Uint8Array(v.bytes);
   if (v instanceof DuckDBUUIDValue) return v.toString();
   throw unsupported(v.constructor.name);
 }
