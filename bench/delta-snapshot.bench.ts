@@ -68,6 +68,8 @@ interface CaseResult {
   liveFiles: number;
   medianMs: number;
   runsMs: number[];
+  /** Median process CPU time (user + system) of a load: less sensitive to a busy shared machine than wall time. */
+  medianCpuMs: number;
   gets: number;
   expectedGets: number;
   commitsRead: number;
@@ -76,12 +78,16 @@ interface CaseResult {
 async function measure(store: LocalObjectStore, name: string, version: number | undefined, checkpointVersion: number): Promise<CaseResult> {
   const counting = new CountingObjectStore(store);
   const runs: number[] = [];
+  const cpu: number[] = [];
   let last: Awaited<ReturnType<typeof loadSnapshot>> | undefined;
   for (let i = 0; i < RUNS; i++) {
     counting.reset();
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     last = await loadSnapshot(counting, ROOT, version === undefined ? {} : { version });
     runs.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
   const snap = last as NonNullable<typeof last>;
   const commitsRead = counting.gets.filter((k) => k.endsWith('.json')).length;
@@ -95,10 +101,10 @@ async function measure(store: LocalObjectStore, name: string, version: number | 
   if (commitsRead !== expectedCommits) problems.push(`read ${commitsRead} commits, expected ${expectedCommits}`);
   if (snap.files.length !== (snap.version + 1) * ADDS_PER_COMMIT) problems.push(`${snap.files.length} live files`);
   if (problems.length > 0) throw new Error(`${name}: ${problems.join('; ')}`);
-  const sorted = [...runs].sort((a, b) => a - b);
+  const median = (xs: number[]): number => Math.round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0);
   return {
     name, version: snap.version, checkpointVersion, liveFiles: snap.files.length,
-    medianMs: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0), runsMs: runs.map(Math.round),
+    medianMs: median(runs), runsMs: runs.map(Math.round), medianCpuMs: median(cpu),
     gets: counting.gets.length, expectedGets, commitsRead,
   };
 }
@@ -113,12 +119,13 @@ try {
     await measure(store, 'mid-version-5123', 5123, 5000),
     await measure(store, 'at-checkpoint-7500', 7500, 7500),
   ];
-  for (const c of cases) process.stdout.write(`${c.name}: v${c.version} ${c.liveFiles} files, median ${c.medianMs} ms, ${c.gets} GETs (${c.commitsRead} commits after checkpoint ${c.checkpointVersion})\n`);
+  for (const c of cases) process.stdout.write(`${c.name}: v${c.version} ${c.liveFiles} files, median ${c.medianMs} ms (cpu ${c.medianCpuMs} ms), ${c.gets} GETs (${c.commitsRead} commits after checkpoint ${c.checkpointVersion})\n`);
   const result = {
     benchmark: 'delta-snapshot',
     generatedAt: new Date().toISOString(),
     node: process.version,
     cpus: os.cpus().length,
+    loadAverage: os.loadavg().map((x) => Math.round(x * 10) / 10),
     table: { commits: COMMITS, liveFilesAtLatest: COMMITS * ADDS_PER_COMMIT, checkpoints: CHECKPOINTS, generateMs: Math.round(generateMs) },
     runs: RUNS,
     cases,
