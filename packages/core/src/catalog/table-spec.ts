@@ -4,8 +4,9 @@
  * Delta `metaData` action. It is also read back from a snapshot for ALTER TABLE and write binding.
  *
  * Invariants after `validateTableSpec`: names are valid and unique (case-insensitively, as DuckDB
- * resolves them); primary-key columns exist and are NOT NULL; partition columns exist, are not
- * all columns, and have a type Delta can put in a partition path (not json/binary/float/double).
+ * resolves them); primary-key columns exist and are NOT NULL; partition columns exist and have a
+ * type Delta can put in a partition path (not json/binary/float/double). Partitioning by every
+ * column is allowed, as DuckDB has no such rule (the file writer stores a placeholder column).
  */
 import { randomUUID } from 'node:crypto';
 import { ColumnType, type CreateTableRequest } from '../api/index.ts';
@@ -61,9 +62,6 @@ export function validateTableSpec(spec: TableSpec): TableSpec {
   });
   for (const list of [primaryKey, partitionColumns]) {
     if (new Set(list).size !== list.length) throw new AppError('ERR_BAD_REQUEST', `Column list (${list.join(', ')}) names a column twice.`);
-  }
-  if (partitionColumns.length === spec.columns.length) {
-    throw new AppError('ERR_BAD_REQUEST', `Table ${spec.name} cannot be partitioned by all of its columns; keep at least one data column.`);
   }
   const keySet = new Set(primaryKey);
   const columns = spec.columns.map((c) => (keySet.has(c.name) && c.nullable ? { ...c, nullable: false } : c));
