@@ -1,0 +1,159 @@
+/**
+ * drainTable: moves un-drained WAL records into Delta (docs/design/wal-and-compaction.md, "Drain").
+ *
+ *   snapshot ─▶ fence check ─▶ contiguous records after the watermark (≤ batchSize) ─▶ decode + fold
+ *   ─▶ reject invalid rows ─▶ mergeBatch (Parquet uploaded) ─▶ rejected/<seq>.json
+ *   ─▶ ONE commit { removes, adds, txn k3-wal = lastSeq, txn k3-compactor-epoch = E } (MERGE)
+ *   ─▶ _drained/<lastSeq> marker ─▶ delete records ≤ lastSeq
+ *
+ * Crash safety: before the commit nothing is visible (uploaded files are orphans, the re-run reads
+ * the same records); the commit is one put-if-absent; after it the watermark says "drained", so a
+ * re-run skips those records and only finishes the marker and deletions. A lost commit race
+ * against another drain or a direct write (both write txn k3-wal) re-runs from a new snapshot;
+ * against a newer leader (txn k3-compactor-epoch) it ends with ERR_COMPACTOR_FENCED.
+ * Hooks let tests inject a crash between the steps.
+ */
+import { AppError } from '../errors/index.ts';
+import { loadSnapshot, type Snapshot } from '../delta/snapshot.ts';
+import { Transaction } from '../delta/transaction.ts';
+import type { RewriteDeps } from '../maintenance/maintenance-deps.ts';
+import type { ObjectStore } from '../object-store/index.ts';
+import { emptyOverlay, foldRecords, type SeqRecord } from '../wal/overlay.ts';
+import { walTableShape, type WalTableShape } from '../wal/table-shape.ts';
+import { contiguousRun, fetchRecords, listWal } from '../wal/wal-reader.ts';
+import { EPOCH_APP_ID, WAL_APP_ID, committedEpoch, drainedWatermark } from '../wal/watermark.ts';
+import { assertNotFenced, fencedError, type Fence } from '../lease/epoch-fence.ts';
+import { mergeBatch } from './merge-batch.ts';
+import { quarantineCorrupt, writeRejected, type RejectedRow } from './rejected-log.ts';
+import { finishDrain } from './finish-drain.ts';
+import type { DrainHooks } from './drain-hooks.ts';
+import type { WalOverlay } from '../wal/overlay.ts';
+
+export interface DrainOptions {
+  readonly batchSize: number;
+  /** The leader's storage epoch; without it the drain is unfenced (direct-write pre-drain). */
+  readonly fence?: Fence;
+  readonly hooks?: DrainHooks;
+  /** Re-runs after losing a commit race (default 5). */
+  readonly maxConflictRetries?: number;
+  /** Drained records deleted per request (default 500). */
+  readonly deleteChunkSize?: number;
+}
+
+/** The seeds' Compact response fields, plus what the log and the commit did. */
+export interface DrainResult {
+  readonly walEntriesProcessed: number;
+  readonly walUniqueKeys: number;
+  readonly rowsMerged: number;
+  readonly rowsRejected: number;
+  readonly tombstonesSeen: number;
+  readonly truncated: boolean;
+  /** Version committed by this drain, or the snapshot version when there was nothing to drain. */
+  readonly lastDrainTargetVersion: number;
+  /** Watermark after the drain. */
+  readonly drainedThrough: number;
+  readonly filesAdded: number;
+  readonly filesRemoved: number;
+  readonly recordsQuarantined: number;
+}
+
+export async function drainTable(store: ObjectStore, root: string, opts: DrainOptions, deps: RewriteDeps): Promise<DrainResult> {
+  const maxRetries = opts.maxConflictRetries ?? 5;
+  for (let attempt = 1; ; attempt++) {
+    const snapshot = await loadSnapshot(store, root);
+    if (opts.fence) assertNotFenced(snapshot, opts.fence);
+    try {
+      const result = await drainOnce(store, snapshot, opts, deps);
+      if (result !== undefined) return result;
+    } catch (err) {
+      if (!(err instanceof AppError) || !isCommitConflict(err)) throw err;
+      if (opts.fence) {
+        const epoch = committedEpoch(await loadSnapshot(store, root));
+        if (epoch > opts.fence.epoch) throw fencedError(opts.fence, epoch);
+      }
+      if (attempt > maxRetries) throw err;
+    }
+  }
+}
+
+function isCommitConflict(err: AppError): boolean {
+  return err.code.startsWith('ERR_DELTA_CONCURRENT_') || err.code === 'ERR_DELTA_COMMIT_CONFLICT' || err.code === 'ERR_DELTA_METADATA_CHANGED';
+}
+
+/** One attempt; undefined when a listed record vanished (another drain won) and it must re-run. */
+async function drainOnce(store: ObjectStore, snapshot: Snapshot, opts: DrainOptions, deps: RewriteDeps): Promise<DrainResult | undefined> {
+  const root = snapshot.root;
+  const shape = walTableShape(snapshot);
+  const watermark = drainedWatermark(snapshot);
+  const listing = await listWal(store, root, watermark);
+  const run = contiguousRun(listing.pending, watermark, Math.max(1, opts.batchSize));
+  const truncated = listing.pending.length > run.length;
+  const last = run[run.length - 1];
+  if (last === undefined) {
+    await finishDrain(store, root, watermark, listing.drained.map((e) => e.key), opts);
+    return { ...zero(snapshot.version, watermark), truncated };
+  }
+  const fetched = await fetchRecords(store, run);
+  const records: SeqRecord[] = [];
+  const rejected: RejectedRow[] = [];
+  let quarantined = 0;
+  for (const f of fetched) {
+    if ('missing' in f) return undefined;
+    if ('error' in f) {
+      await quarantineCorrupt(store, root, f.entry.seq, f.entry.key);
+      rejected.push({ seq: f.entry.seq, reason: `corrupt: ${String(f.error.details?.['reason'] ?? f.error.message)}` });
+      quarantined++;
+    } else records.push(f.result);
+  }
+  await opts.hooks?.afterRead?.();
+  const overlay = emptyOverlay();
+  for (const s of foldRecords(overlay, records, shape)) {
+    for (const values of s.record.upserts) rejected.push({ seq: s.seq, reason: s.reason, values, columns: s.record.columns.map((c) => c.name) });
+    for (const values of s.record.deletes) rejected.push({ seq: s.seq, reason: s.reason, values, columns: [...s.record.primaryKey] });
+  }
+  const uniqueKeys = overlay.keys.size;
+  rejected.push(...rejectInvalidRows(overlay, shape, last.seq));
+  const merged = await mergeBatch(store, snapshot, overlay, shape, deps);
+  await opts.hooks?.afterWrite?.();
+  const rowsRejected = rejected.filter((r) => r.values !== undefined).length;
+  await writeRejected(store, root, shape.tableId, last.seq, rejected);
+  const tx = Transaction.forSnapshot(store, snapshot, deps.transaction).readFiles(merged.removed).removeFiles(merged.removed).addFiles(merged.added).setTxn(WAL_APP_ID, last.seq);
+  if (opts.fence) tx.setTxn(EPOCH_APP_ID, opts.fence.epoch);
+  const upserts = overlay.upserts.size;
+  const commit = await tx.commit({
+    operation: 'MERGE',
+    operationParameters: { predicate: `k3 write-log drain of seq ${watermark + 1}..${last.seq}`, matchedPredicates: [{ actionType: 'update' }, { actionType: 'delete' }], notMatchedPredicates: [{ actionType: 'insert' }] },
+    operationMetrics: {
+      numSourceRows: overlay.keys.size, numTargetRowsInserted: upserts - merged.matchedUpserts, numTargetRowsUpdated: merged.matchedUpserts,
+      numTargetRowsDeleted: merged.matchedKeys - merged.matchedUpserts, numTargetRowsCopied: merged.outputRows - upserts, numOutputRows: merged.outputRows,
+      numTargetFilesAdded: merged.added.length, numTargetFilesRemoved: merged.removed.length,
+      numTargetBytesAdded: merged.added.reduce((s, a) => s + a.size, 0), numTargetBytesRemoved: merged.removed.reduce((s, f) => s + f.add.size, 0),
+    },
+  });
+  await opts.hooks?.afterCommit?.();
+  await finishDrain(store, root, last.seq, [...listing.drained.map((e) => e.key), ...run.map((e) => e.key)], opts);
+  return {
+    walEntriesProcessed: run.length, walUniqueKeys: uniqueKeys, rowsMerged: overlay.keys.size, rowsRejected,
+    tombstonesSeen: overlay.tombstonesSeen, truncated, lastDrainTargetVersion: commit.version, drainedThrough: last.seq,
+    filesAdded: merged.added.length, filesRemoved: merged.removed.length, recordsQuarantined: quarantined,
+  };
+}
+
+/** Upserts with a NULL in a NOT NULL or key column are rejected: the key keeps its Delta row. */
+function rejectInvalidRows(overlay: WalOverlay, shape: WalTableShape, seq: number): RejectedRow[] {
+  const required = new Set([...shape.notNull, ...shape.primaryKey]);
+  const checks = shape.columns.map((c, i) => ({ i, name: c.name })).filter((c) => required.has(c.name));
+  const out: RejectedRow[] = [];
+  for (const [k, row] of overlay.upserts) {
+    const bad = checks.find((c) => row[c.i] === null || row[c.i] === undefined);
+    if (bad === undefined) continue;
+    overlay.upserts.delete(k);
+    overlay.keys.delete(k);
+    out.push({ seq, reason: `not-null:${bad.name}`, values: row, columns: shape.columns.map((c) => c.name) });
+  }
+  return out;
+}
+
+function zero(version: number, watermark: number): Omit<DrainResult, 'truncated'> {
+  return { walEntriesProcessed: 0, walUniqueKeys: 0, rowsMerged: 0, rowsRejected: 0, tombstonesSeen: 0, lastDrainTargetVersion: version, drainedThrough: watermark, filesAdded: 0, filesRemoved: 0, recordsQuarantined: 0 };
+}
