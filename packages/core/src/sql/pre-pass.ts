@@ -131,6 +131,8 @@ const createTable: Recognizer = ({ sql, tokens }) => {
   let body = tokens.slice(name.next);
   const p = body.findIndex((t, k) => t.depth === 0 && isWord(t, 'PARTITIONED') && isWord(body[k + 1], 'BY'));
   let strippedSql = sql.slice(0, tokens[tokens.length - 1]!.end);
+  // Offsets of the original text → offsets in strippedSql (the removed clause shifts what follows).
+  let shift = (offset: number): number => offset;
   if (p >= 0) {
     const open = p + 2;
     const close = isPunct(body[open], '(') ? matchingParen(body, open) : -1;
@@ -142,16 +144,19 @@ const createTable: Recognizer = ({ sql, tokens }) => {
       }
       return identifierOf(only);
     });
-    strippedSql = sql.slice(0, body[p]!.start) + sql.slice(body[close]!.end, tokens[tokens.length - 1]!.end);
+    const cutStart = body[p]!.start;
+    const cutEnd = body[close]!.end;
+    strippedSql = sql.slice(0, cutStart) + sql.slice(cutEnd, tokens[tokens.length - 1]!.end);
+    shift = (offset) => (offset >= cutEnd ? offset - (cutEnd - cutStart) : offset);
     body = [...body.slice(0, p), ...body.slice(close + 1)];
   }
 
   const first = body[0];
   let asQuery: string | undefined;
   if (isWord(first, 'AS')) {
-    asQuery = strippedSql.slice(first!.end).trim();
+    asQuery = strippedSql.slice(shift(first!.end)).trim();
   }
-  const restStart = first?.start ?? strippedSql.length;
+  const restStart = first === undefined ? strippedSql.length : shift(first.start);
   const scratchSql = `CREATE TEMP TABLE ${quoteIdent(table)} ${strippedSql.slice(restStart)}`;
   return {
     sql: strippedSql,

@@ -1,0 +1,143 @@
+/**
+ * Catalog and table objects through the engine: structured CreateTable (same validation as SQL),
+ * listTables / describeTable against the Delta log, and snapshot freshness across two engines
+ * sharing one data directory (a second process committing).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.ts';
+import { createDuckDB, FileCache } from '../../src/exec/index.ts';
+import { createBucketStoreFactory } from '../../src/object-store/index.ts';
+import { loadSnapshot } from '../../src/delta/index.ts';
+import { Engine } from '../../src/sql/index.ts';
+import { SnapshotCache } from '../../src/catalog/index.ts';
+import { MemoryObjectStore } from '../../src/object-store/index.ts';
+import { createHarness, type Harness } from '../sql/engine-harness.ts';
+import path from 'node:path';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await createHarness();
+});
+
+afterAll(async () => {
+  await h.close();
+});
+
+describe('createTable (structured)', () => {
+  it('creates the table from columns, merge keys and partitions, and describes it', async () => {
+    const before = Date.now();
+    const t = await h.engine.createTable(h.bucket, {
+      name: 'contracts',
+      description: 'Signed contracts',
+      columns: [
+        { name: 'id', type: 'COLUMN_TYPE_STRING', nullable: false, defaultExpression: 'GENERATE_UUID()' },
+        { name: 'region', type: 'COLUMN_TYPE_STRING', nullable: false, defaultExpression: '' },
+        { name: 'value', type: 'COLUMN_TYPE_DOUBLE', nullable: true, defaultExpression: '0' },
+        { name: 'signed_at', type: 'COLUMN_TYPE_TIMESTAMP', nullable: true, defaultExpression: 'CURRENT_TIMESTAMP()' },
+        { name: 'code', type: 'COLUMN_TYPE_STRING', nullable: true, defaultExpression: 'ULID()' },
+        { name: 'meta', type: 'COLUMN_TYPE_JSON', nullable: true, defaultExpression: '' },
+        { name: 'status', type: 'COLUMN_TYPE_STRING', nullable: true, defaultExpression: "'pending'" },
+        { name: 'n', type: 'COLUMN_TYPE_INT', nullable: true, defaultExpression: '42' },
+        { name: 'ok', type: 'COLUMN_TYPE_BOOLEAN', nullable: true, defaultExpression: 'true' },
+      ],
+      partitionColumns: ['region'],
+      mergeKeys: ['id'],
+    });
+    expect(t).toMatchObject({
+      bucket: h.bucket, name: 'contracts', description: 'Signed contracts', partitionColumns: ['region'], mergeKeys: ['id'],
+      source: 'TABLE_SOURCE_MANUAL', status: 'TABLE_STATUS_ACTIVE', deltaVersion: '0', rowCount: '0', sizeBytes: '0',
+    });
+    expect(t.tableId).toMatch(/^tbl_[0-9a-f-]{36}$/);
+    expect(Number(t.createdAt)).toBeGreaterThanOrEqual(before);
+    expect(t.columns[0]).toEqual({ name: 'id', type: 'COLUMN_TYPE_STRING', nullable: false, defaultExpression: 'GENERATE_UUID()' });
+    expect(t.columns.find((c) => c.name === 'meta')?.type).toBe('COLUMN_TYPE_JSON');
+
+    // Defaults apply at write time, exactly as DuckDB applies them.
+    await h.write("INSERT INTO contracts (region, meta) VALUES ('EU', '{\"a\":1}'), ('UK', NULL)");
+    const rows = await h.query('SELECT length(id), region, value, signed_at IS NOT NULL, length(code), status, n, ok FROM contracts ORDER BY region');
+    expect(rows.rows).toEqual([['36', 'EU', 0, true, '26', 'pending', 42, true], ['36', 'UK', 0, true, '26', 'pending', 42, true]]);
+    const described = await h.engine.describeTable(h.bucket, 'contracts');
+    expect(described).toMatchObject({ deltaVersion: '1', rowCount: '2' });
+    expect(Number(described.sizeBytes)).toBeGreaterThan(0);
+    expect(Number(described.updatedAt)).toBeGreaterThanOrEqual(Number(described.createdAt));
+  });
+
+  it('writes the Delta metadata other engines read: schema, partitions, k3.primaryKey, k3.type, k3.default', async () => {
+    const store = createBucketStoreFactory(loadConfig({ K3_STORE: 'local', K3_DATA_DIR: path.join(h.dir, 'data') })).open(h.bucket);
+    const snap = await loadSnapshot(store, 'tables/contracts/', { version: 0 });
+    expect(snap.metadata.configuration['k3.primaryKey']).toBe('["id"]');
+    expect(snap.partitionColumns).toEqual(['region']);
+    const meta = snap.schema.fields.find((f) => f.name === 'meta');
+    expect(meta).toMatchObject({ type: 'string', metadata: { 'k3.type': 'COLUMN_TYPE_JSON' } });
+    expect(snap.schema.fields.find((f) => f.name === 'status')?.metadata).toEqual({ 'k3.default': "'pending'" });
+    expect(snap.schema.fields.find((f) => f.name === 'id')?.nullable).toBe(false);
+  });
+
+  it('refuses what SQL CREATE TABLE refuses, with the same codes', async () => {
+    const base = { columns: [{ name: 'a', type: 'COLUMN_TYPE_INT' as const, nullable: true, defaultExpression: '' }] };
+    await expect(h.engine.createTable(h.bucket, { ...base, name: 'contracts' })).rejects.toMatchObject({ code: 'ERR_TABLE_EXISTS' });
+    await expect(h.engine.createTable(h.bucket, { ...base, name: 'bad name' })).rejects.toMatchObject({ code: 'ERR_INVALID_NAME' });
+    await expect(h.engine.createTable(h.bucket, { ...base, name: 'x', mergeKeys: ['nope'] })).rejects.toMatchObject({ code: 'ERR_BAD_REQUEST' });
+    await expect(h.engine.createTable(h.bucket, { ...base, name: 'x', partitionColumns: ['nope'] })).rejects.toMatchObject({ code: 'ERR_BAD_REQUEST' });
+    await expect(h.engine.createTable(h.bucket, { name: 'x', columns: [{ name: 'a', type: 'COLUMN_TYPE_UNSPECIFIED', nullable: true, defaultExpression: '' }] })).rejects.toMatchObject({ code: 'ERR_TYPE_MISMATCH' });
+    await expect(h.engine.createTable(h.bucket, { name: 'x', columns: [{ name: 'a', type: 'COLUMN_TYPE_INT', nullable: true, defaultExpression: "'abc'" }] })).rejects.toMatchObject({ code: 'ERR_DEFAULT_EXPRESSION_INVALID' });
+    await expect(h.engine.createTable(h.bucket, { name: 'x', columns: [{ name: 'a', type: 'COLUMN_TYPE_INT', nullable: true, defaultExpression: '1); DROP TABLE contracts; SELECT (1' }] })).rejects.toMatchObject({ code: 'ERR_DEFAULT_EXPRESSION_INVALID' });
+    await expect(h.engine.createTable(h.bucket, { name: 'x', columns: [{ name: 'a', type: 'COLUMN_TYPE_INT', nullable: true, defaultExpression: 'other_column + 1' }] })).rejects.toMatchObject({ code: 'ERR_DEFAULT_EXPRESSION_INVALID' });
+    await expect(h.engine.createTable(h.bucket, { name: 'x', columns: [] })).rejects.toMatchObject({ code: 'ERR_BAD_REQUEST' });
+    await expect(h.engine.createTable(h.bucket, { name: 'x', columns: [{ ...base.columns[0]! }, { ...base.columns[0]!, name: 'A' }] })).rejects.toMatchObject({ code: 'ERR_COLUMN_EXISTS' });
+    expect((await h.engine.listTables(h.bucket)).map((t) => t.name)).toEqual(['contracts']);
+  });
+});
+
+describe('listTables / describeTable', () => {
+  it('lists exactly the prefixes with a Delta log, sorted, and resolves names case-insensitively', async () => {
+    await h.ddl('CREATE TABLE "Zeta" (a INTEGER)');
+    await h.ddl('CREATE TABLE alpha (a INTEGER)');
+    expect((await h.engine.listTables(h.bucket)).map((t) => t.name)).toEqual(['Zeta', 'alpha', 'contracts']);
+    expect((await h.engine.describeTable(h.bucket, 'zeta')).name).toBe('Zeta');
+    expect((await h.query('SELECT count(*) FROM zeta')).rows).toEqual([['0']]);
+    await expect(h.engine.describeTable(h.bucket, 'nope')).rejects.toMatchObject({ code: 'ERR_TABLE_NOT_FOUND' });
+  });
+
+  it('never serves a stale snapshot: a commit by another engine on the same directory is seen at once', async () => {
+    const cacheDir = path.join(h.dir, 'cache2');
+    const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: path.join(h.dir, 'data'), K3_CACHE_DIR: cacheDir });
+    const db = await createDuckDB({ threads: 1 });
+    const other = new Engine({ stores: createBucketStoreFactory(config), db, cache: new FileCache({ dir: cacheDir, maxBytes: 1 << 26 }), config });
+    try {
+      await h.query('SELECT * FROM alpha');
+      await other.execute({ bucket: h.bucket, sql: 'INSERT INTO alpha VALUES (1), (2)' });
+      expect((await h.query('SELECT count(*) FROM alpha')).rows).toEqual([['2']]);
+      await other.execute({ bucket: h.bucket, sql: 'DROP TABLE alpha' });
+      await expect(h.exec('SELECT * FROM alpha')).rejects.toMatchObject({ code: 'ERR_TABLE_NOT_FOUND' });
+      await other.execute({ bucket: h.bucket, sql: 'CREATE TABLE alpha (b VARCHAR)' });
+      const q = await h.query('SELECT * FROM alpha');
+      expect(q.columns).toEqual([{ name: 'b', type: 'VARCHAR' }]);
+      expect(q.version).toBe('0');
+    } finally {
+      await other.close();
+      db.closeSync();
+    }
+  });
+});
+
+describe('SnapshotCache', () => {
+  it('reuses a snapshot while the newest commit is unchanged and reloads after a new commit', async () => {
+    const store = new MemoryObjectStore();
+    const cache = new SnapshotCache(4);
+    expect(await cache.latest(store, 't/')).toBeUndefined();
+    const commit = (v: number, extra: object[]) => store.putIfAbsent(`t/_delta_log/${String(v).padStart(20, '0')}.json`, new TextEncoder().encode(extra.map((a) => JSON.stringify(a)).join('\n') + '\n'));
+    await commit(0, [
+      { protocol: { minReaderVersion: 1, minWriterVersion: 2 } },
+      { metaData: { id: 'x', format: { provider: 'parquet', options: {} }, schemaString: JSON.stringify({ type: 'struct', fields: [{ name: 'a', type: 'integer', nullable: true, metadata: {} }] }), partitionColumns: [], configuration: {} } },
+    ]);
+    const s0 = await cache.latest(store, 't/');
+    expect(s0?.version).toBe(0);
+    expect(await cache.latest(store, 't/')).toBe(s0);
+    await commit(1, [{ add: { path: 'f.parquet', partitionValues: {}, size: 10, modificationTime: 1, dataChange: true } }]);
+    const s1 = await cache.latest(store, 't/');
+    expect(s1?.version).toBe(1);
+    expect(s1?.files.length).toBe(1);
+  });
+});
