@@ -316,4 +316,110 @@ export const WRITE_CASES: readonly CompatCase[] = [
   w('merge-returning', 'dept', (t) => `MERGE INTO ${t} t USING (VALUES ('eng', 5)) s(name, b) ON t.name = s.name WHEN MATCHED THEN UPDATE SET budget = s.b RETURNING merge_action, name, budget`),
 ];
 
-export const ALL_CASES: readonly CompatCase[] = [...SELECT_CASES, ...WRITE_CASES];
+/** A case on a table made for it: `ddl` creates `t_<id>`, `rows` fills it, `sql` uses it. */
+function own(id: string, ddl: string, rows: readonly string[], sql: (t: string) => string, verify?: (t: string) => string): CompatCase {
+  const t = `t_${id.replaceAll('-', '_')}`;
+  const text = sql(t);
+  return {
+    id,
+    setup: [`CREATE TABLE ${t} ${ddl}`, ...rows.map((r) => `INSERT INTO ${t} ${r}`)],
+    sql: text,
+    ordered: /\bORDER BY\b[^()]*$/i.test(text),
+    ...(verify ? { verify: verify(t) } : {}),
+  };
+}
+
+/** Shapes that stress the binding of tables to snapshots, partitions, names and the write path. */
+export const EDGE_CASES: readonly CompatCase[] = [
+  // names, quoting, shadowing, comments
+  q('name-case-insensitive-table', 'SELECT count(*) FROM EMP'),
+  q('name-quoted-identifiers', 'SELECT "e"."name" AS "Name", "e"."id" FROM "emp" AS "e" ORDER BY "e"."id"'),
+  q('name-schema-qualified', 'SELECT count(*) FROM main.emp'),
+  q('name-table-star-qualifier', 'SELECT emp.*, dept.region FROM emp JOIN dept ON emp.dept = dept.name'),
+  q('name-cte-shadows-table', 'WITH emp AS (SELECT 1 AS x) SELECT * FROM emp'),
+  q('name-table-in-string-literal', "SELECT 'emp' AS t, 'SELECT * FROM emp; DROP TABLE emp' AS s, count(*) FROM dept"),
+  q('name-comments', '-- leading comment\nSELECT /* inline */ count(*) -- trailing\nFROM emp'),
+  q('name-trailing-semicolon', 'SELECT count(*) FROM emp;'),
+  q('name-column-named-like-table', 'SELECT dept AS emp FROM emp ORDER BY id'),
+  q('name-same-table-three-times', 'SELECT a.id, b.id, c.id FROM emp a JOIN emp b ON a.manager_id = b.id JOIN emp c ON b.manager_id = c.id'),
+  q('name-subquery-alias-reuse', 'SELECT * FROM (SELECT * FROM emp) emp WHERE emp.level > 3'),
+  own('name-reserved-and-spaced-columns', '("select" INTEGER, "Col A" VARCHAR, "from" DATE)', ["VALUES (1, 'a', DATE '2026-01-01'), (2, 'b', NULL)"], (t) => `SELECT "select", "Col A", "from" FROM ${t} ORDER BY "select"`),
+  // partitions and pruning
+  q('part-prune-eq', "SELECT id FROM sales WHERE region = 'UK' ORDER BY id"),
+  q('part-prune-in', "SELECT id FROM sales WHERE region IN ('EU', 'APAC') ORDER BY id"),
+  q('part-prune-not-eq', "SELECT id FROM sales WHERE region <> 'UK' ORDER BY id"),
+  q('part-prune-like', "SELECT id FROM sales WHERE region LIKE 'U%' ORDER BY id"),
+  q('part-prune-or-data-col', "SELECT id FROM sales WHERE region = 'UK' OR qty > 5 ORDER BY id"),
+  q('part-column-only', 'SELECT DISTINCT region FROM sales'),
+  q('part-count-per-partition', 'SELECT region, count(*) FROM sales GROUP BY ALL'),
+  q('part-filter-on-expression', "SELECT id FROM sales WHERE lower(region) = 'eu' ORDER BY id"),
+  own('part-date-int-columns', '(d DATE, n INTEGER, v VARCHAR) PARTITIONED BY (d, n)', ["VALUES (DATE '2026-01-01', 1, 'a'), (DATE '2026-01-01', 2, 'b'), (DATE '2026-01-02', 1, 'c'), (NULL, NULL, 'd')"], (t) => `SELECT d, n, v FROM ${t} WHERE d = DATE '2026-01-01' OR n IS NULL ORDER BY v`),
+  own('part-special-values', '(p VARCHAR, v INTEGER) PARTITIONED BY (p)', ["VALUES ('a/b', 1), ('x=y', 2), (' sp ace', 3), ('ünï', 4), ('%20', 5), (NULL, 6), ('quote''s', 7)"], (t) => `SELECT p, v FROM ${t} ORDER BY v`),
+  own('part-empty-string-value', '(p VARCHAR, v INTEGER) PARTITIONED BY (p)', ["VALUES ('', 1), (NULL, 2), ('x', 3)"], (t) => `SELECT p, p IS NULL AS is_null, v FROM ${t} ORDER BY v`),
+  own('part-bool-timestamp-columns', '(b BOOLEAN, ts TIMESTAMP, v INTEGER) PARTITIONED BY (b, ts)', ["VALUES (true, TIMESTAMP '2026-01-01 10:00:00.123456', 1), (false, TIMESTAMP '1969-12-31 23:59:59', 2), (NULL, NULL, 3)"], (t) => `SELECT b, ts, v FROM ${t} WHERE ts < TIMESTAMP '2026-01-02' ORDER BY v`),
+  own('part-bigint-column', '(k BIGINT, v VARCHAR) PARTITIONED BY (k)', ["VALUES (9223372036854775807, 'max'), (-9223372036854775808, 'min'), (0, 'zero')"], (t) => `SELECT k, v FROM ${t} ORDER BY k`),
+  // values that must survive the Parquet round trip
+  own('value-json-text-kept', '(id INTEGER, j JSON)', [`VALUES (1, '{ "a" : 1,  "b":[1, 2] }'), (2, '[ ]'), (3, '"x"'), (4, 'null'), (5, '1.50')`], (t) => `SELECT id, j FROM ${t} ORDER BY id`),
+  own('value-json-ops-after-roundtrip', '(id INTEGER, j JSON)', [`VALUES (1, '{"a":{"b":[10,20]},"s":"x"}'), (2, '{"a":{"b":[]}}')`], (t) => `SELECT id, j->'a'->'b'->>1, j->>'$.s', json_array_length(j, '$.a.b') FROM ${t} ORDER BY id`),
+  own('value-float-roundtrip', '(f FLOAT, d DOUBLE)', ['VALUES (0.1, 0.1), (3.4028235e38, 1.7976931348623157e308), (1e-45, 5e-324), (-0.0, -0.0)', "VALUES ('NaN', 'inf')"], (t) => `SELECT f, d FROM ${t}`),
+  own('value-strings-unicode', '(s VARCHAR)', ["VALUES ('emoji 😀'), ('nul?'), (''), (repeat('long', 5000)), ('tab\tand\nnewline'), ('日本語')"], (t) => `SELECT s, length(s) FROM ${t}`),
+  own('value-blob-all-bytes', '(b BLOB)', ["SELECT unhex(string_agg(lpad(to_hex(i), 2, '0'), '' ORDER BY i)) FROM range(256) t(i)", "VALUES (''::BLOB), (NULL)"], (t) => `SELECT b, octet_length(b) FROM ${t}`),
+  own('value-timestamps-edge', '(ts TIMESTAMP, d DATE)', ["VALUES (TIMESTAMP '1900-01-01 00:00:00', DATE '1900-01-01'), (TIMESTAMP '2262-04-11 23:47:16.854775', DATE '9999-12-31'), (TIMESTAMP '1969-12-31 23:59:59.999999', DATE '1969-12-31')"], (t) => `SELECT ts, d, epoch_us(ts) FROM ${t} ORDER BY ts`),
+  own('value-integer-extremes', '(s SMALLINT, i INTEGER, l BIGINT)', ['VALUES (-32768, -2147483648, -9223372036854775808), (32767, 2147483647, 9223372036854775807)'], (t) => `SELECT s, i, l, l // 2 FROM ${t} ORDER BY s`),
+  own('value-implicit-casts-on-insert', '(i INTEGER, d DOUBLE, ts TIMESTAMP, dt DATE, b BOOLEAN, s VARCHAR)', ["VALUES ('42', '1.5', '2026-01-01 10:00:00', '2026-02-03', 'true', 42)", 'VALUES (1.7, 2, DATE \'2026-01-01\', TIMESTAMP \'2026-01-01 23:00:00\', 1, 1.5)'], (t) => `SELECT * FROM ${t}`),
+  // empty and degenerate
+  q('empty-limit-zero', 'SELECT * FROM emp LIMIT 0'),
+  q('empty-where-false', 'SELECT id, name FROM emp WHERE false'),
+  own('empty-table-select', '(a INTEGER, b VARCHAR, j JSON)', [], (t) => `SELECT *, count(*) OVER () FROM ${t}`),
+  own('empty-table-aggregate', '(a INTEGER, b VARCHAR) PARTITIONED BY (b)', [], (t) => `SELECT count(*), sum(a), max(b) FROM ${t}`),
+  q('describe-table', 'DESCRIBE emp'),
+  q('show-table', 'SHOW emp'),
+  q('summarize-table', 'SUMMARIZE SELECT id, salary, dept FROM emp'),
+  // write path stress
+  own('wr-insert-self-select', '(a INTEGER, b VARCHAR)', ["VALUES (1, 'x'), (2, 'y')"], (t) => `INSERT INTO ${t} SELECT a + 10, b FROM ${t}`, (t) => `SELECT * FROM ${t}`),
+  own('wr-update-self-subquery', '(a INTEGER, b VARCHAR)', ["VALUES (1, 'x'), (2, 'y'), (3, 'z')"], (t) => `UPDATE ${t} SET a = (SELECT max(a) FROM ${t}) + a WHERE b <> 'z'`, (t) => `SELECT * FROM ${t}`),
+  own('wr-delete-self-subquery', '(a INTEGER, b VARCHAR)', ["VALUES (1, 'x'), (2, 'y'), (3, 'z')"], (t) => `DELETE FROM ${t} WHERE a IN (SELECT min(a) FROM ${t})`, (t) => `SELECT * FROM ${t}`),
+  own('wr-delete-exists', '(a INTEGER, b VARCHAR)', ["VALUES (1, 'eng'), (2, 'legal'), (3, 'none')"], (t) => `DELETE FROM ${t} WHERE EXISTS (SELECT 1 FROM emp WHERE emp.dept = ${t}.b)`, (t) => `SELECT * FROM ${t}`),
+  own('wr-with-cte-update', '(a INTEGER, b VARCHAR)', ["VALUES (1, 'x'), (2, 'y')"], (t) => `WITH m AS (SELECT 2 AS a) UPDATE ${t} SET b = 'cte' WHERE a IN (SELECT a FROM m)`, (t) => `SELECT * FROM ${t}`),
+  own('wr-with-cte-delete', '(a INTEGER, b VARCHAR)', ["VALUES (1, 'x'), (2, 'y')"], (t) => `WITH m AS (SELECT 1 AS a) DELETE FROM ${t} WHERE a IN (SELECT a FROM m)`, (t) => `SELECT * FROM ${t}`),
+  own('wr-insert-default-keyword', "(a INTEGER DEFAULT 7, b VARCHAR DEFAULT 'dflt', c DOUBLE)", [], (t) => `INSERT INTO ${t} VALUES (DEFAULT, 'x', 1.5), (1, DEFAULT, NULL)`, (t) => `SELECT * FROM ${t}`),
+  own('wr-insert-omitted-defaults', "(a INTEGER DEFAULT 7, b VARCHAR DEFAULT 'dflt', c DOUBLE)", [], (t) => `INSERT INTO ${t} (c) VALUES (2.5), (3.5)`, (t) => `SELECT * FROM ${t}`),
+  own('wr-insert-on-conflict-nothing', '(id INTEGER PRIMARY KEY, v VARCHAR)', ["VALUES (1, 'a'), (2, 'b')"], (t) => `INSERT INTO ${t} VALUES (2, 'B'), (3, 'c') ON CONFLICT DO NOTHING`, (t) => `SELECT * FROM ${t}`),
+  own('wr-insert-on-conflict-update', '(id INTEGER PRIMARY KEY, v VARCHAR, n INTEGER)', ["VALUES (1, 'a', 1), (2, 'b', 1)"], (t) => `INSERT INTO ${t} VALUES (2, 'B', 1), (3, 'c', 1) ON CONFLICT (id) DO UPDATE SET v = excluded.v, n = n + 1`, (t) => `SELECT * FROM ${t}`),
+  own('wr-insert-or-replace', '(id INTEGER PRIMARY KEY, v VARCHAR)', ["VALUES (1, 'a'), (2, 'b')"], (t) => `INSERT OR REPLACE INTO ${t} VALUES (2, 'B'), (3, 'c')`, (t) => `SELECT * FROM ${t}`),
+  own('wr-insert-or-ignore', '(id INTEGER PRIMARY KEY, v VARCHAR)', ["VALUES (1, 'a'), (2, 'b')"], (t) => `INSERT OR IGNORE INTO ${t} VALUES (2, 'B'), (3, 'c')`, (t) => `SELECT * FROM ${t}`),
+  own('wr-add-column-then-read', '(a INTEGER)', ['VALUES (1), (2)'], (t) => `SELECT * FROM ${t}`),
+  {
+    id: 'wr-alter-add-column-old-rows-null',
+    setup: ["CREATE TABLE t_wr_add_col (a INTEGER, k VARCHAR) PARTITIONED BY (k)", "INSERT INTO t_wr_add_col VALUES (1, 'p'), (2, NULL)", 'ALTER TABLE t_wr_add_col ADD COLUMN b VARCHAR', 'ALTER TABLE t_wr_add_col ADD COLUMN c DOUBLE'],
+    sql: "INSERT INTO t_wr_add_col VALUES (3, 'p', 'x', 1.5)",
+    verify: 'SELECT * FROM t_wr_add_col',
+  },
+  {
+    id: 'wr-alter-add-column-default-backfill',
+    setup: ['CREATE TABLE t_wr_add_dflt (a INTEGER)', 'INSERT INTO t_wr_add_dflt VALUES (1), (2)', "ALTER TABLE t_wr_add_dflt ADD COLUMN s VARCHAR DEFAULT 'pending'"],
+    sql: 'INSERT INTO t_wr_add_dflt (a) VALUES (3)',
+    verify: 'SELECT * FROM t_wr_add_dflt',
+  },
+  {
+    id: 'wr-sequence-of-writes',
+    setup: [
+      'CREATE TABLE t_wr_seq (id INTEGER, p VARCHAR, v DOUBLE) PARTITIONED BY (p)',
+      "INSERT INTO t_wr_seq SELECT range, ['a', 'b', 'c'][range % 3 + 1], range * 0.5 FROM range(300)",
+      "UPDATE t_wr_seq SET v = v * 2 WHERE p = 'a'",
+      'DELETE FROM t_wr_seq WHERE id % 7 = 0',
+      "UPDATE t_wr_seq SET p = 'd' WHERE id % 11 = 0",
+      "INSERT INTO t_wr_seq VALUES (1000, 'e', 1.25)",
+    ],
+    sql: "MERGE INTO t_wr_seq t USING (SELECT range AS id, 'm' AS p, 9.5 AS v FROM range(290, 310)) s ON t.id = s.id WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.p, s.v)",
+    verify: 'SELECT p, count(*), sum(v), min(id), max(id) FROM t_wr_seq GROUP BY p',
+  },
+  own('wr-bulk-insert-range', '(id BIGINT, g VARCHAR, x DOUBLE) PARTITIONED BY (g)', [], (t) => `INSERT INTO ${t} SELECT range, 'g' || (range % 8), sqrt(range) FROM range(100000)`, (t) => `SELECT g, count(*), sum(id), min(x), max(x) FROM ${t} GROUP BY g`),
+  own('wr-update-json-path', '(id INTEGER, j JSON)', [`VALUES (1, '{"n":1}'), (2, '{"n":2}')`], (t) => `UPDATE ${t} SET j = json_merge_patch(j, '{"seen":true}') WHERE (j->>'n')::INTEGER = 2`, (t) => `SELECT id, j FROM ${t}`),
+  own('wr-merge-partitioned-new-partition', '(id INTEGER, p VARCHAR, v INTEGER) PARTITIONED BY (p)', ["VALUES (1, 'a', 1), (2, 'b', 2)"], (t) => `MERGE INTO ${t} t USING (VALUES (2, 'b', 20), (3, 'c', 30)) s(id, p, v) ON t.id = s.id WHEN MATCHED THEN UPDATE SET v = s.v, p = 'moved' WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.p, s.v)`, (t) => `SELECT * FROM ${t}`),
+  own('wr-merge-source-join', '(id INTEGER, total DOUBLE)', ['VALUES (1, 0), (4, 0)'], (t) => `MERGE INTO ${t} t USING (SELECT e.id, sum(s.qty * s.price) AS total FROM emp e JOIN sales s ON s.id = e.id GROUP BY e.id) src ON t.id = src.id WHEN MATCHED THEN UPDATE SET total = src.total WHEN NOT MATCHED THEN INSERT VALUES (src.id, src.total)`, (t) => `SELECT * FROM ${t}`),
+  own('wr-update-from-values', '(id INTEGER, v VARCHAR)', ["VALUES (1, 'a'), (2, 'b'), (3, 'c')"], (t) => `UPDATE ${t} SET v = u.v FROM (VALUES (1, 'one'), (3, 'three')) u(id, v) WHERE ${t}.id = u.id`, (t) => `SELECT * FROM ${t}`),
+  own('wr-delete-all-partitioned-then-empty', '(id INTEGER, p VARCHAR) PARTITIONED BY (p)', ["VALUES (1, 'a'), (2, 'b')"], (t) => `DELETE FROM ${t} WHERE true`, (t) => `SELECT count(*), count(DISTINCT p) FROM ${t}`),
+];
+
+export const ALL_CASES: readonly CompatCase[] = [...SELECT_CASES, ...WRITE_CASES, ...EDGE_CASES];

@@ -43,8 +43,14 @@ export async function runCase(c: CompatCase, exec: Execute, ref: DuckDBReference
     const cmp = compareResults(res.query, expected, { ordered: c.ordered ?? false, ...tolerance });
     if (!cmp.equal) return { equal: false, message: `result differs: ${cmp.message}` };
   } else if ('write' in res) {
-    const want = RETURNING.test(c.sql) ? String(expected.rows.length) : String(expected.rows[0]?.[0] ?? '0');
-    if (res.write.rowsAffected !== want) return { equal: false, message: `rowsAffected ${res.write.rowsAffected} vs DuckDB ${want}` };
+    if (RETURNING.test(c.sql)) {
+      if (res.write.returning === undefined) return { equal: false, message: 'write with RETURNING answered no returning rows' };
+      const cmp = compareResults(res.write.returning, expected, { ordered: false, ...tolerance });
+      if (!cmp.equal) return { equal: false, message: `RETURNING rows differ: ${cmp.message}` };
+    } else {
+      const want = String(expected.rows[0]?.[0] ?? '0');
+      if (res.write.rowsAffected !== want) return { equal: false, message: `rowsAffected ${res.write.rowsAffected} vs DuckDB ${want}` };
+    }
   } else {
     return { equal: false, message: `k3 answered ddl (${res.ddl.action}) to a statement DuckDB answers with rows` };
   }
