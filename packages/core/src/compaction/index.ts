@@ -4,3 +4,4 @@ export { drainBeforeDirectWrite, commitDirectWrite, type PreDrainOptions, type P
 export { findAffectedFiles, type AffectedFiles } from './affected-files.ts';
 export { mergeBatch, type MergedBatch } from './merge-batch.ts';
 export { writeRejected, type RejectedRow } from './rejected-log.ts';
+export { CompactorLeader } from './compactor-leader.ts';

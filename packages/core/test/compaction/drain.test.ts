@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCommitActions } from '../../src/delta/commit.ts';
+import { loadSnapshot } from '../../src/delta/snapshot.ts';
+import { Transaction } from '../../src/delta/transaction.ts';
+import { drainTable } from '../../src/compaction/drain.ts';
+import { listWal } from '../../src/wal/wal-reader.ts';
+import { maxDrainedMarker } from '../../src/wal/drained-markers.ts';
+import { drainedWatermark } from '../../src/wal/watermark.ts';
+import { rejectedKey } from '../../src/wal/wal-keys.ts';
+import { WalWriter } from '../../src/wal/wal-writer.ts';
+import { createKeyedTable, createWalEnv, keyedWrite, readRows, wideRow, type WalEnv } from '../wal/support/wal-env.ts';
+
+const ids = (rows: string[]): string[] => rows.map((r) => { const o = JSON.parse(r) as { id: string; region: string; n: number | null }; return `${o.id}/${o.region}/${o.n}`; }).sort();
+
+describe('drainTable', () => {
+  let env: WalEnv;
+  let writer: WalWriter;
+  beforeAll(async () => {
+    env = await createWalEnv();
+    writer = new WalWriter(env.store);
+  });
+  afterAll(async () => env.close());
+
+  it('dedupes newest-wins, reports the Compact fields, commits MERGE with the watermark, then deletes the records', async () => {
+    const root = 'metrics/';
+    await createKeyedTable(env, root);
+    await keyedWrite(env, writer, root, `${wideRow(1, 'eu', 1)} UNION ALL ${wideRow(2, 'eu', 1)}`);
+    await keyedWrite(env, writer, root, wideRow(1, 'eu', 2));
+    await keyedWrite(env, writer, root, wideRow(3, 'eu', 1), `SELECT 2 AS id, 'eu' AS region`);
+    const r = await drainTable(env.store, root, { batchSize: 100 }, env.deps);
+    expect(r).toMatchObject({ walEntriesProcessed: 3, walUniqueKeys: 3, rowsMerged: 3, rowsRejected: 0, tombstonesSeen: 1, truncated: false, drainedThrough: 3 });
+    const snap = await loadSnapshot(env.store, root);
+    expect(r.lastDrainTargetVersion).toBe(snap.version);
+    expect(drainedWatermark(snap)).toBe(3);
+    const commit = (await readCommitActions(env.store, root, snap.version))!;
+    const info = commit.find((a) => 'commitInfo' in a) as { commitInfo: { operation: string; operationMetrics: Record<string, string> } };
+    expect(info.commitInfo.operation).toBe('MERGE');
+    expect(info.commitInfo.operationMetrics).toMatchObject({ numTargetRowsInserted: '2', numTargetRowsUpdated: '0', numTargetRowsDeleted: '0' });
+    expect(ids(await readRows(env, root, 'eventual'))).toEqual(['1/eu/2', '3/eu/1']);
+    expect((await listWal(env.store, root, 0)).pending).toEqual([]);
+    expect(await maxDrainedMarker(env.store, root)).toBe(3);
+    // Idle drain: nothing to do, nothing committed.
+    const idle = await drainTable(env.store, root, { batchSize: 100 }, env.deps);
+    expect(idle).toMatchObject({ walEntriesProcessed: 0, truncated: false, lastDrainTargetVersion: snap.version });
+  });
+
+  it('stops at batchSize with truncated = true and rewrites only the files holding affected keys', async () => {
+    const root = 'batches/';
+    await createKeyedTable(env, root, { partitionBy: ['region'] });
+    for (const region of ['eu', 'us', 'ap']) {
+      await keyedWrite(env, writer, root, [1, 2, 3].map((i) => wideRow(i, region, 1)).join(' UNION ALL '));
+    }
+    const first = await drainTable(env.store, root, { batchSize: 2 }, env.deps);
+    expect(first).toMatchObject({ walEntriesProcessed: 2, truncated: true });
+    const second = await drainTable(env.store, root, { batchSize: 2 }, env.deps);
+    expect(second).toMatchObject({ walEntriesProcessed: 1, truncated: false, drainedThrough: 3 });
+    const before = await loadSnapshot(env.store, root);
+    expect(before.files.length).toBe(3);
+    await keyedWrite(env, writer, root, wideRow(2, 'us', 2), `SELECT 3 AS id, 'us' AS region`);
+    const upd = await drainTable(env.store, root, { batchSize: 100 }, env.deps);
+    expect(upd).toMatchObject({ filesRemoved: 1, filesAdded: 1, rowsMerged: 2, tombstonesSeen: 1 });
+    const after = await loadSnapshot(env.store, root);
+    const untouched = before.files.filter((f) => f.partitionValues['region'] !== 'us').map((f) => f.add.path).sort();
+    expect(after.files.map((f) => f.add.path).filter((p) => untouched.includes(p)).sort()).toEqual(untouched);
+    const commit = (await readCommitActions(env.store, root, after.version))!;
+    const info = commit.find((a) => 'commitInfo' in a) as { commitInfo: { operationMetrics: Record<string, string> } };
+    expect(info.commitInfo.operationMetrics).toMatchObject({ numTargetRowsUpdated: '1', numTargetRowsDeleted: '1', numTargetRowsCopied: '1' });
+    expect(ids(await readRows(env, root, 'eventual'))).toEqual(['1/ap/1', '1/eu/1', '1/us/1', '2/ap/1', '2/eu/1', '2/us/2', '3/ap/1', '3/eu/1']);
+  });
+
+  it('rejects rows that break NOT NULL into rejected/<seq>.json instead of blocking the log', async () => {
+    const root = 'rejects/';
+    await createKeyedTable(env, root);
+    await keyedWrite(env, writer, root, wideRow(1, 'eu', 1));
+    const bad = wideRow(2, 'eu', 1).replace(`'eu' AS region`, 'NULL::VARCHAR AS region');
+    await keyedWrite(env, writer, root, `${bad} UNION ALL ${wideRow(3, 'eu', 1)}`);
+    const r = await drainTable(env.store, root, { batchSize: 100 }, env.deps);
+    expect(r).toMatchObject({ walEntriesProcessed: 2, rowsRejected: 1, rowsMerged: 2, truncated: false });
+    expect(ids(await readRows(env, root, 'eventual'))).toEqual(['1/eu/1', '3/eu/1']);
+    const kept = JSON.parse(new TextDecoder().decode((await env.store.get(rejectedKey(root, 2)))!)) as { rejected: { seq: number; reason: string; values: unknown[] }[] };
+    expect(kept.rejected).toEqual([expect.objectContaining({ seq: 2, reason: 'not-null:region' })]);
+    expect(kept.rejected[0]!.values[0]).toBe('2');
+  });
+
+  it('applies records written before ADD COLUMN (the new column reads NULL)', async () => {
+    const root = 'evolve/';
+    await createKeyedTable(env, root);
+    await keyedWrite(env, writer, root, wideRow(1, 'eu', 1));
+    const snap = await loadSnapshot(env.store, root);
+    const schema = { ...snap.schema, fields: [...snap.schema.fields, { name: 'extra', type: 'string' as const, nullable: true, metadata: {} }] };
+    await Transaction.forSnapshot(env.store, snap, env.transaction).updateMetadata({ ...snap.metadata, schemaString: JSON.stringify(schema) }).commit({ operation: 'ADD COLUMNS' });
+    expect((await readRows(env, root, 'strong')).map((r) => (JSON.parse(r) as { extra: unknown }).extra)).toEqual([null]);
+    await drainTable(env.store, root, { batchSize: 100 }, env.deps);
+    const rows = (await readRows(env, root, 'eventual')).map((r) => JSON.parse(r) as { id: string; extra: unknown });
+    expect(rows.map((r) => [r.id, r.extra])).toEqual([['1', null]]);
+  });
+});
