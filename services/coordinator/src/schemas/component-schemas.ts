@@ -111,6 +111,15 @@ export const COMPONENT_SCHEMAS = [
       strategy: wireEnum(WriteStrategy, 'WriteStrategy wire name'),
       rowsAffected: int64,
       version,
+      returning: {
+        type: 'object',
+        description: 'Present when the statement has a RETURNING clause: the returned rows, encoded like query rows.',
+        required: ['columns', 'rows'],
+        properties: {
+          columns: { type: 'array', items: { type: 'object', required: ['name', 'type'], properties: { name: { type: 'string' }, type: { type: 'string' } } } },
+          rows: { type: 'array', items: { type: 'array', items: {} } },
+        },
+      },
     },
   },
   {
