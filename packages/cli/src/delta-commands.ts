@@ -6,10 +6,11 @@
 import { loadSnapshot, readHistory, type DataType, type SnapshotAt } from '@k3/core/delta';
 import { formatTable } from './format-table.ts';
 import { openLocation } from './open-location.ts';
-import { countRows, scanSnapshot } from './scan.ts';
+import { countRows, scanSnapshot, streamSnapshot } from './scan.ts';
 
 export interface CommandIO {
-  readonly out: (text: string) => void;
+  /** Output sink; may return a promise to apply backpressure. */
+  readonly out: (text: string) => void | Promise<void>;
   /** Configuration source for s3:// locations; undefined = the process environment (via loadConfig). */
   readonly env: Record<string, string | undefined> | undefined;
 }
@@ -59,9 +60,12 @@ export async function deltaScan(location: string, opts: DeltaOptions, io: Comman
   const at = snapshotAt(opts);
   const { store, root } = await openLocation(location, io.env);
   const snapshot = await loadSnapshot(store, root, at);
-  const { columns, rows } = await scanSnapshot(store, snapshot);
-  if (format === 'table') io.out(formatTable(columns.map((c) => c.name), rows));
-  else for (const row of rows) io.out(`${JSON.stringify(row)}\n`);
+  if (format === 'table') {
+    const { columns, rows } = await scanSnapshot(store, snapshot);
+    await io.out(formatTable(columns.map((c) => c.name), rows));
+    return;
+  }
+  await streamSnapshot(store, snapshot, () => {}, async (rows) => { await io.out(rows.map((row) => `${JSON.stringify(row)}\n`).join('')); });
 }
 
 export async function deltaDescribe(location: string, opts: DeltaOptions, io: CommandIO): Promise<void> {
@@ -84,10 +88,10 @@ export async function deltaDescribe(location: string, opts: DeltaOptions, io: Co
     schema: s.schema.fields.map((f) => ({ name: f.name, type: typeText(f.type), nullable: f.nullable })),
     configuration: s.metadata.configuration ?? {},
   };
-  if (format === 'json') { io.out(`${JSON.stringify(info, null, 2)}\n`); return; }
+  if (format === 'json') { await io.out(`${JSON.stringify(info, null, 2)}\n`); return; }
   const p = s.protocol;
   const features = [...(p.readerFeatures ?? []), ...(p.writerFeatures ?? [])];
-  io.out([
+  await io.out([
     `location:          ${info.location}`,
     `version:           ${info.version} (${info.timestamp})`,
     `protocol:          reader ${p.minReaderVersion}, writer ${p.minWriterVersion}${features.length > 0 ? ` [${features.join(', ')}]` : ''}`,
@@ -109,7 +113,7 @@ export async function deltaHistory(location: string, opts: DeltaOptions, io: Com
   const { store, root } = await openLocation(location, io.env);
   const page = await readHistory(store, root, { limit });
   if (format === 'jsonl') {
-    for (const e of page.entries) io.out(`${JSON.stringify(e)}\n`);
+    for (const e of page.entries) await io.out(`${JSON.stringify(e)}\n`);
     return;
   }
   const rows = page.entries.map((e) => ({
@@ -119,7 +123,7 @@ export async function deltaHistory(location: string, opts: DeltaOptions, io: Com
     parameters: JSON.stringify(e.operationParameters),
     engine: e.engineInfo ?? '',
   }));
-  io.out(formatTable(['version', 'timestamp', 'operation', 'parameters', 'engine'], rows));
-  if (page.hasMore) io.out(`(older commits exist; current version ${page.currentVersion})\n`);
+  await io.out(formatTable(['version', 'timestamp', 'operation', 'parameters', 'engine'], rows));
+  if (page.hasMore) await io.out(`(older commits exist; current version ${page.currentVersion})\n`);
 }
 

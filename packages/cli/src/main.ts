@@ -17,8 +17,24 @@ const USAGE = `usage:
 
 const COMMANDS = { scan: deltaScan, describe: deltaDescribe, history: deltaHistory } as const;
 
+/** Thrown by the stdout writer once the reader went away (`k3 delta scan … | head`). */
+class OutputClosed extends Error {}
+
+/** Writes with backpressure (resolves when flushed); stops the command quietly on EPIPE. */
+function stdoutWriter(): (text: string) => Promise<void> {
+  let closed = false;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    closed = true;
+  });
+  return (text) => new Promise<void>((resolve, reject) => {
+    if (closed) { reject(new OutputClosed()); return; }
+    process.stdout.write(text, (err) => (err || closed ? reject(new OutputClosed()) : resolve()));
+  });
+}
+
 export async function main(argv: readonly string[], io: Partial<CommandIO> & { err?: (text: string) => void } = {}): Promise<number> {
-  const out = io.out ?? ((t: string) => { process.stdout.write(t); });
+  const out = io.out ?? stdoutWriter();
   const err = io.err ?? ((t: string) => { process.stderr.write(t); });
   try {
     const { values, positionals } = parseArgs({
@@ -40,6 +56,7 @@ export async function main(argv: readonly string[], io: Partial<CommandIO> & { e
     await COMMANDS[command as keyof typeof COMMANDS](location, values, { out, env: io.env });
     return 0;
   } catch (e) {
+    if (e instanceof OutputClosed) return 0;
     if (isAppError(e)) { err(`${e.code}: ${e.message}\n`); return 2; }
     if (e instanceof UsageError || (e as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS')) {
       err(`k3: ${(e as Error).message}\n${USAGE}`);

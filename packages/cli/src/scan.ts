@@ -98,15 +98,25 @@ function columnSql(field: StructField, partitioned: boolean, present: ReadonlySe
   return typeof field.type === 'string' ? `CAST(d.${q} AS ${t}) AS ${q}` : `d.${q}`;
 }
 
-export async function scanSnapshot(store: ObjectStore, snapshot: Snapshot): Promise<ScanResult> {
+/**
+ * Stream a snapshot's rows in DuckDB-sized batches to `onRows` (lossless JSON values), without
+ * materializing the whole table in memory. `onColumns` is called once, before any rows.
+ */
+export async function streamSnapshot(
+  store: ObjectStore,
+  snapshot: Snapshot,
+  onColumns: (columns: ScanColumn[]) => void | Promise<void>,
+  onRows: (rows: Record<string, unknown>[]) => void | Promise<void>,
+): Promise<void> {
   const partSet = new Set(snapshot.partitionColumns);
   const fields = snapshot.schema.fields;
   if (snapshot.files.length === 0) {
-    return { columns: fields.map((f) => ({ name: f.name, type: deltaToDuckDBType(f.type) })), rows: [] };
+    await onColumns(fields.map((f) => ({ name: f.name, type: deltaToDuckDBType(f.type) })));
+    return;
   }
   const { paths, cleanup } = await materialize(store, snapshot.files);
   try {
-    return await withDuck(async (conn) => {
+    await withDuck(async (conn) => {
       const fileList = `[${paths.map(quoteLiteral).join(', ')}]`;
       // hive_partitioning off: partition values come from the log, never from directory names.
       const source = `read_parquet(${fileList}, filename = true, file_row_number = true, union_by_name = true, hive_partitioning = false)`;
@@ -118,21 +128,31 @@ export async function scanSnapshot(store: ObjectStore, snapshot: Snapshot): Prom
       const values = snapshot.files.map((f, i) => `(${i}, ${quoteLiteral(paths[i] ?? '')}${partCols.map((c) => `, ${partitionLiteral(f.partitionValues[c.name], deltaToDuckDBType(c.type))}`).join('')})`);
       for (let i = 0; i < values.length; i += 1000) await conn.run(`INSERT INTO k3_parts VALUES ${values.slice(i, i + 1000).join(', ')}`);
       const select = fields.map((f) => columnSql(f, partSet.has(f.name), present)).join(', ');
-      const reader = await conn.runAndReadAll(
+      const result = await conn.stream(
         `SELECT ${select} FROM ${source} d JOIN k3_parts p ON d.filename = p.k3_path ORDER BY p.k3_file_index, d.file_row_number`,
       );
-      const types = reader.columnTypes();
-      const names = reader.columnNames();
-      const rows = reader.getRowObjectsJson().map((row) => {
-        const out: Record<string, unknown> = {};
-        names.forEach((n, i) => { out[n] = toLosslessJson(row[n], types[i] as DuckDBType); });
-        return out;
-      });
-      return { columns: names.map((n, i) => ({ name: n, type: String(types[i]) })), rows };
+      const types = result.columnTypes();
+      const names = result.columnNames();
+      await onColumns(names.map((n, i) => ({ name: n, type: String(types[i]) })));
+      for await (const batch of result.yieldRowObjectJson()) {
+        await onRows(batch.map((row) => {
+          const out: Record<string, unknown> = {};
+          names.forEach((n, i) => { out[n] = toLosslessJson(row[n], types[i] as DuckDBType); });
+          return out;
+        }));
+      }
     });
   } finally {
     await cleanup();
   }
+}
+
+/** All rows of a snapshot in memory (tests, `--format table`); prefer streamSnapshot for big tables. */
+export async function scanSnapshot(store: ObjectStore, snapshot: Snapshot): Promise<ScanResult> {
+  let columns: ScanColumn[] = [];
+  const rows: Record<string, unknown>[] = [];
+  await streamSnapshot(store, snapshot, (c) => { columns = c; }, (batch) => { for (const r of batch) rows.push(r); });
+  return { columns, rows };
 }
 
 /** Row count of a snapshot: from stats when every file has them (unless `useStats: false`), else from Parquet footers. */

@@ -54,6 +54,15 @@ describe('k3 delta (spawned bin)', () => {
     expect(r.stderr).toMatch(/^ERR_DELTA_UNSUPPORTED_FEATURE: .*deletionVectors/);
     expect(r.stdout).toBe('');
   });
+  it('scan streams: a reader that stops early (| head) ends the command quietly with exit 0', async () => {
+    const cmd = `set -o pipefail; "${process.execPath}" "${BIN}" delta scan "${path.join(TABLES, 'rs-COVID-19_NYT')}" | head -n 2`;
+    const { stdout, stderr } = await run('bash', ['-c', cmd]);
+    expect(jsonl(stdout)).toEqual([
+      { date: '2020-01-21', county: 'Snohomish', state: 'Washington', fips: 53061, cases: 1, deaths: 0 },
+      { date: '2020-01-22', county: 'Snohomish', state: 'Washington', fips: 53061, cases: 1, deaths: 0 },
+    ]);
+    expect(stderr).toBe('');
+  });
   it('usage errors exit 64', async () => {
     const r = await k3(['delta', 'scan']);
     expect(r.code).toBe(64);
