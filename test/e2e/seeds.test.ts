@@ -11,15 +11,19 @@ import { loadSnapshot } from '@k3/core/delta';
 import { LocalObjectStore } from '@k3/core/object-store';
 import { compareResults } from '../support/compare-results.ts';
 import { DuckDBReference } from '../support/duckdb-reference.ts';
+import { createResponseValidator, type ResponseValidator } from '../support/openapi-validator.ts';
 import { execute, startServer, type ExecuteBody, type StartedServer } from '../support/server.ts';
 
 const BUCKET = 'seeds';
 let server: StartedServer;
 let ref: DuckDBReference;
+/** Every response is also checked against the server's own OpenAPI document. */
+let conforms: ResponseValidator;
 
 beforeAll(async () => {
   server = await startServer();
   ref = await DuckDBReference.create();
+  conforms = await createResponseValidator(server.url);
 });
 afterAll(async () => {
   ref?.close();
@@ -29,6 +33,7 @@ afterAll(async () => {
 async function k3(sql: string, extra: Record<string, unknown> = {}): Promise<ExecuteBody> {
   const res = await execute(server.url, BUCKET, sql, extra);
   expect(res.status, `${sql}\n→ ${JSON.stringify(res.body)}`).toBe(200);
+  expect(conforms('ExecuteResponse', res.body)).toBeUndefined();
   return res.body;
 }
 
@@ -69,6 +74,7 @@ async function refused(sql: string, code: string): Promise<{ message: string }> 
   const res = await execute(server.url, BUCKET, sql);
   expect(res.status, JSON.stringify(res.body)).toBe(400);
   expect(res.body.code).toBe(code);
+  expect(conforms('ErrorBody', res.body)).toBeUndefined();
   return { message: res.body.message ?? '' };
 }
 
@@ -96,6 +102,7 @@ describe('seeds 001: DDL', () => {
     ]);
     const described = await (await fetch(`${server.url}/${BUCKET}/tables/events`)).json();
     expect(described).toEqual(table);
+    expect(conforms('Table', described)).toBeUndefined();
   });
 
   it('CREATE TABLE with an inline PRIMARY KEY (users) and IF NOT EXISTS on an existing table is a no-op', async () => {
@@ -359,6 +366,7 @@ describe('seeds 001: DROP TABLE', () => {
     expect(again.ddl!.action).toBe('NOOP');
     await read('SHOW TABLES');
     const listed = (await (await fetch(`${server.url}/${BUCKET}/tables`)).json()) as { tables: Array<{ name: string }> };
+    for (const t of listed.tables) expect(conforms('Table', t)).toBeUndefined();
     expect(listed.tables.map((t) => t.name).sort()).toEqual(['events', 'events_staging', 'tickets', 'users']);
   });
 });

@@ -4,6 +4,7 @@
  * a 4xx with a stable code and leaves every table exactly as it was (deltaVersion and rows).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createResponseValidator, type ResponseValidator } from '../support/openapi-validator.ts';
 import { execute, startServer, type StartedServer } from '../support/server.ts';
 
 const BUCKET = 'e2e-server';
@@ -34,8 +35,10 @@ async function tableState(server: StartedServer, tables: readonly string[]): Pro
 
 describe('server process', () => {
   let server: StartedServer;
+  let conforms: ResponseValidator;
   beforeAll(async () => {
     server = await startServer({ K3_BODY_LIMIT: '2KiB' });
+    conforms = await createResponseValidator(server.url);
   });
   afterAll(async () => {
     await server?.stop();
@@ -123,6 +126,7 @@ describe('server process', () => {
         expect(body).toMatchObject({ code, retryable: false });
         expect(typeof body.message).toBe('string');
         expect(body.requestId).toBeTruthy();
+        expect(conforms('ErrorBody', body)).toBeUndefined();
         expect(await tableState(server, TABLES)).toEqual(before);
       });
     }
