@@ -8,3 +8,4 @@ export { zorderSql, zorderBits, ZORDER_MAX_COLUMNS } from './zorder-sql.ts';
 export { vacuumTable, planVacuum, DEFAULT_VACUUM_RETENTION_HOURS, type VacuumPlan, type VacuumRequest, type VacuumResponse } from './vacuum.ts';
 export { extractAsOf, type AsOfPin, type AsOfResult } from './as-of.ts';
 export { parseMaintenanceSql, type MaintenanceCommand, type MaintenanceSqlOptions } from './maintenance-sql.ts';
+export { historyRelationSql, HISTORY_COLUMNS } from './history-sql.ts';
