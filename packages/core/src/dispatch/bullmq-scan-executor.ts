@@ -1,0 +1,177 @@
+/**
+ * BullMQScanExecutor: the distributed-mode ScanExecutor. One BullMQ job per partition on the
+ * `scan-v1` queue (prefix K3_QUEUE_PREFIX), consumed by stateless workers (scan-worker.ts).
+ *
+ * Protocol (sequence diagrams in docs/design/distributed-execution.md):
+ * - jobId = scanJobId(queryId, jobIndex): re-adding or retrying a job never makes a second one,
+ *   and the coordinator keeps the first result per jobIndex — a partial is counted at most once.
+ *   (BullMQ also refuses to complete a job from a worker that lost its lock, so a worker presumed
+ *   dead cannot report after its job was handed to another.)
+ * - Outcomes arrive as QueueEvents (`completed`, final `failed`), and a poll of the outstanding
+ *   jobs' state covers events missed while the events stream was (re)connecting.
+ * - attempts with exponential backoff; stalled jobs (worker killed) go back to wait and run
+ *   elsewhere; finished jobs are removed by age/count (removeOnComplete/removeOnFail).
+ * - deadline → ERR_QUERY_TIMEOUT, signal → ERR_QUERY_CANCELLED; either way jobs not yet taken are
+ *   removed, and running ones stop at the job's own deadline on the worker.
+ * - Redis unreachable → ERR_QUEUE_UNAVAILABLE within K3_REDIS_CONNECT_TIMEOUT.
+ * - A job that fails for good → ERR_WORKER_FAILED with the worker's AppError in `details.cause`
+ *   (ERR_QUERY_TIMEOUT when the worker hit the deadline).
+ */
+import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
+import { AppError } from '../errors/index.ts';
+import { decodeJobFailure, parseScanResult, QUEUE_NAMES, queuePrefix, scanJobId, type ScanJobV1, type ScanResultV1 } from '../jobs/index.ts';
+import { blockingConnection, producerConnection, queueUnavailable, withTimeout } from './redis-connection.ts';
+import { cancelledError, deadlineError } from './run-partial-query.ts';
+import type { ScanExecutor, ScanRunOptions } from './scan-executor.ts';
+
+export interface BullMQScanExecutorOptions {
+  /** K3_REDIS_URL */
+  readonly redisUrl: string;
+  /** K3_QUEUE_PREFIX */
+  readonly prefix: string;
+  /** K3_REDIS_CONNECT_TIMEOUT */
+  readonly connectTimeoutMs: number;
+  /** K3_JOB_ATTEMPTS */
+  readonly attempts: number;
+  /** K3_JOB_BACKOFF */
+  readonly backoffMs: number;
+  /** K3_JOB_RETENTION */
+  readonly retentionMs: number;
+  /** K3_JOB_RETENTION_COUNT */
+  readonly retentionCount: number;
+  /** How often outstanding jobs are polled in case an event was missed (default 500 ms). */
+  readonly pollIntervalMs?: number;
+}
+
+type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: string | undefined };
+
+export class BullMQScanExecutor implements ScanExecutor {
+  readonly kind = 'bullmq';
+  readonly #opts: BullMQScanExecutorOptions;
+  readonly #queue: Queue;
+  readonly #events: QueueEvents;
+  /** jobId → listener of the run waiting for it. */
+  readonly #waiting = new Map<string, (outcome: Outcome) => void>();
+
+  constructor(opts: BullMQScanExecutorOptions) {
+    this.#opts = opts;
+    const prefix = queuePrefix(opts.prefix);
+    this.#queue = new Queue(QUEUE_NAMES.scan, { connection: producerConnection(opts.redisUrl, opts.connectTimeoutMs), prefix });
+    this.#events = new QueueEvents(QUEUE_NAMES.scan, { connection: blockingConnection(opts.redisUrl, opts.connectTimeoutMs), prefix });
+    // Connection errors are reported per run (ERR_QUEUE_UNAVAILABLE); an unhandled 'error' event would crash the process.
+    this.#queue.on('error', () => undefined);
+    this.#events.on('error', () => undefined);
+    this.#events.on('completed', ({ jobId, returnvalue }) => this.#waiting.get(jobId)?.({ ok: true, value: returnvalue }));
+    this.#events.on('failed', ({ jobId, failedReason }) => this.#waiting.get(jobId)?.({ ok: false, reason: failedReason }));
+  }
+
+  /** The producer queue (tests inspect counts and keys through it). */
+  get queue(): Queue {
+    return this.#queue;
+  }
+
+  #jobOptions(job: ScanJobV1): JobsOptions {
+    const age = Math.max(1, Math.ceil(this.#opts.retentionMs / 1000));
+    return {
+      jobId: scanJobId(job.queryId, job.jobIndex),
+      attempts: this.#opts.attempts,
+      backoff: { type: 'exponential', delay: this.#opts.backoffMs },
+      removeOnComplete: { age, count: this.#opts.retentionCount },
+      removeOnFail: { age, count: this.#opts.retentionCount },
+    };
+  }
+
+  async #redis<T>(op: Promise<T>): Promise<T> {
+    const url = this.#opts.redisUrl;
+    try {
+      return await withTimeout(op, this.#opts.connectTimeoutMs, () => queueUnavailable(url, new Error(`no answer within ${this.#opts.connectTimeoutMs} ms`)));
+    } catch (err) {
+      throw err instanceof AppError ? err : queueUnavailable(url, err);
+    }
+  }
+
+  async run(jobs: readonly ScanJobV1[], opts: ScanRunOptions): Promise<ScanResultV1[]> {
+    if (opts.signal?.aborted === true) throw cancelledError();
+    if (Date.now() >= opts.deadline) throw deadlineError(opts.deadline);
+    if (jobs.length === 0) return [];
+    await this.#redis(Promise.all([this.#queue.waitUntilReady(), this.#events.waitUntilReady()]));
+
+    const byId = new Map(jobs.map((j) => [scanJobId(j.queryId, j.jobIndex), { ...j, deadline: Math.min(j.deadline, opts.deadline) }]));
+    const results = new Map<number, ScanResultV1>();
+    let settle!: (err?: unknown) => void;
+    const done = new Promise<void>((resolve, reject) => { settle = (err) => (err === undefined ? resolve() : reject(err)); });
+    done.catch(() => undefined); // awaited below; this only keeps an early rejection from being "unhandled"
+    let finished = false;
+    const finish = (err?: unknown): void => {
+      if (finished) return;
+      finished = true;
+      settle(err);
+    };
+    const onOutcome = (jobId: string, outcome: Outcome): void => {
+      const job = byId.get(jobId);
+      if (job === undefined || finished || results.has(job.jobIndex)) return;
+      if (!outcome.ok) return finish(this.#failure(job, outcome.reason));
+      try {
+        const result = parseScanResult(outcome.value);
+        if (result.queryId !== job.queryId || result.jobIndex !== job.jobIndex) throw new AppError('ERR_JOB_CONTRACT', `Job ${jobId} returned the result of ${result.queryId}/${result.jobIndex}.`);
+        results.set(job.jobIndex, result);
+        if (results.size === byId.size) finish();
+      } catch (err) {
+        finish(err);
+      }
+    };
+    for (const id of byId.keys()) this.#waiting.set(id, (o) => onOutcome(id, o));
+    const onAbort = (): void => finish(cancelledError());
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => finish(deadlineError(opts.deadline)), Math.max(0, opts.deadline - Date.now()));
+    const poll = setInterval(() => void this.#poll(byId, results, onOutcome).catch(finish), this.#opts.pollIntervalMs ?? 500);
+    try {
+      await this.#redis(this.#queue.addBulk([...byId.values()].map((data) => ({ name: 'scan', data, opts: this.#jobOptions(data) }))));
+      void this.#poll(byId, results, onOutcome).catch(finish);
+      await done;
+    } catch (err) {
+      finish(err);
+      await this.#removeOutstanding(byId, results);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      clearInterval(poll);
+      opts.signal?.removeEventListener('abort', onAbort);
+      for (const id of byId.keys()) this.#waiting.delete(id);
+    }
+    return [...results.values()].sort((a, b) => a.jobIndex - b.jobIndex);
+  }
+
+  /** Reads the state of jobs without a result yet, for outcomes whose event was missed. */
+  async #poll(byId: ReadonlyMap<string, ScanJobV1>, results: ReadonlyMap<number, ScanResultV1>, onOutcome: (id: string, o: Outcome) => void): Promise<void> {
+    for (const [id, job] of byId) {
+      if (results.has(job.jobIndex)) continue;
+      const found = await this.#redis(this.#queue.getJob(id));
+      if (found === undefined) continue;
+      if (found.finishedOn === undefined) continue;
+      const state = await this.#redis(found.getState());
+      if (state === 'completed') onOutcome(id, { ok: true, value: found.returnvalue });
+      else if (state === 'failed') onOutcome(id, { ok: false, reason: found.failedReason });
+    }
+  }
+
+  /** Removes jobs no worker has taken yet; running jobs stop at their deadline on the worker. */
+  async #removeOutstanding(byId: ReadonlyMap<string, ScanJobV1>, results: ReadonlyMap<number, ScanResultV1>): Promise<void> {
+    const ids = [...byId].filter(([, j]) => !results.has(j.jobIndex)).map(([id]) => id);
+    await withTimeout(Promise.allSettled(ids.map((id) => this.#queue.remove(id))), this.#opts.connectTimeoutMs, () => new Error('timeout')).catch(() => undefined);
+  }
+
+  #failure(job: ScanJobV1, reason: string | undefined): AppError {
+    const cause = decodeJobFailure(reason);
+    if (cause.code === 'ERR_QUERY_TIMEOUT') return deadlineError(job.deadline);
+    return new AppError(
+      'ERR_WORKER_FAILED',
+      `Scan job ${job.jobIndex} (${job.files.length} file(s)) of query ${job.queryId} failed on a worker: ${cause.code}: ${cause.message}`,
+      { queryId: job.queryId, jobIndex: job.jobIndex, cause },
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.#queue.close(), this.#events.close()]);
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The scan-job handler: one ScanJobV1 in, one ScanResultV1 out. A pure function of its injected
+ * parts (bucket stores, a DuckDB database, a FileCache), so the embedded executor calls it
+ * in-process and the worker service calls it from BullMQ: the same code scans either way.
+ *
+ * Steps: files → local paths (FileCache lease, pinned until the scan ends) → a TEMP view named
+ * `job.viewName` on a fresh connection (bindSnapshot: partition columns as typed constants from the
+ * Delta strings) → partial SQL under the job's deadline → Arrow IPC. Results above
+ * `inlineMaxBytes` are written to `_k3/results/<queryId>/<jobIndex>.arrow` in the job's bucket and
+ * referenced; the coordinator deletes them after merging. The handler does not log (pure core).
+ */
+import type { ActiveFile } from '../delta/snapshot.ts';
+import { parsePartitionValues } from '../delta/partition-values.ts';
+import { mapDuckDBError, withConnection, bindSnapshot, quoteLiteral, type FileCache, type K3DuckDB } from '../exec/index.ts';
+import { encodeArrowPartial, jobResultKey, SCAN_JOB_VERSION, type ScanJobV1, type ScanResultV1 } from '../jobs/index.ts';
+import type { BucketStores } from '../object-store/store-factory.ts';
+import { cancelledError, deadlineError, runPartialQuery } from './run-partial-query.ts';
+
+export interface ScanJobHandlerDeps {
+  readonly stores: Pick<BucketStores, 'open'>;
+  readonly db: K3DuckDB;
+  readonly cache: FileCache;
+  /** K3_JOB_RESULT_INLINE_MAX_BYTES */
+  readonly inlineMaxBytes: number;
+  /** K3_TEST_SCAN_DELAY: tests slow every job down by this much (0 in production). */
+  readonly testDelayMs?: number;
+}
+
+export interface ScanJobRunOptions {
+  readonly signal?: AbortSignal;
+}
+
+export type ScanJobHandler = (job: ScanJobV1, opts?: ScanJobRunOptions) => Promise<ScanResultV1>;
+
+function sleep(ms: number, deadline: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => { clearTimeout(timer); reject(cancelledError()); };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      if (Date.now() >= deadline) reject(deadlineError(deadline));
+      else resolve();
+    }, Math.min(ms, Math.max(0, deadline - Date.now())));
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function activeFiles(job: ScanJobV1): ActiveFile[] {
+  return job.files.map((f) => ({
+    key: f.key,
+    add: { path: f.key, partitionValues: f.partitionValues, size: f.size, modificationTime: 0, dataChange: false },
+    stats: undefined,
+    partitionValues: parsePartitionValues(f.partitionValues, job.schema, job.partitionColumns),
+  }));
+}
+
+export function createScanJobHandler(deps: ScanJobHandlerDeps): ScanJobHandler {
+  return async (job, opts = {}) => {
+    const started = performance.now();
+    if (opts.signal?.aborted === true) throw cancelledError();
+    if (Date.now() >= job.deadline) throw deadlineError(job.deadline);
+    if ((deps.testDelayMs ?? 0) > 0) await sleep(deps.testDelayMs!, job.deadline, opts.signal);
+    const files = activeFiles(job);
+    const store = deps.stores.open(job.bucket);
+    const lease = await deps.cache.acquire(store, job.files.map((f) => ({ key: f.key, size: f.size })));
+    try {
+      const { partial, rowsScanned } = await withConnection(deps.db, async (conn) => {
+        await bindSnapshot(conn, job.viewName, { schema: job.schema, partitionColumns: job.partitionColumns, files }, lease.paths);
+        const scanned = files.length === 0 ? 0 : await countRows(conn, [...lease.paths.values()]);
+        return { partial: await runPartialQuery(conn, job.partialSql, job.deadline, opts.signal), rowsScanned: scanned };
+      });
+      const ipc = encodeArrowPartial(partial.columns, partial.values);
+      const base = {
+        v: SCAN_JOB_VERSION, queryId: job.queryId, jobIndex: job.jobIndex, rows: partial.rows, bytes: ipc.byteLength,
+        filesScanned: job.files.length, rowsScanned, bytesScanned: job.files.reduce((n, f) => n + f.size, 0),
+      };
+      if (ipc.byteLength > deps.inlineMaxBytes) {
+        const resultKey = jobResultKey(job.queryId, job.jobIndex);
+        await store.put(resultKey, ipc);
+        return { ...base, resultKey, scanMs: performance.now() - started };
+      }
+      return { ...base, ipc: Buffer.from(ipc.buffer, ipc.byteOffset, ipc.byteLength).toString('base64'), scanMs: performance.now() - started };
+    } finally {
+      lease.release();
+    }
+  };
+}
+
+/** Rows in the job's files, from the Parquet footers (no data pages are read). */
+async function countRows(conn: Parameters<Parameters<typeof withConnection>[1]>[0], paths: readonly string[]): Promise<number> {
+  try {
+    const reader = await conn.runAndReadAll(`SELECT coalesce(sum(num_rows), 0)::BIGINT FROM parquet_file_metadata([${[...new Set(paths)].map(quoteLiteral).join(', ')}])`);
+    return Number(reader.getRows()[0]?.[0] ?? 0);
+  } catch (err) {
+    throw mapDuckDBError(err);
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * Queue names and Redis key prefixes. BullMQ keys are `<prefix>:<queue>:…`; the prefix is
+ * K3_QUEUE_PREFIX, so several k3 deployments (or test runs) can share one Redis without seeing each
+ * other's jobs. Queue names are fixed: coordinator and workers of one release agree on them.
+ */
+import { AppError } from '../errors/index.ts';
+
+export const QUEUE_NAMES = {
+  /** Per-partition scan jobs (ScanJobV1 → ScanResultV1). */
+  scan: 'scan-v1',
+} as const;
+
+export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+
+/** The BullMQ `prefix` option for K3_QUEUE_PREFIX (BullMQ forbids ':' inside it and queue names). */
+export function queuePrefix(prefix: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) {
+    throw new AppError('ERR_CONFIG_INVALID', `K3_QUEUE_PREFIX=${JSON.stringify(prefix)} is not valid: use 1-64 characters of [A-Za-z0-9_.-].`, { prefix });
+  }
+  return prefix;
+}
+
+/** BullMQ job id of one scan job. Unique per (query, job index), so a retried job is the same job. */
+export function scanJobId(queryId: string, jobIndex: number): string {
+  // BullMQ refuses ':' in custom ids and ids that parse as integers.
+  return `${queryId}-j${jobIndex}`;
+}
