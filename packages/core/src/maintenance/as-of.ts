@@ -1,9 +1,9 @@
 /**
  * Time travel in SQL: a narrow token pre-pass (sql/sql-tokens.ts lexer: comments, string literals
  * and quoted identifiers are never mistaken for clauses — it is not a grammar) that finds
- * time-travel clauses after table names in FROM / JOIN, removes them and reports which table
- * must be read at which version. Accepted forms, after `FROM` / `JOIN` / `,` and a table name
- * (possibly qualified or quoted) with an optional alias:
+ * time-travel clauses after table names in FROM / JOIN / MERGE … USING, removes them and reports
+ * which table must be read at which version. Accepted forms, after `FROM` / `JOIN` / `USING` / `,`
+ * and a table name (possibly qualified or quoted) with an optional alias:
  *
  *   t [AS x] AS OF VERSION 3          t AS OF VERSION 3 [AS] x         (k3's form)
  *   t [AS x] AS OF TIMESTAMP '2026-05-18T00:00Z'
@@ -52,7 +52,8 @@ interface Clause {
   readonly at: TimeTravelTarget;
 }
 
-const REF_START = ['FROM', 'JOIN'];
+/** Words a table reference follows: FROM / JOIN, and MERGE's `USING <source>`. */
+const REF_START = ['FROM', 'JOIN', 'USING'];
 /** Words that end a table reference instead of aliasing it. */
 const NOT_ALIAS = new Set(['WHERE', 'JOIN', 'ON', 'USING', 'GROUP', 'ORDER', 'LIMIT', 'OFFSET', 'UNION', 'EXCEPT', 'INTERSECT', 'INNER', 'LEFT', 'RIGHT', 'FULL', 'CROSS', 'NATURAL', 'ASOF', 'POSITIONAL', 'ANTI', 'SEMI', 'OUTER', 'HAVING', 'WINDOW', 'QUALIFY', 'FETCH', 'RETURNING', 'TABLESAMPLE', 'USING', 'LATERAL', 'AS', 'AT', 'VERSION', 'TIMESTAMP', 'SET', 'WHEN', 'THEN', 'PIVOT', 'UNPIVOT']);
 

@@ -57,6 +57,13 @@ describe('extractAsOf', () => {
     expect(sql).toBe('SELECT * FROM "t@v1" AS a JOIN "t@v2" AS b USING (id) JOIN "t@v1" AS c USING (id)');
   });
 
+  it('pins the source of MERGE … USING and of INSERT … SELECT', () => {
+    expect(extractAsOf('MERGE INTO t USING t AS OF VERSION 2 AS s ON t.id = s.id WHEN NOT MATCHED THEN INSERT *').sql)
+      .toBe('MERGE INTO t USING "t@v2" AS s ON t.id = s.id WHEN NOT MATCHED THEN INSERT *');
+    expect(extractAsOf('INSERT INTO u SELECT * FROM t VERSION AS OF 1').sql).toBe('INSERT INTO u SELECT * FROM "t@v1" AS t');
+    expect(extractAsOf('SELECT * FROM a JOIN b USING (id)')).toEqual({ sql: 'SELECT * FROM a JOIN b USING (id)', pins: [] });
+  });
+
   it('refuses clauses it cannot resolve', () => {
     expect(() => extractAsOf('SELECT * FROM (SELECT 1) AS OF VERSION 3')).toThrow(expect.objectContaining({ code: 'ERR_SQL_UNSUPPORTED' }));
     expect(() => extractAsOf('SELECT * FROM t AS OF VERSION x')).toThrow(expect.objectContaining({ code: 'ERR_SQL_UNSUPPORTED' }));
