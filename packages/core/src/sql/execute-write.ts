@@ -21,9 +21,11 @@ import { Transaction, type CommitRequest, type TransactionOptions } from '../del
 import { AppError } from '../errors/index.ts';
 import { encodeResult, mapDuckDBError, writeDataFiles, type EncodedResult } from '../exec/index.ts';
 import type { PrePassed } from './pre-pass.ts';
-import type { RequestTables } from './request-tables.ts';
+import type { PinnedTable, RequestTables } from './request-tables.ts';
+import { planWriteScope } from './write-scope.ts';
+import type { ActiveFile } from '../delta/snapshot.ts';
 import { clauseText, routeWrite, type DmlShape } from './route-write.ts';
-import { WriteTarget, type DiffResult } from './write-target.ts';
+import { createProbeView, dropProbeView, WriteTarget, type DiffResult } from './write-target.ts';
 
 export interface WriteContext {
   readonly conn: DuckDBConnection;
@@ -43,12 +45,24 @@ export async function executeWrite(ctx: WriteContext, statement: PrePassed, shap
   const route = routeWrite(shape, statement.tokens, mergeKeys);
   const loadAll = shape.verb !== 'INSERT' || shape.selfReference || shape.upsert;
   const withValues = shape.verb !== 'DELETE' && shape.verb !== 'TRUNCATE';
+  // Files to load; `diffed` = compare before/after to find the changed ones, else all are changed.
+  let files = loadAll ? snapshot.files : [];
+  let diffed = loadAll;
+  if (loadAll && snapshot.files.length > 0) {
+    const scope = planWriteScope(statement, shape);
+    if (scope.kind === 'all') diffed = false;
+    if (scope.kind === 'probe') {
+      const probed = await probeFiles(ctx, pinned, scope.sql);
+      if (probed !== undefined) {
+        files = probed;
+        diffed = false;
+      }
+    }
+  }
 
   const target = await WriteTarget.create(conn, handle.name, snapshot.schema, snapshot.partitionColumns, shape.upsert ? mergeKeys : []);
-  if (loadAll) {
-    await target.load(snapshot.files, await tables.localFiles(snapshot.files));
-    await target.snapshotBefore(withValues);
-  }
+  if (files.length > 0) await target.load(files, await tables.localFiles(files));
+  if (diffed) await target.snapshotBefore(withValues);
 
   const prepared = await tables.prepare(conn, statement.sql);
   let rowsChanged: number;
@@ -71,9 +85,16 @@ export async function executeWrite(ctx: WriteContext, statement: PrePassed, shap
     prepared.destroySync();
   }
 
-  const diff: DiffResult = loadAll
-    ? await target.diff(withValues)
-    : { affected: [], insertedRows: rowsChanged, deletedRows: 0, changedRows: 0 };
+  let diff: DiffResult;
+  if (diffed) diff = await target.diff(withValues);
+  else if (!loadAll) diff = { affected: [], insertedRows: rowsChanged, deletedRows: 0, changedRows: 0 };
+  else {
+    // UPDATE / DELETE scoped by the probe (or without WHERE): every loaded file holds touched rows.
+    const deleting = shape.verb === 'DELETE' || shape.verb === 'TRUNCATE';
+    diff = rowsChanged === 0
+      ? { affected: [], insertedRows: 0, deletedRows: 0, changedRows: 0 }
+      : { affected: target.ranges, insertedRows: 0, deletedRows: deleting ? rowsChanged : 0, changedRows: deleting ? 0 : rowsChanged };
+  }
   const result: Omit<ExecuteWriteResult, 'version'> = { tableName: handle.name, strategy: route.strategy, rowsAffected: String(rowsChanged) };
   if (returning !== undefined) result.returning = { columns: returning.columns.map((c) => ({ name: c.name, type: c.type })), rows: returning.rows as unknown[][] };
   if (diff.affected.length === 0 && diff.insertedRows === 0) {
@@ -94,6 +115,31 @@ export async function executeWrite(ctx: WriteContext, statement: PrePassed, shap
     rewrittenRows: diff.affected.reduce((s, r) => s + (r.hi - r.lo), 0),
   }));
   return { ...result, version: String(commit.version) };
+}
+
+/**
+ * Runs the write-scope probe against a view of all files with a file-index column. Undefined when
+ * DuckDB cannot run the probe (the caller then takes the general load-all-and-diff path, which
+ * reports the statement's own errors).
+ */
+async function probeFiles(ctx: WriteContext, pinned: PinnedTable, probeSql: string): Promise<ActiveFile[] | undefined> {
+  const { conn, tables } = ctx;
+  const { snapshot, handle } = pinned;
+  const paths = await tables.localFiles(snapshot.files);
+  await createProbeView(conn, handle.name, snapshot.schema, snapshot.partitionColumns, snapshot.files, paths);
+  try {
+    const prepared = await tables.prepare(conn, probeSql);
+    try {
+      const rows = (await prepared.runAndReadAll()).getRows();
+      return rows.map(([i]) => snapshot.files[Number(i)]).filter((f): f is ActiveFile => f !== undefined);
+    } finally {
+      prepared.destroySync();
+    }
+  } catch {
+    return undefined;
+  } finally {
+    await dropProbeView(conn, handle.name);
+  }
 }
 
 interface WriteNumbers {

@@ -139,6 +139,23 @@ export class WriteTarget {
   }
 }
 
+/**
+ * TEMP VIEW `name` over `files` with one extra column, `__k3_file` = index into `files`: the
+ * relation a write-scope probe runs against. Dropped by `dropProbeView`.
+ */
+export async function createProbeView(conn: DuckDBConnection, name: string, schema: StructType, partitionColumns: readonly string[], files: readonly ActiveFile[], paths: ReadonlyMap<string, string>): Promise<void> {
+  const selects: string[] = [];
+  for (const [i, file] of files.entries()) {
+    const select = await snapshotSelectSql(conn, { schema, partitionColumns, files: [file] }, paths);
+    selects.push(`SELECT *, ${i} AS "__k3_file" FROM (${select})`);
+  }
+  await run(conn, `CREATE TEMP VIEW ${q(name)} AS ${selects.join(' UNION ALL ')}`);
+}
+
+export async function dropProbeView(conn: DuckDBConnection, name: string): Promise<void> {
+  await run(conn, `DROP VIEW IF EXISTS temp.main.${q(name)}`);
+}
+
 async function run(conn: DuckDBConnection, sql: string): Promise<number> {
   try {
     const result = await conn.run(sql);

@@ -171,6 +171,14 @@ describe('writes match DuckDB (rows affected and resulting contents)', () => {
     [`UPDATE nums SET x = -x WHERE k IN (501, 502) RETURNING *`, 'nums'],
     [`DELETE FROM nums WHERE k = 501 RETURNING k`, 'nums'],
     [`MERGE INTO nums USING (VALUES (502), (503)) s(k) ON nums.k = s.k WHEN MATCHED THEN UPDATE SET s = 'm' WHEN NOT MATCHED THEN INSERT (k) VALUES (s.k) RETURNING merge_action, k, s`, 'nums'],
+    [`DELETE FROM nums WHERE k > (SELECT avg(k) + 10 FROM nums)`, 'nums'],
+    [`UPDATE nums SET x = (SELECT max(x) FROM nums) WHERE k = 3`, 'nums'],
+    [`DELETE FROM users AS u USING events e WHERE u.id = e.user_id AND e.event_type = 'view'`, 'users'],
+    [`WITH m AS (SELECT 1 AS k) UPDATE nums SET s = 'cte' FROM m WHERE nums.k = m.k`, 'nums'],
+    [`UPDATE nums n SET s = 'aliased' WHERE n.k = 4 AND n.g IS NOT NULL`, 'nums'],
+    [`UPDATE nums SET s = 'none' WHERE k = -12345`, 'nums'],
+    [`DELETE FROM nums WHERE s IS NULL AND k IS NULL`, 'nums'],
+    [`UPDATE nums SET g = g + 1`, 'nums'],
     [`TRUNCATE events_staging`, 'events_staging'],
   ];
   for (const [sql, table] of WRITES) {

@@ -63,3 +63,24 @@ describe('concurrent writes', () => {
     for (const r of readResults) expect(r.rows[0]?.[0]).toBe(r.version);
   });
 });
+
+describe('write scope', () => {
+  it('an UPDATE rewrites only the files holding matching rows and commits nothing when none match', async () => {
+    await h.ddl('CREATE TABLE scoped (p VARCHAR, v INTEGER) PARTITIONED BY (p)');
+    await h.write("INSERT INTO scoped SELECT ['a', 'b', 'c'][i % 3 + 1], i FROM range(30) t(i)");
+    const before = await h.engine.describeTable(h.bucket, 'scoped');
+    const none = await h.write("UPDATE scoped SET v = 0 WHERE p = 'zzz'");
+    expect(none).toMatchObject({ rowsAffected: '0', version: before.deltaVersion });
+    const one = await h.write("UPDATE scoped SET v = -v WHERE p = 'b' AND v < 10");
+    expect(one.rowsAffected).toBe('3');
+    const store = (await import('../../src/object-store/index.ts')).LocalObjectStore;
+    const { readCommitActions } = await import('../../src/delta/commit.ts');
+    const log = await readCommitActions(new store(`${h.dir}/data/${h.bucket}`), 'tables/scoped/', Number(one.version));
+    const removes = (log ?? []).filter((a) => 'remove' in a);
+    const adds = (log ?? []).filter((a) => 'add' in a);
+    expect(removes).toHaveLength(1);
+    expect(adds).toHaveLength(1);
+    const expected = Array.from({ length: 30 }, (_, i) => i).filter((i) => i % 3 === 1).reduce((sum, i) => sum + (i < 10 ? -i : i), 0);
+    expect((await h.query("SELECT sum(v) FROM scoped WHERE p = 'b'")).rows).toEqual([[String(expected)]]);
+  });
+});
