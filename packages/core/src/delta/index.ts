@@ -6,7 +6,7 @@ export { readHistory, type HistoryEntry, type HistoryOptions, type HistoryPage }
 export { resolveVersionAtTimestamp } from './timestamp-resolver.ts';
 export { assertReadable, assertWritable, READABLE_FEATURES } from './features.ts';
 export { parseStats, toFileStats } from './stats.ts';
-export { decodeLogPath, parsePartitionValue, parsePartitionValues, parseTimestampMicros, type PartitionValue } from './partition-values.ts';
+export { decodeLogPath, resolveDataFileKey, parsePartitionValue, parsePartitionValues, parseTimestampMicros, type PartitionValue } from './partition-values.ts';
 export { getLogSegment, listLogFiles, buildLogSegment, type LogFile, type LogSegment, type CheckpointRef } from './log-segment.ts';
 export { readLastCheckpoint, parseLastCheckpoint, type LastCheckpointHint } from './last-checkpoint.ts';
 export { readCheckpoint, decodeCheckpointPart, type CheckpointActions } from './checkpoint-reader.ts';

@@ -116,9 +116,9 @@ export function parsePartitionValues(
 }
 
 /**
- * Object path (relative to the table root) of an `add`/`remove` path. Paths in the log are URIs:
- * decode exactly once (`x=A%252FA` → `x=A%2FA`, the Hive-escaped directory on storage).
- * Absolute URIs are refused: k3 tables are self-contained (shallow clones are not supported).
+ * Object path (relative to the table root) of a relative `add`/`remove` path. Paths in the log are
+ * URIs: decode exactly once (`x=A%252FA` → `x=A%2FA`, the Hive-escaped directory on storage).
+ * Absolute URIs are refused here; `resolveDataFileKey` follows those that stay inside the store.
  */
 export function decodeLogPath(path: string): string {
   // Fast path for the common case; runs once per file of every snapshot load.
@@ -131,4 +131,29 @@ export function decodeLogPath(path: string): string {
   } catch {
     throw new AppError('ERR_DELTA_LOG_CORRUPT', `The data file path ${JSON.stringify(path)} in the Delta log is not a valid URI.`, { path });
   }
+}
+
+function normalizeUri(uri: string): string {
+  // Hadoop writes `file:/a/b`; URL serializers write `file:///a/b`. Compare in one form.
+  return uri.replace(/^file:\/(?!\/)/, 'file:///').replace(/^file:\/\/localhost\//, 'file:///');
+}
+
+/**
+ * Store key (relative to the store root) of a data file named in the log. Relative paths resolve
+ * against the table root (`root + decodeLogPath(path)`). Absolute URIs (shallow clones, converted
+ * tables) are followed when they point into the same store (`storeUrl` prefix, compared before
+ * decoding; the rest is decoded once); anything outside the store is refused.
+ */
+export function resolveDataFileKey(path: string, root: string, storeUrl: string): string {
+  if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(path)) return root + decodeLogPath(path);
+  const uri = normalizeUri(path);
+  const base = normalizeUri(storeUrl.endsWith('/') ? storeUrl : `${storeUrl}/`);
+  if (uri.startsWith(base) && uri.length > base.length) {
+    try {
+      return decodeURIComponent(uri.slice(base.length));
+    } catch {
+      throw new AppError('ERR_DELTA_LOG_CORRUPT', `The data file path ${JSON.stringify(path)} in the Delta log is not a valid URI.`, { path });
+    }
+  }
+  throw new AppError('ERR_DELTA_UNSUPPORTED_FEATURE', `The Delta log references a data file outside this store (${path}); only files under ${storeUrl} can be read.`, { feature: 'absolutePaths', path });
 }

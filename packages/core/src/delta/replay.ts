@@ -4,7 +4,8 @@
  *
  * - `add` and `remove` reconcile by (decoded path, deletion-vector id); the newest action wins, so
  *   a remove cancels an earlier add and a later add re-adds the file (a re-added file leaves the
- *   tombstones). Paths are URI-decoded once so that differently-encoded spellings of one file match.
+ *   tombstones). Paths are resolved to object keys first (URI-decoded once; absolute URIs into the
+ *   same store followed), so differently-spelled references to one file match.
  * - The newest `protocol` and `metaData` win; `txn` keeps the newest version per appId.
  * - Unknown actions and fields were already dropped or carried along by the parsers.
  */
@@ -20,8 +21,10 @@ export interface ReplayInput {
 }
 
 export interface ReplayState {
-  /** Live files keyed by reconciliation key; value carries the decoded path. */
-  readonly files: Map<string, { add: AddFile; decodedPath: string }>;
+  /** Live files keyed by reconciliation key; value carries the resolved object key. */
+  readonly files: Map<string, { add: AddFile; key: string }>;
+  /** Log path → object key (default: the URI-decoded path, relative to the table root). */
+  readonly resolveKey: (path: string) => string;
   readonly tombstones: Map<string, RemoveFile>;
   readonly txns: Map<string, Txn>;
   protocol: Protocol | undefined;
@@ -33,12 +36,12 @@ function dvId(dv: DeletionVectorDescriptor | null | undefined): string {
   return `${dv.storageType}${dv.pathOrInlineDv}${dv.offset === undefined || dv.offset === null ? '' : `@${dv.offset}`}`;
 }
 
-export function reconciliationKey(decodedPath: string, dv: DeletionVectorDescriptor | null | undefined): string {
-  return `${decodedPath}\u0000${dvId(dv)}`;
+export function reconciliationKey(objectKey: string, dv: DeletionVectorDescriptor | null | undefined): string {
+  return `${objectKey}\u0000${dvId(dv)}`;
 }
 
-export function createReplayState(): ReplayState {
-  return { files: new Map(), tombstones: new Map(), txns: new Map(), protocol: undefined, metadata: undefined };
+export function createReplayState(resolveKey: (path: string) => string = decodeLogPath): ReplayState {
+  return { files: new Map(), tombstones: new Map(), txns: new Map(), protocol: undefined, metadata: undefined, resolveKey };
 }
 
 /** Apply one checkpoint or commit, which must be newer than everything applied before. */
@@ -47,14 +50,14 @@ export function applyActions(state: ReplayState, input: ReplayInput): void {
   // for the checkpoint, whose adds and removes are disjoint by construction; removes first keeps
   // the checkpoint correct too.
   for (const r of input.removes) {
-    const key = reconciliationKey(decodeLogPath(r.path), r.deletionVector);
+    const key = reconciliationKey(state.resolveKey(r.path), r.deletionVector);
     state.files.delete(key);
     state.tombstones.set(key, r);
   }
   for (const a of input.adds) {
-    const decodedPath = decodeLogPath(a.path);
-    const key = reconciliationKey(decodedPath, a.deletionVector);
-    state.files.set(key, { add: a, decodedPath });
+    const objectKey = state.resolveKey(a.path);
+    const key = reconciliationKey(objectKey, a.deletionVector);
+    state.files.set(key, { add: a, key: objectKey });
     state.tombstones.delete(key);
   }
   for (const t of input.txns) state.txns.set(t.appId, t);

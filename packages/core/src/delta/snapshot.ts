@@ -15,7 +15,7 @@ import { readCheckpoint } from './checkpoint-reader.ts';
 import { commitTimestamp, readCommits } from './commit-reader.ts';
 import { assertReadable } from './features.ts';
 import { getLogSegment, latestVersion as listLatestVersion } from './log-segment.ts';
-import { parsePartitionValues, type PartitionValue } from './partition-values.ts';
+import { parsePartitionValues, resolveDataFileKey, type PartitionValue } from './partition-values.ts';
 import { applyActions, createReplayState } from './replay.ts';
 import { parseSchemaString, type StructType } from './schema.ts';
 import { parseStats, type FileStats } from './stats.ts';
@@ -80,7 +80,7 @@ export async function loadSnapshot(store: ObjectStore, rootIn: string, at: Snaps
     readCommits(store, commitFiles),
   ]);
 
-  const state = createReplayState();
+  const state = createReplayState((path) => resolveDataFileKey(path, root, store.url));
   if (checkpoint) applyActions(state, checkpoint);
   if (!needVersionCommit) for (const c of commits) applyActions(state, c);
 
@@ -104,11 +104,11 @@ export async function loadSnapshot(store: ObjectStore, rootIn: string, at: Snaps
 
   const files: ActiveFile[] = [];
   let numRecords: number | undefined = 0;
-  for (const { add, decodedPath } of state.files.values()) {
+  for (const { add, key } of state.files.values()) {
     const stats = parseStats(add.stats);
     if (stats === undefined) numRecords = undefined;
     else if (numRecords !== undefined) numRecords += stats.numRecords;
-    files.push({ add, key: root + decodedPath, stats, partitionValues: parsePartitionValues(add.partitionValues, schema, partitionColumns) });
+    files.push({ add, key, stats, partitionValues: parsePartitionValues(add.partitionValues, schema, partitionColumns) });
   }
 
   const versionCommit = commits.find((c) => c.version === seg.version);

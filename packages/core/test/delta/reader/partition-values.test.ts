@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeLogPath, parsePartitionValue, parsePartitionValues, parseTimestampMicros } from '../../../src/delta/index.ts';
+import { decodeLogPath, resolveDataFileKey, parsePartitionValue, parsePartitionValues, parseTimestampMicros } from '../../../src/delta/index.ts';
 import { isAppError } from '../../../src/errors/index.ts';
 
 const code = (fn: () => unknown): string | undefined => {
@@ -68,5 +68,21 @@ describe('decodeLogPath', () => {
     expect(code(() => decodeLogPath('s3://bucket/t/part-0.parquet'))).toBe('ERR_DELTA_UNSUPPORTED_FEATURE');
     expect(code(() => decodeLogPath('file:/tmp/t/part-0.parquet'))).toBe('ERR_DELTA_UNSUPPORTED_FEATURE');
     expect(code(() => decodeLogPath('bad%zz'))).toBe('ERR_DELTA_LOG_CORRUPT');
+  });
+});
+
+describe('resolveDataFileKey', () => {
+  it('relative paths resolve against the table root, decoded once', () => {
+    expect(resolveDataFileKey('x=A%252FA/f.parquet', 'b/t/', 's3://bucket/')).toBe('b/t/x=A%2FA/f.parquet');
+  });
+  it('absolute URIs inside the store are followed (also Hadoop\'s file:/ form)', () => {
+    expect(resolveDataFileKey('s3://bucket/b/t/p%20q.parquet', 'b/t/', 's3://bucket/')).toBe('b/t/p q.parquet');
+    expect(resolveDataFileKey('s3://bucket/other/shared.parquet', 'b/t/', 's3://bucket/')).toBe('other/shared.parquet');
+    expect(resolveDataFileKey('file:/data/lake/t/f.parquet', 't/', 'file:///data/lake/')).toBe('t/f.parquet');
+    expect(resolveDataFileKey('file:///data/my%20lake/t/f.parquet', 't/', 'file:///data/my%20lake/')).toBe('t/f.parquet');
+  });
+  it('absolute URIs outside the store are refused', () => {
+    expect(code(() => resolveDataFileKey('s3://elsewhere/t/f.parquet', 't/', 's3://bucket/'))).toBe('ERR_DELTA_UNSUPPORTED_FEATURE');
+    expect(code(() => resolveDataFileKey('https://example.com/f.parquet', 't/', 's3://bucket/'))).toBe('ERR_DELTA_UNSUPPORTED_FEATURE');
   });
 });

@@ -53,6 +53,13 @@ describe('replay', () => {
     expect(s.files[0]?.stats).toBeUndefined();
     expect(s.numRecords).toBeUndefined();
   });
+  it('absolute add paths into the same store resolve to store keys and reconcile with relative ones', async () => {
+    const store = memoryStore();
+    await writeLog(store, ROOT, [[PROTOCOL, METADATA(), add(`${store.url}${ROOT}a%20b.parquet`), add(`${store.url}shared/c.parquet`)], [remove('a%20b.parquet')]]);
+    const s = await loadSnapshot(store, ROOT);
+    expect(s.files.map((f) => f.key)).toEqual(['shared/c.parquet']);
+    expect((await loadSnapshot(store, ROOT, { version: 0 })).files.map((f) => f.key)).toEqual([`${ROOT}a b.parquet`, 'shared/c.parquet']);
+  });
   it('keys are root + decoded path; stats parse; numRecords sums', async () => {
     const store = memoryStore();
     const stats = (n: number) => JSON.stringify({ numRecords: n, minValues: { id: 1 }, maxValues: { id: 9 }, nullCount: { id: 0 } });
