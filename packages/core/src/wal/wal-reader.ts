@@ -11,19 +11,13 @@ import type { Snapshot } from '../delta/snapshot.ts';
 import { loadSnapshot } from '../delta/snapshot.ts';
 import { AppError } from '../errors/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
-import { walPrefix } from '../object-store/paths.ts';
 import { decodeWalRecord } from './record-codec.ts';
 import { emptyOverlay, foldRecords, type SeqRecord, type SkippedRecord, type WalOverlay } from './overlay.ts';
 import { walTableShape, type WalTableShape } from './table-shape.ts';
 import { drainedWatermark } from './watermark.ts';
-import { parseWalRecordSeq } from './wal-keys.ts';
+import { listRecords, type WalEntry } from './list-records.ts';
 
-export interface WalEntry {
-  readonly seq: number;
-  readonly key: string;
-  readonly size: number;
-  readonly lastModified: number;
-}
+export type { WalEntry } from './list-records.ts';
 
 export interface WalListing {
   /** Records with seq > after, ascending. */
@@ -33,16 +27,31 @@ export interface WalListing {
 }
 
 export async function listWal(store: ObjectStore, root: string, after: number): Promise<WalListing> {
-  const { objects } = await store.list(walPrefix(root));
   const pending: WalEntry[] = [];
   const drained: WalEntry[] = [];
-  for (const o of objects) {
-    const seq = parseWalRecordSeq(o.key);
-    if (seq === undefined) continue;
-    (seq > after ? pending : drained).push({ seq, key: o.key, size: o.size, lastModified: o.lastModified });
-  }
-  pending.sort((a, b) => a.seq - b.seq);
+  for (const e of await listRecords(store, root)) (e.seq > after ? pending : drained).push(e);
   return { pending, drained };
+}
+
+export interface WalBacklog {
+  /** Un-drained records (seq > watermark). */
+  readonly entries: number;
+  readonly bytes: number;
+  /** Epoch ms of the oldest un-drained record's object, undefined when there is none. */
+  readonly oldestLastModified: number | undefined;
+  readonly watermark: number;
+}
+
+/** The log backlog at `snapshot` (DescribeTable's backlog figures, compactor tick decisions). */
+export async function walBacklog(store: ObjectStore, snapshot: Pick<Snapshot, 'root' | 'txns'>): Promise<WalBacklog> {
+  const watermark = drainedWatermark(snapshot);
+  const { pending } = await listWal(store, snapshot.root, watermark);
+  return {
+    entries: pending.length,
+    bytes: pending.reduce((s, e) => s + e.size, 0),
+    oldestLastModified: pending.length === 0 ? undefined : Math.min(...pending.map((e) => e.lastModified)),
+    watermark,
+  };
 }
 
 /** The longest run after..after+n with no missing seq (a drain must not skip a record still being written). */

@@ -18,10 +18,10 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
-import { walPrefix } from '../object-store/paths.ts';
 import { encodeWalRecord, type WalRecord } from './record-codec.ts';
 import { maxDrainedMarker } from './drained-markers.ts';
-import { parseWalRecordSeq, walRecordKey } from './wal-keys.ts';
+import { listRecords } from './list-records.ts';
+import { walRecordKey } from './wal-keys.ts';
 
 export type WalRecordContent = Omit<WalRecord, 'writerId' | 'createdAt'>;
 
@@ -90,12 +90,5 @@ export class WalWriter {
 
 /** The highest record seq after `after` (or `after` itself when there is none). */
 export async function lastRecordSeq(store: ObjectStore, root: string, after: number): Promise<number> {
-  const { objects } = await store.list(walPrefix(root), { startAfter: walRecordKey(root, after) });
-  let last = after;
-  for (const o of objects) {
-    const seq = parseWalRecordSeq(o.key);
-    if (seq === undefined) break; // records sort before every other key under _k3_wal/
-    last = Math.max(last, seq);
-  }
-  return last;
+  return Math.max(after, ...(await listRecords(store, root, after)).map((e) => e.seq));
 }

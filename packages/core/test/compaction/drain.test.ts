@@ -3,7 +3,7 @@ import { readCommitActions } from '../../src/delta/commit.ts';
 import { loadSnapshot } from '../../src/delta/snapshot.ts';
 import { Transaction } from '../../src/delta/transaction.ts';
 import { drainTable } from '../../src/compaction/drain.ts';
-import { listWal } from '../../src/wal/wal-reader.ts';
+import { listWal, walBacklog } from '../../src/wal/wal-reader.ts';
 import { maxDrainedMarker } from '../../src/wal/drained-markers.ts';
 import { drainedWatermark } from '../../src/wal/watermark.ts';
 import { rejectedKey } from '../../src/wal/wal-keys.ts';
@@ -93,5 +93,25 @@ describe('drainTable', () => {
     await drainTable(env.store, root, { batchSize: 100 }, env.deps);
     const rows = (await readRows(env, root, 'eventual')).map((r) => JSON.parse(r) as { id: string; extra: unknown });
     expect(rows.map((r) => [r.id, r.extra])).toEqual([['1', null]]);
+  });
+
+  it('keeps the watermark across checkpoints and reports the backlog', async () => {
+    const root = 'checkpointed/';
+    await createKeyedTable(env, root);
+    for (let i = 1; i <= 12; i++) {
+      await keyedWrite(env, writer, root, wideRow(i % 4, 'eu', i));
+      expect((await walBacklog(env.store, await loadSnapshot(env.store, root))).entries).toBe(1);
+      await drainTable(env.store, root, { batchSize: 100 }, env.deps);
+    }
+    expect((await env.store.list(`${root}_delta_log/`)).objects.some((o) => o.key.endsWith('.checkpoint.parquet'))).toBe(true);
+    await keyedWrite(env, writer, root, wideRow(9, 'eu', 1));
+    await keyedWrite(env, writer, root, wideRow(9, 'eu', 2));
+    const snap = await loadSnapshot(env.store, root);
+    expect(drainedWatermark(snap)).toBe(12);
+    const backlog = await walBacklog(env.store, snap);
+    expect(backlog).toMatchObject({ entries: 2, watermark: 12 });
+    expect(backlog.bytes).toBeGreaterThan(0);
+    expect(backlog.oldestLastModified).toBeLessThanOrEqual(Date.now());
+    expect(ids(await readRows(env, root, 'strong'))).toEqual(['0/eu/12', '1/eu/9', '2/eu/10', '3/eu/11', '9/eu/2']);
   });
 });
