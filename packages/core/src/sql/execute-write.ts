@@ -23,6 +23,7 @@ import { encodeResult, mapDuckDBError, writeDataFiles, type EncodedResult } from
 import type { PrePassed } from './pre-pass.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
 import { planWriteScope } from './write-scope.ts';
+import { assertUniqueKeys } from './primary-key-check.ts';
 import type { ActiveFile } from '../delta/snapshot.ts';
 import { clauseText, routeWrite, type DmlShape } from './route-write.ts';
 import { createProbeView, dropProbeView, WriteTarget, type DiffResult } from './write-target.ts';
@@ -102,6 +103,9 @@ export async function executeWrite(ctx: WriteContext, statement: PrePassed, shap
   }
 
   const rowsSql = target.rowsToWriteSql(diff.affected);
+  if (shape.verb !== 'DELETE' && shape.verb !== 'TRUNCATE') {
+    await assertUniqueKeys(conn, tables, handle.name, snapshot, mergeKeys, rowsSql, diff.affected);
+  }
   const adds = await writeDataFiles(conn, { sql: rowsSql }, {
     store: handle.store, root: handle.root, schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, tmpDir: ctx.tmpDir, clock: ctx.clock,
   });

@@ -198,6 +198,12 @@ describe('failing writes fail on both sides and change nothing', () => {
     [`UPDATE nums SET g = 100000 WHERE k = 1`, 'nums', 'ERR_TYPE_MISMATCH'],
     [`INSERT INTO events VALUES (1, 'a', TIMESTAMP '2026-01-01', 'click', '{not json')`, 'events', 'ERR_TYPE_MISMATCH'],
     [`INSERT INTO nums (nope) VALUES (1)`, 'nums', 'ERR_SQL_BIND'],
+    [`INSERT INTO users (id, email) VALUES ('u-101', 'dup@x.io')`, 'users', 'ERR_CONSTRAINT_PRIMARY_KEY'],
+    [`INSERT INTO users (id) VALUES ('fresh-1'), ('fresh-1')`, 'users', 'ERR_CONSTRAINT_PRIMARY_KEY'],
+    [`INSERT INTO users SELECT * FROM users`, 'users', 'ERR_CONSTRAINT_PRIMARY_KEY'],
+    [`UPDATE users SET id = 'u-102' WHERE id = 'u-101'`, 'users', 'ERR_CONSTRAINT_PRIMARY_KEY'],
+    [`UPDATE events SET user_id = 'u-101', id = 1 WHERE id = 3`, 'events', 'ERR_CONSTRAINT_PRIMARY_KEY'],
+    [`MERGE INTO users USING (VALUES ('new-a'), ('new-a')) s(id) ON users.id = s.id WHEN NOT MATCHED THEN INSERT (id) VALUES (s.id)`, 'users', 'ERR_CONSTRAINT_PRIMARY_KEY'],
     [`UPDATE nums SET k = k + 2147483647 WHERE k > 5`, 'nums', 'ERR_SQL_EXECUTION'],
   ];
   for (const [sql, table, code] of FAILING) {
