@@ -15,6 +15,11 @@ export interface CompatCase {
   readonly tolerance?: number;
   readonly setup?: readonly string[];
   readonly verify?: string;
+  /**
+   * The statement is one DuckDB refuses (constraint, conversion, overflow, binder error): k3 must
+   * refuse it too, with this code, and `verify` must show the table unchanged on both sides.
+   */
+  readonly refusedWith?: string;
 }
 
 const q = (id: string, sql: string, extra: Partial<CompatCase> = {}): CompatCase => ({ id, sql, ordered: /\bORDER BY\b[^()]*$/i.test(sql), ...extra });
@@ -422,4 +427,35 @@ export const EDGE_CASES: readonly CompatCase[] = [
   own('wr-delete-all-partitioned-then-empty', '(id INTEGER, p VARCHAR) PARTITIONED BY (p)', ["VALUES (1, 'a'), (2, 'b')"], (t) => `DELETE FROM ${t} WHERE true`, (t) => `SELECT count(*), count(DISTINCT p) FROM ${t}`),
 ];
 
-export const ALL_CASES: readonly CompatCase[] = [...SELECT_CASES, ...WRITE_CASES, ...EDGE_CASES];
+const PK_SETUP = ['CREATE TABLE t_err (id INTEGER PRIMARY KEY, v VARCHAR NOT NULL, s SMALLINT, j JSON)', "INSERT INTO t_err VALUES (1, 'a', 1, '{}'), (2, 'b', 2, NULL)"];
+const err = (id: string, sql: string, refusedWith: string): CompatCase => ({
+  id,
+  setup: PK_SETUP.map((x) => x.replaceAll('t_err', `t_${id.replaceAll('-', '_')}`)),
+  sql: sql.replaceAll('t_err', `t_${id.replaceAll('-', '_')}`),
+  verify: `SELECT * FROM t_${id.replaceAll('-', '_')}`,
+  refusedWith,
+});
+
+/** Statements DuckDB refuses: k3 must refuse them too, with a precise code, changing nothing. */
+export const ERROR_CASES: readonly CompatCase[] = [
+  err('err-pk-duplicate-insert', "INSERT INTO t_err VALUES (1, 'dup', 1, NULL)", 'ERR_CONSTRAINT_PRIMARY_KEY'),
+  err('err-pk-duplicate-in-statement', "INSERT INTO t_err VALUES (5, 'x', 1, NULL), (5, 'y', 1, NULL)", 'ERR_CONSTRAINT_PRIMARY_KEY'),
+  err('err-pk-duplicate-update', 'UPDATE t_err SET id = 2 WHERE id = 1', 'ERR_CONSTRAINT_PRIMARY_KEY'),
+  err('err-pk-duplicate-insert-select', 'INSERT INTO t_err SELECT * FROM t_err', 'ERR_CONSTRAINT_PRIMARY_KEY'),
+  err('err-not-null-insert', 'INSERT INTO t_err VALUES (6, NULL, 1, NULL)', 'ERR_CONSTRAINT_NOT_NULL'),
+  err('err-not-null-insert-omitted', 'INSERT INTO t_err (id) VALUES (6)', 'ERR_CONSTRAINT_NOT_NULL'),
+  err('err-not-null-update', 'UPDATE t_err SET v = NULL WHERE id = 1', 'ERR_CONSTRAINT_NOT_NULL'),
+  err('err-not-null-merge', 'MERGE INTO t_err t USING (VALUES (1), (9)) s(id) ON t.id = s.id WHEN MATCHED THEN UPDATE SET v = NULL', 'ERR_CONSTRAINT_NOT_NULL'),
+  err('err-conversion-insert', "INSERT INTO t_err VALUES ('abc', 'x', 1, NULL)", 'ERR_TYPE_MISMATCH'),
+  err('err-overflow-insert', "INSERT INTO t_err VALUES (7, 'x', 40000, NULL)", 'ERR_TYPE_MISMATCH'),
+  err('err-malformed-json-insert', "INSERT INTO t_err VALUES (8, 'x', 1, '{bad json')", 'ERR_TYPE_MISMATCH'),
+  err('err-overflow-update', 'UPDATE t_err SET s = s * 20000', 'ERR_SQL_EXECUTION'),
+  err('err-conversion-select', "SELECT 'abc'::INTEGER FROM t_err", 'ERR_TYPE_MISMATCH'),
+  err('err-unknown-column', 'SELECT nope FROM t_err', 'ERR_SQL_BIND'),
+  err('err-unknown-function', 'SELECT nofunc(id) FROM t_err', 'ERR_SQL_BIND'),
+  err('err-unknown-column-in-update', 'UPDATE t_err SET nope = 1', 'ERR_SQL_BIND'),
+  err('err-scalar-subquery-many-rows', 'SELECT (SELECT id FROM t_err) AS x', 'ERR_SQL_EXECUTION'),
+  err('err-insert-column-count', 'INSERT INTO t_err VALUES (9, \'x\')', 'ERR_SQL_BIND'),
+];
+
+export const ALL_CASES: readonly CompatCase[] = [...SELECT_CASES, ...WRITE_CASES, ...EDGE_CASES, ...ERROR_CASES];

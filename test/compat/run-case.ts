@@ -35,6 +35,7 @@ export async function runCase(c: CompatCase, exec: Execute, ref: DuckDBReference
     const r = await k3OrThrow(exec, s);
     if (isOutcome(r)) return r;
   }
+  if (c.refusedWith !== undefined) return runRefusal(c, c.refusedWith, exec, ref);
   const expected = await ref.run(c.sql);
   const res = await k3OrThrow(exec, c.sql);
   if (isOutcome(res)) return res;
@@ -62,4 +63,24 @@ export async function runCase(c: CompatCase, exec: Execute, ref: DuckDBReference
     if (!cmp.equal) return { equal: false, message: `table after the write differs: ${cmp.message}` };
   }
   return { equal: true, message: 'equal' };
+}
+
+/** A statement DuckDB refuses: k3 must refuse it with `code` and leave the table as DuckDB does. */
+async function runRefusal(c: CompatCase, code: string, exec: Execute, ref: DuckDBReference): Promise<CaseOutcome> {
+  const refError = await ref.run(c.sql).then(
+    () => undefined,
+    (e: unknown) => String(e),
+  );
+  if (refError === undefined) throw new Error(`case ${c.id}: DuckDB accepted a statement marked refusedWith`);
+  const out = await exec(c.sql);
+  if (out.ok) return { equal: false, message: `k3 accepted a statement DuckDB refuses (${refError.slice(0, 120)})` };
+  if (out.code !== code) return { equal: false, k3Code: out.code, message: `k3 refused with ${out.code} (${out.message.slice(0, 160)}), expected ${code}` };
+  if (c.verify !== undefined) {
+    const after = await k3OrThrow(exec, c.verify);
+    if (isOutcome(after)) return after;
+    if (!('query' in after)) return { equal: false, message: 'verify query did not answer rows' };
+    const cmp = compareResults(after.query, await ref.run(c.verify), { ordered: false });
+    if (!cmp.equal) return { equal: false, message: `table after the refused statement differs: ${cmp.message}` };
+  }
+  return { equal: true, message: 'refused like DuckDB' };
 }
