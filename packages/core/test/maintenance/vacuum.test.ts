@@ -21,7 +21,7 @@ afterAll(async () => env.close());
 
 const HOUR = 3_600_000;
 const schema = { type: 'struct' as const, fields: [field('id', 'long'), field('k', 'string')] };
-const setMtime = (key: string, ms: number) => utimes(join(env.store.rootDir, key), ms / 1000, ms / 1000);
+const setMtime = (key: string, ms: number) => utimes(join(env.storeDir, key), ms / 1000, ms / 1000);
 
 describe('vacuumTable', () => {
   it('dry run lists exactly what the real run deletes; the vacuumed versions fail clearly', async () => {

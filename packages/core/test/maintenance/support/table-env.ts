@@ -16,11 +16,14 @@ import { FileCache } from '../../../src/exec/file-cache.ts';
 import { writeDataFiles } from '../../../src/exec/data-file-writer.ts';
 import { bindSnapshotCached } from '../../../src/exec/read-snapshot-rows.ts';
 import { LocalObjectStore } from '../../../src/object-store/local-object-store.ts';
+import type { ObjectStore } from '../../../src/object-store/object-store.ts';
 import type { RewriteDeps } from '../../../src/maintenance/maintenance-deps.ts';
 
 export interface TableEnv {
   readonly dir: string;
-  readonly store: LocalObjectStore;
+  readonly store: ObjectStore;
+  /** The local directory behind the store when it is the default LocalObjectStore. */
+  readonly storeDir: string;
   readonly db: K3DuckDB;
   readonly conn: DuckDBConnection;
   readonly cache: FileCache;
@@ -29,20 +32,22 @@ export interface TableEnv {
   close(): Promise<void>;
 }
 
-export async function createTableEnv(opts: Partial<TransactionOptions> = {}): Promise<TableEnv> {
+/** `store`: another adapter (e.g. S3 over HTTP); default a LocalObjectStore under the temp dir. */
+export async function createTableEnv(opts: Partial<TransactionOptions> = {}, store: ObjectStore = new LocalObjectStore(join(tmpdir(), `k3-maint-store-${process.pid}-${Math.random().toString(36).slice(2)}`))): Promise<TableEnv> {
   const dir = await mkdtemp(join(tmpdir(), 'k3-maint-'));
-  const store = new LocalObjectStore(join(dir, 'store'));
   const db = await createDuckDB({ threads: 1 });
   const conn = await db.connect();
   const cache = new FileCache({ dir: join(dir, 'cache'), maxBytes: 1 << 30 });
   const transaction: TransactionOptions = { maxRetries: 10, checkpointInterval: 10, ...opts };
   const deps: RewriteDeps = { transaction, db, cache, tmpDir: join(dir, 'tmp') };
+  const storeDir = store instanceof LocalObjectStore ? store.rootDir : '';
   return {
-    dir, store, db, conn, cache, deps, transaction,
+    dir, store, storeDir, db, conn, cache, deps, transaction,
     async close() {
       conn.closeSync();
       db.closeSync();
       await rm(dir, { recursive: true, force: true });
+      if (storeDir !== '') await rm(storeDir, { recursive: true, force: true });
     },
   };
 }
