@@ -55,6 +55,8 @@ export interface DrainResult {
   readonly filesAdded: number;
   readonly filesRemoved: number;
   readonly recordsQuarantined: number;
+  /** Live files fetched to look for keys (the rest were excluded by partition values or stats). */
+  readonly filesScanned: number;
 }
 
 export async function drainTable(store: ObjectStore, root: string, opts: DrainOptions, deps: RewriteDeps): Promise<DrainResult> {
@@ -135,7 +137,7 @@ async function drainOnce(store: ObjectStore, snapshot: Snapshot, opts: DrainOpti
   return {
     walEntriesProcessed: run.length, walUniqueKeys: uniqueKeys, rowsMerged: overlay.keys.size, rowsRejected,
     tombstonesSeen: overlay.tombstonesSeen, truncated, lastDrainTargetVersion: commit.version, drainedThrough: last.seq,
-    filesAdded: merged.added.length, filesRemoved: merged.removed.length, recordsQuarantined: quarantined,
+    filesAdded: merged.added.length, filesRemoved: merged.removed.length, recordsQuarantined: quarantined, filesScanned: merged.candidates,
   };
 }
 
@@ -155,5 +157,5 @@ function rejectInvalidRows(overlay: WalOverlay, shape: WalTableShape, seq: numbe
 }
 
 function zero(version: number, watermark: number): Omit<DrainResult, 'truncated'> {
-  return { walEntriesProcessed: 0, walUniqueKeys: 0, rowsMerged: 0, rowsRejected: 0, tombstonesSeen: 0, lastDrainTargetVersion: version, drainedThrough: watermark, filesAdded: 0, filesRemoved: 0, recordsQuarantined: 0 };
+  return { walEntriesProcessed: 0, walUniqueKeys: 0, rowsMerged: 0, rowsRejected: 0, tombstonesSeen: 0, lastDrainTargetVersion: version, drainedThrough: watermark, filesAdded: 0, filesRemoved: 0, recordsQuarantined: 0, filesScanned: 0 };
 }

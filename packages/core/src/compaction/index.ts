@@ -5,3 +5,4 @@ export { findAffectedFiles, type AffectedFiles } from './affected-files.ts';
 export { mergeBatch, type MergedBatch } from './merge-batch.ts';
 export { writeRejected, type RejectedRow } from './rejected-log.ts';
 export { CompactorLeader } from './compactor-leader.ts';
+export { candidateFiles } from './candidate-files.ts';

@@ -4,8 +4,9 @@
  *   overlay ─load─▶ TEMP up/keys ─▶ findAffectedFiles ─▶ bind affected files ─▶
  *   (affected ANTI JOIN keys) UNION ALL up ─writeDataFiles─▶ uploaded Parquet + AddFile[]
  *
- * Nothing here is visible to readers: files are uploaded, not committed. Unaffected files are
- * never read beyond their key columns and never rewritten.
+ * Nothing here is visible to readers: files are uploaded, not committed. Files whose partition
+ * values or key min/max stats exclude every overlay key are not even fetched (candidate-files.ts);
+ * the other unaffected files are read only for their key columns and never rewritten.
  */
 import { randomBytes } from 'node:crypto';
 import type { AddFile } from '../delta/actions.ts';
@@ -19,7 +20,9 @@ import type { ObjectStore } from '../object-store/index.ts';
 import { loadOverlayTables } from '../wal/overlay-tables.ts';
 import type { WalOverlay } from '../wal/overlay.ts';
 import type { WalTableShape } from '../wal/table-shape.ts';
+import type { FileLease } from '../exec/file-cache.ts';
 import { findAffectedFiles } from './affected-files.ts';
+import { candidateFiles } from './candidate-files.ts';
 
 export interface MergedBatch {
   readonly removed: ActiveFile[];
@@ -27,28 +30,32 @@ export interface MergedBatch {
   readonly matchedUpserts: number;
   readonly matchedKeys: number;
   readonly outputRows: number;
+  /** Files fetched to look for keys (after stats pruning). */
+  readonly candidates: number;
 }
 
 export async function mergeBatch(store: ObjectStore, snapshot: Snapshot, overlay: WalOverlay, shape: WalTableShape, deps: RewriteDeps): Promise<MergedBatch> {
-  if (overlay.keys.size === 0) return { removed: [], added: [], matchedUpserts: 0, matchedKeys: 0, outputRows: 0 };
+  if (overlay.keys.size === 0) return { removed: [], added: [], matchedUpserts: 0, matchedKeys: 0, outputRows: 0, candidates: 0 };
   return withConnection(deps.db, async (conn) => {
     const name = `k3_drain_${randomBytes(6).toString('hex')}`;
     const tables = await loadOverlayTables(conn, name, overlay, shape);
-    const lease = await deps.cache.acquire(store, snapshot.files.map((f) => ({ key: f.key, size: f.add.size })));
     const view = `${name}_affected`;
+    let lease: FileLease | undefined;
     try {
-      const affected = await findAffectedFiles(conn, snapshot, lease.paths, tables, shape);
+      const candidates = await candidateFiles(conn, snapshot, tables, shape);
+      lease = await deps.cache.acquire(store, candidates.map((f) => ({ key: f.key, size: f.add.size })));
+      const affected = await findAffectedFiles(conn, { ...snapshot, files: candidates }, lease.paths, tables, shape);
       await bindSnapshot(conn, view, { schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, files: affected.files }, lease.paths);
       const on = shape.primaryKey.map((k) => `d.${q(k)} = k.${q(k)}`).join(' AND ');
       const columns = shape.columns.map((c) => q(c.name)).join(', ');
       const sql = `SELECT d.* FROM ${q(view)} AS d ANTI JOIN ${tables.keys} AS k ON ${on} UNION ALL SELECT ${columns} FROM ${tables.upserts}`;
       const added = await writeDataFiles(conn, { sql }, { store, root: snapshot.root, schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, tmpDir: deps.tmpDir, ...(deps.transaction.clock ? { clock: deps.transaction.clock } : {}) });
       const outputRows = added.reduce((s, a) => s + numRecords(a), 0);
-      return { removed: affected.files, added, matchedUpserts: affected.matchedUpserts, matchedKeys: affected.matchedKeys, outputRows };
+      return { removed: affected.files, added, matchedUpserts: affected.matchedUpserts, matchedKeys: affected.matchedKeys, outputRows, candidates: candidates.length };
     } finally {
       await conn.run(`DROP VIEW IF EXISTS ${q(view)}`).catch(() => undefined);
       await tables.drop();
-      lease.release();
+      lease?.release();
     }
   });
 }

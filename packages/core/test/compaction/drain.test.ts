@@ -114,4 +114,22 @@ describe('drainTable', () => {
     expect(backlog.oldestLastModified).toBeLessThanOrEqual(Date.now());
     expect(ids(await readRows(env, root, 'strong'))).toEqual(['0/eu/12', '1/eu/9', '2/eu/10', '3/eu/11', '9/eu/2']);
   });
+
+  it('fetches only the files whose key stats may hold an overlay key', async () => {
+    const root = 'pruned/';
+    await createKeyedTable(env, root);
+    const range = (from: number, to: number, v: number): string => Array.from({ length: to - from + 1 }, (_, i) => wideRow(from + i, 'eu', v)).join(' UNION ALL ');
+    const first = (await keyedWrite(env, writer, root, range(1, 10, 1)), await drainTable(env.store, root, { batchSize: 100 }, env.deps));
+    expect(first).toMatchObject({ filesScanned: 0, filesAdded: 1 });
+    await keyedWrite(env, writer, root, range(11, 20, 1));
+    expect(await drainTable(env.store, root, { batchSize: 100 }, env.deps)).toMatchObject({ filesScanned: 0, filesRemoved: 0, filesAdded: 1 });
+    await keyedWrite(env, writer, root, range(21, 30, 1));
+    expect(await drainTable(env.store, root, { batchSize: 100 }, env.deps)).toMatchObject({ filesScanned: 0, filesAdded: 1 });
+    await keyedWrite(env, writer, root, wideRow(15, 'eu', 2), `SELECT 25 AS id, 'eu' AS region`);
+    expect(await drainTable(env.store, root, { batchSize: 100 }, env.deps)).toMatchObject({ filesScanned: 2, filesRemoved: 2, filesAdded: 1, rowsMerged: 2 });
+    const rows = ids(await readRows(env, root, 'eventual'));
+    expect(rows).toHaveLength(29);
+    expect(rows).toContain('15/eu/2');
+    expect(rows).not.toContain('25/eu/1');
+  });
 });
