@@ -18,6 +18,7 @@ import { AppError } from '../errors/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { DELTA_OPERATIONS } from '../delta/commit-info.ts';
 import { normalizeLogPath } from '../delta/conflict-checker.ts';
+import type { Metadata } from '../delta/actions.ts';
 import { loadSnapshot, type ActiveFile } from '../delta/snapshot.ts';
 import { Transaction } from '../delta/transaction.ts';
 import { mapLimit, type MaintenanceDeps } from './maintenance-deps.ts';
@@ -41,6 +42,14 @@ export interface RestoreResponse {
 }
 
 const sum = (files: readonly ActiveFile[]): number => files.reduce((n, f) => n + f.add.size, 0);
+
+/** Field by field: a checkpoint and a JSON commit may spell the same metaData with other key order or nulls. */
+function sameMetadata(a: Metadata, b: Metadata): boolean {
+  const sorted = (r: Readonly<Record<string, string>> | null | undefined): string => JSON.stringify(Object.entries(r ?? {}).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+  return a.id === b.id && a.schemaString === b.schemaString && (a.name ?? null) === (b.name ?? null) && (a.description ?? null) === (b.description ?? null)
+    && a.format.provider === b.format.provider && sorted(a.format.options) === sorted(b.format.options)
+    && JSON.stringify(a.partitionColumns ?? []) === JSON.stringify(b.partitionColumns ?? []) && sorted(a.configuration) === sorted(b.configuration);
+}
 
 export async function restoreTable(store: ObjectStore, root: string, request: RestoreRequest, deps: RestoreDeps): Promise<RestoreResponse> {
   const target = timeTravelTarget(request);
@@ -67,7 +76,7 @@ export async function restoreTable(store: ObjectStore, root: string, request: Re
   const tx = Transaction.forSnapshot(store, current, deps.transaction).readWholeTable();
   tx.removeFiles(toRemove, { dataChange: true });
   tx.addFiles(toRestore.map((f) => ({ ...f.add, dataChange: true })));
-  if (JSON.stringify(then.metadata) !== JSON.stringify(current.metadata)) tx.updateMetadata(then.metadata);
+  if (!sameMetadata(then.metadata, current.metadata)) tx.updateMetadata(then.metadata);
   const parameters = 'version' in target ? { version: target.version } : { timestamp: new Date(target.timestamp).toISOString() };
   const result = await tx.commit({
     operation: DELTA_OPERATIONS.restore,

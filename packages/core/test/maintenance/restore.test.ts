@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestVersion, loadSnapshot } from '../../src/delta/snapshot.ts';
 import { readHistory } from '../../src/delta/history.ts';
+import { readCommitActions } from '../../src/delta/commit.ts';
 import { restoreTable } from '../../src/maintenance/restore.ts';
 import { addColumn, append, createTable, createTableEnv, field, overwrite, rowsAt, type TableEnv } from './support/table-env.ts';
 
@@ -38,6 +39,11 @@ describe('restoreTable', () => {
     expect(await rowsAt(env, root)).toEqual(rows.get(5));
     expect((await loadSnapshot(env.store, root)).schema.fields.map((f) => f.name)).toEqual(['id', 'k', 'note']);
 
+    // Only the restores that cross the schema change carry a metaData action.
+    const hasMetadata = async (v: number) => (await readCommitActions(env.store, root, v))!.some((a) => 'metaData' in a);
+    expect(await hasMetadata(6)).toBe(true);
+    expect(await hasMetadata(7)).toBe(true);
+
     const history = await readHistory(env.store, root, { limit: 2 });
     const [h7, h6] = history.entries;
     expect(h7?.operation).toBe('RESTORE');
@@ -61,6 +67,15 @@ describe('restoreTable', () => {
     expect(await rowsAt(env, root)).toEqual(rows.get(1));
     const [entry] = (await readHistory(env.store, root, { limit: 1 })).entries;
     expect(entry?.operationParameters).toEqual({ timestamp: new Date(v1.timestamp).toISOString() });
+    expect((await readCommitActions(env.store, root, before + 1))!.some((a) => 'metaData' in a)).toBe(true); // v7 had `note`, v1 not
+
+    // Same schema on both sides (v1 → v2's state): no metaData action, even though the current
+    // metaData now comes from a checkpoint (version 10) and the target's from a JSON commit.
+    for (let i = 0; i < 3; i++) await append(env, root, 'SELECT 7 AS id, \'a\' AS k');
+    expect((await latestVersion(env.store, root))!).toBeGreaterThanOrEqual(10);
+    const r2 = await restoreTable(env.store, root, { version: 2 }, env.deps);
+    expect(await rowsAt(env, root)).toEqual(rows.get(2));
+    expect((await readCommitActions(env.store, root, Number(r2.versionAfter)))!.some((a) => 'metaData' in a)).toBe(false);
   });
 
   it('refuses bad targets and missing data files without committing', async () => {
