@@ -6,3 +6,4 @@ export { mergeBatch, type MergedBatch } from './merge-batch.ts';
 export { writeRejected, type RejectedRow } from './rejected-log.ts';
 export { CompactorLeader } from './compactor-leader.ts';
 export { candidateFiles } from './candidate-files.ts';
+export { decideDrain, type DrainPolicy, type DrainDecision } from './drain-policy.ts';

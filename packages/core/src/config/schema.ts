@@ -59,6 +59,11 @@ export const CONFIG_KEYS = {
   K3_FEDERATE_MIN_BYTES: [bytes, '64MiB', 'Fan a query out only when the data files left after pruning total at least this size; smaller → FEDERATED_TO_SINGLE.'],
   K3_DELTA_CHECKPOINT_INTERVAL: [int.min(1), '10', 'Write a checkpoint every N commits.'],
   K3_DELTA_MAX_COMMIT_RETRIES: [int.min(0), '20', 'How many times a transaction retries after losing a commit race.'],
+  K3_COMPACTOR_INTERVAL: [duration, '1s', 'How often the compactor checks each table\'s write-log backlog.'],
+  K3_COMPACTOR_BACKLOG_ENTRIES: [int.min(1), '1000', 'The compactor drains a table as soon as this many write-log records are pending.'],
+  K3_COMPACTOR_BACKLOG_AGE: [duration, '5s', 'The compactor drains a table once its oldest pending write-log record is this old, however small the backlog.'],
+  K3_COMPACTOR_BATCH_SIZE: [int.min(1), '10000', 'Write-log records one drain merges into one Delta commit (the Compact RPC\'s default batchSize).'],
+  K3_COMPACTOR_LEASE_TTL: [duration, '10s', 'Distributed mode: a compactor\'s leader lease in Redis expires after this long without renewal (safety comes from the storage epoch, not the lease).'],
 } as const;
 
 type Keys = typeof CONFIG_KEYS;
