@@ -19,7 +19,7 @@ import { AppError } from '../errors/index.ts';
 import type { ObjectMeta, ObjectStore } from '../object-store/index.ts';
 import { DEFAULT_TOMBSTONE_RETENTION_MS, parseDeltaInterval } from '../delta/checkpoint-writer.ts';
 import { DELTA_OPERATIONS } from '../delta/commit-info.ts';
-import { decodeLogPath } from '../delta/partition-values.ts';
+import { resolveDataFileKey } from '../delta/partition-values.ts';
 import { loadSnapshot, type Snapshot } from '../delta/snapshot.ts';
 import { Transaction } from '../delta/transaction.ts';
 import type { MaintenanceDeps } from './maintenance-deps.ts';
@@ -84,7 +84,7 @@ export async function planVacuum(store: ObjectStore, root: string, request: Vacu
   for (const t of snapshot.tombstones) {
     if ((t.deletionTimestamp ?? 0) <= cutoff) continue;
     try {
-      keep.add(snapshot.root + decodeLogPath(t.path));
+      keep.add(resolveDataFileKey(t.path, snapshot.root, store.url));
     } catch {
       // absolute or undecodable path: never a file under the root we would delete anyway
     }
