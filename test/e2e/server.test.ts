@@ -3,6 +3,7 @@
  * Health, readiness, the OpenAPI document, graceful shutdown, and bad input: every refusal gets
  * a 4xx with a stable code and leaves every table exactly as it was (deltaVersion and rows).
  */
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createResponseValidator, type ResponseValidator } from '../support/openapi-validator.ts';
 import { execute, startServer, type StartedServer } from '../support/server.ts';
@@ -151,6 +152,51 @@ describe('server process', () => {
       expect(res.status).toBe(404);
       expect(await res.json()).toMatchObject({ code: 'ERR_NOT_FOUND' });
     });
+  });
+});
+
+describe('client disconnect and restart', () => {
+  it('cancels the running statement when the client disconnects', async () => {
+    const server = await startServer({ K3_LOG_LEVEL: 'info' });
+    try {
+      expect((await execute(server.url, 'e2e-abort', 'CREATE TABLE t (a INTEGER)')).status).toBe(200);
+      const ac = new AbortController();
+      const started = Date.now();
+      const pending = fetch(`${server.url}/e2e-abort/tables/_execute`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ sql: 'SELECT sum(range) FROM range(50000000000)' }),
+        signal: ac.signal,
+      }).catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 300));
+      ac.abort();
+      await pending;
+      const cancelled = () => server.output().stderr.split('\n').find((l) => l.includes('"execute failed"') && l.includes('ERR_QUERY_CANCELLED'));
+      while (!cancelled() && Date.now() - started < 15_000) await new Promise((r) => setTimeout(r, 50));
+      expect(cancelled(), server.output().stderr.slice(-2000)).toBeTruthy();
+      // Summing 5e10 numbers takes minutes; the statement stopped long before that.
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('keeps tables across a restart on the same data directory', async () => {
+    const first = await startServer();
+    expect((await execute(first.url, 'e2e-restart', 'CREATE TABLE kept (id BIGINT, note VARCHAR) PARTITIONED BY (note)')).status).toBe(200);
+    expect((await execute(first.url, 'e2e-restart', "INSERT INTO kept VALUES (9007199254740993, 'a'), (2, 'b')")).status).toBe(200);
+    await first.stop({ keepData: true });
+    const second = await startServer({}, { dataDir: first.dataDir });
+    try {
+      const res = await execute(second.url, 'e2e-restart', 'SELECT id, note FROM kept ORDER BY id');
+      expect(res.body.query?.rows).toEqual([['2', 'b'], ['9007199254740993', 'a']]);
+      const listed = (await (await fetch(`${second.url}/e2e-restart/tables`)).json()) as { tables: Array<{ name: string; deltaVersion: string }> };
+      expect(listed.tables.map((t) => [t.name, t.deltaVersion])).toEqual([['kept', '1']]);
+    } finally {
+      await second.stop();
+      await rm(first.dataDir, { recursive: true, force: true });
+    }
   });
 });
 
