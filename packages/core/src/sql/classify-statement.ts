@@ -8,7 +8,7 @@ import { StatementType, type DuckDBConnection } from '@duckdb/node-api';
 import { AppError } from '../errors/index.ts';
 import { mapDuckDBError } from '../exec/index.ts';
 import { prePass, type PrePassed } from './pre-pass.ts';
-import { isPunct, tokenize } from './sql-tokens.ts';
+import { identifierOf, isPunct, isWord, tokenize, type Token } from './sql-tokens.ts';
 
 export const READ_TYPES: ReadonlySet<StatementType> = new Set([StatementType.SELECT, StatementType.EXPLAIN]);
 
@@ -39,7 +39,9 @@ export function singleStatement(sql: string): PrePassed {
     throw new AppError('ERR_SQL_MULTI_STATEMENT', `${MULTI_STATEMENT_REFUSAL} (found ${statements.length} statements)`, { statements: statements.length });
   }
   const only = statements[0]!;
-  return prePass(sql.slice(only.start, only.end));
+  const statement = prePass(sql.slice(only.start, only.end));
+  assertNoFileAccess(statement.tokens);
+  return statement;
 }
 
 /** DuckDB's parse of the statement: how many statements DuckDB makes of it, or ERR_SQL_PARSE with DuckDB's message. */
@@ -96,6 +98,33 @@ function refusal(type: StatementType): AppError {
     [StatementType.ALTER]: 'k3 alters tables only (ALTER TABLE … ADD COLUMN).',
   };
   return new AppError('ERR_SQL_UNSUPPORTED', `${name} statements are not supported. ${why[type] ?? 'k3 runs SELECT, INSERT, UPDATE, DELETE, MERGE and table DDL against the bucket\'s tables.'}`, { statementType: name });
+}
+
+/**
+ * Table functions that read files. The DuckDB sandbox already confines file access to the data and
+ * cache directories, but those hold every bucket's files: a statement must read its own bucket's
+ * tables by name only, never files by path.
+ */
+const FILE_FUNCTIONS = new Set([
+  'read_parquet', 'parquet_scan', 'parquet_metadata', 'parquet_schema', 'parquet_file_metadata', 'parquet_kv_metadata',
+  'parquet_bloom_probe', 'read_csv', 'read_csv_auto', 'sniff_csv', 'read_json', 'read_json_auto', 'read_json_objects',
+  'read_json_objects_auto', 'read_ndjson', 'read_ndjson_auto', 'read_ndjson_objects', 'read_text', 'read_blob', 'glob',
+  'read_xlsx', 'delta_scan', 'iceberg_scan', 'iceberg_metadata', 'read_duckdb', 'read_avro',
+]);
+
+const LOOKS_LIKE_PATH = /[/\\*]|\.(parquet|csv|tsv|json|jsonl|ndjson|txt|gz|zst|xlsx|avro|db|duckdb|arrow)\b/i;
+
+/** Refuses file-reading table functions and `FROM 'path'` replacement scans in user SQL. */
+export function assertNoFileAccess(tokens: readonly Token[]): void {
+  for (const [i, t] of tokens.entries()) {
+    if ((t.kind === 'word' || t.kind === 'quoted') && isPunct(tokens[i + 1], '(') && FILE_FUNCTIONS.has(identifierOf(t).toLowerCase())) {
+      throw new AppError('ERR_SQL_UNSUPPORTED', `${identifierOf(t)}() reads files; k3 statements read the bucket's tables by name only (SELECT … FROM <table>).`, { function: identifierOf(t) });
+    }
+    // `FROM 'x.parquet'`; a path-looking string only, so EXTRACT(… FROM '2024-01-01') stays legal.
+    if (t.kind === 'string' && isWord(tokens[i - 1], 'FROM', 'JOIN') && LOOKS_LIKE_PATH.test(t.text)) {
+      throw new AppError('ERR_SQL_UNSUPPORTED', `FROM ${t.text} reads a file; k3 statements read the bucket's tables by name only (SELECT … FROM <table>).`);
+    }
+  }
 }
 
 /** CREATE <something other than TABLE> / DROP <something other than TABLE>. */

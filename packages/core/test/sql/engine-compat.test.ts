@@ -121,6 +121,7 @@ const READS = [
   `SELECT struct_pack(a := k, b := s) AS st, [k, k * 2] AS l, map([s], [k]) AS m FROM nums WHERE k < 4`,
   `SELECT 1 AS one, 'x' AS s, 9007199254740993::BIGINT AS big, 1.10::DECIMAL(10,2) AS d, DATE '2024-02-29' AS dt, INTERVAL 3 DAY AS iv`,
   `VALUES (1, 'a'), (2, 'b')`,
+  `SELECT extract(year FROM '2024-05-01'::DATE) AS y, trim(BOTH 'x' FROM 'xax') AS t, substring('abcdef' FROM 2 FOR 3) AS s`,
   `SELECT * FROM events_staging NATURAL JOIN events`,
   `SELECT * FROM events WHERE occurred_at < TIMESTAMP '2025-01-01 00:00:00'`,
   `SELECT event_type, count(*) FROM events GROUP BY event_type HAVING count(*) > 1`,
