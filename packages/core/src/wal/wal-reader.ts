@@ -15,7 +15,9 @@ import { decodeWalRecord } from './record-codec.ts';
 import { emptyOverlay, foldRecords, type SeqRecord, type SkippedRecord, type WalOverlay } from './overlay.ts';
 import { walTableShape, type WalTableShape } from './table-shape.ts';
 import { drainedWatermark } from './watermark.ts';
+import { maxDrainedMarker } from './drained-markers.ts';
 import { listRecords, type WalEntry } from './list-records.ts';
+import type { WalRecordCache } from './record-cache.ts';
 
 export type { WalEntry } from './list-records.ts';
 
@@ -66,18 +68,23 @@ export function contiguousRun(pending: readonly WalEntry[], after: number, limit
 
 export type FetchedRecord = { entry: WalEntry; result: SeqRecord } | { entry: WalEntry; error: AppError } | { entry: WalEntry; missing: true };
 
-/** GETs and decodes `entries` (bounded concurrency), reporting corrupt and vanished records instead of throwing. */
-export async function fetchRecords(store: ObjectStore, entries: readonly WalEntry[], concurrency = 16): Promise<FetchedRecord[]> {
+/** GETs and decodes `entries` (bounded concurrency, cache first), reporting corrupt and vanished records instead of throwing. */
+export async function fetchRecords(store: ObjectStore, entries: readonly WalEntry[], opts: { concurrency?: number; cache?: WalRecordCache } = {}): Promise<FetchedRecord[]> {
+  const concurrency = opts.concurrency ?? 16;
   const out = new Array<FetchedRecord>(entries.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < entries.length) {
       const i = next++;
       const entry = entries[i]!;
+      const cached = opts.cache?.get(entry);
+      if (cached !== undefined) { out[i] = { entry, result: { seq: entry.seq, record: cached } }; continue; }
       const bytes = await store.get(entry.key);
       if (bytes === undefined) { out[i] = { entry, missing: true }; continue; }
       try {
-        out[i] = { entry, result: { seq: entry.seq, record: decodeWalRecord(bytes, entry.key) } };
+        const record = decodeWalRecord(bytes, entry.key);
+        opts.cache?.set(entry, record);
+        out[i] = { entry, result: { seq: entry.seq, record } };
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
         out[i] = { entry, error: err };
@@ -97,28 +104,40 @@ export interface StrongState {
   readonly skipped: SkippedRecord[];
 }
 
-/** The overlay for `snapshot`, or undefined when a listed record vanished (reload the snapshot). Corrupt records throw ERR_WAL_RECORD_CORRUPT. */
-export async function readWalOverlay(store: ObjectStore, snapshot: Snapshot): Promise<Omit<StrongState, 'snapshot'> | undefined> {
+export interface ReadOverlayOptions {
+  readonly cache?: WalRecordCache;
+}
+
+/**
+ * The overlay for `snapshot`, or undefined when a drain raced the read (reload the snapshot and
+ * retry): a listed record vanished, or a drained marker above the snapshot's watermark appeared —
+ * records after the watermark may then have been deleted (and their slots re-created) while we
+ * read. Markers precede deletions, so no marker above the watermark after the GETs means every
+ * record read was the original. Corrupt records throw ERR_WAL_RECORD_CORRUPT.
+ */
+export async function readWalOverlay(store: ObjectStore, snapshot: Snapshot, opts: ReadOverlayOptions = {}): Promise<Omit<StrongState, 'snapshot'> | undefined> {
   const shape = walTableShape(snapshot);
   const watermark = drainedWatermark(snapshot);
   const { pending } = await listWal(store, snapshot.root, watermark);
-  const fetched = await fetchRecords(store, pending);
+  const fetched = await fetchRecords(store, pending, opts.cache ? { cache: opts.cache } : {});
   const records: SeqRecord[] = [];
   for (const f of fetched) {
     if ('missing' in f) return undefined;
     if ('error' in f) throw f.error;
     records.push(f.result);
   }
+  if (pending.length > 0 && (await maxDrainedMarker(store, snapshot.root)) > watermark) return undefined;
   const overlay = emptyOverlay();
   const skipped = foldRecords(overlay, records, shape);
   return { shape, watermark, overlay, skipped };
 }
 
 /** A snapshot and the un-drained records on top of it (read-your-writes for STRONG / OLTP_ONLY). */
-export async function loadStrongState(store: ObjectStore, root: string, maxAttempts = 5): Promise<StrongState> {
+export async function loadStrongState(store: ObjectStore, root: string, opts: ReadOverlayOptions & { maxAttempts?: number } = {}): Promise<StrongState> {
+  const maxAttempts = opts.maxAttempts ?? 10;
   for (let attempt = 1; ; attempt++) {
     const snapshot = await loadSnapshot(store, root);
-    const state = await readWalOverlay(store, snapshot);
+    const state = await readWalOverlay(store, snapshot, opts);
     if (state !== undefined) return { snapshot, ...state };
     if (attempt >= maxAttempts) {
       throw new AppError('ERR_STORE_UNAVAILABLE', `The write log of ${root} kept changing under the read (${attempt} drains raced it); retry the query.`, { root });

@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSnapshot } from '../../src/delta/snapshot.ts';
 import { AppError } from '../../src/errors/index.ts';
-import { loadStrongState } from '../../src/wal/wal-reader.ts';
+import { loadStrongState, readWalOverlay } from '../../src/wal/wal-reader.ts';
+import { WalRecordCache } from '../../src/wal/record-cache.ts';
+import { encodeWalRecord } from '../../src/wal/record-codec.ts';
+import { walTableShape } from '../../src/wal/table-shape.ts';
+import { captureRows } from '../../src/wal/capture-rows.ts';
+import type { ObjectStore } from '../../src/object-store/index.ts';
 import { WalWriter } from '../../src/wal/wal-writer.ts';
 import { walRecordKey } from '../../src/wal/wal-keys.ts';
 import { drainTable } from '../../src/compaction/drain.ts';
@@ -77,5 +82,64 @@ describe('STRONG and OLTP_ONLY views over Delta + the write log', () => {
     expect(state.overlay.upserts.size).toBe(0);
     expect(state.skipped.map((s) => s.reason)).toEqual(['table-id-mismatch']);
     expect((await loadSnapshot(env.store, root)).version).toBe(0);
+  });
+
+  it('read-your-writes while a compactor drains concurrently: every STRONG read after an ack shows it', async () => {
+    const root = 'ryw/';
+    await createKeyedTable(env, root);
+    let writing = true;
+    const compactor = (async () => {
+      while (writing) {
+        await drainTable(env.store, root, { batchSize: 2, maxConflictRetries: 50 }, env.deps);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    try {
+      for (let v = 1; v <= 15; v++) {
+        await keyedWrite(env, writer, root, `${wideRow(1, 'eu', v)} UNION ALL ${wideRow(v + 1, 'us', v)}`);
+        const rows = (await readRows(env, root, 'strong')).map((r) => JSON.parse(r) as { id: string; region: string; n: number });
+        expect(rows.find((r) => r.id === '1')?.n, `after write ${v}`).toBe(v);
+        expect(rows).toHaveLength(v + 1);
+      }
+    } finally {
+      writing = false;
+      await compactor;
+    }
+  }, 60_000);
+
+  it('a read on a snapshot that a drain overtook (records deleted, a freed slot re-created) is retried, not served', async () => {
+    const root = 'overtaken/';
+    await createKeyedTable(env, root);
+    for (let v = 1; v <= 3; v++) await keyedWrite(env, writer, root, wideRow(v, 'eu', v));
+    const old = await loadSnapshot(env.store, root);
+    await drainTable(env.store, root, { batchSize: 100 }, env.deps);
+    // A stale writer re-creates freed slot 2 with other content (it will abandon it, but not yet).
+    const shape = walTableShape(old);
+    const orphan = encodeWalRecord({ tableId: shape.tableId, schemaFingerprint: shape.fingerprint, columns: shape.columns, primaryKey: shape.primaryKey, upserts: await captureRows(env.conn, wideRow(99, 'eu', 1), shape), deletes: [], writerId: 'stale', createdAt: 0 });
+    await env.store.put(walRecordKey(root, 2), orphan);
+    expect(await readWalOverlay(env.store, old)).toBeUndefined();
+    const state = await loadStrongState(env.store, root);
+    expect(state.overlay.upserts.size).toBe(0);
+    expect(state.watermark).toBe(3);
+  });
+
+  it('a record cache turns repeated STRONG reads into LIST-only reads', async () => {
+    const root = 'cached/';
+    await createKeyedTable(env, root);
+    for (let v = 1; v <= 4; v++) await keyedWrite(env, writer, root, wideRow(v, 'eu', v));
+    let gets = 0;
+    const counting: ObjectStore = new Proxy(env.store, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (prop === 'get') return (key: string, range?: unknown) => { if (key.endsWith('.rec')) gets++; return (value as (k: string, r?: unknown) => unknown).call(target, key, range); };
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const cache = new WalRecordCache(100);
+    const first = await loadStrongState(counting, root, { cache });
+    expect(gets).toBe(4);
+    const second = await loadStrongState(counting, root, { cache });
+    expect(gets).toBe(4);
+    expect([...second.overlay.upserts.keys()]).toEqual([...first.overlay.upserts.keys()]);
   });
 });
