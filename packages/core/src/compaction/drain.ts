@@ -19,7 +19,7 @@ import { Transaction } from '../delta/transaction.ts';
 import type { RewriteDeps } from '../maintenance/maintenance-deps.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { emptyOverlay, foldRecords, type SeqRecord } from '../wal/overlay.ts';
-import { walTableShape, type WalTableShape } from '../wal/table-shape.ts';
+import { primaryKeyOf, walTableShape, type WalTableShape } from '../wal/table-shape.ts';
 import { contiguousRun, fetchRecords, listWal } from '../wal/wal-reader.ts';
 import { EPOCH_APP_ID, WAL_APP_ID, committedEpoch, drainedWatermark } from '../wal/watermark.ts';
 import { assertNotFenced, fencedError, type Fence } from '../lease/epoch-fence.ts';
@@ -85,6 +85,8 @@ function isCommitConflict(err: AppError): boolean {
 /** One attempt; undefined when a listed record vanished (another drain won) and it must re-run. */
 async function drainOnce(store: ObjectStore, snapshot: Snapshot, opts: DrainOptions, deps: RewriteDeps): Promise<DrainResult | undefined> {
   const root = snapshot.root;
+  // A table without a primary key has no write log: there is never anything to drain.
+  if (primaryKeyOf(snapshot).length === 0) return { ...zero(snapshot.version, 0), truncated: false };
   const shape = walTableShape(snapshot);
   const watermark = drainedWatermark(snapshot);
   const listing = await listWal(store, root, watermark);

@@ -6,7 +6,7 @@ import { drainTable } from '../../src/compaction/drain.ts';
 import { listWal, walBacklog } from '../../src/wal/wal-reader.ts';
 import { maxDrainedMarker } from '../../src/wal/drained-markers.ts';
 import { drainedWatermark } from '../../src/wal/watermark.ts';
-import { rejectedKey } from '../../src/wal/wal-keys.ts';
+import { rejectedKey, walRecordKey } from '../../src/wal/wal-keys.ts';
 import { WalWriter } from '../../src/wal/wal-writer.ts';
 import { createKeyedTable, createWalEnv, keyedWrite, readRows, wideRow, type WalEnv } from '../wal/support/wal-env.ts';
 
@@ -131,5 +131,26 @@ describe('drainTable', () => {
     expect(rows).toHaveLength(29);
     expect(rows).toContain('15/eu/2');
     expect(rows).not.toContain('25/eu/1');
+  });
+
+  it('quarantines a corrupt record (raw bytes kept under rejected/) and drains the rest', async () => {
+    const root = 'quarantine/';
+    await createKeyedTable(env, root);
+    for (let v = 1; v <= 3; v++) await keyedWrite(env, writer, root, wideRow(v, 'eu', v));
+    const bytes = (await env.store.get(walRecordKey(root, 2)))!;
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0x55;
+    await env.store.put(walRecordKey(root, 2), bytes);
+    const r = await drainTable(env.store, root, { batchSize: 100 }, env.deps);
+    expect(r).toMatchObject({ walEntriesProcessed: 3, recordsQuarantined: 1, rowsMerged: 2, drainedThrough: 3 });
+    expect(ids(await readRows(env, root, 'eventual'))).toEqual(['1/eu/1', '3/eu/3']);
+    expect(Buffer.from((await env.store.get(`${root}_k3_wal/rejected/${'2'.padStart(20, '0')}.corrupt`))!).equals(Buffer.from(bytes))).toBe(true);
+    const kept = JSON.parse(new TextDecoder().decode((await env.store.get(rejectedKey(root, 3)))!)) as { rejected: { seq: number; reason: string }[] };
+    expect(kept.rejected).toEqual([{ seq: 2, reason: 'corrupt: checksum mismatch' }]);
+  });
+
+  it('is a no-op on a table without a primary key', async () => {
+    const root = 'no-pk/';
+    await createKeyedTable(env, root, { primaryKey: [] });
+    expect(await drainTable(env.store, root, { batchSize: 100 }, env.deps)).toMatchObject({ walEntriesProcessed: 0, truncated: false, lastDrainTargetVersion: 0 });
   });
 });
