@@ -180,6 +180,14 @@ describe('writes match DuckDB (rows affected and resulting contents)', () => {
     [`UPDATE nums SET s = 'none' WHERE k = -12345`, 'nums'],
     [`DELETE FROM nums WHERE s IS NULL AND k IS NULL`, 'nums'],
     [`UPDATE nums SET g = g + 1`, 'nums'],
+    [`INSERT OR REPLACE INTO users (id, email) VALUES ('u-102', 'replaced@x.io'), ('u-777', 'n@x.io')`, 'users'],
+    [`INSERT OR IGNORE INTO users (id, email) VALUES ('u-102', 'ignored@x.io'), ('u-778', 'm@x.io')`, 'users'],
+    [`INSERT INTO users (id, email) VALUES ('u-103', 'c2@x.io'), ('u-779', 'o@x.io') ON CONFLICT (id) DO UPDATE SET email = excluded.email`, 'users'],
+    [`INSERT INTO users (id, email) VALUES ('u-103', 'x') ON CONFLICT DO NOTHING`, 'users'],
+    [`INSERT INTO nums VALUES (DEFAULT, 1, 1.5, 2.5, true, 'defaults', NULL)`, 'nums'],
+    [`INSERT INTO nums (k, s) SELECT k + 900, s FROM nums ORDER BY k DESC LIMIT 3`, 'nums'],
+    [`DELETE FROM nums WHERE k >= 900`, 'nums'],
+    [`MERGE INTO nums USING (SELECT 2 AS k) s ON nums.k = s.k WHEN MATCHED THEN UPDATE SET s = 'two' WHEN NOT MATCHED BY SOURCE AND nums.k > 5000 THEN DELETE`, 'nums'],
     [`TRUNCATE events_staging`, 'events_staging'],
   ];
   for (const [sql, table] of WRITES) {
@@ -243,6 +251,29 @@ describe('DDL results', () => {
     await sameTable('users');
     await both(`INSERT INTO users (id) VALUES ('after-alter')`);
     await sameTable('users');
+  });
+
+  it('CTAS forms: AS FROM, AS WITH, AS (query), PARTITIONED BY, OR REPLACE, IF NOT EXISTS', async () => {
+    for (const sql of [
+      'CREATE TABLE ctas_from AS FROM nums WHERE k < 5',
+      'CREATE TABLE ctas_with AS WITH x AS (SELECT k, s FROM nums) SELECT * FROM x WHERE k < 5',
+      'CREATE TABLE ctas_paren AS (SELECT k, s FROM nums WHERE k < 5)',
+    ]) {
+      await ref.run(sql);
+      expect((await h.ddl(sql)).action).toBe('CREATE_TABLE_AS');
+    }
+    // CTAS stores INTEGER as long (the seeds' inference); the values must match exactly.
+    await both('SELECT k::BIGINT AS k, s FROM ctas_with');
+    await both('SELECT k::BIGINT AS k, s FROM ctas_paren');
+    await both('SELECT k::BIGINT AS k, g::BIGINT AS g, x, f::DOUBLE AS f, b, s, bl FROM ctas_from');
+    const part = await h.ddl('CREATE TABLE ctas_part PARTITIONED BY (g) AS SELECT g, k FROM nums');
+    expect(part.table?.partitionColumns).toEqual(['g']);
+    await ref.run('CREATE TABLE ctas_part AS SELECT g::BIGINT AS g, k::BIGINT AS k FROM nums');
+    await sameTable('ctas_part');
+    const replaced = await h.ddl('CREATE OR REPLACE TABLE ctas_part AS SELECT 1 AS one');
+    expect(replaced).toMatchObject({ action: 'CREATE_TABLE_AS', version: '1' });
+    expect((await h.query('SELECT * FROM ctas_part')).rows).toEqual([['1']]);
+    expect((await h.ddl('CREATE TABLE IF NOT EXISTS ctas_part AS SELECT 2 AS two')).action).toBe('NOOP');
   });
 
   it('DROP TABLE and DROP TABLE IF EXISTS', async () => {
