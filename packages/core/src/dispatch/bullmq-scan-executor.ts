@@ -20,7 +20,8 @@
 import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import { AppError } from '../errors/index.ts';
 import { decodeJobFailure, parseScanResult, QUEUE_NAMES, queuePrefix, scanJobId, type ScanJobV1, type ScanResultV1 } from '../jobs/index.ts';
-import { blockingConnection, producerConnection, queueUnavailable, withTimeout } from './redis-connection.ts';
+import { blockingConnection, createRedisClient, producerConnection, queueUnavailable, withTimeout } from './redis-connection.ts';
+import type { Redis } from 'ioredis';
 import { cancelledError, deadlineError } from './run-partial-query.ts';
 import type { ScanExecutor, ScanRunOptions } from './scan-executor.ts';
 
@@ -50,14 +51,18 @@ export class BullMQScanExecutor implements ScanExecutor {
   readonly #opts: BullMQScanExecutorOptions;
   readonly #queue: Queue;
   readonly #events: QueueEvents;
+  readonly #clients: readonly Redis[];
   /** jobId → listener of the run waiting for it. */
   readonly #waiting = new Map<string, (outcome: Outcome) => void>();
 
   constructor(opts: BullMQScanExecutorOptions) {
     this.#opts = opts;
     const prefix = queuePrefix(opts.prefix);
-    this.#queue = new Queue(QUEUE_NAMES.scan, { connection: producerConnection(opts.redisUrl, opts.connectTimeoutMs), prefix });
-    this.#events = new QueueEvents(QUEUE_NAMES.scan, { connection: blockingConnection(opts.redisUrl, opts.connectTimeoutMs), prefix });
+    const producer = createRedisClient(producerConnection(opts.redisUrl, opts.connectTimeoutMs));
+    const blocking = createRedisClient(blockingConnection(opts.redisUrl, opts.connectTimeoutMs));
+    this.#clients = [producer, blocking];
+    this.#queue = new Queue(QUEUE_NAMES.scan, { connection: producer, prefix });
+    this.#events = new QueueEvents(QUEUE_NAMES.scan, { connection: blocking, prefix });
     // Connection errors are reported per run (ERR_QUEUE_UNAVAILABLE); an unhandled 'error' event would crash the process.
     this.#queue.on('error', () => undefined);
     this.#events.on('error', () => undefined);
@@ -171,7 +176,10 @@ export class BullMQScanExecutor implements ScanExecutor {
     );
   }
 
+  /** Closes the queue roles, then the Redis clients (at once if Redis does not answer). */
   async close(): Promise<void> {
-    await Promise.allSettled([this.#queue.close(), this.#events.close()]);
+    const graceful = Promise.allSettled([this.#queue.close(), this.#events.close()]);
+    await withTimeout(graceful, this.#opts.connectTimeoutMs, () => new Error('close timed out')).catch(() => undefined);
+    for (const client of this.#clients) client.disconnect();
   }
 }

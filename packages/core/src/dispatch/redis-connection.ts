@@ -8,6 +8,7 @@
  * `maxRetriesPerRequest: null` (BullMQ requires it) and simply reconnect forever.
  */
 import type { ConnectionOptions } from 'bullmq';
+import { Redis } from 'ioredis';
 import { AppError } from '../errors/index.ts';
 
 /** K3_REDIS_URL without its password, for messages and logs. */
@@ -29,6 +30,18 @@ export function producerConnection(url: string, connectTimeoutMs: number): Conne
 
 export function blockingConnection(url: string, connectTimeoutMs: number): ConnectionOptions {
   return { url, connectTimeout: connectTimeoutMs, maxRetriesPerRequest: null, retryStrategy: reconnect } as ConnectionOptions;
+}
+
+/**
+ * Our own ioredis clients (BullMQ then shares them and never closes them), so that `disconnect()`
+ * always ends them at once — BullMQ's own close waits for a connection that may never come — and
+ * their 'error' events (refused connections while Redis is down) are observed, not printed.
+ */
+export function createRedisClient(options: ConnectionOptions): Redis {
+  const { url, ...rest } = options as { url: string } & Record<string, unknown>;
+  const client = new Redis(url, rest);
+  client.on('error', () => undefined);
+  return client;
 }
 
 export function queueUnavailable(url: string, cause?: unknown): AppError {

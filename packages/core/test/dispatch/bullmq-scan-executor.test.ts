@@ -1,0 +1,172 @@
+/**
+ * BullMQScanExecutor against a real redis-server and real worker processes: results equal the
+ * in-process executor's; a worker killed mid-job → the job runs on another worker and each partial
+ * counts once; deadline, failure and Redis-down behaviour; Redis stays bounded.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BullMQScanExecutor, createScanJobHandler, InProcessScanExecutor, type BullMQScanExecutorOptions } from '../../src/dispatch/index.ts';
+import { AppError } from '../../src/errors/index.ts';
+import { JOB_RESULTS_PREFIX, scanJobId } from '../../src/jobs/index.ts';
+import { startRedisServer, type RedisTestServer } from '../support/redis-server.ts';
+import { BUCKET, canonical, createScanTable, type ScanTable } from './support/scan-table.ts';
+import { startWorker, type WorkerProcess } from './support/worker-process.ts';
+
+let table: ScanTable;
+let redis: RedisTestServer;
+const workers: WorkerProcess[] = [];
+const executors: BullMQScanExecutor[] = [];
+
+function workerEnv(prefix: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    K3_REDIS_URL: redis.url, K3_QUEUE_PREFIX: prefix, K3_STORE: 'local', K3_DATA_DIR: table.dataDir,
+    K3_WORKER_CONCURRENCY: '1', K3_JOB_LOCK_DURATION: '2s', K3_JOB_ATTEMPTS: '3', K3_SHUTDOWN_TIMEOUT: '2s', ...extra,
+  };
+}
+
+function executor(prefix: string, over: Partial<BullMQScanExecutorOptions> = {}): BullMQScanExecutor {
+  const e = new BullMQScanExecutor({
+    redisUrl: redis.url, prefix, connectTimeoutMs: 1_000, attempts: 3, backoffMs: 100, retentionMs: 60_000, retentionCount: 20, pollIntervalMs: 200, ...over,
+  });
+  executors.push(e);
+  return e;
+}
+
+async function spawnWorkers(n: number, env: Record<string, string>): Promise<WorkerProcess[]> {
+  const started = await Promise.all(Array.from({ length: n }, () => startWorker(env)));
+  workers.push(...started);
+  return started;
+}
+
+async function failure(p: Promise<unknown>): Promise<AppError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof AppError) return e;
+    throw e;
+  }
+  throw new Error('expected a failure');
+}
+
+beforeAll(async () => {
+  table = await createScanTable();
+  redis = await startRedisServer();
+});
+
+afterAll(async () => {
+  await Promise.allSettled(executors.map((e) => e.close()));
+  await Promise.allSettled(workers.map((w) => w.stop()));
+  await redis?.stop();
+  await table?.close();
+});
+
+const QUERIES = [
+  'SELECT region, count(*) AS n, sum(amount) AS s, min(day) AS d0, max(name) AS m FROM contracts GROUP BY region',
+  'SELECT name, count(*) AS n, sum(qty) AS q, sum(id) AS ids FROM contracts WHERE qty > 10 GROUP BY name HAVING sum(qty) > 100',
+  'SELECT id, amount, name FROM contracts WHERE qty < 3 ORDER BY amount DESC NULLS LAST, id LIMIT 40',
+  'SELECT id, region, amount FROM contracts WHERE qty = 7',
+];
+
+describe('BullMQScanExecutor with two worker processes', () => {
+  const prefix = `k3t${process.pid}a`;
+
+  beforeAll(async () => {
+    // A small inline limit, so row-returning scans spill through the object store.
+    await spawnWorkers(2, workerEnv(prefix, { K3_JOB_RESULT_INLINE_MAX_BYTES: '2KiB' }));
+  }, 120_000);
+
+  it.each(QUERIES)('equals the in-process executor and single-node DuckDB: %s', async (sql) => {
+    const inProcess = new InProcessScanExecutor({ handler: createScanJobHandler({ stores: table.stores, db: table.db, cache: table.cache, inlineMaxBytes: 1 << 20 }) });
+    const viaQueue = await table.federate(executor(prefix), sql);
+    const local = await table.federate(inProcess, sql);
+    expect(canonical(viaQueue.result)).toEqual(canonical(local.result));
+    expect(canonical(viaQueue.result)).toEqual(canonical(await table.reference(sql)));
+    expect(viaQueue.stats).toMatchObject({ jobs: 4, filesScanned: 8, rowsScanned: 4000 });
+    // Spilled results were deleted by the coordinator after merging.
+    expect((await table.stores.open(BUCKET).list(JOB_RESULTS_PREFIX)).objects).toEqual([]);
+  });
+
+  it('a failing partition fails the query with ERR_WORKER_FAILED carrying the worker error, without retries', async () => {
+    const started = Date.now();
+    const err = await failure(table.federate(executor(prefix), 'SELECT region, count(*) FROM contracts WHERE CAST(name AS INTEGER) > 0 GROUP BY region'));
+    expect(err.code).toBe('ERR_WORKER_FAILED');
+    const cause = err.details?.['cause'] as { code: string; message: string };
+    expect(cause.code).toBe('ERR_TYPE_MISMATCH');
+    expect(cause.message).toContain('n');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('Redis keys stay bounded after many queries (retention by count)', async () => {
+    const e = executor(prefix, { retentionCount: 5 });
+    for (let i = 0; i < 25; i++) await table.federate(e, 'SELECT region, count(*) AS n FROM contracts GROUP BY region');
+    const client = new Redis(redis.url);
+    try {
+      const keys = await client.keys(`${prefix}:*`);
+      const jobKeys = keys.filter((k) => /-j\d+$/.test(k));
+      // 100 jobs ran; at most `retentionCount` completed (+ a few failed from the test above) remain.
+      expect(jobKeys.length).toBeLessThanOrEqual(5 + 8);
+      expect(await client.zcard(`${prefix}:scan-v1:completed`)).toBeLessThanOrEqual(5);
+      expect(keys.length).toBeLessThan(40);
+    } finally {
+      client.disconnect();
+    }
+  });
+});
+
+describe('faults with slow workers (K3_TEST_SCAN_DELAY)', () => {
+  const prefix = `k3t${process.pid}b`;
+  let slow: WorkerProcess[];
+
+  beforeAll(async () => {
+    slow = await spawnWorkers(2, workerEnv(prefix, { K3_TEST_SCAN_DELAY: '1500ms' }));
+  }, 120_000);
+
+  it('a worker slower than the deadline → ERR_QUERY_TIMEOUT quickly, jobs not yet taken are removed', async () => {
+    const e = executor(prefix);
+    const started = Date.now();
+    const err = await failure(table.federate(e, 'SELECT region, count(*) FROM contracts GROUP BY region', { deadline: Date.now() + 500, queryId: 'timeout1' }));
+    expect(err.code).toBe('ERR_QUERY_TIMEOUT');
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(await e.queue.getWaitingCount()).toBe(0);
+    // The two jobs that were running stop at their deadline on the worker, not later.
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(await e.queue.getActiveCount()).toBe(0);
+  });
+
+  it('kill -9 of a worker mid-job: the job runs on the other worker, each partial counted once', async () => {
+    const e = executor(prefix);
+    const sql = 'SELECT region, count(*) AS n, sum(amount) AS s, sum(id) AS ids FROM contracts GROUP BY region';
+    const running = table.federate(e, sql, { queryId: 'kill1' });
+    // Wait until both workers hold a job, then kill one of them without warning.
+    for (let i = 0; i < 100 && (await e.queue.getActiveCount()) < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await e.queue.getActiveCount()).toBe(2);
+    const victim = slow[0]!;
+    victim.kill('SIGKILL');
+    expect((await victim.exited).signal).toBe('SIGKILL');
+    const { result, stats } = await running;
+    expect(canonical(result)).toEqual(canonical(await table.reference(sql)));
+    expect(stats.jobs).toBe(4);
+    expect(stats.rowsScanned).toBe(4000);
+    // Proof that a job was taken over: one of the query's jobs stalled once and completed.
+    const jobs = await Promise.all([0, 1, 2, 3].map((i) => e.queue.getJob(scanJobId('kill1', i))));
+    expect(jobs.every((j) => j?.finishedOn !== undefined)).toBe(true);
+    expect(jobs.some((j) => (j?.stalledCounter ?? 0) >= 1)).toBe(true);
+  }, 60_000);
+});
+
+describe('Redis unreachable', () => {
+  it('→ ERR_QUEUE_UNAVAILABLE within about the connect timeout, for a connected and a fresh executor', async () => {
+    const prefix = `k3t${process.pid}c`;
+    const connected = executor(prefix);
+    await connected.queue.waitUntilReady();
+    await redis.stop();
+    for (const e of [connected, executor(`${prefix}d`)]) {
+      const started = Date.now();
+      const err = await failure(table.federate(e, 'SELECT region, count(*) FROM contracts GROUP BY region'));
+      expect(err.code).toBe('ERR_QUEUE_UNAVAILABLE');
+      expect(err.status).toBe(503);
+      expect(err.message).toContain(`127.0.0.1:${redis.port}`);
+      expect(Date.now() - started).toBeLessThan(3_000);
+    }
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * Builds a scan worker from the configuration: bucket stores → DuckDB (sandboxed to the Parquet
+ * cache, plus the data directory in local-store mode) → FileCache → scan-job handler → BullMQ
+ * Worker on the scan queue. Used by main.ts; `close(force)` stops taking jobs, lets the running ones
+ * finish (or, forced, abandons them so their locks lapse and they run on another worker), then
+ * closes DuckDB.
+ *
+ * The worker also sweeps spilled results (`_k3/results/`) older than K3_JOB_RESULT_MAX_AGE in the
+ * buckets it has served, which only exist when a coordinator died before deleting them.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { AppError, type Config } from '@k3/core';
+import { createScanJobHandler, createScanWorker, redactRedisUrl, sweepJobResults } from '@k3/core/dispatch';
+import { createDuckDB, FileCache } from '@k3/core/exec';
+import { createBucketStoreFactory } from '@k3/core/object-store';
+
+export interface WorkerRuntime {
+  /** Resolves once the worker is connected to Redis and consuming. */
+  ready(): Promise<void>;
+  /** Jobs running right now. */
+  running(): number;
+  close(force?: boolean): Promise<void>;
+}
+
+export async function createWorkerRuntime(config: Config, logger: Logger): Promise<WorkerRuntime> {
+  if (config.K3_REDIS_URL === '') {
+    throw new AppError('ERR_CONFIG_INVALID', 'The worker needs Redis: set K3_REDIS_URL (for example redis://127.0.0.1:6379). Embedded mode (`npm start`) runs scans in the coordinator and needs no worker.', { key: 'K3_REDIS_URL' });
+  }
+  const cacheDir = path.resolve(config.K3_CACHE_DIR);
+  const spillDir = path.join(cacheDir, 'spill');
+  await mkdir(spillDir, { recursive: true });
+  const allowed = [cacheDir];
+  if (config.K3_STORE === 'local') {
+    const dataDir = path.resolve(config.K3_DATA_DIR);
+    await mkdir(dataDir, { recursive: true });
+    allowed.push(dataDir);
+  }
+  const stores = createBucketStoreFactory(config);
+  const db = await createDuckDB({ allowedDirectories: allowed, tempDir: spillDir });
+  const cache = new FileCache({ dir: path.join(cacheDir, 'files'), maxBytes: config.K3_CACHE_MAX_BYTES });
+  const handler = createScanJobHandler({ stores, db, cache, inlineMaxBytes: config.K3_JOB_RESULT_INLINE_MAX_BYTES, testDelayMs: config.K3_TEST_SCAN_DELAY });
+  const buckets = new Set<string>();
+  const worker = createScanWorker({
+    redisUrl: config.K3_REDIS_URL,
+    prefix: config.K3_QUEUE_PREFIX,
+    connectTimeoutMs: config.K3_REDIS_CONNECT_TIMEOUT,
+    concurrency: config.K3_WORKER_CONCURRENCY,
+    lockDurationMs: config.K3_JOB_LOCK_DURATION,
+    maxStalledCount: config.K3_JOB_ATTEMPTS,
+    handler: async (job, opts) => {
+      buckets.add(job.bucket);
+      return handler(job, opts);
+    },
+  });
+  let running = 0;
+  worker.on('active', (job) => {
+    running++;
+    logger.debug({ jobId: job.id, attempt: job.attemptsMade + 1 }, 'scan job started');
+  });
+  worker.on('completed', (job, result) => {
+    running--;
+    logger.info({ jobId: job.id, queryId: result.queryId, jobIndex: result.jobIndex, rows: result.rows, bytes: result.bytes, spilled: result.resultKey !== undefined, scanMs: Math.round(result.scanMs) }, 'scan job completed');
+  });
+  worker.on('failed', (job, err) => {
+    if (job !== undefined) running = Math.max(0, running - 1);
+    logger.warn({ jobId: job?.id, attempt: job?.attemptsMade, reason: err.message }, 'scan job failed');
+  });
+  worker.on('stalled', (jobId) => logger.warn({ jobId }, 'scan job stalled; it goes back to the queue'));
+  worker.on('error', (err) => logger.error({ err: err.message, redis: redactRedisUrl(config.K3_REDIS_URL) }, 'worker error'));
+
+  const sweepEvery = Math.max(60_000, Math.floor(config.K3_JOB_RESULT_MAX_AGE / 2));
+  const sweeper = setInterval(() => {
+    for (const bucket of buckets) {
+      sweepJobResults(stores.open(bucket), config.K3_JOB_RESULT_MAX_AGE)
+        .then((deleted) => { if (deleted.length > 0) logger.info({ bucket, deleted: deleted.length }, 'stale scan results swept'); })
+        .catch((err: unknown) => logger.warn({ bucket, err: (err as Error).message }, 'scan result sweep failed'));
+    }
+  }, sweepEvery);
+  sweeper.unref();
+
+  return {
+    ready: () => worker.waitUntilReady().then(() => undefined),
+    running: () => running,
+    async close(force = false) {
+      clearInterval(sweeper);
+      try {
+        await worker.close(force);
+      } finally {
+        db.closeSync();
+      }
+    },
+  };
+}
