@@ -1,7 +1,7 @@
 export { Catalog, type BucketStores, type CatalogOptions, type TableHandle } from './catalog.ts';
 export { SnapshotCache } from './snapshot-cache.ts';
 export { describeSnapshot } from './describe-table.ts';
-export { assertValidColumnName, assertValidTableName } from './table-name.ts';
+export { assertValidColumnName, assertValidTableName, isValidTableName } from './table-name.ts';
 export {
   castForStorage, columnToField, columnTypeOfDeclared, columnTypeOfField, duckdbTypeOf, inferColumnType,
   isStorableColumnType, type ColumnSpec, type StorableColumnType,

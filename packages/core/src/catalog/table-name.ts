@@ -13,8 +13,12 @@ const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 // eslint-disable-next-line no-control-regex
 const BAD_COLUMN_CHARS = /[\u0000-\u001f\u007f]/;
 
+export function isValidTableName(name: string): boolean {
+  return TABLE_NAME.test(name) && !name.toLowerCase().startsWith('__k3_');
+}
+
 export function assertValidTableName(name: string): void {
-  if (!TABLE_NAME.test(name) || name.toLowerCase().startsWith('__k3_')) {
+  if (!isValidTableName(name)) {
     throw new AppError(
       'ERR_INVALID_NAME',
       `Table name ${JSON.stringify(name)} is not valid: use 1–128 characters, letters, digits and '_', starting with a letter or '_' (but not "__k3_", reserved).`,

@@ -9,7 +9,7 @@
  * ERR_TABLE_NOT_FOUND naming the tables that exist.
  */
 import type { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
-import { primaryKeyOf, type Catalog, type TableHandle } from '../catalog/index.ts';
+import { isValidTableName, primaryKeyOf, type Catalog, type TableHandle } from '../catalog/index.ts';
 import type { ActiveFile, Snapshot } from '../delta/snapshot.ts';
 import { AppError } from '../errors/index.ts';
 import { bindSnapshot, mapDuckDBError, type FileCache, type FileLease } from '../exec/index.ts';
@@ -60,10 +60,17 @@ export class RequestTables {
 
   /** The request's snapshot of table `name` (resolved like an identifier), or undefined. */
   async tryPin(name: string): Promise<PinnedTable | undefined> {
+    const hit = this.#pinned.get(name);
+    if (hit !== undefined) return hit;
+    // The exact name first (one short listing of its log); the bucket listing only for other spellings.
+    const exact = isValidTableName(name) ? await this.#load(name) : undefined;
+    if (exact !== undefined) return exact;
     const stored = await this.#catalog.resolveName(this.store, name, await this.names());
     if (stored === undefined) return undefined;
-    const hit = this.#pinned.get(stored);
-    if (hit !== undefined) return hit;
+    return this.#pinned.get(stored) ?? this.#load(stored);
+  }
+
+  async #load(stored: string): Promise<PinnedTable | undefined> {
     const handle = this.#catalog.handle(this.bucket, this.store, stored);
     const snapshot = await this.#catalog.trySnapshot(handle);
     if (snapshot === undefined) return undefined;
