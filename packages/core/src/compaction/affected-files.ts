@@ -8,6 +8,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ActiveFile, Snapshot } from '../delta/snapshot.ts';
+import { AppError } from '../errors/index.ts';
 import { mapDuckDBError } from '../exec/map-duckdb-error.ts';
 import { partitionLiteral } from '../exec/partition-literal.ts';
 import { quoteIdentifier as q, quoteLiteral } from '../exec/sql-quote.ts';
@@ -35,7 +36,7 @@ export async function findAffectedFiles(
   const selects: string[] = [];
   for (const file of snapshot.files) {
     const local = localPaths.get(file.key);
-    if (local === undefined) throw new Error(`no local path for ${file.key}`);
+    if (local === undefined) throw new AppError('ERR_INTERNAL', `No local path was provided for data file ${file.key}; fetch every candidate file before looking for keys.`, { key: file.key });
     byLocal.set(local, file);
     const keys = shape.primaryKey.map((k) => {
       const field = snapshot.schema.fields.find((f) => f.name === k)!;

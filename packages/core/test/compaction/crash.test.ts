@@ -72,7 +72,7 @@ describe('drain crash at each step, then re-run', () => {
     });
   }
 
-  for (const step of ['afterWrite', 'duringDelete'] as const) {
+  for (const step of STEPS) {
     it(`SIGKILL of a compactor process paused ${step}, then re-run`, async () => {
       const root = `kill-${step}/`;
       const history = new KeyedHistory();
