@@ -25,17 +25,20 @@ export class RedisLease implements Lease {
   async tryAcquire(name: string): Promise<LeaseHandle | undefined> {
     const key = `${this.#prefix}${name}`;
     const { holder, ttlMs } = this.#opts;
+    // Local expiry counts from before the request, so it is never later than Redis's own.
+    const sentAt = Date.now();
     const ok = await this.#redis.set(key, holder, 'PX', ttlMs, 'NX');
     if (ok !== 'OK') {
       // Re-acquiring our own live lease (e.g. after a restart with the same holder id) is fine.
       if ((await this.#redis.get(key)) !== holder) return undefined;
     }
     let held = true;
-    let expiresAt = Date.now() + ttlMs;
+    let expiresAt = sentAt + ttlMs;
     const renew = async (): Promise<void> => {
+      const renewSentAt = Date.now();
       try {
         const r = await this.#redis.eval(RENEW, 1, key, holder, String(ttlMs));
-        if (Number(r) === 1) expiresAt = Date.now() + ttlMs;
+        if (Number(r) === 1) expiresAt = renewSentAt + ttlMs;
         else held = false;
       } catch {
         held = false;
