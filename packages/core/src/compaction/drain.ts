@@ -116,7 +116,7 @@ async function drainOnce(store: ObjectStore, snapshot: Snapshot, opts: DrainOpti
     for (const values of s.record.deletes) rejected.push({ seq: s.seq, reason: s.reason, values, columns: [...s.record.primaryKey] });
   }
   const uniqueKeys = overlay.keys.size;
-  rejected.push(...rejectInvalidRows(overlay, shape, last.seq));
+  rejected.push(...rejectInvalidRows(overlay, shape));
   const merged = await mergeBatch(store, snapshot, overlay, shape, deps);
   await opts.hooks?.afterWrite?.();
   const rowsRejected = rejected.filter((r) => r.values !== undefined).length;
@@ -144,13 +144,14 @@ async function drainOnce(store: ObjectStore, snapshot: Snapshot, opts: DrainOpti
 }
 
 /** Upserts with a NULL in a NOT NULL or key column are rejected: the key keeps its Delta row. */
-function rejectInvalidRows(overlay: WalOverlay, shape: WalTableShape, seq: number): RejectedRow[] {
+function rejectInvalidRows(overlay: WalOverlay, shape: WalTableShape): RejectedRow[] {
   const required = new Set([...shape.notNull, ...shape.primaryKey]);
   const checks = shape.columns.map((c, i) => ({ i, name: c.name })).filter((c) => required.has(c.name));
   const out: RejectedRow[] = [];
   for (const [k, row] of overlay.upserts) {
     const bad = checks.find((c) => row[c.i] === null || row[c.i] === undefined);
     if (bad === undefined) continue;
+    const seq = overlay.seqOf.get(k) ?? overlay.lastSeq;
     overlay.upserts.delete(k);
     overlay.keys.delete(k);
     out.push({ seq, reason: `not-null:${bad.name}`, values: row, columns: shape.columns.map((c) => c.name) });

@@ -21,6 +21,8 @@ export interface WalOverlay {
   readonly deletes: Set<string>;
   /** key string → key tuple (for every key in upserts or deletes). */
   readonly keys: Map<string, WalValue[]>;
+  /** key string → seq of the record that decided the key's state. */
+  readonly seqOf: Map<string, number>;
   /** Highest seq folded in (0 when none). */
   lastSeq: number;
   /** Records folded in. */
@@ -36,7 +38,7 @@ export interface SkippedRecord {
 }
 
 export function emptyOverlay(): WalOverlay {
-  return { upserts: new Map(), deletes: new Set(), keys: new Map(), lastSeq: 0, entries: 0, tombstonesSeen: 0 };
+  return { upserts: new Map(), deletes: new Set(), keys: new Map(), seqOf: new Map(), lastSeq: 0, entries: 0, tombstonesSeen: 0 };
 }
 
 export function keyString(tuple: readonly WalValue[]): string {
@@ -64,6 +66,7 @@ export function foldRecords(overlay: WalOverlay, records: readonly SeqRecord[], 
       overlay.upserts.delete(k);
       overlay.deletes.add(k);
       overlay.keys.set(k, [...tuple]);
+      overlay.seqOf.set(k, seq);
     }
     const position = new Map(record.columns.map((c, i) => [c.name, i]));
     const map = shape.columns.map((c) => position.get(c.name));
@@ -74,6 +77,7 @@ export function foldRecords(overlay: WalOverlay, records: readonly SeqRecord[], 
       overlay.deletes.delete(k);
       overlay.upserts.set(k, shaped);
       overlay.keys.set(k, tuple);
+      overlay.seqOf.set(k, seq);
     }
   }
   return skipped;
