@@ -69,11 +69,11 @@ describe('RedisLease (real redis-server)', () => {
     await hb!.release();
   });
 
-  it('renewal keeps the lease past its ttl', async () => {
-    const a = new RedisLease(redisA, { holder: 'a', ttlMs: 300, renewEveryMs: 80 });
-    const b = new RedisLease(redisB, { holder: 'b', ttlMs: 300 });
+  it('renewal keeps the lease past its ttl', { timeout: 20_000 }, async () => {
+    const a = new RedisLease(redisA, { holder: 'a', ttlMs: 1_500, renewEveryMs: 100 });
+    const b = new RedisLease(redisB, { holder: 'b', ttlMs: 1_500 });
     const ha = await a.tryAcquire('renew');
-    await sleep(900);
+    await sleep(3_500);
     expect(ha!.isHeld()).toBe(true);
     expect(await b.tryAcquire('renew')).toBeUndefined();
     await ha!.release();
