@@ -427,6 +427,80 @@ export const EDGE_CASES: readonly CompatCase[] = [
   own('wr-delete-all-partitioned-then-empty', '(id INTEGER, p VARCHAR) PARTITIONED BY (p)', ["VALUES (1, 'a'), (2, 'b')"], (t) => `DELETE FROM ${t} WHERE true`, (t) => `SELECT count(*), count(DISTINCT p) FROM ${t}`),
 ];
 
+/** More documented DuckDB shapes (second pass over duckdb.org/docs/sql). */
+export const MORE_CASES: readonly CompatCase[] = [
+  q('more-fetch-first', 'SELECT id FROM emp ORDER BY id FETCH FIRST 3 ROWS ONLY'),
+  q('more-offset-only', 'SELECT id FROM emp ORDER BY id OFFSET 6'),
+  q('more-limit-expression', 'SELECT id FROM emp ORDER BY id LIMIT (SELECT count(*) FROM dept)'),
+  q('more-collate-nocase', "SELECT name FROM (VALUES ('b'), ('A'), ('a'), ('B')) v(name) ORDER BY name COLLATE NOCASE, name"),
+  q('more-star-rename', 'SELECT * RENAME (id AS identifier, name AS who) FROM dept CROSS JOIN (SELECT 1 AS id, \'x\' AS name)'),
+  q('more-columns-arith', 'SELECT COLUMNS(c -> c IN (\'qty\', \'price\')) * 2 FROM sales ORDER BY id'),
+  q('more-columns-unpacked', 'SELECT coalesce(*COLUMNS([\'bonus\', \'level\'])) AS first_non_null FROM emp ORDER BY id'),
+  q('more-grouping-id', 'SELECT dept, active, grouping_id(dept, active) AS g, count(*) FROM emp GROUP BY CUBE (dept, active)'),
+  q('more-arg-max-n', 'SELECT arg_max(name, salary, 3), max(salary, 2), min(level, 2) FROM emp'),
+  q('more-string-agg-distinct', "SELECT string_agg(DISTINCT dept, '|' ORDER BY dept) FROM emp"),
+  q('more-list-distinct-agg', 'SELECT list(DISTINCT level ORDER BY level) FROM emp'),
+  q('more-nested-aggregate-window', 'SELECT dept, sum(salary) AS s, sum(sum(salary)) OVER () AS total, rank() OVER (ORDER BY sum(salary) DESC) AS r FROM emp GROUP BY dept'),
+  q('more-window-following', 'SELECT id, sum(qty) OVER (PARTITION BY region ORDER BY id ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS rest FROM sales ORDER BY id'),
+  q('more-window-lead-default', 'SELECT id, lead(price, 1, -1.0) OVER (PARTITION BY product ORDER BY id) AS next_price FROM sales ORDER BY id'),
+  q('more-qualify-alias', 'SELECT region, id, row_number() OVER (PARTITION BY region ORDER BY price DESC, id) AS rn FROM sales QUALIFY rn <= 1 ORDER BY region'),
+  q('more-window-over-partitioned', 'SELECT region, id, price, avg(price) OVER (PARTITION BY region) AS region_avg, price - avg(price) OVER (PARTITION BY region) AS diff FROM sales ORDER BY id'),
+  q('more-cte-not-materialized', "WITH x AS NOT MATERIALIZED (SELECT * FROM emp WHERE dept = 'eng') SELECT count(*) FROM x a, x b"),
+  q('more-recursive-graph', 'WITH RECURSIVE reach(src, dst, depth) AS (SELECT id, manager_id, 1 FROM emp WHERE manager_id IS NOT NULL UNION ALL SELECT r.src, e.manager_id, r.depth + 1 FROM reach r JOIN emp e ON r.dst = e.id WHERE e.manager_id IS NOT NULL) SELECT src, max(depth) FROM reach GROUP BY src'),
+  q('more-lateral-generate-series', 'SELECT e.id, g.i FROM emp e, LATERAL generate_series(1, e.level) g(i) WHERE e.dept = \'eng\''),
+  q('more-unnest-multiple-lists', 'SELECT unnest([1, 2, 3]) AS a, unnest([\'x\', \'y\']) AS b'),
+  q('more-unnest-generate-subscripts', 'SELECT generate_subscripts([10, 20, 30], 1) AS idx, unnest([10, 20, 30]) AS v'),
+  q('more-values-join', "SELECT v.k, e.name FROM (VALUES (1, 'first'), (4, 'fourth')) v(id, k) JOIN emp e USING (id)"),
+  q('more-union-all-order-limit', 'SELECT id, name FROM emp UNION ALL SELECT id, product FROM sales ORDER BY id, name LIMIT 6'),
+  q('more-union-type-coercion', 'SELECT 1 AS x UNION ALL SELECT 2.5 UNION ALL SELECT NULL'),
+  q('more-except-nulls', 'SELECT bonus FROM emp EXCEPT SELECT bonus FROM emp WHERE dept = \'eng\''),
+  q('more-in-list-null', 'SELECT id, bonus IN (5000, NULL) AS maybe, bonus NOT IN (1000, 3000) AS notin FROM emp ORDER BY id'),
+  q('more-full-join-using', 'SELECT * FROM (SELECT dept, count(*) AS n FROM emp GROUP BY dept) a FULL JOIN (SELECT name AS dept, budget FROM dept) b USING (dept)'),
+  q('more-join-on-true', 'SELECT count(*) FROM dept JOIN users ON true'),
+  q('more-timestamptz', "SELECT sold_at::TIMESTAMPTZ AS tz, timezone('America/New_York', sold_at::TIMESTAMPTZ) AS ny, sold_at AT TIME ZONE 'Asia/Tokyo' AS tokyo FROM sales ORDER BY id"),
+  q('more-time-types', "SELECT sold_at::TIME AS t, '12:34:56.789'::TIME + INTERVAL 1 HOUR, make_time(1, 2, 3.5), sold_at::TIMESTAMP_NS AS ns FROM sales ORDER BY id"),
+  q('more-date-names', "SELECT dayname(hired), monthname(hired), date_sub('day', hired, DATE '2026-01-01'), yearweek(hired), isodow(hired) FROM emp ORDER BY id"),
+  q('more-string-split-array', "SELECT regexp_split_to_array('a1b2c', '[0-9]'), string_to_array('a,b', ','), array_to_string(['x', 'y'], '-'), list_value(1, 2)"),
+  q('more-struct-functions', "SELECT struct_insert({'a': 1}, b := 2), struct_extract({'a': 1, 'b': 'x'}, 'b'), row(1, 'a')"),
+  q('more-map-functions', "SELECT map_entries(MAP {'a': 1, 'b': 2}), element_at(MAP {'k': 10}, 'k'), cardinality(MAP {'x': 1, 'y': 2}), map_extract(MAP {'a': 1}, 'a')"),
+  q('more-array-fixed-size', 'SELECT [1.0, 2.0, 3.0]::DOUBLE[3] AS v, array_cosine_similarity([1.0, 0.0]::DOUBLE[2], [0.0, 1.0]::DOUBLE[2]), array_inner_product([1.0, 2.0]::DOUBLE[2], [3.0, 4.0]::DOUBLE[2])'),
+  q('more-json-functions', "SELECT json_quote('a\"b'), json_extract(payload, ['$.page', '$.sku']), json_value(payload, '$.n') FROM events ORDER BY id"),
+  q('more-json-pretty', "SELECT json_pretty(payload) FROM events WHERE id = 3"),
+  q('more-json-to-varchar', 'SELECT id, payload::VARCHAR AS text, length(payload::VARCHAR) FROM events ORDER BY id'),
+  q('more-json-struct-cast', "SELECT {'a': 1, 'b': [1, 2]}::JSON AS j, to_json([1, 2]), '{\"x\": 1}'::JSON->>'x'"),
+  q('more-json-each-aggregate', 'SELECT j.key, count(*) FROM events e, json_each(e.payload) j GROUP BY j.key'),
+  q('more-json-filter-numeric', "SELECT id FROM events WHERE (payload->>'amount')::DOUBLE > 20 OR (payload->>'n')::INTEGER = 2 ORDER BY id"),
+  q('more-regexp-options', "SELECT regexp_matches('ABC', 'b', 'i'), regexp_replace('aaa', 'a', 'b'), regexp_extract('key=val', '(\\w+)=(\\w+)', ['k', 'v'])"),
+  q('more-concat-operators', "SELECT 'a' || NULL, concat('a', NULL, 'b'), list_concat([1], NULL), [1, 2] || [3]"),
+  q('more-numeric-formatting', "SELECT format('{:.2f}', salary), format('{:,}', bonus), round(salary, -3), trunc(salary / 7, 3) FROM emp ORDER BY id"),
+  q('more-decimal-aggregates', 'SELECT sum(price::DECIMAL(10,2)), avg(price::DECIMAL(10,2)), max(qty::DECIMAL(5,1)) FROM sales'),
+  q('more-hugeint-sum', 'SELECT sum(l::HUGEINT) FROM kinds'),
+  q('more-count-distinct-multiple', 'SELECT count(DISTINCT (dept, active)), count(DISTINCT dept) FILTER (WHERE level > 1) FROM emp'),
+  q('more-exists-correlated-partitioned', 'SELECT DISTINCT product FROM sales s WHERE EXISTS (SELECT 1 FROM sales s2 WHERE s2.product = s.product AND s2.region <> s.region)'),
+  q('more-subquery-in-join-condition', 'SELECT e.name FROM emp e JOIN dept d ON e.dept = d.name AND d.budget = (SELECT max(budget) FROM dept)'),
+  q('more-case-aggregate-pivot', "SELECT product, sum(CASE WHEN region = 'UK' THEN qty ELSE 0 END) AS uk, sum(qty) FILTER (region = 'EU') AS eu FROM sales GROUP BY product"),
+  q('more-pivot-multiple-on', "PIVOT sales ON region IN ('UK', 'EU'), product IN ('widget', 'gadget') USING sum(qty)"),
+  q('more-unpivot-include-nulls', 'SELECT * FROM (SELECT id, bonus, manager_id::INTEGER AS manager_id FROM emp WHERE id <= 3) UNPIVOT INCLUDE NULLS (v FOR k IN (bonus, manager_id))'),
+  q('more-blob-compare', "SELECT bin = '\\x00\\xFF'::BLOB, bin < 'b'::BLOB FROM kinds ORDER BY k NULLS LAST"),
+  q('more-boolean-logic-nulls', 'SELECT b, NOT b, b AND NULL, b OR NULL, b IS TRUE, b IS NOT FALSE FROM kinds ORDER BY k NULLS LAST'),
+];
+
+const CTAS_COPY = (id: string, select: string): CompatCase => {
+  const t = `c_${id.replaceAll('-', '_')}`;
+  // k3's CTAS widens integer/float types (seeds 001), so values are compared as text.
+  return { id, setup: [`CREATE TABLE ${t} AS ${select}`], sql: `SELECT COLUMNS(*)::VARCHAR FROM ${t}` };
+};
+
+/** CREATE TABLE … AS SELECT: the stored values equal DuckDB's (types follow the seeds' inference). */
+export const CTAS_CASES: readonly CompatCase[] = [
+  // FLOAT becomes DOUBLE in a CTAS (seeds: fractional → double), so its text differs; checked apart.
+  CTAS_COPY('ctas-all-types', 'SELECT * EXCLUDE (f) FROM kinds'),
+  CTAS_COPY('ctas-aggregate', 'SELECT dept, count(*) AS n, avg(salary) AS a, max(hired) AS h FROM emp GROUP BY dept'),
+  CTAS_COPY('ctas-join-json', "SELECT e.id, e.payload, u.email FROM events e LEFT JOIN users u ON e.user_id = u.id"),
+  CTAS_COPY('ctas-range', 'SELECT range AS n, range % 3 = 0 AS fizz, DATE \'2026-01-01\' + range::INTEGER AS d FROM range(50)'),
+  CTAS_COPY('ctas-empty', 'SELECT * FROM emp WHERE false'),
+];
+
 const PK_SETUP = ['CREATE TABLE t_err (id INTEGER PRIMARY KEY, v VARCHAR NOT NULL, s SMALLINT, j JSON)', "INSERT INTO t_err VALUES (1, 'a', 1, '{}'), (2, 'b', 2, NULL)"];
 const err = (id: string, sql: string, refusedWith: string): CompatCase => ({
   id,
@@ -458,4 +532,4 @@ export const ERROR_CASES: readonly CompatCase[] = [
   err('err-insert-column-count', 'INSERT INTO t_err VALUES (9, \'x\')', 'ERR_SQL_BIND'),
 ];
 
-export const ALL_CASES: readonly CompatCase[] = [...SELECT_CASES, ...WRITE_CASES, ...EDGE_CASES, ...ERROR_CASES];
+export const ALL_CASES: readonly CompatCase[] = [...SELECT_CASES, ...WRITE_CASES, ...EDGE_CASES, ...MORE_CASES, ...CTAS_CASES, ...ERROR_CASES];

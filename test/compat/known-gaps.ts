@@ -13,12 +13,6 @@ export const KNOWN_GAPS: Readonly<Record<string, GapFailure>> = {
   // k3 stores json columns as canonical (minified) JSON text; DuckDB returns the text as inserted
   // ('{ "a" : 1 }' vs '{"a":1}'). Same JSON value, different text.
   'value-json-text-kept': { mismatch: true },
-  // PRIMARY KEY is metadata (merge keys) but not enforced on writes straight to Delta: duplicates
-  // are accepted where DuckDB raises a constraint error (registry code ERR_CONSTRAINT_PRIMARY_KEY).
-  'err-pk-duplicate-insert': { mismatch: true },
-  'err-pk-duplicate-in-statement': { mismatch: true },
-  'err-pk-duplicate-update': { mismatch: true },
-  'err-pk-duplicate-insert-select': { mismatch: true },
   // DuckDB's "Invalid Input Error" (here: a scalar subquery returning several rows) maps to
   // ERR_TYPE_MISMATCH; it is an execution error (ERR_SQL_EXECUTION), not a value/type mismatch.
   'err-scalar-subquery-many-rows': { code: 'ERR_TYPE_MISMATCH' },
