@@ -90,11 +90,13 @@ export async function executeWrite(ctx: WriteContext, statement: PrePassed, shap
   if (diffed) diff = await target.diff(withValues);
   else if (!loadAll) diff = { affected: [], insertedRows: rowsChanged, deletedRows: 0, changedRows: 0 };
   else {
-    // UPDATE / DELETE scoped by the probe (or without WHERE): every loaded file holds touched rows.
-    const deleting = shape.verb === 'DELETE' || shape.verb === 'TRUNCATE';
-    diff = rowsChanged === 0
-      ? { affected: [], insertedRows: 0, deletedRows: 0, changedRows: 0 }
-      : { affected: target.ranges, insertedRows: 0, deletedRows: deleting ? rowsChanged : 0, changedRows: deleting ? 0 : rowsChanged };
+    // Scoped by the probe (or no WHERE): every loaded file holds touched rows, so all are rewritten.
+    if (rowsChanged === 0) diff = { affected: [], insertedRows: 0, deletedRows: 0, changedRows: 0 };
+    else {
+      const { kept, inserted } = await target.countRows();
+      const deleted = target.loadedRows - kept;
+      diff = { affected: target.ranges, insertedRows: inserted, deletedRows: deleted, changedRows: Math.max(0, rowsChanged - inserted - deleted) };
+    }
   }
   const result: Omit<ExecuteWriteResult, 'version'> = { tableName: handle.name, strategy: route.strategy, rowsAffected: String(rowsChanged) };
   if (returning !== undefined) result.returning = { columns: returning.columns.map((c) => ({ name: c.name, type: c.type })), rows: returning.rows as unknown[][] };

@@ -133,9 +133,10 @@ export class WriteTarget {
     return `SELECT ${cols} FROM ${q(this.name)} WHERE ${conds.join(' OR ')}`;
   }
 
-  async rowCount(sql: string): Promise<number> {
-    const rows = await readRows(this.#conn, `SELECT count(*) FROM (${sql})`);
-    return Number(rows[0]?.[0] ?? 0);
+  /** Loaded rows still present, and rows the statement added. */
+  async countRows(): Promise<{ kept: number; inserted: number }> {
+    const rows = await readRows(this.#conn, `SELECT count(*) FILTER (WHERE rowid < ${this.#loaded}), count(*) FILTER (WHERE rowid >= ${this.#loaded}) FROM ${q(this.name)}`);
+    return { kept: Number(rows[0]?.[0] ?? 0), inserted: Number(rows[0]?.[1] ?? 0) };
   }
 }
 

@@ -83,4 +83,17 @@ describe('write scope', () => {
     const expected = Array.from({ length: 30 }, (_, i) => i).filter((i) => i % 3 === 1).reduce((sum, i) => sum + (i < 10 ? -i : i), 0);
     expect((await h.query("SELECT sum(v) FROM scoped WHERE p = 'b'")).rows).toEqual([[String(expected)]]);
   });
+
+  it('a MERGE rewrites only the files holding matched rows and appends its inserts', async () => {
+    const before = await h.engine.describeTable(h.bucket, 'scoped');
+    const merged = await h.write("MERGE INTO scoped t USING (VALUES ('c', 2, 200), ('d', 99, 990)) s(p, v, nv) ON t.p = s.p AND t.v = s.v WHEN MATCHED THEN UPDATE SET v = s.nv WHEN NOT MATCHED THEN INSERT VALUES (s.p, s.nv)");
+    expect(merged).toMatchObject({ rowsAffected: '2', strategy: 'WRITE_STRATEGY_MERGE_ROWS' });
+    const { LocalObjectStore } = await import('../../src/object-store/index.ts');
+    const { readCommitActions } = await import('../../src/delta/commit.ts');
+    const log = await readCommitActions(new LocalObjectStore(`${h.dir}/data/${h.bucket}`), 'tables/scoped/', Number(merged.version));
+    expect((log ?? []).filter((a) => 'remove' in a)).toHaveLength(1);
+    expect((log ?? []).find((a) => 'commitInfo' in a)).toMatchObject({ commitInfo: { operation: 'MERGE', operationMetrics: { numTargetRowsInserted: '1', numTargetRowsUpdated: '1', numTargetRowsDeleted: '0' } } });
+    expect((await h.query("SELECT p, v FROM scoped WHERE v >= 200 OR p = 'd' ORDER BY p")).rows).toEqual([['c', 200], ['d', 990]]);
+    expect(Number((await h.engine.describeTable(h.bucket, 'scoped')).rowCount)).toBe(Number(before.rowCount) + 1);
+  });
 });

@@ -3,6 +3,7 @@ import { singleStatement } from '../../src/sql/classify-statement.ts';
 import { prePass } from '../../src/sql/pre-pass.ts';
 import { routeWrite, type DmlShape } from '../../src/sql/route-write.ts';
 import { tokenize } from '../../src/sql/sql-tokens.ts';
+import { planWriteScope } from '../../src/sql/write-scope.ts';
 
 describe('tokenize', () => {
   it('skips comments and keeps strings, quoted identifiers and dollar strings whole', () => {
@@ -99,5 +100,30 @@ describe('routeWrite', () => {
     expect(route('MERGE INTO t USING (VALUES (1)) s(a) ON t.a = s.a WHEN MATCHED THEN DELETE')).toBe('WRITE_STRATEGY_MERGE_ROWS');
     expect(route('MERGE INTO t USING (SELECT 1 AS a) s ON t.a = s.a WHEN MATCHED THEN DELETE')).toBe('WRITE_STRATEGY_MERGE_QUERY');
     expect(route('MERGE INTO t USING staging s ON t.a = s.a WHEN MATCHED THEN DELETE')).toBe('WRITE_STRATEGY_MERGE_TABLE');
+  });
+});
+
+describe('planWriteScope', () => {
+  const scope = (sql: string) => {
+    const p = prePass(sql);
+    return planWriteScope(p, p.shape as DmlShape);
+  };
+  it('builds probes from the statement text (golden)', () => {
+    expect(scope('UPDATE t SET a = 1 WHERE id = 5')).toEqual({ kind: 'probe', sql: 'SELECT DISTINCT "__k3_file" FROM "t" WHERE id = 5' });
+    expect(scope('UPDATE t AS x SET a = s.a FROM s WHERE x.id = s.id RETURNING *')).toEqual({ kind: 'probe', sql: 'SELECT DISTINCT "__k3_file" FROM "t" AS x, s WHERE x.id = s.id' });
+    expect(scope('DELETE FROM t u USING s WHERE u.id = s.id AND t.k > 1')).toEqual({ kind: 'probe', sql: 'SELECT DISTINCT "__k3_file" FROM "t" u, s WHERE u.id = s.id AND t.k > 1' });
+    expect(scope('WITH c AS (SELECT 1 AS id) DELETE FROM t WHERE id IN (SELECT id FROM c)')).toEqual({ kind: 'probe', sql: 'WITH c AS (SELECT 1 AS id) SELECT DISTINCT "__k3_file" FROM "t" WHERE id IN (SELECT id FROM c)' });
+    expect(scope('MERGE INTO t AS x USING (VALUES (1)) s(id) ON x.id = s.id WHEN MATCHED THEN DELETE')).toEqual({ kind: 'probe', sql: 'SELECT DISTINCT "__k3_file" FROM "t" AS x JOIN (VALUES (1)) s(id) ON x.id = s.id' });
+  });
+  it('falls back to load-all-and-diff when the statement reads its own table or acts on unmatched rows', () => {
+    expect(scope('DELETE FROM t WHERE k > (SELECT avg(k) FROM t)')).toEqual({ kind: 'diff' });
+    expect(scope('MERGE INTO t USING (SELECT * FROM t) s ON t.k = s.k WHEN MATCHED THEN DELETE')).toEqual({ kind: 'diff' });
+    expect(scope('MERGE INTO t USING s ON t.k = s.k WHEN NOT MATCHED BY SOURCE THEN DELETE')).toEqual({ kind: 'diff' });
+    expect(scope('INSERT OR REPLACE INTO t VALUES (1)')).toEqual({ kind: 'diff' });
+  });
+  it('rewrites everything without a WHERE', () => {
+    expect(scope('DELETE FROM t')).toEqual({ kind: 'all' });
+    expect(scope('UPDATE t SET a = a + 1')).toEqual({ kind: 'all' });
+    expect(scope('TRUNCATE t')).toEqual({ kind: 'all' });
   });
 });
