@@ -11,3 +11,5 @@ export { loadOverlayTables, type OverlayTables } from './overlay-tables.ts';
 export { bindStrongView, bindOltpView, type DeltaSource } from './strong-view.ts';
 export { captureRows, captureKeys } from './capture-rows.ts';
 export { walRecordKey, parseWalRecordSeq, drainedMarkerKey, epochKey, epochPrefix, rejectedKey } from './wal-keys.ts';
+export { appendKeyedWrite, type KeyedWriteSql } from './keyed-write.ts';
+export { bindFreshView, type FreshView } from './bind-fresh.ts';

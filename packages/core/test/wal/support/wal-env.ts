@@ -18,10 +18,8 @@ import { bindSnapshotCached } from '../../../src/exec/read-snapshot-rows.ts';
 import type { RewriteDeps } from '../../../src/maintenance/maintenance-deps.ts';
 import { LocalObjectStore } from '../../../src/object-store/local-object-store.ts';
 import type { ObjectStore } from '../../../src/object-store/index.ts';
-import { captureKeys, captureRows } from '../../../src/wal/capture-rows.ts';
-import { loadStrongState } from '../../../src/wal/wal-reader.ts';
-import { bindOltpView, bindStrongView } from '../../../src/wal/strong-view.ts';
-import { walTableShape } from '../../../src/wal/table-shape.ts';
+import { bindFreshView } from '../../../src/wal/bind-fresh.ts';
+import { appendKeyedWrite } from '../../../src/wal/keyed-write.ts';
 import type { WalAppendResult, WalWriter } from '../../../src/wal/wal-writer.ts';
 
 export interface WalEnv {
@@ -76,36 +74,35 @@ export async function createKeyedTable(env: WalEnv, root: string, opts: { partit
 
 /** One keyed write statement: rows of `upsertSql` (full rows by column name) and key tuples of `deleteSql`. */
 export async function keyedWrite(env: WalEnv, writer: WalWriter, root: string, upsertSql: string | undefined, deleteSql?: string): Promise<WalAppendResult> {
-  const shape = walTableShape(await loadSnapshot(env.store, root));
-  const upserts = upsertSql === undefined ? [] : await captureRows(env.conn, upsertSql, shape);
-  const deletes = deleteSql === undefined ? [] : await captureKeys(env.conn, deleteSql, shape);
-  return writer.append(root, { tableId: shape.tableId, schemaFingerprint: shape.fingerprint, columns: shape.columns, primaryKey: shape.primaryKey, upserts, deletes });
+  const snapshot = await loadSnapshot(env.store, root);
+  return appendKeyedWrite(env.conn, writer, snapshot, { ...(upsertSql !== undefined ? { upsertSql } : {}), ...(deleteSql !== undefined ? { deleteSql } : {}) });
 }
 
 export type Freshness = 'eventual' | 'strong' | 'oltp';
 
 /** Every row of the table under `freshness`, as canonical JSON strings, sorted. */
 export async function readRows(env: WalEnv, root: string, freshness: Freshness, conn: DuckDBConnection = env.conn): Promise<string[]> {
-  const state = await loadStrongState(env.store, root);
-  const id = randomBytes(5).toString('hex');
-  const delta = `delta_${id}`;
-  const view = `view_${id}`;
-  const lease = await bindSnapshotCached(conn, delta, state.snapshot, env.cache, env.store);
-  try {
-    const tables = freshness === 'eventual' ? undefined
-      : freshness === 'strong' ? await bindStrongView(conn, view, { view: delta }, state.overlay, state.shape)
-        : await bindOltpView(conn, view, state.overlay, state.shape);
+  const view = `view_${randomBytes(5).toString('hex')}`;
+  if (freshness === 'eventual') {
+    const lease = await bindSnapshotCached(conn, view, await loadSnapshot(env.store, root), env.cache, env.store);
     try {
-      const rows = (await conn.runAndReadAll(`SELECT * FROM "${tables === undefined ? delta : view}"`)).getRowObjectsJson();
-      return rows.map((r) => JSON.stringify(r)).sort();
+      return await allRows(conn, view);
     } finally {
       await conn.run(`DROP VIEW IF EXISTS "${view}"`);
-      await tables?.drop();
+      lease.release();
     }
-  } finally {
-    await conn.run(`DROP VIEW IF EXISTS "${delta}"`);
-    lease.release();
   }
+  const fresh = await bindFreshView(conn, view, freshness, env.store, root, { cache: env.cache });
+  try {
+    return await allRows(conn, view);
+  } finally {
+    await fresh.release();
+  }
+}
+
+async function allRows(conn: DuckDBConnection, view: string): Promise<string[]> {
+  const rows = (await conn.runAndReadAll(`SELECT * FROM "${view}"`)).getRowObjectsJson();
+  return rows.map((r) => JSON.stringify(r)).sort();
 }
 
 /** SQL for one full WIDE_SCHEMA row with deterministic values derived from (id, version). */
