@@ -5,7 +5,7 @@
  * depends on row order, approximate sketches (never substituted for an exact answer).
  */
 import type { MergeKind } from '../reduce/index.ts';
-import { functionCall, conjunction, type Expr, type FunctionExpr } from './select-ast.ts';
+import { allOf, functionCall, type Expr, type FunctionExpr } from './select-ast.ts';
 
 export interface Recipe {
   readonly kind: MergeKind;
@@ -49,13 +49,18 @@ export function recipeFor(call: FunctionExpr): Recipe | { reason: string } {
   if ((name === 'avg' || name === 'mean') && args.length === 1 && x) return { kind: 'avg', partials: [agg('sum', [x]), agg('count', [x])] };
   const variance = VARIANCE[name];
   if (variance !== undefined && args.length === 1 && x) {
-    const m2 = functionCall('*', [agg('var_pop', [x]), agg('count', [x])], { is_operator: true });
-    return { kind: variance, partials: [agg('count', [x]), agg('avg', [x]), m2] };
+    // Non-finite inputs are counted apart: DuckDB's var_pop fails on them, and a partition must
+    // not fail where the whole table would return NULL (reduce/welford.ts decides like DuckDB).
+    const isFinite = functionCall('isfinite', [x]);
+    const finite = allOf([...(f === null ? [] : [f]), isFinite]);
+    const nonFinite = allOf([...(f === null ? [] : [f]), { class: 'OPERATOR', type: 'OPERATOR_NOT', alias: '', children: [isFinite] }]);
+    const m2 = functionCall('*', [agg('var_pop', [x], finite), agg('count', [x], finite)], { is_operator: true });
+    return { kind: variance, partials: [agg('count', [x], finite), agg('avg', [x], finite), m2, agg('count', [x], nonFinite)] };
   }
   const arg = ARG[name];
   if (arg !== undefined && args.length === 2 && x && y) {
     // DuckDB's arg_min skips rows whose arg or key is NULL: the key partial must see the same rows.
-    const keyFilter = conjunction('CONJUNCTION_AND', [...(f === null ? [] : [f]), isNotNull(x), isNotNull(y)]);
+    const keyFilter = allOf([...(f === null ? [] : [f]), isNotNull(x), isNotNull(y)]);
     return { kind: arg.kind, partials: [agg(arg.name, [x, y]), agg(arg.key, [y], keyFilter)] };
   }
   if (name.startsWith('approx_') || name.startsWith('reservoir_')) return { reason: `${label} is approximate; the federated plan never substitutes an approximation, so the query runs on a single node` };

@@ -10,7 +10,8 @@
  *
  * Invariants: conservative. A file is dropped only when DuckDB proves it cannot match; missing or
  * untrustworthy stats (values beyond 2^53, long strings that writers may truncate, non-tight
- * bounds for null counts) read as NULL and every predicate is wrapped in COALESCE(…, true).
+ * bounds for null counts, float/double maxima since NaN sorts above them) read as NULL and every
+ * predicate is wrapped in COALESCE(…, true).
  * Conjuncts with subqueries, parameters or volatile / time-dependent functions are never used. If
  * DuckDB fails to evaluate a pruning query, nothing is pruned (the real query reports the error).
  */
@@ -218,6 +219,8 @@ export function statLiteral(v: unknown, type: DataType, side: 'min' | 'max'): st
   if (v === null || v === undefined) return fallback;
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) return fallback;
+    // DuckDB orders NaN above every number but writers leave NaN out of max stats.
+    if ((t === 'float' || t === 'double') && side === 'max') return fallback;
     // JSON numbers past 2^53 (long) or 15 significant digits (decimal) may have been rounded.
     if (t === 'long') return Number.isSafeInteger(v) ? `CAST(${String(v)} AS BIGINT)` : fallback;
     if (t.startsWith('decimal') && (/e/i.test(String(v)) || String(v).replace(/[-.]/g, '').replace(/^0+/, '').length > 15)) return fallback;
@@ -230,8 +233,8 @@ export function statLiteral(v: unknown, type: DataType, side: 'min' | 'max'): st
   if (t === 'timestamp' || t === 'timestamp_ntz') {
     const micros = parseTimestampMicros(v);
     if (micros === undefined) return fallback;
-    // Writers truncate timestamp stats to milliseconds: widen the max to the end of its millisecond.
-    return partitionLiteral(side === 'max' ? micros + 999n : micros, type, '');
+    // Writers truncate timestamp stats to milliseconds (toward zero before 1970): widen by one.
+    return partitionLiteral(side === 'max' ? micros + 999n : micros - 999n, type, '');
   }
   return fallback;
 }

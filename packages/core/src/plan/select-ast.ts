@@ -180,6 +180,10 @@ export function functionCall(name: string, children: readonly Expr[], extra: Par
 export function conjunction(type: ConjunctionExpr['type'], children: readonly Expr[]): ConjunctionExpr {
   return { class: 'CONJUNCTION', type, alias: '', children };
 }
+/** AND of the given expressions, without a one-child conjunction. */
+export function allOf(exprs: readonly Expr[]): Expr {
+  return exprs.length === 1 ? exprs[0]! : conjunction('CONJUNCTION_AND', exprs);
+}
 export function starExpr(exclude: readonly string[] = []): StarExpr {
   return {
     class: 'STAR', type: 'STAR', alias: '', relation_name: '', exclude_list: exclude, replace_list: [], columns: false,

@@ -20,7 +20,7 @@ import type { AggregateMerge, MergeSpec } from '../reduce/index.ts';
 import { aggregateFunctionNames, isAggregateCall } from './aggregate-catalog.ts';
 import { NUMERIC_ARGUMENT, recipeFor } from './aggregate-recipes.ts';
 import { outputNames } from './output-names.ts';
-import { isUnsplittable, readShape, type Unsplittable } from './query-shape.ts';
+import { integerLiteral, isUnsplittable, readShape, type Unsplittable } from './query-shape.ts';
 import {
   baseTable, columnRef, exprKey, mapChildren, selectNode, walk, withAlias, type Expr, type SelectStatement,
 } from './select-ast.ts';
@@ -71,6 +71,8 @@ export async function splitAggregate(statement: SelectStatement, ctx: SplitConte
   const aliases = node.select_list.map((e) => (e.alias ?? '').toLowerCase()).filter((a) => a !== '');
 
   if (node.select_list.some((e) => e.class === 'STAR')) return { reason: 'SELECT * cannot be combined with aggregates in a federated plan' };
+  // DuckDB answers LIMIT 0 without finalizing any aggregate (so without its errors); so does one node.
+  if (integerLiteral(shape.limit?.limit) === 0) return { reason: 'LIMIT 0 reads nothing; it runs on a single node' };
   let reserved = false;
   for (const e of [...node.select_list, node.where_clause, node.having]) {
     if (e !== null) walk(e, (x) => !(reserved ||= (x.alias ?? '').startsWith(RESERVED_PREFIX) || (x.class === 'COLUMN_REF' && x.column_names.some((n) => n.startsWith(RESERVED_PREFIX)))));

@@ -7,7 +7,7 @@
  *   sum          [sum]                         → the partial's type (HUGEINT, DECIMAL(38,s), DOUBLE)
  *   min, max     [value]                       → the partial's type
  *   avg          [sum, count]                  → DOUBLE
- *   var_*, stddev_* [count, mean, m2]          → DOUBLE
+ *   var_*, stddev_* [count, mean, m2, nonFinite] → DOUBLE (count/mean/m2 over finite inputs)
  *   bool_and/or  [value]                       → BOOLEAN
  *   any_value    [value]                       → the partial's type
  *   arg_min/max  [arg, key]                    → the arg's type
@@ -57,8 +57,8 @@ function scalar(merge: (a: ReduceValue, b: ReduceValue) => ReduceValue, from: (v
 
 function variance(kind: VarianceKind): KindHandler {
   return {
-    arity: 3, init: emptyWelford,
-    fromPartial: (vs) => welfordFromPartial(vs[0] ?? null, vs[1] ?? null, vs[2] ?? null),
+    arity: 4, init: emptyWelford,
+    fromPartial: (vs) => welfordFromPartial(vs[0] ?? null, vs[1] ?? null, vs[2] ?? null, vs[3] ?? null),
     merge: (a, b) => mergeWelford(a as WelfordState, b as WelfordState),
     finalize: (s) => finalizeWelford(s as WelfordState, kind),
     outputType: () => 'DOUBLE',

@@ -24,9 +24,9 @@ async function split(sql: string): Promise<Record<string, unknown>> {
 describe('splitAggregate (golden SQL)', () => {
   it('rewrites outer expressions, HAVING, ORDER BY alias, LIMIT/OFFSET and keeps DuckDB column names', async () => {
     expect(await split("SELECT region, SUM(amount)/COUNT(*) AS x, avg(x), stddev(x) FROM contracts c WHERE c.d > DATE '2024-01-01' GROUP BY region HAVING count(*) > 1 ORDER BY x DESC LIMIT 3 OFFSET 1")).toEqual({
-      partial: "SELECT region AS __k3_g0, sum(amount) AS __k3_a0_0, count_star() AS __k3_a1_0, sum(x) AS __k3_a2_0, count(x) AS __k3_a2_1, count(x) AS __k3_a3_0, avg(x) AS __k3_a3_1, (var_pop(x) * count(x)) AS __k3_a3_2 FROM __k3_partition AS c WHERE (d > CAST('2024-01-01' AS DATE)) GROUP BY region",
+      partial: "SELECT region AS __k3_g0, sum(amount) AS __k3_a0_0, count_star() AS __k3_a1_0, sum(x) AS __k3_a2_0, count(x) AS __k3_a2_1, count(x) FILTER (WHERE isfinite(x)) AS __k3_a3_0, avg(x) FILTER (WHERE isfinite(x)) AS __k3_a3_1, (var_pop(x) FILTER (WHERE isfinite(x)) * count(x) FILTER (WHERE isfinite(x))) AS __k3_a3_2, count(x) FILTER (WHERE (NOT isfinite(x))) AS __k3_a3_3 FROM __k3_partition AS c WHERE (d > CAST('2024-01-01' AS DATE)) GROUP BY region",
       final: 'SELECT __k3_g0 AS Region, (__k3_a0 / __k3_a1) AS x, __k3_a2 AS "avg(x)", __k3_a3 AS "stddev(x)" FROM __k3_merged WHERE (__k3_a1 > 1) ORDER BY x DESC LIMIT 3 OFFSET 1',
-      merge: '__k3_a0=sum(__k3_a0_0) __k3_a1=count(__k3_a1_0) __k3_a2=avg(__k3_a2_0,__k3_a2_1) __k3_a3=stddev_samp(__k3_a3_0,__k3_a3_1,__k3_a3_2)',
+      merge: '__k3_a0=sum(__k3_a0_0) __k3_a1=count(__k3_a1_0) __k3_a2=avg(__k3_a2_0,__k3_a2_1) __k3_a3=stddev_samp(__k3_a3_0,__k3_a3_1,__k3_a3_2,__k3_a3_3)',
     });
   });
 

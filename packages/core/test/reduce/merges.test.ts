@@ -127,6 +127,17 @@ describe('floating merges (double sum, avg, Welford)', () => {
     }), runs);
   });
 
+  it('follows DuckDB for NaN/Infinity: NULL or 0 below the count threshold, an error above it', () => {
+    const one = welfordOf([Number.NaN]);
+    expect(finalizeWelford(one, 'var_samp')).toBeNull();
+    expect(finalizeWelford(one, 'var_pop')).toBe(0);
+    const two = mergeWelford(welfordOf([1, null]), welfordOf([Number.POSITIVE_INFINITY]));
+    expect(two).toMatchObject({ n: 1, nonFinite: 1 });
+    expect(() => finalizeWelford(two, 'stddev_samp')).toThrow(expect.objectContaining({ code: 'ERR_SQL_EXECUTION' }));
+    expect(() => finalizeWelford(welfordOf([1e300, -1e300]), 'var_pop')).toThrow(/VAR_POP is out of range/);
+    expect(finalizeWelford(welfordOf([1, 2, 3, 4]), 'var_samp')).toBeCloseTo(5 / 3, 12);
+  });
+
   it('Welford merge is associative and commutative (within tolerance)', () => {
     const state = doubles.map(welfordOf);
     fc.assert(fc.property(state, state, state, (a, b, c) => {
