@@ -112,6 +112,29 @@ describe('seeds 001: DDL', () => {
     expect(again.ddl!.action).toBe('NOOP');
   });
 
+  it('the eleven column types (and their DuckDB aliases) store and read back exactly like DuckDB', async () => {
+    const body = await ddl(
+      `CREATE TABLE eleven (s VARCHAR, i INTEGER, l BIGINT, sh SMALLINT, f FLOAT, d DOUBLE, b BOOLEAN, dt DATE, ts TIMESTAMP, bin BLOB, j JSON,
+        a_text TEXT, a_int8 INT8, a_real REAL, a_bool BOOL, a_bytea BYTEA)`,
+      'CREATE_TABLE',
+    );
+    expect(body.ddl!.table!.columns.map((c) => c.type)).toEqual([
+      'COLUMN_TYPE_STRING', 'COLUMN_TYPE_INT', 'COLUMN_TYPE_LONG', 'COLUMN_TYPE_SHORT', 'COLUMN_TYPE_FLOAT', 'COLUMN_TYPE_DOUBLE',
+      'COLUMN_TYPE_BOOLEAN', 'COLUMN_TYPE_DATE', 'COLUMN_TYPE_TIMESTAMP', 'COLUMN_TYPE_BINARY', 'COLUMN_TYPE_JSON',
+      'COLUMN_TYPE_STRING', 'COLUMN_TYPE_LONG', 'COLUMN_TYPE_FLOAT', 'COLUMN_TYPE_BOOLEAN', 'COLUMN_TYPE_BINARY',
+    ]);
+    await write(
+      `INSERT INTO eleven VALUES
+       ('ü', -2147483648, 9223372036854775807, -32768, 0.1, 1e-300, true, DATE '1970-01-01', TIMESTAMP '2026-05-27 10:00:00.123456', '\\xDE\\xAD'::BLOB, '{"k":[1,2.5,"x",null]}', 't', -1, 1.5, false, 'abc'::BLOB),
+       (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
+      'eleven',
+    );
+    const res = await execute(server.url, BUCKET, 'CREATE TABLE no_decimal (a DECIMAL(10,2))');
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('ERR_TYPE_MISMATCH');
+    expect(res.body.message).toMatch(/eleven column types/);
+  });
+
   it('SHOW TABLES and DESCRIBE answer like DuckDB', async () => {
     await read('SHOW TABLES');
     const described = await k3('DESCRIBE events');
@@ -367,7 +390,7 @@ describe('seeds 001: DROP TABLE', () => {
     await read('SHOW TABLES');
     const listed = (await (await fetch(`${server.url}/${BUCKET}/tables`)).json()) as { tables: Array<{ name: string }> };
     for (const t of listed.tables) expect(conforms('Table', t)).toBeUndefined();
-    expect(listed.tables.map((t) => t.name).sort()).toEqual(['events', 'events_staging', 'tickets', 'users']);
+    expect(listed.tables.map((t) => t.name).sort()).toEqual(['eleven', 'events', 'events_staging', 'tickets', 'users']);
   });
 });
 
