@@ -1,0 +1,148 @@
+/**
+ * startLocalCluster: distributed mode on one machine, every role a separate process sharing only
+ * Redis and the object store — what `k3 cluster up` runs and what end-to-end tests drive.
+ *
+ *   redis-server (spawned on a free port unless K3_REDIS_URL is set)
+ *   coordinator  services/coordinator/src/main.ts   K3_PORT = port; prints the URL
+ *   worker × N   services/worker/src/main.ts        each with its own Parquet cache directory
+ *   compactor    services/compactor/src/main.ts     running = ready line or alive after 3 s; skipped
+ *                                                  (and reported) if it exits at start (still a placeholder)
+ *
+ * One object store for all: a shared local directory (K3_DATA_DIR) by default, S3 when
+ * K3_STORE=s3 or K3_S3_ENDPOINT is set. A reaper process (reaper.ts) stops every child if this
+ * process dies without cleaning up. `stop()` ends the children in reverse dependency order:
+ * coordinator, compactor, workers, then Redis.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '@k3/core';
+import { startChildService, type ChildService } from './child-service.ts';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+const SERVICE = (name: string): string => path.join(REPO, 'services', name, 'src/main.ts');
+
+export interface LocalClusterOptions {
+  readonly workers: number;
+  /** Coordinator port (0 = any free port). */
+  readonly port: number;
+  /** Base environment of every child and the cluster's K3_* settings; undefined = this process's. */
+  readonly env?: Record<string, string | undefined> | undefined;
+  /** Shared data directory in local-store mode (default: K3_DATA_DIR of `env`). */
+  readonly dataDir?: string;
+  /** Prefixed child output lines (default: dropped). */
+  readonly forward?: (line: string) => void;
+  /** Status lines (`redis …`, `worker 1 ready`, …). */
+  readonly status?: (line: string) => void;
+  readonly readyTimeoutMs?: number;
+  /** How long a stopping child may take before SIGKILL (default 10 s). */
+  readonly graceMs?: number;
+}
+
+export interface LocalCluster {
+  readonly url: string;
+  readonly redisUrl: string;
+  readonly store: string;
+  readonly services: readonly ChildService[];
+  /** Why the compactor is not running, when it is not. */
+  readonly compactorSkipped: string | undefined;
+  /** Settles when a coordinator or spawned Redis exits on its own (the cluster is then unusable). */
+  readonly failed: Promise<string>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function startReaper(stateDir: string): ChildProcess {
+  const reaper = spawn(process.execPath, [path.join(path.dirname(fileURLToPath(import.meta.url)), 'reaper.ts'), stateDir], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+  reaper.unref();
+  reaper.stdin!.on('error', () => undefined);
+  return reaper;
+}
+
+export async function startLocalCluster(opts: LocalClusterOptions): Promise<LocalCluster> {
+  const config = loadConfig(opts.env);
+  const timeout = opts.readyTimeoutMs ?? 60_000;
+  const grace = opts.graceMs ?? 10_000;
+  const status = opts.status ?? (() => undefined);
+  const stateDir = await mkdtemp(path.join(tmpdir(), 'k3-cluster-'));
+  const s3 = config.K3_STORE === 's3' || config.K3_S3_ENDPOINT !== '';
+  const dataDir = path.resolve(opts.dataDir ?? config.K3_DATA_DIR);
+  if (!s3) await mkdir(dataDir, { recursive: true });
+  const base: Record<string, string> = { K3_STORE: s3 ? 's3' : 'local', ...(s3 ? {} : { K3_DATA_DIR: dataDir }) };
+  const reaper = startReaper(stateDir);
+  const started: ChildService[] = [];
+  const track = (service: ChildService): ChildService => {
+    started.push(service);
+    reaper.stdin!.write(`${service.pid}\n`);
+    return service;
+  };
+  const launch = async (name: string, command: string, args: string[], env: Record<string, string>, ready: RegExp, aliveMs?: number): Promise<{ service: ChildService; match: RegExpMatchArray }> => {
+    const result = await startChildService({
+      name, command, args, env, baseEnv: opts.env, cwd: REPO, ready, readyTimeoutMs: aliveMs ?? timeout, readyIfAlive: aliveMs !== undefined,
+      ...(opts.forward !== undefined ? { forward: opts.forward } : {}),
+    });
+    track(result.service);
+    return result;
+  };
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    stopping = true;
+    // Coordinator first (no new queries), workers next (running jobs finish), Redis last.
+    const order = [...started].reverse().sort((a, b) => rank(a.name) - rank(b.name));
+    for (const s of order) await s.stop(grace);
+    reaper.stdin!.end('done\n');
+    await rm(stateDir, { recursive: true, force: true });
+  };
+  try {
+    let redisUrl = config.K3_REDIS_URL;
+    let redis: ChildService | undefined;
+    if (redisUrl === '') {
+      const port = await freePort();
+      redis = (await launch('redis', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', stateDir], {}, /Ready to accept connections/)).service;
+      redisUrl = `redis://127.0.0.1:${port}`;
+      status(`redis ${redisUrl} (spawned, pid ${redis.pid})`);
+    } else {
+      status(`redis ${redisUrl} (given by K3_REDIS_URL)`);
+    }
+    const env = (name: string): Record<string, string> => ({ ...base, K3_REDIS_URL: redisUrl, K3_CACHE_DIR: path.join(stateDir, 'cache', name) });
+    for (let i = 1; i <= opts.workers; i++) {
+      const { service } = await launch(`worker-${i}`, process.execPath, [SERVICE('worker')], env(`worker-${i}`), /^k3-worker ready/);
+      status(`worker ${i} ready (pid ${service.pid})`);
+    }
+    let compactorSkipped: string | undefined;
+    try {
+      const { service } = await launch('compactor', process.execPath, [SERVICE('compactor')], env('compactor'), /ready|listening|started/i, 3_000);
+      status(`compactor ready (pid ${service.pid})`);
+    } catch (err) {
+      compactorSkipped = (err as Error).message.split('\n').slice(0, 2).join(' ');
+      status(`compactor not started: ${compactorSkipped}`);
+    }
+    const { service: coordinator, match } = await launch('coordinator', process.execPath, [SERVICE('coordinator')], { ...env('coordinator'), K3_PORT: String(opts.port) }, /listening on (\S+)/);
+    const url = match[1]!;
+    status(`coordinator ${url} (pid ${coordinator.pid})`);
+    const essential = [coordinator, ...(redis !== undefined ? [redis] : [])];
+    const failed = Promise.race(essential.map((s) => s.exited.then(({ code, signal }) => `${s.name} exited (${signal ?? `code ${String(code)}`})`)))
+      .then((why) => (stopping ? new Promise<string>(() => undefined) : why));
+    return { url, redisUrl, store: s3 ? 's3' : `local:${dataDir}`, services: started, compactorSkipped, failed, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function rank(name: string): number {
+  if (name === 'coordinator') return 0;
+  if (name === 'compactor') return 1;
+  if (name.startsWith('worker')) return 2;
+  return 3;
+}
