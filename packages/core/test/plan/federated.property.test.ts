@@ -51,7 +51,7 @@ const AGGREGATES = [
   'bool_and(b)', 'bool_or(i > 0)', 'arg_min(s, id)', 'arg_max(dbl, id)', 'count(*) FILTER (WHERE b)', 'sum(i) FILTER (WHERE i > 0)',
   'sum(i) / count(*)', 'max(i) - min(i) AS spread', 'coalesce(sum(big), 0) AS sb', 'min(DISTINCT s)', 'mean(dbl)', 'min(big)',
 ];
-const GROUP_KEYS = ['region', 'day', 'b', 'i % 3', 's'];
+const GROUP_KEYS = ['region', 'day', 'b', 'i % 3', 's', 'dbl', 'dec', "date_trunc('day', ts)", 'big % 2'];
 const HAVING = ['count(*) > 1', 'sum(i) IS NOT NULL', "max(s) >= 'b'"];
 
 interface GenQuery {
