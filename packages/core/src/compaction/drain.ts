@@ -25,6 +25,7 @@ import { EPOCH_APP_ID, WAL_APP_ID, committedEpoch, drainedWatermark } from '../w
 import { assertNotFenced, fencedError, type Fence } from '../lease/epoch-fence.ts';
 import { mergeBatch } from './merge-batch.ts';
 import { quarantineCorrupt, writeRejected, type RejectedRow } from './rejected-log.ts';
+import { fillGaps } from './fill-gaps.ts';
 import { finishDrain } from './finish-drain.ts';
 import type { DrainHooks } from './drain-hooks.ts';
 import type { WalOverlay } from '../wal/overlay.ts';
@@ -38,6 +39,8 @@ export interface DrainOptions {
   readonly maxConflictRetries?: number;
   /** Drained records deleted per request (default 500). */
   readonly deleteChunkSize?: number;
+  /** A missing seq followed by a record older than this is filled with an empty record (default 5 s; fill-gaps.ts). */
+  readonly gapGraceMs?: number;
 }
 
 /** The seeds' Compact response fields, plus what the log and the commit did. */
@@ -92,9 +95,15 @@ async function drainOnce(store: ObjectStore, snapshot: Snapshot, opts: DrainOpti
   const listing = await listWal(store, root, watermark);
   const run = contiguousRun(listing.pending, watermark, Math.max(1, opts.batchSize));
   const truncated = listing.pending.length > run.length;
+  const runEnd = watermark + run.length;
+  const next = listing.pending.find((e) => e.seq > runEnd);
+  if (run.length < opts.batchSize && next !== undefined) {
+    const now = (deps.transaction.clock ?? Date.now)();
+    if (await fillGaps(store, root, shape, runEnd, next, now, opts.gapGraceMs ?? 5_000)) return undefined;
+  }
   const last = run[run.length - 1];
   if (last === undefined) {
-    await finishDrain(store, root, watermark, listing.drained.map((e) => e.key), opts);
+    await finishDrain(store, root, shape.tableId, watermark, listing.drained.map((e) => e.key), opts);
     return { ...zero(snapshot.version, watermark), truncated };
   }
   const fetched = await fetchRecords(store, run);
@@ -135,7 +144,7 @@ async function drainOnce(store: ObjectStore, snapshot: Snapshot, opts: DrainOpti
     },
   });
   await opts.hooks?.afterCommit?.();
-  await finishDrain(store, root, last.seq, [...listing.drained.map((e) => e.key), ...run.map((e) => e.key)], opts);
+  await finishDrain(store, root, shape.tableId, last.seq, [...listing.drained.map((e) => e.key), ...run.map((e) => e.key)], opts);
   return {
     walEntriesProcessed: run.length, walUniqueKeys: uniqueKeys, rowsMerged: overlay.keys.size, rowsRejected,
     tombstonesSeen: overlay.tombstonesSeen, truncated, lastDrainTargetVersion: commit.version, drainedThrough: last.seq,

@@ -8,10 +8,10 @@ import type { ObjectStore } from '../object-store/index.ts';
 import { maxDrainedMarker, writeDrainedMarker } from '../wal/drained-markers.ts';
 import type { DrainHooks } from './drain-hooks.ts';
 
-export async function finishDrain(store: ObjectStore, root: string, watermark: number, drainedKeys: readonly string[], opts: { hooks?: DrainHooks; deleteChunkSize?: number } = {}): Promise<void> {
+export async function finishDrain(store: ObjectStore, root: string, tableId: string, watermark: number, drainedKeys: readonly string[], opts: { hooks?: DrainHooks; deleteChunkSize?: number } = {}): Promise<void> {
   const chunk = Math.max(1, opts.deleteChunkSize ?? 500);
-  if (watermark > 0 && (drainedKeys.length > 0 || (await maxDrainedMarker(store, root)) < watermark)) {
-    await writeDrainedMarker(store, root, watermark);
+  if (watermark > 0 && (drainedKeys.length > 0 || (await maxDrainedMarker(store, root, tableId)) < watermark)) {
+    await writeDrainedMarker(store, root, tableId, watermark);
   }
   for (let i = 0; i < drainedKeys.length; i += chunk) {
     await store.deleteMany(drainedKeys.slice(i, i + chunk));

@@ -1,5 +1,5 @@
 /**
- * Drained markers `_k3_wal/_drained/<seq>`: written by a drain after its commit and BEFORE it
+ * Drained markers `_k3_wal/_drained/<tableId>/<seq>`: written by a drain after its commit and BEFORE it
  * deletes records ≤ seq. So "some record slot ≤ seq may have been freed" implies "a marker ≥ seq
  * exists", which is what a writer checks after winning a slot (wal-writer.ts). Only the maximum
  * matters; smaller markers are pruned once a larger one exists. A marker never exceeds the Delta
@@ -8,19 +8,19 @@
 import type { ObjectStore } from '../object-store/index.ts';
 import { drainedMarkerKey, drainedMarkerPrefix, parseTrailingNumber } from './wal-keys.ts';
 
-export async function listDrainedMarkers(store: ObjectStore, root: string): Promise<number[]> {
-  const { objects } = await store.list(drainedMarkerPrefix(root));
+export async function listDrainedMarkers(store: ObjectStore, root: string, tableId: string): Promise<number[]> {
+  const { objects } = await store.list(drainedMarkerPrefix(root, tableId));
   return objects.map((o) => parseTrailingNumber(o.key)).filter((n): n is number => n !== undefined);
 }
 
 /** The highest drained marker, 0 when there is none. */
-export async function maxDrainedMarker(store: ObjectStore, root: string): Promise<number> {
-  return Math.max(0, ...(await listDrainedMarkers(store, root)));
+export async function maxDrainedMarker(store: ObjectStore, root: string, tableId: string): Promise<number> {
+  return Math.max(0, ...(await listDrainedMarkers(store, root, tableId)));
 }
 
 /** Writes the marker for `seq` and prunes smaller ones. */
-export async function writeDrainedMarker(store: ObjectStore, root: string, seq: number): Promise<void> {
-  await store.put(drainedMarkerKey(root, seq), new Uint8Array(0));
-  const older = (await listDrainedMarkers(store, root)).filter((n) => n < seq);
-  if (older.length > 0) await store.deleteMany(older.map((n) => drainedMarkerKey(root, n)));
+export async function writeDrainedMarker(store: ObjectStore, root: string, tableId: string, seq: number): Promise<void> {
+  await store.put(drainedMarkerKey(root, tableId, seq), new Uint8Array(0));
+  const older = (await listDrainedMarkers(store, root, tableId)).filter((n) => n < seq);
+  if (older.length > 0) await store.deleteMany(older.map((n) => drainedMarkerKey(root, tableId, n)));
 }

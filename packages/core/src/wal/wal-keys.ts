@@ -3,7 +3,7 @@
  * Built on `walPrefix` from object-store/paths.ts; kept here because only the WAL uses these keys.
  *
  *   <seq 20 digits>.rec            one record per keyed write statement
- *   _drained/<seq 20 digits>       "records ≤ seq may have been deleted" markers
+ *   _drained/<tableId>/<seq 20d>   "records ≤ seq may have been deleted" markers
  *   _epochs/<epoch 20 digits>      compactor epoch claims
  *   rejected/<seq 20 digits>.json  rows a drain ending at seq rejected
  *
@@ -32,12 +32,14 @@ export function parseWalRecordSeq(key: string): number | undefined {
   return Number.isSafeInteger(seq) ? seq : undefined;
 }
 
-export function drainedMarkerPrefix(root: string): string {
-  return `${walPrefix(root)}_drained/`;
+/** Markers are per table id, so a dropped-and-recreated table never sees the old table's markers. */
+export function drainedMarkerPrefix(root: string, tableId: string): string {
+  if (tableId === '' || tableId.includes('/')) throw new AppError('ERR_INTERNAL', `table id ${JSON.stringify(tableId)} cannot be a key segment`);
+  return `${walPrefix(root)}_drained/${tableId}/`;
 }
 
-export function drainedMarkerKey(root: string, seq: number): string {
-  return `${drainedMarkerPrefix(root)}${pad(seq, 'drained seq')}`;
+export function drainedMarkerKey(root: string, tableId: string, seq: number): string {
+  return `${drainedMarkerPrefix(root, tableId)}${pad(seq, 'drained seq')}`;
 }
 
 export function epochPrefix(root: string): string {

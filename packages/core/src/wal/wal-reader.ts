@@ -126,7 +126,7 @@ export async function readWalOverlay(store: ObjectStore, snapshot: Snapshot, opt
     if ('error' in f) throw f.error;
     records.push(f.result);
   }
-  if (pending.length > 0 && (await maxDrainedMarker(store, snapshot.root)) > watermark) return undefined;
+  if (pending.length > 0 && (await maxDrainedMarker(store, snapshot.root, snapshot.metadata.id)) > watermark) return undefined;
   const overlay = emptyOverlay();
   const skipped = foldRecords(overlay, records, shape);
   return { shape, watermark, overlay, skipped };

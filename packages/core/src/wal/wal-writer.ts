@@ -52,7 +52,9 @@ export class WalWriter {
     const record: WalRecord = { ...content, writerId: randomUUID(), createdAt: (this.#opts.clock ?? Date.now)() };
     const body = encodeWalRecord(record);
     const maxAttempts = this.#opts.maxAttempts ?? 1000;
-    let seq = (this.#heads.get(root) ?? (await maxDrainedMarker(this.#store, root))) + 1;
+    // The head is cached per table incarnation: after DROP + CREATE the log starts over.
+    const headKey = `${root}\u0000${content.tableId}`;
+    let seq = (this.#heads.get(headKey) ?? (await maxDrainedMarker(this.#store, root, content.tableId))) + 1;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const key = walRecordKey(root, seq);
       if (!(await this.#tryPut(key, body))) {
@@ -60,21 +62,21 @@ export class WalWriter {
         continue;
       }
       // The slot may be one a drain freed (seq ≤ watermark): readers would ignore the record.
-      const marker = await maxDrainedMarker(this.#store, root);
+      const marker = await maxDrainedMarker(this.#store, root, content.tableId);
       if (marker >= seq) {
         await this.#store.deleteMany([key]);
         seq = (await lastRecordSeq(this.#store, root, marker)) + 1;
         continue;
       }
-      this.#heads.set(root, Math.max(seq, this.#heads.get(root) ?? 0));
+      this.#heads.set(headKey, Math.max(seq, this.#heads.get(headKey) ?? 0));
       return { seq, attempts: attempt, bytes: body.byteLength };
     }
     throw new AppError('ERR_STORE_UNAVAILABLE', `Could not find a free write-log sequence number for ${root} in ${maxAttempts} attempts; the log is under extreme contention. Retry the write.`, { root });
   }
 
-  /** Forget the cached head (tests; after a table is dropped). */
+  /** Forget the cached heads of a table root (every incarnation). */
   forget(root: string): void {
-    this.#heads.delete(root);
+    for (const k of this.#heads.keys()) if (k.startsWith(`${root}\u0000`)) this.#heads.delete(k);
   }
 
   async #tryPut(key: string, body: Uint8Array): Promise<boolean> {

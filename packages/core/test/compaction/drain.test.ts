@@ -7,6 +7,8 @@ import { listWal, walBacklog } from '../../src/wal/wal-reader.ts';
 import { maxDrainedMarker } from '../../src/wal/drained-markers.ts';
 import { drainedWatermark } from '../../src/wal/watermark.ts';
 import { rejectedKey, walRecordKey } from '../../src/wal/wal-keys.ts';
+import { encodeWalRecord } from '../../src/wal/record-codec.ts';
+import { walTableShape } from '../../src/wal/table-shape.ts';
 import { WalWriter } from '../../src/wal/wal-writer.ts';
 import { createKeyedTable, createWalEnv, keyedWrite, readRows, wideRow, type WalEnv } from '../wal/support/wal-env.ts';
 
@@ -38,7 +40,7 @@ describe('drainTable', () => {
     expect(info.commitInfo.operationMetrics).toMatchObject({ numTargetRowsInserted: '2', numTargetRowsUpdated: '0', numTargetRowsDeleted: '0' });
     expect(ids(await readRows(env, root, 'eventual'))).toEqual(['1/eu/2', '3/eu/1']);
     expect((await listWal(env.store, root, 0)).pending).toEqual([]);
-    expect(await maxDrainedMarker(env.store, root)).toBe(3);
+    expect(await maxDrainedMarker(env.store, root, snap.metadata.id)).toBe(3);
     // Idle drain: nothing to do, nothing committed.
     const idle = await drainTable(env.store, root, { batchSize: 100 }, env.deps);
     expect(idle).toMatchObject({ walEntriesProcessed: 0, truncated: false, lastDrainTargetVersion: snap.version });
@@ -153,5 +155,32 @@ describe('drainTable', () => {
     const root = 'no-pk/';
     await createKeyedTable(env, root, { primaryKey: [] });
     expect(await drainTable(env.store, root, { batchSize: 100 }, env.deps)).toMatchObject({ walEntriesProcessed: 0, truncated: false, lastDrainTargetVersion: 0 });
+  });
+
+  it('after DROP + CREATE a long-lived writer starts the new table\'s log over (no stranded seq)', async () => {
+    const root = 'recreate-writer/';
+    await createKeyedTable(env, root);
+    for (let v = 1; v <= 4; v++) await keyedWrite(env, writer, root, wideRow(v, 'eu', v));
+    await drainTable(env.store, root, { batchSize: 100 }, env.deps);
+    for (const o of (await env.store.list(root)).objects) await env.store.deleteMany([o.key]); // DROP TABLE
+    await createKeyedTable(env, root);
+    expect((await keyedWrite(env, writer, root, wideRow(7, 'eu', 1))).seq).toBe(1);
+    expect(await drainTable(env.store, root, { batchSize: 100 }, env.deps)).toMatchObject({ walEntriesProcessed: 1, rowsMerged: 1, drainedThrough: 1 });
+    expect(ids(await readRows(env, root, 'eventual'))).toEqual(['7/eu/1']);
+  });
+
+  it('fills a stale gap with an empty record after the grace period, never before', async () => {
+    const root = 'gap/';
+    await createKeyedTable(env, root);
+    await keyedWrite(env, writer, root, wideRow(1, 'eu', 1));
+    // A write that raced a DROP lands at seq 3 with the old table's id; seq 2 will never come.
+    const shape = walTableShape(await loadSnapshot(env.store, root));
+    await env.store.put(walRecordKey(root, 3), encodeWalRecord({ tableId: 'dropped-table', schemaFingerprint: shape.fingerprint, columns: shape.columns, primaryKey: shape.primaryKey, upserts: [], deletes: [], writerId: 'w', createdAt: 0 }));
+    const early = await drainTable(env.store, root, { batchSize: 100, gapGraceMs: 60_000 }, env.deps);
+    expect(early).toMatchObject({ walEntriesProcessed: 1, drainedThrough: 1, truncated: true });
+    const late = await drainTable(env.store, root, { batchSize: 100, gapGraceMs: 0 }, env.deps);
+    expect(late).toMatchObject({ walEntriesProcessed: 2, drainedThrough: 3, truncated: false });
+    expect((await listWal(env.store, root, 0)).pending).toEqual([]);
+    expect(ids(await readRows(env, root, 'eventual'))).toEqual(['1/eu/1']);
   });
 });

@@ -68,7 +68,7 @@ describe('WalWriter on a local directory', () => {
     const other = new WalWriter(store);
     for (let i = 0; i < 5; i++) await other.append(root, content(2, i)); // seqs 2..6
     // A drain with watermark 5 writes its marker, then deletes records 1..5.
-    await writeDrainedMarker(store, root, 5);
+    await writeDrainedMarker(store, root, 't', 5);
     await store.deleteMany([1, 2, 3, 4, 5].map((s) => walRecordKey(root, s)));
     const r = await stale.append(root, content(1, 1)); // tries 2 (freed): must not stay there
     expect(r.seq).toBe(7);
