@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScanJobHandler, InProcessScanExecutor, readScanResult, sweepJobResults, toScanJobs, type ScanJobHandler } from '../../src/dispatch/index.ts';
+import { createScanExecutor, createScanJobHandler, InProcessScanExecutor, readScanResult, sweepJobResults, toScanJobs, type ScanJobHandler } from '../../src/dispatch/index.ts';
+import { loadConfig } from '../../src/config/index.ts';
 import { AppError } from '../../src/errors/index.ts';
 import { JOB_RESULTS_PREFIX, type ScanJobV1 } from '../../src/jobs/index.ts';
 import { PARTITION_VIEW } from '../../src/plan/index.ts';
@@ -114,5 +115,24 @@ describe('InProcessScanExecutor', () => {
     const jobs = toScanJobs({ jobs: [{ partitionValues: {}, files: [], partialSql: `SELECT nope FROM ${PARTITION_VIEW}` }], relations: { partition: PARTITION_VIEW, merged: 'm', rows: 'r' } },
       { queryId: 'fail1', bucket: BUCKET, tableRoot: TABLE_ROOT, schema: SCHEMA, partitionColumns: ['region'], deadline: Date.now() + 10_000 });
     expect(await codeOf(executor.run(jobs, { deadline: Date.now() + 10_000 }))).toBe('ERR_SQL_BIND');
+  });
+});
+
+describe('createScanExecutor', () => {
+  it('embedded without K3_REDIS_URL (and equal to single-node DuckDB); BullMQ with it, failing fast when Redis does not answer', async () => {
+    const local = createScanExecutor(loadConfig({}), { stores: table.stores, db: table.db, cache: table.cache });
+    expect(local.kind).toBe('in-process');
+    const sql = 'SELECT region, max(amount) AS m FROM contracts GROUP BY region';
+    expect(canonical((await table.federate(local, sql)).result)).toEqual(canonical(await table.reference(sql)));
+    // Port 1 on loopback: nothing listens there, so the connection is refused.
+    const remote = createScanExecutor(loadConfig({ K3_REDIS_URL: 'redis://127.0.0.1:1', K3_REDIS_CONNECT_TIMEOUT: '500ms' }), { stores: table.stores, db: table.db, cache: table.cache });
+    try {
+      expect(remote.kind).toBe('bullmq');
+      const started = Date.now();
+      expect(await codeOf(table.federate(remote, sql))).toBe('ERR_QUEUE_UNAVAILABLE');
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      await remote.close();
+    }
   });
 });
