@@ -1,13 +1,15 @@
 /**
  * ALTER TABLE: DuckDB runs each action against a TEMP copy of the table definition; k3 diffs the
- * definition before and after. The only change k3 commits is new trailing columns (operation
- * ADD COLUMNS, several per statement); dropped, renamed or retyped columns and table renames are
- * refused with what to do instead.
+ * definition before and after. k3 commits new trailing columns (ADD COLUMNS, several per
+ * statement) and column changes (CHANGE COLUMN: SET/DROP DEFAULT, SET/DROP NOT NULL, SET DATA TYPE
+ * to one of the eleven types); dropped or renamed columns and table renames are refused with the
+ * seeds' advice.
  *
- * DuckDB fills existing rows of a column added WITH a DEFAULT with that default; to keep exactly
- * DuckDB's result, such an ADD COLUMN on a non-empty table rewrites the table's files in the same
- * commit (DuckDB computes the backfill). Without a default, existing files simply lack the column
- * and read as NULL — no rewrite.
+ * Changes that depend on the rows run on the real rows so DuckDB decides exactly as it would:
+ * a column added WITH a DEFAULT is backfilled and a retyped column is cast (both rewrite every
+ * file in the same commit); SET NOT NULL is checked against the existing values (no rewrite).
+ * Everything else is a metadata-only commit (an added column without default reads as NULL from
+ * the old files).
  */
 import type { ExecuteDdlResult } from '../api/index.ts';
 import { assertValidColumnName, columnToField, describeSnapshot, duckdbTypeOf } from '../catalog/index.ts';
@@ -43,34 +45,42 @@ export async function alterTable(ctx: DdlContext, shape: AlterShape): Promise<Ex
     }
   }
   const after = (await introspectTempTable(ctx.conn, SCRATCH))!;
-  const added = addedColumns(before, after);
-  if (added.length === 0) {
+  const { added, changed } = diffDefinitions(before, after, snapshot.partitionColumns);
+  if (added.length === 0 && changed.length === 0) {
     return { action: 'NOOP', tableName: handle.name, table: describeSnapshot(ctx.bucket, handle.name, snapshot), version: String(snapshot.version) };
   }
-  const specs = toColumnSpecs(added);
-  for (const c of specs) {
+  const addedSpecs = toColumnSpecs(added);
+  const changedSpecs = toColumnSpecs(changed.map((c) => c.now));
+  for (const c of [...addedSpecs, ...changedSpecs]) {
     assertValidColumnName(c.name);
     await validateDefault(ctx.conn, c.name, c.defaultExpression, duckdbTypeOf(c.type));
   }
-  const newFields = specs.map(columnToField);
-  const schema: StructType = { type: 'struct', fields: [...snapshot.schema.fields, ...newFields] };
+  const replaced = new Map(changedSpecs.map((c) => [c.name, columnToField(c)]));
+  const newFields = addedSpecs.map(columnToField);
+  const schema: StructType = { type: 'struct', fields: [...snapshot.schema.fields.map((f) => replaced.get(f.name) ?? f), ...newFields] };
   const tx = Transaction.forSnapshot(handle.store, snapshot, ctx.txOptions)
     .updateMetadata({ ...snapshot.metadata, schemaString: JSON.stringify(schema) });
 
-  if (specs.some((c) => c.defaultExpression !== '') && snapshot.files.length > 0) {
-    // DuckDB backfills defaults into existing rows: let it, then rewrite every file.
+  // Data-dependent changes run on the real rows, so DuckDB does exactly what it would do: backfill
+  // defaults of added columns, cast retyped columns, check SET NOT NULL against existing values.
+  const retyped = changed.some((c) => c.now.duckdbType !== c.old.duckdbType);
+  const rewrite = snapshot.files.length > 0 && (retyped || addedSpecs.some((c) => c.defaultExpression !== ''));
+  const validate = snapshot.files.length > 0 && changed.some((c) => c.old.nullable && !c.now.nullable);
+  if (rewrite || validate) {
     const target = await WriteTarget.create(ctx.conn, handle.name, snapshot.schema, snapshot.partitionColumns);
     await target.load(snapshot.files, await ctx.tables.localFiles(snapshot.files));
     await runAll(ctx, shape.actions.map((a) => `ALTER TABLE temp.main.${q(handle.name)} ${a}`));
-    const adds: AddFile[] = await writeDataFiles(ctx.conn, { sql: `SELECT * FROM temp.main.${q(handle.name)}` }, {
-      store: handle.store, root: handle.root, schema, partitionColumns: snapshot.partitionColumns, tmpDir: ctx.tmpDir, clock: ctx.clock,
-    });
-    tx.readWholeTable().removeFiles(snapshot.files).addFiles(adds);
+    tx.readWholeTable();
+    if (rewrite) {
+      const adds: AddFile[] = await writeDataFiles(ctx.conn, { sql: `SELECT * FROM temp.main.${q(handle.name)}` }, {
+        store: handle.store, root: handle.root, schema, partitionColumns: snapshot.partitionColumns, tmpDir: ctx.tmpDir, clock: ctx.clock,
+      });
+      tx.removeFiles(snapshot.files).addFiles(adds);
+    }
   }
-  const commit = await tx.commit({
-    operation: 'ADD COLUMNS',
-    operationParameters: { columns: JSON.stringify(newFields.map((column) => ({ column }))) },
-  });
+  const commit = await tx.commit(changed.length === 0
+    ? { operation: 'ADD COLUMNS', operationParameters: { columns: JSON.stringify(newFields.map((column) => ({ column }))) } }
+    : { operation: 'CHANGE COLUMN', operationParameters: { columns: JSON.stringify([...replaced.values(), ...newFields]) } });
   const fresh = await ctx.catalog.snapshot(handle);
   return { action: 'ALTER_TABLE', tableName: handle.name, table: describeSnapshot(ctx.bucket, handle.name, fresh), version: String(commit.version) };
 }
@@ -85,9 +95,18 @@ async function runAll(ctx: DdlContext, statements: readonly string[]): Promise<v
   }
 }
 
-/** New trailing columns; any other difference is refused. */
-function addedColumns(before: IntrospectedTable, after: IntrospectedTable): IntrospectedColumn[] {
+interface ChangedColumn {
+  readonly old: IntrospectedColumn;
+  readonly now: IntrospectedColumn;
+}
+
+/**
+ * New trailing columns and changed columns (type, NOT NULL, DEFAULT). Dropped, renamed or moved
+ * columns are refused with the seeds' advice; partition columns cannot change type.
+ */
+function diffDefinitions(before: IntrospectedTable, after: IntrospectedTable, partitionColumns: readonly string[]): { added: IntrospectedColumn[]; changed: ChangedColumn[] } {
   const afterNames = new Set(after.columns.map((c) => c.name));
+  const changed: ChangedColumn[] = [];
   for (const [i, old] of before.columns.entries()) {
     const now = after.columns[i];
     if (!afterNames.has(old.name)) {
@@ -100,9 +119,11 @@ function addedColumns(before: IntrospectedTable, after: IntrospectedTable): Intr
     if (now === undefined || now.name !== old.name) {
       throw new AppError('ERR_SQL_UNSUPPORTED', `ALTER TABLE may only add columns at the end; column "${old.name}" moved. ${RECREATE}`, { column: old.name });
     }
-    if (now.duckdbType !== old.duckdbType || now.nullable !== old.nullable || now.defaultExpression !== old.defaultExpression) {
-      throw new AppError('ERR_SQL_UNSUPPORTED', `Changing column "${old.name}" (type, NOT NULL or DEFAULT) is not supported; only ADD COLUMN is. Recreate the table via CREATE TABLE AS SELECT with the new definition.`, { column: old.name });
+    if (now.duckdbType === old.duckdbType && now.nullable === old.nullable && now.defaultExpression === old.defaultExpression) continue;
+    if (now.duckdbType !== old.duckdbType && partitionColumns.includes(old.name)) {
+      throw new AppError('ERR_SQL_UNSUPPORTED', `Partition column "${old.name}" cannot change its type; recreate the table via CREATE TABLE AS SELECT.`, { column: old.name });
     }
+    changed.push({ old, now });
   }
-  return after.columns.slice(before.columns.length);
+  return { added: after.columns.slice(before.columns.length), changed };
 }

@@ -4,7 +4,7 @@
  * anything that would touch DuckDB's own state (files, settings, extensions, catalog objects) are
  * refused with a reason and what to do instead.
  */
-import { StatementType, type DuckDBConnection } from '@duckdb/node-api';
+import { StatementType, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import { AppError } from '../errors/index.ts';
 import { mapDuckDBError } from '../exec/index.ts';
 import { prePass, type PrePassed } from './pre-pass.ts';
@@ -65,6 +65,13 @@ export async function assertParses(conn: DuckDBConnection, sql: string): Promise
 
 export function expansionRefusal(count: number): AppError {
   return new AppError('ERR_SQL_UNSUPPORTED', `DuckDB expands this statement into ${count} statements. ${MULTI_STATEMENT_REFUSAL}`);
+}
+
+/** Execute carries no parameter values, so `$1`, `?` or `$name` can never be bound. */
+export function assertNoParameters(prepared: DuckDBPreparedStatement): void {
+  if (prepared.parameterCount > 0) {
+    throw new AppError('ERR_BAD_REQUEST', `The statement has ${prepared.parameterCount} parameter placeholder(s) ($1, ?, $name), but Execute takes no parameter values; write the values into the SQL as literals.`);
+  }
 }
 
 /** Refuses every prepared statement type that is not a read. */

@@ -116,8 +116,10 @@ export class Engine {
       case 'describe-query':
       case 'other': {
         const store = await this.#catalog.store(opts.bucket);
-        // DESCRIBE reads definitions only: tables bind as empty tables carrying their constraints.
-        const as = shape.kind === 'other' ? 'data' : 'definition';
+        // DESCRIBE and PRAGMA (table_info, show) read definitions only: tables bind as empty
+        // tables carrying their constraints.
+        const pragma = isWord(statement.tokens[0], 'PRAGMA');
+        const as = shape.kind === 'other' && !pragma ? 'data' : 'definition';
         return this.#attempt(opts, store, async (a) => {
           const statements = await countStatements(a.conn, statement.sql);
           if (statements > 1 && !statement.tokens.some((t) => isWord(t, 'PIVOT', 'UNPIVOT'))) throw expansionRefusal(statements);

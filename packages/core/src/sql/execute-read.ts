@@ -6,7 +6,7 @@
 import { StatementType, type DuckDBConnection, type DuckDBExtractedStatements, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import { QueryStrategy, ServedBy, type ExecuteQueryResult } from '../api/index.ts';
 import { encodeResult, mapDuckDBError, type EncodedResult } from '../exec/index.ts';
-import { assertReadable, expansionRefusal } from './classify-statement.ts';
+import { assertNoParameters, assertReadable, expansionRefusal } from './classify-statement.ts';
 import type { RequestTables } from './request-tables.ts';
 import { identifierOf, tokenize } from './sql-tokens.ts';
 
@@ -54,6 +54,7 @@ export async function executeRead(conn: DuckDBConnection, tables: RequestTables,
   let encoded: EncodedResult;
   try {
     assertReadable(prepared.statementType);
+    assertNoParameters(prepared);
     encoded = await encodeResult(await prepared.run());
   } catch (err) {
     throw mapDuckDBError(err);
