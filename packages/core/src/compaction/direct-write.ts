@@ -71,7 +71,8 @@ export async function commitDirectWrite(
       const result = await staged.tx.commit({ operation: staged.operation, ...(staged.operationParameters ? { operationParameters: staged.operationParameters } : {}), ...(staged.operationMetrics ? { operationMetrics: staged.operationMetrics } : {}) });
       return { ...result, watermark };
     } catch (err) {
-      if (!(err instanceof AppError) || !err.spec.retryable || err.code === 'ERR_STORE_UNAVAILABLE' || attempt >= (opts.maxAttempts ?? 10)) throw err;
+      const final = err instanceof AppError && (err.code === 'ERR_STORE_UNAVAILABLE' || err.code === 'ERR_COMPACTOR_FENCED');
+      if (!(err instanceof AppError) || !err.spec.retryable || final || attempt >= (opts.maxAttempts ?? 10)) throw err;
     }
   }
 }
