@@ -482,6 +482,9 @@ export const MORE_CASES: readonly CompatCase[] = [
   q('more-pivot-multiple-on', "PIVOT sales ON region IN ('UK', 'EU'), product IN ('widget', 'gadget') USING sum(qty)"),
   q('more-unpivot-include-nulls', 'SELECT * FROM (SELECT id, bonus, manager_id::INTEGER AS manager_id FROM emp WHERE id <= 3) UNPIVOT INCLUDE NULLS (v FOR k IN (bonus, manager_id))'),
   q('more-blob-compare', "SELECT bin = '\\x00\\xFF'::BLOB, bin < 'b'::BLOB FROM kinds ORDER BY k NULLS LAST"),
+  q('more-information-schema-tables', "SELECT table_name, table_type FROM information_schema.tables WHERE table_name IN ('emp', 'dept', 'sales')"),
+  q('more-information-schema-columns', "SELECT column_name, data_type, ordinal_position FROM information_schema.columns WHERE table_name = 'sales'"),
+  q('more-rowid', 'SELECT rowid, id FROM emp'),
   q('more-boolean-logic-nulls', 'SELECT b, NOT b, b AND NULL, b OR NULL, b IS TRUE, b IS NOT FALSE FROM kinds ORDER BY k NULLS LAST'),
 ];
 
