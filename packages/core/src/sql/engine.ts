@@ -170,18 +170,26 @@ export class Engine {
     const conn = await this.#deps.db.connect();
     const tables = new RequestTables(this.#catalog, this.#deps.cache, opts.bucket, store);
     let timedOut = false;
-    const onAbort = (): void => conn.interrupt();
+    let aborted = false;
+    const onAbort = (): void => {
+      aborted = true;
+      conn.interrupt();
+    };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => {
       timedOut = true;
       conn.interrupt();
     }, this.#deps.config.K3_QUERY_TIMEOUT);
     try {
-      return await fn({ conn, tables, store });
-    } catch (err) {
-      if (timedOut) {
-        throw new AppError('ERR_QUERY_TIMEOUT', `The statement ran longer than K3_QUERY_TIMEOUT (${this.#deps.config.K3_QUERY_TIMEOUT} ms) and was stopped; nothing was committed. Narrow it down or raise the limit.`);
+      const result = await fn({ conn, tables, store });
+      // An interrupted read may end quietly with a partial result: never answer with it. (A write
+      // that got this far has committed, so its result stands.)
+      if ((timedOut || aborted) && typeof result === 'object' && result !== null && 'query' in result) {
+        throw timedOut ? this.#timeoutError() : new AppError('ERR_QUERY_CANCELLED', 'The statement was cancelled because the client went away.');
       }
+      return result;
+    } catch (err) {
+      if (timedOut) throw this.#timeoutError();
       throw err;
     } finally {
       clearTimeout(timer);
@@ -189,6 +197,10 @@ export class Engine {
       tables.release();
       conn.closeSync();
     }
+  }
+
+  #timeoutError(): AppError {
+    return new AppError('ERR_QUERY_TIMEOUT', `The statement ran longer than K3_QUERY_TIMEOUT (${this.#deps.config.K3_QUERY_TIMEOUT} ms) and was stopped; nothing was committed. Narrow it down or raise the limit.`);
   }
 
   /** Re-runs a statement that lost a commit race, on a fresh snapshot, with jittered backoff. */
