@@ -121,3 +121,24 @@ export function integerLiteral(expr: Expr | null | undefined): number | undefine
   }
   return undefined;
 }
+
+const VOLATILE = new Set([
+  'random', 'uuid', 'gen_random_uuid', 'uuidv4', 'uuidv7', 'nextval', 'currval', 'setseed', 'now', 'current_timestamp', 'current_date',
+  'current_time', 'get_current_timestamp', 'get_current_time', 'transaction_timestamp', 'localtimestamp', 'localtime', 'today',
+]);
+
+/** Lower-cased names of the columns an expression references, or undefined when it is not safe to evaluate early. */
+export function referencedColumns(e: Expr): Set<string> | undefined {
+  if (exprReason(e) !== undefined) return undefined;
+  const cols = new Set<string>();
+  let unsafe = false;
+  walk(e, (x) => {
+    if (x.class === 'COLUMN_REF') {
+      if (x.column_names.length !== 1) unsafe = true;
+      else cols.add(x.column_names[0]!.toLowerCase());
+    }
+    if (x.class === 'FUNCTION' && VOLATILE.has(x.function_name.toLowerCase())) unsafe = true;
+    if (x.class === 'LAMBDA') unsafe = true;
+  });
+  return unsafe ? undefined : cols;
+}
