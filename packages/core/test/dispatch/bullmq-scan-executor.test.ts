@@ -154,6 +154,28 @@ describe('faults with slow workers (K3_TEST_SCAN_DELAY)', () => {
   }, 60_000);
 });
 
+describe('queue depth (what KEDA scales workers on)', () => {
+  it('waiting scan jobs are the entries of the list <prefix>:scan-v1:wait, and a timed-out query leaves none', async () => {
+    const prefix = `k3t${process.pid}e`;
+    const e = executor(prefix);
+    const client = new Redis(redis.url);
+    try {
+      // No worker consumes this prefix: all four jobs wait until the deadline.
+      const pending = failure(table.federate(e, 'SELECT region, count(*) FROM contracts GROUP BY region', { deadline: Date.now() + 1_500 }));
+      let depth = 0;
+      for (let i = 0; i < 50 && depth < 4; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        depth = await client.llen(`${prefix}:scan-v1:wait`);
+      }
+      expect(depth).toBe(4);
+      expect((await pending).code).toBe('ERR_QUERY_TIMEOUT');
+      expect(await client.llen(`${prefix}:scan-v1:wait`)).toBe(0);
+    } finally {
+      client.disconnect();
+    }
+  });
+});
+
 describe('Redis unreachable', () => {
   it('→ ERR_QUEUE_UNAVAILABLE within about the connect timeout, for a connected and a fresh executor', async () => {
     const prefix = `k3t${process.pid}c`;
