@@ -52,6 +52,24 @@ describe('server process', () => {
     expect(stdout).toContain('CREATE TABLE contracts');
   });
 
+  it('the example session printed in the banner runs as shown', async () => {
+    const lines = server.output().stdout.split('\n').filter((l) => l.trim().startsWith('curl '));
+    expect(lines).toHaveLength(3);
+    let last: unknown;
+    for (const line of lines) {
+      const url = /-X POST (\S+)/.exec(line)?.[1];
+      const quoted = /-d '((?:[^']|'\\'')*)'$/.exec(line.trim())?.[1];
+      expect(url && quoted, line).toBeTruthy();
+      const res = await fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: quoted!.replaceAll("'\\''", "'") });
+      last = await res.json();
+      expect(res.status, JSON.stringify(last)).toBe(200);
+    }
+    expect((last as { query: { rows: unknown[][] } }).query.rows).toEqual([
+      ['UK', '1', 58200],
+      ['EU', '1', 41000],
+    ]);
+  });
+
   it('answers /healthz and /readyz', async () => {
     const h = await fetch(`${server.url}/healthz`);
     expect(h.status).toBe(200);
