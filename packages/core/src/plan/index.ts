@@ -1,5 +1,6 @@
 /** Query planning for federated reads: DuckDB AST helpers, splitting, pruning, strategy choice (docs/design/query-planning.md). */
 export * from './select-ast.ts';
+export * from './ast-walk.ts';
 export { readShape, isUnsplittable, type QueryShape, type Unsplittable } from './query-shape.ts';
 export { splitAggregate, hasAggregates, PARTITION_VIEW, MERGED_RELATION, type SplitAggregatePlan, type SplitContext } from './split-aggregate.ts';
 export { splitScan, SCAN_RELATION, type SplitScanPlan, type ScanContext } from './split-scan.ts';

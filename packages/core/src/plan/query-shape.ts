@@ -5,10 +5,8 @@
  * dropped, so `t.amount` and `amount` compare equal) or a human-readable reason that becomes the
  * response's `strategyReason` when the caller falls back to a single-node plan.
  */
-import {
-  isSelectNode, mapChildren, walk, type BaseTableRef, type Expr, type LimitModifier, type OrderModifier,
-  type SelectNode, type SelectStatement,
-} from './select-ast.ts';
+import { isSelectNode, type BaseTableRef, type Expr, type LimitModifier, type OrderModifier, type SelectNode, type SelectStatement } from './select-ast.ts';
+import { mapChildren, walk } from './ast-walk.ts';
 
 export interface QueryShape {
   readonly node: SelectNode;

@@ -21,9 +21,8 @@ import { aggregateFunctionNames, isAggregateCall } from './aggregate-catalog.ts'
 import { NUMERIC_ARGUMENT, recipeFor } from './aggregate-recipes.ts';
 import { outputNames } from './output-names.ts';
 import { integerLiteral, isUnsplittable, readShape, type Unsplittable } from './query-shape.ts';
-import {
-  baseTable, columnRef, exprKey, mapChildren, selectNode, walk, withAlias, type Expr, type SelectStatement,
-} from './select-ast.ts';
+import { baseTable, columnRef, selectNode, withAlias, type Expr, type SelectStatement } from './select-ast.ts';
+import { exprKey, mapChildren, walk } from './ast-walk.ts';
 
 export const PARTITION_VIEW = '__k3_partition';
 export const MERGED_RELATION = '__k3_merged';

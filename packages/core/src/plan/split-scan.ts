@@ -13,9 +13,8 @@ import type { SortKey } from '../reduce/index.ts';
 import { outputNames } from './output-names.ts';
 import { integerLiteral, isUnsplittable, readShape, type Unsplittable } from './query-shape.ts';
 import { PARTITION_VIEW } from './split-aggregate.ts';
-import {
-  baseTable, bigintConstant, columnRef, exprKey, selectNode, starExpr, withAlias, type Expr, type OrderByNode, type ResultModifier, type SelectStatement,
-} from './select-ast.ts';
+import { baseTable, bigintConstant, columnRef, selectNode, starExpr, withAlias, type Expr, type OrderByNode, type ResultModifier, type SelectStatement } from './select-ast.ts';
+import { exprKey } from './ast-walk.ts';
 
 export const SCAN_RELATION = '__k3_rows';
 

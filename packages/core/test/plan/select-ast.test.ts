@@ -1,10 +1,8 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/errors/index.ts';
-import {
-  columnRef, deserializeSelect, exprKey, functionCall, integerConstant, isSelectNode, mapChildren, renderExpression,
-  sameExpr, selectNode, serializeSelect, baseTable, type Expr, type SelectNode, type SelectStatement,
-} from '../../src/plan/select-ast.ts';
+import { columnRef, deserializeSelect, functionCall, integerConstant, isSelectNode, renderExpression, selectNode, serializeSelect, baseTable, type Expr, type SelectNode, type SelectStatement } from '../../src/plan/select-ast.ts';
+import { exprKey, mapChildren, sameExpr } from '../../src/plan/ast-walk.ts';
 
 let instance: DuckDBInstance;
 let conn: DuckDBConnection;
