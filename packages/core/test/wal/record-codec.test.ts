@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors/index.ts';
 import { decodeWalRecord, encodeWalRecord, type WalRecord } from '../../src/wal/record-codec.ts';
@@ -37,7 +39,23 @@ describe('WAL record codec', () => {
     const v2 = bytes.slice();
     v2[4] = 2;
     expect(code(() => decodeWalRecord(v2, 'v2'))).toBe('ERR_WAL_RECORD_CORRUPT');
-    // A row with the wrong arity, re-encoded with a valid checksum, is still refused.
+    // A well-checksummed body with a non-string value is refused.
+    const numeric = encodeWalRecord(record);
+    const body = JSON.parse(gunzipSync(numeric.subarray(37)).toString('utf8')) as { upserts: unknown[][] };
+    body.upserts[0]![0] = 1;
+    const gz = gzipSync(Buffer.from(JSON.stringify(body)));
+    const forged = new Uint8Array(37 + gz.byteLength);
+    forged.set(numeric.subarray(0, 5), 0);
+    forged.set(createHash('sha256').update(gz).digest(), 5);
+    forged.set(gz, 37);
+    let reason: unknown;
+    try {
+      decodeWalRecord(forged, 'numeric');
+    } catch (err) {
+      reason = (err as AppError).details?.['reason'];
+    }
+    expect(reason).toBe('bad shape: values must be strings or null');
+    // A row with the wrong arity is refused at encode time.
     expect(code(() => encodeWalRecord({ ...record, upserts: [['1']] }))).toBe('ERR_INTERNAL');
   });
 });
