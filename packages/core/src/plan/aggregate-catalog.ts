@@ -5,6 +5,7 @@
  * aggregates is fixed by the DuckDB build.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { walk } from './ast-walk.ts';
 import type { Expr, FunctionExpr } from './select-ast.ts';
 
 let cached: Promise<ReadonlySet<string>> | undefined;
@@ -22,4 +23,11 @@ export function aggregateFunctionNames(conn: DuckDBConnection): Promise<Readonly
 
 export function isAggregateCall(e: Expr, aggregates: ReadonlySet<string>): e is FunctionExpr {
   return e.class === 'FUNCTION' && (e.schema === '' || e.schema === 'main') && aggregates.has(e.function_name.toLowerCase());
+}
+
+/** True when any of the expressions contains an aggregate call. */
+export function containsAggregate(exprs: readonly (Expr | null)[], aggregates: ReadonlySet<string>): boolean {
+  let found = false;
+  for (const e of exprs) if (e !== null) walk(e, (x) => !(found ||= isAggregateCall(x, aggregates)));
+  return found;
 }

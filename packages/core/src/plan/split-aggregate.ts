@@ -17,7 +17,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DataType } from '../delta/schema.ts';
 import type { AggregateMerge, MergeSpec } from '../reduce/index.ts';
-import { aggregateFunctionNames, isAggregateCall } from './aggregate-catalog.ts';
+import { aggregateFunctionNames, containsAggregate, isAggregateCall } from './aggregate-catalog.ts';
+import { resolveGroupKeys } from './group-keys.ts';
 import { NUMERIC_ARGUMENT, recipeFor } from './aggregate-recipes.ts';
 import { outputNames } from './output-names.ts';
 import { integerLiteral, isUnsplittable, readShape, type Unsplittable } from './query-shape.ts';
@@ -45,19 +46,13 @@ export interface SplitAggregatePlan {
 
 const NUMERIC = /^(byte|short|integer|long|float|double|decimal\(.*\))$/;
 
-function isAggregateQuery(exprs: readonly (Expr | null)[], aggregates: ReadonlySet<string>): boolean {
-  let found = false;
-  for (const e of exprs) if (e !== null) walk(e, (x) => !(found ||= isAggregateCall(x, aggregates)));
-  return found;
-}
-
 /** True when the statement is an aggregate query (aggregate calls, GROUP BY or HAVING). */
 export async function hasAggregates(conn: DuckDBConnection, statement: SelectStatement): Promise<boolean> {
   const node = statement.node;
   if (node.type !== 'SELECT_NODE') return false;
   if (node.group_expressions.length > 0 || node.having !== null || node.aggregate_handling === 'FORCE_AGGREGATES') return true;
   const orders = node.modifiers.flatMap((m) => (m.type === 'ORDER_MODIFIER' ? m.orders.map((o) => o.expression) : []));
-  return isAggregateQuery([...node.select_list, ...orders], await aggregateFunctionNames(conn));
+  return containsAggregate([...node.select_list, ...orders], await aggregateFunctionNames(conn));
 }
 
 export async function splitAggregate(statement: SelectStatement, ctx: SplitContext): Promise<SplitAggregatePlan | Unsplittable> {
@@ -77,33 +72,10 @@ export async function splitAggregate(statement: SelectStatement, ctx: SplitConte
     if (e !== null) walk(e, (x) => !(reserved ||= (x.alias ?? '').startsWith(RESERVED_PREFIX) || (x.class === 'COLUMN_REF' && x.column_names.some((n) => n.startsWith(RESERVED_PREFIX)))));
   }
   if (reserved) return { reason: `names starting with ${RESERVED_PREFIX} are reserved by the federated planner` };
-  if (node.where_clause !== null && isAggregateQuery([node.where_clause], aggregates)) return { reason: 'aggregates in WHERE are not valid' };
+  if (node.where_clause !== null && containsAggregate([node.where_clause], aggregates)) return { reason: 'aggregates in WHERE are not valid' };
 
-  // ── group keys ────────────────────────────────────────────────────────────────────────
-  let groups: Expr[];
-  if (node.aggregate_handling === 'FORCE_AGGREGATES') {
-    groups = node.select_list.filter((e) => !isAggregateQuery([e], aggregates)).map((e) => withAlias(e, ''));
-  } else {
-    const sets = node.group_sets;
-    const all = node.group_expressions.map((_, i) => i);
-    if (sets.length > 1 || (sets.length === 1 && JSON.stringify(sets[0]) !== JSON.stringify(all))) {
-      return { reason: 'GROUPING SETS / ROLLUP / CUBE are not split across partitions' };
-    }
-    groups = [];
-    for (const g of node.group_expressions) {
-      if (g.class === 'CONSTANT' && typeof g.value.value === 'number' && g.value.type.id === 'INTEGER') {
-        const item = node.select_list[g.value.value - 1];
-        if (item === undefined) return { reason: `GROUP BY ${g.value.value} is out of range` };
-        groups.push(withAlias(item, ''));
-      } else if (g.class === 'COLUMN_REF' && g.column_names.length === 1 && !isTableColumn(g.column_names[0]!)) {
-        const item = node.select_list.find((e) => (e.alias ?? '').toLowerCase() === g.column_names[0]!.toLowerCase());
-        groups.push(item === undefined ? g : withAlias(item, ''));
-      } else {
-        groups.push(g);
-      }
-    }
-  }
-  if (groups.some((g) => isAggregateQuery([g], aggregates))) return { reason: 'aggregates in GROUP BY are not valid' };
+  const groups = resolveGroupKeys(node, (e) => containsAggregate([e], aggregates), isTableColumn);
+  if (isUnsplittable(groups)) return groups;
   const groupKeys = groups.map(exprKey);
 
   // ── aggregate calls → partial columns ───────────────────────────────────────────────────
@@ -121,7 +93,7 @@ export async function splitAggregate(statement: SelectStatement, ctx: SplitConte
       const key = exprKey(e);
       let ai = aggIndex.get(key);
       if (ai === undefined) {
-        if (isAggregateQuery([...e.children, e.filter], aggregates)) failure ??= 'nested aggregates are not valid';
+        if (containsAggregate([...e.children, e.filter], aggregates)) failure ??= 'nested aggregates are not valid';
         const recipe = recipeFor(e);
         if ('reason' in recipe) {
           failure ??= recipe.reason;
