@@ -140,7 +140,6 @@ describe('server process', () => {
       ['SET a setting', () => execute(server.url, BUCKET, 'SET threads = 1'), 400, 'ERR_SQL_UNSUPPORTED'],
       ['CREATE VIEW', () => execute(server.url, BUCKET, 'CREATE VIEW v AS SELECT * FROM accounts'), 400, 'ERR_SQL_UNSUPPORTED'],
       ['CREATE TEMP TABLE', () => execute(server.url, BUCKET, 'CREATE TEMP TABLE scratch (a INTEGER)'), 400, 'ERR_SQL_UNSUPPORTED'],
-      ['ALTER COLUMN TYPE', () => execute(server.url, BUCKET, 'ALTER TABLE accounts ALTER COLUMN balance TYPE VARCHAR'), 400, 'ERR_SQL_UNSUPPORTED'],
       ['a duplicate primary key', () => execute(server.url, BUCKET, "INSERT INTO accounts VALUES (1, 'dup', 0, NULL)"), 409, 'ERR_CONSTRAINT_PRIMARY_KEY'],
       ['an UPDATE that sets a NOT NULL column to NULL', () => execute(server.url, BUCKET, 'UPDATE accounts SET owner = NULL WHERE id = 2'), 400, 'ERR_CONSTRAINT_NOT_NULL'],
       ['CREATE TABLE that exists', () => execute(server.url, BUCKET, 'CREATE TABLE notes (id INTEGER)'), 409, 'ERR_TABLE_EXISTS'],
