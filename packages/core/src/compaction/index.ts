@@ -7,3 +7,4 @@ export { writeRejected, type RejectedRow } from './rejected-log.ts';
 export { CompactorLeader } from './compactor-leader.ts';
 export { candidateFiles } from './candidate-files.ts';
 export { decideDrain, type DrainPolicy, type DrainDecision } from './drain-policy.ts';
+export { compactorTick, type TickTable, type TickOutcome, type TickOptions } from './compactor-loop.ts';
