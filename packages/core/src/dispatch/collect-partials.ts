@@ -18,6 +18,10 @@ export interface ScanStats {
   readonly wallMs: number;
   /** Sum of the jobs' own scan times, ms. */
   readonly scanMs: number;
+  /** Results that came through the object store (larger than K3_JOB_RESULT_INLINE_MAX_BYTES). */
+  readonly spilled: number;
+  /** Bytes of Arrow IPC received (inline and spilled). */
+  readonly resultBytes: number;
 }
 
 export interface CollectedPartials {
@@ -54,6 +58,7 @@ export async function collectPartials(executor: ScanExecutor, jobs: readonly Sca
       stats: {
         jobs: results.length, filesScanned: sum((r) => r.filesScanned), rowsScanned: sum((r) => r.rowsScanned),
         bytesScanned: sum((r) => r.bytesScanned), scanMs: sum((r) => r.scanMs), wallMs: performance.now() - started,
+        spilled: results.filter((r) => r.resultKey !== undefined).length, resultBytes: sum((r) => r.bytes),
       },
     };
   } finally {

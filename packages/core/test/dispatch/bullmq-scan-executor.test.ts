@@ -5,10 +5,12 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BullMQScanExecutor, createScanJobHandler, InProcessScanExecutor, type BullMQScanExecutorOptions } from '../../src/dispatch/index.ts';
+import { BullMQScanExecutor, createScanJobHandler, InProcessScanExecutor, type BullMQScanExecutorOptions, type ScanExecutor } from '../../src/dispatch/index.ts';
 import { AppError } from '../../src/errors/index.ts';
-import { JOB_RESULTS_PREFIX, scanJobId } from '../../src/jobs/index.ts';
+import { JOB_RESULTS_PREFIX, scanJobId, type ScanResultV1 } from '../../src/jobs/index.ts';
+import { createBucketStoreFactory } from '../../src/object-store/store-factory.ts';
 import { startRedisServer, type RedisTestServer } from '../support/redis-server.ts';
+import { S3_TEST_CREDENTIALS, startS3Server, type S3TestServer } from '../support/s3-server.ts';
 import { BUCKET, canonical, createScanTable, type ScanTable } from './support/scan-table.ts';
 import { startWorker, type WorkerProcess } from './support/worker-process.ts';
 
@@ -65,6 +67,7 @@ const QUERIES = [
   'SELECT name, count(*) AS n, sum(qty) AS q, sum(id) AS ids FROM contracts WHERE qty > 10 GROUP BY name HAVING sum(qty) > 100',
   'SELECT id, amount, name FROM contracts WHERE qty < 3 ORDER BY amount DESC NULLS LAST, id LIMIT 40',
   'SELECT id, region, amount FROM contracts WHERE qty = 7',
+  'SELECT id, amount, name FROM contracts WHERE qty < 5',
 ];
 
 describe('BullMQScanExecutor with two worker processes', () => {
@@ -77,11 +80,16 @@ describe('BullMQScanExecutor with two worker processes', () => {
 
   it.each(QUERIES)('equals the in-process executor and single-node DuckDB: %s', async (sql) => {
     const inProcess = new InProcessScanExecutor({ handler: createScanJobHandler({ stores: table.stores, db: table.db, cache: table.cache, inlineMaxBytes: 1 << 20 }) });
-    const viaQueue = await table.federate(executor(prefix), sql);
+    const e = executor(prefix);
+    const results: ScanResultV1[] = [];
+    const spy: ScanExecutor = { kind: e.kind, run: async (jobs, o) => { const r = await e.run(jobs, o); results.push(...r); return r; }, close: () => e.close() };
+    const viaQueue = await table.federate(spy, sql);
     const local = await table.federate(inProcess, sql);
     expect(canonical(viaQueue.result)).toEqual(canonical(local.result));
     expect(canonical(viaQueue.result)).toEqual(canonical(await table.reference(sql)));
     expect(viaQueue.stats).toMatchObject({ jobs: 4, filesScanned: 8, rowsScanned: 4000 });
+    // A result travels through the object store exactly when it exceeds the workers' 2 KiB inline limit.
+    expect(results.map((r) => r.resultKey !== undefined)).toEqual(results.map((r) => r.bytes > 2048));
     // Spilled results were deleted by the coordinator after merging.
     expect((await table.stores.open(BUCKET).list(JOB_RESULTS_PREFIX)).objects).toEqual([]);
   });
@@ -152,6 +160,34 @@ describe('faults with slow workers (K3_TEST_SCAN_DELAY)', () => {
     expect(jobs.every((j) => j?.finishedOn !== undefined)).toBe(true);
     expect(jobs.some((j) => (j?.stalledCounter ?? 0) >= 1)).toBe(true);
   }, 60_000);
+});
+
+describe('workers over the S3 protocol (s3rver over HTTP)', () => {
+  const prefix = `k3t${process.pid}s`;
+  let s3: S3TestServer;
+
+  beforeAll(async () => {
+    s3 = await startS3Server({ conditionalWrites: 'ignore' });
+    await s3.createBucket(BUCKET);
+    const bucket = createBucketStoreFactory({ K3_STORE: 's3', K3_DATA_DIR: '', K3_S3_ENDPOINT: s3.endpoint, K3_S3_REGION: 'us-east-1', K3_S3_FORCE_PATH_STYLE: true }, { s3Client: s3.client }).open(BUCKET);
+    const local = table.stores.open(BUCKET);
+    for (const f of table.snapshot.files) await bucket.put(f.key, (await local.get(f.key))!);
+    await spawnWorkers(2, workerEnv(prefix, {
+      K3_STORE: 's3', K3_DATA_DIR: '/nonexistent', K3_S3_ENDPOINT: s3.endpoint, K3_S3_FORCE_PATH_STYLE: 'true', K3_S3_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey, K3_JOB_RESULT_INLINE_MAX_BYTES: '2KiB',
+    }));
+  }, 120_000);
+  afterAll(async () => s3?.stop());
+
+  it('fetch Parquet through the S3 API into their caches, spill large results to S3, and the coordinator deletes them', async () => {
+    const stores = createBucketStoreFactory({ K3_STORE: 's3', K3_DATA_DIR: '', K3_S3_ENDPOINT: s3.endpoint, K3_S3_REGION: 'us-east-1', K3_S3_FORCE_PATH_STYLE: true }, { s3Client: s3.client });
+    for (const [sql, spilled] of [[QUERIES[0]!, 0], ['SELECT id, amount, name FROM contracts WHERE qty < 5', 4]] as const) {
+      const { result, stats } = await table.federate(executor(prefix), sql, { stores });
+      expect(canonical(result)).toEqual(canonical(await table.reference(sql)));
+      expect(stats).toMatchObject({ jobs: 4, filesScanned: 8, rowsScanned: 4000, spilled });
+    }
+    expect((await stores.open(BUCKET).list(JOB_RESULTS_PREFIX)).objects).toEqual([]);
+  });
 });
 
 describe('queue depth (what KEDA scales workers on)', () => {

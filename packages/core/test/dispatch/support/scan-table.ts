@@ -47,7 +47,8 @@ export interface ScanTable {
   readonly snapshot: { schema: StructType; partitionColumns: string[]; files: ActiveFile[] };
   /** The same query on one node over all files. */
   reference(sql: string): Promise<QueryResult>;
-  federate(executor: ScanExecutor, sql: string, opts?: { deadline?: number; signal?: AbortSignal; queryId?: string }): Promise<{ result: QueryResult; plan: FederatedPlan; stats: ScanStats }>;
+  /** Plans, runs the jobs through `executor`, reduces and runs FINAL SQL; `stores` reads spilled results (default: the local bucket). */
+  federate(executor: ScanExecutor, sql: string, opts?: { deadline?: number; signal?: AbortSignal; queryId?: string; stores?: Pick<BucketStores, 'open'> }): Promise<{ result: QueryResult; plan: FederatedPlan; stats: ScanStats }>;
   close(): Promise<void>;
 }
 
@@ -117,7 +118,7 @@ export async function createScanTable(opts: { rowsPerFile?: number; filesPerRegi
           queryId: o.queryId ?? `q${process.pid}x${queries++}x${Date.now()}`, bucket: BUCKET, tableRoot: TABLE_ROOT,
           schema: SCHEMA, partitionColumns: ['region'], deadline: o.deadline ?? Date.now() + 60_000,
         });
-        const { partials, stats } = await collectPartials(executor, jobs, stores, { deadline: jobs[0]?.deadline ?? Date.now() + 60_000, ...(o.signal !== undefined ? { signal: o.signal } : {}) });
+        const { partials, stats } = await collectPartials(executor, jobs, o.stores ?? stores, { deadline: jobs[0]?.deadline ?? Date.now() + 60_000, ...(o.signal !== undefined ? { signal: o.signal } : {}) });
         if (plan.merge !== undefined) {
           const reducer = createGroupReducer(plan.merge);
           for (const p of partials) reducer.add(p.columns, p.rows);
