@@ -10,6 +10,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitDirectWrite } from '../../src/compaction/direct-write.ts';
 import { drainTable } from '../../src/compaction/drain.ts';
+import { readLastDrain } from '../../src/compaction/last-drain.ts';
+import { drainedWatermark } from '../../src/wal/watermark.ts';
 import { loadSnapshot, type Snapshot } from '../../src/delta/snapshot.ts';
 import { Transaction } from '../../src/delta/transaction.ts';
 import { writeDataFiles } from '../../src/exec/data-file-writer.ts';
@@ -138,6 +140,12 @@ describe('non-keyed writes never lose or resurrect acknowledged keyed writes', (
       expect(idsOf(await readRows(env, root, 'strong'))).toEqual(history.expected());
       for (let r = await drainTable(env.store, root, { batchSize: 100 }, env.deps); r.truncated;) r = await drainTable(env.store, root, { batchSize: 100 }, env.deps);
       expect(idsOf(await readRows(env, root, 'eventual'))).toEqual(history.expected());
+      // DescribeTable's last drain skips the direct writes that re-stated the watermark.
+      const final = await loadSnapshot(env.store, root);
+      const last = await readLastDrain(env.store, final);
+      expect(last).toBeDefined();
+      expect(last!.drainedThrough).toBeLessThanOrEqual(drainedWatermark(final));
+      expect(drainedWatermark(final)).toBe(Math.max(...keyed.map((k) => k.seq)));
       expect(direct.length).toBe(4);
       expect(keyed.length).toBe(20);
       // The run really interleaved: some direct write incorporated earlier records, and some keyed

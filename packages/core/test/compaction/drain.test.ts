@@ -3,6 +3,7 @@ import { readCommitActions } from '../../src/delta/commit.ts';
 import { loadSnapshot } from '../../src/delta/snapshot.ts';
 import { Transaction } from '../../src/delta/transaction.ts';
 import { drainTable } from '../../src/compaction/drain.ts';
+import { readLastDrain } from '../../src/compaction/last-drain.ts';
 import { listWal, walBacklog } from '../../src/wal/wal-reader.ts';
 import { maxDrainedMarker } from '../../src/wal/drained-markers.ts';
 import { drainedWatermark } from '../../src/wal/watermark.ts';
@@ -41,6 +42,8 @@ describe('drainTable', () => {
     expect(ids(await readRows(env, root, 'eventual'))).toEqual(['1/eu/2', '3/eu/1']);
     expect((await listWal(env.store, root, 0)).pending).toEqual([]);
     expect(await maxDrainedMarker(env.store, root, snap.metadata.id)).toBe(3);
+    const last = await readLastDrain(env.store, snap);
+    expect(last).toMatchObject({ version: snap.version, drainedThrough: 3, metrics: { numTargetRowsInserted: '2' } });
     // Idle drain: nothing to do, nothing committed.
     const idle = await drainTable(env.store, root, { batchSize: 100 }, env.deps);
     expect(idle).toMatchObject({ walEntriesProcessed: 0, truncated: false, lastDrainTargetVersion: snap.version });
