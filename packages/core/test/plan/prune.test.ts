@@ -94,3 +94,43 @@ describe('pruneFiles: data skipping by stats', () => {
     expect(statLiteral(12.5, 'decimal(10,2)', 'max')).toBe("CAST('12.5' AS DECIMAL(10,2))");
   });
 });
+
+describe('pruneFiles: typed partition columns', () => {
+  const typed: StructType = {
+    type: 'struct',
+    fields: [
+      { name: 'n', type: 'long', nullable: true, metadata: {} },
+      { name: 'ok', type: 'boolean', nullable: true, metadata: {} },
+      { name: 'signed', type: 'timestamp', nullable: true, metadata: {} },
+      { name: 'price', type: 'decimal(10,2)', nullable: true, metadata: {} },
+      { name: 'ratio', type: 'double', nullable: true, metadata: {} },
+      { name: 'v', type: 'string', nullable: true, metadata: {} },
+    ],
+  };
+  const parts = [
+    file({ n: 9007199254740993n, ok: true, signed: 1704067200000000n, price: '1.50', ratio: 0.5 }),
+    file({ n: -1n, ok: false, signed: 1704153600000001n, price: '-2.25', ratio: Number.NaN }),
+    file({ n: null, ok: null, signed: null, price: null, ratio: null }),
+  ];
+  const typedSnapshot = { schema: typed, partitionColumns: ['n', 'ok', 'signed', 'price', 'ratio'], files: parts };
+  const keep = async (where: string): Promise<number[]> => {
+    const [stmt] = await serializeSelect(db.conn, `SELECT * FROM t WHERE ${where}`);
+    const shape = readShape(stmt!);
+    if ('reason' in shape) throw new Error(shape.reason);
+    const r = await pruneFiles(db.conn, shape.node.where_clause, typedSnapshot);
+    return r.files.map((f) => parts.indexOf(f));
+  };
+
+  it('compares with the partition values typed as the schema says', async () => {
+    expect(await keep('n = 9007199254740993')).toEqual([0]);
+    expect(await keep('n < 0')).toEqual([1]);
+    expect(await keep('ok')).toEqual([0]);
+    expect(await keep('NOT ok')).toEqual([1]);
+    expect(await keep("signed > TIMESTAMP '2024-01-02 00:00:00'")).toEqual([1]);
+    expect(await keep('price BETWEEN 1 AND 2')).toEqual([0]);
+    expect(await keep('ratio > 1e300')).toEqual([1]);
+    expect(await keep('price IS NULL AND ratio IS NULL')).toEqual([2]);
+    expect(await keep('n > 0 OR ok IS NULL')).toEqual([0, 2]);
+  });
+});
+
