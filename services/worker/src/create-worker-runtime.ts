@@ -15,12 +15,15 @@ import { AppError, type Config } from '@k3/core';
 import { createScanJobHandler, createScanWorker, redactRedisUrl, sweepJobResults } from '@k3/core/dispatch';
 import { createDuckDB, FileCache } from '@k3/core/exec';
 import { createBucketStoreFactory } from '@k3/core/object-store';
+import { createWorkerMetrics, startOpsServer } from './ops-server.ts';
 
 export interface WorkerRuntime {
   /** Resolves once the worker is connected to Redis and consuming. */
   ready(): Promise<void>;
   /** Jobs running right now. */
   running(): number;
+  /** URL of /healthz and /metrics when K3_WORKER_HTTP_PORT is set. */
+  readonly opsUrl: string | undefined;
   close(force?: boolean): Promise<void>;
 }
 
@@ -54,17 +57,24 @@ export async function createWorkerRuntime(config: Config, logger: Logger): Promi
       return handler(job, opts);
     },
   });
+  const metrics = createWorkerMetrics();
   let running = 0;
   worker.on('active', (job) => {
     running++;
+    metrics.running.set(running);
     logger.debug({ jobId: job.id, attempt: job.attemptsMade + 1 }, 'scan job started');
   });
   worker.on('completed', (job, result) => {
     running--;
+    metrics.running.set(running);
+    metrics.jobs.inc({ outcome: 'completed' });
+    metrics.duration.observe(result.scanMs / 1000);
     logger.info({ jobId: job.id, queryId: result.queryId, jobIndex: result.jobIndex, rows: result.rows, bytes: result.bytes, spilled: result.resultKey !== undefined, scanMs: Math.round(result.scanMs) }, 'scan job completed');
   });
   worker.on('failed', (job, err) => {
     if (job !== undefined) running = Math.max(0, running - 1);
+    metrics.running.set(running);
+    metrics.jobs.inc({ outcome: 'failed' });
     logger.warn({ jobId: job?.id, attempt: job?.attemptsMade, reason: err.message }, 'scan job failed');
   });
   worker.on('stalled', (jobId) => logger.warn({ jobId }, 'scan job stalled; it goes back to the queue'));
@@ -79,16 +89,21 @@ export async function createWorkerRuntime(config: Config, logger: Logger): Promi
     }
   }, sweepEvery);
   sweeper.unref();
+  let closing = false;
+  const ops = config.K3_WORKER_HTTP_PORT === 0 ? undefined : await startOpsServer(config.K3_WORKER_HTTP_PORT, config.K3_HOST, metrics, () => !closing && worker.isRunning());
 
   return {
     ready: () => worker.waitUntilReady().then(() => undefined),
     running: () => running,
+    opsUrl: ops?.url,
     async close(force = false) {
+      closing = true;
       clearInterval(sweeper);
       try {
         await worker.close(force);
       } finally {
         db.closeSync();
+        await ops?.close();
       }
     },
   };

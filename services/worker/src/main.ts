@@ -39,8 +39,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   await runtime.ready();
-  logger.info({ concurrency: config.K3_WORKER_CONCURRENCY, prefix: config.K3_QUEUE_PREFIX, store: config.K3_STORE }, 'worker ready');
-  process.stdout.write(`k3-worker ready (pid ${process.pid}, concurrency ${config.K3_WORKER_CONCURRENCY})\n`);
+  logger.info({ concurrency: config.K3_WORKER_CONCURRENCY, prefix: config.K3_QUEUE_PREFIX, store: config.K3_STORE, ops: runtime.opsUrl }, 'worker ready');
+  const ops = runtime.opsUrl === undefined ? '' : `, health ${runtime.opsUrl}/healthz, metrics ${runtime.opsUrl}/metrics`;
+  process.stdout.write(`k3-worker ready (pid ${process.pid}, concurrency ${config.K3_WORKER_CONCURRENCY}${ops})\n`);
 }
 
 main().catch((err: unknown) => {
