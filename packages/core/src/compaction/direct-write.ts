@@ -25,7 +25,7 @@ import { drainTable, type DrainResult } from './drain.ts';
 export interface PreDrainOptions {
   readonly batchSize?: number;
   readonly fence?: Fence;
-  /** Drain rounds before giving up when a record in flight leaves a gap (default 50). */
+  /** Drain rounds before giving up when a record in flight leaves a gap (default 100, about 9 s: longer than the drain's gap grace). */
   readonly maxRounds?: number;
 }
 
@@ -43,7 +43,7 @@ export async function drainBeforeDirectWrite(store: ObjectStore, root: string, d
   const drains: DrainResult[] = [];
   let snapshot = first;
   for (let round = 1; drainedWatermark(snapshot) < head; round++) {
-    if (round > (opts.maxRounds ?? 50)) {
+    if (round > (opts.maxRounds ?? 100)) {
       throw new AppError('ERR_STORE_UNAVAILABLE', `The write log of ${root} could not be drained up to seq ${head} before a direct write (a record is still being written); retry the statement.`, { root, head });
     }
     const r = await drainTable(store, root, { batchSize: opts.batchSize ?? 10_000, ...(opts.fence ? { fence: opts.fence } : {}) }, deps);
