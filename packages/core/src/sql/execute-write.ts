@@ -17,7 +17,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { StatementType } from '@duckdb/node-api';
 import type { ExecuteWriteResult } from '../api/index.ts';
 import { primaryKeyOf } from '../catalog/index.ts';
-import { Transaction, type CommitRequest, type TransactionOptions } from '../delta/index.ts';
+import { Transaction, type TransactionOptions } from '../delta/index.ts';
 import { AppError } from '../errors/index.ts';
 import { encodeResult, mapDuckDBError, writeDataFiles, type EncodedResult } from '../exec/index.ts';
 import { assertNoParameters } from './classify-statement.ts';
@@ -26,7 +26,8 @@ import type { PinnedTable, RequestTables } from './request-tables.ts';
 import { planWriteScope } from './write-scope.ts';
 import { assertUniqueKeys } from './primary-key-check.ts';
 import type { ActiveFile } from '../delta/snapshot.ts';
-import { clauseText, routeWrite, type DmlShape } from './route-write.ts';
+import { routeWrite, type DmlShape } from './route-write.ts';
+import { writeCommitRequest } from './write-commit-info.ts';
 import { createProbeView, dropProbeView, WriteTarget, type DiffResult } from './write-target.ts';
 
 export interface WriteContext {
@@ -117,7 +118,7 @@ export async function executeWrite(ctx: WriteContext, statement: PrePassed, shap
   if (loadAll) tx.readWholeTable();
   tx.removeFiles(diff.affected.map((r) => r.file));
   tx.addFiles(adds);
-  const commit = await tx.commit(commitRequest(statement, shape, snapshot.partitionColumns, {
+  const commit = await tx.commit(writeCommitRequest(statement, shape, snapshot.partitionColumns, {
     rowsChanged, diff, addedFiles: adds.length, addedBytes: adds.reduce((s, a) => s + a.size, 0),
     removedBytes: diff.affected.reduce((s, r) => s + r.file.add.size, 0),
     rewrittenRows: diff.affected.reduce((s, r) => s + (r.hi - r.lo), 0),
@@ -147,61 +148,5 @@ async function probeFiles(ctx: WriteContext, pinned: PinnedTable, probeSql: stri
     return undefined;
   } finally {
     await dropProbeView(conn, handle.name);
-  }
-}
-
-interface WriteNumbers {
-  rowsChanged: number;
-  diff: DiffResult;
-  addedFiles: number;
-  addedBytes: number;
-  removedBytes: number;
-  /** Rows the rewritten files held before the statement. */
-  rewrittenRows: number;
-}
-
-/** Delta's operation names, parameters and metrics, as Spark / delta-rs write them. */
-function commitRequest(statement: PrePassed, shape: DmlShape, partitionColumns: readonly string[], n: WriteNumbers): CommitRequest {
-  const { sql, tokens } = statement;
-  const removedFiles = n.diff.affected.length;
-  const survivors = n.rewrittenRows - n.diff.deletedRows;
-  switch (shape.verb) {
-    case 'INSERT':
-      return {
-        operation: 'WRITE',
-        operationParameters: { mode: 'Append', partitionBy: JSON.stringify(partitionColumns) },
-        operationMetrics: { numFiles: n.addedFiles, numOutputRows: n.diff.insertedRows, numOutputBytes: n.addedBytes },
-      };
-    case 'UPDATE':
-      return {
-        operation: 'UPDATE',
-        operationParameters: { predicate: JSON.stringify([clauseText(sql, tokens, 'WHERE', ['RETURNING']) ?? 'true']) },
-        operationMetrics: {
-          numUpdatedRows: n.rowsChanged, numCopiedRows: Math.max(0, survivors - n.diff.changedRows),
-          numAddedFiles: n.addedFiles, numRemovedFiles: removedFiles, numAddedBytes: n.addedBytes, numRemovedBytes: n.removedBytes,
-        },
-      };
-    case 'DELETE':
-    case 'TRUNCATE':
-      return {
-        operation: 'DELETE',
-        operationParameters: { predicate: JSON.stringify([shape.verb === 'TRUNCATE' ? 'true' : clauseText(sql, tokens, 'WHERE', ['RETURNING']) ?? 'true']) },
-        operationMetrics: {
-          numDeletedRows: n.diff.deletedRows, numCopiedRows: Math.max(0, survivors),
-          numAddedFiles: n.addedFiles, numRemovedFiles: removedFiles, numAddedBytes: n.addedBytes, numRemovedBytes: n.removedBytes,
-        },
-      };
-    case 'MERGE': {
-      const updated = Math.max(0, n.rowsChanged - n.diff.insertedRows - n.diff.deletedRows);
-      return {
-        operation: 'MERGE',
-        operationParameters: { predicate: JSON.stringify(clauseText(sql, tokens, 'ON', ['WHEN']) ?? '') },
-        operationMetrics: {
-          numTargetRowsInserted: n.diff.insertedRows, numTargetRowsUpdated: updated, numTargetRowsDeleted: n.diff.deletedRows,
-          numTargetRowsCopied: Math.max(0, survivors - n.diff.changedRows), numOutputRows: Math.max(0, survivors) + n.diff.insertedRows,
-          numTargetFilesAdded: n.addedFiles, numTargetFilesRemoved: removedFiles,
-        },
-      };
-    }
   }
 }
