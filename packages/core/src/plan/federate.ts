@@ -25,7 +25,8 @@ import { AppError } from '../errors/index.ts';
 import type { MergeSpec } from '../reduce/index.ts';
 import { pruneFiles, type PruneResult } from './prune.ts';
 import { isUnsplittable, readShape } from './query-shape.ts';
-import { deserializeSelect, isSelectNode, serializeSelect, type SelectStatement } from './select-ast.ts';
+import { containsClass } from './ast-walk.ts';
+import { deserializeSelect, isSelectNode, serializeSelect, type Expr, type SelectStatement } from './select-ast.ts';
 import { hasAggregates, MERGED_RELATION, PARTITION_VIEW, splitAggregate } from './split-aggregate.ts';
 import { SCAN_RELATION, splitScan, type SplitScanPlan } from './split-scan.ts';
 
@@ -70,12 +71,21 @@ export interface FederatedPlan {
 
 const RELATIONS = { partition: PARTITION_VIEW, merged: MERGED_RELATION, rows: SCAN_RELATION } as const;
 
+/**
+ * Pruning needs a single base table read once: its WHERE filters its rows whatever else the query
+ * does. A subquery anywhere could read the same table again (and must see all of it), so then
+ * nothing is pruned.
+ */
 async function prunedFor(conn: DuckDBConnection, statement: SelectStatement, snapshot: FederatableSnapshot): Promise<PruneResult> {
   const shape = readShape(statement);
   const node = statement.node;
-  // Pruning only needs a single base table: the WHERE filters its rows whatever else the query does.
-  const where = !isUnsplittable(shape) ? shape.node.where_clause
-    : isSelectNode(node) && node.from_table.type === 'BASE_TABLE' && node.cte_map.map.length === 0 ? node.where_clause : null;
+  let where: Expr | null = null;
+  if (!isUnsplittable(shape)) where = shape.node.where_clause;
+  else if (isSelectNode(node) && node.from_table.type === 'BASE_TABLE' && node.cte_map.map.length === 0) {
+    const orders = node.modifiers.flatMap((m) => (m.type === 'ORDER_MODIFIER' ? m.orders.map((o) => o.expression) : []));
+    const all = [...node.select_list, node.where_clause, node.having, node.qualify, ...node.group_expressions, ...orders];
+    if (!all.some((e) => e !== null && containsClass(e, ['SUBQUERY']))) where = node.where_clause;
+  }
   return pruneFiles(conn, where, snapshot);
 }
 

@@ -71,6 +71,10 @@ describe('planFederated: strategy choice', () => {
     const plan = await planFederated(contracts, "SELECT median(amount) FROM contracts WHERE region = 'US'", db.conn, any);
     expect(plan).toMatchObject({ strategy: QueryStrategy.UNARY_WAREHOUSE, strategyReason: 'median() cannot be merged exactly across partitions (1 argument(s))', jobs: [] });
     expect(plan.files.map((f) => f.partitionValues.region)).toEqual(['US']);
+    // A subquery may read the same table again: nothing may be pruned then.
+    const sub = await planFederated(contracts, "SELECT * FROM contracts WHERE region = 'US' AND id IN (SELECT id FROM contracts WHERE region = 'EU')", db.conn, any);
+    expect(sub).toMatchObject({ strategy: QueryStrategy.UNARY_WAREHOUSE, strategyReason: 'subqueries are not split across partitions' });
+    expect(sub.files).toHaveLength(5);
     const join = await planFederated(contracts, 'SELECT * FROM contracts a JOIN contracts b USING (id)', db.conn, any);
     expect(join).toMatchObject({ strategy: QueryStrategy.UNARY_WAREHOUSE, strategyReason: 'joins are not split across partitions' });
     expect(join.files).toHaveLength(5);
