@@ -9,3 +9,4 @@ export { candidateFiles } from './candidate-files.ts';
 export { decideDrain, type DrainPolicy, type DrainDecision } from './drain-policy.ts';
 export { compactorTick, type TickTable, type TickOutcome, type TickOptions } from './compactor-loop.ts';
 export { readLastDrain, type LastDrain } from './last-drain.ts';
+export { toCompactResponse, type CompactResponse } from './compact-response.ts';

@@ -4,6 +4,7 @@ import { loadSnapshot } from '../../src/delta/snapshot.ts';
 import { Transaction } from '../../src/delta/transaction.ts';
 import { drainTable } from '../../src/compaction/drain.ts';
 import { readLastDrain } from '../../src/compaction/last-drain.ts';
+import { toCompactResponse } from '../../src/compaction/compact-response.ts';
 import { listWal, walBacklog } from '../../src/wal/wal-reader.ts';
 import { maxDrainedMarker } from '../../src/wal/drained-markers.ts';
 import { drainedWatermark } from '../../src/wal/watermark.ts';
@@ -42,6 +43,9 @@ describe('drainTable', () => {
     expect(ids(await readRows(env, root, 'eventual'))).toEqual(['1/eu/2', '3/eu/1']);
     expect((await listWal(env.store, root, 0)).pending).toEqual([]);
     expect(await maxDrainedMarker(env.store, root, snap.metadata.id)).toBe(3);
+    expect(toCompactResponse('metrics', r)).toEqual({
+      tableName: 'metrics', walEntriesProcessed: '3', walUniqueKeys: '3', rowsMerged: '3', rowsRejected: '0', tombstonesSeen: '1', truncated: false, lastDrainTargetVersion: String(snap.version),
+    });
     const last = await readLastDrain(env.store, snap);
     expect(last).toMatchObject({ version: snap.version, drainedThrough: 3, metrics: { numTargetRowsInserted: '2' } });
     // Idle drain: nothing to do, nothing committed.
