@@ -73,6 +73,15 @@ export async function splitAggregate(statement: SelectStatement, ctx: SplitConte
   }
   if (reserved) return { reason: `names starting with ${RESERVED_PREFIX} are reserved by the federated planner` };
   if (node.where_clause !== null && containsAggregate([node.where_clause], aggregates)) return { reason: 'aggregates in WHERE are not valid' };
+  // DuckDB lets WHERE name a select alias (when no table column has that name); the partial has
+  // other select items, so the alias is replaced by its expression.
+  const byAlias = new Map(node.select_list.filter((e) => (e.alias ?? '') !== '').map((e) => [e.alias!.toLowerCase(), withAlias(e, '')]));
+  const inlineAliases = (e: Expr): Expr => {
+    if (e.class === 'COLUMN_REF' && e.column_names.length === 1 && !isTableColumn(e.column_names[0]!)) return byAlias.get(e.column_names[0]!.toLowerCase()) ?? e;
+    return mapChildren(e, inlineAliases);
+  };
+  const where = node.where_clause === null ? null : inlineAliases(node.where_clause);
+  if (where !== null && containsAggregate([where], aggregates)) return { reason: 'aggregates in WHERE are not valid' };
 
   const groups = resolveGroupKeys(node, (e) => containsAggregate([e], aggregates), isTableColumn);
   if (isUnsplittable(groups)) return groups;
@@ -148,7 +157,7 @@ export async function splitAggregate(statement: SelectStatement, ctx: SplitConte
   const partial = selectNode({
     select_list: [...groups.map((g, i) => withAlias(g, groupColumns[i]!)), ...partialAggs],
     from_table: baseTable(PARTITION_VIEW, shape.tableAlias),
-    where_clause: node.where_clause,
+    where_clause: where,
     group_expressions: groups,
     group_sets: groups.length === 0 ? [] : [groups.map((_, i) => i)],
   });
