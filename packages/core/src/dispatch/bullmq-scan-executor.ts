@@ -11,15 +11,16 @@
  *   jobs' state covers events missed while the events stream was (re)connecting.
  * - attempts with exponential backoff; stalled jobs (worker killed) go back to wait and run
  *   elsewhere; finished jobs are removed by age/count (removeOnComplete/removeOnFail).
- * - deadline → ERR_QUERY_TIMEOUT, signal → ERR_QUERY_CANCELLED; either way jobs not yet taken are
- *   removed, and running ones stop at the job's own deadline on the worker.
+ * - deadline → ERR_QUERY_TIMEOUT, signal → ERR_QUERY_CANCELLED; either way (and when a partition
+ *   failed) jobs not yet taken are removed and the queryId is published on the cancel channel, so
+ *   workers interrupt the running ones (which would otherwise stop at the job's own deadline).
  * - Redis unreachable → ERR_QUEUE_UNAVAILABLE within K3_REDIS_CONNECT_TIMEOUT.
  * - A job that fails for good → ERR_WORKER_FAILED with the worker's AppError in `details.cause`
  *   (ERR_QUERY_TIMEOUT when the worker hit the deadline).
  */
 import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import { AppError } from '../errors/index.ts';
-import { decodeJobFailure, parseScanResult, QUEUE_NAMES, queuePrefix, scanJobId, type ScanJobV1, type ScanResultV1 } from '../jobs/index.ts';
+import { decodeJobFailure, parseScanResult, QUEUE_NAMES, queuePrefix, scanCancelChannel, scanJobId, type ScanJobV1, type ScanResultV1 } from '../jobs/index.ts';
 import { blockingConnection, createRedisClient, producerConnection, queueUnavailable, withTimeout } from './redis-connection.ts';
 import type { Redis } from 'ioredis';
 import { cancelledError, deadlineError } from './run-partial-query.ts';
@@ -129,14 +130,20 @@ export class BullMQScanExecutor implements ScanExecutor {
     const onAbort = (): void => finish(cancelledError());
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => finish(deadlineError(opts.deadline)), Math.max(0, opts.deadline - Date.now()));
-    const poll = setInterval(() => void this.#poll(byId, results, onOutcome).catch(finish), this.#opts.pollIntervalMs ?? 500);
+    let polling = false;
+    const pollOnce = (): void => {
+      if (polling || finished) return; // one poll at a time: a slow Redis must not pile them up
+      polling = true;
+      void this.#poll(byId, results, onOutcome).catch(finish).finally(() => { polling = false; });
+    };
+    const poll = setInterval(pollOnce, this.#opts.pollIntervalMs ?? 500);
     try {
       await this.#redis(this.#queue.addBulk([...byId.values()].map((data) => ({ name: 'scan', data, opts: this.#jobOptions(data) }))));
-      void this.#poll(byId, results, onOutcome).catch(finish);
+      pollOnce();
       await done;
     } catch (err) {
       finish(err);
-      await this.#removeOutstanding(byId, results);
+      await this.#removeOutstanding(byId, results, jobs[0]!.queryId);
       throw err;
     } finally {
       clearTimeout(timer);
@@ -161,9 +168,12 @@ export class BullMQScanExecutor implements ScanExecutor {
   }
 
   /** Removes jobs no worker has taken yet; running jobs stop at their deadline on the worker. */
-  async #removeOutstanding(byId: ReadonlyMap<string, ScanJobV1>, results: ReadonlyMap<number, ScanResultV1>): Promise<void> {
+  async #removeOutstanding(byId: ReadonlyMap<string, ScanJobV1>, results: ReadonlyMap<number, ScanResultV1>, queryId: string): Promise<void> {
     const ids = [...byId].filter(([, j]) => !results.has(j.jobIndex)).map(([id]) => id);
-    await withTimeout(Promise.allSettled(ids.map((id) => this.#queue.remove(id))), this.#opts.connectTimeoutMs, () => new Error('timeout')).catch(() => undefined);
+    if (ids.length === 0) return;
+    const producer = this.#clients[0]!;
+    const work = Promise.allSettled([producer.publish(scanCancelChannel(this.#opts.prefix), queryId), ...ids.map((id) => this.#queue.remove(id))]);
+    await withTimeout(work, this.#opts.connectTimeoutMs, () => new Error('timeout')).catch(() => undefined);
   }
 
   #failure(job: ScanJobV1, reason: string | undefined): AppError {

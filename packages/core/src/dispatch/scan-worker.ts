@@ -8,11 +8,16 @@
  * with backoff up to K3_JOB_ATTEMPTS. The cause crosses Redis as JSON (jobs/job-failure.ts). A
  * worker killed mid-job loses its lock; after about `lockDuration` another worker's stalled-job
  * check puts the job back on the wait list (up to `maxStalledCount` times).
+ *
+ * Cancellation: the worker subscribes to the scan cancel channel; when a coordinator publishes a
+ * queryId it gave up on, the running jobs of that query are aborted (BullMQ `cancelJob` → the
+ * processor's signal → DuckDB interrupt) and failed without retry.
  */
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { isAppError } from '../errors/index.ts';
-import { encodeJobFailure, parseScanJob, QUEUE_NAMES, queuePrefix, type ScanResultV1 } from '../jobs/index.ts';
-import { blockingConnection } from './redis-connection.ts';
+import { encodeJobFailure, parseScanJob, QUEUE_NAMES, queryIdOfJob, queuePrefix, scanCancelChannel, type ScanResultV1 } from '../jobs/index.ts';
+import { blockingConnection, createRedisClient } from './redis-connection.ts';
+import { cancelledError } from './run-partial-query.ts';
 import type { ScanJobHandler } from './scan-job-handler.ts';
 
 export interface ScanWorkerOptions {
@@ -30,7 +35,8 @@ export interface ScanWorkerOptions {
   readonly autorun?: boolean;
 }
 
-function failure(err: unknown): Error {
+function failure(err: unknown, cancelled: boolean): Error {
+  if (cancelled) return new UnrecoverableError(encodeJobFailure(cancelledError()));
   const text = encodeJobFailure(err);
   return isAppError(err) && !err.retryable ? new UnrecoverableError(text) : new Error(text);
 }
@@ -41,10 +47,10 @@ export function createScanWorker(opts: ScanWorkerOptions): Worker<unknown, ScanR
       const parsed = parseScanJob(job.data);
       return await opts.handler(parsed, signal !== undefined ? { signal } : {});
     } catch (err) {
-      throw failure(err);
+      throw failure(err, signal?.aborted === true);
     }
   };
-  return new Worker<unknown, ScanResultV1>(QUEUE_NAMES.scan, processor, {
+  const worker = new Worker<unknown, ScanResultV1>(QUEUE_NAMES.scan, processor, {
     connection: blockingConnection(opts.redisUrl, opts.connectTimeoutMs),
     prefix: queuePrefix(opts.prefix),
     concurrency: opts.concurrency,
@@ -53,4 +59,17 @@ export function createScanWorker(opts: ScanWorkerOptions): Worker<unknown, ScanR
     maxStalledCount: opts.maxStalledCount ?? 2,
     autorun: opts.autorun ?? true,
   });
+  const active = new Set<string>();
+  worker.on('active', (job) => { if (job.id !== undefined) active.add(job.id); });
+  worker.on('completed', (job) => { if (job.id !== undefined) active.delete(job.id); });
+  worker.on('failed', (job) => { if (job?.id !== undefined) active.delete(job.id); });
+  const subscriber = createRedisClient(blockingConnection(opts.redisUrl, opts.connectTimeoutMs));
+  const channel = scanCancelChannel(opts.prefix);
+  void subscriber.subscribe(channel).catch(() => undefined);
+  subscriber.on('message', (ch: string, queryId: string) => {
+    if (ch !== channel) return;
+    for (const id of active) if (queryIdOfJob(id) === queryId) worker.cancelJob(id, 'query cancelled by the coordinator');
+  });
+  worker.on('closed', () => subscriber.disconnect());
+  return worker;
 }

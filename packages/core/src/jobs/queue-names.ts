@@ -25,3 +25,18 @@ export function scanJobId(queryId: string, jobIndex: number): string {
   // BullMQ refuses ':' in custom ids and ids that parse as integers.
   return `${queryId}-j${jobIndex}`;
 }
+
+/**
+ * Redis pub/sub channel on which a coordinator announces a query it gave up on (deadline, client
+ * gone, a failed partition); workers stop that query's running jobs at once instead of at the
+ * job's deadline. The message is the queryId.
+ */
+export function scanCancelChannel(prefix: string): string {
+  return `${queuePrefix(prefix)}:${QUEUE_NAMES.scan}:cancel`;
+}
+
+/** The queryId part of a scan job id (inverse of scanJobId). */
+export function queryIdOfJob(jobId: string): string | undefined {
+  const m = /^(.+)-j\d+$/.exec(jobId);
+  return m?.[1];
+}

@@ -141,6 +141,28 @@ describe('faults with slow workers (K3_TEST_SCAN_DELAY)', () => {
     expect(await e.queue.getActiveCount()).toBe(0);
   });
 
+  it('a cancelled query (client gone) → ERR_QUERY_CANCELLED, and the workers abort its running jobs at once', async () => {
+    const e = executor(prefix);
+    const controller = new AbortController();
+    const pending = failure(table.federate(e, 'SELECT region, count(*) FROM contracts GROUP BY region', { signal: controller.signal, queryId: 'cancel1' }));
+    for (let i = 0; i < 100 && (await e.queue.getActiveCount()) < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await e.queue.getActiveCount()).toBe(2);
+    const abortedAt = Date.now();
+    controller.abort();
+    expect((await pending).code).toBe('ERR_QUERY_CANCELLED');
+    // Each job would sleep 1.5 s before scanning; cancelled, they end long before that.
+    while ((await e.queue.getActiveCount()) > 0 && Date.now() - abortedAt < 5_000) await new Promise((r) => setTimeout(r, 20));
+    expect(Date.now() - abortedAt).toBeLessThan(1_000);
+    const jobs = await Promise.all([0, 1, 2, 3].map((i) => e.queue.getJob(scanJobId('cancel1', i))));
+    const failed = jobs.filter((j) => j !== undefined);
+    // The two running jobs failed as cancelled (no retry); the two waiting ones were removed.
+    expect(failed.length).toBe(2);
+    for (const j of failed) {
+      expect(j!.failedReason).toContain('ERR_QUERY_CANCELLED');
+      expect(j!.attemptsMade).toBe(1);
+    }
+  });
+
   it('kill -9 of a worker mid-job: the job runs on the other worker, each partial counted once', async () => {
     const e = executor(prefix);
     const sql = 'SELECT region, count(*) AS n, sum(amount) AS s, sum(id) AS ids FROM contracts GROUP BY region';
