@@ -23,14 +23,15 @@ async function ok(sql: string) {
 }
 
 describe('concurrent writers', () => {
-  it('keeps every one of 24 concurrent INSERTs into a partitioned table', async () => {
+  // 16 writers: even a writer that loses every race retries at most 15 times (< K3_DELTA_MAX_COMMIT_RETRIES).
+  it('keeps every one of 16 concurrent INSERTs into a partitioned table', async () => {
     await ok('CREATE TABLE c (id INTEGER, p VARCHAR) PARTITIONED BY (p)');
-    const results = await Promise.all(Array.from({ length: 24 }, (_, i) => ok(`INSERT INTO c VALUES (${i}, 'p${i % 3}'), (${i + 100}, 'p${i % 3}')`)));
+    const results = await Promise.all(Array.from({ length: 16 }, (_, i) => ok(`INSERT INTO c VALUES (${i}, 'p${i % 3}'), (${i + 100}, 'p${i % 3}')`)));
     const versions = results.map((r) => Number(r.write!.version)).sort((a, b) => a - b);
-    expect(new Set(versions).size).toBe(24);
+    expect(new Set(versions).size).toBe(16);
     const rows = (await ok('SELECT count(*), count(DISTINCT id), sum(id) FROM c')).query!.rows;
-    const expectedSum = Array.from({ length: 24 }, (_, i) => 2 * i + 100).reduce((a, b) => a + b, 0);
-    expect(rows).toEqual([['48', '48', String(expectedSum)]]);
+    const expectedSum = Array.from({ length: 16 }, (_, i) => 2 * i + 100).reduce((a, b) => a + b, 0);
+    expect(rows).toEqual([['32', '32', String(expectedSum)]]);
   });
 
   it('applies every one of 12 concurrent read-modify-write UPDATEs of the same row', async () => {
