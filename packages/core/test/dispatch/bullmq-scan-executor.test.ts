@@ -126,7 +126,7 @@ describe('faults with slow workers (K3_TEST_SCAN_DELAY)', () => {
   let slow: WorkerProcess[];
 
   beforeAll(async () => {
-    slow = await spawnWorkers(2, workerEnv(prefix, { K3_TEST_SCAN_DELAY: '1500ms' }));
+    slow = await spawnWorkers(2, workerEnv(prefix, { K3_TEST_SCAN_DELAY: '3s' }));
   }, 120_000);
 
   it('a worker slower than the deadline → ERR_QUERY_TIMEOUT quickly, jobs not yet taken are removed', async () => {
@@ -134,10 +134,10 @@ describe('faults with slow workers (K3_TEST_SCAN_DELAY)', () => {
     const started = Date.now();
     const err = await failure(table.federate(e, 'SELECT region, count(*) FROM contracts GROUP BY region', { deadline: Date.now() + 500, queryId: 'timeout1' }));
     expect(err.code).toBe('ERR_QUERY_TIMEOUT');
-    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
     expect(await e.queue.getWaitingCount()).toBe(0);
-    // The two jobs that were running stop at their deadline on the worker, not later.
-    await new Promise((r) => setTimeout(r, 2_500));
+    // The two jobs that were running are cancelled (or stop at their deadline), not 3 s later.
+    await new Promise((r) => setTimeout(r, 2_000));
     expect(await e.queue.getActiveCount()).toBe(0);
   });
 
@@ -150,9 +150,9 @@ describe('faults with slow workers (K3_TEST_SCAN_DELAY)', () => {
     const abortedAt = Date.now();
     controller.abort();
     expect((await pending).code).toBe('ERR_QUERY_CANCELLED');
-    // Each job would sleep 1.5 s before scanning; cancelled, they end long before that.
+    // Each job would sleep 3 s before scanning; cancelled, they end long before that.
     while ((await e.queue.getActiveCount()) > 0 && Date.now() - abortedAt < 5_000) await new Promise((r) => setTimeout(r, 20));
-    expect(Date.now() - abortedAt).toBeLessThan(1_000);
+    expect(Date.now() - abortedAt).toBeLessThan(2_000);
     const jobs = await Promise.all([0, 1, 2, 3].map((i) => e.queue.getJob(scanJobId('cancel1', i))));
     const failed = jobs.filter((j) => j !== undefined);
     // The two running jobs failed as cancelled (no retry); the two waiting ones were removed.
@@ -246,7 +246,7 @@ describe('Redis unreachable', () => {
       expect(err.code).toBe('ERR_QUEUE_UNAVAILABLE');
       expect(err.status).toBe(503);
       expect(err.message).toContain(`127.0.0.1:${redis.port}`);
-      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(Date.now() - started).toBeLessThan(4_000);
     }
   });
 });
