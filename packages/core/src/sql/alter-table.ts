@@ -1,12 +1,13 @@
 /**
  * ALTER TABLE: DuckDB runs each action against a TEMP copy of the table definition; k3 diffs the
  * definition before and after. k3 commits new trailing columns (ADD COLUMNS, several per
- * statement) and column changes (CHANGE COLUMN: SET/DROP DEFAULT, SET/DROP NOT NULL); dropped,
- * renamed or retyped columns and table renames are refused with what to do instead.
+ * statement) and column changes (CHANGE COLUMN: SET/DROP DEFAULT, SET/DROP NOT NULL, SET DATA TYPE
+ * to one of the eleven types); dropped or renamed columns and table renames are refused with the
+ * seeds' advice.
  *
  * Changes that depend on the rows run on the real rows so DuckDB decides exactly as it would:
- * a column added WITH a DEFAULT is backfilled (every file rewritten in the same commit); SET NOT
- * NULL is checked against the existing values (no rewrite).
+ * a column added WITH a DEFAULT is backfilled and a retyped column is cast (both rewrite every
+ * file in the same commit); SET NOT NULL is checked against the existing values (no rewrite).
  * Everything else is a metadata-only commit (an added column without default reads as NULL from
  * the old files).
  */
@@ -44,7 +45,7 @@ export async function alterTable(ctx: DdlContext, shape: AlterShape): Promise<Ex
     }
   }
   const after = (await introspectTempTable(ctx.conn, SCRATCH))!;
-  const { added, changed } = diffDefinitions(before, after);
+  const { added, changed } = diffDefinitions(before, after, snapshot.partitionColumns);
   if (added.length === 0 && changed.length === 0) {
     return { action: 'NOOP', tableName: handle.name, table: describeSnapshot(ctx.bucket, handle.name, snapshot), version: String(snapshot.version) };
   }
@@ -61,8 +62,9 @@ export async function alterTable(ctx: DdlContext, shape: AlterShape): Promise<Ex
     .updateMetadata({ ...snapshot.metadata, schemaString: JSON.stringify(schema) });
 
   // Data-dependent changes run on the real rows, so DuckDB does exactly what it would do: backfill
-  // defaults of added columns, check SET NOT NULL against existing values.
-  const rewrite = snapshot.files.length > 0 && addedSpecs.some((c) => c.defaultExpression !== '');
+  // defaults of added columns, cast retyped columns, check SET NOT NULL against existing values.
+  const retyped = changed.some((c) => c.now.duckdbType !== c.old.duckdbType);
+  const rewrite = snapshot.files.length > 0 && (retyped || addedSpecs.some((c) => c.defaultExpression !== ''));
   const validate = snapshot.files.length > 0 && changed.some((c) => c.old.nullable && !c.now.nullable);
   if (rewrite || validate) {
     const target = await WriteTarget.create(ctx.conn, handle.name, snapshot.schema, snapshot.partitionColumns);
@@ -99,10 +101,10 @@ interface ChangedColumn {
 }
 
 /**
- * New trailing columns and changed columns (NOT NULL, DEFAULT). Dropped, renamed, moved or
- * retyped columns are refused with the seeds' advice.
+ * New trailing columns and changed columns (type, NOT NULL, DEFAULT). Dropped, renamed or moved
+ * columns are refused with the seeds' advice; partition columns cannot change type.
  */
-function diffDefinitions(before: IntrospectedTable, after: IntrospectedTable): { added: IntrospectedColumn[]; changed: ChangedColumn[] } {
+function diffDefinitions(before: IntrospectedTable, after: IntrospectedTable, partitionColumns: readonly string[]): { added: IntrospectedColumn[]; changed: ChangedColumn[] } {
   const afterNames = new Set(after.columns.map((c) => c.name));
   const changed: ChangedColumn[] = [];
   for (const [i, old] of before.columns.entries()) {
@@ -118,9 +120,8 @@ function diffDefinitions(before: IntrospectedTable, after: IntrospectedTable): {
       throw new AppError('ERR_SQL_UNSUPPORTED', `ALTER TABLE may only add columns at the end; column "${old.name}" moved. ${RECREATE}`, { column: old.name });
     }
     if (now.duckdbType === old.duckdbType && now.nullable === old.nullable && now.defaultExpression === old.defaultExpression) continue;
-    if (now.duckdbType !== old.duckdbType) {
-      // Not in the product contract; a cast of every file is better done explicitly via CTAS.
-      throw new AppError('ERR_SQL_UNSUPPORTED', `Changing the type of column "${old.name}" is not supported. Recreate the table with the new type via CREATE TABLE AS SELECT (CAST the column there).`, { column: old.name });
+    if (now.duckdbType !== old.duckdbType && partitionColumns.includes(old.name)) {
+      throw new AppError('ERR_SQL_UNSUPPORTED', `Partition column "${old.name}" cannot change its type; recreate the table via CREATE TABLE AS SELECT.`, { column: old.name });
     }
     changed.push({ old, now });
   }

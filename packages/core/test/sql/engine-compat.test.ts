@@ -276,7 +276,7 @@ describe('DDL results', () => {
     expect((await h.ddl('CREATE TABLE IF NOT EXISTS ctas_part AS SELECT 2 AS two')).action).toBe('NOOP');
   });
 
-  it('ALTER COLUMN: SET/DROP DEFAULT, DROP/SET NOT NULL behave like DuckDB', async () => {
+  it('ALTER COLUMN: SET/DROP DEFAULT, DROP/SET NOT NULL, SET DATA TYPE behave like DuckDB', async () => {
     await both(`CREATE TABLE alt (id INTEGER NOT NULL, v VARCHAR, n SMALLINT DEFAULT 7, PRIMARY KEY (id))`);
     await both(`INSERT INTO alt VALUES (1, 'a', 1), (2, NULL, 2)`);
     const steps = [
@@ -284,7 +284,9 @@ describe('DDL results', () => {
       `INSERT INTO alt (id) VALUES (3)`,
       `ALTER TABLE alt ALTER COLUMN n DROP DEFAULT`,
       `INSERT INTO alt (id, v) VALUES (4, 'x')`,
-      `INSERT INTO alt VALUES (5, 'y', 55)`,
+      `ALTER TABLE alt ALTER COLUMN n SET DATA TYPE BIGINT`,
+      `ALTER TABLE alt ALTER COLUMN n TYPE VARCHAR`,
+      `INSERT INTO alt VALUES (5, 'y', 'text')`,
     ];
     for (const sql of steps) {
       await both(sql);
@@ -297,7 +299,7 @@ describe('DDL results', () => {
     const before = await h.engine.describeTable(h.bucket, 'alt');
     await expect(h.exec(`ALTER TABLE alt ALTER COLUMN n SET NOT NULL`)).rejects.toMatchObject({ code: 'ERR_CONSTRAINT_NOT_NULL' });
     expect((await h.engine.describeTable(h.bucket, 'alt')).deltaVersion).toBe(before.deltaVersion);
-    await both(`UPDATE alt SET n = 0 WHERE n IS NULL`);
+    await both(`UPDATE alt SET n = '0' WHERE n IS NULL`);
     await both(`ALTER TABLE alt ALTER COLUMN n SET NOT NULL`);
     await both(`DESCRIBE alt`);
     await expect(ref.run(`INSERT INTO alt (id) VALUES (6)`)).rejects.toThrow();
