@@ -68,5 +68,16 @@ export async function acquireFence(store: ObjectStore, root: string, holder: str
   const snapshot = await loadSnapshot(store, root);
   const fence: Fence = { epoch: await claimEpoch(store, root, holder, committedEpoch(snapshot)), holder };
   await raiseEpoch(store, root, fence, txOpts);
+  await pruneClaims(store, root, fence.epoch).catch(() => undefined);
   return fence;
+}
+
+/**
+ * Claims below the committed epoch are dead weight: their holders are fenced, and a late claimant
+ * that re-creates one is fenced at its raise (the committed epoch is higher). Best effort.
+ */
+async function pruneClaims(store: ObjectStore, root: string, below: number): Promise<void> {
+  const { objects } = await store.list(epochPrefix(root));
+  const dead = objects.filter((o) => (parseTrailingNumber(o.key) ?? below) < below).map((o) => o.key);
+  if (dead.length > 0) await store.deleteMany(dead);
 }

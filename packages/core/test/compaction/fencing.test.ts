@@ -109,6 +109,11 @@ function suite(name: string, makeEnv: () => Promise<WalEnv>): void {
       for (const f of fences) {
         if (f.status === 'rejected') expect((f.reason as AppError).code).toBe('ERR_COMPACTOR_FENCED');
       }
+      // A later leader prunes the dead claims and still gets a higher epoch.
+      const later = await acquireFence(env.store, root, 'later', env.transaction);
+      expect(later.epoch).toBeGreaterThan(Math.max(...epochs));
+      const claims = (await env.store.list(`${root}_k3_wal/_epochs/`)).objects.map((o) => Number(o.key.slice(-20)));
+      expect(claims).toEqual([later.epoch]);
     }, 60_000);
   });
 }
