@@ -11,7 +11,7 @@ import type { ActiveFile } from '../../src/delta/snapshot.ts';
 import type { PartitionValue } from '../../src/delta/partition-values.ts';
 import { AppError } from '../../src/errors/index.ts';
 import { bindSnapshot, createDuckDB, encodeReader, FileCache, readSnapshotRows, withConnection, type BindableSnapshot, type K3DuckDB } from '../../src/exec/index.ts';
-import { LocalObjectStore } from '../../src/object-store/index.ts';
+import { LocalObjectStore, MemoryObjectStore } from '../../src/object-store/index.ts';
 
 function field(name: string, type: StructField['type'], metadata: Record<string, unknown> = {}): StructField {
   return { name, type, nullable: true, metadata };
@@ -178,8 +178,11 @@ describe('bindSnapshot (hand-built snapshots)', () => {
     expect((err as AppError).message).toContain('elsewhere.parquet');
   });
 
-  it('readSnapshotRows fetches through the cache from a store and cleans up its view', async () => {
-    const store = new LocalObjectStore(dir);
+  it('readSnapshotRows fetches through the cache from a remote store and cleans up its view', async () => {
+    // A local-directory store would be read in place; a remote one is copied into the cache.
+    const local = new LocalObjectStore(dir);
+    const store = new MemoryObjectStore();
+    for (const key of ['old.parquet', 'new.parquet']) await store.put(key, (await local.get(key))!);
     const cacheDir = await mkdtemp(join(tmpdir(), 'k3-bind-cache-'));
     try {
       const cache = new FileCache({ dir: cacheDir, maxBytes: 1 << 20 });
