@@ -119,6 +119,8 @@ describe('server process', () => {
       ['oversize body', () => execute(server.url, BUCKET, `INSERT INTO notes VALUES (2, '${'x'.repeat(4096)}')`), 413, 'ERR_BODY_TOO_LARGE'],
       ['invalid bucket name', () => execute(server.url, 'Not_A_Bucket', 'SELECT 1'), 400, 'ERR_INVALID_NAME'],
       ['bucket in body differs from the path', () => execute(server.url, BUCKET, 'DELETE FROM accounts', { bucket: 'other-bucket' }), 400, 'ERR_BAD_REQUEST'],
+      ['unknown bucket', () => execute(server.url, 'no-such-bucket', 'SELECT * FROM accounts'), 404, 'ERR_BUCKET_NOT_FOUND'],
+      ['unknown bucket in a write', () => execute(server.url, 'no-such-bucket', 'DELETE FROM accounts'), 404, 'ERR_BUCKET_NOT_FOUND'],
       ['unknown table', () => execute(server.url, BUCKET, 'SELECT * FROM no_such_table'), 404, 'ERR_TABLE_NOT_FOUND'],
       ['unknown table in a write', () => execute(server.url, BUCKET, 'INSERT INTO no_such_table VALUES (1)'), 404, 'ERR_TABLE_NOT_FOUND'],
       ['unknown column', () => execute(server.url, BUCKET, 'UPDATE accounts SET no_such_column = 1'), 400, 'ERR_SQL_BIND'],
