@@ -161,6 +161,13 @@ describe('server process', () => {
       });
     }
 
+    it('no refusal created a bucket or a table anywhere else', async () => {
+      const res = await fetch(`${server.url}/no-such-bucket/tables`);
+      expect(res.status).toBe(404);
+      const listed = (await (await fetch(`${server.url}/${BUCKET}/tables`)).json()) as { tables: Array<{ name: string }> };
+      expect(listed.tables.map((t) => t.name).sort()).toEqual(['accounts', 'notes']);
+    });
+
     it('refusal messages for the seeds refusals say what to do instead', async () => {
       const drop = await execute(server.url, BUCKET, 'ALTER TABLE accounts DROP COLUMN balance');
       expect(drop.body.message).toMatch(/CREATE TABLE .*AS SELECT|CTAS|nullable/i);
