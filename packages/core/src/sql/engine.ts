@@ -28,6 +28,7 @@ import type { EngineDeps } from './engine-deps.ts';
 import { executeRead, queryResult } from './execute-read.ts';
 import { executeWrite } from './execute-write.ts';
 import { RequestTables } from './request-tables.ts';
+import { showTables } from './show-tables.ts';
 import { isWord } from './sql-tokens.ts';
 
 export type { BucketStores, EngineDeps, FileCache, K3DuckDB } from './engine-deps.ts';
@@ -81,9 +82,8 @@ export class Engine {
         throw objectRefusal('DROP', shape.objectType);
       case 'show-tables': {
         const store = await this.#catalog.store(opts.bucket);
-        const names = await this.#catalog.tableNames(store);
         return this.#attempt(opts, store, async ({ tables }) => ({
-          query: queryResult({ columns: [{ name: 'name', type: 'VARCHAR' }], rows: names.map((n) => [n]) }, tables, { startedAt, now: this.#clock }, this.#clock()),
+          query: queryResult(await showTables(tables, shape.all), tables, { startedAt, now: this.#clock }, this.#clock()),
         }));
       }
       case 'create-table': {

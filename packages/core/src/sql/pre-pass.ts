@@ -37,7 +37,7 @@ export type StatementShape =
     }
   | { kind: 'drop-table'; table: string; ifExists: boolean }
   | { kind: 'drop-other'; objectType: string }
-  | { kind: 'show-tables' }
+  | { kind: 'show-tables'; all: boolean }
   | { kind: 'describe-table'; table: string }
   /** DESCRIBE / SHOW of a query: answered from table definitions, no data read. */
   | { kind: 'describe-query' }
@@ -198,7 +198,7 @@ const dropTable: Recognizer = ({ sql, tokens }) => {
 const showTables: Recognizer = ({ sql, tokens }) => {
   const words = tokens.map((t) => (t.kind === 'word' ? t.text.toUpperCase() : '\0'));
   const text = words.join(' ');
-  if (text === 'SHOW TABLES' || text === 'SHOW ALL TABLES') return { sql, tokens, shape: { kind: 'show-tables' } };
+  if (text === 'SHOW TABLES' || text === 'SHOW ALL TABLES') return { sql, tokens, shape: { kind: 'show-tables', all: text === 'SHOW ALL TABLES' } };
   return undefined;
 };
 

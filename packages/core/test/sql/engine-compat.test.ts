@@ -127,6 +127,8 @@ const READS = [
   `SELECT event_type, count(*) FROM events GROUP BY event_type HAVING count(*) > 1`,
   `SELECT * FROM nums QUALIFY row_number() OVER (PARTITION BY g ORDER BY k DESC) = 1`,
   `SUMMARIZE nums`,
+  `SHOW TABLES`,
+  `SHOW ALL TABLES`,
   `DESCRIBE users`,
   `DESCRIBE SELECT k, s, x * 2 AS y FROM nums`,
   `SELECT typeof(payload), typeof(occurred_at), typeof(id) FROM events LIMIT 1`,
