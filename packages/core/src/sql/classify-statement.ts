@@ -117,6 +117,8 @@ const FILE_FUNCTIONS = new Set([
   'parquet_bloom_probe', 'read_csv', 'read_csv_auto', 'sniff_csv', 'read_json', 'read_json_auto', 'read_json_objects',
   'read_json_objects_auto', 'read_ndjson', 'read_ndjson_auto', 'read_ndjson_objects', 'read_text', 'read_blob', 'glob',
   'read_xlsx', 'delta_scan', 'iceberg_scan', 'iceberg_metadata', 'read_duckdb', 'read_avro',
+  // Run SQL text the token check cannot see (it could read files).
+  'query', 'json_execute_serialized_sql',
 ]);
 
 const LOOKS_LIKE_PATH = /[/\\*]|\.(parquet|csv|tsv|json|jsonl|ndjson|txt|gz|zst|xlsx|avro|db|duckdb|arrow)\b/i;
@@ -125,7 +127,7 @@ const LOOKS_LIKE_PATH = /[/\\*]|\.(parquet|csv|tsv|json|jsonl|ndjson|txt|gz|zst|
 export function assertNoFileAccess(tokens: readonly Token[]): void {
   for (const [i, t] of tokens.entries()) {
     if ((t.kind === 'word' || t.kind === 'quoted') && isPunct(tokens[i + 1], '(') && FILE_FUNCTIONS.has(identifierOf(t).toLowerCase())) {
-      throw new AppError('ERR_SQL_UNSUPPORTED', `${identifierOf(t)}() reads files; k3 statements read the bucket's tables by name only (SELECT … FROM <table>).`, { function: identifierOf(t) });
+      throw new AppError('ERR_SQL_UNSUPPORTED', `${identifierOf(t)}() reads files or runs SQL text; k3 statements read the bucket's tables by name only (SELECT … FROM <table>).`, { function: identifierOf(t) });
     }
     // `FROM 'x.parquet'`; a path-looking string only, so EXTRACT(… FROM '2024-01-01') stays legal.
     if (t.kind === 'string' && isWord(tokens[i - 1], 'FROM', 'JOIN') && LOOKS_LIKE_PATH.test(t.text)) {

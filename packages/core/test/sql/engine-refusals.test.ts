@@ -68,6 +68,7 @@ const REFUSALS: Array<[string, string, RegExp?]> = [
   ["SELECT count(*) FROM main.\"parquet_scan\"('x.parquet')", 'ERR_SQL_UNSUPPORTED'],
   ["SELECT * FROM 'data/other-bucket/tables/x/part-0.parquet'", 'ERR_SQL_UNSUPPORTED', /reads a file/],
   ["SELECT * FROM glob('*')", 'ERR_SQL_UNSUPPORTED'],
+  ["SELECT * FROM query('SELECT * FROM read_text(''/etc/hostname'')')", 'ERR_SQL_UNSUPPORTED', /runs SQL text/],
   ["INSERT INTO t SELECT * FROM read_csv('/etc/passwd')", 'ERR_SQL_UNSUPPORTED'],
   ["CREATE TABLE stolen AS SELECT * FROM read_json('x.json')", 'ERR_SQL_UNSUPPORTED'],
   ['CREATE TABLE __k3_before (a INTEGER)', 'ERR_INVALID_NAME'],
