@@ -172,7 +172,8 @@ export class BullMQScanExecutor implements ScanExecutor {
     const ids = [...byId].filter(([, j]) => !results.has(j.jobIndex)).map(([id]) => id);
     if (ids.length === 0) return;
     const producer = this.#clients[0]!;
-    const work = Promise.allSettled([producer.publish(scanCancelChannel(this.#opts.prefix), queryId), ...ids.map((id) => this.#queue.remove(id))]);
+    // Remove first, then announce: a worker freed by the cancel must not find this query's jobs still waiting.
+    const work = Promise.allSettled(ids.map((id) => this.#queue.remove(id))).then(() => producer.publish(scanCancelChannel(this.#opts.prefix), queryId));
     await withTimeout(work, this.#opts.connectTimeoutMs, () => new Error('timeout')).catch(() => undefined);
   }
 

@@ -16,6 +16,8 @@ export interface ScanStats {
   readonly bytesScanned: number;
   /** Wall time of the whole fan-out (queue + scan), ms. */
   readonly wallMs: number;
+  /** Longest time a job waited between dispatch and a worker starting it, ms. */
+  readonly queueMs: number;
   /** Sum of the jobs' own scan times, ms. */
   readonly scanMs: number;
   /** Results that came through the object store (larger than K3_JOB_RESULT_INLINE_MAX_BYTES). */
@@ -47,6 +49,7 @@ export async function deleteSpilledResults(results: readonly ScanResultV1[], sto
 
 export async function collectPartials(executor: ScanExecutor, jobs: readonly ScanJobV1[], stores: Pick<BucketStores, 'open'>, opts: ScanRunOptions): Promise<CollectedPartials> {
   const started = performance.now();
+  const dispatchedAt = Date.now();
   const bucket = jobs[0]?.bucket ?? '';
   const results = (await executor.run(jobs, opts)).map(parseScanResult);
   try {
@@ -58,6 +61,7 @@ export async function collectPartials(executor: ScanExecutor, jobs: readonly Sca
       stats: {
         jobs: results.length, filesScanned: sum((r) => r.filesScanned), rowsScanned: sum((r) => r.rowsScanned),
         bytesScanned: sum((r) => r.bytesScanned), scanMs: sum((r) => r.scanMs), wallMs: performance.now() - started,
+        queueMs: Math.max(0, ...results.map((r) => r.startedAt - dispatchedAt)),
         spilled: results.filter((r) => r.resultKey !== undefined).length, resultBytes: sum((r) => r.bytes),
       },
     };

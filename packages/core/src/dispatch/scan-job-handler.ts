@@ -56,6 +56,7 @@ function activeFiles(job: ScanJobV1): ActiveFile[] {
 export function createScanJobHandler(deps: ScanJobHandlerDeps): ScanJobHandler {
   return async (job, opts = {}) => {
     const started = performance.now();
+    const startedAt = Date.now();
     if (opts.signal?.aborted === true) throw cancelledError();
     if (Date.now() >= job.deadline) throw deadlineError(job.deadline);
     if ((deps.testDelayMs ?? 0) > 0) await sleep(deps.testDelayMs!, job.deadline, opts.signal);
@@ -71,7 +72,7 @@ export function createScanJobHandler(deps: ScanJobHandlerDeps): ScanJobHandler {
       const ipc = encodeArrowPartial(partial.columns, partial.values);
       const base = {
         v: SCAN_JOB_VERSION, queryId: job.queryId, jobIndex: job.jobIndex, rows: partial.rows, bytes: ipc.byteLength,
-        filesScanned: job.files.length, rowsScanned, bytesScanned: job.files.reduce((n, f) => n + f.size, 0),
+        filesScanned: job.files.length, rowsScanned, bytesScanned: job.files.reduce((n, f) => n + f.size, 0), startedAt,
       };
       if (ipc.byteLength > deps.inlineMaxBytes) {
         const resultKey = jobResultKey(job.queryId, job.jobIndex);

@@ -3,8 +3,8 @@
  * (parseScanJob) and runs the scan-job handler.
  *
  * Failure policy: a job that cannot succeed by running again (malformed or of another contract
- * version, past its deadline, bad SQL, a missing data file — any non-retryable AppError) is failed
- * at once with BullMQ's UnrecoverableError; anything else (an unreachable store, a crash) is retried
+ * version, past its deadline, cancelled, bad SQL, a missing data file — any non-retryable AppError)
+ * is failed at once with BullMQ's UnrecoverableError; anything else (an unreachable store, a crash) is retried
  * with backoff up to K3_JOB_ATTEMPTS. The cause crosses Redis as JSON (jobs/job-failure.ts). A
  * worker killed mid-job loses its lock; after about `lockDuration` another worker's stalled-job
  * check puts the job back on the wait list (up to `maxStalledCount` times).
@@ -19,6 +19,9 @@ import { encodeJobFailure, parseScanJob, QUEUE_NAMES, queryIdOfJob, queuePrefix,
 import { blockingConnection, createRedisClient } from './redis-connection.ts';
 import { cancelledError } from './run-partial-query.ts';
 import type { ScanJobHandler } from './scan-job-handler.ts';
+
+/** How long a cancelled queryId is remembered (its jobs that start later are failed at once). */
+const CANCEL_MEMORY_MS = 10 * 60_000;
 
 export interface ScanWorkerOptions {
   readonly redisUrl: string;
@@ -35,16 +38,21 @@ export interface ScanWorkerOptions {
   readonly autorun?: boolean;
 }
 
-function failure(err: unknown, cancelled: boolean): Error {
-  if (cancelled) return new UnrecoverableError(encodeJobFailure(cancelledError()));
+function failure(err: unknown, aborted: boolean): Error {
+  if (aborted) return new UnrecoverableError(encodeJobFailure(cancelledError()));
   const text = encodeJobFailure(err);
-  return isAppError(err) && !err.retryable ? new UnrecoverableError(text) : new Error(text);
+  // A job of a query that timed out or was cancelled is useless to retry, whatever a client may do.
+  const final = isAppError(err) && (!err.retryable || err.code === 'ERR_QUERY_TIMEOUT' || err.code === 'ERR_QUERY_CANCELLED');
+  return final ? new UnrecoverableError(text) : new Error(text);
 }
 
 export function createScanWorker(opts: ScanWorkerOptions): Worker<unknown, ScanResultV1> {
+  /** queryId → when its cancel arrived; a job of such a query that starts later is not run. */
+  const cancelled = new Map<string, number>();
   const processor = async (job: Job<unknown, ScanResultV1>, _token?: string, signal?: AbortSignal): Promise<ScanResultV1> => {
     try {
       const parsed = parseScanJob(job.data);
+      if (cancelled.has(parsed.queryId)) throw cancelledError();
       return await opts.handler(parsed, signal !== undefined ? { signal } : {});
     } catch (err) {
       throw failure(err, signal?.aborted === true);
@@ -68,6 +76,9 @@ export function createScanWorker(opts: ScanWorkerOptions): Worker<unknown, ScanR
   void subscriber.subscribe(channel).catch(() => undefined);
   subscriber.on('message', (ch: string, queryId: string) => {
     if (ch !== channel) return;
+    const now = Date.now();
+    cancelled.set(queryId, now);
+    for (const [id, at] of cancelled) if (now - at > CANCEL_MEMORY_MS) cancelled.delete(id);
     for (const id of active) if (queryIdOfJob(id) === queryId) worker.cancelJob(id, 'query cancelled by the coordinator');
   });
   worker.on('closed', () => subscriber.disconnect());

@@ -64,6 +64,8 @@ export const scanResultV1Schema = z.object({
   rowsScanned: count,
   bytesScanned: count,
   scanMs: z.number().min(0),
+  /** Epoch milliseconds at which the worker began the job (queue time = startedAt − dispatch). */
+  startedAt: z.number().int().positive(),
 }).refine((r) => (r.ipc === undefined) !== (r.resultKey === undefined), { message: 'exactly one of ipc and resultKey must be set' });
 
 export type ScanFileV1 = z.infer<typeof scanFile>;

@@ -139,6 +139,13 @@ describe('faults with slow workers (K3_TEST_SCAN_DELAY)', () => {
     // The two jobs that were running are cancelled (or stop at their deadline), not 3 s later.
     await new Promise((r) => setTimeout(r, 2_000));
     expect(await e.queue.getActiveCount()).toBe(0);
+    // ...failed once, never retried: a job of a query that is over is useless.
+    const left = (await Promise.all([0, 1, 2, 3].map((i) => e.queue.getJob(scanJobId('timeout1', i))))).filter((j) => j !== undefined);
+    expect(left.length).toBe(2);
+    for (const j of left) {
+      expect(j!.failedReason).toMatch(/ERR_QUERY_(CANCELLED|TIMEOUT)/);
+      expect(j!.attemptsMade).toBe(1);
+    }
   });
 
   it('a cancelled query (client gone) → ERR_QUERY_CANCELLED, and the workers abort its running jobs at once', async () => {
@@ -177,6 +184,8 @@ describe('faults with slow workers (K3_TEST_SCAN_DELAY)', () => {
     expect(canonical(result)).toEqual(canonical(await table.reference(sql)));
     expect(stats.jobs).toBe(4);
     expect(stats.rowsScanned).toBe(4000);
+    // Two workers, four 3-second jobs: the last jobs waited in the queue for at least one job's time.
+    expect(stats.queueMs).toBeGreaterThan(2_500);
     // Proof that a job was taken over: one of the query's jobs stalled once and completed.
     const jobs = await Promise.all([0, 1, 2, 3].map((i) => e.queue.getJob(scanJobId('kill1', i))));
     expect(jobs.every((j) => j?.finishedOn !== undefined)).toBe(true);

@@ -16,7 +16,7 @@ const job: ScanJobV1 = {
   deadline: 1_900_000_000_000,
 };
 
-const result = { v: 1, queryId: 'q-123_abc', jobIndex: 3, ipc: 'AAAA', rows: 1, bytes: 3, filesScanned: 1, rowsScanned: 10, bytesScanned: 1234, scanMs: 1.5 };
+const result = { v: 1, queryId: 'q-123_abc', jobIndex: 3, ipc: 'AAAA', rows: 1, bytes: 3, filesScanned: 1, rowsScanned: 10, bytesScanned: 1234, scanMs: 1.5, startedAt: 1_800_000_000_000 };
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
