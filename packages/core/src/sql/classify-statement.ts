@@ -118,7 +118,7 @@ const FILE_FUNCTIONS = new Set([
   'read_json_objects_auto', 'read_ndjson', 'read_ndjson_auto', 'read_ndjson_objects', 'read_text', 'read_blob', 'glob',
   'read_xlsx', 'delta_scan', 'iceberg_scan', 'iceberg_metadata', 'read_duckdb', 'read_avro',
   // Run SQL text the token check cannot see (it could read files).
-  'query', 'json_execute_serialized_sql',
+  'query', 'query_table', 'json_execute_serialized_sql',
 ]);
 
 const LOOKS_LIKE_PATH = /[/\\*]|\.(parquet|csv|tsv|json|jsonl|ndjson|txt|gz|zst|xlsx|avro|db|duckdb|arrow)\b/i;
