@@ -22,7 +22,4 @@ export const KNOWN_GAPS: Readonly<Record<string, GapFailure>> = {
   'more-information-schema-columns': { mismatch: true },
   // DuckDB tables have a rowid pseudo-column (insertion order); k3's Parquet-backed views do not.
   'more-rowid': { code: 'ERR_SQL_BIND' },
-  // ALTER COLUMN … TYPE is refused for these conversions (DuckDB rewrites the column).
-  'wr-alter-column-type-widen': { code: 'ERR_SQL_UNSUPPORTED' },
-  'wr-alter-column-type-cast': { code: 'ERR_SQL_UNSUPPORTED' },
 };
