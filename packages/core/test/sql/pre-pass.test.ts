@@ -80,7 +80,8 @@ describe('prePass', () => {
   });
 
   it('recognises SHOW TABLES and DESCRIBE of tables and queries', () => {
-    expect(prePass('show all tables').shape).toEqual({ kind: 'show-tables' });
+    expect(prePass('show all tables').shape).toEqual({ kind: 'show-tables', all: true });
+    expect(prePass('SHOW TABLES').shape).toEqual({ kind: 'show-tables', all: false });
     expect(prePass('DESCRIBE events').shape).toEqual({ kind: 'describe-table', table: 'events' });
     expect(prePass('DESCRIBE SELECT 1').shape).toEqual({ kind: 'describe-query' });
   });
