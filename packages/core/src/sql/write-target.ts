@@ -127,9 +127,11 @@ export class WriteTarget {
 
   /** SQL selecting the rows to write: what is left of `affected` files plus every new row. */
   rowsToWriteSql(affected: readonly FileRange[]): string {
+    const cols = this.schema.fields.map((f) => q(f.name)).join(', ');
+    // Everything in the table is to be written (a plain INSERT, or every loaded file affected).
+    if (affected.length === this.#ranges.length) return `SELECT ${cols} FROM ${q(this.name)}`;
     const conds = affected.map((r) => `(rowid >= ${r.lo} AND rowid < ${r.hi})`);
     conds.push(`rowid >= ${this.#loaded}`);
-    const cols = this.schema.fields.map((f) => q(f.name)).join(', ');
     return `SELECT ${cols} FROM ${q(this.name)} WHERE ${conds.join(' OR ')}`;
   }
 
