@@ -5,62 +5,10 @@
  * workers take scan jobs from its Redis and scan the shared data directory; SIGTERM stops every
  * child; a `cluster up` killed with SIGKILL is cleaned up by its reaper.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BullMQScanExecutor } from '../../packages/core/src/dispatch/index.ts';
 import { canonical, createScanTable, type ScanTable } from '../../packages/core/test/dispatch/support/scan-table.ts';
-
-const REPO = path.resolve(import.meta.dirname, '../..');
-const BIN = path.join(REPO, 'packages/cli/bin/k3.js');
-
-interface Running {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly redisUrl: string;
-  readonly pids: number[];
-  readonly out: () => string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function gone(pids: readonly number[], withinMs: number): Promise<number[]> {
-  const until = Date.now() + withinMs;
-  while (Date.now() < until && pids.some(alive)) await new Promise((r) => setTimeout(r, 100));
-  return pids.filter(alive);
-}
-
-async function clusterUp(dataDir: string, workers: number): Promise<Running> {
-  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', K3_DATA_DIR: dataDir, K3_LOG_LEVEL: 'warn', K3_QUEUE_PREFIX: `k3c${process.pid}` };
-  const child = spawn(process.execPath, [BIN, 'cluster', 'up', '--workers', String(workers), '--port', '0'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`cluster not up in 120 s:\n${out}\n${err}`)), 120_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /k3 cluster up: (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    void exited.then(({ code }) => reject(new Error(`cluster up exited ${String(code)}:\n${out}\n${err}`)));
-  });
-  const pids = [...out.matchAll(/pid (\d+)\)/g)].map((m) => Number(m[1]));
-  const redisUrl = /redis (redis:\/\/\S+)/.exec(out)![1]!;
-  return { child, url, redisUrl, pids, out: () => out, exited };
-}
+import { alive, clusterUp, gone, type Running } from './support/cluster-process.ts';
 
 let table: ScanTable;
 beforeAll(async () => {
@@ -75,7 +23,7 @@ describe('k3 cluster up --workers 2', () => {
   });
 
   it('starts Redis, the coordinator and two workers as separate processes and prints the coordinator URL', async () => {
-    cluster = await clusterUp(table.dataDir, 2);
+    cluster = await clusterUp({ K3_DATA_DIR: table.dataDir }, 2);
     expect(cluster.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     // redis + 2 workers + coordinator, each its own process, none of them this test or the CLI.
     expect(new Set(cluster.pids).size).toBe(4);
@@ -112,7 +60,7 @@ describe('k3 cluster up --workers 2', () => {
 
 describe('k3 cluster up killed with SIGKILL', () => {
   it('its reaper stops the children', async () => {
-    const c = await clusterUp(table.dataDir, 1);
+    const c = await clusterUp({ K3_DATA_DIR: table.dataDir }, 1);
     expect(c.pids.every(alive)).toBe(true);
     c.child.kill('SIGKILL');
     await c.exited;
