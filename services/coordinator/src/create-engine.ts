@@ -6,12 +6,13 @@
  * The DuckDB sandbox matters because user SQL runs in it: file access is limited to the cache
  * (and, in embedded mode, the data directory whose Parquet files are read in place), so
  * `read_csv('/etc/passwd')` or `COPY … TO '/somewhere'` fail instead of touching the host.
+ * In S3 mode the store must honour conditional creates (ERR_STORE_NO_CONDITIONAL_PUT otherwise).
  */
 import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import type { Registry } from 'prom-client';
 import type { Config } from '@k3/core';
-import { createBucketStoreFactory } from '@k3/core/object-store';
+import { assertConditionalPut, createBucketStoreFactory } from '@k3/core/object-store';
 import { createDuckDB, FileCache } from '@k3/core/exec';
 import { Engine } from '@k3/core/sql';
 
@@ -34,6 +35,12 @@ export async function createEngine(config: Config, opts: { registry?: Registry }
     allowed.push(dataDir);
   }
   const stores = createBucketStoreFactory(config, opts.registry !== undefined ? { registry: opts.registry } : {});
+  if (config.K3_STORE === 's3' && config.K3_S3_REQUIRE_CONDITIONAL_PUT) {
+    // Delta commits are only safe on a store that honours If-None-Match. One S3 endpoint is one
+    // implementation, so probing one existing bucket is enough; refuse to start otherwise.
+    const [first] = await stores.list();
+    if (first !== undefined) await assertConditionalPut(stores.open(first));
+  }
   const db = await createDuckDB({ allowedDirectories: allowed, tempDir: spillDir });
   const cache = new FileCache({ dir: path.join(cacheDir, 'files'), maxBytes: config.K3_CACHE_MAX_BYTES });
   // The engine stages new Parquet files in <K3_CACHE_DIR>/writes (inside the sandbox), created above.
