@@ -3,11 +3,15 @@
  * coordinator and two workers as separate processes (the compactor is still a placeholder that
  * exits at once and is reported as skipped); the coordinator answers over HTTP; the cluster's
  * workers take scan jobs from its Redis and scan the shared data directory; SIGTERM stops every
- * child; a `cluster up` killed with SIGKILL is cleaned up by its reaper.
+ * child; with K3_REDIS_URL it uses that Redis; a `cluster up` killed with SIGKILL is cleaned up by
+ * its reaper; bad arguments exit 64 with the usage.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { main } from '../../packages/cli/src/main.ts';
 import { BullMQScanExecutor } from '../../packages/core/src/dispatch/index.ts';
 import { canonical, createScanTable, type ScanTable } from '../../packages/core/test/dispatch/support/scan-table.ts';
+import { startRedisServer, type RedisTestServer } from '../../packages/core/test/support/redis-server.ts';
 import { alive, clusterUp, gone, type Running } from './support/cluster-process.ts';
 
 let table: ScanTable;
@@ -58,12 +62,40 @@ describe('k3 cluster up --workers 2', () => {
   }, 60_000);
 });
 
-describe('k3 cluster up killed with SIGKILL', () => {
-  it('its reaper stops the children', async () => {
-    const c = await clusterUp({ K3_DATA_DIR: table.dataDir }, 1);
+describe('k3 cluster up with K3_REDIS_URL, killed with SIGKILL', () => {
+  let redis: RedisTestServer | undefined;
+  afterAll(async () => redis?.stop());
+
+  it('uses the given Redis instead of spawning one; its reaper stops the children, not that Redis', async () => {
+    redis = await startRedisServer();
+    const c = await clusterUp({ K3_DATA_DIR: table.dataDir, K3_REDIS_URL: redis.url }, 1);
+    expect(c.out()).toContain(`redis ${redis.url} (given by K3_REDIS_URL)`);
+    expect(c.redisUrl).toBe(redis.url);
+    expect(c.pids.length).toBe(2); // one worker and the coordinator
     expect(c.pids.every(alive)).toBe(true);
     c.child.kill('SIGKILL');
     await c.exited;
     expect(await gone(c.pids, 15_000)).toEqual([]);
+    const client = new Redis(redis.url);
+    try {
+      expect(await client.ping()).toBe('PONG');
+    } finally {
+      client.disconnect();
+    }
   }, 180_000);
+});
+
+describe('k3 cluster usage errors', () => {
+  it.each([
+    [['cluster', 'down'], 'unknown command: cluster down'],
+    [['cluster', 'up', '--workers', '0'], '--workers must be an integer ≥ 1'],
+    [['cluster', 'up', '--workers', 'two'], '--workers must be an integer ≥ 1'],
+    [['cluster', 'up', '--port', '99999'], '--port must be an integer ≥ 0'],
+  ])('%j → exit 64 with the reason and the usage', async (args, reason) => {
+    let err = '';
+    const code = await main(args, { out: () => undefined, err: (t) => { err += t; }, env: {} });
+    expect(code).toBe(64);
+    expect(err).toContain(reason);
+    expect(err).toContain('k3 cluster up [--workers N]');
+  });
 });
