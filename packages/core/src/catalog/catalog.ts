@@ -39,6 +39,7 @@ export class Catalog {
   readonly #stores: BucketStores;
   readonly #prefix: string;
   readonly #cache: SnapshotCache;
+  readonly #known = new Set<string>();
 
   constructor(opts: CatalogOptions) {
     this.#stores = opts.stores;
@@ -49,9 +50,13 @@ export class Catalog {
   /** The bucket's store; ERR_BUCKET_NOT_FOUND unless it exists (CREATE TABLE uses `openForCreate`). */
   async store(bucket: string): Promise<ObjectStore> {
     const store = this.#stores.open(bucket);
+    // Buckets are not deleted through k3, so a bucket seen once is not asked about again (saves a
+    // HeadBucket per request in S3 mode); unknown ones are asked every time.
+    if (this.#known.has(bucket)) return store;
     if (!(await this.#stores.exists(bucket))) {
       throw new AppError('ERR_BUCKET_NOT_FOUND', `Bucket ${JSON.stringify(bucket)} does not exist. Create a table in it first (CREATE TABLE creates the bucket in embedded mode).`, { bucket });
     }
+    this.#known.add(bucket);
     return store;
   }
 
