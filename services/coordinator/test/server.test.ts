@@ -255,6 +255,45 @@ describe('tables routes', () => {
     expect(dup.json().code).toBe('ERR_TABLE_EXISTS');
   });
 
+  it('accepts pbjson alternatives: proto field names and enum numbers, normalized before the engine sees them', async () => {
+    const { app, engine } = harness();
+    const body = {
+      name: 'snake',
+      columns: [
+        { name: 'id', type: 3 },
+        { name: 'state', type: 'COLUMN_TYPE_STRING', nullable: true, default_expression: "'new'" },
+      ],
+      partition_columns: ['state'],
+      merge_keys: ['id'],
+    };
+    const res = await app.inject({ method: 'POST', url: '/kb-prod/tables', payload: body });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({
+      columns: [
+        { name: 'id', type: 'COLUMN_TYPE_LONG', nullable: false, defaultExpression: '' },
+        { name: 'state', type: 'COLUMN_TYPE_STRING', nullable: true, defaultExpression: "'new'" },
+      ],
+      partitionColumns: ['state'],
+      mergeKeys: ['id'],
+    });
+    await exec(app, { sql: 'SELECT 1', freshness: 2 });
+    expect(engine.calls[0]?.freshness).toBe('FRESHNESS_STRONG');
+  });
+
+  it('refuses a field given under both names, and an out-of-range enum number', async () => {
+    const { app } = harness();
+    const twice = await app.inject({
+      method: 'POST',
+      url: '/kb-prod/tables',
+      payload: { name: 't', columns: [{ name: 'a', type: 'COLUMN_TYPE_INT', defaultExpression: '1', default_expression: '2' }] },
+    });
+    expect(twice.statusCode).toBe(400);
+    expect(twice.json()).toMatchObject({ code: 'ERR_BAD_REQUEST', details: { field: 'body.columns.0.defaultExpression' } });
+    const range = await exec(app, { sql: 'SELECT 1', freshness: 9 });
+    expect(range.statusCode).toBe(400);
+    expect(range.json().details.field).toBe('body.freshness');
+  });
+
   it('answers unknown routes with 404 ERR_NOT_FOUND', async () => {
     const { app } = harness();
     for (const [method, url] of [['GET', '/nope'], ['DELETE', '/kb-prod/tables/events'], ['GET', '/kb-prod/tables/events/extra']] as const) {

@@ -5,12 +5,13 @@
  * enough to correlate repeated statements.
  */
 import { createHash } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ExecuteRequest, ExecuteResponse } from '@k3/core/api';
 import type { HttpMetrics } from '../http-metrics.ts';
 import { toHttpError } from '../http-error.ts';
 import type { SqlEngine, SqlExecuteOptions } from '../sql-engine.ts';
 import { abortOnDisconnect } from '../client-abort.ts';
+import { normalizeExecuteBody } from '../pbjson-input.ts';
 import { assertSameBucket } from './same-bucket.ts';
 import { EXECUTE_SCHEMA } from '../schemas/route-schemas.ts';
 
@@ -31,7 +32,10 @@ export function describeResponse(res: ExecuteResponse): { kind: string; strategy
 }
 
 export function registerExecuteRoute(app: FastifyInstance, deps: ExecuteRouteDeps): void {
-  app.post<{ Params: { bucket: string }; Body: ExecuteRequest }>('/:bucket/tables/_execute', { schema: EXECUTE_SCHEMA }, async (request, reply) => {
+  const preValidation = async (request: FastifyRequest): Promise<void> => {
+    request.body = normalizeExecuteBody(request.body);
+  };
+  app.post<{ Params: { bucket: string }; Body: ExecuteRequest }>('/:bucket/tables/_execute', { schema: EXECUTE_SCHEMA, preValidation }, async (request, reply) => {
     const { bucket } = request.params;
     const { sql, freshness } = request.body;
     assertSameBucket(bucket, request.body.bucket);

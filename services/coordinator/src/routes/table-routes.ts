@@ -3,10 +3,11 @@
  * SHOW TABLES / DESCRIBE / CREATE TABLE). Omitted column fields take their proto defaults here,
  * so the engine always receives complete `Column`s.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CreateTableRequest } from '@k3/core/api';
 import type { SqlEngine } from '../sql-engine.ts';
 import { assertSameBucket } from './same-bucket.ts';
+import { normalizeCreateTableBody } from '../pbjson-input.ts';
 import { CREATE_TABLE_SCHEMA, DESCRIBE_TABLE_SCHEMA, LIST_TABLES_SCHEMA } from '../schemas/route-schemas.ts';
 
 interface ColumnInput {
@@ -27,7 +28,10 @@ export function registerTableRoutes(app: FastifyInstance, engine: SqlEngine): vo
     return engine.describeTable(request.params.bucket, request.params.table);
   });
 
-  app.post<{ Params: { bucket: string }; Body: CreateTableBody }>('/:bucket/tables', { schema: CREATE_TABLE_SCHEMA }, async (request, reply) => {
+  const preValidation = async (request: FastifyRequest): Promise<void> => {
+    request.body = normalizeCreateTableBody(request.body);
+  };
+  app.post<{ Params: { bucket: string }; Body: CreateTableBody }>('/:bucket/tables', { schema: CREATE_TABLE_SCHEMA, preValidation }, async (request, reply) => {
     const { bucket } = request.params;
     const body = request.body;
     assertSameBucket(bucket, body.bucket);
