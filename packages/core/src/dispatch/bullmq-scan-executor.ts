@@ -126,6 +126,8 @@ export class BullMQScanExecutor implements ScanExecutor {
         finish(err);
       }
     };
+    const clash = [...byId.keys()].find((id) => this.#waiting.has(id));
+    if (clash !== undefined) throw new AppError('ERR_INTERNAL', `Scan job ${clash} is already being waited for: every query needs its own queryId.`, { jobId: clash });
     for (const id of byId.keys()) this.#waiting.set(id, (o) => onOutcome(id, o));
     const onAbort = (): void => finish(cancelledError());
     opts.signal?.addEventListener('abort', onAbort, { once: true });
