@@ -210,6 +210,20 @@ describe('client disconnect and restart', () => {
     }
   });
 
+  it('stops a statement at K3_QUERY_TIMEOUT with 504 ERR_QUERY_TIMEOUT (retryable)', async () => {
+    const server = await startServer({ K3_QUERY_TIMEOUT: '500ms' });
+    try {
+      expect((await execute(server.url, 'e2e-timeout', 'CREATE TABLE t (a INTEGER)')).status).toBe(200);
+      const started = Date.now();
+      const res = await execute(server.url, 'e2e-timeout', 'SELECT sum(range) FROM range(50000000000)');
+      expect(res.status, JSON.stringify(res.body)).toBe(504);
+      expect(res.body).toMatchObject({ code: 'ERR_QUERY_TIMEOUT', retryable: true });
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('keeps tables across a restart on the same data directory', async () => {
     const first = await startServer();
     expect((await execute(first.url, 'e2e-restart', 'CREATE TABLE kept (id BIGINT, note VARCHAR) PARTITIONED BY (note)')).status).toBe(200);
