@@ -29,7 +29,7 @@ import { executeRead, queryResult } from './execute-read.ts';
 import { executeWrite } from './execute-write.ts';
 import { RequestTables } from './request-tables.ts';
 import { showTables } from './show-tables.ts';
-import { isWord } from './sql-tokens.ts';
+import { isWord, type Token } from './sql-tokens.ts';
 
 export type { BucketStores, EngineDeps, FileCache, K3DuckDB } from './engine-deps.ts';
 
@@ -116,10 +116,10 @@ export class Engine {
       case 'describe-query':
       case 'other': {
         const store = await this.#catalog.store(opts.bucket);
-        // DESCRIBE and PRAGMA (table_info, show) read definitions only: tables bind as empty
-        // tables carrying their constraints.
-        const pragma = isWord(statement.tokens[0], 'PRAGMA');
-        const as = shape.kind === 'other' && !pragma ? 'data' : 'definition';
+        // DESCRIBE, PRAGMA (table_info, show) and EXPLAIN of a write need definitions only:
+        // tables bind as empty tables carrying their constraints (a write can target them).
+        const definitionOnly = isWord(statement.tokens[0], 'PRAGMA') || explainsWrite(statement.tokens);
+        const as = shape.kind === 'other' && !definitionOnly ? 'data' : 'definition';
         return this.#attempt(opts, store, async (a) => {
           const statements = await countStatements(a.conn, statement.sql);
           if (statements > 1 && !statement.tokens.some((t) => isWord(t, 'PIVOT', 'UNPIVOT'))) throw expansionRefusal(statements);
@@ -222,3 +222,9 @@ export class Engine {
   }
 }
 
+/** `EXPLAIN [ANALYZE] INSERT/UPDATE/DELETE/MERGE …`: the plan of a write needs a table, not a view. */
+function explainsWrite(tokens: readonly Token[]): boolean {
+  if (!isWord(tokens[0], 'EXPLAIN')) return false;
+  const verb = tokens.find((t, i) => i > 0 && t.depth === 0 && isWord(t, 'SELECT', 'FROM', 'VALUES', 'INSERT', 'UPDATE', 'DELETE', 'MERGE'));
+  return isWord(verb, 'INSERT', 'UPDATE', 'DELETE', 'MERGE');
+}

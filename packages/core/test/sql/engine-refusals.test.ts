@@ -130,6 +130,16 @@ describe('refusals and bad input', () => {
     expect(await h.ddl('ALTER TABLE t ADD COLUMN IF NOT EXISTS name VARCHAR')).toMatchObject({ action: 'NOOP' });
   });
 
+  it('EXPLAIN of a write plans it without writing', async () => {
+    const before = await h.engine.describeTable(h.bucket, 't');
+    for (const sql of ["EXPLAIN UPDATE t SET name = 'x' WHERE id = 1", "EXPLAIN ANALYZE DELETE FROM t", "EXPLAIN INSERT INTO t VALUES (9, 'z', 9)"]) {
+      const q = await h.query(sql);
+      expect(q.columns.map((c) => c.name)).toEqual(['explain_key', 'explain_value']);
+      expect(q.rows.map((r) => String(r[1])).join('\n')).toMatch(/UPDATE|DELETE|INSERT/);
+    }
+    expect((await h.engine.describeTable(h.bucket, 't')).deltaVersion).toBe(before.deltaVersion);
+  });
+
   it('the rows are untouched by all of the above', async () => {
     const q = await h.query('SELECT * FROM t ORDER BY id');
     expect(q.rows).toEqual([['1', 'a', 1], ['2', 'b', 2]]);
