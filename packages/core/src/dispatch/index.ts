@@ -9,4 +9,5 @@ export { toScanJobs, type ScanJobContext } from './to-scan-jobs.ts';
 export { collectPartials, deleteSpilledResults, readScanResult, type CollectedPartials, type ScanStats } from './collect-partials.ts';
 export { sweepJobResults } from './sweep-job-results.ts';
 export { createScanExecutor } from './create-scan-executor.ts';
+export { runFederatedPlan, type FederatedRunContext } from './run-federated-plan.ts';
 export { blockingConnection, producerConnection, queueUnavailable, redactRedisUrl } from './redis-connection.ts';

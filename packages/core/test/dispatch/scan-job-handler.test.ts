@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScanExecutor, createScanJobHandler, InProcessScanExecutor, readScanResult, sweepJobResults, toScanJobs, type ScanJobHandler } from '../../src/dispatch/index.ts';
+import { createScanExecutor, createScanJobHandler, InProcessScanExecutor, runFederatedPlan, readScanResult, sweepJobResults, toScanJobs, type ScanJobHandler } from '../../src/dispatch/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { AppError } from '../../src/errors/index.ts';
 import { JOB_RESULTS_PREFIX, type ScanJobV1 } from '../../src/jobs/index.ts';
-import { PARTITION_VIEW } from '../../src/plan/index.ts';
+import { PARTITION_VIEW, planFederated } from '../../src/plan/index.ts';
 import { BUCKET, canonical, createScanTable, REGIONS, SCHEMA, TABLE_ROOT, type ScanTable } from './support/scan-table.ts';
 
 let table: ScanTable;
@@ -133,6 +133,22 @@ describe('createScanExecutor', () => {
       expect(Date.now() - started).toBeLessThan(3_000);
     } finally {
       await remote.close();
+    }
+  });
+});
+
+describe('runFederatedPlan', () => {
+  it('refuses a plan that does not fan out', async () => {
+    const conn = await table.db.connect();
+    try {
+      const plan = await planFederated(table.snapshot, 'SELECT count(*) FROM contracts', conn, { minPartitions: 100, minBytes: 0 });
+      expect(plan.strategy).toBe('QUERY_STRATEGY_FEDERATED_TO_SINGLE');
+      const executor = new InProcessScanExecutor({ handler });
+      expect(await codeOf(runFederatedPlan(conn, plan, {
+        executor, stores: table.stores, queryId: 'single1', bucket: BUCKET, tableRoot: TABLE_ROOT, schema: SCHEMA, partitionColumns: ['region'], deadline: Date.now() + 10_000,
+      }))).toBe('ERR_INTERNAL');
+    } finally {
+      conn.closeSync();
     }
   });
 });

@@ -1,8 +1,8 @@
 /**
  * A partitioned table of real Parquet files in a local bucket directory, plus everything a
  * coordinator needs around it: the snapshot, a reference (single-node DuckDB over the same files),
- * and `federate()`, which plans a query, runs its scan jobs through a ScanExecutor, reduces the
- * partials and runs FINAL SQL — the coordinator's side of the protocol, as the engine will do it.
+ * and `federate()`, which plans a query, runs it with `runFederatedPlan` through a ScanExecutor and
+ * runs FINAL SQL — the coordinator's side of the protocol, as the engine will do it.
  */
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,10 +11,10 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { StructType } from '../../../src/delta/schema.ts';
 import type { ActiveFile } from '../../../src/delta/snapshot.ts';
 import { bindSnapshot, createDuckDB, FileCache, type K3DuckDB } from '../../../src/exec/index.ts';
-import { collectPartials, toScanJobs, type ScanExecutor, type ScanStats } from '../../../src/dispatch/index.ts';
+import { runFederatedPlan, type ScanExecutor, type ScanStats } from '../../../src/dispatch/index.ts';
 import { createBucketStoreFactory, type BucketStores } from '../../../src/object-store/store-factory.ts';
-import { loadRelation, planFederated, toReduceValue, type FederatedPlan } from '../../../src/plan/index.ts';
-import { createGroupReducer, type ColumnSpec, type ReduceValue } from '../../../src/reduce/index.ts';
+import { planFederated, toReduceValue, type FederatedPlan } from '../../../src/plan/index.ts';
+import type { ColumnSpec, ReduceValue } from '../../../src/reduce/index.ts';
 
 export const BUCKET = 'lake';
 export const TABLE_ROOT = 'tables/contracts/';
@@ -114,19 +114,11 @@ export async function createScanTable(opts: { rowsPerFile?: number; filesPerRegi
       try {
         const plan = await planFederated(snapshot, sql, c, { minPartitions: 1, minBytes: 0 });
         if (plan.finalSql === undefined) throw new Error(`not federated: ${plan.strategy} ${plan.strategyReason ?? ''}`);
-        const jobs = toScanJobs(plan, {
-          queryId: o.queryId ?? `q${process.pid}x${queries++}x${Date.now()}`, bucket: BUCKET, tableRoot: TABLE_ROOT,
-          schema: SCHEMA, partitionColumns: ['region'], deadline: o.deadline ?? Date.now() + 60_000,
+        const deadline = o.deadline ?? Date.now() + 60_000;
+        const stats = await runFederatedPlan(c, plan, {
+          executor, stores: o.stores ?? stores, queryId: o.queryId ?? `q${process.pid}x${queries++}x${Date.now()}`, bucket: BUCKET,
+          tableRoot: TABLE_ROOT, schema: SCHEMA, partitionColumns: ['region'], deadline, ...(o.signal !== undefined ? { signal: o.signal } : {}),
         });
-        const { partials, stats } = await collectPartials(executor, jobs, o.stores ?? stores, { deadline: jobs[0]?.deadline ?? Date.now() + 60_000, ...(o.signal !== undefined ? { signal: o.signal } : {}) });
-        if (plan.merge !== undefined) {
-          const reducer = createGroupReducer(plan.merge);
-          for (const p of partials) reducer.add(p.columns, p.rows);
-          const merged = reducer.finalize();
-          await loadRelation(c, plan.relations.merged, merged.columns, merged.rows);
-        } else {
-          await loadRelation(c, plan.relations.rows, partials[0]?.columns ?? [], partials.flatMap((p) => p.rows));
-        }
         return { result: await read(c, plan.finalSql), plan, stats };
       } finally {
         c.closeSync();
