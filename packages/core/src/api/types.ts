@@ -31,6 +31,19 @@ export interface Table {
   status: TableStatus;
   createdAt: Int64;
   updatedAt: Int64;
+  /** Write log (HTAP) figures; only on tables with merge keys are they ever non-zero (docs/api.md). */
+  walBacklogEntries?: Int64;
+  walBacklogBytes?: Int64;
+  walOldestEntryAgeMs?: Int64;
+  /** Highest write-log seq already in Delta (the txn k3-wal watermark). */
+  walDrainedThrough?: Int64;
+  /** Epoch ms of the last drain commit ('0' = never drained). */
+  lastDrainAt?: Int64;
+  lastDrainTargetVersion?: Int64;
+  lastDrainRowsMerged?: Int64;
+  lastDrainRowsInserted?: Int64;
+  lastDrainRowsUpdated?: Int64;
+  lastDrainRowsDeleted?: Int64;
 }
 
 export interface ExecuteRequest {

@@ -28,6 +28,9 @@ import { assertUniqueKeys } from './primary-key-check.ts';
 import type { ActiveFile } from '../delta/snapshot.ts';
 import { routeWrite, type DmlShape } from './route-write.ts';
 import { writeCommitRequest } from './write-commit-info.ts';
+import { markIncorporated } from '../wal/index.ts';
+import type { HtapRuntime } from './htap-runtime.ts';
+import { dispatchKeyedWrite } from './keyed-dispatch.ts';
 import { createProbeView, dropProbeView, WriteTarget, type DiffResult } from './write-target.ts';
 
 export interface WriteContext {
@@ -36,16 +39,20 @@ export interface WriteContext {
   readonly txOptions: TransactionOptions;
   readonly tmpDir: string;
   readonly clock: () => number;
+  /** The write log and its caches; without it every write goes straight to Delta. */
+  readonly htap?: HtapRuntime;
 }
 
 const DML_TYPES: ReadonlySet<StatementType> = new Set([StatementType.INSERT, StatementType.UPDATE, StatementType.DELETE, StatementType.MERGE_INTO]);
 
 export async function executeWrite(ctx: WriteContext, statement: PrePassed, shape: DmlShape): Promise<ExecuteWriteResult> {
   const { conn, tables } = ctx;
-  const pinned = await tables.pin(shape.table);
+  const keyed = await dispatchKeyedWrite(ctx, statement, shape, await tables.pin(shape.table));
+  if (keyed?.kind === 'wal') return keyed.result;
+  const pinned = keyed?.pinned ?? await tables.pin(shape.table);
   const { snapshot, handle } = pinned;
   const mergeKeys = primaryKeyOf(snapshot.metadata);
-  const route = routeWrite(shape, statement.tokens, mergeKeys);
+  const route = keyed !== undefined ? { strategy: keyed.strategy, path: 'delta' } : routeWrite(shape, statement.tokens, mergeKeys);
   const loadAll = shape.verb !== 'INSERT' || shape.selfReference || shape.upsert;
   const withValues = shape.verb !== 'DELETE' && shape.verb !== 'TRUNCATE';
   // Files to load; `diffed` = compare before/after to find the changed ones, else all are changed.
@@ -118,6 +125,7 @@ export async function executeWrite(ctx: WriteContext, statement: PrePassed, shap
   if (loadAll) tx.readWholeTable();
   tx.removeFiles(diff.affected.map((r) => r.file));
   tx.addFiles(adds);
+  if (keyed !== undefined) markIncorporated(tx, snapshot);
   const commit = await tx.commit(writeCommitRequest(statement, shape, snapshot.partitionColumns, {
     rowsChanged, diff, addedFiles: adds.length, addedBytes: adds.reduce((s, a) => s + a.size, 0),
     removedBytes: diff.affected.reduce((s, r) => s + r.file.add.size, 0),

@@ -14,7 +14,9 @@ import type { ActiveFile, Snapshot } from '../delta/snapshot.ts';
 import { AppError } from '../errors/index.ts';
 import { bindSnapshot, mapDuckDBError, type FileCache, type FileLease } from '../exec/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
+import type { FreshBinder } from './fresh-read.ts';
 import { targetTableDdl } from './write-target.ts';
+import { bindTimeTravelRelation, reportVersions } from './time-travel-binding.ts';
 
 const MISSING_TABLE = /^Catalog Error: Table with name (.+?) does not exist!/;
 /** More distinct tables than any sane statement references; stops a binder loop. */
@@ -45,6 +47,8 @@ export class RequestTables {
   #names: string[] | undefined;
   /** Tables bound as views for reading, by stored name. */
   readonly scanned = new Map<string, ScanStats>();
+  /** Set for FRESHNESS_STRONG / OLTP_ONLY (and keyed writes): binds keyed tables over the write log (fresh-read.ts). */
+  fresh: FreshBinder | undefined;
 
   constructor(catalog: Catalog, cache: FileCache, bucket: string, store: ObjectStore) {
     this.#catalog = catalog;
@@ -79,6 +83,13 @@ export class RequestTables {
     return pinned;
   }
 
+  /** Replaces a table's pinned snapshot (a direct write on a keyed table re-reads after its pre-drain). Before any binding. */
+  repin(pinned: PinnedTable, snapshot: Snapshot): PinnedTable {
+    const next = { handle: pinned.handle, snapshot };
+    this.#pinned.set(pinned.handle.name, next);
+    return next;
+  }
+
   async pin(name: string): Promise<PinnedTable> {
     const pinned = await this.tryPin(name);
     if (pinned === undefined) throw await this.#catalog.notFound(this.store, this.bucket, name);
@@ -94,6 +105,11 @@ export class RequestTables {
 
   /** Creates TEMP VIEW `name` over the table's pinned snapshot. */
   async bindView(conn: DuckDBConnection, pinned: PinnedTable): Promise<void> {
+    const fresh = await this.fresh?.bind(conn, pinned);
+    if (fresh !== undefined) {
+      this.scanned.set(pinned.handle.name, fresh);
+      return;
+    }
     const { snapshot } = pinned;
     const paths = await this.localFiles(snapshot.files);
     await bindSnapshot(conn, pinned.handle.name, snapshot, paths);
@@ -125,6 +141,10 @@ export class RequestTables {
         const message = err instanceof Error ? err.message : String(err);
         const missing = MISSING_TABLE.exec(message)?.[1];
         if (missing === undefined) throw mapDuckDBError(err);
+        if (!bound.has(missing) && (await bindTimeTravelRelation(conn, this, missing, as))) {
+          bound.add(missing);
+          continue;
+        }
         const pinned = await this.tryPin(missing);
         if (pinned === undefined) throw await this.#catalog.notFound(this.store, this.bucket, missing);
         if (bound.has(pinned.handle.name)) {
@@ -169,9 +189,7 @@ export class RequestTables {
 
   /** Per-table versions read, as the wire wants them. */
   versions(): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const [name, s] of this.scanned) out[name] = String(s.version);
-    return out;
+    return reportVersions(this.scanned);
   }
 
   release(): void {

@@ -1,0 +1,34 @@
+/**
+ * HtapRuntime: the per-process pieces the SQL engine's HTAP paths share — one WalWriter per
+ * bucket store (its head cache makes the steady state one PUT per keyed write), one decoded-record
+ * cache for STRONG reads, and the dependencies a drain needs (a direct write on a keyed table
+ * drains first; the Compact RPC drains). Built once by the Engine from its own deps.
+ */
+import type { TransactionOptions } from '../delta/index.ts';
+import type { FileCache, K3DuckDB } from '../exec/index.ts';
+import type { RewriteDeps } from '../maintenance/maintenance-deps.ts';
+import type { ObjectStore } from '../object-store/index.ts';
+import { WalRecordCache, WalWriter } from '../wal/index.ts';
+
+export class HtapRuntime {
+  readonly records = new WalRecordCache();
+  readonly cache: FileCache;
+  readonly drainDeps: RewriteDeps;
+  readonly #writers = new WeakMap<ObjectStore, WalWriter>();
+  readonly #clock: () => number;
+
+  constructor(deps: { db: K3DuckDB; cache: FileCache; tmpDir: string; transaction: TransactionOptions; clock: () => number }) {
+    this.cache = deps.cache;
+    this.#clock = deps.clock;
+    this.drainDeps = { db: deps.db, cache: deps.cache, tmpDir: deps.tmpDir, transaction: deps.transaction };
+  }
+
+  writer(store: ObjectStore): WalWriter {
+    let w = this.#writers.get(store);
+    if (w === undefined) {
+      w = new WalWriter(store, { clock: this.#clock });
+      this.#writers.set(store, w);
+    }
+    return w;
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * executeKeyedWrite: a KEYED_* / MERGE_* statement on a table with merge keys, through the write
+ * log (docs/design/wal-and-compaction.md, "Integration"). DuckDB runs the user's statement
+ * verbatim against a TEMP TABLE holding (part of) the table's STRONG state, so the semantics are
+ * DuckDB's; the difference before/after becomes ONE log record (full row images + tombstone keys),
+ * acknowledged once the object is durable (what `appendKeyedWrite` does, split so that a statement
+ * that changed nothing writes no record).
+ *
+ *   bindFreshView(STRONG) ─▶ TEMP TABLE <target> (exact definition) loaded with:
+ *       plain INSERT ............ nothing (new keys are checked against STRONG afterwards)
+ *       INSERT OR REPLACE / ON CONFLICT: the STRONG rows whose keys the statement inserts (a dry
+ *         run on the empty target names them)
+ *       UPDATE / DELETE ......... the STRONG rows matching the WHERE predicate
+ *       MERGE, self-reading ..... every STRONG row
+ *   ─▶ shadow copy ─▶ statement ─▶ upserts = target EXCEPT shadow, deletes = shadow keys EXCEPT target keys
+ *   ─▶ keys unique in the target, new keys absent from STRONG (else 409 ERR_CONSTRAINT_PRIMARY_KEY)
+ *   ─▶ captureRows / captureKeys ─▶ WalWriter.append ─▶ ack
+ *
+ * Changing key columns moves the row: the old key is a tombstone, the new row an upsert.
+ * Concurrent writers: see the design note (log order decides; a record is a full row image).
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { randomBytes } from 'node:crypto';
+import { StatementType } from '@duckdb/node-api';
+import type { ExecuteWriteResult } from '../api/index.ts';
+import { primaryKeyOf } from '../catalog/index.ts';
+import { AppError } from '../errors/index.ts';
+import { encodeResult, mapDuckDBError, quoteIdentifier as q, type EncodedResult } from '../exec/index.ts';
+import { bindFreshView, captureKeys, captureRows, walTableShape } from '../wal/index.ts';
+import { assertNoParameters } from './classify-statement.ts';
+import { FreshBinder } from './fresh-read.ts';
+import type { HtapRuntime } from './htap-runtime.ts';
+import type { KeyedRoute } from './keyed-route.ts';
+import type { PrePassed } from './pre-pass.ts';
+import type { PinnedTable, RequestTables } from './request-tables.ts';
+import { clauseText, type DmlShape } from './route-write.ts';
+import { targetTableDdl } from './write-target.ts';
+
+const DML_TYPES: ReadonlySet<StatementType> = new Set([StatementType.INSERT, StatementType.UPDATE, StatementType.DELETE, StatementType.MERGE_INTO]);
+const BEFORE = q('__k3_keyed_before');
+
+type LoadMode = 'none' | 'inserted-keys' | 'where' | 'all';
+
+export interface KeyedWriteContext {
+  readonly conn: DuckDBConnection;
+  readonly tables: RequestTables;
+  readonly htap: HtapRuntime;
+}
+
+export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePassed, shape: DmlShape, pinned: PinnedTable, route: KeyedRoute): Promise<ExecuteWriteResult> {
+  const { conn, tables, htap } = ctx;
+  const { handle } = pinned;
+  const strong = `__k3_strong_${randomBytes(4).toString('hex')}`;
+  const fresh = await bindFreshView(conn, strong, 'strong', handle.store, handle.root, { cache: htap.cache, records: htap.records });
+  // Other tables the statement reads are read STRONG too (read-your-writes across tables).
+  const binder = new FreshBinder('strong', htap);
+  tables.fresh = binder;
+  try {
+    const { snapshot } = fresh.state;
+    const keys = primaryKeyOf(snapshot.metadata);
+    const keyList = keys.map(q).join(', ');
+    const name = q(handle.name);
+    const mode = loadMode(shape);
+    // The PRIMARY KEY lets DuckDB itself answer ON CONFLICT / OR REPLACE and in-statement duplicates;
+    // UPDATE / DELETE / MERGE run without it (DuckDB refuses some updates of indexed columns) and
+    // uniqueness is checked after.
+    const withKey = shape.verb === 'INSERT';
+    await run(conn, targetTableDdl(handle.name, snapshot.schema, withKey ? keys : []));
+    if (mode === 'inserted-keys') {
+      await runStatement(conn, tables, statement.sql, false);
+      await run(conn, `CREATE TEMP TABLE __k3_keyed_keys AS SELECT DISTINCT ${keyList} FROM ${name}`);
+      await run(conn, `DELETE FROM ${name}`);
+      await run(conn, `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})`);
+    } else if (mode === 'where') {
+      const where = clauseText(statement.sql, statement.tokens, 'WHERE', ['RETURNING']);
+      try {
+        await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)} AS ${name} WHERE ${where ?? 'true'}`);
+      } catch {
+        // The predicate needs the statement's own aliases: load everything (always correct).
+        await run(conn, `DELETE FROM ${name}`);
+        await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)}`);
+      }
+    } else if (mode === 'all') {
+      await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)}`);
+    }
+    await run(conn, `CREATE TEMP TABLE ${BEFORE} AS SELECT * FROM ${name}`);
+
+    const out = await runStatement(conn, tables, statement.sql, shape.returning);
+    const rowsAffected = out.returning !== undefined ? out.returning.rows.length : out.rowsChanged;
+    const upsertSql = `SELECT * FROM ${name} EXCEPT SELECT * FROM ${BEFORE}`;
+    const deleteSql = `SELECT ${keyList} FROM ${BEFORE} EXCEPT SELECT ${keyList} FROM ${name}`;
+    if (!withKey) await assertNoDuplicateKeys(conn, name, keyList, keys);
+    if (mode !== 'all') {
+      const clash = await firstRow(conn, `(SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM ${BEFORE}) INTERSECT SELECT ${keyList} FROM ${q(strong)} LIMIT 1`);
+      if (clash !== undefined) throw duplicateKey(keys, clash);
+    }
+    const result: ExecuteWriteResult = { tableName: handle.name, strategy: route.strategy, rowsAffected: String(rowsAffected), version: String(snapshot.version) };
+    if (out.returning !== undefined) result.returning = { columns: out.returning.columns.map((c) => ({ name: c.name, type: c.type })), rows: out.returning.rows as unknown[][] };
+    const shape2 = walTableShape(snapshot);
+    const upserts = await captureRows(conn, upsertSql, shape2);
+    const deletes = await captureKeys(conn, deleteSql, shape2);
+    // A statement that changed nothing (DO NOTHING, no matching row) writes no record.
+    if (upserts.length > 0 || deletes.length > 0) {
+      await htap.writer(handle.store).append(snapshot.root, { tableId: shape2.tableId, schemaFingerprint: shape2.fingerprint, columns: shape2.columns, primaryKey: shape2.primaryKey, upserts, deletes });
+    }
+    return result;
+  } finally {
+    tables.fresh = undefined;
+    await binder.release();
+    await fresh.release();
+  }
+}
+
+function loadMode(shape: DmlShape): LoadMode {
+  if (shape.selfReference || shape.verb === 'MERGE') return 'all';
+  if (shape.verb === 'INSERT') return shape.upsert ? 'inserted-keys' : 'none';
+  return 'where';
+}
+
+async function run(conn: DuckDBConnection, sql: string): Promise<void> {
+  try {
+    await conn.run(sql);
+  } catch (err) {
+    throw mapDuckDBError(err);
+  }
+}
+
+async function runStatement(conn: DuckDBConnection, tables: RequestTables, sql: string, returning: boolean): Promise<{ rowsChanged: number; returning?: EncodedResult }> {
+  const prepared = await tables.prepare(conn, sql);
+  try {
+    if (!DML_TYPES.has(prepared.statementType)) {
+      throw new AppError('ERR_SQL_UNSUPPORTED', `Expected a data-changing statement, DuckDB classified it as ${StatementType[prepared.statementType]}.`);
+    }
+    assertNoParameters(prepared);
+    const out = await prepared.run();
+    if (returning) return { rowsChanged: 0, returning: await encodeResult(out) };
+    return { rowsChanged: out.rowsChanged };
+  } catch (err) {
+    throw mapDuckDBError(err);
+  } finally {
+    prepared.destroySync();
+  }
+}
+
+async function firstRow(conn: DuckDBConnection, sql: string): Promise<unknown[] | undefined> {
+  try {
+    return (await conn.runAndReadAll(sql)).getRows()[0];
+  } catch (err) {
+    throw mapDuckDBError(err);
+  }
+}
+
+async function assertNoDuplicateKeys(conn: DuckDBConnection, name: string, keyList: string, keys: readonly string[]): Promise<void> {
+  const dup = await firstRow(conn, `SELECT ${keyList} FROM ${name} GROUP BY ALL HAVING count(*) > 1 LIMIT 1`);
+  if (dup !== undefined) throw duplicateKey(keys, dup);
+}
+
+function duplicateKey(keys: readonly string[], values: readonly unknown[]): AppError {
+  const shown = keys.map((k, i) => `${k}=${String(values[i])}`).join(', ');
+  return new AppError('ERR_CONSTRAINT_PRIMARY_KEY', `Duplicate key (${shown}): a row with this primary key already exists; nothing was written. Use INSERT OR REPLACE, ON CONFLICT or MERGE to update it.`, { key: Object.fromEntries(keys.map((k, i) => [k, String(values[i])])) });
+}

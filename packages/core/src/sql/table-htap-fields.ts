@@ -1,0 +1,44 @@
+/**
+ * withHtapFields: DescribeTable's write-log figures (docs/api.md, "Table"): the un-drained
+ * backlog (`walBacklogEntries`, `walBacklogBytes`, `walOldestEntryAgeMs`, one LIST) and the last
+ * drain (`lastDrain*`, read from the newest MERGE commit carrying txn k3-wal). Tables without
+ * merge keys have no log: zeros, without any I/O.
+ */
+import type { Table } from '../api/index.ts';
+import { primaryKeyOf } from '../catalog/index.ts';
+import { readLastDrain } from '../compaction/last-drain.ts';
+import type { Snapshot } from '../delta/snapshot.ts';
+import type { ObjectStore } from '../object-store/index.ts';
+import { walBacklog } from '../wal/index.ts';
+
+const num = (m: Readonly<Record<string, string>>, k: string): number => Number(m[k] ?? 0) || 0;
+
+export async function withHtapFields(store: ObjectStore, snapshot: Snapshot, table: Table, now: number): Promise<Table> {
+  const base: Table = {
+    ...table,
+    walBacklogEntries: '0', walBacklogBytes: '0', walOldestEntryAgeMs: '0', walDrainedThrough: '0',
+    lastDrainAt: '0', lastDrainTargetVersion: '0', lastDrainRowsMerged: '0', lastDrainRowsInserted: '0', lastDrainRowsUpdated: '0', lastDrainRowsDeleted: '0',
+  };
+  if (primaryKeyOf(snapshot.metadata).length === 0) return base;
+  const [backlog, last] = await Promise.all([walBacklog(store, snapshot), readLastDrain(store, snapshot)]);
+  const out: Table = {
+    ...base,
+    walBacklogEntries: String(backlog.entries),
+    walBacklogBytes: String(backlog.bytes),
+    walOldestEntryAgeMs: String(backlog.oldestLastModified === undefined ? 0 : Math.max(0, now - backlog.oldestLastModified)),
+    walDrainedThrough: String(backlog.watermark),
+  };
+  if (last === undefined) return out;
+  const inserted = num(last.metrics, 'numTargetRowsInserted');
+  const updated = num(last.metrics, 'numTargetRowsUpdated');
+  const deleted = num(last.metrics, 'numTargetRowsDeleted');
+  return {
+    ...out,
+    lastDrainAt: String(last.timestamp),
+    lastDrainTargetVersion: String(last.version),
+    lastDrainRowsMerged: String(inserted + updated + deleted),
+    lastDrainRowsInserted: String(inserted),
+    lastDrainRowsUpdated: String(updated),
+    lastDrainRowsDeleted: String(deleted),
+  };
+}
