@@ -15,7 +15,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { CreateTableRequest, ExecuteResponse, Freshness, Table } from '../api/index.ts';
+import type { CreateTableRequest, ExecuteQueryResult, ExecuteResponse, Freshness, Table } from '../api/index.ts';
 import { Catalog, describeSnapshot, specFromRequest } from '../catalog/index.ts';
 import type { TransactionOptions } from '../delta/index.ts';
 import { AppError, isAppError } from '../errors/index.ts';
@@ -27,6 +27,10 @@ import { dropTable } from './drop-table.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { executeRead, queryResult } from './execute-read.ts';
 import { executeWrite } from './execute-write.ts';
+import { drainTable, toCompactResponse, type CompactResponse } from '../compaction/index.ts';
+import { freshBinderFor, markFresh } from './fresh-read.ts';
+import { HtapRuntime } from './htap-runtime.ts';
+import { withHtapFields } from './table-htap-fields.ts';
 import { RequestTables } from './request-tables.ts';
 import { showTables } from './show-tables.ts';
 import { isWord, type Token } from './sql-tokens.ts';
@@ -55,6 +59,7 @@ export class Engine {
   readonly #clock: () => number;
   readonly #txOptions: TransactionOptions;
   readonly #tmpDir: string;
+  readonly #htap: HtapRuntime;
   #tmpReady: Promise<unknown> | undefined;
 
   constructor(deps: EngineDeps) {
@@ -67,6 +72,7 @@ export class Engine {
       clock: this.#clock,
     };
     this.#tmpDir = deps.tmpDir ?? path.join(deps.config.K3_CACHE_DIR, 'writes');
+    this.#htap = new HtapRuntime({ db: deps.db, cache: deps.cache, tmpDir: this.#tmpDir, transaction: this.#txOptions, clock: this.#clock });
   }
 
   async execute(opts: ExecuteOptions): Promise<ExecuteResponse> {
@@ -108,7 +114,7 @@ export class Engine {
         const store = await this.#catalog.store(opts.bucket);
         return this.#retrying(() => this.#attempt(opts, store, async (a) => {
           await assertParses(a.conn, statement.sql);
-          const ctx = { conn: a.conn, tables: a.tables, txOptions: this.#txOptions, tmpDir: this.#tmpDir, clock: this.#clock };
+          const ctx = { conn: a.conn, tables: a.tables, txOptions: this.#txOptions, tmpDir: this.#tmpDir, clock: this.#clock, htap: this.#htap };
           return { write: await executeWrite(ctx, statement, shape) };
         }));
       }
@@ -120,11 +126,12 @@ export class Engine {
         // tables bind as empty tables carrying their constraints (a write can target them).
         const definitionOnly = isWord(statement.tokens[0], 'PRAGMA') || explainsWrite(statement.tokens);
         const as = shape.kind === 'other' && !definitionOnly ? 'data' : 'definition';
-        return this.#attempt(opts, store, async (a) => {
+        // Freshness switch: STRONG / OLTP_ONLY bind keyed tables over the write log (fresh-read.ts).
+        return this.#attempt(opts, store, async (a) => this.#withFreshness(a, opts.freshness, async () => {
           const statements = await countStatements(a.conn, statement.sql);
           if (statements > 1 && !statement.tokens.some((t) => isWord(t, 'PIVOT', 'UNPIVOT'))) throw expansionRefusal(statements);
           return { query: await executeRead(a.conn, a.tables, statement.sql, { startedAt, now: this.#clock }, { statements, as }) };
-        });
+        }));
       }
     }
   }
@@ -134,7 +141,7 @@ export class Engine {
     const names = await this.#catalog.tableNames(store);
     const tables = await Promise.all(names.map(async (name) => {
       const snapshot = await this.#catalog.trySnapshot(this.#catalog.handle(bucket, store, name));
-      return snapshot === undefined ? undefined : describeSnapshot(bucket, name, snapshot);
+      return snapshot === undefined ? undefined : withHtapFields(store, snapshot, describeSnapshot(bucket, name, snapshot), this.#clock());
     }));
     return tables.filter((t): t is Table => t !== undefined);
   }
@@ -144,7 +151,17 @@ export class Engine {
     const stored = await this.#catalog.resolveName(store, name);
     if (stored === undefined) throw await this.#catalog.notFound(store, bucket, name);
     const snapshot = await this.#catalog.snapshot(this.#catalog.handle(bucket, store, stored));
-    return describeSnapshot(bucket, stored, snapshot);
+    return withHtapFields(store, snapshot, describeSnapshot(bucket, stored, snapshot), this.#clock());
+  }
+
+  /** The Compact RPC: drains up to `batchSize` write-log records of the table into one Delta commit. */
+  async compact(bucket: string, name: string, batchSize?: number): Promise<CompactResponse> {
+    const store = await this.#catalog.store(bucket);
+    const stored = await this.#catalog.resolveName(store, name);
+    if (stored === undefined) throw await this.#catalog.notFound(store, bucket, name);
+    const { root } = this.#catalog.handle(bucket, store, stored);
+    const result = await drainTable(store, root, { batchSize: batchSize ?? this.#deps.config.K3_COMPACTOR_BATCH_SIZE }, this.#htap.drainDeps);
+    return toCompactResponse(stored, result);
   }
 
   async createTable(bucket: string, req: CreateTableRequest): Promise<Table> {
@@ -161,6 +178,20 @@ export class Engine {
 
   #ddl(bucket: string, a: Attempt): DdlContext {
     return { conn: a.conn, catalog: this.#catalog, tables: a.tables, bucket, store: a.store, txOptions: this.#txOptions, tmpDir: this.#tmpDir, clock: this.#clock };
+  }
+
+  /** Runs a read with the request's tables bound at `freshness`; names the merged strategy. */
+  async #withFreshness(a: Attempt, freshness: Freshness | undefined, fn: () => Promise<{ query: ExecuteQueryResult }>): Promise<{ query: ExecuteQueryResult }> {
+    const binder = freshBinderFor(freshness, this.#htap);
+    if (binder === undefined) return fn();
+    a.tables.fresh = binder;
+    try {
+      const { query } = await fn();
+      return { query: markFresh(query, binder) };
+    } finally {
+      a.tables.fresh = undefined;
+      await binder.release();
+    }
   }
 
   /** One attempt: a fresh connection and request-scoped tables, closed whatever happens. */

@@ -1,0 +1,90 @@
+/**
+ * CompactorService: the automatic compactor's timer loop over every keyed table of every bucket
+ * (embedded in the coordinator, or alone in services/compactor). Each tick DISCOVERS the tables
+ * from the store itself — bucket list (BucketStores.list) → table directories under the tables
+ * prefix (Catalog.tableNames) — so a table created by any process is picked up on the next tick
+ * without any registry; then `compactorTick` (backlog → decideDrain → CompactorLeader) per bucket.
+ * One CompactorLeader per (bucket, table) is kept across ticks so a term (lease + storage epoch)
+ * lasts as long as the lease does. Ticks never overlap; `stop()` waits for the running tick and
+ * gives every lease back. No logging here: outcomes and errors go to the callbacks.
+ */
+import { Catalog, type BucketStores } from '../catalog/index.ts';
+import type { Lease } from '../lease/lease.ts';
+import type { RewriteDeps } from '../maintenance/maintenance-deps.ts';
+import { CompactorLeader } from './compactor-leader.ts';
+import { compactorTick, type TickOutcome } from './compactor-loop.ts';
+import type { DrainPolicy } from './drain-policy.ts';
+
+export interface CompactorServiceOptions {
+  readonly stores: BucketStores;
+  readonly tablesPrefix: string;
+  readonly deps: RewriteDeps;
+  readonly lease: Lease;
+  /** This process's identity in leases and epoch claims (host:pid:uuid). */
+  readonly holder: string;
+  readonly policy: DrainPolicy;
+  readonly batchSize: number;
+  readonly intervalMs: number;
+  readonly maxBatches?: number;
+  readonly onTick?: (bucket: string, outcomes: readonly TickOutcome[]) => void;
+  readonly onError?: (err: unknown) => void;
+}
+
+export class CompactorService {
+  readonly #opts: CompactorServiceOptions;
+  readonly #catalog: Catalog;
+  readonly #leaders = new Map<string, CompactorLeader>();
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<unknown> | undefined;
+  #stopped = false;
+
+  constructor(opts: CompactorServiceOptions) {
+    this.#opts = opts;
+    this.#catalog = new Catalog({ stores: opts.stores, tablesPrefix: opts.tablesPrefix });
+  }
+
+  /** One pass over every bucket's tables. */
+  async tickOnce(): Promise<{ bucket: string; outcomes: TickOutcome[] }[]> {
+    const out: { bucket: string; outcomes: TickOutcome[] }[] = [];
+    for (const bucket of await this.#opts.stores.list()) {
+      if (this.#stopped) break;
+      const store = this.#opts.stores.open(bucket);
+      const names = await this.#catalog.tableNames(store);
+      const tables = names.map((name) => {
+        const { root } = this.#catalog.handle(bucket, store, name);
+        const id = `${bucket}\u0000${root}`;
+        let leader = this.#leaders.get(id);
+        if (leader === undefined) {
+          leader = new CompactorLeader(store, root, this.#opts.lease, this.#opts.deps, this.#opts.holder);
+          this.#leaders.set(id, leader);
+        }
+        return { root, leader };
+      });
+      const outcomes = await compactorTick(store, tables, {
+        policy: this.#opts.policy, batchSize: this.#opts.batchSize, ...(this.#opts.maxBatches !== undefined ? { maxBatches: this.#opts.maxBatches } : {}),
+      });
+      this.#opts.onTick?.(bucket, outcomes);
+      out.push({ bucket, outcomes });
+    }
+    return out;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    const loop = (): void => {
+      if (this.#stopped) return;
+      this.#running = this.tickOnce().catch((err: unknown) => this.#opts.onError?.(err)).finally(() => {
+        if (!this.#stopped) this.#timer = setTimeout(loop, this.#opts.intervalMs);
+      });
+    };
+    this.#timer = setTimeout(loop, this.#opts.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    await this.#running;
+    for (const leader of this.#leaders.values()) await leader.stop().catch(() => undefined);
+    this.#leaders.clear();
+  }
+}
