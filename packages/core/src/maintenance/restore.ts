@@ -11,16 +11,17 @@
  * target fails with ERR_DELTA_DATA_FILE_MISSING); the restore reads the whole table, so any
  * concurrent data change between our read and our commit is a conflict, never silently undone.
  * A restore is an ordinary commit, so it can itself be restored ("restore forward").
- * Write-log rule (docs/design/maintenance.md): callers drain the table's write log before
- * restoring; `assertWalDrained` lets the composition root enforce that.
+ * Write-log rule (docs/design/maintenance.md): on a keyed table the restore is committed through
+ * compaction/commitDirectWrite (drain first, carry txn k3-wal) — `stageRestore` is the build step;
+ * `restoreTable` alone is for tables without a write log (or behind `assertWalDrained`).
  */
 import { AppError } from '../errors/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { DELTA_OPERATIONS } from '../delta/commit-info.ts';
 import { normalizeLogPath } from '../delta/conflict-checker.ts';
 import type { Metadata } from '../delta/actions.ts';
-import { loadSnapshot, type ActiveFile } from '../delta/snapshot.ts';
-import { Transaction } from '../delta/transaction.ts';
+import { loadSnapshot, type ActiveFile, type Snapshot } from '../delta/snapshot.ts';
+import { Transaction, type TransactionOptions } from '../delta/transaction.ts';
 import { mapLimit, type MaintenanceDeps } from './maintenance-deps.ts';
 import { timeTravelTarget } from './time-travel-target.ts';
 
@@ -51,10 +52,23 @@ function sameMetadata(a: Metadata, b: Metadata): boolean {
     && JSON.stringify(a.partitionColumns ?? []) === JSON.stringify(b.partitionColumns ?? []) && sorted(a.configuration) === sorted(b.configuration);
 }
 
-export async function restoreTable(store: ObjectStore, root: string, request: RestoreRequest, deps: RestoreDeps): Promise<RestoreResponse> {
+/** A restore built on a snapshot, not yet committed (the shape commitDirectWrite commits). */
+export interface StagedRestore {
+  readonly tx: Transaction;
+  readonly operation: string;
+  readonly operationParameters: Record<string, unknown>;
+  readonly operationMetrics: Record<string, number>;
+  readonly versionBefore: number;
+}
+
+/**
+ * Stages the restore of `current` to `target` (checks that every re-added file still exists).
+ * restoreTable commits it; callers that own a commit protocol (the write-log rule:
+ * compaction/commitDirectWrite drains the log and adds the k3-wal txn) commit it themselves.
+ */
+export async function stageRestore(store: ObjectStore, current: Snapshot, request: RestoreRequest, options: TransactionOptions): Promise<StagedRestore> {
   const target = timeTravelTarget(request);
-  await deps.assertWalDrained?.(root);
-  const current = await loadSnapshot(store, root);
+  const root = current.root;
   const then = await loadSnapshot(store, root, target);
   if (then.version > current.version) {
     throw new AppError('ERR_DELTA_VERSION_NOT_FOUND', `Cannot restore to version ${then.version}: the latest version is ${current.version}.`, { version: then.version, latestVersion: current.version });
@@ -73,14 +87,14 @@ export async function restoreTable(store: ObjectStore, root: string, request: Re
     );
   }
 
-  const tx = Transaction.forSnapshot(store, current, deps.transaction).readWholeTable();
+  const tx = Transaction.forSnapshot(store, current, options).readWholeTable();
   tx.removeFiles(toRemove, { dataChange: true });
   tx.addFiles(toRestore.map((f) => ({ ...f.add, dataChange: true })));
   if (!sameMetadata(then.metadata, current.metadata)) tx.updateMetadata(then.metadata);
-  const parameters = 'version' in target ? { version: target.version } : { timestamp: new Date(target.timestamp).toISOString() };
-  const result = await tx.commit({
+  return {
+    tx,
     operation: DELTA_OPERATIONS.restore,
-    operationParameters: parameters,
+    operationParameters: 'version' in target ? { version: target.version } : { timestamp: new Date(target.timestamp).toISOString() },
     operationMetrics: {
       tableSizeAfterRestore: sum(then.files),
       numOfFilesAfterRestore: then.files.length,
@@ -90,6 +104,15 @@ export async function restoreTable(store: ObjectStore, root: string, request: Re
       restoredFilesSize: sum(toRestore),
       numCopiedRows: 0,
     },
-  });
-  return { versionBefore: String(current.version), versionAfter: String(result.version) };
+    versionBefore: current.version,
+  };
+}
+
+export async function restoreTable(store: ObjectStore, root: string, request: RestoreRequest, deps: RestoreDeps): Promise<RestoreResponse> {
+  timeTravelTarget(request);
+  await deps.assertWalDrained?.(root);
+  const current = await loadSnapshot(store, root);
+  const staged = await stageRestore(store, current, request, deps.transaction);
+  const result = await staged.tx.commit({ operation: staged.operation, operationParameters: staged.operationParameters, operationMetrics: staged.operationMetrics });
+  return { versionBefore: String(staged.versionBefore), versionAfter: String(result.version) };
 }
