@@ -66,3 +66,27 @@ export function recipeFor(call: FunctionExpr): Recipe | { reason: string } {
   if (name.startsWith('approx_') || name.startsWith('reservoir_')) return { reason: `${label} is approximate; the federated plan never substitutes an approximation, so the query runs on a single node` };
   return { reason: `${label} cannot be merged exactly across partitions (${args.length} argument(s))` };
 }
+
+/**
+ * Aggregates with an ordinary scalar result that may run whole inside one partition when every
+ * group lives in one partition (GROUP BY covers all partition columns). Approximate sketches stay
+ * out: per-partition sketches would not equal the single-node approximation.
+ */
+const WHOLE_GROUP = new Set([
+  'count', 'count_star', 'sum', 'avg', 'mean', 'min', 'max', 'median', 'quantile', 'quantile_cont', 'quantile_disc', 'mode',
+  'string_agg', 'group_concat', 'listagg', 'product', 'entropy', 'kurtosis', 'kurtosis_pop', 'skewness', 'corr', 'covar_pop',
+  'covar_samp', 'regr_slope', 'regr_intercept', 'regr_r2', 'regr_count', 'regr_avgx', 'regr_avgy', 'regr_sxx', 'regr_syy',
+  'regr_sxy', 'bit_and', 'bit_or', 'bit_xor', 'first', 'last', 'arbitrary', 'any_value', 'favg', 'fsum', 'sumkahan', 'kahan_sum',
+  'bool_and', 'bool_or', 'var_samp', 'var_pop', 'variance', 'stddev', 'stddev_samp', 'stddev_pop', 'arg_min', 'arg_max',
+  'argmin', 'argmax', 'min_by', 'max_by', 'sem', 'mad',
+]);
+
+/** The whole-group recipe for a partition-aligned query, or undefined when the call may not run whole. */
+export function wholeGroupRecipe(call: FunctionExpr): Recipe | undefined {
+  const name = call.function_name.toLowerCase();
+  if (!WHOLE_GROUP.has(name) || call.export_state === true) return undefined;
+  // A list of quantiles (or a min/max/arg_min with a count) returns a LIST, which partials do not carry.
+  const listArg = call.children.slice(1).some((c) => c.class === 'FUNCTION' && c.function_name === 'list_value');
+  if (listArg || ((name === 'min' || name === 'max') && call.children.length > 1) || (name.startsWith('arg') && call.children.length > 2)) return undefined;
+  return { kind: 'single', partials: [call] };
+}

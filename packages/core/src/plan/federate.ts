@@ -103,7 +103,7 @@ export async function planFederated(snapshot: FederatableSnapshot, sql: string, 
   };
   const single = (strategy: QueryStrategy, strategyReason: string): FederatedPlan => ({ ...base, strategy, strategyReason });
 
-  const ctx = { conn, columns: snapshot.schema.fields.map((f) => ({ name: f.name, type: f.type })) };
+  const ctx = { conn, columns: snapshot.schema.fields.map((f) => ({ name: f.name, type: f.type })), partitionColumns: snapshot.partitionColumns };
   const aggregate = await hasAggregates(conn, statement);
   const split = aggregate ? await splitAggregate(statement, ctx) : await splitScan(statement, ctx);
   if (isUnsplittable(split)) return single(QueryStrategy.UNARY_WAREHOUSE, split.reason);

@@ -19,7 +19,7 @@ import type { DataType } from '../delta/schema.ts';
 import type { AggregateMerge, MergeSpec } from '../reduce/index.ts';
 import { aggregateFunctionNames, containsAggregate, isAggregateCall } from './aggregate-catalog.ts';
 import { resolveGroupKeys } from './group-keys.ts';
-import { NUMERIC_ARGUMENT, recipeFor } from './aggregate-recipes.ts';
+import { NUMERIC_ARGUMENT, recipeFor, wholeGroupRecipe } from './aggregate-recipes.ts';
 import { outputNames } from './output-names.ts';
 import { integerLiteral, isUnsplittable, readShape, type Unsplittable } from './query-shape.ts';
 import { baseTable, columnRef, selectNode, withAlias, type Expr, type SelectStatement } from './select-ast.ts';
@@ -33,6 +33,11 @@ export interface SplitContext {
   readonly conn: DuckDBConnection;
   /** Table columns in schema order with their Delta types (names as the table spells them). */
   readonly columns: readonly { readonly name: string; readonly type: DataType }[];
+  /**
+   * The table's partition columns. When GROUP BY names all of them, each group lives in one
+   * partition and aggregates that cannot be merged run whole per partition (kind `single`).
+   */
+  readonly partitionColumns?: readonly string[];
 }
 
 export interface SplitAggregatePlan {
@@ -86,6 +91,12 @@ export async function splitAggregate(statement: SelectStatement, ctx: SplitConte
   const groups = resolveGroupKeys(node, (e) => containsAggregate([e], aggregates), isTableColumn);
   if (isUnsplittable(groups)) return groups;
   const groupKeys = groups.map(exprKey);
+  const partitionColumns = ctx.partitionColumns ?? [];
+  // Float partition values are left out: -0.0 and 0.0 are two partitions but one group.
+  const aligned = partitionColumns.length > 0 && partitionColumns.every((p) => {
+    const type = ctx.columns.find((c) => c.name.toLowerCase() === p.toLowerCase())?.type;
+    return type !== 'float' && type !== 'double' && groups.some((g) => g.class === 'COLUMN_REF' && g.column_names.length === 1 && g.column_names[0]!.toLowerCase() === p.toLowerCase());
+  });
 
   // ── aggregate calls → partial columns ───────────────────────────────────────────────────
   const merges: AggregateMerge[] = [];
@@ -103,13 +114,15 @@ export async function splitAggregate(statement: SelectStatement, ctx: SplitConte
       let ai = aggIndex.get(key);
       if (ai === undefined) {
         if (containsAggregate([...e.children, e.filter], aggregates)) failure ??= 'nested aggregates are not valid';
-        const recipe = recipeFor(e);
+        const merged = recipeFor(e);
+        const whole = 'reason' in merged && aligned ? wholeGroupRecipe(e) : undefined;
+        const recipe = whole ?? merged;
         if ('reason' in recipe) {
           failure ??= recipe.reason;
           return e;
         }
         const argType = e.children[0] === undefined ? undefined : typeOf(e.children[0]);
-        if (NUMERIC_ARGUMENT.has(e.function_name.toLowerCase()) && typeof argType === 'string' && !NUMERIC.test(argType)) {
+        if (whole === undefined && NUMERIC_ARGUMENT.has(e.function_name.toLowerCase()) && typeof argType === 'string' && !NUMERIC.test(argType)) {
           failure ??= `${e.function_name}() over a ${argType} column is not split across partitions`;
         }
         if (argType !== undefined && typeof argType !== 'string') failure ??= `${e.function_name}() over a nested column is not split across partitions`;

@@ -11,6 +11,7 @@
  *   bool_and/or  [value]                       → BOOLEAN
  *   any_value    [value]                       → the partial's type
  *   arg_min/max  [arg, key]                    → the arg's type
+ *   single       [value]                       → the partial's type (partition-aligned groups only)
  */
 import { emptyArg, mergeArgMax, mergeArgMin, type ArgState } from './arg-min-max.ts';
 import { emptyAvg, finalizeAvg, mergeAvg, type AvgState } from './avg.ts';
@@ -18,6 +19,7 @@ import { boolFromPartial, mergeBoolAnd, mergeBoolOr } from './bool.ts';
 import { countFromPartial, emptyCount, mergeCount } from './count.ts';
 import { mergeAnyValue } from './any-value.ts';
 import { emptySum, mergeSum, sumFromPartial } from './sum.ts';
+import { emptySingle, mergeSingle, type SingleState } from './single-value.ts';
 import { maxOf, minOf, type ReduceValue } from './value.ts';
 import { emptyWelford, finalizeWelford, mergeWelford, welfordFromPartial, type VarianceKind, type WelfordState } from './welford.ts';
 
@@ -25,6 +27,7 @@ export const MergeKind = {
   COUNT: 'count', SUM: 'sum', MIN: 'min', MAX: 'max', AVG: 'avg',
   VAR_SAMP: 'var_samp', VAR_POP: 'var_pop', STDDEV_SAMP: 'stddev_samp', STDDEV_POP: 'stddev_pop',
   BOOL_AND: 'bool_and', BOOL_OR: 'bool_or', ANY_VALUE: 'any_value', ARG_MIN: 'arg_min', ARG_MAX: 'arg_max',
+  SINGLE: 'single',
 } as const;
 export type MergeKind = (typeof MergeKind)[keyof typeof MergeKind];
 
@@ -102,4 +105,11 @@ export const KIND_HANDLERS: Readonly<Record<MergeKind, KindHandler>> = {
   any_value: scalar(mergeAnyValue),
   arg_min: arg(mergeArgMin),
   arg_max: arg(mergeArgMax),
+  single: {
+    arity: 1, init: emptySingle,
+    fromPartial: (vs) => ({ present: true, value: vs[0] ?? null }),
+    merge: (a, b) => mergeSingle(a as SingleState, b as SingleState),
+    finalize: (s) => (s as SingleState).value,
+    outputType: first,
+  },
 };

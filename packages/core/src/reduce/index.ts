@@ -7,6 +7,7 @@ export * from './welford.ts';
 export * from './bool.ts';
 export * from './any-value.ts';
 export * from './arg-min-max.ts';
+export * from './single-value.ts';
 export * from './top-k.ts';
 export * from './aggregate-kinds.ts';
 export * from './group-reducer.ts';

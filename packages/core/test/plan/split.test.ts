@@ -59,6 +59,18 @@ describe('splitAggregate (golden SQL)', () => {
     expect(await split('SELECT sum(x) AS total FROM t WHERE total > 1')).toEqual({ reason: 'aggregates in WHERE are not valid' });
   });
 
+  it('runs any scalar aggregate whole per partition when GROUP BY covers the partition columns', async () => {
+    const [st] = await serializeSelect(db.conn, "SELECT region, count(DISTINCT id) AS ids, median(x), string_agg(CAST(id AS VARCHAR), ',' ORDER BY id), sum(x) FROM t GROUP BY region ORDER BY ids DESC");
+    const plan = await splitAggregate(st!, { conn: db.conn, columns, partitionColumns: ['Region'] });
+    if ('reason' in plan) throw new Error(plan.reason);
+    expect(await deserializeSelect(db.conn, plan.partial)).toBe("SELECT region AS __k3_g0, count(DISTINCT id) AS __k3_a0_0, median(x) AS __k3_a1_0, string_agg(CAST(id AS VARCHAR), ',' ORDER BY id) AS __k3_a2_0, sum(x) AS __k3_a3_0 FROM __k3_partition AS t GROUP BY region");
+    expect(plan.merge.aggregates.map((a) => a.kind)).toEqual(['single', 'single', 'single', 'sum']);
+    const notAligned = await splitAggregate(st!, { conn: db.conn, columns, partitionColumns: ['Region', 'd'] });
+    expect(notAligned).toEqual({ reason: 'count(DISTINCT …) cannot be merged exactly across partitions' });
+    const [q] = await serializeSelect(db.conn, 'SELECT region, quantile_cont(x, [0.5, 0.9]) FROM t GROUP BY region');
+    expect(await splitAggregate(q!, { conn: db.conn, columns, partitionColumns: ['region'] })).toEqual({ reason: 'quantile_cont() cannot be merged exactly across partitions (2 argument(s))' });
+  });
+
   it.each([
     ['SELECT region, median(x) FROM t GROUP BY 1', 'median() cannot be merged exactly across partitions (1 argument(s))'],
     ['SELECT count(DISTINCT id) FROM t', 'count(DISTINCT …) cannot be merged exactly across partitions'],
