@@ -96,12 +96,15 @@ export interface ExecuteWriteResult {
 }
 
 export interface ExecuteDdlResult {
-  /** `CREATE_TABLE` | `CREATE_TABLE_AS` | `ALTER_TABLE` | `DROP_TABLE` | `NOOP` (IF [NOT] EXISTS that did nothing). */
+  /** `CREATE_TABLE` | `CREATE_TABLE_AS` | `ALTER_TABLE` | `DROP_TABLE` | `RESTORE_TABLE` | `NOOP` (IF [NOT] EXISTS that did nothing). */
   action: string;
   tableName: string;
   /** The table as DescribeTable returns it; absent after DROP. */
   table?: Table;
   version: Int64;
+  /** RESTORE_TABLE only: the version that was current before the restore and the restore's own commit (= version). */
+  versionBefore?: Int64;
+  versionAfter?: Int64;
 }
 
 export type ExecuteResponse =
