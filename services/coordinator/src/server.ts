@@ -23,6 +23,7 @@ import type { SqlEngine } from './sql-engine.ts';
 import { COMPONENT_SCHEMAS } from './schemas/component-schemas.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 import { registerTableRoutes } from './routes/table-routes.ts';
+import { registerCompactRoute } from './routes/compact-route.ts';
 import { registerExecuteRoute } from './routes/execute-route.ts';
 
 export interface ServerDeps {
@@ -101,6 +102,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.register(async (scope) => {
     registerOpsRoutes(scope, { metrics, ready });
     registerTableRoutes(scope, deps.engine);
+    registerCompactRoute(scope, deps.engine);
     registerExecuteRoute(scope, { engine: deps.engine, metrics });
   });
   return app;

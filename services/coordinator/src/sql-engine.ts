@@ -6,6 +6,7 @@
  * `execute` stops work and rejects when `signal` aborts (the client went away).
  */
 import type { CreateTableRequest, ExecuteResponse, Freshness, Table } from '@k3/core/api';
+import type { CompactResponse } from '@k3/core/compaction';
 
 export interface SqlExecuteOptions {
   bucket: string;
@@ -19,5 +20,7 @@ export interface SqlEngine {
   listTables(bucket: string): Promise<Table[]>;
   describeTable(bucket: string, name: string): Promise<Table>;
   createTable(bucket: string, req: CreateTableRequest): Promise<Table>;
+  /** The Compact RPC: drain up to `batchSize` write-log records of a keyed table into Delta (optional: test fakes omit it). */
+  compact?(bucket: string, table: string, batchSize?: number): Promise<CompactResponse>;
   close(): Promise<void>;
 }

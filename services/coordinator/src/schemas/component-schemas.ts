@@ -10,6 +10,7 @@
  */
 import { ColumnType, Freshness, QueryStrategy, ServedBy, TableSource, TableStatus, WriteStrategy } from '@k3/core/api';
 import { ERROR_CODES } from '@k3/core';
+import { COMPACT_SCHEMAS, TABLE_HTAP_PROPERTIES } from './compact-schemas.ts';
 
 const int64 = { type: 'string', pattern: '^-?[0-9]+$', description: 'int64 as a decimal string' } as const;
 /** Versions are "" when the statement did not produce or read a Delta version. */
@@ -73,6 +74,7 @@ export const COMPONENT_SCHEMAS = [
       status: wireEnum(TableStatus, 'TableStatus wire name'),
       createdAt: { ...int64, description: 'epoch milliseconds (int64 string)' },
       updatedAt: { ...int64, description: 'epoch milliseconds (int64 string)' },
+      ...TABLE_HTAP_PROPERTIES,
     },
   },
   {
@@ -167,4 +169,5 @@ export const COMPONENT_SCHEMAS = [
       mergeKeys: { type: 'array', items: { type: 'string' } },
     },
   },
+  ...COMPACT_SCHEMAS,
 ] as const;
