@@ -32,6 +32,10 @@ import { freshBinderFor, markFresh } from './fresh-read.ts';
 import { HtapRuntime } from './htap-runtime.ts';
 import { withHtapFields } from './table-htap-fields.ts';
 import { RequestTables } from './request-tables.ts';
+import { executeMaintenanceStatement, maintenanceStatementOf } from './maintenance-statements.ts';
+import { TableMaintenance, type RestoreResult } from './table-maintenance.ts';
+import { rewriteTimeTravel } from './time-travel-binding.ts';
+import type { HistoryRequest, HistoryResponse, OptimizeRequest, OptimizeResponse, RestoreRequest, VacuumRequest, VacuumResponse } from '../maintenance/index.ts';
 import { showTables } from './show-tables.ts';
 import { isWord, type Token } from './sql-tokens.ts';
 
@@ -59,6 +63,7 @@ export class Engine {
   readonly #clock: () => number;
   readonly #txOptions: TransactionOptions;
   readonly #tmpDir: string;
+  readonly #maintenance: TableMaintenance;
   readonly #htap: HtapRuntime;
   #tmpReady: Promise<unknown> | undefined;
 
@@ -72,12 +77,17 @@ export class Engine {
       clock: this.#clock,
     };
     this.#tmpDir = deps.tmpDir ?? path.join(deps.config.K3_CACHE_DIR, 'writes');
+    this.#maintenance = new TableMaintenance({ catalog: this.#catalog, db: deps.db, cache: deps.cache, txOptions: this.#txOptions, tmpDir: this.#tmpDir });
     this.#htap = new HtapRuntime({ db: deps.db, cache: deps.cache, tmpDir: this.#tmpDir, transaction: this.#txOptions, clock: this.#clock });
   }
 
   async execute(opts: ExecuteOptions): Promise<ExecuteResponse> {
     const startedAt = this.#clock();
-    const statement = singleStatement(opts.sql);
+    // RESTORE / OPTIMIZE / VACUUM / DESCRIBE HISTORY (maintenance-statements.ts); AS OF and
+    // k3_history('t') become self-binding relation names (time-travel-binding.ts).
+    const maintenance = maintenanceStatementOf(opts.sql);
+    if (maintenance !== undefined) return executeMaintenanceStatement({ maintenance: this.#maintenance, db: this.#deps.db, bucket: opts.bucket, startedAt, now: this.#clock }, maintenance);
+    const statement = singleStatement(rewriteTimeTravel(opts.sql));
     const { shape } = statement;
     // Freshness switch point: STRONG / OLTP_ONLY will merge the write log; until it exists every
     // read is a Delta (warehouse) read.
@@ -170,6 +180,26 @@ export class Engine {
     const result = await this.#attempt({ bucket, sql: '' }, store, (a) => createFromSpec(this.#ddl(bucket, a), spec, { ifNotExists: false, orReplace: false }));
     if (result.table === undefined) throw new AppError('ERR_INTERNAL', `Table ${spec.name} was created but could not be described.`);
     return result.table;
+  }
+
+  /** OPTIMIZE (bin-pack or Z-order); the pbjson OptimizeResponse. */
+  optimizeTable(bucket: string, name: string, req: OptimizeRequest): Promise<OptimizeResponse> {
+    return this.#maintenance.optimize(bucket, name, req);
+  }
+
+  /** VACUUM (dry run or real); the pbjson VacuumResponse. */
+  vacuumTable(bucket: string, name: string, req: Omit<VacuumRequest, 'now'>): Promise<VacuumResponse> {
+    return this.#maintenance.vacuum(bucket, name, req);
+  }
+
+  /** RESTORE to a version or timestamp (write log drained first); versionBefore / versionAfter and the table. */
+  restoreTable(bucket: string, name: string, req: RestoreRequest): Promise<RestoreResult> {
+    return this.#maintenance.restore(bucket, name, req);
+  }
+
+  /** A page of the commit log, newest first; the pbjson HistoryResponse. */
+  tableHistory(bucket: string, name: string, req: HistoryRequest): Promise<HistoryResponse> {
+    return this.#maintenance.history(bucket, name, req);
   }
 
   close(): Promise<void> {
