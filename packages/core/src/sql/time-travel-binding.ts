@@ -24,13 +24,29 @@ import { mapLimit } from '../maintenance/maintenance-deps.ts';
 import { localPathOf, type ObjectStore } from '../object-store/index.ts';
 import { bindHistoryRelation, parseHistoryBinding, rewriteHistoryCalls } from './history-function.ts';
 import type { RequestTables, ScanStats } from './request-tables.ts';
+import { isWord, tokenize } from './sql-tokens.ts';
 
 const PINNED = /^(.+)@(v|ts)(-?\d+)$/;
 const SCANNED_PIN = /^(.+)@v(\d+)$/;
 
 /** The statement with AS OF clauses and history table functions replaced by internal relation names. */
 export function rewriteTimeTravel(sql: string): string {
-  return extractAsOf(rewriteHistoryCalls(sql)).sql;
+  const out = extractAsOf(rewriteHistoryCalls(sql)).sql;
+  if (out !== sql) assertNotWritingThePast(out);
+  return out;
+}
+
+/** `DELETE FROM t AS OF VERSION 3 …`: a write always applies to the newest version. */
+function assertNotWritingThePast(sql: string): void {
+  const tokens = tokenize(sql);
+  if (!isWord(tokens[0], 'INSERT', 'UPDATE', 'DELETE', 'MERGE', 'TRUNCATE')) return;
+  let i = 1;
+  if (isWord(tokens[i], 'OR')) i += 2;
+  if (isWord(tokens[i], 'INTO', 'FROM', 'TABLE')) i++;
+  const target = tokens[i];
+  if (target?.kind === 'quoted' && target.text.includes('@')) {
+    throw new AppError('ERR_SQL_UNSUPPORTED', 'A write cannot target a past version (AS OF); writes apply to the newest version. To roll the table back use RESTORE TABLE t TO VERSION n; to copy old rows use INSERT INTO t SELECT … FROM t AS OF VERSION n.');
+  }
 }
 
 /**

@@ -78,6 +78,11 @@ describe('engine time travel', () => {
   it('refuses versions that do not exist, times before the first commit, and writes to the past', async () => {
     expect(await codeOf(h.exec('SELECT * FROM t AS OF VERSION 999'))).toBe('ERR_DELTA_VERSION_NOT_FOUND');
     expect(await codeOf(h.exec("SELECT * FROM t AS OF TIMESTAMP '2001-01-01T00:00:00Z'"))).toBe('ERR_DELTA_TIMESTAMP_OUT_OF_RANGE');
+    expect(await codeOf(h.exec(`SELECT * FROM t AS OF TIMESTAMP '${new Date(Date.now() + 3_600_000).toISOString()}'`))).toBe('ERR_DELTA_TIMESTAMP_OUT_OF_RANGE');
+    expect(await codeOf(h.exec('DELETE FROM t AS OF VERSION 1 WHERE id = 1'))).toBe('ERR_SQL_UNSUPPORTED');
+    expect(await codeOf(h.exec('SELECT * FROM t AS OF VERSION (1 + 1)'))).toBe('ERR_SQL_UNSUPPORTED');
+    expect(await codeOf(h.exec("SELECT * FROM k3_history(42)"))).toBe('ERR_SQL_PARSE');
+    expect(await codeOf(h.exec("SELECT * FROM k3_history('nope')"))).toBe('ERR_TABLE_NOT_FOUND');
     expect(v0Time).not.toBe('');
   });
 
