@@ -11,22 +11,29 @@ import { buildServer } from './server.ts';
 import { createEngine } from './create-engine.ts';
 import { formatBanner } from './banner.ts';
 import { installGracefulShutdown } from './graceful-shutdown.ts';
+import type { CompactorService } from '@k3/core/compaction';
+import { startEmbeddedCompactor } from './compactor-loop.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = pino({ level: config.K3_LOG_LEVEL, base: { service: 'coordinator' } }, pino.destination({ fd: 2, sync: true }));
   let ready = false;
   const created = await createEngine(config);
+  let compactor: CompactorService | undefined;
   const app = buildServer({ engine: created.engine, config, logger, ready: () => ready });
   installGracefulShutdown({
     app,
     logger,
     timeoutMs: config.K3_SHUTDOWN_TIMEOUT,
     markNotReady: () => void (ready = false),
-    release: () => created.close(),
+    release: async () => {
+      await compactor?.stop();
+      await created.close();
+    },
   });
   const address = await app.listen({ host: config.K3_HOST, port: config.K3_PORT });
   ready = true;
+  compactor = startEmbeddedCompactor(created.engine, config, logger);
   logger.info({ address, dataDir: config.K3_DATA_DIR, store: config.K3_STORE }, 'server listening');
   process.stdout.write(formatBanner(address, config.K3_DATA_DIR));
 }

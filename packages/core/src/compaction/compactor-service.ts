@@ -9,6 +9,7 @@
  * gives every lease back. No logging here: outcomes and errors go to the callbacks.
  */
 import { Catalog, type BucketStores } from '../catalog/index.ts';
+import type { Config } from '../config/index.ts';
 import type { Lease } from '../lease/lease.ts';
 import type { RewriteDeps } from '../maintenance/maintenance-deps.ts';
 import { CompactorLeader } from './compactor-leader.ts';
@@ -87,4 +88,14 @@ export class CompactorService {
     for (const leader of this.#leaders.values()) await leader.stop().catch(() => undefined);
     this.#leaders.clear();
   }
+}
+
+/** The K3_COMPACTOR_* settings as CompactorService options. */
+export function compactorSettings(config: Pick<Config, 'K3_TABLES_PREFIX' | 'K3_COMPACTOR_INTERVAL' | 'K3_COMPACTOR_BACKLOG_ENTRIES' | 'K3_COMPACTOR_BACKLOG_AGE' | 'K3_COMPACTOR_BATCH_SIZE'>): Pick<CompactorServiceOptions, 'tablesPrefix' | 'policy' | 'batchSize' | 'intervalMs'> {
+  return {
+    tablesPrefix: config.K3_TABLES_PREFIX,
+    policy: { backlogEntries: config.K3_COMPACTOR_BACKLOG_ENTRIES, backlogAgeMs: config.K3_COMPACTOR_BACKLOG_AGE },
+    batchSize: config.K3_COMPACTOR_BATCH_SIZE,
+    intervalMs: config.K3_COMPACTOR_INTERVAL,
+  };
 }

@@ -8,6 +8,6 @@ export { CompactorLeader } from './compactor-leader.ts';
 export { candidateFiles } from './candidate-files.ts';
 export { decideDrain, type DrainPolicy, type DrainDecision } from './drain-policy.ts';
 export { compactorTick, type TickTable, type TickOutcome, type TickOptions } from './compactor-loop.ts';
-export { CompactorService, type CompactorServiceOptions } from './compactor-service.ts';
+export { CompactorService, compactorSettings, type CompactorServiceOptions } from './compactor-service.ts';
 export { readLastDrain, type LastDrain } from './last-drain.ts';
 export { toCompactResponse, type CompactResponse } from './compact-response.ts';

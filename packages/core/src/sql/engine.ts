@@ -27,7 +27,7 @@ import { dropTable } from './drop-table.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { executeRead, queryResult } from './execute-read.ts';
 import { executeWrite } from './execute-write.ts';
-import { drainTable, toCompactResponse, type CompactResponse } from '../compaction/index.ts';
+import { CompactorService, compactorSettings, drainTable, toCompactResponse, type CompactResponse, type CompactorServiceOptions } from '../compaction/index.ts';
 import { freshBinderFor, markFresh } from './fresh-read.ts';
 import { HtapRuntime } from './htap-runtime.ts';
 import { withHtapFields } from './table-htap-fields.ts';
@@ -208,6 +208,11 @@ export class Engine {
 
   #ddl(bucket: string, a: Attempt): DdlContext {
     return { conn: a.conn, catalog: this.#catalog, tables: a.tables, bucket, store: a.store, txOptions: this.#txOptions, tmpDir: this.#tmpDir, clock: this.#clock };
+  }
+
+  /** A compactor loop over this engine's buckets and drain deps (embedded mode; K3_COMPACTOR_* settings). */
+  compactor(opts: Pick<CompactorServiceOptions, 'lease' | 'holder' | 'onTick' | 'onError'>): CompactorService {
+    return new CompactorService({ ...compactorSettings(this.#deps.config), stores: this.#deps.stores, deps: this.#htap.drainDeps, ...opts });
   }
 
   /** Runs a read with the request's tables bound at `freshness`; names the merged strategy. */
