@@ -24,6 +24,7 @@ import { COMPONENT_SCHEMAS } from './schemas/component-schemas.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 import { registerTableRoutes } from './routes/table-routes.ts';
 import { registerCompactRoute } from './routes/compact-route.ts';
+import { registerMaintenanceRoutes } from './routes/maintenance-routes.ts';
 import { registerExecuteRoute } from './routes/execute-route.ts';
 
 export interface ServerDeps {
@@ -103,6 +104,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     registerOpsRoutes(scope, { metrics, ready });
     registerTableRoutes(scope, deps.engine);
     registerCompactRoute(scope, deps.engine);
+    registerMaintenanceRoutes(scope, deps.engine);
     registerExecuteRoute(scope, { engine: deps.engine, metrics });
   });
   return app;

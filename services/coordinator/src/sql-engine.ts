@@ -7,6 +7,7 @@
  */
 import type { CreateTableRequest, ExecuteResponse, Freshness, Table } from '@k3/core/api';
 import type { CompactResponse } from '@k3/core/compaction';
+import type { HistoryRequest, HistoryResponse, OptimizeRequest, OptimizeResponse, RestoreRequest, RestoreResponse, VacuumRequest, VacuumResponse } from '@k3/core/maintenance';
 
 export interface SqlExecuteOptions {
   bucket: string;
@@ -22,5 +23,10 @@ export interface SqlEngine {
   createTable(bucket: string, req: CreateTableRequest): Promise<Table>;
   /** The Compact RPC: drain up to `batchSize` write-log records of a keyed table into Delta (optional: test fakes omit it). */
   compact?(bucket: string, table: string, batchSize?: number): Promise<CompactResponse>;
+  /** Table maintenance (seeds 002; routes/maintenance-routes.ts; optional: test fakes omit them). */
+  optimizeTable?(bucket: string, table: string, req: OptimizeRequest): Promise<OptimizeResponse>;
+  vacuumTable?(bucket: string, table: string, req: Omit<VacuumRequest, 'now'>): Promise<VacuumResponse>;
+  restoreTable?(bucket: string, table: string, req: RestoreRequest): Promise<RestoreResponse>;
+  tableHistory?(bucket: string, table: string, req: HistoryRequest): Promise<HistoryResponse>;
   close(): Promise<void>;
 }

@@ -75,7 +75,8 @@ describe('ops routes', () => {
     const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/healthz', '/metrics', '/openapi.json', '/readyz', '/{bucket}/tables', '/{bucket}/tables/_execute', '/{bucket}/tables/{table}'].sort(),
+      ['/healthz', '/metrics', '/openapi.json', '/readyz', '/{bucket}/tables', '/{bucket}/tables/_execute', '/{bucket}/tables/{table}', '/{bucket}/tables/{table}/_compact',
+        '/{bucket}/tables/{table}/history', '/{bucket}/tables/{table}/optimize', '/{bucket}/tables/{table}/restore', '/{bucket}/tables/{table}/vacuum'].sort(),
     );
     expect(Object.keys(doc.paths['/{bucket}/tables'])).toEqual(expect.arrayContaining(['get', 'post']));
     const exe = doc.paths['/{bucket}/tables/_execute'].post;

@@ -11,6 +11,7 @@
 import { ColumnType, Freshness, QueryStrategy, ServedBy, TableSource, TableStatus, WriteStrategy } from '@k3/core/api';
 import { ERROR_CODES } from '@k3/core';
 import { COMPACT_SCHEMAS, TABLE_HTAP_PROPERTIES } from './compact-schemas.ts';
+import { MAINTENANCE_SCHEMAS } from './maintenance-schemas.ts';
 
 const int64 = { type: 'string', pattern: '^-?[0-9]+$', description: 'int64 as a decimal string' } as const;
 /** Versions are "" when the statement did not produce or read a Delta version. */
@@ -129,10 +130,12 @@ export const COMPONENT_SCHEMAS = [
     type: 'object',
     required: ['action', 'tableName', 'version'],
     properties: {
-      action: { type: 'string', description: 'CREATE_TABLE | CREATE_TABLE_AS | ALTER_TABLE | DROP_TABLE | NOOP' },
+      action: { type: 'string', description: 'CREATE_TABLE | CREATE_TABLE_AS | ALTER_TABLE | DROP_TABLE | RESTORE_TABLE | NOOP' },
       tableName: { type: 'string' },
       table: { $ref: 'Table#' },
       version,
+      versionBefore: { ...version, description: 'RESTORE_TABLE: the version current before the restore.' },
+      versionAfter: { ...version, description: 'RESTORE_TABLE: the RESTORE commit (= version).' },
     },
   },
   {
@@ -170,4 +173,5 @@ export const COMPONENT_SCHEMAS = [
     },
   },
   ...COMPACT_SCHEMAS,
+  ...MAINTENANCE_SCHEMAS,
 ] as const;
