@@ -5,7 +5,7 @@
  * dropped, so `t.amount` and `amount` compare equal) or a human-readable reason that becomes the
  * response's `strategyReason` when the caller falls back to a single-node plan.
  */
-import { isSelectNode, type BaseTableRef, type Expr, type LimitModifier, type OrderModifier, type SelectNode, type SelectStatement } from './select-ast.ts';
+import { isSelectNode, type BaseTableRef, type Expr, type LimitModifier, type OrderModifier, type OtherModifier, type SelectNode, type SelectStatement } from './select-ast.ts';
 import { mapChildren, walk } from './ast-walk.ts';
 
 export interface QueryShape {
@@ -15,6 +15,8 @@ export interface QueryShape {
   readonly tableAlias: string;
   readonly order: OrderModifier | undefined;
   readonly limit: LimitModifier | undefined;
+  /** Plain SELECT DISTINCT (DISTINCT ON is refused). */
+  readonly distinct: OtherModifier | undefined;
   /** The select list as written (before normalization): DuckDB names result columns from it. */
   readonly writtenSelect: readonly Expr[];
 }
@@ -74,11 +76,14 @@ export function readShape(statement: SelectStatement): QueryShape | Unsplittable
   if (node.qualify !== null) return { reason: 'QUALIFY is not split across partitions' };
   let order: OrderModifier | undefined;
   let limit: LimitModifier | undefined;
+  let distinct: OtherModifier | undefined;
   for (const m of node.modifiers) {
     if (m.type === 'ORDER_MODIFIER' && order === undefined) order = m;
     else if (m.type === 'LIMIT_MODIFIER' && limit === undefined) limit = m;
-    else if (m.type === 'DISTINCT_MODIFIER') return { reason: 'SELECT DISTINCT is not split across partitions' };
-    else return { reason: `${m.type} is not split across partitions` };
+    else if (m.type === 'DISTINCT_MODIFIER' && distinct === undefined) {
+      if (((m.distinct_on_targets ?? []) as unknown[]).length > 0) return { reason: 'DISTINCT ON is not split across partitions' };
+      distinct = m;
+    } else return { reason: `${m.type} is not split across partitions` };
   }
   const exprs: (Expr | null)[] = [
     ...node.select_list, node.where_clause, ...node.group_expressions, node.having,
@@ -106,9 +111,9 @@ export function readShape(statement: SelectStatement): QueryShape | Unsplittable
     where_clause: node.where_clause === null ? null : norm(node.where_clause),
     group_expressions: node.group_expressions.map(norm),
     having: node.having === null ? null : norm(node.having),
-    modifiers: [...(normOrder ? [normOrder] : []), ...(limit ? [limit] : [])],
+    modifiers: [...(distinct ? [distinct] : []), ...(normOrder ? [normOrder] : []), ...(limit ? [limit] : [])],
   };
-  return { node: normalized, table: from, tableAlias, order: normOrder, limit, writtenSelect: node.select_list };
+  return { node: normalized, table: from, tableAlias, order: normOrder, limit, distinct, writtenSelect: node.select_list };
 }
 
 /** A non-negative integer LIMIT/OFFSET literal, or undefined when absent or not a plain literal. */

@@ -179,6 +179,7 @@ export async function splitAggregate(statement: SelectStatement, ctx: SplitConte
     from_table: baseTable(MERGED_RELATION),
     where_clause: having,
     modifiers: [
+      ...(shape.distinct ? [shape.distinct] : []),
       ...(orders.length > 0 ? [{ type: 'ORDER_MODIFIER' as const, orders }] : []),
       ...(shape.limit ? [shape.limit] : []),
     ],

@@ -6,7 +6,8 @@
  *
  * ORDER BY keys that are not result columns travel as hidden columns `__k3_s<i>` and are dropped
  * by `SELECT * EXCLUDE (…)` in FINAL SQL. Output column names must be unique (the concatenation is
- * a relation). `topK` tells a streaming reducer how to keep only the first `k` rows.
+ * a relation). `topK` tells a streaming reducer how to keep only the first `k` rows. SELECT
+ * DISTINCT runs in the partials and again in FINAL SQL (rows may repeat across partitions).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { SortKey } from '../reduce/index.ts';
@@ -34,7 +35,7 @@ export interface SplitScanPlan {
 export async function splitScan(statement: SelectStatement, ctx: ScanContext): Promise<SplitScanPlan | Unsplittable> {
   const shape = readShape(statement);
   if (isUnsplittable(shape)) return shape;
-  const { node, order, limit } = shape;
+  const { node, order, limit, distinct } = shape;
   if (node.group_expressions.length > 0 || node.having !== null || node.aggregate_handling === 'FORCE_AGGREGATES') {
     return { reason: 'aggregate queries are split by splitAggregate' };
   }
@@ -83,8 +84,10 @@ export async function splitScan(statement: SelectStatement, ctx: ScanContext): P
   }
 
   const pushedLimit = limitN === undefined ? undefined : limitN + offsetN;
-  // The partial keeps the ORDER BY as written: hidden keys are only extra output columns.
+  if (distinct && hidden.length > 0) return { reason: 'SELECT DISTINCT ordered by something it does not select is not split across partitions' };
+  // The partial keeps DISTINCT and ORDER BY as written: hidden keys are only extra output columns.
   const partialModifiers: ResultModifier[] = [
+    ...(distinct ? [distinct] : []),
     ...(order ? [order] : []),
     ...(pushedLimit === undefined ? [] : [{ type: 'LIMIT_MODIFIER' as const, limit: bigintConstant(pushedLimit), offset: null }]),
   ];
@@ -98,10 +101,12 @@ export async function splitScan(statement: SelectStatement, ctx: ScanContext): P
     select_list: [starExpr(hidden.map((h) => h.alias ?? ''))],
     from_table: baseTable(SCAN_RELATION),
     modifiers: [
+      ...(distinct ? [distinct] : []),
       ...(finalOrders.length > 0 ? [{ type: 'ORDER_MODIFIER' as const, orders: finalOrders }] : []),
       ...(limit ? [limit] : []),
     ],
   });
-  const topK = pushedLimit === undefined ? undefined : { k: pushedLimit, keys };
+  // A bounded heap would keep duplicates and drop distinct rows: no top-k under DISTINCT.
+  const topK = pushedLimit === undefined || distinct ? undefined : { k: pushedLimit, keys };
   return { kind: 'scan', partial: { node: partial }, final: { node: final }, topK };
 }

@@ -71,6 +71,12 @@ describe('splitAggregate (golden SQL)', () => {
     expect(await splitAggregate(q!, { conn: db.conn, columns, partitionColumns: ['region'] })).toEqual({ reason: 'quantile_cont() cannot be merged exactly across partitions (2 argument(s))' });
   });
 
+  it('re-applies SELECT DISTINCT over the merged groups', async () => {
+    expect(await split('SELECT DISTINCT count(*) AS n FROM t GROUP BY region ORDER BY n LIMIT 2')).toMatchObject({
+      final: 'SELECT DISTINCT __k3_a0 AS n FROM __k3_merged ORDER BY n LIMIT 2',
+    });
+  });
+
   it.each([
     ['SELECT region, median(x) FROM t GROUP BY 1', 'median() cannot be merged exactly across partitions (1 argument(s))'],
     ['SELECT count(DISTINCT id) FROM t', 'count(DISTINCT …) cannot be merged exactly across partitions'],
@@ -84,7 +90,7 @@ describe('splitAggregate (golden SQL)', () => {
     ['WITH q AS (SELECT * FROM t) SELECT count(*) FROM q', 'WITH clauses are not split across partitions'],
     ['SELECT count(*) FROM t WHERE id IN (SELECT id FROM u)', 'subqueries are not split across partitions'],
     ['SELECT sum(x) OVER () FROM t GROUP BY x', 'window functions are not split across partitions'],
-    ['SELECT DISTINCT region, count(*) FROM t GROUP BY 1', 'SELECT DISTINCT is not split across partitions'],
+    ['SELECT DISTINCT ON (region) region, count(*) FROM t GROUP BY 1', 'DISTINCT ON is not split across partitions'],
     ['SELECT count(*) FROM t UNION ALL SELECT 1', 'set operations (UNION/INTERSECT/EXCEPT) are not split across partitions'],
   ])('falls back with a reason: %s', async (sql, reason) => {
     expect(await split(sql)).toEqual({ reason });
@@ -112,8 +118,16 @@ describe('splitScan (golden SQL)', () => {
     });
   });
 
+  it('runs SELECT DISTINCT in each partition and again over the concatenation, without top-k', async () => {
+    expect(await split('SELECT DISTINCT region, d FROM t ORDER BY d DESC, 1 LIMIT 3')).toEqual({
+      partial: 'SELECT DISTINCT region, d FROM __k3_partition AS t ORDER BY d DESC, 1 LIMIT 3',
+      final: 'SELECT DISTINCT * FROM __k3_rows ORDER BY d DESC, Region LIMIT 3',
+      topK: undefined,
+    });
+  });
+
   it.each([
-    ['SELECT DISTINCT region FROM t', 'SELECT DISTINCT is not split across partitions'],
+    ['SELECT DISTINCT region FROM t ORDER BY x', 'SELECT DISTINCT ordered by something it does not select is not split across partitions'],
     ['SELECT id, id FROM t', 'duplicate result column names are not split across partitions'],
     ['SELECT id FROM t LIMIT (SELECT 1)', 'subqueries are not split across partitions'],
     ['SELECT row_number() OVER (ORDER BY id) FROM t', 'window functions are not split across partitions'],
