@@ -111,7 +111,8 @@ describe('embedded compactor and the overwrite hazard', () => {
   let server: StartedServer;
   let ref: DuckDBReference;
   beforeAll(async () => {
-    server = await startServer({ K3_COMPACTOR_INTERVAL: '50ms', K3_COMPACTOR_BACKLOG_AGE: '0ms', K3_COMPACTOR_BACKLOG_ENTRIES: '1' });
+    // Slow enough that keyed records are often pending when a direct write runs (the hazard's precondition).
+    server = await startServer({ K3_COMPACTOR_INTERVAL: '300ms', K3_COMPACTOR_BACKLOG_AGE: '1s', K3_COMPACTOR_BACKLOG_ENTRIES: '6' });
     ref = await DuckDBReference.create();
   });
   afterAll(async () => {
