@@ -23,7 +23,7 @@ import { NUMERIC_ARGUMENT, recipeFor, wholeGroupRecipe } from './aggregate-recip
 import { outputNames } from './output-names.ts';
 import { integerLiteral, isUnsplittable, readShape, type Unsplittable } from './query-shape.ts';
 import { baseTable, columnRef, selectNode, withAlias, type Expr, type SelectStatement } from './select-ast.ts';
-import { exprKey, mapChildren, walk } from './ast-walk.ts';
+import { containsClass, exprKey, mapChildren, walk } from './ast-walk.ts';
 
 export const PARTITION_VIEW = '__k3_partition';
 export const MERGED_RELATION = '__k3_merged';
@@ -90,6 +90,8 @@ export async function splitAggregate(statement: SelectStatement, ctx: SplitConte
 
   const groups = resolveGroupKeys(node, (e) => containsAggregate([e], aggregates), isTableColumn);
   if (isUnsplittable(groups)) return groups;
+  // Collated keys group 'EU' and 'eu' together inside a partition but not across partitions.
+  if (groups.some((g) => containsClass(g, ['COLLATE']))) return { reason: 'GROUP BY … COLLATE is not split across partitions' };
   const groupKeys = groups.map(exprKey);
   const partitionColumns = ctx.partitionColumns ?? [];
   // Float partition values are left out: -0.0 and 0.0 are two partitions but one group.
@@ -114,6 +116,8 @@ export async function splitAggregate(statement: SelectStatement, ctx: SplitConte
       let ai = aggIndex.get(key);
       if (ai === undefined) {
         if (containsAggregate([...e.children, e.filter], aggregates)) failure ??= 'nested aggregates are not valid';
+        // The reducer compares values in binary order, whatever collation the call asked for.
+        if (e.children.some((c) => containsClass(c, ['COLLATE']))) failure ??= `${e.function_name}() over a COLLATE expression is not split across partitions`;
         const merged = recipeFor(e);
         const whole = 'reason' in merged && aligned ? wholeGroupRecipe(e) : undefined;
         const recipe = whole ?? merged;

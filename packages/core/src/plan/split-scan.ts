@@ -15,7 +15,7 @@ import { outputNames } from './output-names.ts';
 import { integerLiteral, isUnsplittable, readShape, type Unsplittable } from './query-shape.ts';
 import { PARTITION_VIEW } from './split-aggregate.ts';
 import { baseTable, bigintConstant, columnRef, selectNode, starExpr, withAlias, type Expr, type OrderByNode, type ResultModifier, type SelectStatement } from './select-ast.ts';
-import { exprKey } from './ast-walk.ts';
+import { containsClass, exprKey } from './ast-walk.ts';
 
 export const SCAN_RELATION = '__k3_rows';
 
@@ -71,6 +71,9 @@ export async function splitScan(statement: SelectStatement, ctx: ScanContext): P
       column = names[lower.indexOf(x.column_names[0]!.toLowerCase())];
     } else if (x.class === 'STAR') {
       return { reason: 'ORDER BY ALL is not split across partitions' };
+    } else if (containsClass(x, ['COLLATE'])) {
+      // The merged rows would be re-sorted by value, not by the collation.
+      return { reason: 'ORDER BY … COLLATE is not split across partitions' };
     } else {
       const item = node.select_list.findIndex((e) => e.class !== 'STAR' && exprKey(e) === exprKey(x));
       column = item >= 0 && stars.length === 0 ? names[item] : undefined;

@@ -83,6 +83,8 @@ describe('splitAggregate (golden SQL)', () => {
     ['SELECT approx_count_distinct(id) FROM t', 'approx_count_distinct() is approximate; the federated plan never substitutes an approximation, so the query runs on a single node'],
     ['SELECT string_agg(region, \',\' ORDER BY id) FROM t', 'string_agg() with ORDER BY inside the call cannot be merged across partitions'],
     ['SELECT region, id FROM t GROUP BY region', 'column id is neither grouped nor aggregated'],
+    ['SELECT region COLLATE nocase, count(*) FROM t GROUP BY 1', 'GROUP BY … COLLATE is not split across partitions'],
+    ['SELECT min(region COLLATE nocase) FROM t', 'min() over a COLLATE expression is not split across partitions'],
     ['SELECT sum(region) FROM t', 'sum() over a string column is not split across partitions'],
     ['SELECT max(s) FROM t', 'max() over a nested column is not split across partitions'],
     ['SELECT region, count(*) FROM t GROUP BY ROLLUP (region)', 'GROUPING SETS / ROLLUP / CUBE are not split across partitions'],
@@ -129,6 +131,7 @@ describe('splitScan (golden SQL)', () => {
   it.each([
     ['SELECT DISTINCT region FROM t ORDER BY x', 'SELECT DISTINCT ordered by something it does not select is not split across partitions'],
     ['SELECT id, id FROM t', 'duplicate result column names are not split across partitions'],
+    ['SELECT id FROM t ORDER BY region COLLATE nocase LIMIT 3', 'ORDER BY … COLLATE is not split across partitions'],
     ['SELECT id FROM t LIMIT (SELECT 1)', 'subqueries are not split across partitions'],
     ['SELECT row_number() OVER (ORDER BY id) FROM t', 'window functions are not split across partitions'],
     ['SELECT * EXCLUDE (x) FROM t', 'COLUMNS(…), qualified, EXCLUDE/REPLACE/RENAME stars are not split across partitions'],
