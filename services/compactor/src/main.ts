@@ -1,8 +1,103 @@
 /**
- * The compactor service's composition root. Not built yet: in embedded mode (`npm start`) the
- * coordinator does this work in-process; the distributed compactor needs Redis (K3_REDIS_URL) and
- * arrives with the distributed-query / HTAP issues. Exits 64 (EX_USAGE) so a deployment that
- * starts it by mistake fails loudly instead of idling.
+ * The compactor service's composition root (distributed mode): loadConfig → logger → bucket
+ * stores → sandboxed DuckDB + Parquet cache → lease → CompactorService (every
+ * K3_COMPACTOR_INTERVAL: discover tables in every bucket of the store, drain the keyed ones whose
+ * backlog is due) → graceful shutdown. Design note: docs/design/wal-and-compaction.md.
+ *
+ * Leadership: with K3_REDIS_URL a RedisLease per table (ioredis with a bounded
+ * `maxRetriesPerRequest`, so a Redis outage fails a tick instead of hanging it; the loop retries
+ * next tick), otherwise a LocalLease (one process). Either way the storage epoch fences a deposed
+ * leader, so two compactors (or this one and an embedded one) never both commit a drain.
+ * SIGTERM/SIGINT: stop ticking, wait for the running drain, give the leases back, exit 0.
  */
-process.stderr.write('k3-compactor: not built yet; the distributed compactor needs K3_REDIS_URL and is not implemented. Use `npm start` (embedded mode) instead.\n');
-process.exit(64);
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { isAppError, loadConfig } from '@k3/core';
+import { CompactorService, compactorSettings } from '@k3/core/compaction';
+import { createDuckDB, FileCache } from '@k3/core/exec';
+import { LocalLease, LocalLeaseRegistry, RedisLease, type Lease } from '@k3/core/lease';
+import { createBucketStoreFactory } from '@k3/core/object-store';
+import { redactRedisUrl } from '@k3/core/dispatch';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = pino({ level: config.K3_LOG_LEVEL, base: { service: 'compactor' } }, pino.destination({ fd: 2, sync: true }));
+  const cacheDir = path.resolve(config.K3_CACHE_DIR);
+  const tmpDir = path.join(cacheDir, 'compactor-writes');
+  const spillDir = path.join(cacheDir, 'spill');
+  await mkdir(tmpDir, { recursive: true });
+  await mkdir(spillDir, { recursive: true });
+  const allowed = [cacheDir];
+  if (config.K3_STORE === 'local') allowed.push(path.resolve(config.K3_DATA_DIR));
+  const db = await createDuckDB({ allowedDirectories: allowed, tempDir: spillDir });
+  const cache = new FileCache({ dir: path.join(cacheDir, 'files'), maxBytes: config.K3_CACHE_MAX_BYTES });
+  const stores = createBucketStoreFactory(config);
+  const holder = `${hostname()}:${process.pid}:${randomUUID()}`;
+
+  let redis: Redis | undefined;
+  let lease: Lease;
+  if (config.K3_REDIS_URL !== '') {
+    redis = new Redis(config.K3_REDIS_URL, {
+      connectTimeout: config.K3_REDIS_CONNECT_TIMEOUT,
+      maxRetriesPerRequest: 2,
+      retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
+    });
+    redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
+    lease = new RedisLease(redis, { holder, ttlMs: config.K3_COMPACTOR_LEASE_TTL });
+  } else {
+    lease = new LocalLease(new LocalLeaseRegistry(), { holder, ttlMs: config.K3_COMPACTOR_LEASE_TTL });
+  }
+
+  const service = new CompactorService({
+    ...compactorSettings(config),
+    stores,
+    deps: { db, cache, tmpDir, transaction: { maxRetries: config.K3_DELTA_MAX_COMMIT_RETRIES, checkpointInterval: config.K3_DELTA_CHECKPOINT_INTERVAL } },
+    lease,
+    holder,
+    onTick: (bucket, outcomes) => {
+      for (const o of outcomes) {
+        if (o.status === 'drained') {
+          logger.info({ bucket, root: o.root, reason: o.reason, batches: o.results.length, records: o.results.reduce((n, r) => n + r.walEntriesProcessed, 0), version: o.results.at(-1)?.lastDrainTargetVersion }, 'table drained');
+        } else if (o.status === 'failed') {
+          const err = o.error;
+          logger.warn({ bucket, root: o.root, code: isAppError(err) ? err.code : undefined, err: err instanceof Error ? err.message : String(err) }, 'drain failed');
+        }
+      }
+    },
+    onError: (err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'compactor tick failed'),
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info({ signal }, 'compactor stopping');
+    void (async () => {
+      try {
+        await service.stop();
+      } finally {
+        redis?.disconnect();
+        db.closeSync();
+        logger.info('compactor stopped');
+        process.exit(0);
+      }
+    })();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  service.start();
+  const mode = redis === undefined ? 'local lease' : `redis lease at ${redactRedisUrl(config.K3_REDIS_URL)}`;
+  logger.info({ holder, mode, intervalMs: config.K3_COMPACTOR_INTERVAL }, 'compactor running');
+  process.stdout.write(`k3-compactor running (${mode}, holder ${holder})\n`);
+}
+
+main().catch((err: unknown) => {
+  const message = isAppError(err) ? `${err.code}: ${err.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(`k3-compactor failed to start: ${message}\n`);
+  process.exit(1);
+});
