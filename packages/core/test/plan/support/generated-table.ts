@@ -70,6 +70,8 @@ export const SCHEMA: StructType = {
 export interface WrittenTable {
   readonly snapshot: FederatableSnapshot;
   readonly local: ReadonlyMap<string, string>;
+  /** The directory holding the Parquet files (the caller removes it). */
+  readonly dir: string;
 }
 
 let counter = 0;
@@ -124,5 +126,5 @@ export async function writeTable(conn: DuckDBConnection, spec: TableSpec, dir?: 
     }
   }
   // Partition values as the snapshot types them: date → 'YYYY-MM-DD', string → string.
-  return { snapshot: { schema: SCHEMA, partitionColumns: pcols, files }, local };
+  return { snapshot: { schema: SCHEMA, partitionColumns: pcols, files }, local, dir: root };
 }
