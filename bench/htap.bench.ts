@@ -1,0 +1,151 @@
+/**
+ * HTAP benchmark (issue "HTAP", acceptance "bench"): the SQL engine in-process over a local
+ * directory store (embedded mode, real DuckDB, real Parquet, real write-log objects), side by side
+ * with PostgreSQL 15 on the same machine (bench/htap-postgres.ts: pgbench, one connection).
+ *
+ *   - keyed single-row write latency (INSERT of a new key; INSERT OR REPLACE of an existing key), p50/p95
+ *   - bulk upsert throughput (INSERT OR REPLACE … SELECT of K3_BENCH_BULK_ROWS rows per statement), rows/s
+ *   - STRONG vs EVENTUAL read latency (count/sum over the table) with 0, 1k, 10k, 100k un-drained rows
+ *   - primary-key point lookup latency on STRONG (same backlog levels)
+ *   - drain throughput (Compact of the whole backlog), rows/s
+ *
+ * Scale with env: K3_BENCH_BASE_ROWS (Delta rows, default 100000), K3_BENCH_WRITES (single-row
+ * writes per kind, default 100), K3_BENCH_BULK (bulk statements, default 10), K3_BENCH_BULK_ROWS
+ * (default 1000), K3_BENCH_READS (reads per point, default 15), K3_BENCH_BACKLOGS (default
+ * "0,1000,10000,100000"). Writes bench/results/htap.json. Timing never fails anything.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir, cpus } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '@k3/core';
+import { Freshness } from '@k3/core/api';
+import { createDuckDB, FileCache } from '@k3/core/exec';
+import { createBucketStoreFactory } from '@k3/core/object-store';
+import { Engine } from '@k3/core/sql';
+import { startPostgres, type Postgres } from './htap-postgres.ts';
+
+const env = (k: string, d: number): number => Number(process.env[k] ?? d);
+const BASE = env('K3_BENCH_BASE_ROWS', 100_000);
+const WRITES = env('K3_BENCH_WRITES', 100);
+const BULK = env('K3_BENCH_BULK', 10);
+const BULK_ROWS = env('K3_BENCH_BULK_ROWS', 1000);
+const READS = env('K3_BENCH_READS', 15);
+const BACKLOGS = (process.env.K3_BENCH_BACKLOGS ?? '0,1000,10000,100000').split(',').map(Number);
+const BUCKET = 'bench';
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return Number((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN).toFixed(3));
+};
+const summary = (xs: number[]) => ({ n: xs.length, p50Ms: pct(xs, 50), p95Ms: pct(xs, 95), meanMs: Number((xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(3)) });
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'k3-bench-htap-'));
+  const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: path.join(dir, 'data'), K3_CACHE_DIR: path.join(dir, 'cache') });
+  const db = await createDuckDB({ allowedDirectories: [path.join(dir, 'data'), path.join(dir, 'cache')] });
+  const engine = new Engine({ stores: createBucketStoreFactory(config), db, cache: new FileCache({ dir: path.join(dir, 'cache', 'files'), maxBytes: 4 << 30 }), config });
+  const exec = (sql: string, freshness: Freshness = Freshness.STRONG) => engine.execute({ bucket: BUCKET, sql, freshness });
+  const drainAll = async (): Promise<{ rows: number; ms: number }> => {
+    let rows = 0;
+    const ms = await timed(async () => {
+      for (;;) {
+        const r = await engine.compact(BUCKET, 'kv', 100_000);
+        rows += Number(r.walUniqueKeys);
+        if (!r.truncated) break;
+      }
+    });
+    return { rows, ms };
+  };
+  const pg: Postgres | undefined = await startPostgres();
+  const out: Record<string, unknown> = {
+    benchmark: 'htap', date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model },
+    settings: { BASE, WRITES, BULK, BULK_ROWS, READS, BACKLOGS }, postgres: pg === undefined ? 'not available' : 'PostgreSQL 15 (pgbench, 1 connection, fsync on)',
+  };
+  try {
+    process.stdout.write(`seeding ${BASE} rows\n`);
+    await exec('CREATE TABLE kv (id BIGINT PRIMARY KEY, v BIGINT, s VARCHAR)');
+    await exec(`INSERT INTO kv SELECT i, i, 'row' || i FROM range(${BASE}) t(i)`);
+    await drainAll();
+    pg?.psql(`CREATE TABLE kv (id BIGINT PRIMARY KEY, v BIGINT, s VARCHAR); INSERT INTO kv SELECT i, i, 'row' || i FROM generate_series(0, ${BASE - 1}) i; VACUUM ANALYZE kv;`);
+
+    process.stdout.write('single-row writes\n');
+    const insert: number[] = [];
+    const upsert: number[] = [];
+    for (let i = 0; i < WRITES; i++) insert.push(await timed(() => exec(`INSERT INTO kv VALUES (${1_000_000_000 + i}, ${i}, 'new')`)));
+    for (let i = 0; i < WRITES; i++) upsert.push(await timed(() => exec(`INSERT OR REPLACE INTO kv VALUES (${(i * 7919) % BASE}, ${i}, 'upd')`)));
+    await drainAll();
+    out.singleRowWrite = {
+      k3: { insertNewKey: summary(insert), upsertExistingKey: summary(upsert) },
+      postgres: pg === undefined ? null : {
+        insertNewKey: summary(pg.pgbench(`\\set id random(2000000000, 3000000000)\nINSERT INTO kv VALUES (:id, 1, 'new') ON CONFLICT DO NOTHING;\n`, WRITES)),
+        upsertExistingKey: summary(pg.pgbench(`\\set id random(0, ${BASE - 1})\nINSERT INTO kv VALUES (:id, 1, 'upd') ON CONFLICT (id) DO UPDATE SET v = excluded.v, s = excluded.s;\n`, WRITES)),
+      },
+    };
+
+    process.stdout.write('bulk upserts\n');
+    const bulk: number[] = [];
+    for (let b = 0; b < BULK; b++) {
+      const lo = (b * BULK_ROWS * 3) % Math.max(1, BASE - BULK_ROWS);
+      bulk.push(await timed(() => exec(`INSERT OR REPLACE INTO kv SELECT i, i + ${b}, 'bulk' FROM range(${lo}, ${lo + BULK_ROWS}) t(i)`)));
+    }
+    const drained = await drainAll();
+    const rowsPerSec = (xs: number[]) => Math.round((BULK_ROWS * xs.length) / (xs.reduce((a, c) => a + c, 0) / 1000));
+    const pgBulk = pg?.pgbench(`\\set lo random(0, ${Math.max(1, BASE - BULK_ROWS)})\nINSERT INTO kv SELECT i, i, 'bulk' FROM generate_series(:lo, :lo + ${BULK_ROWS - 1}) i ON CONFLICT (id) DO UPDATE SET v = excluded.v, s = excluded.s;\n`, BULK);
+    out.bulkUpsert = {
+      rowsPerStatement: BULK_ROWS,
+      k3: { rowsPerSec: rowsPerSec(bulk), statement: summary(bulk) },
+      postgres: pgBulk === undefined ? null : { rowsPerSec: rowsPerSec(pgBulk), statement: summary(pgBulk) },
+    };
+    out.drainAfterBulk = { rows: drained.rows, ms: Math.round(drained.ms), rowsPerSec: Math.round(drained.rows / (drained.ms / 1000)) };
+
+    process.stdout.write('reads by backlog\n');
+    const reads: Record<string, unknown>[] = [];
+    let pending = 0;
+    for (const target of BACKLOGS) {
+      // Upsert existing keys so the table size stays BASE-ish while the log grows to `target` keys.
+      while (pending < target) {
+        const n = Math.min(10_000, target - pending);
+        await exec(`INSERT OR REPLACE INTO kv SELECT i, -i, 'log' FROM range(${pending}, ${pending + n}) t(i)`);
+        pending += n;
+      }
+      const strong: number[] = [];
+      const eventual: number[] = [];
+      const point: number[] = [];
+      for (let r = 0; r < READS; r++) {
+        strong.push(await timed(() => exec('SELECT count(*), sum(v) FROM kv', Freshness.STRONG)));
+        eventual.push(await timed(() => exec('SELECT count(*), sum(v) FROM kv', Freshness.EVENTUAL)));
+        point.push(await timed(() => exec(`SELECT * FROM kv WHERE id = ${(r * 104_729) % BASE}`, Freshness.STRONG)));
+      }
+      reads.push({ undrainedRows: target, strongAggregate: summary(strong), eventualAggregate: summary(eventual), strongPointLookup: summary(point) });
+      process.stdout.write(`  backlog ${target}: STRONG p50 ${pct(strong, 50)} ms, EVENTUAL p50 ${pct(eventual, 50)} ms, point p50 ${pct(point, 50)} ms\n`);
+    }
+    out.reads = reads;
+    out.postgresReads = pg === undefined ? null : {
+      aggregate: summary(pg.pgbench('SELECT count(*), sum(v) FROM kv;\n', READS)),
+      pointLookup: summary(pg.pgbench(`\\set id random(0, ${BASE - 1})\nSELECT * FROM kv WHERE id = :id;\n`, Math.max(READS, 100))),
+    };
+
+    process.stdout.write('drain\n');
+    const drain = await drainAll();
+    out.drain = { rows: drain.rows, ms: Math.round(drain.ms), rowsPerSec: Math.round(drain.rows / (drain.ms / 1000)) };
+  } finally {
+    pg?.stop();
+    await engine.close();
+    db.closeSync();
+    await rm(dir, { recursive: true, force: true });
+  }
+  const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(path.join(resultsDir, 'htap.json'), `${JSON.stringify(out, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+}
+
+await main();
