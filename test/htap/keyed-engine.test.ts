@@ -62,6 +62,8 @@ describe('keyed writes through the log', () => {
     for (const [sql, strategy] of cases) {
       const w = await both(sql);
       expect(w.strategy, sql).toBe(strategy);
+      // Log writes commit no Delta version; direct ones do.
+      expect(w.version === '', sql).toBe(!strategy.includes('NON_KEYED'));
     }
     const expected = (await ref.run('SELECT id, name, n FROM kv ORDER BY id')).rows;
     expect(expected.length).toBe(5);
