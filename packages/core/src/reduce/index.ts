@@ -11,3 +11,4 @@ export * from './single-value.ts';
 export * from './top-k.ts';
 export * from './aggregate-kinds.ts';
 export * from './group-reducer.ts';
+export * from './scan-merger.ts';

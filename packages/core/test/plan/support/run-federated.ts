@@ -7,7 +7,7 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { bindSnapshot } from '../../../src/exec/bind-snapshot.ts';
 import { loadRelation, planFederated, toReduceValue, type FederatableSnapshot, type FederatedPlan, type FederateThresholds } from '../../../src/plan/index.ts';
-import { createGroupReducer, createTopK, rowComparator, type ColumnSpec, type ReduceValue, type Row } from '../../../src/reduce/index.ts';
+import { createGroupReducer, createScanMerger, type ColumnSpec, type ReduceValue } from '../../../src/reduce/index.ts';
 
 export interface QueryResult {
   readonly columns: readonly ColumnSpec[];
@@ -61,19 +61,11 @@ export async function runFederated(
     const merged = reducer.finalize();
     await loadRelation(conn, plan.relations.merged, merged.columns, merged.rows);
   } else {
-    const columns = partials[0]?.columns ?? [];
-    let rows: Row[] = partials.flatMap((p) => p.rows);
-    const topK = plan.topK;
-    if (topK !== undefined) {
-      // Exercise the bounded top-k merge; FINAL SQL still applies ORDER BY/LIMIT/OFFSET exactly.
-      const keys = topK.keys.map((k) => ({ ...k, index: columns.findIndex((c) => c.name === k.column) }));
-      if (keys.every((k) => k.index >= 0)) {
-        const heap = createTopK(topK.k, rowComparator(keys));
-        for (const r of rows) heap.push(r);
-        rows = heap.result();
-      }
-    }
-    await loadRelation(conn, plan.relations.rows, columns, rows);
+    // The bounded top-k only limits memory; FINAL SQL still applies ORDER BY/LIMIT/OFFSET exactly.
+    const merger = createScanMerger(plan.topK);
+    for (const p of partials) merger.add(p.columns, p.rows);
+    const merged = merger.finalize();
+    await loadRelation(conn, plan.relations.rows, merged.columns, merged.rows);
   }
   return { plan, result: await readResult(conn, plan.finalSql), jobsRun: plan.jobs.length };
 }
