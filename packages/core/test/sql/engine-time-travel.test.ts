@@ -68,6 +68,16 @@ describe('engine time travel', () => {
     expect(both.versions[`t@v${b}`]).toBe(String(b));
   });
 
+  it('describes a time-travelled query with that version\'s schema', async () => {
+    const versions = [...seen.keys()];
+    await h.ddl('ALTER TABLE u ADD COLUMN extra VARCHAR');
+    const now = await h.query('DESCRIBE SELECT * FROM u');
+    expect(now.rows.map((r) => r[0])).toEqual(['k', 'extra']);
+    const then = await h.query('DESCRIBE SELECT * FROM u AS OF VERSION 1');
+    expect(then.rows.map((r) => r[0])).toEqual(['k']);
+    expect(versions.length).toBeGreaterThan(2);
+  });
+
   it('uses time travel as a write source', async () => {
     const versions = [...seen.keys()];
     const first = versions[1]!;
