@@ -89,6 +89,8 @@ describe('VACUUM', () => {
     expect(Number(real.body.version)).toBe(latest + 2); // VACUUM START, VACUUM END
     for (const p of listed) expect(existsSync(fileURLToPath(p)), p).toBe(false);
 
+    expect(await post('vt/vacuum', { dryRun: true, dry_run: true })).toMatchObject({ status: 400, body: { code: 'ERR_BAD_REQUEST' } });
+    expect(await post('vt/vacuum', { tableName: 'other' })).toMatchObject({ status: 400, body: { code: 'ERR_BAD_REQUEST' } });
     const again = await post('vt/vacuum', { retentionHours: 0, dryRun: true, disableRetentionCheck: true }, 'VacuumResponse');
     expect(again.body.filesDeleted).toBe('0');
 
@@ -193,6 +195,9 @@ describe('RESTORE and the write log', () => {
     expect((await k3(`SELECT * FROM acct AS OF VERSION ${target + 1} ORDER BY id`)).query!.rows).toEqual([[1, 11], [2, 20]]);
 
     await k3('INSERT INTO acct VALUES (3, 30)');
+    // Time travel reads Delta only, also on a STRONG read: the write log is not overlaid on the past.
+    expect((await k3(`SELECT * FROM acct AS OF VERSION ${target} ORDER BY id`, 'FRESHNESS_STRONG')).query!.rows).toEqual([[1, 10]]);
+    expect((await k3('SELECT * FROM acct ORDER BY id', 'FRESHNESS_STRONG')).query!.rows).toEqual([[1, 10], [3, 30]]);
     await post('acct/_compact', {});
     expect((await k3('SELECT * FROM acct ORDER BY id')).query!.rows).toEqual([[1, 10], [3, 30]]);
   });

@@ -18,7 +18,8 @@ let server: StartedServer;
 let conforms: ResponseValidator;
 
 beforeAll(async () => {
-  server = await startServer();
+  // Checkpoints every 3 commits: versions open from a checkpoint plus a few commits, and History pages cross them.
+  server = await startServer({ K3_DELTA_CHECKPOINT_INTERVAL: '3' });
   conforms = await createResponseValidator(server.url);
 });
 afterAll(async () => {
