@@ -20,6 +20,7 @@ import { mkdir } from 'node:fs/promises';
 import { describeSnapshot, type Catalog, type TableHandle } from '../catalog/index.ts';
 import { commitDirectWrite } from '../compaction/direct-write.ts';
 import type { Table } from '../api/index.ts';
+import { isAppError } from '../errors/index.ts';
 import type { TransactionOptions } from '../delta/transaction.ts';
 import type { FileCache, K3DuckDB } from '../exec/index.ts';
 import { tableHistory, type HistoryRequest, type HistoryResponse } from '../maintenance/history.ts';
@@ -28,6 +29,9 @@ import { optimizeTable, type OptimizeRequest, type OptimizeResponse } from '../m
 import { stageRestore, type RestoreRequest, type RestoreResponse } from '../maintenance/restore.ts';
 import { timeTravelTarget } from '../maintenance/time-travel-target.ts';
 import { vacuumTable, type VacuumRequest, type VacuumResponse } from '../maintenance/vacuum.ts';
+
+/** Whole-OPTIMIZE attempts when a concurrent commit removed a file it was rewriting. */
+const OPTIMIZE_ATTEMPTS = 5;
 
 export interface TableMaintenanceDeps {
   readonly catalog: Catalog;
@@ -52,7 +56,17 @@ export class TableMaintenance {
 
   async optimize(bucket: string, name: string, request: OptimizeRequest): Promise<OptimizeResponse> {
     const handle = await this.handle(bucket, name);
-    return optimizeTable(handle.store, handle.root, request, await this.#rewriteDeps());
+    const deps = await this.#rewriteDeps();
+    // A concurrent removal of a file being rewritten (a drain, a DELETE) is a retryable conflict:
+    // plan again on the new snapshot.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await optimizeTable(handle.store, handle.root, request, deps);
+      } catch (err) {
+        if (!isAppError(err) || !err.retryable || !err.code.startsWith('ERR_DELTA_CONCURRENT') || attempt >= OPTIMIZE_ATTEMPTS) throw err;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
+      }
+    }
   }
 
   async vacuum(bucket: string, name: string, request: Omit<VacuumRequest, 'now'>): Promise<VacuumResponse> {

@@ -123,6 +123,21 @@ describe('engine time travel', () => {
     expect(await codeOf(h.exec('VACUUM t RETAIN 0 HOURS'))).toBe('ERR_VACUUM_RETENTION_TOO_SHORT');
   });
 
+  it('OPTIMIZE next to concurrent DELETEs and INSERTs: all succeed, the rows are the serial result', async () => {
+    await h.ddl('CREATE TABLE c (id INTEGER)');
+    for (let i = 0; i < 8; i++) await h.write(`INSERT INTO c VALUES (${i * 2}), (${i * 2 + 1})`);
+    for (let round = 0; round < 3; round++) {
+      await Promise.all([
+        h.engine.optimizeTable(h.bucket, 'c', {}),
+        h.write(`DELETE FROM c WHERE id = ${round * 2}`),
+        h.write(`INSERT INTO c VALUES (${100 + round})`),
+      ]);
+      for (let i = 0; i < 4; i++) await h.write(`INSERT INTO c VALUES (${200 + round * 10 + i})`);
+    }
+    const expected = [...Array.from({ length: 16 }, (_, i) => i).filter((i) => ![0, 2, 4].includes(i)), 100, 101, 102, ...[0, 1, 2].flatMap((r) => [0, 1, 2, 3].map((i) => 200 + r * 10 + i))];
+    expect((await rows('SELECT id FROM c ORDER BY id')).map((r) => r[0])).toEqual(expected.sort((a, b) => a - b));
+  });
+
   it('time travel to a vacuumed version fails with ERR_DELTA_DATA_FILE_MISSING', async () => {
     const r = await h.engine.vacuumTable(h.bucket, 't', { retentionHours: 0, disableRetentionCheck: true });
     expect(Number(r.filesDeleted)).toBeGreaterThan(0);
