@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSnapshot, type Snapshot } from '@k3/core/delta';
 import { LocalObjectStore } from '@k3/core/object-store';
 import { createResponseValidator, type ResponseValidator } from '../support/openapi-validator.ts';
-import { execute, startServer, type ExecuteBody, type StartedServer } from '../support/server.ts';
+import { startServer, type ExecuteBody, type StartedServer } from '../support/server.ts';
 
 const BUCKET = 'maintenance';
 let server: StartedServer;
@@ -29,6 +29,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
 });
+
+/**
+ * POST _execute as is: keyed writes must stay in the write log until this test drains them (the
+ * shared helper may drain after each logged write).
+ */
+async function execute(url: string, bucket: string, sql: string, extra: Record<string, unknown> = {}): Promise<{ status: number; body: ExecuteBody }> {
+  const res = await fetch(`${url}/${bucket}/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql, ...extra }) });
+  return { status: res.status, body: (await res.json()) as ExecuteBody };
+}
 
 async function k3(sql: string, freshness?: string): Promise<ExecuteBody> {
   const res = await execute(server.url, BUCKET, sql, freshness === undefined ? {} : { freshness });
