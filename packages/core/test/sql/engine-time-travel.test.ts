@@ -83,6 +83,13 @@ describe('engine time travel', () => {
     const first = versions[1]!;
     await h.ddl(`CREATE TABLE snap AS SELECT * FROM t AS OF VERSION ${first}`);
     expect(await rows('SELECT id::INTEGER, name FROM snap ORDER BY id')).toEqual(seen.get(first));
+    // INSERT … SELECT and MERGE … USING read the past of the very table they write.
+    // (snap's version 0 is the CTAS: the rows of t at `first`.)
+    await h.write(`INSERT INTO snap SELECT * FROM snap AS OF VERSION 0 WHERE id = 1`);
+    expect(await rows('SELECT id::INTEGER, name FROM snap ORDER BY id, name')).toEqual([...seen.get(first)!, [1, 'a']].sort((x, y) => Number(x[0]) - Number(y[0])));
+    const merged = await h.write(`MERGE INTO snap USING snap AS OF VERSION 0 AS old ON snap.id = old.id AND snap.id = 2 WHEN MATCHED THEN UPDATE SET name = 'merged'`);
+    expect(merged.rowsAffected).toBe('1');
+    expect(await rows("SELECT id::INTEGER, name FROM snap WHERE name = 'merged'")).toEqual([[2, 'merged']]);
   });
 
   it('refuses versions that do not exist, times before the first commit, and writes to the past', async () => {
