@@ -7,7 +7,7 @@ import type { ExecuteResponse } from '@k3/core/api';
 import { DuckDBReference } from '../support/duckdb-reference.ts';
 import { execute, startServer, type StartedServer } from '../support/server.ts';
 import { ALL_CASES } from './cases.ts';
-import { FIXTURE_SQL } from './fixtures.ts';
+import { FIXTURE_SQL, FIXTURE_TABLES } from './fixtures.ts';
 import { KNOWN_GAPS } from './known-gaps.ts';
 import { runCase, type Execute } from './run-case.ts';
 
@@ -16,7 +16,8 @@ let server: StartedServer;
 let ref: DuckDBReference;
 
 const exec: Execute = async (sql) => {
-  const res = await execute(server.url, BUCKET, sql);
+  // STRONG: read-your-writes (keyed writes on PRIMARY KEY tables land in the write log first).
+  const res = await execute(server.url, BUCKET, sql, { freshness: 'FRESHNESS_STRONG' });
   if (res.status === 200) return { ok: true, res: res.body as ExecuteResponse };
   return { ok: false, code: res.body.code ?? `HTTP_${res.status}`, message: res.body.message ?? '' };
 };
@@ -28,6 +29,11 @@ beforeAll(async () => {
     await ref.run(sql);
     const out = await exec(sql);
     if (!out.ok) throw new Error(`fixture failed over HTTP: ${out.code} ${out.message}\n${sql}`);
+  }
+  // Keyed fixture rows sit in the write log; drain them (Compact RPC) so the SELECT side of writes sees them.
+  for (const t of FIXTURE_TABLES) {
+    const res = await fetch(`${server.url}/${BUCKET}/tables/${t}/_compact`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    if (res.status !== 200) throw new Error(`compact ${t} failed: ${res.status} ${await res.text()}`);
   }
 });
 

@@ -11,7 +11,7 @@ import { isAppError, loadConfig } from '@k3/core';
 import { createEngine, type CreatedEngine } from '../../services/coordinator/src/create-engine.ts';
 import { DuckDBReference } from '../support/duckdb-reference.ts';
 import { ALL_CASES } from './cases.ts';
-import { FIXTURE_SQL } from './fixtures.ts';
+import { FIXTURE_SQL, FIXTURE_TABLES } from './fixtures.ts';
 import { KNOWN_GAPS } from './known-gaps.ts';
 import { runCase, type Execute } from './run-case.ts';
 
@@ -29,7 +29,8 @@ beforeAll(async () => {
   ref = await DuckDBReference.create();
   exec = async (sql) => {
     try {
-      return { ok: true, res: await created.engine.execute({ bucket: BUCKET, sql }) };
+      // STRONG: read-your-writes (keyed writes on PRIMARY KEY tables land in the write log first).
+      return { ok: true, res: await created.engine.execute({ bucket: BUCKET, sql, freshness: 'FRESHNESS_STRONG' }) };
     } catch (err) {
       if (isAppError(err)) return { ok: false, code: err.code, message: err.message };
       throw err;
@@ -40,6 +41,9 @@ beforeAll(async () => {
     const out = await exec(sql);
     if (!out.ok) throw new Error(`fixture failed on k3: ${out.code} ${out.message}\n${sql}`);
   }
+  // Keyed fixture rows sit in the write log; drain them so every statement (also the SELECT side
+  // of a write, which reads Delta) sees the fixtures exactly as DuckDB does.
+  for (const t of FIXTURE_TABLES) await created.engine.compact(BUCKET, t);
 });
 
 afterAll(async () => {
