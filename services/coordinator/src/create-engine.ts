@@ -7,6 +7,9 @@
  * (and, in embedded mode, the data directory whose Parquet files are read in place), so
  * `read_csv('/etc/passwd')` or `COPY … TO '/somewhere'` fail instead of touching the host.
  * In S3 mode the store must honour conditional creates (ERR_STORE_NO_CONDITIONAL_PUT otherwise).
+ * Federated reads fan out through createScanExecutor: BullMQ workers when K3_REDIS_URL is set (its
+ * Redis connections are lazy, so an unreachable Redis fails queries with ERR_QUEUE_UNAVAILABLE, not
+ * the start-up), the same job handler in-process otherwise. Closed after the engine.
  */
 import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
@@ -14,6 +17,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '@k3/core';
 import { assertConditionalPut, createBucketStoreFactory } from '@k3/core/object-store';
 import { createDuckDB, FileCache } from '@k3/core/exec';
+import { createScanExecutor } from '@k3/core/dispatch';
 import { Engine } from '@k3/core/sql';
 
 export interface CreatedEngine {
@@ -44,12 +48,14 @@ export async function createEngine(config: Config, opts: { registry?: Registry }
   const db = await createDuckDB({ allowedDirectories: allowed, tempDir: spillDir });
   const cache = new FileCache({ dir: path.join(cacheDir, 'files'), maxBytes: config.K3_CACHE_MAX_BYTES });
   // The engine stages new Parquet files in <K3_CACHE_DIR>/writes (inside the sandbox), created above.
-  const engine = new Engine({ stores, db, cache, config });
+  const executor = createScanExecutor(config, { stores, db, cache });
+  const engine = new Engine({ stores, db, cache, config, executor });
   return {
     engine,
     async close() {
       try {
         await engine.close();
+        await executor.close();
       } finally {
         db.closeSync();
       }

@@ -4,6 +4,7 @@
  */
 import type { BucketStores } from '../catalog/index.ts';
 import type { Config } from '../config/index.ts';
+import type { ScanExecutor } from '../dispatch/index.ts';
 import type { FileCache, K3DuckDB } from '../exec/index.ts';
 
 export type { BucketStores } from '../catalog/index.ts';
@@ -20,4 +21,10 @@ export interface EngineDeps {
    * (inside `allowedDirectories` when the database is sandboxed). Default `<K3_CACHE_DIR>/writes`.
    */
   tmpDir?: string;
+  /**
+   * Runs the scan jobs of federated reads (BullMQ workers in distributed mode). Default: an
+   * in-process executor over `db` and `cache`, owned and closed by the engine; a given one is
+   * closed by whoever created it.
+   */
+  executor?: ScanExecutor;
 }

@@ -27,6 +27,7 @@ import { dropTable } from './drop-table.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { executeRead, queryResult } from './execute-read.ts';
 import { executeWrite } from './execute-write.ts';
+import { createFederatedReader, type FederatedReader } from './create-federated-reader.ts';
 import { CompactorService, compactorSettings, drainTable, toCompactResponse, type CompactResponse, type CompactorServiceOptions } from '../compaction/index.ts';
 import { freshBinderFor, markFresh } from './fresh-read.ts';
 import { HtapRuntime } from './htap-runtime.ts';
@@ -64,6 +65,7 @@ export class Engine {
   readonly #txOptions: TransactionOptions;
   readonly #tmpDir: string;
   readonly #maintenance: TableMaintenance;
+  readonly #federated: FederatedReader;
   readonly #htap: HtapRuntime;
   #tmpReady: Promise<unknown> | undefined;
 
@@ -78,6 +80,7 @@ export class Engine {
     };
     this.#tmpDir = deps.tmpDir ?? path.join(deps.config.K3_CACHE_DIR, 'writes');
     this.#maintenance = new TableMaintenance({ catalog: this.#catalog, db: deps.db, cache: deps.cache, txOptions: this.#txOptions, tmpDir: this.#tmpDir });
+    this.#federated = createFederatedReader(deps, this.#clock);
     this.#htap = new HtapRuntime({ db: deps.db, cache: deps.cache, tmpDir: this.#tmpDir, transaction: this.#txOptions, clock: this.#clock });
   }
 
@@ -140,7 +143,11 @@ export class Engine {
         return this.#attempt(opts, store, async (a) => this.#withFreshness(a, opts.freshness, async () => {
           const statements = await countStatements(a.conn, statement.sql);
           if (statements > 1 && !statement.tokens.some((t) => isWord(t, 'PIVOT', 'UNPIVOT'))) throw expansionRefusal(statements);
-          return { query: await executeRead(a.conn, a.tables, statement.sql, { startedAt, now: this.#clock }, { statements, as }) };
+          // EVENTUAL SELECTs over one table: planned, fanned out over partitions or read from the pruned files.
+          const federated = as === 'data' && statements === 1
+            ? await this.#federated.tryRead({ conn: a.conn, tables: a.tables, sql: statement.sql, tokens: statement.tokens, freshness: opts.freshness, startedAt, ...(opts.signal !== undefined ? { signal: opts.signal } : {}) })
+            : undefined;
+          return { query: federated ?? await executeRead(a.conn, a.tables, statement.sql, { startedAt, now: this.#clock }, { statements, as }) };
         }));
       }
     }
@@ -203,7 +210,7 @@ export class Engine {
   }
 
   close(): Promise<void> {
-    return Promise.resolve();
+    return this.#federated.close();
   }
 
   #ddl(bucket: string, a: Attempt): DdlContext {

@@ -1,0 +1,190 @@
+/**
+ * FederatedReader: the engine's read path for an EVENTUAL single-statement SELECT over one bucket
+ * table (design notes: docs/design/query-planning.md, docs/design/distributed-execution.md).
+ *
+ *   SELECT ─▶ one bucket table? ──no──▶ undefined (the caller's single-node read, all files)
+ *              │yes: pin its snapshot (the request's one snapshot of it)
+ *           planFederated(snapshot, sql, thresholds)
+ *     ├─ FEDERATED_AGGREGATE / FEDERATED_SCAN ─▶ runFederatedPlan (one scan job per kept partition
+ *     │     through the ScanExecutor: in-process or BullMQ workers) ─▶ reducer ─▶ FINAL SQL here
+ *     └─ FEDERATED_TO_SINGLE / UNARY_WAREHOUSE ─▶ this node, a view over the PRUNED files only
+ *
+ * Invariants: the answer equals the single-node answer over the same snapshot (the planner only
+ * splits what merges exactly; pruning only drops files that cannot match). Anything this module
+ * cannot plan (not a SELECT, several tables, CTE names, qualified names, AT clauses, a planner
+ * refusal) returns undefined and the caller's single-node path answers — with its own errors.
+ * Deadline and cancellation: jobs carry `startedAt + K3_QUERY_TIMEOUT`; the executor rejects
+ * ERR_QUERY_TIMEOUT / ERR_QUERY_CANCELLED / ERR_QUEUE_UNAVAILABLE / the failing job's cause.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { Freshness, ServedBy, type ExecuteQueryResult } from '../api/index.ts';
+import type { Config } from '../config/index.ts';
+import { runFederatedPlan, type ScanExecutor } from '../dispatch/index.ts';
+import { encodeResult, mapDuckDBError } from '../exec/index.ts';
+import type { BucketStores } from '../object-store/store-factory.ts';
+import { planFederated, serializeSelect, type FederatedPlan } from '../plan/index.ts';
+import { executeRead } from './execute-read.ts';
+import type { PinnedTable, RequestTables } from './request-tables.ts';
+import { isWord, type Token } from './sql-tokens.ts';
+
+export interface FederatedReadDeps {
+  readonly executor: ScanExecutor;
+  readonly stores: Pick<BucketStores, 'open'>;
+  readonly config: Pick<Config, 'K3_QUERY_TIMEOUT' | 'K3_FEDERATE_MIN_PARTITIONS' | 'K3_FEDERATE_MIN_BYTES'>;
+  readonly clock: () => number;
+  /** Close `executor` with the reader (it was made for this reader). */
+  readonly ownsExecutor?: boolean;
+}
+
+export interface FederatedReadRequest {
+  readonly conn: DuckDBConnection;
+  readonly tables: RequestTables;
+  readonly sql: string;
+  readonly tokens: readonly Token[];
+  readonly freshness: Freshness | undefined;
+  readonly startedAt: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Only plain queries: EXPLAIN, DESCRIBE, SUMMARIZE, PRAGMA, CALL … keep the single-node path. */
+const QUERY_STARTS = ['SELECT', 'FROM', 'WITH'] as const;
+
+export class FederatedReader {
+  readonly #deps: FederatedReadDeps;
+
+  constructor(deps: FederatedReadDeps) {
+    this.#deps = deps;
+  }
+
+  get executor(): ScanExecutor {
+    return this.#deps.executor;
+  }
+
+  async close(): Promise<void> {
+    if (this.#deps.ownsExecutor === true) await this.#deps.executor.close();
+  }
+
+  /** The answer, or undefined when the statement is not a federable read (the caller reads on one node). */
+  async tryRead(req: FederatedReadRequest): Promise<ExecuteQueryResult | undefined> {
+    const freshness = req.freshness ?? Freshness.EVENTUAL;
+    if (freshness !== Freshness.EVENTUAL && freshness !== Freshness.UNSPECIFIED) return undefined;
+    if (!isWord(req.tokens[0], ...QUERY_STARTS)) return undefined;
+    const planned = await this.#plan(req);
+    if (planned === undefined) return undefined;
+    const { pinned, plan } = planned;
+    if (plan.finalSql === undefined) return this.#single(req, pinned, plan);
+    return this.#federate(req, pinned, plan);
+  }
+
+  async #plan(req: FederatedReadRequest): Promise<{ pinned: PinnedTable; plan: FederatedPlan } | undefined> {
+    let name: string | undefined;
+    try {
+      name = soleBaseTable(await serializeSelect(req.conn, req.sql));
+    } catch {
+      return undefined; // not a SELECT DuckDB can serialize: the single-node path reports on it
+    }
+    if (name === undefined) return undefined;
+    const pinned = await req.tables.tryPin(name);
+    if (pinned === undefined) return undefined;
+    const { config } = this.#deps;
+    try {
+      const plan = await planFederated(pinned.snapshot, req.sql, req.conn, {
+        minPartitions: config.K3_FEDERATE_MIN_PARTITIONS,
+        minBytes: config.K3_FEDERATE_MIN_BYTES,
+      });
+      return { pinned, plan };
+    } catch {
+      // The planner refuses shapes it cannot reason about; one node answers those exactly.
+      return undefined;
+    }
+  }
+
+  /** FEDERATED_TO_SINGLE / UNARY_WAREHOUSE: the whole statement here, over the pruned files only. */
+  async #single(req: FederatedReadRequest, pinned: PinnedTable, plan: FederatedPlan): Promise<ExecuteQueryResult> {
+    await req.tables.bindView(req.conn, { handle: pinned.handle, snapshot: { ...pinned.snapshot, files: plan.files } });
+    const result = await executeRead(req.conn, req.tables, req.sql, { startedAt: req.startedAt, now: this.#deps.clock });
+    return {
+      ...result,
+      strategy: plan.strategy,
+      strategyReason: plan.strategyReason ?? '',
+      partitionsPruned: String(plan.partitions.pruned),
+    };
+  }
+
+  async #federate(req: FederatedReadRequest, pinned: PinnedTable, plan: FederatedPlan): Promise<ExecuteQueryResult> {
+    const { clock, config } = this.#deps;
+    const planned = clock();
+    const { snapshot, handle } = pinned;
+    const stats = await runFederatedPlan(req.conn, plan, {
+      executor: this.#deps.executor,
+      stores: this.#deps.stores,
+      queryId: randomUUID(),
+      bucket: handle.bucket,
+      tableRoot: snapshot.root,
+      schema: snapshot.schema,
+      partitionColumns: snapshot.partitionColumns,
+      deadline: req.startedAt + config.K3_QUERY_TIMEOUT,
+      ...(req.signal !== undefined ? { signal: req.signal } : {}),
+    });
+    const scanned = clock();
+    let encoded;
+    try {
+      encoded = await encodeResult(await req.conn.run(plan.finalSql!));
+    } catch (err) {
+      throw mapDuckDBError(err);
+    }
+    const done = clock();
+    const version = String(snapshot.version);
+    return {
+      columns: encoded.columns.map((c) => ({ name: c.name, type: c.type })),
+      rows: encoded.rows as unknown[][],
+      rowCount: String(encoded.rows.length),
+      strategy: plan.strategy,
+      servedBy: ServedBy.WAREHOUSE,
+      strategyReason: '',
+      versions: { [handle.name]: version },
+      version,
+      partitionsScanned: String(stats.jobs),
+      partitionsPruned: String(plan.partitions.pruned),
+      filesScanned: String(stats.filesScanned),
+      rowsScanned: String(stats.rowsScanned),
+      bytesScanned: String(stats.bytesScanned),
+      timings: {
+        planMs: planned - req.startedAt,
+        queueMs: stats.queueMs,
+        scanMs: Math.max(0, scanned - planned - stats.queueMs),
+        mergeMs: done - scanned,
+        totalMs: done - req.startedAt,
+      },
+    };
+  }
+}
+
+/**
+ * The one bucket table a statement reads, when it reads exactly one unqualified base table and
+ * defines no CTEs (a CTE name would look like a table); otherwise undefined.
+ */
+export function soleBaseTable(statements: readonly unknown[]): string | undefined {
+  if (statements.length !== 1) return undefined;
+  const names = new Set<string>();
+  let plain = true;
+  const visit = (node: unknown): void => {
+    if (!plain || node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const n of node) visit(n);
+      return;
+    }
+    const o = node as Record<string, unknown>;
+    if (o['type'] === 'BASE_TABLE' && typeof o['table_name'] === 'string') {
+      if (o['schema_name'] !== '' || o['catalog_name'] !== '' || (o['at_clause'] !== null && o['at_clause'] !== undefined)) plain = false;
+      names.add(o['table_name'].toLowerCase());
+    }
+    const ctes = o['cte_map'] as { map?: unknown[] } | undefined;
+    if (ctes !== undefined && Array.isArray(ctes.map) && ctes.map.length > 0) plain = false;
+    for (const v of Object.values(o)) visit(v);
+  };
+  visit(statements);
+  if (!plain || names.size !== 1) return undefined;
+  return [...names][0];
+}
