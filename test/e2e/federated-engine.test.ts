@@ -75,6 +75,20 @@ async function checkAgainstReference(rig: Rig, q: GeneratedQuery): Promise<void>
   expect(actual.strategy, q.sql).toBe(q.strategy);
 }
 
+
+/** Outputs scan jobs cannot carry (nested, INTERVAL): answered whole on one node, exactly. */
+const UNCARRIED = ['SELECT i, [i, k] AS l FROM fed ORDER BY i LIMIT 4', "SELECT i, ts - TIMESTAMP '2024-01-01' AS since FROM fed ORDER BY i DESC LIMIT 3", 'SELECT {a: i, b: s} AS st FROM fed ORDER BY i LIMIT 2'];
+
+async function checkUncarried(rig: Rig): Promise<void> {
+  for (const sql of UNCARRIED) {
+    const r = await rig.query(sql);
+    expect(r.strategy, sql).toBe('QUERY_STRATEGY_UNARY_WAREHOUSE');
+    expect(r.strategyReason, sql).toContain('scan jobs do not carry');
+    const cmp = compareResults(r, await ref.run(sql), { ordered: true });
+    expect(cmp.equal, `${sql}\n${cmp.message}`).toBe(true);
+  }
+}
+
 describe('federated reads, embedded (in-process executor)', () => {
   let rig: Rig;
   beforeAll(async () => {
@@ -138,6 +152,10 @@ describe('federated reads, embedded (in-process executor)', () => {
     expect(distinct.rows).toEqual((await ref.run(sql)).rows);
   });
 
+  it('outputs a partial cannot carry (LIST, STRUCT, INTERVAL) fall back to one node with the reason', async () => {
+    await checkUncarried(rig);
+  });
+
   it('statements that are not one-table SELECTs keep the single-node path', async () => {
     const join = await rig.query('SELECT count(*) AS n FROM fed JOIN flat USING (i)');
     expect(join.strategy).toBe('QUERY_STRATEGY_UNARY_WAREHOUSE');
@@ -174,6 +192,10 @@ describe('federated reads through BullMQ workers on a real redis-server', () => 
   it('property: a bounded sample of generated queries equals DuckDB through the queue', async () => {
     await fc.assert(fc.asyncProperty(federatedQueryArb, (q) => checkAgainstReference(rig, q)), { numRuns: 25, seed: 5006, endOnFailure: true });
   }, 240_000);
+
+  it('outputs a partial cannot carry fall back to one node (the refusal comes back from a worker)', async () => {
+    await checkUncarried(rig);
+  }, 60_000);
 
   it('Redis stopped → 503 ERR_QUEUE_UNAVAILABLE for a federated read; single-node reads still answer', async () => {
     await redis.stop();

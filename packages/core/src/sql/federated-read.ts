@@ -18,8 +18,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { Freshness, ServedBy, type ExecuteQueryResult } from '../api/index.ts';
+import { Freshness, QueryStrategy, ServedBy, type ExecuteQueryResult } from '../api/index.ts';
 import type { Config } from '../config/index.ts';
+import { isAppError } from '../errors/index.ts';
 import { runFederatedPlan, type ScanExecutor } from '../dispatch/index.ts';
 import { encodeResult, mapDuckDBError } from '../exec/index.ts';
 import type { BucketStores } from '../object-store/store-factory.ts';
@@ -74,7 +75,15 @@ export class FederatedReader {
     if (planned === undefined) return undefined;
     const { pinned, plan } = planned;
     if (plan.finalSql === undefined) return this.#single(req, pinned, plan);
-    return this.#federate(req, pinned, plan);
+    try {
+      return await this.#federate(req, pinned, plan);
+    } catch (err) {
+      // Partials are Arrow of flat types only: a LIST / STRUCT / INTERVAL … output cannot travel
+      // back from a job, so such a statement runs whole on this node instead.
+      const uncarried = uncarriedType(err);
+      if (uncarried === undefined) throw err;
+      return this.#single(req, pinned, { ...plan, strategy: QueryStrategy.UNARY_WAREHOUSE, strategyReason: `a partial result would hold a ${uncarried} column, which scan jobs do not carry` });
+    }
   }
 
   async #plan(req: FederatedReadRequest): Promise<{ pinned: PinnedTable; plan: FederatedPlan } | undefined> {
@@ -159,6 +168,15 @@ export class FederatedReader {
       },
     };
   }
+}
+
+/** The column type when `err` is the refusal to carry it in a partial (in-process, or a worker's cause). */
+function uncarriedType(err: unknown): string | undefined {
+  if (!isAppError(err)) return undefined;
+  const refusal = err.code === 'ERR_WORKER_FAILED' ? (err.details?.['cause'] as { code?: unknown; details?: { type?: unknown } } | undefined) : { code: err.code, details: err.details };
+  if (refusal?.code !== 'ERR_SQL_UNSUPPORTED') return undefined;
+  const type = refusal.details?.type;
+  return typeof type === 'string' ? type : undefined;
 }
 
 /**
