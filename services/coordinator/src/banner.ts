@@ -4,8 +4,8 @@
  */
 const EXAMPLE_BUCKET = 'demo';
 
-function curl(url: string, sql: string): string {
-  const body = JSON.stringify({ sql }).replaceAll("'", "'\\''");
+function curl(url: string, sql: string, freshness?: string): string {
+  const body = JSON.stringify(freshness === undefined ? { sql } : { sql, freshness }).replaceAll("'", "'\\''");
   return `curl -sS -X POST ${url}/${EXAMPLE_BUCKET}/tables/_execute -H 'content-type: application/json' -d '${body}'`;
 }
 
@@ -17,7 +17,8 @@ export function formatBanner(url: string, dataDir: string): string {
     'try:',
     `  ${curl(url, 'CREATE TABLE contracts (id BIGINT PRIMARY KEY, region VARCHAR NOT NULL, signed_at DATE, amount DOUBLE) PARTITIONED BY (region)')}`,
     `  ${curl(url, "INSERT INTO contracts VALUES (1, 'UK', DATE '2026-04-01', 58200), (2, 'EU', DATE '2026-04-02', 41000)")}`,
-    `  ${curl(url, 'SELECT region, COUNT(*) AS cnt, SUM(amount) AS total FROM contracts GROUP BY region ORDER BY total DESC')}`,
+    // STRONG: keyed inserts land in the write log first; a STRONG read sees them at once.
+    `  ${curl(url, 'SELECT region, COUNT(*) AS cnt, SUM(amount) AS total FROM contracts GROUP BY region ORDER BY total DESC', 'FRESHNESS_STRONG')}`,
     '',
   ].join('\n');
 }

@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.K3_LOG_LEVEL, base: { service: 'coordinator' } }, pino.destination({ fd: 2, sync: true }));
   let ready = false;
   const created = await createEngine(config);
-  let compactor: CompactorService | undefined;
+  // Started after listen; the shutdown hook (installed before) stops it if it exists by then.
+  let compactor: CompactorService | undefined = undefined;
   const app = buildServer({ engine: created.engine, config, logger, ready: () => ready });
   installGracefulShutdown({
     app,
