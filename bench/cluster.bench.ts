@@ -1,0 +1,187 @@
+/**
+ * Distributed query through a local cluster (`startLocalCluster`, what `k3 cluster up` runs:
+ * redis-server, coordinator and N worker processes over one data directory), side by side in the
+ * same run with DuckDB in-process reading the SAME Parquet files. Writes bench/results/cluster.json.
+ *
+ * 1. The seeds' `contracts` GROUP BY over K3_BENCH_ROWS rows (default 10 million, 4 partitions)
+ *    with 1, 2 and 4 workers (K3_WORKER_CONCURRENCY=1: workers = parallel jobs).
+ * 2. Per-job overhead: an aggregate over K3_BENCH_TINY_PARTITIONS partitions of one row each
+ *    (nearly empty jobs), per job = wall time / jobs.
+ * 3. A highly selective query on a 100-partition table: one partition survives pruning (no job at
+ *    all) and two partitions (two jobs), against DuckDB over all 100 partitions' files.
+ *
+ * Values are compared exactly; where the partition column p is an output, types are not compared
+ * (DuckDB's hive partitioning infers BIGINT for p; k3 keeps the declared INTEGER).
+ * Warm = the median of K3_BENCH_RUNS repetitions after one cold run. Results of both sides are
+ * compared (floats with a relative tolerance). Timing never fails anything.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance, version as duckdbVersion } from '@duckdb/node-api';
+import { loadSnapshot } from '@k3/core/delta';
+import { encodeResult, type EncodedResult } from '@k3/core/exec';
+import { LocalObjectStore } from '@k3/core/object-store';
+import { startLocalCluster } from '../packages/cli/src/cluster/index.ts';
+import { compareResults } from '../test/support/compare-results.ts';
+import { execute, REPO_ROOT, startServer, type StartedServer } from '../test/support/server.ts';
+
+const ROWS = Number(process.env.K3_BENCH_ROWS ?? 10_000_000);
+const RUNS = Number(process.env.K3_BENCH_RUNS ?? 3);
+const TINY_PARTITIONS = Number(process.env.K3_BENCH_TINY_PARTITIONS ?? 32);
+const WIDE_PARTITIONS = 100;
+const WORKER_COUNTS = [1, 2, 4] as const;
+const CHUNK = 2_500_000;
+const BUCKET = 'bench';
+
+const GROUP_BY = `SELECT region, COUNT(*) AS cnt, SUM(amount) AS total, AVG(amount) AS avg_value
+FROM contracts WHERE signed_at > '2026-01-01' GROUP BY region ORDER BY total DESC`;
+const TINY = 'SELECT p, count(*) AS n, sum(v) AS s FROM tiny GROUP BY p ORDER BY p';
+const SELECTIVE_ONE = 'SELECT count(*) AS n, sum(v) AS s, max(id) AS top FROM wide WHERE p = 42 AND v > 500';
+const SELECTIVE_TWO = 'SELECT p, count(*) AS n, sum(v) AS s FROM wide WHERE p IN (7, 42) AND v > 500 GROUP BY p ORDER BY p';
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+const round = (ms: number): number => Math.round(ms * 100) / 100;
+
+type QueryBody = NonNullable<Awaited<ReturnType<typeof execute>>['body']['query']>;
+
+async function must(url: string, sql: string): Promise<QueryBody> {
+  const res = await execute(url, BUCKET, sql);
+  if (res.status !== 200) throw new Error(`${res.status} ${JSON.stringify(res.body)} for ${sql.slice(0, 120)}`);
+  return res.body.query!;
+}
+
+async function load(server: StartedServer): Promise<number> {
+  const t0 = performance.now();
+  await must(server.url, 'CREATE TABLE contracts (id BIGINT NOT NULL, region VARCHAR NOT NULL, signed_at DATE, amount DOUBLE, channel VARCHAR) PARTITIONED BY (region)');
+  for (let start = 0; start < ROWS; start += CHUNK) {
+    await must(server.url, `INSERT INTO contracts SELECT range AS id, ['UK', 'EU', 'US', 'APAC'][range % 4 + 1] AS region,
+         DATE '2025-07-01' + (range % 365)::INTEGER AS signed_at, 1000 + ((range * 7919) % 100000) / 100.0 AS amount,
+         ['web', 'sales', 'partner'][range % 3 + 1] AS channel
+       FROM range(${start}, ${Math.min(ROWS, start + CHUNK)})`);
+  }
+  await must(server.url, 'CREATE TABLE tiny (p INTEGER NOT NULL, v BIGINT) PARTITIONED BY (p)');
+  await must(server.url, `INSERT INTO tiny SELECT range, range * 10 FROM range(${TINY_PARTITIONS})`);
+  const wideRows = Math.max(WIDE_PARTITIONS * 100, Math.floor(ROWS / 10));
+  await must(server.url, 'CREATE TABLE wide (id BIGINT NOT NULL, p INTEGER NOT NULL, v BIGINT) PARTITIONED BY (p)');
+  await must(server.url, `INSERT INTO wide SELECT range, (range % ${WIDE_PARTITIONS})::INTEGER, (range * 7919) % 1000 FROM range(${wideRows})`);
+  return performance.now() - t0;
+}
+
+/** cold + warm median of one query over HTTP. */
+async function timeHttp(url: string, sql: string): Promise<{ coldMs: number; warmMedianMs: number; body: QueryBody }> {
+  let t = performance.now();
+  let body = await must(url, sql);
+  const coldMs = performance.now() - t;
+  const warm: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    t = performance.now();
+    body = await must(url, sql);
+    warm.push(performance.now() - t);
+  }
+  return { coldMs: round(coldMs), warmMedianMs: round(median(warm)), body };
+}
+
+/** DuckDB in-process over the table's current snapshot files (hive-partitioned paths). */
+async function duckdbSide(dataDir: string, table: string, sql: string): Promise<{ coldMs: number; warmMedianMs: number; result: EncodedResult; files: number }> {
+  const snapshot = await loadSnapshot(new LocalObjectStore(path.join(dataDir, BUCKET)), `tables/${table}/`);
+  const list = snapshot.files.map((f) => `'${path.join(dataDir, BUCKET, f.key).replaceAll("'", "''")}'`).join(', ');
+  const duckSql = sql.replace(`FROM ${table}`, `FROM read_parquet([${list}], hive_partitioning = true)`);
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  try {
+    let t = performance.now();
+    const result = await encodeResult(await conn.run(duckSql));
+    const coldMs = performance.now() - t;
+    const warm: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      t = performance.now();
+      await encodeResult(await conn.run(duckSql));
+      warm.push(performance.now() - t);
+    }
+    return { coldMs: round(coldMs), warmMedianMs: round(median(warm)), result, files: snapshot.files.length };
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+const summary = (q: QueryBody) => ({
+  strategy: q.strategy, strategyReason: q.strategyReason, partitionsScanned: q.partitionsScanned, partitionsPruned: q.partitionsPruned,
+  filesScanned: q.filesScanned, rowsScanned: q.rowsScanned, serverTimings: q.timings,
+});
+
+async function main(): Promise<void> {
+  process.stdout.write(`cluster: ${ROWS} rows, ${RUNS} warm runs, workers ${WORKER_COUNTS.join('/')}\n`);
+  const server = await startServer({ K3_LOG_LEVEL: 'error', K3_BODY_LIMIT: '1MiB' });
+  const dataDir = server.dataDir;
+  const loadMs = await load(server);
+  await server.stop({ keepData: true });
+  process.stdout.write(`loaded in ${(loadMs / 1000).toFixed(1)}s\n`);
+
+  const duck = {
+    contracts: await duckdbSide(dataDir, 'contracts', GROUP_BY),
+    tiny: await duckdbSide(dataDir, 'tiny', TINY),
+    selectiveOne: await duckdbSide(dataDir, 'wide', SELECTIVE_ONE),
+    selectiveTwo: await duckdbSide(dataDir, 'wide', SELECTIVE_TWO),
+  };
+
+  const byWorkers: Record<string, unknown>[] = [];
+  let extra: Record<string, unknown> = {};
+  for (const workers of WORKER_COUNTS) {
+    const cluster = await startLocalCluster({
+      workers, port: 0, dataDir,
+      env: { ...process.env, K3_DATA_DIR: dataDir, K3_LOG_LEVEL: 'error', K3_QUEUE_PREFIX: `k3bench${process.pid}w${workers}`, K3_FEDERATE_MIN_BYTES: '0', K3_WORKER_CONCURRENCY: '1' },
+    });
+    try {
+      const c = await timeHttp(cluster.url, GROUP_BY);
+      const same = compareResults(c.body, duck.contracts.result, { ordered: true, tolerance: 1e-9 });
+      byWorkers.push({
+        workers, coldMs: c.coldMs, warmMedianMs: c.warmMedianMs, ...summary(c.body),
+        ratioToDuckDBWarm: round(c.warmMedianMs / duck.contracts.warmMedianMs), resultsEqual: same.equal, resultsNote: same.message,
+      });
+      process.stdout.write(`${workers} worker(s): warm ${c.warmMedianMs} ms (cold ${c.coldMs}), DuckDB warm ${duck.contracts.warmMedianMs} ms; equal ${same.equal}\n`);
+      if (workers === 2) {
+        const tiny = await timeHttp(cluster.url, TINY);
+        const one = await timeHttp(cluster.url, SELECTIVE_ONE);
+        const two = await timeHttp(cluster.url, SELECTIVE_TWO);
+        const jobs = Number(tiny.body.partitionsScanned);
+        extra = {
+          perJobOverhead: {
+            workers, sql: TINY, jobs, warmMedianMs: tiny.warmMedianMs, msPerJob: round(tiny.warmMedianMs / jobs), ...summary(tiny.body),
+            duckdbWarmMedianMs: duck.tiny.warmMedianMs, overheadPerJobVsDuckDBMs: round((tiny.warmMedianMs - duck.tiny.warmMedianMs) / jobs),
+            resultsEqual: compareResults(tiny.body, duck.tiny.result, { ordered: true, types: false }).equal, typesCompared: false,
+          },
+          selective100Partitions: [
+            { workers, sql: SELECTIVE_ONE, coldMs: one.coldMs, warmMedianMs: one.warmMedianMs, ...summary(one.body), duckdbWarmMedianMs: duck.selectiveOne.warmMedianMs, duckdbFiles: duck.selectiveOne.files, ratioToDuckDBWarm: round(one.warmMedianMs / duck.selectiveOne.warmMedianMs), resultsEqual: compareResults(one.body, duck.selectiveOne.result, { ordered: true }).equal },
+            { workers, sql: SELECTIVE_TWO, coldMs: two.coldMs, warmMedianMs: two.warmMedianMs, ...summary(two.body), duckdbWarmMedianMs: duck.selectiveTwo.warmMedianMs, duckdbFiles: duck.selectiveTwo.files, ratioToDuckDBWarm: round(two.warmMedianMs / duck.selectiveTwo.warmMedianMs), resultsEqual: compareResults(two.body, duck.selectiveTwo.result, { ordered: true, types: false }).equal, typesCompared: false },
+          ],
+        };
+      }
+    } finally {
+      await cluster.stop();
+    }
+  }
+
+  const result = {
+    benchmark: 'cluster',
+    at: new Date().toISOString(),
+    machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryBytes: os.totalmem(), platform: `${os.platform()} ${os.release()}`, node: process.version, duckdb: duckdbVersion() },
+    scale: { rows: ROWS, fullScaleRows: 10_000_000, scaledDown: ROWS < 10_000_000, tinyPartitions: TINY_PARTITIONS, widePartitions: WIDE_PARTITIONS, runs: RUNS, workerConcurrency: 1 },
+    load: { ms: round(loadMs) },
+    contracts: { sql: GROUP_BY, duckdb: { coldMs: duck.contracts.coldMs, warmMedianMs: duck.contracts.warmMedianMs, files: duck.contracts.files }, cluster: byWorkers },
+    ...extra,
+  };
+  const out = path.join(REPO_ROOT, 'bench', 'results', 'cluster.json');
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`wrote ${out}\n`);
+  await rm(dataDir, { recursive: true, force: true });
+}
+
+await main();
