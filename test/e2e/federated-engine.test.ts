@@ -162,6 +162,8 @@ describe('federated reads, embedded (in-process executor)', () => {
     expect(join.rows).toEqual([['1200']]);
     const cte = await rig.query('WITH x AS (SELECT * FROM fed) SELECT count(*) AS n FROM x');
     expect(cte.rows).toEqual([['1200']]);
+    // A parameter gets the single-node path's refusal, not a failed job.
+    await expect(rig.query('SELECT g, count(*) AS n FROM fed WHERE i > $1 GROUP BY g')).rejects.toMatchObject({ code: 'ERR_BAD_REQUEST' });
   });
 
   it('property: generated queries equal DuckDB and get the expected strategy', async () => {

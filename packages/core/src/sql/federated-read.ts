@@ -180,8 +180,8 @@ function uncarriedType(err: unknown): string | undefined {
 }
 
 /**
- * The one bucket table a statement reads, when it reads exactly one unqualified base table and
- * defines no CTEs (a CTE name would look like a table); otherwise undefined.
+ * The one bucket table a statement reads, when it reads exactly one unqualified base table,
+ * defines no CTEs (a CTE name would look like a table) and has no parameters; otherwise undefined.
  */
 export function soleBaseTable(statements: readonly unknown[]): string | undefined {
   if (statements.length !== 1) return undefined;
@@ -198,6 +198,8 @@ export function soleBaseTable(statements: readonly unknown[]): string | undefine
       if (o['schema_name'] !== '' || o['catalog_name'] !== '' || (o['at_clause'] !== null && o['at_clause'] !== undefined)) plain = false;
       names.add(o['table_name'].toLowerCase());
     }
+    // Parameters are refused by the single-node path with its own error; jobs could not bind them.
+    if (o['class'] === 'PARAMETER') plain = false;
     const ctes = o['cte_map'] as { map?: unknown[] } | undefined;
     if (ctes !== undefined && Array.isArray(ctes.map) && ctes.map.length > 0) plain = false;
     for (const v of Object.values(o)) visit(v);
