@@ -8,7 +8,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBReference } from '../support/duckdb-reference.ts';
-import { execute, startServer, type StartedServer } from '../support/server.ts';
+import { execute, keepWriteLogUndrained, startServer, type StartedServer } from '../support/server.ts';
+
+// These tests assert what EVENTUAL shows before a drain.
+keepWriteLogUndrained();
 
 const BUCKET = 'e2e-htap';
 

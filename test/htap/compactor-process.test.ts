@@ -13,7 +13,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisTestServer } from '../../packages/core/test/support/redis-server.ts';
-import { execute, REPO_ROOT, startServer, type StartedServer } from '../support/server.ts';
+import { execute, keepWriteLogUndrained, REPO_ROOT, startServer, type StartedServer } from '../support/server.ts';
+
+keepWriteLogUndrained();
 
 const BUCKET = 'htap-fault';
 const MAIN = path.join('services', 'compactor', 'src', 'main.ts');

@@ -99,6 +99,18 @@ export interface ExecuteBody {
   details?: Record<string, unknown>;
 }
 
+let drainAfterLogWrites = true;
+
+/**
+ * Tests of the HTAP read path call this so `execute` leaves keyed writes in the write log. By
+ * default `execute` drains a table (Compact RPC) right after a keyed write (KEYED_* / MERGE_*
+ * strategies; a drain of a table without a log is a no-op): tests comparing with DuckDB at the default EVENTUAL freshness then see every
+ * acknowledged write, as DuckDB does, and the keyed write + drain path is exercised on the way.
+ */
+export function keepWriteLogUndrained(): void {
+  drainAfterLogWrites = false;
+}
+
 /** POST /:bucket/tables/_execute; returns status and parsed body. */
 export async function execute(url: string, bucket: string, sql: string, extra: Record<string, unknown> = {}): Promise<{ status: number; body: ExecuteBody }> {
   const res = await fetch(`${url}/${bucket}/tables/_execute`, {
@@ -106,5 +118,22 @@ export async function execute(url: string, bucket: string, sql: string, extra: R
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ sql, ...extra }),
   });
-  return { status: res.status, body: (await res.json()) as ExecuteBody };
+  const out = { status: res.status, body: (await res.json()) as ExecuteBody };
+  const write = out.body.write;
+  if (drainAfterLogWrites && out.status === 200 && write !== undefined && wentToLog(write.strategy)) await drainTable(url, bucket, write.tableName);
+  return out;
+}
+
+function wentToLog(strategy: string): boolean {
+  return /^WRITE_STRATEGY_(KEYED|MERGE)_/.test(strategy);
+}
+
+/** Compact RPC until the table's write log is empty. */
+export async function drainTable(url: string, bucket: string, table: string): Promise<void> {
+  for (;;) {
+    const res = await fetch(`${url}/${bucket}/tables/${encodeURIComponent(table)}/_compact`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const body = (await res.json()) as { truncated?: boolean };
+    if (res.status !== 200) throw new Error(`Compact of ${table} failed: ${res.status} ${JSON.stringify(body)}`);
+    if (body.truncated !== true) return;
+  }
 }

@@ -18,7 +18,8 @@
  *
  * Changing key columns moves the row: the old key is a tombstone, the new row an upsert.
  * Concurrent writers: see the design note (log order decides; a record is a full row image).
- * The response's `version` is "": the write committed no Delta version (docs/api.md).
+ * The response's `version` is the Delta version the write read (its STRONG view's base): a keyed
+ * write commits no Delta version of its own (docs/api.md).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { randomBytes } from 'node:crypto';
@@ -95,7 +96,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
       const clash = await firstRow(conn, `(SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM ${BEFORE}) INTERSECT SELECT ${keyList} FROM ${q(strong)} LIMIT 1`);
       if (clash !== undefined) throw duplicateKey(keys, clash);
     }
-    const result: ExecuteWriteResult = { tableName: handle.name, strategy: route.strategy, rowsAffected: String(rowsAffected), version: '' };
+    const result: ExecuteWriteResult = { tableName: handle.name, strategy: route.strategy, rowsAffected: String(rowsAffected), version: String(snapshot.version) };
     if (out.returning !== undefined) result.returning = { columns: out.returning.columns.map((c) => ({ name: c.name, type: c.type })), rows: out.returning.rows as unknown[][] };
     const shape2 = walTableShape(snapshot);
     const upserts = await captureRows(conn, upsertSql, shape2);

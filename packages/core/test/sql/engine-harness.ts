@@ -22,7 +22,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(env: Record<string, string> = {}): Promise<Harness> {
+/**
+ * `drainLogWrites` (default true): after a keyed write (KEYED_* / MERGE_* strategies), the
+ * harness drains the table (Engine.compact), so tests comparing with DuckDB at the default
+ * EVENTUAL freshness see every acknowledged write; HTAP tests pass false to keep the log.
+ */
+export async function createHarness(env: Record<string, string> = {}, opts: { drainLogWrites?: boolean } = {}): Promise<Harness> {
   const dir = await mkdtemp(path.join(tmpdir(), 'k3-sql-'));
   const dataDir = path.join(dir, 'data');
   const cacheDir = path.join(dir, 'cache');
@@ -30,7 +35,13 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
   const db: K3DuckDB = await createDuckDB({ threads: 2, allowedDirectories: [dataDir, cacheDir] });
   const engine = new Engine({ stores: createBucketStoreFactory(config), db, cache: new FileCache({ dir: cacheDir, maxBytes: 1 << 30 }), config });
   const bucket = 'test-bucket';
-  const exec = (sql: string) => engine.execute({ bucket, sql });
+  const exec = async (sql: string): Promise<ExecuteResponse> => {
+    const r = await engine.execute({ bucket, sql });
+    if ((opts.drainLogWrites ?? true) && 'write' in r && /^WRITE_STRATEGY_(KEYED|MERGE)_/.test(r.write.strategy)) {
+      while ((await engine.compact(bucket, r.write.tableName)).truncated);
+    }
+    return r;
+  };
   return {
     engine,
     dir,
