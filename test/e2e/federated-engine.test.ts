@@ -32,8 +32,8 @@ interface Rig {
   close(): Promise<void>;
 }
 
-async function createRig(env: Record<string, string>, executorFor?: (parts: { config: Config; db: K3DuckDB; cache: FileCache; stores: ReturnType<typeof createBucketStoreFactory> }) => ScanExecutor): Promise<Rig> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'k3-fed-'));
+async function createRig(env: Record<string, string>, executorFor?: (parts: { config: Config; db: K3DuckDB; cache: FileCache; stores: ReturnType<typeof createBucketStoreFactory> }) => ScanExecutor, reuseDir?: string): Promise<Rig> {
+  const dir = reuseDir ?? await mkdtemp(path.join(tmpdir(), 'k3-fed-'));
   const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: path.join(dir, 'data'), K3_CACHE_DIR: path.join(dir, 'cache'), K3_FEDERATE_MIN_BYTES: '0', ...env });
   const db = await createDuckDB({ threads: 2, allowedDirectories: [path.join(dir, 'data'), path.join(dir, 'cache')] });
   const cache = new FileCache({ dir: path.join(dir, 'cache', 'files'), maxBytes: 1 << 30 });
@@ -51,7 +51,7 @@ async function createRig(env: Record<string, string>, executorFor?: (parts: { co
       await engine.close();
       await executor?.close();
       db.closeSync();
-      await rm(dir, { recursive: true, force: true });
+      if (reuseDir === undefined) await rm(dir, { recursive: true, force: true });
     },
   };
 }
@@ -216,4 +216,36 @@ describe('federated reads through BullMQ workers on a real redis-server', () => 
     }
     expect(again?.partitionsScanned).toBe('5');
   }, 60_000);
+});
+
+describe('deadline and cancellation of a federated read (in-process jobs slowed by K3_TEST_SCAN_DELAY)', () => {
+  let loader: Rig;
+  let rig: Rig;
+  beforeAll(async () => {
+    // Load with default settings; then a second engine on the same data with slow jobs and a short deadline.
+    loader = await createRig({});
+    await setUp(loader);
+    rig = await createRig({ K3_TEST_SCAN_DELAY: '3s', K3_QUERY_TIMEOUT: '1s' }, undefined, loader.dir);
+  }, 60_000);
+  afterAll(async () => {
+    await rig?.close();
+    await loader?.close();
+  });
+
+  const SQL = 'SELECT g, count(*) AS n FROM fed GROUP BY g';
+
+  it('jobs slower than K3_QUERY_TIMEOUT → ERR_QUERY_TIMEOUT at the deadline, not after the jobs', async () => {
+    const started = Date.now();
+    await expect(rig.query(SQL)).rejects.toMatchObject({ code: 'ERR_QUERY_TIMEOUT', status: 504 });
+    expect(Date.now() - started).toBeLessThan(2_900);
+  });
+
+  it('the client going away → ERR_QUERY_CANCELLED', async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    const running = rig.engine.execute({ bucket: BUCKET, sql: SQL, signal: controller.signal });
+    setTimeout(() => controller.abort(), 200);
+    await expect(running).rejects.toMatchObject({ code: 'ERR_QUERY_CANCELLED' });
+    expect(Date.now() - started).toBeLessThan(900);
+  });
 });
