@@ -76,7 +76,8 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     } else if (mode === 'where') {
       const where = clauseText(statement.sql, statement.tokens, 'WHERE', ['RETURNING']);
       try {
-        await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)} AS ${name} WHERE ${where ?? 'true'}`);
+        // Through the binder: a subquery in the predicate may read other bucket tables (STRONG).
+        await runStatement(conn, tables, `INSERT INTO ${name} SELECT * FROM ${q(strong)} AS ${name} WHERE ${where ?? 'true'}`, false);
       } catch {
         // The predicate needs the statement's own aliases: load everything (always correct).
         await run(conn, `DELETE FROM ${name}`);
