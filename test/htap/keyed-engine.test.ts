@@ -113,3 +113,20 @@ describe('primary keys and freshness', () => {
     expect('query' in oltp && oltp.query.servedBy).toBe('SERVED_BY_OLTP');
   });
 });
+
+describe('concurrent writers (docs/api.md "Concurrent writers")', () => {
+  it('two concurrent INSERTs of one new key leave exactly one row, from an acknowledged writer', async () => {
+    await h.ddl('CREATE TABLE race (id INTEGER PRIMARY KEY, who VARCHAR)');
+    for (let round = 0; round < 5; round++) {
+      const outcomes = await Promise.allSettled(['a', 'b', 'c'].map((who) => h.write(`INSERT INTO race VALUES (${round}, '${who}')`)));
+      const acked = outcomes.flatMap((o, i) => (o.status === 'fulfilled' ? [['a', 'b', 'c'][i]!] : []));
+      for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toMatchObject({ code: 'ERR_CONSTRAINT_PRIMARY_KEY' });
+      expect(acked.length).toBeGreaterThan(0);
+      const got = await rows(`SELECT who FROM race WHERE id = ${round}`);
+      expect(got.length).toBe(1);
+      expect(acked).toContain(got[0]![0]);
+    }
+    while ((await h.engine.compact(h.bucket, 'race')).truncated);
+    expect(await rows('SELECT count(*) = count(DISTINCT id), count(*) FROM race', Freshness.EVENTUAL)).toEqual([[true, '5']]);
+  });
+});
