@@ -29,12 +29,12 @@ describe('k3 cluster up --workers 2', () => {
   it('starts Redis, the coordinator and two workers as separate processes and prints the coordinator URL', async () => {
     cluster = await clusterUp({ K3_DATA_DIR: table.dataDir }, 2);
     expect(cluster.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    // redis + 2 workers + coordinator, each its own process, none of them this test or the CLI.
-    expect(new Set(cluster.pids).size).toBe(4);
+    // redis + 2 workers + compactor + coordinator, each its own process, none of them this test or the CLI.
+    expect(new Set(cluster.pids).size).toBe(5);
     expect(cluster.pids).not.toContain(cluster.child.pid);
     expect(cluster.pids.every(alive)).toBe(true);
     expect(cluster.out()).toMatch(/worker 1 ready[\s\S]*worker 2 ready/);
-    expect(cluster.out()).toContain('compactor not started');
+    expect(cluster.out()).toMatch(/compactor ready \(pid \d+\)/);
     const health = await fetch(`${cluster.url}/healthz`);
     expect(health.status).toBe(200);
   }, 150_000);
@@ -71,7 +71,7 @@ describe('k3 cluster up with K3_REDIS_URL, killed with SIGKILL', () => {
     const c = await clusterUp({ K3_DATA_DIR: table.dataDir, K3_REDIS_URL: redis.url }, 1);
     expect(c.out()).toContain(`redis ${redis.url} (given by K3_REDIS_URL)`);
     expect(c.redisUrl).toBe(redis.url);
-    expect(c.pids.length).toBe(2); // one worker and the coordinator
+    expect(c.pids.length).toBe(3); // one worker, the compactor and the coordinator
     expect(c.pids.every(alive)).toBe(true);
     c.child.kill('SIGKILL');
     await c.exited;
