@@ -44,6 +44,8 @@ export interface Table {
   lastDrainRowsInserted?: Int64;
   lastDrainRowsUpdated?: Int64;
   lastDrainRowsDeleted?: Int64;
+  /** Rows the last drain rejected (constraint violations; kept under `_k3_wal/rejected/`). */
+  lastDrainRowsRejected?: Int64;
 }
 
 export interface ExecuteRequest {

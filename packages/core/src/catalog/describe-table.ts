@@ -34,6 +34,6 @@ export function describeSnapshot(bucket: string, name: string, snapshot: Snapsho
     // Write-log (HTAP) figures: zero here, without I/O; DescribeTable fills in the real ones
     // (sql/table-htap-fields.ts), so a table just created describes identically both ways.
     walBacklogEntries: '0', walBacklogBytes: '0', walOldestEntryAgeMs: '0', walDrainedThrough: '0',
-    lastDrainAt: '0', lastDrainTargetVersion: '0', lastDrainRowsMerged: '0', lastDrainRowsInserted: '0', lastDrainRowsUpdated: '0', lastDrainRowsDeleted: '0',
+    lastDrainAt: '0', lastDrainTargetVersion: '0', lastDrainRowsMerged: '0', lastDrainRowsInserted: '0', lastDrainRowsUpdated: '0', lastDrainRowsDeleted: '0', lastDrainRowsRejected: '0',
   };
 }

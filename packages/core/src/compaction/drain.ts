@@ -141,6 +141,8 @@ async function drainOnce(store: ObjectStore, snapshot: Snapshot, opts: DrainOpti
       numTargetRowsDeleted: merged.matchedKeys - merged.matchedUpserts, numTargetRowsCopied: merged.outputRows - upserts, numOutputRows: merged.outputRows,
       numTargetFilesAdded: merged.added.length, numTargetFilesRemoved: merged.removed.length,
       numTargetBytesAdded: merged.added.reduce((s, a) => s + a.size, 0), numTargetBytesRemoved: merged.removed.reduce((s, f) => s + f.add.size, 0),
+      // k3's own metric (other engines ignore unknown keys): rows set aside under _k3_wal/rejected/.
+      numRejectedRows: rowsRejected,
     },
   });
   await opts.hooks?.afterCommit?.();

@@ -14,15 +14,11 @@ import { walBacklog } from '../wal/index.ts';
 const num = (m: Readonly<Record<string, string>>, k: string): number => Number(m[k] ?? 0) || 0;
 
 export async function withHtapFields(store: ObjectStore, snapshot: Snapshot, table: Table, now: number): Promise<Table> {
-  const base: Table = {
-    ...table,
-    walBacklogEntries: '0', walBacklogBytes: '0', walOldestEntryAgeMs: '0', walDrainedThrough: '0',
-    lastDrainAt: '0', lastDrainTargetVersion: '0', lastDrainRowsMerged: '0', lastDrainRowsInserted: '0', lastDrainRowsUpdated: '0', lastDrainRowsDeleted: '0',
-  };
-  if (primaryKeyOf(snapshot.metadata).length === 0) return base;
+  // `table` comes from describeSnapshot, which zero-fills these fields.
+  if (primaryKeyOf(snapshot.metadata).length === 0) return table;
   const [backlog, last] = await Promise.all([walBacklog(store, snapshot), readLastDrain(store, snapshot)]);
   const out: Table = {
-    ...base,
+    ...table,
     walBacklogEntries: String(backlog.entries),
     walBacklogBytes: String(backlog.bytes),
     walOldestEntryAgeMs: String(backlog.oldestLastModified === undefined ? 0 : Math.max(0, now - backlog.oldestLastModified)),
@@ -40,5 +36,6 @@ export async function withHtapFields(store: ObjectStore, snapshot: Snapshot, tab
     lastDrainRowsInserted: String(inserted),
     lastDrainRowsUpdated: String(updated),
     lastDrainRowsDeleted: String(deleted),
+    lastDrainRowsRejected: String(num(last.metrics, 'numRejectedRows')),
   };
 }

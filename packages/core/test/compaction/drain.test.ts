@@ -90,6 +90,9 @@ describe('drainTable', () => {
     const kept = JSON.parse(new TextDecoder().decode((await env.store.get(rejectedKey(root, 3)))!)) as { rejected: { seq: number; reason: string; values: unknown[] }[] };
     expect(kept.rejected).toEqual([expect.objectContaining({ seq: 2, reason: 'not-null:region' })]);
     expect(kept.rejected[0]!.values[0]).toBe('2');
+    // DescribeTable's lastDrainRowsRejected comes from the drain commit's own metric.
+    const last = await readLastDrain(env.store, await loadSnapshot(env.store, root));
+    expect(last?.metrics).toMatchObject({ numRejectedRows: '1' });
   });
 
   it('applies records written before ADD COLUMN (the new column reads NULL)', async () => {

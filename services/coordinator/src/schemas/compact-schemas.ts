@@ -16,6 +16,7 @@ export const TABLE_HTAP_PROPERTIES = {
   lastDrainRowsInserted: int64,
   lastDrainRowsUpdated: int64,
   lastDrainRowsDeleted: int64,
+  lastDrainRowsRejected: { ...int64, description: 'Rows the last drain rejected (constraint violations), kept under _k3_wal/rejected/.' },
 } as const;
 
 export const COMPACT_SCHEMAS = [
