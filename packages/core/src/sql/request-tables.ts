@@ -37,6 +37,19 @@ export interface ScanStats {
   readonly partitions: number;
 }
 
+/** What binding a whole snapshot scans: its files, bytes, rows (from stats) and partitions. */
+export function scanStatsOf(snapshot: Pick<Snapshot, 'version' | 'files' | 'partitionColumns'>): ScanStats {
+  let bytes = 0;
+  let rows = 0;
+  const tuples = new Set<string>();
+  for (const f of snapshot.files) {
+    bytes += f.add.size;
+    rows += f.stats?.numRecords ?? 0;
+    if (snapshot.partitionColumns.length > 0) tuples.add(JSON.stringify(snapshot.partitionColumns.map((c) => f.add.partitionValues[c] ?? null)));
+  }
+  return { version: snapshot.version, files: snapshot.files.length, bytes, rows, partitions: tuples.size };
+}
+
 export class RequestTables {
   readonly #catalog: Catalog;
   readonly #cache: FileCache;
@@ -113,15 +126,7 @@ export class RequestTables {
     const { snapshot } = pinned;
     const paths = await this.localFiles(snapshot.files);
     await bindSnapshot(conn, pinned.handle.name, snapshot, paths);
-    let bytes = 0;
-    let rows = 0;
-    const tuples = new Set<string>();
-    for (const f of snapshot.files) {
-      bytes += f.add.size;
-      rows += f.stats?.numRecords ?? 0;
-      if (snapshot.partitionColumns.length > 0) tuples.add(JSON.stringify(snapshot.partitionColumns.map((c) => f.add.partitionValues[c] ?? null)));
-    }
-    this.scanned.set(pinned.handle.name, { version: snapshot.version, files: snapshot.files.length, bytes, rows, partitions: tuples.size });
+    this.scanned.set(pinned.handle.name, scanStatsOf(snapshot));
   }
 
   /**

@@ -23,7 +23,7 @@ import { extractAsOf } from '../maintenance/as-of.ts';
 import { mapLimit } from '../maintenance/maintenance-deps.ts';
 import { localPathOf, type ObjectStore } from '../object-store/index.ts';
 import { bindHistoryRelation, parseHistoryBinding, rewriteHistoryCalls } from './history-function.ts';
-import type { RequestTables, ScanStats } from './request-tables.ts';
+import { scanStatsOf, type RequestTables, type ScanStats } from './request-tables.ts';
 import { isWord, tokenize } from './sql-tokens.ts';
 
 const PINNED = /^(.+)@(v|ts)(-?\d+)$/;
@@ -76,20 +76,8 @@ export async function bindTimeTravelRelation(conn: DuckDBConnection, tables: Req
   // version only, never to the past.
   await assertFilesPresent(current.handle.store, current.snapshot, snapshot);
   await bindSnapshot(conn, name, snapshot, await tables.localFiles(snapshot.files));
-  tables.scanned.set(key, scanStats(snapshot));
+  tables.scanned.set(key, scanStatsOf(snapshot));
   return true;
-}
-
-function scanStats(snapshot: Snapshot): ScanStats {
-  let bytes = 0;
-  let rows = 0;
-  const tuples = new Set<string>();
-  for (const f of snapshot.files) {
-    bytes += f.add.size;
-    rows += f.stats?.numRecords ?? 0;
-    if (snapshot.partitionColumns.length > 0) tuples.add(JSON.stringify(snapshot.partitionColumns.map((c) => f.add.partitionValues[c] ?? null)));
-  }
-  return { version: snapshot.version, files: snapshot.files.length, bytes, rows, partitions: tuples.size };
 }
 
 /**
