@@ -259,15 +259,25 @@ describe('client disconnect and restart', () => {
 
 describe('graceful shutdown', () => {
   it('finishes an in-flight request, refuses new connections, and exits 0 on SIGTERM', async () => {
-    const server = await startServer();
+    const server = await startServer({ K3_LOG_LEVEL: 'info' });
     expect((await execute(server.url, 'e2e-shutdown', 'CREATE TABLE t (a INTEGER)')).status).toBe(200);
-    // A statement that takes a noticeable moment, in flight when the signal arrives.
-    const inFlight = execute(server.url, 'e2e-shutdown', 'SELECT count(*) AS n, sum(range) AS s FROM range(60000000)');
+    // A statement that takes a noticeable moment (seconds), in flight when the signal arrives.
+    let answeredAt = Number.POSITIVE_INFINITY;
+    const inFlight = execute(server.url, 'e2e-shutdown', 'SELECT count(*) AS n, sum(range) AS s FROM range(300000000)').then((r) => {
+      answeredAt = Date.now();
+      return r;
+    });
     await new Promise((r) => setTimeout(r, 150));
     server.child.kill('SIGTERM');
+    // The listener is closed right after the server logs that shutdown started.
+    const deadline = Date.now() + 10_000;
+    while (!server.output().stderr.includes('shutdown started') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const shutdownSeenAt = Date.now();
+    expect(server.output().stderr).toContain('shutdown started');
     const res = await inFlight;
+    expect(answeredAt, 'the statement was still running when shutdown began').toBeGreaterThan(shutdownSeenAt);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body.query?.rows).toEqual([['60000000', '1799999970000000']]);
+    expect(res.body.query?.rows).toEqual([['300000000', '44999999850000000']]);
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
     await server.stop(); // asserts exit code 0
   });
