@@ -10,15 +10,13 @@
  * leader, so two compactors (or this one and an embedded one) never both commit a drain.
  * SIGTERM/SIGINT: stop ticking, wait for the running drain, give the leases back, exit 0.
  */
-import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { isAppError, loadConfig } from '@k3/core';
 import { CompactorService, compactorSettings } from '@k3/core/compaction';
-import { createDuckDB, FileCache } from '@k3/core/exec';
+import { createExecRuntime } from '@k3/core/exec';
 import { LocalLease, LocalLeaseRegistry, RedisLease, type Lease } from '@k3/core/lease';
 import { createBucketStoreFactory } from '@k3/core/object-store';
 import { redactRedisUrl } from '@k3/core/dispatch';
@@ -26,15 +24,7 @@ import { redactRedisUrl } from '@k3/core/dispatch';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = pino({ level: config.K3_LOG_LEVEL, base: { service: 'compactor' } }, pino.destination({ fd: 2, sync: true }));
-  const cacheDir = path.resolve(config.K3_CACHE_DIR);
-  const tmpDir = path.join(cacheDir, 'compactor-writes');
-  const spillDir = path.join(cacheDir, 'spill');
-  await mkdir(tmpDir, { recursive: true });
-  await mkdir(spillDir, { recursive: true });
-  const allowed = [cacheDir];
-  if (config.K3_STORE === 'local') allowed.push(path.resolve(config.K3_DATA_DIR));
-  const db = await createDuckDB({ allowedDirectories: allowed, tempDir: spillDir });
-  const cache = new FileCache({ dir: path.join(cacheDir, 'files'), maxBytes: config.K3_CACHE_MAX_BYTES });
+  const { db, cache, writesDir: tmpDir } = await createExecRuntime(config, { writesDirName: 'compactor-writes' });
   const stores = createBucketStoreFactory(config);
   const holder = `${hostname()}:${process.pid}:${randomUUID()}`;
 

@@ -11,12 +11,10 @@
  * Redis connections are lazy, so an unreachable Redis fails queries with ERR_QUEUE_UNAVAILABLE, not
  * the start-up), the same job handler in-process otherwise. Closed after the engine.
  */
-import path from 'node:path';
-import { mkdir } from 'node:fs/promises';
 import type { Registry } from 'prom-client';
 import type { Config } from '@k3/core';
 import { assertConditionalPut, createBucketStoreFactory } from '@k3/core/object-store';
-import { createDuckDB, FileCache } from '@k3/core/exec';
+import { createExecRuntime } from '@k3/core/exec';
 import { createScanExecutor } from '@k3/core/dispatch';
 import { Engine } from '@k3/core/sql';
 
@@ -27,17 +25,6 @@ export interface CreatedEngine {
 }
 
 export async function createEngine(config: Config, opts: { registry?: Registry } = {}): Promise<CreatedEngine> {
-  const cacheDir = path.resolve(config.K3_CACHE_DIR);
-  const tmpDir = path.join(cacheDir, 'writes');
-  const spillDir = path.join(cacheDir, 'spill');
-  await mkdir(tmpDir, { recursive: true });
-  await mkdir(spillDir, { recursive: true });
-  const allowed = [cacheDir];
-  if (config.K3_STORE === 'local') {
-    const dataDir = path.resolve(config.K3_DATA_DIR);
-    await mkdir(dataDir, { recursive: true });
-    allowed.push(dataDir);
-  }
   const stores = createBucketStoreFactory(config, opts.registry !== undefined ? { registry: opts.registry } : {});
   if (config.K3_STORE === 's3' && config.K3_S3_REQUIRE_CONDITIONAL_PUT) {
     // Delta commits are only safe on a store that honours If-None-Match. One S3 endpoint is one
@@ -45,11 +32,9 @@ export async function createEngine(config: Config, opts: { registry?: Registry }
     const [first] = await stores.list();
     if (first !== undefined) await assertConditionalPut(stores.open(first));
   }
-  const db = await createDuckDB({ allowedDirectories: allowed, tempDir: spillDir });
-  const cache = new FileCache({ dir: path.join(cacheDir, 'files'), maxBytes: config.K3_CACHE_MAX_BYTES });
-  // The engine stages new Parquet files in <K3_CACHE_DIR>/writes (inside the sandbox), created above.
+  const { db, cache, writesDir } = await createExecRuntime(config);
   const executor = createScanExecutor(config, { stores, db, cache });
-  const engine = new Engine({ stores, db, cache, config, executor });
+  const engine = new Engine({ stores, db, cache, config, executor, tmpDir: writesDir });
   return {
     engine,
     async close() {

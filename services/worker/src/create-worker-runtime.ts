@@ -8,12 +8,10 @@
  * The worker also sweeps spilled results (`_k3/results/`) older than K3_JOB_RESULT_MAX_AGE in the
  * buckets it has served, which only exist when a coordinator died before deleting them.
  */
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import { AppError, type Config } from '@k3/core';
 import { createScanJobHandler, createScanWorker, redactRedisUrl, sweepJobResults } from '@k3/core/dispatch';
-import { createDuckDB, FileCache } from '@k3/core/exec';
+import { createExecRuntime } from '@k3/core/exec';
 import { createBucketStoreFactory } from '@k3/core/object-store';
 import { createWorkerMetrics, startOpsServer } from './ops-server.ts';
 
@@ -31,18 +29,8 @@ export async function createWorkerRuntime(config: Config, logger: Logger): Promi
   if (config.K3_REDIS_URL === '') {
     throw new AppError('ERR_CONFIG_INVALID', 'The worker needs Redis: set K3_REDIS_URL (for example redis://127.0.0.1:6379). Embedded mode (`npm start`) runs scans in the coordinator and needs no worker.', { key: 'K3_REDIS_URL' });
   }
-  const cacheDir = path.resolve(config.K3_CACHE_DIR);
-  const spillDir = path.join(cacheDir, 'spill');
-  await mkdir(spillDir, { recursive: true });
-  const allowed = [cacheDir];
-  if (config.K3_STORE === 'local') {
-    const dataDir = path.resolve(config.K3_DATA_DIR);
-    await mkdir(dataDir, { recursive: true });
-    allowed.push(dataDir);
-  }
   const stores = createBucketStoreFactory(config);
-  const db = await createDuckDB({ allowedDirectories: allowed, tempDir: spillDir });
-  const cache = new FileCache({ dir: path.join(cacheDir, 'files'), maxBytes: config.K3_CACHE_MAX_BYTES });
+  const { db, cache } = await createExecRuntime(config);
   const handler = createScanJobHandler({ stores, db, cache, inlineMaxBytes: config.K3_JOB_RESULT_INLINE_MAX_BYTES, testDelayMs: config.K3_TEST_SCAN_DELAY });
   const buckets = new Set<string>();
   const worker = createScanWorker({

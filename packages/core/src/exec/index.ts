@@ -6,6 +6,7 @@ export { deltaToDuckDBType, duckDBToDeltaType, fieldToDuckDBType, isJsonField, J
 export { encodeReader, encodeResult, wireValueConverter, type EncodedColumn, type EncodedResult } from './result-encoding.ts';
 export { duckDBTypeText } from './duckdb-type-text.ts';
 export { FileCache, type FileCacheOptions, type FileLease, type FileRequest } from './file-cache.ts';
+export { createExecRuntime, type ExecRuntime } from './create-exec-runtime.ts';
 export { bindSnapshot, snapshotSelectSql, type BindableSnapshot, type BindSnapshotOptions } from './bind-snapshot.ts';
 export { partitionLiteral } from './partition-literal.ts';
 export { bindSnapshotCached, readSnapshotRows, type ReadSnapshotRowsOptions } from './read-snapshot-rows.ts';
