@@ -4,11 +4,12 @@
  * always a single Delta scan in this process (UNARY_WAREHOUSE / WAREHOUSE).
  */
 import { StatementType, type DuckDBConnection, type DuckDBExtractedStatements, type DuckDBPreparedStatement } from '@duckdb/node-api';
-import { QueryStrategy, ServedBy, type ExecuteQueryResult } from '../api/index.ts';
+import { QueryStrategy, type ExecuteQueryResult } from '../api/index.ts';
 import { encodeResult, mapDuckDBError, type EncodedResult } from '../exec/index.ts';
 import { assertNoParameters, assertReadable, expansionRefusal } from './classify-statement.ts';
 import type { RequestTables } from './request-tables.ts';
 import { identifierOf, tokenize } from './sql-tokens.ts';
+import { toQueryResult } from './query-result.ts';
 
 export interface ReadTimings {
   readonly startedAt: number;
@@ -66,8 +67,6 @@ export async function executeRead(conn: DuckDBConnection, tables: RequestTables,
 
 export function queryResult(encoded: EncodedResult, tables: RequestTables, t: ReadTimings, planned: number): ExecuteQueryResult {
   const done = t.now();
-  const versions = tables.versions();
-  const names = Object.keys(versions);
   let files = 0;
   let bytes = 0;
   let rows = 0;
@@ -78,20 +77,13 @@ export function queryResult(encoded: EncodedResult, tables: RequestTables, t: Re
     rows += s.rows;
     partitions += s.partitions;
   }
-  return {
-    columns: encoded.columns.map((c) => ({ name: c.name, type: c.type })),
-    rows: encoded.rows as unknown[][],
-    rowCount: String(encoded.rows.length),
+  return toQueryResult(encoded, {
     strategy: QueryStrategy.UNARY_WAREHOUSE,
-    servedBy: ServedBy.WAREHOUSE,
-    strategyReason: '',
-    versions,
-    version: names.length === 1 ? versions[names[0]!]! : '',
-    partitionsScanned: String(partitions),
-    partitionsPruned: '0',
-    filesScanned: String(files),
-    rowsScanned: String(rows),
-    bytesScanned: String(bytes),
+    versions: tables.versions(),
+    partitionsScanned: partitions,
+    filesScanned: files,
+    rowsScanned: rows,
+    bytesScanned: bytes,
     timings: { planMs: planned - t.startedAt, queueMs: 0, scanMs: done - planned, mergeMs: 0, totalMs: done - t.startedAt },
-  };
+  });
 }

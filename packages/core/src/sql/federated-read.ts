@@ -18,7 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { Freshness, QueryStrategy, ServedBy, type ExecuteQueryResult } from '../api/index.ts';
+import { Freshness, QueryStrategy, type ExecuteQueryResult } from '../api/index.ts';
 import type { Config } from '../config/index.ts';
 import { isAppError } from '../errors/index.ts';
 import { runFederatedPlan, type ScanExecutor } from '../dispatch/index.ts';
@@ -28,6 +28,7 @@ import { planFederated, serializeSelect, type FederatedPlan } from '../plan/inde
 import { executeRead } from './execute-read.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
 import { isWord, type Token } from './sql-tokens.ts';
+import { toQueryResult } from './query-result.ts';
 
 export interface FederatedReadDeps {
   readonly executor: ScanExecutor;
@@ -144,21 +145,14 @@ export class FederatedReader {
       throw mapDuckDBError(err);
     }
     const done = clock();
-    const version = String(snapshot.version);
-    return {
-      columns: encoded.columns.map((c) => ({ name: c.name, type: c.type })),
-      rows: encoded.rows as unknown[][],
-      rowCount: String(encoded.rows.length),
+    return toQueryResult(encoded, {
       strategy: plan.strategy,
-      servedBy: ServedBy.WAREHOUSE,
-      strategyReason: '',
-      versions: { [handle.name]: version },
-      version,
-      partitionsScanned: String(stats.jobs),
-      partitionsPruned: String(plan.partitions.pruned),
-      filesScanned: String(stats.filesScanned),
-      rowsScanned: String(stats.rowsScanned),
-      bytesScanned: String(stats.bytesScanned),
+      versions: { [handle.name]: String(snapshot.version) },
+      partitionsScanned: stats.jobs,
+      partitionsPruned: plan.partitions.pruned,
+      filesScanned: stats.filesScanned,
+      rowsScanned: stats.rowsScanned,
+      bytesScanned: stats.bytesScanned,
       timings: {
         planMs: planned - req.startedAt,
         queueMs: stats.queueMs,
@@ -166,7 +160,7 @@ export class FederatedReader {
         mergeMs: done - scanned,
         totalMs: done - req.startedAt,
       },
-    };
+    });
   }
 }
 

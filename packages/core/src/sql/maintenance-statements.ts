@@ -11,7 +11,7 @@
  * encoder as every query, so types and encodings are the usual ones. VACUUM's retention check is
  * always on in SQL (there is no way to spell disableRetentionCheck): use the HTTP route for that.
  */
-import { QueryStrategy, ServedBy, type ExecuteQueryResult, type ExecuteResponse } from '../api/index.ts';
+import { QueryStrategy, type ExecuteQueryResult, type ExecuteResponse } from '../api/index.ts';
 import { encodeResult, mapDuckDBError, quoteLiteral, withConnection, type K3DuckDB } from '../exec/index.ts';
 import { historyRelationSql } from '../maintenance/history-sql.ts';
 import { parseMaintenanceSql, type MaintenanceCommand } from '../maintenance/maintenance-sql.ts';
@@ -20,6 +20,7 @@ import type { VacuumResponse } from '../maintenance/vacuum.ts';
 import { singleStatement } from './classify-statement.ts';
 import { isWord, tokenize } from './sql-tokens.ts';
 import type { TableMaintenance } from './table-maintenance.ts';
+import { toQueryResult } from './query-result.ts';
 
 export interface MaintenanceStatementContext {
   readonly maintenance: TableMaintenance;
@@ -86,20 +87,10 @@ async function rowResult(ctx: MaintenanceStatementContext, table: string, versio
     }
   });
   const done = ctx.now();
-  return {
-    columns: encoded.columns.map((c) => ({ name: c.name, type: c.type })),
-    rows: encoded.rows as unknown[][],
-    rowCount: String(encoded.rows.length),
+  return toQueryResult(encoded, {
     strategy: QueryStrategy.UNARY_WAREHOUSE,
-    servedBy: ServedBy.WAREHOUSE,
     strategyReason: 'table maintenance statement',
     versions: { [table]: version },
-    version,
-    partitionsScanned: '0',
-    partitionsPruned: '0',
-    filesScanned: '0',
-    rowsScanned: '0',
-    bytesScanned: '0',
     timings: { planMs: planned - ctx.startedAt, queueMs: 0, scanMs: 0, mergeMs: done - planned, totalMs: done - ctx.startedAt },
-  };
+  });
 }

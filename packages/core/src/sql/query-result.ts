@@ -1,0 +1,41 @@
+/**
+ * toQueryResult: the one place an encoded DuckDB result becomes the Execute `query` wire object
+ * (pbjson: counts as int64 strings). Callers state what they know about the scan; `version` is
+ * derived: the version read when exactly one table was read, else "".
+ */
+import { ServedBy, type ExecuteQueryResult, type QueryStrategy, type QueryTimings } from '../api/index.ts';
+import type { EncodedResult } from '../exec/index.ts';
+
+export interface QueryFacts {
+  readonly strategy: QueryStrategy;
+  readonly servedBy?: ServedBy;
+  readonly strategyReason?: string;
+  /** Version read per table name. */
+  readonly versions: Record<string, string>;
+  readonly partitionsScanned?: number;
+  readonly partitionsPruned?: number;
+  readonly filesScanned?: number;
+  readonly rowsScanned?: number;
+  readonly bytesScanned?: number;
+  readonly timings: QueryTimings;
+}
+
+export function toQueryResult(encoded: EncodedResult, facts: QueryFacts): ExecuteQueryResult {
+  const names = Object.keys(facts.versions);
+  return {
+    columns: encoded.columns.map((c) => ({ name: c.name, type: c.type })),
+    rows: encoded.rows as unknown[][],
+    rowCount: String(encoded.rows.length),
+    strategy: facts.strategy,
+    servedBy: facts.servedBy ?? ServedBy.WAREHOUSE,
+    strategyReason: facts.strategyReason ?? '',
+    versions: facts.versions,
+    version: names.length === 1 ? facts.versions[names[0]!]! : '',
+    partitionsScanned: String(facts.partitionsScanned ?? 0),
+    partitionsPruned: String(facts.partitionsPruned ?? 0),
+    filesScanned: String(facts.filesScanned ?? 0),
+    rowsScanned: String(facts.rowsScanned ?? 0),
+    bytesScanned: String(facts.bytesScanned ?? 0),
+    timings: facts.timings,
+  };
+}
