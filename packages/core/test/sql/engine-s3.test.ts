@@ -2,39 +2,23 @@
  * The engine over a real S3 API (s3rver behind the test proxy that honours If-None-Match): the
  * same statements as in embedded mode, with data files fetched through the FileCache.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.ts';
-import { createDuckDB, FileCache, type K3DuckDB } from '../../src/exec/index.ts';
-import { createBucketStoreFactory } from '../../src/object-store/index.ts';
-import { Engine } from '../../src/sql/index.ts';
-import { startS3Server, type S3TestServer } from '../support/s3-server.ts';
+import type { Engine } from '../../src/sql/index.ts';
+import { startS3Engine, type S3Engine } from './s3-engine.ts';
 import { compareResults } from '../../../../test/support/compare-results.ts';
 import { DuckDBReference } from '../../../../test/support/duckdb-reference.ts';
 
-let s3: S3TestServer;
-let db: K3DuckDB;
-let engine: Engine;
-let dir: string;
 const bucket = 'k3-engine-s3';
+let s3: S3Engine;
+let engine: Engine;
 
 beforeAll(async () => {
-  s3 = await startS3Server({ conditionalWrites: 'honest' });
-  await s3.createBucket(bucket);
-  dir = await mkdtemp(path.join(tmpdir(), 'k3-sql-s3-'));
-  const cacheDir = path.join(dir, 'cache');
-  const config = loadConfig({ K3_STORE: 's3', K3_S3_ENDPOINT: s3.endpoint, K3_S3_FORCE_PATH_STYLE: 'true', K3_CACHE_DIR: cacheDir });
-  db = await createDuckDB({ threads: 2, allowedDirectories: [cacheDir] });
-  engine = new Engine({ stores: createBucketStoreFactory(config, { s3Client: s3.client }), db, cache: new FileCache({ dir: path.join(cacheDir, 'files'), maxBytes: 1 << 28 }), config });
+  s3 = await startS3Engine(bucket);
+  engine = s3.engine;
 });
 
 afterAll(async () => {
-  await engine.close();
-  db.closeSync();
   await s3.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 // Keyed writes land in the write log; drain them so the EVENTUAL reads compared with DuckDB see them.
