@@ -7,15 +7,10 @@
 import { AppError } from '../errors/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import type { AddFile, CommitInfo, Metadata, Protocol, RemoveFile, Txn } from './actions.ts';
+import type { CheckpointActions } from './checkpoint-reader.ts';
 
 /** The actions of one commit, grouped by kind, in log order within each kind. */
-export interface CommitActions {
-  readonly version: number;
-  readonly adds: AddFile[];
-  readonly removes: RemoveFile[];
-  readonly txns: Txn[];
-  protocol: Protocol | undefined;
-  metadata: Metadata | undefined;
+export interface CommitActions extends CheckpointActions {
   commitInfo: CommitInfo | undefined;
 }
 
