@@ -179,7 +179,7 @@ export function createTableHandlers(engine: SqlEngine): TableHandlers {
       const bucket = checkBucket(req.bucket);
       if (engine.tableHistory === undefined) unimplemented('History');
       return toProto(HistoryResponseSchema, await engine.tableHistory(bucket, table(req), {
-        ...(req.limit !== 0 ? { limit: req.limit } : {}),
+        ...(req.limit !== undefined ? { limit: req.limit } : {}),
         ...(req.beforeVersion !== undefined ? { beforeVersion: String(req.beforeVersion) } : {}),
       }));
     },
