@@ -5,9 +5,10 @@
  * Invariants: every deliberate failure is an AppError (the server maps its code to a status);
  * `execute` stops work and rejects when `signal` aborts (the client went away).
  */
-import type { CreateTableRequest, ExecuteResponse, Freshness, Table } from '@k3/core/api';
+import type { CreateTableRequest, ExecuteQueryResult, ExecuteResponse, ExecuteWriteResult, Freshness, Table } from '@k3/core/api';
 import type { CompactResponse } from '@k3/core/compaction';
 import type { StatementDescription } from '@k3/core/sql';
+import type { DeleteRowsRequest, InsertRowsRequest, MergeRowsRequest, QueryRowsRequest, UpdateRowsRequest } from '@k3/core/typed';
 import type { HistoryRequest, HistoryResponse, OptimizeRequest, OptimizeResponse, RestoreRequest, RestoreResponse, VacuumRequest, VacuumResponse } from '@k3/core/maintenance';
 
 export interface SqlExecuteOptions {
@@ -33,5 +34,15 @@ export interface SqlEngine {
   vacuumTable?(bucket: string, table: string, req: Omit<VacuumRequest, 'now'>): Promise<VacuumResponse>;
   restoreTable?(bucket: string, table: string, req: RestoreRequest): Promise<RestoreResponse>;
   tableHistory?(bucket: string, table: string, req: HistoryRequest): Promise<HistoryResponse>;
+  /**
+   * Typed data operations (issue 9; @k3/core/typed, docs/design/typed-operations.md): each runs the
+   * equivalent bound DuckDB statement through `execute`, so it answers the same write / query
+   * result and strategy as that SQL. Optional: test fakes omit them.
+   */
+  insertRows?(req: InsertRowsRequest): Promise<ExecuteWriteResult>;
+  mergeRows?(req: MergeRowsRequest): Promise<ExecuteWriteResult>;
+  updateRows?(req: UpdateRowsRequest): Promise<ExecuteWriteResult>;
+  deleteRows?(req: DeleteRowsRequest): Promise<ExecuteWriteResult>;
+  queryRows?(req: QueryRowsRequest): Promise<ExecuteQueryResult>;
   close(): Promise<void>;
 }

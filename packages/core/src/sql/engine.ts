@@ -15,7 +15,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { CreateTableRequest, ExecuteQueryResult, ExecuteResponse, Freshness, Table } from '../api/index.ts';
+import type { CreateTableRequest, ExecuteQueryResult, ExecuteResponse, ExecuteWriteResult, Freshness, Table } from '../api/index.ts';
 import { Catalog, describeSnapshot, specFromRequest } from '../catalog/index.ts';
 import type { TransactionOptions } from '../delta/index.ts';
 import { AppError, isAppError } from '../errors/index.ts';
@@ -40,6 +40,10 @@ import type { HistoryRequest, HistoryResponse, OptimizeRequest, OptimizeResponse
 import { showTables } from './show-tables.ts';
 import { isWord, type Token } from './sql-tokens.ts';
 import { describePrepared, type StatementDescription } from './describe-statement.ts';
+import {
+  deleteRows, insertRows, mergeRows, queryRows, updateRows,
+  type DeleteRowsRequest, type InsertRowsRequest, type MergeRowsRequest, type QueryRowsRequest, type TypedTable, type UpdateRowsRequest,
+} from '../typed/index.ts';
 import { numberPlaceholders, parametersUnsupported, toSqlParams } from './statement-params.ts';
 
 export type { BucketStores, EngineDeps, FileCache, K3DuckDB } from './engine-deps.ts';
@@ -188,6 +192,41 @@ export class Engine {
         prepared.destroySync();
       }
     });
+  }
+
+  /** The stored name, columns and merge keys of a table (typed data operations). */
+  async typedTable(bucket: string, name: string): Promise<TypedTable> {
+    const store = await this.#catalog.store(bucket);
+    const stored = await this.#catalog.resolveName(store, name);
+    if (stored === undefined) throw await this.#catalog.notFound(store, bucket, name);
+    const snapshot = await this.#catalog.snapshot(this.#catalog.handle(bucket, store, stored));
+    const { columns, mergeKeys } = describeSnapshot(bucket, stored, snapshot);
+    return { name: stored, columns, mergeKeys };
+  }
+
+  /** Typed Insert (typed/): rows by column name, omitted columns get their defaults; the Execute write result. */
+  insertRows(req: InsertRowsRequest): Promise<ExecuteWriteResult> {
+    return insertRows(this, req);
+  }
+
+  /** Typed Merge: update when the match columns (default: merge keys) match, insert when not. */
+  mergeRows(req: MergeRowsRequest): Promise<ExecuteWriteResult> {
+    return mergeRows(this, req);
+  }
+
+  /** Typed Update: column → value map where a structured predicate holds. */
+  updateRows(req: UpdateRowsRequest): Promise<ExecuteWriteResult> {
+    return updateRows(this, req);
+  }
+
+  /** Typed DeleteRows: the rows a structured predicate selects. */
+  deleteRows(req: DeleteRowsRequest): Promise<ExecuteWriteResult> {
+    return deleteRows(this, req);
+  }
+
+  /** Typed Query: columns, predicate, order, limit/offset, freshness, AS OF; the Execute query result. */
+  queryRows(req: QueryRowsRequest): Promise<ExecuteQueryResult> {
+    return queryRows(this, req);
   }
 
   async listTables(bucket: string): Promise<Table[]> {
