@@ -5,7 +5,8 @@
  * Invariants: every deliberate failure is an AppError (the server maps its code to a status);
  * `execute` stops work and rejects when `signal` aborts (the client went away).
  */
-import type { CreateTableRequest, ExecuteQueryResult, ExecuteResponse, ExecuteWriteResult, Freshness, Table } from '@k3/core/api';
+import type { CreateTableRequest, ExecuteDdlResult, ExecuteQueryResult, ExecuteResponse, ExecuteWriteResult, Freshness, Table } from '@k3/core/api';
+import type { EngineDescription } from '@k3/core/bucket-engine';
 import type { CompactResponse } from '@k3/core/compaction';
 import type { StatementDescription } from '@k3/core/sql';
 import type { DeleteRowsRequest, InsertRowsRequest, MergeRowsRequest, QueryRowsRequest, UpdateRowsRequest } from '@k3/core/typed';
@@ -44,5 +45,15 @@ export interface SqlEngine {
   updateRows?(req: UpdateRowsRequest): Promise<ExecuteWriteResult>;
   deleteRows?(req: DeleteRowsRequest): Promise<ExecuteWriteResult>;
   queryRows?(req: QueryRowsRequest): Promise<ExecuteQueryResult>;
+  /** DropTable RPC: the DDL result of DROP TABLE (optional: test fakes omit it). */
+  dropTable?(bucket: string, table: string): Promise<ExecuteDdlResult>;
+  /**
+   * The bucket's Engine (seeds 003): ACTIVE from first use, persisted in the bucket. While DISABLED
+   * every table operation above fails with ERR_ENGINE_DISABLED and writes nothing. Domain values
+   * (Dates, numbers): the wire adapters encode them. Optional: test fakes omit them.
+   */
+  getEngine?(bucket: string): Promise<EngineDescription>;
+  enableEngine?(bucket: string): Promise<EngineDescription>;
+  disableEngine?(bucket: string): Promise<EngineDescription>;
   close(): Promise<void>;
 }

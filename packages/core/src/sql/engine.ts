@@ -15,7 +15,8 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { CreateTableRequest, ExecuteQueryResult, ExecuteResponse, ExecuteWriteResult, Freshness, Table } from '../api/index.ts';
+import { EngineStatus, type CreateTableRequest, type ExecuteDdlResult, type ExecuteQueryResult, type ExecuteResponse, type ExecuteWriteResult, type Freshness, type Table } from '../api/index.ts';
+import { BucketEngines, type EngineDescription, type EngineState } from '../bucket-engine/index.ts';
 import { Catalog, describeSnapshot, specFromRequest } from '../catalog/index.ts';
 import type { TransactionOptions } from '../delta/index.ts';
 import { AppError, isAppError } from '../errors/index.ts';
@@ -78,6 +79,7 @@ export class Engine {
   readonly #maintenance: TableMaintenance;
   readonly #federated: FederatedReader;
   readonly #htap: HtapRuntime;
+  readonly #engines: BucketEngines;
   #tmpReady: Promise<unknown> | undefined;
 
   constructor(deps: EngineDeps) {
@@ -92,6 +94,7 @@ export class Engine {
     this.#tmpDir = deps.tmpDir ?? path.join(deps.config.K3_CACHE_DIR, 'writes');
     this.#maintenance = new TableMaintenance({ catalog: this.#catalog, db: deps.db, cache: deps.cache, txOptions: this.#txOptions, tmpDir: this.#tmpDir });
     this.#federated = createFederatedReader(deps, this.#clock);
+    this.#engines = new BucketEngines({ clock: this.#clock });
     this.#htap = new HtapRuntime({ db: deps.db, cache: deps.cache, tmpDir: this.#tmpDir, transaction: this.#txOptions, clock: this.#clock });
   }
 
@@ -104,6 +107,7 @@ export class Engine {
     const maintenance = maintenanceStatementOf(text);
     if (maintenance !== undefined) {
       if (params.length > 0) throw parametersUnsupported('A maintenance statement');
+      await this.#activeStore(opts.bucket);
       return executeMaintenanceStatement({ maintenance: this.#maintenance, db: this.#deps.db, bucket: opts.bucket, startedAt, now: this.#clock }, maintenance);
     }
     const statement = singleStatement(rewriteTimeTravel(text));
@@ -117,31 +121,35 @@ export class Engine {
       case 'drop-other':
         throw objectRefusal('DROP', shape.objectType);
       case 'show-tables': {
-        const store = await this.#catalog.store(opts.bucket);
+        const store = await this.#activeStore(opts.bucket);
         return this.#attempt(opts, store, async ({ tables }) => ({
           query: queryResult(await showTables(tables, shape.all), tables, { startedAt, now: this.#clock }, this.#clock()),
         }));
       }
       case 'create-table': {
-        const store = await this.#catalog.openForCreate(opts.bucket);
+        const store = await this.#activeStoreForCreate(opts.bucket);
         return this.#retrying(() => this.#attempt(opts, store, async (a) => {
           await assertParses(a.conn, statement.sql);
-          return { ddl: await createTableFromSql(this.#ddl(opts.bucket, a), statement, shape) };
+          const ddl = await createTableFromSql(this.#ddl(opts.bucket, a), statement, shape);
+          return { ddl: { ...ddl, table: await this.#withEngineId(opts.bucket, store, ddl.table) } };
         }));
       }
       case 'alter-table': {
-        const store = await this.#catalog.store(opts.bucket);
-        return this.#retrying(() => this.#attempt(opts, store, async (a) => ({ ddl: await alterTable(this.#ddl(opts.bucket, a), shape) })));
+        const store = await this.#activeStore(opts.bucket);
+        return this.#retrying(() => this.#attempt(opts, store, async (a) => {
+          const ddl = await alterTable(this.#ddl(opts.bucket, a), shape);
+          return { ddl: { ...ddl, table: await this.#withEngineId(opts.bucket, store, ddl.table) } };
+        }));
       }
       case 'drop-table': {
-        const store = await this.#catalog.store(opts.bucket);
+        const store = await this.#activeStore(opts.bucket);
         return this.#attempt(opts, store, async (a) => {
           await assertParses(a.conn, statement.sql);
           return { ddl: await dropTable(this.#ddl(opts.bucket, a), shape) };
         });
       }
       case 'dml': {
-        const store = await this.#catalog.store(opts.bucket);
+        const store = await this.#activeStore(opts.bucket);
         return this.#retrying(() => this.#attempt(opts, store, async (a) => {
           await assertParses(a.conn, statement.sql);
           const ctx = { conn: a.conn, tables: a.tables, txOptions: this.#txOptions, tmpDir: this.#tmpDir, clock: this.#clock, htap: this.#htap };
@@ -151,7 +159,7 @@ export class Engine {
       case 'describe-table':
       case 'describe-query':
       case 'other': {
-        const store = await this.#catalog.store(opts.bucket);
+        const store = await this.#activeStore(opts.bucket);
         // DESCRIBE, PRAGMA (table_info, show) and EXPLAIN of a write need definitions only:
         // tables bind as empty tables carrying their constraints (a write can target them).
         const definitionOnly = isWord(statement.tokens[0], 'PRAGMA') || explainsWrite(statement.tokens);
@@ -181,7 +189,7 @@ export class Engine {
     if (maintenanceStatementOf(text) !== undefined) return ddl;
     const statement = singleStatement(rewriteTimeTravel(text));
     if (!PARAMETER_SHAPES.has(statement.shape.kind) && statement.shape.kind !== 'describe-table') return ddl;
-    const store = await this.#catalog.store(opts.bucket);
+    const store = await this.#activeStore(opts.bucket);
     return this.#attempt({ bucket: opts.bucket, sql: statement.sql }, store, async (a) => {
       await assertParses(a.conn, statement.sql);
       const prepared = await a.tables.prepare(a.conn, statement.sql, 'definition');
@@ -196,7 +204,7 @@ export class Engine {
 
   /** The stored name, columns and merge keys of a table (typed data operations). */
   async typedTable(bucket: string, name: string): Promise<TypedTable> {
-    const store = await this.#catalog.store(bucket);
+    const store = await this.#activeStore(bucket);
     const stored = await this.#catalog.resolveName(store, name);
     if (stored === undefined) throw await this.#catalog.notFound(store, bucket, name);
     const snapshot = await this.#catalog.snapshot(this.#catalog.handle(bucket, store, stored));
@@ -230,26 +238,27 @@ export class Engine {
   }
 
   async listTables(bucket: string): Promise<Table[]> {
-    const store = await this.#catalog.store(bucket);
+    const store = await this.#activeStore(bucket);
     const names = await this.#catalog.tableNames(store);
     const tables = await Promise.all(names.map(async (name) => {
       const snapshot = await this.#catalog.trySnapshot(this.#catalog.handle(bucket, store, name));
       return snapshot === undefined ? undefined : withHtapFields(store, snapshot, describeSnapshot(bucket, name, snapshot), this.#clock());
     }));
-    return tables.filter((t): t is Table => t !== undefined);
+    const engineId = (await this.#engines.get(store, bucket)).engineId;
+    return tables.filter((t): t is Table => t !== undefined).map((t) => ({ ...t, engineId }));
   }
 
   async describeTable(bucket: string, name: string): Promise<Table> {
-    const store = await this.#catalog.store(bucket);
+    const store = await this.#activeStore(bucket);
     const stored = await this.#catalog.resolveName(store, name);
     if (stored === undefined) throw await this.#catalog.notFound(store, bucket, name);
     const snapshot = await this.#catalog.snapshot(this.#catalog.handle(bucket, store, stored));
-    return withHtapFields(store, snapshot, describeSnapshot(bucket, stored, snapshot), this.#clock());
+    return this.#withEngineId(bucket, store, await withHtapFields(store, snapshot, describeSnapshot(bucket, stored, snapshot), this.#clock()));
   }
 
   /** The Compact RPC: drains up to `batchSize` write-log records of the table into one Delta commit. */
   async compact(bucket: string, name: string, batchSize?: number): Promise<CompactResponse> {
-    const store = await this.#catalog.store(bucket);
+    const store = await this.#activeStore(bucket);
     const stored = await this.#catalog.resolveName(store, name);
     if (stored === undefined) throw await this.#catalog.notFound(store, bucket, name);
     const { root } = this.#catalog.handle(bucket, store, stored);
@@ -259,34 +268,85 @@ export class Engine {
 
   async createTable(bucket: string, req: CreateTableRequest): Promise<Table> {
     const spec = specFromRequest(req);
-    const store = await this.#catalog.openForCreate(bucket);
+    const store = await this.#activeStoreForCreate(bucket);
     const result = await this.#attempt({ bucket, sql: '' }, store, (a) => createFromSpec(this.#ddl(bucket, a), spec, { ifNotExists: false, orReplace: false }));
     if (result.table === undefined) throw new AppError('ERR_INTERNAL', `Table ${spec.name} was created but could not be described.`);
-    return result.table;
+    return this.#withEngineId(bucket, store, result.table);
   }
 
   /** OPTIMIZE (bin-pack or Z-order); the pbjson OptimizeResponse. */
-  optimizeTable(bucket: string, name: string, req: OptimizeRequest): Promise<OptimizeResponse> {
+  async optimizeTable(bucket: string, name: string, req: OptimizeRequest): Promise<OptimizeResponse> {
+    await this.#activeStore(bucket);
     return this.#maintenance.optimize(bucket, name, req);
   }
 
   /** VACUUM (dry run or real); the pbjson VacuumResponse. */
-  vacuumTable(bucket: string, name: string, req: Omit<VacuumRequest, 'now'>): Promise<VacuumResponse> {
+  async vacuumTable(bucket: string, name: string, req: Omit<VacuumRequest, 'now'>): Promise<VacuumResponse> {
+    await this.#activeStore(bucket);
     return this.#maintenance.vacuum(bucket, name, req);
   }
 
   /** RESTORE to a version or timestamp (write log drained first); versionBefore / versionAfter and the table. */
-  restoreTable(bucket: string, name: string, req: RestoreRequest): Promise<RestoreResult> {
+  async restoreTable(bucket: string, name: string, req: RestoreRequest): Promise<RestoreResult> {
+    await this.#activeStore(bucket);
     return this.#maintenance.restore(bucket, name, req);
   }
 
   /** A page of the commit log, newest first; the pbjson HistoryResponse. */
-  tableHistory(bucket: string, name: string, req: HistoryRequest): Promise<HistoryResponse> {
+  async tableHistory(bucket: string, name: string, req: HistoryRequest): Promise<HistoryResponse> {
+    await this.#activeStore(bucket);
     return this.#maintenance.history(bucket, name, req);
   }
 
   close(): Promise<void> {
     return this.#federated.close();
+  }
+
+  /** The bucket's Engine (created ACTIVE on first use) with its table count (bucket-engine/). */
+  async getEngine(bucket: string): Promise<EngineDescription> {
+    const store = await this.#catalog.store(bucket);
+    return this.#describeEngine(store, await this.#engines.get(store, bucket));
+  }
+
+  /** EnableEngine: table operations of the bucket work again. */
+  async enableEngine(bucket: string): Promise<EngineDescription> {
+    const store = await this.#catalog.store(bucket);
+    return this.#describeEngine(store, await this.#engines.setStatus(store, bucket, EngineStatus.ACTIVE));
+  }
+
+  /** DisableEngine: every table operation of the bucket fails with ERR_ENGINE_DISABLED until enabled. */
+  async disableEngine(bucket: string): Promise<EngineDescription> {
+    const store = await this.#catalog.store(bucket);
+    return this.#describeEngine(store, await this.#engines.setStatus(store, bucket, EngineStatus.DISABLED));
+  }
+
+  /** DropTable: deletes the table (its log first, then its files); the DDL result of DROP TABLE. */
+  async dropTable(bucket: string, name: string): Promise<ExecuteDdlResult> {
+    const store = await this.#activeStore(bucket);
+    return this.#attempt({ bucket, sql: '' }, store, (a) => dropTable(this.#ddl(bucket, a), { kind: 'drop-table', table: name, ifExists: false }));
+  }
+
+  async #describeEngine(store: ObjectStore, state: EngineState): Promise<EngineDescription> {
+    return { ...state, tableCount: (await this.#catalog.tableNames(store)).length };
+  }
+
+  /** The bucket's store, once its Engine is known to be ACTIVE (ERR_ENGINE_DISABLED otherwise; nothing runs). */
+  async #activeStore(bucket: string): Promise<ObjectStore> {
+    const store = await this.#catalog.store(bucket);
+    await this.#engines.assertActive(store, bucket);
+    return store;
+  }
+
+  async #activeStoreForCreate(bucket: string): Promise<ObjectStore> {
+    const store = await this.#catalog.openForCreate(bucket);
+    await this.#engines.assertActive(store, bucket);
+    return store;
+  }
+
+  /** Tables as this engine answers them carry the bucket's engineId. */
+  async #withEngineId<T extends Table | undefined>(bucket: string, store: ObjectStore, table: T): Promise<T> {
+    if (table === undefined) return table;
+    return { ...table, engineId: (await this.#engines.get(store, bucket)).engineId };
   }
 
   #ddl(bucket: string, a: Attempt): DdlContext {

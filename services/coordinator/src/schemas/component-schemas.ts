@@ -63,6 +63,7 @@ export const COMPONENT_SCHEMAS = [
     properties: {
       tableId: { type: 'string' },
       bucket: { type: 'string' },
+      engineId: { type: 'string', description: "The bucket's Engine (seeds 003)." },
       name: { type: 'string' },
       description: { type: 'string' },
       columns: { type: 'array', items: { $ref: 'Column#' } },
