@@ -24,7 +24,7 @@ async function mint(name: string, scope: Scope, buckets: string[] | '*', expires
 }
 
 beforeAll(async () => {
-  server = await startServer({ K3_AUTH_REFRESH: '500ms' });
+  server = await startServer({ K3_AUTH_REFRESH: '500ms', K3_LOG_LEVEL: 'info' });
   const config = loadConfig({ K3_DATA_DIR: server.dataDir });
   tokens = await openTokenStore(config, createBucketStoreFactory(config));
   secrets['read'] = await mint('reader', 'read', [B]);
@@ -175,6 +175,24 @@ describe('identity in the data', () => {
     expect(Number(optimized.filesRemoved)).toBeGreaterThan(1);
     const after = (await (await fetch(`${server.url}/${B}/tables/hist/history?limit=1`, { headers: header('read') })).json()) as { entries: Array<{ version: string; operation: string; userName?: string }> };
     expect(after.entries[0]).toMatchObject({ version: optimized.version, operation: 'OPTIMIZE', userName: 'system' });
+  });
+});
+
+describe('audit line', () => {
+  it('one line per request with principal, bucket, tables, statement hash, strategy, rows, status, ms — never SQL literals or the token', async () => {
+    const res = await sql(header('write'), "INSERT INTO t VALUES (777, 'literal-never-logged')");
+    expect(res.status).toBe(200);
+    const requestId = res.headers.get('x-request-id')!;
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = server.output().stderr.split('\n').filter((l) => l.includes(requestId));
+    const audit = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['msg'] === 'request completed');
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ principal: 'writer', bucket: B, tables: ['t'], strategy: expect.stringMatching(/^WRITE_STRATEGY_/), rows: '1', status: 200 });
+    expect(audit[0]!['statementHash']).toMatch(/^[0-9a-f]{16}$/);
+    expect(typeof audit[0]!['ms']).toBe('number');
+    const all = server.output().stderr;
+    expect(all).not.toContain('literal-never-logged');
+    for (const secret of Object.values(secrets)) expect(all).not.toContain(secret);
   });
 });
 

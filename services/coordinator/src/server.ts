@@ -28,6 +28,7 @@ import { registerMaintenanceRoutes } from './routes/maintenance-routes.ts';
 import { registerExecuteRoute } from './routes/execute-route.ts';
 import type { TokenStore } from '@k3/core/auth';
 import { registerAuthHook } from './auth-hook.ts';
+import './audit.ts';
 
 export interface ServerDeps {
   engine: SqlEngine;
@@ -78,6 +79,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     }
   });
 
+  app.decorateRequest('audit', undefined);
   registerAuthHook(app, { tokens: deps.tokens, authBucket: deps.config.K3_AUTH_BUCKET, metricsOpen: deps.config.K3_AUTH_METRICS_OPEN });
 
   // While draining, answer in-flight requests with `Connection: close` so keep-alive sockets end
@@ -92,7 +94,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     const seconds = reply.elapsedTime / 1000;
     metrics.requests.inc({ route, status: String(reply.statusCode) });
     metrics.duration.observe({ route }, seconds);
-    request.log.info({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request completed');
+    // The audit line (audit.ts): one per request, never SQL text or tokens.
+    const params = request.params as { bucket?: unknown; table?: unknown } | undefined;
+    const fromPath = { ...(typeof params?.bucket === 'string' ? { bucket: params.bucket } : {}), ...(typeof params?.table === 'string' ? { tables: [params.table] } : {}) };
+    request.log.info({
+      method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime), principal: request.principal?.name ?? null, ...fromPath, ...request.audit,
+    }, 'request completed');
   });
 
   app.setErrorHandler(async (err, request, reply) => {

@@ -15,6 +15,7 @@ import { abortOnDisconnect } from '../client-abort.ts';
 import { normalizeExecuteBody } from '../pbjson-input.ts';
 import { assertSameBucket } from './same-bucket.ts';
 import { EXECUTE_SCHEMA } from '../schemas/route-schemas.ts';
+import { auditOfResponse } from '../audit.ts';
 
 export interface ExecuteRouteDeps {
   engine: SqlEngine;
@@ -48,11 +49,13 @@ export function registerExecuteRoute(app: FastifyInstance, deps: ExecuteRouteDep
       opts.authorize = (action) => authorize(principal, bucket, action);
     }
     if (freshness !== undefined) opts.freshness = freshness;
+    request.audit = { bucket, statementHash: sqlFingerprint(sql) };
     const started = performance.now();
     log.info({ freshness: freshness ?? null }, 'execute started');
     try {
       const res = await deps.engine.execute(opts);
       const labels = describeResponse(res);
+      request.audit = { ...request.audit, ...auditOfResponse(res) };
       deps.metrics.executes.inc(labels);
       log.info({ ...labels, ms: Math.round(performance.now() - started) }, 'execute finished');
       return res;
