@@ -29,6 +29,7 @@ import { registerExecuteRoute } from './routes/execute-route.ts';
 import type { TokenStore } from '@k3/core/auth';
 import { registerAuthHook } from './auth-hook.ts';
 import './audit.ts';
+import { PrincipalLimiter } from './principal-limiter.ts';
 
 export interface ServerDeps {
   engine: SqlEngine;
@@ -107,6 +108,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     if (internal) request.log.error({ err }, 'request failed with internal error');
     else request.log.info({ code: error.code, status: error.status }, 'request refused');
     if (error.code === 'ERR_UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer realm="k3"');
+    if (error.code === 'ERR_TOO_MANY_REQUESTS') reply.header('retry-after', String(error.details?.['retryAfterSeconds'] ?? 1));
     return reply.code(error.status).type('application/json').send(toErrorBody(error, request.id));
   });
 
@@ -119,7 +121,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     registerTableRoutes(scope, deps.engine);
     registerCompactRoute(scope, deps.engine);
     registerMaintenanceRoutes(scope, deps.engine);
-    registerExecuteRoute(scope, { engine: deps.engine, metrics });
+    const limiter = new PrincipalLimiter({ maxRunning: deps.config.K3_MAX_CONCURRENT_PER_PRINCIPAL, maxQueued: deps.config.K3_MAX_QUEUED_PER_PRINCIPAL });
+    registerExecuteRoute(scope, { engine: deps.engine, metrics, limiter });
   });
   return app;
 }

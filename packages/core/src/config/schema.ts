@@ -69,6 +69,13 @@ export const CONFIG_KEYS = {
   K3_AUTH_BUCKET: [z.string(), 'k3-system', 'Bucket holding the token records (auth/tokens/<name>.json); shared by every coordinator and the CLI. Reserved: no token can use it.'],
   K3_AUTH_REFRESH: [duration, '2s', 'How long a coordinator trusts its cached token records; a revoked token stops working everywhere within about this long.'],
   K3_AUTH_METRICS_OPEN: [bool, 'true', 'Serve /metrics without a token (for Prometheus scrapers); false = /metrics needs an admin token.'],
+  K3_RESULT_MAX_ROWS: [int.min(1), '1000000', 'Largest non-streamed result in rows; a bigger one fails with ERR_RESULT_TOO_LARGE while it is read (before it is materialized).'],
+  K3_RESULT_MAX_BYTES: [bytes, '64MiB', 'Largest non-streamed result as encoded JSON; a bigger one fails with ERR_RESULT_TOO_LARGE while it is read.'],
+  K3_DUCKDB_MEMORY_LIMIT: [z.string(), '', 'DuckDB memory_limit of each process (e.g. 2GiB; empty = DuckDB\'s default, 80% of RAM); statements beyond it spill or fail with a clear error.'],
+  K3_DUCKDB_THREADS: [int.min(0), '0', 'DuckDB threads one statement may use (0 = DuckDB\'s default, all cores).'],
+  K3_SQL_MAX_LENGTH: [int.min(1), '1000000', 'Longest accepted SQL text in characters (ERR_SQL_TOO_LONG beyond it).'],
+  K3_MAX_CONCURRENT_PER_PRINCIPAL: [int.min(1), '8', 'Statements one principal may run at the same time on one coordinator; more wait in a queue.'],
+  K3_MAX_QUEUED_PER_PRINCIPAL: [int.min(0), '32', 'Statements of one principal that may wait for a slot; beyond it requests get 429 ERR_TOO_MANY_REQUESTS with Retry-After.'],
 } as const;
 
 type Keys = typeof CONFIG_KEYS;

@@ -69,6 +69,9 @@ export const ERROR_CODES = {
   ERR_FORBIDDEN: { status: 403, sqlstate: '42501', retryable: false, summary: 'The token is valid but may not use this bucket or needs a higher scope.' },
   ERR_TOKEN_EXISTS: { status: 409, sqlstate: '42710', retryable: false, summary: 'A token with that name already exists.' },
   ERR_TOKEN_NOT_FOUND: { status: 404, sqlstate: '42704', retryable: false, summary: 'There is no token with that name.' },
+  ERR_RESULT_TOO_LARGE: { status: 400, sqlstate: '54000', retryable: false, summary: 'The result exceeds K3_RESULT_MAX_ROWS / K3_RESULT_MAX_BYTES; add a LIMIT or filters, aggregate, page, or stream it.' },
+  ERR_SQL_TOO_LONG: { status: 400, sqlstate: '54000', retryable: false, summary: 'The SQL text is longer than K3_SQL_MAX_LENGTH.' },
+  ERR_TOO_MANY_REQUESTS: { status: 429, sqlstate: '53300', retryable: true, summary: 'The principal has too many statements running and queued; retry after Retry-After seconds.' },
   // ── server ───────────────────────────────────────────────────────────────────────
   ERR_CONFIG_INVALID: { status: 500, sqlstate: 'F0000', retryable: false, summary: 'The process configuration (K3_* environment) is invalid.' },
   ERR_NOT_READY: { status: 503, sqlstate: '57P03', retryable: true, summary: 'The server is starting or shutting down.' },

@@ -41,6 +41,8 @@ import { showTables } from './show-tables.ts';
 import { isWord, type Token } from './sql-tokens.ts';
 import type { Action } from '../auth/index.ts';
 import { maintenanceAction, statementAction } from './statement-action.ts';
+import { resultLimits } from './result-limits.ts';
+import type { ResultLimits } from '../exec/index.ts';
 
 export type { BucketStores, EngineDeps, FileCache, K3DuckDB } from './engine-deps.ts';
 
@@ -99,6 +101,10 @@ export class Engine {
 
   async execute(opts: ExecuteOptions): Promise<ExecuteResponse> {
     const startedAt = this.#clock();
+    const maxLength = this.#deps.config.K3_SQL_MAX_LENGTH;
+    if (maxLength !== undefined && opts.sql.length > maxLength) {
+      throw new AppError('ERR_SQL_TOO_LONG', `The SQL text has ${opts.sql.length} characters; the limit is ${maxLength} (K3_SQL_MAX_LENGTH). Send less text: load rows in batches, or bind values with Insert/Merge rows instead of literals.`, { length: opts.sql.length, maxLength });
+    }
     // RESTORE / OPTIMIZE / VACUUM / DESCRIBE HISTORY (maintenance-statements.ts); AS OF and
     // k3_history('t') become self-binding relation names (time-travel-binding.ts).
     const maintenance = maintenanceStatementOf(opts.sql);
@@ -162,7 +168,7 @@ export class Engine {
           const federated = as === 'data' && statements === 1
             ? await this.#federated.tryRead({ conn: a.conn, tables: a.tables, sql: statement.sql, tokens: statement.tokens, freshness: opts.freshness, startedAt, ...(opts.signal !== undefined ? { signal: opts.signal } : {}) })
             : undefined;
-          return { query: federated ?? await executeRead(a.conn, a.tables, statement.sql, { startedAt, now: this.#clock }, { statements, as }) };
+          return { query: federated ?? await executeRead(a.conn, a.tables, statement.sql, { startedAt, now: this.#clock }, { statements, as, ...this.#limits() }) };
         }));
       }
     }
@@ -290,6 +296,11 @@ export class Engine {
       tables.release();
       conn.closeSync();
     }
+  }
+
+  #limits(): { limits?: ResultLimits } {
+    const limits = resultLimits(this.#deps.config);
+    return limits === undefined ? {} : { limits };
   }
 
   #timeoutError(): AppError {

@@ -16,10 +16,13 @@ import { normalizeExecuteBody } from '../pbjson-input.ts';
 import { assertSameBucket } from './same-bucket.ts';
 import { EXECUTE_SCHEMA } from '../schemas/route-schemas.ts';
 import { auditOfResponse } from '../audit.ts';
+import type { PrincipalLimiter } from '../principal-limiter.ts';
 
 export interface ExecuteRouteDeps {
   engine: SqlEngine;
   metrics: HttpMetrics;
+  /** Per-principal concurrency (absent: unlimited). */
+  limiter?: PrincipalLimiter;
 }
 
 export function sqlFingerprint(sql: string): string {
@@ -53,7 +56,8 @@ export function registerExecuteRoute(app: FastifyInstance, deps: ExecuteRouteDep
     const started = performance.now();
     log.info({ freshness: freshness ?? null }, 'execute started');
     try {
-      const res = await deps.engine.execute(opts);
+      const run = (): Promise<ExecuteResponse> => deps.engine.execute(opts);
+      const res = deps.limiter === undefined ? await run() : await deps.limiter.run(principal?.name ?? 'anonymous', run, opts.signal);
       const labels = describeResponse(res);
       request.audit = { ...request.audit, ...auditOfResponse(res) };
       deps.metrics.executes.inc(labels);
