@@ -6,7 +6,10 @@
  * loopback. Tokens are minted in the server's own token store (the auth bucket in its data dir).
  */
 import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@k3/core';
@@ -241,6 +244,34 @@ describe('K3_AUTH=off', () => {
       expect(history.entries[0]?.userName).toBe('anonymous');
     } finally {
       await open.stop();
+    }
+  }, 60_000);
+});
+
+describe('TLS', () => {
+  it('with K3_TLS_CERT / K3_TLS_KEY the listener serves HTTPS, and auth applies as over HTTP', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'k3-tls-'));
+    const cert = path.join(dir, 'cert.pem');
+    const key = path.join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const tls = await startServer({ K3_TLS_CERT: cert, K3_TLS_KEY: key });
+    const get = (url: string, headers: Record<string, string> = {}): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = httpsRequest(url, { ca: readFileSync(cert), headers }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      expect(tls.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      expect(await get(`${tls.url}/healthz`)).toBe(200);
+      expect(await get(`${tls.url}/demo/tables`)).toBe(401);
+      expect(await get(`${tls.url}/demo/tables`, { authorization: `Bearer ${tls.token}` })).toBe(404);
+    } finally {
+      await tls.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 });

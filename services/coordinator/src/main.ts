@@ -11,6 +11,7 @@ import { buildServer } from './server.ts';
 import { createEngine } from './create-engine.ts';
 import { formatBanner, type BannerAuth } from './banner.ts';
 import { startAuth } from './auth-startup.ts';
+import { loadTls } from './tls.ts';
 import { installGracefulShutdown } from './graceful-shutdown.ts';
 import type { CompactorService } from '@k3/core/compaction';
 import { startEmbeddedCompactor } from './compactor-loop.ts';
@@ -20,10 +21,11 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.K3_LOG_LEVEL, base: { service: 'coordinator' } }, pino.destination({ fd: 2, sync: true }));
   let ready = false;
   const auth = await startAuth(config);
+  const tls = await loadTls(config);
   const created = await createEngine(config);
   // Started after listen; the shutdown hook (installed before) stops it if it exists by then.
   let compactor: CompactorService | undefined = undefined;
-  const app = buildServer({ engine: created.engine, config, logger, ready: () => ready, ...(auth.tokens !== undefined ? { tokens: auth.tokens } : {}) });
+  const app = buildServer({ engine: created.engine, config, logger, ready: () => ready, ...(tls !== undefined ? { tls } : {}), ...(auth.tokens !== undefined ? { tokens: auth.tokens } : {}) });
   installGracefulShutdown({
     app,
     logger,

@@ -30,6 +30,7 @@ import type { TokenStore } from '@k3/core/auth';
 import { registerAuthHook } from './auth-hook.ts';
 import './audit.ts';
 import { PrincipalLimiter } from './principal-limiter.ts';
+import type { TlsFiles } from './tls.ts';
 
 export interface ServerDeps {
   engine: SqlEngine;
@@ -39,6 +40,8 @@ export interface ServerDeps {
   ready?: () => boolean;
   /** The token store requests authenticate against; undefined = auth off (K3_AUTH=off, loopback only). */
   tokens?: TokenStore;
+  /** Serve HTTPS with this certificate and key (tls.ts). */
+  tls?: TlsFiles;
 }
 
 const OPS_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
@@ -53,6 +56,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   const ready = deps.ready ?? (() => true);
   const metrics: HttpMetrics = createHttpMetrics();
   const app = Fastify({
+    ...(deps.tls !== undefined ? { https: { cert: deps.tls.cert, key: deps.tls.key } } : {}),
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.config.K3_BODY_LIMIT,
     genReqId: requestIdOf,
