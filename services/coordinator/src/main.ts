@@ -5,6 +5,7 @@
  * human/script-readable banner. SIGINT/SIGTERM shut down gracefully (graceful-shutdown.ts).
  * Design note: docs/design/server.md.
  */
+import './threadpool.ts';
 import pino from 'pino';
 import { isAppError, loadConfig } from '@k3/core';
 import { buildServer } from './server.ts';

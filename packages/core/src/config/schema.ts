@@ -74,8 +74,8 @@ export const CONFIG_KEYS = {
   K3_DUCKDB_MEMORY_LIMIT: [z.string(), '', 'DuckDB memory_limit of each process (e.g. 2GiB; empty = DuckDB\'s default, 80% of RAM); statements beyond it spill or fail with a clear error.'],
   K3_DUCKDB_THREADS: [int.min(0), '0', 'DuckDB threads one statement may use (0 = DuckDB\'s default, all cores).'],
   K3_SQL_MAX_LENGTH: [int.min(1), '1000000', 'Longest accepted SQL text in characters (ERR_SQL_TOO_LONG beyond it).'],
-  K3_MAX_CONCURRENT_PER_PRINCIPAL: [int.min(1), '8', 'Statements one principal may run at the same time on one coordinator; more wait in a queue.'],
-  K3_MAX_QUEUED_PER_PRINCIPAL: [int.min(0), '32', 'Statements of one principal that may wait for a slot; beyond it requests get 429 ERR_TOO_MANY_REQUESTS with Retry-After.'],
+  K3_MAX_CONCURRENT_PER_PRINCIPAL: [int.min(1), '4', 'Statements one principal may run at the same time on one coordinator; more wait in a queue.'],
+  K3_MAX_QUEUED_PER_PRINCIPAL: [int.min(0), '64', 'Statements of one principal that may wait for a slot; beyond it requests get 429 ERR_TOO_MANY_REQUESTS with Retry-After.'],
   K3_TLS_CERT: [z.string(), '', 'PEM certificate (chain) file: with K3_TLS_KEY the HTTP listener serves HTTPS (empty = plain HTTP).'],
   K3_TLS_KEY: [z.string(), '', 'PEM private key file of K3_TLS_CERT.'],
 } as const;
