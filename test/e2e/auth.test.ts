@@ -182,16 +182,16 @@ describe('identity in the data', () => {
 });
 
 describe('audit line', () => {
-  it('one line per request with principal, bucket, tables, statement hash, strategy, rows, status, ms — never SQL literals or the token', async () => {
+  it('one line per request with principal, bucket, table, statement hash, strategy, rows, code, ms — never SQL literals or the token', async () => {
     const res = await sql(header('write'), "INSERT INTO t VALUES (777, 'literal-never-logged')");
     expect(res.status).toBe(200);
     const requestId = res.headers.get('x-request-id')!;
     await new Promise((r) => setTimeout(r, 200));
     const lines = server.output().stderr.split('\n').filter((l) => l.includes(requestId));
-    const audit = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['msg'] === 'request completed');
+    const audit = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['msg'] === 'rpc finished');
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ principal: 'writer', bucket: B, tables: ['t'], strategy: expect.stringMatching(/^WRITE_STRATEGY_/), rows: '1', status: 200 });
-    expect(audit[0]!['statementHash']).toMatch(/^[0-9a-f]{16}$/);
+    expect(audit[0]).toMatchObject({ principal: 'writer', bucket: B, table: 't', strategy: expect.stringMatching(/^WRITE_STRATEGY_/), rows: '1', code: 'OK' });
+    expect(audit[0]!['sqlHash']).toMatch(/^[0-9a-f]{16}$/);
     expect(typeof audit[0]!['ms']).toBe('number');
     const all = server.output().stderr;
     expect(all).not.toContain('literal-never-logged');

@@ -29,9 +29,10 @@ function authLines(auth: BannerAuth): string[] {
   }
 }
 
-export function formatBanner(url: string, dataDir: string, auth: BannerAuth = { kind: 'off' }): string {
+export function formatBanner(url: string, dataDir: string, auth: BannerAuth = { kind: 'off' }, grpcAddress?: string): string {
   return [
     `k3-tables listening on ${url}`,
+    ...(grpcAddress !== undefined ? [`gRPC (h2c, reflection) on ${grpcAddress}: npx buf curl --protocol grpc --http2-prior-knowledge --list-methods http://${grpcAddress}`] : []),
     `embedded mode: tables under ${dataDir} (one directory per bucket), no Redis`,
     `OpenAPI: ${url}/openapi.json · health: ${url}/healthz · metrics: ${url}/metrics`,
     ...authLines(auth),
