@@ -7,6 +7,7 @@
  */
 import type { CreateTableRequest, ExecuteDdlResult, ExecuteQueryResult, ExecuteResponse, ExecuteWriteResult, Freshness, ResultColumn, Table } from '@k3/core/api';
 import type { EngineDescription } from '@k3/core/bucket-engine';
+import type { Action } from '@k3/core/auth';
 import type { CompactResponse } from '@k3/core/compaction';
 import type { StatementDescription } from '@k3/core/sql';
 import type { DeleteRowsRequest, InsertRowsRequest, MergeRowsRequest, QueryRowsRequest, UpdateRowsRequest } from '@k3/core/typed';
@@ -17,6 +18,10 @@ export interface SqlExecuteOptions {
   sql: string;
   freshness?: Freshness;
   signal?: AbortSignal;
+  /** commitInfo.userName of the commits the statement makes. */
+  principal?: string;
+  /** Called with the statement's action once classified (auth: throws ERR_FORBIDDEN). */
+  authorize?: (action: Action) => void;
   /** Positional values of `$1 … $n` / `?`, bound through DuckDB prepared statements (never spliced into the SQL). */
   params?: unknown[];
 }
@@ -36,7 +41,7 @@ export interface SqlEngine {
   describeStatement?(opts: { bucket: string; sql: string }): Promise<StatementDescription>;
   listTables(bucket: string): Promise<Table[]>;
   describeTable(bucket: string, name: string): Promise<Table>;
-  createTable(bucket: string, req: CreateTableRequest): Promise<Table>;
+  createTable(bucket: string, req: CreateTableRequest, principal?: string): Promise<Table>;
   /** The Compact RPC: drain up to `batchSize` write-log records of a keyed table into Delta (optional: test fakes omit it). */
   compact?(bucket: string, table: string, batchSize?: number): Promise<CompactResponse>;
   /** Table maintenance (seeds 002; routes/maintenance-routes.ts; optional: test fakes omit them). */

@@ -40,6 +40,10 @@ import { rewriteTimeTravel } from './time-travel-binding.ts';
 import type { HistoryRequest, HistoryResponse, OptimizeRequest, OptimizeResponse, RestoreRequest, VacuumRequest, VacuumResponse } from '../maintenance/index.ts';
 import { showTables } from './show-tables.ts';
 import { isWord, type Token } from './sql-tokens.ts';
+import type { Action } from '../auth/index.ts';
+import { maintenanceAction, statementAction } from './statement-action.ts';
+import { resultLimits } from './result-limits.ts';
+import type { ResultLimits } from '../exec/index.ts';
 import { describePrepared, type StatementDescription } from './describe-statement.ts';
 import {
   deleteRows, insertRows, mergeRows, queryRows, updateRows,
@@ -54,9 +58,19 @@ export interface ExecuteOptions {
   sql: string;
   freshness?: Freshness;
   signal?: AbortSignal;
+  /** Who runs the statement: commitInfo.userName of the commits it makes (default `system`). */
+  principal?: string;
+  /**
+   * Called once the statement is classified, before it reads or writes anything (auth: throws
+   * ERR_FORBIDDEN when the caller's scope does not cover the action).
+   */
+  authorize?: (action: Action) => void;
   /** Positional values of `$1 … $n` / `?` (statement-params.ts); bound, never spliced into the text. */
   params?: readonly unknown[];
 }
+
+/** commitInfo.userName of commits no principal asked for: the compactor, maintenance RPCs. */
+export const SYSTEM_USER = 'system';
 
 /** Statement shapes that take bound parameters (reads and DML). */
 const PARAMETER_SHAPES: ReadonlySet<string> = new Set(['dml', 'other', 'describe-query']);
@@ -90,6 +104,7 @@ export class Engine {
       maxRetries: deps.config.K3_DELTA_MAX_COMMIT_RETRIES,
       checkpointInterval: deps.config.K3_DELTA_CHECKPOINT_INTERVAL,
       clock: this.#clock,
+      userName: SYSTEM_USER,
     };
     this.#tmpDir = deps.tmpDir ?? path.join(deps.config.K3_CACHE_DIR, 'writes');
     this.#maintenance = new TableMaintenance({ catalog: this.#catalog, db: deps.db, cache: deps.cache, txOptions: this.#txOptions, tmpDir: this.#tmpDir });
@@ -100,18 +115,24 @@ export class Engine {
 
   async execute(opts: ExecuteOptions): Promise<ExecuteResponse> {
     const startedAt = this.#clock();
+    const maxLength = this.#deps.config.K3_SQL_MAX_LENGTH;
+    if (maxLength !== undefined && opts.sql.length > maxLength) {
+      throw new AppError('ERR_SQL_TOO_LONG', `The SQL text has ${opts.sql.length} characters; the limit is ${maxLength} (K3_SQL_MAX_LENGTH). Send less text: load rows in batches, or bind values with Insert/Merge rows instead of literals.`, { length: opts.sql.length, maxLength });
+    }
     // RESTORE / OPTIMIZE / VACUUM / DESCRIBE HISTORY (maintenance-statements.ts); AS OF and
     // k3_history('t') become self-binding relation names (time-travel-binding.ts).
     const params = toSqlParams(opts.params);
     const text = params.length > 0 ? numberPlaceholders(opts.sql, params.length).sql : opts.sql;
     const maintenance = maintenanceStatementOf(text);
     if (maintenance !== undefined) {
+      opts.authorize?.(maintenanceAction(maintenance));
       if (params.length > 0) throw parametersUnsupported('A maintenance statement');
       await this.#activeStore(opts.bucket);
       return executeMaintenanceStatement({ maintenance: this.#maintenance, db: this.#deps.db, bucket: opts.bucket, startedAt, now: this.#clock }, maintenance);
     }
     const statement = singleStatement(rewriteTimeTravel(text));
     const { shape } = statement;
+    opts.authorize?.(statementAction(shape));
     if (params.length > 0 && !PARAMETER_SHAPES.has(shape.kind)) throw parametersUnsupported(`A ${shape.kind.replace('-', ' ')} statement`);
     // Freshness switch point: STRONG / OLTP_ONLY will merge the write log; until it exists every
     // read is a Delta (warehouse) read.
@@ -130,14 +151,14 @@ export class Engine {
         const store = await this.#activeStoreForCreate(opts.bucket);
         return this.#retrying(() => this.#attempt(opts, store, async (a) => {
           await assertParses(a.conn, statement.sql);
-          const ddl = await createTableFromSql(this.#ddl(opts.bucket, a), statement, shape);
+          const ddl = await createTableFromSql(this.#ddl(opts, a), statement, shape);
           return { ddl: { ...ddl, table: await this.#withEngineId(opts.bucket, store, ddl.table) } };
         }));
       }
       case 'alter-table': {
         const store = await this.#activeStore(opts.bucket);
         return this.#retrying(() => this.#attempt(opts, store, async (a) => {
-          const ddl = await alterTable(this.#ddl(opts.bucket, a), shape);
+          const ddl = await alterTable(this.#ddl(opts, a), shape);
           return { ddl: { ...ddl, table: await this.#withEngineId(opts.bucket, store, ddl.table) } };
         }));
       }
@@ -145,14 +166,14 @@ export class Engine {
         const store = await this.#activeStore(opts.bucket);
         return this.#attempt(opts, store, async (a) => {
           await assertParses(a.conn, statement.sql);
-          return { ddl: await dropTable(this.#ddl(opts.bucket, a), shape) };
+          return { ddl: await dropTable(this.#ddl(opts, a), shape) };
         });
       }
       case 'dml': {
         const store = await this.#activeStore(opts.bucket);
         return this.#retrying(() => this.#attempt(opts, store, async (a) => {
           await assertParses(a.conn, statement.sql);
-          const ctx = { conn: a.conn, tables: a.tables, txOptions: this.#txOptions, tmpDir: this.#tmpDir, clock: this.#clock, htap: this.#htap };
+          const ctx = { conn: a.conn, tables: a.tables, txOptions: this.#txFor(opts), tmpDir: this.#tmpDir, clock: this.#clock, htap: this.#htap };
           return { write: await executeWrite(ctx, statement, shape) };
         }));
       }
@@ -172,7 +193,7 @@ export class Engine {
           const federated = as === 'data' && statements === 1
             ? await this.#federated.tryRead({ conn: a.conn, tables: a.tables, sql: statement.sql, tokens: statement.tokens, freshness: opts.freshness, startedAt, params, ...(opts.signal !== undefined ? { signal: opts.signal } : {}) })
             : undefined;
-          return { query: federated ?? await executeRead(a.conn, a.tables, statement.sql, { startedAt, now: this.#clock }, { statements, as }) };
+          return { query: federated ?? await executeRead(a.conn, a.tables, statement.sql, { startedAt, now: this.#clock }, { statements, as, ...this.#limits() }) };
         }));
       }
     }
@@ -266,10 +287,10 @@ export class Engine {
     return toCompactResponse(stored, result);
   }
 
-  async createTable(bucket: string, req: CreateTableRequest): Promise<Table> {
+  async createTable(bucket: string, req: CreateTableRequest, principal?: string): Promise<Table> {
     const spec = specFromRequest(req);
     const store = await this.#activeStoreForCreate(bucket);
-    const result = await this.#attempt({ bucket, sql: '' }, store, (a) => createFromSpec(this.#ddl(bucket, a), spec, { ifNotExists: false, orReplace: false }));
+    const result = await this.#attempt({ bucket, sql: '' }, store, (a) => createFromSpec(this.#ddl({ bucket, ...(principal !== undefined ? { principal } : {}) }, a), spec, { ifNotExists: false, orReplace: false }));
     if (result.table === undefined) throw new AppError('ERR_INTERNAL', `Table ${spec.name} was created but could not be described.`);
     return this.#withEngineId(bucket, store, result.table);
   }
@@ -323,7 +344,7 @@ export class Engine {
   /** DropTable: deletes the table (its log first, then its files); the DDL result of DROP TABLE. */
   async dropTable(bucket: string, name: string): Promise<ExecuteDdlResult> {
     const store = await this.#activeStore(bucket);
-    return this.#attempt({ bucket, sql: '' }, store, (a) => dropTable(this.#ddl(bucket, a), { kind: 'drop-table', table: name, ifExists: false }));
+    return this.#attempt({ bucket, sql: '' }, store, (a) => dropTable(this.#ddl({ bucket }, a), { kind: 'drop-table', table: name, ifExists: false }));
   }
 
   async #describeEngine(store: ObjectStore, state: EngineState): Promise<EngineDescription> {
@@ -349,8 +370,13 @@ export class Engine {
     return { ...table, engineId: (await this.#engines.get(store, bucket)).engineId };
   }
 
-  #ddl(bucket: string, a: Attempt): DdlContext {
-    return { conn: a.conn, catalog: this.#catalog, tables: a.tables, bucket, store: a.store, txOptions: this.#txOptions, tmpDir: this.#tmpDir, clock: this.#clock };
+  #ddl(opts: Pick<ExecuteOptions, 'bucket' | 'principal'>, a: Attempt): DdlContext {
+    return { conn: a.conn, catalog: this.#catalog, tables: a.tables, bucket: opts.bucket, store: a.store, txOptions: this.#txFor(opts), tmpDir: this.#tmpDir, clock: this.#clock };
+  }
+
+  /** The transaction options of one request: its commits carry the principal's name. */
+  #txFor(opts: Pick<ExecuteOptions, 'principal'>): TransactionOptions {
+    return opts.principal === undefined ? this.#txOptions : { ...this.#txOptions, userName: opts.principal };
   }
 
   /** A compactor loop over this engine's buckets and drain deps (embedded mode; K3_COMPACTOR_* settings). */
@@ -407,6 +433,11 @@ export class Engine {
       tables.release();
       conn.closeSync();
     }
+  }
+
+  #limits(): { limits?: ResultLimits } {
+    const limits = resultLimits(this.#deps.config);
+    return limits === undefined ? {} : { limits };
   }
 
   #timeoutError(): AppError {

@@ -12,7 +12,7 @@ import { deleteStatement, insertStatement, mergeStatement, queryStatement, updat
 
 /** What the operations need from the engine. */
 export interface TypedEngine {
-  execute(opts: { bucket: string; sql: string; params?: readonly unknown[]; freshness?: Freshness; signal?: AbortSignal }): Promise<ExecuteResponse>;
+  execute(opts: { bucket: string; sql: string; params?: readonly unknown[]; freshness?: Freshness; signal?: AbortSignal; principal?: string }): Promise<ExecuteResponse>;
   /** The table's stored name, columns and merge keys (ERR_TABLE_NOT_FOUND when absent). */
   typedTable(bucket: string, tableName: string): Promise<TypedTable>;
 }
@@ -21,6 +21,8 @@ interface TableRequest {
   readonly bucket: string;
   readonly tableName: string;
   readonly signal?: AbortSignal;
+  /** Who writes: commitInfo.userName of the commits (wip/auth). */
+  readonly principal?: string;
 }
 
 export interface InsertRowsRequest extends TableRequest { readonly rows: readonly Row[] }
@@ -43,7 +45,7 @@ export async function typedStatementOf(engine: TypedEngine, kind: 'insert' | 'me
 
 async function write(engine: TypedEngine, kind: 'insert' | 'merge' | 'update' | 'delete', req: TableRequest & object): Promise<ExecuteWriteResult> {
   const statement = await typedStatementOf(engine, kind, req as TableRequest & Record<string, unknown>);
-  const r = await engine.execute({ bucket: req.bucket, sql: statement.sql, params: statement.params, ...(req.signal !== undefined ? { signal: req.signal } : {}) });
+  const r = await engine.execute({ bucket: req.bucket, sql: statement.sql, params: statement.params, ...(req.signal !== undefined ? { signal: req.signal } : {}), ...(req.principal !== undefined ? { principal: req.principal } : {}) });
   if (!('write' in r)) throw new AppError('ERR_INTERNAL', `The ${kind} statement did not answer a write result.`);
   return r.write;
 }
@@ -70,6 +72,7 @@ export async function queryRows(engine: TypedEngine, req: QueryRowsRequest): Pro
     bucket: req.bucket, sql: statement.sql, params: statement.params,
     ...(req.freshness !== undefined ? { freshness: req.freshness } : {}),
     ...(req.signal !== undefined ? { signal: req.signal } : {}),
+    ...(req.principal !== undefined ? { principal: req.principal } : {}),
   });
   if (!('query' in r)) throw new AppError('ERR_INTERNAL', 'The query statement did not answer a query result.');
   return r.query;

@@ -31,6 +31,7 @@ import {
   UpdateResponseSchema,
   VacuumResponseSchema,
 } from '@k3/client';
+import { authorize } from '@k3/core/auth';
 import { AppError, isAppError } from '@k3/core';
 import type { CreateTableRequest as EngineCreateTableRequest, ExecuteDdlResult as EngineExecuteDdlResult, ExecuteResponse as EngineExecuteResponse, ExecuteWriteResult, Freshness } from '@k3/core/api';
 import type { RequestContext } from '../rpc/request-context.ts';
@@ -62,7 +63,10 @@ function freshnessOf(value: number): Freshness | undefined {
 type Typed = { bucket: string; tableName: string; signal: AbortSignal } & Record<string, unknown>;
 function typedJson(schema: Parameters<typeof toJson>[0], req: Parameters<typeof toJson>[1], rc: RequestContext): Typed {
   const json = toJson(schema, req) as Record<string, unknown>;
-  return { ...json, bucket: checkBucket(String(json.bucket ?? '')), tableName: required(String(json.tableName ?? ''), 'tableName'), signal: rc.signal };
+  return {
+    ...json, bucket: checkBucket(String(json.bucket ?? '')), tableName: required(String(json.tableName ?? ''), 'tableName'), signal: rc.signal,
+    ...(rc.principal !== undefined ? { principal: rc.principal } : {}),
+  };
 }
 
 /** The engine's Engine description (domain values) → the proto Engine. */
@@ -76,6 +80,12 @@ export function createTableHandlers(engine: SqlEngine): TableHandlers {
     const freshness = freshnessOf(req.freshness);
     if (freshness !== undefined) opts.freshness = freshness;
     if (req.params.length > 0) opts.params = req.params.map((p) => toJson(ValueSchema, p));
+    // Auth: commits carry the caller's name; the engine checks the statement's own action.
+    const grant = rc.grant;
+    if (grant !== undefined) {
+      opts.principal = grant.name;
+      opts.authorize = (action) => authorize(grant, opts.bucket, action);
+    }
     return opts;
   };
   const write = async (method: string, fn: ((r: never) => Promise<ExecuteWriteResult>) | undefined, req: Typed) => {
@@ -96,7 +106,7 @@ export function createTableHandlers(engine: SqlEngine): TableHandlers {
       return openResultStream(await streamOf(engine, executeOptions(req, rc)));
     },
 
-    async createTable(req) {
+    async createTable(req, rc) {
       const bucket = checkBucket(req.bucket);
       required(req.name, 'name');
       if (req.columns.length === 0) throw new AppError('ERR_BAD_REQUEST', 'Invalid request: columns must list at least one column; fix the request and retry.', { field: 'columns' });
@@ -108,7 +118,7 @@ export function createTableHandlers(engine: SqlEngine): TableHandlers {
       }));
       const engineReq: EngineCreateTableRequest = { bucket, name: req.name, description: req.description, columns, partitionColumns: req.partitionColumns, mergeKeys: req.mergeKeys };
       if (req.enableChangeDataFeed) Object.assign(engineReq, { enableChangeDataFeed: true });
-      return toProto(TableSchema, await engine.createTable(bucket, engineReq));
+      return toProto(TableSchema, await engine.createTable(bucket, engineReq, rc.principal));
     },
     async describeTable(req) {
       return toProto(TableSchema, await engine.describeTable(checkBucket(req.bucket), table(req)));
@@ -130,7 +140,7 @@ export function createTableHandlers(engine: SqlEngine): TableHandlers {
       } else {
         // An identifier, quoted as DuckDB quotes identifiers: no value is ever spliced into SQL.
         const sql = `DROP TABLE ${req.ifExists ? 'IF EXISTS ' : ''}"${name.replaceAll('"', '""')}"`;
-        const res = await engine.execute({ bucket, sql, signal: rc.signal });
+        const res = await engine.execute({ bucket, sql, signal: rc.signal, ...(rc.principal !== undefined ? { principal: rc.principal } : {}) });
         ddl = 'ddl' in res ? res.ddl : undefined;
       }
       return toProto(DropTableResponseSchema, { tableName: name, dropped: ddl?.action === 'DROP_TABLE', ...(ddl?.version ? { version: ddl.version } : {}) });
