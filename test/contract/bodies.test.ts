@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScalarType, type DescField } from '@bufbuild/protobuf';
 import { TableService } from '@k3/client';
-import { startServer, type StartedServer } from '../support/server.ts';
+import { authHeaders, startServer, type StartedServer } from '../support/server.ts';
 import { REST_ROUTES } from '../../services/coordinator/src/rest/rest-routes.ts';
 
 let server: StartedServer;
@@ -19,11 +19,11 @@ const B = 'kb-prod';
 const BODY_LIMIT = 64 * 1024;
 
 const post = async (path: string, body: string | object) => {
-  const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...authHeaders(server.url) }, body: typeof body === 'string' ? body : JSON.stringify(body) });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 };
 const get = async (path: string) => {
-  const res = await fetch(`${server.url}${path}`);
+  const res = await fetch(`${server.url}${path}`, { headers: authHeaders(server.url) });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 };
 const sql = (statement: string) => post(`/${B}/tables/_execute`, { sql: statement });
@@ -132,7 +132,7 @@ describe('fuzz: bad bodies answer 4xx ERR_* and change nothing', () => {
         } else if (route.method !== 'NONE' && typeof Object.values(body)[0] !== 'object') {
           const url = route.url.replace(':bucket', B).replace(':table', 'events');
           const query = new URLSearchParams(Object.entries(body).map(([k, v]): [string, string] => [k, String(v)]));
-          const res = await fetch(`${server.url}${url}?${query}`, { method: route.method });
+          const res = await fetch(`${server.url}${url}?${query}`, { method: route.method, headers: authHeaders(server.url) });
           expect4xx(`REST ${label}`, res.status, (await res.json()) as Record<string, unknown>);
         }
         // Connect's unary JSON protocol; streaming RPCs take the enveloped connect+json form.

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TableService } from '@k3/client';
-import { REPO_ROOT, startServer, type StartedServer } from '../support/server.ts';
+import { REPO_ROOT, authHeaders, startServer, type StartedServer } from '../support/server.ts';
 import { freePort } from './wire-clients.ts';
 
 const run = promisify(execFile);
@@ -24,7 +24,11 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const curl = (...args: string[]) => run(BUF, ['curl', '--protocol', 'grpc', '--http2-prior-knowledge', ...args], { cwd: REPO_ROOT, timeout: 60_000 });
+const curl = (...args: string[]) => {
+  const auth = authHeaders(server.url).authorization;
+  const headers = auth === undefined ? [] : ['-H', `Authorization: ${auth}`];
+  return run(BUF, ['curl', '--protocol', 'grpc', '--http2-prior-knowledge', ...headers, ...args], { cwd: REPO_ROOT, timeout: 60_000 });
+};
 
 describe('buf curl over gRPC reflection', () => {
   it('lists every TableService method (reflection v1)', async () => {
