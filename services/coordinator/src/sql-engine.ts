@@ -8,7 +8,7 @@
 import type { CreateTableRequest, ExecuteDdlResult, ExecuteQueryResult, ExecuteResponse, ExecuteWriteResult, Freshness, Table } from '@k3/core/api';
 import type { EngineDescription } from '@k3/core/bucket-engine';
 import type { CompactResponse } from '@k3/core/compaction';
-import type { StatementDescription } from '@k3/core/sql';
+import type { RowStream, StatementDescription } from '@k3/core/sql';
 import type { DeleteRowsRequest, InsertRowsRequest, MergeRowsRequest, QueryRowsRequest, UpdateRowsRequest } from '@k3/core/typed';
 import type { HistoryRequest, HistoryResponse, OptimizeRequest, OptimizeResponse, RestoreRequest, RestoreResponse, VacuumRequest, VacuumResponse } from '@k3/core/maintenance';
 
@@ -45,6 +45,13 @@ export interface SqlEngine {
   updateRows?(req: UpdateRowsRequest): Promise<ExecuteWriteResult>;
   deleteRows?(req: DeleteRowsRequest): Promise<ExecuteWriteResult>;
   queryRows?(req: QueryRowsRequest): Promise<ExecuteQueryResult>;
+  /**
+   * Execute / Query with a read's rows as a RowStream (async iterable of domain-value batches,
+   * bounded memory; iterate to the end or call close()). Non-reads answer like `execute`.
+   * Optional: test fakes omit them.
+   */
+  executeStream?(opts: SqlExecuteOptions): Promise<{ stream: RowStream } | ExecuteResponse>;
+  queryRowsStream?(req: QueryRowsRequest): Promise<RowStream>;
   /** DropTable RPC: the DDL result of DROP TABLE (optional: test fakes omit it). */
   dropTable?(bucket: string, table: string): Promise<ExecuteDdlResult>;
   /**
