@@ -44,7 +44,7 @@ import { describePrepared, type StatementDescription } from './describe-statemen
 import { RowStream, type RowStreamHeader } from './row-stream.ts';
 import { duckDBTypeText, mapDuckDBError } from '../exec/index.ts';
 import {
-  deleteRows, insertRows, mergeRows, queryRows, typedStatementOf, updateRows,
+  deleteRows, insertRows, mergeRows, queryExecuteOptions, queryRows, updateRows,
   type DeleteRowsRequest, type InsertRowsRequest, type MergeRowsRequest, type QueryRowsRequest, type TypedTable, type UpdateRowsRequest,
 } from '../typed/index.ts';
 import { numberPlaceholders, parametersUnsupported, toSqlParams } from './statement-params.ts';
@@ -321,12 +321,7 @@ export class Engine {
 
   /** Typed Query with its rows as a RowStream (bounded memory; see executeStream). */
   async queryRowsStream(req: QueryRowsRequest): Promise<RowStream> {
-    const statement = await typedStatementOf(this, 'query', req as unknown as Parameters<typeof typedStatementOf>[2]);
-    const r = await this.executeStream({
-      bucket: req.bucket, sql: statement.sql, params: statement.params,
-      ...(req.freshness !== undefined ? { freshness: req.freshness } : {}),
-      ...(req.signal !== undefined ? { signal: req.signal } : {}),
-    });
+    const r = await this.executeStream(await queryExecuteOptions(this, req));
     if (!('stream' in r)) throw new AppError('ERR_INTERNAL', 'A typed query did not stream.');
     return r.stream;
   }

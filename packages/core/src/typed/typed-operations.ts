@@ -64,13 +64,20 @@ export function deleteRows(engine: TypedEngine, req: DeleteRowsRequest): Promise
   return write(engine, 'delete', req);
 }
 
-export async function queryRows(engine: TypedEngine, req: QueryRowsRequest): Promise<ExecuteQueryResult> {
+/** The Execute options a typed Query stands for (also what its streamed form runs). */
+export async function queryExecuteOptions(engine: TypedEngine, req: QueryRowsRequest): Promise<ExecuteOptionsOf<TypedEngine>> {
   const statement = await typedStatementOf(engine, 'query', req as unknown as TableRequest & Record<string, unknown>);
-  const r = await engine.execute({
+  return {
     bucket: req.bucket, sql: statement.sql, params: statement.params,
     ...(req.freshness !== undefined ? { freshness: req.freshness } : {}),
     ...(req.signal !== undefined ? { signal: req.signal } : {}),
-  });
+  };
+}
+
+export async function queryRows(engine: TypedEngine, req: QueryRowsRequest): Promise<ExecuteQueryResult> {
+  const r = await engine.execute(await queryExecuteOptions(engine, req));
   if (!('query' in r)) throw new AppError('ERR_INTERNAL', 'The query statement did not answer a query result.');
   return r.query;
 }
+
+type ExecuteOptionsOf<E extends TypedEngine> = Parameters<E['execute']>[0];
