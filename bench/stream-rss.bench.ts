@@ -52,7 +52,7 @@ async function measure(name: string, open: () => Promise<RowStream>): Promise<Re
   const result = {
     name, rows, batches, seconds: Math.round(seconds * 100) / 100, rowsPerSecond: Math.round(rows / seconds),
     baselineRssMiB: Math.round(baseline / MiB), peakRssMiB: Math.round(peak / MiB), rssGrowthMiB: Math.round((peak - baseline) / MiB),
-    strategy: stream.header.strategy,
+    strategy: stream.header?.strategy,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
   return result;
@@ -62,11 +62,7 @@ try {
   const t0 = performance.now();
   await engine.execute({ bucket, sql: `CREATE TABLE big AS SELECT range AS id, 'tag-' || (range % 1000) AS tag, range * 0.25 AS v, TIMESTAMP '2026-01-01' + INTERVAL (range) SECOND AS ts FROM range(${ROWS})` });
   const loadSeconds = (performance.now() - t0) / 1000;
-  const execute = await measure('executeStream SELECT * FROM big', async () => {
-    const r = await engine.executeStream({ bucket, sql: 'SELECT * FROM big' });
-    if (!('stream' in r)) throw new Error('expected a stream');
-    return r.stream;
-  });
+  const execute = await measure('executeStream SELECT * FROM big', () => engine.executeStream({ bucket, sql: 'SELECT * FROM big' }));
   const query = await measure('queryRowsStream big (typed Query, where id >= 0)', () => engine.queryRowsStream({ bucket, tableName: 'big', where: { column: 'id', op: 'GE', value: 0 } }));
   const result = {
     benchmark: 'stream-rss',

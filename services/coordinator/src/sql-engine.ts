@@ -46,11 +46,12 @@ export interface SqlEngine {
   deleteRows?(req: DeleteRowsRequest): Promise<ExecuteWriteResult>;
   queryRows?(req: QueryRowsRequest): Promise<ExecuteQueryResult>;
   /**
-   * Execute / Query with a read's rows as a RowStream (async iterable of domain-value batches,
-   * bounded memory; iterate to the end or call close()). Non-reads answer like `execute`.
+   * Execute / Query as a RowStream (@k3/core/sql): `columns`, `batches` (Execute's row encoding)
+   * or async iteration (domain values), `summary()` = the response without rows. Reads stream from
+   * DuckDB with bounded memory; iterate to the end or call close(). Non-reads: execute's response.
    * Optional: test fakes omit them.
    */
-  executeStream?(opts: SqlExecuteOptions): Promise<{ stream: RowStream } | ExecuteResponse>;
+  executeStream?(opts: SqlExecuteOptions): Promise<RowStream>;
   queryRowsStream?(req: QueryRowsRequest): Promise<RowStream>;
   /** DropTable RPC: the DDL result of DROP TABLE (optional: test fakes omit it). */
   dropTable?(bucket: string, table: string): Promise<ExecuteDdlResult>;

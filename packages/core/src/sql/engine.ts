@@ -181,20 +181,21 @@ export class Engine {
   }
 
   /**
-   * Execute with the rows of a read as a RowStream (row-stream.ts, docs/design/streaming.md):
-   * batches of domain values straight from DuckDB's streaming result, so memory stays bounded
-   * whatever the result size. Reads (SELECT, FROM-first, VALUES, table functions …) stream; they
+   * Execute with its rows as a RowStream (row-stream.ts, docs/design/streaming.md): for reads,
+   * batches straight from DuckDB's streaming result (domain values, or Execute's encoding via
+   * `batches`), so memory stays bounded whatever the result size. Reads (SELECT, FROM-first, VALUES, table functions …) stream; they
    * run on THIS node over the planner's pruned files (a plan that would fan out is reported as
    * FEDERATED_TO_SINGLE with its reason). Everything else — writes, DDL, maintenance, SHOW,
-   * DESCRIBE, PRAGMA, EXPLAIN, PIVOT expansions — answers exactly as `execute` does.
+   * DESCRIBE, PRAGMA, EXPLAIN, PIVOT expansions — is `execute`'s response as a stream (summary()
+   * = that response; its rows, if any, already in Execute's encoding).
    */
-  async executeStream(opts: ExecuteOptions): Promise<{ stream: RowStream } | ExecuteResponse> {
+  async executeStream(opts: ExecuteOptions): Promise<RowStream> {
     const startedAt = this.#clock();
     const params = toSqlParams(opts.params);
     const text = params.length > 0 ? numberPlaceholders(opts.sql, params.length).sql : opts.sql;
-    if (maintenanceStatementOf(text) !== undefined) return this.execute(opts);
+    if (maintenanceStatementOf(text) !== undefined) return RowStream.fromResponse(await this.execute(opts));
     const statement = singleStatement(rewriteTimeTravel(text));
-    if (statement.shape.kind !== 'other' || isWord(statement.tokens[0], 'PRAGMA') || explainsWrite(statement.tokens)) return this.execute(opts);
+    if (statement.shape.kind !== 'other' || isWord(statement.tokens[0], 'PRAGMA') || explainsWrite(statement.tokens)) return RowStream.fromResponse(await this.execute(opts));
     const store = await this.#activeStore(opts.bucket);
     if (opts.signal?.aborted === true) throw new AppError('ERR_QUERY_CANCELLED', 'The request was cancelled before it ran.');
     await this.#ensureTmpDir();
@@ -234,7 +235,7 @@ export class Engine {
       const statements = await countStatements(conn, statement.sql);
       if (statements > 1) {
         await release();
-        return await this.execute(opts);
+        return RowStream.fromResponse(await this.execute(opts));
       }
       const planned = await this.#federated.planRead({ conn, tables, sql: statement.sql, tokens: statement.tokens, freshness: opts.freshness, startedAt, params });
       if (planned !== undefined) await tables.bindView(conn, { handle: planned.pinned.handle, snapshot: { ...planned.pinned.snapshot, files: planned.plan.files } });
@@ -256,7 +257,7 @@ export class Engine {
         partitionsPruned: String(planned.plan.partitions.pruned),
       };
       if (interrupted !== undefined) throw interrupted;
-      return { stream: new RowStream(result, header, { armDeadline, interruption: () => interrupted, release }) };
+      return RowStream.fromResult(result, header, { armDeadline, interruption: () => interrupted, release });
     } catch (err) {
       await release();
       throw interrupted ?? err;
@@ -321,9 +322,7 @@ export class Engine {
 
   /** Typed Query with its rows as a RowStream (bounded memory; see executeStream). */
   async queryRowsStream(req: QueryRowsRequest): Promise<RowStream> {
-    const r = await this.executeStream(await queryExecuteOptions(this, req));
-    if (!('stream' in r)) throw new AppError('ERR_INTERNAL', 'A typed query did not stream.');
-    return r.stream;
+    return this.executeStream(await queryExecuteOptions(this, req));
   }
 
   /** Typed Query: columns, predicate, order, limit/offset, freshness, AS OF; the Execute query result. */

@@ -12,9 +12,9 @@ let h: Harness;
 const bucket = 'test-bucket';
 
 async function stream(sql: string, extra: { params?: unknown[]; freshness?: Freshness; signal?: AbortSignal } = {}): Promise<RowStream> {
-  const r = await h.engine.executeStream({ bucket, sql, ...extra });
-  if (!('stream' in r)) throw new Error(`expected a stream for ${sql}`);
-  return r.stream;
+  const s = await h.engine.executeStream({ bucket, sql, ...extra });
+  if (s.header === undefined) throw new Error(`expected a query stream for ${sql}`);
+  return s;
 }
 async function collect(s: RowStream): Promise<{ rows: unknown[][]; batches: number[] }> {
   const rows: unknown[][] = [];
@@ -42,12 +42,12 @@ afterAll(async () => h?.close());
 describe('executeStream', () => {
   it('yields every row in DuckDB-chunk batches, equal to execute', async () => {
     const s = await stream('SELECT id, tag, half, ts, day FROM big ORDER BY id');
-    expect(s.header.columns).toEqual([
+    expect(s.header!.columns).toEqual([
       { name: 'id', type: 'BIGINT' }, { name: 'tag', type: 'VARCHAR' }, { name: 'half', type: 'DOUBLE' },
       { name: 'ts', type: 'TIMESTAMP' }, { name: 'day', type: 'DATE' },
     ]);
     const whole = await h.query('SELECT id, tag, half FROM big ORDER BY id');
-    expect(s.header.strategy).toBe(whole.strategy);
+    expect(s.header!.strategy).toBe(whole.strategy);
     const { rows, batches } = await collect(s);
     expect(rows.length).toBe(30000);
     expect(s.rowsRead).toBe(30000);
@@ -55,6 +55,21 @@ describe('executeStream', () => {
     expect(batches.length).toBeGreaterThanOrEqual(15);
     expect(rows[12345]).toEqual([12345n, 'r4', 6172.5, 1767225600000000n + 12345n, new Date(Date.UTC(2026, 0, 1))]);
     expect(rows.map((r) => [String(r[0]), r[1], r[2]])).toEqual(whole.rows);
+  });
+
+  it('`batches` yields rows exactly as Execute encodes them; summary() is Execute without rows', async () => {
+    const sql = 'SELECT id, tag, ts, day FROM big WHERE id < 5000 ORDER BY id';
+    const s = await stream(sql);
+    const rows: unknown[][] = [];
+    for await (const b of s.batches) rows.push(...b);
+    const whole = await h.query(sql);
+    expect(rows).toEqual(whole.rows);
+    const { rows: _r, timings: _t, ...rest } = whole;
+    const summary = await s.summary();
+    if (!('query' in summary)) throw new Error('expected a query summary');
+    const { rows: none, timings: _t2, ...restStreamed } = summary.query;
+    expect(none).toEqual([]);
+    expect(restStreamed).toEqual(rest);
   });
 
   it('domain values: bytes, JSON text, float32, int64 extremes; bound parameters', async () => {
@@ -67,7 +82,7 @@ describe('executeStream', () => {
     expect(fanned.strategy).toBe('QUERY_STRATEGY_FEDERATED_SCAN');
     const s = await stream('SELECT region, amount FROM sales WHERE region <> $1 ORDER BY amount', { params: ['EU'] });
     expect(s.header).toMatchObject({ strategy: 'QUERY_STRATEGY_FEDERATED_TO_SINGLE', partitionsPruned: '1' });
-    expect(s.header.strategyReason).toContain('streamed');
+    expect(s.header!.strategyReason).toContain('streamed');
     expect((await collect(s)).rows).toEqual([['US', 1n], ['US', 2n]]);
   });
 
@@ -101,9 +116,15 @@ describe('executeStream', () => {
 
   it('writes, DDL and SHOW answer exactly like execute; typed Query streams', async () => {
     const w = await h.engine.executeStream({ bucket, sql: 'INSERT INTO typed (id) VALUES ($1)', params: [2] });
-    expect(w).toMatchObject({ write: { rowsAffected: '1', strategy: 'WRITE_STRATEGY_NON_KEYED_INSERT' } });
+    expect(w.columns).toEqual([]);
+    expect((await collect(w)).rows).toEqual([]);
+    expect(await w.summary()).toMatchObject({ write: { rowsAffected: '1', strategy: 'WRITE_STRATEGY_NON_KEYED_INSERT' } });
     const show = await h.engine.executeStream({ bucket, sql: 'SHOW TABLES' });
-    expect('query' in show).toBe(true);
+    expect(show.columns).toEqual([{ name: 'name', type: 'VARCHAR' }]);
+    const shown: unknown[][] = [];
+    for await (const b of show.batches) shown.push(...b);
+    expect(shown).toContainEqual(['big']);
+    expect(await show.summary()).toMatchObject({ query: { rows: [], rowCount: String(shown.length) } });
     const q = await h.engine.queryRowsStream({ bucket, tableName: 'big', columns: ['id'], where: { column: 'id', op: 'LT', value: 3 }, orderBy: [{ column: 'id', descending: true }] });
     expect((await collect(q)).rows).toEqual([[2n], [1n], [0n]]);
   });
