@@ -34,7 +34,7 @@ const engine = new Engine({ stores: createBucketStoreFactory(config), db, cache:
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
-async function measure(name: string, open: () => Promise<RowStream>): Promise<Record<string, unknown>> {
+async function measure(name: string, open: () => Promise<RowStream>, view: 'domain' | 'execute' = 'domain'): Promise<Record<string, unknown>> {
   gc?.();
   const baseline = process.memoryUsage().rss;
   let peak = baseline;
@@ -42,15 +42,18 @@ async function measure(name: string, open: () => Promise<RowStream>): Promise<Re
   let batches = 0;
   const t0 = performance.now();
   const stream = await open();
-  for await (const batch of stream) {
-    rows += batch.rows.length;
+  const batchesOf = view === 'domain' ? (async function* () {
+    for await (const b of stream) yield b.rows;
+  })() : stream.batches;
+  for await (const batch of batchesOf) {
+    rows += batch.length;
     batches++;
     const rss = process.memoryUsage().rss;
     if (rss > peak) peak = rss;
   }
   const seconds = (performance.now() - t0) / 1000;
   const result = {
-    name, rows, batches, seconds: Math.round(seconds * 100) / 100, rowsPerSecond: Math.round(rows / seconds),
+    name, view, rows, batches, seconds: Math.round(seconds * 100) / 100, rowsPerSecond: Math.round(rows / seconds),
     baselineRssMiB: Math.round(baseline / MiB), peakRssMiB: Math.round(peak / MiB), rssGrowthMiB: Math.round((peak - baseline) / MiB),
     strategy: stream.header?.strategy,
   };
@@ -63,6 +66,7 @@ try {
   await engine.execute({ bucket, sql: `CREATE TABLE big AS SELECT range AS id, 'tag-' || (range % 1000) AS tag, range * 0.25 AS v, TIMESTAMP '2026-01-01' + INTERVAL (range) SECOND AS ts FROM range(${ROWS})` });
   const loadSeconds = (performance.now() - t0) / 1000;
   const execute = await measure('executeStream SELECT * FROM big', () => engine.executeStream({ bucket, sql: 'SELECT * FROM big' }));
+  const encoded = await measure('executeStream SELECT * FROM big, rows in Execute encoding (stream.batches)', () => engine.executeStream({ bucket, sql: 'SELECT * FROM big' }), 'execute');
   const query = await measure('queryRowsStream big (typed Query, where id >= 0)', () => engine.queryRowsStream({ bucket, tableName: 'big', where: { column: 'id', op: 'GE', value: 0 } }));
   const result = {
     benchmark: 'stream-rss',
@@ -71,7 +75,7 @@ try {
     gcExposed: gc !== undefined,
     loadSeconds: Math.round(loadSeconds * 10) / 10,
     machine: '2 shared cores, local disk',
-    streams: [execute, query],
+    streams: [execute, encoded, query],
     note: 'RSS growth of the whole process (DuckDB included) over the baseline taken before the stream; the acceptance bound is 200 MiB at 10M rows.',
   };
   const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
