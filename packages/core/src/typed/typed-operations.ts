@@ -12,7 +12,7 @@ import { deleteStatement, insertStatement, mergeStatement, queryStatement, updat
 
 /** What the operations need from the engine. */
 export interface TypedEngine {
-  execute(opts: { bucket: string; sql: string; params?: readonly unknown[]; freshness?: Freshness; signal?: AbortSignal }): Promise<ExecuteResponse>;
+  execute(opts: { bucket: string; sql: string; params?: readonly unknown[]; freshness?: Freshness; signal?: AbortSignal; principal?: string }): Promise<ExecuteResponse>;
   /** The table's stored name, columns and merge keys (ERR_TABLE_NOT_FOUND when absent). */
   typedTable(bucket: string, tableName: string): Promise<TypedTable>;
 }
@@ -21,6 +21,13 @@ interface TableRequest {
   readonly bucket: string;
   readonly tableName: string;
   readonly signal?: AbortSignal;
+  /** The caller (auth): forwarded to execute, whose commits record it as commitInfo.userName. */
+  readonly principal?: string;
+}
+
+/** The request-context fields every typed operation forwards to execute. */
+function contextOf(req: TableRequest): { signal?: AbortSignal; principal?: string } {
+  return { ...(req.signal !== undefined ? { signal: req.signal } : {}), ...(req.principal !== undefined ? { principal: req.principal } : {}) };
 }
 
 export interface InsertRowsRequest extends TableRequest { readonly rows: readonly Row[] }
@@ -43,7 +50,7 @@ export async function typedStatementOf(engine: TypedEngine, kind: 'insert' | 'me
 
 async function write(engine: TypedEngine, kind: 'insert' | 'merge' | 'update' | 'delete', req: TableRequest & object): Promise<ExecuteWriteResult> {
   const statement = await typedStatementOf(engine, kind, req as TableRequest & Record<string, unknown>);
-  const r = await engine.execute({ bucket: req.bucket, sql: statement.sql, params: statement.params, ...(req.signal !== undefined ? { signal: req.signal } : {}) });
+  const r = await engine.execute({ bucket: req.bucket, sql: statement.sql, params: statement.params, ...contextOf(req) });
   if (!('write' in r)) throw new AppError('ERR_INTERNAL', `The ${kind} statement did not answer a write result.`);
   return r.write;
 }
@@ -70,7 +77,7 @@ export async function queryExecuteOptions(engine: TypedEngine, req: QueryRowsReq
   return {
     bucket: req.bucket, sql: statement.sql, params: statement.params,
     ...(req.freshness !== undefined ? { freshness: req.freshness } : {}),
-    ...(req.signal !== undefined ? { signal: req.signal } : {}),
+    ...contextOf(req),
   };
 }
 
