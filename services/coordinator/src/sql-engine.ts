@@ -9,7 +9,7 @@ import type { CreateTableRequest, ExecuteDdlResult, ExecuteQueryResult, ExecuteR
 import type { EngineDescription } from '@k3/core/bucket-engine';
 import type { Action } from '@k3/core/auth';
 import type { CompactResponse } from '@k3/core/compaction';
-import type { StatementDescription } from '@k3/core/sql';
+import type { RowStream, StatementDescription } from '@k3/core/sql';
 import type { DeleteRowsRequest, InsertRowsRequest, MergeRowsRequest, QueryRowsRequest, UpdateRowsRequest } from '@k3/core/typed';
 import type { HistoryRequest, HistoryResponse, OptimizeRequest, OptimizeResponse, RestoreRequest, RestoreResponse, VacuumRequest, VacuumResponse } from '@k3/core/maintenance';
 
@@ -33,6 +33,8 @@ export interface RowBatchStream {
   readonly batches: AsyncIterable<unknown[][]>;
   /** The response without rows, once every batch was read. */
   summary(): Promise<ExecuteResponse>;
+  /** Releases what the stream holds when it is abandoned before its end (RowStream does). */
+  close?(): Promise<void>;
 }
 
 export interface SqlEngine {
@@ -49,8 +51,6 @@ export interface SqlEngine {
   vacuumTable?(bucket: string, table: string, req: Omit<VacuumRequest, 'now'>): Promise<VacuumResponse>;
   restoreTable?(bucket: string, table: string, req: RestoreRequest): Promise<RestoreResponse>;
   tableHistory?(bucket: string, table: string, req: HistoryRequest): Promise<HistoryResponse>;
-  /** Execute with the result read in batches, memory bounded end to end (streaming in core, when it lands). */
-  executeStream?(opts: SqlExecuteOptions): Promise<RowBatchStream>;
   /**
    * Typed data operations (issue 9; @k3/core/typed, docs/design/typed-operations.md): each runs the
    * equivalent bound DuckDB statement through `execute`, so it answers the same write / query
@@ -61,6 +61,14 @@ export interface SqlEngine {
   updateRows?(req: UpdateRowsRequest): Promise<ExecuteWriteResult>;
   deleteRows?(req: DeleteRowsRequest): Promise<ExecuteWriteResult>;
   queryRows?(req: QueryRowsRequest): Promise<ExecuteQueryResult>;
+  /**
+   * Execute / Query as a RowStream (@k3/core/sql): `columns`, `batches` (Execute's row encoding)
+   * or async iteration (domain values), `summary()` = the response without rows. Reads stream from
+   * DuckDB with bounded memory; iterate to the end or call close(). Non-reads: execute's response.
+   * Optional: test fakes omit them.
+   */
+  executeStream?(opts: SqlExecuteOptions): Promise<RowStream>;
+  queryRowsStream?(req: QueryRowsRequest): Promise<RowStream>;
   /** DropTable RPC: the DDL result of DROP TABLE (optional: test fakes omit it). */
   dropTable?(bucket: string, table: string): Promise<ExecuteDdlResult>;
   /**

@@ -16,3 +16,4 @@ export { collectFileStats, STRING_PREFIX_LENGTH, type CollectedStats } from './f
 export { encodeLogPath, escapePartitionPathName, partitionDirectory, HIVE_DEFAULT_PARTITION } from './partition-path.ts';
 export { runQuery, type QueryResult, type RunQueryOptions } from './run-query.ts';
 export { encodeBounded, resultTooLarge, type ResultLimits } from './bounded-result.ts';
+export { domainValueConverter } from './domain-values.ts';

@@ -14,15 +14,15 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
-import { EngineStatus, type CreateTableRequest, type ExecuteDdlResult, type ExecuteQueryResult, type ExecuteResponse, type ExecuteWriteResult, type Freshness, type Table } from '../api/index.ts';
+import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBResult } from '@duckdb/node-api';
+import { EngineStatus, QueryStrategy, type CreateTableRequest, type ExecuteDdlResult, type ExecuteQueryResult, type ExecuteResponse, type ExecuteWriteResult, type Freshness, type Table } from '../api/index.ts';
 import { BucketEngines, type EngineDescription, type EngineState } from '../bucket-engine/index.ts';
 import { Catalog, describeSnapshot, specFromRequest } from '../catalog/index.ts';
 import type { TransactionOptions } from '../delta/index.ts';
 import { AppError, isAppError } from '../errors/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { alterTable } from './alter-table.ts';
-import { assertParses, assertReadable, countStatements, expansionRefusal, objectRefusal, singleStatement } from './classify-statement.ts';
+import { assertParametersGiven, assertParses, assertReadable, countStatements, expansionRefusal, objectRefusal, singleStatement } from './classify-statement.ts';
 import { createFromSpec, createTableFromSql, type DdlContext } from './create-table.ts';
 import { dropTable } from './drop-table.ts';
 import type { EngineDeps } from './engine-deps.ts';
@@ -45,8 +45,10 @@ import { maintenanceAction, statementAction } from './statement-action.ts';
 import { resultLimits } from './result-limits.ts';
 import type { ResultLimits } from '../exec/index.ts';
 import { describePrepared, type StatementDescription } from './describe-statement.ts';
+import { RowStream, type RowStreamHeader } from './row-stream.ts';
+import { duckDBTypeText, mapDuckDBError } from '../exec/index.ts';
 import {
-  deleteRows, insertRows, mergeRows, queryRows, updateRows,
+  deleteRows, insertRows, mergeRows, queryExecuteOptions, queryRows, updateRows,
   type DeleteRowsRequest, type InsertRowsRequest, type MergeRowsRequest, type QueryRowsRequest, type TypedTable, type UpdateRowsRequest,
 } from '../typed/index.ts';
 import { numberPlaceholders, parametersUnsupported, toSqlParams } from './statement-params.ts';
@@ -200,6 +202,92 @@ export class Engine {
   }
 
   /**
+   * Execute with its rows as a RowStream (row-stream.ts, docs/design/streaming.md): for reads,
+   * batches straight from DuckDB's streaming result (domain values, or Execute's encoding via
+   * `batches`), so memory stays bounded whatever the result size. Reads (SELECT, FROM-first, VALUES, table functions …) stream; they
+   * run on THIS node over the planner's pruned files (a plan that would fan out is reported as
+   * FEDERATED_TO_SINGLE with its reason). Everything else — writes, DDL, maintenance, SHOW,
+   * DESCRIBE, PRAGMA, EXPLAIN, PIVOT expansions — is `execute`'s response as a stream (summary()
+   * = that response; its rows, if any, already in Execute's encoding).
+   */
+  async executeStream(opts: ExecuteOptions): Promise<RowStream> {
+    const startedAt = this.#clock();
+    const params = toSqlParams(opts.params);
+    const text = params.length > 0 ? numberPlaceholders(opts.sql, params.length).sql : opts.sql;
+    if (maintenanceStatementOf(text) !== undefined) return RowStream.fromResponse(await this.execute(opts));
+    const statement = singleStatement(rewriteTimeTravel(text));
+    if (statement.shape.kind !== 'other' || isWord(statement.tokens[0], 'PRAGMA') || explainsWrite(statement.tokens)) return RowStream.fromResponse(await this.execute(opts));
+    const store = await this.#activeStore(opts.bucket);
+    if (opts.signal?.aborted === true) throw new AppError('ERR_QUERY_CANCELLED', 'The request was cancelled before it ran.');
+    await this.#ensureTmpDir();
+    const conn = await this.#deps.db.connect();
+    const tables = new RequestTables(this.#catalog, this.#deps.cache, opts.bucket, store);
+    tables.params = params;
+    const binder = freshBinderFor(opts.freshness, this.#htap);
+    tables.fresh = binder;
+    let interrupted: AppError | undefined;
+    let prepared: DuckDBPreparedStatement | undefined;
+    const onAbort = (): void => {
+      interrupted ??= new AppError('ERR_QUERY_CANCELLED', 'The statement was cancelled because the client went away.');
+      conn.interrupt();
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const armDeadline = (): (() => void) => {
+      const timer = setTimeout(() => {
+        interrupted ??= this.#timeoutError();
+        conn.interrupt();
+      }, this.#deps.config.K3_QUERY_TIMEOUT);
+      return () => clearTimeout(timer);
+    };
+    let released: Promise<void> | undefined;
+    const release = (): Promise<void> => {
+      released ??= (async () => {
+        opts.signal?.removeEventListener('abort', onAbort);
+        tables.fresh = undefined;
+        prepared?.destroySync();
+        await binder?.release();
+        tables.release();
+        conn.closeSync();
+      })();
+      return released;
+    };
+    const disarm = armDeadline();
+    try {
+      const statements = await countStatements(conn, statement.sql);
+      if (statements > 1) {
+        await release();
+        return RowStream.fromResponse(await this.execute(opts));
+      }
+      const planned = await this.#federated.planRead({ conn, tables, sql: statement.sql, tokens: statement.tokens, freshness: opts.freshness, startedAt, params });
+      if (planned !== undefined) await tables.bindView(conn, { handle: planned.pinned.handle, snapshot: { ...planned.pinned.snapshot, files: planned.plan.files } });
+      prepared = await tables.prepare(conn, statement.sql);
+      let result: DuckDBResult;
+      try {
+        assertReadable(prepared.statementType);
+        assertParametersGiven(prepared, params);
+        result = await prepared.stream();
+      } catch (err) {
+        throw mapDuckDBError(err);
+      }
+      const columns = result.columnNames().map((name, i) => ({ name, type: duckDBTypeText(result.columnType(i)) }));
+      const { rows: _rows, rowCount: _count, ...summary } = markFresh(queryResult({ columns, rows: [] }, tables, { startedAt, now: this.#clock }, this.#clock()), binder);
+      const header: RowStreamHeader = planned === undefined ? summary : {
+        ...summary,
+        strategy: planned.plan.finalSql === undefined ? planned.plan.strategy : QueryStrategy.FEDERATED_TO_SINGLE,
+        strategyReason: planned.plan.finalSql === undefined ? planned.plan.strategyReason ?? '' : 'a streamed result is produced on one node, over the files left after pruning',
+        partitionsPruned: String(planned.plan.partitions.pruned),
+      };
+      if (interrupted !== undefined) throw interrupted;
+      return RowStream.fromResult(result, header, { armDeadline, interruption: () => interrupted, release });
+    } catch (err) {
+      await release();
+      throw interrupted ?? err;
+    } finally {
+      disarm();
+    }
+  }
+
+  /**
    * Parameter types and result columns of one statement, without executing it (describe-statement.ts).
    * Reads and DML are prepared by DuckDB over empty tables with their definitions; other
    * statements describe as `ddl` with no parameters and no columns.
@@ -251,6 +339,11 @@ export class Engine {
   /** Typed DeleteRows: the rows a structured predicate selects. */
   deleteRows(req: DeleteRowsRequest): Promise<ExecuteWriteResult> {
     return deleteRows(this, req);
+  }
+
+  /** Typed Query with its rows as a RowStream (bounded memory; see executeStream). */
+  async queryRowsStream(req: QueryRowsRequest): Promise<RowStream> {
+    return this.executeStream(await queryExecuteOptions(this, req));
   }
 
   /** Typed Query: columns, predicate, order, limit/offset, freshness, AS OF; the Execute query result. */

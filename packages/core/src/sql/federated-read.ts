@@ -91,6 +91,17 @@ export class FederatedReader {
     }
   }
 
+  /**
+   * The planner's pruning and strategy for a read that will NOT fan out (streamed results run on
+   * one node over `plan.files`); undefined when the statement is not a federable read.
+   */
+  async planRead(req: FederatedReadRequest): Promise<{ pinned: PinnedTable; plan: FederatedPlan } | undefined> {
+    const freshness = req.freshness ?? Freshness.EVENTUAL;
+    if (freshness !== Freshness.EVENTUAL && freshness !== Freshness.UNSPECIFIED) return undefined;
+    if (!isWord(req.tokens[0], ...QUERY_STARTS)) return undefined;
+    return this.#plan(req);
+  }
+
   async #plan(req: FederatedReadRequest): Promise<{ pinned: PinnedTable; plan: FederatedPlan } | undefined> {
     let name: string | undefined;
     try {

@@ -6,3 +6,4 @@ export { routeWrite, type WriteRoute } from './route-write.ts';
 export { MULTI_STATEMENT_REFUSAL, TRANSACTION_REFUSAL } from './classify-statement.ts';
 export { toSqlParams, type SqlParam } from './statement-params.ts';
 export type { DescribedColumn, StatementDescription } from './describe-statement.ts';
+export { RowStream, type RowBatch, type RowStreamHeader } from './row-stream.ts';

@@ -4,6 +4,6 @@ export { columnParam } from './column-values.ts';
 export { SqlBuilder, type TypedTable } from './sql-builder.ts';
 export { insertStatement, mergeStatement, updateStatement, deleteStatement, queryStatement, type OrderBy, type QuerySpec, type Row, type TypedStatement } from './typed-statements.ts';
 export {
-  insertRows, mergeRows, updateRows, deleteRows, queryRows, typedStatementOf,
+  insertRows, mergeRows, updateRows, deleteRows, queryRows, queryExecuteOptions, typedStatementOf,
   type TypedEngine, type InsertRowsRequest, type MergeRowsRequest, type UpdateRowsRequest, type DeleteRowsRequest, type QueryRowsRequest,
 } from './typed-operations.ts';

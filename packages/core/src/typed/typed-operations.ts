@@ -21,8 +21,13 @@ interface TableRequest {
   readonly bucket: string;
   readonly tableName: string;
   readonly signal?: AbortSignal;
-  /** Who writes: commitInfo.userName of the commits (wip/auth). */
+  /** The caller (auth): forwarded to execute, whose commits record it as commitInfo.userName. */
   readonly principal?: string;
+}
+
+/** The request-context fields every typed operation forwards to execute. */
+function contextOf(req: TableRequest): { signal?: AbortSignal; principal?: string } {
+  return { ...(req.signal !== undefined ? { signal: req.signal } : {}), ...(req.principal !== undefined ? { principal: req.principal } : {}) };
 }
 
 export interface InsertRowsRequest extends TableRequest { readonly rows: readonly Row[] }
@@ -45,7 +50,7 @@ export async function typedStatementOf(engine: TypedEngine, kind: 'insert' | 'me
 
 async function write(engine: TypedEngine, kind: 'insert' | 'merge' | 'update' | 'delete', req: TableRequest & object): Promise<ExecuteWriteResult> {
   const statement = await typedStatementOf(engine, kind, req as TableRequest & Record<string, unknown>);
-  const r = await engine.execute({ bucket: req.bucket, sql: statement.sql, params: statement.params, ...(req.signal !== undefined ? { signal: req.signal } : {}), ...(req.principal !== undefined ? { principal: req.principal } : {}) });
+  const r = await engine.execute({ bucket: req.bucket, sql: statement.sql, params: statement.params, ...contextOf(req) });
   if (!('write' in r)) throw new AppError('ERR_INTERNAL', `The ${kind} statement did not answer a write result.`);
   return r.write;
 }
@@ -66,14 +71,20 @@ export function deleteRows(engine: TypedEngine, req: DeleteRowsRequest): Promise
   return write(engine, 'delete', req);
 }
 
-export async function queryRows(engine: TypedEngine, req: QueryRowsRequest): Promise<ExecuteQueryResult> {
+/** The Execute options a typed Query stands for (also what its streamed form runs). */
+export async function queryExecuteOptions(engine: TypedEngine, req: QueryRowsRequest): Promise<ExecuteOptionsOf<TypedEngine>> {
   const statement = await typedStatementOf(engine, 'query', req as unknown as TableRequest & Record<string, unknown>);
-  const r = await engine.execute({
+  return {
     bucket: req.bucket, sql: statement.sql, params: statement.params,
     ...(req.freshness !== undefined ? { freshness: req.freshness } : {}),
-    ...(req.signal !== undefined ? { signal: req.signal } : {}),
-    ...(req.principal !== undefined ? { principal: req.principal } : {}),
-  });
+    ...contextOf(req),
+  };
+}
+
+export async function queryRows(engine: TypedEngine, req: QueryRowsRequest): Promise<ExecuteQueryResult> {
+  const r = await engine.execute(await queryExecuteOptions(engine, req));
   if (!('query' in r)) throw new AppError('ERR_INTERNAL', 'The query statement did not answer a query result.');
   return r.query;
 }
+
+type ExecuteOptionsOf<E extends TypedEngine> = Parameters<E['execute']>[0];

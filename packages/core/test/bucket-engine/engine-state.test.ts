@@ -13,21 +13,13 @@ import { loadConfig } from '../../src/config/index.ts';
 import { createDuckDB, FileCache, type K3DuckDB } from '../../src/exec/index.ts';
 import { createBucketStoreFactory, MemoryObjectStore } from '../../src/object-store/index.ts';
 import { Engine } from '../../src/sql/index.ts';
+import { failure } from '../support/expect-failure.ts';
 
 let dir: string;
 let db: K3DuckDB;
 let a: Engine;
 let b: Engine;
 const bucket = 'eng-bucket';
-
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { code: string; message: string };
-  }
-  throw new Error('expected a failure');
-}
 
 /** Every file under the bucket (what "nothing is written" is checked against). */
 async function files(): Promise<string[]> {

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Freshness, type ExecuteResponse } from '../../src/api/index.ts';
 import { createHarness, type Harness } from './engine-harness.ts';
+import { failure } from '../support/expect-failure.ts';
 
 let h: Harness;
 
@@ -23,15 +24,6 @@ async function write(sql: string, params?: unknown[]) {
   if (!('write' in r)) throw new Error(`expected a write result for ${sql}`);
   return r.write;
 }
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { code: string; message: string };
-  }
-  throw new Error('expected a failure');
-}
-
 beforeAll(async () => {
   h = await createHarness({ K3_FEDERATE_MIN_PARTITIONS: '1', K3_FEDERATE_MIN_BYTES: '0' }, { drainLogWrites: false });
   await h.ddl('CREATE TABLE plain (id BIGINT, name VARCHAR, ts TIMESTAMP, b BLOB, amount DOUBLE)');

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Freshness } from '../../src/api/index.ts';
 import { createHarness, type Harness } from '../sql/engine-harness.ts';
+import { failure } from '../support/expect-failure.ts';
 
 let h: Harness;
 const bucket = 'test-bucket';
@@ -15,15 +16,6 @@ async function rows(sql: string, freshness: Freshness = Freshness.STRONG): Promi
   if (!('query' in r)) throw new Error('expected a query');
   return r.query.rows as unknown[][];
 }
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { code: string; message: string };
-  }
-  throw new Error('expected a failure');
-}
-
 beforeAll(async () => {
   h = await createHarness({ K3_FEDERATE_MIN_PARTITIONS: '1', K3_FEDERATE_MIN_BYTES: '0' }, { drainLogWrites: false });
   await h.ddl(`CREATE TABLE events (id BIGINT NOT NULL, user_id VARCHAR NOT NULL, occurred_at TIMESTAMP NOT NULL, event_type VARCHAR NOT NULL DEFAULT 'click',

@@ -1,8 +1,9 @@
 /**
  * Streamed results (ExecuteStream / QueryStream, REST NDJSON and Arrow): the port is a small
- * async iterable of row batches — `{columns, batches, summary()}` — which the engine provides when
- * it can stream (`SqlEngine.executeStream`, wip/typed) and which `batchesOf` builds from a
- * materialized response otherwise (bounded per message, not yet end to end).
+ * async iterable of row batches — `{columns, batches, summary(), close?()}` — which the engine
+ * provides (`SqlEngine.executeStream` / `queryRowsStream`: core's RowStream, reading DuckDB's
+ * streaming result one chunk at a time) and which `batchesOf` builds from a materialized
+ * response for engines without it (test fakes).
  *
  * `openResultStream` turns it into the ResultChunk messages of the proto: one header (columns),
  * row batches, then the summary (the plain response with its rows removed).
@@ -38,14 +39,19 @@ export async function streamOf(engine: SqlEngine, opts: SqlExecuteOptions): Prom
 
 export async function openResultStream(stream: RowBatchStream): Promise<AsyncIterable<ResultChunk>> {
   return (async function* () {
-    if (stream.columns.length > 0) {
-      const columns = stream.columns.map((c) => fromJson(ResultColumnSchema, c as unknown as JsonValue));
-      yield create(ResultChunkSchema, { chunk: { case: 'header', value: { columns } } });
+    try {
+      if (stream.columns.length > 0) {
+        const columns = stream.columns.map((c) => fromJson(ResultColumnSchema, c as unknown as JsonValue));
+        yield create(ResultChunkSchema, { chunk: { case: 'header', value: { columns } } });
+      }
+      for await (const rows of stream.batches) {
+        const batch = rows.map((r) => fromJson(ListValueSchema, r as JsonValue)) as MessageShape<typeof ListValueSchema>[];
+        yield create(ResultChunkSchema, { chunk: { case: 'batch', value: { rows: batch } } });
+      }
+      yield create(ResultChunkSchema, { chunk: { case: 'summary', value: toExecuteResponse(await stream.summary()) } });
+    } finally {
+      // A consumer that stops early (client gone, error) releases the engine's connection.
+      await stream.close?.();
     }
-    for await (const rows of stream.batches) {
-      const batch = rows.map((r) => fromJson(ListValueSchema, r as JsonValue)) as MessageShape<typeof ListValueSchema>[];
-      yield create(ResultChunkSchema, { chunk: { case: 'batch', value: { rows: batch } } });
-    }
-    yield create(ResultChunkSchema, { chunk: { case: 'summary', value: toExecuteResponse(await stream.summary()) } });
   })();
 }

@@ -163,7 +163,9 @@ export function createTableHandlers(engine: SqlEngine): TableHandlers {
       return create(QueryResponseSchema, { query: res.result.value as MessageShape<typeof ExecuteQueryResultSchema>, ...(res.usage ? { usage: res.usage } : {}) });
     },
     async queryStream(req, rc) {
-      return openResultStream(batchesOf(await query('QueryStream', typedJson(QueryRequestSchema, req, rc))));
+      const typedReq = typedJson(QueryRequestSchema, req, rc);
+      if (engine.queryRowsStream) return openResultStream(await engine.queryRowsStream(typedReq as never));
+      return openResultStream(batchesOf(await query('QueryStream', typedReq)));
     },
 
     async optimize(req) {
