@@ -34,9 +34,9 @@ const methodOf = (rpc: string) => {
 const asJson = (schema: DescMessage, message: unknown) => toJson(schema, message as never, { alwaysEmitImplicit: true }) as Record<string, unknown>;
 
 /** REST: the route of the RPC, path from bucket / tableName, the rest as body (POST) or query (GET, DELETE). */
-export function restCaller(baseUrl: string, auth: Record<string, string> = {}): Caller {
-  return async (rpc, request, extra = {}) => {
-    const headers = { ...auth, ...extra };
+export function restCaller(baseUrl: string, defaults: Record<string, string> = {}): Caller {
+  return async (rpc, request, given = {}) => {
+    const headers = { ...defaults, ...given };
     const method = methodOf(rpc);
     const route = REST_ROUTES.find((r) => r.rpc === method.localName);
     if (!route) throw new Error(`no REST route for ${rpc}`);
@@ -54,11 +54,11 @@ export function restCaller(baseUrl: string, auth: Record<string, string> = {}): 
   };
 }
 
-function connectCaller(transport: Transport, auth: Record<string, string>): Caller {
+function connectCaller(transport: Transport, defaults: Record<string, string>): Caller {
   const client = createClient(TableService, transport) as unknown as Record<string, (req: unknown, opts?: unknown) => Promise<unknown> & AsyncIterable<unknown>>;
-  return async (rpc, request, extra = {}) => {
+  return async (rpc, request, given = {}) => {
+    const headers = { ...defaults, ...given };
     const method = methodOf(rpc);
-    const headers = { ...auth, ...extra };
     try {
       const out = await client[method.localName]!(fromJson(method.input, request as JsonValue), { headers });
       return { json: asJson(method.output, out) };
@@ -71,25 +71,27 @@ function connectCaller(transport: Transport, auth: Record<string, string>): Call
   };
 }
 
-export function connectJsonCaller(baseUrl: string, auth: Record<string, string> = {}): Caller {
-  return connectCaller(createConnectTransport({ baseUrl, httpVersion: '1.1', useBinaryFormat: false }), auth);
+/** `defaults`: headers every call sends (e.g. the server's bearer token); a call's own headers win. */
+export function connectJsonCaller(baseUrl: string, defaults: Record<string, string> = {}): Caller {
+  return connectCaller(createConnectTransport({ baseUrl, httpVersion: '1.1', useBinaryFormat: false }), defaults);
 }
-export function connectBinaryCaller(baseUrl: string, auth: Record<string, string> = {}): Caller {
-  return connectCaller(createConnectTransport({ baseUrl, httpVersion: '1.1', useBinaryFormat: true }), auth);
+export function connectBinaryCaller(baseUrl: string, defaults: Record<string, string> = {}): Caller {
+  return connectCaller(createConnectTransport({ baseUrl, httpVersion: '1.1', useBinaryFormat: true }), defaults);
 }
-export function grpcWebCaller(baseUrl: string, auth: Record<string, string> = {}): Caller {
-  return connectCaller(createGrpcWebTransport({ baseUrl, httpVersion: '1.1' }), auth);
+export function grpcWebCaller(baseUrl: string, defaults: Record<string, string> = {}): Caller {
+  return connectCaller(createGrpcWebTransport({ baseUrl, httpVersion: '1.1' }), defaults);
 }
-export function grpcCaller(grpcUrl: string, auth: Record<string, string> = {}): Caller {
-  return connectCaller(createGrpcTransport({ baseUrl: grpcUrl }), auth);
+export function grpcCaller(grpcUrl: string, defaults: Record<string, string> = {}): Caller {
+  return connectCaller(createGrpcTransport({ baseUrl: grpcUrl }), defaults);
 }
 
 /** A server-streaming RPC over a Connect-family transport: every message as pbjson. */
 export async function streamOver(transport: Transport, rpc: string, request: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Record<string, unknown>[]> {
   const method = methodOf(rpc);
-  const client = createClient(TableService, transport) as unknown as Record<string, (req: unknown, opts: unknown) => AsyncIterable<unknown>>;
+  const client = createClient(TableService, transport) as unknown as Record<string, unknown>;
   const out: Record<string, unknown>[] = [];
-  for await (const m of client[method.localName]!(fromJson(method.input, request as JsonValue), { headers })) out.push(asJson(method.output, m));
+  const call = client[method.localName] as unknown as (req: unknown, opts: { headers: Record<string, string> }) => AsyncIterable<unknown>;
+  for await (const m of call(fromJson(method.input, request as JsonValue), { headers })) out.push(asJson(method.output, m));
   return out;
 }
 

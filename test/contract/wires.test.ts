@@ -8,19 +8,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
-import { authHeaders, startServer, type StartedServer } from '../support/server.ts';
+import { authHeaders, k3fetch, startServer, type StartedServer } from '../support/server.ts';
 import { connectBinaryCaller, connectJsonCaller, freePort, grpcCaller, grpcWebCaller, normalize, restCaller, streamOver, type Caller, type Outcome, type WireName } from './wire-clients.ts';
 
 let server: StartedServer;
 let grpcUrl: string;
-let auth: Record<string, string> = {};
 const wires = {} as Record<WireName, Caller>;
 
 beforeAll(async () => {
   const port = await freePort();
   server = await startServer({ K3_GRPC_PORT: String(port) });
   grpcUrl = `http://127.0.0.1:${port}`;
-  auth = authHeaders(server.url);
+  const auth = authHeaders(server.url);
   wires.rest = restCaller(server.url, auth);
   wires['connect-json'] = connectJsonCaller(server.url, auth);
   wires['connect-binary'] = connectBinaryCaller(server.url, auth);
@@ -123,7 +122,7 @@ describe('streamed results', () => {
     const rows = (unary.json as { query: { rows: unknown[][] } }).query.rows;
     expect(rows).toHaveLength(2500);
     for (const transport of [createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' }), createGrpcTransport({ baseUrl: grpcUrl })]) {
-      const chunks = await streamOver(transport, 'ExecuteStream', { bucket: 'contract-rest', sql }, auth);
+      const chunks = await streamOver(transport, 'ExecuteStream', { bucket: 'contract-rest', sql }, authHeaders(server.url));
       expect(Object.keys(chunks[0]!)).toEqual(['header']);
       const batches = chunks.filter((c) => 'batch' in c).map((c) => (c.batch as { rows: unknown[][] }).rows);
       expect(batches.length).toBeGreaterThan(1);
@@ -134,14 +133,14 @@ describe('streamed results', () => {
   });
 
   it('REST answers NDJSON (the same chunks, one per line) and Arrow IPC when asked', async () => {
-    const res = await fetch(`${server.url}/contract-rest/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/x-ndjson', ...auth }, body: JSON.stringify({ sql }) });
+    const res = await k3fetch(`${server.url}/contract-rest/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' }, body: JSON.stringify({ sql }) });
     expect(res.headers.get('content-type')).toContain('application/x-ndjson');
     const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    const streamed = await streamOver(createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' }), 'ExecuteStream', { bucket: 'contract-rest', sql }, auth);
+    const streamed = await streamOver(createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' }), 'ExecuteStream', { bucket: 'contract-rest', sql }, authHeaders(server.url));
     expect(normalize(lines, 'x')).toEqual(normalize(streamed, 'x'));
 
     const { tableFromIPC } = await import('apache-arrow');
-    const arrow = await fetch(`${server.url}/contract-rest/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/vnd.apache.arrow.stream', ...auth }, body: JSON.stringify({ sql }) });
+    const arrow = await k3fetch(`${server.url}/contract-rest/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/vnd.apache.arrow.stream' }, body: JSON.stringify({ sql }) });
     expect(arrow.headers.get('content-type')).toContain('application/vnd.apache.arrow.stream');
     const table = tableFromIPC(new Uint8Array(await arrow.arrayBuffer()));
     expect(table.numRows).toBe(2500);
@@ -150,9 +149,9 @@ describe('streamed results', () => {
   });
 
   it('an error before the first row is a plain error on every wire', async () => {
-    const res = await fetch(`${server.url}/contract-rest/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/x-ndjson', ...auth }, body: JSON.stringify({ sql: 'SELEC 1' }) });
+    const res = await k3fetch(`${server.url}/contract-rest/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' }, body: JSON.stringify({ sql: 'SELEC 1' }) });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { code: string }).code).toBe('ERR_SQL_PARSE');
-    await expect(streamOver(createGrpcTransport({ baseUrl: grpcUrl }), 'ExecuteStream', { bucket: 'contract-rest', sql: 'SELEC 1' }, auth)).rejects.toMatchObject({ code: 3 });
+    await expect(streamOver(createGrpcTransport({ baseUrl: grpcUrl }), 'ExecuteStream', { bucket: 'contract-rest', sql: 'SELEC 1' }, authHeaders(server.url))).rejects.toMatchObject({ code: 3 });
   });
 });

@@ -16,9 +16,14 @@ import { loadConfig } from '@k3/core';
 import { openTokenStore, type Scope, type TokenStore } from '@k3/core/auth';
 import { createBucketStoreFactory } from '@k3/core/object-store';
 import { REPO_ROOT, execute, startServer, type StartedServer } from '../support/server.ts';
+import { ConnectError, createClient } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
+import { TableService } from '@k3/client';
+import { connectJsonCaller, freePort, grpcCaller, grpcWebCaller, type Caller } from '../contract/wire-clients.ts';
 
 const B = 'authz';
 let server: StartedServer;
+let grpcPort: number;
 let tokens: TokenStore;
 const secrets: Record<string, string> = {};
 
@@ -27,7 +32,8 @@ async function mint(name: string, scope: Scope, buckets: string[] | '*', expires
 }
 
 beforeAll(async () => {
-  server = await startServer({ K3_AUTH_REFRESH: '500ms', K3_LOG_LEVEL: 'info' });
+  grpcPort = await freePort();
+  server = await startServer({ K3_AUTH_REFRESH: '500ms', K3_LOG_LEVEL: 'info', K3_GRPC_PORT: String(grpcPort) });
   const config = loadConfig({ K3_DATA_DIR: server.dataDir });
   tokens = await openTokenStore(config, createBucketStoreFactory(config));
   secrets['read'] = await mint('reader', 'read', [B]);
@@ -178,6 +184,66 @@ describe('identity in the data', () => {
     expect(Number(optimized.filesRemoved)).toBeGreaterThan(1);
     const after = (await (await fetch(`${server.url}/${B}/tables/hist/history?limit=1`, { headers: header('read') })).json()) as { entries: Array<{ version: string; operation: string; userName?: string }> };
     expect(after.entries[0]).toMatchObject({ version: optimized.version, operation: 'OPTIMIZE', userName: 'system' });
+  });
+});
+
+describe('auth matrix (Connect, gRPC-Web, native gRPC): the same interceptor answers every wire', () => {
+  interface Rpc {
+    rpc: string;
+    scope: Scope;
+    writes: boolean;
+    request: (n: number) => Record<string, unknown>;
+  }
+  const RPCS: Rpc[] = [
+    { rpc: 'ListTables', scope: 'read', writes: false, request: () => ({ bucket: B }) },
+    { rpc: 'DescribeTable', scope: 'read', writes: false, request: () => ({ bucket: B, tableName: 't' }) },
+    { rpc: 'Execute', scope: 'read', writes: false, request: () => ({ bucket: B, sql: 'SELECT count(*) FROM t' }) },
+    { rpc: 'Query', scope: 'read', writes: false, request: () => ({ bucket: B, tableName: 't', limit: 1 }) },
+    { rpc: 'History', scope: 'read', writes: false, request: () => ({ bucket: B, tableName: 't', limit: 1 }) },
+    { rpc: 'Insert', scope: 'write', writes: true, request: (n) => ({ bucket: B, tableName: 't', rows: [{ id: 5000 + n, v: 'typed' }] }) },
+    { rpc: 'DeleteRows', scope: 'write', writes: true, request: () => ({ bucket: B, tableName: 't', where: { column: 'id', op: 'EQ', value: -1 } }) },
+    { rpc: 'Compact', scope: 'write', writes: false, request: () => ({ bucket: B, tableName: 't' }) },
+    { rpc: 'CreateTable', scope: 'admin', writes: false, request: (n) => ({ bucket: B, name: `g${n}`, columns: [{ name: 'a', type: 'COLUMN_TYPE_INT' }] }) },
+    { rpc: 'Optimize', scope: 'admin', writes: true, request: () => ({ bucket: B, tableName: 't' }) },
+    { rpc: 'Vacuum', scope: 'admin', writes: false, request: () => ({ bucket: B, tableName: 't', dryRun: true }) },
+  ];
+  const wireCallers = (): Record<string, Caller> => ({
+    'connect-json': connectJsonCaller(server.url),
+    'grpc-web': grpcWebCaller(server.url),
+    grpc: grpcCaller(`http://127.0.0.1:${grpcPort}`),
+  });
+  let n = 1000;
+  for (const wire of ['connect-json', 'grpc-web', 'grpc']) {
+    it(`${wire}: every credential × every RPC answers as specified; refused writes change nothing`, async () => {
+      const call = wireCallers()[wire]!;
+      for (const r of RPCS) {
+        for (const cred of CREDS) {
+          n++;
+          const before = await tableVersion();
+          const out = await call(r.rpc, r.request(n), header(cred));
+          const want = expected(cred, { name: r.rpc, scope: r.scope, writes: r.writes, call: async () => new Response() });
+          const label = `${wire} ${r.rpc} as ${cred}: ${JSON.stringify(out).slice(0, 300)}`;
+          if (want === 200) expect(out.error, label).toBeUndefined();
+          else expect(out.error?.code, label).toBe(want === 401 ? 'ERR_UNAUTHENTICATED' : 'ERR_FORBIDDEN');
+          if (want !== 200 && r.writes) expect(await tableVersion(), label).toBe(before);
+        }
+      }
+    }, 300_000);
+  }
+
+  it('native gRPC status codes: UNAUTHENTICATED (16) without a token, PERMISSION_DENIED (7) for another bucket', async () => {
+    const client = createClient(TableService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${grpcPort}` }));
+    const codeOf = async (headers: Record<string, string>): Promise<number | undefined> => {
+      try {
+        await client.listTables({ bucket: B }, { headers });
+        return undefined;
+      } catch (e) {
+        return ConnectError.from(e).code;
+      }
+    };
+    expect(await codeOf({})).toBe(16);
+    expect(await codeOf(header('other'))).toBe(7);
+    expect(await codeOf(header('read'))).toBeUndefined();
   });
 });
 

@@ -6,7 +6,7 @@
  * fuzz of bucket / table / column / token strings never yields a 5xx nor touches files outside the
  * data directory.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -119,57 +119,69 @@ describe('per-principal concurrency', () => {
 });
 
 describe('fuzz of names and tokens', () => {
-  async function snapshotOutside(): Promise<Map<string, number>> {
-    // Files directly in the temp directory next to the data dir: a traversal would land there.
-    const parent = path.dirname(server.dataDir);
+  /** Every file under `dir` (relative path → mtime), skipping the data directory itself. */
+  async function filesUnder(dir: string, skip: string): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    for (const name of await readdir(parent)) {
-      const s = await stat(path.join(parent, name)).catch(() => undefined);
-      if (s !== undefined) out.set(name, s.mtimeMs);
+    for (const entry of await readdir(dir, { recursive: true })) {
+      const rel = String(entry);
+      if (rel === skip || rel.startsWith(`${skip}/`)) continue;
+      const s = await stat(path.join(dir, rel)).catch(() => undefined);
+      if (s !== undefined) out.set(rel, s.mtimeMs);
     }
     return out;
   }
 
   it('bucket, table, column and token strings (traversal, NUL, unicode, 10k chars) never give a 5xx nor touch files outside the data dir', async () => {
-    expect(path.dirname(server.dataDir)).toBe(tmpdir());
-    const before = await snapshotOutside();
-    const evil = fc.oneof(
-      fc.constantFrom('..', '../..', '../../etc/passwd', '..%2F..%2Fetc', '%2e%2e', 'a\u0000b', '\u0000', 'ü', '表', '🙂', 'x'.repeat(10_000), ' ', '', '.', '/', '\\', 'k3-system', "'; DROP TABLE pts; --", '"'),
-      fc.string({ maxLength: 40 }),
-      fc.string({ unit: 'grapheme', maxLength: 20 }),
-    );
-    const admin = `Bearer ${server.token}`;
-    await fc.assert(
-      fc.asyncProperty(evil, evil, evil, evil, async (bucket, table, column, token) => {
-        const b = encodeURIComponent(bucket);
-        const t = encodeURIComponent(table);
-        const calls: Array<[string, RequestInit]> = [
-          [`${server.url}/${b}/tables`, { headers: { authorization: admin } }],
-          [`${server.url}/${b}/tables/${t}`, { headers: { authorization: admin } }],
-          [`${server.url}/${B}/tables/${t}/history`, { headers: { authorization: admin } }],
-          [`${server.url}/${b}/tables`, { method: 'POST', headers: { authorization: admin, 'content-type': 'application/json' }, body: JSON.stringify({ name: table, columns: [{ name: column, type: 'COLUMN_TYPE_INT' }] }) }],
-          [`${server.url}/${b}/tables/_execute`, { method: 'POST', headers: { authorization: admin, 'content-type': 'application/json' }, body: JSON.stringify({ sql: `SELECT "${column.replaceAll('"', '""')}" FROM "${table.replaceAll('"', '""')}"` }) }],
-          [`${server.url}/${B}/tables/${t}/_compact`, { method: 'POST', headers: { authorization: admin, 'content-type': 'application/json' }, body: '{}' }],
-          [`${server.url}/${B}/tables`, { headers: { authorization: `Bearer ${[...token].filter((c) => c >= ' ' && c !== '\u007f').join('')}` } }],
-          [`${server.url}/${B}/tables`, { headers: { authorization: [...token].filter((c) => c >= ' ' && c <= '~').join('') } }],
-        ];
-        for (const [url, init] of calls) {
-          let res: Response;
-          try {
-            res = await fetch(url, init);
-          } catch {
-            continue; // the client refused to send it (invalid URL or header): nothing reached the server
+    // The data dir sits in a sandbox with canary files next to it: a traversal out of the data dir lands there.
+    const sandbox = await mkdtemp(path.join(tmpdir(), 'k3-fuzz-'));
+    await mkdir(path.join(sandbox, 'etc'), { recursive: true });
+    await writeFile(path.join(sandbox, 'etc', 'passwd'), 'canary');
+    await writeFile(path.join(sandbox, 'canary.parquet'), 'canary');
+    const fuzzed = await startServer({}, { dataDir: path.join(sandbox, 'data') });
+    try {
+      expect((await execute(fuzzed.url, B, 'CREATE TABLE pts (id BIGINT PRIMARY KEY, v VARCHAR)')).status).toBe(200);
+      const before = await filesUnder(sandbox, 'data');
+      const evil = fc.oneof(
+        fc.constantFrom('..', '../..', '../../etc/passwd', '..%2F..%2Fetc', '%2e%2e', 'a\u0000b', '\u0000', 'ü', '表', '🙂', 'x'.repeat(10_000), ' ', '', '.', '/', '\\', 'k3-system', "'; DROP TABLE pts; --", '"', '../canary.parquet'),
+        fc.string({ maxLength: 40 }),
+        fc.string({ unit: 'grapheme', maxLength: 20 }),
+      );
+      const admin = `Bearer ${fuzzed.token}`;
+      await fc.assert(
+        fc.asyncProperty(evil, evil, evil, evil, async (bucket, table, column, token) => {
+          const b = encodeURIComponent(bucket);
+          const t = encodeURIComponent(table);
+          const json = { authorization: admin, 'content-type': 'application/json' };
+          const calls: Array<[string, RequestInit]> = [
+            [`${fuzzed.url}/${b}/tables`, { headers: { authorization: admin } }],
+            [`${fuzzed.url}/${b}/tables/${t}`, { headers: { authorization: admin } }],
+            [`${fuzzed.url}/${B}/tables/${t}/history`, { headers: { authorization: admin } }],
+            [`${fuzzed.url}/${b}/tables`, { method: 'POST', headers: json, body: JSON.stringify({ name: table, columns: [{ name: column, type: 'COLUMN_TYPE_INT' }] }) }],
+            [`${fuzzed.url}/${b}/tables/_execute`, { method: 'POST', headers: json, body: JSON.stringify({ sql: `SELECT "${column.replaceAll('"', '""')}" FROM "${table.replaceAll('"', '""')}"` }) }],
+            [`${fuzzed.url}/${B}/tables/_execute`, { method: 'POST', headers: json, body: JSON.stringify({ sql: `CREATE TABLE "${table.replaceAll('"', '""')}" ("${column.replaceAll('"', '""')}" INTEGER)` }) }],
+            [`${fuzzed.url}/${B}/tables/${t}/_compact`, { method: 'POST', headers: json, body: '{}' }],
+            [`${fuzzed.url}/${B}/tables/${t}/insert`, { method: 'POST', headers: json, body: JSON.stringify({ rows: [{ [column]: 1 }] }) }],
+            [`${fuzzed.url}/${B}/tables`, { headers: { authorization: `Bearer ${[...token].filter((c) => c >= ' ' && c !== '\u007f').join('')}` } }],
+            [`${fuzzed.url}/${B}/tables`, { headers: { authorization: [...token].filter((c) => c >= ' ' && c <= '~').join('') } }],
+          ];
+          for (const [url, init] of calls) {
+            let res: Response;
+            try {
+              res = await fetch(url, init);
+            } catch {
+              continue; // the client refused to send it (invalid URL or header): nothing reached the server
+            }
+            const body = await res.text();
+            expect(res.status, `${init.method ?? 'GET'} ${url.slice(0, 200)} → ${body.slice(0, 300)}`).toBeLessThan(500);
           }
-          const body = await res.text();
-          expect(res.status, `${init.method ?? 'GET'} ${url.slice(0, 200)} → ${body.slice(0, 300)}`).toBeLessThan(500);
-        }
-      }),
-      { numRuns: 40, seed: 1010 },
-    );
-    const after = await snapshotOutside();
-    for (const [name, mtime] of after) {
-      if (name === path.basename(server.dataDir) || name.startsWith('k3-')) continue;
-      expect(before.get(name), `new or changed file outside the data dir: ${name}`).toBe(mtime);
+        }),
+        { numRuns: 40, seed: 1010 },
+      );
+      expect(await filesUnder(sandbox, 'data')).toEqual(before);
+      expect(await readFile(path.join(sandbox, 'etc', 'passwd'), 'utf8')).toBe('canary');
+    } finally {
+      await fuzzed.stop();
+      await rm(sandbox, { recursive: true, force: true });
     }
   }, 300_000);
 });

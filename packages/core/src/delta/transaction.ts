@@ -40,6 +40,9 @@ import { assertCommitAllowed } from './write-guards.ts';
 
 export const DEFAULT_ENGINE_INFO = 'k3-tables/0.1.0';
 
+/** commitInfo.userName of commits no principal asked for: the compactor, maintenance. */
+export const SYSTEM_USER = 'system';
+
 export interface TransactionOptions {
   maxRetries: number;
   /** Checkpoint every N versions; the table property `delta.checkpointInterval` overrides it. */

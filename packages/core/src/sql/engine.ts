@@ -18,7 +18,7 @@ import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBResult } from '@d
 import { EngineStatus, QueryStrategy, type CreateTableRequest, type ExecuteDdlResult, type ExecuteQueryResult, type ExecuteResponse, type ExecuteWriteResult, type Freshness, type Table } from '../api/index.ts';
 import { BucketEngines, type EngineDescription, type EngineState } from '../bucket-engine/index.ts';
 import { Catalog, describeSnapshot, specFromRequest } from '../catalog/index.ts';
-import type { TransactionOptions } from '../delta/index.ts';
+import { SYSTEM_USER, type TransactionOptions } from '../delta/index.ts';
 import { AppError, isAppError } from '../errors/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { alterTable } from './alter-table.ts';
@@ -71,8 +71,6 @@ export interface ExecuteOptions {
   params?: readonly unknown[];
 }
 
-/** commitInfo.userName of commits no principal asked for: the compactor, maintenance RPCs. */
-export const SYSTEM_USER = 'system';
 
 /** Statement shapes that take bound parameters (reads and DML). */
 const PARAMETER_SHAPES: ReadonlySet<string> = new Set(['dml', 'other', 'describe-query']);
