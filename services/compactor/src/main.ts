@@ -19,6 +19,7 @@ import { CompactorService, compactorSettings } from '@k3/core/compaction';
 import { createExecRuntime } from '@k3/core/exec';
 import { LocalLease, LocalLeaseRegistry, RedisLease, type Lease } from '@k3/core/lease';
 import { createBucketStoreFactory } from '@k3/core/object-store';
+import { SYSTEM_USER } from '@k3/core/delta';
 import { redactRedisUrl } from '@k3/core/dispatch';
 
 async function main(): Promise<void> {
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
   const service = new CompactorService({
     ...compactorSettings(config),
     stores,
-    deps: { db, cache, tmpDir, transaction: { maxRetries: config.K3_DELTA_MAX_COMMIT_RETRIES, checkpointInterval: config.K3_DELTA_CHECKPOINT_INTERVAL } },
+    deps: { db, cache, tmpDir, transaction: { maxRetries: config.K3_DELTA_MAX_COMMIT_RETRIES, checkpointInterval: config.K3_DELTA_CHECKPOINT_INTERVAL, userName: SYSTEM_USER } },
     lease,
     holder,
     onTick: (bucket, outcomes) => {

@@ -40,6 +40,9 @@ import { assertCommitAllowed } from './write-guards.ts';
 
 export const DEFAULT_ENGINE_INFO = 'k3-tables/0.1.0';
 
+/** commitInfo.userName of commits no principal asked for: the compactor, maintenance. */
+export const SYSTEM_USER = 'system';
+
 export interface TransactionOptions {
   maxRetries: number;
   /** Checkpoint every N versions; the table property `delta.checkpointInterval` overrides it. */
@@ -47,6 +50,8 @@ export interface TransactionOptions {
   clock?: () => number;
   /** 'k3-tables/<version>' */
   engineInfo?: string;
+  /** commitInfo.userName of every commit (the principal's name, or `system`). */
+  userName?: string;
   /** Called when the post-commit checkpoint fails (the commit itself has succeeded). */
   onCheckpointError?: (err: unknown, version: number) => void;
 }
@@ -238,6 +243,7 @@ export class Transaction {
     const info: CommitInfo = buildCommitInfo({
       timestamp, operation: req.operation, operationParameters: req.operationParameters, operationMetrics: req.operationMetrics, userMetadata: req.userMetadata,
       readVersion: this.#base.readVersion, isolationLevel, isBlindAppend: this.#isBlindAppend(), engineInfo: this.#opts.engineInfo ?? DEFAULT_ENGINE_INFO, txnId,
+      ...(this.#opts.userName !== undefined ? { userName: this.#opts.userName } : {}),
     });
     const actions: Action[] = [{ commitInfo: info }];
     if (this.#isCreate) actions.push({ protocol: this.#base.protocol });
