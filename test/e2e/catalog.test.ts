@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createResponseValidator, type ResponseValidator } from '../support/openapi-validator.ts';
-import { execute, startServer, type StartedServer } from '../support/server.ts';
+import { k3fetch, execute, startServer, type StartedServer } from '../support/server.ts';
 
 const BUCKET = 'e2e-catalog';
 let server: StartedServer;
@@ -19,12 +19,12 @@ afterAll(async () => {
 });
 
 async function create(body: unknown, bucket = BUCKET): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${server.url}/${bucket}/tables`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await k3fetch(`${server.url}/${bucket}/tables`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
 async function get(path: string): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${server.url}${path}`);
+  const res = await k3fetch(`${server.url}${path}`);
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
@@ -34,7 +34,7 @@ const ORDERS = {
   columns: [
     { name: 'id', type: 'COLUMN_TYPE_LONG' },
     { name: 'region', type: 'COLUMN_TYPE_STRING' },
-    { name: 'state', type: 'COLUMN_TYPE_STRING', nullable: true, defaultExpression: "'pending'" },
+    { name: 'state', type: 'COLUMN_TYPE_STRING', nullable: true, defaultExpression: "'pending'", duckdbType: '' },
     { name: 'amount', type: 'COLUMN_TYPE_DOUBLE', nullable: true },
     { name: 'meta', type: 'COLUMN_TYPE_JSON', nullable: true },
   ],
@@ -68,11 +68,11 @@ describe('structured catalog routes', () => {
       rowCount: '0',
     });
     expect(res.json.columns).toEqual([
-      { name: 'id', type: 'COLUMN_TYPE_LONG', nullable: false, defaultExpression: '' },
-      { name: 'region', type: 'COLUMN_TYPE_STRING', nullable: false, defaultExpression: '' },
-      { name: 'state', type: 'COLUMN_TYPE_STRING', nullable: true, defaultExpression: "'pending'" },
-      { name: 'amount', type: 'COLUMN_TYPE_DOUBLE', nullable: true, defaultExpression: '' },
-      { name: 'meta', type: 'COLUMN_TYPE_JSON', nullable: true, defaultExpression: '' },
+      { name: 'id', type: 'COLUMN_TYPE_LONG', nullable: false, defaultExpression: '', duckdbType: '' },
+      { name: 'region', type: 'COLUMN_TYPE_STRING', nullable: false, defaultExpression: '', duckdbType: '' },
+      { name: 'state', type: 'COLUMN_TYPE_STRING', nullable: true, defaultExpression: "'pending'", duckdbType: '' },
+      { name: 'amount', type: 'COLUMN_TYPE_DOUBLE', nullable: true, defaultExpression: '', duckdbType: '' },
+      { name: 'meta', type: 'COLUMN_TYPE_JSON', nullable: true, defaultExpression: '', duckdbType: '' },
     ]);
     expect((await get(`/${BUCKET}/tables/orders`)).json).toEqual(res.json);
   });

@@ -24,7 +24,7 @@ import { toHttpError } from './http-error.ts';
 import type { SqlEngine } from './sql-engine.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 import { createTableHandlers } from './handlers/table-handlers.ts';
-import { createIntercept, type InterceptorDeps } from './rpc/interceptors.ts';
+import { createIntercept } from './rpc/interceptors.ts';
 import { createRpcMetrics } from './rpc/rpc-metrics.ts';
 import { REQUEST_ID_KEY, tableServiceRoutes } from './rpc/connect-wire.ts';
 import { CONNECT_JSON_OPTIONS } from './rpc/connect-options.ts';
@@ -36,6 +36,11 @@ declare module 'fastify' {
     tableServiceRoutes: (router: ConnectRouter) => void;
   }
 }
+import type { TokenStore } from '@k3/core/auth';
+import { registerAuthHook } from './auth-hook.ts';
+import { createRpcAuth } from './rpc-auth.ts';
+import { PrincipalLimiter } from './principal-limiter.ts';
+import type { TlsFiles } from './tls.ts';
 
 export interface ServerDeps {
   engine: SqlEngine;
@@ -43,8 +48,10 @@ export interface ServerDeps {
   logger: Logger;
   /** False while starting or shutting down: /readyz and data routes answer 503 ERR_NOT_READY. */
   ready?: () => boolean;
-  /** Auth enforcement for every wire (wip/auth): sets `rc.principal` or throws. */
-  authenticate?: InterceptorDeps['authenticate'];
+  /** The token store requests authenticate against; undefined = auth off (K3_AUTH=off, loopback only). */
+  tokens?: TokenStore;
+  /** Serve HTTPS with this certificate and key (tls.ts). */
+  tls?: TlsFiles;
 }
 
 const OPS_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
@@ -59,6 +66,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   const ready = deps.ready ?? (() => true);
   const metrics: HttpMetrics = createHttpMetrics();
   const app = Fastify({
+    ...(deps.tls !== undefined ? { https: { cert: deps.tls.cert, key: deps.tls.key } } : {}),
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.config.K3_BODY_LIMIT,
     genReqId: requestIdOf,
@@ -71,7 +79,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   const intercept = createIntercept({
     metrics: createRpcMetrics(metrics.registry),
     executes: metrics.executes,
-    ...(deps.authenticate ? { authenticate: deps.authenticate } : {}),
+    ...createRpcAuth({ tokens: deps.tokens, authBucket: deps.config.K3_AUTH_BUCKET }),
+    limiter: new PrincipalLimiter({ maxRunning: deps.config.K3_MAX_CONCURRENT_PER_PRINCIPAL, maxQueued: deps.config.K3_MAX_QUEUED_PER_PRINCIPAL }),
   });
   const routes = tableServiceRoutes({ handlers, intercept, logger: deps.logger });
   app.decorate('tableServiceRoutes', routes);
@@ -83,6 +92,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       throw new AppError('ERR_NOT_READY', 'The server is starting or shutting down; retry shortly.');
     }
   });
+
+  registerAuthHook(app, { tokens: deps.tokens, metricsOpen: deps.config.K3_AUTH_METRICS_OPEN });
 
   // While draining, answer in-flight requests with `Connection: close` so keep-alive sockets end
   // with their last response instead of holding shutdown until K3_SHUTDOWN_TIMEOUT.
@@ -103,6 +114,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     const { error, internal } = toHttpError(err);
     if (internal) request.log.error({ err }, 'request failed with internal error');
     else request.log.info({ code: error.code, status: error.status }, 'request refused');
+    if (error.code === 'ERR_UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer realm="k3"');
+    if (error.code === 'ERR_TOO_MANY_REQUESTS') reply.header('retry-after', String(error.details?.['retryAfterSeconds'] ?? 1));
     return reply.code(error.status).type('application/json').send(toErrorBody(error, request.id));
   });
 

@@ -66,6 +66,19 @@ export const CONFIG_KEYS = {
   K3_COMPACTOR_BACKLOG_AGE: [duration, '5s', 'The compactor drains a table once its oldest pending write-log record is this old, however small the backlog.'],
   K3_COMPACTOR_BATCH_SIZE: [int.min(1), '10000', 'Write-log records one drain merges into one Delta commit (the Compact RPC\'s default batchSize).'],
   K3_COMPACTOR_LEASE_TTL: [duration, '10s', 'Distributed mode: a compactor\'s leader lease in Redis expires after this long without renewal (safety comes from the storage epoch, not the lease).'],
+  K3_AUTH: [z.enum(['on', 'off']), 'on', 'Bearer-token authentication on every route but /healthz and /readyz. `off` is accepted only while K3_HOST is a loopback address.'],
+  K3_AUTH_BUCKET: [z.string(), 'k3-system', 'Bucket holding the token records (auth/tokens/<name>.json); shared by every coordinator and the CLI. Reserved: no token can use it.'],
+  K3_AUTH_REFRESH: [duration, '2s', 'How long a coordinator trusts its cached token records; a revoked token stops working everywhere within about this long.'],
+  K3_AUTH_METRICS_OPEN: [bool, 'true', 'Serve /metrics without a token (for Prometheus scrapers); false = /metrics needs an admin token.'],
+  K3_RESULT_MAX_ROWS: [int.min(1), '1000000', 'Largest non-streamed result in rows; a bigger one fails with ERR_RESULT_TOO_LARGE while it is read (before it is materialized).'],
+  K3_RESULT_MAX_BYTES: [bytes, '64MiB', 'Largest non-streamed result as encoded JSON; a bigger one fails with ERR_RESULT_TOO_LARGE while it is read.'],
+  K3_DUCKDB_MEMORY_LIMIT: [z.string(), '', 'DuckDB memory_limit of each process (e.g. 2GiB; empty = DuckDB\'s default, 80% of RAM); statements beyond it spill or fail with a clear error.'],
+  K3_DUCKDB_THREADS: [int.min(0), '0', 'DuckDB threads one statement may use (0 = DuckDB\'s default, all cores).'],
+  K3_SQL_MAX_LENGTH: [int.min(1), '1000000', 'Longest accepted SQL text in characters (ERR_SQL_TOO_LONG beyond it).'],
+  K3_MAX_CONCURRENT_PER_PRINCIPAL: [int.min(1), '4', 'Statements one principal may run at the same time on one coordinator; more wait in a queue.'],
+  K3_MAX_QUEUED_PER_PRINCIPAL: [int.min(0), '64', 'Statements of one principal that may wait for a slot; beyond it requests get 429 ERR_TOO_MANY_REQUESTS with Retry-After.'],
+  K3_TLS_CERT: [z.string(), '', 'PEM certificate (chain) file: with K3_TLS_KEY the HTTP listener serves HTTPS (empty = plain HTTP).'],
+  K3_TLS_KEY: [z.string(), '', 'PEM private key file of K3_TLS_CERT.'],
 } as const;
 
 type Keys = typeof CONFIG_KEYS;

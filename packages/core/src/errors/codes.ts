@@ -42,6 +42,9 @@ export const ERROR_CODES = {
   ERR_TABLE_NOT_FOUND: { status: 404, grpc: 'NOT_FOUND', sqlstate: '42P01', retryable: false, summary: 'The table does not exist (no Delta log at its location).' },
   ERR_TABLE_EXISTS: { status: 409, grpc: 'ALREADY_EXISTS', sqlstate: '42P07', retryable: false, summary: 'A table with that name already exists.' },
   ERR_COLUMN_EXISTS: { status: 409, grpc: 'ALREADY_EXISTS', sqlstate: '42701', retryable: false, summary: 'A column with that name already exists.' },
+  ERR_COLUMN_NOT_FOUND: { status: 400, grpc: 'INVALID_ARGUMENT', sqlstate: '42703', retryable: false, summary: 'A typed data operation names a column the table does not have.' },
+  ERR_PREDICATE_INVALID: { status: 400, grpc: 'INVALID_ARGUMENT', sqlstate: '42601', retryable: false, summary: 'A structured predicate has an unknown op, a wrong value shape or an unknown field.' },
+  ERR_ENGINE_DISABLED: { status: 409, grpc: 'FAILED_PRECONDITION', sqlstate: '55000', retryable: false, summary: "The bucket's engine is DISABLED: table operations fail until EnableEngine (gRPC FAILED_PRECONDITION)." },
   // ── Delta log ────────────────────────────────────────────────────────────────────
   ERR_DELTA_UNSUPPORTED_FEATURE: { status: 422, grpc: 'UNIMPLEMENTED', sqlstate: '0A000', retryable: false, summary: 'The table uses a Delta protocol version or feature this reader/writer does not implement.' },
   ERR_DELTA_LOG_CORRUPT: { status: 500, grpc: 'DATA_LOSS', sqlstate: 'XX001', retryable: false, summary: 'The Delta log is broken: missing versions, no protocol or metadata, or unreadable actions.' },
@@ -71,6 +74,14 @@ export const ERROR_CODES = {
   ERR_COMPACTOR_FENCED: { status: 409, grpc: 'ABORTED', sqlstate: '40001', retryable: true, summary: 'This compactor was deposed by a newer leader and may not commit.' },
   // ── maintenance ──────────────────────────────────────────────────────────────────
   ERR_VACUUM_RETENTION_TOO_SHORT: { status: 400, grpc: 'INVALID_ARGUMENT', sqlstate: '22023', retryable: false, summary: 'Vacuum retention under the safety minimum without disableRetentionCheck.' },
+  // ── auth and limits ──────────────────────────────────────────────────────────────
+  ERR_UNAUTHENTICATED: { status: 401, grpc: 'UNAUTHENTICATED', sqlstate: '28000', retryable: false, summary: 'No valid bearer token: missing, malformed, unknown, revoked or expired.' },
+  ERR_FORBIDDEN: { status: 403, grpc: 'PERMISSION_DENIED', sqlstate: '42501', retryable: false, summary: 'The token is valid but may not use this bucket or needs a higher scope.' },
+  ERR_TOKEN_EXISTS: { status: 409, grpc: 'ALREADY_EXISTS', sqlstate: '42710', retryable: false, summary: 'A token with that name already exists.' },
+  ERR_TOKEN_NOT_FOUND: { status: 404, grpc: 'NOT_FOUND', sqlstate: '42704', retryable: false, summary: 'There is no token with that name.' },
+  ERR_RESULT_TOO_LARGE: { status: 400, grpc: 'RESOURCE_EXHAUSTED', sqlstate: '54000', retryable: false, summary: 'The result exceeds K3_RESULT_MAX_ROWS / K3_RESULT_MAX_BYTES; add a LIMIT or filters, aggregate, page, or stream it.' },
+  ERR_SQL_TOO_LONG: { status: 400, grpc: 'INVALID_ARGUMENT', sqlstate: '54000', retryable: false, summary: 'The SQL text is longer than K3_SQL_MAX_LENGTH.' },
+  ERR_TOO_MANY_REQUESTS: { status: 429, grpc: 'RESOURCE_EXHAUSTED', sqlstate: '53300', retryable: true, summary: 'The principal has too many statements running and queued; retry after Retry-After seconds.' },
   // ── server ───────────────────────────────────────────────────────────────────────
   ERR_CONFIG_INVALID: { status: 500, grpc: 'INTERNAL', sqlstate: 'F0000', retryable: false, summary: 'The process configuration (K3_* environment) is invalid.' },
   ERR_NOT_READY: { status: 503, grpc: 'UNAVAILABLE', sqlstate: '57P03', retryable: true, summary: 'The server is starting or shutting down.' },

@@ -5,8 +5,8 @@
  */
 import { StatementType, type DuckDBConnection, type DuckDBExtractedStatements, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import { QueryStrategy, type ExecuteQueryResult } from '../api/index.ts';
-import { encodeResult, mapDuckDBError, type EncodedResult } from '../exec/index.ts';
-import { assertNoParameters, assertReadable, expansionRefusal } from './classify-statement.ts';
+import { encodeBounded, mapDuckDBError, type EncodedResult, type ResultLimits } from '../exec/index.ts';
+import { assertParametersGiven, assertReadable, expansionRefusal } from './classify-statement.ts';
 import type { RequestTables } from './request-tables.ts';
 import { identifierOf, tokenize } from './sql-tokens.ts';
 import { toQueryResult } from './query-result.ts';
@@ -21,6 +21,8 @@ export interface ReadOptions {
   readonly statements?: number;
   /** `definition`: bind tables as empty tables with their constraints (DESCRIBE needs no rows). */
   readonly as?: 'data' | 'definition';
+  /** Largest result returned (ERR_RESULT_TOO_LARGE past it, detected while reading). */
+  readonly limits?: ResultLimits;
 }
 
 export async function executeRead(conn: DuckDBConnection, tables: RequestTables, sql: string, t: ReadTimings, opts: ReadOptions = {}): Promise<ExecuteQueryResult> {
@@ -55,8 +57,8 @@ export async function executeRead(conn: DuckDBConnection, tables: RequestTables,
   let encoded: EncodedResult;
   try {
     assertReadable(prepared.statementType);
-    assertNoParameters(prepared);
-    encoded = await encodeResult(await prepared.run());
+    assertParametersGiven(prepared, tables.params);
+    encoded = await encodeBounded(await prepared.stream(), opts.limits);
   } catch (err) {
     throw mapDuckDBError(err);
   } finally {

@@ -22,18 +22,20 @@ import { Freshness, QueryStrategy, type ExecuteQueryResult } from '../api/index.
 import type { Config } from '../config/index.ts';
 import { isAppError } from '../errors/index.ts';
 import { runFederatedPlan, type ScanExecutor } from '../dispatch/index.ts';
-import { encodeResult, mapDuckDBError } from '../exec/index.ts';
+import { encodeBounded, mapDuckDBError } from '../exec/index.ts';
+import { resultLimits } from './result-limits.ts';
 import type { BucketStores } from '../object-store/store-factory.ts';
 import { planFederated, serializeSelect, type FederatedPlan } from '../plan/index.ts';
 import { executeRead } from './execute-read.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
 import { isWord, type Token } from './sql-tokens.ts';
 import { toQueryResult } from './query-result.ts';
+import type { SqlParam } from './statement-params.ts';
 
 export interface FederatedReadDeps {
   readonly executor: ScanExecutor;
   readonly stores: Pick<BucketStores, 'open'>;
-  readonly config: Pick<Config, 'K3_QUERY_TIMEOUT' | 'K3_FEDERATE_MIN_PARTITIONS' | 'K3_FEDERATE_MIN_BYTES'>;
+  readonly config: Pick<Config, 'K3_QUERY_TIMEOUT' | 'K3_FEDERATE_MIN_PARTITIONS' | 'K3_FEDERATE_MIN_BYTES'> & Partial<Pick<Config, 'K3_RESULT_MAX_ROWS' | 'K3_RESULT_MAX_BYTES'>>;
   readonly clock: () => number;
   /** Close `executor` with the reader (it was made for this reader). */
   readonly ownsExecutor?: boolean;
@@ -47,6 +49,8 @@ export interface FederatedReadRequest {
   readonly freshness: Freshness | undefined;
   readonly startedAt: number;
   readonly signal?: AbortSignal;
+  /** Values of the statement's `$k` placeholders: planned as constants, bound on the single-node path. */
+  readonly params?: readonly SqlParam[];
 }
 
 /** Only plain queries: EXPLAIN, DESCRIBE, SUMMARIZE, PRAGMA, CALL … keep the single-node path. */
@@ -102,7 +106,7 @@ export class FederatedReader {
       const plan = await planFederated(pinned.snapshot, req.sql, req.conn, {
         minPartitions: config.K3_FEDERATE_MIN_PARTITIONS,
         minBytes: config.K3_FEDERATE_MIN_BYTES,
-      });
+      }, req.params ?? []);
       return { pinned, plan };
     } catch {
       // The planner refuses shapes it cannot reason about; one node answers those exactly.
@@ -113,7 +117,8 @@ export class FederatedReader {
   /** FEDERATED_TO_SINGLE / UNARY_WAREHOUSE: the whole statement here, over the pruned files only. */
   async #single(req: FederatedReadRequest, pinned: PinnedTable, plan: FederatedPlan): Promise<ExecuteQueryResult> {
     await req.tables.bindView(req.conn, { handle: pinned.handle, snapshot: { ...pinned.snapshot, files: plan.files } });
-    const result = await executeRead(req.conn, req.tables, req.sql, { startedAt: req.startedAt, now: this.#deps.clock });
+    const limits = resultLimits(this.#deps.config);
+    const result = await executeRead(req.conn, req.tables, req.sql, { startedAt: req.startedAt, now: this.#deps.clock }, limits !== undefined ? { limits } : {});
     return {
       ...result,
       strategy: plan.strategy,
@@ -140,7 +145,7 @@ export class FederatedReader {
     const scanned = clock();
     let encoded;
     try {
-      encoded = await encodeResult(await req.conn.run(plan.finalSql!));
+      encoded = await encodeBounded(await req.conn.stream(plan.finalSql!), resultLimits(config));
     } catch (err) {
       throw mapDuckDBError(err);
     }
@@ -175,7 +180,8 @@ function uncarriedType(err: unknown): string | undefined {
 
 /**
  * The one bucket table a statement reads, when it reads exactly one unqualified base table,
- * defines no CTEs (a CTE name would look like a table) and has no parameters; otherwise undefined.
+ * defines no CTEs (a CTE name would look like a table); otherwise undefined. Parameters are fine:
+ * the planner substitutes their values (plan/bind-parameters.ts).
  */
 export function soleBaseTable(statements: readonly unknown[]): string | undefined {
   if (statements.length !== 1) return undefined;
@@ -192,8 +198,6 @@ export function soleBaseTable(statements: readonly unknown[]): string | undefine
       if (o['schema_name'] !== '' || o['catalog_name'] !== '' || (o['at_clause'] !== null && o['at_clause'] !== undefined)) plain = false;
       names.add(o['table_name'].toLowerCase());
     }
-    // Parameters are refused by the single-node path with its own error; jobs could not bind them.
-    if (o['class'] === 'PARAMETER') plain = false;
     const ctes = o['cte_map'] as { map?: unknown[] } | undefined;
     if (ctes !== undefined && Array.isArray(ctes.map) && ctes.map.length > 0) plain = false;
     for (const v of Object.values(o)) visit(v);

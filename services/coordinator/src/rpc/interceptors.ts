@@ -15,6 +15,7 @@ import { ExecuteResponseSchema, QueryStrategySchema, WriteStrategySchema } from 
 import type { RequestContext } from './request-context.ts';
 import type { RpcMetrics } from './rpc-metrics.ts';
 import { toAppError } from './to-app-error.ts';
+import type { PrincipalLimiter } from '../principal-limiter.ts';
 
 export interface InterceptorDeps {
   metrics: RpcMetrics;
@@ -22,7 +23,14 @@ export interface InterceptorDeps {
   executes?: Counter<'kind' | 'strategy'>;
   /** Auth enforcement (wip/auth): set `rc.principal` or throw ERR_UNAUTHENTICATED / ERR_FORBIDDEN. */
   authenticate?: (rc: RequestContext) => Promise<void> | void;
+  /** Authorization of the decoded request (its bucket, the method's scope): throw ERR_FORBIDDEN (rpc-auth.ts). */
+  authorize?: (rc: RequestContext, req: unknown) => void;
+  /** Per-principal concurrency of statement-running methods (principal-limiter.ts). */
+  limiter?: PrincipalLimiter;
 }
+
+/** Methods that run a statement on DuckDB: they take a slot of the caller's limiter lane. */
+const STATEMENT_METHODS: ReadonlySet<string> = new Set(['Execute', 'ExecuteStream', 'Query', 'QueryStream', 'Insert', 'Merge', 'Update', 'DeleteRows']);
 
 /**
  * Runs one call: `decode` yields the request message (REST decodes its body here, so decode errors
@@ -52,14 +60,19 @@ export function createIntercept(deps: InterceptorDeps): Intercept {
   return async <Req, Out>(rc: RequestContext, decode: () => Req, handler: (req: Req) => Promise<Out>): Promise<Out> => {
     const started = performance.now();
     const labels = { method: rc.method, wire: rc.wire };
+    let fields: Record<string, unknown> = {};
     try {
       if (deps.authenticate) await deps.authenticate(rc);
       const req = decode();
-      rc.log.info(requestFields(req), 'rpc started');
-      const out = await handler(req);
+      fields = requestFields(req);
+      rc.log.info(fields, 'rpc started');
+      deps.authorize?.(rc, req);
+      const limiter = deps.limiter;
+      const out = limiter !== undefined && STATEMENT_METHODS.has(rc.method) ? await limiter.run(rc.principal ?? 'anonymous', () => handler(req), rc.signal) : await handler(req);
       deps.metrics.requests.inc({ ...labels, code: 'OK' });
       if (deps.executes && isMessage(out, ExecuteResponseSchema)) deps.executes.inc(describeResponse(out));
-      rc.log.info({ ms: Math.round(performance.now() - started) }, 'rpc finished');
+      // The audit line: who, where, what (statement hash, strategy, rows), how long; never SQL text or tokens.
+      rc.log.info({ principal: rc.principal ?? null, ...fields, ...auditOf(out), code: 'OK', ms: Math.round(performance.now() - started) }, 'rpc finished');
       return out;
     } catch (err) {
       const { error, internal } = toAppError(err, rc);
@@ -67,7 +80,7 @@ export function createIntercept(deps: InterceptorDeps): Intercept {
       if (deps.executes && rc.method === 'Execute') deps.executes.inc({ kind: 'error', strategy: error.code });
       const ms = Math.round(performance.now() - started);
       if (internal) rc.log.error({ err, ms }, 'rpc failed with internal error');
-      else rc.log.info({ code: error.code, ms }, 'rpc failed');
+      else rc.log.info({ principal: rc.principal ?? null, ...fields, code: error.code, ms }, 'rpc failed');
       throw error;
     } finally {
       deps.metrics.duration.observe(labels, (performance.now() - started) / 1000);
@@ -93,4 +106,18 @@ export function describeResponse(res: { result: { case: 'query' | 'write' | 'ddl
   if (r.case === 'query') return { kind: 'query', strategy: QueryStrategySchema.values.find((v) => v.number === r.value.strategy)?.name ?? '' };
   if (r.case === 'write') return { kind: 'write', strategy: WriteStrategySchema.values.find((v) => v.number === r.value.strategy)?.name ?? '' };
   return { kind: 'ddl', strategy: r.value?.action ?? '' };
+}
+
+/** Strategy and rows of an Execute-shaped response (query / write / ddl), for the audit line. */
+function auditOf(out: unknown): Record<string, unknown> {
+  const r = (out as { result?: { case?: string; value?: { strategy?: number; action?: string; rowCount?: bigint; rowsAffected?: bigint; tableName?: string } } } | null)?.result;
+  const w = (out as { write?: { result?: unknown } } | null)?.write;
+  if (r?.case === undefined && w === undefined) return {};
+  if (r?.case !== undefined && isMessage(out, ExecuteResponseSchema)) {
+    const { strategy } = describeResponse(out);
+    const v = r.value ?? {};
+    const rows = r.case === 'query' ? v.rowCount : r.case === 'write' ? v.rowsAffected : undefined;
+    return { strategy, ...(rows !== undefined ? { rows: String(rows) } : {}), ...(v.tableName ? { table: v.tableName } : {}) };
+  }
+  return {};
 }

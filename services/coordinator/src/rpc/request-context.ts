@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Principal } from '@k3/core/auth';
 
 export type Wire = 'rest' | 'connect' | 'grpc-web' | 'grpc';
 
@@ -19,6 +20,8 @@ export interface RequestContext {
   readonly authorization: string | undefined;
   /** The caller, once authenticated (name of the token). */
   principal?: string;
+  /** The caller's buckets and scope (set with `principal` by the auth interceptor, rpc-auth.ts). */
+  grant?: Principal;
   /** Epoch ms after which the work is abandoned with ERR_QUERY_TIMEOUT; undefined = none. */
   readonly deadline: number | undefined;
   readonly signal: AbortSignal;
