@@ -52,7 +52,7 @@ async function golden(name: string, actual: string): Promise<void> {
   expect(normalize(actual)).toBe(await readFile(file, 'utf8'));
 }
 
-describe('k3 table … against a started server', () => {
+describe('k3 table … against a started server', { timeout: 240_000 }, () => {
   beforeAll(async () => {
     server = await startServer();
     home = await mkdtemp(path.join(tmpdir(), 'k3-cli-home-'));

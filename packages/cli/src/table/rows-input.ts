@@ -8,6 +8,15 @@ import type { Readable } from 'node:stream';
 
 export class RowsInputError extends Error {}
 
+/**
+ * JSON.parse that keeps integers beyond ±2^53 exact: they come back as their digit strings, which
+ * the API takes for 64-bit columns (a JS number would silently round 9007199254740993).
+ */
+export function parseJsonLossless(text: string): unknown {
+  return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) =>
+    typeof value === 'number' && !Number.isSafeInteger(value) && context?.source !== undefined && /^-?\d+$/.test(context.source) ? context.source : value);
+}
+
 function asRow(v: unknown, where: string): Record<string, unknown> {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new RowsInputError(`${where}: each row must be a JSON object ({"column": value, …})`);
   return v as Record<string, unknown>;
@@ -27,7 +36,7 @@ export async function* readRowBatches(source: string, stdin: Readable, batchSize
     if (trimmed.startsWith('[')) { arrayText = [line]; continue; }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(trimmed);
+      parsed = parseJsonLossless(trimmed);
     } catch (e) {
       throw new RowsInputError(`${source === '-' ? 'stdin' : source} line ${lineNo}: not JSON (${(e as Error).message}); give a JSON array of objects or one object per line`);
     }
@@ -37,7 +46,7 @@ export async function* readRowBatches(source: string, stdin: Readable, batchSize
   if (arrayText !== undefined) {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(arrayText.join('\n'));
+      parsed = parseJsonLossless(arrayText.join('\n'));
     } catch (e) {
       throw new RowsInputError(`${source === '-' ? 'stdin' : source}: not a JSON array (${(e as Error).message})`);
     }

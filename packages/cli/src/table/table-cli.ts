@@ -15,7 +15,7 @@ import {
 import { csvLines, FORMATS, listText, recordText, structured, tableText, type Format } from './output.ts';
 import { saveProfile, resolveConnection } from './profile.ts';
 import { progress } from './progress.ts';
-import { readRowBatches, RowsInputError } from './rows-input.ts';
+import { parseJsonLossless, readRowBatches, RowsInputError } from './rows-input.ts';
 
 export interface TableCliIO {
   out: (text: string) => void | Promise<void>;
@@ -60,13 +60,13 @@ function parseAssignment(text: string): [string, unknown] {
   if (eq <= 0) throw new UsageError(`--set takes column=value (got "${text}")`);
   const raw = text.slice(eq + 1);
   let value: unknown = raw;
-  try { value = JSON.parse(raw); } catch { /* plain text */ }
+  try { value = parseJsonLossless(raw); } catch { /* plain text */ }
   return [text.slice(0, eq).trim(), value];
 }
 
 function parsePredicate(text: string): Predicate {
   try {
-    return JSON.parse(text) as Predicate;
+    return parseJsonLossless(text) as Predicate;
   } catch (e) {
     throw new UsageError(`--where starting with "{" must be a JSON predicate: ${(e as Error).message}`);
   }
@@ -98,7 +98,7 @@ export async function runTableCli(argv: readonly string[], io: TableCliIO): Prom
   const opts = (cmd: Command): GlobalOpts => cmd.optsWithGlobals<GlobalOpts>();
   const client = async (cmd: Command): Promise<{ t: Tables; o: GlobalOpts }> => {
     const o = opts(cmd);
-    const bucket = o.bucket ?? (io.env.K3_BUCKET || undefined);
+    const bucket = o.bucket || (io.env.K3_BUCKET || undefined);
     if (bucket === undefined) throw new UsageError('--bucket is required (or set K3_BUCKET)');
     const conn = await resolveConnection(o, io.env);
     return { t: new K3Client({ url: conn.url, ...(conn.token ? { token: conn.token } : {}) }).tables(bucket), o };
@@ -132,7 +132,7 @@ export async function runTableCli(argv: readonly string[], io: TableCliIO): Prom
     });
 
   const table = program.command('table').description('tables of a bucket: SQL, typed reads and writes, maintenance');
-  const withBucket = (c: Command): Command => c.requiredOption('--bucket <bucket>', 'bucket (env K3_BUCKET)', io.env.K3_BUCKET);
+  const withBucket = (c: Command): Command => c.requiredOption('--bucket <bucket>', 'bucket (env K3_BUCKET)', io.env.K3_BUCKET || undefined);
 
   withBucket(table.command('query'))
     .description('run one DuckDB-dialect statement (reads and writes)')
