@@ -6,9 +6,13 @@ import { parseArgs } from 'node:util';
 import { isAppError } from '@k3/core';
 import { deltaDescribe, deltaHistory, deltaScan, UsageError, type CommandIO } from './delta-commands.ts';
 import { clusterUp } from './cluster/index.ts';
+import { runTableCli } from './table/table-cli.ts';
 import { tokenCommand } from './token-commands.ts';
 
 const USAGE = `usage:
+  k3 table <query|insert|merge|update|delete-rows|list|describe|create|drop|history|optimize|vacuum|compact|restore> --bucket B …
+                                        (the TableService over HTTP; \`k3 table --help\`, \`k3 table query --help\`)
+  k3 login --url U --token T            (saves a profile in ~/.config/k3/config.yaml)
   k3 delta scan <dir | s3://bucket/prefix> [--version N | --timestamp T] [--format jsonl|table]
   k3 delta describe <dir | s3://bucket/prefix> [--version N | --timestamp T] [--format text|json]
   k3 delta history <dir | s3://bucket/prefix> [--limit N] [--format text|jsonl]
@@ -42,9 +46,22 @@ function stdoutWriter(): (text: string) => Promise<void> {
   });
 }
 
-export async function main(argv: readonly string[], io: Partial<CommandIO> & { err?: (text: string) => void } = {}): Promise<number> {
+/**
+ * `clientEnv`: the environment the client commands (`k3 table`, `k3 login`) read K3_URL, K3_TOKEN,
+ * K3_BUCKET, HOME and XDG_CONFIG_HOME from (the bin passes process.env; it is client settings, not
+ * server configuration, so it does not go through loadConfig).
+ */
+export async function main(argv: readonly string[], io: Partial<CommandIO> & { err?: (text: string) => void; clientEnv?: NodeJS.ProcessEnv } = {}): Promise<number> {
   const out = io.out ?? stdoutWriter();
   const err = io.err ?? ((t: string) => { process.stderr.write(t); });
+  if (argv[0] === 'table' || argv[0] === 'login') {
+    try {
+      return await runTableCli(argv, { out, err, env: io.clientEnv ?? {}, stdin: process.stdin, progressStream: process.stderr });
+    } catch (e) {
+      if (e instanceof OutputClosed) return 0;
+      throw e;
+    }
+  }
   try {
     const { values, positionals } = parseArgs({
       args: [...argv],
