@@ -9,9 +9,10 @@ function curl(url: string, sql: string, freshness?: string): string {
   return `curl -sS -X POST ${url}/${EXAMPLE_BUCKET}/tables/_execute -H 'content-type: application/json' -d '${body}'`;
 }
 
-export function formatBanner(url: string, dataDir: string): string {
+export function formatBanner(url: string, dataDir: string, grpcAddress?: string): string {
   return [
     `k3-tables listening on ${url}`,
+    ...(grpcAddress !== undefined ? [`gRPC (h2c, reflection) on ${grpcAddress}: npx buf curl --protocol grpc --http2-prior-knowledge --list-methods http://${grpcAddress}`] : []),
     `embedded mode: tables under ${dataDir} (one directory per bucket), no Redis`,
     `OpenAPI: ${url}/openapi.json · health: ${url}/healthz · metrics: ${url}/metrics`,
     'try:',

@@ -13,6 +13,7 @@ import { formatBanner } from './banner.ts';
 import { installGracefulShutdown } from './graceful-shutdown.ts';
 import type { CompactorService } from '@k3/core/compaction';
 import { startEmbeddedCompactor } from './compactor-loop.ts';
+import { startGrpcListener, type GrpcListener } from './rpc/grpc-listener.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
   const created = await createEngine(config);
   // Started after listen; the shutdown hook (installed before) stops it if it exists by then.
   let compactor: CompactorService | undefined = undefined;
+  let grpc: GrpcListener | undefined = undefined;
   const app = buildServer({ engine: created.engine, config, logger, ready: () => ready });
   installGracefulShutdown({
     app,
@@ -28,15 +30,20 @@ async function main(): Promise<void> {
     timeoutMs: config.K3_SHUTDOWN_TIMEOUT,
     markNotReady: () => void (ready = false),
     release: async () => {
+      await grpc?.close();
       await compactor?.stop();
       await created.close();
     },
   });
   const address = await app.listen({ host: config.K3_HOST, port: config.K3_PORT });
+  // Native gRPC (h2c) with reflection on its own port; off when K3_GRPC_PORT is 0.
+  if (config.K3_GRPC_PORT !== 0) {
+    grpc = await startGrpcListener({ host: config.K3_HOST, port: config.K3_GRPC_PORT, bodyLimit: config.K3_BODY_LIMIT, routes: app.tableServiceRoutes });
+  }
   ready = true;
   compactor = startEmbeddedCompactor(created.engine, config, logger);
-  logger.info({ address, dataDir: config.K3_DATA_DIR, store: config.K3_STORE }, 'server listening');
-  process.stdout.write(formatBanner(address, config.K3_DATA_DIR));
+  logger.info({ address, grpc: grpc?.address ?? null, dataDir: config.K3_DATA_DIR, store: config.K3_STORE }, 'server listening');
+  process.stdout.write(formatBanner(address, config.K3_DATA_DIR, grpc?.address));
 }
 
 main().catch((err: unknown) => {

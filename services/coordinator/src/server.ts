@@ -5,27 +5,37 @@
  * Invariants:
  * - ONE error handler: only AppErrors are serialized (`{ code, message, retryable, requestId,
  *   details? }` with the registry's status); anything else is ERR_INTERNAL, logged with its stack.
- * - Route JSON Schemas are the single source of validation and of the OpenAPI document; Ajv runs
- *   strict (no type coercion, no silent removal of unknown fields).
- * - Responses are serialized with plain JSON.stringify: the engine's lossless row encoding is
- *   passed through untouched and no field is dropped by a response schema.
+ * - The proto (proto/dodil/k3/tables/v1/k3_tables.proto) is the single source of every shape: REST
+ *   bodies are decoded and answered as pbjson by protobuf's own JSON rules, the OpenAPI document
+ *   is generated from it, and the same TableService handlers serve REST, Connect (JSON and
+ *   binary) and gRPC-Web on this port — and native gRPC on K3_GRPC_PORT (main.ts) — through one
+ *   interceptor layer (docs/design/contract.md).
  * - Every response carries `x-request-id` (an incoming well-formed one is kept).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import swagger from '@fastify/swagger';
 import type { Logger } from 'pino';
+import { createContextValues, type ConnectRouter } from '@connectrpc/connect';
+import { fastifyConnectPlugin } from '@connectrpc/connect-fastify';
 import { AppError, toErrorBody, type Config } from '@k3/core';
 import { createHttpMetrics, type HttpMetrics } from './http-metrics.ts';
 import { toHttpError } from './http-error.ts';
 import type { SqlEngine } from './sql-engine.ts';
-import { COMPONENT_SCHEMAS } from './schemas/component-schemas.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
-import { registerTableRoutes } from './routes/table-routes.ts';
-import { registerCompactRoute } from './routes/compact-route.ts';
-import { registerMaintenanceRoutes } from './routes/maintenance-routes.ts';
-import { registerExecuteRoute } from './routes/execute-route.ts';
+import { createTableHandlers } from './handlers/table-handlers.ts';
+import { createIntercept, type InterceptorDeps } from './rpc/interceptors.ts';
+import { createRpcMetrics } from './rpc/rpc-metrics.ts';
+import { REQUEST_ID_KEY, tableServiceRoutes } from './rpc/connect-wire.ts';
+import { CONNECT_JSON_OPTIONS } from './rpc/connect-options.ts';
+import { registerRestRoutes } from './rest/rest-routes.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** TableService bound to this server's handlers and interceptors (main.ts serves it over native gRPC too). */
+    tableServiceRoutes: (router: ConnectRouter) => void;
+  }
+}
 
 export interface ServerDeps {
   engine: SqlEngine;
@@ -33,6 +43,8 @@ export interface ServerDeps {
   logger: Logger;
   /** False while starting or shutting down: /readyz and data routes answer 503 ERR_NOT_READY. */
   ready?: () => boolean;
+  /** Auth enforcement for every wire (wip/auth): sets `rc.principal` or throws. */
+  authenticate?: InterceptorDeps['authenticate'];
 }
 
 const OPS_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
@@ -55,16 +67,14 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   });
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  for (const schema of COMPONENT_SCHEMAS) app.addSchema(schema);
-
-  app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: { title: 'k3-tables', version: '0.1.0', description: 'SQL on Delta Lake tables in a bucket (DuckDB dialect). See docs/api.md.' },
-      tags: [{ name: 'tables', description: 'Tables and SQL' }, { name: 'ops', description: 'Health, metrics, this document' }],
-    },
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  const handlers = createTableHandlers(deps.engine);
+  const intercept = createIntercept({
+    metrics: createRpcMetrics(metrics.registry),
+    executes: metrics.executes,
+    ...(deps.authenticate ? { authenticate: deps.authenticate } : {}),
   });
+  const routes = tableServiceRoutes({ handlers, intercept, logger: deps.logger });
+  app.decorate('tableServiceRoutes', routes);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -102,10 +112,15 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   app.register(async (scope) => {
     registerOpsRoutes(scope, { metrics, ready });
-    registerTableRoutes(scope, deps.engine);
-    registerCompactRoute(scope, deps.engine);
-    registerMaintenanceRoutes(scope, deps.engine);
-    registerExecuteRoute(scope, { engine: deps.engine, metrics });
+    registerRestRoutes(scope, { handlers, intercept, logger: deps.logger });
+  });
+  // Connect (JSON and binary) and gRPC-Web on this port; its own content-type parsers stay inside
+  // the plugin's scope, so REST keeps Fastify's JSON parser.
+  app.register(fastifyConnectPlugin, {
+    routes,
+    readMaxBytes: deps.config.K3_BODY_LIMIT,
+    jsonOptions: CONNECT_JSON_OPTIONS,
+    contextValues: (request) => createContextValues().set(REQUEST_ID_KEY, request.id),
   });
   return app;
 }

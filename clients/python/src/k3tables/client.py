@@ -365,8 +365,9 @@ def _write_of(raw: Any) -> Mapping[str, Any]:
 
 
 def _stream_rows(lines: Iterator[Any]) -> Iterator[Row]:
-    """NDJSON stream: a header ``{"columns": [...]}``, then row batches ``{"rows": [[...], ...]}``
-    (or bare row arrays), optionally a trailer; ``{"code", "message"}`` mid-stream is an error."""
+    """NDJSON stream of pbjson ResultChunks: ``{"header": {"columns": [...]}}``, then
+    ``{"batch": {"rows": [[...], ...]}}`` lines, then ``{"summary": {...}}``; a failure after the
+    status line arrives as ``{"error": {code, message, retryable, requestId}}``."""
     decoder: Optional[RowDecoder] = None
     for item in lines:
         if isinstance(item, list):
@@ -375,6 +376,13 @@ def _stream_rows(lines: Iterator[Any]) -> Iterator[Row]:
             yield decoder.row(item)
             continue
         if not isinstance(item, Mapping):
+            continue
+        # pbjson ResultChunk lines: {"header": {columns}}, {"batch": {rows}}, {"summary": {...}}
+        if isinstance(item.get("header"), Mapping):
+            item = item["header"]
+        elif isinstance(item.get("batch"), Mapping):
+            item = item["batch"]
+        elif "summary" in item:
             continue
         if isinstance(item.get("code"), str) and "message" in item:
             raise error_from_body(200, item)

@@ -235,7 +235,10 @@ export class Tables {
     let columns: { name: string; type: string }[] = [];
     try {
       for await (const chunk of this.rpc.executeStream({ bucket: this.bucket, sql, freshness: freshnessOf(opts.freshness) }, { signal: opts.signal })) {
-        if (chunk.chunk.case === 'header') columns = chunk.chunk.value.columns.map((c) => ({ name: c.name, type: c.type || c.duckdbType }));
+        if (chunk.chunk.case === 'header') {
+          columns = chunk.chunk.value.columns.map((c) => ({ name: c.name, type: c.type || c.duckdbType }));
+          yield { columns, rows: [] };
+        }
         else if (chunk.chunk.case === 'batch') yield { columns, rows: chunk.chunk.value.rows.map((r) => toJson(ListValueSchema, r) as unknown[]) };
       }
     } catch (e) {
