@@ -5,6 +5,7 @@
  * human/script-readable banner. SIGINT/SIGTERM shut down gracefully (graceful-shutdown.ts).
  * Design note: docs/design/server.md.
  */
+import path from 'node:path';
 import pino from 'pino';
 import { isAppError, loadConfig } from '@k3/core';
 import { buildServer } from './server.ts';
@@ -23,7 +24,13 @@ async function main(): Promise<void> {
   // Started after listen; the shutdown hook (installed before) stops it if it exists by then.
   let compactor: CompactorService | undefined = undefined;
   let grpc: GrpcListener | undefined = undefined;
-  const app = buildServer({ engine: created.engine, config, logger, ready: () => ready });
+  const ui = {
+    auth: { authenticate: async () => ({ name: 'anonymous', buckets: '*' as const }), authorize: () => undefined },
+    bucketStore: (bucket: string) => created.stores.open(bucket),
+    distDir: path.resolve(import.meta.dirname, '../../../packages/web/dist'),
+    secureCookies: false,
+  };
+  const app = buildServer({ engine: created.engine, config, logger, ready: () => ready, ui });
   installGracefulShutdown({
     app,
     logger,

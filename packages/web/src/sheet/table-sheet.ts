@@ -172,16 +172,20 @@ export class TableSheet {
     const head = await this.query(`SELECT * FROM ${this.from} LIMIT 0`);
     this.columns = head.columns;
     this.meta = await loadSheetMeta(bucket, table);
-    this.buildWorkbook();
+    await this.buildWorkbook();
     await this.reload();
     this.startLive();
   }
 
-  private buildWorkbook(): void {
+  private async buildWorkbook(): Promise<void> {
     const existing = this.api.getActiveWorkbook();
     if (existing) this.api.disposeUnit(existing.getId());
-    const wb = this.api.createWorkbook({ id: `k3-${this.bucket}-${this.table}`, name: this.table, sheetOrder: ['data'], sheets: { data: { id: 'data', name: this.table, rowCount: EXTRA_ROWS, columnCount: this.columns.length + EXTRA_COLS } } });
+    const wb = this.api.createWorkbook({ id: `k3-${this.bucket}-${this.table}-${Date.now()}`, name: this.table, sheetOrder: ['data'], sheets: { data: { id: 'data', name: this.table, rowCount: EXTRA_ROWS, columnCount: this.columns.length + EXTRA_COLS } } });
     const ws = wb.getSheetBySheetId('data')!;
+    // The sheet's render unit is created asynchronously after the workbook: wait for it.
+    for (let i = 0; i < 100; i++) {
+      try { ws.getVisibleRange(); break; } catch { await new Promise((r) => setTimeout(r, 20)); }
+    }
     ws.customizeColumnHeader({ columnsCfg: Object.fromEntries(this.columns.map((c, i) => [i, `${columnLetters(i)} · ${c.name}`])) });
     ws.setColumnWidths(0, this.columns.length, 130);
     for (const n of this.meta.names) {

@@ -79,18 +79,18 @@ export async function registerUiRoutes(app: FastifyInstance, deps: UiDeps): Prom
     return deps.auth.authenticate(token);
   };
 
-  app.post('/ui/session', { schema: { hide: true } }, async (request, reply) => {
+  app.post('/ui/session', async (request, reply) => {
     const token = (request.body as { token?: unknown } | null)?.token;
     if (typeof token !== 'string' || token.length === 0 || token.length > 512) throw new AppError('ERR_UNAUTHENTICATED', 'Send {"token": "…"}: a token from the server banner or `k3 token create`.');
     const principal = await deps.auth.authenticate(token);
     reply.header('set-cookie', cookie(token, 12 * 3600, deps.secureCookies));
     return { principal: principal.name, buckets: principal.buckets };
   });
-  app.get('/ui/session', { schema: { hide: true } }, async (request) => {
+  app.get('/ui/session', async (request) => {
     const principal = await principalOf(request);
     return { principal: principal.name, buckets: principal.buckets };
   });
-  app.delete('/ui/session', { schema: { hide: true } }, async (_request, reply) => {
+  app.delete('/ui/session', async (_request, reply) => {
     reply.header('set-cookie', cookie('', 0, deps.secureCookies));
     return { signedOut: true };
   });
@@ -99,13 +99,13 @@ export async function registerUiRoutes(app: FastifyInstance, deps: UiDeps): Prom
     assertValidTableName(table);
     return `${SHEET_PREFIX}${table}.json`;
   };
-  app.get<{ Params: { bucket: string; table: string } }>('/ui/api/:bucket/sheets/:table', { schema: { hide: true } }, async (request) => {
+  app.get<{ Params: { bucket: string; table: string } }>('/ui/api/:bucket/sheets/:table', async (request) => {
     const principal = await principalOf(request);
     deps.auth.authorize(principal, request.params.bucket, 'read');
     const bytes = await deps.bucketStore(request.params.bucket).get(sidecarKey(request.params.table));
     return bytes === undefined ? { comments: [], names: [] } : validMeta(JSON.parse(Buffer.from(bytes).toString('utf8')));
   });
-  app.put<{ Params: { bucket: string; table: string } }>('/ui/api/:bucket/sheets/:table', { schema: { hide: true }, bodyLimit: MAX_META_BYTES }, async (request) => {
+  app.put<{ Params: { bucket: string; table: string } }>('/ui/api/:bucket/sheets/:table', { bodyLimit: MAX_META_BYTES }, async (request) => {
     const principal = await principalOf(request);
     deps.auth.authorize(principal, request.params.bucket, 'write');
     const meta = validMeta(request.body);
@@ -114,11 +114,11 @@ export async function registerUiRoutes(app: FastifyInstance, deps: UiDeps): Prom
   });
 
   if (!existsSync(path.join(deps.distDir, 'index.html'))) {
-    app.get('/ui', { schema: { hide: true } }, async () => {
+    app.get('/ui', async () => {
       throw new AppError('ERR_NOT_READY', 'The data browser is not built: run `npm run build:web` (npm start builds it when needed).');
     });
     return;
   }
   await app.register(fastifyStatic, { root: deps.distDir, prefix: '/ui/', decorateReply: false, index: 'index.html', cacheControl: true, maxAge: '1h' });
-  app.get('/ui', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/ui/', 302));
+  app.get('/ui', async (_request, reply) => reply.redirect('/ui/', 302));
 }
