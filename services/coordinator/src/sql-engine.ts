@@ -5,26 +5,22 @@
  * Invariants: every deliberate failure is an AppError (the server maps its code to a status);
  * `execute` stops work and rejects when `signal` aborts (the client went away).
  */
-import type { CreateTableRequest, ExecuteResponse, Freshness, ResultColumn, Table } from '@k3/core/api';
+import type { CreateTableRequest, ExecuteDdlResult, ExecuteQueryResult, ExecuteResponse, ExecuteWriteResult, Freshness, ResultColumn, Table } from '@k3/core/api';
+import type { EngineDescription } from '@k3/core/bucket-engine';
 import type { CompactResponse } from '@k3/core/compaction';
+import type { StatementDescription } from '@k3/core/sql';
+import type { DeleteRowsRequest, InsertRowsRequest, MergeRowsRequest, QueryRowsRequest, UpdateRowsRequest } from '@k3/core/typed';
 import type { HistoryRequest, HistoryResponse, OptimizeRequest, OptimizeResponse, RestoreRequest, RestoreResponse, VacuumRequest, VacuumResponse } from '@k3/core/maintenance';
 
 export interface SqlExecuteOptions {
   bucket: string;
   sql: string;
   freshness?: Freshness;
-  /** Positional parameters ($1..$n / ?), bound by DuckDB (shared decision 2; wip/typed). */
-  params?: unknown[];
   signal?: AbortSignal;
+  /** Positional values of `$1 … $n` / `?`, bound through DuckDB prepared statements (never spliced into the SQL). */
+  params?: unknown[];
 }
 
-/**
- * A typed data request as the port receives it: the request's pbjson (camelCase JSON) form,
- * e.g. Insert `{bucket, tableName, rows}`, Update `{bucket, tableName, set, where}` with the
- * structured predicate of shared decision 1. `signal` aborts the work.
- */
-export type TypedRequest = Record<string, unknown> & { bucket: string; tableName: string };
-export type EngineRequest = { bucket: string };
 /** A result read as row batches (handlers/result-stream.ts builds the wire streams from it). */
 export interface RowBatchStream {
   /** Result columns; empty for results without rows (writes, DDL). */
@@ -34,11 +30,10 @@ export interface RowBatchStream {
   summary(): Promise<ExecuteResponse>;
 }
 
-/** The Engine of a bucket in pbjson form (seeds 003). */
-export type EngineInfo = Record<string, unknown>;
-
 export interface SqlEngine {
   execute(opts: SqlExecuteOptions): Promise<ExecuteResponse>;
+  /** Placeholder types and result columns (DuckDB type text) of one statement, without executing it (optional: test fakes omit it). */
+  describeStatement?(opts: { bucket: string; sql: string }): Promise<StatementDescription>;
   listTables(bucket: string): Promise<Table[]>;
   describeTable(bucket: string, name: string): Promise<Table>;
   createTable(bucket: string, req: CreateTableRequest): Promise<Table>;
@@ -49,16 +44,27 @@ export interface SqlEngine {
   vacuumTable?(bucket: string, table: string, req: Omit<VacuumRequest, 'now'>): Promise<VacuumResponse>;
   restoreTable?(bucket: string, table: string, req: RestoreRequest): Promise<RestoreResponse>;
   tableHistory?(bucket: string, table: string, req: HistoryRequest): Promise<HistoryResponse>;
-  /** Execute with the result read in batches, memory bounded end to end (wip/typed). */
+  /** Execute with the result read in batches, memory bounded end to end (streaming in core, when it lands). */
   executeStream?(opts: SqlExecuteOptions): Promise<RowBatchStream>;
-  /** Typed data RPCs and DropTable (wip/typed); absent ones answer ERR_UNIMPLEMENTED. */
-  insert?(req: TypedRequest, signal?: AbortSignal): Promise<ExecuteResponse>;
-  merge?(req: TypedRequest, signal?: AbortSignal): Promise<ExecuteResponse>;
-  update?(req: TypedRequest, signal?: AbortSignal): Promise<ExecuteResponse>;
-  deleteRows?(req: TypedRequest, signal?: AbortSignal): Promise<ExecuteResponse>;
-  query?(req: TypedRequest, signal?: AbortSignal): Promise<ExecuteResponse>;
-  /** Per-bucket Engine state (wip/typed). */
-  getEngine?(bucket: string): Promise<EngineInfo>;
-  setEngineStatus?(bucket: string, status: 'ENGINE_STATUS_ACTIVE' | 'ENGINE_STATUS_DISABLED'): Promise<EngineInfo>;
+  /**
+   * Typed data operations (issue 9; @k3/core/typed, docs/design/typed-operations.md): each runs the
+   * equivalent bound DuckDB statement through `execute`, so it answers the same write / query
+   * result and strategy as that SQL. Optional: test fakes omit them.
+   */
+  insertRows?(req: InsertRowsRequest): Promise<ExecuteWriteResult>;
+  mergeRows?(req: MergeRowsRequest): Promise<ExecuteWriteResult>;
+  updateRows?(req: UpdateRowsRequest): Promise<ExecuteWriteResult>;
+  deleteRows?(req: DeleteRowsRequest): Promise<ExecuteWriteResult>;
+  queryRows?(req: QueryRowsRequest): Promise<ExecuteQueryResult>;
+  /** DropTable RPC: the DDL result of DROP TABLE (optional: test fakes omit it). */
+  dropTable?(bucket: string, table: string): Promise<ExecuteDdlResult>;
+  /**
+   * The bucket's Engine (seeds 003): ACTIVE from first use, persisted in the bucket. While DISABLED
+   * every table operation above fails with ERR_ENGINE_DISABLED and writes nothing. Domain values
+   * (Dates, numbers): the wire adapters encode them. Optional: test fakes omit them.
+   */
+  getEngine?(bucket: string): Promise<EngineDescription>;
+  enableEngine?(bucket: string): Promise<EngineDescription>;
+  disableEngine?(bucket: string): Promise<EngineDescription>;
   close(): Promise<void>;
 }

@@ -15,13 +15,14 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { CreateTableRequest, ExecuteQueryResult, ExecuteResponse, Freshness, Table } from '../api/index.ts';
+import { EngineStatus, type CreateTableRequest, type ExecuteDdlResult, type ExecuteQueryResult, type ExecuteResponse, type ExecuteWriteResult, type Freshness, type Table } from '../api/index.ts';
+import { BucketEngines, type EngineDescription, type EngineState } from '../bucket-engine/index.ts';
 import { Catalog, describeSnapshot, specFromRequest } from '../catalog/index.ts';
 import type { TransactionOptions } from '../delta/index.ts';
 import { AppError, isAppError } from '../errors/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { alterTable } from './alter-table.ts';
-import { assertParses, countStatements, expansionRefusal, objectRefusal, singleStatement } from './classify-statement.ts';
+import { assertParses, assertReadable, countStatements, expansionRefusal, objectRefusal, singleStatement } from './classify-statement.ts';
 import { createFromSpec, createTableFromSql, type DdlContext } from './create-table.ts';
 import { dropTable } from './drop-table.ts';
 import type { EngineDeps } from './engine-deps.ts';
@@ -39,6 +40,12 @@ import { rewriteTimeTravel } from './time-travel-binding.ts';
 import type { HistoryRequest, HistoryResponse, OptimizeRequest, OptimizeResponse, RestoreRequest, VacuumRequest, VacuumResponse } from '../maintenance/index.ts';
 import { showTables } from './show-tables.ts';
 import { isWord, type Token } from './sql-tokens.ts';
+import { describePrepared, type StatementDescription } from './describe-statement.ts';
+import {
+  deleteRows, insertRows, mergeRows, queryRows, updateRows,
+  type DeleteRowsRequest, type InsertRowsRequest, type MergeRowsRequest, type QueryRowsRequest, type TypedTable, type UpdateRowsRequest,
+} from '../typed/index.ts';
+import { numberPlaceholders, parametersUnsupported, toSqlParams } from './statement-params.ts';
 
 export type { BucketStores, EngineDeps, FileCache, K3DuckDB } from './engine-deps.ts';
 
@@ -47,7 +54,12 @@ export interface ExecuteOptions {
   sql: string;
   freshness?: Freshness;
   signal?: AbortSignal;
+  /** Positional values of `$1 … $n` / `?` (statement-params.ts); bound, never spliced into the text. */
+  params?: readonly unknown[];
 }
+
+/** Statement shapes that take bound parameters (reads and DML). */
+const PARAMETER_SHAPES: ReadonlySet<string> = new Set(['dml', 'other', 'describe-query']);
 
 /** Attempts of a whole write statement when its commit loses to a conflicting concurrent commit. */
 const MAX_STATEMENT_ATTEMPTS = 10;
@@ -67,6 +79,7 @@ export class Engine {
   readonly #maintenance: TableMaintenance;
   readonly #federated: FederatedReader;
   readonly #htap: HtapRuntime;
+  readonly #engines: BucketEngines;
   #tmpReady: Promise<unknown> | undefined;
 
   constructor(deps: EngineDeps) {
@@ -81,6 +94,7 @@ export class Engine {
     this.#tmpDir = deps.tmpDir ?? path.join(deps.config.K3_CACHE_DIR, 'writes');
     this.#maintenance = new TableMaintenance({ catalog: this.#catalog, db: deps.db, cache: deps.cache, txOptions: this.#txOptions, tmpDir: this.#tmpDir });
     this.#federated = createFederatedReader(deps, this.#clock);
+    this.#engines = new BucketEngines({ clock: this.#clock });
     this.#htap = new HtapRuntime({ db: deps.db, cache: deps.cache, tmpDir: this.#tmpDir, transaction: this.#txOptions, clock: this.#clock });
   }
 
@@ -88,10 +102,17 @@ export class Engine {
     const startedAt = this.#clock();
     // RESTORE / OPTIMIZE / VACUUM / DESCRIBE HISTORY (maintenance-statements.ts); AS OF and
     // k3_history('t') become self-binding relation names (time-travel-binding.ts).
-    const maintenance = maintenanceStatementOf(opts.sql);
-    if (maintenance !== undefined) return executeMaintenanceStatement({ maintenance: this.#maintenance, db: this.#deps.db, bucket: opts.bucket, startedAt, now: this.#clock }, maintenance);
-    const statement = singleStatement(rewriteTimeTravel(opts.sql));
+    const params = toSqlParams(opts.params);
+    const text = params.length > 0 ? numberPlaceholders(opts.sql, params.length).sql : opts.sql;
+    const maintenance = maintenanceStatementOf(text);
+    if (maintenance !== undefined) {
+      if (params.length > 0) throw parametersUnsupported('A maintenance statement');
+      await this.#activeStore(opts.bucket);
+      return executeMaintenanceStatement({ maintenance: this.#maintenance, db: this.#deps.db, bucket: opts.bucket, startedAt, now: this.#clock }, maintenance);
+    }
+    const statement = singleStatement(rewriteTimeTravel(text));
     const { shape } = statement;
+    if (params.length > 0 && !PARAMETER_SHAPES.has(shape.kind)) throw parametersUnsupported(`A ${shape.kind.replace('-', ' ')} statement`);
     // Freshness switch point: STRONG / OLTP_ONLY will merge the write log; until it exists every
     // read is a Delta (warehouse) read.
     switch (shape.kind) {
@@ -100,31 +121,35 @@ export class Engine {
       case 'drop-other':
         throw objectRefusal('DROP', shape.objectType);
       case 'show-tables': {
-        const store = await this.#catalog.store(opts.bucket);
+        const store = await this.#activeStore(opts.bucket);
         return this.#attempt(opts, store, async ({ tables }) => ({
           query: queryResult(await showTables(tables, shape.all), tables, { startedAt, now: this.#clock }, this.#clock()),
         }));
       }
       case 'create-table': {
-        const store = await this.#catalog.openForCreate(opts.bucket);
+        const store = await this.#activeStoreForCreate(opts.bucket);
         return this.#retrying(() => this.#attempt(opts, store, async (a) => {
           await assertParses(a.conn, statement.sql);
-          return { ddl: await createTableFromSql(this.#ddl(opts.bucket, a), statement, shape) };
+          const ddl = await createTableFromSql(this.#ddl(opts.bucket, a), statement, shape);
+          return { ddl: { ...ddl, table: await this.#withEngineId(opts.bucket, store, ddl.table) } };
         }));
       }
       case 'alter-table': {
-        const store = await this.#catalog.store(opts.bucket);
-        return this.#retrying(() => this.#attempt(opts, store, async (a) => ({ ddl: await alterTable(this.#ddl(opts.bucket, a), shape) })));
+        const store = await this.#activeStore(opts.bucket);
+        return this.#retrying(() => this.#attempt(opts, store, async (a) => {
+          const ddl = await alterTable(this.#ddl(opts.bucket, a), shape);
+          return { ddl: { ...ddl, table: await this.#withEngineId(opts.bucket, store, ddl.table) } };
+        }));
       }
       case 'drop-table': {
-        const store = await this.#catalog.store(opts.bucket);
+        const store = await this.#activeStore(opts.bucket);
         return this.#attempt(opts, store, async (a) => {
           await assertParses(a.conn, statement.sql);
           return { ddl: await dropTable(this.#ddl(opts.bucket, a), shape) };
         });
       }
       case 'dml': {
-        const store = await this.#catalog.store(opts.bucket);
+        const store = await this.#activeStore(opts.bucket);
         return this.#retrying(() => this.#attempt(opts, store, async (a) => {
           await assertParses(a.conn, statement.sql);
           const ctx = { conn: a.conn, tables: a.tables, txOptions: this.#txOptions, tmpDir: this.#tmpDir, clock: this.#clock, htap: this.#htap };
@@ -134,7 +159,7 @@ export class Engine {
       case 'describe-table':
       case 'describe-query':
       case 'other': {
-        const store = await this.#catalog.store(opts.bucket);
+        const store = await this.#activeStore(opts.bucket);
         // DESCRIBE, PRAGMA (table_info, show) and EXPLAIN of a write need definitions only:
         // tables bind as empty tables carrying their constraints (a write can target them).
         const definitionOnly = isWord(statement.tokens[0], 'PRAGMA') || explainsWrite(statement.tokens);
@@ -145,7 +170,7 @@ export class Engine {
           if (statements > 1 && !statement.tokens.some((t) => isWord(t, 'PIVOT', 'UNPIVOT'))) throw expansionRefusal(statements);
           // EVENTUAL SELECTs over one table: planned, fanned out over partitions or read from the pruned files.
           const federated = as === 'data' && statements === 1
-            ? await this.#federated.tryRead({ conn: a.conn, tables: a.tables, sql: statement.sql, tokens: statement.tokens, freshness: opts.freshness, startedAt, ...(opts.signal !== undefined ? { signal: opts.signal } : {}) })
+            ? await this.#federated.tryRead({ conn: a.conn, tables: a.tables, sql: statement.sql, tokens: statement.tokens, freshness: opts.freshness, startedAt, params, ...(opts.signal !== undefined ? { signal: opts.signal } : {}) })
             : undefined;
           return { query: federated ?? await executeRead(a.conn, a.tables, statement.sql, { startedAt, now: this.#clock }, { statements, as }) };
         }));
@@ -153,27 +178,87 @@ export class Engine {
     }
   }
 
+  /**
+   * Parameter types and result columns of one statement, without executing it (describe-statement.ts).
+   * Reads and DML are prepared by DuckDB over empty tables with their definitions; other
+   * statements describe as `ddl` with no parameters and no columns.
+   */
+  async describeStatement(opts: { bucket: string; sql: string }): Promise<StatementDescription> {
+    const text = numberPlaceholders(opts.sql, undefined).sql;
+    const ddl: StatementDescription = { kind: 'ddl', parameters: [], columns: [] };
+    if (maintenanceStatementOf(text) !== undefined) return ddl;
+    const statement = singleStatement(rewriteTimeTravel(text));
+    if (!PARAMETER_SHAPES.has(statement.shape.kind) && statement.shape.kind !== 'describe-table') return ddl;
+    const store = await this.#activeStore(opts.bucket);
+    return this.#attempt({ bucket: opts.bucket, sql: statement.sql }, store, async (a) => {
+      await assertParses(a.conn, statement.sql);
+      const prepared = await a.tables.prepare(a.conn, statement.sql, 'definition');
+      try {
+        if (statement.shape.kind !== 'dml') assertReadable(prepared.statementType);
+        return describePrepared(prepared);
+      } finally {
+        prepared.destroySync();
+      }
+    });
+  }
+
+  /** The stored name, columns and merge keys of a table (typed data operations). */
+  async typedTable(bucket: string, name: string): Promise<TypedTable> {
+    const store = await this.#activeStore(bucket);
+    const stored = await this.#catalog.resolveName(store, name);
+    if (stored === undefined) throw await this.#catalog.notFound(store, bucket, name);
+    const snapshot = await this.#catalog.snapshot(this.#catalog.handle(bucket, store, stored));
+    const { columns, mergeKeys } = describeSnapshot(bucket, stored, snapshot);
+    return { name: stored, columns, mergeKeys };
+  }
+
+  /** Typed Insert (typed/): rows by column name, omitted columns get their defaults; the Execute write result. */
+  insertRows(req: InsertRowsRequest): Promise<ExecuteWriteResult> {
+    return insertRows(this, req);
+  }
+
+  /** Typed Merge: update when the match columns (default: merge keys) match, insert when not. */
+  mergeRows(req: MergeRowsRequest): Promise<ExecuteWriteResult> {
+    return mergeRows(this, req);
+  }
+
+  /** Typed Update: column → value map where a structured predicate holds. */
+  updateRows(req: UpdateRowsRequest): Promise<ExecuteWriteResult> {
+    return updateRows(this, req);
+  }
+
+  /** Typed DeleteRows: the rows a structured predicate selects. */
+  deleteRows(req: DeleteRowsRequest): Promise<ExecuteWriteResult> {
+    return deleteRows(this, req);
+  }
+
+  /** Typed Query: columns, predicate, order, limit/offset, freshness, AS OF; the Execute query result. */
+  queryRows(req: QueryRowsRequest): Promise<ExecuteQueryResult> {
+    return queryRows(this, req);
+  }
+
   async listTables(bucket: string): Promise<Table[]> {
-    const store = await this.#catalog.store(bucket);
+    const store = await this.#activeStore(bucket);
     const names = await this.#catalog.tableNames(store);
     const tables = await Promise.all(names.map(async (name) => {
       const snapshot = await this.#catalog.trySnapshot(this.#catalog.handle(bucket, store, name));
       return snapshot === undefined ? undefined : withHtapFields(store, snapshot, describeSnapshot(bucket, name, snapshot), this.#clock());
     }));
-    return tables.filter((t): t is Table => t !== undefined);
+    const engineId = (await this.#engines.get(store, bucket)).engineId;
+    return tables.filter((t): t is Table => t !== undefined).map((t) => ({ ...t, engineId }));
   }
 
   async describeTable(bucket: string, name: string): Promise<Table> {
-    const store = await this.#catalog.store(bucket);
+    const store = await this.#activeStore(bucket);
     const stored = await this.#catalog.resolveName(store, name);
     if (stored === undefined) throw await this.#catalog.notFound(store, bucket, name);
     const snapshot = await this.#catalog.snapshot(this.#catalog.handle(bucket, store, stored));
-    return withHtapFields(store, snapshot, describeSnapshot(bucket, stored, snapshot), this.#clock());
+    return this.#withEngineId(bucket, store, await withHtapFields(store, snapshot, describeSnapshot(bucket, stored, snapshot), this.#clock()));
   }
 
   /** The Compact RPC: drains up to `batchSize` write-log records of the table into one Delta commit. */
   async compact(bucket: string, name: string, batchSize?: number): Promise<CompactResponse> {
-    const store = await this.#catalog.store(bucket);
+    const store = await this.#activeStore(bucket);
     const stored = await this.#catalog.resolveName(store, name);
     if (stored === undefined) throw await this.#catalog.notFound(store, bucket, name);
     const { root } = this.#catalog.handle(bucket, store, stored);
@@ -183,34 +268,85 @@ export class Engine {
 
   async createTable(bucket: string, req: CreateTableRequest): Promise<Table> {
     const spec = specFromRequest(req);
-    const store = await this.#catalog.openForCreate(bucket);
+    const store = await this.#activeStoreForCreate(bucket);
     const result = await this.#attempt({ bucket, sql: '' }, store, (a) => createFromSpec(this.#ddl(bucket, a), spec, { ifNotExists: false, orReplace: false }));
     if (result.table === undefined) throw new AppError('ERR_INTERNAL', `Table ${spec.name} was created but could not be described.`);
-    return result.table;
+    return this.#withEngineId(bucket, store, result.table);
   }
 
   /** OPTIMIZE (bin-pack or Z-order); the pbjson OptimizeResponse. */
-  optimizeTable(bucket: string, name: string, req: OptimizeRequest): Promise<OptimizeResponse> {
+  async optimizeTable(bucket: string, name: string, req: OptimizeRequest): Promise<OptimizeResponse> {
+    await this.#activeStore(bucket);
     return this.#maintenance.optimize(bucket, name, req);
   }
 
   /** VACUUM (dry run or real); the pbjson VacuumResponse. */
-  vacuumTable(bucket: string, name: string, req: Omit<VacuumRequest, 'now'>): Promise<VacuumResponse> {
+  async vacuumTable(bucket: string, name: string, req: Omit<VacuumRequest, 'now'>): Promise<VacuumResponse> {
+    await this.#activeStore(bucket);
     return this.#maintenance.vacuum(bucket, name, req);
   }
 
   /** RESTORE to a version or timestamp (write log drained first); versionBefore / versionAfter and the table. */
-  restoreTable(bucket: string, name: string, req: RestoreRequest): Promise<RestoreResult> {
+  async restoreTable(bucket: string, name: string, req: RestoreRequest): Promise<RestoreResult> {
+    await this.#activeStore(bucket);
     return this.#maintenance.restore(bucket, name, req);
   }
 
   /** A page of the commit log, newest first; the pbjson HistoryResponse. */
-  tableHistory(bucket: string, name: string, req: HistoryRequest): Promise<HistoryResponse> {
+  async tableHistory(bucket: string, name: string, req: HistoryRequest): Promise<HistoryResponse> {
+    await this.#activeStore(bucket);
     return this.#maintenance.history(bucket, name, req);
   }
 
   close(): Promise<void> {
     return this.#federated.close();
+  }
+
+  /** The bucket's Engine (created ACTIVE on first use) with its table count (bucket-engine/). */
+  async getEngine(bucket: string): Promise<EngineDescription> {
+    const store = await this.#catalog.store(bucket);
+    return this.#describeEngine(store, await this.#engines.get(store, bucket));
+  }
+
+  /** EnableEngine: table operations of the bucket work again. */
+  async enableEngine(bucket: string): Promise<EngineDescription> {
+    const store = await this.#catalog.store(bucket);
+    return this.#describeEngine(store, await this.#engines.setStatus(store, bucket, EngineStatus.ACTIVE));
+  }
+
+  /** DisableEngine: every table operation of the bucket fails with ERR_ENGINE_DISABLED until enabled. */
+  async disableEngine(bucket: string): Promise<EngineDescription> {
+    const store = await this.#catalog.store(bucket);
+    return this.#describeEngine(store, await this.#engines.setStatus(store, bucket, EngineStatus.DISABLED));
+  }
+
+  /** DropTable: deletes the table (its log first, then its files); the DDL result of DROP TABLE. */
+  async dropTable(bucket: string, name: string): Promise<ExecuteDdlResult> {
+    const store = await this.#activeStore(bucket);
+    return this.#attempt({ bucket, sql: '' }, store, (a) => dropTable(this.#ddl(bucket, a), { kind: 'drop-table', table: name, ifExists: false }));
+  }
+
+  async #describeEngine(store: ObjectStore, state: EngineState): Promise<EngineDescription> {
+    return { ...state, tableCount: (await this.#catalog.tableNames(store)).length };
+  }
+
+  /** The bucket's store, once its Engine is known to be ACTIVE (ERR_ENGINE_DISABLED otherwise; nothing runs). */
+  async #activeStore(bucket: string): Promise<ObjectStore> {
+    const store = await this.#catalog.store(bucket);
+    await this.#engines.assertActive(store, bucket);
+    return store;
+  }
+
+  async #activeStoreForCreate(bucket: string): Promise<ObjectStore> {
+    const store = await this.#catalog.openForCreate(bucket);
+    await this.#engines.assertActive(store, bucket);
+    return store;
+  }
+
+  /** Tables as this engine answers them carry the bucket's engineId. */
+  async #withEngineId<T extends Table | undefined>(bucket: string, store: ObjectStore, table: T): Promise<T> {
+    if (table === undefined) return table;
+    return { ...table, engineId: (await this.#engines.get(store, bucket)).engineId };
   }
 
   #ddl(bucket: string, a: Attempt): DdlContext {
@@ -237,11 +373,12 @@ export class Engine {
   }
 
   /** One attempt: a fresh connection and request-scoped tables, closed whatever happens. */
-  async #attempt<T>(opts: Pick<ExecuteOptions, 'bucket' | 'signal'> & { sql: string }, store: ObjectStore, fn: (a: Attempt) => Promise<T>): Promise<T> {
+  async #attempt<T>(opts: Pick<ExecuteOptions, 'bucket' | 'signal' | 'params'> & { sql: string }, store: ObjectStore, fn: (a: Attempt) => Promise<T>): Promise<T> {
     if (opts.signal?.aborted === true) throw new AppError('ERR_QUERY_CANCELLED', 'The request was cancelled before it ran.');
     await this.#ensureTmpDir();
     const conn = await this.#deps.db.connect();
     const tables = new RequestTables(this.#catalog, this.#deps.cache, opts.bucket, store);
+    tables.params = toSqlParams(opts.params);
     let timedOut = false;
     let aborted = false;
     const onAbort = (): void => {

@@ -6,31 +6,35 @@
  * auth and error mapping are the interceptor layer's (rpc/interceptors.ts), not code in here.
  * Design note: docs/design/contract.md.
  */
-import { toJson, type DescMethodServerStreaming, type DescMethodUnary, type MessageShape } from '@bufbuild/protobuf';
+import { create, toJson, type DescMethodServerStreaming, type DescMethodUnary, type MessageShape } from '@bufbuild/protobuf';
 import { ValueSchema } from '@bufbuild/protobuf/wkt';
-import type {
-  ExecuteResponseSchema,
-  TableService} from '@k3/client';
+import type { ExecuteQueryResultSchema, ExecuteWriteResultSchema, TableService } from '@k3/client';
 import {
   ColumnTypeSchema,
   CompactResponseSchema,
   DeleteRowsRequestSchema,
+  DeleteRowsResponseSchema,
+  DropTableResponseSchema,
   EngineSchema,
   FreshnessSchema,
   HistoryResponseSchema,
   InsertRequestSchema,
+  InsertResponseSchema,
   MergeRequestSchema,
+  MergeResponseSchema,
   OptimizeResponseSchema,
   QueryRequestSchema,
+  QueryResponseSchema,
   RestoreResponseSchema,
   TableSchema,
   UpdateRequestSchema,
+  UpdateResponseSchema,
   VacuumResponseSchema,
 } from '@k3/client';
-import { AppError } from '@k3/core';
-import type { CreateTableRequest as EngineCreateTableRequest, ExecuteResponse as EngineExecuteResponse, Freshness } from '@k3/core/api';
+import { AppError, isAppError } from '@k3/core';
+import type { CreateTableRequest as EngineCreateTableRequest, ExecuteDdlResult as EngineExecuteDdlResult, ExecuteResponse as EngineExecuteResponse, ExecuteWriteResult, Freshness } from '@k3/core/api';
 import type { RequestContext } from '../rpc/request-context.ts';
-import type { SqlEngine, SqlExecuteOptions, TypedRequest } from '../sql-engine.ts';
+import type { SqlEngine, SqlExecuteOptions } from '../sql-engine.ts';
 import { checkBucket, checkRange, enumName, required, unimplemented } from './request-checks.ts';
 import { toExecuteResponse, toProto } from './to-proto.ts';
 import { batchesOf, openResultStream, streamOf } from './result-stream.ts';
@@ -50,9 +54,20 @@ function freshnessOf(value: number): Freshness | undefined {
   return value === 0 ? undefined : (enumName(FreshnessSchema, value, 'freshness') as Freshness);
 }
 
-/** A typed request in the pbjson form the engine port takes (shared decision 1). */
-function typedJson(schema: Parameters<typeof toJson>[0], req: Parameters<typeof toJson>[1]): TypedRequest {
-  return toJson(schema, req) as TypedRequest;
+/**
+ * A typed request in its pbjson form — exactly the JSON of shared decision 1 (rows as objects,
+ * predicates as {column, op, value} / {and|or|not}) — with the path checks done and the signal
+ * attached: what @k3/core/typed takes.
+ */
+type Typed = { bucket: string; tableName: string; signal: AbortSignal } & Record<string, unknown>;
+function typedJson(schema: Parameters<typeof toJson>[0], req: Parameters<typeof toJson>[1], rc: RequestContext): Typed {
+  const json = toJson(schema, req) as Record<string, unknown>;
+  return { ...json, bucket: checkBucket(String(json.bucket ?? '')), tableName: required(String(json.tableName ?? ''), 'tableName'), signal: rc.signal };
+}
+
+/** The engine's Engine description (domain values) → the proto Engine. */
+function engineOf(e: { engineId: string; bucket: string; status: string; settings: string; tableCount: number; createdAt: Date; updatedAt: Date }) {
+  return toProto(EngineSchema, { ...e, createdAt: String(e.createdAt.getTime()), updatedAt: String(e.updatedAt.getTime()) });
 }
 
 export function createTableHandlers(engine: SqlEngine): TableHandlers {
@@ -63,11 +78,14 @@ export function createTableHandlers(engine: SqlEngine): TableHandlers {
     if (req.params.length > 0) opts.params = req.params.map((p) => toJson(ValueSchema, p));
     return opts;
   };
-  const typed = async (method: string, fn: ((r: TypedRequest, s?: AbortSignal) => Promise<EngineExecuteResponse>) | undefined, json: TypedRequest, rc: RequestContext) => {
-    checkBucket(json.bucket);
-    required(json.tableName ?? '', 'tableName');
+  const write = async (method: string, fn: ((r: never) => Promise<ExecuteWriteResult>) | undefined, req: Typed) => {
     if (fn === undefined) unimplemented(method);
-    return toExecuteResponse(await fn.call(engine, json, rc.signal));
+    const res = toExecuteResponse({ write: await fn.call(engine, req as never) });
+    return res.result.value as MessageShape<typeof ExecuteWriteResultSchema>;
+  };
+  const query = async (method: string, req: Typed): Promise<EngineExecuteResponse> => {
+    if (engine.queryRows === undefined) unimplemented(method);
+    return { query: await engine.queryRows(req as never) };
   };
 
   return {
@@ -102,45 +120,40 @@ export function createTableHandlers(engine: SqlEngine): TableHandlers {
     async dropTable(req, rc) {
       const bucket = checkBucket(req.bucket);
       const name = table(req);
-      // An identifier, quoted as DuckDB quotes identifiers: no value is ever spliced into SQL.
-      const sql = `DROP TABLE ${req.ifExists ? 'IF EXISTS ' : ''}"${name.replaceAll('"', '""')}"`;
-      const res = toExecuteResponse(await engine.execute({ bucket, sql, signal: rc.signal }));
-      const ddl = res.result.case === 'ddl' ? res.result.value : undefined;
-      return {
-        $typeName: 'dodil.k3.tables.v1.DropTableResponse',
-        tableName: name,
-        dropped: ddl?.action === 'DROP_TABLE',
-        ...(ddl?.version !== undefined ? { version: ddl.version } : {}),
-      };
+      let ddl: EngineExecuteDdlResult | undefined;
+      if (engine.dropTable) {
+        try {
+          ddl = await engine.dropTable(bucket, name);
+        } catch (err) {
+          if (!(req.ifExists && isAppError(err, 'ERR_TABLE_NOT_FOUND'))) throw err;
+        }
+      } else {
+        // An identifier, quoted as DuckDB quotes identifiers: no value is ever spliced into SQL.
+        const sql = `DROP TABLE ${req.ifExists ? 'IF EXISTS ' : ''}"${name.replaceAll('"', '""')}"`;
+        const res = await engine.execute({ bucket, sql, signal: rc.signal });
+        ddl = 'ddl' in res ? res.ddl : undefined;
+      }
+      return toProto(DropTableResponseSchema, { tableName: name, dropped: ddl?.action === 'DROP_TABLE', ...(ddl?.version ? { version: ddl.version } : {}) });
     },
 
     async insert(req, rc) {
-      const res = await typed('Insert', engine.insert, typedJson(InsertRequestSchema, req), rc);
-      return { $typeName: 'dodil.k3.tables.v1.InsertResponse', write: writeOf(res) };
+      return create(InsertResponseSchema, { write: await write('Insert', engine.insertRows, typedJson(InsertRequestSchema, req, rc)) });
     },
     async merge(req, rc) {
-      const res = await typed('Merge', engine.merge, typedJson(MergeRequestSchema, req), rc);
-      return { $typeName: 'dodil.k3.tables.v1.MergeResponse', write: writeOf(res) };
+      return create(MergeResponseSchema, { write: await write('Merge', engine.mergeRows, typedJson(MergeRequestSchema, req, rc)) });
     },
     async update(req, rc) {
-      const res = await typed('Update', engine.update, typedJson(UpdateRequestSchema, req), rc);
-      return { $typeName: 'dodil.k3.tables.v1.UpdateResponse', write: writeOf(res) };
+      return create(UpdateResponseSchema, { write: await write('Update', engine.updateRows, typedJson(UpdateRequestSchema, req, rc)) });
     },
     async deleteRows(req, rc) {
-      const res = await typed('DeleteRows', engine.deleteRows, typedJson(DeleteRowsRequestSchema, req), rc);
-      return { $typeName: 'dodil.k3.tables.v1.DeleteRowsResponse', write: writeOf(res) };
+      return create(DeleteRowsResponseSchema, { write: await write('DeleteRows', engine.deleteRows, typedJson(DeleteRowsRequestSchema, req, rc)) });
     },
     async query(req, rc) {
-      const res = await typed('Query', engine.query, typedJson(QueryRequestSchema, req), rc);
-      if (res.result.case !== 'query') throw new Error('engine answered Query without a query result');
-      return { $typeName: 'dodil.k3.tables.v1.QueryResponse', query: res.result.value, ...(res.usage ? { usage: res.usage } : {}) };
+      const res = toExecuteResponse(await query('Query', typedJson(QueryRequestSchema, req, rc)));
+      return create(QueryResponseSchema, { query: res.result.value as MessageShape<typeof ExecuteQueryResultSchema>, ...(res.usage ? { usage: res.usage } : {}) });
     },
     async queryStream(req, rc) {
-      const json = typedJson(QueryRequestSchema, req);
-      checkBucket(json.bucket);
-      required(json.tableName, 'tableName');
-      if (engine.query === undefined) unimplemented('QueryStream');
-      return openResultStream(batchesOf(await engine.query(json, rc.signal)));
+      return openResultStream(batchesOf(await query('QueryStream', typedJson(QueryRequestSchema, req, rc))));
     },
 
     async optimize(req) {
@@ -179,7 +192,7 @@ export function createTableHandlers(engine: SqlEngine): TableHandlers {
       const bucket = checkBucket(req.bucket);
       if (engine.tableHistory === undefined) unimplemented('History');
       return toProto(HistoryResponseSchema, await engine.tableHistory(bucket, table(req), {
-        ...(req.limit !== 0 ? { limit: req.limit } : {}),
+        ...(req.limit !== undefined ? { limit: req.limit } : {}),
         ...(req.beforeVersion !== undefined ? { beforeVersion: String(req.beforeVersion) } : {}),
       }));
     },
@@ -187,22 +200,17 @@ export function createTableHandlers(engine: SqlEngine): TableHandlers {
     async getEngine(req) {
       const bucket = checkBucket(req.bucket);
       if (engine.getEngine === undefined) unimplemented('GetEngine');
-      return toProto(EngineSchema, await engine.getEngine(bucket));
+      return engineOf(await engine.getEngine(bucket));
     },
     async enableEngine(req) {
       const bucket = checkBucket(req.bucket);
-      if (engine.setEngineStatus === undefined) unimplemented('EnableEngine');
-      return toProto(EngineSchema, await engine.setEngineStatus(bucket, 'ENGINE_STATUS_ACTIVE'));
+      if (engine.enableEngine === undefined) unimplemented('EnableEngine');
+      return engineOf(await engine.enableEngine(bucket));
     },
     async disableEngine(req) {
       const bucket = checkBucket(req.bucket);
-      if (engine.setEngineStatus === undefined) unimplemented('DisableEngine');
-      return toProto(EngineSchema, await engine.setEngineStatus(bucket, 'ENGINE_STATUS_DISABLED'));
+      if (engine.disableEngine === undefined) unimplemented('DisableEngine');
+      return engineOf(await engine.disableEngine(bucket));
     },
   };
-}
-
-function writeOf(res: MessageShape<typeof ExecuteResponseSchema>) {
-  if (res.result.case !== 'write') throw new Error('engine answered a typed write without a write result');
-  return res.result.value;
 }
