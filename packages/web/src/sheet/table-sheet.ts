@@ -183,10 +183,16 @@ export class TableSheet {
     const wb = this.api.createWorkbook({ id: `k3-${this.bucket}-${this.table}-${Date.now()}`, name: this.table, sheetOrder: ['data'], sheets: { data: { id: 'data', name: this.table, rowCount: EXTRA_ROWS, columnCount: this.columns.length + EXTRA_COLS } } });
     const ws = wb.getSheetBySheetId('data')!;
     // The sheet's render unit is created asynchronously after the workbook: wait for it.
-    for (let i = 0; i < 100; i++) {
-      try { ws.getVisibleRange(); break; } catch { await new Promise((r) => setTimeout(r, 20)); }
+    const headers = { columnsCfg: Object.fromEntries(this.columns.map((c, i) => [i, `${columnLetters(i)} · ${c.name}`])) };
+    for (let i = 0; ; i++) {
+      try {
+        ws.customizeColumnHeader(headers);
+        break;
+      } catch (e) {
+        if (i >= 150) throw e;
+        await new Promise((r) => setTimeout(r, 20));
+      }
     }
-    ws.customizeColumnHeader({ columnsCfg: Object.fromEntries(this.columns.map((c, i) => [i, `${columnLetters(i)} · ${c.name}`])) });
     ws.setColumnWidths(0, this.columns.length, 130);
     for (const n of this.meta.names) {
       try { wb.insertDefinedName(n.name, n.ref); } catch { /* a name that no longer fits the sheet stays in the list */ }
