@@ -29,17 +29,26 @@ async function sql(q: string, extra: Record<string, unknown> = {}): Promise<unkn
   return (res.body.query?.rows ?? []) as unknown[][];
 }
 
+/** Opens /ui; signs in unless the session cookie is still good (after a reload it is). */
 async function signIn(p: Page): Promise<void> {
   await p.goto(`${server.url}/ui/`);
-  await p.getByLabel('Token').fill(server.token ?? 'auth-off');
-  await p.getByRole('button', { name: 'Sign in' }).click();
+  const form = p.getByLabel('Token');
+  await Promise.race([form.waitFor({ timeout: 30_000 }), p.getByLabel('Bucket').waitFor({ timeout: 30_000 })]);
+  if (await form.count()) {
+    await form.fill(server.token ?? 'auth-off');
+    await p.getByRole('button', { name: 'Sign in' }).click();
+  }
   await p.getByLabel('Bucket').fill(BUCKET);
   await p.getByLabel('Bucket').dispatchEvent('change');
 }
 
 async function openTable(p: Page, table: string): Promise<void> {
+  const before = await p.evaluate(() => (window as never as { k3ui?: { sheet: { opened: number } } }).k3ui?.sheet.opened ?? 0);
   await p.locator(`button.open-table[data-table="${table}"]`).click();
-  await p.waitForFunction((t) => (window as never as { k3ui?: { sheet: { table: string; loadedRowCount: number } } }).k3ui?.sheet.table === t && (window as never as { k3ui: { sheet: { loadedRowCount: number } } }).k3ui.sheet.loadedRowCount > 0, table, { timeout: 30_000 });
+  await p.waitForFunction(([t, n]) => {
+    const s = (window as never as { k3ui?: { sheet: { table: string; opened: number; loadedRowCount: number } } }).k3ui?.sheet;
+    return s !== undefined && s.table === t && s.opened > (n as number) && s.loadedRowCount > 0;
+  }, [table, before] as const, { timeout: 60_000 });
 }
 
 /** Display text of a cell (Univer draws on a canvas: read it through its API). */

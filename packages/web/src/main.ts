@@ -121,11 +121,15 @@ async function start(): Promise<void> {
 
   const guard = (fn: () => Promise<unknown>) => () => { error.textContent = ''; void fn().catch((e: unknown) => { error.textContent = (e as Error).message; }); };
 
-  async function refreshTables(): Promise<void> {
+  let listed = '';
+  /** The bucket's tables. A `change` that does not change the bucket (a blur) keeps the list as it is. */
+  async function refreshTables(force = false): Promise<void> {
     const bucket = bucketInput.value.trim();
-    tableList.replaceChildren();
-    if (bucket === '') return;
+    if (!force && bucket === listed) return;
+    listed = bucket;
+    if (bucket === '') { tableList.replaceChildren(); return; }
     const tables = await k3.tables(bucket).list();
+    tableList.replaceChildren();
     for (const t of tables) {
       const j = toJson(TableSchema, t) as Record<string, string>;
       const open = el('button', { type: 'button', class: 'open-table', 'data-table': t.name }, t.name);
@@ -134,7 +138,7 @@ async function start(): Promise<void> {
       drop.addEventListener('click', guard(async () => {
         if (!confirm(`Drop table ${t.name}? Its Delta log and files are deleted.`)) return;
         await k3.tables(bucket).drop(t.name);
-        await refreshTables();
+        await refreshTables(true);
       }));
       tableList.append(el('li', {}, open, drop, el('small', {}, ` ${j.rowCount ?? '0'} rows · ${j.sizeBytes ?? '0'} B · v${j.deltaVersion ?? '0'} · backlog ${j.walBacklogEntries ?? '0'}${j.lastDrainAt ? ` · drained ${j.lastDrainAt}` : ''}`)));
     }
@@ -185,12 +189,12 @@ async function start(): Promise<void> {
     guard(() => sheet.enter(nameBox.value, formulaBar.value))();
   });
 
-  bucketInput.addEventListener('change', guard(refreshTables));
+  bucketInput.addEventListener('change', guard(() => refreshTables()));
   document.getElementById('signout')!.addEventListener('click', guard(async () => { sheet.stopLive(); await signOut(); showSignIn(); }));
-  document.getElementById('create')!.addEventListener('click', guard(async () => { await k3.tables(bucketInput.value.trim()).execute(createSql.value); createSql.value = ''; await refreshTables(); }));
+  document.getElementById('create')!.addEventListener('click', guard(async () => { await k3.tables(bucketInput.value.trim()).execute(createSql.value); createSql.value = ''; await refreshTables(true); }));
   document.getElementById('run-query')!.addEventListener('click', guard(async () => {
     const res = await k3.tables(bucketInput.value.trim()).execute(querySql.value, { freshness: fresh.value as 'eventual' | 'strong' });
-    if (res.kind !== 'query') { await refreshTables(); error.textContent = `${res.kind === 'write' ? `${res.write.rowsAffected} rows affected` : 'done'}`; return; }
+    if (res.kind !== 'query') { await refreshTables(true); error.textContent = `${res.kind === 'write' ? `${res.write.rowsAffected} rows affected` : 'done'}`; return; }
     const wb = api.getActiveWorkbook();
     if (wb === null) throw new Error('open a table first: query results open as a sheet next to it');
     const q = res.query.json.query as { columns: { name: string }[]; rows?: unknown[][] };

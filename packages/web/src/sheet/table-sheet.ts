@@ -81,6 +81,8 @@ export class TableSheet {
   matchCount = 0;
   totalCount = 0;
   syncedAt = 0;
+  /** How many times a table was opened (tests wait for it to move). */
+  opened = 0;
   meta: SheetMeta = { comments: [], names: [] };
   readonly formulas = new Map<string, string>(); // "D8" → "=SUMIFS(…)" (table formulas, computed on the server)
   readonly undoStack: Edit[] = [];
@@ -174,6 +176,7 @@ export class TableSheet {
     this.meta = await loadSheetMeta(bucket, table);
     await this.buildWorkbook();
     await this.reload();
+    this.opened++;
     this.startLive();
   }
 
@@ -216,10 +219,6 @@ export class TableSheet {
     try {
       ws.setRowCount(Math.max(this.matchCount + EXTRA_ROWS, EXTRA_ROWS));
       ws.getRange(0, 0, Math.min(ws.getMaxRows(), BLOCK * 2), this.columns.length).clearContent();
-      this.columns.forEach((c, i) => {
-        const f = numberFormatOf(c.type);
-        if (f !== undefined) ws.getRange(0, i, ws.getMaxRows(), 1).setNumberFormat(f);
-      });
     } finally {
       this.applyingData = false;
     }
@@ -262,7 +261,13 @@ export class TableSheet {
       const values = res.rows.map((r) => r.map((v, i) => display(v, this.columns[i]?.type ?? '')));
       this.applyingData = true;
       try {
-        this.worksheet.getRange(b * BLOCK, 0, values.length, this.columns.length).setValues(values);
+        const ws = this.worksheet;
+        ws.getRange(b * BLOCK, 0, values.length, this.columns.length).setValues(values);
+        // Number formats per loaded block only: styling a whole 10M-row column would cost more than the data.
+        this.columns.forEach((c, i) => {
+          const f = numberFormatOf(c.type);
+          if (f !== undefined) ws.getRange(b * BLOCK, i, values.length, 1).setNumberFormat(f);
+        });
         this.renderFormulasIn(b * BLOCK, b * BLOCK + values.length - 1);
       } finally {
         this.applyingData = false;
