@@ -140,7 +140,7 @@ async function start(): Promise<void> {
         await k3.tables(bucket).drop(t.name);
         await refreshTables(true);
       }));
-      tableList.append(el('li', {}, open, drop, el('small', {}, ` ${j.rowCount ?? '0'} rows · ${j.sizeBytes ?? '0'} B · v${j.deltaVersion ?? '0'} · backlog ${j.walBacklogEntries ?? '0'}${j.lastDrainAt ? ` · drained ${j.lastDrainAt}` : ''}`)));
+      tableList.append(el('li', {}, open, drop, el('small', {}, ` ${j.rowCount ?? '0'} rows · ${j.sizeBytes ?? '0'} B · v${j.deltaVersion ?? '0'} · backlog ${j.walBacklogEntries ?? '0'}${j.lastDrainAt && j.lastDrainAt !== '0' ? ` · drained ${new Date(Number(j.lastDrainAt)).toISOString().replace('T', ' ').slice(0, 19)}` : ''}`)));
     }
   }
 
