@@ -12,6 +12,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '@k3/core';
 import type { TokenStore } from '@k3/core/auth';
+import { bearerOf } from './session-cookie.ts';
 
 export interface AuthHookOptions {
   /** undefined = auth off. */
@@ -25,11 +26,11 @@ export function registerAuthHook(app: FastifyInstance, opts: AuthHookOptions): v
   app.addHook('onRequest', async (request) => {
     const route = request.routeOptions.url;
     if (route === undefined) {
-      await tokens.authenticateBearer(request.headers.authorization);
+      await tokens.authenticateBearer(bearerOf(request.headers.authorization, request.headers.cookie));
       return;
     }
     if (route === '/metrics' && !opts.metricsOpen) {
-      const principal = await tokens.authenticateBearer(request.headers.authorization);
+      const principal = await tokens.authenticateBearer(bearerOf(request.headers.authorization, request.headers.cookie));
       if (principal.scope !== 'admin') throw new AppError('ERR_FORBIDDEN', `/metrics needs an admin token (K3_AUTH_METRICS_OPEN=false); token "${principal.name}" has scope ${principal.scope}.`);
     }
   });

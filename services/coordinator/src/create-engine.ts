@@ -20,6 +20,8 @@ import { Engine } from '@k3/core/sql';
 
 export interface CreatedEngine {
   engine: Engine;
+  /** The bucket stores the engine reads and writes (the data browser's sidecar uses them too). */
+  stores: ReturnType<typeof createBucketStoreFactory>;
   /** Closes the engine, then the DuckDB database. */
   close(): Promise<void>;
 }
@@ -37,6 +39,7 @@ export async function createEngine(config: Config, opts: { registry?: Registry }
   const engine = new Engine({ stores, db, cache, config, executor, tmpDir: writesDir });
   return {
     engine,
+    stores,
     async close() {
       try {
         await engine.close();

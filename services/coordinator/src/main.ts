@@ -6,6 +6,7 @@
  * Design note: docs/design/server.md.
  */
 import './threadpool.ts';
+import path from 'node:path';
 import pino from 'pino';
 import { isAppError, loadConfig } from '@k3/core';
 import { buildServer } from './server.ts';
@@ -28,7 +29,16 @@ async function main(): Promise<void> {
   // Started after listen; the shutdown hook (installed before) stops it if it exists by then.
   let compactor: CompactorService | undefined = undefined;
   let grpc: GrpcListener | undefined = undefined;
-  const app = buildServer({ engine: created.engine, config, logger, ready: () => ready, ...(tls !== undefined ? { tls } : {}), ...(auth.tokens !== undefined ? { tokens: auth.tokens } : {}) });
+  // The data browser (/ui): built by `npm start` (scripts/build-web.ts); its session cookie is checked
+  // against the same token store as every wire.
+  const ui = {
+    tokens: auth.tokens,
+    authBucket: config.K3_AUTH_BUCKET,
+    bucketStore: (bucket: string) => created.stores.open(bucket),
+    distDir: path.resolve(import.meta.dirname, '../../../packages/web/dist'),
+    secureCookies: tls !== undefined,
+  };
+  const app = buildServer({ engine: created.engine, config, logger, ready: () => ready, ui, ...(tls !== undefined ? { tls } : {}), ...(auth.tokens !== undefined ? { tokens: auth.tokens } : {}) });
   installGracefulShutdown({
     app,
     logger,

@@ -29,6 +29,7 @@ import { createRpcMetrics } from './rpc/rpc-metrics.ts';
 import { REQUEST_ID_KEY, tableServiceRoutes } from './rpc/connect-wire.ts';
 import { CONNECT_JSON_OPTIONS } from './rpc/connect-options.ts';
 import { registerRestRoutes } from './rest/rest-routes.ts';
+import { registerUiRoutes, type UiDeps } from './routes/ui-routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -52,6 +53,8 @@ export interface ServerDeps {
   tokens?: TokenStore;
   /** Serve HTTPS with this certificate and key (tls.ts). */
   tls?: TlsFiles;
+  /** The data browser at /ui (routes/ui-routes.ts); absent = no /ui routes. */
+  ui?: UiDeps;
 }
 
 const OPS_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
@@ -127,6 +130,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     registerOpsRoutes(scope, { metrics, ready });
     registerRestRoutes(scope, { handlers, intercept, logger: deps.logger });
   });
+  const ui = deps.ui;
+  if (ui !== undefined) app.register(async (scope) => { await registerUiRoutes(scope, ui); });
   // Connect (JSON and binary) and gRPC-Web on this port; its own content-type parsers stay inside
   // the plugin's scope, so REST keeps Fastify's JSON parser.
   app.register(fastifyConnectPlugin, {

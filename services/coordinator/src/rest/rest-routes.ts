@@ -6,6 +6,7 @@
  * document is generated from this table and the proto (openapi.ts). Execute and Query stream
  * their rows as NDJSON or Arrow IPC when the Accept header asks for it (result-encodings.ts).
  */
+import { bearerOf } from '../session-cookie.ts';
 import type { DescMethod } from '@bufbuild/protobuf';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -86,7 +87,7 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestRouteDeps): v
           requestId: request.id,
           wire: 'rest',
           method: format && route.stream ? methodOf(route.stream).name : method.name,
-          authorization: request.headers.authorization,
+          authorization: bearerOf(request.headers.authorization, request.headers.cookie),
           signal: abortOnDisconnect(reply),
           timeoutMs: undefined,
           log: deps.logger,

@@ -8,6 +8,7 @@
  * `ErrorInfo {code, message, retryable, requestId, details}` — the REST error body, verbatim.
  * Responses and errors carry `x-request-id`.
  */
+import { bearerOf } from '../session-cookie.ts';
 import { fromJson, type JsonValue, type DescMethod } from '@bufbuild/protobuf';
 import { StructSchema } from '@bufbuild/protobuf/wkt';
 import { ConnectError, createContextKey, type ConnectRouter, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
@@ -66,7 +67,7 @@ export function tableServiceRoutes(deps: ConnectWireDeps): (router: ConnectRoute
       requestId,
       wire: wireOf(ctx),
       method: method.name,
-      authorization: ctx.requestHeader.get('authorization') ?? undefined,
+      authorization: bearerOf(ctx.requestHeader.get('authorization'), ctx.requestHeader.get('cookie')),
       signal: ctx.signal,
       timeoutMs: ctx.timeoutMs(),
       log: deps.logger,

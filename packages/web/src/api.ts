@@ -1,0 +1,43 @@
+/**
+ * The browser's way to the server: the TypeScript SDK (Connect over fetch) on the page's own
+ * origin. The token never lives in JavaScript after sign-in: POST /ui/session checks it and sets
+ * an HttpOnly, SameSite=Strict session cookie that every later request carries.
+ */
+import { K3Client } from '@k3/client/sdk';
+
+export const k3 = new K3Client({ url: location.origin, retries: 1 });
+
+export async function signIn(token: string): Promise<{ ok: true } | { ok: false; message: string }> {
+  const res = await fetch('/ui/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+  if (res.ok) return { ok: true };
+  const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
+  return { ok: false, message: `${body.code ?? res.status}: ${body.message ?? 'sign-in failed'}` };
+}
+
+export async function signOut(): Promise<void> {
+  await fetch('/ui/session', { method: 'DELETE' });
+}
+
+export async function session(): Promise<{ principal: string; buckets: string[] | '*' } | undefined> {
+  const res = await fetch('/ui/session');
+  return res.ok ? ((await res.json()) as { principal: string; buckets: string[] | '*' }) : undefined;
+}
+
+/** Comments and named ranges of a table's sheet: a sidecar object in the bucket, never Delta data. */
+export interface SheetMeta {
+  comments: { cell: string; text: string; author?: string; at?: string }[];
+  names: { name: string; ref: string }[];
+}
+
+export async function loadSheetMeta(bucket: string, table: string): Promise<SheetMeta> {
+  const res = await fetch(`/ui/api/${encodeURIComponent(bucket)}/sheets/${encodeURIComponent(table)}`);
+  if (!res.ok) throw new Error(`loading sheet metadata failed: ${res.status}`);
+  return (await res.json()) as SheetMeta;
+}
+
+export async function saveSheetMeta(bucket: string, table: string, meta: SheetMeta): Promise<void> {
+  const res = await fetch(`/ui/api/${encodeURIComponent(bucket)}/sheets/${encodeURIComponent(table)}`, {
+    method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(meta),
+  });
+  if (!res.ok) throw new Error(`saving sheet metadata failed: ${res.status} ${await res.text()}`);
+}

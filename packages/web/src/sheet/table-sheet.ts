@@ -1,0 +1,523 @@
+/**
+ * One table as a sheet. The sheet holds a window of rows; the server computes everything else:
+ *
+ * - rows are fetched in blocks of BLOCK rows for what is on screen (SELECT … ORDER BY … LIMIT …
+ *   OFFSET … at the sheet's freshness or AS OF version), so a 10-million-row table opens at once;
+ * - sort and filter are ORDER BY / WHERE on the server (values bound as parameters), and the filter
+ *   summary says how many rows match;
+ * - formulas over whole columns (`=SUMIFS(amount, region, "UK")`, `=SUM(D:D)`) are compiled to one
+ *   SELECT (formula/compile.ts) and computed over the whole table; other formulas are Univer's;
+ * - whole-column selection statistics are one aggregate query; smaller selections use the cells;
+ * - in a keyed table a cell edit is an Update by primary key (a keyed write, visible at once to
+ *   STRONG reads), with undo; other tables are read-only;
+ * - "live": the table's version and write-log backlog are polled; a change reloads the window and
+ *   recomputes the table formulas.
+ */
+import type { Table } from '@k3/client';
+import type { FreshnessName } from '@k3/client/sdk';
+import { k3, loadSheetMeta, saveSheetMeta, type SheetMeta } from '../api.ts';
+import { compileFormula, quoteIdent, type SheetColumn } from '../formula/compile.ts';
+import { columnIndex, columnLetters } from '../formula/parse.ts';
+import type { UniverAPI } from './univer.ts';
+
+export const BLOCK = 200;
+const EXTRA_ROWS = 50;
+const EXTRA_COLS = 6;
+
+export type FilterOp = '=' | '<>' | '>' | '>=' | '<' | '<=' | 'contains';
+export interface Filter { column: string; op: FilterOp; value: string }
+
+export interface SelectionStats { sum: number; count: number; avg: number | undefined; min: number | undefined; max: number | undefined; numeric: number }
+
+export interface SheetEvents {
+  onState(sheet: TableSheet): void;
+  onError(message: string): void;
+  onStats(stats: SelectionStats | undefined): void;
+}
+
+interface Edit { row: number; column: string; keys: Record<string, unknown>; before: unknown; after: unknown }
+
+type Raw = unknown;
+
+function isNumericType(t: string): boolean {
+  return /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL)/i.test(t);
+}
+
+function numberFormatOf(type: string): string | undefined {
+  const dec = /^DECIMAL\(\d+,\s*(\d+)\)/i.exec(type);
+  if (dec) return Number(dec[1]) === 0 ? '#,##0' : `#,##0.${'0'.repeat(Number(dec[1]))}`;
+  return undefined;
+}
+
+/** A pbjson value → what the sheet shows (numbers as numbers where exact, the rest as text). */
+function display(v: Raw, type: string): string | number {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number' || typeof v === 'boolean') return typeof v === 'boolean' ? String(v).toUpperCase() : v;
+  if (typeof v === 'string') {
+    if (isNumericType(type) && /^-?\d+(\.\d+)?$/.test(v)) {
+      const n = Number(v);
+      return /^DECIMAL/i.test(type) || Number.isSafeInteger(n) ? n : v;
+    }
+    return v;
+  }
+  return JSON.stringify(v);
+}
+
+const fmt2 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+export function formatStat(n: number | undefined): string {
+  return n === undefined ? '—' : fmt2.format(n);
+}
+
+export class TableSheet {
+  bucket = '';
+  table = '';
+  columns: SheetColumn[] = [];
+  keys: string[] = [];
+  info: Table | undefined;
+  freshness: FreshnessName = 'eventual';
+  asOfVersion: bigint | undefined;
+  sort: { column: string; descending: boolean } | undefined;
+  filters: Filter[] = [];
+  matchCount = 0;
+  totalCount = 0;
+  syncedAt = 0;
+  /** How many times a table was opened (tests wait for it to move). */
+  opened = 0;
+  meta: SheetMeta = { comments: [], names: [] };
+  readonly formulas = new Map<string, string>(); // "D8" → "=SUMIFS(…)" (table formulas, computed on the server)
+  readonly undoStack: Edit[] = [];
+  private readonly rows = new Map<number, Raw[]>();
+  private readonly loaded = new Set<number>();
+  private readonly loading = new Map<number, Promise<void>>();
+  private generation = 0;
+  private liveKey = '';
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private applyingData = false;
+  private readonly api: UniverAPI;
+  private readonly events: SheetEvents;
+
+  constructor(api: UniverAPI, events: SheetEvents) {
+    this.api = api;
+    this.events = events;
+    api.addEvent(api.Event.Scroll, () => { void this.ensureVisible(); });
+    api.addEvent(api.Event.SelectionChanged, (p) => { void this.selectionChanged(p.selections); });
+    api.addEvent(api.Event.SheetEditEnded, (p) => { if (p.isConfirm) void this.cellEdited(p.row, p.column); });
+  }
+
+  /** Rows the sheet holds right now (the pushdown proof: a fraction of the table). */
+  get loadedRowCount(): number {
+    return this.rows.size;
+  }
+
+  get editable(): boolean {
+    return this.keys.length > 0 && this.asOfVersion === undefined;
+  }
+
+  private get worksheet() {
+    const ws = this.api.getActiveWorkbook()?.getSheetBySheetId('data');
+    if (ws === null || ws === undefined) throw new Error('the data sheet is gone');
+    return ws;
+  }
+
+  private get from(): string {
+    return `${quoteIdent(this.table)}${this.asOfVersion === undefined ? '' : ` AS OF VERSION ${this.asOfVersion}`}`;
+  }
+
+  private get readFreshness(): FreshnessName | undefined {
+    return this.asOfVersion === undefined ? this.freshness : undefined;
+  }
+
+  /** WHERE from the filters; every value a parameter. */
+  whereSql(params: unknown[]): string {
+    if (this.filters.length === 0) return '';
+    const parts = this.filters.map((f) => {
+      const col = quoteIdent(f.column);
+      const type = this.columns.find((c) => c.name === f.column)?.type ?? 'VARCHAR';
+      if (f.op === 'contains') { params.push(`%${f.value}%`); return `CAST(${col} AS VARCHAR) ILIKE $${params.length}`; }
+      if (isNumericType(type) && f.value.trim() !== '' && Number.isFinite(Number(f.value))) { params.push(Number(f.value)); return `${col} ${f.op} $${params.length}`; }
+      params.push(f.value);
+      return `CAST(${col} AS VARCHAR) ${f.op} $${params.length}`;
+    });
+    return ` WHERE ${parts.join(' AND ')}`;
+  }
+
+  orderSql(): string {
+    const order = this.sheetOrder();
+    return order.length === 0 ? '' : ` ORDER BY ${order.map((o) => `${quoteIdent(o.column)} ${o.descending ? 'DESC' : 'ASC'} NULLS LAST`).join(', ')}`;
+  }
+
+  /** The sheet's row order: the chosen sort, then the primary key (else the first column) for a stable order. */
+  sheetOrder(): { column: string; descending: boolean }[] {
+    const tie = this.keys.length > 0 ? this.keys : this.columns.length > 0 ? [this.columns[0]!.name] : [];
+    const out = this.sort ? [this.sort] : [];
+    for (const k of tie) if (!out.some((o) => o.column === k)) out.push({ column: k, descending: false });
+    return out;
+  }
+
+  async query(sql: string, params: unknown[] = []): Promise<{ columns: { name: string; type: string }[]; rows: Raw[][] }> {
+    const res = await k3.tables(this.bucket).query(sql, { freshness: this.readFreshness, params });
+    const q = res.json.query as { rows?: Raw[][] } | undefined;
+    return { columns: res.columns, rows: q?.rows ?? [] };
+  }
+
+  async open(bucket: string, table: string): Promise<void> {
+    this.stopLive();
+    this.bucket = bucket;
+    this.table = table;
+    this.sort = undefined;
+    this.filters = [];
+    this.asOfVersion = undefined;
+    this.formulas.clear();
+    this.undoStack.length = 0;
+    this.info = await k3.tables(bucket).describe(table);
+    this.keys = [...this.info.mergeKeys];
+    const head = await this.query(`SELECT * FROM ${this.from} LIMIT 0`);
+    this.columns = head.columns;
+    this.meta = await loadSheetMeta(bucket, table);
+    await this.buildWorkbook();
+    await this.reload();
+    this.opened++;
+    this.startLive();
+  }
+
+  private async buildWorkbook(): Promise<void> {
+    const existing = this.api.getActiveWorkbook();
+    if (existing) this.api.disposeUnit(existing.getId());
+    const wb = this.api.createWorkbook({ id: `k3-${this.bucket}-${this.table}-${Date.now()}`, name: this.table, sheetOrder: ['data'], sheets: { data: { id: 'data', name: this.table, rowCount: EXTRA_ROWS, columnCount: this.columns.length + EXTRA_COLS } } });
+    const ws = wb.getSheetBySheetId('data')!;
+    // The sheet's render unit is created asynchronously after the workbook: wait for it.
+    const headers = { columnsCfg: Object.fromEntries(this.columns.map((c, i) => [i, `${columnLetters(i)} · ${c.name}`])) };
+    for (let i = 0; ; i++) {
+      try {
+        ws.customizeColumnHeader(headers);
+        break;
+      } catch (e) {
+        if (i >= 150) throw e;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    ws.setColumnWidths(0, this.columns.length, 130);
+    for (const n of this.meta.names) {
+      try { wb.insertDefinedName(n.name, n.ref); } catch { /* a name that no longer fits the sheet stays in the list */ }
+    }
+  }
+
+  /** Counts, the window on screen and every table formula, again (after a sort, filter, version or table change). */
+  async reload(): Promise<void> {
+    const gen = ++this.generation;
+    this.rows.clear();
+    this.loaded.clear();
+    this.loading.clear();
+    const params: unknown[] = [];
+    const where = this.whereSql(params);
+    const counts = await this.query(`SELECT count(*) AS n, (SELECT count(*) FROM ${this.from}) AS total FROM ${this.from}${where}`, params);
+    if (gen !== this.generation) return;
+    this.matchCount = Number(counts.rows[0]?.[0] ?? 0);
+    this.totalCount = Number(counts.rows[0]?.[1] ?? 0);
+    const ws = this.worksheet;
+    this.applyingData = true;
+    try {
+      ws.setRowCount(Math.max(this.matchCount + EXTRA_ROWS, EXTRA_ROWS));
+      ws.getRange(0, 0, Math.min(ws.getMaxRows(), BLOCK * 2), this.columns.length).clearContent();
+    } finally {
+      this.applyingData = false;
+    }
+    await this.ensureVisible();
+    await this.recomputeFormulas();
+    this.syncedAt = Date.now();
+    this.events.onState(this);
+  }
+
+  async ensureVisible(): Promise<void> {
+    if (this.table === '') return;
+    let first = 0;
+    let last = BLOCK - 1;
+    try {
+      const r = this.worksheet.getVisibleRange();
+      if (r !== null) {
+        first = r.startRow;
+        last = r.endRow;
+      }
+    } catch { /* not rendered yet: the first block */ }
+    const blocks: number[] = [];
+    for (let b = Math.floor(first / BLOCK); b <= Math.floor(last / BLOCK) + 1; b++) if (b * BLOCK < this.matchCount) blocks.push(b);
+    await Promise.all(blocks.map((b) => this.loadBlock(b)));
+  }
+
+  private loadBlock(b: number): Promise<void> {
+    if (this.loaded.has(b)) return Promise.resolve();
+    const pending = this.loading.get(b);
+    if (pending) return pending;
+    const gen = this.generation;
+    const p = (async () => {
+      const params: unknown[] = [];
+      const where = this.whereSql(params);
+      params.push(BLOCK, b * BLOCK);
+      const res = await this.query(`SELECT * FROM ${this.from}${where}${this.orderSql()} LIMIT $${params.length - 1} OFFSET $${params.length}`, params);
+      if (gen !== this.generation) return;
+      res.rows.forEach((r, i) => this.rows.set(b * BLOCK + i, r));
+      this.loaded.add(b);
+      if (res.rows.length === 0) return;
+      const values = res.rows.map((r) => r.map((v, i) => display(v, this.columns[i]?.type ?? '')));
+      this.applyingData = true;
+      try {
+        const ws = this.worksheet;
+        ws.getRange(b * BLOCK, 0, values.length, this.columns.length).setValues(values);
+        // Number formats per loaded block only: styling a whole 10M-row column would cost more than the data.
+        this.columns.forEach((c, i) => {
+          const f = numberFormatOf(c.type);
+          if (f !== undefined) ws.getRange(b * BLOCK, i, values.length, 1).setNumberFormat(f);
+        });
+        this.renderFormulasIn(b * BLOCK, b * BLOCK + values.length - 1);
+      } finally {
+        this.applyingData = false;
+      }
+    })().catch((e: unknown) => { this.events.onError((e as Error).message); }).finally(() => this.loading.delete(b));
+    this.loading.set(b, p);
+    return p;
+  }
+
+  /** Value of a sheet cell (table formulas may reference cells such as `A2`). */
+  cellValue(row: number, col: number): unknown {
+    if (col < this.columns.length) {
+      const r = this.rows.get(row);
+      if (r !== undefined) return display(r[col], this.columns[col]!.type);
+    }
+    return this.worksheet.getRange(row, col).getValue();
+  }
+
+  private formulaContext() {
+    return {
+      table: this.table,
+      columns: this.columns,
+      order: this.sheetOrder(),
+      cellValue: (row: number, col: number) => this.cellValue(row, col),
+      ...(this.asOfVersion !== undefined ? { asOfVersion: this.asOfVersion } : {}),
+    };
+  }
+
+  /**
+   * The formula bar's Enter. A table formula is computed on the server and kept per cell (it is
+   * recomputed when the table changes); anything else goes to the cell (Univer's own engine, or
+   * an edit of the table when the cell holds table data).
+   */
+  async enter(cellRef: string, text: string): Promise<void> {
+    const m = /^([A-Z]{1,3})(\d+)$/i.exec(cellRef.trim());
+    if (!m) throw new Error(`"${cellRef}" is not a cell reference like D8`);
+    const col = columnIndex(m[1]!);
+    const row = Number(m[2]) - 1;
+    const ref = `${m[1]!.toUpperCase()}${m[2]}`;
+    if (compileFormula(text, this.formulaContext()) !== undefined) {
+      this.formulas.set(ref, text);
+      await this.computeFormula(ref);
+      return;
+    }
+    this.formulas.delete(ref);
+    this.worksheet.getRange(row, col).setValue(text);
+    if (!text.startsWith('=')) await this.cellEdited(row, col);
+  }
+
+  private async computeFormula(ref: string): Promise<void> {
+    const text = this.formulas.get(ref);
+    if (text === undefined) return;
+    const m = /^([A-Z]{1,3})(\d+)$/.exec(ref)!;
+    const col = columnIndex(m[1]!);
+    const row = Number(m[2]) - 1;
+    const compiled = compileFormula(text, this.formulaContext());
+    if (compiled === undefined) return;
+    const res = await this.query(compiled.sql, compiled.params);
+    const type = compiled.formatColumn ? this.columns.find((c) => c.name === compiled.formatColumn)?.type ?? '' : res.columns[0]?.type ?? '';
+    const values: (string | number)[][] = compiled.spills ? res.rows.map((r) => [display(r[0], type)]) : [[display(res.rows[0]?.[0] ?? null, type)]];
+    this.applyingData = true;
+    try {
+      const ws = this.worksheet;
+      if (row + values.length > ws.getMaxRows()) ws.setRowCount(row + values.length + EXTRA_ROWS);
+      const range = ws.getRange(row, col, values.length, 1);
+      range.setValues(values);
+      const f = numberFormatOf(type);
+      if (f !== undefined) range.setNumberFormat(f);
+      else if (typeof values[0]?.[0] === 'number' && !Number.isInteger(values[0][0])) range.setNumberFormat('#,##0.00');
+    } finally {
+      this.applyingData = false;
+    }
+  }
+
+  private renderFormulasIn(firstRow: number, lastRow: number): void {
+    for (const ref of this.formulas.keys()) {
+      const row = Number(/\d+$/.exec(ref)![0]) - 1;
+      if (row >= firstRow && row <= lastRow) void this.computeFormula(ref).catch((e: unknown) => this.events.onError((e as Error).message));
+    }
+  }
+
+  async recomputeFormulas(): Promise<void> {
+    await Promise.all([...this.formulas.keys()].map((ref) => this.computeFormula(ref).catch((e: unknown) => this.events.onError(`${ref}: ${(e as Error).message}`))));
+  }
+
+  /** The formula a cell shows in the formula bar: a table formula, Univer's formula, or its value. */
+  formulaOf(row: number, col: number): string {
+    const ref = `${columnLetters(col)}${row + 1}`;
+    const own = this.formulas.get(ref);
+    if (own !== undefined) return own;
+    const range = this.worksheet.getRange(row, col);
+    const f = range.getFormula();
+    if (f) return f;
+    const v = range.getValue();
+    return v === null || v === undefined ? '' : String(v);
+  }
+
+  // ── selection statistics ───────────────────────────────────────────────────
+  private async selectionChanged(selections: { startRow: number; endRow: number; startColumn: number; endColumn: number }[]): Promise<void> {
+    const sel = selections[0];
+    if (sel === undefined) { this.events.onStats(undefined); return; }
+    try {
+      this.events.onStats(await this.statsOf(sel));
+    } catch (e) {
+      this.events.onError((e as Error).message);
+    }
+  }
+
+  async statsOf(sel: { startRow: number; endRow: number; startColumn: number; endColumn: number }): Promise<SelectionStats | undefined> {
+    const ws = this.worksheet;
+    const wholeColumns = sel.startRow === 0 && sel.endRow >= ws.getMaxRows() - 1;
+    if (wholeColumns && sel.startColumn === sel.endColumn && sel.startColumn < this.columns.length) {
+      const col = quoteIdent(this.columns[sel.startColumn]!.name);
+      const params: unknown[] = [];
+      const where = this.whereSql(params);
+      const numeric = isNumericType(this.columns[sel.startColumn]!.type);
+      const res = await this.query(numeric
+        ? `SELECT SUM(${col})::DOUBLE, COUNT(${col}), AVG(${col})::DOUBLE, MIN(${col})::DOUBLE, MAX(${col})::DOUBLE FROM ${this.from}${where}`
+        : `SELECT 0::DOUBLE, COUNT(${col}), NULL, NULL, NULL FROM ${this.from}${where}`, params);
+      const [sum, count, avg, min, max] = res.rows[0] ?? [];
+      const num = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
+      return { sum: num(sum) ?? 0, count: Number(count ?? 0), avg: num(avg), min: num(min), max: num(max), numeric: numeric ? Number(count ?? 0) : 0 };
+    }
+    const rows = Math.min(sel.endRow, ws.getMaxRows() - 1) - sel.startRow + 1;
+    const values = ws.getRange(sel.startRow, sel.startColumn, Math.min(rows, 100_000), sel.endColumn - sel.startColumn + 1).getValues().flat();
+    const nonEmpty = values.filter((v) => v !== null && v !== undefined && v !== '');
+    const nums = nonEmpty.filter((v): v is number => typeof v === 'number');
+    if (nonEmpty.length === 0) return undefined;
+    const sum = nums.reduce((a, b) => a + b, 0);
+    return { sum, count: nonEmpty.length, avg: nums.length ? sum / nums.length : undefined, min: nums.length ? Math.min(...nums) : undefined, max: nums.length ? Math.max(...nums) : undefined, numeric: nums.length };
+  }
+
+  // ── sort, filter, freshness, versions ──────────────────────────────────────
+  async setSort(column: string | undefined, descending = false): Promise<void> {
+    this.sort = column === undefined ? undefined : { column, descending };
+    await this.reload();
+  }
+
+  async setFilters(filters: Filter[]): Promise<void> {
+    this.filters = filters;
+    await this.reload();
+  }
+
+  async setFreshness(f: FreshnessName): Promise<void> {
+    this.freshness = f;
+    await this.reload();
+  }
+
+  async setVersion(v: bigint | undefined): Promise<void> {
+    this.asOfVersion = v;
+    await this.reload();
+  }
+
+  filterSummary(): string {
+    const what = this.filters.map((f) => `${f.column} ${f.op === 'contains' ? 'contains' : f.op} “${f.value}”`).join(' and ');
+    return this.filters.length === 0 ? `${this.matchCount} rows` : `${what} · ${this.matchCount} of ${this.totalCount} rows match`;
+  }
+
+  // ── editing (keyed tables) ────────────────────────────────────────────────
+  private keysOf(row: number): Record<string, unknown> | undefined {
+    const r = this.rows.get(row);
+    if (r === undefined) return undefined;
+    return Object.fromEntries(this.keys.map((k) => [k, r[this.columns.findIndex((c) => c.name === k)]]));
+  }
+
+  private async cellEdited(row: number, col: number): Promise<void> {
+    if (this.applyingData || col >= this.columns.length || !this.rows.has(row)) return;
+    const column = this.columns[col]!;
+    const before = this.rows.get(row)![col];
+    const after = this.worksheet.getRange(row, col).getValue();
+    if (!this.editable) {
+      this.applyingData = true;
+      try { this.worksheet.getRange(row, col).setValue(display(before, column.type)); } finally { this.applyingData = false; }
+      this.events.onError(this.asOfVersion !== undefined ? 'This is an old version of the table: it is read-only.' : 'This table has no primary key, so its rows cannot be addressed one by one: it is read-only here (use SQL in the query panel).');
+      return;
+    }
+    const keys = this.keysOf(row)!;
+    try {
+      await this.writeCell(keys, column.name, after);
+      this.undoStack.push({ row, column: column.name, keys, before, after });
+      await this.reload();
+    } catch (e) {
+      this.events.onError((e as Error).message);
+      await this.reload();
+    }
+  }
+
+  private async writeCell(keys: Record<string, unknown>, column: string, value: unknown): Promise<void> {
+    const where = Object.entries(keys).map(([k, v]) => ({ column: k, op: 'EQ' as const, value: v }));
+    await k3.tables(this.bucket).update(this.table, { [column]: value }, where.length === 1 ? where[0] : { and: where });
+  }
+
+  async undo(): Promise<boolean> {
+    const edit = this.undoStack.pop();
+    if (edit === undefined) return false;
+    await this.writeCell(edit.keys, edit.column, edit.before);
+    await this.reload();
+    return true;
+  }
+
+  // ── pivot (computed by DuckDB into a new sheet) ────────────────────────────
+  async pivot(rowsColumn: string, valueColumn: string, agg: 'SUM' | 'COUNT' | 'AVG' | 'MIN' | 'MAX'): Promise<{ name: string; rows: Raw[][] }> {
+    const params: unknown[] = [];
+    const where = this.whereSql(params);
+    const r = quoteIdent(rowsColumn);
+    const res = await this.query(`SELECT ${r}, ${agg}(${quoteIdent(valueColumn)}) AS ${quoteIdent(`${agg.toLowerCase()}_${valueColumn}`)} FROM ${this.from}${where} GROUP BY ${r} ORDER BY ${r} NULLS LAST`, params);
+    const wb = this.api.getActiveWorkbook()!;
+    const name = `Pivot ${wb.getSheets().length}`;
+    const ws = wb.insertSheet(name);
+    ws.getRange(0, 0, 1, 2).setValues([[rowsColumn, `${agg}(${valueColumn})`]]);
+    if (res.rows.length > 0) ws.getRange(1, 0, res.rows.length, 2).setValues(res.rows.map((row) => row.map((v, i) => display(v, res.columns[i]?.type ?? ''))));
+    return { name, rows: res.rows };
+  }
+
+  // ── comments and named ranges (sidecar in the bucket) ──────────────────────
+  async addComment(cell: string, text: string): Promise<void> {
+    this.meta.comments.push({ cell, text, at: new Date().toISOString() });
+    await saveSheetMeta(this.bucket, this.table, this.meta);
+  }
+
+  async addName(name: string, ref: string): Promise<void> {
+    const wb = this.api.getActiveWorkbook()!;
+    wb.insertDefinedName(name, ref);
+    this.meta.names = [...this.meta.names.filter((n) => n.name !== name), { name, ref }];
+    await saveSheetMeta(this.bucket, this.table, this.meta);
+  }
+
+  // ── live ───────────────────────────────────────────────────────────────────
+  private startLive(): void {
+    this.timer = setInterval(() => { void this.poll(); }, 2000);
+  }
+
+  stopLive(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    this.liveKey = '';
+  }
+
+  private async poll(): Promise<void> {
+    if (this.asOfVersion !== undefined) { this.events.onState(this); return; }
+    try {
+      const t = await k3.tables(this.bucket).describe(this.table);
+      const key = `${t.deltaVersion}/${t.walBacklogEntries}`;
+      if (this.liveKey !== '' && key !== this.liveKey) await this.reload();
+      this.liveKey = key;
+      this.info = t;
+      this.syncedAt = Date.now();
+      this.events.onState(this);
+    } catch (e) {
+      this.events.onError((e as Error).message);
+    }
+  }
+}
