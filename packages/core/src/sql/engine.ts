@@ -17,8 +17,8 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { CreateTableRequest, ExecuteQueryResult, ExecuteResponse, Freshness, Table } from '../api/index.ts';
 import { Catalog, describeSnapshot, specFromRequest } from '../catalog/index.ts';
-import type { TransactionOptions } from '../delta/index.ts';
-import { AppError, isAppError } from '../errors/index.ts';
+import { commitConflictRetry, type TransactionOptions } from '../delta/index.ts';
+import { AppError } from '../errors/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { alterTable } from './alter-table.ts';
 import { assertParses, countStatements, expansionRefusal, objectRefusal, singleStatement } from './classify-statement.ts';
@@ -67,6 +67,7 @@ export class Engine {
   readonly #maintenance: TableMaintenance;
   readonly #federated: FederatedReader;
   readonly #htap: HtapRuntime;
+  readonly #conflictRetry = commitConflictRetry(MAX_STATEMENT_ATTEMPTS);
   #tmpReady: Promise<unknown> | undefined;
 
   constructor(deps: EngineDeps) {
@@ -276,17 +277,9 @@ export class Engine {
     return new AppError('ERR_QUERY_TIMEOUT', `The statement ran longer than K3_QUERY_TIMEOUT (${this.#deps.config.K3_QUERY_TIMEOUT} ms) and was stopped; nothing was committed. Narrow it down or raise the limit.`);
   }
 
-  /** Re-runs a statement that lost a commit race, on a fresh snapshot, with jittered backoff. */
-  async #retrying<T>(fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        if (!isAppError(err) || !err.retryable || !err.code.startsWith('ERR_DELTA_') || attempt >= MAX_STATEMENT_ATTEMPTS) throw err;
-        const cap = Math.min(1000, 10 * 2 ** attempt);
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
-      }
-    }
+  /** Re-runs a statement that lost a commit race, on a fresh snapshot (the one conflict policy). */
+  #retrying<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#conflictRetry.run(fn);
   }
 
   #ensureTmpDir(): Promise<unknown> {

@@ -140,7 +140,7 @@ export async function loadStrongState(store: ObjectStore, root: string, opts: Re
     const state = await readWalOverlay(store, snapshot, opts);
     if (state !== undefined) return { snapshot, ...state };
     if (attempt >= maxAttempts) {
-      throw new AppError('ERR_STORE_UNAVAILABLE', `The write log of ${root} kept changing under the read (${attempt} drains raced it); retry the query.`, { root });
+      throw new AppError('ERR_WRITE_CONTENTION', `The write log of ${root} kept changing under the read (${attempt} drains raced it); retry the query.`, { root });
     }
   }
 }
