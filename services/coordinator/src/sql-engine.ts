@@ -14,6 +14,8 @@ export interface SqlExecuteOptions {
   sql: string;
   freshness?: Freshness;
   signal?: AbortSignal;
+  /** REST `Idempotency-Key` header (docs/design/faults.md, "Idempotency"). */
+  idempotencyKey?: string;
 }
 
 export interface SqlEngine {

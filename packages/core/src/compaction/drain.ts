@@ -3,7 +3,8 @@
  *
  *   snapshot ─▶ fence check ─▶ contiguous records after the watermark (≤ batchSize) ─▶ decode + fold
  *   ─▶ reject invalid rows ─▶ mergeBatch (Parquet uploaded) ─▶ rejected/<seq>.json
- *   ─▶ ONE commit { removes, adds, txn k3-wal = lastSeq, txn k3-compactor-epoch = E } (MERGE)
+ *   ─▶ ONE commit { removes, adds, txn k3-wal = lastSeq, txn k3-compactor-epoch = E,
+ *                  txn k3-request:<key> per record with an idempotency key } (MERGE)
  *   ─▶ _drained/<lastSeq> marker ─▶ delete records ≤ lastSeq
  *
  * Crash safety: before the commit nothing is visible (uploaded files are orphans, the re-run reads
@@ -14,6 +15,7 @@
  * Hooks let tests inject a crash between the steps.
  */
 import { commitConflictRetry } from '../delta/commit-conflict.ts';
+import { requestTxnAppId } from '../delta/request-txns.ts';
 import { loadSnapshot, type Snapshot } from '../delta/snapshot.ts';
 import { Transaction } from '../delta/transaction.ts';
 import type { RewriteDeps } from '../maintenance/maintenance-deps.ts';
@@ -127,6 +129,8 @@ async function drainOnce(store: ObjectStore, snapshot: Snapshot, opts: DrainOpti
   await writeRejected(store, root, shape.tableId, last.seq, rejected);
   const tx = Transaction.forSnapshot(store, snapshot, deps.transaction).readFiles(merged.removed).removeFiles(merged.removed).addFiles(merged.added).setTxn(WAL_APP_ID, last.seq);
   if (opts.fence) tx.setTxn(EPOCH_APP_ID, opts.fence.epoch);
+  // Idempotency keys of the drained records move into Delta with them (delta/request-txns.ts).
+  for (const [key, rows] of overlay.requests) tx.setTxn(requestTxnAppId(key), rows);
   const upserts = overlay.upserts.size;
   const commit = await tx.commit({
     operation: 'MERGE',

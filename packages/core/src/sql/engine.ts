@@ -17,7 +17,7 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { CreateTableRequest, ExecuteQueryResult, ExecuteResponse, Freshness, Table } from '../api/index.ts';
 import { Catalog, describeSnapshot, specFromRequest } from '../catalog/index.ts';
-import { commitConflictRetry, type TransactionOptions } from '../delta/index.ts';
+import { assertValidIdempotencyKey, commitConflictRetry, type TransactionOptions } from '../delta/index.ts';
 import { AppError } from '../errors/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { alterTable } from './alter-table.ts';
@@ -47,6 +47,11 @@ export interface ExecuteOptions {
   sql: string;
   freshness?: Freshness;
   signal?: AbortSignal;
+  /**
+   * Makes a write safe to retry (docs/design/faults.md, "Idempotency"): recorded with the write,
+   * and a retry with a recorded key answers the recorded outcome instead of applying it again.
+   */
+  idempotencyKey?: string;
 }
 
 /** Attempts of a whole write statement when its commit loses to a conflicting concurrent commit. */
@@ -89,6 +94,7 @@ export class Engine {
     const startedAt = this.#clock();
     // RESTORE / OPTIMIZE / VACUUM / DESCRIBE HISTORY (maintenance-statements.ts); AS OF and
     // k3_history('t') become self-binding relation names (time-travel-binding.ts).
+    if (opts.idempotencyKey !== undefined) assertValidIdempotencyKey(opts.idempotencyKey);
     const maintenance = maintenanceStatementOf(opts.sql);
     if (maintenance !== undefined) return executeMaintenanceStatement({ maintenance: this.#maintenance, db: this.#deps.db, bucket: opts.bucket, startedAt, now: this.#clock }, maintenance);
     const statement = singleStatement(rewriteTimeTravel(opts.sql));
@@ -110,25 +116,25 @@ export class Engine {
         const store = await this.#catalog.openForCreate(opts.bucket);
         return this.#retrying(() => this.#attempt(opts, store, async (a) => {
           await assertParses(a.conn, statement.sql);
-          return { ddl: await createTableFromSql(this.#ddl(opts.bucket, a), statement, shape) };
+          return { ddl: await createTableFromSql(this.#ddl(opts.bucket, a, opts.idempotencyKey), statement, shape) };
         }));
       }
       case 'alter-table': {
         const store = await this.#catalog.store(opts.bucket);
-        return this.#retrying(() => this.#attempt(opts, store, async (a) => ({ ddl: await alterTable(this.#ddl(opts.bucket, a), shape) })));
+        return this.#retrying(() => this.#attempt(opts, store, async (a) => ({ ddl: await alterTable(this.#ddl(opts.bucket, a, opts.idempotencyKey), shape) })));
       }
       case 'drop-table': {
         const store = await this.#catalog.store(opts.bucket);
         return this.#attempt(opts, store, async (a) => {
           await assertParses(a.conn, statement.sql);
-          return { ddl: await dropTable(this.#ddl(opts.bucket, a), shape) };
+          return { ddl: await dropTable(this.#ddl(opts.bucket, a, opts.idempotencyKey), shape) };
         });
       }
       case 'dml': {
         const store = await this.#catalog.store(opts.bucket);
         return this.#retrying(() => this.#attempt(opts, store, async (a) => {
           await assertParses(a.conn, statement.sql);
-          const ctx = { conn: a.conn, tables: a.tables, txOptions: this.#txOptions, tmpDir: this.#tmpDir, clock: this.#clock, htap: this.#htap };
+          const ctx = { conn: a.conn, tables: a.tables, txOptions: this.#txOptions, tmpDir: this.#tmpDir, clock: this.#clock, htap: this.#htap, idempotencyKey: opts.idempotencyKey };
           return { write: await executeWrite(ctx, statement, shape) };
         }));
       }
@@ -214,8 +220,8 @@ export class Engine {
     return this.#federated.close();
   }
 
-  #ddl(bucket: string, a: Attempt): DdlContext {
-    return { conn: a.conn, catalog: this.#catalog, tables: a.tables, bucket, store: a.store, txOptions: this.#txOptions, tmpDir: this.#tmpDir, clock: this.#clock };
+  #ddl(bucket: string, a: Attempt, idempotencyKey?: string): DdlContext {
+    return { conn: a.conn, catalog: this.#catalog, tables: a.tables, bucket, store: a.store, txOptions: this.#txOptions, tmpDir: this.#tmpDir, clock: this.#clock, idempotencyKey };
   }
 
   /** A compactor loop over this engine's buckets and drain deps (embedded mode; K3_COMPACTOR_* settings). */

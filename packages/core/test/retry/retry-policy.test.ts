@@ -65,7 +65,7 @@ describe('seededRandom', () => {
 });
 
 describe('primaryKeyOf (the one reader of k3.primaryKey)', () => {
-  const meta = (v?: string) => ({ configuration: v === undefined ? {} : { 'k3.primaryKey': v } });
+  const meta = (v?: string): { configuration: Record<string, string> } => ({ configuration: v === undefined ? {} : { 'k3.primaryKey': v } });
   it('reads the key, [] when absent, and refuses a malformed value with ERR_DELTA_LOG_CORRUPT', () => {
     expect(primaryKeyOf(meta('["id","ts"]'))).toEqual(['id', 'ts']);
     expect(primaryKeyOf(meta())).toEqual([]);

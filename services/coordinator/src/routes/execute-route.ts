@@ -2,7 +2,8 @@
  * `POST /:bucket/tables/_execute`: one SQL statement → the engine's ExecuteResponse (a oneof of
  * query / write / ddl). The engine call is aborted when the client disconnects. SQL text is
  * never logged (it may carry literals of row data): only its length and a short hash, which is
- * enough to correlate repeated statements.
+ * enough to correlate repeated statements. The `Idempotency-Key` header becomes the engine's
+ * `idempotencyKey` (a retried write is applied at most once).
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -42,6 +43,9 @@ export function registerExecuteRoute(app: FastifyInstance, deps: ExecuteRouteDep
     const log = request.log.child({ bucket, sqlLength: sql.length, sqlHash: sqlFingerprint(sql) });
     const opts: SqlExecuteOptions = { bucket, sql, signal: abortOnDisconnect(reply) };
     if (freshness !== undefined) opts.freshness = freshness;
+    // A write retried with the same Idempotency-Key applies at most once (docs/api.md).
+    const idempotencyKey = request.headers['idempotency-key'];
+    if (typeof idempotencyKey === 'string') opts.idempotencyKey = idempotencyKey;
     const started = performance.now();
     log.info({ freshness: freshness ?? null }, 'execute started');
     try {
