@@ -272,3 +272,18 @@ describe('an unknown outcome (the answer lost AND the read-back failing) is retr
     });
   }
 });
+
+describe('idempotency keys outlive the write log', () => {
+  it('a keyed write retried after its record was drained into Delta is answered, not applied again', async () => {
+    const c = await freshBucket();
+    await createK(c);
+    const first = await c.sql('UPDATE k SET v = v + 1 WHERE id = 1', { key: 'drained-once' });
+    while ((await fx.engine.compact(c.bucket, 'k')).walEntriesProcessed !== '0');
+    const retry = await c.sql('UPDATE k SET v = v + 1 WHERE id = 1', { key: 'drained-once' });
+    expect('write' in retry && retry.write.rowsAffected).toBe('write' in first && first.write.rowsAffected);
+    expect(await c.rows('SELECT v FROM k WHERE id = 1')).toEqual([[11]]);
+    // A different key is a different write.
+    await c.sql('UPDATE k SET v = v + 1 WHERE id = 1', { key: 'another' });
+    expect(await c.rows('SELECT v FROM k WHERE id = 1')).toEqual([[12]]);
+  });
+});
