@@ -7,6 +7,7 @@
  *     error ....... throw (the request never reached the store: no effect)
  *     ambiguous ... inner call ─▶ throw (the operation TOOK EFFECT, the answer was lost)
  *     timeout ..... sleep(delayMs) ─▶ inner call with probability ½ ─▶ throw (effect unknown)
+ *     interleave .. await run() (another actor acts at exactly this point) ─▶ inner call
  *
  * Deterministic: every decision is drawn from one PRNG seeded by `seed`, in call order, so a run
  * whose calls happen in the same order (a sequential scenario, the simulation) replays exactly.
@@ -23,7 +24,7 @@ export type StoreOp = (typeof STORE_OPS)[number];
 /** The store calls that change state (where an ambiguous success matters). */
 export const WRITE_OPS: readonly StoreOp[] = ['put', 'putIfAbsent', 'deleteMany'];
 
-export type FaultKind = 'error' | 'ambiguous' | 'timeout' | 'latency';
+export type FaultKind = 'error' | 'ambiguous' | 'timeout' | 'latency' | 'interleave';
 
 export interface FaultRule {
   readonly kind: FaultKind;
@@ -41,6 +42,8 @@ export interface FaultRule {
   readonly code?: ErrorCode;
   /** Latency / timeout delay in ms (default 0 / 1000); served by the injected `sleep`. */
   readonly delayMs?: number;
+  /** 'interleave': what runs before the call (a competing writer, a compactor tick). */
+  readonly run?: () => Promise<void>;
 }
 
 export interface FaultEvent {
@@ -148,8 +151,9 @@ export class FaultyObjectStore implements ObjectStore {
     if (rule === undefined) return run();
     const delay = rule.delayMs ?? (rule.kind === 'timeout' ? 1000 : 0);
     if (delay > 0 && (rule.kind === 'latency' || rule.kind === 'timeout')) await this.#sleep(delay);
-    if (rule.kind === 'latency') {
-      this.faults.push({ n: this.calls.length, op, key, kind: 'latency', applied: true });
+    if (rule.kind === 'latency' || rule.kind === 'interleave') {
+      this.faults.push({ n: this.calls.length, op, key, kind: rule.kind, applied: true });
+      if (rule.kind === 'interleave') await rule.run?.();
       return run();
     }
     const applied = rule.kind === 'ambiguous' || (rule.kind === 'timeout' && this.#random() < 0.5);
