@@ -16,6 +16,7 @@
  */
 import { isAppError } from '../../src/errors/index.ts';
 import { randomInt, seededRandom, type Random } from '../../src/retry/index.ts';
+import type { FaultRule } from '../../src/object-store/index.ts';
 import { tableRoot } from '../../src/object-store/paths.ts';
 import { createFaultyEngine } from '../support/faulty-engine.ts';
 import { checkDeltaLog } from '../support/log-check.ts';
@@ -48,7 +49,7 @@ export class SimulationFailure extends Error {}
 export async function runSimulation(seed: number, opts: SimOptions = {}): Promise<SimReport> {
   let now = 1_750_000_000_000;
   const rng: Random = seededRandom(seed ^ 0x5eed);
-  const fx = await createFaultyEngine({ seed, retryAttempts: opts.storeAttempts ?? 1, clock: () => now });
+  const fx = await createFaultyEngine({ seed, retryAttempts: opts.storeAttempts ?? 1, clock: () => now, sleep: async (ms) => void (now += ms) });
   const bucket = BUCKET;
   const trace: string[] = [];
   const model = new Map<number, number>();
@@ -70,17 +71,20 @@ export async function runSimulation(seed: number, opts: SimOptions = {}): Promis
     const faulty = store;
     // Swarm testing: each seed also gets one or two hot spots — a kind of key hit hard — so rare
     // interleavings (a fault at exactly the call after a write landed) come up in few seeds.
+    const rules: FaultRule[] = [];
     const hotSpots = 1 + randomInt(rng, 2);
     for (let i = 0; i < hotSpots; i++) {
       const kind = (['error', 'ambiguous', 'ambiguous', 'timeout'] as const)[randomInt(rng, 4)]!;
       const key = HOT_KEYS[randomInt(rng, HOT_KEYS.length)]!;
-      faulty.inject({ kind, key, probability: 0.15 + rng() * 0.35, delayMs: 2000 });
+      rules.push({ kind, key, probability: 0.15 + rng() * 0.35, delayMs: 2000 });
       trace.push(`hot spot: ${kind} on ${String(key)}`);
     }
-    faulty.inject({ kind: 'latency', probability: 0.05, delayMs: 40 })
-      .inject({ kind: 'timeout', probability: rate / 3, delayMs: 2000 })
-      .inject({ kind: 'error', probability: rate })
-      .inject({ kind: 'ambiguous', probability: rate });
+    rules.push(
+      { kind: 'latency', probability: 0.05, delayMs: 40 },
+      { kind: 'timeout', probability: rate / 3, delayMs: 2000 },
+      { kind: 'error', probability: rate },
+      { kind: 'ambiguous', probability: rate },
+    );
 
     /** A client call: retried with the same key; resolved with faults paused when the budget is spent. */
     const client = async <T>(step: number, label: string, op: () => Promise<T>): Promise<T> => {
@@ -118,11 +122,44 @@ export async function runSimulation(seed: number, opts: SimOptions = {}): Promis
       if (got.join(',') !== want.join(',')) fail(step, `log holds ${got.length} rows, expected every acknowledged append exactly once (${want.length}):\n  got  ${got.join(',')}\n  want ${want.join(',')}`);
     };
 
+    // Concurrency, deterministically: at some create-if-absent calls (a commit, a write-log record)
+    // another client acts first — an append, an upsert of ANOTHER key, or a compactor drain.
+    // (Keyed writes of the same key race by design — last record wins — so they are not modelled.)
+    let currentStep = 0;
+    let currentId = 0;
+    let nesting = false;
+    let nestedN = 100_000;
+    const interleave = async (): Promise<void> => {
+      if (nesting) return;
+      nesting = true;
+      try {
+        const r = rng();
+        if (r < 0.4) {
+          const n = ++nestedN;
+          await client(currentStep, `  concurrent append ${n}`, () => exec(`INSERT INTO log VALUES (${n})`, { key: `n${seed}-${n}` }));
+          appended.push(n);
+        } else if (r < 0.75) {
+          const other = 1 + ((currentId + randomInt(rng, KEYS - 1)) % KEYS);
+          const v = randomInt(rng, 1000);
+          await client(currentStep, `  concurrent upsert ${other}=${v}`, () => exec(`INSERT OR REPLACE INTO k VALUES (${other}, ${v})`, { key: `n${seed}-${++nestedN}` }));
+          model.set(other, v);
+        } else {
+          await client(currentStep, '  concurrent drain', () => fx.engine.compact(bucket, 'k'));
+        }
+      } finally {
+        nesting = false;
+      }
+    };
+    faulty.inject({ kind: 'interleave', ops: ['putIfAbsent'], probability: 0.1, run: interleave });
+    for (const rule of rules) faulty.inject(rule);
+
     const steps = opts.steps ?? 30;
     for (let step = 1; step <= steps; step++) {
       now += 500 + randomInt(rng, 1500);
       const roll = rng();
       const id = 1 + randomInt(rng, KEYS);
+      currentStep = step;
+      currentId = roll < 0.42 ? id : 0;
       const key = `s${seed}-${step}`;
       if (roll < 0.2) {
         const v = randomInt(rng, 1000);

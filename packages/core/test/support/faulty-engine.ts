@@ -20,16 +20,16 @@ export interface FaultyEngine {
   close(): Promise<void>;
 }
 
-export async function createFaultyEngine(opts: { seed: number; retryAttempts?: number; clock?: () => number; env?: Record<string, string> }): Promise<FaultyEngine> {
+export async function createFaultyEngine(opts: { seed: number; retryAttempts?: number; clock?: () => number; sleep?: (ms: number) => Promise<void>; env?: Record<string, string> }): Promise<FaultyEngine> {
   const dir = await mkdtemp(path.join(tmpdir(), 'k3-faults-'));
   const cacheDir = path.join(dir, 'cache');
   const config = loadConfig({ K3_STORE: 'memory', K3_CACHE_DIR: cacheDir, ...opts.env });
   const db: K3DuckDB = await createDuckDB({ threads: 1, allowedDirectories: [cacheDir] });
   const faulty = new Map<string, FaultyObjectStore>();
   const stores = createBucketStoreFactory(config, {
-    retry: { maxAttempts: opts.retryAttempts ?? 1, sleep: async () => undefined },
+    retry: { maxAttempts: opts.retryAttempts ?? 1, sleep: opts.sleep ?? (async () => undefined) },
     wrapAdapter: (adapter, bucket) => {
-      const store = new FaultyObjectStore(adapter, { seed: opts.seed, sleep: async () => undefined });
+      const store = new FaultyObjectStore(adapter, { seed: opts.seed, sleep: opts.sleep ?? (async () => undefined) });
       faulty.set(bucket, store);
       return store;
     },
