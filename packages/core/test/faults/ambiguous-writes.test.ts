@@ -103,6 +103,10 @@ const count = async (c: Ctx, sql: string): Promise<number> => Number((await c.ro
 const createA = async (c: Ctx): Promise<void> => {
   await c.sql('CREATE TABLE a (x INTEGER, p VARCHAR)');
 };
+const createAWithRow = async (c: Ctx): Promise<void> => {
+  await createA(c);
+  await c.sql(`INSERT INTO a VALUES (1, 'x')`);
+};
 const createK = async (c: Ctx): Promise<void> => {
   await c.sql('CREATE TABLE k (id INTEGER PRIMARY KEY, v INTEGER)');
   await c.sql('INSERT INTO k VALUES (1, 10), (2, 20)');
@@ -131,10 +135,7 @@ const PATHS: WritePath[] = [
   {
     name: 'commit (UPDATE, not idempotent by itself)',
     table: 'a',
-    async setup(c) {
-      await createA(c);
-      await c.sql(`INSERT INTO a VALUES (1, 'x')`);
-    },
+    setup: createAWithRow,
     act: (c) => c.sql('UPDATE a SET x = x + 1', { key: KEY }),
     async check(c) {
       expect(await c.rows('SELECT x FROM a')).toEqual([[2]]);
@@ -199,8 +200,7 @@ const PATHS: WritePath[] = [
     name: 'restore',
     table: 'a',
     async setup(c) {
-      await createA(c);
-      await c.sql(`INSERT INTO a VALUES (1, 'x')`);
+      await createAWithRow(c);
       await c.sql(`INSERT INTO a VALUES (2, 'y')`);
     },
     act: (c) => fx.engine.restoreTable(c.bucket, 'a', { version: 1 }),
@@ -228,10 +228,7 @@ const PATHS: WritePath[] = [
   },
   {
     name: 'DDL: DROP TABLE',
-    async setup(c) {
-      await createA(c);
-      await c.sql(`INSERT INTO a VALUES (1, 'x')`);
-    },
+    setup: createAWithRow,
     act: (c) => c.sql('DROP TABLE a', { key: KEY }),
     async check(c) {
       const r = await c.sql('SHOW TABLES');
