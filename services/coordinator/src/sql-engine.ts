@@ -22,7 +22,7 @@ export interface SqlEngine {
   execute(opts: SqlExecuteOptions): Promise<ExecuteResponse>;
   listTables(bucket: string): Promise<Table[]>;
   describeTable(bucket: string, name: string): Promise<Table>;
-  createTable(bucket: string, req: CreateTableRequest): Promise<Table>;
+  createTable(bucket: string, req: CreateTableRequest, opts?: { idempotencyKey?: string }): Promise<Table>;
   /** The Compact RPC: drain up to `batchSize` write-log records of a keyed table into Delta (optional: test fakes omit it). */
   compact?(bucket: string, table: string, batchSize?: number): Promise<CompactResponse>;
   /** Table maintenance (seeds 002; routes/maintenance-routes.ts; optional: test fakes omit them). */

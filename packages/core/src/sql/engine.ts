@@ -188,10 +188,12 @@ export class Engine {
     return toCompactResponse(stored, result);
   }
 
-  async createTable(bucket: string, req: CreateTableRequest): Promise<Table> {
+  /** CreateTable; with an idempotency key a retry of a create that landed answers the table (not ERR_TABLE_EXISTS). */
+  async createTable(bucket: string, req: CreateTableRequest, opts: { idempotencyKey?: string } = {}): Promise<Table> {
+    if (opts.idempotencyKey !== undefined) assertValidIdempotencyKey(opts.idempotencyKey);
     const spec = specFromRequest(req);
     const store = await this.#catalog.openForCreate(bucket);
-    const result = await this.#attempt({ bucket, sql: '' }, store, (a) => createFromSpec(this.#ddl(bucket, a), spec, { ifNotExists: false, orReplace: false }));
+    const result = await this.#attempt({ bucket, sql: '' }, store, (a) => createFromSpec(this.#ddl(bucket, a, opts.idempotencyKey), spec, { ifNotExists: false, orReplace: false }));
     if (result.table === undefined) throw new AppError('ERR_INTERNAL', `Table ${spec.name} was created but could not be described.`);
     return result.table;
   }

@@ -218,6 +218,17 @@ const PATHS: WritePath[] = [
     },
   },
   {
+    name: 'DDL: the CreateTable RPC',
+    table: 'r',
+    setup: async () => undefined,
+    act: (c) => fx.engine.createTable(c.bucket, {
+      name: 'r', columns: [{ name: 'id', type: 'COLUMN_TYPE_INT', nullable: false, defaultExpression: '' }, { name: 's', type: 'COLUMN_TYPE_STRING', nullable: true, defaultExpression: '' }], mergeKeys: ['id'],
+    }, { idempotencyKey: KEY }),
+    async check(c) {
+      expect(await c.rows(`SELECT column_name FROM (DESCRIBE r)`)).toEqual([['id'], ['s']]);
+    },
+  },
+  {
     name: 'DDL: ALTER TABLE ADD COLUMN',
     table: 'a',
     setup: createA,

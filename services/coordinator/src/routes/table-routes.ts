@@ -40,7 +40,9 @@ export function registerTableRoutes(app: FastifyInstance, engine: SqlEngine): vo
       bucket,
       columns: body.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable ?? false, defaultExpression: c.defaultExpression ?? '' })),
     };
-    const table = await engine.createTable(bucket, req);
+    // A CreateTable retried with the same Idempotency-Key answers the table it created (docs/api.md).
+    const idempotencyKey = request.headers['idempotency-key'];
+    const table = await engine.createTable(bucket, req, typeof idempotencyKey === 'string' ? { idempotencyKey } : {});
     request.log.info({ table: table.name, columns: table.columns.length }, 'table created');
     return reply.code(201).send(table);
   });
