@@ -79,10 +79,11 @@ async function prove(path: WritePath): Promise<{ calls: number; errors: number }
     const c = await freshBucket();
     const store = fx.faults(c.bucket);
     await path.setup(c);
-    const where = `${path.name}: ambiguous success at call #${point.i + 1} (${point.op} ${point.key}); ${store.describe()}`;
+    const at = `${path.name}: ambiguous success at call #${point.i + 1} (${point.op} ${point.key})`;
     store.inject({ kind: 'ambiguous', skip: point.i, times: 1 });
     const outcome = await path.act(c).then(() => undefined, (e: unknown) => e);
     store.clear();
+    const where = `${at}; ${store.describe()}`;
     if (outcome !== undefined) {
       errors++;
       expect(isAppError(outcome) && outcome.retryable, `${where}: answered a non-retryable ${String(outcome)}`).toBe(true);
