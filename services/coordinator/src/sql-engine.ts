@@ -24,6 +24,8 @@ export interface SqlExecuteOptions {
   authorize?: (action: Action) => void;
   /** Positional values of `$1 … $n` / `?`, bound through DuckDB prepared statements (never spliced into the SQL). */
   params?: unknown[];
+  /** Makes a write safe to retry (REST `Idempotency-Key` header, Connect/gRPC `idempotency-key` metadata; docs/design/faults.md). */
+  idempotencyKey?: string;
 }
 
 /** A result read as row batches (handlers/result-stream.ts builds the wire streams from it). */
@@ -43,7 +45,7 @@ export interface SqlEngine {
   describeStatement?(opts: { bucket: string; sql: string }): Promise<StatementDescription>;
   listTables(bucket: string): Promise<Table[]>;
   describeTable(bucket: string, name: string): Promise<Table>;
-  createTable(bucket: string, req: CreateTableRequest, principal?: string): Promise<Table>;
+  createTable(bucket: string, req: CreateTableRequest, opts?: { principal?: string; idempotencyKey?: string }): Promise<Table>;
   /** The Compact RPC: drain up to `batchSize` write-log records of a keyed table into Delta (optional: test fakes omit it). */
   compact?(bucket: string, table: string, batchSize?: number): Promise<CompactResponse>;
   /** Table maintenance (seeds 002; routes/maintenance-routes.ts; optional: test fakes omit them). */

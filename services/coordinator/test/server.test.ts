@@ -109,6 +109,14 @@ describe('execute', () => {
     expect('freshness' in (engine.calls[0] ?? {})).toBe(false);
   });
 
+  it('passes the Idempotency-Key header to the engine as idempotencyKey (absent without the header)', async () => {
+    const { app, engine } = harness();
+    await exec(app, { sql: 'INSERT INTO t VALUES (1)' }, 'kb-prod', { 'idempotency-key': 'req-0b5f' });
+    await exec(app, { sql: 'INSERT INTO t VALUES (1)' });
+    expect(engine.calls[0]).toMatchObject({ idempotencyKey: 'req-0b5f' });
+    expect('idempotencyKey' in (engine.calls[1] ?? {})).toBe(false);
+  });
+
   const badBodies: Array<[string, unknown, string]> = [
     ['missing sql', {}, 'body.sql'],
     ['empty sql', { sql: '' }, 'body.sql'],

@@ -97,15 +97,24 @@ export function metadataOf(spec: TableSpec, createdTime: number): Metadata {
   };
 }
 
-export function primaryKeyOf(metadata: Metadata): string[] {
+/**
+ * The table's primary key: `metaData.configuration['k3.primaryKey']`, a JSON array of column
+ * names; [] when absent or empty. The ONE reader of the property (SQL path, write log, compactor
+ * agree on whether a table is keyed): a malformed value is ERR_DELTA_LOG_CORRUPT, never "unkeyed".
+ */
+export function primaryKeyOf(metadata: Pick<Metadata, 'configuration'>): string[] {
   const raw = metadata.configuration?.[K3_TABLE_CONFIG.primaryKey];
-  if (raw === undefined) return [];
+  if (raw === undefined || raw === '') return [];
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(raw) as unknown;
-    return Array.isArray(parsed) ? parsed.filter((k): k is string => typeof k === 'string') : [];
+    parsed = JSON.parse(raw);
   } catch {
-    return [];
+    parsed = undefined;
   }
+  if (!Array.isArray(parsed) || !parsed.every((k) => typeof k === 'string' && k !== '')) {
+    throw new AppError('ERR_DELTA_LOG_CORRUPT', `Table property ${K3_TABLE_CONFIG.primaryKey} is ${JSON.stringify(raw)}, not a JSON array of column names; set it to e.g. ["id"] (or remove it) with a Delta client.`, { property: K3_TABLE_CONFIG.primaryKey, value: raw });
+  }
+  return parsed as string[];
 }
 
 /** The columns of an existing table; types k3 has no name for keep `type` UNSPECIFIED. */

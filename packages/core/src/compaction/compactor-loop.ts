@@ -8,7 +8,7 @@
 import type { Snapshot } from '../delta/snapshot.ts';
 import { loadSnapshot } from '../delta/snapshot.ts';
 import type { ObjectStore } from '../object-store/index.ts';
-import { primaryKeyOf } from '../wal/table-shape.ts';
+import { primaryKeyOf } from '../catalog/table-spec.ts';
 import { walBacklog } from '../wal/wal-reader.ts';
 import type { CompactorLeader } from './compactor-leader.ts';
 import type { DrainResult } from './drain.ts';
@@ -46,7 +46,7 @@ export async function compactorTick(store: ObjectStore, tables: readonly TickTab
 
 async function tickTable(store: ObjectStore, { root, leader }: TickTable, opts: TickOptions): Promise<TickOutcome> {
   const snapshot: Snapshot = await loadSnapshot(store, root);
-  if (primaryKeyOf(snapshot).length === 0) return { root, status: 'not-keyed' };
+  if (primaryKeyOf(snapshot.metadata).length === 0) return { root, status: 'not-keyed' };
   const decision = decideDrain(await walBacklog(store, snapshot), opts.policy, (opts.clock ?? Date.now)());
   if (!decision.drain) return { root, status: 'idle' };
   const results: DrainResult[] = [];

@@ -12,12 +12,13 @@
  * Tables without a primary key have no log: the protocol is a plain commit.
  */
 import { AppError } from '../errors/index.ts';
+import { commitConflictRetry } from '../delta/commit-conflict.ts';
 import { loadSnapshot, type Snapshot } from '../delta/snapshot.ts';
 import type { CommitResult, Transaction } from '../delta/transaction.ts';
 import type { RewriteDeps } from '../maintenance/maintenance-deps.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import type { Fence } from '../lease/epoch-fence.ts';
-import { primaryKeyOf } from '../wal/table-shape.ts';
+import { primaryKeyOf } from '../catalog/table-spec.ts';
 import { lastRecordSeq } from '../wal/wal-writer.ts';
 import { drainedWatermark, markIncorporated } from '../wal/watermark.ts';
 import { drainTable, type DrainResult } from './drain.ts';
@@ -38,13 +39,13 @@ export interface PreDrained {
 /** Drains the log up to the head observed now; returns a snapshot that includes every earlier acknowledged keyed write. */
 export async function drainBeforeDirectWrite(store: ObjectStore, root: string, deps: RewriteDeps, opts: PreDrainOptions = {}): Promise<PreDrained> {
   const first = await loadSnapshot(store, root);
-  if (primaryKeyOf(first).length === 0) return { snapshot: first, watermark: 0, drains: [] };
+  if (primaryKeyOf(first.metadata).length === 0) return { snapshot: first, watermark: 0, drains: [] };
   const head = await lastRecordSeq(store, root, 0);
   const drains: DrainResult[] = [];
   let snapshot = first;
   for (let round = 1; drainedWatermark(snapshot) < head; round++) {
     if (round > (opts.maxRounds ?? 100)) {
-      throw new AppError('ERR_STORE_UNAVAILABLE', `The write log of ${root} could not be drained up to seq ${head} before a direct write (a record is still being written); retry the statement.`, { root, head });
+      throw new AppError('ERR_WRITE_CONTENTION', `The write log of ${root} could not be drained up to seq ${head} before a direct write (a record is still being written); retry the statement.`, { root, head });
     }
     const r = await drainTable(store, root, { batchSize: opts.batchSize ?? 10_000, ...(opts.fence ? { fence: opts.fence } : {}) }, deps);
     drains.push(r);
@@ -63,16 +64,11 @@ export async function commitDirectWrite(
   build: (snapshot: Snapshot) => Promise<{ tx: Transaction; operation: string; operationParameters?: Record<string, unknown>; operationMetrics?: Record<string, number | string> }>,
   opts: PreDrainOptions & { maxAttempts?: number } = {},
 ): Promise<CommitResult & { watermark: number }> {
-  for (let attempt = 1; ; attempt++) {
+  return commitConflictRetry(opts.maxAttempts ?? 10).run(async () => {
     const { snapshot, watermark } = await drainBeforeDirectWrite(store, root, deps, opts);
     const staged = await build(snapshot);
-    if (primaryKeyOf(snapshot).length > 0) markIncorporated(staged.tx, snapshot);
-    try {
-      const result = await staged.tx.commit({ operation: staged.operation, ...(staged.operationParameters ? { operationParameters: staged.operationParameters } : {}), ...(staged.operationMetrics ? { operationMetrics: staged.operationMetrics } : {}) });
-      return { ...result, watermark };
-    } catch (err) {
-      const final = err instanceof AppError && (err.code === 'ERR_STORE_UNAVAILABLE' || err.code === 'ERR_COMPACTOR_FENCED');
-      if (!(err instanceof AppError) || !err.spec.retryable || final || attempt >= (opts.maxAttempts ?? 10)) throw err;
-    }
-  }
+    if (primaryKeyOf(snapshot.metadata).length > 0) markIncorporated(staged.tx, snapshot);
+    const result = await staged.tx.commit({ operation: staged.operation, ...(staged.operationParameters ? { operationParameters: staged.operationParameters } : {}), ...(staged.operationMetrics ? { operationMetrics: staged.operationMetrics } : {}) });
+    return { ...result, watermark };
+  });
 }

@@ -3,7 +3,8 @@
  *
  *   snapshot ─▶ fence check ─▶ contiguous records after the watermark (≤ batchSize) ─▶ decode + fold
  *   ─▶ reject invalid rows ─▶ mergeBatch (Parquet uploaded) ─▶ rejected/<seq>.json
- *   ─▶ ONE commit { removes, adds, txn k3-wal = lastSeq, txn k3-compactor-epoch = E } (MERGE)
+ *   ─▶ ONE commit { removes, adds, txn k3-wal = lastSeq, txn k3-compactor-epoch = E,
+ *                  txn k3-request:<key> per record with an idempotency key } (MERGE)
  *   ─▶ _drained/<lastSeq> marker ─▶ delete records ≤ lastSeq
  *
  * Crash safety: before the commit nothing is visible (uploaded files are orphans, the re-run reads
@@ -13,13 +14,15 @@
  * against a newer leader (txn k3-compactor-epoch) it ends with ERR_COMPACTOR_FENCED.
  * Hooks let tests inject a crash between the steps.
  */
-import { AppError } from '../errors/index.ts';
+import { commitConflictRetry } from '../delta/commit-conflict.ts';
+import { requestTxnAppId } from '../delta/request-txns.ts';
 import { loadSnapshot, type Snapshot } from '../delta/snapshot.ts';
 import { Transaction } from '../delta/transaction.ts';
 import type { RewriteDeps } from '../maintenance/maintenance-deps.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { emptyOverlay, foldRecords, type SeqRecord } from '../wal/overlay.ts';
-import { primaryKeyOf, walTableShape, type WalTableShape } from '../wal/table-shape.ts';
+import { primaryKeyOf } from '../catalog/table-spec.ts';
+import { walTableShape, type WalTableShape } from '../wal/table-shape.ts';
 import { contiguousRun, fetchRecords, listWal } from '../wal/wal-reader.ts';
 import { EPOCH_APP_ID, WAL_APP_ID, committedEpoch, drainedWatermark } from '../wal/watermark.ts';
 import { assertNotFenced, fencedError, type Fence } from '../lease/epoch-fence.ts';
@@ -63,33 +66,27 @@ export interface DrainResult {
 }
 
 export async function drainTable(store: ObjectStore, root: string, opts: DrainOptions, deps: RewriteDeps): Promise<DrainResult> {
-  const maxRetries = opts.maxConflictRetries ?? 5;
-  for (let attempt = 1; ; attempt++) {
-    const snapshot = await loadSnapshot(store, root);
-    if (opts.fence) assertNotFenced(snapshot, opts.fence);
-    try {
+  // A lost commit race re-runs on a new snapshot — unless a newer leader won it (fenced).
+  const onConflict = async (): Promise<void> => {
+    if (!opts.fence) return;
+    const epoch = committedEpoch(await loadSnapshot(store, root));
+    if (epoch > opts.fence.epoch) throw fencedError(opts.fence, epoch);
+  };
+  return commitConflictRetry((opts.maxConflictRetries ?? 5) + 1).run(async () => {
+    for (;;) {
+      const snapshot = await loadSnapshot(store, root);
+      if (opts.fence) assertNotFenced(snapshot, opts.fence);
       const result = await drainOnce(store, snapshot, opts, deps);
       if (result !== undefined) return result;
-    } catch (err) {
-      if (!(err instanceof AppError) || !isCommitConflict(err)) throw err;
-      if (opts.fence) {
-        const epoch = committedEpoch(await loadSnapshot(store, root));
-        if (epoch > opts.fence.epoch) throw fencedError(opts.fence, epoch);
-      }
-      if (attempt > maxRetries) throw err;
     }
-  }
-}
-
-function isCommitConflict(err: AppError): boolean {
-  return err.code.startsWith('ERR_DELTA_CONCURRENT_') || err.code === 'ERR_DELTA_COMMIT_CONFLICT' || err.code === 'ERR_DELTA_METADATA_CHANGED';
+  }, onConflict);
 }
 
 /** One attempt; undefined when a listed record vanished (another drain won) and it must re-run. */
 async function drainOnce(store: ObjectStore, snapshot: Snapshot, opts: DrainOptions, deps: RewriteDeps): Promise<DrainResult | undefined> {
   const root = snapshot.root;
   // A table without a primary key has no write log: there is never anything to drain.
-  if (primaryKeyOf(snapshot).length === 0) return { ...zero(snapshot.version, 0), truncated: false };
+  if (primaryKeyOf(snapshot.metadata).length === 0) return { ...zero(snapshot.version, 0), truncated: false };
   const shape = walTableShape(snapshot);
   const watermark = drainedWatermark(snapshot);
   const listing = await listWal(store, root, watermark);
@@ -132,6 +129,8 @@ async function drainOnce(store: ObjectStore, snapshot: Snapshot, opts: DrainOpti
   await writeRejected(store, root, shape.tableId, last.seq, rejected);
   const tx = Transaction.forSnapshot(store, snapshot, deps.transaction).readFiles(merged.removed).removeFiles(merged.removed).addFiles(merged.added).setTxn(WAL_APP_ID, last.seq);
   if (opts.fence) tx.setTxn(EPOCH_APP_ID, opts.fence.epoch);
+  // Idempotency keys of the drained records move into Delta with them (delta/request-txns.ts).
+  for (const [key, rows] of overlay.requests) tx.setTxn(requestTxnAppId(key), rows);
   const upserts = overlay.upserts.size;
   const commit = await tx.commit({
     operation: 'MERGE',

@@ -20,6 +20,7 @@ import type { ObjectStore } from '../object-store/index.ts';
 import { checkpointKey, lastCheckpointKey } from '../object-store/paths.ts';
 import type { Metadata, Protocol, RemoveFile } from './actions.ts';
 import { loadSnapshot, type Snapshot } from './snapshot.ts';
+import { isExpiredRequestTxn } from './request-txns.ts';
 
 const f = (name: string, type: arrow.DataType): arrow.Field => new arrow.Field(name, type, true);
 const str = new arrow.Utf8();
@@ -77,7 +78,7 @@ export function encodeCheckpoint(snapshot: Snapshot, now: number): { bytes: Uint
     id: m.id, name: m.name ?? null, description: m.description ?? null, format: { provider: m.format.provider, options: map(m.format.options ?? {}) },
     schemaString: m.schemaString, partitionColumns: [...m.partitionColumns], configuration: map(m.configuration ?? {}), createdTime: big(m.createdTime),
   } });
-  for (const t of snapshot.txns.values()) rows.push({ txn: { appId: t.appId, version: big(t.version), lastUpdated: big(t.lastUpdated) } });
+  for (const t of snapshot.txns.values()) if (!isExpiredRequestTxn(t, now)) rows.push({ txn: { appId: t.appId, version: big(t.version), lastUpdated: big(t.lastUpdated) } });
   for (const { add: a } of snapshot.files) {
     rows.push({ add: { path: a.path, partitionValues: map(a.partitionValues ?? {}), size: big(a.size), modificationTime: big(a.modificationTime), dataChange: a.dataChange, tags: map(a.tags), stats: a.stats ?? null } });
   }

@@ -18,6 +18,8 @@ export { createTableMetadata, K3_TABLE_PROTOCOL, type NewTableMetadata } from '.
 export { serializeActions, tryWriteCommit, readCommitActions, parseCommitActions } from './commit.ts';
 export { buildCommitInfo, encodeOperationMetrics, encodeOperationParameters, DELTA_OPERATIONS, ISOLATION_LEVELS, type DeltaOperation, type IsolationLevel } from './commit-info.ts';
 export { checkForConflicts, normalizeLogPath, type PartitionPredicate, type TransactionFootprint, type WinningCommit } from './conflict-checker.ts';
+export { assertValidIdempotencyKey, isExpiredRequestTxn, recordedRequest, requestTxnAppId, REQUEST_TXN_PREFIX, REQUEST_TXN_RETENTION_MS } from './request-txns.ts';
+export { COMMIT_CONFLICT_CODES, commitConflictRetry, isCommitConflict } from './commit-conflict.ts';
 export { writeCheckpoint, checkpointIfDue, encodeCheckpoint, liveTombstones, parseDeltaInterval, type CheckpointInfo } from './checkpoint-writer.ts';
 export { assertCommitAllowed } from './write-guards.ts';
 export { validateCommit, type ValidateOptions } from './validator.ts';

@@ -190,24 +190,34 @@ export class Transaction {
   }
 
   /**
-   * putIfAbsent, made safe against ambiguous outcomes: when the PUT failed or answered "exists"
-   * after a lost response (a retried request finding our own object), the commit at `version` is
-   * ours iff it carries our txnId. Without this a blind append could be committed twice.
+   * putIfAbsent, made safe against ambiguous outcomes (docs/design/faults.md): after a failed PUT,
+   * or "exists" after a lost response (a retried request finding our own object), the commit at
+   * `version` is read back — ours iff it carries our txnId. Ours → won; another writer's → a lost
+   * race (rebase); absent after an error → the PUT never landed, its (retryable) error stands and
+   * a retry is safe; unreadable → ERR_WRITE_OUTCOME_UNKNOWN. Without this a blind append could be
+   * committed twice, or a landed commit reported as failed.
    */
   async #tryWrite(version: number, actions: readonly Action[], txnId: string): Promise<boolean> {
     let won: boolean;
     try {
       won = await tryWriteCommit(this.#store, this.#root, version, actions);
     } catch (err) {
-      if (await this.#isOurs(version, txnId).catch(() => false)) return true;
-      throw err;
+      const owner = await this.#owner(version, txnId, err);
+      if (owner === 'absent') throw err;
+      return owner === 'ours';
     }
-    return won || (await this.#isOurs(version, txnId));
+    return won || (await this.#owner(version, txnId)) === 'ours';
   }
 
-  async #isOurs(version: number, txnId: string): Promise<boolean> {
-    const existing = await readCommitActions(this.#store, this.#root, version);
-    return existing?.some((a) => 'commitInfo' in a && a.commitInfo.txnId === txnId) ?? false;
+  async #owner(version: number, txnId: string, writeError?: unknown): Promise<'ours' | 'theirs' | 'absent'> {
+    let existing: Action[] | undefined;
+    try {
+      existing = await readCommitActions(this.#store, this.#root, version);
+    } catch (readError) {
+      throw new AppError('ERR_WRITE_OUTCOME_UNKNOWN', `The commit of version ${version} at ${this.#store.url}${this.#root} may or may not have landed: the store's answer was lost and reading it back failed. Retry with the same idempotency key (it is applied at most once).`, { version, root: this.#root }, { cause: writeError ?? readError });
+    }
+    if (existing === undefined) return 'absent';
+    return existing.some((a) => 'commitInfo' in a && a.commitInfo.txnId === txnId) ? 'ours' : 'theirs';
   }
 
   #isolationLevel(): IsolationLevel {

@@ -71,6 +71,8 @@ export const ERROR_CODES = {
   ERR_JOB_CONTRACT: { status: 500, grpc: 'INTERNAL', sqlstate: '08P01', retryable: false, summary: 'A scan job or its result does not match the coordinator↔worker wire contract (for example mixed versions during a rollout).' },
   // ── write log / compaction ───────────────────────────────────────────────────────
   ERR_WAL_RECORD_CORRUPT: { status: 500, grpc: 'DATA_LOSS', sqlstate: 'XX001', retryable: false, summary: 'A write-log record failed its checksum or format check.' },
+  ERR_WRITE_CONTENTION: { status: 409, grpc: 'ABORTED', sqlstate: '40001', retryable: true, summary: 'Concurrent writers or drains kept racing this request for the same write-log slot or state (not a store outage); nothing was written by it — retry.' },
+  ERR_WRITE_OUTCOME_UNKNOWN: { status: 503, grpc: 'UNAVAILABLE', sqlstate: '08007', retryable: true, summary: 'The store lost the answer to a write and it could not be read back, so the write may or may not have been applied; retry with the same idempotency key (applied at most once).' },
   ERR_COMPACTOR_FENCED: { status: 409, grpc: 'ABORTED', sqlstate: '40001', retryable: true, summary: 'This compactor was deposed by a newer leader and may not commit.' },
   // ── maintenance ──────────────────────────────────────────────────────────────────
   ERR_VACUUM_RETENTION_TOO_SHORT: { status: 400, grpc: 'INVALID_ARGUMENT', sqlstate: '22023', retryable: false, summary: 'Vacuum retention under the safety minimum without disableRetentionCheck.' },

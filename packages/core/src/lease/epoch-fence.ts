@@ -13,6 +13,7 @@ import { AppError } from '../errors/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { loadSnapshot, type Snapshot } from '../delta/snapshot.ts';
 import { Transaction, type TransactionOptions } from '../delta/transaction.ts';
+import { commitConflictRetry } from '../delta/commit-conflict.ts';
 import { EPOCH_APP_ID, committedEpoch } from '../wal/watermark.ts';
 import { epochKey, epochPrefix, parseTrailingNumber } from '../wal/wal-keys.ts';
 
@@ -50,17 +51,13 @@ export function assertNotFenced(snapshot: Pick<Snapshot, 'txns'>, fence: Fence):
 
 /** Commits the epoch into the Delta log so any older leader's later commit fails. Returns the version that made it visible. */
 export async function raiseEpoch(store: ObjectStore, root: string, fence: Fence, txOpts: TransactionOptions, maxAttempts = 20): Promise<number> {
-  for (let attempt = 1; ; attempt++) {
+  return commitConflictRetry(maxAttempts).run(async () => {
     const snapshot = await loadSnapshot(store, root);
     assertNotFenced(snapshot, fence);
     if (committedEpoch(snapshot) === fence.epoch) return snapshot.version;
-    try {
-      const tx = Transaction.forSnapshot(store, snapshot, txOpts).setTxn(EPOCH_APP_ID, fence.epoch);
-      return (await tx.commit({ operation: EPOCH_OPERATION, operationParameters: { epoch: fence.epoch, holder: fence.holder } })).version;
-    } catch (err) {
-      if (!(err instanceof AppError) || !err.spec.retryable || err.code === 'ERR_STORE_UNAVAILABLE' || attempt >= maxAttempts) throw err;
-    }
-  }
+    const tx = Transaction.forSnapshot(store, snapshot, txOpts).setTxn(EPOCH_APP_ID, fence.epoch);
+    return (await tx.commit({ operation: EPOCH_OPERATION, operationParameters: { epoch: fence.epoch, holder: fence.holder } })).version;
+  });
 }
 
 /** claimEpoch + raiseEpoch: after this resolves, every older leader is fenced at the storage level. */

@@ -1,6 +1,6 @@
 /**
  * Public surface of the object-store layer (design note: docs/design/object-store.md): the port,
- * key layout (paths), adapters (memory, local directory, S3), decorators (retry, metrics), the
+ * key layout (paths), adapters (memory, local directory, S3), decorators (retry, metrics, seeded faults), the
  * conditional-put probe and the per-bucket store factory.
  */
 export type { ByteRange, ListOptions, ListResult, ObjectMeta, ObjectStore } from './object-store.ts';
@@ -30,6 +30,7 @@ export { isS3ConditionFailed, isS3NotFound, mapS3Error, type S3ErrorContext } fr
 export { S3ObjectStore, type S3ObjectStoreOptions } from './s3-object-store.ts';
 export { InstrumentedObjectStore, objectStoreMetrics, type ObjectStoreMetrics } from './instrumented-object-store.ts';
 export { RetryingObjectStore, RetryPolicy, type RetryOptions } from './retrying-object-store.ts';
+export { FaultyObjectStore, STORE_OPS, WRITE_OPS, type FaultEvent, type FaultKind, type FaultRule, type FaultyStoreOptions, type StoreOp } from './faulty-object-store.ts';
 export { assertConditionalPut, probeConditionalPut, PROBE_PREFIX, type ConditionalPutSupport } from './probe.ts';
 export { assertValidBucketName, isValidBucketName } from './assert-valid-bucket-name.ts';
 export { createBucketStoreFactory, type BucketStoreDeps, type BucketStores } from './store-factory.ts';

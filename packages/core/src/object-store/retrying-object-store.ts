@@ -1,6 +1,6 @@
 /**
- * RetryingObjectStore: retries transient store failures with exponential backoff and full jitter
- * (delay = random() × min(maxDelay, base × 2^(attempt-1))). Only AppErrors whose registry spec is
+ * RetryingObjectStore: retries transient store failures through the one RetryPolicy
+ * (retry/retry-policy.ts: exponential backoff, full jitter). Only AppErrors whose registry spec is
  * retryable (ERR_STORE_UNAVAILABLE) are retried; everything else is rethrown at once.
  *
  * Ambiguous putIfAbsent: when an attempt fails without an answer (timeout, reset, 5xx), the create
@@ -14,55 +14,10 @@
  * All operations are safe to repeat: get/head/list read, put overwrites with the same bytes,
  * deleteMany ignores missing keys.
  */
-import { isAppError } from '../errors/index.ts';
+import { RetryPolicy, type RetryOptions } from '../retry/retry-policy.ts';
 import type { ByteRange, ListOptions, ListResult, ObjectMeta, ObjectStore } from './object-store.ts';
 
-export interface RetryOptions {
-  readonly maxAttempts?: number;
-  readonly baseDelayMs?: number;
-  readonly maxDelayMs?: number;
-  /** Injected for deterministic tests. */
-  readonly random?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
-}
-
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The retry policy on its own, for store calls outside the port (bucket listing, HeadBucket). */
-export class RetryPolicy {
-  readonly #maxAttempts: number;
-  readonly #baseDelayMs: number;
-  readonly #maxDelayMs: number;
-  readonly #random: () => number;
-  readonly #sleep: (ms: number) => Promise<void>;
-
-  constructor(options: RetryOptions = {}) {
-    this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
-    this.#baseDelayMs = options.baseDelayMs ?? 50;
-    this.#maxDelayMs = options.maxDelayMs ?? 2000;
-    this.#random = options.random ?? Math.random;
-    this.#sleep = options.sleep ?? defaultSleep;
-  }
-
-  /** The backoff before retry number `attempt` (1 = the first retry). */
-  delayMs(attempt: number): number {
-    const cap = Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** (attempt - 1));
-    return Math.floor(this.#random() * cap);
-  }
-
-  /** Runs `op`, retrying retryable AppErrors; `onRetryableFailure` is told before each retry. */
-  async run<T>(op: () => Promise<T>, onRetryableFailure?: () => void): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await op();
-      } catch (err) {
-        if (!isAppError(err) || !err.retryable || attempt >= this.#maxAttempts) throw err;
-        onRetryableFailure?.();
-        await this.#sleep(this.delayMs(attempt));
-      }
-    }
-  }
-}
+export { RetryPolicy, type RetryOptions };
 
 export class RetryingObjectStore implements ObjectStore {
   readonly inner: ObjectStore;

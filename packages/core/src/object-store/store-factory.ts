@@ -41,6 +41,11 @@ export interface BucketStoreDeps {
   /** Wrap every store in InstrumentedObjectStore on this registry. */
   readonly registry?: Registry;
   readonly retry?: RetryOptions;
+  /**
+   * Wraps each bucket's adapter under the retry decorator — how tests and the simulation put a
+   * FaultyObjectStore into the real stack: Retrying(wrapAdapter(adapter)).
+   */
+  readonly wrapAdapter?: (store: ObjectStore, bucket: string) => ObjectStore;
 }
 
 type Config4Stores = Pick<Config, 'K3_STORE' | 'K3_DATA_DIR' | 'K3_S3_ENDPOINT' | 'K3_S3_REGION' | 'K3_S3_FORCE_PATH_STYLE'>;
@@ -62,7 +67,8 @@ export function createBucketStoreFactory(config: Config4Stores, deps: BucketStor
       assertValidBucketName(bucket);
       let store = opened.get(bucket);
       if (store === undefined) {
-        store = new RetryingObjectStore(backend.make(bucket), policy);
+        const adapter = backend.make(bucket);
+        store = new RetryingObjectStore(deps.wrapAdapter ? deps.wrapAdapter(adapter, bucket) : adapter, policy);
         if (deps.registry !== undefined) store = new InstrumentedObjectStore(store, deps.registry);
         opened.set(bucket, store);
       }

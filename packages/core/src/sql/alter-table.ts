@@ -13,7 +13,7 @@
  */
 import type { ExecuteDdlResult } from '../api/index.ts';
 import { assertValidColumnName, columnToField, describeSnapshot, duckdbTypeOf } from '../catalog/index.ts';
-import { Transaction } from '../delta/index.ts';
+import { recordedRequest, requestTxnAppId, Transaction } from '../delta/index.ts';
 import type { AddFile } from '../delta/actions.ts';
 import type { StructType } from '../delta/schema.ts';
 import { AppError } from '../errors/index.ts';
@@ -35,6 +35,9 @@ export async function alterTable(ctx: DdlContext, shape: AlterShape): Promise<Ex
     throw await ctx.catalog.notFound(ctx.store, ctx.bucket, shape.table);
   }
   const { snapshot, handle } = pinned;
+  if (recordedRequest(snapshot.txns, ctx.idempotencyKey) !== undefined) {
+    return { action: 'ALTER_TABLE', tableName: handle.name, table: describeSnapshot(ctx.bucket, handle.name, snapshot), version: String(snapshot.version) };
+  }
   await runAll(ctx, [targetTableDdl(SCRATCH, snapshot.schema)]);
   const before = await introspectTempTable(ctx.conn, SCRATCH);
   if (before === undefined) throw new AppError('ERR_INTERNAL', 'The scratch copy of the table definition vanished.');
@@ -60,6 +63,7 @@ export async function alterTable(ctx: DdlContext, shape: AlterShape): Promise<Ex
   const schema: StructType = { type: 'struct', fields: [...snapshot.schema.fields.map((f) => replaced.get(f.name) ?? f), ...newFields] };
   const tx = Transaction.forSnapshot(handle.store, snapshot, ctx.txOptions)
     .updateMetadata({ ...snapshot.metadata, schemaString: JSON.stringify(schema) });
+  if (ctx.idempotencyKey !== undefined) tx.setTxn(requestTxnAppId(ctx.idempotencyKey), 0);
 
   // Data-dependent changes run on the real rows, so DuckDB does exactly what it would do: backfill
   // defaults of added columns, cast retyped columns, check SET NOT NULL against existing values.

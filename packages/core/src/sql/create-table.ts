@@ -14,7 +14,7 @@ import {
   castForStorage, describeSnapshot, duckdbTypeOf, inferColumnType, metadataOf, schemaOf, validateTableSpec,
   assertValidTableName, type Catalog, type TableSpec,
 } from '../catalog/index.ts';
-import { Transaction, type TransactionOptions } from '../delta/index.ts';
+import { recordedRequest, requestTxnAppId, Transaction, type Snapshot, type TransactionOptions } from '../delta/index.ts';
 import type { AddFile } from '../delta/actions.ts';
 import { AppError, isAppError } from '../errors/index.ts';
 import { mapDuckDBError, quoteIdentifier as q, writeDataFiles } from '../exec/index.ts';
@@ -34,6 +34,8 @@ export interface DdlContext {
   readonly txOptions: TransactionOptions;
   readonly tmpDir: string;
   readonly clock: () => number;
+  /** Recorded in the DDL commit (txn k3-request:<key>); a retry with a recorded key answers the recorded outcome. */
+  readonly idempotencyKey?: string | undefined;
 }
 
 type CreateShape = Extract<StatementShape, { kind: 'create-table' }>;
@@ -108,6 +110,7 @@ export async function createFromSpec(ctx: DdlContext, input: TableSpec, opts: Cr
   const existingName = await ctx.catalog.resolveName(ctx.store, spec.name);
   const existing = existingName === undefined ? undefined : await ctx.catalog.trySnapshot(ctx.catalog.handle(ctx.bucket, ctx.store, existingName));
   if (existing !== undefined && existingName !== undefined) {
+    if (recordedRequest(existing.txns, ctx.idempotencyKey) !== undefined) return replayedCreate(ctx, existingName, existing, opts.rowsSql !== undefined);
     if (opts.ifNotExists) return noop(existingName, describeSnapshot(ctx.bucket, existingName, existing), existing.version);
     if (!opts.orReplace || existingName !== spec.name) {
       throw new AppError('ERR_TABLE_EXISTS', `Table ${existingName} already exists in bucket ${ctx.bucket}. Use CREATE TABLE IF NOT EXISTS, CREATE OR REPLACE TABLE, or DROP TABLE first.`, { table: existingName });
@@ -134,20 +137,29 @@ export async function createFromSpec(ctx: DdlContext, input: TableSpec, opts: Cr
         .readWholeTable()
         .removeFiles(existing.files)
         .addFiles(adds);
+      if (ctx.idempotencyKey !== undefined) tx.setTxn(requestTxnAppId(ctx.idempotencyKey), 0);
       version = (await tx.commit({ operation: ctas ? 'CREATE OR REPLACE TABLE AS SELECT' : 'CREATE OR REPLACE TABLE', operationParameters, operationMetrics })).version;
     } else {
       const tx = Transaction.forCreate(ctx.store, handle.root, { metadata }, ctx.txOptions).addFiles(adds);
+      if (ctx.idempotencyKey !== undefined) tx.setTxn(requestTxnAppId(ctx.idempotencyKey), 0);
       version = (await tx.commit({ operation: ctas ? 'CREATE TABLE AS SELECT' : 'CREATE TABLE', operationParameters, operationMetrics })).version;
     }
   } catch (err) {
-    if (isAppError(err, 'ERR_TABLE_EXISTS') && opts.ifNotExists) {
+    if (isAppError(err, 'ERR_TABLE_EXISTS') && (opts.ifNotExists || ctx.idempotencyKey !== undefined)) {
       const winner = await ctx.catalog.snapshot(handle);
+      if (recordedRequest(winner.txns, ctx.idempotencyKey) !== undefined) return replayedCreate(ctx, spec.name, winner, ctas);
+      if (!opts.ifNotExists) throw err;
       return noop(spec.name, describeSnapshot(ctx.bucket, spec.name, winner), winner.version);
     }
     throw err;
   }
   const snapshot = await ctx.catalog.snapshot(handle);
   return { action: ctas ? 'CREATE_TABLE_AS' : 'CREATE_TABLE', tableName: spec.name, table: describeSnapshot(ctx.bucket, spec.name, snapshot), version: String(version) };
+}
+
+/** The answer to a retried CREATE whose first attempt committed (its idempotency key is recorded). */
+function replayedCreate(ctx: DdlContext, name: string, snapshot: Snapshot, ctas: boolean): ExecuteDdlResult {
+  return { action: ctas ? 'CREATE_TABLE_AS' : 'CREATE_TABLE', tableName: name, table: describeSnapshot(ctx.bucket, name, snapshot), version: String(snapshot.version) };
 }
 
 function noop(name: string, table: Table, version: number): ExecuteDdlResult {

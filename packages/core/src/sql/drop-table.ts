@@ -4,6 +4,9 @@
  * the catalog with that one deleteMany; the data files go next (a crash in between leaves orphan
  * Parquet files under a prefix that is no longer a table, which a later DROP or CREATE ignores).
  *
+ * With an idempotency key, a DROP of a table that is not there answers DROP_TABLE (the retry of a
+ * DROP whose answer was lost must not turn into ERR_TABLE_NOT_FOUND).
+ *
  * Not atomic against concurrent writers: a commit racing with the DROP can land after the log
  * is gone and leave a log without version 0 (reads then fail with ERR_DELTA_LOG_CORRUPT and
  * DROP TABLE removes it again).
@@ -22,6 +25,8 @@ export async function dropTable(ctx: DdlContext, shape: DropShape): Promise<Exec
   const pinned = await ctx.tables.tryPin(shape.table);
   if (pinned === undefined) {
     if (shape.ifExists) return { action: 'NOOP', tableName: shape.table, version: '' };
+    // A retry (same idempotency key) of a DROP whose first attempt landed: the table is gone, as asked.
+    if (ctx.idempotencyKey !== undefined) return { action: 'DROP_TABLE', tableName: shape.table, version: '' };
     throw await ctx.catalog.notFound(ctx.store, ctx.bucket, shape.table);
   }
   const { handle, snapshot } = pinned;

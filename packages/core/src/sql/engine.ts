@@ -18,7 +18,7 @@ import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBResult } from '@d
 import { EngineStatus, QueryStrategy, type CreateTableRequest, type ExecuteDdlResult, type ExecuteQueryResult, type ExecuteResponse, type ExecuteWriteResult, type Freshness, type Table } from '../api/index.ts';
 import { BucketEngines, type EngineDescription, type EngineState } from '../bucket-engine/index.ts';
 import { Catalog, describeSnapshot, specFromRequest } from '../catalog/index.ts';
-import { SYSTEM_USER, type TransactionOptions } from '../delta/index.ts';
+import { SYSTEM_USER, assertValidIdempotencyKey, commitConflictRetry, type TransactionOptions } from '../delta/index.ts';
 import { AppError, isAppError } from '../errors/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { alterTable } from './alter-table.ts';
@@ -69,6 +69,11 @@ export interface ExecuteOptions {
   authorize?: (action: Action) => void;
   /** Positional values of `$1 … $n` / `?` (statement-params.ts); bound, never spliced into the text. */
   params?: readonly unknown[];
+  /**
+   * Makes a write safe to retry (docs/design/faults.md, "Idempotency"): recorded with the write,
+   * and a retry with a recorded key answers the recorded outcome instead of applying it again.
+   */
+  idempotencyKey?: string;
 }
 
 
@@ -94,6 +99,7 @@ export class Engine {
   readonly #federated: FederatedReader;
   readonly #htap: HtapRuntime;
   readonly #engines: BucketEngines;
+  readonly #conflictRetry = commitConflictRetry(MAX_STATEMENT_ATTEMPTS);
   #tmpReady: Promise<unknown> | undefined;
 
   constructor(deps: EngineDeps) {
@@ -121,6 +127,7 @@ export class Engine {
     }
     // RESTORE / OPTIMIZE / VACUUM / DESCRIBE HISTORY (maintenance-statements.ts); AS OF and
     // k3_history('t') become self-binding relation names (time-travel-binding.ts).
+    if (opts.idempotencyKey !== undefined) assertValidIdempotencyKey(opts.idempotencyKey);
     const params = toSqlParams(opts.params);
     const text = params.length > 0 ? numberPlaceholders(opts.sql, params.length).sql : opts.sql;
     const maintenance = maintenanceStatementOf(text);
@@ -173,7 +180,7 @@ export class Engine {
         const store = await this.#activeStore(opts.bucket);
         return this.#retrying(() => this.#attempt(opts, store, async (a) => {
           await assertParses(a.conn, statement.sql);
-          const ctx = { conn: a.conn, tables: a.tables, txOptions: this.#txFor(opts), tmpDir: this.#tmpDir, clock: this.#clock, htap: this.#htap };
+          const ctx = { conn: a.conn, tables: a.tables, txOptions: this.#txFor(opts), tmpDir: this.#tmpDir, clock: this.#clock, htap: this.#htap, idempotencyKey: opts.idempotencyKey };
           return { write: await executeWrite(ctx, statement, shape) };
         }));
       }
@@ -378,10 +385,12 @@ export class Engine {
     return toCompactResponse(stored, result);
   }
 
-  async createTable(bucket: string, req: CreateTableRequest, principal?: string): Promise<Table> {
+  /** CreateTable; with an idempotency key a retry of a create that landed answers the table (not ERR_TABLE_EXISTS). */
+  async createTable(bucket: string, req: CreateTableRequest, opts: { principal?: string; idempotencyKey?: string } = {}): Promise<Table> {
+    if (opts.idempotencyKey !== undefined) assertValidIdempotencyKey(opts.idempotencyKey);
     const spec = specFromRequest(req);
     const store = await this.#activeStoreForCreate(bucket);
-    const result = await this.#attempt({ bucket, sql: '' }, store, (a) => createFromSpec(this.#ddl({ bucket, ...(principal !== undefined ? { principal } : {}) }, a), spec, { ifNotExists: false, orReplace: false }));
+    const result = await this.#attempt({ bucket, sql: '' }, store, (a) => createFromSpec(this.#ddl({ bucket, ...opts }, a), spec, { ifNotExists: false, orReplace: false }));
     if (result.table === undefined) throw new AppError('ERR_INTERNAL', `Table ${spec.name} was created but could not be described.`);
     return this.#withEngineId(bucket, store, result.table);
   }
@@ -461,8 +470,8 @@ export class Engine {
     return { ...table, engineId: (await this.#engines.get(store, bucket)).engineId };
   }
 
-  #ddl(opts: Pick<ExecuteOptions, 'bucket' | 'principal'>, a: Attempt): DdlContext {
-    return { conn: a.conn, catalog: this.#catalog, tables: a.tables, bucket: opts.bucket, store: a.store, txOptions: this.#txFor(opts), tmpDir: this.#tmpDir, clock: this.#clock };
+  #ddl(opts: Pick<ExecuteOptions, 'bucket' | 'principal' | 'idempotencyKey'>, a: Attempt): DdlContext {
+    return { conn: a.conn, catalog: this.#catalog, tables: a.tables, bucket: opts.bucket, store: a.store, txOptions: this.#txFor(opts), tmpDir: this.#tmpDir, clock: this.#clock, idempotencyKey: opts.idempotencyKey };
   }
 
   /** The transaction options of one request: its commits carry the principal's name. */
@@ -535,17 +544,9 @@ export class Engine {
     return new AppError('ERR_QUERY_TIMEOUT', `The statement ran longer than K3_QUERY_TIMEOUT (${this.#deps.config.K3_QUERY_TIMEOUT} ms) and was stopped; nothing was committed. Narrow it down or raise the limit.`);
   }
 
-  /** Re-runs a statement that lost a commit race, on a fresh snapshot, with jittered backoff. */
-  async #retrying<T>(fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        if (!isAppError(err) || !err.retryable || !err.code.startsWith('ERR_DELTA_') || attempt >= MAX_STATEMENT_ATTEMPTS) throw err;
-        const cap = Math.min(1000, 10 * 2 ** attempt);
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
-      }
-    }
+  /** Re-runs a statement that lost a commit race, on a fresh snapshot (the one conflict policy). */
+  #retrying<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#conflictRetry.run(fn);
   }
 
   #ensureTmpDir(): Promise<unknown> {

@@ -17,7 +17,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { StatementType } from '@duckdb/node-api';
 import type { ExecuteWriteResult } from '../api/index.ts';
 import { primaryKeyOf } from '../catalog/index.ts';
-import { Transaction, type TransactionOptions } from '../delta/index.ts';
+import { recordedRequest, requestTxnAppId, Transaction, type TransactionOptions } from '../delta/index.ts';
 import { AppError } from '../errors/index.ts';
 import { encodeResult, mapDuckDBError, writeDataFiles, type EncodedResult } from '../exec/index.ts';
 import { assertParametersGiven } from './classify-statement.ts';
@@ -41,13 +41,21 @@ export interface WriteContext {
   readonly clock: () => number;
   /** The write log and its caches; without it every write goes straight to Delta. */
   readonly htap?: HtapRuntime;
+  /** Recorded with the write (txn k3-request:<key>); a retry with a recorded key answers the recorded outcome. */
+  readonly idempotencyKey?: string | undefined;
 }
 
 const DML_TYPES: ReadonlySet<StatementType> = new Set([StatementType.INSERT, StatementType.UPDATE, StatementType.DELETE, StatementType.MERGE_INTO]);
 
 export async function executeWrite(ctx: WriteContext, statement: PrePassed, shape: DmlShape): Promise<ExecuteWriteResult> {
   const { conn, tables } = ctx;
-  const keyed = await dispatchKeyedWrite(ctx, statement, shape, await tables.pin(shape.table));
+  const first = await tables.pin(shape.table);
+  const recorded = recordedRequest(first.snapshot.txns, ctx.idempotencyKey);
+  if (recorded !== undefined) {
+    const { strategy } = routeWrite(shape, statement.tokens, primaryKeyOf(first.snapshot.metadata));
+    return { tableName: first.handle.name, strategy, rowsAffected: String(recorded), version: String(first.snapshot.version) };
+  }
+  const keyed = await dispatchKeyedWrite(ctx, statement, shape, first);
   if (keyed?.kind === 'wal') return keyed.result;
   const pinned = keyed?.pinned ?? await tables.pin(shape.table);
   const { snapshot, handle } = pinned;
@@ -126,6 +134,7 @@ export async function executeWrite(ctx: WriteContext, statement: PrePassed, shap
   tx.removeFiles(diff.affected.map((r) => r.file));
   tx.addFiles(adds);
   if (keyed !== undefined) markIncorporated(tx, snapshot);
+  if (ctx.idempotencyKey !== undefined) tx.setTxn(requestTxnAppId(ctx.idempotencyKey), rowsChanged);
   const commit = await tx.commit(writeCommitRequest(statement, shape, snapshot.partitionColumns, {
     rowsChanged, diff, addedFiles: adds.length, addedBytes: adds.reduce((s, a) => s + a.size, 0),
     removedBytes: diff.affected.reduce((s, r) => s + r.file.add.size, 0),

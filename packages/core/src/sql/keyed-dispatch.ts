@@ -22,7 +22,7 @@ export type KeyedDispatch =
   | { readonly kind: 'delta'; readonly pinned: PinnedTable; readonly strategy: WriteStrategy };
 
 export async function dispatchKeyedWrite(
-  ctx: { conn: DuckDBConnection; tables: RequestTables; htap?: HtapRuntime | undefined },
+  ctx: { conn: DuckDBConnection; tables: RequestTables; htap?: HtapRuntime | undefined; idempotencyKey?: string | undefined },
   statement: PrePassed, shape: DmlShape, pinned: PinnedTable,
 ): Promise<KeyedDispatch | undefined> {
   const { htap } = ctx;
@@ -30,7 +30,7 @@ export async function dispatchKeyedWrite(
   if (htap === undefined || keys.length === 0) return undefined;
   const route = await routeKeyedWrite(ctx.conn, statement, shape, keys);
   if (route.path === 'wal') {
-    return { kind: 'wal', result: await executeKeyedWrite({ conn: ctx.conn, tables: ctx.tables, htap }, statement, shape, pinned, route) };
+    return { kind: 'wal', result: await executeKeyedWrite({ conn: ctx.conn, tables: ctx.tables, htap, idempotencyKey: ctx.idempotencyKey }, statement, shape, pinned, route) };
   }
   const { handle } = pinned;
   const drained = await drainBeforeDirectWrite(handle.store, handle.root, htap.drainDeps);

@@ -26,6 +26,7 @@ import { randomBytes } from 'node:crypto';
 import { StatementType } from '@duckdb/node-api';
 import type { ExecuteWriteResult } from '../api/index.ts';
 import { primaryKeyOf } from '../catalog/index.ts';
+import { recordedRequest } from '../delta/request-txns.ts';
 import { AppError } from '../errors/index.ts';
 import { encodeResult, mapDuckDBError, quoteIdentifier as q, type EncodedResult } from '../exec/index.ts';
 import { bindFreshView, captureKeys, captureRows, walTableShape } from '../wal/index.ts';
@@ -47,6 +48,8 @@ export interface KeyedWriteContext {
   readonly conn: DuckDBConnection;
   readonly tables: RequestTables;
   readonly htap: HtapRuntime;
+  /** A retry of a key already recorded (drained into Delta, or pending in the log) answers the recorded outcome. */
+  readonly idempotencyKey?: string | undefined;
 }
 
 export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePassed, shape: DmlShape, pinned: PinnedTable, route: KeyedRoute): Promise<ExecuteWriteResult> {
@@ -59,6 +62,9 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
   tables.fresh = binder;
   try {
     const { snapshot } = fresh.state;
+    const { idempotencyKey } = ctx;
+    const recorded = recordedRequest(snapshot.txns, idempotencyKey) ?? (idempotencyKey === undefined ? undefined : fresh.state.overlay.requests.get(idempotencyKey));
+    if (recorded !== undefined) return { tableName: handle.name, strategy: route.strategy, rowsAffected: String(recorded), version: String(snapshot.version) };
     const keys = primaryKeyOf(snapshot.metadata);
     const keyList = keys.map(q).join(', ');
     const name = q(handle.name);
@@ -102,9 +108,13 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     const shape2 = walTableShape(snapshot);
     const upserts = await captureRows(conn, upsertSql, shape2);
     const deletes = await captureKeys(conn, deleteSql, shape2);
-    // A statement that changed nothing (DO NOTHING, no matching row) writes no record.
-    if (upserts.length > 0 || deletes.length > 0) {
-      await htap.writer(handle.store).append(snapshot.root, { tableId: shape2.tableId, schemaFingerprint: shape2.fingerprint, columns: shape2.columns, primaryKey: shape2.primaryKey, upserts, deletes });
+    // A statement that changed nothing (DO NOTHING, no matching row) writes no record — unless it
+    // carries an idempotency key, whose (empty) record makes a retry answer the same.
+    if (upserts.length > 0 || deletes.length > 0 || idempotencyKey !== undefined) {
+      await htap.writer(handle.store).append(snapshot.root, {
+        tableId: shape2.tableId, schemaFingerprint: shape2.fingerprint, columns: shape2.columns, primaryKey: shape2.primaryKey, upserts, deletes,
+        ...(idempotencyKey !== undefined ? { idempotency: { key: idempotencyKey, rowsAffected } } : {}),
+      });
     }
     return result;
   } finally {

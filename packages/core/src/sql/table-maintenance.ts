@@ -20,7 +20,7 @@ import { mkdir } from 'node:fs/promises';
 import { describeSnapshot, type Catalog, type TableHandle } from '../catalog/index.ts';
 import { commitDirectWrite } from '../compaction/direct-write.ts';
 import type { Table } from '../api/index.ts';
-import { isAppError } from '../errors/index.ts';
+import { commitConflictRetry } from '../delta/commit-conflict.ts';
 import type { TransactionOptions } from '../delta/transaction.ts';
 import type { FileCache, K3DuckDB } from '../exec/index.ts';
 import { tableHistory, type HistoryRequest, type HistoryResponse } from '../maintenance/history.ts';
@@ -57,16 +57,9 @@ export class TableMaintenance {
   async optimize(bucket: string, name: string, request: OptimizeRequest): Promise<OptimizeResponse> {
     const handle = await this.handle(bucket, name);
     const deps = await this.#rewriteDeps();
-    // A concurrent removal of a file being rewritten (a drain, a DELETE) is a retryable conflict:
+    // A concurrent removal of a file being rewritten (a drain, a DELETE) is a commit conflict:
     // plan again on the new snapshot.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await optimizeTable(handle.store, handle.root, request, deps);
-      } catch (err) {
-        if (!isAppError(err) || !err.retryable || !err.code.startsWith('ERR_DELTA_CONCURRENT') || attempt >= OPTIMIZE_ATTEMPTS) throw err;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
-      }
-    }
+    return commitConflictRetry(OPTIMIZE_ATTEMPTS).run(() => optimizeTable(handle.store, handle.root, request, deps));
   }
 
   async vacuum(bucket: string, name: string, request: Omit<VacuumRequest, 'now'>): Promise<VacuumResponse> {

@@ -29,6 +29,8 @@ export interface WalOverlay {
   entries: number;
   /** Tombstones in the folded records, before newest-wins. */
   tombstonesSeen: number;
+  /** Idempotency key → rows affected, of the folded records that carry one. */
+  readonly requests: Map<string, number>;
 }
 
 export interface SkippedRecord {
@@ -38,7 +40,7 @@ export interface SkippedRecord {
 }
 
 export function emptyOverlay(): WalOverlay {
-  return { upserts: new Map(), deletes: new Set(), keys: new Map(), seqOf: new Map(), lastSeq: 0, entries: 0, tombstonesSeen: 0 };
+  return { upserts: new Map(), deletes: new Set(), keys: new Map(), seqOf: new Map(), lastSeq: 0, entries: 0, tombstonesSeen: 0, requests: new Map() };
 }
 
 export function keyString(tuple: readonly WalValue[]): string {
@@ -61,6 +63,7 @@ export function foldRecords(overlay: WalOverlay, records: readonly SeqRecord[], 
     }
     overlay.entries++;
     overlay.tombstonesSeen += record.deletes.length;
+    if (record.idempotency !== undefined) overlay.requests.set(record.idempotency.key, record.idempotency.rowsAffected);
     for (const tuple of record.deletes) {
       const k = keyString(tuple);
       overlay.upserts.delete(k);

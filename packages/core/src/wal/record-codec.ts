@@ -38,6 +38,8 @@ export interface WalRecord {
   readonly writerId: string;
   /** Epoch ms when the record was built. */
   readonly createdAt: number;
+  /** The request's idempotency key and the rows it affected (delta/request-txns.ts); absent without a key. */
+  readonly idempotency?: { readonly key: string; readonly rowsAffected: number };
 }
 
 // The envelope is checked by zod; the (possibly 100k-row) value arrays by a plain loop, ~10x faster.
@@ -50,6 +52,7 @@ const recordSchema = z.object({
   deletes: z.array(z.unknown()),
   writerId: z.string(),
   createdAt: z.number(),
+  idempotency: z.object({ key: z.string().min(1), rowsAffected: z.number().int().nonnegative() }).strict().optional(),
 }).strict();
 
 function areValueTuples(list: readonly unknown[]): boolean {

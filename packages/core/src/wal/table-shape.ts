@@ -7,7 +7,7 @@
  * type (ADD COLUMN is the only schema change k3 allows; added columns read NULL).
  */
 import { createHash } from 'node:crypto';
-import { K3_TABLE_CONFIG } from '../delta/schema.ts';
+import { primaryKeyOf } from '../catalog/table-spec.ts';
 import type { Snapshot } from '../delta/snapshot.ts';
 import { AppError } from '../errors/index.ts';
 import { fieldToDuckDBType } from '../exec/duckdb-types.ts';
@@ -26,19 +26,8 @@ export function schemaFingerprint(columns: readonly WalColumn[]): string {
   return createHash('sha256').update(JSON.stringify(columns.map((c) => [c.name, c.type]))).digest('hex').slice(0, 32);
 }
 
-/** Primary key from the table configuration; [] when the table has none. */
-export function primaryKeyOf(snapshot: Pick<Snapshot, 'metadata'>): string[] {
-  const raw = snapshot.metadata.configuration?.[K3_TABLE_CONFIG.primaryKey];
-  if (raw === undefined || raw === '') return [];
-  const parsed = JSON.parse(raw) as unknown;
-  if (!Array.isArray(parsed) || !parsed.every((k) => typeof k === 'string')) {
-    throw new AppError('ERR_DELTA_LOG_CORRUPT', `Table property ${K3_TABLE_CONFIG.primaryKey} is not a JSON array of column names.`, { value: raw });
-  }
-  return parsed;
-}
-
 export function walTableShape(snapshot: Pick<Snapshot, 'metadata' | 'schema'>): WalTableShape {
-  const primaryKey = primaryKeyOf(snapshot);
+  const primaryKey = primaryKeyOf(snapshot.metadata);
   if (primaryKey.length === 0) {
     throw new AppError('ERR_SQL_UNSUPPORTED', 'The table has no primary key, so its writes cannot go through the write log; declare a PRIMARY KEY or write directly to Delta.', {});
   }

@@ -9,7 +9,8 @@
  */
 import type { Snapshot } from '../delta/snapshot.ts';
 import { loadSnapshot } from '../delta/snapshot.ts';
-import { AppError } from '../errors/index.ts';
+import { AppError, isAppError } from '../errors/index.ts';
+import { RetryPolicy } from '../retry/retry-policy.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { decodeWalRecord } from './record-codec.ts';
 import { emptyOverlay, foldRecords, type SeqRecord, type SkippedRecord, type WalOverlay } from './overlay.ts';
@@ -134,13 +135,12 @@ export async function readWalOverlay(store: ObjectStore, snapshot: Snapshot, opt
 
 /** A snapshot and the un-drained records on top of it (read-your-writes for STRONG / OLTP_ONLY). */
 export async function loadStrongState(store: ObjectStore, root: string, opts: ReadOverlayOptions & { maxAttempts?: number } = {}): Promise<StrongState> {
-  const maxAttempts = opts.maxAttempts ?? 10;
-  for (let attempt = 1; ; attempt++) {
+  // A drain racing the read: re-read (the one retry policy; a short backoff lets the drain finish).
+  const policy = new RetryPolicy({ maxAttempts: opts.maxAttempts ?? 10, baseDelayMs: 2, maxDelayMs: 50, retryIf: (err) => isAppError(err, 'ERR_WRITE_CONTENTION') });
+  return policy.run(async (attempt) => {
     const snapshot = await loadSnapshot(store, root);
     const state = await readWalOverlay(store, snapshot, opts);
     if (state !== undefined) return { snapshot, ...state };
-    if (attempt >= maxAttempts) {
-      throw new AppError('ERR_STORE_UNAVAILABLE', `The write log of ${root} kept changing under the read (${attempt} drains raced it); retry the query.`, { root });
-    }
-  }
+    throw new AppError('ERR_WRITE_CONTENTION', `The write log of ${root} kept changing under the read (${attempt} drains raced it); retry the query.`, { root });
+  });
 }

@@ -62,7 +62,7 @@ export class WalWriter {
         continue;
       }
       // The slot may be one a drain freed (seq ≤ watermark): readers would ignore the record.
-      const marker = await maxDrainedMarker(this.#store, root, content.tableId);
+      const marker = await this.#markerAfterWin(root, content.tableId, key);
       if (marker >= seq) {
         await this.#store.deleteMany([key]);
         seq = (await lastRecordSeq(this.#store, root, marker)) + 1;
@@ -71,7 +71,7 @@ export class WalWriter {
       this.#heads.set(headKey, Math.max(seq, this.#heads.get(headKey) ?? 0));
       return { seq, attempts: attempt, bytes: body.byteLength };
     }
-    throw new AppError('ERR_STORE_UNAVAILABLE', `Could not find a free write-log sequence number for ${root} in ${maxAttempts} attempts; the log is under extreme contention. Retry the write.`, { root });
+    throw new AppError('ERR_WRITE_CONTENTION', `Could not find a free write-log sequence number for ${root} in ${maxAttempts} attempts; the log is under extreme contention. Retry the write.`, { root });
   }
 
   /** Forget the cached heads of a table root (every incarnation). */
@@ -79,11 +79,30 @@ export class WalWriter {
     for (const k of this.#heads.keys()) if (k.startsWith(`${root}\u0000`)) this.#heads.delete(k);
   }
 
+  /** The drained marker after our record landed; unreadable → the record may be live: outcome unknown. */
+  async #markerAfterWin(root: string, tableId: string, key: string): Promise<number> {
+    try {
+      return await maxDrainedMarker(this.#store, root, tableId);
+    } catch (err) {
+      throw new AppError('ERR_WRITE_OUTCOME_UNKNOWN', `The write-log record ${key} was written but its slot could not be checked against the drained markers, so it may or may not apply. Retry with the same idempotency key (it is applied at most once).`, { key }, { cause: err });
+    }
+  }
+
+  /**
+   * putIfAbsent resolved against ambiguous outcomes: after an error the object is read back (its
+   * bytes carry our writerId). Ours → won; another writer's → lost; absent → the PUT never landed
+   * and its retryable error stands; unreadable → ERR_WRITE_OUTCOME_UNKNOWN.
+   */
   async #tryPut(key: string, body: Uint8Array): Promise<boolean> {
     try {
       return await this.#store.putIfAbsent(key, body);
     } catch (err) {
-      const existing = await this.#store.get(key);
+      let existing: Uint8Array | undefined;
+      try {
+        existing = await this.#store.get(key);
+      } catch {
+        throw new AppError('ERR_WRITE_OUTCOME_UNKNOWN', `The write-log record ${key} may or may not have been written: the store's answer was lost and reading it back failed. Retry with the same idempotency key (it is applied at most once).`, { key }, { cause: err });
+      }
       if (existing === undefined) throw err;
       return Buffer.from(existing).equals(body);
     }

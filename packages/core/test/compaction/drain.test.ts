@@ -12,6 +12,7 @@ import { rejectedKey, walRecordKey } from '../../src/wal/wal-keys.ts';
 import { encodeWalRecord } from '../../src/wal/record-codec.ts';
 import { walTableShape } from '../../src/wal/table-shape.ts';
 import { WalWriter } from '../../src/wal/wal-writer.ts';
+import { FaultyObjectStore } from '../../src/object-store/index.ts';
 import { createKeyedTable, createWalEnv, keyedWrite, readRows, wideRow, type WalEnv } from '../wal/support/wal-env.ts';
 
 const ids = (rows: string[]): string[] => rows.map((r) => { const o = JSON.parse(r) as { id: string; region: string; n: number | null }; return `${o.id}/${o.region}/${o.n}`; }).sort();
@@ -159,6 +160,26 @@ describe('drainTable', () => {
     expect(Buffer.from((await env.store.get(`${root}_k3_wal/rejected/${'2'.padStart(20, '0')}.corrupt`))!).equals(Buffer.from(bytes))).toBe(true);
     const kept = JSON.parse(new TextDecoder().decode((await env.store.get(rejectedKey(root, 3)))!)) as { rejected: { seq: number; reason: string }[] };
     expect(kept.rejected).toEqual([{ seq: 2, reason: 'corrupt: checksum mismatch' }]);
+  });
+
+  it('over a seeded faulty store, re-runs after any failure until every record is drained exactly once', async () => {
+    for (const seed of [1, 2, 3]) {
+      const root = `faulty-${seed}/`;
+      await createKeyedTable(env, root);
+      for (let i = 1; i <= 6; i++) await keyedWrite(env, writer, root, wideRow(i % 4, 'eu', i));
+      const faulty = new FaultyObjectStore(env.store, { seed, rules: [{ kind: 'ambiguous', probability: 0.15 }, { kind: 'error', probability: 0.1 }] });
+      let runs = 0;
+      for (; runs < 50; runs++) {
+        const r = await drainTable(faulty, root, { batchSize: 2 }, env.deps).catch((e: unknown) => {
+          expect(e, faulty.describe()).toMatchObject({ retryable: true });
+          return undefined;
+        });
+        if (r !== undefined && !r.truncated && r.walEntriesProcessed === 0) break;
+      }
+      expect(faulty.faults.length, faulty.describe()).toBeGreaterThan(0);
+      expect(ids(await readRows(env, root, 'eventual')), faulty.describe()).toEqual(['0/eu/4', '1/eu/5', '2/eu/6', '3/eu/3']);
+      expect((await listWal(env.store, root, 0)).pending, faulty.describe()).toEqual([]);
+    }
   });
 
   it('is a no-op on a table without a primary key', async () => {

@@ -4,7 +4,7 @@ import { isAppError } from '../../src/errors/index.ts';
 import { InstrumentedObjectStore, objectStoreMetrics } from '../../src/object-store/instrumented-object-store.ts';
 import { MemoryObjectStore } from '../../src/object-store/memory-object-store.ts';
 import { runObjectStoreContract } from './contract.ts';
-import { FlakyObjectStore } from './flaky-object-store.ts';
+import { FaultyObjectStore } from '../../src/object-store/faulty-object-store.ts';
 
 runObjectStoreContract('instrumented(memory)', async () => new InstrumentedObjectStore(new MemoryObjectStore()));
 
@@ -40,7 +40,7 @@ describe('InstrumentedObjectStore', () => {
   });
 
   it('labels failures with the error code and rethrows them', async () => {
-    const flaky = new FlakyObjectStore(new MemoryObjectStore()).fail('get', 1).fail('put', 1, 'before', 'ERR_STORE_ACCESS_DENIED');
+    const flaky = new FaultyObjectStore(new MemoryObjectStore(), { seed: 1 }).fail('get', 1).fail('put', 1, 'before', 'ERR_STORE_ACCESS_DENIED');
     const store = new InstrumentedObjectStore(flaky);
     expect(isAppError(await store.get('k').catch((e: unknown) => e), 'ERR_STORE_UNAVAILABLE')).toBe(true);
     expect(isAppError(await store.put('k', new Uint8Array(1)).catch((e: unknown) => e), 'ERR_STORE_ACCESS_DENIED')).toBe(true);

@@ -3,13 +3,13 @@ import { isAppError } from '../../src/errors/index.ts';
 import { MemoryObjectStore } from '../../src/object-store/memory-object-store.ts';
 import { RetryingObjectStore } from '../../src/object-store/retrying-object-store.ts';
 import { runObjectStoreContract } from './contract.ts';
-import { FlakyObjectStore } from './flaky-object-store.ts';
+import { FaultyObjectStore } from '../../src/object-store/faulty-object-store.ts';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 function setup(options: { maxAttempts?: number; random?: () => number } = {}) {
   const memory = new MemoryObjectStore();
-  const flaky = new FlakyObjectStore(memory);
+  const flaky = new FaultyObjectStore(memory, { seed: 1 });
   const sleeps: number[] = [];
   const store = new RetryingObjectStore(flaky, {
     maxAttempts: options.maxAttempts ?? 5,
@@ -32,7 +32,7 @@ describe('RetryingObjectStore', () => {
     await memory.put('k', bytes('v'));
     flaky.fail('get', 4);
     expect(await store.get('k')).toEqual(bytes('v'));
-    expect(flaky.calls).toEqual(['get', 'get', 'get', 'get', 'get']);
+    expect(flaky.calls.map((c) => c.op)).toEqual(['get', 'get', 'get', 'get', 'get']);
     // 0.5 × min(300, 50 × 2^(n-1)) for n = 1..4
     expect(sleeps).toEqual([25, 50, 100, 150]);
   });
@@ -50,7 +50,7 @@ describe('RetryingObjectStore', () => {
     flaky.fail('list', 5);
     const err = await store.list('').then(() => undefined, (e: unknown) => e);
     expect(isAppError(err, 'ERR_STORE_UNAVAILABLE')).toBe(true);
-    expect(flaky.calls).toEqual(['list', 'list', 'list']);
+    expect(flaky.calls.map((c) => c.op)).toEqual(['list', 'list', 'list']);
     expect(sleeps).toHaveLength(2);
   });
 
@@ -59,7 +59,7 @@ describe('RetryingObjectStore', () => {
     flaky.fail('put', 1, 'before', 'ERR_STORE_ACCESS_DENIED');
     const err = await store.put('k', bytes('v')).then(() => undefined, (e: unknown) => e);
     expect(isAppError(err, 'ERR_STORE_ACCESS_DENIED')).toBe(true);
-    expect(flaky.calls).toEqual(['put']);
+    expect(flaky.calls.map((c) => c.op)).toEqual(['put']);
     expect(sleeps).toEqual([]);
   });
 
@@ -110,14 +110,14 @@ describe('RetryingObjectStore', () => {
       const { memory, flaky, store } = setup();
       await memory.put('c/0.json', bytes('mine'));
       expect(await store.putIfAbsent('c/0.json', bytes('mine'))).toBe(false);
-      expect(flaky.calls).toEqual(['putIfAbsent']);
+      expect(flaky.calls.map((c) => c.op)).toEqual(['putIfAbsent']);
     });
 
     it('retries the read-back itself', async () => {
       const { flaky, store } = setup();
       flaky.fail('putIfAbsent', 2, 'after').fail('get', 2);
       expect(await store.putIfAbsent('c/1.json', bytes('mine'))).toBe(true);
-      expect(flaky.calls).toEqual(['putIfAbsent', 'putIfAbsent', 'putIfAbsent', 'get', 'get', 'get']);
+      expect(flaky.calls.map((c) => c.op)).toEqual(['putIfAbsent', 'putIfAbsent', 'putIfAbsent', 'get', 'get', 'get']);
     });
   });
 });

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalObjectStore } from '../../src/object-store/local-object-store.ts';
 import { S3ObjectStore } from '../../src/object-store/s3-object-store.ts';
-import type { ObjectStore } from '../../src/object-store/index.ts';
+import { FaultyObjectStore, MemoryObjectStore, type ObjectStore } from '../../src/object-store/index.ts';
+import { isAppError } from '../../src/errors/index.ts';
 import { decodeWalRecord } from '../../src/wal/record-codec.ts';
 import { WalWriter, type WalRecordContent } from '../../src/wal/wal-writer.ts';
 import { listWal } from '../../src/wal/wal-reader.ts';
@@ -95,4 +96,50 @@ describe('WalWriter over the S3 API (honest conditional PUTs)', () => {
     expect(seqs).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
     console.info(`[wal] 8 writers x 10 records over S3: ${attempts} PUT attempts for 80 records (${(attempts / 80).toFixed(2)} per record)`);
   }, 60_000);
+});
+
+describe('WalWriter with an ambiguous success at each of its storage calls (seeded FaultyObjectStore)', () => {
+  const root = 'amb/';
+  const live = async (store: ObjectStore, writerId?: string): Promise<number> => {
+    const { pending } = await listWal(store, root, 0);
+    let n = 0;
+    for (const e of pending) {
+      const record = decodeWalRecord((await store.get(e.key))!, e.key);
+      if (writerId === undefined || record.upserts[0]?.[0] === writerId) n++;
+    }
+    return n;
+  };
+
+  it('acknowledges only a durable record, leaves none behind a plain error, and at most one behind an unknown outcome', async () => {
+    // Two records already in the log (and the head cached), plus a drained marker: a realistic slot check.
+    const seed = async (store: ObjectStore): Promise<WalWriter> => {
+      const writer = new WalWriter(store);
+      await writer.append(root, content(1, 0));
+      await writer.append(root, content(1, 1));
+      return writer;
+    };
+    const dry = new FaultyObjectStore(new MemoryObjectStore(), { seed: 5 });
+    const dryWriter = await seed(dry);
+    const from = dry.calls.length;
+    await dryWriter.append(root, content(9, 0));
+    const calls = dry.calls.length - from;
+    expect(calls).toBeGreaterThanOrEqual(2);
+    const outcomes: string[] = [];
+    for (let i = 0; i < calls; i++) {
+      const store = new FaultyObjectStore(new MemoryObjectStore(), { seed: 5 });
+      const writer = await seed(store);
+      store.inject({ kind: 'ambiguous', skip: i, times: 1 });
+      const err = await writer.append(root, content(9, 0)).then(() => undefined, (e: unknown) => e);
+      store.clear();
+      const mine = await live(store, '9000');
+      const where = `ambiguous at call ${i + 1} (${store.faults[0]?.op} ${store.faults[0]?.key}); ${store.describe()}`;
+      if (err === undefined) expect(mine, where).toBe(1);
+      else if (isAppError(err, 'ERR_WRITE_OUTCOME_UNKNOWN')) expect(mine, where).toBeLessThanOrEqual(1);
+      else expect([isAppError(err) && err.retryable, mine], where).toEqual([true, 0]);
+      expect(await live(store), where).toBe(2 + mine);
+      outcomes.push(err === undefined ? 'ok' : isAppError(err) ? err.code : 'other');
+    }
+    // The putIfAbsent's own ambiguity is resolved by the read-back: that call answers ok.
+    expect(outcomes).toContain('ok');
+  });
 });

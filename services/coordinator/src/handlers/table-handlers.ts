@@ -80,6 +80,7 @@ export function createTableHandlers(engine: SqlEngine): TableHandlers {
     const freshness = freshnessOf(req.freshness);
     if (freshness !== undefined) opts.freshness = freshness;
     if (req.params.length > 0) opts.params = req.params.map((p) => toJson(ValueSchema, p));
+    if (rc.idempotencyKey !== undefined) opts.idempotencyKey = rc.idempotencyKey;
     // Auth: commits carry the caller's name; the engine checks the statement's own action.
     const grant = rc.grant;
     if (grant !== undefined) {
@@ -118,7 +119,7 @@ export function createTableHandlers(engine: SqlEngine): TableHandlers {
       }));
       const engineReq: EngineCreateTableRequest = { bucket, name: req.name, description: req.description, columns, partitionColumns: req.partitionColumns, mergeKeys: req.mergeKeys };
       if (req.enableChangeDataFeed) Object.assign(engineReq, { enableChangeDataFeed: true });
-      return toProto(TableSchema, await engine.createTable(bucket, engineReq, rc.principal));
+      return toProto(TableSchema, await engine.createTable(bucket, engineReq, { ...(rc.principal !== undefined ? { principal: rc.principal } : {}), ...(rc.idempotencyKey !== undefined ? { idempotencyKey: rc.idempotencyKey } : {}) }));
     },
     async describeTable(req) {
       return toProto(TableSchema, await engine.describeTable(checkBucket(req.bucket), table(req)));

@@ -88,6 +88,7 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestRouteDeps): v
           wire: 'rest',
           method: format && route.stream ? methodOf(route.stream).name : method.name,
           authorization: bearerOf(request.headers.authorization, request.headers.cookie),
+          idempotencyKey: typeof request.headers['idempotency-key'] === 'string' ? request.headers['idempotency-key'] : undefined,
           signal: abortOnDisconnect(reply),
           timeoutMs: undefined,
           log: deps.logger,

@@ -68,6 +68,7 @@ export function tableServiceRoutes(deps: ConnectWireDeps): (router: ConnectRoute
       wire: wireOf(ctx),
       method: method.name,
       authorization: bearerOf(ctx.requestHeader.get('authorization'), ctx.requestHeader.get('cookie')),
+      idempotencyKey: ctx.requestHeader.get('idempotency-key') ?? undefined,
       signal: ctx.signal,
       timeoutMs: ctx.timeoutMs(),
       log: deps.logger,

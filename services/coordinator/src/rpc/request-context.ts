@@ -18,6 +18,8 @@ export interface RequestContext {
   readonly method: string;
   /** The raw `authorization` header, for the auth interceptor. */
   readonly authorization: string | undefined;
+  /** `Idempotency-Key` (REST header, Connect/gRPC metadata): a write retried with it applies once (docs/design/faults.md). */
+  readonly idempotencyKey?: string;
   /** The caller, once authenticated (name of the token). */
   principal?: string;
   /** The caller's buckets and scope (set with `principal` by the auth interceptor, rpc-auth.ts). */
@@ -40,6 +42,7 @@ export interface ContextInput {
   wire: Wire;
   method: string;
   authorization: string | undefined;
+  idempotencyKey?: string | undefined;
   /** Aborts when the client disconnects. */
   signal: AbortSignal;
   /** Time the caller allows (gRPC `grpc-timeout`, Connect `connect-timeout-ms`); undefined = none. */
@@ -55,6 +58,7 @@ export function createRequestContext(input: ContextInput): RequestContext {
     wire: input.wire,
     method: input.method,
     authorization: input.authorization,
+    ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
     deadline: input.timeoutMs === undefined ? undefined : Date.now() + input.timeoutMs,
     signal: signals.length === 1 ? input.signal : AbortSignal.any(signals),
     log: input.log.child({ requestId: input.requestId, rpc: input.method, wire: input.wire }),

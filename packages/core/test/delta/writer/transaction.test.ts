@@ -6,7 +6,8 @@ import { createTableMetadata } from '../../../src/delta/table-metadata.ts';
 import { Transaction, type TransactionOptions } from '../../../src/delta/transaction.ts';
 import { validateCommit } from '../../../src/delta/validator.ts';
 import type { StructType } from '../../../src/delta/schema.ts';
-import { MemoryObjectStore, type ObjectStore } from '../../../src/object-store/index.ts';
+import { isAppError } from '../../../src/errors/index.ts';
+import { FaultyObjectStore, MemoryObjectStore, RetryingObjectStore, type ObjectStore } from '../../../src/object-store/index.ts';
 import { commitKey } from '../../../src/object-store/paths.ts';
 
 const schema: StructType = { type: 'struct', fields: [{ name: 'p', type: 'string', nullable: true, metadata: {} }, { name: 'v', type: 'long', nullable: true, metadata: {} }] };
@@ -131,15 +132,7 @@ describe('Transaction', () => {
     expect(snap.files).toHaveLength(6);
     expect(snap.txns.get('app')?.version).toBe(6);
     // A store whose checkpoint put fails: the commit still succeeds.
-    const broken: ObjectStore = {
-      url: store.url,
-      get: (k, r) => store.get(k, r),
-      head: (k) => store.head(k),
-      put: async () => { throw new Error('disk full'); },
-      putIfAbsent: (k, b) => store.putIfAbsent(k, b),
-      list: (p, o) => store.list(p, o),
-      deleteMany: (k) => store.deleteMany(k),
-    };
+    const broken = new FaultyObjectStore(store, { seed: 1, rules: [{ kind: 'error', ops: ['put'], code: 'ERR_STORE_ACCESS_DENIED' }] });
     const r = await Transaction.forSnapshot(broken, snap, opts({ checkpointInterval: 7, onCheckpointError: (_e, v) => failures.push(v) })).addFiles([addFile('z')]).commit({ operation: 'WRITE' });
     expect(r.version).toBe(7);
     expect(r.checkpoint).toBeUndefined();
@@ -148,42 +141,49 @@ describe('Transaction', () => {
 });
 
 describe('Transaction with an unreliable store', () => {
+  const writeOnce = async (store: ObjectStore, p: string) => Transaction.forSnapshot(store, await loadSnapshot(store, 't/'), opts()).addFiles([addFile(p)]).commit({ operation: 'WRITE' });
+
   it('recognises its own commit when the PUT response is lost, instead of committing twice', async () => {
     const store = new MemoryObjectStore();
     await createTable(store);
     const snap = await loadSnapshot(store, 't/');
-    // The PUT lands, then the response is lost: once as an error, once as a retried "already exists".
-    for (const mode of ['throw', 'exists'] as const) {
-      const flaky: ObjectStore = {
-        url: store.url,
-        get: (k, r) => store.get(k, r),
-        head: (k) => store.head(k),
-        put: (k, b) => store.put(k, b),
-        putIfAbsent: async (k, b) => {
-          await store.putIfAbsent(k, b);
-          if (mode === 'throw') throw new Error('socket hang up');
-          return false;
-        },
-        list: (p, o) => store.list(p, o),
-        deleteMany: (k) => store.deleteMany(k),
-      };
-      const fresh = await loadSnapshot(store, 't/');
-      const r = await Transaction.forSnapshot(flaky, fresh, opts()).addFiles([addFile(mode)]).commit({ operation: 'WRITE' });
-      expect(r.version).toBe(fresh.version + 1);
-    }
+    // The PUT lands, then the answer is lost: bare (the transaction reads back), and under the retrying
+    // decorator (whose retry finds the object and reads it back itself).
+    const bare = new FaultyObjectStore(store, { seed: 2 }).fail('putIfAbsent', 1, 'after');
+    expect((await writeOnce(bare, 'throw')).version).toBe(snap.version + 1);
+    const retried = new RetryingObjectStore(new FaultyObjectStore(store, { seed: 3 }).fail('putIfAbsent', 1, 'after'), { sleep: async () => undefined });
+    expect((await writeOnce(retried, 'exists')).version).toBe(snap.version + 2);
     const final = await loadSnapshot(store, 't/');
     expect(final.version).toBe(snap.version + 2);
     expect(final.files.map((f) => f.partitionValues.p).sort()).toEqual(['exists', 'throw']);
   });
 
-  it('still reports a PUT error when the commit did not land', async () => {
+  it('still reports the PUT error (retryable, nothing committed) when the commit did not land', async () => {
     const store = new MemoryObjectStore();
     await createTable(store);
-    const failing: ObjectStore = {
-      url: store.url, get: (k, r) => store.get(k, r), head: (k) => store.head(k), put: (k, b) => store.put(k, b),
-      putIfAbsent: async () => { throw new Error('connection refused'); },
-      list: (p, o) => store.list(p, o), deleteMany: (k) => store.deleteMany(k),
-    };
-    await expect(Transaction.forSnapshot(failing, await loadSnapshot(store, 't/'), opts()).addFiles([addFile('x')]).commit({ operation: 'WRITE' })).rejects.toThrow('connection refused');
+    const failing = new FaultyObjectStore(store, { seed: 4 }).fail('putIfAbsent', 1, 'before');
+    await expect(writeOnce(failing, 'x')).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', details: { injected: 'error' } });
+    expect((await loadSnapshot(store, 't/')).version).toBe(0);
+  });
+
+  it('treats a failed PUT whose version another writer took as a lost race and rebases', async () => {
+    const store = new MemoryObjectStore();
+    await createTable(store);
+    const snap = await loadSnapshot(store, 't/');
+    const racing = new FaultyObjectStore(store, { seed: 5 }).fail('putIfAbsent', 1, 'before');
+    const late = Transaction.forSnapshot(racing, snap, opts()).addFiles([addFile('late')]);
+    await writeOnce(store, 'winner');
+    expect((await late.commit({ operation: 'WRITE' })).version).toBe(2);
+  });
+
+  it('answers ERR_WRITE_OUTCOME_UNKNOWN when the PUT landed ambiguously and cannot be read back', async () => {
+    const store = new MemoryObjectStore();
+    await createTable(store);
+    const blind = new FaultyObjectStore(store, { seed: 6 }).fail('putIfAbsent', 1, 'after').inject({ kind: 'error', ops: ['get'], key: /0{19}1\.json$/, times: 1 });
+    const err = await writeOnce(blind, 'x').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_WRITE_OUTCOME_UNKNOWN' });
+    expect(isAppError(err) && err.retryable).toBe(true);
+    // The truth: it did land, exactly once.
+    expect((await loadSnapshot(store, 't/')).files.map((f) => f.partitionValues.p)).toEqual(['x']);
   });
 });
