@@ -19,7 +19,7 @@ import { EngineStatus, QueryStrategy, type CreateTableRequest, type ExecuteDdlRe
 import { BucketEngines, type EngineDescription, type EngineState } from '../bucket-engine/index.ts';
 import { Catalog, describeSnapshot, specFromRequest } from '../catalog/index.ts';
 import { SYSTEM_USER, assertValidIdempotencyKey, commitConflictRetry, type TransactionOptions } from '../delta/index.ts';
-import { AppError, isAppError } from '../errors/index.ts';
+import { AppError } from '../errors/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { alterTable } from './alter-table.ts';
 import { assertParametersGiven, assertParses, assertReadable, countStatements, expansionRefusal, objectRefusal, singleStatement } from './classify-statement.ts';
