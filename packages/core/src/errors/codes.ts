@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   ERR_DELTA_LOG_CORRUPT: { status: 500, sqlstate: 'XX001', retryable: false, summary: 'The Delta log is broken: missing versions, no protocol or metadata, or unreadable actions.' },
   ERR_DELTA_VERSION_NOT_FOUND: { status: 404, sqlstate: '22023', retryable: false, summary: 'The requested table version does not exist or can no longer be reconstructed.' },
   ERR_DELTA_TIMESTAMP_OUT_OF_RANGE: { status: 404, sqlstate: '22023', retryable: false, summary: 'The requested timestamp is before the first or after the latest commit.' },
+  ERR_CDF_NOT_ENABLED: { status: 400, sqlstate: '55000', retryable: false, summary: 'Change data was not recorded for a version of the requested range (delta.enableChangeDataFeed was off).' },
   ERR_DELTA_DATA_FILE_MISSING: { status: 410, sqlstate: '58P01', retryable: false, summary: 'A data file referenced by the snapshot is gone (usually vacuumed).' },
   ERR_DELTA_CONCURRENT_APPEND: { status: 409, sqlstate: '40001', retryable: true, summary: 'A concurrent commit added files this transaction read; retry on the new snapshot.' },
   ERR_DELTA_CONCURRENT_DELETE_READ: { status: 409, sqlstate: '40001', retryable: true, summary: 'A concurrent commit removed files this transaction read; retry on the new snapshot.' },

@@ -18,6 +18,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { CreateTableRequest, ExecuteQueryResult, ExecuteResponse, Freshness, Table } from '../api/index.ts';
 import { Catalog, describeSnapshot, specFromRequest } from '../catalog/index.ts';
 import type { TransactionOptions } from '../delta/index.ts';
+import { createChangeDataStager } from '../cdf/index.ts';
 import { AppError, isAppError } from '../errors/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { alterTable } from './alter-table.ts';
@@ -73,12 +74,13 @@ export class Engine {
     this.#deps = deps;
     this.#clock = deps.clock ?? Date.now;
     this.#catalog = new Catalog({ stores: deps.stores, tablesPrefix: deps.config.K3_TABLES_PREFIX });
+    this.#tmpDir = deps.tmpDir ?? path.join(deps.config.K3_CACHE_DIR, 'writes');
     this.#txOptions = {
       maxRetries: deps.config.K3_DELTA_MAX_COMMIT_RETRIES,
       checkpointInterval: deps.config.K3_DELTA_CHECKPOINT_INTERVAL,
       clock: this.#clock,
+      changeData: createChangeDataStager({ db: deps.db, cache: deps.cache, tmpDir: this.#tmpDir }),
     };
-    this.#tmpDir = deps.tmpDir ?? path.join(deps.config.K3_CACHE_DIR, 'writes');
     this.#maintenance = new TableMaintenance({ catalog: this.#catalog, db: deps.db, cache: deps.cache, txOptions: this.#txOptions, tmpDir: this.#tmpDir });
     this.#federated = createFederatedReader(deps, this.#clock);
     this.#htap = new HtapRuntime({ db: deps.db, cache: deps.cache, tmpDir: this.#tmpDir, transaction: this.#txOptions, clock: this.#clock });

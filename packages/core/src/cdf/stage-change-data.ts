@@ -1,0 +1,128 @@
+/**
+ * The DuckDB adapter of the Transaction's change-data port (delta/transaction.ts
+ * `ChangeDataStager`): for a commit that removes data on a table with the Change Data Feed on,
+ * compute the row-level changes and upload them as `_change_data/` files.
+ *
+ *   removed files' rows (B) ─┐  D = B EXCEPT ALL A   (rows that left)
+ *   added files' rows   (A) ─┴▶ I = A EXCEPT ALL B   (rows that arrived)
+ *      with a primary key: D ⋈ I on the key → update_preimage (D) / update_postimage (I);
+ *                          D without a partner → delete; I without a partner → insert
+ *      without one:        D → delete, I → insert (rows have no identity to pair them by)
+ *   ─▶ writeDataFiles(schema + _change_type, partitioned like the table) under _change_data/
+ *
+ * Why one generic seam: every write path — INSERT/UPDATE/DELETE/MERGE straight to Delta, the
+ * compactor's drain of keyed writes, RESTORE, CREATE OR REPLACE, ALTER rewrites — commits through
+ * `Transaction`, so computing the feed from the commit's own removes and adds covers all of them
+ * and cannot drift from what the commit really changed. Rows a rewrite merely copies cancel out.
+ * A commit whose rows did not change at all gets an empty change file, so readers do not fall
+ * back to reading its removes and adds as deletes and inserts.
+ *
+ * The files are uploaded before the commit that references them (like data files): a crash or a
+ * lost race leaves only orphans that VACUUM deletes; a change is never recorded without its commit.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AddCDCFile, AddFile } from '../delta/actions.ts';
+import { decodeLogPath, parsePartitionValues } from '../delta/partition-values.ts';
+import type { ActiveFile } from '../delta/snapshot.ts';
+import type { ChangeDataRequest, ChangeDataStager } from '../delta/transaction.ts';
+import { withConnection, type K3DuckDB } from '../exec/duckdb-instance.ts';
+import { writeDataFiles, writeTypeOf } from '../exec/data-file-writer.ts';
+import type { FileCache } from '../exec/file-cache.ts';
+import { snapshotSelectSql } from '../exec/bind-snapshot.ts';
+import { mapDuckDBError } from '../exec/map-duckdb-error.ts';
+import { encodeLogPath } from '../exec/partition-path.ts';
+import { quoteIdentifier as q, quoteLiteral } from '../exec/sql-quote.ts';
+import { primaryKeyOf } from '../wal/table-shape.ts';
+import { CHANGE_DATA_DIR, CHANGE_TYPE_COLUMN, changeDataSchema } from './change-columns.ts';
+
+export interface ChangeDataDeps {
+  readonly db: K3DuckDB;
+  readonly cache: FileCache;
+  /** Local directory DuckDB may write to. */
+  readonly tmpDir: string;
+}
+
+export function createChangeDataStager(deps: ChangeDataDeps): ChangeDataStager {
+  return (request) => withConnection(deps.db, (conn) => stageChangeData(conn, request, deps));
+}
+
+/** An added file as the reader would see it (key, typed partition values). */
+function asActiveFile(add: AddFile, request: ChangeDataRequest): ActiveFile {
+  return { add, key: request.root + decodeLogPath(add.path), stats: undefined, partitionValues: parsePartitionValues(add.partitionValues, request.schema, request.metadata.partitionColumns) };
+}
+
+export async function stageChangeData(conn: DuckDBConnection, request: ChangeDataRequest, deps: ChangeDataDeps): Promise<AddCDCFile[]> {
+  const { schema, metadata } = request;
+  const partitionColumns = metadata.partitionColumns ?? [];
+  const added = request.added.map((a) => asActiveFile(a, request));
+  const all = [...request.removed, ...added];
+  const lease = await deps.cache.acquire(request.store, all.map((f) => ({ key: f.key, size: f.add.size })));
+  const id = randomUUID().replaceAll('-', '');
+  const before = q(`__k3_cdf_before_${id}`);
+  const after = q(`__k3_cdf_after_${id}`);
+  try {
+    const bindable = (files: readonly ActiveFile[]) => ({ schema, partitionColumns, files });
+    await run(conn, `CREATE TEMP TABLE ${before} AS ${await snapshotSelectSql(conn, bindable(request.removed), lease.paths)}`);
+    await run(conn, `CREATE TEMP TABLE ${after} AS ${await snapshotSelectSql(conn, bindable(added), lease.paths)}`);
+    const columns = schema.fields.map((f) => q(f.name));
+    const changes = changesSql(before, after, columns, primaryKeyOf({ metadata }).map(q));
+    const target = { store: request.store, root: `${request.root}${CHANGE_DATA_DIR}`, schema: changeDataSchema(schema), partitionColumns, tmpDir: deps.tmpDir, filePrefix: 'cdc' as const };
+    const cdcs = (await writeDataFiles(conn, { sql: changes }, target)).map(toCdc);
+    return cdcs.length > 0 ? cdcs : [await writeEmptyChangeFile(conn, request, deps)];
+  } finally {
+    await conn.run(`DROP TABLE IF EXISTS ${before}`).catch(() => undefined);
+    await conn.run(`DROP TABLE IF EXISTS ${after}`).catch(() => undefined);
+    lease.release();
+  }
+}
+
+/** The change rows of one commit (columns = the table's + `_change_type`). */
+export function changesSql(before: string, after: string, columns: readonly string[], key: readonly string[]): string {
+  const cols = columns.join(', ');
+  const left = `(SELECT ${cols} FROM ${before} EXCEPT ALL SELECT ${cols} FROM ${after})`;
+  const arrived = `(SELECT ${cols} FROM ${after} EXCEPT ALL SELECT ${cols} FROM ${before})`;
+  const ct = q(CHANGE_TYPE_COLUMN);
+  if (key.length === 0) {
+    return `SELECT ${cols}, 'delete' AS ${ct} FROM ${left} UNION ALL SELECT ${cols}, 'insert' AS ${ct} FROM ${arrived}`;
+  }
+  const sameKey = (a: string, b: string): string => key.map((k) => `${a}.${k} IS NOT DISTINCT FROM ${b}.${k}`).join(' AND ');
+  const from = (alias: string): string => columns.map((c) => `${alias}.${c}`).join(', ');
+  return `WITH __d AS ${left}, __i AS ${arrived}
+SELECT ${from('d')}, CASE WHEN EXISTS (SELECT 1 FROM __i i WHERE ${sameKey('i', 'd')}) THEN 'update_preimage' ELSE 'delete' END AS ${ct} FROM __d d
+UNION ALL
+SELECT ${from('i')}, CASE WHEN EXISTS (SELECT 1 FROM __d d WHERE ${sameKey('d', 'i')}) THEN 'update_postimage' ELSE 'insert' END AS ${ct} FROM __i i`;
+}
+
+function toCdc(add: AddFile): AddCDCFile {
+  return { path: `${CHANGE_DATA_DIR}${add.path}`, partitionValues: add.partitionValues, size: add.size, dataChange: false };
+}
+
+/** A zero-row change file: the commit changed no row (readers must not read its files as changes). */
+async function writeEmptyChangeFile(conn: DuckDBConnection, request: ChangeDataRequest, deps: ChangeDataDeps): Promise<AddCDCFile> {
+  const partitionColumns = new Set(request.metadata.partitionColumns ?? []);
+  const fields = changeDataSchema(request.schema).fields.filter((f) => !partitionColumns.has(f.name));
+  const local = join(deps.tmpDir, `k3-cdc-empty-${randomUUID()}.parquet`);
+  try {
+    await mkdir(deps.tmpDir, { recursive: true });
+    await run(conn, `COPY (SELECT ${fields.map((f) => `NULL::${writeTypeOf(f)} AS ${q(f.name)}`).join(', ')} WHERE false) TO ${quoteLiteral(local)} (FORMAT parquet, COMPRESSION zstd)`);
+    const body = await readFile(local);
+    const relative = `${CHANGE_DATA_DIR}cdc-00000-${randomUUID()}-c000.zstd.parquet`;
+    await request.store.put(`${request.root}${relative}`, new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
+    const partitionValues: Record<string, string | null> = {};
+    for (const c of partitionColumns) partitionValues[c] = null;
+    return { path: encodeLogPath(relative), partitionValues, size: body.byteLength, dataChange: false };
+  } finally {
+    await rm(local, { force: true });
+  }
+}
+
+async function run(conn: DuckDBConnection, sql: string): Promise<void> {
+  try {
+    await conn.run(sql);
+  } catch (err) {
+    throw mapDuckDBError(err);
+  }
+}
