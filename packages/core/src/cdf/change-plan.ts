@@ -59,6 +59,12 @@ export async function planChanges(store: ObjectStore, rootIn: string, range: Cha
   if (!Number.isSafeInteger(from) || from < 0 || !Number.isSafeInteger(to) || to < 0) {
     throw new AppError('ERR_BAD_REQUEST', `Change versions must be non-negative integers (got from ${String(from)}, to ${String(to)}).`);
   }
+  if (range.toVersion === undefined && from === latest + 1) {
+    // "Changes since the last version I saw" when there are none yet: empty, not an error, so a
+    // polling consumer can always ask from its last version + 1.
+    const end = await loadSnapshot(store, root, { version: latest });
+    return { fromVersion: from, toVersion: latest, latestVersion: latest, schema: end.schema, partitionColumns: end.partitionColumns, versions: [] };
+  }
   if (from > to) {
     throw new AppError('ERR_BAD_REQUEST', `The start version ${from} is after the end version ${to}; give from ≤ to (the latest version is ${latest}).`, { fromVersion: from, toVersion: to });
   }
