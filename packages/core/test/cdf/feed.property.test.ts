@@ -16,6 +16,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/errors/index.ts';
 import { createHarness, type Harness } from '../sql/engine-harness.ts';
+import { expectFeedLaw, latestVersion } from './support/feed-law.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -59,25 +60,6 @@ const SCENARIOS: Scenario[] = [
   { name: 'RESTORE and OPTIMIZE', keyed: false, pool: [ops.insert, ops.insert, ops.deleteByName, ops.updateKey, ops.restore, ops.optimize], seed: 2005 },
 ];
 
-type Row = [number, string, number];
-const text = (r: readonly unknown[]): string => JSON.stringify([Number(r[0]), r[1], Number(r[2])]);
-
-function minus(a: readonly string[], b: readonly string[]): string[] {
-  const left = new Map<string, number>();
-  for (const x of b) left.set(x, (left.get(x) ?? 0) + 1);
-  const out: string[] = [];
-  for (const x of a) {
-    const n = left.get(x) ?? 0;
-    if (n > 0) left.set(x, n - 1);
-    else out.push(x);
-  }
-  return out.sort();
-}
-
-async function latestVersion(t: string): Promise<number> {
-  return Number((await h.query(`SELECT max(version) FROM k3_history('${t}')`)).rows[0]![0]);
-}
-
 let tableNo = 0;
 
 /** Change rows seen per scenario and type: the property must not hold vacuously. */
@@ -89,7 +71,7 @@ async function runScenario(s: Scenario, sequence: Op[]): Promise<void> {
   await h.exec(`INSERT INTO ${t} VALUES (1, 'a', 0), (2, 'b', 0), (3, 'c', 0), (4, 'a', 0)`);
   if (s.keyed) await h.engine.compact(h.bucket, t);
   for (const op of sequence) {
-    const sql = op(t, await latestVersion(t));
+    const sql = op(t, await latestVersion(h, t));
     try {
       if (sql === 'DRAIN') await h.engine.compact(h.bucket, t);
       else await h.exec(sql);
@@ -99,32 +81,9 @@ async function runScenario(s: Scenario, sequence: Op[]): Promise<void> {
     }
   }
   while ((await h.engine.compact(h.bucket, t)).truncated);
-  const latest = await latestVersion(t);
-  const snapshots: string[][] = [];
-  for (let v = 0; v <= latest; v++) snapshots.push((await h.query(`SELECT id, name, n FROM ${t} AS OF VERSION ${v}`)).rows.map(text));
-  const feed = (await h.query(`SELECT id, name, n, _change_type, _commit_version FROM table_changes('${t}', 1)`)).rows;
   const counts = seen.get(s.name) ?? new Map<string, number>();
-  for (const r of feed) counts.set(String(r[3]), (counts.get(String(r[3])) ?? 0) + 1);
+  for (const [type, n] of await expectFeedLaw(h, t, s.keyed, s.name)) counts.set(type, (counts.get(type) ?? 0) + n);
   seen.set(s.name, counts);
-  const history = new Map((await h.query(`SELECT version, operation FROM k3_history('${t}')`)).rows.map((r) => [Number(r[0]), String(r[1])]));
-  for (let v = 1; v <= latest; v++) {
-    const at = feed.filter((r) => Number(r[4]) === v);
-    const of = (...types: string[]): string[] => at.filter((r) => types.includes(String(r[3]))).map(text).sort();
-    const context = `${s.name}, table ${t}, version ${v} (${history.get(v)})`;
-    expect(of('delete', 'update_preimage'), context).toEqual(minus(snapshots[v - 1]!, snapshots[v]!));
-    expect(of('insert', 'update_postimage'), context).toEqual(minus(snapshots[v]!, snapshots[v - 1]!));
-    if (history.get(v) === 'OPTIMIZE') expect(at, context).toEqual([]);
-    if (s.keyed) {
-      const keys = (rows: readonly string[]): Set<number> => new Set(rows.map((r) => (JSON.parse(r) as Row)[0]));
-      const before = keys(snapshots[v - 1]!);
-      const after = keys(snapshots[v]!);
-      const keyOf = (types: string[]): number[] => at.filter((r) => types.includes(String(r[3]))).map((r) => Number(r[0])).sort();
-      expect(keyOf(['update_preimage']), context).toEqual(keyOf(['update_postimage']));
-      for (const k of keyOf(['update_preimage'])) expect(before.has(k) && after.has(k), context).toBe(true);
-      for (const k of keyOf(['delete'])) expect(after.has(k), context).toBe(false);
-      for (const k of keyOf(['insert'])) expect(before.has(k), context).toBe(false);
-    }
-  }
 }
 
 describe('table_changes = the differences between consecutive versions', () => {
