@@ -39,6 +39,7 @@ import { TableMaintenance, type RestoreResult } from './table-maintenance.ts';
 import { rewriteTimeTravel } from './time-travel-binding.ts';
 import type { HistoryRequest, HistoryResponse, OptimizeRequest, OptimizeResponse, RestoreRequest, VacuumRequest, VacuumResponse } from '../maintenance/index.ts';
 import { showTables } from './show-tables.ts';
+import { tableChanges, tableDiff, type ChangesContext, type ChangesRequest, type ChangesResponse, type DiffRequest, type DiffResponse } from './table-changes.ts';
 import { isWord, type Token } from './sql-tokens.ts';
 
 export type { BucketStores, EngineDeps, FileCache, K3DuckDB } from './engine-deps.ts';
@@ -209,6 +210,25 @@ export class Engine {
   /** A page of the commit log, newest first; the pbjson HistoryResponse. */
   tableHistory(bucket: string, name: string, req: HistoryRequest): Promise<HistoryResponse> {
     return this.#maintenance.history(bucket, name, req);
+  }
+
+  /** The Changes RPC: a page of the table's Change Data Feed (table-changes.ts). */
+  async tableChanges(bucket: string, name: string, req: ChangesRequest): Promise<ChangesResponse> {
+    return tableChanges(await this.#changesContext(bucket, name), req);
+  }
+
+  /** "What changed since": a version against the current one, keyed by primary key when there is one. */
+  async tableDiff(bucket: string, name: string, req: DiffRequest): Promise<DiffResponse> {
+    return tableDiff(await this.#changesContext(bucket, name), req);
+  }
+
+  async #changesContext(bucket: string, name: string): Promise<ChangesContext> {
+    const store = await this.#catalog.store(bucket);
+    const stored = await this.#catalog.resolveName(store, name);
+    if (stored === undefined) throw await this.#catalog.notFound(store, bucket, name);
+    const handle = this.#catalog.handle(bucket, store, stored);
+    const current = await this.#catalog.snapshot(handle);
+    return { execute: (sql) => this.execute({ bucket, sql }), tableName: stored, store, root: handle.root, current };
   }
 
   close(): Promise<void> {
