@@ -16,6 +16,7 @@ const RENAMES: Readonly<Record<string, string>> = {
   default_expression: 'defaultExpression',
   partition_columns: 'partitionColumns',
   merge_keys: 'mergeKeys',
+  enable_change_data_feed: 'enableChangeDataFeed',
 };
 
 function renameFields(obj: Record<string, unknown>, where: string): Record<string, unknown> {

@@ -25,6 +25,7 @@ import { registerOpsRoutes } from './routes/ops-routes.ts';
 import { registerTableRoutes } from './routes/table-routes.ts';
 import { registerCompactRoute } from './routes/compact-route.ts';
 import { registerMaintenanceRoutes } from './routes/maintenance-routes.ts';
+import { registerChangesRoutes } from './routes/changes-routes.ts';
 import { registerExecuteRoute } from './routes/execute-route.ts';
 
 export interface ServerDeps {
@@ -105,6 +106,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     registerTableRoutes(scope, deps.engine);
     registerCompactRoute(scope, deps.engine);
     registerMaintenanceRoutes(scope, deps.engine);
+    registerChangesRoutes(scope, deps.engine);
     registerExecuteRoute(scope, { engine: deps.engine, metrics });
   });
   return app;

@@ -7,6 +7,7 @@
  */
 import type { CreateTableRequest, ExecuteResponse, Freshness, Table } from '@k3/core/api';
 import type { CompactResponse } from '@k3/core/compaction';
+import type { ChangesRequest, ChangesResponse, DiffRequest, DiffResponse } from '@k3/core/sql';
 import type { HistoryRequest, HistoryResponse, OptimizeRequest, OptimizeResponse, RestoreRequest, RestoreResponse, VacuumRequest, VacuumResponse } from '@k3/core/maintenance';
 
 export interface SqlExecuteOptions {
@@ -28,5 +29,8 @@ export interface SqlEngine {
   vacuumTable?(bucket: string, table: string, req: Omit<VacuumRequest, 'now'>): Promise<VacuumResponse>;
   restoreTable?(bucket: string, table: string, req: RestoreRequest): Promise<RestoreResponse>;
   tableHistory?(bucket: string, table: string, req: HistoryRequest): Promise<HistoryResponse>;
+  /** Change Data Feed (routes/changes-routes.ts; optional: test fakes omit them). */
+  tableChanges?(bucket: string, table: string, req: ChangesRequest): Promise<ChangesResponse>;
+  tableDiff?(bucket: string, table: string, req: DiffRequest): Promise<DiffResponse>;
   close(): Promise<void>;
 }

@@ -170,6 +170,7 @@ export const COMPONENT_SCHEMAS = [
       columns: { type: 'array', minItems: 1, items: { $ref: 'ColumnInput#' } },
       partitionColumns: { type: 'array', items: { type: 'string' } },
       mergeKeys: { type: 'array', items: { type: 'string' } },
+      enableChangeDataFeed: { type: 'boolean', description: 'Record the Change Data Feed (delta.enableChangeDataFeed=true; Delta writer version 4). Default false.' },
     },
   },
   ...COMPACT_SCHEMAS,
