@@ -6,11 +6,13 @@ import { parseArgs } from 'node:util';
 import { isAppError } from '@k3/core';
 import { deltaDescribe, deltaHistory, deltaScan, UsageError, type CommandIO } from './delta-commands.ts';
 import { clusterUp } from './cluster/index.ts';
+import { tableChanges } from './changes-command.ts';
 
 const USAGE = `usage:
   k3 delta scan <dir | s3://bucket/prefix> [--version N | --timestamp T] [--format jsonl|table]
   k3 delta describe <dir | s3://bucket/prefix> [--version N | --timestamp T] [--format text|json]
   k3 delta history <dir | s3://bucket/prefix> [--limit N] [--format text|jsonl]
+  k3 table changes <dir | s3://bucket/prefix> --from N [--to M] [--format jsonl|table]   (the Change Data Feed)
   k3 cluster up [--workers N] [--port P] [--data-dir D]   (Redis, coordinator, N workers, compactor; Ctrl-C stops)
 
   T is epoch milliseconds or ISO-8601 (no zone = UTC). s3:// locations use K3_S3_ENDPOINT,
@@ -51,6 +53,8 @@ export async function main(argv: readonly string[], io: Partial<CommandIO> & { e
         workers: { type: 'string' },
         port: { type: 'string' },
         'data-dir': { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
       },
     });
     if (values.help === true) { out(USAGE); return 0; }
@@ -58,6 +62,13 @@ export async function main(argv: readonly string[], io: Partial<CommandIO> & { e
     if (group === 'cluster') {
       if (command !== 'up' || location !== undefined) throw new UsageError(`unknown command: ${positionals.join(' ')}`);
       return await clusterUp(values, { out: (t) => void Promise.resolve(out(t)).catch(() => undefined), err, env: io.env });
+    }
+    if (group === 'table') {
+      if (command !== 'changes') throw new UsageError(`unknown command: ${positionals.slice(0, 2).join(' ')}`);
+      if (location === undefined) throw new UsageError('k3 table changes needs a table location');
+      if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+      await tableChanges(location, values, { out, env: io.env });
+      return 0;
     }
     if (group !== 'delta' || command === undefined || !(command in COMMANDS)) throw new UsageError(group === undefined ? 'missing command' : `unknown command: ${positionals.slice(0, 2).join(' ')}`);
     if (location === undefined) throw new UsageError(`k3 delta ${command} needs a table location`);

@@ -76,6 +76,7 @@ describe('ops routes', () => {
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual(
       ['/healthz', '/metrics', '/openapi.json', '/readyz', '/{bucket}/tables', '/{bucket}/tables/_execute', '/{bucket}/tables/{table}', '/{bucket}/tables/{table}/_compact',
+        '/{bucket}/tables/{table}/changes', '/{bucket}/tables/{table}/diff',
         '/{bucket}/tables/{table}/history', '/{bucket}/tables/{table}/optimize', '/{bucket}/tables/{table}/restore', '/{bucket}/tables/{table}/vacuum'].sort(),
     );
     expect(Object.keys(doc.paths['/{bucket}/tables'])).toEqual(expect.arrayContaining(['get', 'post']));
