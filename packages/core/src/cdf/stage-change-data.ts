@@ -3,8 +3,8 @@
  * `ChangeDataStager`): for a commit that removes data on a table with the Change Data Feed on,
  * compute the row-level changes and upload them as `_change_data/` files.
  *
- *   removed files' rows (B) ─┐  D = B EXCEPT ALL A   (rows that left)
- *   added files' rows   (A) ─┴▶ I = A EXCEPT ALL B   (rows that arrived)
+ *   removed files' rows (B, weight -1) ─┐  net count per distinct row (one GROUP BY pass):
+ *   added files' rows   (A, weight +1) ─┴▶ < 0 → D (rows that left), > 0 → I (rows that arrived)
  *      with a primary key: D ⋈ I on the key → update_preimage (D) / update_postimage (I);
  *                          D without a partner → delete; I without a partner → insert
  *      without one:        D → delete, I → insert (rows have no identity to pair them by)
@@ -60,40 +60,48 @@ export async function stageChangeData(conn: DuckDBConnection, request: ChangeDat
   const added = request.added.map((a) => asActiveFile(a, request));
   const all = [...request.removed, ...added];
   const lease = await deps.cache.acquire(request.store, all.map((f) => ({ key: f.key, size: f.add.size })));
-  const id = randomUUID().replaceAll('-', '');
-  const before = q(`__k3_cdf_before_${id}`);
-  const after = q(`__k3_cdf_after_${id}`);
+  const diff = q(`__k3_cdf_diff_${randomUUID().replaceAll('-', '')}`);
   try {
     const bindable = (files: readonly ActiveFile[]) => ({ schema, partitionColumns, files });
-    await run(conn, `CREATE TEMP TABLE ${before} AS ${await snapshotSelectSql(conn, bindable(request.removed), lease.paths)}`);
-    await run(conn, `CREATE TEMP TABLE ${after} AS ${await snapshotSelectSql(conn, bindable(added), lease.paths)}`);
+    const before = await snapshotSelectSql(conn, bindable(request.removed), lease.paths);
+    const after = await snapshotSelectSql(conn, bindable(added), lease.paths);
     const columns = schema.fields.map((f) => q(f.name));
-    const changes = changesSql(before, after, columns, primaryKeyOf({ metadata }).map(q));
+    // One pass over both sides: rows weighted -1 (before) / +1 (after), summed per distinct row;
+    // copied rows cancel, what remains is small (the rows the commit really changed).
+    await run(conn, `CREATE TEMP TABLE ${diff} AS ${netChangesSql(before, after, columns)}`);
+    const changes = changesSql(diff, columns, primaryKeyOf({ metadata }).map(q));
     const target = { store: request.store, root: `${request.root}${CHANGE_DATA_DIR}`, schema: changeDataSchema(schema), partitionColumns, tmpDir: deps.tmpDir, filePrefix: 'cdc' as const };
     const cdcs = (await writeDataFiles(conn, { sql: changes }, target)).map(toCdc);
     return cdcs.length > 0 ? cdcs : [await writeEmptyChangeFile(conn, request, deps)];
   } finally {
-    await conn.run(`DROP TABLE IF EXISTS ${before}`).catch(() => undefined);
-    await conn.run(`DROP TABLE IF EXISTS ${after}`).catch(() => undefined);
+    await conn.run(`DROP TABLE IF EXISTS ${diff}`).catch(() => undefined);
     lease.release();
   }
 }
 
-/** The change rows of one commit (columns = the table's + `_change_type`). */
-export function changesSql(before: string, after: string, columns: readonly string[], key: readonly string[]): string {
+/** Distinct rows with their net count `__k3_w` (after − before), zero counts dropped. */
+export function netChangesSql(before: string, after: string, columns: readonly string[]): string {
   const cols = columns.join(', ');
-  const left = `(SELECT ${cols} FROM ${before} EXCEPT ALL SELECT ${cols} FROM ${after})`;
-  const arrived = `(SELECT ${cols} FROM ${after} EXCEPT ALL SELECT ${cols} FROM ${before})`;
+  return `SELECT ${cols}, sum(__k3_w)::BIGINT AS __k3_w FROM (SELECT ${cols}, -1 AS __k3_w FROM (${before}) UNION ALL SELECT ${cols}, 1 AS __k3_w FROM (${after})) GROUP BY ALL HAVING sum(__k3_w) <> 0`;
+}
+
+/**
+ * The change rows of one commit (columns = the table's + `_change_type`) from its net changes:
+ * negative counts left (delete / update_preimage), positive arrived (insert / update_postimage),
+ * each repeated |count| times; with a key, a key on both sides is an update.
+ */
+export function changesSql(net: string, columns: readonly string[], key: readonly string[]): string {
+  const cols = columns.join(', ');
   const ct = q(CHANGE_TYPE_COLUMN);
+  const rows = (sign: '<' | '>'): string => `(SELECT ${cols} FROM (SELECT ${cols}, unnest(range(abs(__k3_w))) AS __k3_n FROM ${net} WHERE __k3_w ${sign} 0))`;
   if (key.length === 0) {
-    return `SELECT ${cols}, 'delete' AS ${ct} FROM ${left} UNION ALL SELECT ${cols}, 'insert' AS ${ct} FROM ${arrived}`;
+    return `SELECT ${cols}, 'delete' AS ${ct} FROM ${rows('<')} UNION ALL SELECT ${cols}, 'insert' AS ${ct} FROM ${rows('>')}`;
   }
-  const sameKey = (a: string, b: string): string => key.map((k) => `${a}.${k} IS NOT DISTINCT FROM ${b}.${k}`).join(' AND ');
   const from = (alias: string): string => columns.map((c) => `${alias}.${c}`).join(', ');
-  return `WITH __d AS ${left}, __i AS ${arrived}
-SELECT ${from('d')}, CASE WHEN EXISTS (SELECT 1 FROM __i i WHERE ${sameKey('i', 'd')}) THEN 'update_preimage' ELSE 'delete' END AS ${ct} FROM __d d
+  const partner = (alias: string, sign: '<' | '>'): string => `EXISTS (SELECT 1 FROM ${net} p WHERE p.__k3_w ${sign} 0 AND ${key.map((k) => `p.${k} IS NOT DISTINCT FROM ${alias}.${k}`).join(' AND ')})`;
+  return `SELECT ${from('d')}, CASE WHEN ${partner('d', '>')} THEN 'update_preimage' ELSE 'delete' END AS ${ct} FROM ${rows('<')} d
 UNION ALL
-SELECT ${from('i')}, CASE WHEN EXISTS (SELECT 1 FROM __d d WHERE ${sameKey('d', 'i')}) THEN 'update_postimage' ELSE 'insert' END AS ${ct} FROM __i i`;
+SELECT ${from('i')}, CASE WHEN ${partner('i', '<')} THEN 'update_postimage' ELSE 'insert' END AS ${ct} FROM ${rows('>')} i`;
 }
 
 function toCdc(add: AddFile): AddCDCFile {
