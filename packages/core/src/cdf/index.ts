@@ -4,6 +4,6 @@
  * changes as one DuckDB relation.
  */
 export { CHANGE_DATA_DIR, CHANGE_TYPE_COLUMN, COMMIT_TIMESTAMP_COLUMN, COMMIT_VERSION_COLUMN, CHANGE_TYPES, changeDataSchema, type ChangeType } from './change-columns.ts';
-export { createChangeDataStager, stageChangeData, changesSql, netChangesSql, type ChangeDataDeps } from './stage-change-data.ts';
+export { createChangeDataStager, stageChangeData, changesSql, netChangesSql, writeChangeFiles, type ChangeDataDeps, type ChangeFileTarget } from './stage-change-data.ts';
 export { planChanges, planFiles, type ChangePlan, type ChangeRange, type VersionChanges } from './change-plan.ts';
 export { changesSelectSql, changesOrderBy } from './changes-sql.ts';

@@ -26,7 +26,9 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddCDCFile, AddFile } from '../delta/actions.ts';
 import { decodeLogPath, parsePartitionValues } from '../delta/partition-values.ts';
+import type { StructType } from '../delta/schema.ts';
 import type { ActiveFile } from '../delta/snapshot.ts';
+import type { ObjectStore } from '../object-store/index.ts';
 import type { ChangeDataRequest, ChangeDataStager } from '../delta/transaction.ts';
 import { withConnection, type K3DuckDB } from '../exec/duckdb-instance.ts';
 import { writeDataFiles, writeTypeOf } from '../exec/data-file-writer.ts';
@@ -70,9 +72,7 @@ export async function stageChangeData(conn: DuckDBConnection, request: ChangeDat
     // copied rows cancel, what remains is small (the rows the commit really changed).
     await run(conn, `CREATE TEMP TABLE ${diff} AS ${netChangesSql(before, after, columns)}`);
     const changes = changesSql(diff, columns, primaryKeyOf({ metadata }).map(q));
-    const target = { store: request.store, root: `${request.root}${CHANGE_DATA_DIR}`, schema: changeDataSchema(schema), partitionColumns, tmpDir: deps.tmpDir, filePrefix: 'cdc' as const };
-    const cdcs = (await writeDataFiles(conn, { sql: changes }, target)).map(toCdc);
-    return cdcs.length > 0 ? cdcs : [await writeEmptyChangeFile(conn, request, deps)];
+    return await writeChangeFiles(conn, changes, { store: request.store, root: request.root, schema, partitionColumns, tmpDir: deps.tmpDir });
   } finally {
     await conn.run(`DROP TABLE IF EXISTS ${diff}`).catch(() => undefined);
     lease.release();
@@ -104,21 +104,41 @@ UNION ALL
 SELECT ${from('i')}, CASE WHEN ${partner('i', '<')} THEN 'update_postimage' ELSE 'insert' END AS ${ct} FROM ${rows('>')} i`;
 }
 
+/** Where change files go: the table (root, schema without `_change_type`, partitioning) and a scratch dir. */
+export interface ChangeFileTarget {
+  readonly store: ObjectStore;
+  readonly root: string;
+  readonly schema: StructType;
+  readonly partitionColumns: readonly string[];
+  readonly tmpDir: string;
+}
+
+/**
+ * Uploads the rows of `changesSql` (the table's columns + `_change_type`) as change data files and
+ * returns their cdc actions; no rows → one zero-row file (the commit changed no row). Write paths
+ * that know the exact row identity (a table without key: DuckDB rowids) stage with this directly.
+ */
+export async function writeChangeFiles(conn: DuckDBConnection, changesSql: string, target: ChangeFileTarget): Promise<AddCDCFile[]> {
+  const files = { store: target.store, root: `${target.root}${CHANGE_DATA_DIR}`, schema: changeDataSchema(target.schema), partitionColumns: target.partitionColumns, tmpDir: target.tmpDir, filePrefix: 'cdc' as const };
+  const cdcs = (await writeDataFiles(conn, { sql: changesSql }, files)).map(toCdc);
+  return cdcs.length > 0 ? cdcs : [await writeEmptyChangeFile(conn, target)];
+}
+
 function toCdc(add: AddFile): AddCDCFile {
   return { path: `${CHANGE_DATA_DIR}${add.path}`, partitionValues: add.partitionValues, size: add.size, dataChange: false };
 }
 
 /** A zero-row change file: the commit changed no row (readers must not read its files as changes). */
-async function writeEmptyChangeFile(conn: DuckDBConnection, request: ChangeDataRequest, deps: ChangeDataDeps): Promise<AddCDCFile> {
-  const partitionColumns = new Set(request.metadata.partitionColumns ?? []);
-  const fields = changeDataSchema(request.schema).fields.filter((f) => !partitionColumns.has(f.name));
-  const local = join(deps.tmpDir, `k3-cdc-empty-${randomUUID()}.parquet`);
+async function writeEmptyChangeFile(conn: DuckDBConnection, target: ChangeFileTarget): Promise<AddCDCFile> {
+  const partitionColumns = new Set(target.partitionColumns);
+  const fields = changeDataSchema(target.schema).fields.filter((f) => !partitionColumns.has(f.name));
+  const local = join(target.tmpDir, `k3-cdc-empty-${randomUUID()}.parquet`);
   try {
-    await mkdir(deps.tmpDir, { recursive: true });
+    await mkdir(target.tmpDir, { recursive: true });
     await run(conn, `COPY (SELECT ${fields.map((f) => `NULL::${writeTypeOf(f)} AS ${q(f.name)}`).join(', ')} WHERE false) TO ${quoteLiteral(local)} (FORMAT parquet, COMPRESSION zstd)`);
     const body = await readFile(local);
     const relative = `${CHANGE_DATA_DIR}cdc-00000-${randomUUID()}-c000.zstd.parquet`;
-    await request.store.put(`${request.root}${relative}`, new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
+    await target.store.put(`${target.root}${relative}`, new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
     const partitionValues: Record<string, string | null> = {};
     for (const c of partitionColumns) partitionValues[c] = null;
     return { path: encodeLogPath(relative), partitionValues, size: body.byteLength, dataChange: false };

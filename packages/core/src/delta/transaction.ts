@@ -106,6 +106,7 @@ export class Transaction {
   #newMetadata: Metadata | undefined;
   #newProtocol: Protocol | undefined;
   #cdcs: AddCDCFile[] = [];
+  #cdcsStaged = false;
   #readWholeTable = false;
   readonly #readPaths = new Set<string>();
   readonly #readPartitions: PartitionPredicate[] = [];
@@ -145,6 +146,16 @@ export class Transaction {
 
   updateMetadata(metadata: Metadata): this {
     this.#newMetadata = metadata;
+    return this;
+  }
+
+  /**
+   * Change data files the caller already uploaded for this commit (a write path that knows the
+   * exact row identity); the change-data stager is then not asked.
+   */
+  addChangeData(cdcs: readonly AddCDCFile[]): this {
+    this.#cdcs.push(...cdcs);
+    this.#cdcsStaged = true;
     return this;
   }
 
@@ -220,7 +231,7 @@ export class Transaction {
    */
   async #stageChangeData(schema: StructType): Promise<void> {
     const metadata = this.#newMetadata ?? this.#base.metadata;
-    if (!isChangeDataFeedEnabled(metadata)) return;
+    if (this.#cdcsStaged || !isChangeDataFeedEnabled(metadata)) return;
     const removed = [...this.#removes.values()].filter((r) => r.dataChange).map((r) => r.file);
     if (removed.length === 0) return;
     const stager = this.#opts.changeData;

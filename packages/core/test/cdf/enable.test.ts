@@ -45,7 +45,7 @@ describe('enabling the change data feed', () => {
     await h.ddl("CREATE TABLE a (id INTEGER) WITH ('delta.enableChangeDataFeed' = true)");
     await h.ddl('CREATE TABLE b (id INTEGER PRIMARY KEY, v VARCHAR) PARTITIONED BY (v) TBLPROPERTIES (delta.enableChangeDataFeed = \'true\')');
     await h.ddl("CREATE TABLE c WITH ('delta.enableChangeDataFeed' = true) AS SELECT 1 AS id, 'x' AS v");
-    await h.engine.createTable(h.bucket, { name: 'd', columns: [{ name: 'id', type: 'COLUMN_TYPE_INT' }], enableChangeDataFeed: true });
+    await h.engine.createTable(h.bucket, { name: 'd', columns: [{ name: 'id', type: 'COLUMN_TYPE_INT', nullable: true, defaultExpression: '' }], enableChangeDataFeed: true });
     for (const t of ['a', 'b', 'c', 'd']) {
       const s = await snapshot(t);
       expect(s.protocol, t).toEqual({ minReaderVersion: 1, minWriterVersion: 4 });
@@ -88,6 +88,6 @@ describe('enabling the change data feed', () => {
     expect(cdcCount[4]).toBe(1); // the empty change file: no row changed
     expect(cdcCount[5]).toBe(0);
     const feed = await h.query("SELECT id, _change_type, _commit_version FROM table_changes('a', 3) ORDER BY _commit_version, _change_type");
-    expect(feed.rows).toEqual([[1, 'delete', '3'], [11, 'insert', '3'], [4, 'delete', '6']]);
+    expect(feed.rows).toEqual([[11, 'update_postimage', '3'], [1, 'update_preimage', '3'], [4, 'delete', '6']]);
   });
 });

@@ -73,10 +73,10 @@ describe('rs-cdf-table (written by Spark)', () => {
     expect(w.version).toBe('4');
     await h.write("INSERT INTO cdf VALUES (11, 'Zed', DATE '2024-01-01')");
     const q = await h.query("SELECT id, name, birthday, _change_type, _commit_version FROM table_changes('cdf', 4) ORDER BY _commit_version, _change_type");
-    // The table has no primary key, so an updated row has no identity: delete + insert.
+    // No primary key: the UPDATE pairs its images by DuckDB rowid, as Spark pairs them physically.
     expect(q.rows).toEqual([
-      [2, 'Bob', '2023-12-22', 'delete', '4'],
-      [2, 'Robert', '2023-12-22', 'insert', '4'],
+      [2, 'Robert', '2023-12-22', 'update_postimage', '4'],
+      [2, 'Bob', '2023-12-22', 'update_preimage', '4'],
       [11, 'Zed', '2024-01-01', 'insert', '5'],
     ]);
   });
