@@ -262,7 +262,7 @@ const dml: Recognizer = ({ sql, tokens }) => {
 const RECOGNIZERS: readonly Recognizer[] = [createTable, alterTable, dropTable, showTables, describeTable, dml];
 
 /** `'delta.enableChangeDataFeed' = true, delta.x = 'y'` → { key: value-text }. Keys are checked by the caller. */
-function tableProperties(tokens: readonly Token[]): Record<string, string> {
+export function tableProperties(tokens: readonly Token[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const group of splitTopLevel(tokens)) {
     const eq = group.findIndex((t) => isPunct(t, '='));
@@ -280,6 +280,20 @@ function tableProperties(tokens: readonly Token[]): Record<string, string> {
 
 function unquote(text: string): string {
   return text.startsWith("'") ? text.slice(1, -1).replaceAll("''", "'") : text;
+}
+
+/**
+ * `SET TBLPROPERTIES ( … )` / `SET ( … )` — an ALTER TABLE action setting table properties (Spark's
+ * and DuckDB's spellings); undefined for any other action.
+ */
+export function setPropertiesAction(action: string): Record<string, string> | undefined {
+  const t = tokenize(action);
+  if (!isWord(t[0], 'SET')) return undefined;
+  const open = isWord(t[1], 'TBLPROPERTIES') ? 2 : 1;
+  if (!isPunct(t[open], '(')) return undefined;
+  const close = matchingParen(t, open);
+  if (close !== t.length - 1) throw new AppError('ERR_SQL_PARSE', "SET TBLPROPERTIES takes one parenthesised property list, e.g. ALTER TABLE t SET TBLPROPERTIES ('delta.enableChangeDataFeed' = true).");
+  return tableProperties(t.slice(open + 1, close));
 }
 
 /** Splits tokens at depth-relative top-level commas. */

@@ -90,4 +90,29 @@ describe('enabling the change data feed', () => {
     const feed = await h.query("SELECT id, _change_type, _commit_version FROM table_changes('a', 3) ORDER BY _commit_version, _change_type");
     expect(feed.rows).toEqual([[11, 'update_postimage', '3'], [1, 'update_preimage', '3'], [4, 'delete', '6']]);
   });
+
+  it('ALTER TABLE … SET TBLPROPERTIES turns the feed on for an existing keyed table (and off again)', async () => {
+    await h.ddl('CREATE TABLE later (id INTEGER PRIMARY KEY, v VARCHAR)');
+    await h.write("INSERT INTO later VALUES (1, 'a'), (2, 'b')");
+    const before = await snapshot('later');
+    expect(before.protocol.minWriterVersion).toBe(2);
+    expect(await codeOf(h.exec("SELECT * FROM table_changes('later', 0)"))).toBe('ERR_CDF_NOT_ENABLED');
+    const on = await h.ddl("ALTER TABLE later SET TBLPROPERTIES ('delta.enableChangeDataFeed' = true)");
+    const s = await snapshot('later');
+    expect(s.protocol).toEqual({ minReaderVersion: 1, minWriterVersion: 4 });
+    expect(s.metadata.configuration['delta.enableChangeDataFeed']).toBe('true');
+    expect(s.metadata.configuration['k3.primaryKey']).toBe('["id"]');
+    const enabledAt = Number(on.version);
+    await h.write("UPDATE later SET v = 'z' WHERE id = 1");
+    const feed = await h.query(`SELECT id, v, _change_type FROM table_changes('later', ${enabledAt}) ORDER BY _change_type`);
+    expect(feed.rows).toEqual([[1, 'z', 'update_postimage'], [1, 'a', 'update_preimage']]);
+    expect(await codeOf(h.exec(`SELECT * FROM table_changes('later', ${enabledAt - 1})`))).toBe('ERR_CDF_NOT_ENABLED');
+    await h.ddl("ALTER TABLE later SET ('delta.enableChangeDataFeed' = false)");
+    const off = await snapshot('later');
+    expect(off.metadata.configuration['delta.enableChangeDataFeed']).toBeUndefined();
+    expect(off.protocol.minWriterVersion).toBe(4); // a protocol never goes down
+    expect(await codeOf(h.exec("ALTER TABLE later SET TBLPROPERTIES ('delta.appendOnly' = true)"))).toBe('ERR_BAD_REQUEST');
+    const log = await commits('later');
+    log.forEach((body, v) => expect(validateCommit(body, v), `version ${v}`).toEqual([]));
+  });
 });
