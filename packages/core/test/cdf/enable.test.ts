@@ -115,4 +115,12 @@ describe('enabling the change data feed', () => {
     const log = await commits('later');
     log.forEach((body, v) => expect(validateCommit(body, v), `version ${v}`).toEqual([]));
   });
+
+  it('CREATE OR REPLACE on a feed table records the replaced rows as deletes (a new column reads NULL in them)', async () => {
+    await h.ddl("CREATE TABLE rep (id INTEGER) WITH ('delta.enableChangeDataFeed' = true)");
+    await h.write('INSERT INTO rep VALUES (1), (2)');
+    const replaced = await h.ddl("CREATE OR REPLACE TABLE rep WITH ('delta.enableChangeDataFeed' = true) AS SELECT 3::INTEGER AS id, 'x' AS note");
+    const feed = await h.query(`SELECT id, note, _change_type FROM table_changes('rep', ${replaced.version}) ORDER BY id`);
+    expect(feed.rows).toEqual([['1', null, 'delete'], ['2', null, 'delete'], ['3', 'x', 'insert']]); // CTAS makes id BIGINT
+  });
 });
