@@ -22,7 +22,8 @@ import { mapDuckDBError, quoteIdentifier } from '../exec/index.ts';
 import { parseTimestampMs, parseVersion } from '../maintenance/time-travel-target.ts';
 import { commitKey, type ObjectStore } from '../object-store/index.ts';
 import type { RequestTables } from './request-tables.ts';
-import { isPunct, isWord, tokenize, type Token } from './sql-tokens.ts';
+import { isPunct, type Token } from './sql-tokens.ts';
+import { rewriteTableFunctionCalls } from './table-function-calls.ts';
 
 const FUNCTIONS = new Set(['table_changes', 'k3_table_changes']);
 const BINDING = /^(.+)@changes:(v\d+|ts-?\d+):(v\d+|ts-?\d+)?$/;
@@ -46,12 +47,7 @@ function boundArg(t: Token | undefined, what: string): string {
 
 /** Replaces every `table_changes(…)` in a table position by its binding name. */
 export function rewriteChangesCalls(sql: string): string {
-  const tokens = tokenize(sql);
-  const edits: Array<{ from: number; to: number; text: string }> = [];
-  for (let i = 1; i < tokens.length; i++) {
-    const fn = tokens[i]!;
-    if (fn.kind !== 'word' || !FUNCTIONS.has(fn.text.toLowerCase()) || !isPunct(tokens[i + 1], '(')) continue;
-    if (!isWord(tokens[i - 1], 'FROM', 'JOIN', 'LATERAL') && !isPunct(tokens[i - 1], ',')) continue;
+  return rewriteTableFunctionCalls(sql, FUNCTIONS, (tokens, i) => {
     const tableTok = tokens[i + 2];
     if (tableTok?.kind !== 'string' || !tableTok.text.startsWith("'")) throw usage('The first argument of table_changes is the table name as a string literal.');
     const table = tableTok.text.slice(1, -1).replaceAll("''", "'");
@@ -64,12 +60,8 @@ export function rewriteChangesCalls(sql: string): string {
       k += 2;
     }
     if (!isPunct(tokens[k], ')')) throw usage('table_changes takes at most three literal arguments.');
-    edits.push({ from: fn.start, to: tokens[k]!.end, text: quoteIdentifier(`${table}@changes:${from}:${to}`) });
-    i = k;
-  }
-  let out = sql;
-  for (const e of edits.reverse()) out = out.slice(0, e.from) + e.text + out.slice(e.to);
-  return out;
+    return { close: k, name: `${table}@changes:${from}:${to}` };
+  });
 }
 
 function parseBound(text: string): Bound {

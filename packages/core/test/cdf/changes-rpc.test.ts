@@ -3,7 +3,7 @@
  * errors) and Engine.tableDiff ("what changed since" a version, keyed and not), on a real Engine.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAppError } from '../../src/errors/index.ts';
+import { codeOf } from '../support/error-code.ts';
 import { CHANGES_VERSIONS_PER_PAGE, type ChangesRequest } from '../../src/sql/index.ts';
 import { createHarness, type Harness } from '../sql/engine-harness.ts';
 
@@ -20,16 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (isAppError(err)) return err.code;
-    throw err;
-  }
-  throw new Error('expected an error');
-}
 
 describe('Changes RPC', () => {
   it('pages through every change exactly once, in version order, whatever the page size', async () => {

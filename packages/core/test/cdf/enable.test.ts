@@ -8,7 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSnapshot, validateCommit } from '../../src/delta/index.ts';
-import { isAppError } from '../../src/errors/index.ts';
+import { codeOf } from '../support/error-code.ts';
 import { LocalObjectStore } from '../../src/object-store/index.ts';
 import { createHarness, type Harness } from '../sql/engine-harness.ts';
 
@@ -21,16 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (isAppError(err)) return err.code;
-    throw err;
-  }
-  throw new Error('expected an error');
-}
 
 const snapshot = (t: string) => loadSnapshot(store, `tables/${t}/`);
 
