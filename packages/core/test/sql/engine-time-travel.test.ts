@@ -5,7 +5,6 @@
  * DESCRIBE HISTORY, and the clear errors (before first, after latest, vacuumed).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAppError } from '../../src/errors/index.ts';
 import { codeOf } from '../support/error-code.ts';
 import { createHarness, type Harness } from './engine-harness.ts';
 
