@@ -8,6 +8,7 @@ import { deltaDescribe, deltaHistory, deltaScan, UsageError, type CommandIO } fr
 import { clusterUp } from './cluster/index.ts';
 import { runTableCli } from './table/table-cli.ts';
 import { tokenCommand } from './token-commands.ts';
+import { tableChanges } from './changes-command.ts';
 
 const USAGE = `usage:
   k3 table <query|insert|merge|update|delete-rows|list|describe|create|drop|history|optimize|vacuum|compact|restore> --bucket B …
@@ -16,6 +17,7 @@ const USAGE = `usage:
   k3 delta scan <dir | s3://bucket/prefix> [--version N | --timestamp T] [--format jsonl|table]
   k3 delta describe <dir | s3://bucket/prefix> [--version N | --timestamp T] [--format text|json]
   k3 delta history <dir | s3://bucket/prefix> [--limit N] [--format text|jsonl]
+  k3 delta changes <dir | s3://bucket/prefix> --from N [--to M] [--format jsonl|table]   (the Change Data Feed of a Delta table)
   k3 cluster up [--workers N] [--port P] [--data-dir D]   (Redis, coordinator, N workers, compactor; Ctrl-C stops)
   k3 token create --name NAME --scope read|write|admin (--bucket B [--bucket C …] | --all-buckets) [--expires 30d] [-o json]
   k3 token list [-o json]          (never shows secrets)
@@ -81,6 +83,8 @@ export async function main(argv: readonly string[], io: Partial<CommandIO> & { e
         name: { type: 'string' },
         expires: { type: 'string' },
         output: { type: 'string', short: 'o' },
+        from: { type: 'string' },
+        to: { type: 'string' },
       },
     });
     if (values.help === true) { out(USAGE); return 0; }
@@ -91,6 +95,12 @@ export async function main(argv: readonly string[], io: Partial<CommandIO> & { e
     }
     if (group === 'token') {
       await tokenCommand(command, positionals.slice(2), values, { out, env: io.env });
+      return 0;
+    }
+    if (group === 'delta' && command === 'changes') {
+      if (location === undefined) throw new UsageError('k3 delta changes needs a table location');
+      if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+      await tableChanges(location, values, { out, env: io.env });
       return 0;
     }
     if (group !== 'delta' || command === undefined || !(command in COMMANDS)) throw new UsageError(group === undefined ? 'missing command' : `unknown command: ${positionals.slice(0, 2).join(' ')}`);

@@ -32,7 +32,7 @@ export interface ScanResult {
 }
 
 /** Local file paths of the snapshot's data files; `cleanup` removes any temporary downloads. */
-async function materialize(store: ObjectStore, files: readonly ActiveFile[]): Promise<{ paths: string[]; cleanup: () => Promise<void> }> {
+export async function materialize(store: ObjectStore, files: readonly ActiveFile[]): Promise<{ paths: string[]; cleanup: () => Promise<void> }> {
   if (store instanceof LocalObjectStore) {
     const paths = files.map((f) => path.join(store.rootDir, ...f.key.split('/')));
     for (const [i, p] of paths.entries()) {
@@ -75,7 +75,7 @@ function partitionLiteral(value: unknown, duckType: string): string {
   return `CAST(${quoteLiteral(String(value))} AS ${duckType})`;
 }
 
-async function withDuck<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+export async function withDuck<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
   const db = await createDuckDB({ threads: 2 });
   try {
     const conn = await db.connect();

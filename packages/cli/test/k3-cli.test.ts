@@ -135,3 +135,29 @@ describe('k3 delta on s3:// (real S3 API over HTTP)', () => {
     expect(d.stdout).toMatch(/^rows: +7 \(from Parquet footers\)$/m);
   });
 });
+
+describe('k3 delta changes', () => {
+  it('prints the Change Data Feed of the Spark-written rs-cdf-table (spawned bin, jsonl)', async () => {
+    const r = await k3(['delta', 'changes', path.join(TABLES, 'rs-cdf-table'), '--from', '2']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(jsonl(r.stdout).map((row) => `${String(row['id'])}|${String(row['birthday'])}|${String(row['_change_type'])}|${String(row['_commit_version'])}`)).toEqual([
+      '5|2023-12-24|update_preimage|2', '6|2023-12-24|update_preimage|2', '7|2023-12-24|update_preimage|2',
+      '5|2023-12-29|update_postimage|2', '6|2023-12-29|update_postimage|2', '7|2023-12-29|update_postimage|2',
+      '7|2023-12-29|delete|3',
+    ]);
+  });
+  it('--to bounds the range; --format table; usage errors exit 64; bad versions exit 2', async () => {
+    const one = await inProcess(['delta', 'changes', path.join(TABLES, 'rs-cdf-table'), '--from', '3', '--to', '3', '--format', 'table']);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout).toMatch(/Dennis/);
+    expect(one.stdout.trim().split('\n')).toHaveLength(4); // header, rule, one row, row count
+    expect(one.stdout).toMatch(/\(1 row\)/);
+    expect((await inProcess(['delta', 'changes', path.join(TABLES, 'rs-cdf-table')])).code).toBe(64);
+    expect((await inProcess(['delta', 'changes', path.join(TABLES, 'rs-cdf-table'), '--from', 'x'])).code).toBe(64);
+    const late = await inProcess(['delta', 'changes', path.join(TABLES, 'rs-cdf-table'), '--from', '0', '--to', '9']);
+    expect(late.code).toBe(2);
+    expect(late.stderr).toMatch(/^ERR_DELTA_VERSION_NOT_FOUND: /);
+    const plain = await inProcess(['delta', 'changes', path.join(TABLES, 'rs-simple_table'), '--from', '0']);
+    expect(plain.stderr).toMatch(/^ERR_CDF_NOT_ENABLED: /);
+  });
+});

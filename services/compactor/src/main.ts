@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { isAppError, loadConfig } from '@k3/core';
+import { createChangeDataStager } from '@k3/core/cdf';
 import { CompactorService, compactorSettings } from '@k3/core/compaction';
 import { createExecRuntime } from '@k3/core/exec';
 import { LocalLease, LocalLeaseRegistry, RedisLease, type Lease } from '@k3/core/lease';
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
   const service = new CompactorService({
     ...compactorSettings(config),
     stores,
-    deps: { db, cache, tmpDir, transaction: { maxRetries: config.K3_DELTA_MAX_COMMIT_RETRIES, checkpointInterval: config.K3_DELTA_CHECKPOINT_INTERVAL, userName: SYSTEM_USER } },
+    deps: { db, cache, tmpDir, transaction: { maxRetries: config.K3_DELTA_MAX_COMMIT_RETRIES, checkpointInterval: config.K3_DELTA_CHECKPOINT_INTERVAL, userName: SYSTEM_USER, changeData: createChangeDataStager({ db, cache, tmpDir }) } },
     lease,
     holder,
     onTick: (bucket, outcomes) => {

@@ -30,6 +30,7 @@ import { REQUEST_ID_KEY, tableServiceRoutes } from './rpc/connect-wire.ts';
 import { CONNECT_JSON_OPTIONS } from './rpc/connect-options.ts';
 import { registerRestRoutes } from './rest/rest-routes.ts';
 import { registerUiRoutes, type UiDeps } from './routes/ui-routes.ts';
+import { registerChangesRoutes } from './routes/changes-routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -130,6 +131,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     registerOpsRoutes(scope, { metrics, ready });
     registerRestRoutes(scope, { handlers, intercept, logger: deps.logger });
   });
+  // The Change Data Feed's REST routes (REST only for now), in their own scope with their own auth hook.
+  app.register(async (scope) => { registerChangesRoutes(scope, deps.engine, { tokens: deps.tokens, authBucket: deps.config.K3_AUTH_BUCKET }); });
   const ui = deps.ui;
   if (ui !== undefined) app.register(async (scope) => { await registerUiRoutes(scope, ui); });
   // Connect (JSON and binary) and gRPC-Web on this port; its own content-type parsers stay inside

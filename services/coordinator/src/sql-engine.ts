@@ -11,6 +11,7 @@ import type { Action } from '@k3/core/auth';
 import type { CompactResponse } from '@k3/core/compaction';
 import type { RowStream, StatementDescription } from '@k3/core/sql';
 import type { DeleteRowsRequest, InsertRowsRequest, MergeRowsRequest, QueryRowsRequest, UpdateRowsRequest } from '@k3/core/typed';
+import type { ChangesRequest, ChangesResponse, DiffRequest, DiffResponse } from '@k3/core/sql';
 import type { HistoryRequest, HistoryResponse, OptimizeRequest, OptimizeResponse, RestoreRequest, RestoreResponse, VacuumRequest, VacuumResponse } from '@k3/core/maintenance';
 
 export interface SqlExecuteOptions {
@@ -81,5 +82,8 @@ export interface SqlEngine {
   getEngine?(bucket: string): Promise<EngineDescription>;
   enableEngine?(bucket: string): Promise<EngineDescription>;
   disableEngine?(bucket: string): Promise<EngineDescription>;
+  /** Change Data Feed (routes/changes-routes.ts; optional: test fakes omit them). */
+  tableChanges?(bucket: string, table: string, req: ChangesRequest): Promise<ChangesResponse>;
+  tableDiff?(bucket: string, table: string, req: DiffRequest): Promise<DiffResponse>;
   close(): Promise<void>;
 }

@@ -123,4 +123,6 @@ export interface CreateTableRequest {
   columns: Column[];
   partitionColumns?: string[];
   mergeKeys?: string[];
+  /** Record the Change Data Feed (table property delta.enableChangeDataFeed=true). Default false. */
+  enableChangeDataFeed?: boolean;
 }

@@ -6,4 +6,4 @@ export {
   castForStorage, columnToField, columnTypeOfDeclared, columnTypeOfField, duckdbTypeOf, inferColumnType,
   isStorableColumnType, type ColumnSpec, type StorableColumnType,
 } from './column-types.ts';
-export { columnsOf, findColumn, metadataOf, primaryKeyOf, schemaOf, specFromRequest, validateTableSpec, type TableSpec } from './table-spec.ts';
+export { columnsOf, findColumn, metadataOf, primaryKeyOf, schemaOf, specFromProperties, specFromRequest, validateTableSpec, SUPPORTED_TABLE_PROPERTIES, type TableSpec } from './table-spec.ts';

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { ColumnType, type CreateTableRequest } from '../api/index.ts';
 import type { Metadata } from '../delta/actions.ts';
 import { K3_TABLE_CONFIG, type StructType } from '../delta/schema.ts';
+import { CHANGE_DATA_FEED_PROPERTY } from '../delta/table-metadata.ts';
 import { AppError } from '../errors/index.ts';
 import { columnToField, columnTypeOfField, defaultOfField, isStorableColumnType, type ColumnSpec } from './column-types.ts';
 import { assertValidColumnName, assertValidTableName } from './table-name.ts';
@@ -22,6 +23,27 @@ export interface TableSpec {
   readonly columns: readonly ColumnSpec[];
   readonly partitionColumns: readonly string[];
   readonly primaryKey: readonly string[];
+  /** Record the Change Data Feed (`delta.enableChangeDataFeed=true`, protocol writer 4). Default off. */
+  readonly changeDataFeed?: boolean;
+}
+
+/** Table properties k3 accepts at CREATE TABLE (`WITH (…)` / `TBLPROPERTIES (…)`), Delta's names. */
+export const SUPPORTED_TABLE_PROPERTIES: readonly string[] = [CHANGE_DATA_FEED_PROPERTY];
+
+/** The TableSpec fields table properties set; unknown keys and non-boolean values → ERR_BAD_REQUEST. */
+export function specFromProperties(properties: Readonly<Record<string, string>>): Pick<TableSpec, 'changeDataFeed'> {
+  let changeDataFeed: boolean | undefined;
+  for (const [key, raw] of Object.entries(properties)) {
+    if (key.toLowerCase() !== CHANGE_DATA_FEED_PROPERTY.toLowerCase()) {
+      throw new AppError('ERR_BAD_REQUEST', `Table property "${key}" is not supported; k3 accepts ${SUPPORTED_TABLE_PROPERTIES.join(', ')} at CREATE TABLE.`, { property: key });
+    }
+    const value = raw.toLowerCase();
+    if (value !== 'true' && value !== 'false') {
+      throw new AppError('ERR_BAD_REQUEST', `Table property ${CHANGE_DATA_FEED_PROPERTY} is true or false (got ${JSON.stringify(raw)}).`, { property: key, value: raw });
+    }
+    changeDataFeed = value === 'true';
+  }
+  return changeDataFeed === undefined ? {} : { changeDataFeed };
 }
 
 const NOT_PARTITIONABLE: ReadonlySet<string> = new Set([ColumnType.JSON, ColumnType.BINARY, ColumnType.FLOAT, ColumnType.DOUBLE]);
@@ -75,7 +97,7 @@ export function specFromRequest(req: CreateTableRequest): TableSpec {
     }
     return { name: c.name, type: c.type, nullable: c.nullable !== false, defaultExpression: (c.defaultExpression ?? '').trim() };
   });
-  return { name: req.name, description: req.description ?? '', columns, partitionColumns: req.partitionColumns ?? [], primaryKey: req.mergeKeys ?? [] };
+  return { name: req.name, description: req.description ?? '', columns, partitionColumns: req.partitionColumns ?? [], primaryKey: req.mergeKeys ?? [], ...(req.enableChangeDataFeed === true ? { changeDataFeed: true } : {}) };
 }
 
 export function schemaOf(spec: TableSpec): StructType {
@@ -85,6 +107,7 @@ export function schemaOf(spec: TableSpec): StructType {
 export function metadataOf(spec: TableSpec, createdTime: number): Metadata {
   const configuration: Record<string, string> = {};
   if (spec.primaryKey.length > 0) configuration[K3_TABLE_CONFIG.primaryKey] = JSON.stringify(spec.primaryKey);
+  if (spec.changeDataFeed === true) configuration[CHANGE_DATA_FEED_PROPERTY] = 'true';
   return {
     id: randomUUID(),
     name: spec.name,

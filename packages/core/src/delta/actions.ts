@@ -65,6 +65,16 @@ export interface RemoveFile {
   deletionVector?: DeletionVectorDescriptor | null;
 }
 
+/** A change data file (`_change_data/…`, Change Data Feed; PROTOCOL.md "Add CDC File"). */
+export interface AddCDCFile {
+  path: string;
+  partitionValues: Record<string, string | null>;
+  size: number;
+  /** Always false: change files never change the table's data. */
+  dataChange: boolean;
+  tags?: Record<string, string> | null;
+}
+
 export interface Txn {
   appId: string;
   version: number;
@@ -96,7 +106,7 @@ export type Action =
   | { protocol: Protocol }
   | { txn: Txn }
   | { commitInfo: CommitInfo }
-  | { cdc: Record<string, unknown> }
+  | { cdc: AddCDCFile }
   | { domainMetadata: Record<string, unknown> }
   | { checkpointMetadata: Record<string, unknown> }
   | { sidecar: Record<string, unknown> };

@@ -6,12 +6,14 @@
  */
 import { AppError } from '../errors/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
-import type { AddFile, CommitInfo, Metadata, Protocol, RemoveFile, Txn } from './actions.ts';
+import type { AddCDCFile, AddFile, CommitInfo, Metadata, Protocol, RemoveFile, Txn } from './actions.ts';
 import type { CheckpointActions } from './checkpoint-reader.ts';
 
 /** The actions of one commit, grouped by kind, in log order within each kind. */
 export interface CommitActions extends CheckpointActions {
   commitInfo: CommitInfo | undefined;
+  /** Change data files (Change Data Feed); checkpoints never hold them. */
+  cdcs?: AddCDCFile[];
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -34,13 +36,14 @@ export function parseCommit(bytes: Uint8Array, version: number): CommitActions {
     if (!isObject(action)) {
       throw new AppError('ERR_DELTA_LOG_CORRUPT', `Delta commit ${version} line ${lineNo} is not a JSON object.`, { version, line: lineNo });
     }
-    const { add, remove, txn, protocol, metaData, commitInfo } = action;
+    const { add, remove, txn, protocol, metaData, commitInfo, cdc } = action;
     if (isObject(add)) out.adds.push(add as unknown as AddFile);
     else if (isObject(remove)) out.removes.push(remove as unknown as RemoveFile);
     else if (isObject(txn)) out.txns.push(txn as unknown as Txn);
     else if (isObject(protocol)) out.protocol = protocol as unknown as Protocol;
     else if (isObject(metaData)) out.metadata = metaData as unknown as Metadata;
     else if (isObject(commitInfo)) out.commitInfo = commitInfo as CommitInfo;
+    else if (isObject(cdc)) (out.cdcs ??= []).push(cdc as unknown as AddCDCFile);
   }
   return out;
 }

@@ -8,8 +8,9 @@
  * ERR_DELTA_UNSUPPORTED_FEATURE naming the feature, never read wrongly. The check runs against the
  * protocol and metadata of the version being read (a table may become unreadable later).
  *
- * Writing: only protocol (1,2) and lower: minWriterVersion > 2 or any writerFeatures are refused
- * (invariants and appendOnly are the writer-2 duties, enforced by the writer).
+ * Writing: protocol (1,≤4) without writerFeatures; minWriterVersion > 4 or any writerFeatures are
+ * refused. The duties are the writer's (write-guards.ts): appendOnly and invariants (2), CHECK
+ * constraints (3) and generated columns (4) refuse, the Change Data Feed (4) is written.
  */
 import { AppError } from '../errors/index.ts';
 import type { Metadata, Protocol } from './actions.ts';
@@ -18,7 +19,8 @@ import type { DataType, StructType } from './schema.ts';
 /** Reader features that require nothing from a reader that does not vacuum. */
 export const READABLE_FEATURES: ReadonlySet<string> = new Set(['vacuumProtocolCheck']);
 export const MAX_READER_VERSION = 3;
-export const MAX_WRITER_VERSION = 2;
+/** Writer 3 (CHECK constraints, refused when present) and 4 (Change Data Feed, written; generated columns, refused when present). */
+export const MAX_WRITER_VERSION = 4;
 
 function refuse(feature: string, message: string, extra: Record<string, unknown> = {}): AppError {
   return new AppError('ERR_DELTA_UNSUPPORTED_FEATURE', message, { feature, ...extra });

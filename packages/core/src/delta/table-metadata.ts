@@ -10,6 +10,20 @@ import type { StructType } from './schema.ts';
 
 export const K3_TABLE_PROTOCOL: Readonly<Protocol> = Object.freeze({ minReaderVersion: 1, minWriterVersion: 2 });
 
+/** The table property that turns the Change Data Feed on (Delta's name; value "true"). */
+export const CHANGE_DATA_FEED_PROPERTY = 'delta.enableChangeDataFeed';
+/** Writer version 4 is the legacy protocol version that includes changeDataFeed; readers stay at 1. */
+export const CDF_TABLE_PROTOCOL: Readonly<Protocol> = Object.freeze({ minReaderVersion: 1, minWriterVersion: 4 });
+
+export function isChangeDataFeedEnabled(metadata: Pick<Metadata, 'configuration'> | undefined): boolean {
+  return (metadata?.configuration?.[CHANGE_DATA_FEED_PROPERTY] ?? '').toLowerCase() === 'true';
+}
+
+/** The protocol a new table with this configuration needs: (1,4) with the feed on, else (1,2). */
+export function protocolFor(metadata: Pick<Metadata, 'configuration'>): Protocol {
+  return { ...(isChangeDataFeedEnabled(metadata) ? CDF_TABLE_PROTOCOL : K3_TABLE_PROTOCOL) };
+}
+
 export interface NewTableMetadata {
   schema: StructType;
   partitionColumns?: readonly string[];

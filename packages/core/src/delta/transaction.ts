@@ -28,14 +28,14 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
-import type { Action, AddFile, CommitInfo, Metadata, Protocol, RemoveFile, Txn } from './actions.ts';
+import type { Action, AddCDCFile, AddFile, CommitInfo, Metadata, Protocol, RemoveFile, Txn } from './actions.ts';
 import { readCommitActions, tryWriteCommit } from './commit.ts';
 import { buildCommitInfo, type IsolationLevel } from './commit-info.ts';
 import { checkForConflicts, normalizeLogPath, type PartitionPredicate, type TransactionFootprint } from './conflict-checker.ts';
 import { checkpointIfDue, type CheckpointInfo } from './checkpoint-writer.ts';
 import { parseSchemaString, type StructType } from './schema.ts';
 import type { ActiveFile, Snapshot } from './snapshot.ts';
-import { K3_TABLE_PROTOCOL } from './table-metadata.ts';
+import { isChangeDataFeedEnabled, K3_TABLE_PROTOCOL } from './table-metadata.ts';
 import { assertCommitAllowed } from './write-guards.ts';
 
 export const DEFAULT_ENGINE_INFO = 'k3-tables/0.1.0';
@@ -54,7 +54,26 @@ export interface TransactionOptions {
   userName?: string;
   /** Called when the post-commit checkpoint fails (the commit itself has succeeded). */
   onCheckpointError?: (err: unknown, version: number) => void;
+  /**
+   * Writes the change data files of a commit on a table with `delta.enableChangeDataFeed=true`
+   * that removes data (the port; the DuckDB adapter is cdf/stage-change-data.ts). Without it such
+   * a commit is refused, so no write path can silently skip the feed.
+   */
+  changeData?: ChangeDataStager;
 }
+
+/** What a change-data stager gets: the commit's data-changing removes and adds, and the table after it. */
+export interface ChangeDataRequest {
+  readonly store: ObjectStore;
+  readonly root: string;
+  readonly metadata: Metadata;
+  readonly schema: StructType;
+  readonly removed: readonly ActiveFile[];
+  readonly added: readonly AddFile[];
+}
+
+/** Uploads the commit's `_change_data/` files and returns their `cdc` actions. */
+export type ChangeDataStager = (request: ChangeDataRequest) => Promise<AddCDCFile[]>;
 
 export interface CommitRequest {
   operation: string;
@@ -90,6 +109,9 @@ export class Transaction {
   readonly #removes = new Map<string, { file: ActiveFile; dataChange: boolean }>();
   readonly #txns = new Map<string, number>();
   #newMetadata: Metadata | undefined;
+  #newProtocol: Protocol | undefined;
+  #cdcs: AddCDCFile[] = [];
+  #cdcsStaged = false;
   #readWholeTable = false;
   readonly #readPaths = new Set<string>();
   readonly #readPartitions: PartitionPredicate[] = [];
@@ -132,6 +154,22 @@ export class Transaction {
     return this;
   }
 
+  /**
+   * Change data files the caller already uploaded for this commit (a write path that knows the
+   * exact row identity); the change-data stager is then not asked.
+   */
+  addChangeData(cdcs: readonly AddCDCFile[]): this {
+    this.#cdcs.push(...cdcs);
+    this.#cdcsStaged = true;
+    return this;
+  }
+
+  /** Raises the table's protocol in this commit (e.g. to writer 4 when the Change Data Feed is turned on). */
+  updateProtocol(protocol: Protocol): this {
+    this.#newProtocol = protocol;
+    return this;
+  }
+
   setTxn(appId: string, version: number): this {
     this.#txns.set(appId, version);
     return this;
@@ -157,6 +195,7 @@ export class Transaction {
     this.#committed = true;
     const schema = this.#newMetadata ? parseSchemaString(this.#newMetadata.schemaString) : this.#base.schema;
     assertCommitAllowed(this.#base.protocol, this.#newMetadata ?? this.#base.metadata, schema, [...this.#removes.values()].some((r) => r.dataChange));
+    await this.#stageChangeData(schema);
     const clock = this.#opts.clock ?? Date.now;
     const isolationLevel = this.#isolationLevel();
     const footprint = this.#footprint(isolationLevel);
@@ -196,6 +235,27 @@ export class Transaction {
    * race (rebase); absent after an error → the PUT never landed, its (retryable) error stands and
    * a retry is safe; unreadable → ERR_WRITE_OUTCOME_UNKNOWN. Without this a blind append could be
    * committed twice, or a landed commit reported as failed.
+   * Change Data Feed: a commit that removes data on a table with the feed on carries `cdc` actions
+   * (readers then take the version's changes from them alone); appends need none (their added
+   * files are the inserts) and dataChange=false commits (OPTIMIZE) contribute nothing. The files
+   * are uploaded once, before the first attempt: a rebase does not change the removes and adds.
+   */
+  async #stageChangeData(schema: StructType): Promise<void> {
+    const metadata = this.#newMetadata ?? this.#base.metadata;
+    if (this.#cdcsStaged || !isChangeDataFeedEnabled(metadata)) return;
+    const removed = [...this.#removes.values()].filter((r) => r.dataChange).map((r) => r.file);
+    if (removed.length === 0) return;
+    const stager = this.#opts.changeData;
+    if (stager === undefined) {
+      throw new AppError('ERR_INTERNAL', `Table ${this.#root} records its Change Data Feed, but this writer was started without a change-data stager; nothing was committed.`, { root: this.#root });
+    }
+    this.#cdcs = await stager({ store: this.#store, root: this.#root, metadata, schema, removed, added: this.#adds.filter((a) => a.dataChange) });
+  }
+
+  /**
+   * putIfAbsent, made safe against ambiguous outcomes: when the PUT failed or answered "exists"
+   * after a lost response (a retried request finding our own object), the commit at `version` is
+   * ours iff it carries our txnId. Without this a blind append could be committed twice.
    */
   async #tryWrite(version: number, actions: readonly Action[], txnId: string): Promise<boolean> {
     let won: boolean;
@@ -246,7 +306,7 @@ export class Transaction {
 
   #isBlindAppend(): boolean {
     const dependsOnFiles = this.#readWholeTable || this.#readPaths.size > 0 || this.#readPartitions.length > 0;
-    return this.#adds.length > 0 && this.#removes.size === 0 && this.#newMetadata === undefined && !this.#isCreate && !dependsOnFiles;
+    return this.#adds.length > 0 && this.#removes.size === 0 && this.#newMetadata === undefined && this.#newProtocol === undefined && !this.#isCreate && !dependsOnFiles;
   }
 
   #actions(req: CommitRequest, timestamp: number, isolationLevel: IsolationLevel, txnId: string): Action[] {
@@ -257,10 +317,12 @@ export class Transaction {
     });
     const actions: Action[] = [{ commitInfo: info }];
     if (this.#isCreate) actions.push({ protocol: this.#base.protocol });
+    else if (this.#newProtocol !== undefined) actions.push({ protocol: this.#newProtocol });
     if (this.#newMetadata !== undefined) actions.push({ metaData: this.#newMetadata });
     for (const [appId, version] of this.#txns) actions.push({ txn: { appId, version, lastUpdated: timestamp } satisfies Txn });
     for (const { file, dataChange } of this.#removes.values()) actions.push({ remove: toRemove(file.add, timestamp, dataChange) });
     for (const add of this.#adds) actions.push({ add });
+    for (const cdc of this.#cdcs) actions.push({ cdc });
     return actions;
   }
 }

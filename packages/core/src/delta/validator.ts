@@ -53,6 +53,11 @@ export function validateCommit(body: Uint8Array | string, version: number, opts:
       else if (seen.appIds.has(a.appId)) issues.push(`${at}: two txn actions for appId ${a.appId}`);
       else seen.appIds.add(a.appId);
       if (!isInt(a.version)) issues.push(`${at}: txn.version must be an integer`);
+    } else if (kind === 'cdc') {
+      if (!isStr(a.path) || a.path === '') issues.push(`${at}: cdc.path must be a non-empty string`);
+      if (!isInt(a.size)) issues.push(`${at}: cdc.size must be an integer`);
+      if (a.dataChange !== false) issues.push(`${at}: cdc.dataChange must be false`);
+      if (!isObj(a.partitionValues)) issues.push(`${at}: cdc.partitionValues must be an object`);
     } else if (kind === 'commitInfo') {
       if (a.timestamp !== undefined && !isInt(a.timestamp)) issues.push(`${at}: commitInfo.timestamp must be an integer`);
     }

@@ -42,6 +42,7 @@ export const ERROR_CODES = {
   ERR_TABLE_NOT_FOUND: { status: 404, grpc: 'NOT_FOUND', sqlstate: '42P01', retryable: false, summary: 'The table does not exist (no Delta log at its location).' },
   ERR_TABLE_EXISTS: { status: 409, grpc: 'ALREADY_EXISTS', sqlstate: '42P07', retryable: false, summary: 'A table with that name already exists.' },
   ERR_COLUMN_EXISTS: { status: 409, grpc: 'ALREADY_EXISTS', sqlstate: '42701', retryable: false, summary: 'A column with that name already exists.' },
+  ERR_CDF_NOT_ENABLED: { status: 400, grpc: 'FAILED_PRECONDITION', sqlstate: '55000', retryable: false, summary: 'Change data was not recorded for a version of the requested range (delta.enableChangeDataFeed was off).' },
   ERR_COLUMN_NOT_FOUND: { status: 400, grpc: 'INVALID_ARGUMENT', sqlstate: '42703', retryable: false, summary: 'A typed data operation names a column the table does not have.' },
   ERR_PREDICATE_INVALID: { status: 400, grpc: 'INVALID_ARGUMENT', sqlstate: '42601', retryable: false, summary: 'A structured predicate has an unknown op, a wrong value shape or an unknown field.' },
   ERR_ENGINE_DISABLED: { status: 409, grpc: 'FAILED_PRECONDITION', sqlstate: '55000', retryable: false, summary: "The bucket's engine is DISABLED: table operations fail until EnableEngine (gRPC FAILED_PRECONDITION)." },

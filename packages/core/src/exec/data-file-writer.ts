@@ -42,6 +42,8 @@ export interface DataFileTarget {
   /** A local directory DuckDB may write to (allowed_directories when sandboxed). */
   tmpDir: string;
   clock?: () => number;
+  /** File name prefix: `part` (data files, the default) or `cdc` (change data files, as Spark names them). */
+  filePrefix?: 'part' | 'cdc';
 }
 
 /** The DuckDB type a Delta column is written as. */
@@ -138,7 +140,7 @@ async function assertNotNull(conn: DuckDBConnection, temp: string, required: rea
 async function uploadFile(conn: DuckDBConnection, file: string, index: number, partitionValues: Record<string, string | null>, dataFields: readonly StructField[], target: DataFileTarget): Promise<AddFile | undefined> {
   const stats = await collectFileStats(conn, file, dataFields);
   if (stats.numRecords === 0) return undefined;
-  const name = `part-${String(index).padStart(5, '0')}-${randomUUID()}-c000.zstd.parquet`;
+  const name = `${target.filePrefix ?? 'part'}-${String(index).padStart(5, '0')}-${randomUUID()}-c000.zstd.parquet`;
   const relativeKey = `${partitionDirectory(target.partitionColumns, partitionValues)}${name}`;
   const body = await readFile(file);
   await target.store.put(`${target.root}${relativeKey}`, new Uint8Array(body.buffer, body.byteOffset, body.byteLength));

@@ -4,7 +4,8 @@
  *   keep   = files of the current snapshot ∪ files of tombstones removed after (now − retention)
  *   delete = every object under the table root that is not hidden, not in `keep`, and last
  *            modified before (now − retention)        (expired tombstones and orphans alike)
- *   hidden = any path segment starting with `_` or `.` (`_delta_log/`, `_k3_wal/`, temp files)
+ *   hidden = any path segment starting with `_` or `.` (`_delta_log/`, `_k3_wal/`, temp files),
+ *            except the leading `_change_data/` (change data files are vacuumed like data files)
  *
  * A version v inside retention references only files that are still current or were removed
  * after v was written, i.e. whose tombstone is inside retention; the mtime rule protects files a
@@ -63,7 +64,10 @@ function retentionMsOf(input: number | string | undefined): number {
 }
 
 function isHidden(relativeKey: string): boolean {
-  return relativeKey.split('/').some((segment) => segment.startsWith('_') || segment.startsWith('.'));
+  // Change data files (`_change_data/…`) are never live, so they go once older than the retention,
+  // as in Delta (they are listed like data files; their partition directories are not hidden).
+  const segments = relativeKey.startsWith('_change_data/') ? relativeKey.split('/').slice(1) : relativeKey.split('/');
+  return segments.some((segment) => segment.startsWith('_') || segment.startsWith('.'));
 }
 
 /** The files a vacuum at `now` would delete (pure listing + log read, no writes). */

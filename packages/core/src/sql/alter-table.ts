@@ -12,14 +12,15 @@
  * the old files).
  */
 import type { ExecuteDdlResult } from '../api/index.ts';
-import { assertValidColumnName, columnToField, describeSnapshot, duckdbTypeOf } from '../catalog/index.ts';
-import { recordedRequest, requestTxnAppId, Transaction } from '../delta/index.ts';
+import { assertValidColumnName, columnToField, describeSnapshot, duckdbTypeOf, specFromProperties } from '../catalog/index.ts';
+import { CHANGE_DATA_FEED_PROPERTY, protocolFor, recordedRequest, requestTxnAppId, Transaction } from '../delta/index.ts';
 import type { AddFile } from '../delta/actions.ts';
 import type { StructType } from '../delta/schema.ts';
 import { AppError } from '../errors/index.ts';
 import { mapDuckDBError, quoteIdentifier as q, writeDataFiles } from '../exec/index.ts';
 import type { DdlContext } from './create-table.ts';
-import type { StatementShape } from './pre-pass.ts';
+import { setPropertiesAction, type StatementShape } from './pre-pass.ts';
+import type { PinnedTable } from './request-tables.ts';
 import { introspectTempTable, toColumnSpecs, validateDefault, type IntrospectedColumn, type IntrospectedTable } from './table-introspection.ts';
 import { targetTableDdl, WriteTarget } from './write-target.ts';
 
@@ -38,6 +39,8 @@ export async function alterTable(ctx: DdlContext, shape: AlterShape): Promise<Ex
   if (recordedRequest(snapshot.txns, ctx.idempotencyKey) !== undefined) {
     return { action: 'ALTER_TABLE', tableName: handle.name, table: describeSnapshot(ctx.bucket, handle.name, snapshot), version: String(snapshot.version) };
   }
+  const properties = shape.actions.length === 1 ? setPropertiesAction(shape.actions[0]!) : undefined;
+  if (properties !== undefined) return setTableProperties(ctx, pinned, properties);
   await runAll(ctx, [targetTableDdl(SCRATCH, snapshot.schema)]);
   const before = await introspectTempTable(ctx.conn, SCRATCH);
   if (before === undefined) throw new AppError('ERR_INTERNAL', 'The scratch copy of the table definition vanished.');
@@ -85,6 +88,26 @@ export async function alterTable(ctx: DdlContext, shape: AlterShape): Promise<Ex
   const commit = await tx.commit(changed.length === 0
     ? { operation: 'ADD COLUMNS', operationParameters: { columns: JSON.stringify(newFields.map((column) => ({ column }))) } }
     : { operation: 'CHANGE COLUMN', operationParameters: { columns: JSON.stringify([...replaced.values(), ...newFields]) } });
+  const fresh = await ctx.catalog.snapshot(handle);
+  return { action: 'ALTER_TABLE', tableName: handle.name, table: describeSnapshot(ctx.bucket, handle.name, fresh), version: String(commit.version) };
+}
+
+/**
+ * `ALTER TABLE t SET TBLPROPERTIES ('delta.enableChangeDataFeed' = true | false)`: a metadata-only
+ * commit (Spark's `SET TBLPROPERTIES`); turning the feed on raises the protocol to writer 4 in
+ * the same commit. Changes are recorded from the next commit on; the protocol never goes down.
+ */
+async function setTableProperties(ctx: DdlContext, pinned: PinnedTable, properties: Record<string, string>): Promise<ExecuteDdlResult> {
+  const { snapshot, handle } = pinned;
+  const { changeDataFeed } = specFromProperties(properties);
+  const configuration = { ...snapshot.metadata.configuration };
+  if (changeDataFeed === true) configuration[CHANGE_DATA_FEED_PROPERTY] = 'true';
+  else delete configuration[CHANGE_DATA_FEED_PROPERTY];
+  const metadata = { ...snapshot.metadata, configuration };
+  const tx = Transaction.forSnapshot(handle.store, snapshot, ctx.txOptions).updateMetadata(metadata);
+  const needed = protocolFor(metadata).minWriterVersion;
+  if (needed > snapshot.protocol.minWriterVersion) tx.updateProtocol({ ...snapshot.protocol, minWriterVersion: needed });
+  const commit = await tx.commit({ operation: 'SET TBLPROPERTIES', operationParameters: { properties: JSON.stringify(properties) } });
   const fresh = await ctx.catalog.snapshot(handle);
   return { action: 'ALTER_TABLE', tableName: handle.name, table: describeSnapshot(ctx.bucket, handle.name, fresh), version: String(commit.version) };
 }

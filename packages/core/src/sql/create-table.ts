@@ -11,10 +11,10 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ExecuteDdlResult, Table } from '../api/index.ts';
 import {
-  castForStorage, describeSnapshot, duckdbTypeOf, inferColumnType, metadataOf, schemaOf, validateTableSpec,
+  castForStorage, describeSnapshot, duckdbTypeOf, inferColumnType, metadataOf, schemaOf, specFromProperties, validateTableSpec,
   assertValidTableName, type Catalog, type TableSpec,
 } from '../catalog/index.ts';
-import { recordedRequest, requestTxnAppId, Transaction, type Snapshot, type TransactionOptions } from '../delta/index.ts';
+import { protocolFor, recordedRequest, requestTxnAppId, Transaction, type Snapshot, type TransactionOptions } from '../delta/index.ts';
 import type { AddFile } from '../delta/actions.ts';
 import { AppError, isAppError } from '../errors/index.ts';
 import { mapDuckDBError, quoteIdentifier as q, writeDataFiles } from '../exec/index.ts';
@@ -66,7 +66,7 @@ export async function createTableFromSql(ctx: DdlContext, statement: PrePassed, 
     if (t === undefined) throw new AppError('ERR_INTERNAL', 'CREATE TABLE AS SELECT produced no result table.');
     const columns = t.columns.map((c) => ({ name: c.name, type: inferColumnType(c.duckdbType), nullable: true, defaultExpression: '' }));
     const select = t.columns.map((c, i) => `${castForStorage(q(c.name), c.duckdbType, columns[i]!.type)} AS ${q(c.name)}`).join(', ');
-    const spec: TableSpec = { name: shape.table, description: '', columns, partitionColumns: shape.partitionedBy, primaryKey: [] };
+    const spec: TableSpec = { name: shape.table, description: '', columns, partitionColumns: shape.partitionedBy, primaryKey: [], ...specFromProperties(shape.properties) };
     return createFromSpec(ctx, spec, { ...opts, rowsSql: `SELECT ${select} FROM ${q(CTAS_TEMP)}` });
   }
   refuseGeneratedColumns(statement);
@@ -77,7 +77,7 @@ export async function createTableFromSql(ctx: DdlContext, statement: PrePassed, 
   if (t.otherConstraints.length > 0) {
     throw new AppError('ERR_SQL_UNSUPPORTED', `${[...new Set(t.otherConstraints)].join(', ')} constraints are not supported; k3 tables keep NOT NULL, DEFAULT and PRIMARY KEY (the merge key). Remove the constraint.`, { constraints: t.otherConstraints });
   }
-  const spec: TableSpec = { name: shape.table, description: '', columns: toColumnSpecs(t.columns), partitionColumns: shape.partitionedBy, primaryKey: t.primaryKey };
+  const spec: TableSpec = { name: shape.table, description: '', columns: toColumnSpecs(t.columns), partitionColumns: shape.partitionedBy, primaryKey: t.primaryKey, ...specFromProperties(shape.properties) };
   return createFromSpec(ctx, spec, opts);
 }
 
@@ -138,9 +138,11 @@ export async function createFromSpec(ctx: DdlContext, input: TableSpec, opts: Cr
         .removeFiles(existing.files)
         .addFiles(adds);
       if (ctx.idempotencyKey !== undefined) tx.setTxn(requestTxnAppId(ctx.idempotencyKey), 0);
+      const protocol = protocolFor(metadata);
+      if (protocol.minWriterVersion > existing.protocol.minWriterVersion) tx.updateProtocol({ ...existing.protocol, minWriterVersion: protocol.minWriterVersion });
       version = (await tx.commit({ operation: ctas ? 'CREATE OR REPLACE TABLE AS SELECT' : 'CREATE OR REPLACE TABLE', operationParameters, operationMetrics })).version;
     } else {
-      const tx = Transaction.forCreate(ctx.store, handle.root, { metadata }, ctx.txOptions).addFiles(adds);
+      const tx = Transaction.forCreate(ctx.store, handle.root, { metadata, protocol: protocolFor(metadata) }, ctx.txOptions).addFiles(adds);
       if (ctx.idempotencyKey !== undefined) tx.setTxn(requestTxnAppId(ctx.idempotencyKey), 0);
       version = (await tx.commit({ operation: ctas ? 'CREATE TABLE AS SELECT' : 'CREATE TABLE', operationParameters, operationMetrics })).version;
     }

@@ -20,6 +20,7 @@ import { BucketEngines, type EngineDescription, type EngineState } from '../buck
 import { Catalog, describeSnapshot, specFromRequest } from '../catalog/index.ts';
 import { SYSTEM_USER, assertValidIdempotencyKey, commitConflictRetry, type TransactionOptions } from '../delta/index.ts';
 import { AppError } from '../errors/index.ts';
+import { createChangeDataStager } from '../cdf/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { alterTable } from './alter-table.ts';
 import { assertParametersGiven, assertParses, assertReadable, countStatements, expansionRefusal, objectRefusal, singleStatement } from './classify-statement.ts';
@@ -39,6 +40,7 @@ import { TableMaintenance, type RestoreResult } from './table-maintenance.ts';
 import { rewriteTimeTravel } from './time-travel-binding.ts';
 import type { HistoryRequest, HistoryResponse, OptimizeRequest, OptimizeResponse, RestoreRequest, VacuumRequest, VacuumResponse } from '../maintenance/index.ts';
 import { showTables } from './show-tables.ts';
+import { tableChanges, tableDiff, type ChangesContext, type ChangesRequest, type ChangesResponse, type DiffRequest, type DiffResponse } from './table-changes.ts';
 import { isWord, type Token } from './sql-tokens.ts';
 import type { Action } from '../auth/index.ts';
 import { maintenanceAction, statementAction } from './statement-action.ts';
@@ -106,13 +108,14 @@ export class Engine {
     this.#deps = deps;
     this.#clock = deps.clock ?? Date.now;
     this.#catalog = new Catalog({ stores: deps.stores, tablesPrefix: deps.config.K3_TABLES_PREFIX });
+    this.#tmpDir = deps.tmpDir ?? path.join(deps.config.K3_CACHE_DIR, 'writes');
     this.#txOptions = {
       maxRetries: deps.config.K3_DELTA_MAX_COMMIT_RETRIES,
       checkpointInterval: deps.config.K3_DELTA_CHECKPOINT_INTERVAL,
       clock: this.#clock,
       userName: SYSTEM_USER,
+      changeData: createChangeDataStager({ db: deps.db, cache: deps.cache, tmpDir: this.#tmpDir }),
     };
-    this.#tmpDir = deps.tmpDir ?? path.join(deps.config.K3_CACHE_DIR, 'writes');
     this.#maintenance = new TableMaintenance({ catalog: this.#catalog, db: deps.db, cache: deps.cache, txOptions: this.#txOptions, tmpDir: this.#tmpDir });
     this.#federated = createFederatedReader(deps, this.#clock);
     this.#engines = new BucketEngines({ clock: this.#clock });
@@ -417,6 +420,25 @@ export class Engine {
   async tableHistory(bucket: string, name: string, req: HistoryRequest): Promise<HistoryResponse> {
     await this.#activeStore(bucket);
     return this.#maintenance.history(bucket, name, req);
+  }
+
+  /** The Changes RPC: a page of the table's Change Data Feed (table-changes.ts). */
+  async tableChanges(bucket: string, name: string, req: ChangesRequest): Promise<ChangesResponse> {
+    return tableChanges(await this.#changesContext(bucket, name), req);
+  }
+
+  /** "What changed since": a version against the current one, keyed by primary key when there is one. */
+  async tableDiff(bucket: string, name: string, req: DiffRequest): Promise<DiffResponse> {
+    return tableDiff(await this.#changesContext(bucket, name), req);
+  }
+
+  async #changesContext(bucket: string, name: string): Promise<ChangesContext> {
+    const store = await this.#catalog.store(bucket);
+    const stored = await this.#catalog.resolveName(store, name);
+    if (stored === undefined) throw await this.#catalog.notFound(store, bucket, name);
+    const handle = this.#catalog.handle(bucket, store, stored);
+    const current = await this.#catalog.snapshot(handle);
+    return { execute: (sql) => this.execute({ bucket, sql }), tableName: stored, store, root: handle.root, current };
   }
 
   close(): Promise<void> {

@@ -17,7 +17,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { StatementType } from '@duckdb/node-api';
 import type { ExecuteWriteResult } from '../api/index.ts';
 import { primaryKeyOf } from '../catalog/index.ts';
-import { recordedRequest, requestTxnAppId, Transaction, type TransactionOptions } from '../delta/index.ts';
+import { isChangeDataFeedEnabled, recordedRequest, requestTxnAppId, Transaction, type TransactionOptions } from '../delta/index.ts';
+import { writeChangeFiles } from '../cdf/index.ts';
 import { AppError } from '../errors/index.ts';
 import { encodeResult, mapDuckDBError, writeDataFiles, type EncodedResult } from '../exec/index.ts';
 import { assertParametersGiven } from './classify-statement.ts';
@@ -78,9 +79,13 @@ export async function executeWrite(ctx: WriteContext, statement: PrePassed, shap
     }
   }
 
+  // Change Data Feed on a table without a key: rows have no identity but their DuckDB rowid, so
+  // this path records its own changes (update pre/post images); keyed tables pair by key in the
+  // Transaction's stager.
+  const feedByRowid = isChangeDataFeedEnabled(snapshot.metadata) && mergeKeys.length === 0 && loadAll && files.length > 0;
   const target = await WriteTarget.create(conn, handle.name, snapshot.schema, snapshot.partitionColumns, shape.upsert ? mergeKeys : []);
   if (files.length > 0) await target.load(files, await tables.localFiles(files));
-  if (diffed) await target.snapshotBefore(withValues);
+  if (diffed || feedByRowid) await target.snapshotBefore(withValues || feedByRowid);
 
   const prepared = await tables.prepare(conn, statement.sql);
   let rowsChanged: number;
@@ -130,6 +135,9 @@ export async function executeWrite(ctx: WriteContext, statement: PrePassed, shap
     store: handle.store, root: handle.root, schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, tmpDir: ctx.tmpDir, clock: ctx.clock,
   });
   const tx = Transaction.forSnapshot(handle.store, snapshot, ctx.txOptions);
+  if (feedByRowid && diff.affected.length > 0) {
+    tx.addChangeData(await writeChangeFiles(conn, target.changesSql(), { store: handle.store, root: handle.root, schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, tmpDir: ctx.tmpDir }));
+  }
   if (loadAll) tx.readWholeTable();
   tx.removeFiles(diff.affected.map((r) => r.file));
   tx.addFiles(adds);

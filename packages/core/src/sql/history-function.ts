@@ -17,7 +17,8 @@ import { historyRelationSql } from '../maintenance/history-sql.ts';
 import { HISTORY_MAX_LIMIT, tableHistory } from '../maintenance/history.ts';
 import { parseVersion } from '../maintenance/time-travel-target.ts';
 import type { PinnedTable } from './request-tables.ts';
-import { isPunct, isWord, tokenize, type Token } from './sql-tokens.ts';
+import { isPunct, type Token } from './sql-tokens.ts';
+import { rewriteTableFunctionCalls } from './table-function-calls.ts';
 
 const FUNCTIONS = new Set(['k3_history', 'table_history']);
 const BINDING = /^(.+)@history:l(\d+)(?::b(\d+))?$/;
@@ -43,12 +44,7 @@ function intArg(t: Token | undefined, what: string): number {
 
 /** Replaces every `k3_history(…)` / `table_history(…)` in a table position by its binding name. */
 export function rewriteHistoryCalls(sql: string): string {
-  const tokens = tokenize(sql);
-  const edits: Array<{ from: number; to: number; text: string }> = [];
-  for (let i = 1; i < tokens.length; i++) {
-    const fn = tokens[i]!;
-    if (fn.kind !== 'word' || !FUNCTIONS.has(fn.text.toLowerCase()) || !isPunct(tokens[i + 1], '(')) continue;
-    if (!isWord(tokens[i - 1], 'FROM', 'JOIN', 'LATERAL') && !isPunct(tokens[i - 1], ',')) continue;
+  return rewriteTableFunctionCalls(sql, FUNCTIONS, (tokens, i) => {
     const table = stringArg(tokens[i + 2]);
     let k = i + 3;
     let limit = HISTORY_MAX_LIMIT;
@@ -62,13 +58,8 @@ export function rewriteHistoryCalls(sql: string): string {
       }
     }
     if (!isPunct(tokens[k], ')')) throw usage('k3_history takes at most three literal arguments.');
-    const name = `${table}@history:l${limit}${before === undefined ? '' : `:b${before}`}`;
-    edits.push({ from: fn.start, to: tokens[k]!.end, text: quoteIdentifier(name) });
-    i = k;
-  }
-  let out = sql;
-  for (const e of edits.reverse()) out = out.slice(0, e.from) + e.text + out.slice(e.to);
-  return out;
+    return { close: k, name: `${table}@history:l${limit}${before === undefined ? '' : `:b${before}`}` };
+  });
 }
 
 export function parseHistoryBinding(name: string): HistoryBinding | undefined {

@@ -24,6 +24,8 @@ export type StatementShape =
       /** CTAS: the query text after AS; undefined for a column-list CREATE TABLE. */
       asQuery: string | undefined;
       partitionedBy: string[];
+      /** Table properties from `WITH ( 'key' = value, … )` / `TBLPROPERTIES ( … )`, values as text. */
+      properties: Record<string, string>;
       /** A column-list CREATE TABLE as a `CREATE TEMP TABLE` DuckDB can run in a scratch connection. */
       scratchSql: string;
     }
@@ -126,13 +128,14 @@ const createTable: Recognizer = ({ sql, tokens }) => {
   if (name === undefined) return undefined; // let DuckDB report the syntax error
   const table = tableNameOf(name.parts);
 
-  // Strip a depth-0 `PARTITIONED BY ( … )` wherever it sits after the name.
+  // Strip a depth-0 `PARTITIONED BY ( … )` wherever it sits after the name, and table properties
+  // `WITH ( 'key' = value, … )` (DuckDB parses this clause but no DuckDB catalog accepts it) or
+  // Spark's `TBLPROPERTIES ( … )` before a CTAS `AS`.
   let partitionedBy: string[] = [];
+  let properties: Record<string, string> = {};
   let body = tokens.slice(name.next);
+  const cuts: Array<{ first: number; last: number }> = [];
   const p = body.findIndex((t, k) => t.depth === 0 && isWord(t, 'PARTITIONED') && isWord(body[k + 1], 'BY'));
-  let strippedSql = sql.slice(0, tokens[tokens.length - 1]!.end);
-  // Offsets of the original text → offsets in strippedSql (the removed clause shifts what follows).
-  let shift = (offset: number): number => offset;
   if (p >= 0) {
     const open = p + 2;
     const close = isPunct(body[open], '(') ? matchingParen(body, open) : -1;
@@ -144,12 +147,24 @@ const createTable: Recognizer = ({ sql, tokens }) => {
       }
       return identifierOf(only);
     });
-    const cutStart = body[p]!.start;
-    const cutEnd = body[close]!.end;
-    strippedSql = sql.slice(0, cutStart) + sql.slice(cutEnd, tokens[tokens.length - 1]!.end);
-    shift = (offset) => (offset >= cutEnd ? offset - (cutEnd - cutStart) : offset);
-    body = [...body.slice(0, p), ...body.slice(close + 1)];
+    cuts.push({ first: p, last: close });
   }
+  const asAt = body.findIndex((t) => t.depth === 0 && isWord(t, 'AS'));
+  const w = body.findIndex((t, k) => t.depth === 0 && (asAt < 0 || k < asAt) && isWord(t, 'WITH', 'TBLPROPERTIES') && isPunct(body[k + 1], '('));
+  if (w >= 0) {
+    const close = matchingParen(body, w + 1);
+    if (close < 0) throw new AppError('ERR_SQL_PARSE', `${body[w]!.text.toUpperCase()} needs a parenthesised property list, e.g. WITH ('delta.enableChangeDataFeed' = true).`);
+    properties = tableProperties(body.slice(w + 2, close));
+    cuts.push({ first: w, last: close });
+  }
+  cuts.sort((a, b) => a.first - b.first);
+  const end = tokens[tokens.length - 1]!.end;
+  const ranges = cuts.map((c) => ({ start: body[c.first]!.start, end: body[c.last]!.end }));
+  let strippedSql = sql.slice(0, end);
+  for (const r of [...ranges].reverse()) strippedSql = strippedSql.slice(0, r.start) + strippedSql.slice(r.end);
+  // Offsets of the original text → offsets in strippedSql (removed clauses shift what follows).
+  const shift = (offset: number): number => offset - ranges.filter((r) => offset >= r.end).reduce((n, r) => n + (r.end - r.start), 0);
+  body = body.filter((_, k) => !cuts.some((c) => k >= c.first && k <= c.last));
 
   const first = body[0];
   let asQuery: string | undefined;
@@ -161,7 +176,7 @@ const createTable: Recognizer = ({ sql, tokens }) => {
   return {
     sql: strippedSql,
     tokens,
-    shape: { kind: 'create-table', table, ifNotExists, orReplace, asQuery, partitionedBy, scratchSql },
+    shape: { kind: 'create-table', table, ifNotExists, orReplace, asQuery, partitionedBy, properties, scratchSql },
   };
 };
 
@@ -245,6 +260,41 @@ const dml: Recognizer = ({ sql, tokens }) => {
 };
 
 const RECOGNIZERS: readonly Recognizer[] = [createTable, alterTable, dropTable, showTables, describeTable, dml];
+
+/** `'delta.enableChangeDataFeed' = true, delta.x = 'y'` → { key: value-text }. Keys are checked by the caller. */
+export function tableProperties(tokens: readonly Token[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const group of splitTopLevel(tokens)) {
+    const eq = group.findIndex((t) => isPunct(t, '='));
+    const keyTokens = eq > 0 ? group.slice(0, eq) : [];
+    const valueTokens = eq > 0 ? group.slice(eq + 1) : [];
+    const key = keyTokens.length === 1 && keyTokens[0]!.kind === 'string' ? unquote(keyTokens[0]!.text) : keyTokens.map((t) => (t.kind === 'quoted' ? identifierOf(t) : t.text)).join('');
+    const value = valueTokens.length === 1 ? (valueTokens[0]!.kind === 'string' ? unquote(valueTokens[0]!.text) : valueTokens[0]!.text) : undefined;
+    if (key === '' || value === undefined || !/^[A-Za-z_][A-Za-z0-9_.]*$/.test(key)) {
+      throw new AppError('ERR_SQL_PARSE', "Table properties are written as key = value pairs, e.g. WITH ('delta.enableChangeDataFeed' = true).");
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+function unquote(text: string): string {
+  return text.startsWith("'") ? text.slice(1, -1).replaceAll("''", "'") : text;
+}
+
+/**
+ * `SET TBLPROPERTIES ( … )` / `SET ( … )` — an ALTER TABLE action setting table properties (Spark's
+ * and DuckDB's spellings); undefined for any other action.
+ */
+export function setPropertiesAction(action: string): Record<string, string> | undefined {
+  const t = tokenize(action);
+  if (!isWord(t[0], 'SET')) return undefined;
+  const open = isWord(t[1], 'TBLPROPERTIES') ? 2 : 1;
+  if (!isPunct(t[open], '(')) return undefined;
+  const close = matchingParen(t, open);
+  if (close !== t.length - 1) throw new AppError('ERR_SQL_PARSE', "SET TBLPROPERTIES takes one parenthesised property list, e.g. ALTER TABLE t SET TBLPROPERTIES ('delta.enableChangeDataFeed' = true).");
+  return tableProperties(t.slice(open + 1, close));
+}
 
 /** Splits tokens at depth-relative top-level commas. */
 function splitTopLevel(tokens: readonly Token[]): Token[][] {

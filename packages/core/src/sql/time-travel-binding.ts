@@ -22,6 +22,7 @@ import { bindSnapshot } from '../exec/index.ts';
 import { extractAsOf } from '../maintenance/as-of.ts';
 import { mapLimit } from '../maintenance/maintenance-deps.ts';
 import { localPathOf, type ObjectStore } from '../object-store/index.ts';
+import { bindChangesRelation, parseChangesBinding, rewriteChangesCalls } from './changes-function.ts';
 import { bindHistoryRelation, parseHistoryBinding, rewriteHistoryCalls } from './history-function.ts';
 import { scanStatsOf, type RequestTables, type ScanStats } from './request-tables.ts';
 import { isWord, tokenize } from './sql-tokens.ts';
@@ -31,7 +32,7 @@ const SCANNED_PIN = /^(.+)@v(\d+)$/;
 
 /** The statement with AS OF clauses and history table functions replaced by internal relation names. */
 export function rewriteTimeTravel(sql: string): string {
-  const out = extractAsOf(rewriteHistoryCalls(sql)).sql;
+  const out = extractAsOf(rewriteChangesCalls(rewriteHistoryCalls(sql))).sql;
   if (out !== sql) assertNotWritingThePast(out);
   return out;
 }
@@ -57,6 +58,11 @@ export async function bindTimeTravelRelation(conn: DuckDBConnection, tables: Req
   const history = parseHistoryBinding(name);
   if (history !== undefined) {
     await bindHistoryRelation(conn, await tables.pin(history.table), name, history);
+    return true;
+  }
+  const changes = parseChangesBinding(name);
+  if (changes !== undefined) {
+    await bindChangesRelation(conn, tables, name, changes, assertKeysPresent);
     return true;
   }
   const m = PINNED.exec(name);
@@ -87,13 +93,18 @@ export async function bindTimeTravelRelation(conn: DuckDBConnection, tables: Req
 async function assertFilesPresent(store: ObjectStore, current: Snapshot, then: Snapshot): Promise<void> {
   if (then.version === current.version) return;
   const live = new Set(current.files.map((f) => f.key));
-  const remote = then.files.filter((f) => !live.has(f.key) && localPathOf(store, f.key) === undefined);
-  const gone = (await mapLimit(remote, 16, async (f) => ((await store.head(f.key)) === undefined ? f.key : undefined))).filter((k) => k !== undefined);
+  await assertKeysPresent(store, then.files.filter((f) => !live.has(f.key)).map((f) => f.key), `Version ${then.version}`, { version: then.version });
+}
+
+/** HEADs the keys a cached store might still serve after VACUUM deleted them (read-in-place stores need no check). */
+async function assertKeysPresent(store: ObjectStore, keys: readonly string[], what: string, details: Record<string, unknown> = {}): Promise<void> {
+  const remote = keys.filter((k) => localPathOf(store, k) === undefined);
+  const gone = (await mapLimit(remote, 16, async (k) => ((await store.head(k)) === undefined ? k : undefined))).filter((k) => k !== undefined);
   if (gone.length > 0) {
     throw new AppError(
       'ERR_DELTA_DATA_FILE_MISSING',
-      `Version ${then.version} can no longer be read: ${gone.length} of its data files were removed (usually by VACUUM), e.g. ${gone[0]!}. Query a newer version.`,
-      { version: then.version, missingFiles: gone.length, key: gone[0]! },
+      `${what} can no longer be read: ${gone.length} of its data files were removed (usually by VACUUM), e.g. ${gone[0]!}. Query a newer version.`,
+      { ...details, missingFiles: gone.length, key: gone[0]! },
     );
   }
 }

@@ -125,6 +125,25 @@ export class WriteTarget {
     return { affected, insertedRows: Number(inserted[0]?.[0] ?? 0), deletedRows, changedRows };
   }
 
+  /**
+   * The statement's row changes by rowid (needs the shadow with values): a loaded row gone is a
+   * delete, one with other values an update (pre-image from the shadow, post-image from the
+   * table), a row at rowid ≥ the loaded count an insert. Columns: the table's + `_change_type`.
+   */
+  changesSql(): string {
+    const t = q(this.name);
+    const cols = this.schema.fields.map((f) => q(f.name));
+    const of = (alias: string): string => cols.map((c) => `${alias}.${c}`).join(', ');
+    const ct = q('_change_type');
+    const changed = `ROW(${of('t')}) IS DISTINCT FROM ROW(${of('b')})`;
+    return [
+      `SELECT ${of('b')}, 'delete' AS ${ct} FROM ${SHADOW} b LEFT JOIN ${t} t ON t.rowid = b."__k3_rowid" WHERE t.rowid IS NULL`,
+      `SELECT ${of('b')}, 'update_preimage' AS ${ct} FROM ${SHADOW} b JOIN ${t} t ON t.rowid = b."__k3_rowid" WHERE ${changed}`,
+      `SELECT ${of('t')}, 'update_postimage' AS ${ct} FROM ${SHADOW} b JOIN ${t} t ON t.rowid = b."__k3_rowid" WHERE ${changed}`,
+      `SELECT ${of('t')}, 'insert' AS ${ct} FROM ${t} t WHERE t.rowid >= ${this.#loaded}`,
+    ].join('\nUNION ALL\n');
+  }
+
   /** SQL selecting the rows to write: what is left of `affected` files plus every new row. */
   rowsToWriteSql(affected: readonly FileRange[]): string {
     const cols = this.schema.fields.map((f) => q(f.name)).join(', ');

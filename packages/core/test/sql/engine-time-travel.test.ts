@@ -5,7 +5,7 @@
  * DESCRIBE HISTORY, and the clear errors (before first, after latest, vacuumed).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAppError } from '../../src/errors/index.ts';
+import { codeOf } from '../support/error-code.ts';
 import { createHarness, type Harness } from './engine-harness.ts';
 
 let h: Harness;
@@ -15,16 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (isAppError(err)) return err.code;
-    throw err;
-  }
-  throw new Error('expected an error');
-}
 
 const rows = async (sql: string): Promise<unknown[][]> => (await h.query(sql)).rows;
 
