@@ -14,6 +14,7 @@ const COLUMN_TYPES = Object.values(ColumnType);
 /** Proto field name → JSON name, for the request messages the HTTP API accepts. */
 const RENAMES: Readonly<Record<string, string>> = {
   default_expression: 'defaultExpression',
+  duckdb_type: 'duckdbType',
   partition_columns: 'partitionColumns',
   merge_keys: 'mergeKeys',
 };

@@ -9,11 +9,12 @@
  * column is allowed, as DuckDB has no such rule (the file writer stores a placeholder column).
  */
 import { randomUUID } from 'node:crypto';
-import { ColumnType, type CreateTableRequest } from '../api/index.ts';
+import type { ColumnType, CreateTableRequest } from '../api/index.ts';
 import type { Metadata } from '../delta/actions.ts';
 import { K3_TABLE_CONFIG, type StructType } from '../delta/schema.ts';
 import { AppError } from '../errors/index.ts';
-import { columnToField, columnTypeOfField, defaultOfField, isStorableColumnType, type ColumnSpec } from './column-types.ts';
+import { fieldToDuckDBType, storageOfDuckDBType } from '../exec/duckdb-types.ts';
+import { COLUMN_TYPE_DUCKDB, columnSpecOf, columnToField, columnTypeOfField, defaultOfField, isStorableColumnType, type ColumnSpec } from './column-types.ts';
 import { assertValidColumnName, assertValidTableName } from './table-name.ts';
 
 export interface TableSpec {
@@ -24,7 +25,12 @@ export interface TableSpec {
   readonly primaryKey: readonly string[];
 }
 
-const NOT_PARTITIONABLE: ReadonlySet<string> = new Set([ColumnType.JSON, ColumnType.BINARY, ColumnType.FLOAT, ColumnType.DOUBLE]);
+/** Delta can put these in a partition path (and k3 reads them back exactly). */
+function isPartitionable(col: ColumnSpec): boolean {
+  if (col.duckdbType === 'JSON') return false;
+  const t = storageOfDuckDBType(col.duckdbType).type;
+  return typeof t === 'string' && t !== 'binary' && t !== 'float' && t !== 'double';
+}
 
 /** Resolves `name` against the columns like DuckDB does (exact first, then case-insensitive). */
 export function findColumn(columns: readonly ColumnSpec[], name: string): ColumnSpec | undefined {
@@ -55,8 +61,8 @@ export function validateTableSpec(spec: TableSpec): TableSpec {
   const primaryKey = spec.primaryKey.map((k) => resolve(k, 'primary key').name);
   const partitionColumns = spec.partitionColumns.map((p) => {
     const col = resolve(p, 'partition');
-    if (NOT_PARTITIONABLE.has(col.type)) {
-      throw new AppError('ERR_BAD_REQUEST', `Column "${col.name}" of type ${col.type} cannot be a partition column; partition by a string, integer, boolean, date or timestamp column.`, { column: col.name });
+    if (!isPartitionable(col)) {
+      throw new AppError('ERR_BAD_REQUEST', `Column "${col.name}" of type ${col.duckdbType} cannot be a partition column; partition by a string, integer, decimal, boolean, date or timestamp column.`, { column: col.name });
     }
     return col.name;
   });
@@ -70,10 +76,14 @@ export function validateTableSpec(spec: TableSpec): TableSpec {
 
 export function specFromRequest(req: CreateTableRequest): TableSpec {
   const columns = (req.columns ?? []).map((c): ColumnSpec => {
+    const nullable = c.nullable !== false;
+    const dflt = (c.defaultExpression ?? '').trim();
+    // `duckdbType` (any storable DuckDB type) wins over the enum; the enum alone is one of the eleven.
+    if (typeof c.duckdbType === 'string' && c.duckdbType.trim() !== '') return columnSpecOf(c.name, c.duckdbType.trim(), nullable, dflt);
     if (!isStorableColumnType(c.type)) {
-      throw new AppError('ERR_TYPE_MISMATCH', `Column "${c.name}" has type ${String(c.type)}; use one of the eleven COLUMN_TYPE_* values (STRING, INT, LONG, SHORT, FLOAT, DOUBLE, BOOLEAN, DATE, TIMESTAMP, BINARY, JSON).`, { column: c.name });
+      throw new AppError('ERR_TYPE_MISMATCH', `Column "${c.name}" has type ${String(c.type)}; use one of the eleven COLUMN_TYPE_* values (STRING, INT, LONG, SHORT, FLOAT, DOUBLE, BOOLEAN, DATE, TIMESTAMP, BINARY, JSON), or give any DuckDB type as duckdbType (e.g. "DECIMAL(18,2)").`, { column: c.name });
     }
-    return { name: c.name, type: c.type, nullable: c.nullable !== false, defaultExpression: (c.defaultExpression ?? '').trim() };
+    return { name: c.name, duckdbType: COLUMN_TYPE_DUCKDB[c.type], nullable, defaultExpression: dflt };
   });
   return { name: req.name, description: req.description ?? '', columns, partitionColumns: req.partitionColumns ?? [], primaryKey: req.mergeKeys ?? [] };
 }
@@ -108,7 +118,7 @@ export function primaryKeyOf(metadata: Metadata): string[] {
   }
 }
 
-/** The columns of an existing table; types k3 has no name for keep `type` UNSPECIFIED. */
-export function columnsOf(schema: StructType): Array<Omit<ColumnSpec, 'type'> & { type: ColumnType }> {
-  return schema.fields.map((f) => ({ name: f.name, type: columnTypeOfField(f), nullable: f.nullable, defaultExpression: defaultOfField(f) }));
+/** The columns of an existing table with their API enum (UNSPECIFIED outside the eleven). */
+export function columnsOf(schema: StructType): Array<ColumnSpec & { type: ColumnType }> {
+  return schema.fields.map((f) => ({ name: f.name, type: columnTypeOfField(f), duckdbType: fieldToDuckDBType(f), nullable: f.nullable, defaultExpression: defaultOfField(f) }));
 }

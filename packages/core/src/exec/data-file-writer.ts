@@ -11,7 +11,9 @@
  * - Partition columns are not stored in the files; their values are logged in partitionValues
  *   (strings, see partitionValueSql) and the directory is cosmetic (partition-path.ts).
  * - Delta `timestamp` is written as TIMESTAMPTZ (Parquet isAdjustedToUTC=true, micros) with the
- *   session TimeZone=UTC; k3 json columns are written as canonical (minified) JSON text.
+ *   session TimeZone=UTC, also inside LIST/STRUCT/MAP; k3 json columns are written as canonical
+ *   (minified) JSON text. Types restored from `k3.duckdbType` are cast to their Delta storage
+ *   type here, so a value the storage cannot hold (HUGEINT beyond 38 digits) fails the write.
  * - Stats describe exactly the bytes uploaded: they are computed from the written file.
  * - NOT NULL (`nullable: false`) columns are checked before anything is written.
  * The source is materialized once so that non-deterministic expressions (now(), random(),
@@ -25,7 +27,7 @@ import type { AddFile } from '../delta/actions.ts';
 import type { StructField, StructType } from '../delta/schema.ts';
 import { AppError } from '../errors/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
-import { deltaToDuckDBType, isJsonField } from './duckdb-types.ts';
+import { deltaToDuckDBWriteType, isJsonField } from './duckdb-types.ts';
 import { mapDuckDBError } from './map-duckdb-error.ts';
 import { encodeLogPath, partitionDirectory } from './partition-path.ts';
 import { quoteIdentifier as q, quoteLiteral } from './sql-quote.ts';
@@ -47,8 +49,7 @@ export interface DataFileTarget {
 /** The DuckDB type a Delta column is written as. */
 export function writeTypeOf(field: StructField): string {
   if (isJsonField(field)) return 'VARCHAR';
-  if (field.type === 'timestamp') return 'TIMESTAMPTZ';
-  return deltaToDuckDBType(field.type);
+  return deltaToDuckDBWriteType(field.type);
 }
 
 function castExpr(field: StructField): string {

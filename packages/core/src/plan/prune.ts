@@ -18,9 +18,9 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { PartitionValue } from '../delta/partition-values.ts';
-import type { DataType, StructType } from '../delta/schema.ts';
+import { K3_COLUMN_META, type DataType, type StructField, type StructType } from '../delta/schema.ts';
 import type { ActiveFile } from '../delta/snapshot.ts';
-import { partitionLiteral } from '../exec/partition-literal.ts';
+import { partitionFieldLiteral } from '../exec/partition-literal.ts';
 import { quoteIdentifier } from '../exec/sql-quote.ts';
 import { statsPredicates } from './file-skipping.ts';
 import { referencedColumns } from './query-shape.ts';
@@ -70,8 +70,14 @@ async function ids(conn: DuckDBConnection, sql: string): Promise<Set<number> | u
 }
 
 export async function pruneFiles(conn: DuckDBConnection, where: Expr | null, snapshot: PrunableSnapshot): Promise<PruneResult> {
-  const fieldOf = (name: string): { name: string; type: DataType } | undefined => snapshot.schema.fields.find((f) => f.name.toLowerCase() === name.toLowerCase());
-  const partCols = snapshot.partitionColumns.map((c) => fieldOf(c) ?? { name: c, type: 'string' as DataType });
+  const findField = (name: string): StructField | undefined => snapshot.schema.fields.find((f) => f.name.toLowerCase() === name.toLowerCase());
+  // Stats of a restored type (k3.duckdbType: ENUM, INTERVAL, … stored as text) do not order like
+  // the type does, so such columns never skip files.
+  const fieldOf = (name: string): { name: string; type: DataType } | undefined => {
+    const f = findField(name);
+    return f === undefined || f.metadata?.[K3_COLUMN_META.duckdbType] !== undefined ? undefined : f;
+  };
+  const partCols = snapshot.partitionColumns.map((c) => findField(c) ?? { name: c, type: 'string' as DataType, nullable: true, metadata: {} });
   const partLower = new Set(partCols.map((c) => c.name.toLowerCase()));
 
   // Group files by partition tuple.
@@ -98,7 +104,7 @@ export async function pruneFiles(conn: DuckDBConnection, where: Expr | null, sna
   const binary = partCols.some((c) => c.type === 'binary');
   if (partitionOnly.length > 0 && groups.length > 0 && !binary) {
     const conds = await Promise.all(partitionOnly.map((u) => renderExpression(conn, u.expr)));
-    const rows = groups.map((g, i) => `(${[String(i), ...partCols.map((c) => partitionLiteral(g.values[c.name] ?? null, c.type, c.name))].join(', ')})`);
+    const rows = groups.map((g, i) => `(${[String(i), ...partCols.map((c) => partitionFieldLiteral(g.values[c.name] ?? null, c))].join(', ')})`);
     const header = ['__k3_pid', ...partCols.map((c) => quoteIdentifier(c.name))].join(', ');
     const kept = await ids(conn, `SELECT __k3_pid FROM (VALUES ${rows.join(', ')}) AS __k3_parts(${header}) WHERE ${conds.map((c) => `(${c})`).join(' AND ')}`);
     if (kept !== undefined) groups = groups.filter((_, i) => kept.has(i));

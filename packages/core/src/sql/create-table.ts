@@ -11,7 +11,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ExecuteDdlResult, Table } from '../api/index.ts';
 import {
-  castForStorage, describeSnapshot, duckdbTypeOf, inferColumnType, metadataOf, schemaOf, validateTableSpec,
+  columnSpecOf, ctasColumnType, describeSnapshot, metadataOf, schemaOf, validateTableSpec,
   assertValidTableName, type Catalog, type TableSpec,
 } from '../catalog/index.ts';
 import { Transaction, type TransactionOptions } from '../delta/index.ts';
@@ -62,8 +62,9 @@ export async function createTableFromSql(ctx: DdlContext, statement: PrePassed, 
     }
     const t = await introspectTempTable(ctx.conn, CTAS_TEMP);
     if (t === undefined) throw new AppError('ERR_INTERNAL', 'CREATE TABLE AS SELECT produced no result table.');
-    const columns = t.columns.map((c) => ({ name: c.name, type: inferColumnType(c.duckdbType), nullable: true, defaultExpression: '' }));
-    const select = t.columns.map((c, i) => `${castForStorage(q(c.name), c.duckdbType, columns[i]!.type)} AS ${q(c.name)}`).join(', ');
+    // The query's own column types, as DuckDB's CTAS keeps them (nested types stay nested).
+    const columns = t.columns.map((c) => columnSpecOf(c.name, ctasColumnType(c.duckdbType), true, ''));
+    const select = t.columns.map((c) => q(c.name)).join(', ');
     const spec: TableSpec = { name: shape.table, description: '', columns, partitionColumns: shape.partitionedBy, primaryKey: [] };
     return createFromSpec(ctx, spec, { ...opts, rowsSql: `SELECT ${select} FROM ${q(CTAS_TEMP)}` });
   }
@@ -97,7 +98,7 @@ export interface CreateOptions {
 
 export async function createFromSpec(ctx: DdlContext, input: TableSpec, opts: CreateOptions): Promise<ExecuteDdlResult> {
   const spec = validateTableSpec(input);
-  for (const c of spec.columns) await validateDefault(ctx.conn, c.name, c.defaultExpression, duckdbTypeOf(c.type));
+  for (const c of spec.columns) await validateDefault(ctx.conn, c.name, c.defaultExpression, c.duckdbType);
   const schema = schemaOf(spec);
   // DuckDB must accept the definition as a table (e.g. defaults without column references).
   const checkName = '__k3_check';

@@ -13,6 +13,7 @@
  * are rewritten; the commit is built on the same snapshot the statement read, so a conflicting
  * concurrent commit surfaces as a retryable ERR_DELTA_CONCURRENT_* (the engine re-runs).
  */
+import { toResultColumns } from './query-result.ts';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { StatementType } from '@duckdb/node-api';
 import type { ExecuteWriteResult } from '../api/index.ts';
@@ -109,7 +110,7 @@ export async function executeWrite(ctx: WriteContext, statement: PrePassed, shap
     }
   }
   const result: Omit<ExecuteWriteResult, 'version'> = { tableName: handle.name, strategy: route.strategy, rowsAffected: String(rowsChanged) };
-  if (returning !== undefined) result.returning = { columns: returning.columns.map((c) => ({ name: c.name, type: c.type })), rows: returning.rows as unknown[][] };
+  if (returning !== undefined) result.returning = { columns: toResultColumns(returning.columns), rows: returning.rows as unknown[][] };
   if (diff.affected.length === 0 && diff.insertedRows === 0) {
     return { ...result, version: String(snapshot.version) };
   }

@@ -2,10 +2,10 @@
  * Reading table definitions back from DuckDB: k3 lets DuckDB parse and bind every CREATE TABLE /
  * ALTER TABLE on a TEMP table of a scratch connection, then reads the result from
  * duckdb_columns() / duckdb_constraints(). DuckDB stays the only SQL grammar; k3 only maps the
- * outcome onto its eleven column types and validates it.
+ * outcome onto Delta column types (catalog/column-types.ts) and validates it.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { columnTypeOfDeclared, type ColumnSpec } from '../catalog/index.ts';
+import { columnSpecOf, type ColumnSpec } from '../catalog/index.ts';
 import { AppError } from '../errors/index.ts';
 import { mapDuckDBError, quoteLiteral } from '../exec/index.ts';
 import { tokenize } from './sql-tokens.ts';
@@ -59,9 +59,9 @@ function listOf(value: unknown): string[] {
   return items.map(String);
 }
 
-/** k3 column specs of introspected columns (refuses types outside the eleven). */
+/** k3 column specs of introspected columns (refuses types Delta cannot store). */
 export function toColumnSpecs(columns: readonly IntrospectedColumn[]): ColumnSpec[] {
-  return columns.map((c) => ({ name: c.name, type: columnTypeOfDeclared(c.duckdbType, c.name), nullable: c.nullable, defaultExpression: c.defaultExpression }));
+  return columns.map((c) => columnSpecOf(c.name, c.duckdbType, c.nullable, c.defaultExpression));
 }
 
 /**

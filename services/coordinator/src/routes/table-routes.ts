@@ -4,7 +4,7 @@
  * so the engine always receives complete `Column`s.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { CreateTableRequest } from '@k3/core/api';
+import { ColumnType, type CreateTableRequest } from '@k3/core/api';
 import type { SqlEngine } from '../sql-engine.ts';
 import { assertSameBucket } from './same-bucket.ts';
 import { normalizeCreateTableBody } from '../pbjson-input.ts';
@@ -12,7 +12,8 @@ import { CREATE_TABLE_SCHEMA, DESCRIBE_TABLE_SCHEMA, LIST_TABLES_SCHEMA } from '
 
 interface ColumnInput {
   name: string;
-  type: CreateTableRequest['columns'][number]['type'];
+  type?: CreateTableRequest['columns'][number]['type'];
+  duckdbType?: string;
   nullable?: boolean;
   defaultExpression?: string;
 }
@@ -38,7 +39,7 @@ export function registerTableRoutes(app: FastifyInstance, engine: SqlEngine): vo
     const req: CreateTableRequest = {
       ...body,
       bucket,
-      columns: body.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable ?? false, defaultExpression: c.defaultExpression ?? '' })),
+      columns: body.columns.map((c) => ({ name: c.name, type: c.type ?? ColumnType.UNSPECIFIED, duckdbType: c.duckdbType ?? '', nullable: c.nullable ?? false, defaultExpression: c.defaultExpression ?? '' })),
     };
     const table = await engine.createTable(bucket, req);
     request.log.info({ table: table.name, columns: table.columns.length }, 'table created');

@@ -18,6 +18,18 @@ const int64 = { type: 'string', pattern: '^-?[0-9]+$', description: 'int64 as a 
 const version = { type: 'string', pattern: '^(-?[0-9]+)?$', description: 'Delta version (int64 string) or ""' } as const;
 const wireEnum = (values: object, description: string) => ({ type: 'string', enum: Object.values(values), description });
 
+/** A query / RETURNING result column: DuckDB type text (`type` = `duckdbType`) and the API enum. */
+const RESULT_COLUMN = {
+  type: 'object',
+  required: ['name', 'type'],
+  properties: {
+    name: { type: 'string' },
+    type: { type: 'string', description: 'DuckDB type text (= duckdbType)' },
+    duckdbType: { type: 'string', description: 'DuckDB type text' },
+    columnType: wireEnum(ColumnType, 'ColumnType wire name (COLUMN_TYPE_UNSPECIFIED outside the eleven API types)'),
+  },
+} as const;
+
 export const COMPONENT_SCHEMAS = [
   {
     $id: 'ErrorBody',
@@ -38,7 +50,8 @@ export const COMPONENT_SCHEMAS = [
     required: ['name', 'type', 'nullable', 'defaultExpression'],
     properties: {
       name: { type: 'string' },
-      type: wireEnum(ColumnType, 'ColumnType wire name'),
+      type: wireEnum(ColumnType, 'ColumnType wire name (COLUMN_TYPE_UNSPECIFIED outside the eleven API types)'),
+      duckdbType: { type: 'string', description: 'The exact DuckDB type text, e.g. DECIMAL(18,2), STRUCT(a INTEGER)[] (docs/api.md "Column types").' },
       nullable: { type: 'boolean' },
       defaultExpression: { type: 'string', description: 'Empty = no default.' },
     },
@@ -47,11 +60,12 @@ export const COMPONENT_SCHEMAS = [
     $id: 'ColumnInput',
     type: 'object',
     description: 'A column of CreateTableRequest; omitted fields take their proto defaults (false, "").',
-    required: ['name', 'type'],
+    required: ['name'],
     additionalProperties: false,
     properties: {
       name: { type: 'string', minLength: 1 },
       type: wireEnum(ColumnType, 'ColumnType wire name'),
+      duckdbType: { type: 'string', description: 'Any storable DuckDB type text; wins over type (docs/api.md "Column types").' },
       nullable: { type: 'boolean' },
       defaultExpression: { type: 'string' },
     },
@@ -85,7 +99,7 @@ export const COMPONENT_SCHEMAS = [
     properties: {
       columns: {
         type: 'array',
-        items: { type: 'object', required: ['name', 'type'], properties: { name: { type: 'string' }, type: { type: 'string', description: 'DuckDB type text' } } },
+        items: RESULT_COLUMN,
       },
       rows: { type: 'array', items: { type: 'array', items: {} }, description: 'Rows as arrays in column order, lossless JSON (docs/api.md "Values").' },
       rowCount: int64,
@@ -119,7 +133,7 @@ export const COMPONENT_SCHEMAS = [
         description: 'Present when the statement has a RETURNING clause: the returned rows, encoded like query rows.',
         required: ['columns', 'rows'],
         properties: {
-          columns: { type: 'array', items: { type: 'object', required: ['name', 'type'], properties: { name: { type: 'string' }, type: { type: 'string' } } } },
+          columns: { type: 'array', items: RESULT_COLUMN },
           rows: { type: 'array', items: { type: 'array', items: {} } },
         },
       },

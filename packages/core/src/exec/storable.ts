@@ -1,0 +1,37 @@
+/**
+ * assertStorable: rows about to be acknowledged fit the Delta storage of their columns.
+ *
+ * A column restored from `k3.duckdbType` is stored as a wider or textual Delta type; the cast to
+ * it can fail (HUGEINT/UHUGEINT beyond ±(10^38−1) into decimal(38,0), also inside LIST/STRUCT/MAP).
+ * Direct writes fail that cast inside the data file writer before anything is committed; keyed
+ * writes are acknowledged from the write log long before the drain writes Parquet, so they run
+ * this check first: a value the table cannot store is refused at the statement, never later.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { StructField } from '../delta/schema.ts';
+import { AppError } from '../errors/index.ts';
+import { deltaToDuckDBWriteType, storageOfDuckDBType } from './duckdb-types.ts';
+import { K3_COLUMN_META } from '../delta/schema.ts';
+import { quoteIdentifier as q } from './sql-quote.ts';
+
+/** Restored columns whose storage cast can fail (it holds a decimal narrower than the type). */
+function narrowingFields(fields: readonly StructField[]): StructField[] {
+  return fields.filter((f) => {
+    const restored = f.metadata?.[K3_COLUMN_META.duckdbType];
+    return typeof restored === 'string' && /\b(U?HUGEINT)\b/i.test(restored);
+  });
+}
+
+export async function assertStorable(conn: DuckDBConnection, rowsSql: string, fields: readonly StructField[]): Promise<void> {
+  for (const f of narrowingFields(fields)) {
+    const wt = deltaToDuckDBWriteType(f.type);
+    try {
+      // An aggregate over the cast forces every value through it.
+      await conn.run(`SELECT count(CAST(${q(f.name)} AS ${wt})) FROM (${rowsSql})`);
+    } catch (err) {
+      const restored = String(f.metadata[K3_COLUMN_META.duckdbType]);
+      const reason = err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err);
+      throw new AppError('ERR_TYPE_MISMATCH', `Column "${f.name}" (${restored}) is stored in Delta as ${JSON.stringify(storageOfDuckDBType(restored).type)}, which holds integers up to 38 digits (±(10^38−1)); the value does not fit (${reason}). Nothing was written. Use DECIMAL(38,0) for 38-digit values or VARCHAR for wider ones.`, { column: f.name, duckdbType: restored });
+    }
+  }
+}
