@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ColumnType, CreateTableRequest } from '../api/index.ts';
 import type { Metadata } from '../delta/actions.ts';
+import { constraintConfiguration, type CheckConstraint } from '../delta/check-constraints.ts';
 import { K3_TABLE_CONFIG, type StructType } from '../delta/schema.ts';
 import { AppError } from '../errors/index.ts';
 import { fieldToDuckDBType, storageOfDuckDBType } from '../exec/duckdb-types.ts';
@@ -23,6 +24,8 @@ export interface TableSpec {
   readonly columns: readonly ColumnSpec[];
   readonly partitionColumns: readonly string[];
   readonly primaryKey: readonly string[];
+  /** CHECK constraints (stored as `delta.constraints.<name>`). */
+  readonly checks?: readonly CheckConstraint[];
 }
 
 /** Delta can put these in a partition path (and k3 reads them back exactly). */
@@ -93,7 +96,7 @@ export function schemaOf(spec: TableSpec): StructType {
 }
 
 export function metadataOf(spec: TableSpec, createdTime: number): Metadata {
-  const configuration: Record<string, string> = {};
+  const configuration: Record<string, string> = constraintConfiguration(spec.checks ?? []);
   if (spec.primaryKey.length > 0) configuration[K3_TABLE_CONFIG.primaryKey] = JSON.stringify(spec.primaryKey);
   return {
     id: randomUUID(),

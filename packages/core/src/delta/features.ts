@@ -8,8 +8,9 @@
  * ERR_DELTA_UNSUPPORTED_FEATURE naming the feature, never read wrongly. The check runs against the
  * protocol and metadata of the version being read (a table may become unreadable later).
  *
- * Writing: only protocol (1,2) and lower: minWriterVersion > 2 or any writerFeatures are refused
- * (invariants and appendOnly are the writer-2 duties, enforced by the writer).
+ * Writing: protocol (1,3) and lower, or writer 7 whose writerFeatures are all in WRITABLE_FEATURES
+ * (appendOnly, checkConstraints): the writer-2 duties (appendOnly; invariants make the table
+ * read-only, write-guards.ts) and writer 3's CHECK constraints, which every k3 write path enforces.
  */
 import { AppError } from '../errors/index.ts';
 import type { Metadata, Protocol } from './actions.ts';
@@ -18,7 +19,9 @@ import type { DataType, StructType } from './schema.ts';
 /** Reader features that require nothing from a reader that does not vacuum. */
 export const READABLE_FEATURES: ReadonlySet<string> = new Set(['vacuumProtocolCheck']);
 export const MAX_READER_VERSION = 3;
-export const MAX_WRITER_VERSION = 2;
+export const MAX_WRITER_VERSION = 3;
+/** Writer features k3 implements (a writer-7 table with only these is writable). */
+export const WRITABLE_FEATURES: ReadonlySet<string> = new Set(['appendOnly', 'checkConstraints']);
 
 function refuse(feature: string, message: string, extra: Record<string, unknown> = {}): AppError {
   return new AppError('ERR_DELTA_UNSUPPORTED_FEATURE', message, { feature, ...extra });
@@ -68,11 +71,12 @@ export function assertReadable(protocol: Protocol, metadata?: Metadata, schema?:
 /** Throws ERR_DELTA_UNSUPPORTED_FEATURE unless k3 may commit to a table with this protocol. */
 export function assertWritable(protocol: Protocol): void {
   const wv = protocol.minWriterVersion;
-  if (!Number.isInteger(wv) || wv < 1 || wv > MAX_WRITER_VERSION) {
+  const wf = protocol.writerFeatures ?? [];
+  const featuresOk = wv === 7 && wf.every((f) => WRITABLE_FEATURES.has(f));
+  if (!featuresOk && (!Number.isInteger(wv) || wv < 1 || wv > MAX_WRITER_VERSION)) {
     throw refuse(`writerVersion${wv}`, `The table requires Delta writer version ${wv}; k3 writes only tables with writer version ≤ ${MAX_WRITER_VERSION}. The table is read-only for k3.`, { minWriterVersion: wv });
   }
-  const wf = protocol.writerFeatures ?? [];
-  if (wf.length > 0) {
+  if (!featuresOk && wf.length > 0) {
     throw refuse(wf[0] ?? 'writerFeatures', `The table declares Delta writer features (${wf.join(', ')}), which k3 does not implement; the table is read-only for k3.`, { writerFeatures: wf });
   }
   if (protocol.minReaderVersion > 1) {

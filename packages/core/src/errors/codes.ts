@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   ERR_SQL_EXECUTION: { status: 400, sqlstate: '22000', retryable: false, summary: 'The statement failed while executing (for example a cast or division error).' },
   ERR_CONSTRAINT_NOT_NULL: { status: 400, sqlstate: '23502', retryable: false, summary: 'A NOT NULL column received a NULL.' },
   ERR_CONSTRAINT_PRIMARY_KEY: { status: 409, sqlstate: '23505', retryable: false, summary: 'A row with the same primary key already exists.' },
+  ERR_CONSTRAINT_CHECK: { status: 400, sqlstate: '23514', retryable: false, summary: 'A row violates a CHECK constraint of the table (delta.constraints.*); nothing was written.' },
   ERR_TYPE_MISMATCH: { status: 400, sqlstate: '42804', retryable: false, summary: 'A value does not fit the column type.' },
   ERR_DEFAULT_EXPRESSION_INVALID: { status: 400, sqlstate: '42P17', retryable: false, summary: 'A column default expression is not valid for its type.' },
   // ── catalog ──────────────────────────────────────────────────────────────────────

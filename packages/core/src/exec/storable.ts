@@ -1,4 +1,12 @@
 /**
+ * Row rules checked before rows are acknowledged or written: `assertChecks` (Delta CHECK
+ * constraints, `delta.constraints.*`) and `assertStorable` (values fit their Delta storage).
+ *
+ * assertChecks: a row fails a constraint when its expression is false (NULL passes, as in SQL);
+ * the first failing constraint is reported with ERR_CONSTRAINT_CHECK naming it and its expression.
+ * Callers run it on every write path before anything becomes visible: the data file writer
+ * (direct writes, CTAS, ALTER rewrites, the drain) and keyed writes before the log append.
+ *
  * assertStorable: rows about to be acknowledged fit the Delta storage of their columns.
  *
  * A column restored from `k3.duckdbType` is stored as a wider or textual Delta type; the cast to
@@ -8,6 +16,7 @@
  * this check first: a value the table cannot store is refused at the statement, never later.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { CheckConstraint } from '../delta/check-constraints.ts';
 import type { StructField } from '../delta/schema.ts';
 import { AppError } from '../errors/index.ts';
 import { deltaToDuckDBWriteType, storageOfDuckDBType } from './duckdb-types.ts';
@@ -33,5 +42,23 @@ export async function assertStorable(conn: DuckDBConnection, rowsSql: string, fi
       const reason = err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err);
       throw new AppError('ERR_TYPE_MISMATCH', `Column "${f.name}" (${restored}) is stored in Delta as ${JSON.stringify(storageOfDuckDBType(restored).type)}, which holds integers up to 38 digits (±(10^38−1)); the value does not fit (${reason}). Nothing was written. Use DECIMAL(38,0) for 38-digit values or VARCHAR for wider ones.`, { column: f.name, duckdbType: restored });
     }
+  }
+}
+
+/** Throws ERR_CONSTRAINT_CHECK naming the first constraint some row of `rowsSql` violates. */
+export async function assertChecks(conn: DuckDBConnection, rowsSql: string, checks: readonly CheckConstraint[]): Promise<void> {
+  if (checks.length === 0) return;
+  const counts = checks.map((c) => `count(*) FILTER (WHERE NOT COALESCE((${c.expression}), true))`);
+  let row: unknown[];
+  try {
+    row = (await conn.runAndReadAll(`SELECT ${counts.join(', ')} FROM (${rowsSql}) AS __k3_rows`)).getRows()[0] ?? [];
+  } catch (err) {
+    const reason = err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err);
+    throw new AppError('ERR_DELTA_UNSUPPORTED_FEATURE', `The table's CHECK constraints (${checks.map((c) => `${c.name}: ${c.expression}`).join('; ')}) cannot be evaluated by k3 (${reason}); the table is read-only for k3.`, { feature: 'checkConstraints' });
+  }
+  const i = row.findIndex((n) => Number(n) > 0);
+  const failed = checks[i];
+  if (failed !== undefined) {
+    throw new AppError('ERR_CONSTRAINT_CHECK', `CHECK constraint "${failed.name}" ${failed.expression} is violated by ${String(row[i])} row(s); nothing was written. Change the values so that the expression holds (or is NULL).`, { constraint: failed.name, expression: failed.expression });
   }
 }

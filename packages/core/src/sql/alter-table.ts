@@ -22,6 +22,7 @@ import type { DdlContext } from './create-table.ts';
 import type { StatementShape } from './pre-pass.ts';
 import { introspectTempTable, toColumnSpecs, validateDefault, type IntrospectedColumn, type IntrospectedTable } from './table-introspection.ts';
 import { targetTableDdl, WriteTarget } from './write-target.ts';
+import { checkConstraintsOf } from '../delta/check-constraints.ts';
 
 type AlterShape = Extract<StatementShape, { kind: 'alter-table' }>;
 
@@ -73,7 +74,7 @@ export async function alterTable(ctx: DdlContext, shape: AlterShape): Promise<Ex
     tx.readWholeTable();
     if (rewrite) {
       const adds: AddFile[] = await writeDataFiles(ctx.conn, { sql: `SELECT * FROM temp.main.${q(handle.name)}` }, {
-        store: handle.store, root: handle.root, schema, partitionColumns: snapshot.partitionColumns, tmpDir: ctx.tmpDir, clock: ctx.clock,
+        store: handle.store, root: handle.root, schema, partitionColumns: snapshot.partitionColumns, tmpDir: ctx.tmpDir, clock: ctx.clock, checks: checkConstraintsOf(snapshot.metadata),
       });
       tx.removeFiles(snapshot.files).addFiles(adds);
     }

@@ -33,6 +33,7 @@ import { markIncorporated } from '../wal/index.ts';
 import type { HtapRuntime } from './htap-runtime.ts';
 import { dispatchKeyedWrite } from './keyed-dispatch.ts';
 import { createProbeView, dropProbeView, WriteTarget, type DiffResult } from './write-target.ts';
+import { checkConstraintsOf } from '../delta/check-constraints.ts';
 
 export interface WriteContext {
   readonly conn: DuckDBConnection;
@@ -120,7 +121,7 @@ export async function executeWrite(ctx: WriteContext, statement: PrePassed, shap
     await assertUniqueKeys(conn, tables, handle.name, snapshot, mergeKeys, rowsSql, diff.affected);
   }
   const adds = await writeDataFiles(conn, { sql: rowsSql }, {
-    store: handle.store, root: handle.root, schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, tmpDir: ctx.tmpDir, clock: ctx.clock,
+    store: handle.store, root: handle.root, schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, tmpDir: ctx.tmpDir, clock: ctx.clock, checks: checkConstraintsOf(snapshot.metadata),
   });
   const tx = Transaction.forSnapshot(handle.store, snapshot, ctx.txOptions);
   if (loadAll) tx.readWholeTable();

@@ -27,8 +27,9 @@ import { randomBytes } from 'node:crypto';
 import { StatementType } from '@duckdb/node-api';
 import type { ExecuteWriteResult } from '../api/index.ts';
 import { primaryKeyOf } from '../catalog/index.ts';
+import { checkConstraintsOf } from '../delta/index.ts';
 import { AppError } from '../errors/index.ts';
-import { assertStorable, encodeResult, mapDuckDBError, quoteIdentifier as q, type EncodedResult } from '../exec/index.ts';
+import { assertChecks, assertStorable, encodeResult, mapDuckDBError, quoteIdentifier as q, type EncodedResult } from '../exec/index.ts';
 import { bindFreshView, captureKeys, captureRows, walTableShape } from '../wal/index.ts';
 import { assertNoParameters } from './classify-statement.ts';
 import { FreshBinder } from './fresh-read.ts';
@@ -100,6 +101,8 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     }
     const result: ExecuteWriteResult = { tableName: handle.name, strategy: route.strategy, rowsAffected: String(rowsAffected), version: String(snapshot.version) };
     if (out.returning !== undefined) result.returning = { columns: toResultColumns(out.returning.columns), rows: out.returning.rows as unknown[][] };
+    // Row images are checked before the log append: an acknowledged write always drains.
+    await assertChecks(conn, upsertSql, checkConstraintsOf(snapshot.metadata));
     await assertStorable(conn, upsertSql, snapshot.schema.fields);
     const shape2 = walTableShape(snapshot);
     const upserts = await captureRows(conn, upsertSql, shape2);

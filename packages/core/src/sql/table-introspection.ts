@@ -20,7 +20,9 @@ export interface IntrospectedColumn {
 export interface IntrospectedTable {
   readonly columns: readonly IntrospectedColumn[];
   readonly primaryKey: readonly string[];
-  /** Constraint kinds k3 does not keep (UNIQUE, CHECK, FOREIGN KEY). */
+  /** CHECK constraints in definition order: DuckDB's name and canonical expression text. */
+  readonly checks: ReadonlyArray<{ readonly name: string; readonly expression: string }>;
+  /** Constraint kinds k3 does not keep (UNIQUE, FOREIGN KEY). */
   readonly otherConstraints: readonly string[];
 }
 
@@ -37,11 +39,13 @@ export async function introspectTempTable(conn: DuckDBConnection, name: string):
   const where = `database_name = 'temp' AND table_name = ${quoteLiteral(name)}`;
   const cols = await rows(conn, `SELECT column_name, data_type, is_nullable, column_default FROM duckdb_columns() WHERE ${where} ORDER BY column_index`);
   if (cols.length === 0) return undefined;
-  const cons = await rows(conn, `SELECT constraint_type, constraint_column_names FROM duckdb_constraints() WHERE ${where}`);
+  const cons = await rows(conn, `SELECT constraint_type, constraint_column_names, constraint_name, expression FROM duckdb_constraints() WHERE ${where} ORDER BY constraint_index`);
   let primaryKey: string[] = [];
   const otherConstraints: string[] = [];
-  for (const [type, names] of cons) {
+  const checks: Array<{ name: string; expression: string }> = [];
+  for (const [type, names, name, expression] of cons) {
     if (type === 'PRIMARY KEY') primaryKey = listOf(names);
+    else if (type === 'CHECK') checks.push({ name: String(name), expression: String(expression) });
     else if (type !== 'NOT NULL') otherConstraints.push(String(type));
   }
   return {
@@ -49,6 +53,7 @@ export async function introspectTempTable(conn: DuckDBConnection, name: string):
       name: String(name), duckdbType: String(type), nullable: nullable === true, defaultExpression: dflt === null || dflt === undefined ? '' : String(dflt),
     })),
     primaryKey,
+    checks,
     otherConstraints,
   };
 }

@@ -35,13 +35,15 @@ describe('assertReadable', () => {
 });
 
 describe('assertWritable', () => {
-  it('writes only protocol (1, ≤2) without features', () => {
+  it('writes protocol (1, ≤3) and writer 7 with only the features k3 implements (appendOnly, checkConstraints)', () => {
     expect(refused(() => assertWritable(p(1, 2)))).toBeUndefined();
     expect(refused(() => assertWritable(p(1, 1)))).toBeUndefined();
+    expect(refused(() => assertWritable(p(1, 3)))).toBeUndefined();
     expect(refused(() => assertWritable(p(1, 4)))).toBe('writerVersion4');
-    expect(refused(() => assertWritable(p(1, 7, { writerFeatures: ['appendOnly'] })))).toBe('writerVersion7');
+    expect(refused(() => assertWritable(p(1, 7, { writerFeatures: ['appendOnly', 'checkConstraints'] })))).toBeUndefined();
+    expect(refused(() => assertWritable(p(1, 7, { writerFeatures: ['checkConstraints', 'timestampNtz'] })))).toBe('writerVersion7');
     expect(refused(() => assertWritable(p(1, 2, { writerFeatures: ['invariants'] })))).toBe('invariants');
-    expect(refused(() => assertWritable(p(3, 7, { readerFeatures: [], writerFeatures: [] })))).toBe('writerVersion7');
+    expect(refused(() => assertWritable(p(3, 7, { readerFeatures: [], writerFeatures: [] })))).toBe('readerVersion3');
     expect(refused(() => assertWritable(p(2, 2)))).toBe('readerVersion2');
   });
 });
