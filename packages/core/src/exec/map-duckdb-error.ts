@@ -18,6 +18,13 @@ interface Rule {
 // Order matters: constraint kinds before the generic "Constraint Error".
 const RULES: readonly Rule[] = [
   { test: /^Parser Error:/, code: 'ERR_SQL_PARSE', hint: 'Fix the SQL syntax (k3 speaks the DuckDB dialect).' },
+  {
+    // Bucket tables are bound as views of their Delta snapshot: DuckDB's rowid pseudo-column
+    // (a storage position) has no Delta counterpart.
+    test: /^Binder Error: (Referenced column "rowid" not found|.* does not have a column named "rowid")/,
+    code: 'ERR_SQL_UNSUPPORTED',
+    hint: 'k3 tables are Delta tables and have no rowid pseudo-column (a DuckDB storage position). Identify rows by the primary key, or number them with row_number() OVER (ORDER BY …).',
+  },
   { test: /^(Binder|Catalog) Error:/, code: 'ERR_SQL_BIND', hint: 'Check table, column and function names and the argument types.' },
   { test: /^Constraint Error:.*NOT NULL constraint/s, code: 'ERR_CONSTRAINT_NOT_NULL', hint: 'Provide a value for every NOT NULL column.' },
   { test: /^Constraint Error:.*(Duplicate key|PRIMARY KEY or UNIQUE constraint)/s, code: 'ERR_CONSTRAINT_PRIMARY_KEY', hint: 'Use a different key, or MERGE / INSERT OR REPLACE to update the existing row.' },
