@@ -29,7 +29,7 @@ import type { StructField, StructType } from '../delta/schema.ts';
 import { AppError } from '../errors/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { deltaToDuckDBWriteType, fieldToDuckDBType, isJsonField } from './duckdb-types.ts';
-import { assertChecks } from './storable.ts';
+import { assertChecks, assertPartitionValues } from './storable.ts';
 import type { CheckConstraint } from '../delta/check-constraints.ts';
 import { mapDuckDBError } from './map-duckdb-error.ts';
 import { encodeLogPath, partitionDirectory } from './partition-path.ts';
@@ -99,6 +99,7 @@ export async function writeDataFiles(conn: DuckDBConnection, source: { sql: stri
     await ensureUtc(conn);
     await conn.run(`CREATE TEMP TABLE ${temp} AS SELECT ${schema.fields.map((f) => `${castExpr(f)} AS ${q(f.name)}`).join(', ')} FROM (${source.sql}) AS src`);
     await assertNotNull(conn, temp, schema.fields.filter((f) => !f.nullable));
+    await assertPartitionValues(conn, `SELECT * FROM ${temp}`, partFields);
     // Constraints are written against the table's DuckDB types, not the storage types.
     await assertChecks(conn, `SELECT ${schema.fields.map((f) => `CAST(${q(f.name)} AS ${fieldToDuckDBType(f)}) AS ${q(f.name)}`).join(', ')} FROM ${temp}`, target.checks ?? []);
     const tuples = pvSql.length === 0

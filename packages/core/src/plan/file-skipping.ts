@@ -83,6 +83,10 @@ function nullCountLiteral(file: ActiveFile, column: string): string {
   return `${n}::BIGINT`;
 }
 
+/** DuckDB's TIMESTAMP range in epoch microseconds (294247-01-10 04:00:54.775806, 290309-12-22 (BC)). */
+const MAX_TIMESTAMP_MICROS = 9223372036854775806n;
+const MIN_TIMESTAMP_MICROS = -9223372022400000000n;
+
 /** A stats value as a typed literal, or a typed NULL when it cannot be trusted as a bound. */
 export function statLiteral(v: unknown, type: DataType, side: 'min' | 'max'): string {
   const t = type as string;
@@ -104,8 +108,11 @@ export function statLiteral(v: unknown, type: DataType, side: 'min' | 'max'): st
   if (t === 'timestamp' || t === 'timestamp_ntz') {
     const micros = parseTimestampMicros(v);
     if (micros === undefined) return fallback;
-    // Writers truncate timestamp stats to milliseconds (toward zero before 1970): widen by one.
-    return partitionLiteral(side === 'max' ? micros + 999n : micros - 999n, type, '');
+    // Writers truncate timestamp stats to milliseconds (toward zero before 1970): widen by one,
+    // unless that leaves DuckDB's timestamp range (then the bound is unknown).
+    const widened = side === 'max' ? micros + 999n : micros - 999n;
+    if (widened > MAX_TIMESTAMP_MICROS || widened < MIN_TIMESTAMP_MICROS) return fallback;
+    return partitionLiteral(widened, type, '');
   }
   return fallback;
 }

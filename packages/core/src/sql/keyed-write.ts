@@ -103,7 +103,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     if (out.returning !== undefined) result.returning = { columns: toResultColumns(out.returning.columns), rows: out.returning.rows as unknown[][] };
     // Row images are checked before the log append: an acknowledged write always drains.
     await assertChecks(conn, upsertSql, checkConstraintsOf(snapshot.metadata));
-    await assertStorable(conn, upsertSql, snapshot.schema.fields);
+    await assertStorable(conn, upsertSql, snapshot.schema.fields, snapshot.partitionColumns);
     const shape2 = walTableShape(snapshot);
     const upserts = await captureRows(conn, upsertSql, shape2);
     const deletes = await captureKeys(conn, deleteSql, shape2);
