@@ -4,42 +4,25 @@
  * after the drain, by version), or are refused with a precise code and message; every refusal
  * leaves the table exactly as it was (same version, same rows) and writes nothing to the log.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareResults } from '../../../../test/support/compare-results.ts';
-import { DuckDBReference } from '../../../../test/support/duckdb-reference.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/errors/index.ts';
-import { createHarness, type Harness } from '../sql/engine-harness.ts';
+import { engineAndReference } from './engine-and-reference.ts';
 
-let h: Harness;
-let ref: DuckDBReference;
-
-beforeAll(async () => {
-  h = await createHarness();
-  ref = await DuckDBReference.create();
-});
-afterAll(async () => {
-  await h.close();
-  await ref.close();
-});
-
-async function both(sql: string): Promise<void> {
-  const expected = await ref.run(sql);
-  const actual = await h.exec(sql);
-  if ('query' in actual) expect(compareResults(actual.query, expected, { ordered: true }).message, sql).toBe('equal');
-}
+const env = engineAndReference();
+const both = env.both;
 
 /** The statement is refused with `code` and a message matching `message`; the table is unchanged. */
 async function refused(table: string, sql: string, code: string, message: RegExp): Promise<void> {
-  const before = await h.engine.describeTable(h.bucket, table);
-  const rows = (await h.query(`SELECT * FROM ${table} ORDER BY ALL`)).rows;
-  const err = await h.exec(sql).then(() => undefined, (e: unknown) => e);
+  const before = await env.h.engine.describeTable(env.h.bucket, table);
+  const rows = (await env.h.query(`SELECT * FROM ${table} ORDER BY ALL`)).rows;
+  const err = await env.h.exec(sql).then(() => undefined, (e: unknown) => e);
   expect(isAppError(err), `${sql} should be refused`).toBe(true);
   expect(isAppError(err) ? err.code : '', sql).toBe(code);
   expect((err as Error).message, sql).toMatch(message);
-  const after = await h.engine.describeTable(h.bucket, table);
+  const after = await env.h.engine.describeTable(env.h.bucket, table);
   expect(after.deltaVersion).toBe(before.deltaVersion);
   expect(after.walBacklogEntries ?? '0').toBe(before.walBacklogEntries ?? '0');
-  expect((await h.query(`SELECT * FROM ${table} ORDER BY ALL`)).rows).toEqual(rows);
+  expect((await env.h.query(`SELECT * FROM ${table} ORDER BY ALL`)).rows).toEqual(rows);
 }
 
 const TS_COLUMNS = '(id INTEGER, t TIMESTAMP, tz TIMESTAMPTZ, d DATE, s TIMESTAMP_S, ms TIMESTAMP_MS)';
@@ -61,27 +44,27 @@ describe('timestamps at their limits', () => {
     await both(`UPDATE ${t} SET t = 'infinity' WHERE id = 5`);
     await both(`SELECT * FROM ${t} ORDER BY id`);
     // Time travel to the version with the first two rows.
-    const v = (await h.engine.describeTable(h.bucket, t)).deltaVersion;
-    expect((await h.query(`SELECT count(*) FROM ${t} AS OF VERSION ${v}`)).rows).toEqual([['5']]);
+    const v = (await env.h.engine.describeTable(env.h.bucket, t)).deltaVersion;
+    expect((await env.h.query(`SELECT count(*) FROM ${t} AS OF VERSION ${v}`)).rows).toEqual([['5']]);
     // The wire spells them like DuckDB's text.
-    expect((await h.query(`SELECT t, tz, d, s, ms FROM ${t} WHERE id = 1`)).rows).toEqual([['infinity', 'infinity', 'infinity', 'infinity', 'infinity']]);
+    expect((await env.h.query(`SELECT t, tz, d, s, ms FROM ${t} WHERE id = 1`)).rows).toEqual([['infinity', 'infinity', 'infinity', 'infinity', 'infinity']]);
   });
 
   it("refuses the last fraction of a second of DuckDB's range (past the last UTC instant a Delta timestamp holds)", async () => {
-    await h.exec('CREATE TABLE lim_max (t TIMESTAMP, ms TIMESTAMP_MS)');
+    await env.h.exec('CREATE TABLE lim_max (t TIMESTAMP, ms TIMESTAMP_MS)');
     await refused('lim_max', "INSERT INTO lim_max VALUES ('294247-01-10 04:00:54.775806', NULL)", 'ERR_TYPE_MISMATCH', /very end of DuckDB's range .* use a smaller value, or 'infinity'/);
     await refused('lim_max', "INSERT INTO lim_max VALUES (NULL, '294247-01-10 04:00:54.775')", 'ERR_TYPE_MISMATCH', /very end of DuckDB's range/);
   });
 
   it('a keyed write refuses a TIMESTAMPTZ the write log cannot record exactly (nothing acknowledged)', async () => {
-    await h.exec('CREATE TABLE lim_log (id INTEGER PRIMARY KEY, tz TIMESTAMPTZ)');
+    await env.h.exec('CREATE TABLE lim_log (id INTEGER PRIMARY KEY, tz TIMESTAMPTZ)');
     await refused('lim_log', "INSERT INTO lim_log VALUES (1, '294247-01-10 04:00:54.775806+00')", 'ERR_TYPE_MISMATCH', /cannot be recorded exactly in the write log/);
   });
 
   it.each(['direct', 'keyed'])('refuses ±infinity in a date/timestamp partition column (%s writes)', async (kind) => {
     const t = `lim_part_${kind}`;
-    await h.exec(`CREATE TABLE ${t} (id INTEGER${kind === 'keyed' ? ' PRIMARY KEY' : ''}, t TIMESTAMP, d DATE) PARTITIONED BY (t, d)`);
-    await h.exec(`INSERT INTO ${t} VALUES (1, TIMESTAMP '2026-01-01 00:00:00', DATE '2026-01-01')`);
+    await env.h.exec(`CREATE TABLE ${t} (id INTEGER${kind === 'keyed' ? ' PRIMARY KEY' : ''}, t TIMESTAMP, d DATE) PARTITIONED BY (t, d)`);
+    await env.h.exec(`INSERT INTO ${t} VALUES (1, TIMESTAMP '2026-01-01 00:00:00', DATE '2026-01-01')`);
     await refused(t, `INSERT INTO ${t} VALUES (2, 'infinity', DATE '2026-01-02')`, 'ERR_TYPE_MISMATCH', /Partition column "t" cannot hold 'infinity' or '-infinity'/);
     await refused(t, `UPDATE ${t} SET d = '-infinity' WHERE id = 1`, 'ERR_TYPE_MISMATCH', /Partition column "d" cannot hold/);
   });
@@ -89,10 +72,10 @@ describe('timestamps at their limits', () => {
 
 describe('refusals of the type system', () => {
   beforeAll(async () => {
-    await h.exec('CREATE TABLE huge (id INTEGER PRIMARY KEY, h HUGEINT, u UHUGEINT, l STRUCT(x HUGEINT)[])');
-    await h.exec('CREATE TABLE huge_direct (id INTEGER, h HUGEINT)');
-    await h.exec('INSERT INTO huge VALUES (1, 99999999999999999999999999999999999999, 0, [{\'x\': -99999999999999999999999999999999999999}])');
-    await h.exec('INSERT INTO huge_direct VALUES (1, 1)');
+    await env.h.exec('CREATE TABLE huge (id INTEGER PRIMARY KEY, h HUGEINT, u UHUGEINT, l STRUCT(x HUGEINT)[])');
+    await env.h.exec('CREATE TABLE huge_direct (id INTEGER, h HUGEINT)');
+    await env.h.exec('INSERT INTO huge VALUES (1, 99999999999999999999999999999999999999, 0, [{\'x\': -99999999999999999999999999999999999999}])');
+    await env.h.exec('INSERT INTO huge_direct VALUES (1, 1)');
   });
 
   it.each([
@@ -112,12 +95,12 @@ describe('refusals of the type system', () => {
     ['CREATE TABLE r5 (a INTEGER, b INTEGER[]) PARTITIONED BY (b)', /"b" of type INTEGER\[\] cannot be a partition column/],
     ['CREATE TABLE r6 (a INTEGER, j JSON) PARTITIONED BY (j)', /"j" of type JSON cannot be a partition column/],
   ])('%s is refused and creates nothing', async (sql, message) => {
-    const before = (await h.engine.listTables(h.bucket)).map((t) => t.name).sort();
-    const err = await h.exec(sql).then(() => undefined, (e: unknown) => e);
+    const before = (await env.h.engine.listTables(env.h.bucket)).map((t) => t.name).sort();
+    const err = await env.h.exec(sql).then(() => undefined, (e: unknown) => e);
     expect(isAppError(err), sql).toBe(true);
     expect((err as { code: string }).code).toMatch(/^ERR_(SQL_UNSUPPORTED|BAD_REQUEST)$/);
     expect((err as Error).message).toMatch(message);
-    expect((await h.engine.listTables(h.bucket)).map((t) => t.name).sort()).toEqual(before);
+    expect((await env.h.engine.listTables(env.h.bucket)).map((t) => t.name).sort()).toEqual(before);
   });
 
   it('ALTER TABLE refuses a type without a Delta storage and changes nothing', async () => {

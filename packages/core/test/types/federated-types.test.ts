@@ -5,14 +5,8 @@
  * columns exactly like DuckDB on the same rows — whether the planner fans out (scalar partials)
  * or falls back to one node (LIST/STRUCT partials).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareResults } from '../../../../test/support/compare-results.ts';
-import { DuckDBReference } from '../../../../test/support/duckdb-reference.ts';
-import { createHarness, type Harness } from '../sql/engine-harness.ts';
-
-let h: Harness;
-let ref: DuckDBReference;
-const strategies = new Set<string>();
+import { beforeAll, describe, expect, it } from 'vitest';
+import { engineAndReference } from './engine-and-reference.ts';
 
 const SETUP = [
   `CREATE TABLE fed (p TINYINT, id INTEGER, amount DECIMAL(12,2), big HUGEINT, ub UBIGINT, uid UUID, at_tz TIMESTAMPTZ,
@@ -24,17 +18,11 @@ const SETUP = [
   `INSERT INTO fed VALUES (1, 100, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
 ];
 
+const strategies = new Set<string>();
+const env = engineAndReference({ K3_FEDERATE_MIN_BYTES: '0', K3_FEDERATE_MIN_PARTITIONS: '2' });
+
 beforeAll(async () => {
-  h = await createHarness({ K3_FEDERATE_MIN_BYTES: '0', K3_FEDERATE_MIN_PARTITIONS: '2' });
-  ref = await DuckDBReference.create();
-  for (const sql of SETUP) {
-    await ref.run(sql);
-    await h.exec(sql);
-  }
-});
-afterAll(async () => {
-  await h.close();
-  await ref.close();
+  for (const sql of SETUP) await env.both(sql);
 });
 
 describe('federated reads of typed columns', () => {
@@ -54,10 +42,8 @@ describe('federated reads of typed columns', () => {
     'SELECT count(*) FROM fed WHERE list_contains(tags, \'1\')',
     'SELECT amount, count(*) FROM fed GROUP BY amount ORDER BY amount NULLS FIRST LIMIT 5',
   ])('%s', async (sql) => {
-    const expected = await ref.run(sql);
-    const actual = await h.query(sql);
-    expect(compareResults(actual, expected, { ordered: /ORDER BY/.test(sql) }).message, `${sql} (${actual.strategy})`).toBe('equal');
-    strategies.add(actual.strategy);
+    await env.both(sql, /ORDER BY/.test(sql));
+    strategies.add((await env.h.query(sql)).strategy);
   });
 
   it('used both the fan-out and the one-node strategy above', () => {
@@ -66,7 +52,7 @@ describe('federated reads of typed columns', () => {
   });
 
   it('fans out over the partitions for scalar aggregates of typed columns', async () => {
-    const r = await h.query('SELECT p, sum(amount), max(big) FROM fed GROUP BY p');
+    const r = await env.h.query('SELECT p, sum(amount), max(big) FROM fed GROUP BY p');
     expect(r.strategy).toBe('QUERY_STRATEGY_FEDERATED_AGGREGATE');
   });
 });

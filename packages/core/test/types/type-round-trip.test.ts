@@ -8,15 +8,13 @@
  * (CLI scan) reads every row, and DuckDB's own Parquet reader sees the documented storage type.
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { scanSnapshot } from '../../../cli/src/scan.ts';
-import { compareResults } from '../../../../test/support/compare-results.ts';
-import { DuckDBReference } from '../../../../test/support/duckdb-reference.ts';
 import { loadSnapshot } from '../../src/delta/snapshot.ts';
 import type { DataType } from '../../src/delta/schema.ts';
 import { deltaToDuckDBWriteType, withConnection, createDuckDB } from '../../src/exec/index.ts';
 import { LocalObjectStore } from '../../src/object-store/local-object-store.ts';
-import { createHarness, type Harness } from '../sql/engine-harness.ts';
+import { engineAndReference } from './engine-and-reference.ts';
 
 interface TypeCase {
   readonly type: string;
@@ -75,32 +73,11 @@ const CASES: readonly TypeCase[] = [
   { type: 'TIMESTAMP_MS', values: ["TIMESTAMP_MS '2024-01-01 00:00:01.123'", "TIMESTAMP_MS '1960-01-01 00:00:00.001'", 'NULL'], delta: 'timestamp', restored: true },
 ];
 
-let h: Harness;
-let ref: DuckDBReference;
-
-beforeAll(async () => {
-  h = await createHarness();
-  ref = await DuckDBReference.create();
-});
-afterAll(async () => {
-  await h.close();
-  await ref.close();
-});
-
-/** Same statement on both sides; reads compare values and DuckDB types. */
-async function both(sql: string, ordered = true): Promise<void> {
-  const expected = await ref.run(sql);
-  const actual = await h.exec(sql);
-  if ('query' in actual) {
-    const cmp = compareResults(actual.query, expected, { ordered });
-    expect(cmp.message, sql).toBe('equal');
-  } else if ('write' in actual && actual.write.returning !== undefined) {
-    expect(compareResults(actual.write.returning, expected, { ordered: false }).message, sql).toBe('equal');
-  }
-}
+const env = engineAndReference();
+const both = env.both;
 
 async function k3Rows(sql: string): Promise<unknown[][]> {
-  return (await h.query(sql)).rows;
+  return (await env.h.query(sql)).rows;
 }
 
 describe.each(CASES.map((c, i) => ({ ...c, i })))('$type', ({ type, values, delta, restored, i }) => {
@@ -114,7 +91,7 @@ describe.each(CASES.map((c, i) => ({ ...c, i })))('$type', ({ type, values, delt
     await both(`INSERT INTO ${t} SELECT id + 10, v FROM ${t}`);
     await both(`UPDATE ${t} SET v = (SELECT v FROM ${t} WHERE id = 2) WHERE id = 13`);
     await both(`SELECT id, v, typeof(v) FROM ${t} ORDER BY id`);
-    const v2 = (await h.engine.describeTable(h.bucket, t)).deltaVersion;
+    const v2 = (await env.h.engine.describeTable(env.h.bucket, t)).deltaVersion;
     await both(`DELETE FROM ${t} WHERE id = 11`);
     // Keyed writes (write log, drained by the harness) and MERGE.
     await both(`CREATE TABLE ${t}k (id INTEGER PRIMARY KEY, v ${type})`);
@@ -135,13 +112,13 @@ describe.each(CASES.map((c, i) => ({ ...c, i })))('$type', ({ type, values, delt
     const old = await k3Rows(`SELECT count(*) FROM ${t} AS OF VERSION ${v2} WHERE id = 11`);
     expect(old).toEqual([['1']]);
     // OPTIMIZE rewrites the files; the contents stay the same.
-    await h.exec(`OPTIMIZE ${t}`);
-    await h.exec(`OPTIMIZE ${t}k`);
+    await env.h.exec(`OPTIMIZE ${t}`);
+    await env.h.exec(`OPTIMIZE ${t}k`);
     await both(`SELECT * FROM ${t} ORDER BY id`);
     await both(`SELECT * FROM ${t}k ORDER BY id`);
 
     // The Delta table as other engines see it.
-    const store = new LocalObjectStore(path.join(h.dir, 'data', h.bucket));
+    const store = new LocalObjectStore(path.join(env.h.dir, 'data', env.h.bucket));
     for (const name of [t, `${t}k`]) {
       const root = `tables/${name}/`;
       const snap = await loadSnapshot(store, root);
@@ -149,7 +126,7 @@ describe.each(CASES.map((c, i) => ({ ...c, i })))('$type', ({ type, values, delt
       expect(field.type).toEqual(delta);
       expect(field.metadata['k3.duckdbType'] !== undefined).toBe(restored);
       const scanned = await scanSnapshot(store, snap);
-      const expectedRows = await ref.run(`SELECT count(*) FROM ${name}`);
+      const expectedRows = await env.ref.run(`SELECT count(*) FROM ${name}`);
       expect(String(scanned.rows.length)).toBe(String(expectedRows.rows[0]![0]));
       // DuckDB's own Parquet reader sees the Delta storage type.
       const files = snap.files.map((f) => path.join(store.rootDir, ...f.key.split('/')));
