@@ -231,8 +231,8 @@ describe('tables routes', () => {
     const created = await app.inject({ method: 'POST', url: '/kb-prod/tables', payload: body });
     expect(created.statusCode).toBe(201);
     expect(created.json().columns).toEqual([
-      { name: 'id', type: 'COLUMN_TYPE_LONG', nullable: false, defaultExpression: '' },
-      { name: 'p', type: 'COLUMN_TYPE_JSON', nullable: true, defaultExpression: '' },
+      { name: 'id', type: 'COLUMN_TYPE_LONG', duckdbType: '', nullable: false, defaultExpression: '' },
+      { name: 'p', type: 'COLUMN_TYPE_JSON', duckdbType: '', nullable: true, defaultExpression: '' },
     ]);
     expect(engine.tables.size).toBe(1);
     const described = await app.inject({ method: 'GET', url: '/kb-prod/tables/events' });
