@@ -3,8 +3,10 @@
  *
  * Reading: reader version 1; reader version 2 only when column mapping is off (mode absent or
  * `none`); reader version 3 when every reader feature is in READABLE_FEATURES (features that ask
- * nothing of a reader). Anything else — deletion vectors, column mapping, v2 checkpoints,
- * timestamp_ntz, variant, type widening, unknown features or versions — is refused with
+ * nothing of a reader, and `timestampNtz`: Parquet timestamps with isAdjustedToUTC=false, which
+ * DuckDB reads as TIMESTAMP, and partition values / stats without a zone). Anything else —
+ * deletion vectors, column mapping, v2 checkpoints, variant, type widening, unknown features or
+ * versions — is refused with
  * ERR_DELTA_UNSUPPORTED_FEATURE naming the feature, never read wrongly. The check runs against the
  * protocol and metadata of the version being read (a table may become unreadable later).
  *
@@ -16,8 +18,8 @@ import { AppError } from '../errors/index.ts';
 import type { Metadata, Protocol } from './actions.ts';
 import type { DataType, StructType } from './schema.ts';
 
-/** Reader features that require nothing from a reader that does not vacuum. */
-export const READABLE_FEATURES: ReadonlySet<string> = new Set(['vacuumProtocolCheck']);
+/** Reader features k3 implements (vacuumProtocolCheck asks nothing of a reader that does not vacuum). */
+export const READABLE_FEATURES: ReadonlySet<string> = new Set(['vacuumProtocolCheck', 'timestampNtz']);
 export const MAX_READER_VERSION = 3;
 export const MAX_WRITER_VERSION = 3;
 /** Writer features k3 implements (a writer-7 table with only these is writable). */
@@ -37,7 +39,7 @@ function findType(t: DataType, wanted: ReadonlySet<string>): string | undefined 
   }
 }
 
-const TYPE_FEATURES: Record<string, string> = { timestamp_ntz: 'timestampNtz', variant: 'variantType' };
+const TYPE_FEATURES: Record<string, string> = { variant: 'variantType' };
 
 /** Throws ERR_DELTA_UNSUPPORTED_FEATURE unless this reader can read a table with this protocol. */
 export function assertReadable(protocol: Protocol, metadata?: Metadata, schema?: StructType): void {

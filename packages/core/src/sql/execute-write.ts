@@ -34,6 +34,7 @@ import type { HtapRuntime } from './htap-runtime.ts';
 import { dispatchKeyedWrite } from './keyed-dispatch.ts';
 import { createProbeView, dropProbeView, WriteTarget, type DiffResult } from './write-target.ts';
 import { checkConstraintsOf } from '../delta/check-constraints.ts';
+import { assertWritable } from '../delta/features.ts';
 
 export interface WriteContext {
   readonly conn: DuckDBConnection;
@@ -49,7 +50,10 @@ const DML_TYPES: ReadonlySet<StatementType> = new Set([StatementType.INSERT, Sta
 
 export async function executeWrite(ctx: WriteContext, statement: PrePassed, shape: DmlShape): Promise<ExecuteWriteResult> {
   const { conn, tables } = ctx;
-  const keyed = await dispatchKeyedWrite(ctx, statement, shape, await tables.pin(shape.table));
+  const written = await tables.pin(shape.table);
+  // A table k3 may not write (e.g. writer feature timestampNtz) is refused before any work.
+  assertWritable(written.snapshot.protocol);
+  const keyed = await dispatchKeyedWrite(ctx, statement, shape, written);
   if (keyed?.kind === 'wal') return keyed.result;
   const pinned = keyed?.pinned ?? await tables.pin(shape.table);
   const { snapshot, handle } = pinned;

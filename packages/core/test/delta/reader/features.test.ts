@@ -29,8 +29,11 @@ describe('assertReadable', () => {
     expect(refused(() => assertReadable(p(0, 2)))).toBe('readerVersion0');
   });
   it('refuses schema types that need a feature even when the protocol forgot to say so', () => {
-    const schema: StructType = { type: 'struct', fields: [{ name: 's', type: { type: 'array', elementType: 'timestamp_ntz', containsNull: true }, nullable: true, metadata: {} }] };
-    expect(refused(() => assertReadable(p(1, 2), meta(), schema))).toBe('timestampNtz');
+    const schema = { type: 'struct', fields: [{ name: 's', type: { type: 'array', elementType: 'variant', containsNull: true }, nullable: true, metadata: {} }] } as unknown as StructType;
+    expect(refused(() => assertReadable(p(1, 2), meta(), schema))).toBe('variantType');
+    // timestamp_ntz is implemented (reader feature timestampNtz): readable.
+    const ntz: StructType = { type: 'struct', fields: [{ name: 's', type: { type: 'array', elementType: 'timestamp_ntz', containsNull: true }, nullable: true, metadata: {} }] };
+    expect(refused(() => assertReadable(p(3, 7, { readerFeatures: ['timestampNtz'], writerFeatures: ['timestampNtz'] }), meta(), ntz))).toBeUndefined();
   });
 });
 
