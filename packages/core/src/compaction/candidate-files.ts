@@ -7,10 +7,9 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ActiveFile, Snapshot } from '../delta/snapshot.ts';
-import { K3_COLUMN_META } from '../delta/schema.ts';
 import { partitionFieldLiteral } from '../exec/partition-literal.ts';
 import { quoteIdentifier as q } from '../exec/sql-quote.ts';
-import { statLiteral } from '../plan/prune.ts';
+import { statLiteral, statsUsable } from '../plan/prune.ts';
 import type { OverlayTables } from '../wal/overlay-tables.ts';
 import type { WalTableShape } from '../wal/table-shape.ts';
 
@@ -25,8 +24,8 @@ export async function candidateFiles(conn: DuckDBConnection, snapshot: Pick<Snap
         const v = partitionFieldLiteral(file.partitionValues[k.name], k.field);
         return [v, v];
       }
-      // Stats of a restored type (k3.duckdbType) are its storage text: no usable bound.
-      if (k.field.metadata?.[K3_COLUMN_META.duckdbType] !== undefined) return [partitionFieldLiteral(null, k.field), partitionFieldLiteral(null, k.field)];
+      // Stats of a restored type stored as text (ENUM, UUID, …) do not bound it: no usable bound.
+      if (!statsUsable(k.field)) return [partitionFieldLiteral(null, k.field), partitionFieldLiteral(null, k.field)];
       return [statLiteral(file.stats?.minValues[k.name], k.field.type, 'min'), statLiteral(file.stats?.maxValues[k.name], k.field.type, 'max')];
     });
     return `(${[String(fid), ...cells].join(', ')})`;

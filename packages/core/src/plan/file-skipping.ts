@@ -6,7 +6,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { parseTimestampMicros } from '../delta/partition-values.ts';
-import type { DataType } from '../delta/schema.ts';
+import { K3_COLUMN_META, type DataType, type StructField } from '../delta/schema.ts';
 import type { ActiveFile } from '../delta/snapshot.ts';
 import { partitionLiteral } from '../exec/partition-literal.ts';
 import { quoteIdentifier } from '../exec/sql-quote.ts';
@@ -22,6 +22,15 @@ const FLIP: Record<string, string> = {
   COMPARE_LESSTHANOREQUALTO: 'COMPARE_GREATERTHANOREQUALTO', COMPARE_GREATERTHANOREQUALTO: 'COMPARE_LESSTHANOREQUALTO',
 };
 const SKIPPABLE_TYPES = /^(byte|short|integer|long|float|double|decimal\(.*\)|string|boolean|date|timestamp|timestamp_ntz)$/;
+
+/**
+ * Whether a column's stats bound it in its own DuckDB type. Restored types (k3.duckdbType) stored
+ * as numbers or timestamps order like their storage (TIMESTAMPTZ, unsigned, HUGEINT); those stored
+ * as text do not (ENUM order, INTERVAL, truncated UUID text), so they never skip files.
+ */
+export function statsUsable(field: StructField): boolean {
+  return field.metadata?.[K3_COLUMN_META.duckdbType] === undefined || (typeof field.type === 'string' && field.type !== 'string');
+}
 
 export async function statsPredicates(conn: DuckDBConnection, exprs: readonly Expr[], fieldOf: (n: string) => { name: string; type: DataType } | undefined): Promise<StatsPlan | undefined> {
   const preds: string[] = [];

@@ -18,15 +18,15 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { PartitionValue } from '../delta/partition-values.ts';
-import { K3_COLUMN_META, type DataType, type StructField, type StructType } from '../delta/schema.ts';
+import type { DataType, StructField, StructType } from '../delta/schema.ts';
 import type { ActiveFile } from '../delta/snapshot.ts';
 import { partitionFieldLiteral } from '../exec/partition-literal.ts';
 import { quoteIdentifier } from '../exec/sql-quote.ts';
-import { statsPredicates } from './file-skipping.ts';
+import { statsPredicates, statsUsable } from './file-skipping.ts';
 import { referencedColumns } from './query-shape.ts';
 import { renderExpression, type Expr } from './select-ast.ts';
 
-export { statLiteral } from './file-skipping.ts';
+export { statLiteral, statsUsable } from './file-skipping.ts';
 
 export interface PrunableSnapshot {
   readonly schema: StructType;
@@ -71,11 +71,9 @@ async function ids(conn: DuckDBConnection, sql: string): Promise<Set<number> | u
 
 export async function pruneFiles(conn: DuckDBConnection, where: Expr | null, snapshot: PrunableSnapshot): Promise<PruneResult> {
   const findField = (name: string): StructField | undefined => snapshot.schema.fields.find((f) => f.name.toLowerCase() === name.toLowerCase());
-  // Stats of a restored type (k3.duckdbType: ENUM, INTERVAL, … stored as text) do not order like
-  // the type does, so such columns never skip files.
   const fieldOf = (name: string): { name: string; type: DataType } | undefined => {
     const f = findField(name);
-    return f === undefined || f.metadata?.[K3_COLUMN_META.duckdbType] !== undefined ? undefined : f;
+    return f !== undefined && statsUsable(f) ? f : undefined;
   };
   const partCols = snapshot.partitionColumns.map((c) => findField(c) ?? { name: c, type: 'string' as DataType, nullable: true, metadata: {} });
   const partLower = new Set(partCols.map((c) => c.name.toLowerCase()));

@@ -56,3 +56,19 @@ describe('federated reads of typed columns', () => {
     expect(r.strategy).toBe('QUERY_STRATEGY_FEDERATED_AGGREGATE');
   });
 });
+
+describe('statistics of typed columns', () => {
+  it('skip files by DECIMAL, TINYINT and TIMESTAMPTZ bounds, but never by a restored text type (ENUM)', async () => {
+    for (const sql of [
+      "CREATE TABLE sk (d DECIMAL(12,4), t TINYINT, tz TIMESTAMPTZ, e ENUM('zeta', 'alpha'))",
+      "INSERT INTO sk VALUES (1.0001, 1, TIMESTAMPTZ '2026-01-01 00:00:00+00', 'zeta')",
+      "INSERT INTO sk VALUES (500.5, 50, TIMESTAMPTZ '2026-06-01 00:00:00+00', 'alpha')",
+      "INSERT INTO sk VALUES (-3.25, -5, TIMESTAMPTZ '2025-01-01 00:00:00+00', 'zeta')",
+    ]) await env.both(sql);
+    for (const [where, files] of [['d > 100', '1'], ['t < 0', '1'], ["tz >= TIMESTAMPTZ '2026-03-01 00:00:00+00'", '1'], ["e > 'zeta'", '3']] as const) {
+      const sql = `SELECT * FROM sk WHERE ${where}`;
+      await env.both(sql, false);
+      expect((await env.h.query(sql)).filesScanned, sql).toBe(files);
+    }
+  });
+});
