@@ -7,6 +7,8 @@
  * Write cases work on their own scratch table (created in `setup`), report rowsAffected like
  * DuckDB's changed-row count, and are checked by `verify` (a SELECT run on both sides).
  */
+import { ALL_TYPE_CASES } from './cases-types.ts';
+
 export interface CompatCase {
   readonly id: string;
   readonly sql: string;
@@ -24,10 +26,7 @@ export interface CompatCase {
 
 const q = (id: string, sql: string, extra: Partial<CompatCase> = {}): CompatCase => ({ id, sql, ordered: /\bORDER BY\b[^()]*$/i.test(sql), ...extra });
 
-/**
- * Column lists of the fixture tables, to make typed copies for write cases (CTAS would not do:
- * k3's CTAS widens INTEGER/SMALLINT to BIGINT and FLOAT to DOUBLE, as the seeds document).
- */
+/** Column lists of the fixture tables, to make typed copies (with their keys) for write cases. */
 const COPY_DDL: Readonly<Record<string, string>> = {
   emp: '(id BIGINT, name VARCHAR, dept VARCHAR, salary DOUBLE, bonus INTEGER, hired DATE, manager_id BIGINT, active BOOLEAN, level SMALLINT)',
   dept: '(name VARCHAR, budget INTEGER, region VARCHAR)',
@@ -522,14 +521,13 @@ export const MORE_CASES: readonly CompatCase[] = [
 
 const CTAS_COPY = (id: string, select: string): CompatCase => {
   const t = `c_${id.replaceAll('-', '_')}`;
-  // k3's CTAS widens integer/float types (seeds 001), so values are compared as text.
-  return { id, setup: [`CREATE TABLE ${t} AS ${select}`], sql: `SELECT COLUMNS(*)::VARCHAR FROM ${t}` };
+  // CTAS keeps the query's DuckDB types, so values and types compare as they are.
+  return { id, setup: [`CREATE TABLE ${t} AS ${select}`], sql: `SELECT * FROM ${t}` };
 };
 
-/** CREATE TABLE … AS SELECT: the stored values equal DuckDB's (types follow the seeds' inference). */
+/** CREATE TABLE … AS SELECT: the stored values and types equal DuckDB's. */
 export const CTAS_CASES: readonly CompatCase[] = [
-  // FLOAT becomes DOUBLE in a CTAS (seeds: fractional → double), so its text differs; checked apart.
-  CTAS_COPY('ctas-all-types', 'SELECT * EXCLUDE (f) FROM kinds'),
+  CTAS_COPY('ctas-all-types', 'SELECT * FROM kinds'),
   CTAS_COPY('ctas-aggregate', 'SELECT dept, count(*) AS n, avg(salary) AS a, max(hired) AS h FROM emp GROUP BY dept'),
   CTAS_COPY('ctas-join-json', "SELECT e.id, e.payload, u.email FROM events e LEFT JOIN users u ON e.user_id = u.id"),
   CTAS_COPY('ctas-range', 'SELECT range AS n, range % 3 = 0 AS fizz, DATE \'2026-01-01\' + range::INTEGER AS d FROM range(50)'),
@@ -567,4 +565,4 @@ export const ERROR_CASES: readonly CompatCase[] = [
   err('err-insert-column-count', 'INSERT INTO t_err VALUES (9, \'x\')', 'ERR_SQL_BIND'),
 ];
 
-export const ALL_CASES: readonly CompatCase[] = [...SELECT_CASES, ...WRITE_CASES, ...EDGE_CASES, ...MORE_CASES, ...CTAS_CASES, ...ERROR_CASES];
+export const ALL_CASES: readonly CompatCase[] = [...SELECT_CASES, ...WRITE_CASES, ...EDGE_CASES, ...MORE_CASES, ...CTAS_CASES, ...ERROR_CASES, ...ALL_TYPE_CASES];

@@ -1,8 +1,31 @@
 /**
  * The fixture tables of the compatibility suite, created identically through the engine and in
- * the reference DuckDB. Only the eleven k3 column types are used for stored columns; values are
- * chosen so that float sums are exact (binary fractions) and every ORDER BY in a case is total.
+ * the reference DuckDB. `typed` holds DuckDB types beyond the eleven API types (DECIMAL, LIST,
+ * ARRAY, STRUCT, MAP, UUID, HUGEINT, TIMESTAMPTZ, ENUM, INTERVAL, TIME, …); values are chosen so
+ * that float sums are exact (binary fractions) and every ORDER BY in a case is total.
  */
+
+/** Column list of `typed` (also used for typed copies in write cases). */
+export const TYPED_COLUMNS = `(id INTEGER PRIMARY KEY, amount DECIMAL(12,2), tiny TINYINT, tags VARCHAR[], scores INTEGER[],
+     vec DOUBLE[3], attrs STRUCT(color VARCHAR, size INTEGER), props MAP(VARCHAR, INTEGER), uid UUID, big HUGEINT,
+     ub UBIGINT, seen TIMESTAMPTZ, mood ENUM('sad', 'ok', 'happy'), dur INTERVAL, t TIME,
+     items STRUCT(k VARCHAR, v INTEGER[])[])`;
+
+export const TYPED_ROWS = `INSERT INTO typed VALUES
+     (1, 1234.50, -7, ['a', 'b'], [3, 1, 2], [1.0, 2.0, 2.0], {'color': 'red', 'size': 10}, MAP {'x': 1, 'y': 2},
+      'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 170141183460469231731687303715884105, 18446744073709551615,
+      TIMESTAMPTZ '2026-05-27 10:00:00+00', 'happy', INTERVAL '1 day 2 hours', TIME '09:30:00',
+      [{'k': 'p', 'v': [1, 2]}, {'k': 'q', 'v': []}]),
+     (2, 0.05, 127, ['b', 'c', NULL], [], [0.5, -0.5, 0.0], {'color': 'blue', 'size': NULL}, MAP {'x': 5},
+      '00000000-0000-0000-0000-000000000001', -99999999999999999999999999999999999999, 0,
+      TIMESTAMPTZ '2026-05-28 23:30:00.5+02', 'sad', INTERVAL '-3 minutes', TIME '23:59:59.999999',
+      [{'k': 'r', 'v': NULL}]),
+     (3, -999.99, NULL, NULL, [10], NULL, NULL, MAP {}, NULL, 0, 42,
+      NULL, 'ok', INTERVAL '1 year 1 month', NULL, []),
+     (4, NULL, 0, ['c'], [5, 5, NULL], [3.0, 4.0, 0.0], {'color': NULL, 'size': 3}, NULL,
+      'ffffffff-ffff-ffff-ffff-ffffffffffff', NULL, NULL,
+      TIMESTAMPTZ '1970-01-01 00:00:00+00', NULL, NULL, TIME '00:00:00', NULL)`;
+
 export const FIXTURE_SQL: readonly string[] = [
   `CREATE TABLE emp (
      id BIGINT PRIMARY KEY, name VARCHAR NOT NULL, dept VARCHAR, salary DOUBLE, bonus INTEGER,
@@ -64,7 +87,9 @@ export const FIXTURE_SQL: readonly string[] = [
      (2, 2147483647, -9223372036854775808, -1.5, 1e300, false, DATE '2262-04-11', TIMESTAMP '2026-12-31 23:59:59.999999', 'abc'::BLOB, '', '[1,2,{"b":null}]'),
      (3, 0, 9007199254740993, 3.25, -0.0, NULL, DATE '0001-01-01', NULL, NULL, 'line1\nline2', '"str"'),
      (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
+  `CREATE TABLE typed ${TYPED_COLUMNS}`,
+  TYPED_ROWS,
 ];
 
 /** Tables the fixtures create (for sanity checks and for resetting). */
-export const FIXTURE_TABLES = ['emp', 'dept', 'sales', 'events', 'users', 'prices', 'trades', 'kinds'] as const;
+export const FIXTURE_TABLES = ['emp', 'dept', 'sales', 'events', 'users', 'prices', 'trades', 'kinds', 'typed'] as const;

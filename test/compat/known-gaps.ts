@@ -16,10 +16,7 @@ export const KNOWN_GAPS: Readonly<Record<string, GapFailure>> = {
   // DuckDB's "Invalid Input Error" (here: a scalar subquery returning several rows) maps to
   // ERR_TYPE_MISMATCH; it is an execution error (ERR_SQL_EXECUTION), not a value/type mismatch.
   'err-scalar-subquery-many-rows': { code: 'ERR_TYPE_MISMATCH' },
-  // Tables are bound per statement as views of their snapshot, only when referenced by name:
-  // catalog introspection (information_schema) does not see the bucket's tables.
-  'more-information-schema-tables': { mismatch: true },
-  'more-information-schema-columns': { mismatch: true },
-  // DuckDB tables have a rowid pseudo-column (insertion order); k3's Parquet-backed views do not.
-  'more-rowid': { code: 'ERR_SQL_BIND' },
+  // DuckDB tables have a rowid pseudo-column (a storage position); k3's tables are Delta
+  // snapshots bound as views and have none: refused precisely (use the key or row_number()).
+  'more-rowid': { code: 'ERR_SQL_UNSUPPORTED' },
 };

@@ -68,11 +68,11 @@ describe('structured catalog routes', () => {
       rowCount: '0',
     });
     expect(res.json.columns).toEqual([
-      { name: 'id', type: 'COLUMN_TYPE_LONG', nullable: false, defaultExpression: '', duckdbType: '' },
-      { name: 'region', type: 'COLUMN_TYPE_STRING', nullable: false, defaultExpression: '', duckdbType: '' },
-      { name: 'state', type: 'COLUMN_TYPE_STRING', nullable: true, defaultExpression: "'pending'", duckdbType: '' },
-      { name: 'amount', type: 'COLUMN_TYPE_DOUBLE', nullable: true, defaultExpression: '', duckdbType: '' },
-      { name: 'meta', type: 'COLUMN_TYPE_JSON', nullable: true, defaultExpression: '', duckdbType: '' },
+      { name: 'id', type: 'COLUMN_TYPE_LONG', duckdbType: 'BIGINT', nullable: false, defaultExpression: '' },
+      { name: 'region', type: 'COLUMN_TYPE_STRING', duckdbType: 'VARCHAR', nullable: false, defaultExpression: '' },
+      { name: 'state', type: 'COLUMN_TYPE_STRING', duckdbType: 'VARCHAR', nullable: true, defaultExpression: "'pending'" },
+      { name: 'amount', type: 'COLUMN_TYPE_DOUBLE', duckdbType: 'DOUBLE', nullable: true, defaultExpression: '' },
+      { name: 'meta', type: 'COLUMN_TYPE_JSON', duckdbType: 'JSON', nullable: true, defaultExpression: '' },
     ]);
     expect((await get(`/${BUCKET}/tables/orders`)).json).toEqual(res.json);
   });

@@ -27,7 +27,7 @@ export function tableOf(bucket: string, req: CreateTableRequest): Table {
 
 export const QUERY_RESPONSE: ExecuteResponse = {
   query: {
-    columns: [{ name: 'n', type: 'BIGINT' }],
+    columns: [{ name: 'n', type: 'BIGINT', duckdbType: 'BIGINT', columnType: 'COLUMN_TYPE_LONG' }],
     rows: [['9007199254740993']],
     rowCount: '1',
     strategy: 'QUERY_STRATEGY_UNARY_WAREHOUSE',

@@ -9,7 +9,13 @@ export type Int64 = string;
 
 export interface Column {
   name: string;
+  /** One of the eleven API types, or COLUMN_TYPE_UNSPECIFIED for any other DuckDB type (see duckdbType). */
   type: ColumnType;
+  /**
+   * The exact DuckDB type text of the column (`DECIMAL(18,2)`, `STRUCT(a INTEGER)[]`, `UUID`, …).
+   * Always set in responses; in CreateTable it may be given instead of (and wins over) `type`.
+   */
+  duckdbType?: string;
   nullable: boolean;
   /** Empty string = no default. */
   defaultExpression: string;
@@ -58,8 +64,12 @@ export interface ExecuteRequest {
 
 export interface ResultColumn {
   name: string;
-  /** DuckDB type text, e.g. `BIGINT`, `DECIMAL(18,3)`, `STRUCT(a INTEGER)`. */
+  /** DuckDB type text, e.g. `BIGINT`, `DECIMAL(18,3)`, `STRUCT(a INTEGER)` (kept for existing clients; = duckdbType). */
   type: string;
+  /** The exact DuckDB type text of the column (the same field name as on table columns). */
+  duckdbType: string;
+  /** The API enum of the column: one of the eleven, else COLUMN_TYPE_UNSPECIFIED. */
+  columnType: ColumnType;
 }
 
 export interface QueryTimings {

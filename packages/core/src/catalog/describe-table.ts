@@ -14,7 +14,7 @@ export function describeSnapshot(bucket: string, name: string, snapshot: Snapsho
     rowCount += BigInt(f.stats?.numRecords ?? 0);
     sizeBytes += BigInt(f.add.size);
   }
-  const columns: Column[] = columnsOf(snapshot.schema).map((c) => ({ name: c.name, type: c.type, nullable: c.nullable, defaultExpression: c.defaultExpression }));
+  const columns: Column[] = columnsOf(snapshot.schema).map((c) => ({ name: c.name, type: c.type, duckdbType: c.duckdbType, nullable: c.nullable, defaultExpression: c.defaultExpression }));
   const { metadata } = snapshot;
   return {
     tableId: `tbl_${metadata.id}`,

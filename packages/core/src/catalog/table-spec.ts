@@ -9,12 +9,14 @@
  * column is allowed, as DuckDB has no such rule (the file writer stores a placeholder column).
  */
 import { randomUUID } from 'node:crypto';
-import { ColumnType, type CreateTableRequest } from '../api/index.ts';
+import type { ColumnType, CreateTableRequest } from '../api/index.ts';
 import type { Metadata } from '../delta/actions.ts';
+import { constraintConfiguration, type CheckConstraint } from '../delta/check-constraints.ts';
 import { K3_TABLE_CONFIG, type StructType } from '../delta/schema.ts';
 import { CHANGE_DATA_FEED_PROPERTY } from '../delta/table-metadata.ts';
 import { AppError } from '../errors/index.ts';
-import { columnToField, columnTypeOfField, defaultOfField, isStorableColumnType, type ColumnSpec } from './column-types.ts';
+import { fieldToDuckDBType, storageOfDuckDBType } from '../exec/duckdb-types.ts';
+import { COLUMN_TYPE_DUCKDB, columnSpecOf, columnToField, columnTypeOfField, defaultOfField, isStorableColumnType, type ColumnSpec } from './column-types.ts';
 import { assertValidColumnName, assertValidTableName } from './table-name.ts';
 
 export interface TableSpec {
@@ -23,6 +25,8 @@ export interface TableSpec {
   readonly columns: readonly ColumnSpec[];
   readonly partitionColumns: readonly string[];
   readonly primaryKey: readonly string[];
+  /** CHECK constraints (stored as `delta.constraints.<name>`). */
+  readonly checks?: readonly CheckConstraint[];
   /** Record the Change Data Feed (`delta.enableChangeDataFeed=true`, protocol writer 4). Default off. */
   readonly changeDataFeed?: boolean;
 }
@@ -46,7 +50,12 @@ export function specFromProperties(properties: Readonly<Record<string, string>>)
   return changeDataFeed === undefined ? {} : { changeDataFeed };
 }
 
-const NOT_PARTITIONABLE: ReadonlySet<string> = new Set([ColumnType.JSON, ColumnType.BINARY, ColumnType.FLOAT, ColumnType.DOUBLE]);
+/** Delta can put these in a partition path (and k3 reads them back exactly). */
+function isPartitionable(col: ColumnSpec): boolean {
+  if (col.duckdbType === 'JSON') return false;
+  const t = storageOfDuckDBType(col.duckdbType).type;
+  return typeof t === 'string' && t !== 'binary' && t !== 'float' && t !== 'double';
+}
 
 /** Resolves `name` against the columns like DuckDB does (exact first, then case-insensitive). */
 export function findColumn(columns: readonly ColumnSpec[], name: string): ColumnSpec | undefined {
@@ -77,8 +86,8 @@ export function validateTableSpec(spec: TableSpec): TableSpec {
   const primaryKey = spec.primaryKey.map((k) => resolve(k, 'primary key').name);
   const partitionColumns = spec.partitionColumns.map((p) => {
     const col = resolve(p, 'partition');
-    if (NOT_PARTITIONABLE.has(col.type)) {
-      throw new AppError('ERR_BAD_REQUEST', `Column "${col.name}" of type ${col.type} cannot be a partition column; partition by a string, integer, boolean, date or timestamp column.`, { column: col.name });
+    if (!isPartitionable(col)) {
+      throw new AppError('ERR_BAD_REQUEST', `Column "${col.name}" of type ${col.duckdbType} cannot be a partition column; partition by a string, integer, decimal, boolean, date or timestamp column.`, { column: col.name });
     }
     return col.name;
   });
@@ -92,10 +101,14 @@ export function validateTableSpec(spec: TableSpec): TableSpec {
 
 export function specFromRequest(req: CreateTableRequest): TableSpec {
   const columns = (req.columns ?? []).map((c): ColumnSpec => {
+    const nullable = c.nullable !== false;
+    const dflt = (c.defaultExpression ?? '').trim();
+    // `duckdbType` (any storable DuckDB type) wins over the enum; the enum alone is one of the eleven.
+    if (typeof c.duckdbType === 'string' && c.duckdbType.trim() !== '') return columnSpecOf(c.name, c.duckdbType.trim(), nullable, dflt);
     if (!isStorableColumnType(c.type)) {
-      throw new AppError('ERR_TYPE_MISMATCH', `Column "${c.name}" has type ${String(c.type)}; use one of the eleven COLUMN_TYPE_* values (STRING, INT, LONG, SHORT, FLOAT, DOUBLE, BOOLEAN, DATE, TIMESTAMP, BINARY, JSON).`, { column: c.name });
+      throw new AppError('ERR_TYPE_MISMATCH', `Column "${c.name}" has type ${String(c.type)}; use one of the eleven COLUMN_TYPE_* values (STRING, INT, LONG, SHORT, FLOAT, DOUBLE, BOOLEAN, DATE, TIMESTAMP, BINARY, JSON), or give any DuckDB type as duckdbType (e.g. "DECIMAL(18,2)").`, { column: c.name });
     }
-    return { name: c.name, type: c.type, nullable: c.nullable !== false, defaultExpression: (c.defaultExpression ?? '').trim() };
+    return { name: c.name, duckdbType: COLUMN_TYPE_DUCKDB[c.type], nullable, defaultExpression: dflt };
   });
   return { name: req.name, description: req.description ?? '', columns, partitionColumns: req.partitionColumns ?? [], primaryKey: req.mergeKeys ?? [], ...(req.enableChangeDataFeed === true ? { changeDataFeed: true } : {}) };
 }
@@ -105,7 +118,7 @@ export function schemaOf(spec: TableSpec): StructType {
 }
 
 export function metadataOf(spec: TableSpec, createdTime: number): Metadata {
-  const configuration: Record<string, string> = {};
+  const configuration: Record<string, string> = constraintConfiguration(spec.checks ?? []);
   if (spec.primaryKey.length > 0) configuration[K3_TABLE_CONFIG.primaryKey] = JSON.stringify(spec.primaryKey);
   if (spec.changeDataFeed === true) configuration[CHANGE_DATA_FEED_PROPERTY] = 'true';
   return {
@@ -140,7 +153,7 @@ export function primaryKeyOf(metadata: Pick<Metadata, 'configuration'>): string[
   return parsed as string[];
 }
 
-/** The columns of an existing table; types k3 has no name for keep `type` UNSPECIFIED. */
-export function columnsOf(schema: StructType): Array<Omit<ColumnSpec, 'type'> & { type: ColumnType }> {
-  return schema.fields.map((f) => ({ name: f.name, type: columnTypeOfField(f), nullable: f.nullable, defaultExpression: defaultOfField(f) }));
+/** The columns of an existing table with their API enum (UNSPECIFIED outside the eleven). */
+export function columnsOf(schema: StructType): Array<ColumnSpec & { type: ColumnType }> {
+  return schema.fields.map((f) => ({ name: f.name, type: columnTypeOfField(f), duckdbType: fieldToDuckDBType(f), nullable: f.nullable, defaultExpression: defaultOfField(f) }));
 }

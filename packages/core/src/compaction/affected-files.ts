@@ -10,7 +10,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ActiveFile, Snapshot } from '../delta/snapshot.ts';
 import { AppError } from '../errors/index.ts';
 import { mapDuckDBError } from '../exec/map-duckdb-error.ts';
-import { partitionLiteral } from '../exec/partition-literal.ts';
+import { partitionFieldLiteral } from '../exec/partition-literal.ts';
 import { quoteIdentifier as q, quoteLiteral } from '../exec/sql-quote.ts';
 import type { OverlayTables } from '../wal/overlay-tables.ts';
 import type { WalTableShape } from '../wal/table-shape.ts';
@@ -41,7 +41,7 @@ export async function findAffectedFiles(
     const keys = shape.primaryKey.map((k) => {
       const field = snapshot.schema.fields.find((f) => f.name === k)!;
       const type = shape.columns.find((c) => c.name === k)!.type;
-      const expr = partitionColumns.has(k) ? partitionLiteral(file.partitionValues[k], field.type, k) : `CAST(${q(k)} AS ${type})`;
+      const expr = partitionColumns.has(k) ? partitionFieldLiteral(file.partitionValues[k], field) : `CAST(${q(k)} AS ${type})`;
       return `${expr} AS ${q(k)}`;
     });
     // One read_parquet per file keeps the file attribution exact even for partition key columns.

@@ -7,9 +7,9 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ActiveFile, Snapshot } from '../delta/snapshot.ts';
-import { partitionLiteral } from '../exec/partition-literal.ts';
+import { partitionFieldLiteral } from '../exec/partition-literal.ts';
 import { quoteIdentifier as q } from '../exec/sql-quote.ts';
-import { statLiteral } from '../plan/prune.ts';
+import { statLiteral, statsUsable } from '../plan/prune.ts';
 import type { OverlayTables } from '../wal/overlay-tables.ts';
 import type { WalTableShape } from '../wal/table-shape.ts';
 
@@ -21,9 +21,11 @@ export async function candidateFiles(conn: DuckDBConnection, snapshot: Pick<Snap
   const rows = snapshot.files.map((file, fid) => {
     const cells = keys.flatMap((k) => {
       if (partition.has(k.name)) {
-        const v = partitionLiteral(file.partitionValues[k.name], k.field.type, k.name);
+        const v = partitionFieldLiteral(file.partitionValues[k.name], k.field);
         return [v, v];
       }
+      // Stats of a restored type stored as text (ENUM, UUID, …) do not bound it: no usable bound.
+      if (!statsUsable(k.field)) return [partitionFieldLiteral(null, k.field), partitionFieldLiteral(null, k.field)];
       return [statLiteral(file.stats?.minValues[k.name], k.field.type, 'min'), statLiteral(file.stats?.maxValues[k.name], k.field.type, 'max')];
     });
     return `(${[String(fid), ...cells].join(', ')})`;

@@ -23,6 +23,7 @@ import type { WalTableShape } from '../wal/table-shape.ts';
 import type { FileLease } from '../exec/file-cache.ts';
 import { findAffectedFiles } from './affected-files.ts';
 import { candidateFiles } from './candidate-files.ts';
+import { checkConstraintsOf } from '../delta/check-constraints.ts';
 
 export interface MergedBatch {
   readonly removed: ActiveFile[];
@@ -49,7 +50,7 @@ export async function mergeBatch(store: ObjectStore, snapshot: Snapshot, overlay
       const on = shape.primaryKey.map((k) => `d.${q(k)} = k.${q(k)}`).join(' AND ');
       const columns = shape.columns.map((c) => q(c.name)).join(', ');
       const sql = `SELECT d.* FROM ${q(view)} AS d ANTI JOIN ${tables.keys} AS k ON ${on} UNION ALL SELECT ${columns} FROM ${tables.upserts}`;
-      const added = await writeDataFiles(conn, { sql }, { store, root: snapshot.root, schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, tmpDir: deps.tmpDir, ...(deps.transaction.clock ? { clock: deps.transaction.clock } : {}) });
+      const added = await writeDataFiles(conn, { sql }, { store, root: snapshot.root, schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, tmpDir: deps.tmpDir, checks: checkConstraintsOf(snapshot.metadata), ...(deps.transaction.clock ? { clock: deps.transaction.clock } : {}) });
       const outputRows = added.reduce((s, a) => s + numRecords(a), 0);
       return { removed: affected.files, added, matchedUpserts: affected.matchedUpserts, matchedKeys: affected.matchedKeys, outputRows, candidates: candidates.length };
     } finally {

@@ -3,24 +3,29 @@
  *
  * Reading: reader version 1; reader version 2 only when column mapping is off (mode absent or
  * `none`); reader version 3 when every reader feature is in READABLE_FEATURES (features that ask
- * nothing of a reader). Anything else — deletion vectors, column mapping, v2 checkpoints,
- * timestamp_ntz, variant, type widening, unknown features or versions — is refused with
+ * nothing of a reader, and `timestampNtz`: Parquet timestamps with isAdjustedToUTC=false, which
+ * DuckDB reads as TIMESTAMP, and partition values / stats without a zone). Anything else —
+ * deletion vectors, column mapping, v2 checkpoints, variant, type widening, unknown features or
+ * versions — is refused with
  * ERR_DELTA_UNSUPPORTED_FEATURE naming the feature, never read wrongly. The check runs against the
  * protocol and metadata of the version being read (a table may become unreadable later).
  *
- * Writing: protocol (1,≤4) without writerFeatures; minWriterVersion > 4 or any writerFeatures are
- * refused. The duties are the writer's (write-guards.ts): appendOnly and invariants (2), CHECK
- * constraints (3) and generated columns (4) refuse, the Change Data Feed (4) is written.
+ * Writing: protocol (1,≤4) or writer 7 whose writerFeatures are all in WRITABLE_FEATURES. The
+ * duties are the writer's: appendOnly and invariants (2; write-guards.ts), CHECK constraints (3),
+ * which every k3 write path enforces, the Change Data Feed (4), written by the Transaction;
+ * generated columns (4) make the table read-only.
  */
 import { AppError } from '../errors/index.ts';
 import type { Metadata, Protocol } from './actions.ts';
 import type { DataType, StructType } from './schema.ts';
 
-/** Reader features that require nothing from a reader that does not vacuum. */
-export const READABLE_FEATURES: ReadonlySet<string> = new Set(['vacuumProtocolCheck']);
+/** Reader features k3 implements (vacuumProtocolCheck asks nothing of a reader that does not vacuum). */
+export const READABLE_FEATURES: ReadonlySet<string> = new Set(['vacuumProtocolCheck', 'timestampNtz']);
 export const MAX_READER_VERSION = 3;
-/** Writer 3 (CHECK constraints, refused when present) and 4 (Change Data Feed, written; generated columns, refused when present). */
+/** Writer 3 (CHECK constraints, enforced) and 4 (Change Data Feed, written; generated columns, refused when present). */
 export const MAX_WRITER_VERSION = 4;
+/** Writer features k3 implements (a writer-7 table with only these is writable). */
+export const WRITABLE_FEATURES: ReadonlySet<string> = new Set(['appendOnly', 'checkConstraints', 'changeDataFeed']);
 
 function refuse(feature: string, message: string, extra: Record<string, unknown> = {}): AppError {
   return new AppError('ERR_DELTA_UNSUPPORTED_FEATURE', message, { feature, ...extra });
@@ -36,7 +41,7 @@ function findType(t: DataType, wanted: ReadonlySet<string>): string | undefined 
   }
 }
 
-const TYPE_FEATURES: Record<string, string> = { timestamp_ntz: 'timestampNtz', variant: 'variantType' };
+const TYPE_FEATURES: Record<string, string> = { variant: 'variantType' };
 
 /** Throws ERR_DELTA_UNSUPPORTED_FEATURE unless this reader can read a table with this protocol. */
 export function assertReadable(protocol: Protocol, metadata?: Metadata, schema?: StructType): void {
@@ -70,11 +75,12 @@ export function assertReadable(protocol: Protocol, metadata?: Metadata, schema?:
 /** Throws ERR_DELTA_UNSUPPORTED_FEATURE unless k3 may commit to a table with this protocol. */
 export function assertWritable(protocol: Protocol): void {
   const wv = protocol.minWriterVersion;
-  if (!Number.isInteger(wv) || wv < 1 || wv > MAX_WRITER_VERSION) {
+  const wf = protocol.writerFeatures ?? [];
+  const featuresOk = wv === 7 && wf.every((f) => WRITABLE_FEATURES.has(f));
+  if (!featuresOk && (!Number.isInteger(wv) || wv < 1 || wv > MAX_WRITER_VERSION)) {
     throw refuse(`writerVersion${wv}`, `The table requires Delta writer version ${wv}; k3 writes only tables with writer version ≤ ${MAX_WRITER_VERSION}. The table is read-only for k3.`, { minWriterVersion: wv });
   }
-  const wf = protocol.writerFeatures ?? [];
-  if (wf.length > 0) {
+  if (!featuresOk && wf.length > 0) {
     throw refuse(wf[0] ?? 'writerFeatures', `The table declares Delta writer features (${wf.join(', ')}), which k3 does not implement; the table is read-only for k3.`, { writerFeatures: wf });
   }
   if (protocol.minReaderVersion > 1) {

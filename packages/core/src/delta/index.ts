@@ -15,6 +15,7 @@ export { applyActions, createReplayState, reconciliationKey, type ReplayInput, t
 // ── writer ──────────────────────────────────────────────────────────────────────────
 export { Transaction, DEFAULT_ENGINE_INFO, SYSTEM_USER, type TransactionOptions, type CommitRequest, type CommitResult, type ChangeDataRequest, type ChangeDataStager } from './transaction.ts';
 export { createTableMetadata, K3_TABLE_PROTOCOL, CDF_TABLE_PROTOCOL, CHANGE_DATA_FEED_PROPERTY, isChangeDataFeedEnabled, protocolFor, type NewTableMetadata } from './table-metadata.ts';
+export { checkConstraintsOf, constraintConfiguration, CONSTRAINT_PREFIX, protocolForNewTable, type CheckConstraint } from './check-constraints.ts';
 export { serializeActions, tryWriteCommit, readCommitActions, parseCommitActions } from './commit.ts';
 export { buildCommitInfo, encodeOperationMetrics, encodeOperationParameters, DELTA_OPERATIONS, ISOLATION_LEVELS, type DeltaOperation, type IsolationLevel } from './commit-info.ts';
 export { checkForConflicts, normalizeLogPath, type PartitionPredicate, type TransactionFootprint, type WinningCommit } from './conflict-checker.ts';

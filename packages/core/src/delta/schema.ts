@@ -40,6 +40,11 @@ export const K3_COLUMN_META = {
   type: 'k3.type',
   /** The column's default expression, as given at creation. */
   default: 'k3.default',
+  /**
+   * The exact DuckDB type text of a column whose type has no Delta twin (UUID, HUGEINT,
+   * TIMESTAMPTZ, ENUM(…), INTEGER[3], …): the Delta type stores it losslessly, this restores it.
+   */
+  duckdbType: 'k3.duckdbType',
 } as const;
 
 /** Table configuration keys k3 writes into metaData.configuration. */

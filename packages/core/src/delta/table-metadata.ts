@@ -21,7 +21,10 @@ export function isChangeDataFeedEnabled(metadata: Pick<Metadata, 'configuration'
 
 /** The protocol a new table with this configuration needs: (1,4) with the feed on, else (1,2). */
 export function protocolFor(metadata: Pick<Metadata, 'configuration'>): Protocol {
-  return { ...(isChangeDataFeedEnabled(metadata) ? CDF_TABLE_PROTOCOL : K3_TABLE_PROTOCOL) };
+  if (isChangeDataFeedEnabled(metadata)) return { ...CDF_TABLE_PROTOCOL };
+  // CHECK constraints (delta.constraints.*) need writer 3 (check-constraints.ts).
+  const hasChecks = Object.keys(metadata.configuration ?? {}).some((k) => k.startsWith('delta.constraints.'));
+  return hasChecks ? { minReaderVersion: 1, minWriterVersion: 3 } : { ...K3_TABLE_PROTOCOL };
 }
 
 export interface NewTableMetadata {

@@ -170,6 +170,15 @@ export class Transaction {
     return this;
   }
 
+  /** Raises the protocol (e.g. to writer 3 for CHECK constraints); never lowers it. */
+  upgradeProtocol(protocol: Protocol): this {
+    const base = this.#base.protocol;
+    if (protocol.minReaderVersion > base.minReaderVersion || protocol.minWriterVersion > base.minWriterVersion) {
+      this.#newProtocol = { minReaderVersion: Math.max(base.minReaderVersion, protocol.minReaderVersion), minWriterVersion: Math.max(base.minWriterVersion, protocol.minWriterVersion) };
+    }
+    return this;
+  }
+
   setTxn(appId: string, version: number): this {
     this.#txns.set(appId, version);
     return this;
@@ -194,7 +203,7 @@ export class Transaction {
     if (this.#committed) throw new AppError('ERR_INTERNAL', 'A Transaction can be committed only once; start a new one from a fresh snapshot.');
     this.#committed = true;
     const schema = this.#newMetadata ? parseSchemaString(this.#newMetadata.schemaString) : this.#base.schema;
-    assertCommitAllowed(this.#base.protocol, this.#newMetadata ?? this.#base.metadata, schema, [...this.#removes.values()].some((r) => r.dataChange));
+    assertCommitAllowed(this.#newProtocol ?? this.#base.protocol, this.#newMetadata ?? this.#base.metadata, schema, [...this.#removes.values()].some((r) => r.dataChange));
     await this.#stageChangeData(schema);
     const clock = this.#opts.clock ?? Date.now;
     const isolationLevel = this.#isolationLevel();
@@ -316,8 +325,7 @@ export class Transaction {
       ...(this.#opts.userName !== undefined ? { userName: this.#opts.userName } : {}),
     });
     const actions: Action[] = [{ commitInfo: info }];
-    if (this.#isCreate) actions.push({ protocol: this.#base.protocol });
-    else if (this.#newProtocol !== undefined) actions.push({ protocol: this.#newProtocol });
+    if (this.#isCreate || this.#newProtocol !== undefined) actions.push({ protocol: this.#newProtocol ?? this.#base.protocol });
     if (this.#newMetadata !== undefined) actions.push({ metaData: this.#newMetadata });
     for (const [appId, version] of this.#txns) actions.push({ txn: { appId, version, lastUpdated: timestamp } satisfies Txn });
     for (const { file, dataChange } of this.#removes.values()) actions.push({ remove: toRemove(file.add, timestamp, dataChange) });

@@ -2,10 +2,11 @@
  * Writer-side protocol duties checked before a commit is attempted (PROTOCOL.md "Writer Version
  * Requirements"): the table's protocol must be one k3 writes (`assertWritable`, reader half);
  * writer version 2 asks for `delta.appendOnly` (no data-changing removes) and column invariants
- * (`delta.invariants`), which k3 cannot evaluate, so such tables are read-only for k3. Writer 3
- * adds CHECK constraints (`delta.constraints.*`) and writer 4 generated columns
- * (`delta.generationExpression`): also not evaluable, also read-only. Writer 4's Change Data Feed
- * is written by the Transaction (its change-data stager).
+ * (`delta.invariants`), which k3 cannot evaluate, so such tables are read-only for k3. Writer 3's
+ * CHECK constraints (`delta.constraints.*`) are enforced by every k3 write path (the data file
+ * writer and keyed writes, check-constraints.ts). Writer 4's generated columns
+ * (`delta.generationExpression`) are not evaluable: read-only. Writer 4's Change Data Feed is
+ * written by the Transaction (its change-data stager).
  */
 import { AppError } from '../errors/index.ts';
 import type { Metadata, Protocol } from './actions.ts';
@@ -17,10 +18,6 @@ export function assertCommitAllowed(protocol: Protocol, metadata: Metadata, sche
   const withInvariant = schema.fields.find((f) => f.metadata?.['delta.invariants'] !== undefined);
   if (withInvariant !== undefined) {
     throw new AppError('ERR_DELTA_UNSUPPORTED_FEATURE', `Column "${withInvariant.name}" has a Delta invariant (delta.invariants), which k3 cannot enforce; the table is read-only for k3.`, { feature: 'invariants', column: withInvariant.name });
-  }
-  const constraint = Object.keys(metadata.configuration ?? {}).find((k) => k.startsWith('delta.constraints.'));
-  if (constraint !== undefined) {
-    throw new AppError('ERR_DELTA_UNSUPPORTED_FEATURE', `The table has a Delta CHECK constraint (${constraint}), which k3 cannot enforce; the table is read-only for k3.`, { feature: 'checkConstraints', constraint });
   }
   const generated = schema.fields.find((f) => f.metadata?.['delta.generationExpression'] !== undefined);
   if (generated !== undefined) {

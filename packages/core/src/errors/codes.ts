@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   ERR_SQL_EXECUTION: { status: 400, grpc: 'INVALID_ARGUMENT', sqlstate: '22000', retryable: false, summary: 'The statement failed while executing (for example a cast or division error).' },
   ERR_CONSTRAINT_NOT_NULL: { status: 400, grpc: 'INVALID_ARGUMENT', sqlstate: '23502', retryable: false, summary: 'A NOT NULL column received a NULL.' },
   ERR_CONSTRAINT_PRIMARY_KEY: { status: 409, grpc: 'ALREADY_EXISTS', sqlstate: '23505', retryable: false, summary: 'A row with the same primary key already exists.' },
+  ERR_CONSTRAINT_CHECK: { status: 400, grpc: 'INVALID_ARGUMENT', sqlstate: '23514', retryable: false, summary: 'A row violates a CHECK constraint of the table (delta.constraints.*); nothing was written.' },
   ERR_TYPE_MISMATCH: { status: 400, grpc: 'INVALID_ARGUMENT', sqlstate: '42804', retryable: false, summary: 'A value does not fit the column type.' },
   ERR_DEFAULT_EXPRESSION_INVALID: { status: 400, grpc: 'INVALID_ARGUMENT', sqlstate: '42P17', retryable: false, summary: 'A column default expression is not valid for its type.' },
   // ── catalog ──────────────────────────────────────────────────────────────────────

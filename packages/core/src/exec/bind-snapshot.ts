@@ -20,7 +20,7 @@ import type { ActiveFile, Snapshot } from '../delta/snapshot.ts';
 import { AppError } from '../errors/index.ts';
 import { fieldToDuckDBType } from './duckdb-types.ts';
 import { mapDuckDBError } from './map-duckdb-error.ts';
-import { partitionLiteral } from './partition-literal.ts';
+import { partitionFieldLiteral } from './partition-literal.ts';
 import { quoteIdentifier, quoteLiteral, quoteQualified } from './sql-quote.ts';
 
 export interface BindSnapshotOptions {
@@ -79,8 +79,8 @@ export async function snapshotSelectSql(conn: DuckDBConnection, snapshot: Bindab
 }
 
 function projection(field: StructField, group: Group, partitionColumns: ReadonlySet<string>, present: ReadonlySet<string>): string {
-  if (partitionColumns.has(field.name)) return partitionLiteral(group.values[field.name], field.type, field.name);
   const sqlType = fieldToDuckDBType(field);
+  if (partitionColumns.has(field.name)) return partitionFieldLiteral(group.values[field.name], field);
   if (!present.has(field.name.toLowerCase())) return `NULL::${sqlType}`;
   // The cast is a no-op when types agree; it turns UTC-adjusted TIMESTAMPTZ into UTC wall-clock
   // TIMESTAMP (the connection is in UTC), widened types into the table type, VARCHAR into JSON.

@@ -11,9 +11,12 @@
  * - Partition columns are not stored in the files; their values are logged in partitionValues
  *   (strings, see partitionValueSql) and the directory is cosmetic (partition-path.ts).
  * - Delta `timestamp` is written as TIMESTAMPTZ (Parquet isAdjustedToUTC=true, micros) with the
- *   session TimeZone=UTC; k3 json columns are written as canonical (minified) JSON text.
+ *   session TimeZone=UTC, also inside LIST/STRUCT/MAP; k3 json columns are written as canonical
+ *   (minified) JSON text. Types restored from `k3.duckdbType` are cast to their Delta storage
+ *   type here, so a value the storage cannot hold (HUGEINT beyond 38 digits) fails the write.
  * - Stats describe exactly the bytes uploaded: they are computed from the written file.
- * - NOT NULL (`nullable: false`) columns are checked before anything is written.
+ * - NOT NULL (`nullable: false`) columns and CHECK constraints (`checks`) are checked before
+ *   anything is written.
  * The source is materialized once so that non-deterministic expressions (now(), random(),
  * defaults) produce one set of rows for all partitions.
  */
@@ -25,7 +28,9 @@ import type { AddFile } from '../delta/actions.ts';
 import type { StructField, StructType } from '../delta/schema.ts';
 import { AppError } from '../errors/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
-import { deltaToDuckDBType, isJsonField } from './duckdb-types.ts';
+import { deltaToDuckDBWriteType, fieldToDuckDBType, isJsonField } from './duckdb-types.ts';
+import { assertChecks, assertPartitionValues } from './storable.ts';
+import type { CheckConstraint } from '../delta/check-constraints.ts';
 import { mapDuckDBError } from './map-duckdb-error.ts';
 import { encodeLogPath, partitionDirectory } from './partition-path.ts';
 import { quoteIdentifier as q, quoteLiteral } from './sql-quote.ts';
@@ -41,6 +46,8 @@ export interface DataFileTarget {
   targetFileBytes?: number;
   /** A local directory DuckDB may write to (allowed_directories when sandboxed). */
   tmpDir: string;
+  /** The table's CHECK constraints (delta.constraints.*), enforced before anything is written. */
+  checks?: readonly CheckConstraint[];
   clock?: () => number;
   /** File name prefix: `part` (data files, the default) or `cdc` (change data files, as Spark names them). */
   filePrefix?: 'part' | 'cdc';
@@ -49,8 +56,7 @@ export interface DataFileTarget {
 /** The DuckDB type a Delta column is written as. */
 export function writeTypeOf(field: StructField): string {
   if (isJsonField(field)) return 'VARCHAR';
-  if (field.type === 'timestamp') return 'TIMESTAMPTZ';
-  return deltaToDuckDBType(field.type);
+  return deltaToDuckDBWriteType(field.type);
 }
 
 function castExpr(field: StructField): string {
@@ -95,6 +101,9 @@ export async function writeDataFiles(conn: DuckDBConnection, source: { sql: stri
     await ensureUtc(conn);
     await conn.run(`CREATE TEMP TABLE ${temp} AS SELECT ${schema.fields.map((f) => `${castExpr(f)} AS ${q(f.name)}`).join(', ')} FROM (${source.sql}) AS src`);
     await assertNotNull(conn, temp, schema.fields.filter((f) => !f.nullable));
+    await assertPartitionValues(conn, `SELECT * FROM ${temp}`, partFields);
+    // Constraints are written against the table's DuckDB types, not the storage types.
+    await assertChecks(conn, `SELECT ${schema.fields.map((f) => `CAST(${q(f.name)} AS ${fieldToDuckDBType(f)}) AS ${q(f.name)}`).join(', ')} FROM ${temp}`, target.checks ?? []);
     const tuples = pvSql.length === 0
       ? [[]]
       : (await conn.runAndReadAll(`SELECT DISTINCT ${pvSql.map((s, i) => `${s} AS p${i}`).join(', ')} FROM ${temp}`)).getRows().map((r) => r.map((v) => (v === null ? null : String(v))));

@@ -6,7 +6,8 @@
 import { DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
 import { DUCKDB_KEYWORDS } from './duckdb-keywords.ts';
 
-function fieldName(name: string): string {
+/** A STRUCT field / UNION tag name as DuckDB prints it in type text. */
+export function fieldName(name: string): string {
   const plain = /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !DUCKDB_KEYWORDS.has(name.toLowerCase());
   return plain ? name : `"${name.replaceAll('"', '""')}"`;
 }

@@ -32,8 +32,9 @@ function boundKind(field: StructField): BoundKind | undefined {
 
 function boundSql(field: StructField, agg: 'min' | 'max'): string {
   const c = `${agg}(${q(field.name)})`;
-  if (field.type === 'timestamp') return `strftime(${c}, '%Y-%m-%dT%H:%M:%S.%gZ')`;
-  if (field.type === 'date') return `strftime(${c}, '%Y-%m-%d')`;
+  // ±infinity has no Delta stats form: the bound is left out (readers then assume none).
+  if (field.type === 'timestamp') return `CASE WHEN isinf(${c}) THEN NULL ELSE strftime(${c}, '%Y-%m-%dT%H:%M:%S.%gZ') END`;
+  if (field.type === 'date') return `CASE WHEN isinf(${c}) THEN NULL ELSE strftime(${c}, '%Y-%m-%d') END`;
   return `CAST(${c} AS VARCHAR)`;
 }
 

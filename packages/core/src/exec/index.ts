@@ -2,7 +2,8 @@ export { createDuckDB, withConnection, type CreateDuckDBOptions, type K3DuckDB }
 export { K3_MACROS, K3_MACROS_SQL } from './k3-macros.ts';
 export { mapDuckDBError } from './map-duckdb-error.ts';
 export { quoteIdentifier, quoteLiteral, quoteQualified } from './sql-quote.ts';
-export { deltaToDuckDBType, duckDBToDeltaType, fieldToDuckDBType, isJsonField, JSON_COLUMN_TYPE } from './duckdb-types.ts';
+export { deltaToDuckDBType, deltaToDuckDBWriteType, duckDBToDeltaType, fieldToDuckDBType, isJsonField, JSON_COLUMN_TYPE, storageOfDuckDBType, type DeltaStorage } from './duckdb-types.ts';
+export { assertChecks, assertStorable } from './storable.ts';
 export { encodeReader, encodeResult, wireValueConverter, type EncodedColumn, type EncodedResult } from './result-encoding.ts';
 export { duckDBTypeText } from './duckdb-type-text.ts';
 export { FileCache, type FileCacheOptions, type FileLease, type FileRequest } from './file-cache.ts';

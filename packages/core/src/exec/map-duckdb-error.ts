@@ -18,9 +18,23 @@ interface Rule {
 // Order matters: constraint kinds before the generic "Constraint Error".
 const RULES: readonly Rule[] = [
   { test: /^Parser Error:/, code: 'ERR_SQL_PARSE', hint: 'Fix the SQL syntax (k3 speaks the DuckDB dialect).' },
+  {
+    // Bucket tables are bound as views of their Delta snapshot: DuckDB's rowid pseudo-column
+    // (a storage position) has no Delta counterpart.
+    test: /^Binder Error: (Referenced column "rowid" not found|.* does not have a column named "rowid")/,
+    code: 'ERR_SQL_UNSUPPORTED',
+    hint: 'k3 tables are Delta tables and have no rowid pseudo-column (a DuckDB storage position). Identify rows by the primary key, or number them with row_number() OVER (ORDER BY …).',
+  },
   { test: /^(Binder|Catalog) Error:/, code: 'ERR_SQL_BIND', hint: 'Check table, column and function names and the argument types.' },
   { test: /^Constraint Error:.*NOT NULL constraint/s, code: 'ERR_CONSTRAINT_NOT_NULL', hint: 'Provide a value for every NOT NULL column.' },
   { test: /^Constraint Error:.*(Duplicate key|PRIMARY KEY or UNIQUE constraint)/s, code: 'ERR_CONSTRAINT_PRIMARY_KEY', hint: 'Use a different key, or MERGE / INSERT OR REPLACE to update the existing row.' },
+  {
+    // Writing a TIMESTAMP as a Delta timestamp (a UTC instant) goes through TIMESTAMPTZ, whose
+    // range ends a fraction of a second before TIMESTAMP's maximum.
+    test: /^Conversion Error: (ICU date overflows timestamp range|Unable to convert TIMESTAMPTZ to local TIMESTAMP)/,
+    code: 'ERR_TYPE_MISMATCH',
+    hint: 'The timestamp is at the very end of DuckDB\'s range (294247-01-10 04:00:54.775806), past the last UTC instant a Delta timestamp holds; use a smaller value, or \'infinity\'.',
+  },
   { test: /^(Conversion|Invalid Input|Mismatch Type) Error:/, code: 'ERR_TYPE_MISMATCH', hint: 'Pass a value of the column type or add an explicit CAST.' },
   { test: /^Not implemented Error:/, code: 'ERR_SQL_UNSUPPORTED', hint: 'DuckDB does not implement this; rewrite the statement.' },
   { test: /^Permission Error:/, code: 'ERR_SQL_UNSUPPORTED', hint: 'k3 statements may only read tables; files, extensions and settings are off limits.' },

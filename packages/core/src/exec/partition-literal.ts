@@ -3,10 +3,10 @@
  * type. Partition columns of a bound snapshot are these constants, never values parsed from
  * directory names, and always carry an explicit type so NULLs and every group agree.
  */
-import type { DataType } from '../delta/schema.ts';
+import type { DataType, StructField } from '../delta/schema.ts';
 import type { PartitionValue } from '../delta/partition-values.ts';
 import { AppError } from '../errors/index.ts';
-import { deltaToDuckDBType } from './duckdb-types.ts';
+import { deltaToDuckDBType, fieldToDuckDBType } from './duckdb-types.ts';
 import { quoteLiteral } from './sql-quote.ts';
 
 export function partitionLiteral(value: PartitionValue | undefined, type: DataType, column: string): string {
@@ -28,4 +28,11 @@ export function partitionLiteral(value: PartitionValue | undefined, type: DataTy
       if (value instanceof Uint8Array) return `unhex(${quoteLiteral(Buffer.from(value).toString('hex'))})`;
       throw new AppError('ERR_INTERNAL', `Partition value of column "${column}" has an unexpected JS type ${typeof value}.`, { column });
   }
+}
+
+/** `partitionLiteral` of a column, cast to the column's DuckDB type when it is restored (k3.duckdbType). */
+export function partitionFieldLiteral(value: PartitionValue | undefined, field: StructField): string {
+  const literal = partitionLiteral(value, field.type, field.name);
+  const sqlType = fieldToDuckDBType(field);
+  return sqlType === deltaToDuckDBType(field.type) ? literal : `CAST(${literal} AS ${sqlType})`;
 }

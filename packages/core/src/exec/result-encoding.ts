@@ -74,6 +74,16 @@ function date(v: DuckDBValue): string {
   return String(v);
 }
 
+/** TIMESTAMP_S / _MS / _NS: node-api prints ±infinity as a far date; DuckDB says "infinity". */
+function timestampUnit(v: DuckDBValue): string {
+  const raw = Object.values(v as object).find((x): x is bigint => typeof x === 'bigint');
+  if (raw === INT64_MAX) return 'infinity';
+  if (raw === -INT64_MAX) return '-infinity';
+  return String(v);
+}
+
+const INT64_MAX = 9223372036854775807n;
+
 function timestampTz(v: DuckDBValue): string {
   const plain = new DuckDBTimestampValue((v as { micros: bigint }).micros).toString();
   if (plain === 'infinity' || plain === '-infinity') return plain;
@@ -97,8 +107,8 @@ const ENCODERS: Partial<Record<DuckDBTypeId, (v: DuckDBValue, t: never, c: DuckD
   [DuckDBTypeId.VARCHAR]: text, [DuckDBTypeId.ENUM]: text, [DuckDBTypeId.UUID]: text, [DuckDBTypeId.BIT]: text,
   [DuckDBTypeId.BLOB]: base64, [DuckDBTypeId.GEOMETRY]: base64,
   [DuckDBTypeId.DATE]: date,
-  [DuckDBTypeId.TIMESTAMP]: text, [DuckDBTypeId.TIMESTAMP_S]: text, [DuckDBTypeId.TIMESTAMP_MS]: text,
-  [DuckDBTypeId.TIMESTAMP_NS]: text, [DuckDBTypeId.TIMESTAMP_TZ]: timestampTz,
+  [DuckDBTypeId.TIMESTAMP]: text, [DuckDBTypeId.TIMESTAMP_S]: timestampUnit, [DuckDBTypeId.TIMESTAMP_MS]: timestampUnit,
+  [DuckDBTypeId.TIMESTAMP_NS]: timestampUnit, [DuckDBTypeId.TIMESTAMP_TZ]: timestampTz,
   [DuckDBTypeId.TIME]: text, [DuckDBTypeId.TIME_NS]: text, [DuckDBTypeId.TIME_TZ]: text, [DuckDBTypeId.INTERVAL]: text,
   [DuckDBTypeId.LIST]: arrayFromListValue, [DuckDBTypeId.ARRAY]: arrayFromArrayValue,
   [DuckDBTypeId.STRUCT]: objectFromStructValue, [DuckDBTypeId.MAP]: objectArrayFromMapValue,

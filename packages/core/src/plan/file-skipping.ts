@@ -6,7 +6,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { parseTimestampMicros } from '../delta/partition-values.ts';
-import type { DataType } from '../delta/schema.ts';
+import { K3_COLUMN_META, type DataType, type StructField } from '../delta/schema.ts';
 import type { ActiveFile } from '../delta/snapshot.ts';
 import { partitionLiteral } from '../exec/partition-literal.ts';
 import { quoteIdentifier } from '../exec/sql-quote.ts';
@@ -22,6 +22,15 @@ const FLIP: Record<string, string> = {
   COMPARE_LESSTHANOREQUALTO: 'COMPARE_GREATERTHANOREQUALTO', COMPARE_GREATERTHANOREQUALTO: 'COMPARE_LESSTHANOREQUALTO',
 };
 const SKIPPABLE_TYPES = /^(byte|short|integer|long|float|double|decimal\(.*\)|string|boolean|date|timestamp|timestamp_ntz)$/;
+
+/**
+ * Whether a column's stats bound it in its own DuckDB type. Restored types (k3.duckdbType) stored
+ * as numbers or timestamps order like their storage (TIMESTAMPTZ, unsigned, HUGEINT); those stored
+ * as text do not (ENUM order, INTERVAL, truncated UUID text), so they never skip files.
+ */
+export function statsUsable(field: StructField): boolean {
+  return field.metadata?.[K3_COLUMN_META.duckdbType] === undefined || (typeof field.type === 'string' && field.type !== 'string');
+}
 
 export async function statsPredicates(conn: DuckDBConnection, exprs: readonly Expr[], fieldOf: (n: string) => { name: string; type: DataType } | undefined): Promise<StatsPlan | undefined> {
   const preds: string[] = [];
@@ -86,6 +95,10 @@ function nullCountLiteral(file: ActiveFile, column: string): string {
   return `${n}::BIGINT`;
 }
 
+/** DuckDB's TIMESTAMP range in epoch microseconds (294247-01-10 04:00:54.775806, 290309-12-22 (BC)). */
+const MAX_TIMESTAMP_MICROS = 9223372036854775806n;
+const MIN_TIMESTAMP_MICROS = -9223372022400000000n;
+
 /** A stats value as a typed literal, or a typed NULL when it cannot be trusted as a bound. */
 export function statLiteral(v: unknown, type: DataType, side: 'min' | 'max'): string {
   const t = type as string;
@@ -107,8 +120,11 @@ export function statLiteral(v: unknown, type: DataType, side: 'min' | 'max'): st
   if (t === 'timestamp' || t === 'timestamp_ntz') {
     const micros = parseTimestampMicros(v);
     if (micros === undefined) return fallback;
-    // Writers truncate timestamp stats to milliseconds (toward zero before 1970): widen by one.
-    return partitionLiteral(side === 'max' ? micros + 999n : micros - 999n, type, '');
+    // Writers truncate timestamp stats to milliseconds (toward zero before 1970): widen by one,
+    // unless that leaves DuckDB's timestamp range (then the bound is unknown).
+    const widened = side === 'max' ? micros + 999n : micros - 999n;
+    if (widened > MAX_TIMESTAMP_MICROS || widened < MIN_TIMESTAMP_MICROS) return fallback;
+    return partitionLiteral(widened, type, '');
   }
   return fallback;
 }

@@ -18,15 +18,15 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { PartitionValue } from '../delta/partition-values.ts';
-import type { DataType, StructType } from '../delta/schema.ts';
+import type { DataType, StructField, StructType } from '../delta/schema.ts';
 import type { ActiveFile } from '../delta/snapshot.ts';
-import { partitionLiteral } from '../exec/partition-literal.ts';
+import { partitionFieldLiteral } from '../exec/partition-literal.ts';
 import { quoteIdentifier } from '../exec/sql-quote.ts';
-import { statsPredicates } from './file-skipping.ts';
+import { statsPredicates, statsUsable } from './file-skipping.ts';
 import { referencedColumns } from './query-shape.ts';
 import { renderExpression, type Expr } from './select-ast.ts';
 
-export { statLiteral } from './file-skipping.ts';
+export { statLiteral, statsUsable } from './file-skipping.ts';
 
 export interface PrunableSnapshot {
   readonly schema: StructType;
@@ -70,8 +70,12 @@ async function ids(conn: DuckDBConnection, sql: string): Promise<Set<number> | u
 }
 
 export async function pruneFiles(conn: DuckDBConnection, where: Expr | null, snapshot: PrunableSnapshot): Promise<PruneResult> {
-  const fieldOf = (name: string): { name: string; type: DataType } | undefined => snapshot.schema.fields.find((f) => f.name.toLowerCase() === name.toLowerCase());
-  const partCols = snapshot.partitionColumns.map((c) => fieldOf(c) ?? { name: c, type: 'string' as DataType });
+  const findField = (name: string): StructField | undefined => snapshot.schema.fields.find((f) => f.name.toLowerCase() === name.toLowerCase());
+  const fieldOf = (name: string): { name: string; type: DataType } | undefined => {
+    const f = findField(name);
+    return f !== undefined && statsUsable(f) ? f : undefined;
+  };
+  const partCols = snapshot.partitionColumns.map((c) => findField(c) ?? { name: c, type: 'string' as DataType, nullable: true, metadata: {} });
   const partLower = new Set(partCols.map((c) => c.name.toLowerCase()));
 
   // Group files by partition tuple.
@@ -98,7 +102,7 @@ export async function pruneFiles(conn: DuckDBConnection, where: Expr | null, sna
   const binary = partCols.some((c) => c.type === 'binary');
   if (partitionOnly.length > 0 && groups.length > 0 && !binary) {
     const conds = await Promise.all(partitionOnly.map((u) => renderExpression(conn, u.expr)));
-    const rows = groups.map((g, i) => `(${[String(i), ...partCols.map((c) => partitionLiteral(g.values[c.name] ?? null, c.type, c.name))].join(', ')})`);
+    const rows = groups.map((g, i) => `(${[String(i), ...partCols.map((c) => partitionFieldLiteral(g.values[c.name] ?? null, c))].join(', ')})`);
     const header = ['__k3_pid', ...partCols.map((c) => quoteIdentifier(c.name))].join(', ');
     const kept = await ids(conn, `SELECT __k3_pid FROM (VALUES ${rows.join(', ')}) AS __k3_parts(${header}) WHERE ${conds.map((c) => `(${c})`).join(' AND ')}`);
     if (kept !== undefined) groups = groups.filter((_, i) => kept.has(i));

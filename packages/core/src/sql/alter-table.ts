@@ -2,7 +2,7 @@
  * ALTER TABLE: DuckDB runs each action against a TEMP copy of the table definition; k3 diffs the
  * definition before and after. k3 commits new trailing columns (ADD COLUMNS, several per
  * statement) and column changes (CHANGE COLUMN: SET/DROP DEFAULT, SET/DROP NOT NULL, SET DATA TYPE
- * to one of the eleven types); dropped or renamed columns and table renames are refused with the
+ * to any storable type); dropped or renamed columns and table renames are refused with the
  * seeds' advice.
  *
  * Changes that depend on the rows run on the real rows so DuckDB decides exactly as it would:
@@ -12,7 +12,7 @@
  * the old files).
  */
 import type { ExecuteDdlResult } from '../api/index.ts';
-import { assertValidColumnName, columnToField, describeSnapshot, duckdbTypeOf, specFromProperties } from '../catalog/index.ts';
+import { assertValidColumnName, columnToField, describeSnapshot, specFromProperties } from '../catalog/index.ts';
 import { CHANGE_DATA_FEED_PROPERTY, protocolFor, recordedRequest, requestTxnAppId, Transaction } from '../delta/index.ts';
 import type { AddFile } from '../delta/actions.ts';
 import type { StructType } from '../delta/schema.ts';
@@ -23,6 +23,7 @@ import { setPropertiesAction, type StatementShape } from './pre-pass.ts';
 import type { PinnedTable } from './request-tables.ts';
 import { introspectTempTable, toColumnSpecs, validateDefault, type IntrospectedColumn, type IntrospectedTable } from './table-introspection.ts';
 import { targetTableDdl, WriteTarget } from './write-target.ts';
+import { checkConstraintsOf } from '../delta/check-constraints.ts';
 
 type AlterShape = Extract<StatementShape, { kind: 'alter-table' }>;
 
@@ -59,7 +60,7 @@ export async function alterTable(ctx: DdlContext, shape: AlterShape): Promise<Ex
   const changedSpecs = toColumnSpecs(changed.map((c) => c.now));
   for (const c of [...addedSpecs, ...changedSpecs]) {
     assertValidColumnName(c.name);
-    await validateDefault(ctx.conn, c.name, c.defaultExpression, duckdbTypeOf(c.type));
+    await validateDefault(ctx.conn, c.name, c.defaultExpression, c.duckdbType);
   }
   const replaced = new Map(changedSpecs.map((c) => [c.name, columnToField(c)]));
   const newFields = addedSpecs.map(columnToField);
@@ -80,7 +81,7 @@ export async function alterTable(ctx: DdlContext, shape: AlterShape): Promise<Ex
     tx.readWholeTable();
     if (rewrite) {
       const adds: AddFile[] = await writeDataFiles(ctx.conn, { sql: `SELECT * FROM temp.main.${q(handle.name)}` }, {
-        store: handle.store, root: handle.root, schema, partitionColumns: snapshot.partitionColumns, tmpDir: ctx.tmpDir, clock: ctx.clock,
+        store: handle.store, root: handle.root, schema, partitionColumns: snapshot.partitionColumns, tmpDir: ctx.tmpDir, clock: ctx.clock, checks: checkConstraintsOf(snapshot.metadata),
       });
       tx.removeFiles(snapshot.files).addFiles(adds);
     }

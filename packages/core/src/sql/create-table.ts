@@ -11,10 +11,10 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ExecuteDdlResult, Table } from '../api/index.ts';
 import {
-  castForStorage, describeSnapshot, duckdbTypeOf, inferColumnType, metadataOf, schemaOf, specFromProperties, validateTableSpec,
+  columnSpecOf, ctasColumnType, describeSnapshot, metadataOf, schemaOf, specFromProperties, validateTableSpec,
   assertValidTableName, type Catalog, type TableSpec,
 } from '../catalog/index.ts';
-import { protocolFor, recordedRequest, requestTxnAppId, Transaction, type Snapshot, type TransactionOptions } from '../delta/index.ts';
+import { protocolFor, recordedRequest, requestTxnAppId, Transaction, type CheckConstraint, type Snapshot, type TransactionOptions } from '../delta/index.ts';
 import type { AddFile } from '../delta/actions.ts';
 import { AppError, isAppError } from '../errors/index.ts';
 import { mapDuckDBError, quoteIdentifier as q, writeDataFiles } from '../exec/index.ts';
@@ -22,7 +22,7 @@ import type { ObjectStore } from '../object-store/index.ts';
 import type { PrePassed, StatementShape } from './pre-pass.ts';
 import type { RequestTables } from './request-tables.ts';
 import { isPunct, isWord } from './sql-tokens.ts';
-import { introspectTempTable, toColumnSpecs, validateDefault } from './table-introspection.ts';
+import { introspectTempTable, toColumnSpecs, validateDefault, type IntrospectedTable } from './table-introspection.ts';
 import { targetTableDdl } from './write-target.ts';
 
 export interface DdlContext {
@@ -64,21 +64,56 @@ export async function createTableFromSql(ctx: DdlContext, statement: PrePassed, 
     }
     const t = await introspectTempTable(ctx.conn, CTAS_TEMP);
     if (t === undefined) throw new AppError('ERR_INTERNAL', 'CREATE TABLE AS SELECT produced no result table.');
-    const columns = t.columns.map((c) => ({ name: c.name, type: inferColumnType(c.duckdbType), nullable: true, defaultExpression: '' }));
-    const select = t.columns.map((c, i) => `${castForStorage(q(c.name), c.duckdbType, columns[i]!.type)} AS ${q(c.name)}`).join(', ');
+    // The query's own column types, as DuckDB's CTAS keeps them (nested types stay nested).
+    const columns = t.columns.map((c) => columnSpecOf(c.name, ctasColumnType(c.duckdbType), true, ''));
+    const select = t.columns.map((c) => q(c.name)).join(', ');
     const spec: TableSpec = { name: shape.table, description: '', columns, partitionColumns: shape.partitionedBy, primaryKey: [], ...specFromProperties(shape.properties) };
     return createFromSpec(ctx, spec, { ...opts, rowsSql: `SELECT ${select} FROM ${q(CTAS_TEMP)}` });
   }
   refuseGeneratedColumns(statement);
+  // Before DuckDB binds the definition: REFERENCES names a table the scratch connection lacks.
+  if (statement.tokens.some((tok) => tok.depth >= 1 && isWord(tok, 'REFERENCES'))) refuseConstraints(['FOREIGN KEY']);
   await run(ctx.conn, shape.scratchSql);
   const t = await introspectTempTable(ctx.conn, shape.table);
   await run(ctx.conn, `DROP TABLE IF EXISTS temp.main.${q(shape.table)}`);
   if (t === undefined) throw new AppError('ERR_INTERNAL', `CREATE TABLE ${shape.table} did not produce a table definition.`);
-  if (t.otherConstraints.length > 0) {
-    throw new AppError('ERR_SQL_UNSUPPORTED', `${[...new Set(t.otherConstraints)].join(', ')} constraints are not supported; k3 tables keep NOT NULL, DEFAULT and PRIMARY KEY (the merge key). Remove the constraint.`, { constraints: t.otherConstraints });
-  }
-  const spec: TableSpec = { name: shape.table, description: '', columns: toColumnSpecs(t.columns), partitionColumns: shape.partitionedBy, primaryKey: t.primaryKey, ...specFromProperties(shape.properties) };
+  refuseConstraints(t.otherConstraints);
+  const checks = namedChecks(statement, t.checks);
+  const spec: TableSpec = { name: shape.table, description: '', columns: toColumnSpecs(t.columns), partitionColumns: shape.partitionedBy, primaryKey: t.primaryKey, checks, ...specFromProperties(shape.properties) };
   return createFromSpec(ctx, spec, opts);
+}
+
+/** UNIQUE and FOREIGN KEY are refused with what to do instead (CHECK and PRIMARY KEY are kept). */
+function refuseConstraints(kinds: readonly string[]): void {
+  if (kinds.includes('FOREIGN KEY')) {
+    throw new AppError('ERR_SQL_UNSUPPORTED', 'FOREIGN KEY constraints are not supported: Delta tables have no cross-table constraints, so k3 cannot enforce references. Remove the REFERENCES clause and check references with a query (e.g. an anti-join).', { constraints: [...kinds] });
+  }
+  if (kinds.length > 0) {
+    throw new AppError('ERR_SQL_UNSUPPORTED', `${[...new Set(kinds)].join(', ')} constraints are not enforced by k3: declare the column(s) as the PRIMARY KEY instead (k3 enforces the primary key, the table's merge key; one per table), or remove UNIQUE. CHECK, NOT NULL and DEFAULT are supported.`, { constraints: [...kinds] });
+  }
+}
+
+/**
+ * CHECK constraints with the names the statement gave them (`CONSTRAINT name CHECK (…)`), else
+ * DuckDB's generated name; DuckDB lists them in definition order, as they appear in the text.
+ */
+function namedChecks(statement: PrePassed, checks: IntrospectedTable['checks']): CheckConstraint[] {
+  const t = statement.tokens;
+  const given: Array<string | undefined> = [];
+  t.forEach((tok, i) => {
+    if (tok.depth < 1 || !isWord(tok, 'CHECK')) return;
+    const name = t[i - 1];
+    given.push(isWord(t[i - 2], 'CONSTRAINT') && name !== undefined ? identifierText(name.text) : undefined);
+  });
+  const out = checks.map((c, i) => ({ name: (given.length === checks.length ? given[i] : undefined) ?? c.name, expression: c.expression }));
+  const names = out.map((c) => c.name.toLowerCase());
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup !== undefined) throw new AppError('ERR_BAD_REQUEST', `Two CHECK constraints are named "${dup}" (Delta constraint names are case-insensitive); give each a unique name.`, { constraint: dup });
+  return out.map((c) => ({ name: c.name.toLowerCase(), expression: c.expression }));
+}
+
+function identifierText(text: string): string {
+  return text.startsWith('"') ? text.slice(1, -1).replaceAll('""', '"') : text;
 }
 
 /** Generated columns would be stored as defaults by mistake; k3 does not compute columns. */
@@ -99,11 +134,14 @@ export interface CreateOptions {
 
 export async function createFromSpec(ctx: DdlContext, input: TableSpec, opts: CreateOptions): Promise<ExecuteDdlResult> {
   const spec = validateTableSpec(input);
-  for (const c of spec.columns) await validateDefault(ctx.conn, c.name, c.defaultExpression, duckdbTypeOf(c.type));
+  for (const c of spec.columns) await validateDefault(ctx.conn, c.name, c.defaultExpression, c.duckdbType);
   const schema = schemaOf(spec);
   // DuckDB must accept the definition as a table (e.g. defaults without column references).
   const checkName = '__k3_check';
   await run(ctx.conn, targetTableDdl(checkName, schema));
+  // Every CHECK must bind against the columns (DuckDB already checked the SQL form's).
+  const checks = spec.checks ?? [];
+  if (checks.length > 0) await run(ctx.conn, `SELECT ${checks.map((c) => `(${c.expression})`).join(', ')} FROM temp.main.${q(checkName)}`);
   await run(ctx.conn, `DROP TABLE temp.main.${q(checkName)}`);
 
   const handle = ctx.catalog.handle(ctx.bucket, ctx.store, spec.name);
@@ -118,7 +156,7 @@ export async function createFromSpec(ctx: DdlContext, input: TableSpec, opts: Cr
   }
 
   const adds: AddFile[] = opts.rowsSql === undefined ? [] : await writeDataFiles(ctx.conn, { sql: opts.rowsSql }, {
-    store: ctx.store, root: handle.root, schema, partitionColumns: spec.partitionColumns, tmpDir: ctx.tmpDir, clock: ctx.clock,
+    store: ctx.store, root: handle.root, schema, partitionColumns: spec.partitionColumns, tmpDir: ctx.tmpDir, clock: ctx.clock, checks,
   });
   const metadata = metadataOf(spec, ctx.clock());
   const ctas = opts.rowsSql !== undefined;
@@ -134,12 +172,11 @@ export async function createFromSpec(ctx: DdlContext, input: TableSpec, opts: Cr
     if (existing !== undefined) {
       const tx = Transaction.forSnapshot(ctx.store, existing, ctx.txOptions)
         .updateMetadata({ ...metadata, id: existing.metadata.id })
+        .upgradeProtocol(protocolFor(metadata))
         .readWholeTable()
         .removeFiles(existing.files)
         .addFiles(adds);
       if (ctx.idempotencyKey !== undefined) tx.setTxn(requestTxnAppId(ctx.idempotencyKey), 0);
-      const protocol = protocolFor(metadata);
-      if (protocol.minWriterVersion > existing.protocol.minWriterVersion) tx.updateProtocol({ ...existing.protocol, minWriterVersion: protocol.minWriterVersion });
       version = (await tx.commit({ operation: ctas ? 'CREATE OR REPLACE TABLE AS SELECT' : 'CREATE OR REPLACE TABLE', operationParameters, operationMetrics })).version;
     } else {
       const tx = Transaction.forCreate(ctx.store, handle.root, { metadata, protocol: protocolFor(metadata) }, ctx.txOptions).addFiles(adds);

@@ -27,6 +27,7 @@ import { assertParametersGiven, assertParses, assertReadable, countStatements, e
 import { createFromSpec, createTableFromSql, type DdlContext } from './create-table.ts';
 import { dropTable } from './drop-table.ts';
 import type { EngineDeps } from './engine-deps.ts';
+import { bindCatalogViews } from './catalog-views.ts';
 import { executeRead, queryResult } from './execute-read.ts';
 import { executeWrite } from './execute-write.ts';
 import { createFederatedReader, type FederatedReader } from './create-federated-reader.ts';
@@ -199,11 +200,13 @@ export class Engine {
         return this.#attempt(opts, store, async (a) => this.#withFreshness(a, opts.freshness, async () => {
           const statements = await countStatements(a.conn, statement.sql);
           if (statements > 1 && !statement.tokens.some((t) => isWord(t, 'PIVOT', 'UNPIVOT'))) throw expansionRefusal(statements);
+          // information_schema.tables / .columns list the bucket's tables (catalog-views.ts).
+          const catalogSql = await bindCatalogViews(a.conn, a.tables, statement.sql, statement.tokens);
           // EVENTUAL SELECTs over one table: planned, fanned out over partitions or read from the pruned files.
-          const federated = as === 'data' && statements === 1
+          const federated = as === 'data' && statements === 1 && catalogSql === undefined
             ? await this.#federated.tryRead({ conn: a.conn, tables: a.tables, sql: statement.sql, tokens: statement.tokens, freshness: opts.freshness, startedAt, params, ...(opts.signal !== undefined ? { signal: opts.signal } : {}) })
             : undefined;
-          return { query: federated ?? await executeRead(a.conn, a.tables, statement.sql, { startedAt, now: this.#clock }, { statements, as, ...this.#limits() }) };
+          return { query: federated ?? await executeRead(a.conn, a.tables, catalogSql ?? statement.sql, { startedAt, now: this.#clock }, { statements, as, ...this.#limits() }) };
         }));
       }
     }

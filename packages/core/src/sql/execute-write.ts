@@ -13,6 +13,7 @@
  * are rewritten; the commit is built on the same snapshot the statement read, so a conflicting
  * concurrent commit surfaces as a retryable ERR_DELTA_CONCURRENT_* (the engine re-runs).
  */
+import { toResultColumns } from './query-result.ts';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { StatementType } from '@duckdb/node-api';
 import type { ExecuteWriteResult } from '../api/index.ts';
@@ -33,6 +34,8 @@ import { markIncorporated } from '../wal/index.ts';
 import type { HtapRuntime } from './htap-runtime.ts';
 import { dispatchKeyedWrite } from './keyed-dispatch.ts';
 import { createProbeView, dropProbeView, WriteTarget, type DiffResult } from './write-target.ts';
+import { checkConstraintsOf } from '../delta/check-constraints.ts';
+import { assertWritable } from '../delta/features.ts';
 
 export interface WriteContext {
   readonly conn: DuckDBConnection;
@@ -51,6 +54,8 @@ const DML_TYPES: ReadonlySet<StatementType> = new Set([StatementType.INSERT, Sta
 export async function executeWrite(ctx: WriteContext, statement: PrePassed, shape: DmlShape): Promise<ExecuteWriteResult> {
   const { conn, tables } = ctx;
   const first = await tables.pin(shape.table);
+  // A table k3 may not write (e.g. writer feature timestampNtz) is refused before any work.
+  assertWritable(first.snapshot.protocol);
   const recorded = recordedRequest(first.snapshot.txns, ctx.idempotencyKey);
   if (recorded !== undefined) {
     const { strategy } = routeWrite(shape, statement.tokens, primaryKeyOf(first.snapshot.metadata));
@@ -122,7 +127,7 @@ export async function executeWrite(ctx: WriteContext, statement: PrePassed, shap
     }
   }
   const result: Omit<ExecuteWriteResult, 'version'> = { tableName: handle.name, strategy: route.strategy, rowsAffected: String(rowsChanged) };
-  if (returning !== undefined) result.returning = { columns: returning.columns.map((c) => ({ name: c.name, type: c.type })), rows: returning.rows as unknown[][] };
+  if (returning !== undefined) result.returning = { columns: toResultColumns(returning.columns), rows: returning.rows as unknown[][] };
   if (diff.affected.length === 0 && diff.insertedRows === 0) {
     return { ...result, version: String(snapshot.version) };
   }
@@ -132,7 +137,7 @@ export async function executeWrite(ctx: WriteContext, statement: PrePassed, shap
     await assertUniqueKeys(conn, tables, handle.name, snapshot, mergeKeys, rowsSql, diff.affected);
   }
   const adds = await writeDataFiles(conn, { sql: rowsSql }, {
-    store: handle.store, root: handle.root, schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, tmpDir: ctx.tmpDir, clock: ctx.clock,
+    store: handle.store, root: handle.root, schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, tmpDir: ctx.tmpDir, clock: ctx.clock, checks: checkConstraintsOf(snapshot.metadata),
   });
   const tx = Transaction.forSnapshot(handle.store, snapshot, ctx.txOptions);
   if (feedByRowid && diff.affected.length > 0) {

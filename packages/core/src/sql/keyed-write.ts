@@ -21,14 +21,16 @@
  * The response's `version` is the Delta version the write read (its STRONG view's base): a keyed
  * write commits no Delta version of its own (docs/api.md).
  */
+import { toResultColumns } from './query-result.ts';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { randomBytes } from 'node:crypto';
 import { StatementType } from '@duckdb/node-api';
 import type { ExecuteWriteResult } from '../api/index.ts';
 import { primaryKeyOf } from '../catalog/index.ts';
 import { recordedRequest } from '../delta/request-txns.ts';
+import { checkConstraintsOf } from '../delta/index.ts';
 import { AppError } from '../errors/index.ts';
-import { encodeResult, mapDuckDBError, quoteIdentifier as q, type EncodedResult } from '../exec/index.ts';
+import { assertChecks, assertStorable, encodeResult, mapDuckDBError, quoteIdentifier as q, type EncodedResult } from '../exec/index.ts';
 import { bindFreshView, captureKeys, captureRows, walTableShape } from '../wal/index.ts';
 import { assertParametersGiven } from './classify-statement.ts';
 import { FreshBinder } from './fresh-read.ts';
@@ -104,7 +106,10 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
       if (clash !== undefined) throw duplicateKey(keys, clash);
     }
     const result: ExecuteWriteResult = { tableName: handle.name, strategy: route.strategy, rowsAffected: String(rowsAffected), version: String(snapshot.version) };
-    if (out.returning !== undefined) result.returning = { columns: out.returning.columns.map((c) => ({ name: c.name, type: c.type })), rows: out.returning.rows as unknown[][] };
+    if (out.returning !== undefined) result.returning = { columns: toResultColumns(out.returning.columns), rows: out.returning.rows as unknown[][] };
+    // Row images are checked before the log append: an acknowledged write always drains.
+    await assertChecks(conn, upsertSql, checkConstraintsOf(snapshot.metadata));
+    await assertStorable(conn, upsertSql, snapshot.schema.fields, snapshot.partitionColumns);
     const shape2 = walTableShape(snapshot);
     const upserts = await captureRows(conn, upsertSql, shape2);
     const deletes = await captureKeys(conn, deleteSql, shape2);

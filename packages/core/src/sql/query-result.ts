@@ -3,8 +3,14 @@
  * (pbjson: counts as int64 strings). Callers state what they know about the scan; `version` is
  * derived: the version read when exactly one table was read, else "".
  */
-import { ServedBy, type ExecuteQueryResult, type QueryStrategy, type QueryTimings } from '../api/index.ts';
-import type { EncodedResult } from '../exec/index.ts';
+import { ServedBy, type ExecuteQueryResult, type QueryStrategy, type QueryTimings, type ResultColumn } from '../api/index.ts';
+import { columnTypeOfDuckDB } from '../catalog/index.ts';
+import type { EncodedColumn, EncodedResult } from '../exec/index.ts';
+
+/** Result columns on the wire: the DuckDB type text (`type` and `duckdbType`) and the API enum. */
+export function toResultColumns(columns: readonly EncodedColumn[]): ResultColumn[] {
+  return columns.map((c) => ({ name: c.name, type: c.type, duckdbType: c.type, columnType: columnTypeOfDuckDB(c.type) }));
+}
 
 export interface QueryFacts {
   readonly strategy: QueryStrategy;
@@ -23,7 +29,7 @@ export interface QueryFacts {
 export function toQueryResult(encoded: EncodedResult, facts: QueryFacts): ExecuteQueryResult {
   const names = Object.keys(facts.versions);
   return {
-    columns: encoded.columns.map((c) => ({ name: c.name, type: c.type })),
+    columns: toResultColumns(encoded.columns),
     rows: encoded.rows as unknown[][],
     rowCount: String(encoded.rows.length),
     strategy: facts.strategy,

@@ -2,10 +2,10 @@
  * Reading table definitions back from DuckDB: k3 lets DuckDB parse and bind every CREATE TABLE /
  * ALTER TABLE on a TEMP table of a scratch connection, then reads the result from
  * duckdb_columns() / duckdb_constraints(). DuckDB stays the only SQL grammar; k3 only maps the
- * outcome onto its eleven column types and validates it.
+ * outcome onto Delta column types (catalog/column-types.ts) and validates it.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { columnTypeOfDeclared, type ColumnSpec } from '../catalog/index.ts';
+import { columnSpecOf, type ColumnSpec } from '../catalog/index.ts';
 import { AppError } from '../errors/index.ts';
 import { mapDuckDBError, quoteLiteral } from '../exec/index.ts';
 import { tokenize } from './sql-tokens.ts';
@@ -20,7 +20,9 @@ export interface IntrospectedColumn {
 export interface IntrospectedTable {
   readonly columns: readonly IntrospectedColumn[];
   readonly primaryKey: readonly string[];
-  /** Constraint kinds k3 does not keep (UNIQUE, CHECK, FOREIGN KEY). */
+  /** CHECK constraints in definition order: DuckDB's name and canonical expression text. */
+  readonly checks: ReadonlyArray<{ readonly name: string; readonly expression: string }>;
+  /** Constraint kinds k3 does not keep (UNIQUE, FOREIGN KEY). */
   readonly otherConstraints: readonly string[];
 }
 
@@ -37,11 +39,13 @@ export async function introspectTempTable(conn: DuckDBConnection, name: string):
   const where = `database_name = 'temp' AND table_name = ${quoteLiteral(name)}`;
   const cols = await rows(conn, `SELECT column_name, data_type, is_nullable, column_default FROM duckdb_columns() WHERE ${where} ORDER BY column_index`);
   if (cols.length === 0) return undefined;
-  const cons = await rows(conn, `SELECT constraint_type, constraint_column_names FROM duckdb_constraints() WHERE ${where}`);
+  const cons = await rows(conn, `SELECT constraint_type, constraint_column_names, constraint_name, expression FROM duckdb_constraints() WHERE ${where} ORDER BY constraint_index`);
   let primaryKey: string[] = [];
   const otherConstraints: string[] = [];
-  for (const [type, names] of cons) {
+  const checks: Array<{ name: string; expression: string }> = [];
+  for (const [type, names, name, expression] of cons) {
     if (type === 'PRIMARY KEY') primaryKey = listOf(names);
+    else if (type === 'CHECK') checks.push({ name: String(name), expression: String(expression) });
     else if (type !== 'NOT NULL') otherConstraints.push(String(type));
   }
   return {
@@ -49,6 +53,7 @@ export async function introspectTempTable(conn: DuckDBConnection, name: string):
       name: String(name), duckdbType: String(type), nullable: nullable === true, defaultExpression: dflt === null || dflt === undefined ? '' : String(dflt),
     })),
     primaryKey,
+    checks,
     otherConstraints,
   };
 }
@@ -59,9 +64,9 @@ function listOf(value: unknown): string[] {
   return items.map(String);
 }
 
-/** k3 column specs of introspected columns (refuses types outside the eleven). */
+/** k3 column specs of introspected columns (refuses types Delta cannot store). */
 export function toColumnSpecs(columns: readonly IntrospectedColumn[]): ColumnSpec[] {
-  return columns.map((c) => ({ name: c.name, type: columnTypeOfDeclared(c.duckdbType, c.name), nullable: c.nullable, defaultExpression: c.defaultExpression }));
+  return columns.map((c) => columnSpecOf(c.name, c.duckdbType, c.nullable, c.defaultExpression));
 }
 
 /**

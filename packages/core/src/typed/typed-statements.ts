@@ -14,7 +14,7 @@
  *   Query      SELECT "a", … | * FROM "t" [AS OF VERSION n | AS OF TIMESTAMP '<ISO>'] [WHERE …]
  *                [ORDER BY "a" DESC NULLS FIRST, …] [LIMIT $k] [OFFSET $m]
  */
-import { duckdbTypeOf, isStorableColumnType } from '../catalog/index.ts';
+import { COLUMN_TYPE_DUCKDB, isStorableColumnType } from '../catalog/index.ts';
 import { parseTimestampMs } from '../maintenance/index.ts';
 import { AppError } from '../errors/index.ts';
 import type { SqlParam } from '../sql/statement-params.ts';
@@ -113,7 +113,7 @@ export function mergeStatement(table: TypedTable, rows: unknown, matchColumns: r
   if (absent.length > 0) throw bad(`Merge rows must carry the match column(s) ${absent.join(', ')}.`, { missing: absent });
   const tuples = list.map((row) => `(${names.map((n) => {
     const column = b.column(n);
-    const duck = isStorableColumnType(column.type) ? duckdbTypeOf(column.type) : 'VARCHAR';
+    const duck = column.duckdbType !== undefined && column.duckdbType !== '' ? column.duckdbType : isStorableColumnType(column.type) ? COLUMN_TYPE_DUCKDB[column.type] : 'VARCHAR';
     return `CAST(${b.value(column, valueIn(row, n, keyOf).value)} AS ${duck})`;
   }).join(', ')})`);
   const t = b.ident(table.name);

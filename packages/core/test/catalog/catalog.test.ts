@@ -50,7 +50,7 @@ describe('createTable (structured)', () => {
     });
     expect(t.tableId).toMatch(/^tbl_[0-9a-f-]{36}$/);
     expect(Number(t.createdAt)).toBeGreaterThanOrEqual(before);
-    expect(t.columns[0]).toEqual({ name: 'id', type: 'COLUMN_TYPE_STRING', nullable: false, defaultExpression: 'GENERATE_UUID()' });
+    expect(t.columns[0]).toEqual({ name: 'id', type: 'COLUMN_TYPE_STRING', duckdbType: 'VARCHAR', nullable: false, defaultExpression: 'GENERATE_UUID()' });
     expect(t.columns.find((c) => c.name === 'meta')?.type).toBe('COLUMN_TYPE_JSON');
 
     // Defaults apply at write time, exactly as DuckDB applies them.
@@ -113,7 +113,7 @@ describe('listTables / describeTable', () => {
       await expect(h.exec('SELECT * FROM alpha')).rejects.toMatchObject({ code: 'ERR_TABLE_NOT_FOUND' });
       await other.execute({ bucket: h.bucket, sql: 'CREATE TABLE alpha (b VARCHAR)' });
       const q = await h.query('SELECT * FROM alpha');
-      expect(q.columns).toEqual([{ name: 'b', type: 'VARCHAR' }]);
+      expect(q.columns).toEqual([{ name: 'b', type: 'VARCHAR', duckdbType: 'VARCHAR', columnType: 'COLUMN_TYPE_STRING' }]);
       expect(q.version).toBe('0');
     } finally {
       await other.close();

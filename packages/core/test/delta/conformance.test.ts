@@ -41,6 +41,14 @@ interface ReadCase {
 }
 
 const READ: Record<string, ReadCase> = {
+  // Reader feature timestampNtz: zone-less timestamps (data, partition values, stats) read as TIMESTAMP.
+  'golden-data-reader-timestamp_ntz': {
+    version: 1, rows: 9,
+    check: (r) => {
+      expect(r.map((x) => x.tsNtzPartition === null ? null : String(x.tsNtzPartition)).filter((v) => v !== null).sort()).toContain('2013-07-05 17:01:00.123456');
+      expect(r.some((x) => String(x.tsNtz) === '2021-11-18 02:30:00.123456')).toBe(true);
+    },
+  },
   'rs-simple_table': { version: 4, rows: 3, versions: { 0: 5, 1: 20, 2: 5, 3: 5 }, check: (r) => expect(sortedNums(col(r, 'id'))).toEqual([5, 7, 9]) },
   'rs-simple_table_with_checkpoint': { version: 10, rows: 11, check: (_r, s) => expect(s.files).toHaveLength(11) },
   'rs-delta-0.2.0': { version: 3, rows: 6, versions: { 0: 3, 1: 6, 2: 3 }, check: (_r, s) => expect(s.tombstones).toHaveLength(4) },
@@ -258,7 +266,6 @@ const REFUSE: Record<string, string> = {
   'golden-table-with-columnmapping-mode-name': 'columnMapping',
   'rs-checkpoint-v2-table': 'v2Checkpoint',
   'golden-dv-partitioned-with-checkpoint': 'deletionVectors',
-  'golden-data-reader-timestamp_ntz': 'timestampNtz',
   'golden-type-widening': 'typeWidening-preview',
   'rs-simple_table_features': 'readerVersion5',
   'golden-deltalog-invalid-protocol-version': 'readerVersion99',

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataType, StructField } from '../../src/delta/schema.ts';
 import { AppError } from '../../src/errors/index.ts';
-import { createDuckDB, deltaToDuckDBType, duckDBToDeltaType, fieldToDuckDBType, withConnection, type K3DuckDB } from '../../src/exec/index.ts';
+import { createDuckDB, deltaToDuckDBType, deltaToDuckDBWriteType, duckDBToDeltaType, fieldToDuckDBType, storageOfDuckDBType, withConnection, type K3DuckDB } from '../../src/exec/index.ts';
 
 const nested: DataType = {
   type: 'struct',
@@ -21,8 +21,17 @@ describe('deltaToDuckDBType', () => {
     expect(deltaToDuckDBType(delta)).toBe(duckdb);
   });
 
-  it('maps nested types with quoted field names', () => {
-    expect(deltaToDuckDBType(nested)).toBe('STRUCT("a b" BIGINT[], "m" MAP(VARCHAR, DECIMAL(10,2)), "Sel""ect" TIMESTAMP)');
+  it('maps nested types, quoting field names exactly where DuckDB does', () => {
+    expect(deltaToDuckDBType(nested)).toBe('STRUCT("a b" BIGINT[], m MAP(VARCHAR, DECIMAL(10,2)), "Sel""ect" TIMESTAMP)');
+  });
+
+  it('restores a type without a Delta twin from k3.duckdbType', () => {
+    const field: StructField = { name: 'u', type: 'string', nullable: true, metadata: { 'k3.duckdbType': 'UUID' } };
+    expect(fieldToDuckDBType(field)).toBe('UUID');
+  });
+
+  it('writes Delta timestamps as TIMESTAMPTZ at any depth', () => {
+    expect(deltaToDuckDBWriteType(nested)).toBe('STRUCT("a b" BIGINT[], "m" MAP(VARCHAR, DECIMAL(10,2)), "Sel""ect" TIMESTAMPTZ)');
   });
 
   it('maps a k3 json column to JSON only through its field metadata', () => {
@@ -65,12 +74,32 @@ describe('duckDBToDeltaType', () => {
     expect(duckDBToDeltaType(duckdb)).toEqual(delta);
   });
 
-  it.each(['INTERVAL', 'TIME', 'UNION(a INTEGER)', 'BIT', 'STRUCT(a INTERVAL)'])('refuses %s with ERR_SQL_UNSUPPORTED', (t) => {
+  it.each([
+    ['INTERVAL', 'string'], ['TIME', 'string'], ['TIME WITH TIME ZONE', 'string'], ['BIT', 'string'], ['BIGNUM', 'string'],
+    ['UTINYINT', 'short'], ['USMALLINT', 'integer'], ['UINTEGER', 'long'], ['UHUGEINT', 'decimal(38,0)'],
+    ['TIMESTAMP_S', 'timestamp'], ['TIMESTAMP_MS', 'timestamp'],
+    ['STRUCT(a INTERVAL)', { type: 'struct', fields: [{ name: 'a', type: 'string', nullable: true, metadata: {} }] }],
+  ] as Array<[string, DataType]>)('stores %s as %j, restored from k3.duckdbType', (duckdb, delta) => {
+    expect(storageOfDuckDBType(duckdb)).toEqual({ type: delta, restore: true });
+  });
+
+  it.each(['BIGINT', 'DECIMAL(38,10)', 'TINYINT', 'INTEGER[][]', 'MAP(VARCHAR, STRUCT(a DOUBLE, b DATE))', 'TIMESTAMP', 'BLOB'])('stores %s exactly (no restore)', (t) => {
+    expect(storageOfDuckDBType(t).restore).toBe(false);
+  });
+
+  it.each([
+    ['UNION(a INTEGER)', /use a STRUCT with one field per member/],
+    ['STRUCT(a UNION(x INTEGER))', /UNION \(in STRUCT/],
+    ['TIMESTAMP_NS', /use TIMESTAMP/],
+    ['VARIANT', /use JSON/],
+    ['"NULL"', /typed column/],
+  ])('refuses %s with ERR_SQL_UNSUPPORTED naming what to use', (t, advice) => {
     try {
       duckDBToDeltaType(t);
       expect.unreachable();
     } catch (err) {
       expect((err as AppError).code).toBe('ERR_SQL_UNSUPPORTED');
+      expect((err as AppError).message).toMatch(advice);
     }
   });
 });

@@ -29,20 +29,25 @@ describe('assertReadable', () => {
     expect(refused(() => assertReadable(p(0, 2)))).toBe('readerVersion0');
   });
   it('refuses schema types that need a feature even when the protocol forgot to say so', () => {
-    const schema: StructType = { type: 'struct', fields: [{ name: 's', type: { type: 'array', elementType: 'timestamp_ntz', containsNull: true }, nullable: true, metadata: {} }] };
-    expect(refused(() => assertReadable(p(1, 2), meta(), schema))).toBe('timestampNtz');
+    const schema = { type: 'struct', fields: [{ name: 's', type: { type: 'array', elementType: 'variant', containsNull: true }, nullable: true, metadata: {} }] } as unknown as StructType;
+    expect(refused(() => assertReadable(p(1, 2), meta(), schema))).toBe('variantType');
+    // timestamp_ntz is implemented (reader feature timestampNtz): readable.
+    const ntz: StructType = { type: 'struct', fields: [{ name: 's', type: { type: 'array', elementType: 'timestamp_ntz', containsNull: true }, nullable: true, metadata: {} }] };
+    expect(refused(() => assertReadable(p(3, 7, { readerFeatures: ['timestampNtz'], writerFeatures: ['timestampNtz'] }), meta(), ntz))).toBeUndefined();
   });
 });
 
 describe('assertWritable', () => {
-  it('writes only protocol (1, ≤2) without features', () => {
+  it('writes protocol (1, ≤3) and writer 7 with only the features k3 implements (appendOnly, checkConstraints)', () => {
     expect(refused(() => assertWritable(p(1, 2)))).toBeUndefined();
     expect(refused(() => assertWritable(p(1, 1)))).toBeUndefined();
+    expect(refused(() => assertWritable(p(1, 3)))).toBeUndefined();
     expect(refused(() => assertWritable(p(1, 4)))).toBeUndefined();
     expect(refused(() => assertWritable(p(1, 5)))).toBe('writerVersion5');
-    expect(refused(() => assertWritable(p(1, 7, { writerFeatures: ['appendOnly'] })))).toBe('writerVersion7');
+    expect(refused(() => assertWritable(p(1, 7, { writerFeatures: ['appendOnly', 'checkConstraints'] })))).toBeUndefined();
+    expect(refused(() => assertWritable(p(1, 7, { writerFeatures: ['checkConstraints', 'timestampNtz'] })))).toBe('writerVersion7');
     expect(refused(() => assertWritable(p(1, 2, { writerFeatures: ['invariants'] })))).toBe('invariants');
-    expect(refused(() => assertWritable(p(3, 7, { readerFeatures: [], writerFeatures: [] })))).toBe('writerVersion7');
+    expect(refused(() => assertWritable(p(3, 7, { readerFeatures: [], writerFeatures: [] })))).toBe('readerVersion3');
     expect(refused(() => assertWritable(p(2, 2)))).toBe('readerVersion2');
   });
 });
