@@ -63,7 +63,16 @@ function rowsOf(rows: unknown, what: string): Row[] {
 /** Columns the rows mention, in table order, each resolved once. */
 function mentionedColumns(b: SqlBuilder, rows: readonly Row[]): { names: string[]; keyOf: Map<string, string> } {
   const keyOf = new Map<string, string>();
-  for (const row of rows) for (const key of Object.keys(row)) if (row[key] !== undefined && !keyOf.has(key)) keyOf.set(key, b.column(key).name);
+  rows.forEach((row, i) => {
+    const seen = new Set<string>();
+    for (const key of Object.keys(row)) {
+      if (row[key] === undefined) continue;
+      const name = keyOf.get(key) ?? b.column(key).name;
+      keyOf.set(key, name);
+      if (seen.has(name)) throw bad(`rows[${i}] names column ${name} twice (column names match case-insensitively).`, { row: i, column: name });
+      seen.add(name);
+    }
+  });
   const used = new Set(keyOf.values());
   return { names: b.table.columns.map((c) => c.name).filter((n) => used.has(n)), keyOf };
 }

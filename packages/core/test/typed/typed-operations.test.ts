@@ -56,6 +56,7 @@ describe('Insert', () => {
     expect(await failure(h.engine.insertRows({ bucket, tableName: 'events', rows: [{ id: 10, user_id: 'x' }] }))).toMatchObject({ code: 'ERR_CONSTRAINT_NOT_NULL' });
     expect(await failure(h.engine.insertRows({ bucket, tableName: 'events', rows: [{ id: 2, user_id: 'u2', occurred_at: 0 }] }))).toMatchObject({ code: 'ERR_CONSTRAINT_PRIMARY_KEY' });
     expect(await failure(h.engine.insertRows({ bucket, tableName: 'events', rows: [] }))).toMatchObject({ code: 'ERR_BAD_REQUEST' });
+    expect(await failure(h.engine.insertRows({ bucket, tableName: 'events', rows: [{ id: 11, ID: 12, user_id: 'x', occurred_at: 0 }] }))).toMatchObject({ code: 'ERR_BAD_REQUEST' });
     expect(await failure(h.engine.insertRows({ bucket, tableName: 'nosuch', rows: [{ a: 1 }] }))).toMatchObject({ code: 'ERR_TABLE_NOT_FOUND' });
     expect(await rows('SELECT count(*) FROM events')).toEqual(before);
   });
