@@ -315,12 +315,12 @@ describe('K3_AUTH=off', () => {
 });
 
 describe('TLS', () => {
-  it('with K3_TLS_CERT / K3_TLS_KEY the listener serves HTTPS, and auth applies as over HTTP', async () => {
+  it('with K3_TLS_CERT / K3_TLS_KEY the listener serves HTTPS, and auth applies as over HTTP (here with /metrics closed)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'k3-tls-'));
     const cert = path.join(dir, 'cert.pem');
     const key = path.join(dir, 'key.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-    const tls = await startServer({ K3_TLS_CERT: cert, K3_TLS_KEY: key });
+    const tls = await startServer({ K3_TLS_CERT: cert, K3_TLS_KEY: key, K3_AUTH_METRICS_OPEN: 'false' });
     const get = (url: string, headers: Record<string, string> = {}): Promise<number> =>
       new Promise((resolve, reject) => {
         const req = httpsRequest(url, { ca: readFileSync(cert), headers }, (res) => {
@@ -335,6 +335,9 @@ describe('TLS', () => {
       expect(await get(`${tls.url}/healthz`)).toBe(200);
       expect(await get(`${tls.url}/demo/tables`)).toBe(401);
       expect(await get(`${tls.url}/demo/tables`, { authorization: `Bearer ${tls.token}` })).toBe(404);
+      // K3_AUTH_METRICS_OPEN=false: /metrics needs an admin token.
+      expect(await get(`${tls.url}/metrics`)).toBe(401);
+      expect(await get(`${tls.url}/metrics`, { authorization: `Bearer ${tls.token}` })).toBe(200);
     } finally {
       await tls.stop();
       rmSync(dir, { recursive: true, force: true });
