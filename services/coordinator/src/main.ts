@@ -1,8 +1,10 @@
 /**
- * The coordinator's composition root (`npm start`), embedded mode: one process, tables in a local
- * directory (K3_DATA_DIR), no Redis. loadConfig → root logger → engine (stores, DuckDB, cache) →
- * HTTP server → listen → banner on stdout. Logs are JSON lines on stderr so stdout stays the
- * human/script-readable banner. SIGINT/SIGTERM shut down gracefully (graceful-shutdown.ts).
+ * The coordinator's composition root (`npm start`): embedded mode by default (one process, tables
+ * in a local directory K3_DATA_DIR, no Redis), distributed mode with K3_REDIS_URL. loadConfig →
+ * root logger → engine (stores, DuckDB, cache) → HTTP server → listen (listeners.ts: a busy port
+ * is one line naming its setting) → banner on stdout. Logs are JSON lines on stderr so stdout stays
+ * the human/script-readable banner. SIGINT/SIGTERM shut down gracefully (graceful-shutdown.ts);
+ * with K3_EXIT_WITH_PARENT (`npm start`) so does the disappearance of the parent process.
  * Design note: docs/design/server.md.
  */
 import pino from 'pino';
@@ -13,6 +15,8 @@ import { formatBanner } from './banner.ts';
 import { installGracefulShutdown } from './graceful-shutdown.ts';
 import type { CompactorService } from '@k3/core/compaction';
 import { startEmbeddedCompactor } from './compactor-loop.ts';
+import { listenRequired } from './listeners.ts';
+import { watchParent } from './parent-watch.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -22,7 +26,7 @@ async function main(): Promise<void> {
   // Started after listen; the shutdown hook (installed before) stops it if it exists by then.
   let compactor: CompactorService | undefined = undefined;
   const app = buildServer({ engine: created.engine, config, logger, ready: () => ready });
-  installGracefulShutdown({
+  const stop = installGracefulShutdown({
     app,
     logger,
     timeoutMs: config.K3_SHUTDOWN_TIMEOUT,
@@ -32,11 +36,17 @@ async function main(): Promise<void> {
       await created.close();
     },
   });
-  const address = await app.listen({ host: config.K3_HOST, port: config.K3_PORT });
+  if (config.K3_EXIT_WITH_PARENT) {
+    watchParent((parent) => {
+      logger.warn({ parent }, 'parent process gone');
+      stop('parent-exited');
+    });
+  }
+  const address = await listenRequired({ name: 'HTTP', setting: 'K3_PORT', host: config.K3_HOST, port: config.K3_PORT, listen: () => app.listen({ host: config.K3_HOST, port: config.K3_PORT }) });
   ready = true;
   compactor = startEmbeddedCompactor(created.engine, config, logger);
   logger.info({ address, dataDir: config.K3_DATA_DIR, store: config.K3_STORE }, 'server listening');
-  process.stdout.write(formatBanner(address, config.K3_DATA_DIR));
+  process.stdout.write(formatBanner(address, config));
 }
 
 main().catch((err: unknown) => {

@@ -33,6 +33,7 @@ export const CONFIG_KEYS = {
   K3_LOG_LEVEL: [z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), 'info', 'pino log level.'],
   K3_BODY_LIMIT: [bytes, '16MiB', 'Largest accepted HTTP request body.'],
   K3_SHUTDOWN_TIMEOUT: [duration, '10s', 'On SIGINT/SIGTERM: how long in-flight requests may finish before remaining connections are closed.'],
+  K3_EXIT_WITH_PARENT: [bool, 'false', 'Shut down gracefully as soon as the parent process is gone (`npm start` sets it, so killing npm never leaves the server holding its port).'],
   K3_DATA_DIR: [z.string(), './data', 'Embedded mode: directory holding one sub-directory per bucket.'],
   K3_STORE: [z.enum(['local', 's3', 'memory']), 'local', 'Object store adapter: local directory, S3 API, or memory (tests).'],
   K3_S3_ENDPOINT: [z.string(), '', 'S3 endpoint URL (empty = AWS default for the region).'],

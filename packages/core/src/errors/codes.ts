@@ -66,6 +66,7 @@ export const ERROR_CODES = {
   ERR_VACUUM_RETENTION_TOO_SHORT: { status: 400, sqlstate: '22023', retryable: false, summary: 'Vacuum retention under the safety minimum without disableRetentionCheck.' },
   // ── server ───────────────────────────────────────────────────────────────────────
   ERR_CONFIG_INVALID: { status: 500, sqlstate: 'F0000', retryable: false, summary: 'The process configuration (K3_* environment) is invalid.' },
+  ERR_PORT_UNAVAILABLE: { status: 500, sqlstate: 'F0000', retryable: false, summary: 'A listener could not bind its port (in use, not permitted, or no such address); the message names the setting to change.' },
   ERR_NOT_READY: { status: 503, sqlstate: '57P03', retryable: true, summary: 'The server is starting or shutting down.' },
   ERR_INTERNAL: { status: 500, sqlstate: 'XX000', retryable: false, summary: 'An unexpected error; it has been logged with its stack.' },
 } as const satisfies Record<string, ErrorSpec>;
