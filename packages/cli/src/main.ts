@@ -11,7 +11,7 @@ const USAGE = `usage:
   k3 delta scan <dir | s3://bucket/prefix> [--version N | --timestamp T] [--format jsonl|table]
   k3 delta describe <dir | s3://bucket/prefix> [--version N | --timestamp T] [--format text|json]
   k3 delta history <dir | s3://bucket/prefix> [--limit N] [--format text|jsonl]
-  k3 cluster up [--workers N] [--port P] [--data-dir D]   (Redis, coordinator, N workers, compactor; Ctrl-C stops)
+  k3 cluster up [--workers N] [--port P] [--data-dir D]   (Redis, coordinator, N ≥ 0 workers, compactor; Ctrl-C stops)
 
   T is epoch milliseconds or ISO-8601 (no zone = UTC). s3:// locations use K3_S3_ENDPOINT,
   K3_S3_REGION, K3_S3_FORCE_PATH_STYLE and the standard AWS credential chain.

@@ -17,15 +17,18 @@ import type { CompactorService } from '@k3/core/compaction';
 import { startEmbeddedCompactor } from './compactor-loop.ts';
 import { listenRequired } from './listeners.ts';
 import { watchParent } from './parent-watch.ts';
+import { createRoleRegistry, registerCompactorMetrics } from '@k3/core/metrics';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = pino({ level: config.K3_LOG_LEVEL, base: { service: 'coordinator' } }, pino.destination({ fd: 2, sync: true }));
   let ready = false;
-  const created = await createEngine(config);
+  // One Registry for the role: HTTP, store, cache, DuckDB, queue and (embedded) compactor metrics.
+  const registry = createRoleRegistry('coordinator');
+  const created = await createEngine(config, { registry });
   // Started after listen; the shutdown hook (installed before) stops it if it exists by then.
   let compactor: CompactorService | undefined = undefined;
-  const app = buildServer({ engine: created.engine, config, logger, ready: () => ready });
+  const app = buildServer({ engine: created.engine, config, logger, ready: () => ready, registry, backlog: created.backlog });
   const stop = installGracefulShutdown({
     app,
     logger,
@@ -44,7 +47,7 @@ async function main(): Promise<void> {
   }
   const address = await listenRequired({ name: 'HTTP', setting: 'K3_PORT', host: config.K3_HOST, port: config.K3_PORT, listen: () => app.listen({ host: config.K3_HOST, port: config.K3_PORT }) });
   ready = true;
-  compactor = startEmbeddedCompactor(created.engine, config, logger);
+  compactor = startEmbeddedCompactor(created.engine, config, logger, registerCompactorMetrics(registry));
   logger.info({ address, dataDir: config.K3_DATA_DIR, store: config.K3_STORE }, 'server listening');
   process.stdout.write(formatBanner(address, config));
 }

@@ -16,6 +16,8 @@ import type { IncomingMessage } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { ScanBacklog } from '@k3/core/dispatch';
 import { AppError, toErrorBody, type Config } from '@k3/core';
 import { createHttpMetrics, type HttpMetrics } from './http-metrics.ts';
 import { toHttpError } from './http-error.ts';
@@ -33,9 +35,13 @@ export interface ServerDeps {
   logger: Logger;
   /** False while starting or shutting down: /readyz and data routes answer 503 ERR_NOT_READY. */
   ready?: () => boolean;
+  /** The coordinator role's metrics Registry (default: a fresh one for this server). */
+  registry?: Registry;
+  /** The scan backlog for GET /internal/scan-backlog (KEDA metrics-api); absent = route answers 404. */
+  backlog?: () => Promise<ScanBacklog>;
 }
 
-const OPS_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
+const OPS_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json', '/internal/scan-backlog']);
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 function requestIdOf(req: IncomingMessage): string {
@@ -45,7 +51,7 @@ function requestIdOf(req: IncomingMessage): string {
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const ready = deps.ready ?? (() => true);
-  const metrics: HttpMetrics = createHttpMetrics();
+  const metrics: HttpMetrics = createHttpMetrics(deps.registry);
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.config.K3_BODY_LIMIT,
@@ -101,7 +107,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
 
   app.register(async (scope) => {
-    registerOpsRoutes(scope, { metrics, ready });
+    registerOpsRoutes(scope, { metrics, ready, ...(deps.backlog !== undefined ? { backlog: deps.backlog } : {}) });
     registerTableRoutes(scope, deps.engine);
     registerCompactRoute(scope, deps.engine);
     registerMaintenanceRoutes(scope, deps.engine);

@@ -49,6 +49,8 @@ export const CONFIG_KEYS = {
   K3_REDIS_CONNECT_TIMEOUT: [duration, '2s', 'Distributed mode: how long to wait for Redis before a query fails with ERR_QUEUE_UNAVAILABLE.'],
   K3_WORKER_CONCURRENCY: [int.min(1), '2', 'Scan jobs one worker process runs at the same time.'],
   K3_WORKER_HTTP_PORT: [int.min(0).max(65535), '0', 'Worker: port of its /healthz and /metrics endpoints (0 = none).'],
+  K3_SCALE_TO_ZERO: [bool, 'true', 'Distributed mode: while no scan worker is connected, the coordinator runs a query\'s scan jobs itself instead of waiting for a worker to start (workers may scale to zero).'],
+  K3_COMPACTOR_HTTP_PORT: [int.min(0).max(65535), '0', 'Compactor: port of its /healthz and /metrics endpoints (0 = none).'],
   K3_JOB_ATTEMPTS: [int.min(1), '3', 'How many times a failing or stalled scan job is tried before the query fails.'],
   K3_JOB_BACKOFF: [duration, '200ms', 'First retry delay of a failed scan job (doubles per attempt).'],
   K3_JOB_LOCK_DURATION: [duration, '10s', 'A worker\'s lock on a running scan job; a worker that dies is detected within about this long and its job runs elsewhere.'],

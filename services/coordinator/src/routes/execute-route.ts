@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ExecuteRequest, ExecuteResponse } from '@k3/core/api';
-import type { HttpMetrics } from '../http-metrics.ts';
+import { isKeyedWriteStrategy, type HttpMetrics } from '../http-metrics.ts';
 import { toHttpError } from '../http-error.ts';
 import type { SqlEngine, SqlExecuteOptions } from '../sql-engine.ts';
 import { abortOnDisconnect } from '../client-abort.ts';
@@ -48,6 +48,9 @@ export function registerExecuteRoute(app: FastifyInstance, deps: ExecuteRouteDep
       const res = await deps.engine.execute(opts);
       const labels = describeResponse(res);
       deps.metrics.executes.inc(labels);
+      const seconds = (performance.now() - started) / 1000;
+      deps.metrics.executeDuration.observe({ ...labels, wire: 'http' }, seconds);
+      if (labels.kind === 'write' && isKeyedWriteStrategy(labels.strategy)) deps.metrics.keyedWriteDuration.observe({ strategy: labels.strategy }, seconds);
       log.info({ ...labels, ms: Math.round(performance.now() - started) }, 'execute finished');
       return res;
     } catch (err) {

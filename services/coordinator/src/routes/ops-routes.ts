@@ -1,16 +1,19 @@
 /**
- * Operational routes: liveness, readiness, Prometheus metrics and the OpenAPI document.
+ * Operational routes: liveness, readiness, Prometheus metrics, the scan backlog (autoscaling) and
+ * the OpenAPI document.
  * `/healthz` answers as long as the process serves HTTP; `/readyz` reflects `ready()` (false
  * while the engine starts and once shutdown began, so a load balancer drains the instance).
  */
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '@k3/core';
 import type { HttpMetrics } from '../http-metrics.ts';
-import { HEALTHZ_SCHEMA, METRICS_SCHEMA, OPENAPI_SCHEMA, READYZ_SCHEMA } from '../schemas/route-schemas.ts';
+import type { ScanBacklog } from '@k3/core/dispatch';
+import { HEALTHZ_SCHEMA, METRICS_SCHEMA, OPENAPI_SCHEMA, READYZ_SCHEMA, SCAN_BACKLOG_SCHEMA } from '../schemas/route-schemas.ts';
 
 export interface OpsRouteDeps {
   metrics: HttpMetrics;
   ready: () => boolean;
+  backlog?: () => Promise<ScanBacklog>;
 }
 
 export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): void {
@@ -25,6 +28,10 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
     reply.type(deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();
   });
+
+  // Internal (no bucket data; NetworkPolicy admits only KEDA's operator): the autoscaling signal.
+  const backlog = deps.backlog;
+  if (backlog !== undefined) app.get('/internal/scan-backlog', { schema: SCAN_BACKLOG_SCHEMA }, async () => backlog());
 
   app.get('/openapi.json', { schema: OPENAPI_SCHEMA }, async () => app.swagger());
 }

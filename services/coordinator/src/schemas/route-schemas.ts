@@ -35,6 +35,18 @@ export const METRICS_SCHEMA = {
   response: { 200: { description: 'Prometheus text format', type: 'string' } },
 } as const;
 
+export const SCAN_BACKLOG_SCHEMA = {
+  summary: 'The scan backlog autoscaling follows (KEDA metrics-api scaler: valueLocation "total").',
+  tags: ['ops'],
+  response: {
+    200: {
+      description: 'waiting + prioritized + due delayed + active BullMQ scan jobs, plus jobs the coordinator ran itself for want of a worker in the last minute',
+      type: 'object',
+      properties: Object.fromEntries(['waiting', 'prioritized', 'delayed', 'delayedDue', 'active', 'coordinator', 'total'].map((k) => [k, { type: 'integer' }])),
+    },
+  },
+} as const;
+
 export const OPENAPI_SCHEMA = {
   summary: 'This OpenAPI 3 document.',
   tags: ['ops'],
