@@ -51,6 +51,7 @@ export const CONFIG_KEYS = {
   K3_WORKER_HTTP_PORT: [int.min(0).max(65535), '0', 'Worker: port of its /healthz and /metrics endpoints (0 = none).'],
   K3_SCALE_TO_ZERO: [bool, 'true', 'Distributed mode: while no scan worker is connected, the coordinator runs a query\'s scan jobs itself instead of waiting for a worker to start (workers may scale to zero).'],
   K3_COMPACTOR_HTTP_PORT: [int.min(0).max(65535), '0', 'Compactor: port of its /healthz and /metrics endpoints (0 = none).'],
+  K3_SCALE_WAKE_WINDOW: [duration, '60s', 'Scale to zero: scan jobs the coordinator ran itself keep counting in the scan backlog this long, so the autoscaler starts workers for the next queries (twice KEDA\'s default polling interval).'],
   K3_JOB_ATTEMPTS: [int.min(1), '3', 'How many times a failing or stalled scan job is tried before the query fails.'],
   K3_JOB_BACKOFF: [duration, '200ms', 'First retry delay of a failed scan job (doubles per attempt).'],
   K3_JOB_LOCK_DURATION: [duration, '10s', 'A worker\'s lock on a running scan job; a worker that dies is detected within about this long and its job runs elsewhere.'],

@@ -14,7 +14,7 @@ import { ScaleToZeroScanExecutor } from './scale-to-zero-executor.ts';
 
 type ExecutorConfig = Pick<Config,
   | 'K3_REDIS_URL' | 'K3_QUEUE_PREFIX' | 'K3_REDIS_CONNECT_TIMEOUT' | 'K3_JOB_ATTEMPTS' | 'K3_JOB_BACKOFF' | 'K3_JOB_RETENTION'
-  | 'K3_JOB_RETENTION_COUNT' | 'K3_WORKER_CONCURRENCY' | 'K3_JOB_RESULT_INLINE_MAX_BYTES' | 'K3_TEST_SCAN_DELAY'> & Partial<Pick<Config, 'K3_SCALE_TO_ZERO'>>;
+  | 'K3_JOB_RETENTION_COUNT' | 'K3_WORKER_CONCURRENCY' | 'K3_JOB_RESULT_INLINE_MAX_BYTES' | 'K3_TEST_SCAN_DELAY'> & Partial<Pick<Config, 'K3_SCALE_TO_ZERO' | 'K3_SCALE_WAKE_WINDOW'>>;
 
 export function createScanExecutor(config: ExecutorConfig, local: Pick<ScanJobHandlerDeps, 'stores' | 'db' | 'cache'>): ScanExecutor {
   const inProcess = (): InProcessScanExecutor => new InProcessScanExecutor({
@@ -33,7 +33,7 @@ export function createScanExecutor(config: ExecutorConfig, local: Pick<ScanJobHa
     });
     // Scale to zero: with no live worker the coordinator runs the jobs itself (scale-to-zero-executor.ts).
     if (config.K3_SCALE_TO_ZERO !== true) return remote;
-    return new ScaleToZeroScanExecutor(remote, inProcess(), { redisUrl: config.K3_REDIS_URL, connectTimeoutMs: config.K3_REDIS_CONNECT_TIMEOUT });
+    return new ScaleToZeroScanExecutor(remote, inProcess(), { redisUrl: config.K3_REDIS_URL, connectTimeoutMs: config.K3_REDIS_CONNECT_TIMEOUT, ...(config.K3_SCALE_WAKE_WINDOW !== undefined ? { wakeWindowMs: config.K3_SCALE_WAKE_WINDOW } : {}) });
   }
   return inProcess();
 }

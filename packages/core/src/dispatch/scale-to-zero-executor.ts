@@ -19,6 +19,8 @@ import type { ScanExecutor, ScanRunOptions } from './scan-executor.ts';
 export interface ScaleToZeroOptions {
   readonly redisUrl: string;
   readonly connectTimeoutMs: number;
+  /** K3_SCALE_WAKE_WINDOW: how long jobs run here keep counting in the backlog. */
+  readonly wakeWindowMs?: number;
 }
 
 export class ScaleToZeroScanExecutor implements ScanExecutor {
@@ -26,7 +28,7 @@ export class ScaleToZeroScanExecutor implements ScanExecutor {
   readonly remote: BullMQScanExecutor;
   readonly local: InProcessScanExecutor;
   readonly #opts: ScaleToZeroOptions;
-  readonly #recent = new RecentJobs();
+  readonly #recent: RecentJobs;
   /** Jobs this coordinator ran itself because no worker was alive (tests and logs). */
   ranLocally = 0;
 
@@ -34,6 +36,7 @@ export class ScaleToZeroScanExecutor implements ScanExecutor {
     this.remote = remote;
     this.local = local;
     this.#opts = opts;
+    this.#recent = new RecentJobs(opts.wakeWindowMs);
   }
 
   async #redis<T>(op: Promise<T>): Promise<T> {

@@ -9,8 +9,8 @@
  * `delayed` jobs (retry backoff) count once due: BullMQ 5 scores a delayed job
  * `timestamp × 0x1000 + counter` (counter < 0x1000), so the due ones have a score
  * ≤ (now + 1) × 0x1000 − 1. `coordinator` is the jobs the coordinator ran itself because no worker
- * was alive (scale to zero) within the last COORDINATOR_WINDOW_MS: that demand must wake workers for
- * the next queries although nothing waits in Redis.
+ * was alive (scale to zero) within the last K3_SCALE_WAKE_WINDOW (default COORDINATOR_WINDOW_MS):
+ * that demand must wake workers for the next queries although nothing waits in Redis.
  */
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
