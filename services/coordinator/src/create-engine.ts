@@ -18,6 +18,7 @@ import type { Config } from '@k3/core';
 import { assertConditionalPut, createBucketStoreFactory } from '@k3/core/object-store';
 import { createExecRuntime } from '@k3/core/exec';
 import { createScanExecutor, type ScanBacklog } from '@k3/core/dispatch';
+import { MeteringScanExecutor } from '@k3/core/usage';
 import { registerCacheMetrics, registerDuckDBMetrics, registerQueueMetrics } from '@k3/core/metrics';
 import { Engine } from '@k3/core/sql';
 
@@ -38,7 +39,8 @@ export async function createEngine(config: Config, opts: { registry?: Registry }
     if (first !== undefined) await assertConditionalPut(stores.open(first));
   }
   const { db, cache, writesDir } = await createExecRuntime(config);
-  const executor = createScanExecutor(config, { stores, db, cache });
+  // Metering: the results of remote scan jobs are attributed to the call that ran them (usage/).
+  const executor = new MeteringScanExecutor(createScanExecutor(config, { stores, db, cache }));
   const engine = new Engine({ stores, db, cache, config, executor, tmpDir: writesDir });
   if (opts.registry !== undefined) {
     registerCacheMetrics(opts.registry, cache);

@@ -18,6 +18,8 @@ import { startEmbeddedCompactor } from './compactor-loop.ts';
 import { listenRequired } from './listeners.ts';
 import { watchParent } from './parent-watch.ts';
 import { createRoleRegistry, registerCompactorMetrics } from '@k3/core/metrics';
+import { UsageLedger } from '@k3/core/usage';
+import { withUsage } from './usage-engine.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -28,7 +30,10 @@ async function main(): Promise<void> {
   const created = await createEngine(config, { registry });
   // Started after listen; the shutdown hook (installed before) stops it if it exists by then.
   let compactor: CompactorService | undefined = undefined;
-  const app = buildServer({ engine: created.engine, config, logger, ready: () => ready, registry, backlog: created.backlog });
+  const prices = { ...(config.K3_PRICE_VCPU_HOUR !== undefined ? { vcpuHour: config.K3_PRICE_VCPU_HOUR } : {}), ...(config.K3_PRICE_GB_RAM_HOUR !== undefined ? { gbRamHour: config.K3_PRICE_GB_RAM_HOUR } : {}) };
+  const usage = new UsageLedger({ registry, prices });
+  const engine = withUsage(created.engine, usage, (bucket, metered, breakdown) => logger.info({ bucket, usage: metered, coordinatorCpuMs: breakdown.coordinatorCpuMs, jobs: breakdown.jobs }, 'execute metered'));
+  const app = buildServer({ engine, config, logger, ready: () => ready, registry, backlog: created.backlog, usage });
   const stop = installGracefulShutdown({
     app,
     logger,

@@ -18,6 +18,7 @@ import swagger from '@fastify/swagger';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ScanBacklog } from '@k3/core/dispatch';
+import type { UsageLedger } from '@k3/core/usage';
 import { AppError, toErrorBody, type Config } from '@k3/core';
 import { createHttpMetrics, type HttpMetrics } from './http-metrics.ts';
 import { toHttpError } from './http-error.ts';
@@ -28,6 +29,7 @@ import { registerTableRoutes } from './routes/table-routes.ts';
 import { registerCompactRoute } from './routes/compact-route.ts';
 import { registerMaintenanceRoutes } from './routes/maintenance-routes.ts';
 import { registerExecuteRoute } from './routes/execute-route.ts';
+import { registerUsageRoute } from './routes/usage-route.ts';
 
 export interface ServerDeps {
   engine: SqlEngine;
@@ -39,6 +41,8 @@ export interface ServerDeps {
   registry?: Registry;
   /** The scan backlog for GET /internal/scan-backlog (KEDA metrics-api); absent = route answers 404. */
   backlog?: () => Promise<ScanBacklog>;
+  /** Per-bucket usage for GET /:bucket/usage; absent = route answers 404. */
+  usage?: UsageLedger;
 }
 
 const OPS_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json', '/internal/scan-backlog']);
@@ -112,6 +116,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     registerCompactRoute(scope, deps.engine);
     registerMaintenanceRoutes(scope, deps.engine);
     registerExecuteRoute(scope, { engine: deps.engine, metrics });
+    if (deps.usage !== undefined) registerUsageRoute(scope, deps.usage);
   });
   return app;
 }

@@ -60,7 +60,7 @@ export async function createWorkerRuntime(config: Config, logger: Logger): Promi
     metrics.running.set(running);
     metrics.jobs.inc({ outcome: 'completed' });
     metrics.duration.observe(result.scanMs / 1000);
-    logger.info({ jobId: job.id, queryId: result.queryId, jobIndex: result.jobIndex, rows: result.rows, bytes: result.bytes, spilled: result.resultKey !== undefined, scanMs: Math.round(result.scanMs) }, 'scan job completed');
+    logger.info({ jobId: job.id, queryId: result.queryId, jobIndex: result.jobIndex, rows: result.rows, bytes: result.bytes, spilled: result.resultKey !== undefined, scanMs: Math.round(result.scanMs), cpuMs: result.cpuMs, memoryGbSeconds: result.memoryGbSeconds }, 'scan job completed');
   });
   worker.on('failed', (job, err) => {
     if (job !== undefined) running = Math.max(0, running - 1);

@@ -11,6 +11,8 @@ export interface Running {
   readonly redisUrl: string;
   readonly pids: number[];
   readonly out: () => string;
+  /** The cluster's stderr: every child's output lines, prefixed `[name] `. */
+  readonly err: () => string;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -50,6 +52,6 @@ export async function clusterUp(extraEnv: Record<string, string>, workers: numbe
   });
   const pids = [...out.matchAll(/pid (\d+)\)/g)].map((m) => Number(m[1]));
   const redisUrl = /redis (redis:\/\/\S+)/.exec(out)![1]!;
-  return { child, url, redisUrl, pids, out: () => out, exited };
+  return { child, url, redisUrl, pids, out: () => out, err: () => err, exited };
 }
 

@@ -139,12 +139,24 @@ export const COMPONENT_SCHEMAS = [
     },
   },
   {
+    $id: 'ExecuteUsage',
+    type: 'object',
+    description: 'What the call cost: CPU ms on the coordinator and every worker that ran one of its scan jobs, memory GB-seconds, bytes / files scanned, rows returned (docs/operations.md "Usage metering").',
+    properties: {
+      cpuMs: { type: 'string', description: 'int64' },
+      memoryGbSeconds: { type: 'number' },
+      bytesScanned: { type: 'string', description: 'int64' },
+      filesScanned: { type: 'string', description: 'int64' },
+      rowsReturned: { type: 'string', description: 'int64' },
+    },
+  },
+  {
     $id: 'ExecuteResponse',
     description: 'A oneof: exactly one of query, write, ddl.',
     oneOf: [
-      { type: 'object', required: ['query'], properties: { query: { $ref: 'ExecuteQueryResult#' } } },
-      { type: 'object', required: ['write'], properties: { write: { $ref: 'ExecuteWriteResult#' } } },
-      { type: 'object', required: ['ddl'], properties: { ddl: { $ref: 'ExecuteDdlResult#' } } },
+      { type: 'object', required: ['query'], properties: { query: { $ref: 'ExecuteQueryResult#' }, usage: { $ref: 'ExecuteUsage#' } } },
+      { type: 'object', required: ['write'], properties: { write: { $ref: 'ExecuteWriteResult#' }, usage: { $ref: 'ExecuteUsage#' } } },
+      { type: 'object', required: ['ddl'], properties: { ddl: { $ref: 'ExecuteDdlResult#' }, usage: { $ref: 'ExecuteUsage#' } } },
     ],
   },
   {

@@ -47,6 +47,32 @@ export const SCAN_BACKLOG_SCHEMA = {
   },
 } as const;
 
+export const USAGE_SCHEMA = {
+  summary: "The bucket's metered usage in [since, until), optionally priced.",
+  tags: ['tables'],
+  params: { type: 'object', required: ['bucket'], properties: { bucket: { type: 'string' } } },
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      since: { type: 'string', description: 'Epoch ms or ISO-8601, inclusive (default: the beginning).' },
+      until: { type: 'string', description: 'Epoch ms or ISO-8601, exclusive (default: now and later).' },
+    },
+  },
+  response: {
+    200: {
+      description: 'Totals of the calls metered in the window (int64s as strings); cost only when K3_PRICE_* are set',
+      type: 'object',
+      properties: {
+        bucket: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, calls: { type: 'string' },
+        cpuMs: { type: 'string' }, memoryGbSeconds: { type: 'number' }, bytesScanned: { type: 'string' }, filesScanned: { type: 'string' },
+        rowsReturned: { type: 'string' }, vcpuHours: { type: 'number' }, gbRamHours: { type: 'number' },
+        cost: { type: 'object', properties: { cpu: { type: 'number' }, memory: { type: 'number' }, total: { type: 'number' } } },
+      },
+    },
+  },
+} as const;
+
 export const OPENAPI_SCHEMA = {
   summary: 'This OpenAPI 3 document.',
   tags: ['ops'],
