@@ -8,10 +8,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../packages/cli/src/cluster/local-cluster.ts';
 import { alive, clusterUp, gone, type Running } from './support/cluster-process.ts';
 
 const BUCKET = 'metrics';
@@ -19,14 +19,6 @@ let cluster: Running;
 let dataDir: string;
 let workerOps: string;
 let compactorOps: string;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function execute(sql: string, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
   const res = await fetch(`${cluster.url}/${BUCKET}/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql, ...extra }) });

@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/server.ts';
+import { alive } from '../cluster/support/cluster-process.ts';
 
 /** The machine's own node: the first of these that exists (Debian's is /usr/bin/node). */
 const STOCK_NODE = ['/usr/bin/node', '/bin/node', '/usr/local/bin/node'].find((p) => existsSync(p))!;
@@ -54,15 +55,6 @@ function childrenOf(pid: number): number[] {
     }
   }
   return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
