@@ -106,6 +106,9 @@ describe('Prometheus on every role', () => {
     expect(sum(coordinator, 'k3_keyed_write_duration_seconds_count', { strategy: 'WRITE_STRATEGY_KEYED_INSERT_BULK' })).toBe(3);
     expect(sum(coordinator, 'k3_execute_duration_seconds_count', { kind: 'query', strategy: 'QUERY_STRATEGY_FEDERATED_AGGREGATE', wire: 'http' })).toBe(1);
     expect(samples(coordinator, 'k3_scan_backlog_jobs')).toEqual([0]);
+    // Usage metering: the 5 Execute calls (CREATE, 3 INSERTs, the read) of this bucket.
+    expect(samples(coordinator, 'k3_usage_calls_total', { bucket: BUCKET })).toEqual([5]);
+    expect(sum(coordinator, 'k3_usage_rows_returned_total', { bucket: BUCKET })).toBe(2);
     expect(samples(coordinator, 'k3_scan_queue_jobs')).toHaveLength(6);
     // Worker: the federated read ran 2 jobs (EU, US) there; their Parquet came through its cache.
     expect(sum(worker, 'k3_worker_jobs_total', { outcome: 'completed' })).toBe(2);

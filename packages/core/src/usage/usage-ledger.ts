@@ -50,7 +50,7 @@ export class UsageLedger {
     this.#counters = r === undefined ? undefined : {
       calls: new Counter({ name: 'k3_usage_calls_total', help: 'Metered Execute / Query calls per bucket.', labelNames: ['bucket'] as const, registers: [r] }),
       cpu: new Counter({ name: 'k3_usage_cpu_seconds_total', help: 'Metered CPU seconds (coordinator + workers) per bucket.', labelNames: ['bucket'] as const, registers: [r] }),
-      memory: new Counter({ name: 'k3_usage_memory_gb_seconds_total', help: 'Metered memory GB-seconds per bucket.', labelNames: ['bucket'] as const, registers: [r] }),
+      memory: new Counter({ name: 'k3_usage_memory_gigabyte_seconds_total', help: 'Metered memory GB-seconds per bucket.', labelNames: ['bucket'] as const, registers: [r] }),
       bytes: new Counter({ name: 'k3_usage_bytes_scanned_total', help: 'Metered bytes scanned per bucket.', labelNames: ['bucket'] as const, registers: [r] }),
       rows: new Counter({ name: 'k3_usage_rows_returned_total', help: 'Metered rows returned per bucket.', labelNames: ['bucket'] as const, registers: [r] }),
     };
