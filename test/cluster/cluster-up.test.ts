@@ -88,8 +88,8 @@ describe('k3 cluster up with K3_REDIS_URL, killed with SIGKILL', () => {
 describe('k3 cluster usage errors', () => {
   it.each([
     [['cluster', 'down'], 'unknown command: cluster down'],
-    [['cluster', 'up', '--workers', '0'], '--workers must be an integer ≥ 1'],
-    [['cluster', 'up', '--workers', 'two'], '--workers must be an integer ≥ 1'],
+    [['cluster', 'up', '--workers', '1.5'], '--workers must be an integer ≥ 0'],
+    [['cluster', 'up', '--workers', 'two'], '--workers must be an integer ≥ 0'],
     [['cluster', 'up', '--port', '99999'], '--port must be an integer ≥ 0'],
   ])('%j → exit 64 with the reason and the usage', async (args, reason) => {
     let err = '';

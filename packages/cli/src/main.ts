@@ -18,7 +18,7 @@ const USAGE = `usage:
   k3 delta describe <dir | s3://bucket/prefix> [--version N | --timestamp T] [--format text|json]
   k3 delta history <dir | s3://bucket/prefix> [--limit N] [--format text|jsonl]
   k3 delta changes <dir | s3://bucket/prefix> --from N [--to M] [--format jsonl|table]   (the Change Data Feed of a Delta table)
-  k3 cluster up [--workers N] [--port P] [--data-dir D]   (Redis, coordinator, N workers, compactor; Ctrl-C stops)
+  k3 cluster up [--workers N] [--port P] [--data-dir D]   (Redis, coordinator, N ≥ 0 workers, compactor; Ctrl-C stops)
   k3 token create --name NAME --scope read|write|admin (--bucket B [--bucket C …] | --all-buckets) [--expires 30d] [-o json]
   k3 token list [-o json]          (never shows secrets)
   k3 token revoke NAME

@@ -22,12 +22,17 @@ import { LocalLease, LocalLeaseRegistry, RedisLease, type Lease } from '@k3/core
 import { createBucketStoreFactory } from '@k3/core/object-store';
 import { SYSTEM_USER } from '@k3/core/delta';
 import { redactRedisUrl } from '@k3/core/dispatch';
+import { createRoleRegistry, registerCacheMetrics, registerCompactorMetrics, registerDuckDBMetrics, startOpsServer } from '@k3/core/metrics';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = pino({ level: config.K3_LOG_LEVEL, base: { service: 'compactor' } }, pino.destination({ fd: 2, sync: true }));
   const { db, cache, writesDir: tmpDir } = await createExecRuntime(config, { writesDirName: 'compactor-writes' });
-  const stores = createBucketStoreFactory(config);
+  const registry = createRoleRegistry('compactor');
+  const stores = createBucketStoreFactory(config, { registry });
+  registerCacheMetrics(registry, cache);
+  registerDuckDBMetrics(registry, db);
+  const metrics = registerCompactorMetrics(registry);
   const holder = `${hostname()}:${process.pid}:${randomUUID()}`;
 
   let redis: Redis | undefined;
@@ -51,6 +56,7 @@ async function main(): Promise<void> {
     lease,
     holder,
     onTick: (bucket, outcomes) => {
+      metrics.observe(bucket, outcomes);
       for (const o of outcomes) {
         if (o.status === 'drained') {
           logger.info({ bucket, root: o.root, reason: o.reason, batches: o.results.length, records: o.results.reduce((n, r) => n + r.walEntriesProcessed, 0), version: o.results.at(-1)?.lastDrainTargetVersion }, 'table drained');
@@ -64,6 +70,7 @@ async function main(): Promise<void> {
   });
 
   let stopping = false;
+  const ops = config.K3_COMPACTOR_HTTP_PORT === 0 ? undefined : await startOpsServer(config.K3_COMPACTOR_HTTP_PORT, config.K3_HOST, registry, () => !stopping, 'compactor');
   const shutdown = (signal: string): void => {
     if (stopping) process.exit(1);
     stopping = true;
@@ -73,6 +80,7 @@ async function main(): Promise<void> {
         await service.stop();
       } finally {
         redis?.disconnect();
+        await ops?.close();
         db.closeSync();
         logger.info('compactor stopped');
         process.exit(0);
@@ -85,7 +93,8 @@ async function main(): Promise<void> {
   service.start();
   const mode = redis === undefined ? 'local lease' : `redis lease at ${redactRedisUrl(config.K3_REDIS_URL)}`;
   logger.info({ holder, mode, intervalMs: config.K3_COMPACTOR_INTERVAL }, 'compactor running');
-  process.stdout.write(`k3-compactor running (${mode}, holder ${holder})\n`);
+  const opsNote = ops === undefined ? '' : `, health ${ops.url}/healthz, metrics ${ops.url}/metrics`;
+  process.stdout.write(`k3-compactor running (${mode}, holder ${holder}${opsNote})\n`);
 }
 
 main().catch((err: unknown) => {

@@ -1,9 +1,13 @@
 /**
  * The start-up banner printed on stdout: the URL (the first line is parsed by test/support/server.ts
- * and by scripts: keep `k3-tables listening on <url>` stable), the admin token when this start
- * minted it (line `admin token: <secret>`, also parsed by the test support; shown only once), and
- * a runnable example session whose curls carry the token.
+ * and by scripts: keep `k3-tables listening on <url>` stable), what this process really is (the mode
+ * line is derived from the configuration: embedded vs distributed, local directory vs S3), notes
+ * (an optional listener that was skipped) and a runnable example session.
  */
+import type { Config } from '@k3/core';
+import { redactRedisUrl } from '@k3/core/dispatch';
+
+export type BannerConfig = Pick<Config, 'K3_DATA_DIR' | 'K3_STORE' | 'K3_S3_ENDPOINT' | 'K3_S3_REGION' | 'K3_REDIS_URL' | 'K3_QUEUE_PREFIX'>;
 const EXAMPLE_BUCKET = 'demo';
 
 /** How the banner's curls authenticate. */
@@ -29,11 +33,30 @@ function authLines(auth: BannerAuth): string[] {
   }
 }
 
-export function formatBanner(url: string, dataDir: string, auth: BannerAuth = { kind: 'off' }, grpcAddress?: string): string {
+function storeLine(config: BannerConfig): string {
+  if (config.K3_STORE === 's3') return `tables in S3 buckets at ${config.K3_S3_ENDPOINT === '' ? `AWS ${config.K3_S3_REGION}` : config.K3_S3_ENDPOINT}`;
+  if (config.K3_STORE === 'memory') return 'tables in memory (lost when the process exits)';
+  return `tables under ${config.K3_DATA_DIR} (one directory per bucket)`;
+}
+
+/** The mode line: what runs where, true for this configuration. */
+export function modeLine(config: BannerConfig): string {
+  if (config.K3_REDIS_URL === '') return `embedded mode: ${storeLine(config)}; scans and the compactor run in this process, no Redis`;
+  return `distributed mode: ${storeLine(config)}; scan jobs go to workers through Redis at ${redactRedisUrl(config.K3_REDIS_URL)} (queue prefix ${config.K3_QUEUE_PREFIX}), the compactor runs as its own service`;
+}
+
+export interface BannerOptions {
+  auth?: BannerAuth;
+  /** Lines about other listeners (gRPC, Postgres wire, the data browser) and skipped ones. */
+  notes?: readonly string[];
+}
+
+export function formatBanner(url: string, config: BannerConfig, opts: BannerOptions | readonly string[] = {}): string {
+  const { auth = { kind: 'off' } as BannerAuth, notes = [] } = Array.isArray(opts) ? { notes: opts as readonly string[] } : (opts as BannerOptions);
   return [
     `k3-tables listening on ${url}`,
-    ...(grpcAddress !== undefined ? [`gRPC (h2c, reflection) on ${grpcAddress}: npx buf curl --protocol grpc --http2-prior-knowledge --list-methods http://${grpcAddress}`] : []),
-    `embedded mode: tables under ${dataDir} (one directory per bucket), no Redis`,
+    modeLine(config),
+    ...notes,
     `OpenAPI: ${url}/openapi.json · health: ${url}/healthz · metrics: ${url}/metrics`,
     ...authLines(auth),
     'try:',

@@ -10,18 +10,24 @@
  * Federated reads fan out through createScanExecutor: BullMQ workers when K3_REDIS_URL is set (its
  * Redis connections are lazy, so an unreachable Redis fails queries with ERR_QUEUE_UNAVAILABLE, not
  * the start-up), the same job handler in-process otherwise. Closed after the engine.
+ * With a metrics Registry (the coordinator role's): object-store, cache, DuckDB memory and scan
+ * queue metrics are registered on it.
  */
 import type { Registry } from 'prom-client';
 import type { Config } from '@k3/core';
 import { assertConditionalPut, createBucketStoreFactory } from '@k3/core/object-store';
 import { createExecRuntime } from '@k3/core/exec';
-import { createScanExecutor } from '@k3/core/dispatch';
+import { createScanExecutor, type ScanBacklog } from '@k3/core/dispatch';
+import { MeteringScanExecutor } from '@k3/core/usage';
+import { registerCacheMetrics, registerDuckDBMetrics, registerQueueMetrics } from '@k3/core/metrics';
 import { Engine } from '@k3/core/sql';
 
 export interface CreatedEngine {
   engine: Engine;
   /** The bucket stores the engine reads and writes (the data browser's sidecar uses them too). */
   stores: ReturnType<typeof createBucketStoreFactory>;
+  /** The scan backlog autoscaling follows (GET /internal/scan-backlog, k3_scan_backlog_jobs). */
+  backlog(): Promise<ScanBacklog>;
   /** Closes the engine, then the DuckDB database. */
   close(): Promise<void>;
 }
@@ -35,11 +41,18 @@ export async function createEngine(config: Config, opts: { registry?: Registry }
     if (first !== undefined) await assertConditionalPut(stores.open(first));
   }
   const { db, cache, writesDir } = await createExecRuntime(config);
-  const executor = createScanExecutor(config, { stores, db, cache });
+  // Metering: the results of remote scan jobs are attributed to the call that ran them (usage/).
+  const executor = new MeteringScanExecutor(createScanExecutor(config, { stores, db, cache }));
   const engine = new Engine({ stores, db, cache, config, executor, tmpDir: writesDir });
+  if (opts.registry !== undefined) {
+    registerCacheMetrics(opts.registry, cache);
+    registerDuckDBMetrics(opts.registry, db);
+    registerQueueMetrics(opts.registry, () => executor.backlog());
+  }
   return {
     engine,
     stores,
+    backlog: () => executor.backlog(),
     async close() {
       try {
         await engine.close();

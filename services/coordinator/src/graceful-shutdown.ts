@@ -1,7 +1,11 @@
 /**
  * Graceful shutdown on SIGINT/SIGTERM: mark not-ready (new requests get 503 ERR_NOT_READY and
  * /readyz flips), stop accepting, let in-flight requests finish for at most `timeoutMs`, then
- * close remaining connections, release the engine and exit 0. A second SIGINT exits 1 at once.
+ * close remaining connections, release the engine and exit 0. A second SIGINT exits 1 at once —
+ * unless it comes within DUPLICATE_SIGNAL_MS of the first: Ctrl-C on `npm start` reaches the
+ * server twice (the terminal signals the whole process group, and npm forwards its own copy), and
+ * that is one request to stop, not two.
+ * The returned function starts the same shutdown for a non-signal reason (the parent is gone).
  *
  * Order matters: the engine is closed only after the HTTP server stopped, so no request ever
  * sees a closed engine.
@@ -20,26 +24,32 @@ export interface ShutdownDeps {
   exit?: (code: number) => void;
 }
 
-export function installGracefulShutdown(deps: ShutdownDeps): void {
+/** A repeated signal this soon after the first is the same request (terminal + npm forwarding). */
+export const DUPLICATE_SIGNAL_MS = 1_000;
+
+export function installGracefulShutdown(deps: ShutdownDeps): (reason: string) => void {
   const exit = deps.exit ?? ((code: number) => process.exit(code));
   let shuttingDown = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
+  let startedAt = 0;
+  const onSignal = (signal: string): void => {
     if (shuttingDown) {
       // Ctrl-C twice means "now"; a repeated SIGTERM (orchestrators resend it) keeps draining.
-      if (signal === 'SIGINT') {
+      if (signal === 'SIGINT' && Date.now() - startedAt >= DUPLICATE_SIGNAL_MS) {
         deps.logger.warn({ signal }, 'shutdown forced by second signal');
         exit(1);
       } else deps.logger.info({ signal }, 'shutdown already in progress');
       return;
     }
     shuttingDown = true;
+    startedAt = Date.now();
     void shutdown(deps, signal).then(exit);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  return onSignal;
 }
 
-async function shutdown(deps: ShutdownDeps, signal: NodeJS.Signals): Promise<number> {
+async function shutdown(deps: ShutdownDeps, signal: string): Promise<number> {
   const started = Date.now();
   deps.logger.info({ signal, timeoutMs: deps.timeoutMs }, 'shutdown started');
   deps.markNotReady();

@@ -1,9 +1,13 @@
 /**
- * The coordinator's composition root (`npm start`), embedded mode: one process, tables in a local
- * directory (K3_DATA_DIR), no Redis. loadConfig → root logger → engine (stores, DuckDB, cache) →
- * HTTP server → listen → banner on stdout. Logs are JSON lines on stderr so stdout stays the
- * human/script-readable banner. SIGINT/SIGTERM shut down gracefully (graceful-shutdown.ts).
- * Design note: docs/design/server.md.
+ * The coordinator's composition root (`npm start`): embedded mode by default (one process, tables
+ * in a local directory K3_DATA_DIR, no Redis), distributed mode with K3_REDIS_URL. loadConfig →
+ * root logger → auth (token store; an admin token minted at first start) → engine (stores, DuckDB,
+ * cache; metered for usage) → HTTP server (REST, Connect, gRPC-Web, the data browser at /ui) →
+ * listen (listeners.ts: a busy port is one line naming its setting; optional listeners — native
+ * gRPC — are reported and skipped in embedded mode) → banner on stdout. Logs are JSON lines on
+ * stderr so stdout stays the human/script-readable banner. SIGINT/SIGTERM shut down gracefully
+ * (graceful-shutdown.ts); with K3_EXIT_WITH_PARENT (`npm start`) so does the disappearance of the
+ * parent process. Design note: docs/design/server.md.
  */
 import './threadpool.ts';
 import path from 'node:path';
@@ -18,6 +22,11 @@ import { installGracefulShutdown } from './graceful-shutdown.ts';
 import type { CompactorService } from '@k3/core/compaction';
 import { startEmbeddedCompactor } from './compactor-loop.ts';
 import { startGrpcListener, type GrpcListener } from './rpc/grpc-listener.ts';
+import { listenListener, listenRequired } from './listeners.ts';
+import { watchParent } from './parent-watch.ts';
+import { createRoleRegistry, registerCompactorMetrics } from '@k3/core/metrics';
+import { UsageLedger } from '@k3/core/usage';
+import { withUsage } from './usage-engine.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -25,10 +34,15 @@ async function main(): Promise<void> {
   let ready = false;
   const auth = await startAuth(config);
   const tls = await loadTls(config);
-  const created = await createEngine(config);
-  // Started after listen; the shutdown hook (installed before) stops it if it exists by then.
+  // One Registry for the role: HTTP, store, cache, DuckDB, queue and (embedded) compactor metrics.
+  const registry = createRoleRegistry('coordinator');
+  const created = await createEngine(config, { registry });
+  // Started after listen; the shutdown hook (installed before) stops them if they exist by then.
   let compactor: CompactorService | undefined = undefined;
   let grpc: GrpcListener | undefined = undefined;
+  const prices = { ...(config.K3_PRICE_VCPU_HOUR !== undefined ? { vcpuHour: config.K3_PRICE_VCPU_HOUR } : {}), ...(config.K3_PRICE_GB_RAM_HOUR !== undefined ? { gbRamHour: config.K3_PRICE_GB_RAM_HOUR } : {}) };
+  const usage = new UsageLedger({ registry, prices });
+  const engine = withUsage(created.engine, usage, (bucket, metered, breakdown) => logger.info({ bucket, usage: metered, coordinatorCpuMs: breakdown.coordinatorCpuMs, jobs: breakdown.jobs }, 'execute metered'));
   // The data browser (/ui): built by `npm start` (scripts/build-web.ts); its session cookie is checked
   // against the same token store as every wire.
   const ui = {
@@ -38,8 +52,11 @@ async function main(): Promise<void> {
     distDir: path.resolve(import.meta.dirname, '../../../packages/web/dist'),
     secureCookies: tls !== undefined,
   };
-  const app = buildServer({ engine: created.engine, config, logger, ready: () => ready, ui, ...(tls !== undefined ? { tls } : {}), ...(auth.tokens !== undefined ? { tokens: auth.tokens } : {}) });
-  installGracefulShutdown({
+  const app = buildServer({
+    engine, config, logger, ready: () => ready, registry, backlog: created.backlog, usage, ui,
+    ...(tls !== undefined ? { tls } : {}), ...(auth.tokens !== undefined ? { tokens: auth.tokens } : {}),
+  });
+  const stop = installGracefulShutdown({
     app,
     logger,
     timeoutMs: config.K3_SHUTDOWN_TIMEOUT,
@@ -50,17 +67,37 @@ async function main(): Promise<void> {
       await created.close();
     },
   });
-  const address = await app.listen({ host: config.K3_HOST, port: config.K3_PORT });
-  // Native gRPC (h2c) with reflection on its own port; off when K3_GRPC_PORT is 0.
-  if (config.K3_GRPC_PORT !== 0) {
-    grpc = await startGrpcListener({ host: config.K3_HOST, port: config.K3_GRPC_PORT, bodyLimit: config.K3_BODY_LIMIT, routes: app.tableServiceRoutes });
+  if (config.K3_EXIT_WITH_PARENT) {
+    watchParent((parent) => {
+      logger.warn({ parent }, 'parent process gone');
+      stop('parent-exited');
+    });
   }
+  const address = await listenRequired({ name: 'HTTP', setting: 'K3_PORT', host: config.K3_HOST, port: config.K3_PORT, listen: () => app.listen({ host: config.K3_HOST, port: config.K3_PORT }) });
+  const notes: string[] = [];
+  // Native gRPC (h2c) with reflection on its own port; off when K3_GRPC_PORT is 0. Optional in
+  // embedded mode: a busy port is reported and skipped.
+  if (config.K3_GRPC_PORT !== 0) {
+    const outcome = await listenListener({
+      name: 'gRPC', setting: 'K3_GRPC_PORT', host: config.K3_HOST, port: config.K3_GRPC_PORT,
+      listen: async () => {
+        grpc = await startGrpcListener({ host: config.K3_HOST, port: config.K3_GRPC_PORT, bodyLimit: config.K3_BODY_LIMIT, routes: app.tableServiceRoutes });
+        return grpc.address;
+      },
+    }, { optional: config.K3_REDIS_URL === '' });
+    if (outcome.status === 'listening') notes.push(`gRPC (h2c, reflection) on ${outcome.address}: npx buf curl --protocol grpc --http2-prior-knowledge --list-methods http://${outcome.address}`);
+    else {
+      notes.push(outcome.line);
+      logger.warn({ listener: outcome.name, setting: outcome.setting }, outcome.line);
+    }
+  }
+  notes.push(`data browser: ${address}/ui/`);
   ready = true;
-  compactor = startEmbeddedCompactor(created.engine, config, logger);
-  logger.info({ address, grpc: grpc?.address ?? null, dataDir: config.K3_DATA_DIR, store: config.K3_STORE }, 'server listening');
+  compactor = startEmbeddedCompactor(created.engine, config, logger, registerCompactorMetrics(registry));
+  logger.info({ address, dataDir: config.K3_DATA_DIR, store: config.K3_STORE }, 'server listening');
   if (auth.tokens === undefined) logger.warn({ host: config.K3_HOST }, 'auth is off (K3_AUTH=off): every request runs as anonymous admin');
   const bannerAuth: BannerAuth = auth.tokens === undefined ? { kind: 'off' } : auth.mintedToken !== undefined ? { kind: 'minted', token: auth.mintedToken } : { kind: 'existing' };
-  process.stdout.write(formatBanner(address, config.K3_DATA_DIR, bannerAuth, grpc?.address));
+  process.stdout.write(formatBanner(address, config, { auth: bannerAuth, notes }));
 }
 
 main().catch((err: unknown) => {

@@ -18,6 +18,9 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import { createContextValues, type ConnectRouter } from '@connectrpc/connect';
 import { fastifyConnectPlugin } from '@connectrpc/connect-fastify';
+import type { Registry } from 'prom-client';
+import type { ScanBacklog } from '@k3/core/dispatch';
+import type { UsageLedger } from '@k3/core/usage';
 import { AppError, toErrorBody, type Config } from '@k3/core';
 import { createHttpMetrics, type HttpMetrics } from './http-metrics.ts';
 import { toHttpError } from './http-error.ts';
@@ -31,6 +34,7 @@ import { CONNECT_JSON_OPTIONS } from './rpc/connect-options.ts';
 import { registerRestRoutes } from './rest/rest-routes.ts';
 import { registerUiRoutes, type UiDeps } from './routes/ui-routes.ts';
 import { registerChangesRoutes } from './routes/changes-routes.ts';
+import { registerUsageRoute } from './routes/usage-route.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -56,9 +60,15 @@ export interface ServerDeps {
   tls?: TlsFiles;
   /** The data browser at /ui (routes/ui-routes.ts); absent = no /ui routes. */
   ui?: UiDeps;
+  /** The coordinator role's metrics Registry (default: a fresh one for this server). */
+  registry?: Registry;
+  /** The scan backlog for GET /internal/scan-backlog (KEDA metrics-api); absent = route answers 404. */
+  backlog?: () => Promise<ScanBacklog>;
+  /** Per-bucket usage for GET /:bucket/usage; absent = route answers 404. */
+  usage?: UsageLedger;
 }
 
-const OPS_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
+const OPS_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json', '/internal/scan-backlog']);
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 function requestIdOf(req: IncomingMessage): string {
@@ -68,7 +78,7 @@ function requestIdOf(req: IncomingMessage): string {
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const ready = deps.ready ?? (() => true);
-  const metrics: HttpMetrics = createHttpMetrics();
+  const metrics: HttpMetrics = createHttpMetrics(deps.registry);
   const app = Fastify({
     ...(deps.tls !== undefined ? { https: { cert: deps.tls.cert, key: deps.tls.key } } : {}),
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -128,11 +138,15 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
 
   app.register(async (scope) => {
-    registerOpsRoutes(scope, { metrics, ready });
+    registerOpsRoutes(scope, { metrics, ready, ...(deps.backlog !== undefined ? { backlog: deps.backlog } : {}) });
     registerRestRoutes(scope, { handlers, intercept, logger: deps.logger });
   });
-  // The Change Data Feed's REST routes (REST only for now), in their own scope with their own auth hook.
-  app.register(async (scope) => { registerChangesRoutes(scope, deps.engine, { tokens: deps.tokens, authBucket: deps.config.K3_AUTH_BUCKET }); });
+  // REST-only bucket routes (the Change Data Feed, usage), in their own scope with their own auth hook.
+  const usage = deps.usage;
+  app.register(async (scope) => {
+    registerChangesRoutes(scope, deps.engine, { tokens: deps.tokens, authBucket: deps.config.K3_AUTH_BUCKET });
+    if (usage !== undefined) registerUsageRoute(scope, usage);
+  });
   const ui = deps.ui;
   if (ui !== undefined) app.register(async (scope) => { await registerUiRoutes(scope, ui); });
   // Connect (JSON and binary) and gRPC-Web on this port; its own content-type parsers stay inside

@@ -13,7 +13,8 @@ import { AppError, type Config } from '@k3/core';
 import { createScanJobHandler, createScanWorker, redactRedisUrl, sweepJobResults } from '@k3/core/dispatch';
 import { createExecRuntime } from '@k3/core/exec';
 import { createBucketStoreFactory } from '@k3/core/object-store';
-import { createWorkerMetrics, startOpsServer } from './ops-server.ts';
+import { registerCacheMetrics, registerDuckDBMetrics, startOpsServer } from '@k3/core/metrics';
+import { createWorkerMetrics } from './worker-metrics.ts';
 
 export interface WorkerRuntime {
   /** Resolves once the worker is connected to Redis and consuming. */
@@ -29,8 +30,11 @@ export async function createWorkerRuntime(config: Config, logger: Logger): Promi
   if (config.K3_REDIS_URL === '') {
     throw new AppError('ERR_CONFIG_INVALID', 'The worker needs Redis: set K3_REDIS_URL (for example redis://127.0.0.1:6379). Embedded mode (`npm start`) runs scans in the coordinator and needs no worker.', { key: 'K3_REDIS_URL' });
   }
-  const stores = createBucketStoreFactory(config);
+  const metrics = createWorkerMetrics();
+  const stores = createBucketStoreFactory(config, { registry: metrics.registry });
   const { db, cache } = await createExecRuntime(config);
+  registerCacheMetrics(metrics.registry, cache);
+  registerDuckDBMetrics(metrics.registry, db);
   const handler = createScanJobHandler({ stores, db, cache, inlineMaxBytes: config.K3_JOB_RESULT_INLINE_MAX_BYTES, testDelayMs: config.K3_TEST_SCAN_DELAY });
   const buckets = new Set<string>();
   const worker = createScanWorker({
@@ -45,7 +49,6 @@ export async function createWorkerRuntime(config: Config, logger: Logger): Promi
       return handler(job, opts);
     },
   });
-  const metrics = createWorkerMetrics();
   let running = 0;
   worker.on('active', (job) => {
     running++;
@@ -57,7 +60,7 @@ export async function createWorkerRuntime(config: Config, logger: Logger): Promi
     metrics.running.set(running);
     metrics.jobs.inc({ outcome: 'completed' });
     metrics.duration.observe(result.scanMs / 1000);
-    logger.info({ jobId: job.id, queryId: result.queryId, jobIndex: result.jobIndex, rows: result.rows, bytes: result.bytes, spilled: result.resultKey !== undefined, scanMs: Math.round(result.scanMs) }, 'scan job completed');
+    logger.info({ jobId: job.id, queryId: result.queryId, jobIndex: result.jobIndex, rows: result.rows, bytes: result.bytes, spilled: result.resultKey !== undefined, scanMs: Math.round(result.scanMs), cpuMs: result.cpuMs, memoryGbSeconds: result.memoryGbSeconds }, 'scan job completed');
   });
   worker.on('failed', (job, err) => {
     if (job !== undefined) running = Math.max(0, running - 1);
@@ -78,7 +81,7 @@ export async function createWorkerRuntime(config: Config, logger: Logger): Promi
   }, sweepEvery);
   sweeper.unref();
   let closing = false;
-  const ops = config.K3_WORKER_HTTP_PORT === 0 ? undefined : await startOpsServer(config.K3_WORKER_HTTP_PORT, config.K3_HOST, metrics, () => !closing && worker.isRunning());
+  const ops = config.K3_WORKER_HTTP_PORT === 0 ? undefined : await startOpsServer(config.K3_WORKER_HTTP_PORT, config.K3_HOST, metrics.registry, () => !closing && worker.isRunning(), 'worker');
 
   return {
     ready: () => worker.waitUntilReady().then(() => undefined),

@@ -49,9 +49,10 @@ describe('worker service', () => {
       await executor.close();
     }
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    expect(metrics).toMatch(/^k3_worker_jobs_total\{outcome="completed"\} 4$/m);
-    expect(metrics).toMatch(/^k3_worker_jobs_running 0$/m);
-    expect(metrics).toContain('k3_worker_job_duration_seconds_count 4');
+    // Every series of the worker role carries role="worker" (one Registry per role).
+    expect(metrics).toMatch(/^k3_worker_jobs_total\{outcome="completed",role="worker"\} 4$/m);
+    expect(metrics).toMatch(/^k3_worker_jobs_running\{role="worker"\} 0$/m);
+    expect(metrics).toContain('k3_worker_job_duration_seconds_count{role="worker"} 4');
     expect((await fetch(`${base}/nope`)).status).toBe(404);
     worker.kill('SIGTERM');
     expect(await worker.exited).toEqual({ code: 0, signal: null });

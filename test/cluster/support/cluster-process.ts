@@ -13,6 +13,8 @@ export interface Running {
   readonly token: string | undefined;
   readonly pids: number[];
   readonly out: () => string;
+  /** The cluster's stderr: every child's output lines, prefixed `[name] `. */
+  readonly err: () => string;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -53,6 +55,6 @@ export async function clusterUp(extraEnv: Record<string, string>, workers: numbe
   const pids = [...out.matchAll(/pid (\d+)\)/g)].map((m) => Number(m[1]));
   const redisUrl = /redis (redis:\/\/\S+)/.exec(out)![1]!;
   const token = /admin token: (\S+)/.exec(out)?.[1];
-  return { child, url, redisUrl, token, pids, out: () => out, exited };
+  return { child, url, redisUrl, token, pids, out: () => out, err: () => err, exited };
 }
 

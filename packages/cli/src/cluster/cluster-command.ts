@@ -28,7 +28,7 @@ function count(text: string | undefined, what: string, dflt: number, min: number
 }
 
 export async function clusterUp(args: ClusterArgs, io: ClusterIO): Promise<number> {
-  const workers = count(args.workers, '--workers', 2, 1);
+  const workers = count(args.workers, '--workers', 2, 0);
   const port = args.port === undefined ? loadConfig(io.env).K3_PORT : count(args.port, '--port', 8080, 0);
   const cluster = await startLocalCluster({
     workers, port, env: io.env,

@@ -121,10 +121,24 @@ export interface ExecuteDdlResult {
   versionAfter?: Int64;
 }
 
-export type ExecuteResponse =
+/**
+ * What one Execute / Query call cost (usage/usage-meter.ts): CPU ms on the coordinator and every
+ * worker that ran one of its scan jobs, memory in GB-seconds (RSS in GiB × wall seconds, per
+ * process), bytes and files scanned, rows returned. Int64s are strings, like every int64.
+ */
+export interface ExecuteUsage {
+  cpuMs: Int64;
+  memoryGbSeconds: number;
+  bytesScanned: Int64;
+  filesScanned: Int64;
+  rowsReturned: Int64;
+}
+
+export type ExecuteResponse = (
   | { query: ExecuteQueryResult }
   | { write: ExecuteWriteResult }
-  | { ddl: ExecuteDdlResult };
+  | { ddl: ExecuteDdlResult }
+) & { usage?: ExecuteUsage };
 
 export interface CreateTableRequest {
   bucket?: string;

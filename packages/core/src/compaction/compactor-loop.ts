@@ -9,7 +9,7 @@ import type { Snapshot } from '../delta/snapshot.ts';
 import { loadSnapshot } from '../delta/snapshot.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { primaryKeyOf } from '../catalog/table-spec.ts';
-import { walBacklog } from '../wal/wal-reader.ts';
+import { walBacklog, type WalBacklog } from '../wal/wal-reader.ts';
 import type { CompactorLeader } from './compactor-leader.ts';
 import type { DrainResult } from './drain.ts';
 import { decideDrain, type DrainPolicy } from './drain-policy.ts';
@@ -19,9 +19,11 @@ export interface TickTable {
   readonly leader: CompactorLeader;
 }
 
+/** `backlog` is the write-log backlog the tick observed before deciding (metrics export it). */
 export type TickOutcome =
-  | { readonly root: string; readonly status: 'idle' | 'not-keyed' | 'not-leader' }
-  | { readonly root: string; readonly status: 'drained'; readonly reason: 'size' | 'age'; readonly results: DrainResult[] }
+  | { readonly root: string; readonly status: 'not-keyed' }
+  | { readonly root: string; readonly status: 'idle' | 'not-leader'; readonly backlog: WalBacklog }
+  | { readonly root: string; readonly status: 'drained'; readonly reason: 'size' | 'age'; readonly results: DrainResult[]; readonly backlog: WalBacklog; readonly ms: number }
   | { readonly root: string; readonly status: 'failed'; readonly error: unknown };
 
 export interface TickOptions {
@@ -47,14 +49,16 @@ export async function compactorTick(store: ObjectStore, tables: readonly TickTab
 async function tickTable(store: ObjectStore, { root, leader }: TickTable, opts: TickOptions): Promise<TickOutcome> {
   const snapshot: Snapshot = await loadSnapshot(store, root);
   if (primaryKeyOf(snapshot.metadata).length === 0) return { root, status: 'not-keyed' };
-  const decision = decideDrain(await walBacklog(store, snapshot), opts.policy, (opts.clock ?? Date.now)());
-  if (!decision.drain) return { root, status: 'idle' };
+  const backlog = await walBacklog(store, snapshot);
+  const decision = decideDrain(backlog, opts.policy, (opts.clock ?? Date.now)());
+  if (!decision.drain) return { root, status: 'idle', backlog };
+  const started = performance.now();
   const results: DrainResult[] = [];
   for (let i = 0; i < (opts.maxBatches ?? 10); i++) {
     const r = await leader.tick({ batchSize: opts.batchSize });
-    if (r === undefined) return results.length === 0 ? { root, status: 'not-leader' } : { root, status: 'drained', reason: decision.reason, results };
+    if (r === undefined) return results.length === 0 ? { root, status: 'not-leader', backlog } : { root, status: 'drained', reason: decision.reason, results, backlog, ms: performance.now() - started };
     results.push(r);
     if (!r.truncated) break;
   }
-  return { root, status: 'drained', reason: decision.reason, results };
+  return { root, status: 'drained', reason: decision.reason, results, backlog, ms: performance.now() - started };
 }

@@ -24,6 +24,8 @@ const bytes = z.string().transform((s, ctx) => {
   }
 });
 const int = z.coerce.number().int();
+/** A non-negative decimal, or '' for "not set" (undefined). */
+const optionalPrice = z.string().regex(/^(\d+(\.\d+)?)?$/, 'a non-negative decimal like 0.0464, or empty').transform((s) => (s === '' ? undefined : Number(s)));
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /** Env var name → [schema, default, description]. The description feeds docs/configuration.md. */
@@ -34,6 +36,7 @@ export const CONFIG_KEYS = {
   K3_LOG_LEVEL: [z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), 'info', 'pino log level.'],
   K3_BODY_LIMIT: [bytes, '16MiB', 'Largest accepted HTTP request body.'],
   K3_SHUTDOWN_TIMEOUT: [duration, '10s', 'On SIGINT/SIGTERM: how long in-flight requests may finish before remaining connections are closed.'],
+  K3_EXIT_WITH_PARENT: [bool, 'false', 'Shut down gracefully as soon as the parent process is gone (`npm start` sets it, so killing npm never leaves the server holding its port).'],
   K3_DATA_DIR: [z.string(), './data', 'Embedded mode: directory holding one sub-directory per bucket.'],
   K3_STORE: [z.enum(['local', 's3', 'memory']), 'local', 'Object store adapter: local directory, S3 API, or memory (tests).'],
   K3_S3_ENDPOINT: [z.string(), '', 'S3 endpoint URL (empty = AWS default for the region).'],
@@ -49,6 +52,11 @@ export const CONFIG_KEYS = {
   K3_REDIS_CONNECT_TIMEOUT: [duration, '2s', 'Distributed mode: how long to wait for Redis before a query fails with ERR_QUEUE_UNAVAILABLE.'],
   K3_WORKER_CONCURRENCY: [int.min(1), '2', 'Scan jobs one worker process runs at the same time.'],
   K3_WORKER_HTTP_PORT: [int.min(0).max(65535), '0', 'Worker: port of its /healthz and /metrics endpoints (0 = none).'],
+  K3_SCALE_TO_ZERO: [bool, 'true', 'Distributed mode: while no scan worker is connected, the coordinator runs a query\'s scan jobs itself instead of waiting for a worker to start (workers may scale to zero).'],
+  K3_COMPACTOR_HTTP_PORT: [int.min(0).max(65535), '0', 'Compactor: port of its /healthz and /metrics endpoints (0 = none).'],
+  K3_SCALE_WAKE_WINDOW: [duration, '60s', 'Scale to zero: scan jobs the coordinator ran itself keep counting in the scan backlog this long, so the autoscaler starts workers for the next queries (twice KEDA\'s default polling interval).'],
+  K3_PRICE_VCPU_HOUR: [optionalPrice, '', 'Usage: price of one vCPU-hour, to price GET /:bucket/usage (empty = not priced; no price is built in).'],
+  K3_PRICE_GB_RAM_HOUR: [optionalPrice, '', 'Usage: price of one GB-RAM-hour, to price GET /:bucket/usage (empty = not priced).'],
   K3_JOB_ATTEMPTS: [int.min(1), '3', 'How many times a failing or stalled scan job is tried before the query fails.'],
   K3_JOB_BACKOFF: [duration, '200ms', 'First retry delay of a failed scan job (doubles per attempt).'],
   K3_JOB_LOCK_DURATION: [duration, '10s', 'A worker\'s lock on a running scan job; a worker that dies is detected within about this long and its job runs elsewhere.'],

@@ -25,6 +25,7 @@ import { blockingConnection, createRedisClient, producerConnection, queueUnavail
 import type { Redis } from 'ioredis';
 import { cancelledError, deadlineError } from './run-partial-query.ts';
 import type { ScanExecutor, ScanRunOptions } from './scan-executor.ts';
+import { readQueueBacklog, withTotal, type ScanBacklog } from './scan-backlog.ts';
 
 export interface BullMQScanExecutorOptions {
   /** K3_REDIS_URL */
@@ -74,6 +75,11 @@ export class BullMQScanExecutor implements ScanExecutor {
   /** The producer queue (tests inspect counts and keys through it). */
   get queue(): Queue {
     return this.#queue;
+  }
+
+  /** waiting + prioritized + due delayed + active jobs in Redis (scan-backlog.ts). */
+  async backlog(now = Date.now()): Promise<ScanBacklog> {
+    return withTotal(await this.#redis(readQueueBacklog(this.#queue, now)), 0);
   }
 
   #jobOptions(job: ScanJobV1): JobsOptions {

@@ -10,6 +10,7 @@ import type { ScanJobV1, ScanResultV1 } from '../jobs/index.ts';
 import { cancelledError, deadlineError } from './run-partial-query.ts';
 import type { ScanJobHandler } from './scan-job-handler.ts';
 import type { ScanExecutor, ScanRunOptions } from './scan-executor.ts';
+import { withTotal, type ScanBacklog } from './scan-backlog.ts';
 
 export interface InProcessScanExecutorOptions {
   readonly handler: ScanJobHandler;
@@ -21,6 +22,7 @@ export class InProcessScanExecutor implements ScanExecutor {
   readonly kind = 'in-process';
   readonly #handler: ScanJobHandler;
   readonly #concurrency: number;
+  #running = 0;
 
   constructor(opts: InProcessScanExecutorOptions) {
     this.#handler = opts.handler;
@@ -44,11 +46,14 @@ export class InProcessScanExecutor implements ScanExecutor {
     const lane = async (): Promise<void> => {
       while (failure === undefined && next < jobs.length) {
         const job = jobs[next++]!;
+        this.#running++;
         try {
           const result = await this.#handler({ ...job, deadline: Math.min(job.deadline, opts.deadline) }, { signal: stop.signal });
           if (!results.has(result.jobIndex)) results.set(result.jobIndex, result);
         } catch (err) {
           fail(err);
+        } finally {
+          this.#running--;
         }
       }
     };
@@ -63,6 +68,10 @@ export class InProcessScanExecutor implements ScanExecutor {
       throw new AppError('ERR_INTERNAL', `In-process scan finished with ${results.size} results for ${jobs.length} jobs.`);
     }
     return [...results.values()].sort((a, b) => a.jobIndex - b.jobIndex);
+  }
+
+  async backlog(): Promise<ScanBacklog> {
+    return withTotal({ waiting: 0, prioritized: 0, delayed: 0, delayedDue: 0, active: this.#running }, 0);
   }
 
   async close(): Promise<void> {

@@ -11,3 +11,5 @@ export { sweepJobResults } from './sweep-job-results.ts';
 export { createScanExecutor } from './create-scan-executor.ts';
 export { runFederatedPlan, type FederatedRunContext } from './run-federated-plan.ts';
 export { blockingConnection, producerConnection, queueUnavailable, redactRedisUrl } from './redis-connection.ts';
+export { COORDINATOR_WINDOW_MS, delayedDueMaxScore, readQueueBacklog, RecentJobs, withTotal, type ScanBacklog } from './scan-backlog.ts';
+export { ScaleToZeroScanExecutor, type ScaleToZeroOptions } from './scale-to-zero-executor.ts';

@@ -11,6 +11,7 @@
  * - a failing job fails the whole run with its cause.
  */
 import type { ScanJobV1, ScanResultV1 } from '../jobs/index.ts';
+import type { ScanBacklog } from './scan-backlog.ts';
 
 export interface ScanRunOptions {
   /** Aborted when the client goes away. */
@@ -22,5 +23,7 @@ export interface ScanRunOptions {
 export interface ScanExecutor {
   readonly kind: 'in-process' | 'bullmq';
   run(jobs: readonly ScanJobV1[], opts: ScanRunOptions): Promise<ScanResultV1[]>;
+  /** The scan backlog autoscaling follows (scan-backlog.ts); in-process: the jobs running now. */
+  backlog(): Promise<ScanBacklog>;
   close(): Promise<void>;
 }

@@ -9,6 +9,7 @@
  * `inlineMaxBytes` are written to `_k3/results/<queryId>/<jobIndex>.arrow` in the job's bucket and
  * referenced; the coordinator deletes them after merging. The handler does not log (pure core).
  */
+import { hostname } from 'node:os';
 import type { ActiveFile } from '../delta/snapshot.ts';
 import { parsePartitionValues } from '../delta/partition-values.ts';
 import { mapDuckDBError, withConnection, bindSnapshot, quoteLiteral, type FileCache, type K3DuckDB } from '../exec/index.ts';
@@ -53,10 +54,14 @@ function activeFiles(job: ScanJobV1): ActiveFile[] {
   }));
 }
 
+/** `host:pid` of this process (ScanResultV1.ranBy). */
+export const PROCESS_ID = `${hostname()}:${process.pid}`;
+
 export function createScanJobHandler(deps: ScanJobHandlerDeps): ScanJobHandler {
   return async (job, opts = {}) => {
     const started = performance.now();
     const startedAt = Date.now();
+    const cpu = process.cpuUsage();
     if (opts.signal?.aborted === true) throw cancelledError();
     if (Date.now() >= job.deadline) throw deadlineError(job.deadline);
     if ((deps.testDelayMs ?? 0) > 0) await sleep(deps.testDelayMs!, job.deadline, opts.signal);
@@ -77,13 +82,20 @@ export function createScanJobHandler(deps: ScanJobHandlerDeps): ScanJobHandler {
       if (ipc.byteLength > deps.inlineMaxBytes) {
         const resultKey = jobResultKey(job.queryId, job.jobIndex);
         await store.put(resultKey, ipc);
-        return { ...base, resultKey, scanMs: performance.now() - started };
+        return { ...base, resultKey, ...jobUsage(started, cpu) };
       }
-      return { ...base, ipc: Buffer.from(ipc.buffer, ipc.byteOffset, ipc.byteLength).toString('base64'), scanMs: performance.now() - started };
+      return { ...base, ipc: Buffer.from(ipc.buffer, ipc.byteOffset, ipc.byteLength).toString('base64'), ...jobUsage(started, cpu) };
     } finally {
       lease.release();
     }
   };
+}
+
+/** The job's wall time and metered usage (usage/usage-meter.ts): process CPU during the job, RSS × wall time. */
+function jobUsage(started: number, cpu: NodeJS.CpuUsage): { scanMs: number; cpuMs: number; memoryGbSeconds: number; ranBy: string } {
+  const scanMs = performance.now() - started;
+  const d = process.cpuUsage(cpu);
+  return { scanMs, cpuMs: Math.round((d.user + d.system) / 1000), memoryGbSeconds: (process.memoryUsage.rss() / 2 ** 30) * (scanMs / 1000), ranBy: PROCESS_ID };
 }
 
 /** Rows in the job's files, from the Parquet footers (no data pages are read). */

@@ -88,6 +88,7 @@ export const ERROR_CODES = {
   ERR_TOO_MANY_REQUESTS: { status: 429, grpc: 'RESOURCE_EXHAUSTED', sqlstate: '53300', retryable: true, summary: 'The principal has too many statements running and queued; retry after Retry-After seconds.' },
   // ── server ───────────────────────────────────────────────────────────────────────
   ERR_CONFIG_INVALID: { status: 500, grpc: 'INTERNAL', sqlstate: 'F0000', retryable: false, summary: 'The process configuration (K3_* environment) is invalid.' },
+  ERR_PORT_UNAVAILABLE: { status: 500, grpc: 'INTERNAL', sqlstate: 'F0000', retryable: false, summary: 'A listener could not bind its port (in use, not permitted, or no such address); the message names the setting to change.' },
   ERR_NOT_READY: { status: 503, grpc: 'UNAVAILABLE', sqlstate: '57P03', retryable: true, summary: 'The server is starting or shutting down.' },
   ERR_UNIMPLEMENTED: { status: 501, grpc: 'UNIMPLEMENTED', sqlstate: '0A000', retryable: false, summary: 'The RPC is part of the contract but this server does not implement it yet.' },
   ERR_INTERNAL: { status: 500, grpc: 'INTERNAL', sqlstate: 'XX000', retryable: false, summary: 'An unexpected error; it has been logged with its stack.' },

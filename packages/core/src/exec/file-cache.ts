@@ -53,8 +53,18 @@ function missing(store: ObjectStore, key: string): AppError {
   );
 }
 
+/** Lookups since the cache was created (cache metrics read them at scrape time). */
+export interface FileCacheStats {
+  hits: number;
+  /** Downloaded from the store. */
+  misses: number;
+  /** Local-store files read where they lie (never cached). */
+  inPlace: number;
+}
+
 export class FileCache {
   readonly dir: string;
+  readonly stats: FileCacheStats = { hits: 0, misses: 0, inPlace: 0 };
   readonly maxBytes: number;
   readonly #fetchConcurrency: number;
   /** Insertion order = LRU order (a hit re-inserts). */
@@ -112,6 +122,7 @@ export class FileCache {
         try {
           const inPlace = localPathOf(store, req.key);
           if (inPlace !== undefined) {
+            this.stats.inPlace++;
             paths.set(req.key, await this.#inPlace(store, req.key, inPlace));
             continue;
           }
@@ -157,12 +168,14 @@ export class FileCache {
   async #entry(store: ObjectStore, req: FileRequest, id: string): Promise<Entry> {
     const hit = this.#entries.get(id);
     if (hit !== undefined) {
+      this.stats.hits++;
       this.#entries.delete(id);
       this.#entries.set(id, hit);
       return hit;
     }
     let pending = this.#inflight.get(id);
     if (pending === undefined) {
+      this.stats.misses++;
       pending = this.#download(store, req, id).finally(() => this.#inflight.delete(id));
       this.#inflight.set(id, pending);
     }

@@ -6,7 +6,7 @@ export { deltaToDuckDBType, deltaToDuckDBWriteType, duckDBToDeltaType, fieldToDu
 export { assertChecks, assertStorable } from './storable.ts';
 export { encodeReader, encodeResult, wireValueConverter, type EncodedColumn, type EncodedResult } from './result-encoding.ts';
 export { duckDBTypeText } from './duckdb-type-text.ts';
-export { FileCache, type FileCacheOptions, type FileLease, type FileRequest } from './file-cache.ts';
+export { FileCache, type FileCacheOptions, type FileCacheStats, type FileLease, type FileRequest } from './file-cache.ts';
 export { createExecRuntime, type ExecRuntime } from './create-exec-runtime.ts';
 export { bindSnapshot, snapshotSelectSql, type BindableSnapshot, type BindSnapshotOptions } from './bind-snapshot.ts';
 export { partitionLiteral } from './partition-literal.ts';

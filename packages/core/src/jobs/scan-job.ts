@@ -66,6 +66,12 @@ export const scanResultV1Schema = z.object({
   scanMs: z.number().min(0),
   /** Epoch milliseconds at which the worker began the job (queue time = startedAt − dispatch). */
   startedAt: z.number().int().positive(),
+  /** Usage metering (usage/): CPU ms of the worker process during the job (whole ms). */
+  cpuMs: z.number().int().min(0).optional(),
+  /** Worker RSS (GiB) × job wall time (s). */
+  memoryGbSeconds: z.number().min(0).optional(),
+  /** `host:pid` of the process that ran the job (a coordinator does not count its own jobs twice). */
+  ranBy: z.string().optional(),
 }).refine((r) => (r.ipc === undefined) !== (r.resultKey === undefined), { message: 'exactly one of ipc and resultKey must be set' });
 
 export type ScanFileV1 = z.infer<typeof scanFile>;

@@ -8,6 +8,8 @@
  *   lost) | the AppError code in lower case without ERR_ (store_unavailable, ...) | error
  * - k3_store_request_duration_seconds{op}
  * - k3_store_bytes_total{op}  bytes read (get) or written (put, putIfAbsent when created)
+ * - k3_store_retries_total{op}  retries of a retryable failure (counted by RetryingObjectStore
+ *   through `retries`, wired by createBucketStoreFactory)
  * Wrapped around RetryingObjectStore it measures logical operations; inside, each attempt.
  */
 import { Counter, Histogram, Registry } from 'prom-client';
@@ -19,6 +21,7 @@ export interface ObjectStoreMetrics {
   readonly requests: Counter<'op' | 'outcome'>;
   readonly duration: Histogram<'op'>;
   readonly bytes: Counter<'op'>;
+  readonly retries: Counter<'op'>;
 }
 
 /** Gets or registers the store metrics on `registry`. */
@@ -30,6 +33,7 @@ export function objectStoreMetrics(registry: Registry): ObjectStoreMetrics {
       requests: existing as Counter<'op' | 'outcome'>,
       duration: registry.getSingleMetric('k3_store_request_duration_seconds') as Histogram<'op'>,
       bytes: registry.getSingleMetric('k3_store_bytes_total') as Counter<'op'>,
+      retries: registry.getSingleMetric('k3_store_retries_total') as Counter<'op'>,
     };
   }
   return {
@@ -43,6 +47,7 @@ export function objectStoreMetrics(registry: Registry): ObjectStoreMetrics {
       registers: [registry],
     }),
     bytes: new Counter({ name: 'k3_store_bytes_total', help: 'Bytes read from or written to the object store.', labelNames: ['op'], registers: [registry] }),
+    retries: new Counter({ name: 'k3_store_retries_total', help: 'Object store retries after a retryable failure, by operation.', labelNames: ['op'], registers: [registry] }),
   };
 }
 

@@ -24,27 +24,32 @@ export class RetryingObjectStore implements ObjectStore {
   readonly url: string;
   readonly policy: RetryPolicy;
 
-  constructor(inner: ObjectStore, options: RetryOptions | RetryPolicy = {}) {
+  /** Told the operation's name before each retry (the store metrics count them). */
+  readonly #onRetry: ((op: string) => void) | undefined;
+
+  constructor(inner: ObjectStore, options: RetryOptions | RetryPolicy = {}, onRetry?: (op: string) => void) {
     this.inner = inner;
     this.url = inner.url;
     this.policy = options instanceof RetryPolicy ? options : new RetryPolicy(options);
+    this.#onRetry = onRetry;
   }
 
   get(key: string, range?: ByteRange): Promise<Uint8Array | undefined> {
-    return this.#retry(() => this.inner.get(key, range));
+    return this.#retry('get', () => this.inner.get(key, range));
   }
 
   head(key: string): Promise<ObjectMeta | undefined> {
-    return this.#retry(() => this.inner.head(key));
+    return this.#retry('head', () => this.inner.head(key));
   }
 
   put(key: string, body: Uint8Array): Promise<void> {
-    return this.#retry(() => this.inner.put(key, body));
+    return this.#retry('put', () => this.inner.put(key, body));
   }
 
   async putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
     let failedBefore = false;
     const created = await this.#retry(
+      'putIfAbsent',
       () => this.inner.putIfAbsent(key, body),
       () => (failedBefore = true),
     );
@@ -54,11 +59,11 @@ export class RetryingObjectStore implements ObjectStore {
   }
 
   list(prefix: string, options?: ListOptions): Promise<ListResult> {
-    return this.#retry(() => this.inner.list(prefix, options));
+    return this.#retry('list', () => this.inner.list(prefix, options));
   }
 
   deleteMany(keys: readonly string[]): Promise<void> {
-    return this.#retry(() => this.inner.deleteMany(keys));
+    return this.#retry('deleteMany', () => this.inner.deleteMany(keys));
   }
 
   /** The backoff before retry number `attempt` (1 = the first retry). */
@@ -66,8 +71,11 @@ export class RetryingObjectStore implements ObjectStore {
     return this.policy.delayMs(attempt);
   }
 
-  #retry<T>(op: () => Promise<T>, onRetryableFailure?: () => void): Promise<T> {
-    return this.policy.run(op, onRetryableFailure);
+  #retry<T>(name: string, op: () => Promise<T>, onRetryableFailure?: () => void): Promise<T> {
+    return this.policy.run(op, () => {
+      onRetryableFailure?.();
+      this.#onRetry?.(name);
+    });
   }
 }
 

@@ -6,7 +6,8 @@
  * - s3: bucket `b` is the S3 bucket `b`, all buckets through one S3Client built from K3_S3_*.
  * - memory: one MemoryObjectStore per bucket name for the life of the factory (tests).
  * Every store is wrapped in RetryingObjectStore, and in InstrumentedObjectStore when a metrics
- * Registry is injected (outside the retries: it measures logical operations). `open` returns the
+ * Registry is injected (outside the retries: it measures logical operations; the retries
+ * themselves are counted in k3_store_retries_total). `open` returns the
  * same instance for the same name. Bucket names are validated by the S3 rules in every mode.
  */
 import { CreateBucketCommand, HeadBucketCommand, ListBucketsCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -16,7 +17,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config/index.ts';
 import { assertValidBucketName, isValidBucketName } from './assert-valid-bucket-name.ts';
 import { createS3Client } from './create-s3-client.ts';
-import { InstrumentedObjectStore } from './instrumented-object-store.ts';
+import { InstrumentedObjectStore, objectStoreMetrics } from './instrumented-object-store.ts';
 import { LocalObjectStore } from './local-object-store.ts';
 import { isS3NotFound, mapS3Error } from './map-s3-error.ts';
 import { MemoryObjectStore } from './memory-object-store.ts';
@@ -61,6 +62,8 @@ export function createBucketStoreFactory(config: Config4Stores, deps: BucketStor
   const policy = new RetryPolicy(deps.retry);
   const backend = config.K3_STORE === 's3' ? s3Backend(deps.s3Client ?? createS3Client(config)) : config.K3_STORE === 'memory' ? memoryBackend() : localBackend(config.K3_DATA_DIR);
   const opened = new Map<string, ObjectStore>();
+  const metrics = deps.registry === undefined ? undefined : objectStoreMetrics(deps.registry);
+  const onRetry = metrics === undefined ? undefined : (op: string): void => void metrics.retries.inc({ op });
   return {
     kind: config.K3_STORE,
     open(bucket) {
@@ -68,8 +71,8 @@ export function createBucketStoreFactory(config: Config4Stores, deps: BucketStor
       let store = opened.get(bucket);
       if (store === undefined) {
         const adapter = backend.make(bucket);
-        store = new RetryingObjectStore(deps.wrapAdapter ? deps.wrapAdapter(adapter, bucket) : adapter, policy);
-        if (deps.registry !== undefined) store = new InstrumentedObjectStore(store, deps.registry);
+        store = new RetryingObjectStore(deps.wrapAdapter ? deps.wrapAdapter(adapter, bucket) : adapter, policy, onRetry);
+        if (metrics !== undefined) store = new InstrumentedObjectStore(store, metrics);
         opened.set(bucket, store);
       }
       return store;

@@ -82,7 +82,7 @@ describe('BullMQScanExecutor with two worker processes', () => {
     const inProcess = new InProcessScanExecutor({ handler: createScanJobHandler({ stores: table.stores, db: table.db, cache: table.cache, inlineMaxBytes: 1 << 20 }) });
     const e = executor(prefix);
     const results: ScanResultV1[] = [];
-    const spy: ScanExecutor = { kind: e.kind, run: async (jobs, o) => { const r = await e.run(jobs, o); results.push(...r); return r; }, close: () => e.close() };
+    const spy: ScanExecutor = { kind: e.kind, run: async (jobs, o) => { const r = await e.run(jobs, o); results.push(...r); return r; }, backlog: () => e.backlog(), close: () => e.close() };
     const viaQueue = await table.federate(spy, sql);
     const local = await table.federate(inProcess, sql);
     expect(canonical(viaQueue.result)).toEqual(canonical(local.result));

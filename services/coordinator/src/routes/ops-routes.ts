@@ -1,5 +1,6 @@
 /**
- * Operational routes: liveness, readiness, Prometheus metrics and the OpenAPI document.
+ * Operational routes: liveness, readiness, Prometheus metrics, the scan backlog (autoscaling) and
+ * the OpenAPI document.
  * `/healthz` answers as long as the process serves HTTP; `/readyz` reflects `ready()` (false
  * while the engine starts and once shutdown began, so a load balancer drains the instance).
  */
@@ -7,10 +8,12 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '@k3/core';
 import type { HttpMetrics } from '../http-metrics.ts';
 import { buildOpenApi } from '../rest/openapi.ts';
+import type { ScanBacklog } from '@k3/core/dispatch';
 
 export interface OpsRouteDeps {
   metrics: HttpMetrics;
   ready: () => boolean;
+  backlog?: () => Promise<ScanBacklog>;
 }
 
 export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): void {
@@ -25,6 +28,10 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
     reply.type(deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();
   });
+
+  // Internal (no bucket data; NetworkPolicy admits only KEDA's operator): the autoscaling signal.
+  const backlog = deps.backlog;
+  if (backlog !== undefined) app.get('/internal/scan-backlog', async () => backlog());
 
   const openApi = buildOpenApi();
   app.get('/openapi.json', async () => openApi);
