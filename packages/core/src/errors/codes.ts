@@ -64,6 +64,10 @@ export const ERROR_CODES = {
   ERR_COMPACTOR_FENCED: { status: 409, sqlstate: '40001', retryable: true, summary: 'This compactor was deposed by a newer leader and may not commit.' },
   // ── maintenance ──────────────────────────────────────────────────────────────────
   ERR_VACUUM_RETENTION_TOO_SHORT: { status: 400, sqlstate: '22023', retryable: false, summary: 'Vacuum retention under the safety minimum without disableRetentionCheck.' },
+  // ── Postgres wire ────────────────────────────────────────────────────────────────
+  ERR_PG_AUTH_FAILED: { status: 401, sqlstate: '28P01', retryable: false, summary: 'Postgres wire: the user (token name) or password (token secret) is wrong, or the token is revoked or expired.' },
+  ERR_PG_DATABASE_ACCESS_DENIED: { status: 403, sqlstate: '28000', retryable: false, summary: 'Postgres wire: the token may not connect to that database (bucket).' },
+  ERR_PG_TRANSACTION_ABORTED: { status: 400, sqlstate: '25P02', retryable: false, summary: 'Postgres wire: a statement failed inside a transaction block; ROLLBACK before sending more.' },
   // ── server ───────────────────────────────────────────────────────────────────────
   ERR_CONFIG_INVALID: { status: 500, sqlstate: 'F0000', retryable: false, summary: 'The process configuration (K3_* environment) is invalid.' },
   ERR_NOT_READY: { status: 503, sqlstate: '57P03', retryable: true, summary: 'The server is starting or shutting down.' },

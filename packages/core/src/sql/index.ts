@@ -3,3 +3,4 @@ export type { BucketStores, EngineDeps, FileCache, K3DuckDB } from './engine-dep
 export { prePass, type PrePassed, type StatementShape } from './pre-pass.ts';
 export { routeWrite, type WriteRoute } from './route-write.ts';
 export { MULTI_STATEMENT_REFUSAL, TRANSACTION_REFUSAL } from './classify-statement.ts';
+export { tokenize, isWord, isPunct, identifierOf, type Token } from './sql-tokens.ts';
