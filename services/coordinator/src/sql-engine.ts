@@ -6,6 +6,7 @@
  * `execute` stops work and rejects when `signal` aborts (the client went away).
  */
 import type { CreateTableRequest, ExecuteResponse, Freshness, Table } from '@k3/core/api';
+import type { Action } from '@k3/core/auth';
 import type { CompactResponse } from '@k3/core/compaction';
 import type { HistoryRequest, HistoryResponse, OptimizeRequest, OptimizeResponse, RestoreRequest, RestoreResponse, VacuumRequest, VacuumResponse } from '@k3/core/maintenance';
 
@@ -14,13 +15,17 @@ export interface SqlExecuteOptions {
   sql: string;
   freshness?: Freshness;
   signal?: AbortSignal;
+  /** commitInfo.userName of the commits the statement makes. */
+  principal?: string;
+  /** Called with the statement's action once classified (auth: throws ERR_FORBIDDEN). */
+  authorize?: (action: Action) => void;
 }
 
 export interface SqlEngine {
   execute(opts: SqlExecuteOptions): Promise<ExecuteResponse>;
   listTables(bucket: string): Promise<Table[]>;
   describeTable(bucket: string, name: string): Promise<Table>;
-  createTable(bucket: string, req: CreateTableRequest): Promise<Table>;
+  createTable(bucket: string, req: CreateTableRequest, principal?: string): Promise<Table>;
   /** The Compact RPC: drain up to `batchSize` write-log records of a keyed table into Delta (optional: test fakes omit it). */
   compact?(bucket: string, table: string, batchSize?: number): Promise<CompactResponse>;
   /** Table maintenance (seeds 002; routes/maintenance-routes.ts; optional: test fakes omit them). */

@@ -65,6 +65,10 @@ export const CONFIG_KEYS = {
   K3_COMPACTOR_BACKLOG_AGE: [duration, '5s', 'The compactor drains a table once its oldest pending write-log record is this old, however small the backlog.'],
   K3_COMPACTOR_BATCH_SIZE: [int.min(1), '10000', 'Write-log records one drain merges into one Delta commit (the Compact RPC\'s default batchSize).'],
   K3_COMPACTOR_LEASE_TTL: [duration, '10s', 'Distributed mode: a compactor\'s leader lease in Redis expires after this long without renewal (safety comes from the storage epoch, not the lease).'],
+  K3_AUTH: [z.enum(['on', 'off']), 'on', 'Bearer-token authentication on every route but /healthz and /readyz. `off` is accepted only while K3_HOST is a loopback address.'],
+  K3_AUTH_BUCKET: [z.string(), 'k3-system', 'Bucket holding the token records (auth/tokens/<name>.json); shared by every coordinator and the CLI. Reserved: no token can use it.'],
+  K3_AUTH_REFRESH: [duration, '2s', 'How long a coordinator trusts its cached token records; a revoked token stops working everywhere within about this long.'],
+  K3_AUTH_METRICS_OPEN: [bool, 'true', 'Serve /metrics without a token (for Prometheus scrapers); false = /metrics needs an admin token.'],
 } as const;
 
 type Keys = typeof CONFIG_KEYS;

@@ -82,6 +82,7 @@ export interface CommitInfo {
   isolationLevel?: string;
   isBlindAppend?: boolean;
   userMetadata?: string;
+  userName?: string;
   engineInfo?: string;
   txnId?: string;
   [extra: string]: unknown;

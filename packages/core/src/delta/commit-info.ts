@@ -66,6 +66,8 @@ export interface CommitInfoInput {
   isBlindAppend: boolean;
   engineInfo: string;
   txnId: string;
+  /** Who made the commit (the principal's name; `system` for the compactor and maintenance). */
+  userName?: string;
 }
 
 /**
@@ -84,6 +86,7 @@ export function buildCommitInfo(input: CommitInfoInput): CommitInfo {
   info.isBlindAppend = input.isBlindAppend;
   info.operationMetrics = encodeOperationMetrics(input.operationMetrics);
   if (input.userMetadata !== undefined) info.userMetadata = input.userMetadata;
+  if (input.userName !== undefined) info.userName = input.userName;
   info.engineInfo = input.engineInfo;
   info.txnId = input.txnId;
   return info;

@@ -17,6 +17,7 @@ export interface HistoryEntry {
   readonly operationMetrics: Record<string, unknown>;
   readonly userMetadata: string | undefined;
   readonly engineInfo: string | undefined;
+  readonly userName: string | undefined;
   readonly readVersion: number | undefined;
 }
 
@@ -65,6 +66,7 @@ export async function readHistory(store: ObjectStore, rootIn: string, options: H
       operationMetrics: record(info?.operationMetrics),
       userMetadata: typeof info?.userMetadata === 'string' ? info.userMetadata : undefined,
       engineInfo: typeof info?.engineInfo === 'string' ? info.engineInfo : undefined,
+      userName: typeof info?.userName === 'string' ? info.userName : undefined,
       readVersion: typeof info?.readVersion === 'number' ? info.readVersion : undefined,
     };
   });

@@ -47,6 +47,8 @@ export interface TransactionOptions {
   clock?: () => number;
   /** 'k3-tables/<version>' */
   engineInfo?: string;
+  /** commitInfo.userName of every commit (the principal's name, or `system`). */
+  userName?: string;
   /** Called when the post-commit checkpoint fails (the commit itself has succeeded). */
   onCheckpointError?: (err: unknown, version: number) => void;
 }
@@ -238,6 +240,7 @@ export class Transaction {
     const info: CommitInfo = buildCommitInfo({
       timestamp, operation: req.operation, operationParameters: req.operationParameters, operationMetrics: req.operationMetrics, userMetadata: req.userMetadata,
       readVersion: this.#base.readVersion, isolationLevel, isBlindAppend: this.#isBlindAppend(), engineInfo: this.#opts.engineInfo ?? DEFAULT_ENGINE_INFO, txnId,
+      ...(this.#opts.userName !== undefined ? { userName: this.#opts.userName } : {}),
     });
     const actions: Action[] = [{ commitInfo: info }];
     if (this.#isCreate) actions.push({ protocol: this.#base.protocol });

@@ -64,6 +64,11 @@ export const ERROR_CODES = {
   ERR_COMPACTOR_FENCED: { status: 409, sqlstate: '40001', retryable: true, summary: 'This compactor was deposed by a newer leader and may not commit.' },
   // ── maintenance ──────────────────────────────────────────────────────────────────
   ERR_VACUUM_RETENTION_TOO_SHORT: { status: 400, sqlstate: '22023', retryable: false, summary: 'Vacuum retention under the safety minimum without disableRetentionCheck.' },
+  // ── auth and limits ──────────────────────────────────────────────────────────────
+  ERR_UNAUTHENTICATED: { status: 401, sqlstate: '28000', retryable: false, summary: 'No valid bearer token: missing, malformed, unknown, revoked or expired.' },
+  ERR_FORBIDDEN: { status: 403, sqlstate: '42501', retryable: false, summary: 'The token is valid but may not use this bucket or needs a higher scope.' },
+  ERR_TOKEN_EXISTS: { status: 409, sqlstate: '42710', retryable: false, summary: 'A token with that name already exists.' },
+  ERR_TOKEN_NOT_FOUND: { status: 404, sqlstate: '42704', retryable: false, summary: 'There is no token with that name.' },
   // ── Postgres wire ────────────────────────────────────────────────────────────────
   ERR_PG_AUTH_FAILED: { status: 401, sqlstate: '28P01', retryable: false, summary: 'Postgres wire: the user (token name) or password (token secret) is wrong, or the token is revoked or expired.' },
   ERR_PG_DATABASE_ACCESS_DENIED: { status: 403, sqlstate: '28000', retryable: false, summary: 'Postgres wire: the token may not connect to that database (bucket).' },

@@ -33,6 +33,8 @@ export interface HistoryEntry {
   readonly operationMetrics: Record<string, unknown>;
   readonly userMetadata?: Record<string, unknown>;
   readonly engineInfo?: string;
+  /** Who made the commit: the token's name, or `system` (compactor, maintenance). */
+  readonly userName?: string;
   readonly readVersion: string;
 }
 
@@ -76,6 +78,7 @@ export function toWireHistoryEntry(e: DeltaHistoryEntry): HistoryEntry {
   };
   if (e.userMetadata !== undefined) entry.userMetadata = userMetadataStruct(e.userMetadata);
   if (e.engineInfo !== undefined) entry.engineInfo = e.engineInfo;
+  if (e.userName !== undefined) entry.userName = e.userName;
   return entry;
 }
 

@@ -39,6 +39,8 @@ import { rewriteTimeTravel } from './time-travel-binding.ts';
 import type { HistoryRequest, HistoryResponse, OptimizeRequest, OptimizeResponse, RestoreRequest, VacuumRequest, VacuumResponse } from '../maintenance/index.ts';
 import { showTables } from './show-tables.ts';
 import { isWord, type Token } from './sql-tokens.ts';
+import type { Action } from '../auth/index.ts';
+import { maintenanceAction, statementAction } from './statement-action.ts';
 
 export type { BucketStores, EngineDeps, FileCache, K3DuckDB } from './engine-deps.ts';
 
@@ -47,7 +49,17 @@ export interface ExecuteOptions {
   sql: string;
   freshness?: Freshness;
   signal?: AbortSignal;
+  /** Who runs the statement: commitInfo.userName of the commits it makes (default `system`). */
+  principal?: string;
+  /**
+   * Called once the statement is classified, before it reads or writes anything (auth: throws
+   * ERR_FORBIDDEN when the caller's scope does not cover the action).
+   */
+  authorize?: (action: Action) => void;
 }
+
+/** commitInfo.userName of commits no principal asked for: the compactor, maintenance RPCs. */
+export const SYSTEM_USER = 'system';
 
 /** Attempts of a whole write statement when its commit loses to a conflicting concurrent commit. */
 const MAX_STATEMENT_ATTEMPTS = 10;
@@ -77,6 +89,7 @@ export class Engine {
       maxRetries: deps.config.K3_DELTA_MAX_COMMIT_RETRIES,
       checkpointInterval: deps.config.K3_DELTA_CHECKPOINT_INTERVAL,
       clock: this.#clock,
+      userName: SYSTEM_USER,
     };
     this.#tmpDir = deps.tmpDir ?? path.join(deps.config.K3_CACHE_DIR, 'writes');
     this.#maintenance = new TableMaintenance({ catalog: this.#catalog, db: deps.db, cache: deps.cache, txOptions: this.#txOptions, tmpDir: this.#tmpDir });
@@ -89,9 +102,11 @@ export class Engine {
     // RESTORE / OPTIMIZE / VACUUM / DESCRIBE HISTORY (maintenance-statements.ts); AS OF and
     // k3_history('t') become self-binding relation names (time-travel-binding.ts).
     const maintenance = maintenanceStatementOf(opts.sql);
+    if (maintenance !== undefined) opts.authorize?.(maintenanceAction(maintenance));
     if (maintenance !== undefined) return executeMaintenanceStatement({ maintenance: this.#maintenance, db: this.#deps.db, bucket: opts.bucket, startedAt, now: this.#clock }, maintenance);
     const statement = singleStatement(rewriteTimeTravel(opts.sql));
     const { shape } = statement;
+    opts.authorize?.(statementAction(shape));
     // Freshness switch point: STRONG / OLTP_ONLY will merge the write log; until it exists every
     // read is a Delta (warehouse) read.
     switch (shape.kind) {
@@ -109,25 +124,25 @@ export class Engine {
         const store = await this.#catalog.openForCreate(opts.bucket);
         return this.#retrying(() => this.#attempt(opts, store, async (a) => {
           await assertParses(a.conn, statement.sql);
-          return { ddl: await createTableFromSql(this.#ddl(opts.bucket, a), statement, shape) };
+          return { ddl: await createTableFromSql(this.#ddl(opts, a), statement, shape) };
         }));
       }
       case 'alter-table': {
         const store = await this.#catalog.store(opts.bucket);
-        return this.#retrying(() => this.#attempt(opts, store, async (a) => ({ ddl: await alterTable(this.#ddl(opts.bucket, a), shape) })));
+        return this.#retrying(() => this.#attempt(opts, store, async (a) => ({ ddl: await alterTable(this.#ddl(opts, a), shape) })));
       }
       case 'drop-table': {
         const store = await this.#catalog.store(opts.bucket);
         return this.#attempt(opts, store, async (a) => {
           await assertParses(a.conn, statement.sql);
-          return { ddl: await dropTable(this.#ddl(opts.bucket, a), shape) };
+          return { ddl: await dropTable(this.#ddl(opts, a), shape) };
         });
       }
       case 'dml': {
         const store = await this.#catalog.store(opts.bucket);
         return this.#retrying(() => this.#attempt(opts, store, async (a) => {
           await assertParses(a.conn, statement.sql);
-          const ctx = { conn: a.conn, tables: a.tables, txOptions: this.#txOptions, tmpDir: this.#tmpDir, clock: this.#clock, htap: this.#htap };
+          const ctx = { conn: a.conn, tables: a.tables, txOptions: this.#txFor(opts), tmpDir: this.#tmpDir, clock: this.#clock, htap: this.#htap };
           return { write: await executeWrite(ctx, statement, shape) };
         }));
       }
@@ -181,10 +196,10 @@ export class Engine {
     return toCompactResponse(stored, result);
   }
 
-  async createTable(bucket: string, req: CreateTableRequest): Promise<Table> {
+  async createTable(bucket: string, req: CreateTableRequest, principal?: string): Promise<Table> {
     const spec = specFromRequest(req);
     const store = await this.#catalog.openForCreate(bucket);
-    const result = await this.#attempt({ bucket, sql: '' }, store, (a) => createFromSpec(this.#ddl(bucket, a), spec, { ifNotExists: false, orReplace: false }));
+    const result = await this.#attempt({ bucket, sql: '' }, store, (a) => createFromSpec(this.#ddl({ bucket, ...(principal !== undefined ? { principal } : {}) }, a), spec, { ifNotExists: false, orReplace: false }));
     if (result.table === undefined) throw new AppError('ERR_INTERNAL', `Table ${spec.name} was created but could not be described.`);
     return result.table;
   }
@@ -213,8 +228,13 @@ export class Engine {
     return this.#federated.close();
   }
 
-  #ddl(bucket: string, a: Attempt): DdlContext {
-    return { conn: a.conn, catalog: this.#catalog, tables: a.tables, bucket, store: a.store, txOptions: this.#txOptions, tmpDir: this.#tmpDir, clock: this.#clock };
+  #ddl(opts: Pick<ExecuteOptions, 'bucket' | 'principal'>, a: Attempt): DdlContext {
+    return { conn: a.conn, catalog: this.#catalog, tables: a.tables, bucket: opts.bucket, store: a.store, txOptions: this.#txFor(opts), tmpDir: this.#tmpDir, clock: this.#clock };
+  }
+
+  /** The transaction options of one request: its commits carry the principal's name. */
+  #txFor(opts: Pick<ExecuteOptions, 'principal'>): TransactionOptions {
+    return opts.principal === undefined ? this.#txOptions : { ...this.#txOptions, userName: opts.principal };
   }
 
   /** A compactor loop over this engine's buckets and drain deps (embedded mode; K3_COMPACTOR_* settings). */

@@ -1,4 +1,5 @@
-export { Engine, type ExecuteOptions } from './engine.ts';
+export { Engine, SYSTEM_USER, type ExecuteOptions } from './engine.ts';
+export { maintenanceAction, statementAction } from './statement-action.ts';
 export type { BucketStores, EngineDeps, FileCache, K3DuckDB } from './engine-deps.ts';
 export { prePass, type PrePassed, type StatementShape } from './pre-pass.ts';
 export { routeWrite, type WriteRoute } from './route-write.ts';

@@ -95,6 +95,7 @@ export const MAINTENANCE_SCHEMAS = [
       operationMetrics: struct,
       userMetadata: struct,
       engineInfo: { type: 'string' },
+      userName: { type: 'string', description: 'who made the commit: the token name, or system (compactor, maintenance)' },
       readVersion: { ...int64, description: '"0" when the commit read nothing (CREATE).' },
     },
   },

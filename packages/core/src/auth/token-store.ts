@@ -1,0 +1,225 @@
+/**
+ * TokenStore: bearer tokens kept in the object store, shared by every coordinator (design note:
+ * docs/design/auth.md).
+ *
+ * Layout: one JSON object per token at `auth/tokens/<name>.json` in the auth bucket
+ * (K3_AUTH_BUCKET; in embedded mode the directory `<K3_DATA_DIR>/<K3_AUTH_BUCKET>/`). A record
+ * holds the principal (name, buckets, scope, expiry), the SHA-256 of the secret and a
+ * SCRAM-SHA-256 verifier — never the secret.
+ *
+ * Invariants:
+ * - Names are unique: `create` is a create-if-absent PUT, so two coordinators (or the CLI and a
+ *   server) can never mint the same name twice.
+ * - Revocation deletes the record. Each process keeps a snapshot of the records and refreshes it
+ *   at most `refreshMs` after it was loaded (a LIST, plus a GET per changed record), so a revoked
+ *   token stops working on every coordinator within `refreshMs` (+ one request's latency).
+ * - `authenticateBearer` compares the presented secret's digest with every record's digest in
+ *   constant time (no early exit, no lookup keyed by the secret).
+ */
+import { AppError } from '../errors/index.ts';
+import type { ObjectStore } from '../object-store/index.ts';
+import { authorize as authorizePrincipal, isScope, type Action, type Principal, type Scope } from './principal.ts';
+import { digestsEqual, generateSecret, hashSecret, scramVerifier, type ScramVerifier } from './token-secret.ts';
+
+export const TOKENS_PREFIX = 'auth/tokens/';
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** Longer Authorization headers are refused before any hashing. */
+const MAX_HEADER_LENGTH = 1024;
+
+export interface TokenRecord {
+  readonly name: string;
+  readonly buckets: readonly string[] | '*';
+  readonly scope: Scope;
+  readonly expiresAt?: number;
+  readonly createdAt: number;
+  readonly sha256: string;
+  readonly scram: ScramVerifier;
+}
+
+/** What `list` shows: never the digest or verifier. */
+export type TokenInfo = Pick<TokenRecord, 'name' | 'buckets' | 'scope' | 'expiresAt' | 'createdAt'>;
+
+export interface CreateTokenRequest {
+  name: string;
+  buckets: readonly string[] | '*';
+  scope: Scope;
+  /** Epoch ms. */
+  expiresAt?: number;
+}
+
+export interface TokenStoreOptions {
+  store: ObjectStore;
+  /** How old the cached snapshot may get before a request reloads it (the revocation delay). */
+  refreshMs?: number;
+  clock?: () => number;
+}
+
+interface Snapshot {
+  loadedAt: number;
+  /** key → [etag/mtime/size stamp, record] */
+  entries: Map<string, { stamp: string; record: TokenRecord | undefined }>;
+}
+
+export function assertValidTokenName(name: string): void {
+  if (!NAME.test(name)) {
+    throw new AppError('ERR_INVALID_NAME', `Token name ${JSON.stringify(name.slice(0, 80))} is not valid: use 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit.`);
+  }
+}
+
+function tokenKey(name: string): string {
+  assertValidTokenName(name);
+  return `${TOKENS_PREFIX}${name}.json`;
+}
+
+export function toPrincipal(r: TokenRecord): Principal {
+  return { name: r.name, buckets: r.buckets === '*' ? '*' : [...r.buckets], scope: r.scope, ...(r.expiresAt !== undefined ? { expiresAt: r.expiresAt } : {}) };
+}
+
+function parseRecord(bytes: Uint8Array): TokenRecord | undefined {
+  try {
+    const r = JSON.parse(Buffer.from(bytes).toString('utf8')) as Partial<TokenRecord>;
+    const bucketsOk = r.buckets === '*' || (Array.isArray(r.buckets) && r.buckets.every((b) => typeof b === 'string'));
+    if (typeof r.name !== 'string' || !bucketsOk || typeof r.scope !== 'string' || !isScope(r.scope) || typeof r.sha256 !== 'string' || typeof r.scram !== 'object') return undefined;
+    return r as TokenRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+const unauthenticated = (why: string): AppError =>
+  new AppError('ERR_UNAUTHENTICATED', `${why}; send "Authorization: Bearer <token>" with a valid token (k3 token create, or the admin token printed at first start).`);
+
+export class TokenStore {
+  readonly #store: ObjectStore;
+  readonly #refreshMs: number;
+  readonly #clock: () => number;
+  #snapshot: Snapshot | undefined;
+  #loading: Promise<Snapshot> | undefined;
+
+  constructor(opts: TokenStoreOptions) {
+    this.#store = opts.store;
+    this.#refreshMs = opts.refreshMs ?? 2000;
+    this.#clock = opts.clock ?? Date.now;
+  }
+
+  /** Mints a token: returns the secret (shown once) and the stored record. ERR_TOKEN_EXISTS if the name is taken. */
+  async create(req: CreateTokenRequest): Promise<{ secret: string; record: TokenRecord }> {
+    const key = tokenKey(req.name);
+    if (req.buckets !== '*' && req.buckets.length === 0) throw new AppError('ERR_BAD_REQUEST', 'A token needs at least one bucket (--bucket B) or all buckets (--all-buckets).');
+    const secret = generateSecret();
+    const record: TokenRecord = {
+      name: req.name,
+      buckets: req.buckets === '*' ? '*' : [...new Set(req.buckets)].sort(),
+      scope: req.scope,
+      ...(req.expiresAt !== undefined ? { expiresAt: req.expiresAt } : {}),
+      createdAt: this.#clock(),
+      sha256: hashSecret(secret),
+      scram: scramVerifier(secret),
+    };
+    const created = await this.#store.putIfAbsent(key, Buffer.from(`${JSON.stringify(record)}\n`));
+    if (!created) throw new AppError('ERR_TOKEN_EXISTS', `A token named "${req.name}" already exists; pick another name or revoke it first (k3 token revoke ${req.name}).`, { name: req.name });
+    this.#snapshot = undefined;
+    return { secret, record };
+  }
+
+  /** Every token (read from the store now), sorted by name; never secrets or digests. */
+  async list(): Promise<TokenInfo[]> {
+    const snap = await this.#load();
+    this.#snapshot = snap;
+    return [...snap.entries.values()]
+      .flatMap((e) => (e.record === undefined ? [] : [e.record]))
+      .map(({ name, buckets, scope, expiresAt, createdAt }) => ({ name, buckets, scope, createdAt, ...(expiresAt !== undefined ? { expiresAt } : {}) }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Deletes the token. ERR_TOKEN_NOT_FOUND if there is none of that name. */
+  async revoke(name: string): Promise<void> {
+    const key = tokenKey(name);
+    if ((await this.#store.head(key)) === undefined) throw new AppError('ERR_TOKEN_NOT_FOUND', `There is no token named "${name}"; k3 token list shows the names.`, { name });
+    await this.#store.deleteMany([key]);
+    this.#snapshot = undefined;
+  }
+
+  /** True when no token exists yet (first start). */
+  async isEmpty(): Promise<boolean> {
+    const { objects } = await this.#store.list(TOKENS_PREFIX, { limit: 1 });
+    return objects.length === 0;
+  }
+
+  /** The record of one token by name, from the cached snapshot (the Postgres wire's SCRAM lookup). */
+  async byName(name: string): Promise<TokenRecord | undefined> {
+    if (!NAME.test(name)) return undefined;
+    const snap = await this.#current();
+    const record = snap.entries.get(`${TOKENS_PREFIX}${name}.json`)?.record;
+    return record !== undefined && !this.#expired(record) ? record : undefined;
+  }
+
+  /** `Authorization` header value → the principal, or ERR_UNAUTHENTICATED. */
+  async authenticateBearer(header: string | undefined): Promise<Principal> {
+    if (header === undefined || header === '') throw unauthenticated('The request has no Authorization header');
+    if (header.length > MAX_HEADER_LENGTH) throw unauthenticated('The Authorization header is too long');
+    const m = /^Bearer[ ]+(\S+)[ ]*$/i.exec(header);
+    if (m === null) throw unauthenticated('The Authorization header is not a bearer token');
+    return this.authenticateSecret(m[1] ?? '');
+  }
+
+  /** A presented secret → the principal, or ERR_UNAUTHENTICATED. */
+  async authenticateSecret(secret: string): Promise<Principal> {
+    const digest = hashSecret(secret);
+    const snap = await this.#current();
+    let found: TokenRecord | undefined;
+    for (const { record } of snap.entries.values()) {
+      // No early exit: every comparison runs whatever matched before.
+      if (record !== undefined && digestsEqual(record.sha256, digest)) found = record;
+    }
+    if (found === undefined) throw unauthenticated('The token is not valid (unknown or revoked)');
+    if (this.#expired(found)) throw unauthenticated(`The token "${found.name}" has expired`);
+    return toPrincipal(found);
+  }
+
+  /** `authorize` of principal.ts (re-exported here for callers holding a store). */
+  authorize(principal: Principal, bucket: string, action: Action): void {
+    authorizePrincipal(principal, bucket, action);
+  }
+
+  #expired(r: TokenRecord): boolean {
+    return r.expiresAt !== undefined && r.expiresAt <= this.#clock();
+  }
+
+  async #current(): Promise<Snapshot> {
+    const snap = this.#snapshot;
+    if (snap !== undefined && this.#clock() - snap.loadedAt < this.#refreshMs) return snap;
+    this.#loading ??= this.#load(snap).then(
+      (s) => {
+        this.#snapshot = s;
+        this.#loading = undefined;
+        return s;
+      },
+      (err: unknown) => {
+        this.#loading = undefined;
+        throw err;
+      },
+    );
+    return this.#loading;
+  }
+
+  /** LIST the records; GET only those whose stamp changed since `previous`. */
+  async #load(previous?: Snapshot): Promise<Snapshot> {
+    const loadedAt = this.#clock();
+    const entries = new Map<string, { stamp: string; record: TokenRecord | undefined }>();
+    // Without `limit` every adapter pages internally and returns all keys.
+    const { objects } = await this.#store.list(TOKENS_PREFIX);
+    await Promise.all(objects.map(async (o) => {
+      if (!o.key.endsWith('.json')) return;
+      const stamp = `${o.etag ?? ''}/${o.lastModified}/${o.size}`;
+      const old = previous?.entries.get(o.key);
+      if (old !== undefined && old.stamp === stamp) {
+        entries.set(o.key, old);
+        return;
+      }
+      const bytes = await this.#store.get(o.key);
+      if (bytes !== undefined) entries.set(o.key, { stamp, record: parseRecord(bytes) });
+    }));
+    return { loadedAt, entries };
+  }
+}
