@@ -8,6 +8,7 @@
 import type { CreateTableRequest, ExecuteResponse, Freshness, Table } from '@k3/core/api';
 import type { Action } from '@k3/core/auth';
 import type { CompactResponse } from '@k3/core/compaction';
+import type { StatementDescription } from '@k3/core/sql';
 import type { HistoryRequest, HistoryResponse, OptimizeRequest, OptimizeResponse, RestoreRequest, RestoreResponse, VacuumRequest, VacuumResponse } from '@k3/core/maintenance';
 
 export interface SqlExecuteOptions {
@@ -19,10 +20,14 @@ export interface SqlExecuteOptions {
   principal?: string;
   /** Called with the statement's action once classified (auth: throws ERR_FORBIDDEN). */
   authorize?: (action: Action) => void;
+  /** Positional values of `$1 … $n` / `?`, bound through DuckDB prepared statements (never spliced into the SQL). */
+  params?: unknown[];
 }
 
 export interface SqlEngine {
   execute(opts: SqlExecuteOptions): Promise<ExecuteResponse>;
+  /** Placeholder types and result columns (DuckDB type text) of one statement, without executing it (optional: test fakes omit it). */
+  describeStatement?(opts: { bucket: string; sql: string }): Promise<StatementDescription>;
   listTables(bucket: string): Promise<Table[]>;
   describeTable(bucket: string, name: string): Promise<Table>;
   createTable(bucket: string, req: CreateTableRequest, principal?: string): Promise<Table>;

@@ -26,6 +26,7 @@ import type { MergeSpec } from '../reduce/index.ts';
 import { pruneFiles, type PruneResult } from './prune.ts';
 import { isUnsplittable, readShape } from './query-shape.ts';
 import { containsClass } from './ast-walk.ts';
+import { substituteParameters, type PlanParam } from './bind-parameters.ts';
 import { deserializeSelect, isSelectNode, serializeSelect, type Expr, type SelectStatement } from './select-ast.ts';
 import { hasAggregates, MERGED_RELATION, PARTITION_VIEW, splitAggregate } from './split-aggregate.ts';
 import { SCAN_RELATION, splitScan, type SplitScanPlan } from './split-scan.ts';
@@ -89,8 +90,9 @@ async function prunedFor(conn: DuckDBConnection, statement: SelectStatement, sna
   return pruneFiles(conn, where, snapshot);
 }
 
-export async function planFederated(snapshot: FederatableSnapshot, sql: string, conn: DuckDBConnection, thresholds: FederateThresholds): Promise<FederatedPlan> {
-  const statements = await serializeSelect(conn, sql);
+/** `params`: values of the statement's `$k` placeholders, planned as constants (bind-parameters.ts). */
+export async function planFederated(snapshot: FederatableSnapshot, sql: string, conn: DuckDBConnection, thresholds: FederateThresholds, params: readonly PlanParam[] = []): Promise<FederatedPlan> {
+  const statements = (await serializeSelect(conn, sql)).map((s) => (params.length > 0 ? substituteParameters(s, params) : s));
   const [statement] = statements;
   if (statement === undefined || statements.length !== 1) {
     throw new AppError('ERR_SQL_MULTI_STATEMENT', `Expected exactly one SELECT statement, got ${statements.length}; send one statement per call.`, { statements: statements.length });

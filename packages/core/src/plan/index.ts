@@ -8,3 +8,4 @@ export { pruneFiles, conjuncts, type PruneResult, type PartitionGroup, type Prun
 export { planFederated, type FederatedPlan, type FederatedJob, type FederateThresholds, type FederatableSnapshot } from './federate.ts';
 export { toReduceValue, typedLiteral, loadRelation } from './merged-relation.ts';
 export { outputName, outputNames } from './output-names.ts';
+export { substituteParameters, type PlanParam } from './bind-parameters.ts';

@@ -67,10 +67,10 @@ export function expansionRefusal(count: number): AppError {
   return new AppError('ERR_SQL_UNSUPPORTED', `DuckDB expands this statement into ${count} statements. ${MULTI_STATEMENT_REFUSAL}`);
 }
 
-/** Execute carries no parameter values, so `$1`, `?` or `$name` can never be bound. */
-export function assertNoParameters(prepared: DuckDBPreparedStatement): void {
-  if (prepared.parameterCount > 0) {
-    throw new AppError('ERR_BAD_REQUEST', `The statement has ${prepared.parameterCount} parameter placeholder(s) ($1, ?, $name), but Execute takes no parameter values; write the values into the SQL as literals.`);
+/** Without parameter values (`params`), `$1`, `?` or `$name` can never be bound. */
+export function assertParametersGiven(prepared: DuckDBPreparedStatement, params: readonly unknown[]): void {
+  if (params.length === 0 && prepared.parameterCount > 0) {
+    throw new AppError('ERR_BAD_REQUEST', `The statement has ${prepared.parameterCount} parameter placeholder(s) ($1, ?, $name), but no parameter values were given; send them as params (one per placeholder) or write the values into the SQL as literals.`);
   }
 }
 

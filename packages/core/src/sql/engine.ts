@@ -21,7 +21,7 @@ import type { TransactionOptions } from '../delta/index.ts';
 import { AppError, isAppError } from '../errors/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { alterTable } from './alter-table.ts';
-import { assertParses, countStatements, expansionRefusal, objectRefusal, singleStatement } from './classify-statement.ts';
+import { assertParses, assertReadable, countStatements, expansionRefusal, objectRefusal, singleStatement } from './classify-statement.ts';
 import { createFromSpec, createTableFromSql, type DdlContext } from './create-table.ts';
 import { dropTable } from './drop-table.ts';
 import type { EngineDeps } from './engine-deps.ts';
@@ -41,6 +41,8 @@ import { showTables } from './show-tables.ts';
 import { isWord, type Token } from './sql-tokens.ts';
 import type { Action } from '../auth/index.ts';
 import { maintenanceAction, statementAction } from './statement-action.ts';
+import { describePrepared, type StatementDescription } from './describe-statement.ts';
+import { numberPlaceholders, parametersUnsupported, toSqlParams } from './statement-params.ts';
 
 export type { BucketStores, EngineDeps, FileCache, K3DuckDB } from './engine-deps.ts';
 
@@ -56,10 +58,15 @@ export interface ExecuteOptions {
    * ERR_FORBIDDEN when the caller's scope does not cover the action).
    */
   authorize?: (action: Action) => void;
+  /** Positional values of `$1 … $n` / `?` (statement-params.ts); bound, never spliced into the text. */
+  params?: readonly unknown[];
 }
 
 /** commitInfo.userName of commits no principal asked for: the compactor, maintenance RPCs. */
 export const SYSTEM_USER = 'system';
+
+/** Statement shapes that take bound parameters (reads and DML). */
+const PARAMETER_SHAPES: ReadonlySet<string> = new Set(['dml', 'other', 'describe-query']);
 
 /** Attempts of a whole write statement when its commit loses to a conflicting concurrent commit. */
 const MAX_STATEMENT_ATTEMPTS = 10;
@@ -101,12 +108,18 @@ export class Engine {
     const startedAt = this.#clock();
     // RESTORE / OPTIMIZE / VACUUM / DESCRIBE HISTORY (maintenance-statements.ts); AS OF and
     // k3_history('t') become self-binding relation names (time-travel-binding.ts).
-    const maintenance = maintenanceStatementOf(opts.sql);
-    if (maintenance !== undefined) opts.authorize?.(maintenanceAction(maintenance));
-    if (maintenance !== undefined) return executeMaintenanceStatement({ maintenance: this.#maintenance, db: this.#deps.db, bucket: opts.bucket, startedAt, now: this.#clock }, maintenance);
-    const statement = singleStatement(rewriteTimeTravel(opts.sql));
+    const params = toSqlParams(opts.params);
+    const text = params.length > 0 ? numberPlaceholders(opts.sql, params.length).sql : opts.sql;
+    const maintenance = maintenanceStatementOf(text);
+    if (maintenance !== undefined) {
+      opts.authorize?.(maintenanceAction(maintenance));
+      if (params.length > 0) throw parametersUnsupported('A maintenance statement');
+      return executeMaintenanceStatement({ maintenance: this.#maintenance, db: this.#deps.db, bucket: opts.bucket, startedAt, now: this.#clock }, maintenance);
+    }
+    const statement = singleStatement(rewriteTimeTravel(text));
     const { shape } = statement;
     opts.authorize?.(statementAction(shape));
+    if (params.length > 0 && !PARAMETER_SHAPES.has(shape.kind)) throw parametersUnsupported(`A ${shape.kind.replace('-', ' ')} statement`);
     // Freshness switch point: STRONG / OLTP_ONLY will merge the write log; until it exists every
     // read is a Delta (warehouse) read.
     switch (shape.kind) {
@@ -160,12 +173,36 @@ export class Engine {
           if (statements > 1 && !statement.tokens.some((t) => isWord(t, 'PIVOT', 'UNPIVOT'))) throw expansionRefusal(statements);
           // EVENTUAL SELECTs over one table: planned, fanned out over partitions or read from the pruned files.
           const federated = as === 'data' && statements === 1
-            ? await this.#federated.tryRead({ conn: a.conn, tables: a.tables, sql: statement.sql, tokens: statement.tokens, freshness: opts.freshness, startedAt, ...(opts.signal !== undefined ? { signal: opts.signal } : {}) })
+            ? await this.#federated.tryRead({ conn: a.conn, tables: a.tables, sql: statement.sql, tokens: statement.tokens, freshness: opts.freshness, startedAt, params, ...(opts.signal !== undefined ? { signal: opts.signal } : {}) })
             : undefined;
           return { query: federated ?? await executeRead(a.conn, a.tables, statement.sql, { startedAt, now: this.#clock }, { statements, as }) };
         }));
       }
     }
+  }
+
+  /**
+   * Parameter types and result columns of one statement, without executing it (describe-statement.ts).
+   * Reads and DML are prepared by DuckDB over empty tables with their definitions; other
+   * statements describe as `ddl` with no parameters and no columns.
+   */
+  async describeStatement(opts: { bucket: string; sql: string }): Promise<StatementDescription> {
+    const text = numberPlaceholders(opts.sql, undefined).sql;
+    const ddl: StatementDescription = { kind: 'ddl', parameters: [], columns: [] };
+    if (maintenanceStatementOf(text) !== undefined) return ddl;
+    const statement = singleStatement(rewriteTimeTravel(text));
+    if (!PARAMETER_SHAPES.has(statement.shape.kind) && statement.shape.kind !== 'describe-table') return ddl;
+    const store = await this.#catalog.store(opts.bucket);
+    return this.#attempt({ bucket: opts.bucket, sql: statement.sql }, store, async (a) => {
+      await assertParses(a.conn, statement.sql);
+      const prepared = await a.tables.prepare(a.conn, statement.sql, 'definition');
+      try {
+        if (statement.shape.kind !== 'dml') assertReadable(prepared.statementType);
+        return describePrepared(prepared);
+      } finally {
+        prepared.destroySync();
+      }
+    });
   }
 
   async listTables(bucket: string): Promise<Table[]> {
@@ -257,11 +294,12 @@ export class Engine {
   }
 
   /** One attempt: a fresh connection and request-scoped tables, closed whatever happens. */
-  async #attempt<T>(opts: Pick<ExecuteOptions, 'bucket' | 'signal'> & { sql: string }, store: ObjectStore, fn: (a: Attempt) => Promise<T>): Promise<T> {
+  async #attempt<T>(opts: Pick<ExecuteOptions, 'bucket' | 'signal' | 'params'> & { sql: string }, store: ObjectStore, fn: (a: Attempt) => Promise<T>): Promise<T> {
     if (opts.signal?.aborted === true) throw new AppError('ERR_QUERY_CANCELLED', 'The request was cancelled before it ran.');
     await this.#ensureTmpDir();
     const conn = await this.#deps.db.connect();
     const tables = new RequestTables(this.#catalog, this.#deps.cache, opts.bucket, store);
+    tables.params = toSqlParams(opts.params);
     let timedOut = false;
     let aborted = false;
     const onAbort = (): void => {

@@ -6,7 +6,7 @@
 import { StatementType, type DuckDBConnection, type DuckDBExtractedStatements, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import { QueryStrategy, type ExecuteQueryResult } from '../api/index.ts';
 import { encodeResult, mapDuckDBError, type EncodedResult } from '../exec/index.ts';
-import { assertNoParameters, assertReadable, expansionRefusal } from './classify-statement.ts';
+import { assertParametersGiven, assertReadable, expansionRefusal } from './classify-statement.ts';
 import type { RequestTables } from './request-tables.ts';
 import { identifierOf, tokenize } from './sql-tokens.ts';
 import { toQueryResult } from './query-result.ts';
@@ -55,7 +55,7 @@ export async function executeRead(conn: DuckDBConnection, tables: RequestTables,
   let encoded: EncodedResult;
   try {
     assertReadable(prepared.statementType);
-    assertNoParameters(prepared);
+    assertParametersGiven(prepared, tables.params);
     encoded = await encodeResult(await prepared.run());
   } catch (err) {
     throw mapDuckDBError(err);

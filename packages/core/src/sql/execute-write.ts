@@ -20,7 +20,7 @@ import { primaryKeyOf } from '../catalog/index.ts';
 import { Transaction, type TransactionOptions } from '../delta/index.ts';
 import { AppError } from '../errors/index.ts';
 import { encodeResult, mapDuckDBError, writeDataFiles, type EncodedResult } from '../exec/index.ts';
-import { assertNoParameters } from './classify-statement.ts';
+import { assertParametersGiven } from './classify-statement.ts';
 import type { PrePassed } from './pre-pass.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
 import { planWriteScope } from './write-scope.ts';
@@ -81,7 +81,7 @@ export async function executeWrite(ctx: WriteContext, statement: PrePassed, shap
     if (!DML_TYPES.has(prepared.statementType)) {
       throw new AppError('ERR_SQL_UNSUPPORTED', `Expected a data-changing statement, DuckDB classified it as ${StatementType[prepared.statementType]}.`);
     }
-    assertNoParameters(prepared);
+    assertParametersGiven(prepared, tables.params);
     const out = await prepared.run();
     if (shape.returning) {
       // With RETURNING, DuckDB answers one row per affected row instead of a count.

@@ -29,6 +29,7 @@ import { executeRead } from './execute-read.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
 import { isWord, type Token } from './sql-tokens.ts';
 import { toQueryResult } from './query-result.ts';
+import type { SqlParam } from './statement-params.ts';
 
 export interface FederatedReadDeps {
   readonly executor: ScanExecutor;
@@ -47,6 +48,8 @@ export interface FederatedReadRequest {
   readonly freshness: Freshness | undefined;
   readonly startedAt: number;
   readonly signal?: AbortSignal;
+  /** Values of the statement's `$k` placeholders: planned as constants, bound on the single-node path. */
+  readonly params?: readonly SqlParam[];
 }
 
 /** Only plain queries: EXPLAIN, DESCRIBE, SUMMARIZE, PRAGMA, CALL … keep the single-node path. */
@@ -102,7 +105,7 @@ export class FederatedReader {
       const plan = await planFederated(pinned.snapshot, req.sql, req.conn, {
         minPartitions: config.K3_FEDERATE_MIN_PARTITIONS,
         minBytes: config.K3_FEDERATE_MIN_BYTES,
-      });
+      }, req.params ?? []);
       return { pinned, plan };
     } catch {
       // The planner refuses shapes it cannot reason about; one node answers those exactly.
@@ -175,7 +178,8 @@ function uncarriedType(err: unknown): string | undefined {
 
 /**
  * The one bucket table a statement reads, when it reads exactly one unqualified base table,
- * defines no CTEs (a CTE name would look like a table) and has no parameters; otherwise undefined.
+ * defines no CTEs (a CTE name would look like a table); otherwise undefined. Parameters are fine:
+ * the planner substitutes their values (plan/bind-parameters.ts).
  */
 export function soleBaseTable(statements: readonly unknown[]): string | undefined {
   if (statements.length !== 1) return undefined;
@@ -192,8 +196,6 @@ export function soleBaseTable(statements: readonly unknown[]): string | undefine
       if (o['schema_name'] !== '' || o['catalog_name'] !== '' || (o['at_clause'] !== null && o['at_clause'] !== undefined)) plain = false;
       names.add(o['table_name'].toLowerCase());
     }
-    // Parameters are refused by the single-node path with its own error; jobs could not bind them.
-    if (o['class'] === 'PARAMETER') plain = false;
     const ctes = o['cte_map'] as { map?: unknown[] } | undefined;
     if (ctes !== undefined && Array.isArray(ctes.map) && ctes.map.length > 0) plain = false;
     for (const v of Object.values(o)) visit(v);

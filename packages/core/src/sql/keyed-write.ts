@@ -29,7 +29,7 @@ import { primaryKeyOf } from '../catalog/index.ts';
 import { AppError } from '../errors/index.ts';
 import { encodeResult, mapDuckDBError, quoteIdentifier as q, type EncodedResult } from '../exec/index.ts';
 import { bindFreshView, captureKeys, captureRows, walTableShape } from '../wal/index.ts';
-import { assertNoParameters } from './classify-statement.ts';
+import { assertParametersGiven } from './classify-statement.ts';
 import { FreshBinder } from './fresh-read.ts';
 import type { HtapRuntime } from './htap-runtime.ts';
 import type { KeyedRoute } from './keyed-route.ts';
@@ -134,7 +134,7 @@ async function runStatement(conn: DuckDBConnection, tables: RequestTables, sql: 
     if (!DML_TYPES.has(prepared.statementType)) {
       throw new AppError('ERR_SQL_UNSUPPORTED', `Expected a data-changing statement, DuckDB classified it as ${StatementType[prepared.statementType]}.`);
     }
-    assertNoParameters(prepared);
+    assertParametersGiven(prepared, tables.params);
     const out = await prepared.run();
     if (returning) return { rowsChanged: 0, returning: await encodeResult(out) };
     return { rowsChanged: out.rowsChanged };

@@ -17,6 +17,7 @@ import type { ObjectStore } from '../object-store/index.ts';
 import type { FreshBinder } from './fresh-read.ts';
 import { targetTableDdl } from './write-target.ts';
 import { bindTimeTravelRelation, reportVersions } from './time-travel-binding.ts';
+import { bindAll, prepareBound, type SqlParam } from './statement-params.ts';
 
 const MISSING_TABLE = /^Catalog Error: Table with name (.+?) does not exist!/;
 /** More distinct tables than any sane statement references; stops a binder loop. */
@@ -62,6 +63,11 @@ export class RequestTables {
   readonly scanned = new Map<string, ScanStats>();
   /** Set for FRESHNESS_STRONG / OLTP_ONLY (and keyed writes): binds keyed tables over the write log (fresh-read.ts). */
   fresh: FreshBinder | undefined;
+  /**
+   * The request's bound parameter values ($1 … $n of the user's statement). Every statement
+   * prepared here — the user's and those derived from its text — gets the values it references.
+   */
+  params: readonly SqlParam[] = [];
 
   constructor(catalog: Catalog, cache: FileCache, bucket: string, store: ObjectStore) {
     this.#catalog = catalog;
@@ -137,7 +143,15 @@ export class RequestTables {
    * constraints a view cannot carry.
    */
   async prepare(conn: DuckDBConnection, statement: string | (() => Promise<DuckDBPreparedStatement>), as: 'data' | 'definition' = 'data'): Promise<DuckDBPreparedStatement> {
-    const prepareOnce = typeof statement === 'string' ? () => conn.prepare(statement) : statement;
+    if (typeof statement === 'string' && this.params.length > 0) {
+      return prepareBound(statement, this.params, (text) => this.#prepareBinding(conn, () => conn.prepare(text), as));
+    }
+    const prepared = await this.#prepareBinding(conn, typeof statement === 'string' ? () => conn.prepare(statement) : statement, as);
+    if (typeof statement !== 'string' && this.params.length > 0) bindAll(prepared, this.params);
+    return prepared;
+  }
+
+  async #prepareBinding(conn: DuckDBConnection, prepareOnce: () => Promise<DuckDBPreparedStatement>, as: 'data' | 'definition'): Promise<DuckDBPreparedStatement> {
     const bound = new Set<string>();
     for (let round = 0; round < MAX_BIND_ROUNDS; round++) {
       try {
