@@ -33,7 +33,7 @@ afterAll(async () => {
 });
 
 async function execute(sql: string): Promise<Record<string, unknown>> {
-  const res = await fetch(`${cluster!.url}/${BUCKET}/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql }) });
+  const res = await fetch(`${cluster!.url}/${BUCKET}/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${cluster!.token}` }, body: JSON.stringify({ sql }) });
   const body = (await res.json()) as Record<string, unknown>;
   expect(res.status, JSON.stringify(body)).toBe(200);
   return body;

@@ -22,7 +22,7 @@ import { S3_TEST_CREDENTIALS, startS3Server, type S3TestServer } from '../../pac
 import { compareResults } from '../support/compare-results.ts';
 import { DuckDBReference } from '../support/duckdb-reference.ts';
 import { federatedQueryArb, federatedSetup, FLOAT_TOLERANCE } from '../support/federated-queries.ts';
-import { startServer, type StartedServer } from '../support/server.ts';
+import { k3fetch, startServer, type StartedServer } from '../support/server.ts';
 import { alive, clusterUp, type Running } from './support/cluster-process.ts';
 
 const BUCKET = 'lake';
@@ -47,7 +47,7 @@ interface Body {
 }
 
 async function post(url: string, sql: string, bucket = BUCKET): Promise<{ status: number; body: Body }> {
-  const res = await fetch(`${url}/${bucket}/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql }) });
+  const res = await k3fetch(`${url}/${bucket}/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql }) });
   return { status: res.status, body: (await res.json()) as Body };
 }
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecuteResponse } from '@k3/core/api';
 import { DuckDBReference } from '../support/duckdb-reference.ts';
-import { execute, startServer, type StartedServer } from '../support/server.ts';
+import { k3fetch, execute, startServer, type StartedServer } from '../support/server.ts';
 import { ALL_CASES } from './cases.ts';
 import { FIXTURE_SQL, FIXTURE_TABLES } from './fixtures.ts';
 import { KNOWN_GAPS } from './known-gaps.ts';
@@ -32,7 +32,7 @@ beforeAll(async () => {
   }
   // Keyed fixture rows sit in the write log; drain them (Compact RPC) so the SELECT side of writes sees them.
   for (const t of FIXTURE_TABLES) {
-    const res = await fetch(`${server.url}/${BUCKET}/tables/${t}/_compact`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const res = await k3fetch(`${server.url}/${BUCKET}/tables/${t}/_compact`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     if (res.status !== 200) throw new Error(`compact ${t} failed: ${res.status} ${await res.text()}`);
   }
 });

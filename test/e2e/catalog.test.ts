@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createResponseValidator, type ResponseValidator } from '../support/openapi-validator.ts';
-import { execute, startServer, type StartedServer } from '../support/server.ts';
+import { k3fetch, execute, startServer, type StartedServer } from '../support/server.ts';
 
 const BUCKET = 'e2e-catalog';
 let server: StartedServer;
@@ -19,12 +19,12 @@ afterAll(async () => {
 });
 
 async function create(body: unknown, bucket = BUCKET): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${server.url}/${bucket}/tables`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await k3fetch(`${server.url}/${bucket}/tables`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
 async function get(path: string): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${server.url}${path}`);
+  const res = await k3fetch(`${server.url}${path}`);
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBReference } from '../support/duckdb-reference.ts';
-import { execute, keepWriteLogUndrained, startServer, type StartedServer } from '../support/server.ts';
+import { k3fetch, execute, keepWriteLogUndrained, startServer, type StartedServer } from '../support/server.ts';
 
 // These tests assert what EVENTUAL shows before a drain.
 keepWriteLogUndrained();
@@ -22,12 +22,12 @@ async function ok(server: StartedServer, sql: string, freshness?: string) {
 }
 
 async function compact(server: StartedServer, table: string, body: Record<string, unknown> = {}) {
-  const res = await fetch(`${server.url}/${BUCKET}/tables/${table}/_compact`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await k3fetch(`${server.url}/${BUCKET}/tables/${table}/_compact`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 async function describeTable(server: StartedServer, table: string) {
-  const res = await fetch(`${server.url}/${BUCKET}/tables/${table}`);
+  const res = await k3fetch(`${server.url}/${BUCKET}/tables/${table}`);
   expect(res.status).toBe(200);
   return (await res.json()) as Record<string, unknown>;
 }

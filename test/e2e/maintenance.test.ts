@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSnapshot, type Snapshot } from '@k3/core/delta';
 import { LocalObjectStore } from '@k3/core/object-store';
 import { createResponseValidator, type ResponseValidator } from '../support/openapi-validator.ts';
-import { startServer, type ExecuteBody, type StartedServer } from '../support/server.ts';
+import { k3fetch, startServer, type ExecuteBody, type StartedServer } from '../support/server.ts';
 
 const BUCKET = 'maintenance';
 let server: StartedServer;
@@ -35,7 +35,7 @@ afterAll(async () => {
  * shared helper may drain after each logged write).
  */
 async function execute(url: string, bucket: string, sql: string, extra: Record<string, unknown> = {}): Promise<{ status: number; body: ExecuteBody }> {
-  const res = await fetch(`${url}/${bucket}/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql, ...extra }) });
+  const res = await k3fetch(`${url}/${bucket}/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql, ...extra }) });
   return { status: res.status, body: (await res.json()) as ExecuteBody };
 }
 
@@ -47,7 +47,7 @@ async function k3(sql: string, freshness?: string): Promise<ExecuteBody> {
 }
 
 async function post(route: string, body: unknown, component?: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${server.url}/${BUCKET}/tables/${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await k3fetch(`${server.url}/${BUCKET}/tables/${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const parsed = (await res.json()) as Record<string, unknown>;
   if (component !== undefined && res.status === 200) expect(conforms(component, parsed)).toBeUndefined();
   if (res.status !== 200) expect(conforms('ErrorBody', parsed)).toBeUndefined();
@@ -111,7 +111,7 @@ describe('VACUUM', () => {
     expect(gone.body.code).toBe('ERR_DELTA_DATA_FILE_MISSING');
     expect(await post('vt/restore', { version: String(first) })).toMatchObject({ status: 410, body: { code: 'ERR_DELTA_DATA_FILE_MISSING' } });
 
-    const hist = await fetch(`${server.url}/${BUCKET}/tables/vt/history?limit=2`);
+    const hist = await k3fetch(`${server.url}/${BUCKET}/tables/vt/history?limit=2`);
     const page = (await hist.json()) as { entries: Array<{ operation: string; operationMetrics: Record<string, string> }> };
     expect(page.entries.map((e) => e.operation)).toEqual(['VACUUM END', 'VACUUM START']);
     expect(page.entries[1]!.operationMetrics.numFilesToDelete).toBe(String(listed.length));
@@ -191,7 +191,7 @@ describe('RESTORE and the write log', () => {
     expect(restored.status, JSON.stringify(restored.body)).toBe(200);
     // The two acknowledged writes were drained (one MERGE commit) before the RESTORE commit.
     expect(restored.body).toEqual({ versionBefore: String(target + 1), versionAfter: String(target + 2) });
-    const hist = (await (await fetch(`${server.url}/${BUCKET}/tables/acct/history?limit=2`)).json()) as { entries: Array<{ operation: string }> };
+    const hist = (await (await k3fetch(`${server.url}/${BUCKET}/tables/acct/history?limit=2`)).json()) as { entries: Array<{ operation: string }> };
     expect(hist.entries.map((e) => e.operation)).toEqual(['RESTORE', 'MERGE']);
 
     for (const freshness of ['FRESHNESS_STRONG', 'FRESHNESS_EVENTUAL']) {

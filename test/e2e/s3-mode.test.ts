@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3_TEST_CREDENTIALS, startS3Server, type S3TestServer } from '../../packages/core/test/support/s3-server.ts';
-import { execute, startServer, type StartedServer } from '../support/server.ts';
+import { k3fetch, execute, startServer, type StartedServer } from '../support/server.ts';
 
 const BUCKET = 'k3-e2e-s3';
 
@@ -50,7 +50,7 @@ describe('S3 mode over an S3 API that honours conditional creates', () => {
       ['UK', '2', 23.5],
     ]);
     expect(body.query!.version).toBe('3');
-    const described = (await (await fetch(`${server.url}/${BUCKET}/tables/contracts`)).json()) as { deltaVersion: string; rowCount: string };
+    const described = (await (await k3fetch(`${server.url}/${BUCKET}/tables/contracts`)).json()) as { deltaVersion: string; rowCount: string };
     expect(described).toMatchObject({ deltaVersion: '3', rowCount: '3' });
   });
 

@@ -12,7 +12,7 @@ import { LocalObjectStore } from '@k3/core/object-store';
 import { compareResults } from '../support/compare-results.ts';
 import { DuckDBReference } from '../support/duckdb-reference.ts';
 import { createResponseValidator, type ResponseValidator } from '../support/openapi-validator.ts';
-import { execute, startServer, type ExecuteBody, type StartedServer } from '../support/server.ts';
+import { k3fetch, execute, startServer, type ExecuteBody, type StartedServer } from '../support/server.ts';
 
 const BUCKET = 'seeds';
 let server: StartedServer;
@@ -60,7 +60,7 @@ async function read(sql: string, opts: { ordered?: boolean; extra?: Record<strin
 
 /** Drains `table`'s write log into Delta (Compact RPC), so EVENTUAL reads and the SELECT side of later writes see every row. */
 async function compact(table: string): Promise<void> {
-  const res = await fetch(`${server.url}/${BUCKET}/tables/${table}/_compact`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const res = await k3fetch(`${server.url}/${BUCKET}/tables/${table}/_compact`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   expect(res.status, await res.clone().text()).toBe(200);
 }
 
@@ -116,7 +116,7 @@ describe('seeds 001: DDL', () => {
       { name: 'event_type', type: 'COLUMN_TYPE_STRING', nullable: false, defaultExpression: '' },
       { name: 'payload', type: 'COLUMN_TYPE_JSON', nullable: true, defaultExpression: '' },
     ]);
-    const described = await (await fetch(`${server.url}/${BUCKET}/tables/events`)).json();
+    const described = await (await k3fetch(`${server.url}/${BUCKET}/tables/events`)).json();
     expect(described).toMatchObject(table);
     expect(conforms('Table', described)).toBeUndefined();
   });
@@ -404,7 +404,7 @@ describe('seeds 001: DROP TABLE', () => {
     const again = await k3('DROP TABLE IF EXISTS click_summary');
     expect(again.ddl!.action).toBe('NOOP');
     await read('SHOW TABLES');
-    const listed = (await (await fetch(`${server.url}/${BUCKET}/tables`)).json()) as { tables: Array<{ name: string }> };
+    const listed = (await (await k3fetch(`${server.url}/${BUCKET}/tables`)).json()) as { tables: Array<{ name: string }> };
     for (const t of listed.tables) expect(conforms('Table', t)).toBeUndefined();
     expect(listed.tables.map((t) => t.name).sort()).toEqual(['eleven', 'events', 'events_staging', 'tickets', 'users']);
   });

@@ -6,12 +6,12 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createResponseValidator, type ResponseValidator } from '../support/openapi-validator.ts';
-import { execute, startServer, type StartedServer } from '../support/server.ts';
+import { k3fetch, execute, startServer, type StartedServer } from '../support/server.ts';
 
 const BUCKET = 'e2e-server';
 
 async function post(url: string, path: string, body: string, contentType = 'application/json'): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
-  const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body });
+  const res = await k3fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body });
   return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
 }
 
@@ -25,7 +25,7 @@ async function ok(server: StartedServer, sql: string) {
 async function tableState(server: StartedServer, tables: readonly string[]): Promise<unknown> {
   const state: Record<string, unknown> = {};
   for (const t of tables) {
-    const described = await fetch(`${server.url}/${BUCKET}/tables/${t}`);
+    const described = await k3fetch(`${server.url}/${BUCKET}/tables/${t}`);
     expect(described.status).toBe(200);
     const table = (await described.json()) as { deltaVersion: string; rowCount: string };
     const rows = await execute(server.url, BUCKET, `SELECT * FROM ${t} ORDER BY ALL`, { freshness: 'FRESHNESS_STRONG' });
@@ -61,7 +61,10 @@ describe('server process', () => {
       const url = /-X POST (\S+)/.exec(line)?.[1];
       const quoted = /-d '((?:[^']|'\\'')*)'$/.exec(line.trim())?.[1];
       expect(url && quoted, line).toBeTruthy();
-      const res = await fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: quoted!.replaceAll("'\\''", "'") });
+      // Only the headers the line itself sends: the banner's curls must carry the token.
+      const headers = Object.fromEntries([...line.matchAll(/-H '([^:']+): ([^']*)'/g)].map((m) => [m[1]!, m[2]!]));
+      expect(headers.authorization, line).toBe(`Bearer ${server.token}`);
+      const res = await fetch(url!, { method: 'POST', headers, body: quoted!.replaceAll("'\\''", "'") });
       last = await res.json();
       expect(res.status, JSON.stringify(last)).toBe(200);
     }
@@ -72,17 +75,17 @@ describe('server process', () => {
   });
 
   it('answers /healthz and /readyz', async () => {
-    const h = await fetch(`${server.url}/healthz`);
+    const h = await k3fetch(`${server.url}/healthz`);
     expect(h.status).toBe(200);
     expect(await h.json()).toEqual({ status: 'ok' });
     expect(h.headers.get('x-request-id')).toBeTruthy();
-    const r = await fetch(`${server.url}/readyz`);
+    const r = await k3fetch(`${server.url}/readyz`);
     expect(r.status).toBe(200);
     expect(await r.json()).toEqual({ status: 'ready' });
   });
 
   it('serves an OpenAPI 3 document listing every route', async () => {
-    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    const doc = (await (await k3fetch(`${server.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
     expect(doc.openapi).toMatch(/^3\./);
     const routes = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)).sort();
     // Every route the server registers (new routes are added by other issues: contain, not equal).
@@ -121,7 +124,7 @@ describe('server process', () => {
       await ok(server, 'CREATE TABLE notes (id INTEGER, body VARCHAR)');
       await ok(server, "INSERT INTO notes VALUES (1, 'hello')");
       // Drain the keyed inserts into Delta now, so no background drain moves deltaVersion later.
-      for (const t of TABLES) expect((await fetch(`${server.url}/${BUCKET}/tables/${t}/_compact`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(200);
+      for (const t of TABLES) expect((await k3fetch(`${server.url}/${BUCKET}/tables/${t}/_compact`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(200);
       before = await tableState(server, TABLES);
     });
 
@@ -177,9 +180,9 @@ describe('server process', () => {
     }
 
     it('no refusal created a bucket or a table anywhere else', async () => {
-      const res = await fetch(`${server.url}/no-such-bucket/tables`);
+      const res = await k3fetch(`${server.url}/no-such-bucket/tables`);
       expect(res.status).toBe(404);
-      const listed = (await (await fetch(`${server.url}/${BUCKET}/tables`)).json()) as { tables: Array<{ name: string }> };
+      const listed = (await (await k3fetch(`${server.url}/${BUCKET}/tables`)).json()) as { tables: Array<{ name: string }> };
       expect(listed.tables.map((t) => t.name).sort()).toEqual(['accounts', 'notes']);
     });
 
@@ -191,7 +194,7 @@ describe('server process', () => {
     });
 
     it('answers unknown routes with 404 ERR_NOT_FOUND', async () => {
-      const res = await fetch(`${server.url}/${BUCKET}/nothing-here`);
+      const res = await k3fetch(`${server.url}/${BUCKET}/nothing-here`);
       expect(res.status).toBe(404);
       expect(await res.json()).toMatchObject({ code: 'ERR_NOT_FOUND' });
     });
@@ -205,7 +208,7 @@ describe('client disconnect and restart', () => {
       expect((await execute(server.url, 'e2e-abort', 'CREATE TABLE t (a INTEGER)')).status).toBe(200);
       const ac = new AbortController();
       const started = Date.now();
-      const pending = fetch(`${server.url}/e2e-abort/tables/_execute`, {
+      const pending = k3fetch(`${server.url}/e2e-abort/tables/_execute`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ sql: 'SELECT sum(range) FROM range(50000000000)' }),
@@ -219,7 +222,7 @@ describe('client disconnect and restart', () => {
       expect(cancelled(), server.output().stderr.slice(-2000)).toBeTruthy();
       // Summing 5e10 numbers takes minutes; the statement stopped long before that.
       expect(Date.now() - started).toBeLessThan(15_000);
-      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      expect((await k3fetch(`${server.url}/healthz`)).status).toBe(200);
     } finally {
       await server.stop();
     }
@@ -248,7 +251,7 @@ describe('client disconnect and restart', () => {
     try {
       const res = await execute(second.url, 'e2e-restart', 'SELECT id, note FROM kept ORDER BY id');
       expect(res.body.query?.rows).toEqual([['2', 'b'], ['9007199254740993', 'a']]);
-      const listed = (await (await fetch(`${second.url}/e2e-restart/tables`)).json()) as { tables: Array<{ name: string; deltaVersion: string }> };
+      const listed = (await (await k3fetch(`${second.url}/e2e-restart/tables`)).json()) as { tables: Array<{ name: string; deltaVersion: string }> };
       expect(listed.tables.map((t) => [t.name, t.deltaVersion])).toEqual([['kept', '1']]);
     } finally {
       await second.stop();
@@ -278,7 +281,7 @@ describe('graceful shutdown', () => {
     expect(answeredAt, 'the statement was still running when shutdown began').toBeGreaterThan(shutdownSeenAt);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.query?.rows).toEqual([['300000000', '44999999850000000']]);
-    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+    await expect(k3fetch(`${server.url}/healthz`)).rejects.toThrow();
     await server.stop(); // asserts exit code 0
   });
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSnapshot } from '@k3/core/delta';
 import { LocalObjectStore } from '@k3/core/object-store';
 import { createResponseValidator, type ResponseValidator } from '../support/openapi-validator.ts';
-import { execute, startServer, type ExecuteBody, type StartedServer } from '../support/server.ts';
+import { k3fetch, execute, startServer, type ExecuteBody, type StartedServer } from '../support/server.ts';
 
 const BUCKET = 'time-travel';
 let server: StartedServer;
@@ -40,7 +40,7 @@ async function refused(sql: string): Promise<{ status: number; code: string | un
 }
 
 async function api(method: 'GET' | 'POST', route: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${server.url}/${BUCKET}/tables/${route}`, {
+  const res = await k3fetch(`${server.url}/${BUCKET}/tables/${route}`, {
     method,
     ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
   });

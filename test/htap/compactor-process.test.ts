@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisTestServer } from '../../packages/core/test/support/redis-server.ts';
-import { execute, keepWriteLogUndrained, REPO_ROOT, startServer, type StartedServer } from '../support/server.ts';
+import { k3fetch, execute, keepWriteLogUndrained, REPO_ROOT, startServer, type StartedServer } from '../support/server.ts';
 
 keepWriteLogUndrained();
 
@@ -118,7 +118,7 @@ describe('compactor processes killed and Redis restarted mid-stream', () => {
     const deadline = Date.now() + 60_000;
     let backlog = '';
     while (Date.now() < deadline) {
-      const res = await fetch(`${server.url}/${BUCKET}/tables/ev`);
+      const res = await k3fetch(`${server.url}/${BUCKET}/tables/ev`);
       backlog = String(((await res.json()) as { walBacklogEntries?: string }).walBacklogEntries);
       if (backlog === '0') break;
       await new Promise((r) => setTimeout(r, 200));

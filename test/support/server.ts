@@ -3,6 +3,11 @@
  * child process on a free port with fresh temp data and cache directories, for end-to-end tests.
  * The URL comes from the banner line `k3-tables listening on <url>`. `stop()` sends SIGTERM and
  * fails unless the process exits 0 (graceful shutdown is part of what is tested).
+ *
+ * Auth is on, as in production: the admin token the server mints at first start (banner line
+ * `admin token: <secret>`) is remembered per server URL (and per data directory, for restarts on
+ * the same data); `k3fetch`, `execute` and `drainTable` send it. Tests about auth itself use plain
+ * `fetch` with the headers they want.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,13 +18,45 @@ import type { ExecuteDdlResult, ExecuteQueryResult, ExecuteWriteResult } from '@
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MAIN = path.join('services', 'coordinator', 'src', 'main.ts');
-const LISTENING = /k3-tables listening on (http:\/\/\S+)/;
+const LISTENING = /k3-tables listening on (https?:\/\/\S+)/;
+const ADMIN_TOKEN = /^admin token: (\S+)$/m;
+/** The banner is complete once its example section starts. */
+const BANNER_END = /^try:$/m;
+
+const tokenByOrigin = new Map<string, string>();
+const tokenByDataDir = new Map<string, string>();
+
+/** Remembers the token `k3fetch` sends to the server at `url` (e.g. a cluster's coordinator). */
+export function registerToken(url: string, token: string): void {
+  tokenByOrigin.set(new URL(url).origin, token);
+}
+
+/** The token remembered for the server at `url`, if any. */
+export function tokenFor(url: string): string | undefined {
+  return tokenByOrigin.get(new URL(url).origin);
+}
+
+/** `{ authorization: 'Bearer …' }` for the server at `url` (empty when it has no token: auth off). */
+export function authHeaders(url: string): Record<string, string> {
+  const token = tokenFor(url);
+  return token === undefined ? {} : { authorization: `Bearer ${token}` };
+}
+
+/** `fetch` with the server's admin token added (unless the caller set an Authorization header). */
+export function k3fetch(url: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  const token = tokenFor(url);
+  if (token !== undefined && !headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
+  return fetch(url, { ...init, headers });
+}
 
 export interface StartedServer {
   url: string;
   dataDir: string;
   cacheDir: string;
   child: ChildProcess;
+  /** The admin token (minted at first start on this data directory); undefined with K3_AUTH=off. */
+  token: string | undefined;
   /** Everything printed so far (stdout: banner; stderr: JSON logs). */
   output(): { stdout: string; stderr: string };
   /** SIGTERM (unless a signal was already sent), wait for exit, assert exit code 0, remove the temp directories. */
@@ -58,7 +95,7 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
     }, opts.timeoutMs ?? 30_000);
     const onData = (): void => {
       const m = LISTENING.exec(stdout);
-      if (m?.[1]) {
+      if (m?.[1] && BANNER_END.test(stdout)) {
         clearTimeout(timer);
         child.stdout?.off('data', onData);
         resolve(m[1]);
@@ -71,11 +108,16 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
     });
   });
 
+  const minted = ADMIN_TOKEN.exec(stdout)?.[1];
+  if (minted !== undefined) tokenByDataDir.set(dataDir, minted);
+  const token = minted ?? (/^auth: OFF/m.test(stdout) ? undefined : tokenByDataDir.get(dataDir));
+  if (token !== undefined) registerToken(url, token);
   return {
     url,
     dataDir,
     cacheDir,
     child,
+    token,
     output: () => ({ stdout, stderr }),
     async stop(stopOpts = {}) {
       if (!child.killed && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -113,7 +155,7 @@ export function keepWriteLogUndrained(): void {
 
 /** POST /:bucket/tables/_execute; returns status and parsed body. */
 export async function execute(url: string, bucket: string, sql: string, extra: Record<string, unknown> = {}): Promise<{ status: number; body: ExecuteBody }> {
-  const res = await fetch(`${url}/${bucket}/tables/_execute`, {
+  const res = await k3fetch(`${url}/${bucket}/tables/_execute`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ sql, ...extra }),
@@ -131,7 +173,7 @@ function wentToLog(strategy: string): boolean {
 /** Compact RPC until the table's write log is empty. */
 export async function drainTable(url: string, bucket: string, table: string): Promise<void> {
   for (;;) {
-    const res = await fetch(`${url}/${bucket}/tables/${encodeURIComponent(table)}/_compact`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const res = await k3fetch(`${url}/${bucket}/tables/${encodeURIComponent(table)}/_compact`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     const body = (await res.json()) as { truncated?: boolean };
     if (res.status !== 200) throw new Error(`Compact of ${table} failed: ${res.status} ${JSON.stringify(body)}`);
     if (body.truncated !== true) return;

@@ -6,12 +6,19 @@ import { parseArgs } from 'node:util';
 import { isAppError } from '@k3/core';
 import { deltaDescribe, deltaHistory, deltaScan, UsageError, type CommandIO } from './delta-commands.ts';
 import { clusterUp } from './cluster/index.ts';
+import { tokenCommand } from './token-commands.ts';
 
 const USAGE = `usage:
   k3 delta scan <dir | s3://bucket/prefix> [--version N | --timestamp T] [--format jsonl|table]
   k3 delta describe <dir | s3://bucket/prefix> [--version N | --timestamp T] [--format text|json]
   k3 delta history <dir | s3://bucket/prefix> [--limit N] [--format text|jsonl]
   k3 cluster up [--workers N] [--port P] [--data-dir D]   (Redis, coordinator, N workers, compactor; Ctrl-C stops)
+  k3 token create --name NAME --scope read|write|admin (--bucket B [--bucket C …] | --all-buckets) [--expires 30d] [-o json]
+  k3 token list [-o json]          (never shows secrets)
+  k3 token revoke NAME
+
+  token commands use the server's store settings (K3_DATA_DIR, K3_STORE, K3_S3_*, K3_AUTH_BUCKET),
+  with or without the server running; the secret is printed once, by create.
 
   T is epoch milliseconds or ISO-8601 (no zone = UTC). s3:// locations use K3_S3_ENDPOINT,
   K3_S3_REGION, K3_S3_FORCE_PATH_STYLE and the standard AWS credential chain.
@@ -51,6 +58,12 @@ export async function main(argv: readonly string[], io: Partial<CommandIO> & { e
         workers: { type: 'string' },
         port: { type: 'string' },
         'data-dir': { type: 'string' },
+        bucket: { type: 'string', multiple: true },
+        'all-buckets': { type: 'boolean' },
+        scope: { type: 'string' },
+        name: { type: 'string' },
+        expires: { type: 'string' },
+        output: { type: 'string', short: 'o' },
       },
     });
     if (values.help === true) { out(USAGE); return 0; }
@@ -58,6 +71,10 @@ export async function main(argv: readonly string[], io: Partial<CommandIO> & { e
     if (group === 'cluster') {
       if (command !== 'up' || location !== undefined) throw new UsageError(`unknown command: ${positionals.join(' ')}`);
       return await clusterUp(values, { out: (t) => void Promise.resolve(out(t)).catch(() => undefined), err, env: io.env });
+    }
+    if (group === 'token') {
+      await tokenCommand(command, positionals.slice(2), values, { out, env: io.env });
+      return 0;
     }
     if (group !== 'delta' || command === undefined || !(command in COMMANDS)) throw new UsageError(group === undefined ? 'missing command' : `unknown command: ${positionals.slice(0, 2).join(' ')}`);
     if (location === undefined) throw new UsageError(`k3 delta ${command} needs a table location`);

@@ -1,24 +1,45 @@
 /**
  * The start-up banner printed on stdout: the URL (the first line is parsed by test/support/server.ts
- * and by scripts: keep `k3-tables listening on <url>` stable) and a runnable example session.
+ * and by scripts: keep `k3-tables listening on <url>` stable), the admin token when this start
+ * minted it (line `admin token: <secret>`, also parsed by the test support; shown only once), and
+ * a runnable example session whose curls carry the token.
  */
 const EXAMPLE_BUCKET = 'demo';
 
-function curl(url: string, sql: string, freshness?: string): string {
+/** How the banner's curls authenticate. */
+export type BannerAuth = { kind: 'off' } | { kind: 'minted'; token: string } | { kind: 'existing' };
+
+function curl(url: string, auth: BannerAuth, sql: string, freshness?: string): string {
   const body = JSON.stringify(freshness === undefined ? { sql } : { sql, freshness }).replaceAll("'", "'\\''");
-  return `curl -sS -X POST ${url}/${EXAMPLE_BUCKET}/tables/_execute -H 'content-type: application/json' -d '${body}'`;
+  const header = auth.kind === 'off' ? '' : auth.kind === 'minted' ? ` -H 'authorization: Bearer ${auth.token}'` : ' -H "authorization: Bearer $K3_TOKEN"';
+  return `curl -sS -X POST ${url}/${EXAMPLE_BUCKET}/tables/_execute${header} -H 'content-type: application/json' -d '${body}'`;
 }
 
-export function formatBanner(url: string, dataDir: string): string {
+function authLines(auth: BannerAuth): string[] {
+  switch (auth.kind) {
+    case 'off':
+      return ['auth: OFF (K3_AUTH=off, loopback only): requests need no token'];
+    case 'minted':
+      return [
+        `admin token: ${auth.token}`,
+        '  (first start: an admin token for all buckets was created; it is shown only this once — keep it. More tokens: npx k3 token create)',
+      ];
+    case 'existing':
+      return ['auth: on; set K3_TOKEN to a token (the admin token printed at first start, or: npx k3 token create --name me --scope admin --all-buckets)'];
+  }
+}
+
+export function formatBanner(url: string, dataDir: string, auth: BannerAuth = { kind: 'off' }): string {
   return [
     `k3-tables listening on ${url}`,
     `embedded mode: tables under ${dataDir} (one directory per bucket), no Redis`,
     `OpenAPI: ${url}/openapi.json · health: ${url}/healthz · metrics: ${url}/metrics`,
+    ...authLines(auth),
     'try:',
-    `  ${curl(url, 'CREATE TABLE contracts (id BIGINT PRIMARY KEY, region VARCHAR NOT NULL, signed_at DATE, amount DOUBLE) PARTITIONED BY (region)')}`,
-    `  ${curl(url, "INSERT INTO contracts VALUES (1, 'UK', DATE '2026-04-01', 58200), (2, 'EU', DATE '2026-04-02', 41000)")}`,
+    `  ${curl(url, auth, 'CREATE TABLE contracts (id BIGINT PRIMARY KEY, region VARCHAR NOT NULL, signed_at DATE, amount DOUBLE) PARTITIONED BY (region)')}`,
+    `  ${curl(url, auth, "INSERT INTO contracts VALUES (1, 'UK', DATE '2026-04-01', 58200), (2, 'EU', DATE '2026-04-02', 41000)")}`,
     // STRONG: keyed inserts land in the write log first; a STRONG read sees them at once.
-    `  ${curl(url, 'SELECT region, COUNT(*) AS cnt, SUM(amount) AS total FROM contracts GROUP BY region ORDER BY total DESC', 'FRESHNESS_STRONG')}`,
+    `  ${curl(url, auth, 'SELECT region, COUNT(*) AS cnt, SUM(amount) AS total FROM contracts GROUP BY region ORDER BY total DESC', 'FRESHNESS_STRONG')}`,
     '',
   ].join('\n');
 }

@@ -9,7 +9,8 @@ import pino from 'pino';
 import { isAppError, loadConfig } from '@k3/core';
 import { buildServer } from './server.ts';
 import { createEngine } from './create-engine.ts';
-import { formatBanner } from './banner.ts';
+import { formatBanner, type BannerAuth } from './banner.ts';
+import { startAuth } from './auth-startup.ts';
 import { installGracefulShutdown } from './graceful-shutdown.ts';
 import type { CompactorService } from '@k3/core/compaction';
 import { startEmbeddedCompactor } from './compactor-loop.ts';
@@ -18,10 +19,11 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = pino({ level: config.K3_LOG_LEVEL, base: { service: 'coordinator' } }, pino.destination({ fd: 2, sync: true }));
   let ready = false;
+  const auth = await startAuth(config);
   const created = await createEngine(config);
   // Started after listen; the shutdown hook (installed before) stops it if it exists by then.
   let compactor: CompactorService | undefined = undefined;
-  const app = buildServer({ engine: created.engine, config, logger, ready: () => ready });
+  const app = buildServer({ engine: created.engine, config, logger, ready: () => ready, ...(auth.tokens !== undefined ? { tokens: auth.tokens } : {}) });
   installGracefulShutdown({
     app,
     logger,
@@ -36,7 +38,9 @@ async function main(): Promise<void> {
   ready = true;
   compactor = startEmbeddedCompactor(created.engine, config, logger);
   logger.info({ address, dataDir: config.K3_DATA_DIR, store: config.K3_STORE }, 'server listening');
-  process.stdout.write(formatBanner(address, config.K3_DATA_DIR));
+  if (auth.tokens === undefined) logger.warn({ host: config.K3_HOST }, 'auth is off (K3_AUTH=off): every request runs as anonymous admin');
+  const bannerAuth: BannerAuth = auth.tokens === undefined ? { kind: 'off' } : auth.mintedToken !== undefined ? { kind: 'minted', token: auth.mintedToken } : { kind: 'existing' };
+  process.stdout.write(formatBanner(address, config.K3_DATA_DIR, bannerAuth));
 }
 
 main().catch((err: unknown) => {

@@ -26,6 +26,8 @@ import { registerTableRoutes } from './routes/table-routes.ts';
 import { registerCompactRoute } from './routes/compact-route.ts';
 import { registerMaintenanceRoutes } from './routes/maintenance-routes.ts';
 import { registerExecuteRoute } from './routes/execute-route.ts';
+import type { TokenStore } from '@k3/core/auth';
+import { registerAuthHook } from './auth-hook.ts';
 
 export interface ServerDeps {
   engine: SqlEngine;
@@ -33,6 +35,8 @@ export interface ServerDeps {
   logger: Logger;
   /** False while starting or shutting down: /readyz and data routes answer 503 ERR_NOT_READY. */
   ready?: () => boolean;
+  /** The token store requests authenticate against; undefined = auth off (K3_AUTH=off, loopback only). */
+  tokens?: TokenStore;
 }
 
 const OPS_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
@@ -74,6 +78,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     }
   });
 
+  registerAuthHook(app, { tokens: deps.tokens, authBucket: deps.config.K3_AUTH_BUCKET, metricsOpen: deps.config.K3_AUTH_METRICS_OPEN });
+
   // While draining, answer in-flight requests with `Connection: close` so keep-alive sockets end
   // with their last response instead of holding shutdown until K3_SHUTDOWN_TIMEOUT.
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -93,6 +99,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     const { error, internal } = toHttpError(err);
     if (internal) request.log.error({ err }, 'request failed with internal error');
     else request.log.info({ code: error.code, status: error.status }, 'request refused');
+    if (error.code === 'ERR_UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer realm="k3"');
     return reply.code(error.status).type('application/json').send(toErrorBody(error, request.id));
   });
 

@@ -9,6 +9,8 @@ export interface Running {
   readonly child: ChildProcess;
   readonly url: string;
   readonly redisUrl: string;
+  /** The admin token `cluster up` minted on a fresh store (undefined when tokens existed). */
+  readonly token: string | undefined;
   readonly pids: number[];
   readonly out: () => string;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -50,6 +52,7 @@ export async function clusterUp(extraEnv: Record<string, string>, workers: numbe
   });
   const pids = [...out.matchAll(/pid (\d+)\)/g)].map((m) => Number(m[1]));
   const redisUrl = /redis (redis:\/\/\S+)/.exec(out)![1]!;
-  return { child, url, redisUrl, pids, out: () => out, exited };
+  const token = /admin token: (\S+)/.exec(out)?.[1];
+  return { child, url, redisUrl, token, pids, out: () => out, exited };
 }
 

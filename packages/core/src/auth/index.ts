@@ -7,3 +7,4 @@ export { ACTION_SCOPES, SCOPES, authorize, bucketAllowed, isScope, requiredScope
 export { SCRAM_ITERATIONS, SECRET_PREFIX, generateSecret, hashSecret, scramVerifier, type ScramVerifier } from './token-secret.ts';
 export { TOKENS_PREFIX, TokenStore, assertValidTokenName, toPrincipal, type CreateTokenRequest, type TokenInfo, type TokenRecord, type TokenStoreOptions } from './token-store.ts';
 export { openTokenStore } from './open-token-store.ts';
+export { FIRST_ADMIN_TOKEN_NAME, mintFirstAdminToken } from './first-admin-token.ts';

@@ -5,6 +5,7 @@
  * enough to correlate repeated statements.
  */
 import { createHash } from 'node:crypto';
+import { authorize } from '@k3/core/auth';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ExecuteRequest, ExecuteResponse } from '@k3/core/api';
 import type { HttpMetrics } from '../http-metrics.ts';
@@ -41,6 +42,11 @@ export function registerExecuteRoute(app: FastifyInstance, deps: ExecuteRouteDep
     assertSameBucket(bucket, request.body.bucket);
     const log = request.log.child({ bucket, sqlLength: sql.length, sqlHash: sqlFingerprint(sql) });
     const opts: SqlExecuteOptions = { bucket, sql, signal: abortOnDisconnect(reply) };
+    const principal = request.principal;
+    if (principal !== undefined) {
+      opts.principal = principal.name;
+      opts.authorize = (action) => authorize(principal, bucket, action);
+    }
     if (freshness !== undefined) opts.freshness = freshness;
     const started = performance.now();
     log.info({ freshness: freshness ?? null }, 'execute started');

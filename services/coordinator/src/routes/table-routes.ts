@@ -40,7 +40,7 @@ export function registerTableRoutes(app: FastifyInstance, engine: SqlEngine): vo
       bucket,
       columns: body.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable ?? false, defaultExpression: c.defaultExpression ?? '' })),
     };
-    const table = await engine.createTable(bucket, req);
+    const table = await engine.createTable(bucket, req, request.principal?.name);
     request.log.info({ table: table.name, columns: table.columns.length }, 'table created');
     return reply.code(201).send(table);
   });
