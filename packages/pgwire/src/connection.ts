@@ -65,6 +65,9 @@ interface Portal {
   cursor: number;
 }
 
+/** Thrown after the session was ended with a FATAL: nothing more is sent. */
+class SessionClosed extends Error {}
+
 function fatal(code: string, message: string): Buffer {
   return msg.errorResponse({ severity: 'FATAL', code, message });
 }
@@ -235,6 +238,11 @@ export class PgConnection {
       this.close();
       return;
     }
+    if (this.deps.auth.method === 'trust' && this.deps.auth.trustedPrincipal !== undefined) {
+      this.phase = 'ready';
+      await this.admit(this.deps.auth.trustedPrincipal(user));
+      return;
+    }
     const found = await this.deps.auth.scramVerifier(user);
     this.pendingPrincipal = found?.principal;
     this.scram = new ScramServerExchange(found?.verifier ?? decoyVerifier(user, this.deps.serverSecret));
@@ -280,7 +288,7 @@ export class PgConnection {
     const user = this.startupParams.get('user') ?? '';
     const bucket = this.startupParams.get('database') ?? user;
     try {
-      await this.deps.auth.authorize(principal, bucket, 'read');
+      this.deps.auth.authorize(principal, bucket, 'list');
     } catch {
       this.socket.write(fatal(ERROR_CODES.ERR_PG_DATABASE_ACCESS_DENIED.sqlstate, `permission denied for database "${bucket}"`));
       this.close();
@@ -317,6 +325,7 @@ export class PgConnection {
 
   private fail(err: unknown): void {
     if (err instanceof ProtocolViolation) throw err;
+    if (err instanceof SessionClosed || this.phase === 'closed') return;
     this.send(msg.errorResponse(this.errorFields(err)));
     if (this.txn === 'T') this.txn = 'E';
   }
@@ -360,6 +369,15 @@ export class PgConnection {
       return this.sessionCommand(kind.command, sql, params);
     }
     if (this.txn === 'E') throw this.abortedError();
+    // A token revoked (or expired) mid-session stops working at its next statement.
+    const current = await this.deps.auth.refresh(this.principal!);
+    if (current === undefined) {
+      this.send(fatal(ERROR_CODES.ERR_PG_AUTH_FAILED.sqlstate, `the token "${this.principal!.name}" was revoked or has expired`));
+      this.flush();
+      this.close();
+      throw new SessionClosed();
+    }
+    this.principal = current;
     if (kind.write && this.txn === 'T') {
       throw new AppError('ERR_SQL_TRANSACTION_UNSUPPORTED', `${kind.verb} inside a transaction block is refused, nothing was written. ${TRANSACTION_REFUSAL}`);
     }
@@ -531,7 +549,7 @@ export class PgConnection {
       } else if (this.deps.engine.describeStatement !== undefined) {
         const d = await this.deps.engine.describeStatement({ bucket: this.bucket, sql: stmt.sql });
         parameterTypes = d.parameterTypes;
-        columns = d.columns.length > 0 ? outColumns(d.columns) : undefined;
+        columns = d.columns !== undefined && d.columns.length > 0 ? outColumns(d.columns) : undefined;
       } else {
         throw new AppError('ERR_SQL_UNSUPPORTED', 'Describe of a statement is not available on this engine yet; Bind it and Describe the portal instead.');
       }

@@ -4,9 +4,7 @@
  * same engine, limits and auth as REST.
  */
 import type { ExecuteResponse, Freshness, ResultColumn, Table } from '@k3/core/api';
-import type { ScramVerifier } from './auth/scram.ts';
-
-export type PgAction = 'read' | 'write' | 'admin';
+import type { ScramVerifier } from '@k3/core/auth';
 
 export interface PgExecuteOptions {
   bucket: string;
@@ -17,13 +15,15 @@ export interface PgExecuteOptions {
   signal?: AbortSignal;
   /** The authenticated principal's name (commitInfo userName, audit). */
   principal?: string;
+  /** Called by the engine with the statement's action once it classified it, before it reads or writes (throws to refuse). */
+  authorize?: (action: string) => void;
 }
 
 export interface PgStatementDescription {
-  /** DuckDB type text per parameter, in `$n` order ('' or 'UNKNOWN' when DuckDB cannot infer it). */
+  /** DuckDB type text per parameter, in `$n` order ('UNKNOWN' when DuckDB cannot infer it). */
   parameterTypes: string[];
-  /** Result columns (empty for statements that return no rows). */
-  columns: ResultColumn[];
+  /** Result columns (empty for statements that return no rows; undefined when they depend on a parameter's value). */
+  columns: ResultColumn[] | undefined;
 }
 
 export interface PgEngine {
@@ -39,9 +39,15 @@ export interface PgPrincipal {
   readonly name: string;
 }
 
-export interface PgAuthenticator<P extends PgPrincipal = PgPrincipal> {
+export interface PgAuthenticator {
+  /** `trust` (auth off, loopback only): any user name is accepted without a password, as `trustedPrincipal`. */
+  readonly method: 'scram-sha-256' | 'trust';
   /** The SCRAM verifier and principal of the token named `user`; undefined when there is none (or it is revoked/expired). */
-  scramVerifier(user: string): Promise<{ verifier: ScramVerifier; principal: P } | undefined>;
-  /** Throws an AppError (ERR_FORBIDDEN or similar) when `principal` may not do `action` on `bucket`. */
-  authorize(principal: P, bucket: string, action: PgAction): Promise<void>;
+  scramVerifier(user: string): Promise<{ verifier: ScramVerifier; principal: PgPrincipal } | undefined>;
+  /** The principal of a `trust` session. */
+  trustedPrincipal?(user: string): PgPrincipal;
+  /** The principal as the token store knows it now; undefined once the token is revoked or expired (checked before every statement). */
+  refresh(principal: PgPrincipal): Promise<PgPrincipal | undefined>;
+  /** Throws an AppError (ERR_FORBIDDEN) when `principal` may not do `action` (an auth Action: select, dml, ddl, list, …) on `bucket`. */
+  authorize(principal: PgPrincipal, bucket: string, action: string): void;
 }

@@ -7,7 +7,7 @@
 import type { ExecuteResponse, Freshness } from '@k3/core/api';
 import type { EncodedColumn } from '@k3/core/exec';
 import type { CatalogDb, CatalogSession } from './catalog/catalog-db.ts';
-import type { PgAction, PgAuthenticator, PgEngine, PgPrincipal } from './ports.ts';
+import type { PgAuthenticator, PgEngine, PgPrincipal } from './ports.ts';
 import { pgTypeOf, type PgType } from './types/pg-types.ts';
 
 export interface OutColumn {
@@ -32,13 +32,6 @@ export interface StatementContext {
 }
 
 export const outColumns = (cols: readonly EncodedColumn[]): OutColumn[] => cols.map((c) => ({ name: c.name, type: pgTypeOf(c.type) }));
-
-/** The action the token's scope must allow (issue 10: read < write < admin). */
-export function actionOf(verb: string): PgAction {
-  if (['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'TRUNCATE', 'COPY'].includes(verb)) return 'write';
-  if (['CREATE', 'ALTER', 'DROP', 'OPTIMIZE', 'VACUUM', 'RESTORE', 'COMMENT'].includes(verb)) return 'admin';
-  return 'read';
-}
 
 const DDL_TAGS: Record<string, string> = {
   CREATE_TABLE: 'CREATE TABLE', CREATE_TABLE_AS: 'CREATE TABLE AS', ALTER_TABLE: 'ALTER TABLE', DROP_TABLE: 'DROP TABLE', RESTORE_TABLE: 'RESTORE',
@@ -73,9 +66,10 @@ export async function runSql(ctx: StatementContext, sql: string, verb: string, p
     const res = await ctx.catalog.query(await ctx.catalogSession(), rewritten, params, ctx.signal);
     return { kind: 'rows', columns: outColumns(res.columns), rows: res.rows, tagPrefix: 'SELECT' };
   }
-  await ctx.auth.authorize(ctx.principal, ctx.bucket, actionOf(verb));
+  // The engine classifies the statement (DuckDB's parse) and asks before it reads or writes anything.
   const res = await ctx.engine.execute({
     bucket: ctx.bucket, sql, freshness: ctx.freshness, signal: ctx.signal, principal: ctx.principal.name,
+    authorize: (action) => ctx.auth.authorize(ctx.principal, ctx.bucket, action),
     ...(params.length > 0 ? { params: [...params] } : {}),
   });
   return outcomeOf(res, verb);

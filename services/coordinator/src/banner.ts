@@ -29,7 +29,19 @@ function authLines(auth: BannerAuth): string[] {
   }
 }
 
-export function formatBanner(url: string, dataDir: string, auth: BannerAuth = { kind: 'off' }): string {
+/** Where the Postgres wire listens (K3_PG_PORT), for the banner's psql line. */
+export interface BannerPg {
+  host: string;
+  port: number;
+}
+
+function psql(pg: BannerPg, auth: BannerAuth): string {
+  const password = auth.kind === 'minted' ? `PGPASSWORD='${auth.token}' ` : auth.kind === 'existing' ? 'PGPASSWORD="$K3_TOKEN" ' : '';
+  const user = auth.kind === 'off' ? 'anonymous' : 'admin';
+  return `${password}psql "host=${pg.host} port=${pg.port} user=${user} dbname=${EXAMPLE_BUCKET}"`;
+}
+
+export function formatBanner(url: string, dataDir: string, auth: BannerAuth = { kind: 'off' }, pg?: BannerPg): string {
   return [
     `k3-tables listening on ${url}`,
     `embedded mode: tables under ${dataDir} (one directory per bucket), no Redis`,
@@ -40,6 +52,8 @@ export function formatBanner(url: string, dataDir: string, auth: BannerAuth = { 
     `  ${curl(url, auth, "INSERT INTO contracts VALUES (1, 'UK', DATE '2026-04-01', 58200), (2, 'EU', DATE '2026-04-02', 41000)")}`,
     // STRONG: keyed inserts land in the write log first; a STRONG read sees them at once.
     `  ${curl(url, auth, 'SELECT region, COUNT(*) AS cnt, SUM(amount) AS total FROM contracts GROUP BY region ORDER BY total DESC', 'FRESHNESS_STRONG')}`,
+    // The Postgres wire: database = bucket (it exists once the CREATE TABLE above ran), user = token name, password = token secret.
+    ...(pg === undefined ? [] : [`postgres wire on ${pg.host}:${pg.port} (database = bucket, user = token name, password = token):`, `  ${psql(pg, auth)}`]),
     '',
   ].join('\n');
 }

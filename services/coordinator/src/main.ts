@@ -14,6 +14,7 @@ import { startAuth } from './auth-startup.ts';
 import { installGracefulShutdown } from './graceful-shutdown.ts';
 import type { CompactorService } from '@k3/core/compaction';
 import { startEmbeddedCompactor } from './compactor-loop.ts';
+import { startPgListener } from './pg-listener.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
   const created = await createEngine(config);
   // Started after listen; the shutdown hook (installed before) stops it if it exists by then.
   let compactor: CompactorService | undefined = undefined;
+  let pg: Awaited<ReturnType<typeof startPgListener>> = undefined;
   const app = buildServer({ engine: created.engine, config, logger, ready: () => ready, ...(auth.tokens !== undefined ? { tokens: auth.tokens } : {}) });
   installGracefulShutdown({
     app,
@@ -30,17 +32,19 @@ async function main(): Promise<void> {
     timeoutMs: config.K3_SHUTDOWN_TIMEOUT,
     markNotReady: () => void (ready = false),
     release: async () => {
+      await pg?.server.close();
       await compactor?.stop();
       await created.close();
     },
   });
   const address = await app.listen({ host: config.K3_HOST, port: config.K3_PORT });
+  pg = await startPgListener({ config, engine: created.engine, tokens: auth.tokens, logger: logger.child({ wire: 'postgres' }) });
   ready = true;
   compactor = startEmbeddedCompactor(created.engine, config, logger);
   logger.info({ address, dataDir: config.K3_DATA_DIR, store: config.K3_STORE }, 'server listening');
   if (auth.tokens === undefined) logger.warn({ host: config.K3_HOST }, 'auth is off (K3_AUTH=off): every request runs as anonymous admin');
   const bannerAuth: BannerAuth = auth.tokens === undefined ? { kind: 'off' } : auth.mintedToken !== undefined ? { kind: 'minted', token: auth.mintedToken } : { kind: 'existing' };
-  process.stdout.write(formatBanner(address, config.K3_DATA_DIR, bannerAuth));
+  process.stdout.write(formatBanner(address, config.K3_DATA_DIR, bannerAuth, pg === undefined ? undefined : { host: config.K3_HOST, port: pg.port }));
 }
 
 main().catch((err: unknown) => {

@@ -69,6 +69,9 @@ export const CONFIG_KEYS = {
   K3_AUTH_BUCKET: [z.string(), 'k3-system', 'Bucket holding the token records (auth/tokens/<name>.json); shared by every coordinator and the CLI. Reserved: no token can use it.'],
   K3_AUTH_REFRESH: [duration, '2s', 'How long a coordinator trusts its cached token records; a revoked token stops working everywhere within about this long.'],
   K3_AUTH_METRICS_OPEN: [bool, 'true', 'Serve /metrics without a token (for Prometheus scrapers); false = /metrics needs an admin token.'],
+  K3_PG_PORT: [int.min(0).max(65535), '5432', 'Port of the Postgres wire protocol listener on K3_HOST (database = bucket, user = token name, password = token secret); 0 = off.'],
+  K3_TLS_CERT: [z.string(), '', 'Path of a PEM certificate (chain): with K3_TLS_KEY, the Postgres wire answers SSLRequest with TLS (otherwise N).'],
+  K3_TLS_KEY: [z.string(), '', 'Path of the PEM private key of K3_TLS_CERT.'],
 } as const;
 
 type Keys = typeof CONFIG_KEYS;

@@ -3,60 +3,26 @@
  * store keeps only a verifier (salt, iterations, StoredKey, ServerKey), never the secret, and the
  * exchange proves the client knows the secret without sending it.
  *
+ * The verifier (and its derivation from a secret) is the token store's (core auth/token-secret.ts).
+ *
  * Invariants: proofs are compared in constant time; an unknown user runs the same exchange against
  * a decoy verifier and fails at the same step as a wrong password (no user enumeration); channel
  * binding (SCRAM-SHA-256-PLUS) is not offered, so a client asking for it ('p=') is refused.
  */
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
-
-export interface ScramVerifier {
-  /** base64 */
-  readonly salt: string;
-  readonly iterations: number;
-  /** base64 of SHA-256(ClientKey) */
-  readonly storedKey: string;
-  /** base64 of HMAC(SaltedPassword, "Server Key") */
-  readonly serverKey: string;
-}
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { SCRAM_ITERATIONS, type ScramVerifier } from '@k3/core/auth';
 
 export const SCRAM_MECHANISM = 'SCRAM-SHA-256';
-export const DEFAULT_SCRAM_ITERATIONS = 4096;
 
 const hmac = (key: Buffer, data: string): Buffer => createHmac('sha256', key).update(data, 'utf8').digest();
 const sha256 = (data: Buffer): Buffer => createHash('sha256').update(data).digest();
-
-function saltedPassword(secret: string, salt: Buffer, iterations: number): Buffer {
-  // SASLprep of the secret is the identity for the ASCII token secrets k3 mints.
-  return pbkdf2Sync(Buffer.from(secret, 'utf8'), salt, iterations, 32, 'sha256');
-}
-
-/** The verifier a token store keeps for `secret` (what `CREATE ROLE … PASSWORD` stores in PostgreSQL). */
-export function deriveScramVerifier(secret: string, opts: { salt?: Buffer; iterations?: number } = {}): ScramVerifier {
-  const salt = opts.salt ?? randomBytes(16);
-  const iterations = opts.iterations ?? DEFAULT_SCRAM_ITERATIONS;
-  const salted = saltedPassword(secret, salt, iterations);
-  return {
-    salt: salt.toString('base64'),
-    iterations,
-    storedKey: sha256(hmac(salted, 'Client Key')).toString('base64'),
-    serverKey: hmac(salted, 'Server Key').toString('base64'),
-  };
-}
-
-/** Cleartext password check against a verifier (used only over TLS). Constant time. */
-export function passwordMatches(secret: string, verifier: ScramVerifier): boolean {
-  const salted = saltedPassword(secret, Buffer.from(verifier.salt, 'base64'), verifier.iterations);
-  const stored = sha256(hmac(salted, 'Client Key'));
-  const expected = Buffer.from(verifier.storedKey, 'base64');
-  return stored.length === expected.length && timingSafeEqual(stored, expected);
-}
 
 /** A verifier no secret matches, stable per user name so repeated probes look alike. */
 export function decoyVerifier(user: string, serverSecret: Buffer): ScramVerifier {
   const salt = hmac(serverSecret, `salt:${user}`).subarray(0, 16);
   return {
     salt: salt.toString('base64'),
-    iterations: DEFAULT_SCRAM_ITERATIONS,
+    iterations: SCRAM_ITERATIONS,
     storedKey: hmac(serverSecret, `stored:${user}`).toString('base64'),
     serverKey: hmac(serverSecret, `server:${user}`).toString('base64'),
   };

@@ -12,6 +12,7 @@ import type { Table } from '@k3/core/api';
 import { duckDBTypeText, encodeReader, mapDuckDBError, quoteLiteral, type EncodedColumn, type EncodedResult } from '@k3/core/exec';
 import { pgTypeOf } from '../types/pg-types.ts';
 import { catalogDefinitionSql, catalogMacroSql } from './catalog-sql.ts';
+import { normalizePgSyntax } from './pg-syntax.ts';
 import { rewriteCatalogTree } from './rewrite-catalog-query.ts';
 
 export interface CatalogSession {
@@ -96,7 +97,7 @@ export class CatalogDb {
   async recognise(sql: string): Promise<string | undefined> {
     let parsed: { error: boolean; statements?: Array<{ node: unknown }> };
     try {
-      const reader = await this.parser.runAndReadAll(`SELECT json_serialize_sql(${quoteLiteral(sql)})::VARCHAR AS j`);
+      const reader = await this.parser.runAndReadAll(`SELECT json_serialize_sql(${quoteLiteral(normalizePgSyntax(sql))})::VARCHAR AS j`);
       // query_location may be 2^64-1 ("none"), which a JS number cannot carry back: positions are dropped.
       parsed = JSON.parse(String(reader.getRows()[0]?.[0] ?? '{"error":true}').replace(/"query_location":\d+/g, '"query_location":0')) as typeof parsed;
     } catch {

@@ -114,7 +114,7 @@ export function catalogDefinitionSql(): string[] {
        UNION ALL
        SELECT r.oid + 1, a.attname, a.atttypid, -1, a.attlen, k.i::SMALLINT, 0, -1, a.atttypmod, a.attlen > 0, 'i', 'p', '', a.attnotnull, false, false, '', '', false,
          true, 0, 0, NULL, NULL, NULL, NULL
-       FROM temp.main.k3_rel r, unnest(range(1, len(r.pk_attnums) + 1)) k(i), temp.main.k3_att a
+       FROM temp.main.k3_rel r, LATERAL (SELECT unnest(range(1, len(r.pk_attnums) + 1)) AS i) k, temp.main.k3_att a
        WHERE a.attrelid = r.oid AND a.attnum = r.pk_attnums[k.i]`,
     `CREATE VIEW k3pg.pg_type AS
        SELECT oid, typname, ${n.pg_catalog}::BIGINT AS typnamespace, 10::BIGINT AS typowner, typlen, typlen > 0 AS typbyval, typtype, typcategory,
@@ -259,7 +259,7 @@ export function catalogDefinitionSql(): string[] {
        SELECT s.bucket AS constraint_catalog, 'main' AS constraint_schema, r.relname || '_pkey' AS constraint_name, s.bucket AS table_catalog,
          'main' AS table_schema, r.relname AS table_name, r.pk_names[k.i] AS column_name, k.i::INTEGER AS ordinal_position,
          NULL::INTEGER AS position_in_unique_constraint
-       FROM temp.main.k3_rel r, unnest(range(1, len(r.pk_attnums) + 1)) k(i), temp.main.k3_session s`,
+       FROM temp.main.k3_rel r, LATERAL (SELECT unnest(range(1, len(r.pk_attnums) + 1)) AS i) k, temp.main.k3_session s`,
     `CREATE VIEW k3pg.is_constraint_column_usage AS
        SELECT table_catalog, table_schema, table_name, column_name, constraint_catalog, constraint_schema, constraint_name FROM k3pg.is_key_column_usage`,
     `CREATE VIEW k3pg.is_schemata AS

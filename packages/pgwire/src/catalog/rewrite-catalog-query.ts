@@ -6,8 +6,8 @@
  * (`pg_catalog.*`, bare `pg_*`, `information_schema.*`), a catalog function (`version()`,
  * `format_type`, `has_*_privilege`, …) or a `::regclass`-style cast. The rewrite points those at
  * the emulation (catalog-sql.ts): relations → `k3pg.<name>`, functions → `k3pg_<name>` macros,
- * reg* casts → lookup macros, `COLLATE` dropped, DuckDB's lossy parse of psql's
- * `OPERATOR(pg_catalog.~)` (the operator name is lost; psql only uses it for `~`) → regexp match.
+ * reg* casts → lookup macros, `COLLATE` dropped, `~` with PostgreSQL's find-anywhere semantics
+ * (pg-syntax.ts first normalises what DuckDB's parser cannot read).
  * Anything else (`SELECT 1`, queries over bucket tables) is not touched and goes to the engine.
  */
 import { CATALOG_FUNCTIONS, CATALOG_RELATIONS, INFORMATION_SCHEMA_RELATIONS } from './catalog-sql.ts';
@@ -59,13 +59,18 @@ export function rewriteCatalogTree(tree: unknown): RewriteResult {
         return { ...node, schema_name: 'k3pg', table_name: `is_${table}` };
       }
     }
+    if (node.type === 'TABLE_FUNCTION') {
+      // PostgreSQL: `FROM generate_series(…) s` names the single column `s` too (DuckDB: s is the row).
+      const fn = (node.function as Node | undefined)?.function_name;
+      const aliases = node.column_name_alias as unknown[] | undefined;
+      if (typeof fn === 'string' && ['generate_series', 'unnest', 'range'].includes(fn.toLowerCase()) && node.alias !== '' && aliases?.length === 0) {
+        return { ...mapValues(node, visit), column_name_alias: [node.alias] };
+      }
+    }
     if (node.class === 'FUNCTION') {
       const name = String(node.function_name ?? '').toLowerCase();
       const schema = String(node.schema ?? '').toLowerCase();
       const rest = mapValues(node, visit);
-      if (node.is_operator === true && name === 'pg_catalog') {
-        return { ...rest, function_name: 'regexp_matches', is_operator: false, schema: '' };
-      }
       if ((schema === '' || schema === 'pg_catalog' || schema === 'information_schema') && CATALOG_FUNCTIONS.has(name)) {
         catalog = true;
         return { ...rest, function_name: `k3pg_${name}`, schema: '', catalog: '' };

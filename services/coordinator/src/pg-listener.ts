@@ -1,0 +1,76 @@
+/**
+ * The Postgres wire listener of the coordinator (K3_PG_PORT; 0 = off): @k3/pgwire over the SAME
+ * SqlEngine the HTTP routes serve and the same token store. This module only adapts ports:
+ * - PgEngine → SqlEngine (execute with params/principal/authorize, listTables, describeStatement);
+ * - PgAuthenticator → TokenStore (SCRAM verifier by token name, authorize by bucket and action);
+ *   with K3_AUTH=off (loopback only) sessions are trusted and run as the anonymous admin, like HTTP.
+ * TLS after SSLRequest when K3_TLS_CERT and K3_TLS_KEY are set.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Config } from '@k3/core';
+import { authorize, toPrincipal, type Action, type Principal, type TokenStore } from '@k3/core/auth';
+import { createPgServer, type PgAuthenticator, type PgEngine, type PgLogger, type PgServer } from '@k3/pgwire';
+import { ANONYMOUS } from './auth-hook.ts';
+import type { SqlEngine } from './sql-engine.ts';
+
+export function pgEngineOf(engine: SqlEngine): PgEngine {
+  return {
+    execute: (opts) => engine.execute({
+      ...opts,
+      ...(opts.params !== undefined ? { params: opts.params } : {}),
+      ...(opts.authorize !== undefined ? { authorize: opts.authorize as (action: Action) => void } : {}),
+    }),
+    listTables: (bucket) => engine.listTables(bucket),
+    ...(engine.describeStatement !== undefined
+      ? {
+          describeStatement: async (opts: { bucket: string; sql: string }) => {
+            const d = await engine.describeStatement!(opts);
+            return { parameterTypes: d.parameters.map((p) => p.type), columns: d.columns === undefined ? undefined : [...d.columns] };
+          },
+        }
+      : {}),
+  };
+}
+
+export function pgAuthenticatorOf(tokens: TokenStore | undefined): PgAuthenticator {
+  if (tokens === undefined) {
+    return {
+      method: 'trust',
+      scramVerifier: async () => undefined,
+      trustedPrincipal: () => ANONYMOUS,
+      refresh: async () => ANONYMOUS,
+      authorize: (principal, bucket, action) => authorize(ANONYMOUS, bucket, action as Action),
+    };
+  }
+  return {
+    method: 'scram-sha-256',
+    scramVerifier: async (user) => {
+      const record = await tokens.byName(user);
+      if (record === undefined) return undefined;
+      return { verifier: record.scram, principal: toPrincipal(record) };
+    },
+    refresh: async (principal) => {
+      const record = await tokens.byName(principal.name);
+      return record === undefined ? undefined : toPrincipal(record);
+    },
+    authorize: (principal, bucket, action) => authorize(principal as Principal, bucket, action as Action),
+  };
+}
+
+export async function startPgListener(opts: { config: Config; engine: SqlEngine; tokens: TokenStore | undefined; logger: PgLogger }): Promise<{ server: PgServer; port: number } | undefined> {
+  const { config } = opts;
+  if (config.K3_PG_PORT === 0) return undefined;
+  const tls = config.K3_TLS_CERT !== '' && config.K3_TLS_KEY !== ''
+    ? { cert: await readFile(config.K3_TLS_CERT), key: await readFile(config.K3_TLS_KEY) }
+    : undefined;
+  const server = await createPgServer({
+    engine: pgEngineOf(opts.engine), auth: pgAuthenticatorOf(opts.tokens), logger: opts.logger, ...(tls !== undefined ? { tls } : {}),
+  });
+  try {
+    const address = await server.listen(config.K3_PG_PORT, config.K3_HOST);
+    return { server, port: address.port };
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+}
