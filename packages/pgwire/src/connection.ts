@@ -198,7 +198,7 @@ export class PgConnection {
     switch (f.type) {
       case 'Q': await this.simpleQuery(body.cstring()); break;
       case 'P': this.guard(() => this.parse(body)); break;
-      case 'B': this.guard(() => this.bind(body)); break;
+      case 'B': await this.guardAsync(() => this.bind(body)); break;
       case 'D': await this.guardAsync(() => this.describe(body)); break;
       case 'E': await this.guardAsync(() => this.execute(body)); break;
       case 'C': this.guard(() => this.closeObject(body)); break;
@@ -512,7 +512,7 @@ export class PgConnection {
     return out;
   }
 
-  private bind(body: BodyReader): void {
+  private async bind(body: BodyReader): Promise<void> {
     const portalName = body.cstring();
     const stmtName = body.cstring();
     const paramFormats = this.formats(body);
@@ -527,6 +527,10 @@ export class PgConnection {
     if (stmt === undefined) throw new AppError('ERR_BAD_REQUEST', `prepared statement "${stmtName}" does not exist`);
     if (portalName !== '' && this.portals.has(portalName)) throw new AppError('ERR_BAD_REQUEST', `portal "${portalName}" already exists`);
     const pf = (i: number): number => (paramFormats.length === 0 ? 0 : paramFormats.length === 1 ? paramFormats[0]! : (paramFormats[i] ?? 0));
+    // Binary values of undeclared type (node-postgres sends Buffers that way) need DuckDB's inferred type to be decoded.
+    if (raw.some((b, i) => b !== null && pf(i) === 1 && (stmt.paramOids[i] ?? 0) === 0) && stmt.described === undefined) {
+      await this.describeStatement(stmt).catch(() => undefined);
+    }
     const params = raw.map((b, i) => decodeParam(b, stmt.paramOids[i] ?? 0, pf(i), i));
     this.portals.set(portalName, { stmt, params, resultFormats, cursor: 0 });
     this.send(msg.bindComplete());

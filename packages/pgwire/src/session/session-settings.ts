@@ -71,7 +71,9 @@ export class SessionSettings {
 
   constructor(user: string, startup: ReadonlyMap<string, string>) {
     this.values.set('session_authorization', user);
-    for (const [k, v] of startup) {
+    // libpq/JDBC `options='-c k3.freshness=strong'` sets settings at connect time (tools without a SET hook).
+    const fromOptions = [...(startup.get('options') ?? '').matchAll(/(?:-c\s*|--)([\w.]+)=(\S+)/g)].map((m): [string, string] => [m[1] ?? '', m[2] ?? '']);
+    for (const [k, v] of [...startup, ...fromOptions]) {
       if (k === 'user' || k === 'database' || k === 'options' || k === 'replication') continue;
       try {
         this.set(k, v);

@@ -69,7 +69,8 @@ export function decodeParam(bytes: Buffer | null, oid: number, format: number, i
       case 'date': return bytes.length === 4 ? dateText(PG_EPOCH_MS + bytes.readInt32BE(0) * 86_400_000) : bad();
       case 'timestamp': return bytes.length === 8 ? timestampText(bytes.readBigInt64BE(0)) : bad();
       case 'timestamptz': return bytes.length === 8 ? `${timestampText(bytes.readBigInt64BE(0))}+00` : bad();
-      case 'text': case 'json': case undefined: return bytes.toString('utf8');
+      case 'text': case 'json': return bytes.toString('utf8');
+      case undefined: return new Uint8Array(bytes);
       default: return bad();
     }
   }
