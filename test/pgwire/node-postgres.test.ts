@@ -1,6 +1,6 @@
 /**
  * node-postgres (`pg`, the real driver) over the extended protocol: parameterized INSERT and
- * SELECT of every column type (text and binary result formats), Execute row limits through a
+ * SELECT of every column type (text results; binary formats: psycopg and pgjdbc), row limits through a
  * portal (PortalSuspended), a pool of 20 concurrent connections, cancel of a long query
  * (CancelRequest → 57014, the session stays usable), refusals with their SQLSTATE and no detail,
  * garbage bytes closing only their own connection.
