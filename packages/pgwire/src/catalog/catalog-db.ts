@@ -52,7 +52,12 @@ const q = (v: string | number | boolean | null): string => (v === null ? 'NULL' 
 
 function fillSql(s: CatalogSession): string[] {
   const out = [`INSERT INTO k3_session VALUES (${q(s.bucket)}, ${q(s.user)}, ${s.pid})`];
-  if (s.settings.size > 0) out.push(`INSERT INTO k3_settings VALUES ${[...s.settings].map(([k, v]) => `(${q(k)}, ${q(v)})`).join(', ')}`);
+  if (s.settings.size > 0) {
+    out.push(`INSERT INTO k3_settings VALUES ${[...s.settings].map(([k, v]) => `(${q(k)}, ${q(v)})`).join(', ')}`);
+    // current_setting() as literals (a macro over k3_settings would be a subquery, which DuckDB refuses inside table-function arguments).
+    const cases = [...s.settings].map(([k, v]) => `WHEN ${q(k)} THEN ${q(v)}`).join(' ');
+    out.push(`CREATE TEMP MACRO k3pg_current_setting(setting_name) AS CASE lower(setting_name) ${cases} END, (setting_name, missing_ok) AS CASE lower(setting_name) ${cases} END`);
+  }
   const rels: string[] = [];
   const atts: string[] = [];
   for (const t of s.tables) {
@@ -71,9 +76,15 @@ function fillSql(s: CatalogSession): string[] {
   return out;
 }
 
+interface Serialized {
+  error: boolean;
+  statements?: Array<{ node: { from_table?: unknown } }>;
+}
+
 export class CatalogDb {
   private readonly instance: DuckDBInstance;
   private readonly parser: DuckDBConnection;
+  private subqueryTemplate: unknown;
 
   private constructor(instance: DuckDBInstance, parser: DuckDBConnection) {
     this.instance = instance;
@@ -90,21 +101,28 @@ export class CatalogDb {
     // User SQL runs here too: no files, no extensions, no settings changes.
     await conn.run(`SET enable_external_access = false`);
     await conn.run(`SET lock_configuration = true`);
-    return new CatalogDb(instance, conn);
+    const db = new CatalogDb(instance, conn);
+    db.subqueryTemplate = (await db.serialize('SELECT * FROM (SELECT NULL AS k3pg_col) k3pg_alias'))?.statements?.[0]?.node.from_table;
+    return db;
+  }
+
+  /** DuckDB's parse tree of `sql` (json_serialize_sql), or undefined when it cannot serialize it (not a SELECT, or no parse). */
+  private async serialize(sql: string): Promise<Serialized | undefined> {
+    try {
+      const reader = await this.parser.runAndReadAll(`SELECT json_serialize_sql(${quoteLiteral(sql)})::VARCHAR AS j`);
+      // query_location may be 2^64-1 ("none"), which a JS number cannot carry back: positions are dropped.
+      const parsed = JSON.parse(String(reader.getRows()[0]?.[0] ?? '{"error":true}').replace(/"query_location":\d+/g, '"query_location":0')) as Serialized;
+      return parsed.error ? undefined : parsed;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The rewritten SQL when `sql` (one statement) is a catalog query; undefined otherwise (or when DuckDB cannot serialize it). */
   async recognise(sql: string): Promise<string | undefined> {
-    let parsed: { error: boolean; statements?: Array<{ node: unknown }> };
-    try {
-      const reader = await this.parser.runAndReadAll(`SELECT json_serialize_sql(${quoteLiteral(normalizePgSyntax(sql))})::VARCHAR AS j`);
-      // query_location may be 2^64-1 ("none"), which a JS number cannot carry back: positions are dropped.
-      parsed = JSON.parse(String(reader.getRows()[0]?.[0] ?? '{"error":true}').replace(/"query_location":\d+/g, '"query_location":0')) as typeof parsed;
-    } catch {
-      return undefined;
-    }
-    if (parsed.error || parsed.statements?.length !== 1) return undefined;
-    const { catalog, tree } = rewriteCatalogTree(parsed.statements[0]!.node);
+    const parsed = await this.serialize(normalizePgSyntax(sql));
+    if (parsed?.statements?.length !== 1) return undefined;
+    const { catalog, tree } = rewriteCatalogTree(parsed.statements[0]!.node, this.subqueryTemplate);
     if (!catalog) return undefined;
     const json = JSON.stringify({ ...parsed, statements: [{ ...parsed.statements[0], node: tree }] });
     const reader = await this.parser.runAndReadAll(`SELECT json_deserialize_sql(${quoteLiteral(json)}::JSON) AS s`);

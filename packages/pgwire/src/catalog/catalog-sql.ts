@@ -78,7 +78,7 @@ export const CATALOG_FUNCTIONS: ReadonlySet<string> = new Set([
   'pg_postmaster_start_time', 'txid_current', 'pg_total_relation_size', 'pg_relation_size', 'pg_table_size',
   'pg_indexes_size', 'pg_size_pretty', 'pg_tablespace_location', 'pg_is_other_temp_schema', 'pg_my_temp_schema',
   'array_upper', 'array_lower', '_pg_expandarray', 'quote_ident', 'pg_relation_is_publishable', 'pg_get_keywords',
-  'pg_jit_available', 'pg_char_to_encoding', 'obj_description', 'to_regclass', 'to_regtype', 'pg_sleep', 'col_description',
+  'pg_jit_available', 'pg_char_to_encoding', 'to_regclass', 'to_regtype', 'pg_sleep', 'pg_stat_get_numscans',
 ]);
 
 const EMPTY = (cols: string): string => `SELECT ${cols} WHERE false`;
@@ -283,7 +283,11 @@ export function catalogMacroSql(): string[] {
   const indexDef = (idx: string): string =>
     `(SELECT 'CREATE UNIQUE INDEX ' || relname || '_pkey ON main.' || relname || ' USING btree (' || array_to_string(pk_names, ', ') || ')' FROM temp.main.k3_rel WHERE oid + 1 = ${idx})`;
   const constraintDef = (c: string): string => `(SELECT 'PRIMARY KEY (' || array_to_string(pk_names, ', ') || ')' FROM temp.main.k3_rel WHERE oid + 2 = ${c})`;
-  const relByName = `(SELECT oid FROM temp.main.k3_rel WHERE lower(relname) = lower(regexp_replace(regexp_replace(x::VARCHAR, '^("?main"?|"?public"?)\\.', ''), '"', '', 'g')))`;
+  // A relation name (optionally main./public./pg_catalog.-qualified) → its OID; catalog relations have PostgreSQL's own.
+  const bare = `lower(regexp_replace(regexp_replace(x::VARCHAR, '^("?main"?|"?public"?|"?pg_catalog"?)\\.', ''), '"', '', 'g'))`;
+  const relByName = `coalesce((SELECT oid FROM temp.main.k3_rel WHERE lower(relname) = ${bare}),
+    CASE ${bare} WHEN 'pg_class' THEN 1259 WHEN 'pg_namespace' THEN 2615 WHEN 'pg_type' THEN 1247 WHEN 'pg_attribute' THEN 1249
+      WHEN 'pg_proc' THEN 1255 WHEN 'pg_database' THEN 1262 WHEN 'pg_constraint' THEN 2606 WHEN 'pg_index' THEN 2610 END)`;
   return [
     `CREATE MACRO k3pg_version() AS ${lit(VERSION_TEXT)}`,
     `CREATE MACRO k3pg_current_database() AS (SELECT bucket FROM temp.main.k3_session)`,
@@ -344,6 +348,7 @@ export function catalogMacroSql(): string[] {
     `CREATE MACRO k3pg_pg_my_temp_schema() AS 0::BIGINT`,
     `CREATE MACRO k3pg_pg_relation_is_publishable(r) AS false`,
     `CREATE MACRO k3pg_pg_sleep(s) AS NULL`,
+    `CREATE MACRO k3pg_pg_stat_get_numscans(r) AS 0::BIGINT`,
     `CREATE MACRO k3pg_array_upper(a, d) AS CASE WHEN len(a) = 0 THEN NULL ELSE len(a) END`,
     `CREATE MACRO k3pg_array_lower(a, d) AS CASE WHEN len(a) = 0 THEN NULL ELSE 1 END`,
     `CREATE MACRO k3pg__pg_expandarray(a) AS unnest(list_transform(range(1, len(a) + 1), i -> {'x': a[i], 'n': i}))`,

@@ -39,8 +39,14 @@ export interface RewriteResult {
   readonly tree: unknown;
 }
 
-/** Rewrites one serialized statement tree (the `node` of json_serialize_sql's `statements[i]`). */
-export function rewriteCatalogTree(tree: unknown): RewriteResult {
+/** Scalar functions PostgreSQL allows in FROM (`FROM string_to_array(…) s`); DuckDB needs them in a subquery. */
+const SCALAR_IN_FROM = new Set(['string_to_array', 'regexp_split_to_array', 'current_schemas', 'array_to_string']);
+
+/**
+ * Rewrites one serialized statement tree (the `node` of json_serialize_sql's `statements[i]`).
+ * `subqueryTemplate` is DuckDB's serialized `FROM (SELECT NULL AS c) t` table ref, used to wrap scalar functions in FROM.
+ */
+export function rewriteCatalogTree(tree: unknown, subqueryTemplate?: unknown): RewriteResult {
   let catalog = false;
   const visit = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(visit);
@@ -65,6 +71,12 @@ export function rewriteCatalogTree(tree: unknown): RewriteResult {
       const aliases = node.column_name_alias as unknown[] | undefined;
       if (typeof fn === 'string' && ['generate_series', 'unnest', 'range'].includes(fn.toLowerCase()) && node.alias !== '' && aliases?.length === 0) {
         return { ...mapValues(node, visit), column_name_alias: [node.alias] };
+      }
+      if (typeof fn === 'string' && SCALAR_IN_FROM.has(fn.toLowerCase()) && subqueryTemplate !== undefined) {
+        const alias = String(node.alias || fn);
+        const wrapped = structuredClone(subqueryTemplate) as Node & { subquery: { node: { select_list: Node[] } } };
+        wrapped.subquery.node.select_list = [{ ...(visit(node.function) as Node), alias }];
+        return { ...wrapped, alias, column_name_alias: [alias] };
       }
     }
     if (node.class === 'FUNCTION') {
@@ -104,7 +116,8 @@ export function rewriteCatalogTree(tree: unknown): RewriteResult {
       const only = names?.length === 1 ? names[0]?.toLowerCase() : undefined;
       if (only !== undefined && BARE_FUNCTIONS.has(only)) {
         catalog = true;
-        return functionNode(`k3pg_${only}`, [], String(node.alias ?? '') === '' ? only : String(node.alias));
+        // No alias here: an aliased argument would be a named argument to DuckDB (nameSelectColumns names top-level ones).
+        return functionNode(`k3pg_${only}`, [], String(node.alias ?? ''));
       }
     }
     return mapValues(node, visit);
