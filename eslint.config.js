@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'data/**', '.k3-cache/**', 'bench/results/**', 'coverage/**', 'packages/web/dist/**'] },
+  { ignores: ['**/node_modules/**', 'data/**', '.k3-cache/**', 'bench/results/**', 'coverage/**', 'packages/web/dist/**', 'packages/client/src/gen/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

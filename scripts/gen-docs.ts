@@ -12,9 +12,9 @@ const END = '<!-- generated:end -->';
 
 export function errorTable(): string {
   const rows = Object.entries(ERROR_CODES).map(
-    ([code, s]) => `| \`${code}\` | ${s.status} | ${s.sqlstate} | ${s.retryable ? 'yes' : 'no'} | ${s.summary} |`,
+    ([code, s]) => `| \`${code}\` | ${s.status} | ${s.grpc} | ${s.sqlstate} | ${s.retryable ? 'yes' : 'no'} | ${s.summary} |`,
   );
-  return ['| code | HTTP | SQLSTATE | retryable | meaning |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
+  return ['| code | HTTP | gRPC | SQLSTATE | retryable | meaning |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
 }
 
 export function configTable(): string {

@@ -29,6 +29,12 @@ describe('deploy/k8s manifests', () => {
     expect(() => loadConfig(data)).not.toThrow();
   });
 
+  it('the coordinator binds a non-loopback address with auth on (K3_AUTH=off would refuse to start there)', () => {
+    const config = loadConfig(configMapData());
+    expect(config.K3_AUTH).toBe('on');
+    expect(read('coordinator.yaml')).toMatch(/K3_HOST[\s\S]{0,40}0\.0\.0\.0/);
+  });
+
   it('the KEDA ScaledObject scales workers on the BullMQ wait list of the scan queue', () => {
     const worker = read('worker.yaml');
     expect(worker).toContain('kind: ScaledObject');

@@ -34,7 +34,7 @@ const ORDERS = {
   columns: [
     { name: 'id', type: 'COLUMN_TYPE_LONG' },
     { name: 'region', type: 'COLUMN_TYPE_STRING' },
-    { name: 'state', type: 'COLUMN_TYPE_STRING', nullable: true, defaultExpression: "'pending'" },
+    { name: 'state', type: 'COLUMN_TYPE_STRING', nullable: true, defaultExpression: "'pending'", duckdbType: '' },
     { name: 'amount', type: 'COLUMN_TYPE_DOUBLE', nullable: true },
     { name: 'meta', type: 'COLUMN_TYPE_JSON', nullable: true },
   ],
@@ -68,11 +68,11 @@ describe('structured catalog routes', () => {
       rowCount: '0',
     });
     expect(res.json.columns).toEqual([
-      { name: 'id', type: 'COLUMN_TYPE_LONG', nullable: false, defaultExpression: '' },
-      { name: 'region', type: 'COLUMN_TYPE_STRING', nullable: false, defaultExpression: '' },
-      { name: 'state', type: 'COLUMN_TYPE_STRING', nullable: true, defaultExpression: "'pending'" },
-      { name: 'amount', type: 'COLUMN_TYPE_DOUBLE', nullable: true, defaultExpression: '' },
-      { name: 'meta', type: 'COLUMN_TYPE_JSON', nullable: true, defaultExpression: '' },
+      { name: 'id', type: 'COLUMN_TYPE_LONG', nullable: false, defaultExpression: '', duckdbType: '' },
+      { name: 'region', type: 'COLUMN_TYPE_STRING', nullable: false, defaultExpression: '', duckdbType: '' },
+      { name: 'state', type: 'COLUMN_TYPE_STRING', nullable: true, defaultExpression: "'pending'", duckdbType: '' },
+      { name: 'amount', type: 'COLUMN_TYPE_DOUBLE', nullable: true, defaultExpression: '', duckdbType: '' },
+      { name: 'meta', type: 'COLUMN_TYPE_JSON', nullable: true, defaultExpression: '', duckdbType: '' },
     ]);
     expect((await get(`/${BUCKET}/tables/orders`)).json).toEqual(res.json);
   });

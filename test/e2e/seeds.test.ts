@@ -110,11 +110,11 @@ describe('seeds 001: DDL', () => {
     const table = body.ddl!.table!;
     expect(table).toMatchObject({ name: 'events', bucket: BUCKET, partitionColumns: ['event_type'], mergeKeys: ['id', 'user_id'], status: 'TABLE_STATUS_ACTIVE' });
     expect(table.columns).toEqual([
-      { name: 'id', type: 'COLUMN_TYPE_LONG', nullable: false, defaultExpression: '' },
-      { name: 'user_id', type: 'COLUMN_TYPE_STRING', nullable: false, defaultExpression: '' },
-      { name: 'occurred_at', type: 'COLUMN_TYPE_TIMESTAMP', nullable: false, defaultExpression: '' },
-      { name: 'event_type', type: 'COLUMN_TYPE_STRING', nullable: false, defaultExpression: '' },
-      { name: 'payload', type: 'COLUMN_TYPE_JSON', nullable: true, defaultExpression: '' },
+      { name: 'id', type: 'COLUMN_TYPE_LONG', nullable: false, defaultExpression: '', duckdbType: '' },
+      { name: 'user_id', type: 'COLUMN_TYPE_STRING', nullable: false, defaultExpression: '', duckdbType: '' },
+      { name: 'occurred_at', type: 'COLUMN_TYPE_TIMESTAMP', nullable: false, defaultExpression: '', duckdbType: '' },
+      { name: 'event_type', type: 'COLUMN_TYPE_STRING', nullable: false, defaultExpression: '', duckdbType: '' },
+      { name: 'payload', type: 'COLUMN_TYPE_JSON', nullable: true, defaultExpression: '', duckdbType: '' },
     ]);
     const described = await (await k3fetch(`${server.url}/${BUCKET}/tables/events`)).json();
     expect(described).toMatchObject(table);

@@ -217,7 +217,7 @@ describe('client disconnect and restart', () => {
       await new Promise((r) => setTimeout(r, 300));
       ac.abort();
       await pending;
-      const cancelled = () => server.output().stderr.split('\n').find((l) => l.includes('"execute failed"') && l.includes('ERR_QUERY_CANCELLED'));
+      const cancelled = () => server.output().stderr.split('\n').find((l) => l.includes('"rpc failed"') && l.includes('ERR_QUERY_CANCELLED'));
       while (!cancelled() && Date.now() - started < 15_000) await new Promise((r) => setTimeout(r, 50));
       expect(cancelled(), server.output().stderr.slice(-2000)).toBeTruthy();
       // Summing 5e10 numbers takes minutes; the statement stopped long before that.

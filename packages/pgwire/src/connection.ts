@@ -9,6 +9,7 @@
  * before its first DataRow); a write inside an explicit transaction block is refused before it
  * reaches the engine (seeds: no multi-statement transactions) and aborts the block like any error.
  */
+import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { AppError, ERROR_CODES, isAppError } from '@k3/core';
@@ -383,8 +384,17 @@ export class PgConnection {
     }
     const controller = new AbortController();
     this.running = controller;
+    const started = performance.now();
+    // The audit line (as on the other wires): who, where, what (statement hash, rows), outcome, how long; never SQL text or token.
+    const audit = { pid: this.pid, principal: this.principal!.name, bucket: this.bucket, sqlLength: sql.length, sqlHash: createHash('sha256').update(sql).digest('hex').slice(0, 16) };
     try {
-      return await runSql(this.context(controller.signal), sql, kind.verb, params);
+      const outcome = await runSql(this.context(controller.signal), sql, kind.verb, params);
+      const rows = outcome.kind === 'rows' ? outcome.rows.length : undefined;
+      this.deps.logger.info({ ...audit, tag: outcome.kind === 'command' ? outcome.tag : outcome.kind === 'rows' ? outcome.tagPrefix : '', ...(rows !== undefined ? { rows } : {}), code: 'OK', ms: Math.round(performance.now() - started) }, 'pg statement finished');
+      return outcome;
+    } catch (err) {
+      this.deps.logger.info({ ...audit, code: isAppError(err) ? err.code : 'ERR_INTERNAL', ms: Math.round(performance.now() - started) }, 'pg statement failed');
+      throw err;
     } finally {
       this.running = undefined;
     }

@@ -41,9 +41,10 @@ function psql(pg: BannerPg, auth: BannerAuth): string {
   return `${password}psql "host=${pg.host} port=${pg.port} user=${user} dbname=${EXAMPLE_BUCKET}"`;
 }
 
-export function formatBanner(url: string, dataDir: string, auth: BannerAuth = { kind: 'off' }, pg?: BannerPg): string {
+export function formatBanner(url: string, dataDir: string, auth: BannerAuth = { kind: 'off' }, grpcAddress?: string, pg?: BannerPg): string {
   return [
     `k3-tables listening on ${url}`,
+    ...(grpcAddress !== undefined ? [`gRPC (h2c, reflection) on ${grpcAddress}: npx buf curl --protocol grpc --http2-prior-knowledge --list-methods http://${grpcAddress}`] : []),
     `embedded mode: tables under ${dataDir} (one directory per bucket), no Redis`,
     `OpenAPI: ${url}/openapi.json · health: ${url}/healthz · metrics: ${url}/metrics`,
     ...authLines(auth),

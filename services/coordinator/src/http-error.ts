@@ -4,7 +4,8 @@
  * media type) become precise 4xx codes; anything else is `ERR_INTERNAL` and `internal` is set so
  * the caller logs the original with its stack. Messages of unknown errors never reach the client.
  */
-import { AppError, ERROR_CODES, type ErrorCode } from '@k3/core';
+import { AppError, type ErrorCode } from '@k3/core';
+import { asAppError } from './rpc/to-app-error.ts';
 
 export interface MappedError {
   error: AppError;
@@ -18,17 +19,6 @@ interface FastifyLikeError {
   message?: unknown;
   validation?: Array<{ instancePath?: string; message?: string; params?: Record<string, unknown> }>;
   validationContext?: string;
-}
-
-/** AppError by class or by shape (a second copy of @k3/core would break `instanceof`). */
-function asAppError(err: unknown): AppError | undefined {
-  if (err instanceof AppError) return err;
-  const e = err as { name?: unknown; code?: unknown; message?: unknown; details?: unknown } | null;
-  if (e && e.name === 'AppError' && typeof e.code === 'string' && e.code in ERROR_CODES) {
-    const details = typeof e.details === 'object' && e.details !== null ? (e.details as Record<string, unknown>) : undefined;
-    return new AppError(e.code as ErrorCode, String(e.message), details);
-  }
-  return undefined;
 }
 
 function fieldOf(v: NonNullable<FastifyLikeError['validation']>[number]): string {

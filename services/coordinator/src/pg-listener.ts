@@ -6,20 +6,24 @@
  *   with K3_AUTH=off (loopback only) sessions are trusted and run as the anonymous admin, like HTTP.
  * TLS after SSLRequest when K3_TLS_CERT and K3_TLS_KEY are set.
  */
-import { readFile } from 'node:fs/promises';
 import type { Config } from '@k3/core';
 import { authorize, toPrincipal, type Action, type Principal, type TokenStore } from '@k3/core/auth';
 import { createPgServer, type PgAuthenticator, type PgEngine, type PgLogger, type PgServer } from '@k3/pgwire';
-import { ANONYMOUS } from './auth-hook.ts';
+import { ANONYMOUS } from './rpc-auth.ts';
 import type { SqlEngine } from './sql-engine.ts';
+import type { TlsFiles } from './tls.ts';
+import { PrincipalLimiter } from './principal-limiter.ts';
 
-export function pgEngineOf(engine: SqlEngine): PgEngine {
+/** The SqlEngine as the Postgres wire's port; statements run in the principal's limiter lanes (K3_MAX_CONCURRENT/QUEUED_PER_PRINCIPAL). */
+export function pgEngineOf(engine: SqlEngine, limiter?: PrincipalLimiter): PgEngine {
+  const limited = <T>(principal: string | undefined, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> =>
+    limiter === undefined ? fn() : limiter.run(principal ?? 'anonymous', fn, signal);
   return {
-    execute: (opts) => engine.execute({
+    execute: (opts) => limited(opts.principal, opts.signal, () => engine.execute({
       ...opts,
       ...(opts.params !== undefined ? { params: opts.params } : {}),
       ...(opts.authorize !== undefined ? { authorize: opts.authorize as (action: Action) => void } : {}),
-    }),
+    })),
     listTables: (bucket) => engine.listTables(bucket),
     ...(engine.describeStatement !== undefined
       ? {
@@ -57,14 +61,12 @@ export function pgAuthenticatorOf(tokens: TokenStore | undefined): PgAuthenticat
   };
 }
 
-export async function startPgListener(opts: { config: Config; engine: SqlEngine; tokens: TokenStore | undefined; logger: PgLogger }): Promise<{ server: PgServer; port: number } | undefined> {
+export async function startPgListener(opts: { config: Config; engine: SqlEngine; tokens: TokenStore | undefined; logger: PgLogger; tls?: TlsFiles }): Promise<{ server: PgServer; port: number } | undefined> {
   const { config } = opts;
   if (config.K3_PG_PORT === 0) return undefined;
-  const tls = config.K3_TLS_CERT !== '' && config.K3_TLS_KEY !== ''
-    ? { cert: await readFile(config.K3_TLS_CERT), key: await readFile(config.K3_TLS_KEY) }
-    : undefined;
   const server = await createPgServer({
-    engine: pgEngineOf(opts.engine), auth: pgAuthenticatorOf(opts.tokens), logger: opts.logger, ...(tls !== undefined ? { tls } : {}),
+    // The Postgres wire's own lanes with the same per-principal limits as the RPC wires.
+    engine: pgEngineOf(opts.engine, new PrincipalLimiter({ maxRunning: config.K3_MAX_CONCURRENT_PER_PRINCIPAL, maxQueued: config.K3_MAX_QUEUED_PER_PRINCIPAL })), auth: pgAuthenticatorOf(opts.tokens), logger: opts.logger, ...(opts.tls !== undefined ? { tls: opts.tls } : {}),
   });
   try {
     const address = await server.listen(config.K3_PG_PORT, config.K3_HOST);

@@ -5,29 +5,42 @@
  * Invariants:
  * - ONE error handler: only AppErrors are serialized (`{ code, message, retryable, requestId,
  *   details? }` with the registry's status); anything else is ERR_INTERNAL, logged with its stack.
- * - Route JSON Schemas are the single source of validation and of the OpenAPI document; Ajv runs
- *   strict (no type coercion, no silent removal of unknown fields).
- * - Responses are serialized with plain JSON.stringify: the engine's lossless row encoding is
- *   passed through untouched and no field is dropped by a response schema.
+ * - The proto (proto/dodil/k3/tables/v1/k3_tables.proto) is the single source of every shape: REST
+ *   bodies are decoded and answered as pbjson by protobuf's own JSON rules, the OpenAPI document
+ *   is generated from it, and the same TableService handlers serve REST, Connect (JSON and
+ *   binary) and gRPC-Web on this port — and native gRPC on K3_GRPC_PORT (main.ts) — through one
+ *   interceptor layer (docs/design/contract.md).
  * - Every response carries `x-request-id` (an incoming well-formed one is kept).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import swagger from '@fastify/swagger';
 import type { Logger } from 'pino';
+import { createContextValues, type ConnectRouter } from '@connectrpc/connect';
+import { fastifyConnectPlugin } from '@connectrpc/connect-fastify';
 import { AppError, toErrorBody, type Config } from '@k3/core';
 import { createHttpMetrics, type HttpMetrics } from './http-metrics.ts';
 import { toHttpError } from './http-error.ts';
 import type { SqlEngine } from './sql-engine.ts';
-import { COMPONENT_SCHEMAS } from './schemas/component-schemas.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
-import { registerTableRoutes } from './routes/table-routes.ts';
-import { registerCompactRoute } from './routes/compact-route.ts';
-import { registerMaintenanceRoutes } from './routes/maintenance-routes.ts';
-import { registerExecuteRoute } from './routes/execute-route.ts';
+import { createTableHandlers } from './handlers/table-handlers.ts';
+import { createIntercept } from './rpc/interceptors.ts';
+import { createRpcMetrics } from './rpc/rpc-metrics.ts';
+import { REQUEST_ID_KEY, tableServiceRoutes } from './rpc/connect-wire.ts';
+import { CONNECT_JSON_OPTIONS } from './rpc/connect-options.ts';
+import { registerRestRoutes } from './rest/rest-routes.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** TableService bound to this server's handlers and interceptors (main.ts serves it over native gRPC too). */
+    tableServiceRoutes: (router: ConnectRouter) => void;
+  }
+}
 import type { TokenStore } from '@k3/core/auth';
 import { registerAuthHook } from './auth-hook.ts';
+import { createRpcAuth } from './rpc-auth.ts';
+import { PrincipalLimiter } from './principal-limiter.ts';
+import type { TlsFiles } from './tls.ts';
 
 export interface ServerDeps {
   engine: SqlEngine;
@@ -37,6 +50,8 @@ export interface ServerDeps {
   ready?: () => boolean;
   /** The token store requests authenticate against; undefined = auth off (K3_AUTH=off, loopback only). */
   tokens?: TokenStore;
+  /** Serve HTTPS with this certificate and key (tls.ts). */
+  tls?: TlsFiles;
 }
 
 const OPS_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
@@ -51,6 +66,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   const ready = deps.ready ?? (() => true);
   const metrics: HttpMetrics = createHttpMetrics();
   const app = Fastify({
+    ...(deps.tls !== undefined ? { https: { cert: deps.tls.cert, key: deps.tls.key } } : {}),
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.config.K3_BODY_LIMIT,
     genReqId: requestIdOf,
@@ -59,16 +75,15 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   });
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  for (const schema of COMPONENT_SCHEMAS) app.addSchema(schema);
-
-  app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: { title: 'k3-tables', version: '0.1.0', description: 'SQL on Delta Lake tables in a bucket (DuckDB dialect). See docs/api.md.' },
-      tags: [{ name: 'tables', description: 'Tables and SQL' }, { name: 'ops', description: 'Health, metrics, this document' }],
-    },
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  const handlers = createTableHandlers(deps.engine);
+  const intercept = createIntercept({
+    metrics: createRpcMetrics(metrics.registry),
+    executes: metrics.executes,
+    ...createRpcAuth({ tokens: deps.tokens, authBucket: deps.config.K3_AUTH_BUCKET }),
+    limiter: new PrincipalLimiter({ maxRunning: deps.config.K3_MAX_CONCURRENT_PER_PRINCIPAL, maxQueued: deps.config.K3_MAX_QUEUED_PER_PRINCIPAL }),
   });
+  const routes = tableServiceRoutes({ handlers, intercept, logger: deps.logger });
+  app.decorate('tableServiceRoutes', routes);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -78,7 +93,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     }
   });
 
-  registerAuthHook(app, { tokens: deps.tokens, authBucket: deps.config.K3_AUTH_BUCKET, metricsOpen: deps.config.K3_AUTH_METRICS_OPEN });
+  registerAuthHook(app, { tokens: deps.tokens, metricsOpen: deps.config.K3_AUTH_METRICS_OPEN });
 
   // While draining, answer in-flight requests with `Connection: close` so keep-alive sockets end
   // with their last response instead of holding shutdown until K3_SHUTDOWN_TIMEOUT.
@@ -100,6 +115,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     if (internal) request.log.error({ err }, 'request failed with internal error');
     else request.log.info({ code: error.code, status: error.status }, 'request refused');
     if (error.code === 'ERR_UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer realm="k3"');
+    if (error.code === 'ERR_TOO_MANY_REQUESTS') reply.header('retry-after', String(error.details?.['retryAfterSeconds'] ?? 1));
     return reply.code(error.status).type('application/json').send(toErrorBody(error, request.id));
   });
 
@@ -109,10 +125,15 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   app.register(async (scope) => {
     registerOpsRoutes(scope, { metrics, ready });
-    registerTableRoutes(scope, deps.engine);
-    registerCompactRoute(scope, deps.engine);
-    registerMaintenanceRoutes(scope, deps.engine);
-    registerExecuteRoute(scope, { engine: deps.engine, metrics });
+    registerRestRoutes(scope, { handlers, intercept, logger: deps.logger });
+  });
+  // Connect (JSON and binary) and gRPC-Web on this port; its own content-type parsers stay inside
+  // the plugin's scope, so REST keeps Fastify's JSON parser.
+  app.register(fastifyConnectPlugin, {
+    routes,
+    readMaxBytes: deps.config.K3_BODY_LIMIT,
+    jsonOptions: CONNECT_JSON_OPTIONS,
+    contextValues: (request) => createContextValues().set(REQUEST_ID_KEY, request.id),
   });
   return app;
 }

@@ -5,10 +5,12 @@
  * Invariants: every deliberate failure is an AppError (the server maps its code to a status);
  * `execute` stops work and rejects when `signal` aborts (the client went away).
  */
-import type { CreateTableRequest, ExecuteResponse, Freshness, Table } from '@k3/core/api';
+import type { CreateTableRequest, ExecuteDdlResult, ExecuteQueryResult, ExecuteResponse, ExecuteWriteResult, Freshness, ResultColumn, Table } from '@k3/core/api';
+import type { EngineDescription } from '@k3/core/bucket-engine';
 import type { Action } from '@k3/core/auth';
 import type { CompactResponse } from '@k3/core/compaction';
 import type { StatementDescription } from '@k3/core/sql';
+import type { DeleteRowsRequest, InsertRowsRequest, MergeRowsRequest, QueryRowsRequest, UpdateRowsRequest } from '@k3/core/typed';
 import type { HistoryRequest, HistoryResponse, OptimizeRequest, OptimizeResponse, RestoreRequest, RestoreResponse, VacuumRequest, VacuumResponse } from '@k3/core/maintenance';
 
 export interface SqlExecuteOptions {
@@ -22,6 +24,15 @@ export interface SqlExecuteOptions {
   authorize?: (action: Action) => void;
   /** Positional values of `$1 … $n` / `?`, bound through DuckDB prepared statements (never spliced into the SQL). */
   params?: unknown[];
+}
+
+/** A result read as row batches (handlers/result-stream.ts builds the wire streams from it). */
+export interface RowBatchStream {
+  /** Result columns; empty for results without rows (writes, DDL). */
+  readonly columns: readonly ResultColumn[];
+  readonly batches: AsyncIterable<unknown[][]>;
+  /** The response without rows, once every batch was read. */
+  summary(): Promise<ExecuteResponse>;
 }
 
 export interface SqlEngine {
@@ -38,5 +49,27 @@ export interface SqlEngine {
   vacuumTable?(bucket: string, table: string, req: Omit<VacuumRequest, 'now'>): Promise<VacuumResponse>;
   restoreTable?(bucket: string, table: string, req: RestoreRequest): Promise<RestoreResponse>;
   tableHistory?(bucket: string, table: string, req: HistoryRequest): Promise<HistoryResponse>;
+  /** Execute with the result read in batches, memory bounded end to end (streaming in core, when it lands). */
+  executeStream?(opts: SqlExecuteOptions): Promise<RowBatchStream>;
+  /**
+   * Typed data operations (issue 9; @k3/core/typed, docs/design/typed-operations.md): each runs the
+   * equivalent bound DuckDB statement through `execute`, so it answers the same write / query
+   * result and strategy as that SQL. Optional: test fakes omit them.
+   */
+  insertRows?(req: InsertRowsRequest): Promise<ExecuteWriteResult>;
+  mergeRows?(req: MergeRowsRequest): Promise<ExecuteWriteResult>;
+  updateRows?(req: UpdateRowsRequest): Promise<ExecuteWriteResult>;
+  deleteRows?(req: DeleteRowsRequest): Promise<ExecuteWriteResult>;
+  queryRows?(req: QueryRowsRequest): Promise<ExecuteQueryResult>;
+  /** DropTable RPC: the DDL result of DROP TABLE (optional: test fakes omit it). */
+  dropTable?(bucket: string, table: string): Promise<ExecuteDdlResult>;
+  /**
+   * The bucket's Engine (seeds 003): ACTIVE from first use, persisted in the bucket. While DISABLED
+   * every table operation above fails with ERR_ENGINE_DISABLED and writes nothing. Domain values
+   * (Dates, numbers): the wire adapters encode them. Optional: test fakes omit them.
+   */
+  getEngine?(bucket: string): Promise<EngineDescription>;
+  enableEngine?(bucket: string): Promise<EngineDescription>;
+  disableEngine?(bucket: string): Promise<EngineDescription>;
   close(): Promise<void>;
 }

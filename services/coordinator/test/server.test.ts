@@ -74,10 +74,12 @@ describe('ops routes', () => {
     const { app } = harness();
     const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
+    const t = '/{bucket}/tables/{table}';
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/healthz', '/metrics', '/openapi.json', '/readyz', '/{bucket}/tables', '/{bucket}/tables/_execute', '/{bucket}/tables/{table}', '/{bucket}/tables/{table}/_compact',
-        '/{bucket}/tables/{table}/history', '/{bucket}/tables/{table}/optimize', '/{bucket}/tables/{table}/restore', '/{bucket}/tables/{table}/vacuum'].sort(),
+      ['/healthz', '/metrics', '/openapi.json', '/readyz', '/{bucket}/tables', '/{bucket}/tables/_execute', t, `${t}/_compact`, `${t}/history`, `${t}/optimize`, `${t}/restore`, `${t}/vacuum`,
+        `${t}/insert`, `${t}/merge`, `${t}/update`, `${t}/delete-rows`, `${t}/query`, '/{bucket}/engine', '/{bucket}/engine/enable', '/{bucket}/engine/disable'].sort(),
     );
+    expect(Object.keys(doc.paths[t])).toEqual(expect.arrayContaining(['get', 'delete']));
     expect(Object.keys(doc.paths['/{bucket}/tables'])).toEqual(expect.arrayContaining(['get', 'post']));
     const exe = doc.paths['/{bucket}/tables/_execute'].post;
     expect(exe.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/ExecuteRequest');
@@ -90,11 +92,12 @@ describe('ops routes', () => {
 });
 
 describe('execute', () => {
-  it('passes bucket, sql, freshness and an abort signal to the engine and returns its response verbatim', async () => {
+  it('passes bucket, sql, freshness and an abort signal to the engine and returns its response as pbjson', async () => {
     const { app, engine } = harness();
     const res = await exec(app, { sql: 'SELECT 1', freshness: 'FRESHNESS_STRONG', bucket: 'kb-prod' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual(QUERY_RESPONSE);
+    // The proto's ResultColumn carries duckdbType (shared decision 5); pbjson emits it even when empty.
+    expect(res.json()).toEqual({ query: { ...(QUERY_RESPONSE as { query: object }).query, columns: [{ name: 'n', type: 'BIGINT', duckdbType: '' }] } });
     expect(engine.calls).toHaveLength(1);
     expect(engine.calls[0]).toMatchObject({ bucket: 'kb-prod', sql: 'SELECT 1', freshness: 'FRESHNESS_STRONG' });
     expect(engine.calls[0]?.signal).toBeInstanceOf(AbortSignal);
@@ -184,7 +187,7 @@ describe('execute', () => {
     expect(res.statusCode).toBe(500);
     expect(res.json().code).toBe('ERR_INTERNAL');
     expect(res.body).not.toContain('secret');
-    const line = logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'request failed with internal error');
+    const line = logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'rpc failed with internal error');
     expect(line?.err?.stack).toContain('duckdb internal');
     expect(line?.requestId).toBe(res.headers['x-request-id']);
   });
@@ -194,8 +197,8 @@ describe('execute', () => {
     await exec(app, { sql: "SELECT 'top-secret-literal'" });
     const all = logs.join('\n');
     expect(all).not.toContain('top-secret-literal');
-    const started = logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'execute started');
-    expect(started).toMatchObject({ sqlLength: 27, bucket: 'kb-prod' });
+    const started = logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'rpc started');
+    expect(started).toMatchObject({ rpc: 'Execute', wire: 'rest', sqlLength: 27, bucket: 'kb-prod' });
     expect(started.sqlHash).toMatch(/^[0-9a-f]{16}$/);
   });
 
@@ -231,8 +234,8 @@ describe('tables routes', () => {
     const created = await app.inject({ method: 'POST', url: '/kb-prod/tables', payload: body });
     expect(created.statusCode).toBe(201);
     expect(created.json().columns).toEqual([
-      { name: 'id', type: 'COLUMN_TYPE_LONG', nullable: false, defaultExpression: '' },
-      { name: 'p', type: 'COLUMN_TYPE_JSON', nullable: true, defaultExpression: '' },
+      { name: 'id', type: 'COLUMN_TYPE_LONG', nullable: false, defaultExpression: '', duckdbType: '' },
+      { name: 'p', type: 'COLUMN_TYPE_JSON', nullable: true, defaultExpression: '', duckdbType: '' },
     ]);
     expect(engine.tables.size).toBe(1);
     const described = await app.inject({ method: 'GET', url: '/kb-prod/tables/events' });
@@ -297,7 +300,7 @@ describe('tables routes', () => {
 
   it('answers unknown routes with 404 ERR_NOT_FOUND', async () => {
     const { app } = harness();
-    for (const [method, url] of [['GET', '/nope'], ['DELETE', '/kb-prod/tables/events'], ['GET', '/kb-prod/tables/events/extra']] as const) {
+    for (const [method, url] of [['GET', '/nope'], ['PUT', '/kb-prod/tables/events'], ['GET', '/kb-prod/tables/events/extra']] as const) {
       const res = await app.inject({ method, url });
       expect(res.statusCode, `${method} ${url}`).toBe(404);
       expect(res.json()).toMatchObject({ code: 'ERR_NOT_FOUND', requestId: res.headers['x-request-id'] });

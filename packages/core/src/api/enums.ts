@@ -77,3 +77,11 @@ export const TableSource = {
   PIPELINE_GENERATED: 'TABLE_SOURCE_PIPELINE_GENERATED',
 } as const;
 export type TableSource = (typeof TableSource)[keyof typeof TableSource];
+
+/** The per-bucket Engine's status (seeds 003, Engine). */
+export const EngineStatus = {
+  UNSPECIFIED: 'ENGINE_STATUS_UNSPECIFIED',
+  ACTIVE: 'ENGINE_STATUS_ACTIVE',
+  DISABLED: 'ENGINE_STATUS_DISABLED',
+} as const;
+export type EngineStatus = (typeof EngineStatus)[keyof typeof EngineStatus];

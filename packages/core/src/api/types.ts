@@ -19,6 +19,8 @@ export interface Column {
 export interface Table {
   tableId: string;
   bucket: string;
+  /** The bucket's Engine (seeds 003); filled in by the engine's catalog calls. */
+  engineId?: string;
   name: string;
   description: string;
   columns: Column[];

@@ -13,6 +13,9 @@
  * - Revocation deletes the record. Each process keeps a snapshot of the records and refreshes it
  *   at most `refreshMs` after it was loaded (a LIST, plus a GET per changed record), so a revoked
  *   token stops working on every coordinator within `refreshMs` (+ one request's latency).
+ * - A secret that matches nothing triggers one reload of the snapshot if it is older than
+ *   `missReloadMs` (a token created a moment ago works at once; garbage tokens cannot make a
+ *   process LIST the store more than once per `missReloadMs`).
  * - `authenticateBearer` compares the presented secret's digest with every record's digest in
  *   constant time (no early exit, no lookup keyed by the secret).
  */
@@ -51,6 +54,8 @@ export interface TokenStoreOptions {
   store: ObjectStore;
   /** How old the cached snapshot may get before a request reloads it (the revocation delay). */
   refreshMs?: number;
+  /** An unknown secret reloads a snapshot at least this old (default 250 ms). */
+  missReloadMs?: number;
   clock?: () => number;
 }
 
@@ -86,12 +91,22 @@ function parseRecord(bytes: Uint8Array): TokenRecord | undefined {
   }
 }
 
+/** The record whose digest equals `digest`, comparing every record in constant time (no early exit). */
+function matchDigest(snap: Snapshot, digest: string): TokenRecord | undefined {
+  let found: TokenRecord | undefined;
+  for (const { record } of snap.entries.values()) {
+    if (record !== undefined && digestsEqual(record.sha256, digest)) found = record;
+  }
+  return found;
+}
+
 const unauthenticated = (why: string): AppError =>
   new AppError('ERR_UNAUTHENTICATED', `${why}; send "Authorization: Bearer <token>" with a valid token (k3 token create, or the admin token printed at first start).`);
 
 export class TokenStore {
   readonly #store: ObjectStore;
   readonly #refreshMs: number;
+  readonly #missReloadMs: number;
   readonly #clock: () => number;
   #snapshot: Snapshot | undefined;
   #loading: Promise<Snapshot> | undefined;
@@ -99,6 +114,7 @@ export class TokenStore {
   constructor(opts: TokenStoreOptions) {
     this.#store = opts.store;
     this.#refreshMs = opts.refreshMs ?? 2000;
+    this.#missReloadMs = opts.missReloadMs ?? 250;
     this.#clock = opts.clock ?? Date.now;
   }
 
@@ -166,11 +182,11 @@ export class TokenStore {
   /** A presented secret → the principal, or ERR_UNAUTHENTICATED. */
   async authenticateSecret(secret: string): Promise<Principal> {
     const digest = hashSecret(secret);
-    const snap = await this.#current();
-    let found: TokenRecord | undefined;
-    for (const { record } of snap.entries.values()) {
-      // No early exit: every comparison runs whatever matched before.
-      if (record !== undefined && digestsEqual(record.sha256, digest)) found = record;
+    let snap = await this.#current();
+    let found = matchDigest(snap, digest);
+    if (found === undefined && this.#clock() - snap.loadedAt >= this.#missReloadMs) {
+      snap = await this.#current(true);
+      found = matchDigest(snap, digest);
     }
     if (found === undefined) throw unauthenticated('The token is not valid (unknown or revoked)');
     if (this.#expired(found)) throw unauthenticated(`The token "${found.name}" has expired`);
@@ -186,9 +202,9 @@ export class TokenStore {
     return r.expiresAt !== undefined && r.expiresAt <= this.#clock();
   }
 
-  async #current(): Promise<Snapshot> {
+  async #current(force = false): Promise<Snapshot> {
     const snap = this.#snapshot;
-    if (snap !== undefined && this.#clock() - snap.loadedAt < this.#refreshMs) return snap;
+    if (!force && snap !== undefined && this.#clock() - snap.loadedAt < this.#refreshMs) return snap;
     this.#loading ??= this.#load(snap).then(
       (s) => {
         this.#snapshot = s;

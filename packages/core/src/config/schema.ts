@@ -30,6 +30,7 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 export const CONFIG_KEYS = {
   K3_HOST: [z.string(), '127.0.0.1', 'Address the HTTP server binds to.'],
   K3_PORT: [int.min(0).max(65535), '8080', 'Port the HTTP server listens on (0 = any free port).'],
+  K3_GRPC_PORT: [int.min(0).max(65535), '0', 'Port of the native gRPC listener (HTTP/2 cleartext, with server reflection); 0 = off. Connect and gRPC-Web are always served on K3_PORT.'],
   K3_LOG_LEVEL: [z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), 'info', 'pino log level.'],
   K3_BODY_LIMIT: [bytes, '16MiB', 'Largest accepted HTTP request body.'],
   K3_SHUTDOWN_TIMEOUT: [duration, '10s', 'On SIGINT/SIGTERM: how long in-flight requests may finish before remaining connections are closed.'],
@@ -69,9 +70,16 @@ export const CONFIG_KEYS = {
   K3_AUTH_BUCKET: [z.string(), 'k3-system', 'Bucket holding the token records (auth/tokens/<name>.json); shared by every coordinator and the CLI. Reserved: no token can use it.'],
   K3_AUTH_REFRESH: [duration, '2s', 'How long a coordinator trusts its cached token records; a revoked token stops working everywhere within about this long.'],
   K3_AUTH_METRICS_OPEN: [bool, 'true', 'Serve /metrics without a token (for Prometheus scrapers); false = /metrics needs an admin token.'],
-  K3_PG_PORT: [int.min(0).max(65535), '5432', 'Port of the Postgres wire protocol listener on K3_HOST (database = bucket, user = token name, password = token secret); 0 = off.'],
-  K3_TLS_CERT: [z.string(), '', 'Path of a PEM certificate (chain): with K3_TLS_KEY, the Postgres wire answers SSLRequest with TLS (otherwise N).'],
-  K3_TLS_KEY: [z.string(), '', 'Path of the PEM private key of K3_TLS_CERT.'],
+  K3_RESULT_MAX_ROWS: [int.min(1), '1000000', 'Largest non-streamed result in rows; a bigger one fails with ERR_RESULT_TOO_LARGE while it is read (before it is materialized).'],
+  K3_RESULT_MAX_BYTES: [bytes, '64MiB', 'Largest non-streamed result as encoded JSON; a bigger one fails with ERR_RESULT_TOO_LARGE while it is read.'],
+  K3_DUCKDB_MEMORY_LIMIT: [z.string(), '', 'DuckDB memory_limit of each process (e.g. 2GiB; empty = DuckDB\'s default, 80% of RAM); statements beyond it spill or fail with a clear error.'],
+  K3_DUCKDB_THREADS: [int.min(0), '0', 'DuckDB threads one statement may use (0 = DuckDB\'s default, all cores).'],
+  K3_SQL_MAX_LENGTH: [int.min(1), '1000000', 'Longest accepted SQL text in characters (ERR_SQL_TOO_LONG beyond it).'],
+  K3_MAX_CONCURRENT_PER_PRINCIPAL: [int.min(1), '4', 'Statements one principal may run at the same time on one coordinator; more wait in a queue.'],
+  K3_MAX_QUEUED_PER_PRINCIPAL: [int.min(0), '64', 'Statements of one principal that may wait for a slot; beyond it requests get 429 ERR_TOO_MANY_REQUESTS with Retry-After.'],
+  K3_TLS_CERT: [z.string(), '', 'PEM certificate (chain) file: with K3_TLS_KEY the HTTP listener serves HTTPS (empty = plain HTTP).'],
+  K3_TLS_KEY: [z.string(), '', 'PEM private key file of K3_TLS_CERT.'],
+  K3_PG_PORT: [int.min(0).max(65535), '5432', 'Port of the Postgres wire protocol listener on K3_HOST (database = bucket, user = token name, password = token secret); 0 = off. TLS after SSLRequest when K3_TLS_CERT / K3_TLS_KEY are set.'],
 } as const;
 
 type Keys = typeof CONFIG_KEYS;

@@ -1,2 +1,2 @@
-export { ERROR_CODES, type ErrorCode, type ErrorSpec } from './codes.ts';
+export { ERROR_CODES, type ErrorCode, type ErrorSpec, type GrpcCode } from './codes.ts';
 export { AppError, isAppError, toErrorBody, type ErrorBody } from './app-error.ts';

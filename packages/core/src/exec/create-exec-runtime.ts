@@ -22,7 +22,7 @@ export interface ExecRuntime {
   readonly spillDir: string;
 }
 
-type RuntimeConfig = Pick<Config, 'K3_CACHE_DIR' | 'K3_CACHE_MAX_BYTES' | 'K3_STORE' | 'K3_DATA_DIR'>;
+type RuntimeConfig = Pick<Config, 'K3_CACHE_DIR' | 'K3_CACHE_MAX_BYTES' | 'K3_STORE' | 'K3_DATA_DIR'> & Partial<Pick<Config, 'K3_DUCKDB_MEMORY_LIMIT' | 'K3_DUCKDB_THREADS'>>;
 
 /** `writesDirName` keeps processes sharing one K3_CACHE_DIR from staging into the same folder. */
 export async function createExecRuntime(config: RuntimeConfig, opts: { writesDirName?: string } = {}): Promise<ExecRuntime> {
@@ -37,7 +37,12 @@ export async function createExecRuntime(config: RuntimeConfig, opts: { writesDir
     await mkdir(dataDir, { recursive: true });
     allowed.push(dataDir);
   }
-  const db = await createDuckDB({ allowedDirectories: allowed, tempDir: spillDir });
+  const db = await createDuckDB({
+    allowedDirectories: allowed,
+    tempDir: spillDir,
+    ...(config.K3_DUCKDB_MEMORY_LIMIT ? { memoryLimit: config.K3_DUCKDB_MEMORY_LIMIT } : {}),
+    ...(config.K3_DUCKDB_THREADS ? { threads: config.K3_DUCKDB_THREADS } : {}),
+  });
   const cache = new FileCache({ dir: path.join(cacheDir, 'files'), maxBytes: config.K3_CACHE_MAX_BYTES });
   return { db, cache, writesDir, spillDir };
 }

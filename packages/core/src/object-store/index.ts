@@ -15,6 +15,8 @@ export {
   parseLogFileName,
   tableRoot,
   walPrefix,
+  ENGINE_STATE_PREFIX,
+  engineStateKey,
   type LogFileKind,
   type LogFileName,
 } from './paths.ts';

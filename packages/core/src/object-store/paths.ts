@@ -124,3 +124,14 @@ function classify(base: string): LogFileName | undefined {
   if ((m = COMPACTED.exec(base))) return { version: Number(m[1]), kind: 'compacted', endVersion: Number(m[2]) };
   return undefined;
 }
+
+/**
+ * The bucket's Engine state (bucket-engine/): one object per generation,
+ * `__k3_engine/<20-digit generation>.json`, each created by put-if-absent. `__k3_` names are
+ * reserved, so the prefix can never be a table, whatever K3_TABLES_PREFIX is.
+ */
+export const ENGINE_STATE_PREFIX = '__k3_engine/';
+
+export function engineStateKey(generation: number): string {
+  return `${ENGINE_STATE_PREFIX}${pad(generation, VERSION_DIGITS, 'engine generation')}.json`;
+}

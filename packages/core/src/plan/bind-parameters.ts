@@ -47,6 +47,8 @@ function constantOf(value: PlanParam): Expr {
   if (typeof value === 'boolean') return constant('BOOLEAN', value);
   if (typeof value === 'string') return constant('VARCHAR', value);
   if (typeof value === 'number') return Number.isSafeInteger(value) ? constant('BIGINT', value) : constant('DOUBLE', value);
+  // Plain numbers where exact: the planner reads LIMIT / OFFSET constants as JS numbers.
+  if (typeof value === 'bigint' && value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)) return constant('BIGINT', Number(value));
   if (typeof value === 'bigint') return constant(value >= INT64_MIN && value <= INT64_MAX ? 'BIGINT' : 'HUGEINT', raw(value.toString()));
   if (value instanceof Date) return constant('TIMESTAMP', raw((BigInt(value.getTime()) * 1000n).toString()));
   return constant('BLOB', [...value].map((b) => `\\x${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));

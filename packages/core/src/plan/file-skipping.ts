@@ -11,7 +11,7 @@ import type { ActiveFile } from '../delta/snapshot.ts';
 import { partitionLiteral } from '../exec/partition-literal.ts';
 import { quoteIdentifier } from '../exec/sql-quote.ts';
 import { referencedColumns } from './query-shape.ts';
-import { renderExpression, type Expr } from './select-ast.ts';
+import { functionCall, renderExpression, type Expr } from './select-ast.ts';
 
 export interface StatsPlan {
   sql(files: readonly ActiveFile[]): string;
@@ -52,8 +52,11 @@ export async function statsPredicates(conn: DuckDBConnection, exprs: readonly Ex
     } else if (e.class === 'BETWEEN' && (field = col(e.input)) !== undefined && isConst(e.lower) && isConst(e.upper)) {
       pred = `${ref('max')} >= ${await lit(e.lower)} AND ${ref('min')} <= ${await lit(e.upper)}`;
     } else if (e.class === 'OPERATOR' && e.type === 'COMPARE_IN' && e.children[0] && (field = col(e.children[0])) !== undefined && e.children.slice(1).every(isConst)) {
-      const alts = await Promise.all(e.children.slice(1).map(async (x) => `(${ref('min')} <= ${await lit(x)} AND ${ref('max')} >= ${await lit(x)})`));
-      pred = alts.join(' OR ');
+      // One rendering of the whole list (not one DuckDB round trip per item: a 20,000-item IN list
+      // must plan in linear time); a file may hold a match when some item lies in [min, max].
+      const list = await lit(functionCall('list_value', e.children.slice(1)));
+      // Unknown bounds (no stats) keep the file, as the NULL-yielding comparisons do elsewhere.
+      pred = `${ref('min')} IS NULL OR ${ref('max')} IS NULL OR EXISTS (SELECT 1 FROM unnest(${list}) AS __k3_in(v) WHERE ${ref('min')} <= __k3_in.v AND ${ref('max')} >= __k3_in.v)`;
     } else if (e.class === 'OPERATOR' && (e.type === 'OPERATOR_IS_NULL' || e.type === 'OPERATOR_IS_NOT_NULL') && e.children[0] && (field = col(e.children[0])) !== undefined) {
       pred = e.type === 'OPERATOR_IS_NULL' ? `${ref('nulls')} > 0` : `${ref('nulls')} < ${ref('rows')}`;
     }

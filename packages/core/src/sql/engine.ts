@@ -15,7 +15,8 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { CreateTableRequest, ExecuteQueryResult, ExecuteResponse, Freshness, Table } from '../api/index.ts';
+import { EngineStatus, type CreateTableRequest, type ExecuteDdlResult, type ExecuteQueryResult, type ExecuteResponse, type ExecuteWriteResult, type Freshness, type Table } from '../api/index.ts';
+import { BucketEngines, type EngineDescription, type EngineState } from '../bucket-engine/index.ts';
 import { Catalog, describeSnapshot, specFromRequest } from '../catalog/index.ts';
 import type { TransactionOptions } from '../delta/index.ts';
 import { AppError, isAppError } from '../errors/index.ts';
@@ -41,7 +42,13 @@ import { showTables } from './show-tables.ts';
 import { isWord, type Token } from './sql-tokens.ts';
 import type { Action } from '../auth/index.ts';
 import { maintenanceAction, statementAction } from './statement-action.ts';
+import { resultLimits } from './result-limits.ts';
+import type { ResultLimits } from '../exec/index.ts';
 import { describePrepared, type StatementDescription } from './describe-statement.ts';
+import {
+  deleteRows, insertRows, mergeRows, queryRows, updateRows,
+  type DeleteRowsRequest, type InsertRowsRequest, type MergeRowsRequest, type QueryRowsRequest, type TypedTable, type UpdateRowsRequest,
+} from '../typed/index.ts';
 import { numberPlaceholders, parametersUnsupported, toSqlParams } from './statement-params.ts';
 
 export type { BucketStores, EngineDeps, FileCache, K3DuckDB } from './engine-deps.ts';
@@ -86,6 +93,7 @@ export class Engine {
   readonly #maintenance: TableMaintenance;
   readonly #federated: FederatedReader;
   readonly #htap: HtapRuntime;
+  readonly #engines: BucketEngines;
   #tmpReady: Promise<unknown> | undefined;
 
   constructor(deps: EngineDeps) {
@@ -101,11 +109,16 @@ export class Engine {
     this.#tmpDir = deps.tmpDir ?? path.join(deps.config.K3_CACHE_DIR, 'writes');
     this.#maintenance = new TableMaintenance({ catalog: this.#catalog, db: deps.db, cache: deps.cache, txOptions: this.#txOptions, tmpDir: this.#tmpDir });
     this.#federated = createFederatedReader(deps, this.#clock);
+    this.#engines = new BucketEngines({ clock: this.#clock });
     this.#htap = new HtapRuntime({ db: deps.db, cache: deps.cache, tmpDir: this.#tmpDir, transaction: this.#txOptions, clock: this.#clock });
   }
 
   async execute(opts: ExecuteOptions): Promise<ExecuteResponse> {
     const startedAt = this.#clock();
+    const maxLength = this.#deps.config.K3_SQL_MAX_LENGTH;
+    if (maxLength !== undefined && opts.sql.length > maxLength) {
+      throw new AppError('ERR_SQL_TOO_LONG', `The SQL text has ${opts.sql.length} characters; the limit is ${maxLength} (K3_SQL_MAX_LENGTH). Send less text: load rows in batches, or bind values with Insert/Merge rows instead of literals.`, { length: opts.sql.length, maxLength });
+    }
     // RESTORE / OPTIMIZE / VACUUM / DESCRIBE HISTORY (maintenance-statements.ts); AS OF and
     // k3_history('t') become self-binding relation names (time-travel-binding.ts).
     const params = toSqlParams(opts.params);
@@ -114,6 +127,7 @@ export class Engine {
     if (maintenance !== undefined) {
       opts.authorize?.(maintenanceAction(maintenance));
       if (params.length > 0) throw parametersUnsupported('A maintenance statement');
+      await this.#activeStore(opts.bucket);
       return executeMaintenanceStatement({ maintenance: this.#maintenance, db: this.#deps.db, bucket: opts.bucket, startedAt, now: this.#clock }, maintenance);
     }
     const statement = singleStatement(rewriteTimeTravel(text));
@@ -128,31 +142,35 @@ export class Engine {
       case 'drop-other':
         throw objectRefusal('DROP', shape.objectType);
       case 'show-tables': {
-        const store = await this.#catalog.store(opts.bucket);
+        const store = await this.#activeStore(opts.bucket);
         return this.#attempt(opts, store, async ({ tables }) => ({
           query: queryResult(await showTables(tables, shape.all), tables, { startedAt, now: this.#clock }, this.#clock()),
         }));
       }
       case 'create-table': {
-        const store = await this.#catalog.openForCreate(opts.bucket);
+        const store = await this.#activeStoreForCreate(opts.bucket);
         return this.#retrying(() => this.#attempt(opts, store, async (a) => {
           await assertParses(a.conn, statement.sql);
-          return { ddl: await createTableFromSql(this.#ddl(opts, a), statement, shape) };
+          const ddl = await createTableFromSql(this.#ddl(opts, a), statement, shape);
+          return { ddl: { ...ddl, table: await this.#withEngineId(opts.bucket, store, ddl.table) } };
         }));
       }
       case 'alter-table': {
-        const store = await this.#catalog.store(opts.bucket);
-        return this.#retrying(() => this.#attempt(opts, store, async (a) => ({ ddl: await alterTable(this.#ddl(opts, a), shape) })));
+        const store = await this.#activeStore(opts.bucket);
+        return this.#retrying(() => this.#attempt(opts, store, async (a) => {
+          const ddl = await alterTable(this.#ddl(opts, a), shape);
+          return { ddl: { ...ddl, table: await this.#withEngineId(opts.bucket, store, ddl.table) } };
+        }));
       }
       case 'drop-table': {
-        const store = await this.#catalog.store(opts.bucket);
+        const store = await this.#activeStore(opts.bucket);
         return this.#attempt(opts, store, async (a) => {
           await assertParses(a.conn, statement.sql);
           return { ddl: await dropTable(this.#ddl(opts, a), shape) };
         });
       }
       case 'dml': {
-        const store = await this.#catalog.store(opts.bucket);
+        const store = await this.#activeStore(opts.bucket);
         return this.#retrying(() => this.#attempt(opts, store, async (a) => {
           await assertParses(a.conn, statement.sql);
           const ctx = { conn: a.conn, tables: a.tables, txOptions: this.#txFor(opts), tmpDir: this.#tmpDir, clock: this.#clock, htap: this.#htap };
@@ -162,7 +180,7 @@ export class Engine {
       case 'describe-table':
       case 'describe-query':
       case 'other': {
-        const store = await this.#catalog.store(opts.bucket);
+        const store = await this.#activeStore(opts.bucket);
         // DESCRIBE, PRAGMA (table_info, show) and EXPLAIN of a write need definitions only:
         // tables bind as empty tables carrying their constraints (a write can target them).
         const definitionOnly = isWord(statement.tokens[0], 'PRAGMA') || explainsWrite(statement.tokens);
@@ -175,7 +193,7 @@ export class Engine {
           const federated = as === 'data' && statements === 1
             ? await this.#federated.tryRead({ conn: a.conn, tables: a.tables, sql: statement.sql, tokens: statement.tokens, freshness: opts.freshness, startedAt, params, ...(opts.signal !== undefined ? { signal: opts.signal } : {}) })
             : undefined;
-          return { query: federated ?? await executeRead(a.conn, a.tables, statement.sql, { startedAt, now: this.#clock }, { statements, as }) };
+          return { query: federated ?? await executeRead(a.conn, a.tables, statement.sql, { startedAt, now: this.#clock }, { statements, as, ...this.#limits() }) };
         }));
       }
     }
@@ -192,7 +210,7 @@ export class Engine {
     if (maintenanceStatementOf(text) !== undefined) return ddl;
     const statement = singleStatement(rewriteTimeTravel(text));
     if (!PARAMETER_SHAPES.has(statement.shape.kind) && statement.shape.kind !== 'describe-table') return ddl;
-    const store = await this.#catalog.store(opts.bucket);
+    const store = await this.#activeStore(opts.bucket);
     return this.#attempt({ bucket: opts.bucket, sql: statement.sql }, store, async (a) => {
       await assertParses(a.conn, statement.sql);
       const prepared = await a.tables.prepare(a.conn, statement.sql, 'definition');
@@ -205,27 +223,63 @@ export class Engine {
     });
   }
 
+  /** The stored name, columns and merge keys of a table (typed data operations). */
+  async typedTable(bucket: string, name: string): Promise<TypedTable> {
+    const store = await this.#activeStore(bucket);
+    const stored = await this.#catalog.resolveName(store, name);
+    if (stored === undefined) throw await this.#catalog.notFound(store, bucket, name);
+    const snapshot = await this.#catalog.snapshot(this.#catalog.handle(bucket, store, stored));
+    const { columns, mergeKeys } = describeSnapshot(bucket, stored, snapshot);
+    return { name: stored, columns, mergeKeys };
+  }
+
+  /** Typed Insert (typed/): rows by column name, omitted columns get their defaults; the Execute write result. */
+  insertRows(req: InsertRowsRequest): Promise<ExecuteWriteResult> {
+    return insertRows(this, req);
+  }
+
+  /** Typed Merge: update when the match columns (default: merge keys) match, insert when not. */
+  mergeRows(req: MergeRowsRequest): Promise<ExecuteWriteResult> {
+    return mergeRows(this, req);
+  }
+
+  /** Typed Update: column → value map where a structured predicate holds. */
+  updateRows(req: UpdateRowsRequest): Promise<ExecuteWriteResult> {
+    return updateRows(this, req);
+  }
+
+  /** Typed DeleteRows: the rows a structured predicate selects. */
+  deleteRows(req: DeleteRowsRequest): Promise<ExecuteWriteResult> {
+    return deleteRows(this, req);
+  }
+
+  /** Typed Query: columns, predicate, order, limit/offset, freshness, AS OF; the Execute query result. */
+  queryRows(req: QueryRowsRequest): Promise<ExecuteQueryResult> {
+    return queryRows(this, req);
+  }
+
   async listTables(bucket: string): Promise<Table[]> {
-    const store = await this.#catalog.store(bucket);
+    const store = await this.#activeStore(bucket);
     const names = await this.#catalog.tableNames(store);
     const tables = await Promise.all(names.map(async (name) => {
       const snapshot = await this.#catalog.trySnapshot(this.#catalog.handle(bucket, store, name));
       return snapshot === undefined ? undefined : withHtapFields(store, snapshot, describeSnapshot(bucket, name, snapshot), this.#clock());
     }));
-    return tables.filter((t): t is Table => t !== undefined);
+    const engineId = (await this.#engines.get(store, bucket)).engineId;
+    return tables.filter((t): t is Table => t !== undefined).map((t) => ({ ...t, engineId }));
   }
 
   async describeTable(bucket: string, name: string): Promise<Table> {
-    const store = await this.#catalog.store(bucket);
+    const store = await this.#activeStore(bucket);
     const stored = await this.#catalog.resolveName(store, name);
     if (stored === undefined) throw await this.#catalog.notFound(store, bucket, name);
     const snapshot = await this.#catalog.snapshot(this.#catalog.handle(bucket, store, stored));
-    return withHtapFields(store, snapshot, describeSnapshot(bucket, stored, snapshot), this.#clock());
+    return this.#withEngineId(bucket, store, await withHtapFields(store, snapshot, describeSnapshot(bucket, stored, snapshot), this.#clock()));
   }
 
   /** The Compact RPC: drains up to `batchSize` write-log records of the table into one Delta commit. */
   async compact(bucket: string, name: string, batchSize?: number): Promise<CompactResponse> {
-    const store = await this.#catalog.store(bucket);
+    const store = await this.#activeStore(bucket);
     const stored = await this.#catalog.resolveName(store, name);
     if (stored === undefined) throw await this.#catalog.notFound(store, bucket, name);
     const { root } = this.#catalog.handle(bucket, store, stored);
@@ -235,34 +289,85 @@ export class Engine {
 
   async createTable(bucket: string, req: CreateTableRequest, principal?: string): Promise<Table> {
     const spec = specFromRequest(req);
-    const store = await this.#catalog.openForCreate(bucket);
+    const store = await this.#activeStoreForCreate(bucket);
     const result = await this.#attempt({ bucket, sql: '' }, store, (a) => createFromSpec(this.#ddl({ bucket, ...(principal !== undefined ? { principal } : {}) }, a), spec, { ifNotExists: false, orReplace: false }));
     if (result.table === undefined) throw new AppError('ERR_INTERNAL', `Table ${spec.name} was created but could not be described.`);
-    return result.table;
+    return this.#withEngineId(bucket, store, result.table);
   }
 
   /** OPTIMIZE (bin-pack or Z-order); the pbjson OptimizeResponse. */
-  optimizeTable(bucket: string, name: string, req: OptimizeRequest): Promise<OptimizeResponse> {
+  async optimizeTable(bucket: string, name: string, req: OptimizeRequest): Promise<OptimizeResponse> {
+    await this.#activeStore(bucket);
     return this.#maintenance.optimize(bucket, name, req);
   }
 
   /** VACUUM (dry run or real); the pbjson VacuumResponse. */
-  vacuumTable(bucket: string, name: string, req: Omit<VacuumRequest, 'now'>): Promise<VacuumResponse> {
+  async vacuumTable(bucket: string, name: string, req: Omit<VacuumRequest, 'now'>): Promise<VacuumResponse> {
+    await this.#activeStore(bucket);
     return this.#maintenance.vacuum(bucket, name, req);
   }
 
   /** RESTORE to a version or timestamp (write log drained first); versionBefore / versionAfter and the table. */
-  restoreTable(bucket: string, name: string, req: RestoreRequest): Promise<RestoreResult> {
+  async restoreTable(bucket: string, name: string, req: RestoreRequest): Promise<RestoreResult> {
+    await this.#activeStore(bucket);
     return this.#maintenance.restore(bucket, name, req);
   }
 
   /** A page of the commit log, newest first; the pbjson HistoryResponse. */
-  tableHistory(bucket: string, name: string, req: HistoryRequest): Promise<HistoryResponse> {
+  async tableHistory(bucket: string, name: string, req: HistoryRequest): Promise<HistoryResponse> {
+    await this.#activeStore(bucket);
     return this.#maintenance.history(bucket, name, req);
   }
 
   close(): Promise<void> {
     return this.#federated.close();
+  }
+
+  /** The bucket's Engine (created ACTIVE on first use) with its table count (bucket-engine/). */
+  async getEngine(bucket: string): Promise<EngineDescription> {
+    const store = await this.#catalog.store(bucket);
+    return this.#describeEngine(store, await this.#engines.get(store, bucket));
+  }
+
+  /** EnableEngine: table operations of the bucket work again. */
+  async enableEngine(bucket: string): Promise<EngineDescription> {
+    const store = await this.#catalog.store(bucket);
+    return this.#describeEngine(store, await this.#engines.setStatus(store, bucket, EngineStatus.ACTIVE));
+  }
+
+  /** DisableEngine: every table operation of the bucket fails with ERR_ENGINE_DISABLED until enabled. */
+  async disableEngine(bucket: string): Promise<EngineDescription> {
+    const store = await this.#catalog.store(bucket);
+    return this.#describeEngine(store, await this.#engines.setStatus(store, bucket, EngineStatus.DISABLED));
+  }
+
+  /** DropTable: deletes the table (its log first, then its files); the DDL result of DROP TABLE. */
+  async dropTable(bucket: string, name: string): Promise<ExecuteDdlResult> {
+    const store = await this.#activeStore(bucket);
+    return this.#attempt({ bucket, sql: '' }, store, (a) => dropTable(this.#ddl({ bucket }, a), { kind: 'drop-table', table: name, ifExists: false }));
+  }
+
+  async #describeEngine(store: ObjectStore, state: EngineState): Promise<EngineDescription> {
+    return { ...state, tableCount: (await this.#catalog.tableNames(store)).length };
+  }
+
+  /** The bucket's store, once its Engine is known to be ACTIVE (ERR_ENGINE_DISABLED otherwise; nothing runs). */
+  async #activeStore(bucket: string): Promise<ObjectStore> {
+    const store = await this.#catalog.store(bucket);
+    await this.#engines.assertActive(store, bucket);
+    return store;
+  }
+
+  async #activeStoreForCreate(bucket: string): Promise<ObjectStore> {
+    const store = await this.#catalog.openForCreate(bucket);
+    await this.#engines.assertActive(store, bucket);
+    return store;
+  }
+
+  /** Tables as this engine answers them carry the bucket's engineId. */
+  async #withEngineId<T extends Table | undefined>(bucket: string, store: ObjectStore, table: T): Promise<T> {
+    if (table === undefined) return table;
+    return { ...table, engineId: (await this.#engines.get(store, bucket)).engineId };
   }
 
   #ddl(opts: Pick<ExecuteOptions, 'bucket' | 'principal'>, a: Attempt): DdlContext {
@@ -328,6 +433,11 @@ export class Engine {
       tables.release();
       conn.closeSync();
     }
+  }
+
+  #limits(): { limits?: ResultLimits } {
+    const limits = resultLimits(this.#deps.config);
+    return limits === undefined ? {} : { limits };
   }
 
   #timeoutError(): AppError {

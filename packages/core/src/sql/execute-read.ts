@@ -5,7 +5,7 @@
  */
 import { StatementType, type DuckDBConnection, type DuckDBExtractedStatements, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import { QueryStrategy, type ExecuteQueryResult } from '../api/index.ts';
-import { encodeResult, mapDuckDBError, type EncodedResult } from '../exec/index.ts';
+import { encodeBounded, mapDuckDBError, type EncodedResult, type ResultLimits } from '../exec/index.ts';
 import { assertParametersGiven, assertReadable, expansionRefusal } from './classify-statement.ts';
 import type { RequestTables } from './request-tables.ts';
 import { identifierOf, tokenize } from './sql-tokens.ts';
@@ -21,6 +21,8 @@ export interface ReadOptions {
   readonly statements?: number;
   /** `definition`: bind tables as empty tables with their constraints (DESCRIBE needs no rows). */
   readonly as?: 'data' | 'definition';
+  /** Largest result returned (ERR_RESULT_TOO_LARGE past it, detected while reading). */
+  readonly limits?: ResultLimits;
 }
 
 export async function executeRead(conn: DuckDBConnection, tables: RequestTables, sql: string, t: ReadTimings, opts: ReadOptions = {}): Promise<ExecuteQueryResult> {
@@ -56,7 +58,7 @@ export async function executeRead(conn: DuckDBConnection, tables: RequestTables,
   try {
     assertReadable(prepared.statementType);
     assertParametersGiven(prepared, tables.params);
-    encoded = await encodeResult(await prepared.run());
+    encoded = await encodeBounded(await prepared.stream(), opts.limits);
   } catch (err) {
     throw mapDuckDBError(err);
   } finally {

@@ -22,7 +22,8 @@ import { Freshness, QueryStrategy, type ExecuteQueryResult } from '../api/index.
 import type { Config } from '../config/index.ts';
 import { isAppError } from '../errors/index.ts';
 import { runFederatedPlan, type ScanExecutor } from '../dispatch/index.ts';
-import { encodeResult, mapDuckDBError } from '../exec/index.ts';
+import { encodeBounded, mapDuckDBError } from '../exec/index.ts';
+import { resultLimits } from './result-limits.ts';
 import type { BucketStores } from '../object-store/store-factory.ts';
 import { planFederated, serializeSelect, type FederatedPlan } from '../plan/index.ts';
 import { executeRead } from './execute-read.ts';
@@ -34,7 +35,7 @@ import type { SqlParam } from './statement-params.ts';
 export interface FederatedReadDeps {
   readonly executor: ScanExecutor;
   readonly stores: Pick<BucketStores, 'open'>;
-  readonly config: Pick<Config, 'K3_QUERY_TIMEOUT' | 'K3_FEDERATE_MIN_PARTITIONS' | 'K3_FEDERATE_MIN_BYTES'>;
+  readonly config: Pick<Config, 'K3_QUERY_TIMEOUT' | 'K3_FEDERATE_MIN_PARTITIONS' | 'K3_FEDERATE_MIN_BYTES'> & Partial<Pick<Config, 'K3_RESULT_MAX_ROWS' | 'K3_RESULT_MAX_BYTES'>>;
   readonly clock: () => number;
   /** Close `executor` with the reader (it was made for this reader). */
   readonly ownsExecutor?: boolean;
@@ -116,7 +117,8 @@ export class FederatedReader {
   /** FEDERATED_TO_SINGLE / UNARY_WAREHOUSE: the whole statement here, over the pruned files only. */
   async #single(req: FederatedReadRequest, pinned: PinnedTable, plan: FederatedPlan): Promise<ExecuteQueryResult> {
     await req.tables.bindView(req.conn, { handle: pinned.handle, snapshot: { ...pinned.snapshot, files: plan.files } });
-    const result = await executeRead(req.conn, req.tables, req.sql, { startedAt: req.startedAt, now: this.#deps.clock });
+    const limits = resultLimits(this.#deps.config);
+    const result = await executeRead(req.conn, req.tables, req.sql, { startedAt: req.startedAt, now: this.#deps.clock }, limits !== undefined ? { limits } : {});
     return {
       ...result,
       strategy: plan.strategy,
@@ -143,7 +145,7 @@ export class FederatedReader {
     const scanned = clock();
     let encoded;
     try {
-      encoded = await encodeResult(await req.conn.run(plan.finalSql!));
+      encoded = await encodeBounded(await req.conn.stream(plan.finalSql!), resultLimits(config));
     } catch (err) {
       throw mapDuckDBError(err);
     }

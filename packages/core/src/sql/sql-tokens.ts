@@ -20,6 +20,17 @@ export interface Token {
   readonly depth: number;
 }
 
+// Sticky (`y`) patterns match at `lastIndex` without slicing the rest of the text: tokenizing
+// stays linear in the text length (a 20,000-item IN list).
+const DOLLAR_TAG = /\$([A-Za-z_][A-Za-z0-9_]*)?\$/y;
+const DOLLAR_PARAM = /\$[0-9]+/y;
+const NUMBER = /(?:0[xX][0-9a-fA-F_]+|0[bB][01_]+|[0-9_]*\.?[0-9_]+(?:[eE][+-]?[0-9]+)?)/y;
+
+function stickyMatch(re: RegExp, text: string, at: number): RegExpExecArray | null {
+  re.lastIndex = at;
+  return re.exec(text);
+}
+
 const WORD_START = /[A-Za-z_\u0080-\uffff]/;
 const WORD_PART = /[A-Za-z0-9_$\u0080-\uffff]/;
 
@@ -53,13 +64,13 @@ export function tokenize(sql: string): Token[] {
     }
     if (ch === '"') { const end = skipQuoted(sql, i, '"'); push('quoted', i, end); i = end; continue; }
     if (ch === '$') {
-      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i));
+      const tag = stickyMatch(DOLLAR_TAG, sql, i);
       if (tag) {
         const close = sql.indexOf(tag[0], i + tag[0].length);
         const end = close < 0 ? n : close + tag[0].length;
         push('string', i, end); i = end; continue;
       }
-      const m = /^\$[0-9]+/.exec(sql.slice(i));
+      const m = stickyMatch(DOLLAR_PARAM, sql, i);
       if (m) { push('param', i, i + m[0].length); i += m[0].length; continue; }
     }
     if (WORD_START.test(ch)) {
@@ -68,7 +79,7 @@ export function tokenize(sql: string): Token[] {
       push('word', i, j); i = j; continue;
     }
     if (/[0-9]/.test(ch) || (ch === '.' && /[0-9]/.test(sql[i + 1] ?? ''))) {
-      const m = /^(?:0[xX][0-9a-fA-F_]+|0[bB][01_]+|[0-9_]*\.?[0-9_]+(?:[eE][+-]?[0-9]+)?)/.exec(sql.slice(i));
+      const m = stickyMatch(NUMBER, sql, i);
       const len = Math.max(1, m?.[0].length ?? 1);
       push('number', i, i + len); i += len; continue;
     }

@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '@k3/core';
 import type { HttpMetrics } from '../http-metrics.ts';
-import { HEALTHZ_SCHEMA, METRICS_SCHEMA, OPENAPI_SCHEMA, READYZ_SCHEMA } from '../schemas/route-schemas.ts';
+import { buildOpenApi } from '../rest/openapi.ts';
 
 export interface OpsRouteDeps {
   metrics: HttpMetrics;
@@ -14,17 +14,18 @@ export interface OpsRouteDeps {
 }
 
 export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): void {
-  app.get('/healthz', { schema: HEALTHZ_SCHEMA }, async () => ({ status: 'ok' }));
+  app.get('/healthz', async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { schema: READYZ_SCHEMA }, async () => {
+  app.get('/readyz', async () => {
     if (!deps.ready()) throw new AppError('ERR_NOT_READY', 'The server is starting or shutting down; retry shortly or use another instance.');
     return { status: 'ready' };
   });
 
-  app.get('/metrics', { schema: METRICS_SCHEMA }, async (_request, reply) => {
+  app.get('/metrics', async (_request, reply) => {
     reply.type(deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();
   });
 
-  app.get('/openapi.json', { schema: OPENAPI_SCHEMA }, async () => app.swagger());
+  const openApi = buildOpenApi();
+  app.get('/openapi.json', async () => openApi);
 }

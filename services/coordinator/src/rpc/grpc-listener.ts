@@ -1,0 +1,52 @@
+/**
+ * Native gRPC over HTTP/2 cleartext (h2c) on K3_GRPC_PORT: Node's h2c server does not accept
+ * HTTP/1.1 and `allowHTTP1` needs TLS, so gRPC gets its own listener (ecosystem notes). The same
+ * TableService routes as the HTTP port, plus server reflection v1 / v1alpha.
+ */
+import http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { connectNodeAdapter } from '@connectrpc/connect-node';
+import type { ConnectRouter } from '@connectrpc/connect';
+import { reflectionRoutes } from './reflection.ts';
+import { CONNECT_JSON_OPTIONS } from './connect-options.ts';
+
+export interface GrpcListener {
+  /** `host:port` actually bound. */
+  readonly address: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function startGrpcListener(opts: { host: string; port: number; bodyLimit: number; routes: (router: ConnectRouter) => void }): Promise<GrpcListener> {
+  const handler = connectNodeAdapter({
+    routes: (router) => {
+      opts.routes(router);
+      reflectionRoutes(router);
+    },
+    readMaxBytes: opts.bodyLimit,
+    jsonOptions: CONNECT_JSON_OPTIONS,
+  });
+  const server = http2.createServer(handler);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on('session', (s) => {
+    sessions.add(s);
+    s.once('close', () => sessions.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    address: `${opts.host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sessions) s.close();
+      }),
+  };
+}
