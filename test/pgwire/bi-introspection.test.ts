@@ -166,6 +166,11 @@ describe('BI introspection queries', () => {
     }
   });
 
+  test('::regclass and ::regtype compare as OIDs and print as names', async () => {
+    const r = await client.query("SELECT 'events'::regclass AS rel, 23::regtype AS typ, (SELECT count(*)::INTEGER FROM pg_attribute WHERE attrelid = 'main.events'::regclass AND attnum > 0) AS n");
+    expect(r.rows).toEqual([{ rel: 'events', typ: 'integer', n: 4 }]);
+  });
+
   test('a table created a moment ago is listed at once (the catalog is built per query)', async () => {
     await client.query('CREATE TABLE fresh_table (x INTEGER)');
     const r = await client.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1");

@@ -568,9 +568,10 @@ export class PgConnection {
         throw new AppError('ERR_SQL_UNSUPPORTED', 'Describe of a statement is not available on this engine yet; Bind it and Describe the portal instead.');
       }
     }
-    stmt.paramOids = parameterTypes.map((t, i) => {
+    stmt.paramOids = Array.from({ length: Math.max(parameterTypes.length, stmt.paramOids.length) }, (_, i) => {
       const declared = stmt.paramOids[i] ?? 0;
       if (declared !== 0) return declared;
+      const t = parameterTypes[i] ?? '';
       const pg = pgTypeOf(t);
       return t === '' || t.toUpperCase() === 'UNKNOWN' || duckdbTypeOfOid(pg.oid) === undefined ? 25 : pg.oid;
     });

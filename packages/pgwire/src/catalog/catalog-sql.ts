@@ -356,6 +356,10 @@ export function catalogMacroSql(): string[] {
     `CREATE MACRO k3pg_pg_get_keywords() AS TABLE SELECT '' AS word, '' AS catcode, '' AS catdesc WHERE false`,
     `CREATE MACRO k3pg_regclass(x) AS CASE WHEN x IS NULL THEN NULL WHEN typeof(x) = 'VARCHAR' THEN coalesce(${relByName}, -1) ELSE x::BIGINT END`,
     `CREATE MACRO k3pg_to_regclass(x) AS ${relByName}`,
+    `CREATE MACRO k3pg_regclass_out(o) AS coalesce((SELECT relname FROM temp.main.k3_rel WHERE oid = o), (SELECT relname || '_pkey' FROM temp.main.k3_rel WHERE oid + 1 = o),
+       CASE o WHEN 1259 THEN 'pg_class' WHEN 2615 THEN 'pg_namespace' WHEN 1247 THEN 'pg_type' WHEN 1249 THEN 'pg_attribute' WHEN 1255 THEN 'pg_proc'
+         WHEN 1262 THEN 'pg_database' WHEN 2606 THEN 'pg_constraint' WHEN 2610 THEN 'pg_index' END, o::VARCHAR)`,
+    `CREATE MACRO k3pg_regtype_out(o) AS coalesce((SELECT fmt FROM k3pg.k3_types WHERE oid = o), o::VARCHAR)`,
     `CREATE MACRO k3pg_regtype(x) AS CASE WHEN x IS NULL THEN NULL WHEN typeof(x) = 'VARCHAR' THEN (SELECT oid FROM k3pg.k3_types WHERE typname = lower(x::VARCHAR) OR fmt = lower(x::VARCHAR) LIMIT 1) ELSE x::BIGINT END`,
     `CREATE MACRO k3pg_to_regtype(x) AS (SELECT oid FROM k3pg.k3_types WHERE typname = lower(x) OR fmt = lower(x) LIMIT 1)`,
     `CREATE MACRO k3pg_regnamespace(x) AS CASE WHEN x IS NULL THEN NULL WHEN typeof(x) = 'VARCHAR' THEN (SELECT oid FROM k3pg.pg_namespace WHERE nspname = x::VARCHAR) ELSE x::BIGINT END`,

@@ -133,12 +133,19 @@ function mapValues(node: Node, f: (v: unknown) => unknown): Node {
   return out;
 }
 
+/** A regclass / regtype shown as a result column prints its name, as PostgreSQL's output function does. */
+const OUTPUT_NAMES: Record<string, string> = { k3pg_regclass: 'k3pg_regclass_out', k3pg_regtype: 'k3pg_regtype_out' };
+
 /** PostgreSQL names an unaliased function column after the function (`version`, not `k3pg_version()`). */
 function nameSelectColumns(tree: unknown): void {
   const node = tree as Node | null;
   if (node === null || typeof node !== 'object') return;
   const list = node.select_list as Node[] | undefined;
   if (Array.isArray(list)) {
+    list.forEach((item, i) => {
+      const out = item.class === 'FUNCTION' ? OUTPUT_NAMES[String(item.function_name)] : undefined;
+      if (out !== undefined) list[i] = functionNode(out, [{ ...item, alias: '' }], String(item.alias || String(item.function_name).slice('k3pg_'.length)));
+    });
     for (const item of list) {
       if (item.class === 'FUNCTION' && item.alias === '' && String(item.function_name).startsWith('k3pg_')) {
         item.alias = String(item.function_name).slice('k3pg_'.length);
