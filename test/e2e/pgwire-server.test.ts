@@ -2,7 +2,8 @@
  * The Postgres wire in the real process (`npm start`'s main.ts): the banner's psql line works as
  * printed (after the banner's CREATE TABLE curl made the bucket), SSLRequest is answered with TLS
  * when K3_TLS_CERT/K3_TLS_KEY are set (psql sslmode=require) and with 'N' otherwise
- * (sslmode=require fails, sslmode=prefer falls back), and SIGTERM closes the listener.
+ * (sslmode=require fails, sslmode=prefer falls back), a taken default port does not stop the server,
+ * and SIGTERM closes the listener (stop() asserts a clean exit).
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -74,6 +75,23 @@ describe('Postgres wire in the server process', () => {
     expect(required.stderr).toMatch(/server does not support SSL/);
     const preferred = await sh('psql', ['-X', '-A', '-t', '-c', 'SELECT ssl FROM (SELECT 1 AS ssl)', `${conninfo} sslmode=prefer`], { PGPASSWORD: password });
     expect(preferred.stdout.trim()).toBe('1');
+  });
+
+  test('port 5432 taken (a local PostgreSQL): the server still starts, without the wire, and says why', async () => {
+    // Hold 5432 unless something already does; either way it is taken for the server.
+    const holder = createServer();
+    await new Promise<void>((resolve) => {
+      holder.once('error', () => resolve());
+      holder.listen(5432, '127.0.0.1', () => resolve());
+    });
+    const s = await startServer({ K3_PG_PORT: '5432', K3_LOG_LEVEL: 'warn' });
+    try {
+      expect(s.output().stdout).not.toMatch(/psql "/);
+      expect(s.output().stderr).toMatch(/postgres wire not started: port in use/);
+    } finally {
+      await s.stop();
+      await new Promise<void>((resolve) => (holder.listening ? holder.close(() => resolve()) : resolve()));
+    }
   });
 
   test('with K3_TLS_CERT/K3_TLS_KEY the session is encrypted (sslmode=require)', async () => {

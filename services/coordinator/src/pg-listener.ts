@@ -61,6 +61,8 @@ export function pgAuthenticatorOf(tokens: TokenStore | undefined): PgAuthenticat
   };
 }
 
+const DEFAULT_PG_PORT = 5432;
+
 export async function startPgListener(opts: { config: Config; engine: SqlEngine; tokens: TokenStore | undefined; logger: PgLogger; tls?: TlsFiles }): Promise<{ server: PgServer; port: number } | undefined> {
   const { config } = opts;
   if (config.K3_PG_PORT === 0) return undefined;
@@ -73,6 +75,11 @@ export async function startPgListener(opts: { config: Config; engine: SqlEngine;
     return { server, port: address.port };
   } catch (err) {
     await server.close();
+    // The default port is often taken by a local PostgreSQL: `npm start` still comes up (HTTP), without the wire.
+    if ((err as { code?: string }).code === 'EADDRINUSE' && config.K3_PG_PORT === DEFAULT_PG_PORT) {
+      opts.logger.warn({ port: config.K3_PG_PORT }, 'postgres wire not started: port in use (set K3_PG_PORT to another port, or 0 to silence this)');
+      return undefined;
+    }
     throw err;
   }
 }
