@@ -79,7 +79,7 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
   const cacheDir = await mkdtemp(path.join(tmpdir(), 'k3-e2e-cache-'));
   const child = spawn(process.execPath, [MAIN], {
     cwd: REPO_ROOT,
-    env: { ...process.env, K3_HOST: '127.0.0.1', K3_PORT: '0', K3_DATA_DIR: dataDir, K3_CACHE_DIR: cacheDir, K3_LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, K3_HOST: '127.0.0.1', K3_PORT: '0', K3_DATA_DIR: dataDir, K3_CACHE_DIR: cacheDir, K3_LOG_LEVEL: 'warn', K3_PG_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

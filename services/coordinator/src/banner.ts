@@ -33,6 +33,18 @@ function authLines(auth: BannerAuth): string[] {
   }
 }
 
+/** Where the Postgres wire listens (K3_PG_PORT), for the banner's psql line. */
+export interface BannerPg {
+  host: string;
+  port: number;
+}
+
+function psql(pg: BannerPg, auth: BannerAuth): string {
+  const password = auth.kind === 'minted' ? `PGPASSWORD='${auth.token}' ` : auth.kind === 'existing' ? 'PGPASSWORD="$K3_TOKEN" ' : '';
+  const user = auth.kind === 'off' ? 'anonymous' : 'admin';
+  return `${password}psql "host=${pg.host} port=${pg.port} user=${user} dbname=${EXAMPLE_BUCKET}"`;
+}
+
 function storeLine(config: BannerConfig): string {
   if (config.K3_STORE === 's3') return `tables in S3 buckets at ${config.K3_S3_ENDPOINT === '' ? `AWS ${config.K3_S3_REGION}` : config.K3_S3_ENDPOINT}`;
   if (config.K3_STORE === 'memory') return 'tables in memory (lost when the process exits)';
@@ -47,12 +59,14 @@ export function modeLine(config: BannerConfig): string {
 
 export interface BannerOptions {
   auth?: BannerAuth;
-  /** Lines about other listeners (gRPC, Postgres wire, the data browser) and skipped ones. */
+  /** Lines about other listeners (gRPC, the data browser) and skipped ones. */
   notes?: readonly string[];
+  /** The Postgres wire, when it listens: the banner ends with a psql line that works. */
+  pg?: BannerPg;
 }
 
 export function formatBanner(url: string, config: BannerConfig, opts: BannerOptions | readonly string[] = {}): string {
-  const { auth = { kind: 'off' } as BannerAuth, notes = [] } = Array.isArray(opts) ? { notes: opts as readonly string[] } : (opts as BannerOptions);
+  const { auth = { kind: 'off' } as BannerAuth, notes = [], pg = undefined } = Array.isArray(opts) ? { notes: opts as readonly string[] } : (opts as BannerOptions);
   return [
     `k3-tables listening on ${url}`,
     modeLine(config),
@@ -64,6 +78,8 @@ export function formatBanner(url: string, config: BannerConfig, opts: BannerOpti
     `  ${curl(url, auth, "INSERT INTO contracts VALUES (1, 'UK', DATE '2026-04-01', 58200), (2, 'EU', DATE '2026-04-02', 41000)")}`,
     // STRONG: keyed inserts land in the write log first; a STRONG read sees them at once.
     `  ${curl(url, auth, 'SELECT region, COUNT(*) AS cnt, SUM(amount) AS total FROM contracts GROUP BY region ORDER BY total DESC', 'FRESHNESS_STRONG')}`,
+    // The Postgres wire: database = bucket (it exists once the CREATE TABLE above ran), user = token name, password = token secret.
+    ...(pg === undefined ? [] : [`postgres wire on ${pg.host}:${pg.port} (database = bucket, user = token name, password = token):`, `  ${psql(pg, auth)}`]),
     '',
   ].join('\n');
 }

@@ -34,7 +34,7 @@ export async function gone(pids: readonly number[], withinMs: number): Promise<n
 }
 
 export async function clusterUp(extraEnv: Record<string, string>, workers: number): Promise<Running> {
-  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', K3_LOG_LEVEL: 'warn', K3_QUEUE_PREFIX: `k3c${process.pid}`, ...extraEnv };
+  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', K3_LOG_LEVEL: 'warn', K3_QUEUE_PREFIX: `k3c${process.pid}`, K3_PG_PORT: '0', ...extraEnv };
   const child = spawn(process.execPath, [BIN, 'cluster', 'up', '--workers', String(workers), '--port', '0'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

@@ -86,6 +86,10 @@ export const ERROR_CODES = {
   ERR_RESULT_TOO_LARGE: { status: 400, grpc: 'RESOURCE_EXHAUSTED', sqlstate: '54000', retryable: false, summary: 'The result exceeds K3_RESULT_MAX_ROWS / K3_RESULT_MAX_BYTES; add a LIMIT or filters, aggregate, page, or stream it.' },
   ERR_SQL_TOO_LONG: { status: 400, grpc: 'INVALID_ARGUMENT', sqlstate: '54000', retryable: false, summary: 'The SQL text is longer than K3_SQL_MAX_LENGTH.' },
   ERR_TOO_MANY_REQUESTS: { status: 429, grpc: 'RESOURCE_EXHAUSTED', sqlstate: '53300', retryable: true, summary: 'The principal has too many statements running and queued; retry after Retry-After seconds.' },
+  // ── Postgres wire ────────────────────────────────────────────────────────────────
+  ERR_PG_AUTH_FAILED: { status: 401, grpc: 'UNAUTHENTICATED', sqlstate: '28P01', retryable: false, summary: 'Postgres wire: the user (token name) or password (token secret) is wrong, or the token is revoked or expired.' },
+  ERR_PG_DATABASE_ACCESS_DENIED: { status: 403, grpc: 'PERMISSION_DENIED', sqlstate: '28000', retryable: false, summary: 'Postgres wire: the token may not connect to that database (bucket).' },
+  ERR_PG_TRANSACTION_ABORTED: { status: 400, grpc: 'FAILED_PRECONDITION', sqlstate: '25P02', retryable: false, summary: 'Postgres wire: a statement failed inside a transaction block; ROLLBACK before sending more.' },
   // ── server ───────────────────────────────────────────────────────────────────────
   ERR_CONFIG_INVALID: { status: 500, grpc: 'INTERNAL', sqlstate: 'F0000', retryable: false, summary: 'The process configuration (K3_* environment) is invalid.' },
   ERR_PORT_UNAVAILABLE: { status: 500, grpc: 'INTERNAL', sqlstate: 'F0000', retryable: false, summary: 'A listener could not bind its port (in use, not permitted, or no such address); the message names the setting to change.' },

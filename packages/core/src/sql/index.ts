@@ -4,6 +4,7 @@ export type { BucketStores, EngineDeps, FileCache, K3DuckDB } from './engine-dep
 export { prePass, type PrePassed, type StatementShape } from './pre-pass.ts';
 export { routeWrite, type WriteRoute } from './route-write.ts';
 export { MULTI_STATEMENT_REFUSAL, TRANSACTION_REFUSAL } from './classify-statement.ts';
+export { tokenize, isWord, isPunct, identifierOf, type Token } from './sql-tokens.ts';
 export { toSqlParams, type SqlParam } from './statement-params.ts';
 export type { DescribedColumn, StatementDescription } from './describe-statement.ts';
 export { RowStream, type RowBatch, type RowStreamHeader } from './row-stream.ts';
