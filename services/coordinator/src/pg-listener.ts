@@ -7,6 +7,7 @@
  * TLS after SSLRequest when K3_TLS_CERT and K3_TLS_KEY are set.
  */
 import type { Config } from '@k3/core';
+import { columnTypeOfDuckDB } from '@k3/core/catalog';
 import { authorize, toPrincipal, type Action, type Principal, type TokenStore } from '@k3/core/auth';
 import { createPgServer, type PgAuthenticator, type PgEngine, type PgLogger, type PgServer } from '@k3/pgwire';
 import { ANONYMOUS } from './rpc-auth.ts';
@@ -29,7 +30,7 @@ export function pgEngineOf(engine: SqlEngine, limiter?: PrincipalLimiter): PgEng
       ? {
           describeStatement: async (opts: { bucket: string; sql: string }) => {
             const d = await engine.describeStatement!(opts);
-            return { parameterTypes: d.parameters.map((p) => p.type), columns: d.columns === undefined ? undefined : [...d.columns] };
+            return { parameterTypes: d.parameters.map((p) => p.type), columns: d.columns === undefined ? undefined : d.columns.map((c) => ({ name: c.name, type: c.type, duckdbType: c.type, columnType: columnTypeOfDuckDB(c.type) })) };
           },
         }
       : {}),
