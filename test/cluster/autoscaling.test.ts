@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alive, clusterUp, gone, type Running } from './support/cluster-process.ts';
+import { k3fetch, registerToken } from '../support/server.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const BUCKET = 'scale';
@@ -64,7 +65,7 @@ async function startWorker(env: Record<string, string> = {}): Promise<Worker> {
 }
 
 async function query(): Promise<{ rows: unknown[][]; strategy: string }> {
-  const res = await fetch(`${cluster.url}/${BUCKET}/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: SQL }) });
+  const res = await k3fetch(`${cluster.url}/${BUCKET}/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: SQL }) });
   const body = (await res.json()) as { query?: { rows: unknown[][]; strategy: string } };
   expect(res.status, JSON.stringify(body)).toBe(200);
   return body.query!;
@@ -80,9 +81,10 @@ const completedJobs = (w: Worker): number => (w.log().match(/"msg":"scan job com
 beforeAll(async () => {
   dataDir = path.join(await mkdtemp(path.join(tmpdir(), 'k3-autoscale-')), 'data');
   cluster = await clusterUp({ K3_DATA_DIR: dataDir, K3_FEDERATE_MIN_BYTES: '0', K3_SCALE_WAKE_WINDOW: '2s' }, 0);
-  const res = await fetch(`${cluster.url}/${BUCKET}/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: 'CREATE TABLE s (id BIGINT, region VARCHAR, amount BIGINT) PARTITIONED BY (region)' }) });
+  if (cluster.token !== undefined) registerToken(cluster.url, cluster.token);
+  const res = await k3fetch(`${cluster.url}/${BUCKET}/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: 'CREATE TABLE s (id BIGINT, region VARCHAR, amount BIGINT) PARTITIONED BY (region)' }) });
   expect(res.status).toBe(200);
-  const ins = await fetch(`${cluster.url}/${BUCKET}/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: "INSERT INTO s SELECT i, 'r' || (i % 4), i FROM range(1000) t(i)" }) });
+  const ins = await k3fetch(`${cluster.url}/${BUCKET}/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: "INSERT INTO s SELECT i, 'r' || (i % 4), i FROM range(1000) t(i)" }) });
   expect(ins.status).toBe(200);
 }, 180_000);
 

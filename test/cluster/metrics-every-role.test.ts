@@ -13,6 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../packages/cli/src/cluster/local-cluster.ts';
 import { alive, clusterUp, gone, type Running } from './support/cluster-process.ts';
+import { k3fetch, registerToken } from '../support/server.ts';
 
 const BUCKET = 'metrics';
 let cluster: Running;
@@ -21,7 +22,7 @@ let workerOps: string;
 let compactorOps: string;
 
 async function execute(sql: string, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-  const res = await fetch(`${cluster.url}/${BUCKET}/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql, ...extra }) });
+  const res = await k3fetch(`${cluster.url}/${BUCKET}/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql, ...extra }) });
   const body = (await res.json()) as Record<string, unknown>;
   expect(res.status, JSON.stringify(body)).toBe(200);
   return body;
@@ -61,6 +62,7 @@ beforeAll(async () => {
     K3_DATA_DIR: dataDir, K3_WORKER_HTTP_PORT: String(w), K3_COMPACTOR_HTTP_PORT: String(c),
     K3_FEDERATE_MIN_BYTES: '0', K3_COMPACTOR_INTERVAL: '200ms', K3_COMPACTOR_BACKLOG_AGE: '200ms',
   }, 1);
+  if (cluster.token !== undefined) registerToken(cluster.url, cluster.token);
 }, 180_000);
 
 afterAll(async () => {
@@ -104,7 +106,7 @@ describe('Prometheus on every role', () => {
     }
     // Coordinator: 3 keyed INSERTs, execute latency by strategy and wire, the scan backlog (drained: 0).
     expect(sum(coordinator, 'k3_keyed_write_duration_seconds_count', { strategy: 'WRITE_STRATEGY_KEYED_INSERT_BULK' })).toBe(3);
-    expect(sum(coordinator, 'k3_execute_duration_seconds_count', { kind: 'query', strategy: 'QUERY_STRATEGY_FEDERATED_AGGREGATE', wire: 'http' })).toBe(1);
+    expect(sum(coordinator, 'k3_execute_duration_seconds_count', { kind: 'query', strategy: 'QUERY_STRATEGY_FEDERATED_AGGREGATE', wire: 'rest' })).toBe(1);
     expect(samples(coordinator, 'k3_scan_backlog_jobs')).toEqual([0]);
     // Usage metering: the 5 Execute calls (CREATE, 3 INSERTs, the read) of this bucket.
     expect(samples(coordinator, 'k3_usage_calls_total', { bucket: BUCKET })).toEqual([5]);

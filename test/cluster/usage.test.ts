@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alive, clusterUp, gone, type Running } from './support/cluster-process.ts';
+import { k3fetch, registerToken } from '../support/server.ts';
 
 const BUCKET = 'metered';
 const PRICE_VCPU_HOUR = 0.0464;
@@ -20,7 +21,7 @@ interface Usage { cpuMs: string; memoryGbSeconds: number; bytesScanned: string; 
 interface Body { query?: { rows: unknown[][]; strategy: string; bytesScanned: string; filesScanned: string }; usage: Usage }
 
 async function execute(sql: string): Promise<Body> {
-  const res = await fetch(`${cluster.url}/${BUCKET}/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql }) });
+  const res = await k3fetch(`${cluster.url}/${BUCKET}/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql }) });
   const body = (await res.json()) as Body;
   expect(res.status, JSON.stringify(body)).toBe(200);
   return body;
@@ -42,6 +43,7 @@ beforeAll(async () => {
     K3_DATA_DIR: dataDir, K3_LOG_LEVEL: 'info', K3_FEDERATE_MIN_BYTES: '0',
     K3_PRICE_VCPU_HOUR: String(PRICE_VCPU_HOUR), K3_PRICE_GB_RAM_HOUR: String(PRICE_GB_RAM_HOUR),
   }, 2);
+  if (cluster.token !== undefined) registerToken(cluster.url, cluster.token);
 }, 180_000);
 
 afterAll(async () => {
@@ -88,7 +90,7 @@ describe('usage metering', () => {
     await new Promise((r) => setTimeout(r, 5));
     const last = await execute("SELECT id, amount FROM u WHERE region = 'r1' ORDER BY id LIMIT 3");
     responses.push(last);
-    const res = await fetch(`${cluster.url}/${BUCKET}/usage`);
+    const res = await k3fetch(`${cluster.url}/${BUCKET}/usage`);
     expect(res.status).toBe(200);
     const totals = (await res.json()) as Record<string, unknown> & { cost: { cpu: number; memory: number; total: number } };
     const sum = (f: (u: Usage) => number): number => responses.reduce((n, r) => n + f(r.usage), 0);
@@ -100,9 +102,9 @@ describe('usage metering', () => {
     expect(totals.cost.cpu).toBeCloseTo((sum((u) => Number(u.cpuMs)) / 3_600_000) * PRICE_VCPU_HOUR, 12);
     expect(totals.cost.memory).toBeCloseTo((sum((u) => u.memoryGbSeconds) / 3600) * PRICE_GB_RAM_HOUR, 12);
     expect(totals.cost.total).toBeCloseTo(totals.cost.cpu + totals.cost.memory, 12);
-    const window = (await (await fetch(`${cluster.url}/${BUCKET}/usage?since=${between}&until=${new Date(Date.now() + 1000).toISOString()}`)).json()) as Record<string, unknown>;
+    const window = (await (await k3fetch(`${cluster.url}/${BUCKET}/usage?since=${between}&until=${new Date(Date.now() + 1000).toISOString()}`)).json()) as Record<string, unknown>;
     expect(window).toMatchObject({ calls: '1', cpuMs: last.usage.cpuMs, rowsReturned: '3', bytesScanned: last.usage.bytesScanned });
-    const bad = await fetch(`${cluster.url}/${BUCKET}/usage?since=yesterday`);
+    const bad = await k3fetch(`${cluster.url}/${BUCKET}/usage?since=yesterday`);
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { code: string }).code).toBe('ERR_BAD_REQUEST');
   }, 60_000);

@@ -6,7 +6,7 @@
  * against an old version, and VACUUM making old changes unreadable with a clear 410.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execute, startServer, drainTable, type StartedServer } from '../support/server.ts';
+import { execute, k3fetch, startServer, drainTable, type StartedServer } from '../support/server.ts';
 
 const BUCKET = 'cdf-e2e';
 let server: StartedServer;
@@ -25,7 +25,7 @@ async function sql(text: string): Promise<Record<string, unknown>> {
 }
 
 async function call(method: 'GET' | 'POST', route: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${server.url}/${BUCKET}/${route}`, {
+  const res = await k3fetch(`${server.url}/${BUCKET}/${route}`, {
     method,
     ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
   });

@@ -86,7 +86,7 @@ async function npmStart(name: string): Promise<Started> {
   npm.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   npm.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const npmExit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => npm.once('exit', (code, signal) => resolve({ code, signal })));
-  await waitUntil(`npm start printed its banner\n${stdout}\n${stderr}`, () => /k3-tables listening on http:\/\/\S+/.test(stdout), 60_000);
+  await waitUntil(`npm start printed its banner\n${stdout}\n${stderr}`, () => /k3-tables listening on http:\/\/\S+/.test(stdout), 240_000);
   const url = /k3-tables listening on (http:\/\/\S+)/.exec(stdout)![1]!;
   // `exec` in the start script: the server is npm's direct child, no shell in between.
   const children = childrenOf(npm.pid!);
@@ -141,7 +141,10 @@ describe(`first run with the machine's node (${STOCK_VERSION}) first on PATH`, (
     const health = await fetch(`${s.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });
-    const created = await fetch(`${s.url}/demo/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: 'CREATE TABLE t (id BIGINT PRIMARY KEY, v VARCHAR)' }) });
+    // The first start minted an admin token and printed it once (README quickstart): use it.
+    const token = /^admin token: (\S+)$/m.exec(s.output().stdout)?.[1];
+    expect(token, s.output().stdout).toBeDefined();
+    const created = await fetch(`${s.url}/demo/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ sql: 'CREATE TABLE t (id BIGINT PRIMARY KEY, v VARCHAR)' }) });
     expect(created.status).toBe(200);
     // The process serving it runs the pinned runtime from the clone's node_modules, not the stock node.
     const exe = readlinkSync(`/proc/${s.server}/exe`);

@@ -93,6 +93,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   const intercept = createIntercept({
     metrics: createRpcMetrics(metrics.registry),
     executes: metrics.executes,
+    executeDuration: metrics.executeDuration,
+    keyedWriteDuration: metrics.keyedWriteDuration,
     ...createRpcAuth({ tokens: deps.tokens, authBucket: deps.config.K3_AUTH_BUCKET }),
     limiter: new PrincipalLimiter({ maxRunning: deps.config.K3_MAX_CONCURRENT_PER_PRINCIPAL, maxQueued: deps.config.K3_MAX_QUEUED_PER_PRINCIPAL }),
   });

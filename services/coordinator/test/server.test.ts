@@ -96,8 +96,8 @@ describe('execute', () => {
     const { app, engine } = harness();
     const res = await exec(app, { sql: 'SELECT 1', freshness: 'FRESHNESS_STRONG', bucket: 'kb-prod' });
     expect(res.statusCode).toBe(200);
-    // The proto's ResultColumn carries duckdbType (shared decision 5); pbjson emits it even when empty.
-    expect(res.json()).toEqual({ query: { ...(QUERY_RESPONSE as { query: object }).query, columns: [{ name: 'n', type: 'BIGINT', duckdbType: '' }] } });
+    // The proto's ResultColumn carries duckdbType and columnType (shared decision 5, issue 15).
+    expect(res.json()).toEqual({ query: { ...(QUERY_RESPONSE as { query: object }).query, columns: [{ name: 'n', type: 'BIGINT', duckdbType: 'BIGINT', columnType: 'COLUMN_TYPE_LONG' }] } });
     expect(engine.calls).toHaveLength(1);
     expect(engine.calls[0]).toMatchObject({ bucket: 'kb-prod', sql: 'SELECT 1', freshness: 'FRESHNESS_STRONG' });
     expect(engine.calls[0]?.signal).toBeInstanceOf(AbortSignal);

@@ -1,4 +1,5 @@
 /** `k3 cluster up` as a child process of a test: started, parsed (URL, Redis URL, child pids), signalled by pid. */
+import { registerToken } from '../../support/server.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
@@ -55,6 +56,8 @@ export async function clusterUp(extraEnv: Record<string, string>, workers: numbe
   const pids = [...out.matchAll(/pid (\d+)\)/g)].map((m) => Number(m[1]));
   const redisUrl = /redis (redis:\/\/\S+)/.exec(out)![1]!;
   const token = /admin token: (\S+)/.exec(out)?.[1];
+  // k3fetch / execute / drainTable send it to this cluster's coordinator.
+  if (token !== undefined) registerToken(url, token);
   return { child, url, redisUrl, token, pids, out: () => out, err: () => err, exited };
 }
 

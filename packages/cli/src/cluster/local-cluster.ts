@@ -19,7 +19,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '@k3/core';
+import { loadConfig, type Config } from '@k3/core';
 import { mintFirstAdminToken, openTokenStore } from '@k3/core/auth';
 import { createBucketStoreFactory } from '@k3/core/object-store';
 import { startChildService, type ChildService } from './child-service.ts';
@@ -129,7 +129,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
       compactorSkipped = (err as Error).message.split('\n').slice(0, 2).join(' ');
       status(`compactor not started: ${compactorSkipped}`);
     }
-    const token = await mintAdminToken({ ...opts.env, ...base });
+    const token = await mintAdminToken(opts.env, base);
     status(token === undefined ? 'auth: tokens exist in this store; use yours (k3 token create makes more)' : `admin token: ${token} (shown once; send "Authorization: Bearer <token>")`);
     const { service: coordinator, match } = await launch('coordinator', process.execPath, [SERVICE('coordinator')], { ...env('coordinator'), K3_PORT: String(opts.port) }, /listening on (\S+)/);
     const url = match[1]!;
@@ -149,8 +149,9 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
  * child's stdout; minting it here (the same create-if-absent `admin` record) lets `cluster up`
  * print it once on its own output. Undefined when tokens already exist or auth is off.
  */
-async function mintAdminToken(env: Record<string, string | undefined>): Promise<string | undefined> {
-  const config = loadConfig(env);
+async function mintAdminToken(env: Record<string, string | undefined> | undefined, base: Record<string, string>): Promise<string | undefined> {
+  // The children's settings: this process's environment (or the given one) with the cluster's own on top.
+  const config = { ...loadConfig(env), ...(base as Partial<Config>) } as Config;
   if (config.K3_AUTH === 'off') return undefined;
   return mintFirstAdminToken(await openTokenStore(config, createBucketStoreFactory(config)));
 }

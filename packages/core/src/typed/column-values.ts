@@ -12,6 +12,8 @@
  *   timestamp → µs since the epoch (number, bigint or integer string) or text 'YYYY-MM-DD HH:MM:SS[.ffffff]'
  *   binary → base64 string (standard or URL-safe alphabet)
  *   json → any JSON value (stored as its text)
+ *   any other DuckDB type (DECIMAL, LIST, STRUCT, …) → its text, number or boolean, nested values as
+ *   JSON text; DuckDB casts it to the column's type
  *   null → NULL (NOT NULL columns refuse it when the statement runs)
  */
 import { ColumnType, type Column } from '../api/index.ts';
@@ -68,7 +70,11 @@ export function columnParam(column: Pick<Column, 'name' | 'type'>, value: unknow
     case ColumnType.JSON:
       return JSON.stringify(value);
     default:
-      return fail('a value of a supported column type');
+      // Any other DuckDB type (DECIMAL, TINYINT, UUID, LIST, STRUCT, MAP, …; the column's duckdbType):
+      // the value is bound as text, a number or a boolean (nested values as their JSON text) and
+      // DuckDB casts it to the column's type, refusing what does not fit (ERR_TYPE_MISMATCH).
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return value;
+      return JSON.stringify(value);
   }
 }
 

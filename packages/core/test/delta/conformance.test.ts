@@ -366,7 +366,7 @@ describe('conformance: LOG', () => {
   it('golden-deltalog-commit-info: history returns the populated commitInfo', async () => {
     const h = await readHistory(store, 'golden-deltalog-commit-info/');
     expect(h.currentVersion).toBe(0);
-    expect(h.entries).toEqual([{ version: 0, timestamp: 1540415658000, operation: 'WRITE', operationParameters: { test: 'test' }, operationMetrics: { test: 'test' }, userMetadata: 'foo', engineInfo: undefined, readVersion: -1 }]);
+    expect(h.entries).toEqual([{ version: 0, timestamp: 1540415658000, operation: 'WRITE', operationParameters: { test: 'test' }, operationMetrics: { test: 'test' }, userMetadata: 'foo', engineInfo: undefined, readVersion: -1, userName: 'username_0' }]);
   });
   it('golden-commit-info-containing-arbitrary-operationParams-types: non-string operationParameters', async () => {
     const h = await readHistory(store, 'golden-commit-info-containing-arbitrary-operationParams-types/');

@@ -111,11 +111,13 @@ export function createTableHandlers(engine: SqlEngine): TableHandlers {
       const bucket = checkBucket(req.bucket);
       required(req.name, 'name');
       if (req.columns.length === 0) throw new AppError('ERR_BAD_REQUEST', 'Invalid request: columns must list at least one column; fix the request and retry.', { field: 'columns' });
+      // A column is typed by `type` (one of the eleven) or by `duckdbType` (any DuckDB type text; it wins).
       const columns = req.columns.map((c, i) => ({
         name: required(c.name, `columns.${i}.name`),
-        type: (c.type === 0 ? required('', `columns.${i}.type`) : enumName(ColumnTypeSchema, c.type, `columns.${i}.type`)) as EngineCreateTableRequest['columns'][number]['type'],
+        type: (c.type === 0 ? (c.duckdbType !== '' ? 'COLUMN_TYPE_UNSPECIFIED' : required('', `columns.${i}.type`)) : enumName(ColumnTypeSchema, c.type, `columns.${i}.type`)) as EngineCreateTableRequest['columns'][number]['type'],
         nullable: c.nullable,
         defaultExpression: c.defaultExpression,
+        ...(c.duckdbType !== '' ? { duckdbType: c.duckdbType } : {}),
       }));
       const engineReq: EngineCreateTableRequest = { bucket, name: req.name, description: req.description, columns, partitionColumns: req.partitionColumns, mergeKeys: req.mergeKeys };
       if (req.enableChangeDataFeed) Object.assign(engineReq, { enableChangeDataFeed: true });

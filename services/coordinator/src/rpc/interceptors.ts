@@ -9,7 +9,8 @@
  * the engine work starts) and the iteration (errors mid-stream are mapped the same way).
  */
 import { createHash } from 'node:crypto';
-import type { Counter } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
+import { isKeyedWriteStrategy } from '../http-metrics.ts';
 import { isMessage } from '@bufbuild/protobuf';
 import { ExecuteResponseSchema, QueryStrategySchema, WriteStrategySchema } from '@k3/client';
 import type { RequestContext } from './request-context.ts';
@@ -21,6 +22,9 @@ export interface InterceptorDeps {
   metrics: RpcMetrics;
   /** k3_execute_total{kind, strategy}: Execute outcomes by result kind and strategy (or error code). */
   executes?: Counter<'kind' | 'strategy'>;
+  /** k3_execute_duration_seconds{kind, strategy, wire} and k3_keyed_write_duration_seconds{strategy} (http-metrics.ts). */
+  executeDuration?: Histogram<'kind' | 'strategy' | 'wire'>;
+  keyedWriteDuration?: Histogram<'strategy'>;
   /** Auth enforcement (wip/auth): set `rc.principal` or throw ERR_UNAUTHENTICATED / ERR_FORBIDDEN. */
   authenticate?: (rc: RequestContext) => Promise<void> | void;
   /** Authorization of the decoded request (its bucket, the method's scope): throw ERR_FORBIDDEN (rpc-auth.ts). */
@@ -70,7 +74,13 @@ export function createIntercept(deps: InterceptorDeps): Intercept {
       const limiter = deps.limiter;
       const out = limiter !== undefined && STATEMENT_METHODS.has(rc.method) ? await limiter.run(rc.principal ?? 'anonymous', () => handler(req), rc.signal) : await handler(req);
       deps.metrics.requests.inc({ ...labels, code: 'OK' });
-      if (deps.executes && isMessage(out, ExecuteResponseSchema)) deps.executes.inc(describeResponse(out));
+      if (deps.executes && isMessage(out, ExecuteResponseSchema)) {
+        const outcome = describeResponse(out);
+        deps.executes.inc(outcome);
+        const seconds = (performance.now() - started) / 1000;
+        deps.executeDuration?.observe({ ...outcome, wire: rc.wire }, seconds);
+        if (outcome.kind === 'write' && isKeyedWriteStrategy(outcome.strategy)) deps.keyedWriteDuration?.observe({ strategy: outcome.strategy }, seconds);
+      }
       // The audit line: who, where, what (statement hash, strategy, rows), how long; never SQL text or tokens.
       rc.log.info({ principal: rc.principal ?? null, ...fields, ...auditOf(out), code: 'OK', ms: Math.round(performance.now() - started) }, 'rpc finished');
       return out;
