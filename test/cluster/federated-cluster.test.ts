@@ -22,7 +22,7 @@ import { S3_TEST_CREDENTIALS, startS3Server, type S3TestServer } from '../../pac
 import { compareResults } from '../support/compare-results.ts';
 import { DuckDBReference } from '../support/duckdb-reference.ts';
 import { federatedQueryArb, federatedSetup, FLOAT_TOLERANCE } from '../support/federated-queries.ts';
-import { k3fetch, startServer, type StartedServer } from '../support/server.ts';
+import { k3fetch, registerToken, startServer, type StartedServer } from '../support/server.ts';
 import { alive, clusterUp, type Running } from './support/cluster-process.ts';
 
 const BUCKET = 'lake';
@@ -146,6 +146,8 @@ describe('distributed query through k3 cluster up --workers 2 (local directory)'
     let impatient: StartedServer | undefined;
     try {
       impatient = await startServer({ K3_REDIS_URL: redis.url, K3_QUEUE_PREFIX: prefix, K3_FEDERATE_MIN_BYTES: '0', K3_QUERY_TIMEOUT: '500ms' }, { dataDir });
+      // Same store, so the same tokens: the one `cluster up` minted.
+      if (cluster?.token !== undefined) registerToken(impatient.url, cluster.token);
       const started = Date.now();
       const { status, body } = await post(impatient.url, SEEDS_GROUP_BY);
       expect(status).toBe(504);

@@ -174,6 +174,15 @@ async function start(): Promise<void> {
     if (ev.key !== 'Enter') return;
     ev.preventDefault();
     const named = sheet.meta.names.find((n) => n.name.toLowerCase() === nameBox.value.trim().toLowerCase());
+    const range = /^([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)$/i.exec(nameBox.value.trim());
+    if (!named && range) {
+      // A range (Excel's name box): select it and show its statistics in the status bar.
+      const sel = { startRow: Number(range[2]) - 1, startColumn: columnIndex(range[1]!), endRow: Number(range[4]) - 1, endColumn: columnIndex(range[3]!) };
+      const ws = api.getActiveWorkbook()!.getActiveSheet();
+      ws.setActiveRange(ws.getRange(sel.startRow, sel.startColumn, sel.endRow - sel.startRow + 1, sel.endColumn - sel.startColumn + 1));
+      guard(async () => { status.textContent = statsText(await sheet.statsOf(sel)); })();
+      return;
+    }
     const target = named ? named.ref.replace(/^.*!/, '').replace(/\$/g, '').split(':')[0]! : nameBox.value.trim();
     const m = /^([A-Z]{1,3})(\d+)$/i.exec(target);
     if (!m) { error.textContent = `"${nameBox.value}" is not a cell (like D8) or a named range`; return; }

@@ -394,7 +394,8 @@ export class TableSheet {
     const rows = Math.min(sel.endRow, ws.getMaxRows() - 1) - sel.startRow + 1;
     const values = ws.getRange(sel.startRow, sel.startColumn, Math.min(rows, 100_000), sel.endColumn - sel.startColumn + 1).getValues().flat();
     const nonEmpty = values.filter((v) => v !== null && v !== undefined && v !== '');
-    const nums = nonEmpty.filter((v): v is number => typeof v === 'number');
+    // Numeric cells (the grid may hand back a formatted number as its text).
+    const nums = nonEmpty.map((v) => (typeof v === 'number' ? v : typeof v === 'string' && /^-?[\d,]*\.?\d+$/.test(v.trim()) ? Number(v.trim().replaceAll(',', '')) : undefined)).filter((v): v is number => v !== undefined);
     if (nonEmpty.length === 0) return undefined;
     const sum = nums.reduce((a, b) => a + b, 0);
     return { sum, count: nonEmpty.length, avg: nums.length ? sum / nums.length : undefined, min: nums.length ? Math.min(...nums) : undefined, max: nums.length ? Math.max(...nums) : undefined, numeric: nums.length };
