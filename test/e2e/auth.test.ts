@@ -164,6 +164,8 @@ describe('identity in the data', () => {
   it('History of a table written by two principals shows both names', async () => {
     const a = await mint('alice', 'admin', [B]);
     const b = await mint('bob', 'write', [B]);
+    // New tokens reach the server within K3_AUTH_REFRESH (500 ms here): wait until both are known.
+    for (const t of [a, b]) await expect.poll(async () => (await fetch(`${server.url}/${B}/tables`, { headers: { authorization: `Bearer ${t}` } })).status, { timeout: 5_000 }).not.toBe(401);
     expect((await sql({ authorization: `Bearer ${a}` }, 'CREATE TABLE hist (id BIGINT, v VARCHAR)')).status).toBe(200);
     expect((await sql({ authorization: `Bearer ${a}` }, "INSERT INTO hist VALUES (1, 'a')")).status).toBe(200);
     expect((await sql({ authorization: `Bearer ${b}` }, "INSERT INTO hist VALUES (2, 'b')")).status).toBe(200);
