@@ -42,7 +42,7 @@ describe('enabling the change data feed', () => {
       expect(s.metadata.configuration['delta.enableChangeDataFeed'], t).toBe('true');
     }
     expect((await snapshot('b')).partitionColumns).toEqual(['v']);
-    expect((await h.query("SELECT id, _change_type FROM table_changes('c', 0)")).rows).toEqual([['1', 'insert']]); // CTAS infers BIGINT (an int64 string on the wire)
+    expect((await h.query("SELECT id, _change_type FROM table_changes('c', 0)")).rows).toEqual([[1, 'insert']]); // CTAS keeps the query's INTEGER (issue 15)
   });
 
   it('off by default and with = false: protocol (1,2), no property', async () => {
@@ -111,6 +111,6 @@ describe('enabling the change data feed', () => {
     await h.write('INSERT INTO rep VALUES (1), (2)');
     const replaced = await h.ddl("CREATE OR REPLACE TABLE rep WITH ('delta.enableChangeDataFeed' = true) AS SELECT 3::INTEGER AS id, 'x' AS note");
     const feed = await h.query(`SELECT id, note, _change_type FROM table_changes('rep', ${replaced.version}) ORDER BY id`);
-    expect(feed.rows).toEqual([['1', null, 'delete'], ['2', null, 'delete'], ['3', 'x', 'insert']]); // CTAS makes id BIGINT
+    expect(feed.rows).toEqual([[1, null, 'delete'], [2, null, 'delete'], [3, 'x', 'insert']]); // CTAS keeps id INTEGER (issue 15)
   });
 });

@@ -43,8 +43,9 @@ describe('executeStream', () => {
   it('yields every row in DuckDB-chunk batches, equal to execute', async () => {
     const s = await stream('SELECT id, tag, half, ts, day FROM big ORDER BY id');
     expect(s.header!.columns).toEqual([
-      { name: 'id', type: 'BIGINT' }, { name: 'tag', type: 'VARCHAR' }, { name: 'half', type: 'DOUBLE' },
-      { name: 'ts', type: 'TIMESTAMP' }, { name: 'day', type: 'DATE' },
+      { name: 'id', type: 'BIGINT', duckdbType: 'BIGINT', columnType: 'COLUMN_TYPE_LONG' }, { name: 'tag', type: 'VARCHAR', duckdbType: 'VARCHAR', columnType: 'COLUMN_TYPE_STRING' },
+      { name: 'half', type: 'DECIMAL(21,1)', duckdbType: 'DECIMAL(21,1)', columnType: 'COLUMN_TYPE_UNSPECIFIED' }, // CTAS keeps the query's DECIMAL (issue 15)
+      { name: 'ts', type: 'TIMESTAMP', duckdbType: 'TIMESTAMP', columnType: 'COLUMN_TYPE_TIMESTAMP' }, { name: 'day', type: 'DATE', duckdbType: 'DATE', columnType: 'COLUMN_TYPE_DATE' },
     ]);
     const whole = await h.query('SELECT id, tag, half FROM big ORDER BY id');
     expect(s.header!.strategy).toBe(whole.strategy);
@@ -120,7 +121,7 @@ describe('executeStream', () => {
     expect((await collect(w)).rows).toEqual([]);
     expect(await w.summary()).toMatchObject({ write: { rowsAffected: '1', strategy: 'WRITE_STRATEGY_NON_KEYED_INSERT' } });
     const show = await h.engine.executeStream({ bucket, sql: 'SHOW TABLES' });
-    expect(show.columns).toEqual([{ name: 'name', type: 'VARCHAR' }]);
+    expect(show.columns).toEqual([{ name: 'name', type: 'VARCHAR', duckdbType: 'VARCHAR', columnType: 'COLUMN_TYPE_STRING' }]);
     const shown: unknown[][] = [];
     for await (const b of show.batches) shown.push(...b);
     expect(shown).toContainEqual(['big']);
