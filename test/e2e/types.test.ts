@@ -6,7 +6,7 @@
  * and 64-bit-plus integers as strings; CHECK violations answer 400 ERR_CONSTRAINT_CHECK.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execute, startServer, type StartedServer } from '../support/server.ts';
+import { execute, k3fetch, startServer, type StartedServer } from '../support/server.ts';
 
 const BUCKET = 'e2e-types';
 let server: StartedServer;
@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 
 async function post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await k3fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -52,7 +52,7 @@ describe('types on the wire', () => {
     expect(q.status).toBe(200);
     expect(q.body.query!.columns.map((c) => c.duckdbType)).toEqual(['BIGINT', 'DECIMAL(10,2)', 'STRUCT(sku VARCHAR, qty INTEGER)[]', 'MAP(VARCHAR, VARCHAR)', 'UUID', 'HUGEINT', 'TIMESTAMP WITH TIME ZONE']);
     expect(q.body.query!.rows).toEqual([['1', '49.99', [{ sku: 'A-12', qty: 2 }], [{ key: 'gift', value: 'yes' }], 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '12345678901234567890123', '2026-05-27T10:00:00Z']]);
-    const described = await fetch(`${server.url}/${BUCKET}/tables/orders`).then(async (r) => (await r.json()) as { columns: Array<{ name: string; duckdbType: string }> });
+    const described = await k3fetch(`${server.url}/${BUCKET}/tables/orders`).then(async (r) => (await r.json()) as { columns: Array<{ name: string; duckdbType: string }> });
     expect(described.columns.map((c) => c.duckdbType)).toEqual(['BIGINT', 'DECIMAL(10,2)', 'STRUCT(sku VARCHAR, qty INTEGER)[]', 'MAP(VARCHAR, VARCHAR)', 'UUID', 'HUGEINT', 'TIMESTAMP WITH TIME ZONE']);
   });
 

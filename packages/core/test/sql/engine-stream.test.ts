@@ -54,7 +54,7 @@ describe('executeStream', () => {
     expect(s.rowsRead).toBe(30000);
     expect(Math.max(...batches)).toBeLessThanOrEqual(2048);
     expect(batches.length).toBeGreaterThanOrEqual(15);
-    expect(rows[12345]).toEqual([12345n, 'r4', 6172.5, 1767225600000000n + 12345n, new Date(Date.UTC(2026, 0, 1))]);
+    expect(rows[12345]).toEqual([12345n, 'r4', '6172.5', 1767225600000000n + 12345n, new Date(Date.UTC(2026, 0, 1))]);
     expect(rows.map((r) => [String(r[0]), r[1], r[2]])).toEqual(whole.rows);
   });
 
