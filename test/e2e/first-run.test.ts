@@ -118,7 +118,13 @@ async function expectNothingLeft(s: Started, graceful: boolean): Promise<void> {
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'k3-first-run-'));
   clone = path.join(root, 'k3-tables');
-  const snapshot = execFileSync('git', ['-c', 'user.name=k3-first-run', '-c', 'user.email=k3-first-run@localhost', 'stash', 'create'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim() || 'HEAD';
+  // The working tree's tracked state; HEAD when it is clean or git cannot snapshot it here.
+  let snapshot = 'HEAD';
+  try {
+    snapshot = execFileSync('git', ['-c', 'user.name=k3-first-run', '-c', 'user.email=k3-first-run@localhost', 'stash', 'create'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim() || 'HEAD';
+  } catch {
+    snapshot = 'HEAD';
+  }
   const commit = execFileSync('git', ['rev-parse', snapshot], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
   execFileSync('git', ['clone', '--quiet', '--no-checkout', REPO_ROOT, clone]);
   execFileSync('git', ['checkout', '--quiet', '--detach', commit], { cwd: clone });
