@@ -43,6 +43,12 @@ export const METHOD_ACTIONS: Readonly<Record<string, Action>> = {
   DisableEngine: 'engine',
 };
 
+/** The one bucket check of every route and wire: the auth bucket is nobody's; then the token's buckets and scope. */
+export function authorizeBucket(principal: Principal, bucket: string, action: Action, authBucket: string): void {
+  if (bucket === authBucket) throw new AppError('ERR_FORBIDDEN', `Bucket "${bucket}" is reserved for k3's own records (K3_AUTH_BUCKET); use another bucket.`);
+  authorize(principal, bucket, action);
+}
+
 export interface RpcAuthOptions {
   /** undefined = auth off. */
   tokens: TokenStore | undefined;
@@ -71,8 +77,7 @@ export function createRpcAuth(opts: RpcAuthOptions): RpcAuth {
         authorize({ ...principal, buckets: '*' }, '', action);
         return;
       }
-      if (bucket === opts.authBucket) throw new AppError('ERR_FORBIDDEN', `Bucket "${bucket}" is reserved for k3's own records (K3_AUTH_BUCKET); use another bucket.`);
-      authorize(principal, bucket, action);
+      authorizeBucket(principal, bucket, action, opts.authBucket);
     },
   };
 }

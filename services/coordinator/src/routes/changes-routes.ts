@@ -11,9 +11,9 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '@k3/core';
-import { authorize, type TokenStore } from '@k3/core/auth';
+import type { TokenStore } from '@k3/core/auth';
 import type { SqlEngine } from '../sql-engine.ts';
-import { ANONYMOUS } from '../rpc-auth.ts';
+import { ANONYMOUS, authorizeBucket } from '../rpc-auth.ts';
 import { bearerOf } from '../session-cookie.ts';
 
 type Params = { bucket: string; table: string };
@@ -96,8 +96,7 @@ export function registerChangesRoutes(app: FastifyInstance, engine: SqlEngine, a
   app.addHook('preHandler', async (request: FastifyRequest) => {
     const bucket = (request.params as Params).bucket;
     const principal = auth.tokens === undefined ? ANONYMOUS : await auth.tokens.authenticateBearer(bearerOf(request.headers.authorization, request.headers.cookie));
-    if (bucket === auth.authBucket) throw new AppError('ERR_FORBIDDEN', `Bucket "${bucket}" is reserved for k3's own records (K3_AUTH_BUCKET); use another bucket.`);
-    authorize(principal, bucket, 'history');
+    authorizeBucket(principal, bucket, 'history', auth.authBucket);
   });
   app.get<{ Params: Params; Querystring: ChangesQuery }>('/:bucket/tables/:table/changes', { schema: CHANGES_SCHEMA }, async (request) => {
     const { bucket, table } = request.params;

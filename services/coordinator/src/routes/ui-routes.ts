@@ -14,10 +14,10 @@ import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '@k3/core';
-import { authorize, type Principal, type TokenStore } from '@k3/core/auth';
+import type { Principal, TokenStore } from '@k3/core/auth';
 import { assertValidTableName } from '@k3/core/catalog';
 import { assertValidBucketName, type ObjectStore } from '@k3/core/object-store';
-import { ANONYMOUS } from '../rpc-auth.ts';
+import { ANONYMOUS, authorizeBucket } from '../rpc-auth.ts';
 import { SESSION_COOKIE, sessionTokenOf } from '../session-cookie.ts';
 
 const SHEET_PREFIX = '_k3_ui/sheets/';
@@ -67,8 +67,7 @@ export async function registerUiRoutes(app: FastifyInstance, deps: UiDeps): Prom
   };
   const check = (principal: Principal, bucket: string, action: 'select' | 'dml'): void => {
     assertValidBucketName(bucket);
-    if (bucket === deps.authBucket) throw new AppError('ERR_FORBIDDEN', `Bucket "${bucket}" is reserved for k3's own records (K3_AUTH_BUCKET); use another bucket.`);
-    authorize(principal, bucket, action);
+    authorizeBucket(principal, bucket, action, deps.authBucket);
   };
 
   app.post('/ui/session', async (request, reply) => {
