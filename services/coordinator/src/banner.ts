@@ -65,8 +65,8 @@ export interface BannerOptions {
   pg?: BannerPg;
 }
 
-export function formatBanner(url: string, config: BannerConfig, opts: BannerOptions | readonly string[] = {}): string {
-  const { auth = { kind: 'off' } as BannerAuth, notes = [], pg = undefined } = Array.isArray(opts) ? { notes: opts as readonly string[] } : (opts as BannerOptions);
+export function formatBanner(url: string, config: BannerConfig, opts: BannerOptions = {}): string {
+  const { auth = { kind: 'off' }, notes = [], pg = undefined } = opts;
   return [
     `k3-tables listening on ${url}`,
     modeLine(config),

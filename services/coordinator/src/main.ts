@@ -22,6 +22,7 @@ import { installGracefulShutdown } from './graceful-shutdown.ts';
 import type { CompactorService } from '@k3/core/compaction';
 import { startEmbeddedCompactor } from './compactor-loop.ts';
 import { startPgListener } from './pg-listener.ts';
+import { principalLimiterOf } from './principal-limiter.ts';
 import { startGrpcListener, type GrpcListener } from './rpc/grpc-listener.ts';
 import { listenListener, listenRequired } from './listeners.ts';
 import { watchParent } from './parent-watch.ts';
@@ -54,8 +55,10 @@ async function main(): Promise<void> {
     distDir: path.resolve(import.meta.dirname, '../../../packages/web/dist'),
     secureCookies: tls !== undefined,
   };
+  // One per-principal limiter for every wire of this process (RPC wires and the Postgres wire).
+  const limiter = principalLimiterOf(config);
   const app = buildServer({
-    engine, config, logger, ready: () => ready, registry, backlog: created.backlog, usage, ui,
+    engine, config, logger, ready: () => ready, registry, backlog: created.backlog, usage, ui, limiter,
     ...(tls !== undefined ? { tls } : {}), ...(auth.tokens !== undefined ? { tokens: auth.tokens } : {}),
   });
   const stop = installGracefulShutdown({
@@ -95,7 +98,7 @@ async function main(): Promise<void> {
     }
   }
   notes.push(`data browser: ${address}/ui/`);
-  pg = await startPgListener({ config, engine, tokens: auth.tokens, logger: logger.child({ wire: 'postgres' }), ...(tls !== undefined ? { tls } : {}) });
+  pg = await startPgListener({ config, engine, tokens: auth.tokens, logger: logger.child({ wire: 'postgres' }), limiter, ...(tls !== undefined ? { tls } : {}) });
   if (pg === undefined && config.K3_PG_PORT !== 0) notes.push(`Postgres wire not started: port ${config.K3_PG_PORT} on ${config.K3_HOST} is already in use (K3_PG_PORT); set K3_PG_PORT to a free port (0 turns the wire off).`);
   ready = true;
   compactor = startEmbeddedCompactor(created.engine, config, logger, registerCompactorMetrics(registry));

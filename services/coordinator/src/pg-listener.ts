@@ -13,7 +13,7 @@ import { createPgServer, type PgAuthenticator, type PgEngine, type PgLogger, typ
 import { ANONYMOUS } from './rpc-auth.ts';
 import type { SqlEngine } from './sql-engine.ts';
 import type { TlsFiles } from './tls.ts';
-import { PrincipalLimiter } from './principal-limiter.ts';
+import type { PrincipalLimiter } from './principal-limiter.ts';
 
 /** The SqlEngine as the Postgres wire's port; statements run in the principal's limiter lanes (K3_MAX_CONCURRENT/QUEUED_PER_PRINCIPAL). */
 export function pgEngineOf(engine: SqlEngine, limiter?: PrincipalLimiter): PgEngine {
@@ -64,12 +64,12 @@ export function pgAuthenticatorOf(tokens: TokenStore | undefined): PgAuthenticat
 
 const DEFAULT_PG_PORT = 5432;
 
-export async function startPgListener(opts: { config: Config; engine: SqlEngine; tokens: TokenStore | undefined; logger: PgLogger; tls?: TlsFiles }): Promise<{ server: PgServer; port: number } | undefined> {
+export async function startPgListener(opts: { config: Config; engine: SqlEngine; tokens: TokenStore | undefined; logger: PgLogger; tls?: TlsFiles; limiter: PrincipalLimiter }): Promise<{ server: PgServer; port: number } | undefined> {
   const { config } = opts;
   if (config.K3_PG_PORT === 0) return undefined;
   const server = await createPgServer({
-    // The Postgres wire's own lanes with the same per-principal limits as the RPC wires.
-    engine: pgEngineOf(opts.engine, new PrincipalLimiter({ maxRunning: config.K3_MAX_CONCURRENT_PER_PRINCIPAL, maxQueued: config.K3_MAX_QUEUED_PER_PRINCIPAL })), auth: pgAuthenticatorOf(opts.tokens), logger: opts.logger, ...(opts.tls !== undefined ? { tls: opts.tls } : {}),
+    // The process's one limiter: a principal's statements share its lanes across every wire.
+    engine: pgEngineOf(opts.engine, opts.limiter), auth: pgAuthenticatorOf(opts.tokens), logger: opts.logger, ...(opts.tls !== undefined ? { tls: opts.tls } : {}),
   });
   try {
     const address = await server.listen(config.K3_PG_PORT, config.K3_HOST);

@@ -6,7 +6,7 @@
  * libuv threads), and other principals' statements keep running. A waiter whose client went away
  * leaves the queue.
  */
-import { AppError } from '@k3/core';
+import { AppError, type Config } from '@k3/core';
 
 interface Lane {
   running: number;
@@ -71,4 +71,9 @@ export class PrincipalLimiter {
     if (next !== undefined) next();
     else if (--lane.running === 0) this.#lanes.delete(principal);
   }
+}
+
+/** The process's limiter from its config; main.ts builds ONE and hands it to every wire. */
+export function principalLimiterOf(config: Pick<Config, 'K3_MAX_CONCURRENT_PER_PRINCIPAL' | 'K3_MAX_QUEUED_PER_PRINCIPAL'>): PrincipalLimiter {
+  return new PrincipalLimiter({ maxRunning: config.K3_MAX_CONCURRENT_PER_PRINCIPAL, maxQueued: config.K3_MAX_QUEUED_PER_PRINCIPAL });
 }

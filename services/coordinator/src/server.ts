@@ -45,7 +45,7 @@ declare module 'fastify' {
 import type { TokenStore } from '@k3/core/auth';
 import { registerAuthHook } from './auth-hook.ts';
 import { createRpcAuth } from './rpc-auth.ts';
-import { PrincipalLimiter } from './principal-limiter.ts';
+import { principalLimiterOf, type PrincipalLimiter } from './principal-limiter.ts';
 import type { TlsFiles } from './tls.ts';
 
 export interface ServerDeps {
@@ -58,6 +58,8 @@ export interface ServerDeps {
   tokens?: TokenStore;
   /** Serve HTTPS with this certificate and key (tls.ts). */
   tls?: TlsFiles;
+  /** The process's one per-principal limiter, shared with the Postgres wire (default: a fresh one from the config). */
+  limiter?: PrincipalLimiter;
   /** The data browser at /ui (routes/ui-routes.ts); absent = no /ui routes. */
   ui?: UiDeps;
   /** The coordinator role's metrics Registry (default: a fresh one for this server). */
@@ -96,7 +98,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     executeDuration: metrics.executeDuration,
     keyedWriteDuration: metrics.keyedWriteDuration,
     ...createRpcAuth({ tokens: deps.tokens, authBucket: deps.config.K3_AUTH_BUCKET }),
-    limiter: new PrincipalLimiter({ maxRunning: deps.config.K3_MAX_CONCURRENT_PER_PRINCIPAL, maxQueued: deps.config.K3_MAX_QUEUED_PER_PRINCIPAL }),
+    limiter: deps.limiter ?? principalLimiterOf(deps.config),
   });
   const routes = tableServiceRoutes({ handlers, intercept, logger: deps.logger });
   app.decorate('tableServiceRoutes', routes);

@@ -23,7 +23,7 @@ describe('banner', () => {
   });
 
   it('the first line stays parseable and notes follow the mode line', () => {
-    const lines = formatBanner('http://127.0.0.1:1', loadConfig({}), ['Postgres wire not started: port 5432 …']).split('\n');
+    const lines = formatBanner('http://127.0.0.1:1', loadConfig({}), { notes: ['Postgres wire not started: port 5432 …'] }).split('\n');
     expect(lines[0]).toBe('k3-tables listening on http://127.0.0.1:1');
     expect(lines[2]).toBe('Postgres wire not started: port 5432 …');
   });
