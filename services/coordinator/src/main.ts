@@ -87,11 +87,15 @@ async function main(): Promise<void> {
     const outcome = await listenListener({
       name: 'gRPC', setting: 'K3_GRPC_PORT', host: config.K3_HOST, port: config.K3_GRPC_PORT,
       listen: async () => {
-        grpc = await startGrpcListener({ host: config.K3_HOST, port: config.K3_GRPC_PORT, bodyLimit: config.K3_BODY_LIMIT, routes: app.tableServiceRoutes });
+        grpc = await startGrpcListener({ host: config.K3_HOST, port: config.K3_GRPC_PORT, bodyLimit: config.K3_BODY_LIMIT, routes: app.tableServiceRoutes, ...(tls !== undefined ? { tls } : {}) });
         return grpc.address;
       },
     }, { optional: config.K3_REDIS_URL === '' });
-    if (outcome.status === 'listening') notes.push(`gRPC (h2c, reflection) on ${outcome.address}: npx buf curl --protocol grpc --http2-prior-knowledge --list-methods http://${outcome.address}`);
+    if (outcome.status === 'listening') {
+      notes.push(tls === undefined
+        ? `gRPC (h2c, reflection) on ${outcome.address}: npx buf curl --protocol grpc --http2-prior-knowledge --list-methods http://${outcome.address}`
+        : `gRPC (TLS, reflection) on ${outcome.address}: npx buf curl --protocol grpc --list-methods https://${outcome.address}`);
+    }
     else {
       notes.push(outcome.line);
       logger.warn({ listener: outcome.name, setting: outcome.setting }, outcome.line);
