@@ -10,6 +10,10 @@
  * Invariants:
  * - Names are unique: `create` is a create-if-absent PUT, so two coordinators (or the CLI and a
  *   server) can never mint the same name twice.
+ * - Faults (docs/design/faults.md): a create or revoke answers success only once the record is
+ *   durably there / gone (a lost answer is resolved by reading back); an unknown outcome is the
+ *   retryable ERR_WRITE_OUTCOME_UNKNOWN, and a retry with the same idempotency key ends in one
+ *   token (its secret re-issued) or one revocation.
  * - Revocation deletes the record. Each process keeps a snapshot of the records and refreshes it
  *   at most `refreshMs` after it was loaded (a LIST, plus a GET per changed record), so a revoked
  *   token stops working on every coordinator within `refreshMs` (+ one request's latency).
@@ -20,7 +24,8 @@
  *   constant time (no early exit, no lookup keyed by the secret).
  */
 import { AppError } from '../errors/index.ts';
-import type { ObjectStore } from '../object-store/index.ts';
+import { putIfAbsentResolved, type ObjectStore } from '../object-store/index.ts';
+import { assertValidIdempotencyKey } from '../delta/request-txns.ts';
 import { authorize as authorizePrincipal, isScope, type Action, type Principal, type Scope } from './principal.ts';
 import { digestsEqual, generateSecret, hashSecret, scramVerifier, type ScramVerifier } from './token-secret.ts';
 
@@ -37,6 +42,8 @@ export interface TokenRecord {
   readonly createdAt: number;
   readonly sha256: string;
   readonly scram: ScramVerifier;
+  /** The idempotency key of the create that made it (a retry with the same key re-issues the secret). */
+  readonly requestKey?: string;
 }
 
 /** What `list` shows: never the digest or verifier. */
@@ -48,6 +55,12 @@ export interface CreateTokenRequest {
   scope: Scope;
   /** Epoch ms. */
   expiresAt?: number;
+  /**
+   * Makes the create safe to retry: when a token of this name made by a create with the same key
+   * (and the same buckets, scope and expiry) exists — an earlier attempt landed but its answer, and
+   * so its secret, was lost — the retry issues a new secret for it instead of ERR_TOKEN_EXISTS.
+   */
+  idempotencyKey?: string;
 }
 
 export interface TokenStoreOptions {
@@ -118,10 +131,16 @@ export class TokenStore {
     this.#clock = opts.clock ?? Date.now;
   }
 
-  /** Mints a token: returns the secret (shown once) and the stored record. ERR_TOKEN_EXISTS if the name is taken. */
+  /**
+   * Mints a token: returns the secret (shown once) and the stored record. ERR_TOKEN_EXISTS if the
+   * name is taken. The record is created create-if-absent; a lost answer is resolved by reading it
+   * back (its digest is unique), so success means durable; an unreadable outcome is
+   * ERR_WRITE_OUTCOME_UNKNOWN, whose retry with the same `idempotencyKey` ends with one token.
+   */
   async create(req: CreateTokenRequest): Promise<{ secret: string; record: TokenRecord }> {
     const key = tokenKey(req.name);
     if (req.buckets !== '*' && req.buckets.length === 0) throw new AppError('ERR_BAD_REQUEST', 'A token needs at least one bucket (--bucket B) or all buckets (--all-buckets).');
+    if (req.idempotencyKey !== undefined) assertValidIdempotencyKey(req.idempotencyKey);
     const secret = generateSecret();
     const record: TokenRecord = {
       name: req.name,
@@ -131,11 +150,26 @@ export class TokenStore {
       createdAt: this.#clock(),
       sha256: hashSecret(secret),
       scram: scramVerifier(secret),
+      ...(req.idempotencyKey !== undefined ? { requestKey: req.idempotencyKey } : {}),
     };
-    const created = await this.#store.putIfAbsent(key, Buffer.from(`${JSON.stringify(record)}\n`));
-    if (!created) throw new AppError('ERR_TOKEN_EXISTS', `A token named "${req.name}" already exists; pick another name or revoke it first (k3 token revoke ${req.name}).`, { name: req.name });
+    const body = Buffer.from(`${JSON.stringify(record)}\n`);
     this.#snapshot = undefined;
+    const retryHint = 'Retry with the same idempotency key (one token results; the retry answers its secret).';
+    if (!(await putIfAbsentResolved(this.#store, key, body, 'The token record', retryHint))) {
+      if (!(await this.#sameRequest(key, record))) throw new AppError('ERR_TOKEN_EXISTS', `A token named "${req.name}" already exists; pick another name or revoke it first (k3 token revoke ${req.name}).`, { name: req.name });
+      // An earlier attempt of this request landed but its secret never reached anyone: re-issue it.
+      await this.#store.put(key, body);
+    }
     return { secret, record };
+  }
+
+  /** True when the record at `key` was made by a create with the same idempotency key and principal. */
+  async #sameRequest(key: string, mine: TokenRecord): Promise<boolean> {
+    if (mine.requestKey === undefined) return false;
+    const bytes = await this.#store.get(key);
+    const theirs = bytes === undefined ? undefined : parseRecord(bytes);
+    return theirs !== undefined && theirs.requestKey === mine.requestKey && theirs.scope === mine.scope
+      && JSON.stringify(theirs.buckets) === JSON.stringify(mine.buckets) && theirs.expiresAt === mine.expiresAt;
   }
 
   /** Every token (read from the store now), sorted by name; never secrets or digests. */
@@ -148,12 +182,32 @@ export class TokenStore {
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /** Deletes the token. ERR_TOKEN_NOT_FOUND if there is none of that name. */
-  async revoke(name: string): Promise<void> {
+  /**
+   * Deletes the token. ERR_TOKEN_NOT_FOUND if there is none of that name — unless the revoke carries
+   * an idempotency key (a retry of a revoke whose answer was lost): then an absent token is the
+   * revoke's outcome, and it answers success. A delete whose answer was lost is resolved by looking
+   * again: gone → revoked; still there → the error stands (nothing happened, retry); unreadable →
+   * ERR_WRITE_OUTCOME_UNKNOWN (retry with the key).
+   */
+  async revoke(name: string, opts: { idempotencyKey?: string } = {}): Promise<void> {
     const key = tokenKey(name);
-    if ((await this.#store.head(key)) === undefined) throw new AppError('ERR_TOKEN_NOT_FOUND', `There is no token named "${name}"; k3 token list shows the names.`, { name });
-    await this.#store.deleteMany([key]);
+    if (opts.idempotencyKey !== undefined) assertValidIdempotencyKey(opts.idempotencyKey);
     this.#snapshot = undefined;
+    if ((await this.#store.head(key)) === undefined) {
+      if (opts.idempotencyKey !== undefined) return;
+      throw new AppError('ERR_TOKEN_NOT_FOUND', `There is no token named "${name}"; k3 token list shows the names.`, { name });
+    }
+    try {
+      await this.#store.deleteMany([key]);
+    } catch (err) {
+      let still: boolean;
+      try {
+        still = (await this.#store.head(key)) !== undefined;
+      } catch {
+        throw new AppError('ERR_WRITE_OUTCOME_UNKNOWN', `The token "${name}" may or may not have been revoked: the store's answer was lost and looking again failed. Retry with the same idempotency key.`, { name }, { cause: err });
+      }
+      if (still) throw err;
+    }
   }
 
   /** True when no token exists yet (first start). */

@@ -6,7 +6,10 @@
  * generation, `__k3_engine/<20-digit generation>.json`, each created by put-if-absent (the one
  * conditional put every store adapter guarantees). The current state is the highest generation;
  * a change writes generation g+1 built from g, so two racing changes cannot both win g+1 (the
- * loser re-reads and retries) and nothing is ever overwritten.
+ * loser re-reads and retries) and nothing is ever overwritten. A create whose answer was lost is
+ * resolved by reading it back (the record carries a random engineId and times, so equal bytes
+ * mean ours); an unreadable outcome is ERR_WRITE_OUTCOME_UNKNOWN, and every change is a
+ * set-to-value, so retrying it is safe.
  *
  * Reading costs one LIST per call (`startAfter` the newest generation this process has seen:
  * usually empty, so no GET), so a DisableEngine by any process is seen by the next operation of
@@ -14,8 +17,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { EngineStatus } from '../api/index.ts';
-import { AppError } from '../errors/index.ts';
-import { ENGINE_STATE_PREFIX, engineStateKey, type ObjectStore } from '../object-store/index.ts';
+import { AppError, isAppError } from '../errors/index.ts';
+import { ENGINE_STATE_PREFIX, engineStateKey, putIfAbsentResolved, type ObjectStore } from '../object-store/index.ts';
+import { RetryPolicy } from '../retry/index.ts';
 
 /** The stored record (epoch-ms times); `EngineState` is what callers get. */
 interface StoredEngine {
@@ -40,7 +44,8 @@ export interface EngineState {
 /** GetEngine / EnableEngine / DisableEngine: the state plus the bucket's current table count. */
 export type EngineDescription = EngineState & { readonly tableCount: number };
 
-const MAX_CHANGE_ATTEMPTS = 20;
+/** Lost races for the next generation: re-read and try again, with jittered backoff. */
+const CHANGE_RETRY = new RetryPolicy({ maxAttempts: 20, baseDelayMs: 5, maxDelayMs: 200, retryIf: (err) => isAppError(err, 'ERR_WRITE_CONTENTION') });
 
 export class BucketEngines {
   readonly #clock: () => number;
@@ -65,18 +70,27 @@ export class BucketEngines {
     }
   }
 
-  /** Sets the status (a no-op when it already has it); the new state. */
+  /**
+   * Sets the status (a no-op when it already has it); the new state. A lost race for generation
+   * g+1 re-reads and tries again through the one RetryPolicy (jittered backoff), then answers
+   * ERR_WRITE_CONTENTION. Setting a status is idempotent, so a retry after any failure (even an
+   * unknown outcome) ends in the asked-for state exactly once.
+   */
   async setStatus(store: ObjectStore, bucket: string, status: EngineStatus): Promise<EngineState> {
-    for (let attempt = 0; attempt < MAX_CHANGE_ATTEMPTS; attempt++) {
+    return CHANGE_RETRY.run(async () => {
       const { generation, record } = await this.#current(store);
       if (record.status === status) return toState(bucket, record);
       const next: StoredEngine = { ...record, status, updatedAt: Math.max(this.#clock(), record.updatedAt) };
-      if (await store.putIfAbsent(engineStateKey(generation + 1), encode(next))) {
-        this.#seen.set(store.url, { generation: generation + 1, record: next });
-        return toState(bucket, next);
-      }
-    }
-    throw new AppError('ERR_INTERNAL', `The engine of bucket ${JSON.stringify(bucket)} changed concurrently ${MAX_CHANGE_ATTEMPTS} times; retry.`, { bucket });
+      if (await this.#create(store, generation + 1, next)) return toState(bucket, next);
+      throw new AppError('ERR_WRITE_CONTENTION', `The engine of bucket ${JSON.stringify(bucket)} kept changing concurrently (${CHANGE_RETRY.maxAttempts} attempts); retry.`, { bucket });
+    });
+  }
+
+  /** Writes generation `generation` create-if-absent, a lost answer resolved by reading it back; true = ours. */
+  async #create(store: ObjectStore, generation: number, record: StoredEngine): Promise<boolean> {
+    const created = await putIfAbsentResolved(store, engineStateKey(generation), encode(record), 'The engine state', 'Retry the request: setting the engine state is idempotent.');
+    if (created) this.#seen.set(store.url, { generation, record });
+    return created;
   }
 
   async #current(store: ObjectStore): Promise<{ generation: number; record: StoredEngine }> {
@@ -95,11 +109,7 @@ export class BucketEngines {
       // First use of the bucket: generation 1, ACTIVE. A racing creator may win; then read theirs.
       const now = this.#clock();
       const record: StoredEngine = { engineId: `eng_${randomBytes(8).toString('hex')}`, status: EngineStatus.ACTIVE, settings: '{}', createdAt: now, updatedAt: now };
-      if (await store.putIfAbsent(engineStateKey(1), encode(record))) {
-        const created = { generation: 1, record };
-        this.#seen.set(store.url, created);
-        return created;
-      }
+      if (await this.#create(store, 1, record)) return { generation: 1, record };
     }
   }
 }

@@ -21,6 +21,7 @@ export {
   type LogFileName,
 } from './paths.ts';
 export { assertValidKey } from './assert-valid-key.ts';
+export { putIfAbsentResolved } from './put-if-absent-resolved.ts';
 export { compareKeys } from './list-keys.ts';
 export { MemoryObjectStore } from './memory-object-store.ts';
 export { LocalObjectStore } from './local-object-store.ts';

@@ -17,7 +17,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors/index.ts';
-import type { ObjectStore } from '../object-store/index.ts';
+import { putIfAbsentResolved, type ObjectStore } from '../object-store/index.ts';
 import { encodeWalRecord, type WalRecord } from './record-codec.ts';
 import { maxDrainedMarker } from './drained-markers.ts';
 import { listRecords } from './list-records.ts';
@@ -93,19 +93,8 @@ export class WalWriter {
    * bytes carry our writerId). Ours → won; another writer's → lost; absent → the PUT never landed
    * and its retryable error stands; unreadable → ERR_WRITE_OUTCOME_UNKNOWN.
    */
-  async #tryPut(key: string, body: Uint8Array): Promise<boolean> {
-    try {
-      return await this.#store.putIfAbsent(key, body);
-    } catch (err) {
-      let existing: Uint8Array | undefined;
-      try {
-        existing = await this.#store.get(key);
-      } catch {
-        throw new AppError('ERR_WRITE_OUTCOME_UNKNOWN', `The write-log record ${key} may or may not have been written: the store's answer was lost and reading it back failed. Retry with the same idempotency key (it is applied at most once).`, { key }, { cause: err });
-      }
-      if (existing === undefined) throw err;
-      return Buffer.from(existing).equals(body);
-    }
+  #tryPut(key: string, body: Uint8Array): Promise<boolean> {
+    return putIfAbsentResolved(this.#store, key, body, 'The write-log record', 'Retry with the same idempotency key (it is applied at most once).');
   }
 }
 
