@@ -40,12 +40,12 @@ export function restCaller(baseUrl: string, defaults: Record<string, string> = {
     const method = methodOf(rpc);
     const route = REST_ROUTES.find((r) => r.rpc === method.localName);
     if (!route) throw new Error(`no REST route for ${rpc}`);
-    const url = route.url.replace(':bucket', String(request.bucket)).replace(':table', encodeURIComponent(String(request.tableName ?? '')));
+    const url = route.url.replace(':bucket', String(request.bucket)).replace(':table', encodeURIComponent(String(request.tableName ?? ''))).replace(':name', encodeURIComponent(String(request.name ?? '')));
     let res: Response;
     if (route.method === 'POST') {
       res = await fetch(`${baseUrl}${url}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(request) });
     } else {
-      const query = new URLSearchParams(Object.entries(request).filter(([k]) => k !== 'bucket' && k !== 'tableName').map(([k, v]): [string, string] => [k, String(v)]));
+      const query = new URLSearchParams(Object.entries(request).filter(([k]) => k !== 'bucket' && k !== 'tableName' && !route.url.includes(`:${k}`)).map(([k, v]): [string, string] => [k, String(v)]));
       res = await fetch(`${baseUrl}${url}${query.size > 0 ? `?${query}` : ''}`, { method: route.method, headers });
     }
     const body = (await res.json()) as Record<string, unknown>;
@@ -96,7 +96,7 @@ export async function streamOver(transport: Transport, rpc: string, request: Rec
 }
 
 /** Fields that legitimately differ between two runs of the same scenario (ids, clocks, timings, sizes). */
-const VOLATILE = new Set(['createdAt', 'updatedAt', 'tableId', 'engineId', 'timings', 'timestamp', 'lastDrainAt', 'walOldestEntryAgeMs', 'operationMetrics', 'engineInfo', 'filesDeletedPaths', 'requestId', 'bytesAdded', 'bytesRemoved', 'sizeBytes', 'bytesScanned', 'walBacklogBytes', 'userMetadata', 'usage']);
+const VOLATILE = new Set(['createdAt', 'updatedAt', 'tableId', 'engineId', 'timings', 'timestamp', 'lastDrainAt', 'walOldestEntryAgeMs', 'operationMetrics', 'engineInfo', 'filesDeletedPaths', 'requestId', 'bytesAdded', 'bytesRemoved', 'sizeBytes', 'bytesScanned', 'walBacklogBytes', 'userMetadata', 'usage', 'token']);
 
 /** The outcome with volatile fields removed and the scenario's bucket name replaced by `B`. */
 export function normalize(value: unknown, bucket: string): unknown {

@@ -69,6 +69,12 @@ const SCENARIO: Step[] = [
   ['DropTable', (b) => t(b)],
   ['DropTable', (b) => t(b, { ifExists: true })],
   ['ListTables', (b) => ({ bucket: b })],
+  // harden: token management (the server's admin token covers all buckets). Listed after the
+  // revoke, so every wire sees the same tokens (the admin token only).
+  ['CreateToken', (b) => ({ name: `tok-${b}`, buckets: [b], scope: 'read' })],
+  ['RevokeToken', (b) => ({ name: `tok-${b}` })],
+  ['ListTokens', () => ({})],
+  ['RevokeToken', (b) => ({ name: `tok-${b}` })],
 ];
 
 const outcomes = {} as Record<WireName, Outcome[]>;
@@ -82,7 +88,7 @@ describe('every RPC over every wire answers identically', () => {
       for (const [rpc, request] of SCENARIO) outcomes[wire].push(await wires[wire](rpc, request(bucket)));
       if (process.env.K3_CONTRACT_DEBUG) console.log(wire, JSON.stringify(outcomes[wire].map((o, i) => [SCENARIO[i]![0], o.error ?? o.json])).slice(0, 20000));
       // The scenario exercises successes and refusals alike.
-      expect(outcomes[wire].filter((o) => o.error).map((o) => o.error!.code)).toEqual(['ERR_ENGINE_DISABLED', 'ERR_TABLE_NOT_FOUND', 'ERR_SQL_PARSE']);
+      expect(outcomes[wire].filter((o) => o.error).map((o) => o.error!.code)).toEqual(['ERR_ENGINE_DISABLED', 'ERR_TABLE_NOT_FOUND', 'ERR_SQL_PARSE', 'ERR_TOKEN_NOT_FOUND']);
     });
   }
 
@@ -104,7 +110,14 @@ describe('every RPC over every wire answers identically', () => {
 
   it('REST answers the registry status of each refusal; int64 are strings on every success', () => {
     const refusals = outcomes.rest.filter((o) => o.error) as Array<{ httpStatus?: number; error: { code: string } }>;
-    expect(refusals.map((o) => [o.error.code, o.httpStatus])).toEqual([['ERR_ENGINE_DISABLED', 409], ['ERR_TABLE_NOT_FOUND', 404], ['ERR_SQL_PARSE', 400]]);
+    expect(refusals.map((o) => [o.error.code, o.httpStatus])).toEqual([['ERR_ENGINE_DISABLED', 409], ['ERR_TABLE_NOT_FOUND', 404], ['ERR_SQL_PARSE', 400], ['ERR_TOKEN_NOT_FOUND', 404]]);
+    // The CreateToken answer carries the secret; ListTokens never does.
+    const created = outcomes.rest[SCENARIO.findIndex(([rpc]) => rpc === 'CreateToken')]!.json as { token: string; info: Record<string, unknown> };
+    expect(created.token).toMatch(/^k3_[A-Za-z0-9_-]{43}$/);
+    expect(created.info).toMatchObject({ name: 'tok-contract-rest', buckets: ['contract-rest'], allBuckets: false, scope: 'read' });
+    const listed = outcomes.rest[SCENARIO.findIndex(([rpc]) => rpc === 'ListTokens')]!.json as { tokens: Array<Record<string, unknown>> };
+    expect(listed.tokens.map((x) => [x.name, x.allBuckets, x.scope])).toEqual([['admin', true, 'admin']]);
+    expect(JSON.stringify(listed)).not.toMatch(/k3_|sha256|scram/);
     const compact = outcomes.rest[SCENARIO.findIndex(([rpc]) => rpc === 'Compact')]!.json!;
     expect(compact).toMatchObject({ tableName: 'events', truncated: false });
     expect(typeof compact.walEntriesProcessed).toBe('string');

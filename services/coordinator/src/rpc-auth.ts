@@ -41,12 +41,27 @@ export const METHOD_ACTIONS: Readonly<Record<string, Action>> = {
   Restore: 'restore',
   EnableEngine: 'engine',
   DisableEngine: 'engine',
+  // harden: token management, which also needs the token to cover all buckets (below)
+  CreateToken: 'tokens',
+  ListTokens: 'tokens',
+  RevokeToken: 'tokens',
 };
 
 /** The one bucket check of every route and wire: the auth bucket is nobody's; then the token's buckets and scope. */
 export function authorizeBucket(principal: Principal, bucket: string, action: Action, authBucket: string): void {
   if (bucket === authBucket) throw new AppError('ERR_FORBIDDEN', `Bucket "${bucket}" is reserved for k3's own records (K3_AUTH_BUCKET); use another bucket.`);
   authorize(principal, bucket, action);
+}
+
+/**
+ * Token management: an admin token for ALL buckets. A bucket-scoped admin could otherwise mint a
+ * token for buckets it cannot touch, or list every principal and its buckets.
+ */
+export function authorizeTokenAdmin(principal: Principal): void {
+  authorize({ ...principal, buckets: '*' }, '', 'tokens');
+  if (principal.buckets !== '*') {
+    throw new AppError('ERR_FORBIDDEN', `Token "${principal.name}" is limited to some buckets; managing tokens needs an admin token for all buckets (k3 token create --scope admin --all-buckets).`, { principal: principal.name });
+  }
 }
 
 export interface RpcAuthOptions {
@@ -72,6 +87,10 @@ export function createRpcAuth(opts: RpcAuthOptions): RpcAuth {
       const principal = rc.grant ?? ANONYMOUS;
       const bucket = (req as { bucket?: unknown } | null)?.bucket;
       const action = METHOD_ACTIONS[rc.method] ?? 'engine';
+      if (action === 'tokens') {
+        authorizeTokenAdmin(principal);
+        return;
+      }
       if (typeof bucket !== 'string') {
         // No bucket to check: the method's scope alone.
         authorize({ ...principal, buckets: '*' }, '', action);

@@ -91,7 +91,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   });
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  const handlers = createTableHandlers(deps.engine);
+  const handlers = createTableHandlers(deps.engine, { tokens: deps.tokens });
   const intercept = createIntercept({
     metrics: createRpcMetrics(metrics.registry),
     executes: metrics.executes,

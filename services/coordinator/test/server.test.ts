@@ -77,8 +77,11 @@ describe('ops routes', () => {
     const t = '/{bucket}/tables/{table}';
     expect(Object.keys(doc.paths).sort()).toEqual(
       ['/healthz', '/metrics', '/openapi.json', '/readyz', '/{bucket}/tables', '/{bucket}/tables/_execute', t, `${t}/_compact`, `${t}/history`, `${t}/optimize`, `${t}/restore`, `${t}/vacuum`,
-        `${t}/insert`, `${t}/merge`, `${t}/update`, `${t}/delete-rows`, `${t}/query`, '/{bucket}/engine', '/{bucket}/engine/enable', '/{bucket}/engine/disable'].sort(),
+        `${t}/insert`, `${t}/merge`, `${t}/update`, `${t}/delete-rows`, `${t}/query`, '/{bucket}/engine', '/{bucket}/engine/enable', '/{bucket}/engine/disable',
+        '/_auth/tokens', '/_auth/tokens/{name}'].sort(),
     );
+    expect(Object.keys(doc.paths['/_auth/tokens']).sort()).toEqual(['get', 'post']);
+    expect(doc.paths['/_auth/tokens/{name}'].delete.parameters).toEqual([{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }]);
     expect(Object.keys(doc.paths[t])).toEqual(expect.arrayContaining(['get', 'delete']));
     expect(Object.keys(doc.paths['/{bucket}/tables'])).toEqual(expect.arrayContaining(['get', 'post']));
     const exe = doc.paths['/{bucket}/tables/_execute'].post;

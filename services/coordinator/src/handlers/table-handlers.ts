@@ -31,7 +31,7 @@ import {
   UpdateResponseSchema,
   VacuumResponseSchema,
 } from '@k3/client';
-import { authorize } from '@k3/core/auth';
+import { authorize, type TokenStore } from '@k3/core/auth';
 import { AppError, isAppError } from '@k3/core';
 import type { CreateTableRequest as EngineCreateTableRequest, ExecuteDdlResult as EngineExecuteDdlResult, ExecuteResponse as EngineExecuteResponse, ExecuteWriteResult, Freshness } from '@k3/core/api';
 import type { RequestContext } from '../rpc/request-context.ts';
@@ -39,6 +39,7 @@ import type { SqlEngine, SqlExecuteOptions } from '../sql-engine.ts';
 import { checkBucket, checkRange, enumName, required, unimplemented } from './request-checks.ts';
 import { toExecuteResponse, toProto } from './to-proto.ts';
 import { batchesOf, openResultStream, streamOf } from './result-stream.ts';
+import { createTokenHandlers } from './token-handlers.ts';
 
 type Methods = typeof TableService.method;
 type Handler<M> =
@@ -74,7 +75,8 @@ function engineOf(e: { engineId: string; bucket: string; status: string; setting
   return toProto(EngineSchema, { ...e, createdAt: String(e.createdAt.getTime()), updatedAt: String(e.updatedAt.getTime()) });
 }
 
-export function createTableHandlers(engine: SqlEngine): TableHandlers {
+/** `tokens`: the process's token store for the token RPCs (undefined = auth off: they refuse). */
+export function createTableHandlers(engine: SqlEngine, opts: { tokens?: TokenStore | undefined } = {}): TableHandlers {
   const executeOptions = (req: MessageShape<typeof TableService.method.execute.input>, rc: RequestContext): SqlExecuteOptions => {
     const opts: SqlExecuteOptions = { bucket: checkBucket(req.bucket), sql: required(req.sql, 'sql'), signal: rc.signal };
     const freshness = freshnessOf(req.freshness);
@@ -227,5 +229,7 @@ export function createTableHandlers(engine: SqlEngine): TableHandlers {
       if (engine.disableEngine === undefined) unimplemented('DisableEngine');
       return engineOf(await engine.disableEngine(bucket));
     },
+
+    ...createTokenHandlers(opts.tokens),
   };
 }

@@ -84,7 +84,7 @@ export function buildOpenApi(): Schema {
       summary: route.summary,
       operationId: method.name,
       tags: ['tables'],
-      parameters: route.method === 'POST' ? parameters : [...parameters, ...method.input.fields.filter((f) => f.name !== 'bucket' && f.name !== 'table_name').map((f) => ({ name: f.name, in: 'query', required: false, schema: fieldSchema(f, collect) }))],
+      parameters: route.method === 'POST' ? parameters : [...parameters, ...method.input.fields.filter((f) => f.name !== 'bucket' && f.name !== 'table_name' && !route.url.includes(`:${f.name}`)).map((f) => ({ name: f.name, in: 'query', required: false, schema: fieldSchema(f, collect) }))],
       responses: { [String(route.status ?? 200)]: { description: method.output.name, content: { 'application/json': { schema: ref(method.output) } } }, ...errors },
     };
     if (route.method === 'POST') op.requestBody = { required: false, content: { 'application/json': { schema: ref(method.input) } } };

@@ -67,6 +67,8 @@ export function toBadRequest(err: unknown, schema: DescMessage, json: unknown, w
 export interface PathFields {
   bucket: string;
   table?: string;
+  /** A token's name (DELETE /_auth/tokens/:name). */
+  name?: string;
 }
 
 function fieldOf(schema: DescMessage, key: string): DescField | undefined {
@@ -80,7 +82,7 @@ function takeEcho(body: Record<string, unknown>, schema: DescMessage, fieldName:
     if (!(key in body)) continue;
     const v = body[key];
     if (v !== '' && v !== null && v !== pathValue) {
-      const what = fieldName === 'bucket' ? 'bucket' : 'table';
+      const what = fieldName === 'table_name' ? 'table' : fieldName;
       throw new AppError('ERR_BAD_REQUEST', `The ${where} names ${what} ${JSON.stringify(v)} but the path names "${pathValue}"; send one ${what} or make them equal.`, { field: `${where}.${field.jsonName}` });
     }
     delete body[key];
@@ -96,6 +98,7 @@ export function decodeBody<D extends DescMessage>(schema: D, body: unknown, path
   const json: Record<string, unknown> = { ...(body ?? {}) };
   takeEcho(json, schema, 'bucket', path.bucket, where);
   if (path.table !== undefined) takeEcho(json, schema, 'table_name', path.table, where);
+  if (path.name !== undefined) takeEcho(json, schema, 'name', path.name, where);
   try {
     return fromJson(schema, json as JsonValue);
   } catch (err) {

@@ -53,6 +53,10 @@ export const REST_ROUTES: readonly RestRoute[] = [
   { method: 'GET', url: '/:bucket/engine', rpc: 'getEngine', summary: "The bucket's engine." },
   { method: 'POST', url: '/:bucket/engine/enable', rpc: 'enableEngine', summary: "Enable the bucket's engine." },
   { method: 'POST', url: '/:bucket/engine/disable', rpc: 'disableEngine', summary: "Disable the bucket's engine: every table RPC of the bucket then fails with ERR_ENGINE_DISABLED." },
+  // harden: token management (an admin token for all buckets)
+  { method: 'POST', url: '/_auth/tokens', rpc: 'createToken', status: 201, summary: 'Create a token: the answer carries its secret, shown only this once (Idempotency-Key makes a retry safe).' },
+  { method: 'GET', url: '/_auth/tokens', rpc: 'listTokens', summary: 'List the tokens (never their secrets).' },
+  { method: 'DELETE', url: '/_auth/tokens/:name', rpc: 'revokeToken', summary: 'Revoke a token: it stops working on every coordinator within K3_AUTH_REFRESH.' },
 ];
 
 export function methodOf(rpc: string): DescMethod {
@@ -67,7 +71,7 @@ export interface RestRouteDeps {
   logger: Logger;
 }
 
-type Params = { bucket: string; table?: string };
+type Params = { bucket: string; table?: string; name?: string };
 type AnyHandler = (req: unknown, rc: RequestContext) => Promise<unknown>;
 
 export function registerRestRoutes(app: FastifyInstance, deps: RestRouteDeps): void {
@@ -80,7 +84,7 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestRouteDeps): v
       url: route.url,
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const params = request.params as Params;
-        const path = { bucket: params.bucket, ...(params.table !== undefined ? { table: params.table } : {}) };
+        const path = { bucket: params.bucket, ...(params.table !== undefined ? { table: params.table } : {}), ...(params.name !== undefined ? { name: params.name } : {}) };
         const decode = () => (route.method === 'POST' ? decodeBody(method.input, request.body, path) : decodeQuery(method.input, request.query, path));
         const format = route.stream ? streamFormatOf(request.headers.accept) : undefined;
         const rc = createRequestContext({
