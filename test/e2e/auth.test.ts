@@ -49,8 +49,9 @@ beforeAll(async () => {
 
 afterAll(async () => server?.stop());
 
-type Cred = 'none' | 'malformed' | 'wrong' | 'expired' | 'revoked' | 'other' | 'read' | 'write' | 'admin';
-const CREDS: Cred[] = ['none', 'malformed', 'wrong', 'expired', 'revoked', 'other', 'read', 'write', 'admin'];
+/** `admin` is an admin of bucket B only; `root` the server's first admin token (all buckets). */
+type Cred = 'none' | 'malformed' | 'wrong' | 'expired' | 'revoked' | 'other' | 'read' | 'write' | 'admin' | 'root';
+const CREDS: Cred[] = ['none', 'malformed', 'wrong', 'expired', 'revoked', 'other', 'read', 'write', 'admin', 'root'];
 
 function header(cred: Cred): Record<string, string> {
   switch (cred) {
@@ -60,6 +61,8 @@ function header(cred: Cred): Record<string, string> {
       return { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` };
     case 'wrong':
       return { authorization: `Bearer k3_${randomBytes(32).toString('base64url')}` };
+    case 'root':
+      return { authorization: `Bearer ${server.token}` };
     default:
       return { authorization: `Bearer ${secrets[cred]}` };
   }
@@ -70,6 +73,10 @@ interface Route {
   scope: Scope;
   /** Changes the table (a refused call must leave its version unchanged). */
   writes: boolean;
+  /** Token management: needs an admin token for all buckets; a refused call must leave the tokens unchanged. */
+  tokens?: boolean;
+  /** Runs before the call (a token for RevokeToken to revoke). */
+  before?: (n: number) => Promise<unknown>;
   call: (h: Record<string, string>, n: number) => Promise<Response>;
 }
 
@@ -94,14 +101,26 @@ const ROUTES: Route[] = [
   { name: 'Vacuum', scope: 'admin', writes: false, call: (h) => json('POST', `${server.url}/${B}/tables/t/vacuum`, h, { dryRun: true }) },
   { name: 'Restore', scope: 'admin', writes: true, call: (h) => json('POST', `${server.url}/${B}/tables/t/restore`, h, { version: '1' }) },
   { name: 'Execute OPTIMIZE', scope: 'admin', writes: true, call: (h) => sql(h, 'OPTIMIZE t') },
+  { name: 'CreateToken', scope: 'admin', writes: false, tokens: true, call: (h, n) => json('POST', `${server.url}/_auth/tokens`, h, { name: `made-${n}`, buckets: [B], scope: 'read' }) },
+  { name: 'ListTokens', scope: 'admin', writes: false, tokens: true, call: (h) => fetch(`${server.url}/_auth/tokens`, { headers: h }) },
+  {
+    name: 'RevokeToken', scope: 'admin', writes: false, tokens: true,
+    before: (n) => mint(`victim-${n}`, 'read', [B]),
+    call: (h, n) => fetch(`${server.url}/_auth/tokens/victim-${n}`, { method: 'DELETE', headers: h }),
+  },
 ];
 
 const RANK: Record<Scope, number> = { read: 0, write: 1, admin: 2 };
 
-function expected(cred: Cred, route: Route): number {
+function expected(cred: Cred, route: Pick<Route, 'scope' | 'tokens'>): number {
   if (['none', 'malformed', 'wrong', 'expired', 'revoked'].includes(cred)) return 401;
-  if (cred === 'other') return 403;
+  if (cred === 'root') return 200;
+  if (cred === 'other' || route.tokens === true) return 403;
   return RANK[cred as Scope] >= RANK[route.scope] ? 200 : 403;
+}
+
+async function tokenNames(): Promise<string[]> {
+  return (await tokens.list()).map((t) => t.name);
 }
 
 async function tableVersion(): Promise<string> {
@@ -116,6 +135,8 @@ describe('auth matrix (REST)', () => {
       for (const cred of CREDS) {
         n++;
         const before = await tableVersion();
+        await route.before?.(n);
+        const tokensBefore = route.tokens === true ? await tokenNames() : [];
         const res = await route.call(header(cred), n);
         const body = (await res.json()) as { code?: string; message?: string };
         const want = expected(cred, route);
@@ -130,6 +151,7 @@ describe('auth matrix (REST)', () => {
           // Nothing about the bucket's tables leaks into a refusal, and a refused write changed nothing.
           expect(body.message, `${route.name} as ${cred}`).not.toMatch(new RegExp(`"t"|\\bt\\b|\\bc${n}\\b|extra${n}|\\br${n}\\b`));
           if (route.writes) expect(await tableVersion(), `${route.name} as ${cred} changed the table`).toBe(before);
+          if (route.tokens === true) expect(await tokenNames(), `${route.name} as ${cred} changed the tokens`).toEqual(tokensBefore);
         }
       }
     }, 120_000);
@@ -194,6 +216,9 @@ describe('auth matrix (Connect, gRPC-Web, native gRPC): the same interceptor ans
     rpc: string;
     scope: Scope;
     writes: boolean;
+    tokens?: boolean;
+    /** Runs before the call (a token for RevokeToken to revoke). */
+    before?: (n: number) => Promise<unknown>;
     request: (n: number) => Record<string, unknown>;
   }
   const RPCS: Rpc[] = [
@@ -208,6 +233,9 @@ describe('auth matrix (Connect, gRPC-Web, native gRPC): the same interceptor ans
     { rpc: 'CreateTable', scope: 'admin', writes: false, request: (n) => ({ bucket: B, name: `g${n}`, columns: [{ name: 'a', type: 'COLUMN_TYPE_INT' }] }) },
     { rpc: 'Optimize', scope: 'admin', writes: true, request: () => ({ bucket: B, tableName: 't' }) },
     { rpc: 'Vacuum', scope: 'admin', writes: false, request: () => ({ bucket: B, tableName: 't', dryRun: true }) },
+    { rpc: 'CreateToken', scope: 'admin', writes: false, tokens: true, request: (n) => ({ name: `made-${n}`, buckets: [B], scope: 'read' }) },
+    { rpc: 'ListTokens', scope: 'admin', writes: false, tokens: true, request: () => ({}) },
+    { rpc: 'RevokeToken', scope: 'admin', writes: false, tokens: true, before: (n) => mint(`victim-${n}`, 'read', [B]), request: (n) => ({ name: `victim-${n}` }) },
   ];
   const wireCallers = (): Record<string, Caller> => ({
     'connect-json': connectJsonCaller(server.url),
@@ -222,12 +250,15 @@ describe('auth matrix (Connect, gRPC-Web, native gRPC): the same interceptor ans
         for (const cred of CREDS) {
           n++;
           const before = await tableVersion();
+          await r.before?.(n);
+          const tokensBefore = r.tokens === true ? await tokenNames() : [];
           const out = await call(r.rpc, r.request(n), header(cred));
-          const want = expected(cred, { name: r.rpc, scope: r.scope, writes: r.writes, call: async () => new Response() });
+          const want = expected(cred, r);
           const label = `${wire} ${r.rpc} as ${cred}: ${JSON.stringify(out).slice(0, 300)}`;
           if (want === 200) expect(out.error, label).toBeUndefined();
           else expect(out.error?.code, label).toBe(want === 401 ? 'ERR_UNAUTHENTICATED' : 'ERR_FORBIDDEN');
           if (want !== 200 && r.writes) expect(await tableVersion(), label).toBe(before);
+          if (want !== 200 && r.tokens === true) expect(await tokenNames(), label).toEqual(tokensBefore);
         }
       }
     }, 300_000);
@@ -283,6 +314,38 @@ describe('revocation across coordinators', () => {
       }
       expect(status).toBe(401);
       expect(Date.now() - revokedAt).toBeLessThan(5_000);
+    } finally {
+      await second.stop({ keepData: true });
+    }
+  }, 60_000);
+});
+
+describe('token RPCs across coordinators', () => {
+  it('a token minted with CreateToken (native gRPC) on one coordinator works on a second at once; RevokeToken stops it there within 5 s', async () => {
+    const second = await startServer({ K3_AUTH_REFRESH: '2s' }, { dataDir: server.dataDir });
+    try {
+      const rpc = createClient(TableService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${grpcPort}` }));
+      const root = { headers: { authorization: `Bearer ${server.token}` } };
+      const made = await rpc.createToken({ name: 'remote-reader', buckets: [B], scope: 'read' }, root);
+      expect(made.token).toMatch(/^k3_[A-Za-z0-9_-]{43}$/);
+      expect(made.info).toMatchObject({ name: 'remote-reader', buckets: [B], allBuckets: false, scope: 'read' });
+      // Listed without its secret, on either coordinator.
+      const listed = await rpc.listTokens({}, root);
+      expect(listed.tokens.map((x) => x.name)).toContain('remote-reader');
+      expect(JSON.stringify(listed, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).not.toContain(made.token);
+      const h = { authorization: `Bearer ${made.token}` };
+      expect((await fetch(`${second.url}/${B}/tables`, { headers: h })).status).toBe(200);
+      expect((await fetch(`${second.url}/${B}/tables/_execute`, { method: 'POST', headers: { ...h, 'content-type': 'application/json' }, body: JSON.stringify({ sql: "INSERT INTO t VALUES (9, 'no')" }) })).status).toBe(403);
+      await rpc.revokeToken({ name: 'remote-reader' }, root);
+      const revokedAt = Date.now();
+      let status = 200;
+      while (status === 200 && Date.now() - revokedAt < 10_000) {
+        status = (await fetch(`${second.url}/${B}/tables`, { headers: h })).status;
+        if (status === 200) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(status).toBe(401);
+      expect(Date.now() - revokedAt).toBeLessThan(5_000);
+      await expect(rpc.revokeToken({ name: 'remote-reader' }, root)).rejects.toMatchObject({ code: 5 });
     } finally {
       await second.stop({ keepData: true });
     }
