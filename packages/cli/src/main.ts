@@ -8,6 +8,7 @@ import { deltaDescribe, deltaHistory, deltaScan, UsageError, type CommandIO } fr
 import { clusterUp } from './cluster/index.ts';
 import { runTableCli } from './table/table-cli.ts';
 import { tokenCommand } from './token-commands.ts';
+import { K3Error } from '@k3/client/sdk';
 import { tableChanges } from './changes-command.ts';
 
 const USAGE = `usage:
@@ -22,9 +23,11 @@ const USAGE = `usage:
   k3 token create --name NAME --scope read|write|admin (--bucket B [--bucket C …] | --all-buckets) [--expires 30d] [-o json]
   k3 token list [-o json]          (never shows secrets)
   k3 token revoke NAME
+  k3 token … --server URL [--token T] | --remote   (through a server's token RPCs; --remote: K3_URL or the login profile)
 
   token commands use the server's store settings (K3_DATA_DIR, K3_STORE, K3_S3_*, K3_AUTH_BUCKET),
-  with or without the server running; the secret is printed once, by create.
+  with or without the server running, or a server with --server / --remote (an admin token for all
+  buckets: --token, K3_TOKEN or the login profile); the secret is printed once, by create.
 
   T is epoch milliseconds or ISO-8601 (no zone = UTC). s3:// locations use K3_S3_ENDPOINT,
   K3_S3_REGION, K3_S3_FORCE_PATH_STYLE and the standard AWS credential chain.
@@ -85,6 +88,9 @@ export async function main(argv: readonly string[], io: Partial<CommandIO> & { e
         output: { type: 'string', short: 'o' },
         from: { type: 'string' },
         to: { type: 'string' },
+        server: { type: 'string' },
+        remote: { type: 'boolean' },
+        token: { type: 'string' },
       },
     });
     if (values.help === true) { out(USAGE); return 0; }
@@ -94,7 +100,7 @@ export async function main(argv: readonly string[], io: Partial<CommandIO> & { e
       return await clusterUp(values, { out: (t) => void Promise.resolve(out(t)).catch(() => undefined), err, env: io.env });
     }
     if (group === 'token') {
-      await tokenCommand(command, positionals.slice(2), values, { out, env: io.env });
+      await tokenCommand(command, positionals.slice(2), values, { out, env: io.env, clientEnv: io.clientEnv });
       return 0;
     }
     if (group === 'delta' && command === 'changes') {
@@ -111,6 +117,7 @@ export async function main(argv: readonly string[], io: Partial<CommandIO> & { e
   } catch (e) {
     if (e instanceof OutputClosed) return 0;
     if (isAppError(e)) { err(`${e.code}: ${e.message}\n`); return 2; }
+    if (e instanceof K3Error) { err(`${e.message}\n`); return 2; }
     if (e instanceof UsageError || (e as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS')) {
       err(`k3: ${(e as Error).message}\n${USAGE}`);
       return 64;

@@ -11,15 +11,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@k3/core';
 import { openTokenStore } from '@k3/core/auth';
 import { createBucketStoreFactory } from '@k3/core/object-store';
+import { startServer, type StartedServer } from '../../../test/support/server.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../../..');
 const BIN = path.join(REPO, 'packages/cli/bin/k3.js');
 const run = promisify(execFile);
 let dataDir: string;
 
-async function k3(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function k3(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, 'token', ...args], { env: { ...process.env, K3_DATA_DIR: dataDir } });
+    const { stdout, stderr } = await run(process.execPath, [BIN, 'token', ...args], { env: { ...process.env, K3_DATA_DIR: dataDir, ...env } });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -81,4 +82,41 @@ describe('k3 token', () => {
       expect((await k3(args)).code, args.join(' ')).toBe(64);
     }
   });
+});
+
+describe('k3 token --server URL / --remote (the server\'s token RPCs)', () => {
+  let server: StartedServer;
+  beforeAll(async () => {
+    server = await startServer();
+  }, 60_000);
+  afterAll(async () => server?.stop());
+
+  it('create, list and revoke through a running server; an all-buckets admin token is needed', async () => {
+    const remote = ['--server', server.url, '--token', server.token!];
+    const made = await k3(['create', '--name', 'remote-etl', '--bucket', 'sales', '--scope', 'write', '-o', 'json', ...remote]);
+    expect(made.code, made.stderr).toBe(0);
+    const { token } = JSON.parse(made.stdout) as { token: string };
+    expect(token).toMatch(/^k3_[A-Za-z0-9_-]{43}$/);
+    // The server's store holds it (not the CLI's K3_DATA_DIR), and the secret works against the server.
+    expect((await fetch(`${server.url}/sales/tables/_execute`, { method: 'POST', headers: { authorization: `Bearer ${server.token!}`, 'content-type': 'application/json' }, body: JSON.stringify({ sql: 'CREATE TABLE s (a INTEGER)' }) })).status).toBe(200);
+    expect((await fetch(`${server.url}/sales/tables/_execute`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ sql: 'SELECT 1' }) })).status).toBe(200);
+    const listed = await k3(['list', '-o', 'json', ...remote]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).not.toContain(token);
+    expect((JSON.parse(listed.stdout) as { tokens: Array<{ name: string; buckets: unknown; scope: string }> }).tokens.map((t) => [t.name, t.buckets, t.scope])).toEqual([['admin', '*', 'admin'], ['remote-etl', ['sales'], 'write']]);
+    // --remote takes the URL and token from K3_URL / K3_TOKEN (or the login profile).
+    const text = await k3(['list', '--remote'], { K3_URL: server.url, K3_TOKEN: server.token! });
+    expect(text.stdout).toMatch(/remote-etl\s*\|\s*write\s*\|\s*sales/);
+    // The new write token cannot manage tokens; without a token the server refuses.
+    const refused = await k3(['revoke', 'remote-etl', '--server', server.url, '--token', token]);
+    expect([refused.code, refused.stderr], `refused: ${refused.stdout}`).toEqual([2, expect.stringMatching(/^ERR_FORBIDDEN: /)]);
+    const anonymous = await k3(['list', '--server', server.url], { K3_TOKEN: '', XDG_CONFIG_HOME: dataDir });
+    expect([anonymous.code, anonymous.stderr], `anonymous: ${anonymous.stdout}`).toEqual([2, expect.stringMatching(/^ERR_UNAUTHENTICATED: /)]);
+    const revoked = await k3(['revoke', 'remote-etl', ...remote]);
+    expect([revoked.code, revoked.stdout]).toEqual([0, 'token "remote-etl" revoked\n']);
+    expect((await fetch(`${server.url}/sales/tables`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+    const again = await k3(['revoke', 'remote-etl', ...remote]);
+    expect([again.code, again.stderr]).toEqual([2, expect.stringMatching(/^ERR_TOKEN_NOT_FOUND: /)]);
+    expect((await k3(['list', '--token', 'x'])).code).toBe(64);
+  }, 120_000);
 });
