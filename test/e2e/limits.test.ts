@@ -3,8 +3,8 @@
  * ERR_RESULT_TOO_LARGE and bounded memory; over-long SQL is refused; one principal flooding the
  * server gets a bounded queue then 429 with Retry-After while a second principal's point queries
  * keep being answered; a 20,000-item IN list plans and runs (time reported, never asserted); a
- * fuzz of bucket / table / column / token strings never yields a 5xx nor touches files outside the
- * data directory.
+ * fuzz of bucket / table / column / token strings (and token names through the token RPCs) never
+ * yields a 5xx nor touches files outside the data directory.
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -161,6 +161,9 @@ describe('fuzz of names and tokens', () => {
             [`${fuzzed.url}/${B}/tables/_execute`, { method: 'POST', headers: json, body: JSON.stringify({ sql: `CREATE TABLE "${table.replaceAll('"', '""')}" ("${column.replaceAll('"', '""')}" INTEGER)` }) }],
             [`${fuzzed.url}/${B}/tables/${t}/_compact`, { method: 'POST', headers: json, body: '{}' }],
             [`${fuzzed.url}/${B}/tables/${t}/insert`, { method: 'POST', headers: json, body: JSON.stringify({ rows: [{ [column]: 1 }] }) }],
+            // Token names reach the store's key (auth/tokens/<name>.json): traversal must not escape.
+            [`${fuzzed.url}/_auth/tokens`, { method: 'POST', headers: json, body: JSON.stringify({ name: table, buckets: [bucket], scope: 'read' }) }],
+            [`${fuzzed.url}/_auth/tokens/${t}`, { method: 'DELETE', headers: { authorization: admin } }],
             [`${fuzzed.url}/${B}/tables`, { headers: { authorization: `Bearer ${[...token].filter((c) => c >= ' ' && c !== '\u007f').join('')}` } }],
             [`${fuzzed.url}/${B}/tables`, { headers: { authorization: [...token].filter((c) => c >= ' ' && c <= '~').join('') } }],
           ];
