@@ -32,7 +32,7 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 export const CONFIG_KEYS = {
   K3_HOST: [z.string(), '127.0.0.1', 'Address the HTTP server binds to.'],
   K3_PORT: [int.min(0).max(65535), '8080', 'Port the HTTP server listens on (0 = any free port).'],
-  K3_GRPC_PORT: [int.min(0).max(65535), '0', 'Port of the native gRPC listener (HTTP/2 cleartext, with server reflection); 0 = off. Connect and gRPC-Web are always served on K3_PORT.'],
+  K3_GRPC_PORT: [int.min(0).max(65535), '0', 'Port of the native gRPC listener (HTTP/2 cleartext, or TLS with K3_TLS_CERT / K3_TLS_KEY; with server reflection); 0 = off. Connect and gRPC-Web are always served on K3_PORT.'],
   K3_LOG_LEVEL: [z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), 'info', 'pino log level.'],
   K3_BODY_LIMIT: [bytes, '16MiB', 'Largest accepted HTTP request body.'],
   K3_SHUTDOWN_TIMEOUT: [duration, '10s', 'On SIGINT/SIGTERM: how long in-flight requests may finish before remaining connections are closed.'],
