@@ -176,6 +176,72 @@ class DdlResult:
         )
 
 
+class ChangesPage(Sequence[Row]):
+    """One page of a table's Change Data Feed: rows with the table's columns plus ``_change_type``,
+    ``_commit_version`` and ``_commit_timestamp``, decoded by column type."""
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        self.raw = dict(raw)
+        self.table_name: str = raw.get("tableName", "")
+        self.columns = columns_of(raw.get("columns"))
+        decoder = RowDecoder(self.columns)
+        self.rows: List[Row] = [decoder.row(r) for r in raw.get("rows") or []]
+        self.from_version = _int(raw.get("fromVersion"))
+        self.to_version = _int(raw.get("toVersion"))
+        #: ``None`` on the last page.
+        self.next_page_token: Optional[str] = raw.get("nextPageToken") or None
+
+    @overload
+    def __getitem__(self, i: int) -> Row: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Row]: ...
+
+    def __getitem__(self, i: Any) -> Any:
+        return self.rows[i]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self.rows)
+
+    def __repr__(self) -> str:
+        return f"ChangesPage(versions={self.from_version}..{self.to_version}, rows={len(self.rows)}, more={self.next_page_token is not None})"
+
+
+@dataclass
+class DiffResult:
+    """What changed between two versions: counts (always complete) and up to ``limit`` rows, each
+    ``{"change": "added"|"removed"|"changed", "key": {...}, "before": {...}, "after": {...}}``
+    (``key`` only for tables with a primary key; values as JSON)."""
+
+    table_name: str
+    from_version: int
+    to_version: int
+    key_columns: List[str]
+    added: int
+    removed: int
+    changed: int
+    rows: List[Dict[str, Any]]
+    truncated: bool
+    raw: Dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, Any]) -> "DiffResult":
+        return cls(
+            table_name=raw.get("tableName", ""),
+            from_version=_int(raw.get("fromVersion")),
+            to_version=_int(raw.get("toVersion")),
+            key_columns=list(raw.get("keyColumns") or []),
+            added=_int(raw.get("added")),
+            removed=_int(raw.get("removed")),
+            changed=_int(raw.get("changed")),
+            rows=[dict(r) for r in raw.get("rows") or []],
+            truncated=bool(raw.get("truncated")),
+            raw=dict(raw),
+        )
+
+
 ExecuteResult = Union[QueryResult, WriteResult, DdlResult]
 
 
