@@ -372,19 +372,13 @@ class Tables:
         }
         return ChangesPage(self.client.request("GET", f"{self._base}/tables/{_q(table)}/changes", query=query))
 
-    def changes(
-        self,
-        table: str,
-        *,
-        from_version: Optional[int] = None,
-        to_version: Optional[int] = None,
-        from_timestamp: Optional[str] = None,
-        to_timestamp: Optional[str] = None,
-        page_size: Optional[int] = None,
-    ) -> Iterator[Row]:
-        """Every change row from ``from_version`` (or ``from_timestamp``) to ``to_version`` (default:
-        the latest when called), oldest version first, fetched page by page."""
-        page = self.changes_page(table, from_version=from_version, to_version=to_version, from_timestamp=from_timestamp, to_timestamp=to_timestamp, page_size=page_size)
+    def changes(self, table: str, *, page_size: Optional[int] = None, **bounds: Any) -> Iterator[Row]:
+        """Every change row from ``from_version`` (or ``from_timestamp``) to ``to_version`` (or
+        ``to_timestamp``; default: the latest when called), oldest version first, fetched page by
+        page; ``bounds`` are :meth:`changes_page`'s."""
+        if "page_token" in bounds:
+            raise TypeError("changes() pages by itself; use changes_page(page_token=...) for one page")
+        page = self.changes_page(table, page_size=page_size, **bounds)
         while True:
             yield from page.rows
             if page.next_page_token is None:
