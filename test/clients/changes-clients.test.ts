@@ -81,7 +81,7 @@ describe('the change data feed from the CLI and the TypeScript SDK', { timeout: 
 
   it('k3 table changes prints the feed in every format, paging through the server', async () => {
     await golden('changes-table.txt', await ok(['table', 'changes', 'orders', '--from', '1', '--page-size', '2']));
-    await golden('changes-csv.txt', await ok(['table', 'changes', 'orders', '--from', '1', '--to', '2', '-o', 'csv']));
+    await golden('changes-csv.txt', await ok(['table', 'changes', 'orders', '--from', '1', '--to', '2', '--page-size', '2', '-o', 'csv']));
     const json = JSON.parse(await ok(['table', 'changes', 'orders', '--from', '1', '--page-size', '1', '-o', 'json'])) as { fromVersion: string; toVersion: string; columns: Array<{ name: string }>; rows: unknown[][] };
     expect(json).toMatchObject({ tableName: 'orders', fromVersion: '1', toVersion: '3' });
     expect(json.columns.map((c) => c.name)).toEqual(['id', 'status', 'total', '_change_type', '_commit_version', '_commit_timestamp']);

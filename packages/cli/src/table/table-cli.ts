@@ -406,6 +406,7 @@ Examples:
       const bar = progress(showProgress(o), 'reading changes', io.progressStream);
       let columns: { name: string; type?: string }[] = [];
       const rows: unknown[][] = [];
+      let count = 0;
       let first: Record<string, unknown> | undefined;
       try {
         for await (const page of t.changes(name, {
@@ -413,10 +414,13 @@ Examples:
           ...(local.fromTimestamp !== undefined ? { fromTimestamp: local.fromTimestamp } : {}), ...(local.toTimestamp !== undefined ? { toTimestamp: local.toTimestamp } : {}),
           ...(local.pageSize !== undefined ? { pageSize: local.pageSize } : {}),
         })) {
-          first ??= page.json;
           columns = page.json.columns as { name: string }[];
-          rows.push(...(page.json.rows as unknown[][]));
-          bar.update(rows.length);
+          // CSV streams page by page (bounded memory); the other formats need every row first.
+          if (o.output === 'csv') await io.out(csvLines(columns.map((c) => c.name), page.json.rows as unknown[][], first === undefined));
+          else rows.push(...(page.json.rows as unknown[][]));
+          first ??= page.json;
+          count += (page.json.rows as unknown[][]).length;
+          bar.update(count);
         }
       } finally {
         bar.stop();
@@ -424,7 +428,7 @@ Examples:
       const range = `${String(first!.fromVersion)}..${String(first!.toVersion)}`;
       const names = columns.map((c) => c.name);
       if (o.output === 'json' || o.output === 'yaml') { await io.out(structured({ tableName: first!.tableName, fromVersion: first!.fromVersion, toVersion: first!.toVersion, columns, rows }, o.output)); return; }
-      if (o.output === 'csv') { await io.out(csvLines(names, rows, true)); return; }
+      if (o.output === 'csv') return;
       await io.out(tableText(names, rows, o.quiet ? '' : `(${rows.length} change${rows.length === 1 ? '' : 's'} · versions ${range})`));
     });
 

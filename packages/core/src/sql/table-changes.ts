@@ -184,7 +184,11 @@ export async function tableChanges(ctx: ChangesContext, req: ChangesRequest): Pr
 export async function tableDiff(ctx: ChangesContext, req: DiffRequest): Promise<DiffResponse> {
   const version = parseVersion(req.version, 'version');
   const limit = boundedInt(req.limit, 'limit', DIFF_DEFAULT_LIMIT, DIFF_MAX_LIMIT);
-  const head = given(req.toVersion) ? await loadSnapshot(ctx.store, ctx.root, { version: parseVersion(req.toVersion, 'toVersion') }) : ctx.current;
+  const toVersion = given(req.toVersion) ? parseVersion(req.toVersion, 'toVersion') : undefined;
+  if (toVersion !== undefined && toVersion < version) {
+    throw new AppError('ERR_BAD_REQUEST', `toVersion ${toVersion} is older than version ${version}; give the older version as version and the newer as toVersion.`, { field: 'toVersion' });
+  }
+  const head = toVersion !== undefined ? await loadSnapshot(ctx.store, ctx.root, { version: toVersion }) : ctx.current;
   const then = await loadSnapshot(ctx.store, ctx.root, { version });
   const key = primaryKeyOf(head.metadata);
   const oldCols = new Set(then.schema.fields.map((f) => f.name));

@@ -114,6 +114,8 @@ describe('what changed since (diff against HEAD)', () => {
     const back = await h.engine.tableDiff(h.bucket, 'k', { version: 2, toVersion: 3 });
     expect(back).toMatchObject({ added: '0', removed: '1', changed: '0' });
     expect(await codeOf(h.engine.tableDiff(h.bucket, 'k', { version: 1, toVersion: 42 }))).toBe('ERR_DELTA_VERSION_NOT_FOUND');
+    expect(await codeOf(h.engine.tableDiff(h.bucket, 'k', { version: 2, toVersion: 1 }))).toBe('ERR_BAD_REQUEST');
+    expect(await h.engine.tableDiff(h.bucket, 'k', { version: 2, toVersion: 2 })).toMatchObject({ added: '0', removed: '0', changed: '0', rows: [] });
   });
 
   it('without a key: rows as multisets; works without the feed', async () => {
