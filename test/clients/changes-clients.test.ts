@@ -120,6 +120,23 @@ describe('the change data feed from the CLI and the TypeScript SDK', { timeout: 
     expect(help.stdout).toMatch(/Examples:/);
   });
 
+  it('k3 table changes shows progress on a pseudo-terminal, not on a pipe', async () => {
+    const args = ['table', 'changes', 'orders', '--from', '1', '--page-size', '2'];
+    expect((await k3(args)).stderr).not.toMatch(/rows\/s/);
+    const cmd = [process.execPath, K3, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+    const tty = await new Promise<Run>((resolve, reject) => {
+      const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: { ...process.env, K3_URL: server.url, K3_TOKEN: server.token ?? '', K3_BUCKET: BUCKET }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.on('error', reject);
+      child.on('exit', (code) => resolve({ code, stdout, stderr: '' }));
+      child.stdin.end();
+    });
+    expect(tty.code, tty.stdout).toBe(0);
+    expect(tty.stdout).toMatch(/reading changes .*6 rows \| \d+ rows\/s/);
+    expect(tty.stdout).toMatch(/\(6 changes · versions 1\.\.3\)/);
+  });
+
   it('TypeScript SDK: pages typed rows, diffs, and throws K3Error with the code', async () => {
     const t = new K3Client({ url: server.url, ...(server.token ? { token: server.token } : {}) }).tables(BUCKET);
     const first = await t.changesPage('orders', { fromVersion: 1, pageSize: 2 });
