@@ -5,36 +5,17 @@
  * codes, and the TypeScript SDK's `changesPage` / `changes` / `diff` (typed rows, paging, errors).
  * (The Python SDK's changes/diff run with its suite: clients/python/tests/test_changes.py.)
  */
-import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { K3Client, K3Error } from '@k3/client/sdk';
-import { REPO_ROOT, startServer, type StartedServer } from '../support/server.ts';
+import { expectGolden, runK3, runK3OnTty, type CliRun } from '../support/cli.ts';
+import { startServer, type StartedServer } from '../support/server.ts';
 
-const K3 = path.join(REPO_ROOT, 'packages', 'cli', 'bin', 'k3.js');
-const GOLDEN = path.join(REPO_ROOT, 'test', 'clients', 'golden');
 const BUCKET = 'feedcli';
-
-interface Run { code: number | null; stdout: string; stderr: string }
 
 let server: StartedServer;
 
-function k3(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [K3, ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, K3_URL: server.url, K3_TOKEN: server.token ?? '', K3_BUCKET: BUCKET },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const env = (): NodeJS.ProcessEnv => ({ ...process.env, K3_URL: server.url, K3_TOKEN: server.token ?? '', K3_BUCKET: BUCKET });
+const k3 = (args: string[]): Promise<CliRun> => runK3(args, env());
 
 async function ok(args: string[]): Promise<string> {
   const r = await k3(args);
@@ -53,11 +34,7 @@ function normalize(s: string): string {
   return out === s ? s : out.replace(/^([-+]*\+)-+$/m, '$1---');
 }
 
-async function golden(name: string, actual: string): Promise<void> {
-  const file = path.join(GOLDEN, name);
-  if (process.env.K3_UPDATE_GOLDEN === '1') await writeFile(file, normalize(actual));
-  expect(normalize(actual)).toBe(await readFile(file, 'utf8'));
-}
+const golden = (name: string, actual: string): Promise<void> => expectGolden(name, actual, normalize);
 
 describe('the change data feed from the CLI and the TypeScript SDK', { timeout: 180_000 }, () => {
   beforeAll(async () => {
@@ -123,15 +100,7 @@ describe('the change data feed from the CLI and the TypeScript SDK', { timeout: 
   it('k3 table changes shows progress on a pseudo-terminal, not on a pipe', async () => {
     const args = ['table', 'changes', 'orders', '--from', '1', '--page-size', '2'];
     expect((await k3(args)).stderr).not.toMatch(/rows\/s/);
-    const cmd = [process.execPath, K3, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
-    const tty = await new Promise<Run>((resolve, reject) => {
-      const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: { ...process.env, K3_URL: server.url, K3_TOKEN: server.token ?? '', K3_BUCKET: BUCKET }, stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.on('error', reject);
-      child.on('exit', (code) => resolve({ code, stdout, stderr: '' }));
-      child.stdin.end();
-    });
+    const tty = await runK3OnTty(args, env());
     expect(tty.code, tty.stdout).toBe(0);
     expect(tty.stdout).toMatch(/reading changes .*6 rows \| \d+ rows\/s/);
     expect(tty.stdout).toMatch(/\(6 changes · versions 1\.\.3\)/);
