@@ -5,37 +5,20 @@
  * 1 statement error, 2 usage, 3 auth), `k3 login` profiles, and progress drawn on a pseudo-terminal
  * (`script`) but never on a pipe. `K3_UPDATE_GOLDEN=1` rewrites the golden files.
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, startServer, type StartedServer } from '../support/server.ts';
+import { expectGolden, runK3, runK3OnTty, type CliRun as Run } from '../support/cli.ts';
+import { startServer, type StartedServer } from '../support/server.ts';
 
-const K3 = path.join(REPO_ROOT, 'packages', 'cli', 'bin', 'k3.js');
-const GOLDEN = path.join(REPO_ROOT, 'test', 'clients', 'golden');
 const BUCKET = 'clitest';
-
-interface Run { code: number | null; stdout: string; stderr: string }
 
 let server: StartedServer;
 let home: string;
 
 function k3(args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [K3, ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, HOME: home, XDG_CONFIG_HOME: '', K3_URL: server.url, K3_TOKEN: server.token ?? '', K3_BUCKET: '', ...opts.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(opts.stdin ?? '');
-  });
+  return runK3(args, { ...process.env, HOME: home, XDG_CONFIG_HOME: '', K3_URL: server.url, K3_TOKEN: server.token ?? '', K3_BUCKET: '', ...opts.env }, opts.stdin);
 }
 
 async function ok(args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}): Promise<string> {
@@ -46,11 +29,7 @@ async function ok(args: string[], opts: { stdin?: string; env?: Record<string, s
 
 const normalize = (s: string): string => s.replace(/\d+(\.\d+)? ms\)/g, '<ms> ms)');
 
-async function golden(name: string, actual: string): Promise<void> {
-  const file = path.join(GOLDEN, name);
-  if (process.env.K3_UPDATE_GOLDEN === '1') await writeFile(file, normalize(actual));
-  expect(normalize(actual)).toBe(await readFile(file, 'utf8'));
-}
+const golden = (name: string, actual: string): Promise<void> => expectGolden(name, actual, normalize);
 
 describe('k3 table … against a started server', { timeout: 240_000 }, () => {
   beforeAll(async () => {
@@ -155,15 +134,7 @@ describe('k3 table … against a started server', { timeout: 240_000 }, () => {
     const piped = await k3(['table', 'insert', '--bucket', BUCKET, '--table', 'bulk', '--rows', file, '--batch-size', '500']);
     expect(piped.code).toBe(0);
     expect(piped.stderr).not.toMatch(/rows\/s/);
-    const cmd = [process.execPath, K3, 'table', 'insert', '--bucket', BUCKET, '--table', 'bulk', '--rows', file, '--batch-size', '500'].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
-    const tty = await new Promise<Run>((resolve, reject) => {
-      const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: { ...process.env, HOME: home, K3_URL: server.url, K3_TOKEN: server.token ?? '' }, stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.on('error', reject);
-      child.on('exit', (code) => resolve({ code, stdout, stderr: '' }));
-      child.stdin.end();
-    });
+    const tty = await runK3OnTty(['table', 'insert', '--bucket', BUCKET, '--table', 'bulk', '--rows', file, '--batch-size', '500'], { ...process.env, HOME: home, K3_URL: server.url, K3_TOKEN: server.token ?? '' });
     expect(tty.code, tty.stdout).toBe(0);
     expect(tty.stdout).toMatch(/inserting .*\d+ rows \| \d+ rows\/s/);
     expect(tty.stdout).toMatch(/\(3000 rows inserted in 6 requests\)/);

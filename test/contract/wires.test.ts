@@ -59,6 +59,8 @@ const SCENARIO: Step[] = [
   ['Optimize', (b) => t(b, { targetFileSizeMb: '128' })],
   ['Vacuum', (b) => t(b, { retentionHours: '168', dryRun: true })],
   ['History', (b) => t(b, { limit: 3 })],
+  ['Diff', (b) => t(b, { version: '1' })], // wip/cdf (the feed itself: changes-wires.test.ts)
+  ['Changes', (b) => t(b, { fromVersion: '0' })], // wip/cdf: events has no feed → ERR_CDF_NOT_ENABLED
   ['Restore', (b) => t(b, { version: '1' })],
   ['Query', (b) => t(b, { orderBy: [{ column: 'id', descending: true }], limit: '2' })],
   ['DisableEngine', (b) => ({ bucket: b })],
@@ -88,7 +90,7 @@ describe('every RPC over every wire answers identically', () => {
       for (const [rpc, request] of SCENARIO) outcomes[wire].push(await wires[wire](rpc, request(bucket)));
       if (process.env.K3_CONTRACT_DEBUG) console.log(wire, JSON.stringify(outcomes[wire].map((o, i) => [SCENARIO[i]![0], o.error ?? o.json])).slice(0, 20000));
       // The scenario exercises successes and refusals alike.
-      expect(outcomes[wire].filter((o) => o.error).map((o) => o.error!.code)).toEqual(['ERR_ENGINE_DISABLED', 'ERR_TABLE_NOT_FOUND', 'ERR_SQL_PARSE', 'ERR_TOKEN_NOT_FOUND']);
+      expect(outcomes[wire].filter((o) => o.error).map((o) => o.error!.code)).toEqual(['ERR_CDF_NOT_ENABLED', 'ERR_ENGINE_DISABLED', 'ERR_TABLE_NOT_FOUND', 'ERR_SQL_PARSE', 'ERR_TOKEN_NOT_FOUND']);
     });
   }
 
@@ -110,7 +112,7 @@ describe('every RPC over every wire answers identically', () => {
 
   it('REST answers the registry status of each refusal; int64 are strings on every success', () => {
     const refusals = outcomes.rest.filter((o) => o.error) as Array<{ httpStatus?: number; error: { code: string } }>;
-    expect(refusals.map((o) => [o.error.code, o.httpStatus])).toEqual([['ERR_ENGINE_DISABLED', 409], ['ERR_TABLE_NOT_FOUND', 404], ['ERR_SQL_PARSE', 400], ['ERR_TOKEN_NOT_FOUND', 404]]);
+    expect(refusals.map((o) => [o.error.code, o.httpStatus])).toEqual([['ERR_CDF_NOT_ENABLED', 400], ['ERR_ENGINE_DISABLED', 409], ['ERR_TABLE_NOT_FOUND', 404], ['ERR_SQL_PARSE', 400], ['ERR_TOKEN_NOT_FOUND', 404]]);
     // The CreateToken answer carries the secret; ListTokens never does.
     const created = outcomes.rest[SCENARIO.findIndex(([rpc]) => rpc === 'CreateToken')]!.json as { token: string; info: Record<string, unknown> };
     expect(created.token).toMatch(/^k3_[A-Za-z0-9_-]{43}$/);

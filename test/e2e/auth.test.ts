@@ -45,6 +45,9 @@ beforeAll(async () => {
   await tokens.revoke('revoked');
   expect((await execute(server.url, B, 'CREATE TABLE t (id BIGINT PRIMARY KEY, v VARCHAR)')).status).toBe(200);
   expect((await execute(server.url, B, "INSERT INTO t VALUES (1, 'a')")).status).toBe(200);
+  // wip/cdf: a feed-enabled table for the Changes rows of the matrix
+  expect((await execute(server.url, B, "CREATE TABLE feed (id INTEGER, v VARCHAR) WITH ('delta.enableChangeDataFeed' = true)")).status).toBe(200);
+  expect((await execute(server.url, B, "INSERT INTO feed VALUES (1, 'a')")).status).toBe(200);
 }, 60_000);
 
 afterAll(async () => server?.stop());
@@ -88,6 +91,8 @@ const ROUTES: Route[] = [
   { name: 'List', scope: 'read', writes: false, call: (h) => fetch(`${server.url}/${B}/tables`, { headers: h }) },
   { name: 'Describe', scope: 'read', writes: false, call: (h) => fetch(`${server.url}/${B}/tables/t`, { headers: h }) },
   { name: 'History', scope: 'read', writes: false, call: (h) => fetch(`${server.url}/${B}/tables/t/history?limit=1`, { headers: h }) },
+  { name: 'Changes', scope: 'read', writes: false, call: (h) => fetch(`${server.url}/${B}/tables/feed/changes?from=0`, { headers: h }) }, // wip/cdf
+  { name: 'Diff', scope: 'read', writes: false, call: (h) => fetch(`${server.url}/${B}/tables/t/diff?version=0`, { headers: h }) }, // wip/cdf
   { name: 'Execute SELECT', scope: 'read', writes: false, call: (h) => sql(h, 'SELECT count(*) FROM t') },
   { name: 'Execute SHOW TABLES', scope: 'read', writes: false, call: (h) => sql(h, 'SHOW TABLES') },
   { name: 'Execute DESCRIBE HISTORY', scope: 'read', writes: false, call: (h) => sql(h, 'DESCRIBE HISTORY t LIMIT 1') },
@@ -227,6 +232,8 @@ describe('auth matrix (Connect, gRPC-Web, native gRPC): the same interceptor ans
     { rpc: 'Execute', scope: 'read', writes: false, request: () => ({ bucket: B, sql: 'SELECT count(*) FROM t' }) },
     { rpc: 'Query', scope: 'read', writes: false, request: () => ({ bucket: B, tableName: 't', limit: 1 }) },
     { rpc: 'History', scope: 'read', writes: false, request: () => ({ bucket: B, tableName: 't', limit: 1 }) },
+    { rpc: 'Changes', scope: 'read', writes: false, request: () => ({ bucket: B, tableName: 'feed', fromVersion: 0 }) }, // wip/cdf
+    { rpc: 'Diff', scope: 'read', writes: false, request: () => ({ bucket: B, tableName: 't', version: 0 }) }, // wip/cdf
     { rpc: 'Insert', scope: 'write', writes: true, request: (n) => ({ bucket: B, tableName: 't', rows: [{ id: 5000 + n, v: 'typed' }] }) },
     { rpc: 'DeleteRows', scope: 'write', writes: true, request: () => ({ bucket: B, tableName: 't', where: { column: 'id', op: 'EQ', value: -1 } }) },
     { rpc: 'Compact', scope: 'write', writes: false, request: () => ({ bucket: B, tableName: 't' }) },

@@ -7,12 +7,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execute, k3fetch, startServer, drainTable, type StartedServer } from '../support/server.ts';
+import { createResponseValidator, type ResponseValidator } from '../support/openapi-validator.ts';
 
 const BUCKET = 'cdf-e2e';
 let server: StartedServer;
+let conforms: ResponseValidator;
 
 beforeAll(async () => {
   server = await startServer();
+  conforms = await createResponseValidator(server.url);
 });
 afterAll(async () => {
   await server?.stop();
@@ -60,6 +63,8 @@ describe('change data feed over HTTP', () => {
       next = page.body.nextPageToken as string | undefined;
       if (next === undefined) break;
     }
+    // The routes are the Changes / Diff RPCs: their responses are the proto's messages.
+    expect(conforms('ChangesResponse', first)).toBeUndefined();
     expect((first!.columns as Array<{ name: string }>).map((c) => c.name)).toEqual(['id', 'status', 'qty', '_change_type', '_commit_version', '_commit_timestamp']);
     expect(paged.map((r) => JSON.stringify(r)).sort()).toEqual(inSql.rows.map((r) => JSON.stringify(r)).sort());
     const types = paged.map((r) => `${String(r[0])}:${String(r[3])}`).sort();
@@ -67,6 +72,7 @@ describe('change data feed over HTTP', () => {
 
     const diff = await call('GET', 'tables/orders/diff?version=1');
     expect(diff.status, JSON.stringify(diff.body)).toBe(200);
+    expect(conforms('DiffResponse', diff.body)).toBeUndefined();
     expect(diff.body).toMatchObject({ fromVersion: '1', keyColumns: ['id'], added: '1', removed: '1', changed: '2', truncated: false });
     expect(diff.body.rows).toContainEqual({ change: 'changed', key: { id: 1 }, before: { id: 1, status: 'new', qty: 1 }, after: { id: 1, status: 'new', qty: 10 } });
 

@@ -45,6 +45,9 @@ export const METHOD_ACTIONS: Readonly<Record<string, Action>> = {
   CreateToken: 'tokens',
   ListTokens: 'tokens',
   RevokeToken: 'tokens',
+  // wip/cdf: the Change Data Feed reads the table's history
+  Changes: 'history',
+  Diff: 'history',
 };
 
 /** The one bucket check of every route and wire: the auth bucket is nobody's; then the token's buckets and scope. */

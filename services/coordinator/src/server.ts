@@ -33,7 +33,6 @@ import { REQUEST_ID_KEY, tableServiceRoutes } from './rpc/connect-wire.ts';
 import { CONNECT_JSON_OPTIONS } from './rpc/connect-options.ts';
 import { registerRestRoutes } from './rest/rest-routes.ts';
 import { registerUiRoutes, type UiDeps } from './routes/ui-routes.ts';
-import { registerChangesRoutes } from './routes/changes-routes.ts';
 import { registerUsageRoute } from './routes/usage-route.ts';
 
 declare module 'fastify' {
@@ -145,10 +144,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     registerOpsRoutes(scope, { metrics, ready, ...(deps.backlog !== undefined ? { backlog: deps.backlog } : {}) });
     registerRestRoutes(scope, { handlers, intercept, logger: deps.logger });
   });
-  // REST-only bucket routes (the Change Data Feed, usage), in their own scope with their own auth hook.
+  // REST-only bucket routes (usage), in their own scope with their own auth hook.
   const usage = deps.usage;
   app.register(async (scope) => {
-    registerChangesRoutes(scope, deps.engine, { tokens: deps.tokens, authBucket: deps.config.K3_AUTH_BUCKET });
     if (usage !== undefined) registerUsageRoute(scope, usage);
   });
   const ui = deps.ui;

@@ -82,7 +82,7 @@ export interface SqlEngine {
   getEngine?(bucket: string): Promise<EngineDescription>;
   enableEngine?(bucket: string): Promise<EngineDescription>;
   disableEngine?(bucket: string): Promise<EngineDescription>;
-  /** Change Data Feed (routes/changes-routes.ts; optional: test fakes omit them). */
+  /** Change Data Feed: the Changes and Diff RPCs (handlers/table-handlers.ts; optional: test fakes omit them). */
   tableChanges?(bucket: string, table: string, req: ChangesRequest): Promise<ChangesResponse>;
   tableDiff?(bucket: string, table: string, req: DiffRequest): Promise<DiffResponse>;
   close(): Promise<void>;

@@ -78,7 +78,8 @@ describe('ops routes', () => {
     expect(Object.keys(doc.paths).sort()).toEqual(
       ['/healthz', '/metrics', '/openapi.json', '/readyz', '/{bucket}/tables', '/{bucket}/tables/_execute', t, `${t}/_compact`, `${t}/history`, `${t}/optimize`, `${t}/restore`, `${t}/vacuum`,
         `${t}/insert`, `${t}/merge`, `${t}/update`, `${t}/delete-rows`, `${t}/query`, '/{bucket}/engine', '/{bucket}/engine/enable', '/{bucket}/engine/disable',
-        '/_auth/tokens', '/_auth/tokens/{name}'].sort(),
+        '/_auth/tokens', '/_auth/tokens/{name}',
+        `${t}/changes`, `${t}/diff`].sort(), // wip/cdf
     );
     expect(Object.keys(doc.paths['/_auth/tokens']).sort()).toEqual(['get', 'post']);
     expect(doc.paths['/_auth/tokens/{name}'].delete.parameters).toEqual([{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }]);

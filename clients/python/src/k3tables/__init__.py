@@ -10,10 +10,10 @@ from . import where
 from .aio import AsyncClient, AsyncTables
 from .client import Client, Tables
 from .errors import K3AuthError, K3ConnectionError, K3Error
-from .results import Column, DdlResult, QueryResult, Row, WriteResult
+from .results import ChangesPage, Column, DdlResult, DiffResult, QueryResult, Row, WriteResult
 
 __all__ = [
-    "AsyncClient", "AsyncTables", "Client", "Column", "DdlResult", "K3AuthError", "K3ConnectionError",
+    "AsyncClient", "AsyncTables", "ChangesPage", "Client", "Column", "DdlResult", "DiffResult", "K3AuthError", "K3ConnectionError",
     "K3Error", "QueryResult", "Row", "Tables", "WriteResult", "where",
 ]
 __version__ = "0.1.0"

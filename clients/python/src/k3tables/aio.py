@@ -23,7 +23,7 @@ class AsyncTables:
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         fn = getattr(self._tables, name)
-        if not callable(fn) or name.startswith("_") or name == "stream":
+        if not callable(fn) or name.startswith("_") or name in ("stream", "changes"):
             raise AttributeError(name)
 
         @functools.wraps(fn)
@@ -35,6 +35,16 @@ class AsyncTables:
     async def stream(self, sql: str, *, freshness: Optional[str] = None) -> AsyncIterator[Row]:
         """Streamed rows; the HTTP body is read in a worker thread, one row at a time."""
         it = self._tables.stream(sql, freshness=freshness)
+        while True:
+            row = await asyncio.to_thread(next, it, _END)
+            if row is _END:
+                return
+            yield row  # type: ignore[misc]
+
+
+    async def changes(self, table: str, **options: Any) -> AsyncIterator[Row]:
+        """Every change row of the feed (see :meth:`k3tables.Tables.changes`), pages fetched in a worker thread."""
+        it = self._tables.changes(table, **options)
         while True:
             row = await asyncio.to_thread(next, it, _END)
             if row is _END:

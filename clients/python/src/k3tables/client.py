@@ -19,7 +19,7 @@ import urllib.parse
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Union
 
 from .errors import K3ConnectionError, K3Error, error_from_body
-from .results import DdlResult, ExecuteResult, QueryResult, Row, RowDecoder, WriteResult, columns_of, execute_result
+from .results import ChangesPage, DdlResult, DiffResult, ExecuteResult, QueryResult, Row, RowDecoder, WriteResult, columns_of, execute_result
 from .values import encode_value
 from .where import normalize
 
@@ -351,6 +351,45 @@ class Tables:
             raise ValueError("restore takes exactly one of version= or timestamp=")
         body = {"version": str(version)} if version is not None else {"restoreTimestamp": timestamp}
         return dict(self.client.request("POST", f"{self._base}/tables/{_q(table)}/restore", body))
+
+    # change data feed
+    def changes_page(
+        self,
+        table: str,
+        *,
+        from_version: Optional[int] = None,
+        to_version: Optional[int] = None,
+        from_timestamp: Optional[str] = None,
+        to_timestamp: Optional[str] = None,
+        page_token: Optional[str] = None,
+        page_size: Optional[int] = None,
+    ) -> ChangesPage:
+        """One page of the table's Change Data Feed (the Changes RPC); for the next page pass the
+        previous page's ``next_page_token`` as ``page_token``."""
+        query = {
+            "fromVersion": from_version, "toVersion": to_version, "fromTimestamp": from_timestamp,
+            "toTimestamp": to_timestamp, "pageToken": page_token, "pageSize": page_size,
+        }
+        return ChangesPage(self.client.request("GET", f"{self._base}/tables/{_q(table)}/changes", query=query))
+
+    def changes(self, table: str, *, page_size: Optional[int] = None, **bounds: Any) -> Iterator[Row]:
+        """Every change row from ``from_version`` (or ``from_timestamp``) to ``to_version`` (or
+        ``to_timestamp``; default: the latest when called), oldest version first, fetched page by
+        page; ``bounds`` are :meth:`changes_page`'s."""
+        if "page_token" in bounds:
+            raise TypeError("changes() pages by itself; use changes_page(page_token=...) for one page")
+        page = self.changes_page(table, page_size=page_size, **bounds)
+        while True:
+            yield from page.rows
+            if page.next_page_token is None:
+                return
+            page = self.changes_page(table, page_token=page.next_page_token, page_size=page_size)
+
+    def diff(self, table: str, version: int, *, to_version: Optional[int] = None, limit: Optional[int] = None) -> DiffResult:
+        """What changed between ``version`` and HEAD (or ``to_version``): rows added, removed and
+        changed, keyed by primary key when the table has one (the Diff RPC)."""
+        query = {"version": version, "toVersion": to_version, "limit": limit}
+        return DiffResult.from_raw(self.client.request("GET", f"{self._base}/tables/{_q(table)}/diff", query=query))
 
 
 def _order(o: Union[str, Mapping[str, Any]]) -> Dict[str, Any]:

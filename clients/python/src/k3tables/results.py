@@ -96,22 +96,14 @@ def _int(value: Any, default: int = 0) -> int:
     return int(value)
 
 
-class QueryResult(Sequence[Row]):
-    """Rows of a read, plus how the planner answered it (strategy, versions, scan counters)."""
+class _DecodedRows(Sequence[Row]):
+    """A response's ``columns`` and ``rows`` decoded by column type, usable as a sequence of rows."""
 
     def __init__(self, raw: Mapping[str, Any]) -> None:
         self.raw = dict(raw)
         self.columns = columns_of(raw.get("columns"))
         decoder = RowDecoder(self.columns)
         self.rows: List[Row] = [decoder.row(r) for r in raw.get("rows") or []]
-        self.row_count = _int(raw.get("rowCount"), len(self.rows))
-        self.strategy: str = raw.get("strategy", "")
-        self.served_by: str = raw.get("servedBy", "")
-        self.strategy_reason: str = raw.get("strategyReason", "")
-        self.version: Optional[int] = _int(raw["version"]) if raw.get("version") not in (None, "") else None
-        self.versions: Dict[str, int] = {k: int(v) for k, v in (raw.get("versions") or {}).items()}
-        self.timings: Dict[str, Any] = dict(raw.get("timings") or {})
-        self.usage: Dict[str, Any] = dict(raw.get("usage") or {})
 
     @overload
     def __getitem__(self, i: int) -> Row: ...
@@ -126,6 +118,21 @@ class QueryResult(Sequence[Row]):
 
     def __iter__(self) -> Iterator[Row]:
         return iter(self.rows)
+
+
+class QueryResult(_DecodedRows):
+    """Rows of a read, plus how the planner answered it (strategy, versions, scan counters)."""
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        super().__init__(raw)
+        self.row_count = _int(raw.get("rowCount"), len(self.rows))
+        self.strategy: str = raw.get("strategy", "")
+        self.served_by: str = raw.get("servedBy", "")
+        self.strategy_reason: str = raw.get("strategyReason", "")
+        self.version: Optional[int] = _int(raw["version"]) if raw.get("version") not in (None, "") else None
+        self.versions: Dict[str, int] = {k: int(v) for k, v in (raw.get("versions") or {}).items()}
+        self.timings: Dict[str, Any] = dict(raw.get("timings") or {})
+        self.usage: Dict[str, Any] = dict(raw.get("usage") or {})
 
     def __repr__(self) -> str:
         return f"QueryResult(rows={self.row_count}, strategy={self.strategy!r}, columns={[c.name for c in self.columns]})"
@@ -172,6 +179,55 @@ class DdlResult:
             table_name=raw.get("tableName", ""),
             version=_int(raw["version"]) if raw.get("version") not in (None, "") else None,
             table=raw.get("table"),
+            raw=dict(raw),
+        )
+
+
+class ChangesPage(_DecodedRows):
+    """One page of a table's Change Data Feed: rows with the table's columns plus ``_change_type``,
+    ``_commit_version`` and ``_commit_timestamp``, decoded by column type."""
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        super().__init__(raw)
+        self.table_name: str = raw.get("tableName", "")
+        self.from_version = _int(raw.get("fromVersion"))
+        self.to_version = _int(raw.get("toVersion"))
+        #: ``None`` on the last page.
+        self.next_page_token: Optional[str] = raw.get("nextPageToken") or None
+
+    def __repr__(self) -> str:
+        return f"ChangesPage(versions={self.from_version}..{self.to_version}, rows={len(self.rows)}, more={self.next_page_token is not None})"
+
+
+@dataclass
+class DiffResult:
+    """What changed between two versions: counts (always complete) and up to ``limit`` rows, each
+    ``{"change": "added"|"removed"|"changed", "key": {...}, "before": {...}, "after": {...}}``
+    (``key`` only for tables with a primary key; values as JSON)."""
+
+    table_name: str
+    from_version: int
+    to_version: int
+    key_columns: List[str]
+    added: int
+    removed: int
+    changed: int
+    rows: List[Dict[str, Any]]
+    truncated: bool
+    raw: Dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, Any]) -> "DiffResult":
+        return cls(
+            table_name=raw.get("tableName", ""),
+            from_version=_int(raw.get("fromVersion")),
+            to_version=_int(raw.get("toVersion")),
+            key_columns=list(raw.get("keyColumns") or []),
+            added=_int(raw.get("added")),
+            removed=_int(raw.get("removed")),
+            changed=_int(raw.get("changed")),
+            rows=[dict(r) for r in raw.get("rows") or []],
+            truncated=bool(raw.get("truncated")),
             raw=dict(raw),
         )
 

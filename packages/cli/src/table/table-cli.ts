@@ -9,7 +9,7 @@ import { toJson, type DescMessage, type MessageShape } from '@bufbuild/protobuf'
 import { Command, CommanderError, Option } from 'commander';
 import { K3Client, K3Error, type FreshnessName, type Predicate, type Tables } from '@k3/client/sdk';
 import {
-  CompactResponseSchema, DropTableResponseSchema, ExecuteResponseSchema, ExecuteWriteResultSchema, HistoryResponseSchema,
+  CompactResponseSchema, DiffResponseSchema, DropTableResponseSchema, ExecuteResponseSchema, ExecuteWriteResultSchema, HistoryResponseSchema,
   OptimizeResponseSchema, RestoreResponseSchema, TableSchema, VacuumResponseSchema,
 } from '@k3/client/gen/dodil/k3/tables/v1/k3_tables_pb.ts';
 import { csvLines, FORMATS, listText, recordText, structured, tableText, type Format } from './output.ts';
@@ -387,6 +387,67 @@ Examples:
       if ((local.version === undefined) === (local.timestamp === undefined)) throw new UsageError('give exactly one of --version or --timestamp');
       const r = json(RestoreResponseSchema, await t.restore(name, local.version !== undefined ? { version: local.version } : { timestamp: local.timestamp! }));
       await print(o, r, `(restored ${name}: version ${String(r.versionBefore)} → ${String(r.versionAfter)})`);
+    });
+
+  withBucket(table.command('changes'))
+    .description("the table's Change Data Feed: every changed row from --from to --to (default: the latest), oldest first")
+    .argument('<table>')
+    .option('--from <n>', 'first version (inclusive)', nonNegativeInt('--from'))
+    .option('--to <n>', 'last version (inclusive; default the latest)', nonNegativeInt('--to'))
+    .option('--from-timestamp <ts>', 'instead of --from: the first version committed at or after this RFC 3339 time')
+    .option('--to-timestamp <ts>', 'instead of --to: the last version committed at or before this time')
+    .option('--page-size <n>', 'rows per request (1..10000)', nonNegativeInt('--page-size'))
+    .addHelpText('after', `\nThe table must have the change data feed on (CREATE TABLE … WITH ('delta.enableChangeDataFeed' = true)).\n\nExamples:\n  k3 table changes orders --bucket my-bucket --from 3\n  k3 table changes orders --bucket my-bucket --from 3 --to 7 -o json\n  k3 table changes orders --bucket my-bucket --from-timestamp 2026-05-18T00:00:00Z -o csv`)
+    .action(async (name: string, local: { from?: number; to?: number; fromTimestamp?: string; toTimestamp?: string; pageSize?: number }, cmd: Command) => {
+      const { t, o } = await client(cmd);
+      if (local.from === undefined && local.fromTimestamp === undefined) throw new UsageError('k3 table changes needs --from N (or --from-timestamp T), the first version whose changes to print');
+      if (local.from !== undefined && local.fromTimestamp !== undefined) throw new UsageError('give --from or --from-timestamp, not both');
+      if (local.to !== undefined && local.toTimestamp !== undefined) throw new UsageError('give --to or --to-timestamp, not both');
+      const bar = progress(showProgress(o), 'reading changes', io.progressStream);
+      let columns: { name: string; type?: string }[] = [];
+      const rows: unknown[][] = [];
+      let count = 0;
+      let first: Record<string, unknown> | undefined;
+      try {
+        for await (const page of t.changes(name, {
+          ...(local.from !== undefined ? { fromVersion: local.from } : {}), ...(local.to !== undefined ? { toVersion: local.to } : {}),
+          ...(local.fromTimestamp !== undefined ? { fromTimestamp: local.fromTimestamp } : {}), ...(local.toTimestamp !== undefined ? { toTimestamp: local.toTimestamp } : {}),
+          ...(local.pageSize !== undefined ? { pageSize: local.pageSize } : {}),
+        })) {
+          columns = page.json.columns as { name: string }[];
+          // CSV streams page by page (bounded memory); the other formats need every row first.
+          if (o.output === 'csv') await io.out(csvLines(columns.map((c) => c.name), page.json.rows as unknown[][], first === undefined));
+          else rows.push(...(page.json.rows as unknown[][]));
+          first ??= page.json;
+          count += (page.json.rows as unknown[][]).length;
+          bar.update(count);
+        }
+      } finally {
+        bar.stop();
+      }
+      const range = `${String(first!.fromVersion)}..${String(first!.toVersion)}`;
+      const names = columns.map((c) => c.name);
+      if (o.output === 'json' || o.output === 'yaml') { await io.out(structured({ tableName: first!.tableName, fromVersion: first!.fromVersion, toVersion: first!.toVersion, columns, rows }, o.output)); return; }
+      if (o.output === 'csv') return;
+      await io.out(tableText(names, rows, o.quiet ? '' : `(${rows.length} change${rows.length === 1 ? '' : 's'} · versions ${range})`));
+    });
+
+  withBucket(table.command('diff'))
+    .description('what changed since a version: rows added, removed and changed against the latest version (or --to-version), by primary key when there is one')
+    .argument('<table>')
+    .requiredOption('--version <n>', 'the older version', nonNegativeInt('--version'))
+    .option('--to-version <n>', 'the newer version (default the latest)', nonNegativeInt('--to-version'))
+    .option('--limit <n>', 'rows listed (1..1000, default 100); the counts are always complete', nonNegativeInt('--limit'))
+    .addHelpText('after', '\nWorks on every table (no change data feed needed).\n\nExamples:\n  k3 table diff orders --bucket my-bucket --version 40\n  k3 table diff orders --bucket my-bucket --version 40 --to-version 42 -o json')
+    .action(async (name: string, local: { version: number; toVersion?: number; limit?: number }, cmd: Command) => {
+      const { t, o } = await client(cmd);
+      const d = json(DiffResponseSchema, await t.diff(name, local.version, { ...(local.toVersion !== undefined ? { toVersion: local.toVersion } : {}), ...(local.limit !== undefined ? { limit: local.limit } : {}) }));
+      if (o.output === 'json' || o.output === 'yaml') { await io.out(structured(d, o.output)); return; }
+      const cells = (d.rows as Record<string, unknown>[]).map((r) => [r.change, ...['key', 'before', 'after'].map((k) => (r[k] === undefined ? null : JSON.stringify(r[k])))]);
+      const header = ['change', 'key', 'before', 'after'];
+      if (o.output === 'csv') { await io.out(csvLines(header, cells, true)); return; }
+      const keyed = (d.keyColumns as string[]).length > 0 ? `by ${(d.keyColumns as string[]).join(', ')}` : 'no primary key: compared as multisets';
+      await io.out(tableText(header, cells, o.quiet ? '' : `(+${String(d.added)} added · -${String(d.removed)} removed · ~${String(d.changed)} changed · versions ${String(d.fromVersion)} → ${String(d.toVersion)} · ${keyed}${d.truncated ? ' · more rows: raise --limit' : ''})`));
     });
 
   try {

@@ -15,6 +15,7 @@ import { type Client, Code, ConnectError, createClient, type Interceptor, type T
 import { createConnectTransport } from '@connectrpc/connect-web';
 import {
   ErrorInfoSchema, ExecuteResponseSchema, Freshness, PredicateOp, type PredicateSchema, TableService,
+  ChangesResponseSchema, type ChangesResponse, type DiffResponse,
   type CompactResponse, type CreateTableRequestSchema, type DropTableResponse, type Engine, type ExecuteQueryResult, type ExecuteResponse,
   type ExecuteWriteResult, type HistoryResponse, type OptimizeResponse, type RestoreResponse, type Table, type VacuumResponse,
 } from '../gen/dodil/k3/tables/v1/k3_tables_pb.ts';
@@ -114,6 +115,29 @@ export interface SelectOptions extends CallOptions {
   freshness?: FreshnessName;
   asOfVersion?: bigint | number;
   asOfTimestamp?: string;
+}
+
+/** Where a Change Data Feed read starts and ends: versions or RFC 3339 times (table_changes' rules). */
+export interface ChangesOptions extends CallOptions {
+  fromVersion?: bigint | number;
+  toVersion?: bigint | number;
+  fromTimestamp?: string;
+  toTimestamp?: string;
+  /** Rows per page, 1..10000 (server default 1000). */
+  pageSize?: number;
+}
+
+/** One page of the feed: rows decoded by column type (`_change_type`, `_commit_version`, `_commit_timestamp` included). */
+export interface ChangesPage {
+  readonly columns: { name: string; type: string }[];
+  readonly rows: Row[];
+  readonly fromVersion: bigint;
+  readonly toVersion: bigint;
+  /** Absent on the last page. */
+  readonly nextPageToken: string | undefined;
+  /** The page as pbjson (int64 as strings), what `-o json` prints. */
+  readonly json: JsonObject;
+  readonly response: ChangesResponse;
 }
 
 const FRESHNESS: Record<FreshnessName, Freshness> = {
@@ -343,6 +367,42 @@ export class Tables {
     return this.k3.call(() => this.rpc.restore({
       bucket: this.bucket, tableName: table,
       ...('version' in to ? { version: BigInt(to.version) } : { restoreTimestamp: to.timestamp }),
+    }, { signal: opts.signal }), opts.signal);
+  }
+
+  /** One page of the table's Change Data Feed; pass `pageToken` (the previous page's `nextPageToken`) for the next. */
+  async changesPage(table: string, opts: ChangesOptions & { pageToken?: string } = {}): Promise<ChangesPage> {
+    const res = await this.k3.call(() => this.rpc.changes({
+      bucket: this.bucket, tableName: table,
+      ...(opts.fromVersion !== undefined ? { fromVersion: BigInt(opts.fromVersion) } : {}),
+      ...(opts.toVersion !== undefined ? { toVersion: BigInt(opts.toVersion) } : {}),
+      fromTimestamp: opts.fromTimestamp ?? '', toTimestamp: opts.toTimestamp ?? '', pageToken: opts.pageToken ?? '',
+      ...(opts.pageSize !== undefined ? { pageSize: opts.pageSize } : {}),
+    }, { signal: opts.signal }), opts.signal);
+    const json = toJson(ChangesResponseSchema, res, { alwaysEmitImplicit: true }) as JsonObject;
+    return {
+      columns: res.columns.map((c) => ({ name: c.name, type: c.type || c.duckdbType })),
+      rows: decodeRows(res.columns, (json.rows ?? []) as unknown[][]),
+      fromVersion: res.fromVersion, toVersion: res.toVersion, nextPageToken: res.nextPageToken, json, response: res,
+    };
+  }
+
+  /** Every page of the feed from `fromVersion` (or `fromTimestamp`) to `toVersion` (default: the latest when asked). */
+  async *changes(table: string, opts: ChangesOptions = {}): AsyncGenerator<ChangesPage> {
+    let page = await this.changesPage(table, opts);
+    yield page;
+    while (page.nextPageToken !== undefined) {
+      page = await this.changesPage(table, { pageToken: page.nextPageToken, ...(opts.pageSize !== undefined ? { pageSize: opts.pageSize } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+      yield page;
+    }
+  }
+
+  /** What changed between `version` and HEAD (or `toVersion`): rows added, removed, changed (by primary key when there is one). */
+  diff(table: string, version: bigint | number, opts: CallOptions & { toVersion?: bigint | number; limit?: number } = {}): Promise<DiffResponse> {
+    return this.k3.call(() => this.rpc.diff({
+      bucket: this.bucket, tableName: table, version: BigInt(version),
+      ...(opts.toVersion !== undefined ? { toVersion: BigInt(opts.toVersion) } : {}),
+      ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
     }, { signal: opts.signal }), opts.signal);
   }
 

@@ -18,7 +18,8 @@ import { primaryKeyOf } from '../catalog/index.ts';
 import { loadSnapshot, type Snapshot } from '../delta/index.ts';
 import { AppError } from '../errors/index.ts';
 import { quoteIdentifier as q, quoteLiteral } from '../exec/index.ts';
-import { parseVersion } from '../maintenance/time-travel-target.ts';
+import { parseTimestampMs, parseVersion } from '../maintenance/time-travel-target.ts';
+import { resolveChangeRange } from './changes-function.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { CHANGE_TYPE_COLUMN, COMMIT_VERSION_COLUMN, changeTypeRankSql } from '../cdf/change-columns.ts';
 
@@ -31,6 +32,10 @@ export const DIFF_MAX_LIMIT = 1000;
 export interface ChangesRequest {
   fromVersion?: string | number;
   toVersion?: string | number;
+  /** Instead of fromVersion: the first version committed at or after this time (ISO-8601 / epoch ms). */
+  fromTimestamp?: string | number;
+  /** Instead of toVersion: the last version committed at or before this time. */
+  toTimestamp?: string | number;
   pageToken?: string;
   pageSize?: string | number;
 }
@@ -49,6 +54,8 @@ export interface ChangesResponse {
 
 export interface DiffRequest {
   version: string | number;
+  /** The newer side; default the current version (HEAD). */
+  toVersion?: string | number;
   limit?: string | number;
 }
 
@@ -117,18 +124,39 @@ async function query(ctx: ChangesContext, sql: string): Promise<ExecuteQueryResu
   return r.query;
 }
 
+const given = <T>(v: T | undefined | ''): v is T => v !== undefined && v !== '';
+
+function bothGiven(a: string, b: string): never {
+  throw new AppError('ERR_BAD_REQUEST', `Give ${a} or ${b}, not both.`, { field: b });
+}
+
+/** The first page's range: versions, or timestamps resolved against the commit log (table_changes' rules). */
+async function rangeOf(ctx: ChangesContext, req: ChangesRequest): Promise<{ from: number; to: number }> {
+  if (given(req.fromVersion) && given(req.fromTimestamp)) bothGiven('fromVersion', 'fromTimestamp');
+  if (given(req.toVersion) && given(req.toTimestamp)) bothGiven('toVersion', 'toTimestamp');
+  if (!given(req.fromVersion) && !given(req.fromTimestamp)) {
+    throw new AppError('ERR_BAD_REQUEST', 'Give fromVersion (or fromTimestamp), the first version whose changes you want (e.g. ?from=0).', { field: 'fromVersion' });
+  }
+  const bound = (v: string | number | undefined, ts: string | number | undefined, what: string): { timestamp: number } | { version: number } =>
+    given(ts) ? { timestamp: parseTimestampMs(ts) } : { version: parseVersion(v!, what) };
+  const resolved = await resolveChangeRange(ctx.store, ctx.root, {
+    from: bound(req.fromVersion, req.fromTimestamp, 'fromVersion'),
+    to: given(req.toVersion) || given(req.toTimestamp) ? bound(req.toVersion, req.toTimestamp, 'toVersion') : undefined,
+  });
+  return { from: resolved.fromVersion, to: resolved.toVersion ?? ctx.current.version };
+}
+
 export async function tableChanges(ctx: ChangesContext, req: ChangesRequest): Promise<ChangesResponse> {
   const pageSize = boundedInt(req.pageSize, 'pageSize', CHANGES_DEFAULT_PAGE_SIZE, CHANGES_MAX_PAGE_SIZE);
   let page: PageToken;
   let from: number;
   if (req.pageToken !== undefined && req.pageToken !== '') {
     page = decodeToken(req.pageToken);
-    from = req.fromVersion === undefined || req.fromVersion === '' ? page.v : parseVersion(req.fromVersion, 'fromVersion');
+    from = given(req.fromVersion) ? parseVersion(req.fromVersion, 'fromVersion') : page.v;
   } else {
-    if (req.fromVersion === undefined || req.fromVersion === '') throw new AppError('ERR_BAD_REQUEST', 'Give fromVersion, the first version whose changes you want (e.g. ?from=0).', { field: 'fromVersion' });
-    from = parseVersion(req.fromVersion, 'fromVersion');
-    const to = req.toVersion === undefined || req.toVersion === '' ? ctx.current.version : parseVersion(req.toVersion, 'toVersion');
-    page = { t: to, v: from, o: 0 };
+    const range = await rangeOf(ctx, req);
+    from = range.from;
+    page = { t: range.to, v: from, o: 0 };
   }
   const windowEnd = Math.min(page.t, page.v + CHANGES_VERSIONS_PER_PAGE - 1);
   const name = quoteLiteral(ctx.tableName);
@@ -156,7 +184,11 @@ export async function tableChanges(ctx: ChangesContext, req: ChangesRequest): Pr
 export async function tableDiff(ctx: ChangesContext, req: DiffRequest): Promise<DiffResponse> {
   const version = parseVersion(req.version, 'version');
   const limit = boundedInt(req.limit, 'limit', DIFF_DEFAULT_LIMIT, DIFF_MAX_LIMIT);
-  const head = ctx.current;
+  const toVersion = given(req.toVersion) ? parseVersion(req.toVersion, 'toVersion') : undefined;
+  if (toVersion !== undefined && toVersion < version) {
+    throw new AppError('ERR_BAD_REQUEST', `toVersion ${toVersion} is older than version ${version}; give the older version as version and the newer as toVersion.`, { field: 'toVersion' });
+  }
+  const head = toVersion !== undefined ? await loadSnapshot(ctx.store, ctx.root, { version: toVersion }) : ctx.current;
   const then = await loadSnapshot(ctx.store, ctx.root, { version });
   const key = primaryKeyOf(head.metadata);
   const oldCols = new Set(then.schema.fields.map((f) => f.name));

@@ -61,6 +61,24 @@ describe('Changes RPC', () => {
     expect(await codeOf(h.engine.tableChanges(h.bucket, 'nope', { fromVersion: 0 }))).toBe('ERR_TABLE_NOT_FOUND');
   });
 
+  it('takes timestamp bounds as table_changes does (from: first commit at or after, to: last at or before)', async () => {
+    const history = await h.engine.tableHistory(h.bucket, 'k', { limit: 10 });
+    const at = (v: number): number => Number(history.entries.find((e) => String(e.version) === String(v))!.timestamp);
+    const iso = (ms: number): string => new Date(ms).toISOString();
+    const page = await h.engine.tableChanges(h.bucket, 'k', { fromTimestamp: iso(at(2)), toTimestamp: iso(at(2)) });
+    expect([page.fromVersion, page.toVersion]).toEqual(['2', '2']);
+    expect(page.rows.map((r) => r[2])).toEqual(['update_preimage', 'update_preimage', 'update_preimage', 'update_postimage', 'update_postimage', 'update_postimage']);
+    // One millisecond after v1's commit: the range starts at v2 and runs to HEAD; equal to the SQL function.
+    const open = await h.engine.tableChanges(h.bucket, 'k', { fromTimestamp: iso(at(1) + 1) });
+    expect([open.fromVersion, open.toVersion]).toEqual(['2', '3']);
+    const sql = await h.query(`SELECT * FROM table_changes('k', '${iso(at(1) + 1)}')`);
+    expect(open.rows.map((r) => JSON.stringify(r)).sort()).toEqual(sql.rows.map((r) => JSON.stringify(r)).sort());
+    // A version and a timestamp for the same bound, or a timestamp that is not one: clear 400s.
+    expect(await codeOf(h.engine.tableChanges(h.bucket, 'k', { fromVersion: 1, fromTimestamp: iso(at(1)) }))).toBe('ERR_BAD_REQUEST');
+    expect(await codeOf(h.engine.tableChanges(h.bucket, 'k', { fromVersion: 1, toVersion: 2, toTimestamp: iso(at(2)) }))).toBe('ERR_BAD_REQUEST');
+    expect(await codeOf(h.engine.tableChanges(h.bucket, 'k', { fromTimestamp: 'yesterday' }))).toBe('ERR_BAD_REQUEST');
+  });
+
   it('a long history is read in windows of versions (short pages carry a token)', async () => {
     await h.ddl("CREATE TABLE many (id INTEGER) WITH ('delta.enableChangeDataFeed' = true)");
     const n = CHANGES_VERSIONS_PER_PAGE + 5;
@@ -87,6 +105,17 @@ describe('what changed since (diff against HEAD)', () => {
     const fromStart = await h.engine.tableDiff(h.bucket, 'k', { version: 0, limit: 2 });
     expect(fromStart).toMatchObject({ added: '6', removed: '0', changed: '0', truncated: true });
     expect(fromStart.rows).toHaveLength(2);
+  });
+
+  it('against another version than HEAD (toVersion)', async () => {
+    const d = await h.engine.tableDiff(h.bucket, 'k', { version: 1, toVersion: 2 });
+    expect(d).toMatchObject({ fromVersion: '1', toVersion: '2', keyColumns: ['id'], added: '0', removed: '0', changed: '3', truncated: false });
+    expect(d.rows.map((r) => r.key)).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
+    const back = await h.engine.tableDiff(h.bucket, 'k', { version: 2, toVersion: 3 });
+    expect(back).toMatchObject({ added: '0', removed: '1', changed: '0' });
+    expect(await codeOf(h.engine.tableDiff(h.bucket, 'k', { version: 1, toVersion: 42 }))).toBe('ERR_DELTA_VERSION_NOT_FOUND');
+    expect(await codeOf(h.engine.tableDiff(h.bucket, 'k', { version: 2, toVersion: 1 }))).toBe('ERR_BAD_REQUEST');
+    expect(await h.engine.tableDiff(h.bucket, 'k', { version: 2, toVersion: 2 })).toMatchObject({ added: '0', removed: '0', changed: '0', rows: [] });
   });
 
   it('without a key: rows as multisets; works without the feed', async () => {

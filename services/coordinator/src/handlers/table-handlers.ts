@@ -10,7 +10,9 @@ import { create, toJson, type DescMethodServerStreaming, type DescMethodUnary, t
 import { ValueSchema } from '@bufbuild/protobuf/wkt';
 import type { ExecuteQueryResultSchema, ExecuteWriteResultSchema, TableService } from '@k3/client';
 import {
+  ChangesResponseSchema,
   ColumnTypeSchema,
+  DiffResponseSchema,
   CompactResponseSchema,
   DeleteRowsRequestSchema,
   DeleteRowsResponseSchema,
@@ -231,5 +233,28 @@ export function createTableHandlers(engine: SqlEngine, opts: { tokens?: TokenSto
     },
 
     ...createTokenHandlers(opts.tokens),
+    // Change Data Feed (docs/design/change-data-feed.md): a page of table_changes, and "what changed since".
+    async changes(req) {
+      const bucket = checkBucket(req.bucket);
+      if (engine.tableChanges === undefined) unimplemented('Changes');
+      return toProto(ChangesResponseSchema, await engine.tableChanges(bucket, table(req), {
+        ...(req.fromVersion !== undefined ? { fromVersion: String(req.fromVersion) } : {}),
+        ...(req.toVersion !== undefined ? { toVersion: String(req.toVersion) } : {}),
+        ...(req.fromTimestamp !== '' ? { fromTimestamp: req.fromTimestamp } : {}),
+        ...(req.toTimestamp !== '' ? { toTimestamp: req.toTimestamp } : {}),
+        ...(req.pageToken !== '' ? { pageToken: req.pageToken } : {}),
+        ...(req.pageSize !== undefined ? { pageSize: req.pageSize } : {}),
+      }));
+    },
+    async diff(req) {
+      const bucket = checkBucket(req.bucket);
+      if (engine.tableDiff === undefined) unimplemented('Diff');
+      if (req.version === undefined) throw new AppError('ERR_BAD_REQUEST', 'Invalid request: version is required (the older version to compare with HEAD or toVersion); fix the request and retry.', { field: 'version' });
+      return toProto(DiffResponseSchema, await engine.tableDiff(bucket, table(req), {
+        version: String(req.version),
+        ...(req.toVersion !== undefined ? { toVersion: String(req.toVersion) } : {}),
+        ...(req.limit !== undefined ? { limit: req.limit } : {}),
+      }));
+    },
   };
 }

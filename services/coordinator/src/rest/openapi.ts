@@ -88,6 +88,9 @@ export function buildOpenApi(): Schema {
       responses: { [String(route.status ?? 200)]: { description: method.output.name, content: { 'application/json': { schema: ref(method.output) } } }, ...errors },
     };
     if (route.method === 'POST') op.requestBody = { required: false, content: { 'application/json': { schema: ref(method.input) } } };
+    for (const [short, long] of Object.entries(route.queryAliases ?? {})) {
+      (op.parameters as Schema[]).push({ name: short, in: 'query', required: false, description: `Short for ${long}.`, schema: { type: 'string' } });
+    }
     (paths[openApiPath] ??= {})[route.method.toLowerCase()] = op;
   }
   const ops = (summary: string) => ({ get: { summary, tags: ['ops'], responses: { 200: { description: 'OK' } } } });

@@ -10,6 +10,7 @@ import { bearerOf } from '../session-cookie.ts';
 import type { DescMethod } from '@bufbuild/protobuf';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { AppError } from '@k3/core';
 import { TableService } from '@k3/client';
 import type { TableHandlers } from '../handlers/table-handlers.ts';
 import type { Intercept } from '../rpc/interceptors.ts';
@@ -30,6 +31,8 @@ export interface RestRoute {
   /** Success status (default 200). */
   status?: number;
   summary: string;
+  /** Short query-string names also accepted (`from` → `from_version`); giving both is refused. */
+  queryAliases?: Readonly<Record<string, string>>;
 }
 
 const T = '/:bucket/tables/:table';
@@ -57,6 +60,9 @@ export const REST_ROUTES: readonly RestRoute[] = [
   { method: 'POST', url: '/_auth/tokens', rpc: 'createToken', status: 201, summary: 'Create a token: the answer carries its secret, shown only this once (Idempotency-Key makes a retry safe).' },
   { method: 'GET', url: '/_auth/tokens', rpc: 'listTokens', summary: 'List the tokens (never their secrets).' },
   { method: 'DELETE', url: '/_auth/tokens/:name', rpc: 'revokeToken', summary: 'Revoke a token: it stops working on every coordinator within K3_AUTH_REFRESH.' },
+  // wip/cdf: the Change Data Feed
+  { method: 'GET', url: `${T}/changes`, rpc: 'changes', queryAliases: { from: 'from_version', to: 'to_version' }, summary: "A page of the table's Change Data Feed (rows + _change_type, _commit_version, _commit_timestamp), oldest version first." },
+  { method: 'GET', url: `${T}/diff`, rpc: 'diff', summary: 'What changed between a version and HEAD (or toVersion): rows added, removed and changed, by primary key when the table has one.' },
 ];
 
 export function methodOf(rpc: string): DescMethod {
@@ -74,6 +80,19 @@ export interface RestRouteDeps {
 type Params = { bucket: string; table?: string; name?: string };
 type AnyHandler = (req: unknown, rc: RequestContext) => Promise<unknown>;
 
+/** `?from=3` → `?from_version=3` for a route's short names; the short and the long name together are refused. */
+function withAliases(query: unknown, aliases: RestRoute['queryAliases']): unknown {
+  if (aliases === undefined || typeof query !== 'object' || query === null) return query;
+  const out: Record<string, unknown> = { ...(query as Record<string, unknown>) };
+  for (const [short, long] of Object.entries(aliases)) {
+    if (!(short in out)) continue;
+    if (long in out) throw new AppError('ERR_BAD_REQUEST', `Invalid request: querystring.${short} is given twice (also as ${long}); send it once.`, { field: `querystring.${short}` });
+    out[long] = out[short];
+    delete out[short];
+  }
+  return out;
+}
+
 export function registerRestRoutes(app: FastifyInstance, deps: RestRouteDeps): void {
   const handlerOf = (rpc: string): AnyHandler => (deps.handlers as unknown as Record<string, AnyHandler>)[rpc]!;
   for (const route of REST_ROUTES) {
@@ -85,7 +104,7 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestRouteDeps): v
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const params = request.params as Params;
         const path = { bucket: params.bucket, ...(params.table !== undefined ? { table: params.table } : {}), ...(params.name !== undefined ? { name: params.name } : {}) };
-        const decode = () => (route.method === 'POST' ? decodeBody(method.input, request.body, path) : decodeQuery(method.input, request.query, path));
+        const decode = () => (route.method === 'POST' ? decodeBody(method.input, request.body, path) : decodeQuery(method.input, withAliases(request.query, route.queryAliases), path));
         const format = route.stream ? streamFormatOf(request.headers.accept) : undefined;
         const rc = createRequestContext({
           requestId: request.id,
