@@ -155,8 +155,8 @@ export class PrincipalLimiter {
   }
 }
 
-/** The limiter of a coordinator's settings (K3_MAX_CONCURRENT_PER_PRINCIPAL, K3_MAX_QUEUED_PER_PRINCIPAL, K3_STATEMENT_SLOTS). */
-export function principalLimiterFor(config: Pick<Config, 'K3_MAX_CONCURRENT_PER_PRINCIPAL' | 'K3_MAX_QUEUED_PER_PRINCIPAL' | 'K3_STATEMENT_SLOTS'>): PrincipalLimiter {
+/** The process's limiter from its config (K3_MAX_CONCURRENT_PER_PRINCIPAL, K3_MAX_QUEUED_PER_PRINCIPAL, K3_STATEMENT_SLOTS). */
+export function principalLimiterOf(config: Pick<Config, 'K3_MAX_CONCURRENT_PER_PRINCIPAL' | 'K3_MAX_QUEUED_PER_PRINCIPAL' | 'K3_STATEMENT_SLOTS'>): PrincipalLimiter {
   return new PrincipalLimiter({
     maxRunning: config.K3_MAX_CONCURRENT_PER_PRINCIPAL,
     maxQueued: config.K3_MAX_QUEUED_PER_PRINCIPAL,
