@@ -26,6 +26,7 @@ export function pgEngineOf(engine: SqlEngine, limiter?: PrincipalLimiter): PgEng
       ...(opts.authorize !== undefined ? { authorize: opts.authorize as (action: Action) => void } : {}),
     })),
     listTables: (bucket) => engine.listTables(bucket),
+    ...(engine.analyse !== undefined ? { analyse: (sql: string, paramCount: number) => engine.analyse!(sql, paramCount) } : {}),
     ...(engine.describeStatement !== undefined
       ? {
           describeStatement: async (opts: { bucket: string; sql: string }) => {

@@ -68,9 +68,12 @@ interface Ctx {
 
 type Recognizer = (ctx: Ctx) => PrePassed | undefined;
 
-/** Pre-passes one statement's text. Empty input (only comments / whitespace) → ERR_BAD_REQUEST. */
-export function prePass(sql: string): PrePassed {
-  const tokens = withoutTrailingSemicolons(tokenize(sql));
+/**
+ * Pre-passes one statement's text. Empty input (only comments / whitespace) → ERR_BAD_REQUEST.
+ * `tokens`: the text's tokens when the caller already has them (offsets into `sql`).
+ */
+export function prePass(sql: string, tokens0?: readonly Token[]): PrePassed {
+  const tokens = withoutTrailingSemicolons(tokens0 ?? tokenize(sql));
   if (tokens.length === 0) {
     throw new AppError('ERR_BAD_REQUEST', 'The SQL text is empty; send exactly one SQL statement.');
   }
@@ -211,6 +214,7 @@ const dropTable: Recognizer = ({ sql, tokens }) => {
 };
 
 const showTables: Recognizer = ({ sql, tokens }) => {
+  if (tokens.length > 3 || !isWord(tokens[0], 'SHOW')) return undefined; // no per-token work for every other statement
   const words = tokens.map((t) => (t.kind === 'word' ? t.text.toUpperCase() : '\0'));
   const text = words.join(' ');
   if (text === 'SHOW TABLES' || text === 'SHOW ALL TABLES') return { sql, tokens, shape: { kind: 'show-tables', all: text === 'SHOW ALL TABLES' } };
