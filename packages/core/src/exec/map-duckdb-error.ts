@@ -15,6 +15,9 @@ interface Rule {
   readonly hint: string;
 }
 
+/** Why `rowid` is refused and what to use (also sql/rowid-guard.ts, for writes). */
+export const ROWID_ADVICE = 'k3 tables are Delta tables and have no rowid pseudo-column (a DuckDB storage position). Identify rows by the primary key, or number them with row_number() OVER (ORDER BY …).';
+
 // Order matters: constraint kinds before the generic "Constraint Error".
 const RULES: readonly Rule[] = [
   { test: /^Parser Error:/, code: 'ERR_SQL_PARSE', hint: 'Fix the SQL syntax (k3 speaks the DuckDB dialect).' },
@@ -23,7 +26,7 @@ const RULES: readonly Rule[] = [
     // (a storage position) has no Delta counterpart.
     test: /^Binder Error: (Referenced column "rowid" not found|.* does not have a column named "rowid")/,
     code: 'ERR_SQL_UNSUPPORTED',
-    hint: 'k3 tables are Delta tables and have no rowid pseudo-column (a DuckDB storage position). Identify rows by the primary key, or number them with row_number() OVER (ORDER BY …).',
+    hint: ROWID_ADVICE,
   },
   { test: /^(Binder|Catalog) Error:/, code: 'ERR_SQL_BIND', hint: 'Check table, column and function names and the argument types.' },
   { test: /^Constraint Error:.*NOT NULL constraint/s, code: 'ERR_CONSTRAINT_NOT_NULL', hint: 'Provide a value for every NOT NULL column.' },
