@@ -158,7 +158,7 @@ describe('CHECK constraints on the typed operations (issue 15)', () => {
     ];
     for (const err of await Promise.all(refusals)) {
       expect(err).toMatchObject({ code: 'ERR_CONSTRAINT_CHECK' });
-      expect((err as Error).message).toMatch(/CHECK constraint "(qty_positive|checked_\w+_amount_check)" .*nothing was written/);
+      expect(err.message).toMatch(/CHECK constraint "(qty_positive|checked_\w+_amount_check)" .*nothing was written/);
     }
     expect(await rows(`SELECT * FROM ${t} ORDER BY id`)).toEqual(before);
     expect((await h.engine.describeTable(bucket, t)).deltaVersion).toBe(version);

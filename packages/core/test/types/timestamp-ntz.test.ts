@@ -172,7 +172,7 @@ describe('tables written by earlier k3 versions (TIMESTAMP stored as Delta `time
       { name: 'p', type: 'timestamp' as const, nullable: true, metadata: {} },
     ] };
     const metadata = createTableMetadata({ schema, partitionColumns: ['p'], configuration: { [K3_TABLE_CONFIG.primaryKey]: '["id"]' } });
-    await Transaction.forCreate(store, 'tables/legacy/', { metadata, protocol: { ...K3_TABLE_PROTOCOL } }, {}).commit({ operation: 'CREATE TABLE' });
+    await Transaction.forCreate(store, 'tables/legacy/', { metadata, protocol: { ...K3_TABLE_PROTOCOL } }, { maxRetries: 1, checkpointInterval: 10 }).commit({ operation: 'CREATE TABLE' });
     const described = await h.engine.describeTable(h.bucket, 'legacy');
     expect(described.columns.map((c) => c.duckdbType)).toEqual(['INTEGER', 'TIMESTAMP', 'TIMESTAMP']);
     await h.exec("INSERT INTO legacy VALUES (1, TIMESTAMP '2024-05-05 05:05:05.5', TIMESTAMP '2024-05-05 00:00:00')"); // keyed + drain
