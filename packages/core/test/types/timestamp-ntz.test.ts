@@ -151,6 +151,17 @@ describe('k3 stores TIMESTAMP as timestamp_ntz, with the feature only when used'
     expect((await snap('r')).protocol).toEqual(NTZ_PROTOCOL);
   });
 
+  it('a checkpoint keeps the (3,7) protocol and its features; the table reads the same from it', async () => {
+    await h.ddl('CREATE TABLE cp (id INTEGER, t TIMESTAMP)');
+    for (let i = 1; i <= 11; i++) await h.exec(`INSERT INTO cp VALUES (${i}, TIMESTAMP '2020-01-01 00:00:00' + INTERVAL (${i}) MICROSECOND)`);
+    const last = JSON.parse(await readFile(path.join(store.rootDir, 'tables', 'cp', '_delta_log', '_last_checkpoint'), 'utf8')) as { version: number };
+    expect(last.version).toBeGreaterThanOrEqual(10);
+    const s = await snap('cp');
+    expect(s.protocol).toEqual(NTZ_PROTOCOL);
+    expect((await h.query('SELECT count(*), max(t) FROM cp')).rows).toEqual([['11', '2020-01-01 00:00:00.000011']]);
+    expect((await scanSnapshot(store, s)).rows.length).toBe(11);
+  });
+
   it('the Change Data Feed of a timestamp_ntz table lists changeDataFeed and carries the TIMESTAMP values', async () => {
     await h.ddl("CREATE TABLE feed (id INTEGER, t TIMESTAMP) TBLPROPERTIES ('delta.enableChangeDataFeed' = true)");
     await h.exec("INSERT INTO feed VALUES (1, TIMESTAMP '2022-02-22 22:22:22.222222')");
