@@ -360,6 +360,83 @@ export const CONSTRAINT_CASES: readonly CompatCase[] = [
   },
 ];
 
+/** A TIMESTAMP table (Delta timestamp_ntz) of its own, keyed or not, partitioned by a TIMESTAMP or not. */
+function tsw(id: string, sql: (t: string) => string, opts: { keyed?: boolean; partitioned?: boolean; refusedWith?: string } = {}): CompatCase {
+  const t = `ts_${id.replaceAll('-', '_')}`;
+  const key = opts.keyed === true ? ' PRIMARY KEY' : '';
+  return {
+    id,
+    setup: [
+      `CREATE TABLE ${t} (id INTEGER${key}, ts TIMESTAMP, tz TIMESTAMPTZ, day TIMESTAMP, evs STRUCT(ts TIMESTAMP, tag VARCHAR)[], CONSTRAINT after_2000 CHECK (ts >= TIMESTAMP '2000-01-01'))${opts.partitioned === true ? ' PARTITIONED BY (day)' : ''}`,
+      `INSERT INTO ${t} VALUES
+        (1, TIMESTAMP '2026-01-02 03:04:05.000006', TIMESTAMPTZ '2026-01-02 03:04:05+00', TIMESTAMP '2026-01-02', [{'ts': TIMESTAMP '2026-01-02 03:00:00', 'tag': 'a'}]),
+        (2, TIMESTAMP '2026-01-02 23:59:59.999999', TIMESTAMPTZ '2026-01-03 01:00:00+02', TIMESTAMP '2026-01-02', []),
+        (3, TIMESTAMP '2000-01-01 00:00:00', NULL, TIMESTAMP '2000-01-01', NULL),
+        (4, 'infinity', '-infinity', NULL, [{'ts': TIMESTAMP '1969-12-31 23:59:59.999999', 'tag': NULL}])`,
+    ],
+    sql: sql(t),
+    verify: `SELECT * FROM ${t}`,
+    ...(opts.refusedWith !== undefined ? { refusedWith: opts.refusedWith } : {}),
+  };
+}
+
+/** TIMESTAMP (Delta timestamp_ntz) and TIMESTAMPTZ (Delta timestamp), from DuckDB's timestamp documentation. */
+export const TIMESTAMP_CASES: readonly CompatCase[] = [
+  q('ts-functions', "SELECT id, date_trunc('hour', sold_at), date_part('dow', sold_at), extract(epoch FROM sold_at), dayname(sold_at) FROM sales ORDER BY id"),
+  q('ts-strftime', "SELECT id, strftime(sold_at, '%Y/%m/%d %H:%M:%S.%f'), strptime(strftime(sold_at, '%Y-%m-%d'), '%Y-%m-%d') FROM sales ORDER BY id"),
+  q('ts-date-diff', "SELECT id, date_diff('minute', TIMESTAMP '2026-01-01 00:00:00', sold_at), date_sub('hour', sold_at, TIMESTAMP '2026-01-10') FROM sales ORDER BY id"),
+  q('ts-interval-math', 'SELECT id, sold_at + INTERVAL 90 MINUTE, sold_at - INTERVAL \'1 day\', sold_at - TIMESTAMP \'2026-01-01 00:00:00\' FROM sales ORDER BY id'),
+  q('ts-time-bucket', "SELECT time_bucket(INTERVAL '2 days', sold_at) AS b, count(*) FROM sales GROUP BY b ORDER BY b"),
+  q('ts-epoch', 'SELECT id, epoch_ms(sold_at), epoch_us(sold_at), make_timestamp(epoch_us(sold_at)) FROM sales ORDER BY id'),
+  q('ts-cast-tz', 'SELECT id, sold_at::TIMESTAMPTZ, sold_at::DATE, sold_at::VARCHAR, sold_at::TIME FROM sales ORDER BY id'),
+  q('ts-tz-to-ts', 'SELECT id, seen::TIMESTAMP, seen::DATE, epoch(seen) FROM typed ORDER BY id'),
+  q('ts-range-filter', "SELECT id FROM sales WHERE sold_at BETWEEN TIMESTAMP '2026-01-02 00:00:00' AND TIMESTAMP '2026-01-04 00:00:00' ORDER BY id"),
+  q('ts-range-filter-exclusive', "SELECT id FROM sales WHERE sold_at > TIMESTAMP '2026-01-03 00:00:00' AND sold_at < TIMESTAMP '2099-01-01 00:00:00' ORDER BY id"),
+  q('ts-group-day', "SELECT date_trunc('day', sold_at) AS d, sum(qty) FROM sales GROUP BY d ORDER BY d"),
+  q('ts-window-lag', 'SELECT id, sold_at, lag(sold_at) OVER (ORDER BY sold_at, id) AS prev, sold_at - lag(sold_at) OVER (ORDER BY sold_at, id) AS gap FROM sales ORDER BY id'),
+  q('ts-minmax-typeof', 'SELECT min(sold_at), max(sold_at), typeof(min(sold_at)), min(seen), typeof(max(seen)) FROM sales, typed'),
+  q('ts-generate-series', "SELECT * FROM generate_series(TIMESTAMP '2026-01-01 00:00:00', TIMESTAMP '2026-01-02 00:00:00', INTERVAL 6 HOUR)"),
+  q('ts-join-on-day', 'SELECT s.id, e.id FROM sales s JOIN events e ON date_trunc(\'day\', s.sold_at) = date_trunc(\'day\', e.occurred_at) ORDER BY s.id, e.id'),
+  q('ts-list-of-ts', 'SELECT region, list(sold_at ORDER BY sold_at, id) AS l, list_max(list(sold_at)) FROM sales GROUP BY region ORDER BY region'),
+  q('ts-struct-of-ts', "SELECT id, {'ts': sold_at, 'd': sold_at::DATE} AS s FROM sales ORDER BY id"),
+  // Own TIMESTAMP tables: partition values, stats, nested timestamps, RETURNING, CHECK.
+  tsw('tsw-read-all', (t) => `SELECT *, typeof(ts), typeof(tz), typeof(evs) FROM ${t} ORDER BY id`),
+  tsw('tsw-part-read', (t) => `SELECT id, day, ts FROM ${t} WHERE day = TIMESTAMP '2026-01-02' ORDER BY id`, { partitioned: true }),
+  tsw('tsw-part-null', (t) => `SELECT id FROM ${t} WHERE day IS NULL ORDER BY id`, { partitioned: true }),
+  tsw('tsw-part-move', (t) => `UPDATE ${t} SET day = day + INTERVAL 1 DAY WHERE id <= 2`, { partitioned: true }),
+  tsw('tsw-stats-skip', (t) => `SELECT id FROM ${t} WHERE ts > TIMESTAMP '2026-01-02 03:04:05.000005' AND ts < TIMESTAMP '2027-01-01' ORDER BY id`),
+  tsw('tsw-infinity', (t) => `SELECT id, isinf(ts), isinf(tz), ts > TIMESTAMP '9999-12-31' FROM ${t} ORDER BY id`),
+  tsw('tsw-unnest', (t) => `SELECT id, u.ts, u.tag, typeof(u.ts) FROM ${t}, unnest(evs) AS x(u) ORDER BY id, u.ts`),
+  tsw('tsw-insert-select-tz', (t) => `INSERT INTO ${t} (id, ts, tz) SELECT id + 100, seen::TIMESTAMP, seen FROM typed WHERE seen >= TIMESTAMPTZ '2000-01-01 00:00:00+00'`),
+  tsw('tsw-insert-nested', (t) => `INSERT INTO ${t} VALUES (9, TIMESTAMP '2030-01-01 00:00:00', NULL, TIMESTAMP '2030-01-01', [{'ts': TIMESTAMP '2030-01-01 00:00:00.5', 'tag': 'n'}, NULL])`, { partitioned: true }),
+  tsw('tsw-insert-returning', (t) => `INSERT INTO ${t} (id, ts, day) VALUES (10, TIMESTAMP '2031-03-04 05:06:07.08', TIMESTAMP '2031-03-04') RETURNING id, ts, day, typeof(ts)`),
+  tsw('tsw-keyed-insert-returning', (t) => `INSERT INTO ${t} (id, ts, evs) VALUES (11, TIMESTAMP '2031-03-04 05:06:07.08', [{'ts': TIMESTAMP '2001-01-01', 'tag': 'k'}]) RETURNING *`, { keyed: true }),
+  tsw('tsw-update-returning', (t) => `UPDATE ${t} SET ts = date_trunc('day', ts) WHERE id <= 2 RETURNING id, ts`, { partitioned: true }),
+  tsw('tsw-keyed-update-returning', (t) => `UPDATE ${t} SET tz = ts::TIMESTAMPTZ WHERE id = 1 RETURNING id, tz, typeof(tz)`, { keyed: true }),
+  tsw('tsw-delete-returning', (t) => `DELETE FROM ${t} WHERE ts < TIMESTAMP '2026-01-02 12:00:00' RETURNING id, ts, evs`),
+  tsw('tsw-keyed-delete-returning', (t) => `DELETE FROM ${t} WHERE day = TIMESTAMP '2026-01-02' RETURNING id, day`, { keyed: true, partitioned: true }),
+  tsw('tsw-keyed-merge-returning', (t) => `MERGE INTO ${t} AS d USING (VALUES (1, TIMESTAMP '2040-01-01 00:00:00'), (50, TIMESTAMP '2041-01-01 00:00:00')) s(id, ts) ON d.id = s.id WHEN MATCHED THEN UPDATE SET ts = s.ts WHEN NOT MATCHED THEN INSERT (id, ts) VALUES (s.id, s.ts) RETURNING merge_action, id, ts`, { keyed: true }),
+  tsw('tsw-merge-returning', (t) => `MERGE INTO ${t} AS d USING (VALUES (2)) s(id) ON d.id = s.id WHEN MATCHED THEN DELETE RETURNING merge_action, id, ts`),
+  tsw('tsw-keyed-upsert', (t) => `INSERT OR REPLACE INTO ${t} (id, ts, day) VALUES (3, TIMESTAMP '2035-05-05 05:05:05', TIMESTAMP '2035-05-05'), (12, TIMESTAMP '2036-06-06', NULL) RETURNING id, ts, day`, { keyed: true }),
+  tsw('tsw-check-ok', (t) => `INSERT INTO ${t} (id, ts) VALUES (13, TIMESTAMP '2000-01-01 00:00:00'), (14, NULL)`, { keyed: true }),
+  tsw('tsw-check-refused', (t) => `INSERT INTO ${t} (id, ts) VALUES (15, TIMESTAMP '1999-12-31 23:59:59.999999')`, { refusedWith: 'ERR_CONSTRAINT_CHECK' }),
+  tsw('tsw-keyed-check-refused', (t) => `UPDATE ${t} SET ts = ts - INTERVAL 30 YEAR WHERE id = 3`, { keyed: true, refusedWith: 'ERR_CONSTRAINT_CHECK' }),
+  {
+    id: 'tsw-alter-add-timestamp',
+    setup: ['CREATE TABLE ts_alter (id INTEGER)', 'INSERT INTO ts_alter VALUES (1), (2)', "ALTER TABLE ts_alter ADD COLUMN ts TIMESTAMP DEFAULT TIMESTAMP '2020-02-02 02:02:02.2'", 'INSERT INTO ts_alter VALUES (3, NULL)'],
+    sql: 'SELECT *, typeof(ts) FROM ts_alter ORDER BY id',
+    ordered: true,
+  },
+  {
+    id: 'tsw-alter-set-type-timestamp',
+    setup: ['CREATE TABLE ts_retype (id INTEGER, ts VARCHAR)', "INSERT INTO ts_retype VALUES (1, '2024-02-29 12:00:00'), (2, NULL)", 'ALTER TABLE ts_retype ALTER COLUMN ts SET DATA TYPE TIMESTAMP'],
+    sql: "SELECT id, ts, typeof(ts), ts + INTERVAL 1 DAY FROM ts_retype ORDER BY id",
+    ordered: true,
+  },
+  ctas('ts-ctas-nested', "SELECT id, sold_at, [sold_at, NULL] AS l, {'t': sold_at, 'z': sold_at::TIMESTAMPTZ} AS s, MAP {'k': sold_at} AS m FROM sales", (t) => `SELECT *, typeof(l), typeof(s), typeof(m) FROM ${t} ORDER BY id`),
+  ctas('ts-ctas-precisions', "SELECT TIMESTAMP_S '2024-01-01 00:00:01' AS s, TIMESTAMP_MS '2024-01-01 00:00:01.123' AS ms, TIMESTAMP '2024-01-01 00:00:01.123456' AS us, TIMESTAMPTZ '2024-01-01 00:00:01+05' AS tz", (t) => `SELECT *, typeof(s), typeof(ms), typeof(us), typeof(tz) FROM ${t}`),
+];
+
 /** information_schema lists the bucket's tables like DuckDB lists its own. */
 export const CATALOG_CASES: readonly CompatCase[] = [
   q('infoschema-columns-typed', "SELECT column_name, data_type, is_nullable, column_default, ordinal_position FROM information_schema.columns WHERE table_name = 'typed' ORDER BY ordinal_position"),
@@ -369,4 +446,4 @@ export const CATALOG_CASES: readonly CompatCase[] = [
   q('infoschema-quoted', 'SELECT count(*) FROM "information_schema"."tables" WHERE table_name = \'typed\''),
 ];
 
-export const ALL_TYPE_CASES: readonly CompatCase[] = [...TYPE_CASES, ...TYPE_WRITE_CASES, ...CONSTRAINT_CASES, ...CATALOG_CASES];
+export const ALL_TYPE_CASES: readonly CompatCase[] = [...TYPE_CASES, ...TYPE_WRITE_CASES, ...CONSTRAINT_CASES, ...TIMESTAMP_CASES, ...CATALOG_CASES];

@@ -13,9 +13,6 @@ export const KNOWN_GAPS: Readonly<Record<string, GapFailure>> = {
   // k3 stores json columns as canonical (minified) JSON text; DuckDB returns the text as inserted
   // ('{ "a" : 1 }' vs '{"a":1}'). Same JSON value, different text.
   'value-json-text-kept': { mismatch: true },
-  // DuckDB's "Invalid Input Error" (here: a scalar subquery returning several rows) maps to
-  // ERR_TYPE_MISMATCH; it is an execution error (ERR_SQL_EXECUTION), not a value/type mismatch.
-  'err-scalar-subquery-many-rows': { code: 'ERR_TYPE_MISMATCH' },
   // DuckDB tables have a rowid pseudo-column (a storage position); k3's tables are Delta
   // snapshots bound as views and have none: refused precisely (use the key or row_number()).
   'more-rowid': { code: 'ERR_SQL_UNSUPPORTED' },

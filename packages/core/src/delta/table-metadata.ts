@@ -1,12 +1,15 @@
 /**
  * The protocol and metaData k3 writes for a new table: protocol (1,2) — no table features, so
- * every Delta reader since 2019 can read it — and metaData with a fresh id, Parquet format, the
+ * every Delta reader since 2019 can read it — raised only by what the table uses: (1,3) for CHECK
+ * constraints, (1,4) for the Change Data Feed, (3,7) with the `timestampNtz` feature when a column
+ * (at any depth) is `timestamp_ntz` (features.ts mergeProtocol); and metaData with a fresh id, Parquet format, the
  * schema, partition columns and configuration (PROTOCOL.md "Change Metadata").
  */
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors/index.ts';
 import type { Metadata, Protocol } from './actions.ts';
-import type { StructType } from './schema.ts';
+import { mergeProtocol, protocolForSchema } from './features.ts';
+import { parseSchemaString, type StructType } from './schema.ts';
 
 export const K3_TABLE_PROTOCOL: Readonly<Protocol> = Object.freeze({ minReaderVersion: 1, minWriterVersion: 2 });
 
@@ -19,8 +22,18 @@ export function isChangeDataFeedEnabled(metadata: Pick<Metadata, 'configuration'
   return (metadata?.configuration?.[CHANGE_DATA_FEED_PROPERTY] ?? '').toLowerCase() === 'true';
 }
 
-/** The protocol a new table with this configuration needs: (1,4) with the feed on, else (1,2). */
-export function protocolFor(metadata: Pick<Metadata, 'configuration'>): Protocol {
+/**
+ * The protocol a table with this configuration and schema needs: (1,4) with the feed on, (1,3)
+ * with CHECK constraints, else (1,2); merged with (3,7)+timestampNtz when the schema (given by
+ * `schemaString`) holds a timestamp_ntz field.
+ */
+export function protocolFor(metadata: Pick<Metadata, 'configuration'> & { schemaString?: string }): Protocol {
+  const legacy = legacyProtocolFor(metadata);
+  const forTypes = metadata.schemaString === undefined ? undefined : protocolForSchema(parseSchemaString(metadata.schemaString));
+  return forTypes === undefined ? legacy : (mergeProtocol(legacy, forTypes) ?? legacy);
+}
+
+function legacyProtocolFor(metadata: Pick<Metadata, 'configuration'>): Protocol {
   if (isChangeDataFeedEnabled(metadata)) return { ...CDF_TABLE_PROTOCOL };
   // CHECK constraints (delta.constraints.*) need writer 3 (check-constraints.ts).
   const hasChecks = Object.keys(metadata.configuration ?? {}).some((k) => k.startsWith('delta.constraints.'));

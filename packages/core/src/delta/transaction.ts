@@ -33,6 +33,7 @@ import { readCommitActions, tryWriteCommit } from './commit.ts';
 import { buildCommitInfo, type IsolationLevel } from './commit-info.ts';
 import { checkForConflicts, normalizeLogPath, type PartitionPredicate, type TransactionFootprint } from './conflict-checker.ts';
 import { checkpointIfDue, type CheckpointInfo } from './checkpoint-writer.ts';
+import { mergeProtocol, protocolForSchema } from './features.ts';
 import { parseSchemaString, type StructType } from './schema.ts';
 import type { ActiveFile, Snapshot } from './snapshot.ts';
 import { isChangeDataFeedEnabled, K3_TABLE_PROTOCOL } from './table-metadata.ts';
@@ -170,12 +171,13 @@ export class Transaction {
     return this;
   }
 
-  /** Raises the protocol (e.g. to writer 3 for CHECK constraints); never lowers it. */
+  /**
+   * Raises the protocol to support what `protocol` supports (e.g. writer 3 for CHECK constraints,
+   * the timestampNtz feature for a TIMESTAMP column); never lowers it (features.ts mergeProtocol).
+   */
   upgradeProtocol(protocol: Protocol): this {
-    const base = this.#base.protocol;
-    if (protocol.minReaderVersion > base.minReaderVersion || protocol.minWriterVersion > base.minWriterVersion) {
-      this.#newProtocol = { minReaderVersion: Math.max(base.minReaderVersion, protocol.minReaderVersion), minWriterVersion: Math.max(base.minWriterVersion, protocol.minWriterVersion) };
-    }
+    const merged = mergeProtocol(this.#newProtocol ?? this.#base.protocol, protocol);
+    if (merged !== undefined) this.#newProtocol = merged;
     return this;
   }
 
@@ -203,6 +205,9 @@ export class Transaction {
     if (this.#committed) throw new AppError('ERR_INTERNAL', 'A Transaction can be committed only once; start a new one from a fresh snapshot.');
     this.#committed = true;
     const schema = this.#newMetadata ? parseSchemaString(this.#newMetadata.schemaString) : this.#base.schema;
+    // A new schema that uses a type with a table feature (timestamp_ntz) raises the protocol in the same commit.
+    const forTypes = this.#newMetadata ? protocolForSchema(schema) : undefined;
+    if (forTypes !== undefined) this.upgradeProtocol(forTypes);
     assertCommitAllowed(this.#newProtocol ?? this.#base.protocol, this.#newMetadata ?? this.#base.metadata, schema, [...this.#removes.values()].some((r) => r.dataChange));
     await this.#stageChangeData(schema);
     const clock = this.#opts.clock ?? Date.now;

@@ -11,7 +11,8 @@
  * - Partition columns are not stored in the files; their values are logged in partitionValues
  *   (strings, see partitionValueSql) and the directory is cosmetic (partition-path.ts).
  * - Delta `timestamp` is written as TIMESTAMPTZ (Parquet isAdjustedToUTC=true, micros) with the
- *   session TimeZone=UTC, also inside LIST/STRUCT/MAP; k3 json columns are written as canonical
+ *   session TimeZone=UTC, also inside LIST/STRUCT/MAP; `timestamp_ntz` as TIMESTAMP
+ *   (isAdjustedToUTC=false), its partition values zone-less (`2024-01-02 03:04:05.000006`); k3 json columns are written as canonical
  *   (minified) JSON text. Types restored from `k3.duckdbType` are cast to their Delta storage
  *   type here, so a value the storage cannot hold (HUGEINT beyond 38 digits) fails the write.
  * - Stats describe exactly the bytes uploaded: they are computed from the written file.
@@ -71,11 +72,12 @@ function partitionValueSql(field: StructField): string {
   const t = field.type;
   if (t === 'string') return `NULLIF(${c}, '')`; // '' means null in partitionValues
   if (t === 'timestamp') return `strftime(${c}, '%Y-%m-%dT%H:%M:%S.%fZ')`;
+  if (t === 'timestamp_ntz') return `strftime(${c}, '%Y-%m-%d %H:%M:%S.%f')`;
   if (t === 'date') return `strftime(${c}, '%Y-%m-%d')`;
   if (t === 'float' || t === 'double') {
     return `CASE WHEN isnan(${c}) THEN 'NaN' WHEN ${c} = 'inf'::DOUBLE THEN 'Infinity' WHEN ${c} = '-inf'::DOUBLE THEN '-Infinity' ELSE CAST(${c} AS VARCHAR) END`;
   }
-  if (typeof t === 'string' && t !== 'binary' && t !== 'timestamp_ntz') return `CAST(${c} AS VARCHAR)`;
+  if (typeof t === 'string' && t !== 'binary') return `CAST(${c} AS VARCHAR)`;
   throw new AppError('ERR_SQL_UNSUPPORTED', `Column "${field.name}" of type ${JSON.stringify(t)} cannot be a partition column; partition by a string, number, boolean, date or timestamp column.`, { column: field.name });
 }
 

@@ -1,15 +1,17 @@
 /**
  * The one mapping between Delta schema types and DuckDB type text (see docs/design/execution.md).
  *
- * Delta → DuckDB is total. Delta `timestamp` (UTC-adjusted instant) and `timestamp_ntz` both
- * surface in SQL as DuckDB `TIMESTAMP`: every connection runs with TimeZone=UTC and k3's
- * TIMESTAMP means "microseconds since epoch, UTC wall clock". A k3 `json` column is a Delta
+ * Delta → DuckDB is total. Delta `timestamp_ntz` is DuckDB `TIMESTAMP`; so is a Delta `timestamp`
+ * without column metadata (tables written by earlier k3 versions and other engines' instants keep
+ * reading as before: every connection runs with TimeZone=UTC, so the instant's UTC wall clock is
+ * the value). k3 writes TIMESTAMPTZ as Delta `timestamp` with `k3.duckdbType`. A k3 `json` column is a Delta
  * `string` with column metadata `k3.type = COLUMN_TYPE_JSON`; only `fieldToDuckDBType` sees the
  * metadata, so it is the one to use for table columns.
  *
  * DuckDB → Delta (`storageOfDuckDBType`) is partial. Types with a Delta twin map to it exactly;
  * types without one are stored as a lossless Delta type and restored on read from column metadata
- * `k3.duckdbType` (the exact DuckDB type text): TIMESTAMPTZ/TIMESTAMP_S/_MS → timestamp, unsigned
+ * `k3.duckdbType` (the exact DuckDB type text): TIMESTAMPTZ → timestamp, TIMESTAMP_S/_MS →
+ * timestamp_ntz (TIMESTAMP itself is exact: timestamp_ntz, with the timestampNtz table feature), unsigned
  * integers → the next wider signed type (UBIGINT → decimal(20,0)), HUGEINT/UHUGEINT →
  * decimal(38,0) (values beyond ±(10^38−1) are refused by the cast at write time), UUID, ENUM,
  * TIME, TIMETZ, INTERVAL, BIT, BIGNUM → string (their text, which casts back exactly), `T[n]` →
@@ -87,14 +89,14 @@ interface Mapped {
 
 const EXACT: Record<string, DataType> = {
   VARCHAR: 'string', BIGINT: 'long', INTEGER: 'integer', SMALLINT: 'short', TINYINT: 'byte',
-  FLOAT: 'float', DOUBLE: 'double', BOOLEAN: 'boolean', BLOB: 'binary', DATE: 'date', TIMESTAMP: 'timestamp',
+  FLOAT: 'float', DOUBLE: 'double', BOOLEAN: 'boolean', BLOB: 'binary', DATE: 'date', TIMESTAMP: 'timestamp_ntz',
 };
 
 /** Types stored as a wider or textual Delta type; `k3.duckdbType` restores them. */
 const RESTORED: Record<string, DataType> = {
   JSON: 'string', UUID: 'string', TIME: 'string', 'TIME WITH TIME ZONE': 'string', TIMETZ: 'string',
   INTERVAL: 'string', BIT: 'string', BITSTRING: 'string', BIGNUM: 'string', VARINT: 'string',
-  'TIMESTAMP WITH TIME ZONE': 'timestamp', TIMESTAMPTZ: 'timestamp', TIMESTAMP_S: 'timestamp', TIMESTAMP_MS: 'timestamp',
+  'TIMESTAMP WITH TIME ZONE': 'timestamp', TIMESTAMPTZ: 'timestamp', TIMESTAMP_S: 'timestamp_ntz', TIMESTAMP_MS: 'timestamp_ntz',
   UTINYINT: 'short', USMALLINT: 'integer', UINTEGER: 'long', UBIGINT: 'decimal(20,0)',
   HUGEINT: 'decimal(38,0)', UHUGEINT: 'decimal(38,0)',
 };

@@ -7,7 +7,7 @@
  * timestamp and string columns (not boolean, binary or nested); nullCount for every primitive
  * column. Strings are cut to 32 code points (min: the prefix; max: the prefix + U+10FFFF so it
  * stays an upper bound). Timestamps are ISO-8601 UTC truncated to milliseconds (`…T10:00:00.123Z`,
- * as delta-rs writes them); readers widen max by 1 ms. NaN/±Infinity bounds are left out (JSON
+ * as delta-rs writes them; timestamp_ntz without the zone, `…T10:00:00.123`, as Spark does); readers widen max by 1 ms. NaN/±Infinity bounds are left out (JSON
  * cannot carry them). Numbers are emitted as DuckDB's exact decimal text, so BIGINT and DECIMAL
  * bounds keep every digit.
  */
@@ -26,7 +26,7 @@ function boundKind(field: StructField): BoundKind | undefined {
   if (typeof t !== 'string') return undefined;
   if (NUMERIC.has(t) || t.startsWith('decimal')) return 'number';
   if (t === 'string') return 'string';
-  if (t === 'date' || t === 'timestamp') return 'text';
+  if (t === 'date' || t === 'timestamp' || t === 'timestamp_ntz') return 'text';
   return undefined;
 }
 
@@ -34,6 +34,7 @@ function boundSql(field: StructField, agg: 'min' | 'max'): string {
   const c = `${agg}(${q(field.name)})`;
   // ±infinity has no Delta stats form: the bound is left out (readers then assume none).
   if (field.type === 'timestamp') return `CASE WHEN isinf(${c}) THEN NULL ELSE strftime(${c}, '%Y-%m-%dT%H:%M:%S.%gZ') END`;
+  if (field.type === 'timestamp_ntz') return `CASE WHEN isinf(${c}) THEN NULL ELSE strftime(${c}, '%Y-%m-%dT%H:%M:%S.%g') END`;
   if (field.type === 'date') return `CASE WHEN isinf(${c}) THEN NULL ELSE strftime(${c}, '%Y-%m-%d') END`;
   return `CAST(${c} AS VARCHAR)`;
 }

@@ -15,6 +15,9 @@ interface Rule {
   readonly hint: string;
 }
 
+/** Why `rowid` is refused and what to use (also sql/rowid-guard.ts, for writes). */
+export const ROWID_ADVICE = 'k3 tables are Delta tables and have no rowid pseudo-column (a DuckDB storage position). Identify rows by the primary key, or number them with row_number() OVER (ORDER BY …).';
+
 // Order matters: constraint kinds before the generic "Constraint Error".
 const RULES: readonly Rule[] = [
   { test: /^Parser Error:/, code: 'ERR_SQL_PARSE', hint: 'Fix the SQL syntax (k3 speaks the DuckDB dialect).' },
@@ -23,14 +26,21 @@ const RULES: readonly Rule[] = [
     // (a storage position) has no Delta counterpart.
     test: /^Binder Error: (Referenced column "rowid" not found|.* does not have a column named "rowid")/,
     code: 'ERR_SQL_UNSUPPORTED',
-    hint: 'k3 tables are Delta tables and have no rowid pseudo-column (a DuckDB storage position). Identify rows by the primary key, or number them with row_number() OVER (ORDER BY …).',
+    hint: ROWID_ADVICE,
   },
   { test: /^(Binder|Catalog) Error:/, code: 'ERR_SQL_BIND', hint: 'Check table, column and function names and the argument types.' },
   { test: /^Constraint Error:.*NOT NULL constraint/s, code: 'ERR_CONSTRAINT_NOT_NULL', hint: 'Provide a value for every NOT NULL column.' },
   { test: /^Constraint Error:.*(Duplicate key|PRIMARY KEY or UNIQUE constraint)/s, code: 'ERR_CONSTRAINT_PRIMARY_KEY', hint: 'Use a different key, or MERGE / INSERT OR REPLACE to update the existing row.' },
   {
-    // Writing a TIMESTAMP as a Delta timestamp (a UTC instant) goes through TIMESTAMPTZ, whose
-    // range ends a fraction of a second before TIMESTAMP's maximum.
+    // A scalar subquery with several rows is an execution error of the statement, not a value
+    // that does not fit its type (the generic Invalid Input rule below).
+    test: /^Invalid Input Error: More than one row returned by a subquery/,
+    code: 'ERR_SQL_EXECUTION',
+    hint: 'A scalar subquery returned more than one row; make it return one (an aggregate, LIMIT 1 or a tighter WHERE), or compare with IN / ANY instead.',
+  },
+  {
+    // Writing a TIMESTAMP into a Delta `timestamp` column of an older k3 table (a UTC instant)
+    // goes through TIMESTAMPTZ, whose range ends a fraction of a second before TIMESTAMP's maximum.
     test: /^Conversion Error: (ICU date overflows timestamp range|Unable to convert TIMESTAMPTZ to local TIMESTAMP)/,
     code: 'ERR_TYPE_MISMATCH',
     hint: 'The timestamp is at the very end of DuckDB\'s range (294247-01-10 04:00:54.775806), past the last UTC instant a Delta timestamp holds; use a smaller value, or \'infinity\'.',

@@ -15,7 +15,7 @@ import type { ExecuteDdlResult } from '../api/index.ts';
 import { assertValidColumnName, columnToField, describeSnapshot, specFromProperties } from '../catalog/index.ts';
 import { CHANGE_DATA_FEED_PROPERTY, protocolFor, recordedRequest, requestTxnAppId, Transaction } from '../delta/index.ts';
 import type { AddFile } from '../delta/actions.ts';
-import type { StructType } from '../delta/schema.ts';
+import type { StructField, StructType } from '../delta/schema.ts';
 import { AppError } from '../errors/index.ts';
 import { mapDuckDBError, quoteIdentifier as q, writeDataFiles } from '../exec/index.ts';
 import type { DdlContext } from './create-table.ts';
@@ -62,7 +62,7 @@ export async function alterTable(ctx: DdlContext, shape: AlterShape): Promise<Ex
     assertValidColumnName(c.name);
     await validateDefault(ctx.conn, c.name, c.defaultExpression, c.duckdbType);
   }
-  const replaced = new Map(changedSpecs.map((c) => [c.name, columnToField(c)]));
+  const replaced = new Map(changedSpecs.map((c, i) => [c.name, changedField(snapshot.schema.fields.find((f) => f.name === c.name), changed[i]!, columnToField(c))]));
   const newFields = addedSpecs.map(columnToField);
   const schema: StructType = { type: 'struct', fields: [...snapshot.schema.fields.map((f) => replaced.get(f.name) ?? f), ...newFields] };
   const tx = Transaction.forSnapshot(handle.store, snapshot, ctx.txOptions)
@@ -106,11 +106,20 @@ async function setTableProperties(ctx: DdlContext, pinned: PinnedTable, properti
   else delete configuration[CHANGE_DATA_FEED_PROPERTY];
   const metadata = { ...snapshot.metadata, configuration };
   const tx = Transaction.forSnapshot(handle.store, snapshot, ctx.txOptions).updateMetadata(metadata);
-  const needed = protocolFor(metadata).minWriterVersion;
-  if (needed > snapshot.protocol.minWriterVersion) tx.updateProtocol({ ...snapshot.protocol, minWriterVersion: needed });
+  tx.upgradeProtocol(protocolFor(metadata));
   const commit = await tx.commit({ operation: 'SET TBLPROPERTIES', operationParameters: { properties: JSON.stringify(properties) } });
   const fresh = await ctx.catalog.snapshot(handle);
   return { action: 'ALTER_TABLE', tableName: handle.name, table: describeSnapshot(ctx.bucket, handle.name, fresh), version: String(commit.version) };
+}
+
+/**
+ * The Delta field of a changed column. A column whose DuckDB type did not change keeps its Delta
+ * storage type (a TIMESTAMP column of an older k3 table stays Delta `timestamp` when only its
+ * nullability or default changes: its files are not rewritten).
+ */
+function changedField(old: StructField | undefined, change: ChangedColumn, fresh: StructField): StructField {
+  if (old === undefined || change.now.duckdbType !== change.old.duckdbType) return fresh;
+  return { ...fresh, type: old.type };
 }
 
 async function runAll(ctx: DdlContext, statements: readonly string[]): Promise<void> {

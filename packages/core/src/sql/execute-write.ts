@@ -36,6 +36,7 @@ import { dispatchKeyedWrite } from './keyed-dispatch.ts';
 import { createProbeView, dropProbeView, WriteTarget, type DiffResult } from './write-target.ts';
 import { checkConstraintsOf } from '../delta/check-constraints.ts';
 import { assertWritable } from '../delta/features.ts';
+import { assertNoRowidReference } from './rowid-guard.ts';
 
 export interface WriteContext {
   readonly conn: DuckDBConnection;
@@ -56,6 +57,7 @@ export async function executeWrite(ctx: WriteContext, statement: PrePassed, shap
   const first = await tables.pin(shape.table);
   // A table k3 may not write (e.g. writer feature timestampNtz) is refused before any work.
   assertWritable(first.snapshot.protocol);
+  assertNoRowidReference(statement.tokens, first.handle.name, first.snapshot.schema);
   const recorded = recordedRequest(first.snapshot.txns, ctx.idempotencyKey);
   if (recorded !== undefined) {
     const { strategy } = routeWrite(shape, statement.tokens, primaryKeyOf(first.snapshot.metadata));

@@ -61,13 +61,15 @@ describe('duckDBToDeltaType', () => {
       fields: [
         { name: 'a b', type: { type: 'array', elementType: 'long', containsNull: true }, nullable: true, metadata: {} },
         { name: 'm', type: { type: 'map', keyType: 'string', valueType: 'decimal(10,2)', valueContainsNull: true }, nullable: true, metadata: {} },
-        { name: 'Sel"ect', type: 'timestamp', nullable: true, metadata: {} },
+        // TIMESTAMP is stored as timestamp_ntz (a Delta `timestamp` without metadata reads as TIMESTAMP too).
+        { name: 'Sel"ect', type: 'timestamp_ntz', nullable: true, metadata: {} },
       ],
     });
   });
 
   it.each([
-    ['BIGINT', 'long'], ['JSON', 'string'], ['UUID', 'string'], ['TIMESTAMP WITH TIME ZONE', 'timestamp'],
+    ['BIGINT', 'long'], ['JSON', 'string'], ['UUID', 'string'], ['TIMESTAMP WITH TIME ZONE', 'timestamp'], ['TIMESTAMP', 'timestamp_ntz'],
+    ['MAP(INTEGER, TIMESTAMP)[]', { type: 'array', elementType: { type: 'map', keyType: 'integer', valueType: 'timestamp_ntz', valueContainsNull: true }, containsNull: true }],
     ['HUGEINT', 'decimal(38,0)'], ['UBIGINT', 'decimal(20,0)'], ['DECIMAL(18,3)', 'decimal(18,3)'],
     ["ENUM('a', 'b''c')", 'string'], ['INTEGER[3]', { type: 'array', elementType: 'integer', containsNull: true }],
   ] as Array<[string, DataType]>)('%s → %j', (duckdb, delta) => {
@@ -77,7 +79,7 @@ describe('duckDBToDeltaType', () => {
   it.each([
     ['INTERVAL', 'string'], ['TIME', 'string'], ['TIME WITH TIME ZONE', 'string'], ['BIT', 'string'], ['BIGNUM', 'string'],
     ['UTINYINT', 'short'], ['USMALLINT', 'integer'], ['UINTEGER', 'long'], ['UHUGEINT', 'decimal(38,0)'],
-    ['TIMESTAMP_S', 'timestamp'], ['TIMESTAMP_MS', 'timestamp'],
+    ['TIMESTAMP_S', 'timestamp_ntz'], ['TIMESTAMP_MS', 'timestamp_ntz'],
     ['STRUCT(a INTERVAL)', { type: 'struct', fields: [{ name: 'a', type: 'string', nullable: true, metadata: {} }] }],
   ] as Array<[string, DataType]>)('stores %s as %j, restored from k3.duckdbType', (duckdb, delta) => {
     expect(storageOfDuckDBType(duckdb)).toEqual({ type: delta, restore: true });

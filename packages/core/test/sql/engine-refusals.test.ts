@@ -118,6 +118,42 @@ describe('refusals and bad input', () => {
     });
   }
 
+  // rowid: DuckDB's storage position does not exist on a Delta table (issue 15 item 6: refused
+  // precisely). Every statement shape that names it — reads, the WHERE of a write on a keyed and on
+  // a non-keyed table (whose write runs over a loaded copy that has rowids of its own), SET, the
+  // SELECT of INSERT … SELECT and CTAS — is refused with the same code and advice; nothing changes.
+  it.each([
+    'SELECT rowid, id FROM t',
+    'SELECT max(rowid) FROM t',
+    'DELETE FROM t WHERE rowid = 0',
+    'UPDATE t SET n = 5 WHERE rowid = 1',
+    'DELETE FROM plain WHERE rowid = 0',
+    'UPDATE plain SET v = rowid',
+    'INSERT INTO plain SELECT rowid FROM plain',
+    'CREATE TABLE bad AS SELECT rowid AS r FROM plain',
+    'DELETE FROM plain RETURNING rowid',
+  ])('rowid is refused precisely and changes nothing: %s', async (sql) => {
+    await h.ddl('CREATE TABLE IF NOT EXISTS plain (v BIGINT)');
+    if ((await h.query('SELECT count(*) FROM plain')).rows[0]![0] === '0') await h.write('INSERT INTO plain VALUES (10), (20)');
+    const tables = ['t', 'plain'];
+    const before = await Promise.all(tables.map(async (n) => [(await h.engine.describeTable(h.bucket, n)).deltaVersion, (await h.query(`SELECT * FROM ${n} ORDER BY ALL`)).rows]));
+    const err = await h.exec(sql).then((r) => { throw new Error(`expected a refusal, got ${JSON.stringify(r).slice(0, 300)}`); }, (e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_SQL_UNSUPPORTED' });
+    expect((err as Error).message).toMatch(/no rowid pseudo-column .*Identify rows by the primary key, or number them with row_number\(\) OVER/);
+    const after = await Promise.all(tables.map(async (n) => [(await h.engine.describeTable(h.bucket, n)).deltaVersion, (await h.query(`SELECT * FROM ${n} ORDER BY ALL`)).rows]));
+    expect(after).toEqual(before);
+    expect((await h.engine.listTables(h.bucket)).map((x) => x.name).sort()).toEqual(['plain', 't']);
+  });
+
+  it('a table with a real column named rowid reads and writes it like DuckDB (the column shadows the pseudo-column)', async () => {
+    await h.ddl('CREATE TABLE has_rowid (rowid INTEGER, v VARCHAR)');
+    await h.write("INSERT INTO has_rowid VALUES (7, 'a'), (8, 'b')");
+    await h.write('DELETE FROM has_rowid WHERE rowid = 7');
+    await h.write("UPDATE has_rowid SET v = 'c' WHERE rowid = 8");
+    expect((await h.query('SELECT rowid, v FROM has_rowid')).rows).toEqual([[8, 'c']]);
+    await h.ddl('DROP TABLE has_rowid');
+  });
+
   it('an unknown bucket is ERR_BUCKET_NOT_FOUND for reads, writes, listing and describing', async () => {
     for (const sql of ['SELECT 1', 'SELECT * FROM t', 'INSERT INTO t VALUES (1)', 'DROP TABLE t', 'SHOW TABLES']) {
       await expect(h.engine.execute({ bucket: 'no-such-bucket', sql })).rejects.toMatchObject({ code: 'ERR_BUCKET_NOT_FOUND' });

@@ -143,3 +143,24 @@ describe('Query', () => {
     expect(await failure(h.engine.queryRows({ bucket, tableName: 'logs', columns: ['nope'] }))).toMatchObject({ code: 'ERR_COLUMN_NOT_FOUND' });
   });
 });
+
+describe('CHECK constraints on the typed operations (issue 15)', () => {
+  it.each([['keyed', 'id BIGINT PRIMARY KEY'], ['non-keyed', 'id BIGINT']])('Insert, Update and Merge refuse a violation with ERR_CONSTRAINT_CHECK naming it; nothing is written (%s)', async (kind, idColumn) => {
+    const t = `checked_${kind.replace('-', '_')}`;
+    await h.ddl(`CREATE TABLE ${t} (${idColumn}, qty INTEGER CONSTRAINT qty_positive CHECK (qty > 0), amount DECIMAL(10,2) CHECK (amount < 1000))`);
+    await h.engine.insertRows({ bucket, tableName: t, rows: [{ id: 1, qty: 1, amount: '9.99' }] });
+    const before = await rows(`SELECT * FROM ${t} ORDER BY id`);
+    const version = (await h.engine.describeTable(bucket, t)).deltaVersion;
+    const refusals = [
+      failure(h.engine.insertRows({ bucket, tableName: t, rows: [{ id: 2, qty: 1, amount: '1.00' }, { id: 3, qty: 0, amount: '1.00' }] })),
+      failure(h.engine.updateRows({ bucket, tableName: t, set: { qty: -5 }, where: { column: 'id', op: 'EQ', value: 1 } })),
+      ...(kind === 'keyed' ? [failure(h.engine.mergeRows({ bucket, tableName: t, rows: [{ id: 1, qty: 2, amount: '5000.00' }] }))] : []),
+    ];
+    for (const err of await Promise.all(refusals)) {
+      expect(err).toMatchObject({ code: 'ERR_CONSTRAINT_CHECK' });
+      expect(err.message).toMatch(/CHECK constraint "(qty_positive|checked_\w+_amount_check)" .*nothing was written/);
+    }
+    expect(await rows(`SELECT * FROM ${t} ORDER BY id`)).toEqual(before);
+    expect((await h.engine.describeTable(bucket, t)).deltaVersion).toBe(version);
+  });
+});

@@ -40,7 +40,7 @@ const CASES: readonly TypeCase[] = [
   { type: 'VARCHAR', values: ["'ü€😀'", "''", "'a''b'"], delta: 'string', restored: false },
   { type: 'BLOB', values: ["'\\x00\\xFF'::BLOB", "''::BLOB", 'NULL'], delta: 'binary', restored: false },
   { type: 'DATE', values: ["DATE '0001-01-01'", "DATE '9999-12-31'", 'NULL'], delta: 'date', restored: false },
-  { type: 'TIMESTAMP', values: ["TIMESTAMP '0001-01-01 00:00:00'", "TIMESTAMP '9999-12-31 23:59:59.999999'", "TIMESTAMP '1969-12-31 23:59:59.999999'"], delta: 'timestamp', restored: false },
+  { type: 'TIMESTAMP', values: ["TIMESTAMP '0001-01-01 00:00:00'", "TIMESTAMP '9999-12-31 23:59:59.999999'", "TIMESTAMP '1969-12-31 23:59:59.999999'"], delta: 'timestamp_ntz', restored: false },
   { type: 'TIMESTAMP WITH TIME ZONE', values: ["TIMESTAMPTZ '2024-01-02 03:04:05.123456+00'", "TIMESTAMPTZ '1900-01-01 00:00:00+05:30'", 'NULL'], delta: 'timestamp', restored: true },
   { type: 'JSON', values: ['\'{"a":[1,2.5,"x",null],"n":12345678901234567890}\'', "'[]'", 'NULL'], delta: 'string', restored: false },
   { type: 'INTEGER[]', values: ['[1, NULL, 3]', '[]', 'NULL'], delta: arr('integer'), restored: false },
@@ -53,7 +53,7 @@ const CASES: readonly TypeCase[] = [
   { type: 'MAP(VARCHAR, BIGINT)', values: ["MAP {'k': 1, 'z': NULL}", 'MAP {}', 'NULL'], delta: { type: 'map', keyType: 'string', valueType: 'long', valueContainsNull: true }, restored: false },
   {
     type: 'STRUCT(l DECIMAL(10,2)[], m MAP(INTEGER, TIMESTAMP))[]', values: ["[{'l': [1.25, NULL], 'm': MAP {1: TIMESTAMP '2020-01-01 00:00:00'}}]", '[NULL]', 'NULL'],
-    delta: arr({ type: 'struct', fields: [{ name: 'l', type: arr('decimal(10,2)'), nullable: true, metadata: {} }, { name: 'm', type: { type: 'map', keyType: 'integer', valueType: 'timestamp', valueContainsNull: true }, nullable: true, metadata: {} }] }),
+    delta: arr({ type: 'struct', fields: [{ name: 'l', type: arr('decimal(10,2)'), nullable: true, metadata: {} }, { name: 'm', type: { type: 'map', keyType: 'integer', valueType: 'timestamp_ntz', valueContainsNull: true }, nullable: true, metadata: {} }] }),
     restored: false,
   },
   { type: 'UUID', values: ["'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "'00000000-0000-0000-0000-000000000000'", 'NULL'], delta: 'string', restored: true },
@@ -69,8 +69,8 @@ const CASES: readonly TypeCase[] = [
   { type: 'TIME WITH TIME ZONE', values: ["TIMETZ '12:00:00+02'", "TIMETZ '00:00:00-15:59'", 'NULL'], delta: 'string', restored: true },
   { type: 'BIT', values: ["'0101'::BIT", "'1'::BIT", 'NULL'], delta: 'string', restored: true },
   { type: 'BIGNUM', values: ["'123456789012345678901234567890123456789012345'::BIGNUM", "'-1'::BIGNUM", 'NULL'], delta: 'string', restored: true },
-  { type: 'TIMESTAMP_S', values: ["TIMESTAMP_S '2024-01-01 00:00:01'", "TIMESTAMP_S '1970-01-01 00:00:00'", 'NULL'], delta: 'timestamp', restored: true },
-  { type: 'TIMESTAMP_MS', values: ["TIMESTAMP_MS '2024-01-01 00:00:01.123'", "TIMESTAMP_MS '1960-01-01 00:00:00.001'", 'NULL'], delta: 'timestamp', restored: true },
+  { type: 'TIMESTAMP_S', values: ["TIMESTAMP_S '2024-01-01 00:00:01'", "TIMESTAMP_S '1970-01-01 00:00:00'", 'NULL'], delta: 'timestamp_ntz', restored: true },
+  { type: 'TIMESTAMP_MS', values: ["TIMESTAMP_MS '2024-01-01 00:00:01.123'", "TIMESTAMP_MS '1960-01-01 00:00:00.001'", 'NULL'], delta: 'timestamp_ntz', restored: true },
 ];
 
 const env = engineAndReference();

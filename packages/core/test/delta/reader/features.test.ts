@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assertReadable, assertWritable, type Metadata, type Protocol, type StructType } from '../../../src/delta/index.ts';
+import { assertReadable, assertWritable, protocolFor, type Metadata, type Protocol, type StructType } from '../../../src/delta/index.ts';
+import { mergeProtocol } from '../../../src/delta/features.ts';
 import { isAppError } from '../../../src/errors/index.ts';
 
 function refused(fn: () => void): string | undefined {
@@ -45,9 +46,49 @@ describe('assertWritable', () => {
     expect(refused(() => assertWritable(p(1, 4)))).toBeUndefined();
     expect(refused(() => assertWritable(p(1, 5)))).toBe('writerVersion5');
     expect(refused(() => assertWritable(p(1, 7, { writerFeatures: ['appendOnly', 'checkConstraints'] })))).toBeUndefined();
-    expect(refused(() => assertWritable(p(1, 7, { writerFeatures: ['checkConstraints', 'timestampNtz'] })))).toBe('writerVersion7');
+    expect(refused(() => assertWritable(p(1, 7, { writerFeatures: ['checkConstraints', 'deletionVectors'] })))).toBe('writerVersion7');
     expect(refused(() => assertWritable(p(1, 2, { writerFeatures: ['invariants'] })))).toBe('invariants');
-    expect(refused(() => assertWritable(p(3, 7, { readerFeatures: [], writerFeatures: [] })))).toBe('readerVersion3');
     expect(refused(() => assertWritable(p(2, 2)))).toBe('readerVersion2');
+  });
+  it('writes reader 3 only when every reader feature is one k3 writes (timestampNtz), listed as a writer feature too', () => {
+    expect(refused(() => assertWritable(p(3, 7, { readerFeatures: ['timestampNtz'], writerFeatures: ['timestampNtz'] })))).toBeUndefined();
+    expect(refused(() => assertWritable(p(3, 7, { readerFeatures: ['timestampNtz'], writerFeatures: ['appendOnly', 'invariants', 'checkConstraints', 'changeDataFeed', 'timestampNtz'] })))).toBeUndefined();
+    expect(refused(() => assertWritable(p(3, 7, { readerFeatures: [], writerFeatures: [] })))).toBeUndefined();
+    expect(refused(() => assertWritable(p(3, 7, { readerFeatures: ['timestampNtz'], writerFeatures: [] })))).toBe('readerVersion3');
+    expect(refused(() => assertWritable(p(3, 7, { readerFeatures: ['deletionVectors'], writerFeatures: ['deletionVectors'] })))).toBe('writerVersion7');
+    expect(refused(() => assertWritable(p(3, 7, { readerFeatures: ['vacuumProtocolCheck'], writerFeatures: ['vacuumProtocolCheck'] })))).toBe('writerVersion7');
+    expect(refused(() => assertWritable(p(3, 4)))).toBe('readerVersion3');
+  });
+});
+
+const ntzSchema = (type: unknown): string => JSON.stringify({ type: 'struct', fields: [{ name: 'id', type: 'integer', nullable: true, metadata: {} }, { name: 't', type, nullable: true, metadata: {} }] });
+
+describe('protocolFor / mergeProtocol (timestampNtz enabled only when a table uses it)', () => {
+  it('keeps the legacy protocols for tables without timestamp_ntz', () => {
+    expect(protocolFor({ configuration: {}, schemaString: ntzSchema('timestamp') })).toEqual({ minReaderVersion: 1, minWriterVersion: 2 });
+    expect(protocolFor({ configuration: { 'delta.constraints.c': 'id > 0' }, schemaString: ntzSchema('long') })).toEqual({ minReaderVersion: 1, minWriterVersion: 3 });
+    expect(protocolFor({ configuration: { 'delta.enableChangeDataFeed': 'true' } })).toEqual({ minReaderVersion: 1, minWriterVersion: 4 });
+  });
+  it('raises to (3,7) with timestampNtz and the legacy implied features when a column (at any depth) is timestamp_ntz', () => {
+    expect(protocolFor({ configuration: {}, schemaString: ntzSchema('timestamp_ntz') })).toEqual({
+      minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['timestampNtz'], writerFeatures: ['appendOnly', 'invariants', 'timestampNtz'],
+    });
+    const nested = { type: 'map', keyType: 'string', valueType: { type: 'array', elementType: 'timestamp_ntz', containsNull: true }, valueContainsNull: true };
+    expect(protocolFor({ configuration: { 'delta.enableChangeDataFeed': 'true', 'delta.constraints.c': 'id > 0' }, schemaString: ntzSchema(nested) })).toEqual({
+      minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['timestampNtz'],
+      writerFeatures: ['appendOnly', 'invariants', 'checkConstraints', 'changeDataFeed', 'generatedColumns', 'timestampNtz'],
+    });
+  });
+  it('merges: legacy+legacy stays legacy, features are unioned, an already sufficient protocol is not changed', () => {
+    expect(mergeProtocol(p(1, 2), p(1, 4))).toEqual(p(1, 4));
+    expect(mergeProtocol(p(1, 4), p(1, 3))).toBeUndefined();
+    const ntz = p(3, 7, { readerFeatures: ['timestampNtz'], writerFeatures: ['timestampNtz'] });
+    expect(mergeProtocol(ntz, ntz)).toBeUndefined();
+    expect(mergeProtocol(p(3, 7, { readerFeatures: ['timestampNtz'], writerFeatures: ['appendOnly', 'invariants', 'timestampNtz'] }), p(1, 2))).toBeUndefined();
+    // Turning the Change Data Feed on for a (3,7) table adds the feature instead of bumping a version.
+    expect(mergeProtocol(p(3, 7, { readerFeatures: ['timestampNtz'], writerFeatures: ['appendOnly', 'invariants', 'timestampNtz'] }), p(1, 4))).toEqual(
+      p(3, 7, { readerFeatures: ['timestampNtz'], writerFeatures: ['appendOnly', 'invariants', 'timestampNtz', 'checkConstraints', 'changeDataFeed', 'generatedColumns'] }),
+    );
+    for (const merged of [mergeProtocol(p(1, 2), ntz), mergeProtocol(p(1, 4), ntz)]) expect(() => assertWritable(merged!)).not.toThrow();
   });
 });
