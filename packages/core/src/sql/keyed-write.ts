@@ -58,7 +58,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
   const { conn, tables, htap } = ctx;
   const { handle } = pinned;
   const strong = `__k3_strong_${randomBytes(4).toString('hex')}`;
-  const fresh = await bindFreshView(conn, strong, 'strong', handle.store, handle.root, { cache: htap.cache, records: htap.records });
+  const fresh = await bindFreshView(conn, strong, 'strong', handle.store, handle.root, { cache: htap.cache, records: htap.records, warm: htap.warm, pinned: pinned.snapshot });
   // Other tables the statement reads are read STRONG too (read-your-writes across tables).
   const binder = new FreshBinder('strong', htap);
   tables.fresh = binder;
