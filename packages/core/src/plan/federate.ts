@@ -90,9 +90,13 @@ async function prunedFor(conn: DuckDBConnection, statement: SelectStatement, sna
   return pruneFiles(conn, where, snapshot);
 }
 
-/** `params`: values of the statement's `$k` placeholders, planned as constants (bind-parameters.ts). */
-export async function planFederated(snapshot: FederatableSnapshot, sql: string, conn: DuckDBConnection, thresholds: FederateThresholds, params: readonly PlanParam[] = []): Promise<FederatedPlan> {
-  const statements = (await serializeSelect(conn, sql)).map((s) => (params.length > 0 ? substituteParameters(s, params) : s));
+/**
+ * `params`: values of the statement's `$k` placeholders, planned as constants (bind-parameters.ts).
+ * `parsed`: DuckDB's AST of `sql` when the caller already has it (the request's analysed
+ * statement); otherwise it is parsed here.
+ */
+export async function planFederated(snapshot: FederatableSnapshot, sql: string, conn: DuckDBConnection, thresholds: FederateThresholds, params: readonly PlanParam[] = [], parsed?: readonly SelectStatement[]): Promise<FederatedPlan> {
+  const statements = (parsed ?? await serializeSelect(conn, sql)).map((s) => (params.length > 0 ? substituteParameters(s, params) : s));
   const [statement] = statements;
   if (statement === undefined || statements.length !== 1) {
     throw new AppError('ERR_SQL_MULTI_STATEMENT', `Expected exactly one SELECT statement, got ${statements.length}; send one statement per call.`, { statements: statements.length });

@@ -18,9 +18,12 @@ export const TRANSACTION_REFUSAL =
 
 export const MULTI_STATEMENT_REFUSAL = 'One SQL statement per Execute call — send them one at a time.';
 
-/** Splits the request text into its one statement (pre-passed), refusing empty and multi-statement bodies. */
-export function singleStatement(sql: string): PrePassed {
-  const tokens = tokenize(sql);
+/**
+ * Splits the request text into its one statement (pre-passed), refusing empty and multi-statement
+ * bodies. `tokens0`: the text's tokens when the caller already has them (no second token pass).
+ */
+export function singleStatement(sql: string, tokens0?: readonly Token[]): PrePassed {
+  const tokens = tokens0 ?? tokenize(sql);
   const statements: Array<{ start: number; end: number }> = [];
   let start: number | undefined;
   let end = 0;
@@ -39,7 +42,9 @@ export function singleStatement(sql: string): PrePassed {
     throw new AppError('ERR_SQL_MULTI_STATEMENT', `${MULTI_STATEMENT_REFUSAL} (found ${statements.length} statements)`, { statements: statements.length });
   }
   const only = statements[0]!;
-  const statement = prePass(sql.slice(only.start, only.end));
+  // The statement's own tokens, shifted to offsets into its text: no second token pass.
+  const own = tokens.filter((t) => t.start >= only.start && t.end <= only.end);
+  const statement = prePass(sql.slice(only.start, only.end), only.start === 0 ? own : own.map((t) => ({ ...t, start: t.start - only.start, end: t.end - only.start })));
   assertNoFileAccess(statement.tokens);
   return statement;
 }

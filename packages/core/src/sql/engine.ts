@@ -2,7 +2,8 @@
  * Engine: runs one DuckDB-dialect SQL statement against the Delta tables of a bucket
  * (design note: docs/design/sql-engine.md).
  *
- *   text ─▶ singleStatement (tokens: one statement, k3 pre-pass) ─▶ DuckDB parse check
+ *   text ─▶ AnalysedStatement (analysed-statement.ts: tokens once, one statement, k3 pre-pass,
+ *           cached per text; DuckDB's count and AST asked once) ─▶ DuckDB parse check
  *     ├─ SHOW TABLES ────────────────▶ catalog
  *     ├─ CREATE / ALTER / DROP TABLE ─▶ DDL (scratch TEMP tables + Delta commit)
  *     ├─ INSERT / UPDATE / DELETE / MERGE ─▶ executeWrite (re-run on a fresh snapshot on conflict)
@@ -23,7 +24,7 @@ import { AppError } from '../errors/index.ts';
 import { createChangeDataStager } from '../cdf/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { alterTable } from './alter-table.ts';
-import { assertParametersGiven, assertParses, assertReadable, countStatements, expansionRefusal, objectRefusal, singleStatement } from './classify-statement.ts';
+import { assertParametersGiven, assertReadable, expansionRefusal, objectRefusal } from './classify-statement.ts';
 import { createFromSpec, createTableFromSql, type DdlContext } from './create-table.ts';
 import { dropTable } from './drop-table.ts';
 import type { EngineDeps } from './engine-deps.ts';
@@ -36,13 +37,13 @@ import { freshBinderFor, markFresh } from './fresh-read.ts';
 import { HtapRuntime } from './htap-runtime.ts';
 import { withHtapFields } from './table-htap-fields.ts';
 import { RequestTables } from './request-tables.ts';
-import { executeMaintenanceStatement, maintenanceStatementOf } from './maintenance-statements.ts';
+import { executeMaintenanceStatement } from './maintenance-statements.ts';
 import { TableMaintenance, type RestoreResult } from './table-maintenance.ts';
-import { rewriteTimeTravel } from './time-travel-binding.ts';
 import type { HistoryRequest, HistoryResponse, OptimizeRequest, OptimizeResponse, RestoreRequest, VacuumRequest, VacuumResponse } from '../maintenance/index.ts';
 import { showTables } from './show-tables.ts';
 import { tableChanges, tableDiff, type ChangesContext, type ChangesRequest, type ChangesResponse, type DiffRequest, type DiffResponse } from './table-changes.ts';
-import { isWord, type Token } from './sql-tokens.ts';
+import type { AnalysedStatement } from './analysed-statement.ts';
+import { StatementCache } from './statement-cache.ts';
 import type { Action } from '../auth/index.ts';
 import { maintenanceAction, statementAction } from './statement-action.ts';
 import { resultLimits } from './result-limits.ts';
@@ -54,7 +55,7 @@ import {
   deleteRows, insertRows, mergeRows, queryExecuteOptions, queryRows, updateRows,
   type DeleteRowsRequest, type InsertRowsRequest, type MergeRowsRequest, type QueryRowsRequest, type TypedTable, type UpdateRowsRequest,
 } from '../typed/index.ts';
-import { numberPlaceholders, parametersUnsupported, toSqlParams } from './statement-params.ts';
+import { parametersUnsupported, toSqlParams } from './statement-params.ts';
 
 export type { BucketStores, EngineDeps, FileCache, K3DuckDB } from './engine-deps.ts';
 
@@ -77,6 +78,11 @@ export interface ExecuteOptions {
    * and a retry with a recorded key answers the recorded outcome instead of applying it again.
    */
   idempotencyKey?: string;
+  /**
+   * The statement already analysed (Engine.analyse) — a wire's prepared statement keeps it and
+   * hands it back on every execution; otherwise the engine's statement cache is asked.
+   */
+  analysed?: AnalysedStatement;
 }
 
 
@@ -103,6 +109,7 @@ export class Engine {
   readonly #htap: HtapRuntime;
   readonly #engines: BucketEngines;
   readonly #conflictRetry = commitConflictRetry(MAX_STATEMENT_ATTEMPTS);
+  readonly #statements = new StatementCache();
   #tmpReady: Promise<unknown> | undefined;
 
   constructor(deps: EngineDeps) {
@@ -123,6 +130,26 @@ export class Engine {
     this.#htap = new HtapRuntime({ db: deps.db, cache: deps.cache, tmpDir: this.#tmpDir, transaction: this.#txOptions, clock: this.#clock, warmTailKeys: deps.config.K3_WARM_TAIL_KEYS, warmTables: deps.config.K3_WARM_TABLES });
   }
 
+  /**
+   * The one analysis of a statement text (analysed-statement.ts), from the engine's bounded cache.
+   * `paramCount`: the number of values that will be bound (undefined: not known yet).
+   */
+  analyse(sql: string, paramCount?: number): AnalysedStatement {
+    return this.#statements.analyse(sql, paramCount);
+  }
+
+  /** Statement-cache entries, characters held, hits and misses. */
+  statementCacheStats(): ReturnType<StatementCache['stats']> {
+    return this.#statements.stats();
+  }
+
+  /** The request's analysed statement: the caller's (a prepared statement's) when it matches, else the cache's. */
+  #analysed(opts: Pick<ExecuteOptions, 'sql' | 'analysed'>, paramCount: number | undefined): AnalysedStatement {
+    const given = opts.analysed;
+    if (given !== undefined && given.source === opts.sql && given.paramCount === paramCount) return given;
+    return this.#statements.analyse(opts.sql, paramCount);
+  }
+
   async execute(opts: ExecuteOptions): Promise<ExecuteResponse> {
     const startedAt = this.#clock();
     const maxLength = this.#deps.config.K3_SQL_MAX_LENGTH;
@@ -133,15 +160,15 @@ export class Engine {
     // k3_history('t') become self-binding relation names (time-travel-binding.ts).
     if (opts.idempotencyKey !== undefined) assertValidIdempotencyKey(opts.idempotencyKey);
     const params = toSqlParams(opts.params);
-    const text = params.length > 0 ? numberPlaceholders(opts.sql, params.length).sql : opts.sql;
-    const maintenance = maintenanceStatementOf(text);
+    const analysed = this.#analysed(opts, params.length);
+    const { maintenance } = analysed;
     if (maintenance !== undefined) {
       opts.authorize?.(maintenanceAction(maintenance));
       if (params.length > 0) throw parametersUnsupported('A maintenance statement');
       await this.#activeStore(opts.bucket);
       return executeMaintenanceStatement({ maintenance: this.#maintenance, db: this.#deps.db, bucket: opts.bucket, startedAt, now: this.#clock }, maintenance);
     }
-    const statement = singleStatement(rewriteTimeTravel(text));
+    const statement = analysed.statement!;
     const { shape } = statement;
     opts.authorize?.(statementAction(shape));
     if (params.length > 0 && !PARAMETER_SHAPES.has(shape.kind)) throw parametersUnsupported(`A ${shape.kind.replace('-', ' ')} statement`);
@@ -161,7 +188,7 @@ export class Engine {
       case 'create-table': {
         const store = await this.#activeStoreForCreate(opts.bucket);
         return this.#retrying(() => this.#attempt(opts, store, async (a) => {
-          await assertParses(a.conn, statement.sql);
+          await assertOneStatement(analysed, a.conn);
           const ddl = await createTableFromSql(this.#ddl(opts, a), statement, shape);
           return { ddl: { ...ddl, table: await this.#withEngineId(opts.bucket, store, ddl.table) } };
         }));
@@ -176,14 +203,14 @@ export class Engine {
       case 'drop-table': {
         const store = await this.#activeStore(opts.bucket);
         return this.#attempt(opts, store, async (a) => {
-          await assertParses(a.conn, statement.sql);
+          await assertOneStatement(analysed, a.conn);
           return { ddl: await dropTable(this.#ddl(opts, a), shape) };
         });
       }
       case 'dml': {
         const store = await this.#activeStore(opts.bucket);
         return this.#retrying(() => this.#attempt(opts, store, async (a) => {
-          await assertParses(a.conn, statement.sql);
+          await assertOneStatement(analysed, a.conn);
           const ctx = { conn: a.conn, tables: a.tables, txOptions: this.#txFor(opts), tmpDir: this.#tmpDir, clock: this.#clock, htap: this.#htap, idempotencyKey: opts.idempotencyKey };
           return { write: await executeWrite(ctx, statement, shape) };
         }));
@@ -194,17 +221,16 @@ export class Engine {
         const store = await this.#activeStore(opts.bucket);
         // DESCRIBE, PRAGMA (table_info, show) and EXPLAIN of a write need definitions only:
         // tables bind as empty tables carrying their constraints (a write can target them).
-        const definitionOnly = isWord(statement.tokens[0], 'PRAGMA') || explainsWrite(statement.tokens);
-        const as = shape.kind === 'other' && !definitionOnly ? 'data' : 'definition';
+        const as = shape.kind === 'other' && !analysed.definitionOnly ? 'data' : 'definition';
         // Freshness switch: STRONG / OLTP_ONLY bind keyed tables over the write log (fresh-read.ts).
         return this.#attempt(opts, store, async (a) => this.#withFreshness(a, opts.freshness, async () => {
-          const statements = await countStatements(a.conn, statement.sql);
-          if (statements > 1 && !statement.tokens.some((t) => isWord(t, 'PIVOT', 'UNPIVOT'))) throw expansionRefusal(statements);
+          const statements = await analysed.statementCount(a.conn);
+          if (statements > 1 && !analysed.pivot) throw expansionRefusal(statements);
           // information_schema.tables / .columns list the bucket's tables (catalog-views.ts).
           const catalogSql = await bindCatalogViews(a.conn, a.tables, statement.sql, statement.tokens);
           // EVENTUAL SELECTs over one table: planned, fanned out over partitions or read from the pruned files.
           const federated = as === 'data' && statements === 1 && catalogSql === undefined
-            ? await this.#federated.tryRead({ conn: a.conn, tables: a.tables, sql: statement.sql, tokens: statement.tokens, freshness: opts.freshness, startedAt, params, ...(opts.signal !== undefined ? { signal: opts.signal } : {}) })
+            ? await this.#federated.tryRead({ conn: a.conn, tables: a.tables, sql: statement.sql, tokens: statement.tokens, analysed, freshness: opts.freshness, startedAt, params, ...(opts.signal !== undefined ? { signal: opts.signal } : {}) })
             : undefined;
           return { query: federated ?? await executeRead(a.conn, a.tables, catalogSql ?? statement.sql, { startedAt, now: this.#clock }, { statements, as, ...this.#limits() }) };
         }));
@@ -224,10 +250,9 @@ export class Engine {
   async executeStream(opts: ExecuteOptions): Promise<RowStream> {
     const startedAt = this.#clock();
     const params = toSqlParams(opts.params);
-    const text = params.length > 0 ? numberPlaceholders(opts.sql, params.length).sql : opts.sql;
-    if (maintenanceStatementOf(text) !== undefined) return RowStream.fromResponse(await this.execute(opts));
-    const statement = singleStatement(rewriteTimeTravel(text));
-    if (statement.shape.kind !== 'other' || isWord(statement.tokens[0], 'PRAGMA') || explainsWrite(statement.tokens)) return RowStream.fromResponse(await this.execute(opts));
+    const analysed = this.#analysed(opts, params.length);
+    const { statement } = analysed;
+    if (statement === undefined || statement.shape.kind !== 'other' || analysed.definitionOnly) return RowStream.fromResponse(await this.execute({ ...opts, analysed }));
     const store = await this.#activeStore(opts.bucket);
     if (opts.signal?.aborted === true) throw new AppError('ERR_QUERY_CANCELLED', 'The request was cancelled before it ran.');
     await this.#ensureTmpDir();
@@ -264,12 +289,12 @@ export class Engine {
     };
     const disarm = armDeadline();
     try {
-      const statements = await countStatements(conn, statement.sql);
+      const statements = await analysed.statementCount(conn);
       if (statements > 1) {
         await release();
-        return RowStream.fromResponse(await this.execute(opts));
+        return RowStream.fromResponse(await this.execute({ ...opts, analysed }));
       }
-      const planned = await this.#federated.planRead({ conn, tables, sql: statement.sql, tokens: statement.tokens, freshness: opts.freshness, startedAt, params });
+      const planned = await this.#federated.planRead({ conn, tables, sql: statement.sql, tokens: statement.tokens, analysed, freshness: opts.freshness, startedAt, params });
       if (planned !== undefined) await tables.bindView(conn, { handle: planned.pinned.handle, snapshot: { ...planned.pinned.snapshot, files: planned.plan.files } });
       prepared = await tables.prepare(conn, statement.sql);
       let result: DuckDBResult;
@@ -303,15 +328,15 @@ export class Engine {
    * Reads and DML are prepared by DuckDB over empty tables with their definitions; other
    * statements describe as `ddl` with no parameters and no columns.
    */
-  async describeStatement(opts: { bucket: string; sql: string }): Promise<StatementDescription> {
-    const text = numberPlaceholders(opts.sql, undefined).sql;
+  async describeStatement(opts: { bucket: string; sql: string; analysed?: AnalysedStatement }): Promise<StatementDescription> {
     const ddl: StatementDescription = { kind: 'ddl', parameters: [], columns: [] };
-    if (maintenanceStatementOf(text) !== undefined) return ddl;
-    const statement = singleStatement(rewriteTimeTravel(text));
+    const analysed = this.#analysed(opts, undefined);
+    const { statement } = analysed;
+    if (statement === undefined) return ddl;
     if (!PARAMETER_SHAPES.has(statement.shape.kind) && statement.shape.kind !== 'describe-table') return ddl;
     const store = await this.#activeStore(opts.bucket);
     return this.#attempt({ bucket: opts.bucket, sql: statement.sql }, store, async (a) => {
-      await assertParses(a.conn, statement.sql);
+      await assertOneStatement(analysed, a.conn);
       const prepared = await a.tables.prepare(a.conn, statement.sql, 'definition');
       try {
         if (statement.shape.kind !== 'dml') assertReadable(prepared.statementType);
@@ -580,9 +605,8 @@ export class Engine {
   }
 }
 
-/** `EXPLAIN [ANALYZE] INSERT/UPDATE/DELETE/MERGE …`: the plan of a write needs a table, not a view. */
-function explainsWrite(tokens: readonly Token[]): boolean {
-  if (!isWord(tokens[0], 'EXPLAIN')) return false;
-  const verb = tokens.find((t, i) => i > 0 && t.depth === 0 && isWord(t, 'SELECT', 'FROM', 'VALUES', 'INSERT', 'UPDATE', 'DELETE', 'MERGE'));
-  return isWord(verb, 'INSERT', 'UPDATE', 'DELETE', 'MERGE');
+/** DuckDB's parse of the analysed statement must stay ONE statement (asked once per analysis). */
+async function assertOneStatement(analysed: AnalysedStatement, conn: DuckDBConnection): Promise<void> {
+  const count = await analysed.statementCount(conn);
+  if (count > 1) throw expansionRefusal(count);
 }

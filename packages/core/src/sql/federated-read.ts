@@ -25,7 +25,8 @@ import { runFederatedPlan, type ScanExecutor } from '../dispatch/index.ts';
 import { encodeBounded, mapDuckDBError } from '../exec/index.ts';
 import { resultLimits } from './result-limits.ts';
 import type { BucketStores } from '../object-store/store-factory.ts';
-import { planFederated, serializeSelect, type FederatedPlan } from '../plan/index.ts';
+import { planFederated, serializeSelect, type FederatedPlan, type SelectStatement } from '../plan/index.ts';
+import type { AnalysedStatement } from './analysed-statement.ts';
 import { executeRead } from './execute-read.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
 import { isWord, type Token } from './sql-tokens.ts';
@@ -49,6 +50,8 @@ export interface FederatedReadRequest {
   readonly freshness: Freshness | undefined;
   readonly startedAt: number;
   readonly signal?: AbortSignal;
+  /** The request's analysis: its DuckDB AST is parsed once and shared with the planner. */
+  readonly analysed?: AnalysedStatement;
   /** Values of the statement's `$k` placeholders: planned as constants, bound on the single-node path. */
   readonly params?: readonly SqlParam[];
 }
@@ -103,13 +106,14 @@ export class FederatedReader {
   }
 
   async #plan(req: FederatedReadRequest): Promise<{ pinned: PinnedTable; plan: FederatedPlan } | undefined> {
-    let name: string | undefined;
+    let ast: readonly SelectStatement[] | undefined;
     try {
-      name = soleBaseTable(await serializeSelect(req.conn, req.sql));
+      ast = req.analysed !== undefined && req.analysed.statement?.sql === req.sql ? await req.analysed.selectAst(req.conn) : await serializeSelect(req.conn, req.sql);
     } catch {
       return undefined; // not a SELECT DuckDB can serialize: the single-node path reports on it
     }
-    if (name === undefined) return undefined;
+    const name = ast === undefined ? undefined : soleBaseTable(ast);
+    if (ast === undefined || name === undefined) return undefined;
     const pinned = await req.tables.tryPin(name);
     if (pinned === undefined) return undefined;
     const { config } = this.#deps;
@@ -117,7 +121,7 @@ export class FederatedReader {
       const plan = await planFederated(pinned.snapshot, req.sql, req.conn, {
         minPartitions: config.K3_FEDERATE_MIN_PARTITIONS,
         minBytes: config.K3_FEDERATE_MIN_BYTES,
-      }, req.params ?? []);
+      }, req.params ?? [], ast);
       return { pinned, plan };
     } catch {
       // The planner refuses shapes it cannot reason about; one node answers those exactly.

@@ -9,3 +9,5 @@ export { toSqlParams, type SqlParam } from './statement-params.ts';
 export type { DescribedColumn, StatementDescription } from './describe-statement.ts';
 export { RowStream, type RowBatch, type RowStreamHeader } from './row-stream.ts';
 export { CHANGES_DEFAULT_PAGE_SIZE, CHANGES_MAX_PAGE_SIZE, CHANGES_VERSIONS_PER_PAGE, DIFF_DEFAULT_LIMIT, DIFF_MAX_LIMIT, type ChangesRequest, type ChangesResponse, type DiffRequest, type DiffResponse, type DiffRow } from './table-changes.ts';
+export { analyseStatement, type AnalysedStatement } from './analysed-statement.ts';
+export { StatementCache, DEFAULT_STATEMENT_CACHE_LIMITS, type StatementCacheLimits } from './statement-cache.ts';

@@ -18,7 +18,7 @@ import { parseMaintenanceSql, type MaintenanceCommand } from '../maintenance/mai
 import type { OptimizeResponse } from '../maintenance/optimize.ts';
 import type { VacuumResponse } from '../maintenance/vacuum.ts';
 import { singleStatement } from './classify-statement.ts';
-import { isWord, tokenize } from './sql-tokens.ts';
+import { isWord, tokenize, type Token } from './sql-tokens.ts';
 import type { TableMaintenance } from './table-maintenance.ts';
 import { toQueryResult } from './query-result.ts';
 
@@ -31,8 +31,8 @@ export interface MaintenanceStatementContext {
 }
 
 /** The maintenance command of the request text, or undefined (then it is an ordinary statement). */
-export function maintenanceStatementOf(sql: string): MaintenanceCommand | undefined {
-  const tokens = tokenize(sql);
+export function maintenanceStatementOf(sql: string, tokens0?: readonly Token[]): MaintenanceCommand | undefined {
+  const tokens = tokens0 ?? tokenize(sql);
   const first = tokens[0];
   const ours = isWord(first, 'RESTORE', 'OPTIMIZE', 'VACUUM') || (isWord(first, 'DESCRIBE', 'DESC') && isWord(tokens[1], 'HISTORY') && tokens.length > 2);
   if (!ours) return undefined;

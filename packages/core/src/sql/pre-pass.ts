@@ -68,9 +68,12 @@ interface Ctx {
 
 type Recognizer = (ctx: Ctx) => PrePassed | undefined;
 
-/** Pre-passes one statement's text. Empty input (only comments / whitespace) → ERR_BAD_REQUEST. */
-export function prePass(sql: string): PrePassed {
-  const tokens = withoutTrailingSemicolons(tokenize(sql));
+/**
+ * Pre-passes one statement's text. Empty input (only comments / whitespace) → ERR_BAD_REQUEST.
+ * `tokens`: the text's tokens when the caller already has them (offsets into `sql`).
+ */
+export function prePass(sql: string, tokens0?: readonly Token[]): PrePassed {
+  const tokens = withoutTrailingSemicolons(tokens0 ?? tokenize(sql));
   if (tokens.length === 0) {
     throw new AppError('ERR_BAD_REQUEST', 'The SQL text is empty; send exactly one SQL statement.');
   }

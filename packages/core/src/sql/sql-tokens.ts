@@ -34,7 +34,18 @@ function stickyMatch(re: RegExp, text: string, at: number): RegExpExecArray | nu
 const WORD_START = /[A-Za-z_\u0080-\uffff]/;
 const WORD_PART = /[A-Za-z0-9_$\u0080-\uffff]/;
 
+let passes = 0;
+
+/**
+ * How many times `tokenize` has run in this process. Analysis promises ONE token pass per plain
+ * statement (analysed-statement.ts); tests read this counter to hold it to that, deterministically.
+ */
+export function tokenPasses(): number {
+  return passes;
+}
+
 export function tokenize(sql: string): Token[] {
+  passes++;
   const tokens: Token[] = [];
   let i = 0;
   let depth = 0;

@@ -53,8 +53,8 @@ function placeholderNumbers(tokens: readonly Token[]): number[] {
  * `$1 … $n` without gaps and `n` equals the number of values (`count`; undefined: any n, for
  * describeStatement). Unchanged text when it holds no placeholder and no values are given.
  */
-export function numberPlaceholders(sql: string, count: number | undefined): { sql: string; placeholders: number } {
-  const tokens = tokenize(sql);
+export function numberPlaceholders(sql: string, count: number | undefined, tokens0?: readonly Token[]): { sql: string; placeholders: number } {
+  const tokens = tokens0 ?? tokenize(sql);
   for (const [i, t] of tokens.entries()) {
     const next = tokens[i + 1];
     if (isPunct(t, '$') && next !== undefined && next.start === t.end && next.kind === 'word') {
