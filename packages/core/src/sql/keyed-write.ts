@@ -30,8 +30,8 @@ import { primaryKeyOf } from '../catalog/index.ts';
 import { recordedRequest } from '../delta/request-txns.ts';
 import { checkConstraintsOf } from '../delta/index.ts';
 import { AppError } from '../errors/index.ts';
-import { assertChecks, assertStorable, encodeResult, mapDuckDBError, quoteIdentifier as q, type EncodedResult } from '../exec/index.ts';
-import { bindFreshView, captureKeys, captureRows, walTableShape } from '../wal/index.ts';
+import { assertChecks, assertStorable, encodeResult, mapDuckDBError, quoteIdentifier as q, quoteLiteral, type EncodedResult } from '../exec/index.ts';
+import { bindFreshView, captureKeys, captureRows, walTableShape, type WalTableShape } from '../wal/index.ts';
 import { assertParametersGiven } from './classify-statement.ts';
 import { FreshBinder } from './fresh-read.ts';
 import type { HtapRuntime } from './htap-runtime.ts';
@@ -80,7 +80,8 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
       await runStatement(conn, tables, statement.sql, false);
       await run(conn, `CREATE TEMP TABLE __k3_keyed_keys AS SELECT DISTINCT ${keyList} FROM ${name}`);
       await run(conn, `DELETE FROM ${name}`);
-      await run(conn, `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})`);
+      const range = await keyRangeFilter(conn, '__k3_keyed_keys', 's', walTableShape(snapshot));
+      await run(conn, `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${range}`);
     } else if (mode === 'where') {
       const where = clauseText(statement.sql, statement.tokens, 'WHERE', ['RETURNING']);
       try {
@@ -102,7 +103,11 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     const deleteSql = `SELECT ${keyList} FROM ${BEFORE} EXCEPT SELECT ${keyList} FROM ${name}`;
     if (!withKey) await assertNoDuplicateKeys(conn, name, keyList, keys);
     if (mode !== 'all') {
-      const clash = await firstRow(conn, `(SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM ${BEFORE}) INTERSECT SELECT ${keyList} FROM ${q(strong)} LIMIT 1`);
+      // Only the new keys' range of STRONG is read: a static key-range filter reaches the Parquet
+      // scans (row-group min/max) and the log's tables, so a one-row INSERT reads one row group.
+      await run(conn, `CREATE TEMP TABLE __k3_keyed_new AS SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM ${BEFORE}`);
+      const range = await keyRangeFilter(conn, '__k3_keyed_new', 's', walTableShape(snapshot));
+      const clash = await firstRow(conn, `SELECT ${keys.map((k) => `s.${q(k)}`).join(', ')} FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_new AS n USING (${keyList})${range} LIMIT 1`);
       if (clash !== undefined) throw duplicateKey(keys, clash);
     }
     const result: ExecuteWriteResult = { tableName: handle.name, strategy: route.strategy, rowsAffected: String(rowsAffected), version: String(snapshot.version) };
@@ -158,6 +163,21 @@ async function runStatement(conn: DuckDBConnection, tables: RequestTables, sql: 
   } finally {
     prepared.destroySync();
   }
+}
+
+/**
+ * ` WHERE <alias>.<first key> BETWEEN <min> AND <max>` of the keys in `table` (constants, rendered
+ * as DuckDB's own text of the typed values, so the filter is static and pushed into every scan);
+ * '' when `table` is empty or the bounds are NULL.
+ */
+async function keyRangeFilter(conn: DuckDBConnection, table: string, alias: string, shape: WalTableShape): Promise<string> {
+  const key = shape.primaryKey[0];
+  const type = shape.columns.find((c) => c.name === key)?.type;
+  if (key === undefined || type === undefined) return '';
+  const row = await firstRow(conn, `SELECT CAST(min(${q(key)}) AS VARCHAR), CAST(max(${q(key)}) AS VARCHAR) FROM ${table}`);
+  const [lo, hi] = row ?? [];
+  if (typeof lo !== 'string' || typeof hi !== 'string') return '';
+  return ` WHERE ${alias}.${q(key)} BETWEEN CAST(${quoteLiteral(lo)} AS ${type}) AND CAST(${quoteLiteral(hi)} AS ${type})`;
 }
 
 async function firstRow(conn: DuckDBConnection, sql: string): Promise<unknown[] | undefined> {

@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Snapshot } from '../delta/snapshot.ts';
+import { loadSnapshot, type Snapshot } from '../delta/snapshot.ts';
 import { AppError } from '../errors/index.ts';
 import { mapDuckDBError } from '../exec/map-duckdb-error.ts';
 import { quoteIdentifier as q, quoteLiteral } from '../exec/sql-quote.ts';
@@ -101,11 +101,15 @@ export class WarmTables {
    */
   async acquire(store: ObjectStore, root: string, pinned: Snapshot): Promise<WarmState> {
     const id = `${store.url}\u0000${root}`;
+    let base = pinned;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const state = await this.#serial(id, () => this.#advance(id, store, root, pinned));
+      const from = base;
+      const state = await this.#serial(id, () => this.#advance(id, store, root, from));
       if (state !== undefined) return state;
+      // A drain raced us: its commit is newer than what we had; start over from the newest version.
       this.#drop(id);
       await new Promise((r) => setTimeout(r, Math.min(50, 2 ** attempt)));
+      base = await loadSnapshot(store, root);
     }
     throw new AppError('ERR_WRITE_CONTENTION', `The write log of ${root} kept changing under the read (${MAX_ATTEMPTS} drains raced it); retry the query.`, { root });
   }

@@ -8,6 +8,9 @@
  *   keys      = base keys UNION ALL tail keys
  *   STRONG    = (delta ANTI JOIN keys) UNION ALL base_up UNION ALL tail_up
  *   OLTP_ONLY = base_up UNION ALL tail_up
+ *
+ * Parts with nothing in them are left out (no base, an empty tail): with no un-drained keys the
+ * STRONG view is the Delta view itself, so STRONG costs what EVENTUAL costs.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { mapDuckDBError } from '../exec/map-duckdb-error.ts';
@@ -15,26 +18,34 @@ import { quoteIdentifier as q, quoteLiteral } from '../exec/sql-quote.ts';
 import { loadOverlayTables, type OverlayTables } from './overlay-tables.ts';
 import type { WarmState } from './warm-state.ts';
 
-export async function bindWarmView(conn: DuckDBConnection, name: string, freshness: 'strong' | 'oltp', deltaView: string | undefined, state: WarmState): Promise<OverlayTables> {
+export async function bindWarmView(conn: DuckDBConnection, name: string, freshness: 'strong' | 'oltp', deltaView: string | undefined, state: WarmState): Promise<Pick<OverlayTables, 'drop'>> {
   const { shape, base } = state;
-  const tail = await loadOverlayTables(conn, `${name}__wal`, state.tail, shape);
+  const tail = state.tail.keys.size > 0 ? await loadOverlayTables(conn, `${name}__wal`, state.tail, shape) : undefined;
   try {
     const columns = shape.columns.map((c) => q(c.name)).join(', ');
+    const keyList = shape.primaryKey.map(q).join(', ');
     const on = (l: string, r: string): string => shape.primaryKey.map((k) => `${l}.${q(k)} = ${r}.${q(k)}`).join(' AND ');
     const parts: string[] = [];
-    let keys = `SELECT * FROM ${tail.keys}`;
+    const keys: string[] = [];
     if (base !== undefined) {
       const typed = shape.columns.map((c, i) => `CAST(c${i} AS ${c.type}) AS ${q(c.name)}`).join(', ');
       const baseRows = `(SELECT ${typed}, __k3_del FROM read_parquet(${quoteLiteral(base.file)}))`;
-      keys = `SELECT ${shape.primaryKey.map(q).join(', ')} FROM ${baseRows} UNION ALL ${keys}`;
-      parts.push(`SELECT ${shape.columns.map((c) => `b.${q(c.name)}`).join(', ')} FROM ${baseRows} AS b ANTI JOIN ${tail.keys} AS t ON ${on('b', 't')} WHERE NOT b.__k3_del`);
+      keys.push(`SELECT ${keyList} FROM ${baseRows}`);
+      const hidden = tail === undefined ? '' : ` ANTI JOIN ${tail.keys} AS t ON ${on('b', 't')}`;
+      parts.push(`SELECT ${shape.columns.map((c) => `b.${q(c.name)}`).join(', ')} FROM ${baseRows} AS b${hidden} WHERE NOT b.__k3_del`);
     }
-    if (freshness === 'strong' && deltaView !== undefined) parts.unshift(`SELECT d.* FROM ${q(deltaView)} AS d ANTI JOIN (${keys}) AS k ON ${on('d', 'k')}`);
-    parts.push(`SELECT ${columns} FROM ${tail.upserts}`);
+    if (tail !== undefined) {
+      keys.push(`SELECT ${keyList} FROM ${tail.keys}`);
+      parts.push(`SELECT ${columns} FROM ${tail.upserts}`);
+    }
+    if (freshness === 'strong' && deltaView !== undefined) {
+      parts.unshift(keys.length === 0 ? `SELECT * FROM ${q(deltaView)}` : `SELECT d.* FROM ${q(deltaView)} AS d ANTI JOIN (${keys.join(' UNION ALL ')}) AS k ON ${on('d', 'k')}`);
+    }
+    if (parts.length === 0) parts.push(`SELECT ${shape.columns.map((c) => `CAST(NULL AS ${c.type}) AS ${q(c.name)}`).join(', ')} WHERE false`);
     await conn.run(`CREATE OR REPLACE TEMP VIEW ${q(name)} AS ${parts.join('\n      UNION ALL ')}`);
   } catch (err) {
-    await tail.drop();
+    await tail?.drop();
     throw mapDuckDBError(err);
   }
-  return tail;
+  return { drop: async () => tail?.drop() };
 }
