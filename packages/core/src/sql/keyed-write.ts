@@ -11,7 +11,8 @@
  *       INSERT OR REPLACE / ON CONFLICT: the STRONG rows whose keys the statement inserts (a dry
  *         run on the empty target names them)
  *       UPDATE / DELETE ......... the STRONG rows matching the WHERE predicate
- *       MERGE, self-reading ..... every STRONG row
+ *       MERGE ON t.key = s.col .. the STRONG rows whose keys the source names (merge-scope.ts)
+ *       MERGE otherwise, self-reading: every STRONG row
  *   ─▶ shadow copy ─▶ statement ─▶ upserts = target EXCEPT shadow, deletes = shadow keys EXCEPT target keys
  *   ─▶ keys unique in the target, new keys absent from STRONG (else 409 ERR_CONSTRAINT_PRIMARY_KEY)
  *   ─▶ captureRows / captureKeys ─▶ WalWriter.append ─▶ ack
@@ -36,6 +37,7 @@ import { assertParametersGiven } from './classify-statement.ts';
 import { FreshBinder } from './fresh-read.ts';
 import type { HtapRuntime } from './htap-runtime.ts';
 import type { KeyedRoute } from './keyed-route.ts';
+import { mergeSourceKeys } from './merge-scope.ts';
 import type { PrePassed } from './pre-pass.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
 import { clauseText, type DmlShape } from './route-write.ts';
@@ -44,7 +46,7 @@ import { targetTableDdl } from './write-target.ts';
 const DML_TYPES: ReadonlySet<StatementType> = new Set([StatementType.INSERT, StatementType.UPDATE, StatementType.DELETE, StatementType.MERGE_INTO]);
 const BEFORE = q('__k3_keyed_before');
 
-type LoadMode = 'none' | 'inserted-keys' | 'where' | 'all';
+type LoadMode = 'none' | 'inserted-keys' | 'where' | 'merge-keys' | 'all';
 
 export interface KeyedWriteContext {
   readonly conn: DuckDBConnection;
@@ -92,6 +94,8 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
         await run(conn, `DELETE FROM ${name}`);
         await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)}`);
       }
+    } else if (mode === 'merge-keys') {
+      await loadMergeTouched(conn, tables, statement, keys, name, strong, walTableShape(snapshot));
     } else if (mode === 'all') {
       await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)}`);
     }
@@ -135,9 +139,30 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
 }
 
 function loadMode(shape: DmlShape): LoadMode {
-  if (shape.selfReference || shape.verb === 'MERGE') return 'all';
+  if (shape.selfReference) return 'all';
+  if (shape.verb === 'MERGE') return 'merge-keys';
   if (shape.verb === 'INSERT') return shape.upsert ? 'inserted-keys' : 'none';
   return 'where';
+}
+
+/** Loads the STRONG rows a keyed MERGE can match (its source's key tuples), else every STRONG row. */
+async function loadMergeTouched(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, keys: readonly string[], name: string, strong: string, shape: WalTableShape): Promise<void> {
+  const keyList = keys.map(q).join(', ');
+  const source = await mergeSourceKeys(conn, statement, keys);
+  if (source !== undefined) {
+    try {
+      await run(conn, `CREATE TEMP TABLE __k3_keyed_keys AS SELECT ${keyList} FROM ${name} WHERE false`);
+      // Through the binder: the source may read other bucket tables (STRONG).
+      await runStatement(conn, tables, `INSERT INTO __k3_keyed_keys ${source}`, false);
+      const range = await keyRangeFilter(conn, '__k3_keyed_keys', 's', shape);
+      await run(conn, `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${range}`);
+      return;
+    } catch {
+      // DuckDB could not run the source on its own (e.g. it needs the statement's context): load everything.
+      await run(conn, `DELETE FROM ${name}`);
+    }
+  }
+  await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)}`);
 }
 
 async function run(conn: DuckDBConnection, sql: string): Promise<void> {
