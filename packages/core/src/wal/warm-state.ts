@@ -82,8 +82,8 @@ const MAX_ATTEMPTS = 10;
 export class WarmTables {
   readonly #opts: WarmTablesOptions;
   readonly #entries = new Map<string, Entry>();
-  /** One advance at a time per table (concurrent statements share its result). */
-  readonly #busy = new Map<string, Promise<unknown>>();
+  /** Per table: the advance running now and the one that will run after it (shared by everyone who arrives meanwhile). */
+  readonly #slots = new Map<string, { running: Promise<boolean> | undefined; next: Promise<boolean> | undefined }>();
   #dirReady: Promise<unknown> | undefined;
 
   constructor(opts: WarmTablesOptions) {
@@ -101,15 +101,19 @@ export class WarmTables {
    */
   async acquire(store: ObjectStore, root: string, pinned: Snapshot): Promise<WarmState> {
     const id = `${store.url}\u0000${root}`;
-    let base = pinned;
+    let from = pinned;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const from = base;
-      const state = await this.#serial(id, () => this.#advance(id, store, root, from));
-      if (state !== undefined) return state;
+      const start = from;
+      if (await this.#coalesced(id, () => this.#advance(id, store, root, start))) {
+        const entry = this.#entries.get(id);
+        // The shared advance may have started from an older pinned snapshot than ours: advance again.
+        if (entry !== undefined && entry.snapshot.metadata.id === pinned.metadata.id && entry.snapshot.version >= pinned.version) return this.#hand(entry);
+        continue;
+      }
       // A drain raced us: its commit is newer than what we had; start over from the newest version.
       this.#drop(id);
       await new Promise((r) => setTimeout(r, Math.min(50, 2 ** attempt)));
-      base = await loadSnapshot(store, root);
+      from = await loadSnapshot(store, root);
     }
     throw new AppError('ERR_WRITE_CONTENTION', `The write log of ${root} kept changing under the read (${MAX_ATTEMPTS} drains raced it); retry the query.`, { root });
   }
@@ -119,20 +123,40 @@ export class WarmTables {
     for (const id of [...this.#entries.keys()]) this.#drop(id);
   }
 
-  async #serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.#busy.get(id) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const settled = run.catch(() => undefined);
-    this.#busy.set(id, settled);
-    try {
-      return await run;
-    } finally {
-      if (this.#busy.get(id) === settled) this.#busy.delete(id);
+  /**
+   * Group advance: one advance of a table runs at a time; callers arriving while it runs share ONE
+   * next advance, which starts (and LISTs) after they arrived — so each caller still sees every
+   * record acknowledged before its call, and N concurrent statements cost about two advances.
+   */
+  #coalesced(id: string, fn: () => Promise<boolean>): Promise<boolean> {
+    let slot = this.#slots.get(id);
+    if (slot === undefined) {
+      slot = { running: undefined, next: undefined };
+      this.#slots.set(id, slot);
     }
+    const s = slot;
+    const launch = (): Promise<boolean> => {
+      const run = fn();
+      s.running = run;
+      void run.catch(() => undefined).then(() => {
+        if (s.running === run) s.running = undefined;
+        if (s.running === undefined && s.next === undefined && this.#slots.get(id) === s) this.#slots.delete(id);
+      });
+      return run;
+    };
+    if (s.running === undefined) return launch();
+    if (s.next === undefined) {
+      const next = s.running.catch(() => undefined).then(() => {
+        s.next = undefined;
+        return launch();
+      });
+      s.next = next;
+    }
+    return s.next;
   }
 
-  /** undefined: a drain raced the advance (the caller drops the entry and retries). */
-  async #advance(id: string, store: ObjectStore, root: string, pinned: Snapshot): Promise<WarmState | undefined> {
+  /** false: a drain raced the advance (the caller drops the entry and retries). */
+  async #advance(id: string, store: ObjectStore, root: string, pinned: Snapshot): Promise<boolean> {
     let entry = this.#entries.get(id);
     if (entry !== undefined && (entry.snapshot.metadata.id !== pinned.metadata.id || entry.snapshot.version < pinned.version)) {
       this.#drop(id);
@@ -140,7 +164,7 @@ export class WarmTables {
     }
     if (entry === undefined) {
       const read = await readWalOverlay(store, pinned, { cache: this.#opts.records });
-      if (read === undefined) return undefined;
+      if (read === undefined) return false;
       entry = { snapshot: pinned, shape: read.shape, watermark: read.watermark, overlay: read.overlay, skipped: read.skipped, base: undefined, tail: read.overlay };
       this.#entries.set(id, entry);
     } else {
@@ -151,11 +175,11 @@ export class WarmTables {
         const fetched = await fetchRecords(store, fresh, { cache: this.#opts.records });
         const records: SeqRecord[] = [];
         for (const f of fetched) {
-          if ('missing' in f) return undefined;
+          if ('missing' in f) return false;
           if ('error' in f) throw f.error;
           records.push(f.result);
         }
-        if ((await maxDrainedMarker(store, root, entry.shape.tableId)) > entry.watermark) return undefined;
+        if ((await maxDrainedMarker(store, root, entry.shape.tableId)) > entry.watermark) return false;
         entry.skipped = [...entry.skipped, ...foldRecords(entry.overlay, records, entry.shape)];
         if (entry.tail !== entry.overlay) foldRecords(entry.tail, records, entry.shape);
       }
@@ -163,8 +187,10 @@ export class WarmTables {
     this.#entries.delete(id);
     this.#entries.set(id, entry);
     this.#evict();
-    if (entry.tail.keys.size > (this.#opts.tailLimit ?? 256)) await this.#rebase(entry);
-    return this.#hand(entry);
+    // Geometric: a new base once the tail outgrows the limit and a quarter of the base, so rewriting
+    // bases costs O(1) per record however large the backlog grows.
+    if (entry.tail.keys.size > Math.max(this.#opts.tailLimit ?? 256, (entry.base?.rows ?? 0) / 4)) await this.#rebase(entry);
+    return true;
   }
 
   /**
