@@ -19,7 +19,7 @@ import { decoyVerifier, SCRAM_MECHANISM, ScramServerExchange } from './auth/scra
 import * as msg from './protocol/backend-messages.ts';
 import { BodyReader, FrameReader, ProtocolViolation, type Frame } from './protocol/frame-reader.ts';
 import type { PgAuthenticator, PgEngine, PgPrincipal } from './ports.ts';
-import { outColumns, runSql, type OutColumn, type Outcome, type StatementContext } from './run-statement.ts';
+import { outColumns, recognisedOnce, runSql, type OutColumn, type Outcome, type PreparedAnalysis, type StatementContext } from './run-statement.ts';
 import { classifyStatement, splitStatements, type SessionCommand, type StatementKind } from './session/statement-kind.ts';
 import { SessionSettings } from './session/session-settings.ts';
 import { decodeParam } from './types/decode-param.ts';
@@ -56,6 +56,8 @@ interface PreparedStatement {
   /** Parameter type OIDs (0 = not yet known). */
   paramOids: number[];
   described?: { columns: OutColumn[] | undefined };
+  /** Catalog recognition and the engine's analysis, kept for every execution of the statement. */
+  readonly analysis: PreparedAnalysis;
 }
 
 interface Portal {
@@ -363,7 +365,7 @@ export class PgConnection {
   }
 
   /** Runs one classified statement; every error propagates (callers report it). */
-  private async run(sql: string, kind: StatementKind, params: readonly unknown[]): Promise<Outcome> {
+  private async run(sql: string, kind: StatementKind, params: readonly unknown[], analysis?: PreparedAnalysis): Promise<Outcome> {
     if (kind.kind === 'empty') return { kind: 'empty' };
     if (kind.kind === 'session') {
       if (this.txn === 'E' && !['commit', 'rollback', 'savepoint'].includes(kind.command.kind)) throw this.abortedError();
@@ -388,7 +390,7 @@ export class PgConnection {
     // The audit line (as on the other wires): who, where, what (statement hash, rows), outcome, how long; never SQL text or token.
     const audit = { pid: this.pid, principal: this.principal!.name, bucket: this.bucket, sqlLength: sql.length, sqlHash: createHash('sha256').update(sql).digest('hex').slice(0, 16) };
     try {
-      const outcome = await runSql(this.context(controller.signal), sql, kind.verb, params);
+      const outcome = await runSql(this.context(controller.signal), sql, kind.verb, params, analysis);
       const rows = outcome.kind === 'rows' ? outcome.rows.length : undefined;
       this.deps.logger.info({ ...audit, tag: outcome.kind === 'command' ? outcome.tag : outcome.kind === 'rows' ? outcome.tagPrefix : '', ...(rows !== undefined ? { rows } : {}), code: 'OK', ms: Math.round(performance.now() - started) }, 'pg statement finished');
       return outcome;
@@ -511,7 +513,7 @@ export class PgConnection {
     if (name !== '' && this.statements.has(name)) throw new AppError('ERR_BAD_REQUEST', `prepared statement "${name}" already exists`);
     const parts = splitStatements(sql);
     if (parts.length > 1) throw new AppError('ERR_SQL_MULTI_STATEMENT', `cannot insert multiple commands into a prepared statement. ${MULTI_STATEMENT_REFUSAL}`);
-    this.statements.set(name, { sql: parts[0] ?? '', kind: classifyStatement(parts[0] ?? ''), paramOids });
+    this.statements.set(name, { sql: parts[0] ?? '', kind: classifyStatement(parts[0] ?? ''), paramOids, analysis: { analysed: new Map() } });
     this.send(msg.parseComplete());
   }
 
@@ -555,7 +557,7 @@ export class PgConnection {
     if (kind.kind === 'session') {
       columns = kind.command.kind === 'show' ? [{ name: SessionSettings.display(kind.command.name), type: TEXT_TYPE }] : undefined;
     } else if (kind.kind === 'sql') {
-      const rewritten = await this.deps.catalog.recognise(stmt.sql);
+      const rewritten = await recognisedOnce(this.deps.catalog, stmt.sql, stmt.analysis);
       if (rewritten !== undefined) {
         const d = await this.deps.catalog.describe(await this.context(new AbortController().signal).catalogSession(), rewritten);
         parameterTypes = d.parameterTypes;
@@ -593,7 +595,7 @@ export class PgConnection {
     const portal = this.portals.get(name);
     if (portal === undefined) throw new AppError('ERR_BAD_REQUEST', `portal "${name}" does not exist`);
     // The result's columns are known once it ran: a portal runs at its first Describe or Execute, once.
-    portal.outcome ??= await this.run(portal.stmt.sql, portal.stmt.kind, portal.params);
+    portal.outcome ??= await this.run(portal.stmt.sql, portal.stmt.kind, portal.params, portal.stmt.analysis);
     this.send(portal.outcome.kind === 'rows' ? this.rowDescription(portal.outcome.columns, portal.resultFormats) : msg.noData());
   }
 
@@ -602,7 +604,7 @@ export class PgConnection {
     const maxRows = body.int32();
     const portal = this.portals.get(name);
     if (portal === undefined) throw new AppError('ERR_BAD_REQUEST', `portal "${name}" does not exist`);
-    portal.outcome ??= await this.run(portal.stmt.sql, portal.stmt.kind, portal.params);
+    portal.outcome ??= await this.run(portal.stmt.sql, portal.stmt.kind, portal.params, portal.stmt.analysis);
     this.emit(portal.outcome, portal.resultFormats, portal, maxRows);
   }
 

@@ -5,6 +5,7 @@
  */
 import type { ExecuteResponse, Freshness, ResultColumn, Table } from '@k3/core/api';
 import type { ScramVerifier } from '@k3/core/auth';
+import type { AnalysedStatement } from '@k3/core/sql';
 
 export interface PgExecuteOptions {
   bucket: string;
@@ -17,6 +18,8 @@ export interface PgExecuteOptions {
   principal?: string;
   /** Called by the engine with the statement's action once it classified it, before it reads or writes (throws to refuse). */
   authorize?: (action: string) => void;
+  /** The statement as analysed at Parse (a prepared statement's, reused by every execution). */
+  analysed?: AnalysedStatement;
 }
 
 export interface PgStatementDescription {
@@ -32,6 +35,8 @@ export interface PgEngine {
   listTables(bucket: string): Promise<Table[]>;
   /** Parameter and result types without executing (undefined when the engine cannot describe yet). */
   describeStatement?(opts: { bucket: string; sql: string }): Promise<PgStatementDescription>;
+  /** The engine's one analysis of a statement text for `paramCount` values (optional: fakes omit it); throws what execute would. */
+  analyse?(sql: string, paramCount: number): AnalysedStatement;
 }
 
 /** Who a token is, as far as the wire cares (decision 3's principal). */

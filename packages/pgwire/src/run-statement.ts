@@ -7,6 +7,7 @@
 import type { ExecuteResponse, Freshness } from '@k3/core/api';
 import type { EncodedColumn } from '@k3/core/exec';
 import type { CatalogDb, CatalogSession } from './catalog/catalog-db.ts';
+import type { AnalysedStatement } from '@k3/core/sql';
 import type { PgAuthenticator, PgEngine, PgPrincipal } from './ports.ts';
 import { pgTypeOf, type PgType } from './types/pg-types.ts';
 
@@ -59,9 +60,28 @@ export function outcomeOf(res: ExecuteResponse, verb: string): Outcome {
   return { kind: 'command', tag: DDL_TAGS[d.action] ?? d.action.replaceAll('_', ' ') };
 }
 
-/** Runs `sql` (one statement, not a session command). */
-export async function runSql(ctx: StatementContext, sql: string, verb: string, params: readonly unknown[]): Promise<Outcome> {
-  const rewritten = await ctx.catalog.recognise(sql);
+/** What a prepared statement keeps between executions: the catalog recognition and the engine's analysis. */
+export interface PreparedAnalysis {
+  recognised?: Promise<string | undefined>;
+  readonly analysed: Map<number, AnalysedStatement | undefined>;
+}
+
+/** The catalog recognition of `sql`, asked once per prepared statement (a failure is asked again next time). */
+export function recognisedOnce(catalog: Pick<CatalogDb, 'recognise'>, sql: string, prepared: PreparedAnalysis | undefined): Promise<string | undefined> {
+  if (prepared === undefined) return catalog.recognise(sql);
+  prepared.recognised ??= catalog.recognise(sql).catch((err: unknown) => {
+    prepared.recognised = undefined;
+    throw err;
+  });
+  return prepared.recognised;
+}
+
+/**
+ * Runs `sql` (one statement, not a session command). `prepared`: the statement's kept analysis —
+ * recognised once, analysed once per parameter count — instead of parsing the text again.
+ */
+export async function runSql(ctx: StatementContext, sql: string, verb: string, params: readonly unknown[], prepared?: PreparedAnalysis): Promise<Outcome> {
+  const rewritten = await recognisedOnce(ctx.catalog, sql, prepared);
   if (rewritten !== undefined) {
     const res = await ctx.catalog.query(await ctx.catalogSession(), rewritten, params, ctx.signal);
     return { kind: 'rows', columns: outColumns(res.columns), rows: res.rows, tagPrefix: 'SELECT' };
@@ -71,6 +91,23 @@ export async function runSql(ctx: StatementContext, sql: string, verb: string, p
     bucket: ctx.bucket, sql, freshness: ctx.freshness, signal: ctx.signal, principal: ctx.principal.name,
     authorize: (action) => ctx.auth.authorize(ctx.principal, ctx.bucket, action),
     ...(params.length > 0 ? { params: [...params] } : {}),
+    ...analysedFor(ctx, sql, params.length, prepared),
   });
   return outcomeOf(res, verb);
+}
+
+/** The prepared statement's analysis for this many values; a text the engine refuses is left to execute (which refuses it in its usual place). */
+function analysedFor(ctx: StatementContext, sql: string, paramCount: number, prepared: PreparedAnalysis | undefined): { analysed?: AnalysedStatement } {
+  if (prepared === undefined || ctx.engine.analyse === undefined) return {};
+  if (!prepared.analysed.has(paramCount)) {
+    let analysed: AnalysedStatement | undefined;
+    try {
+      analysed = ctx.engine.analyse(sql, paramCount);
+    } catch {
+      analysed = undefined;
+    }
+    prepared.analysed.set(paramCount, analysed);
+  }
+  const analysed = prepared.analysed.get(paramCount);
+  return analysed === undefined ? {} : { analysed };
 }

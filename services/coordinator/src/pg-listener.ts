@@ -13,7 +13,7 @@ import { createPgServer, type PgAuthenticator, type PgEngine, type PgLogger, typ
 import { ANONYMOUS } from './rpc-auth.ts';
 import type { SqlEngine } from './sql-engine.ts';
 import type { TlsFiles } from './tls.ts';
-import { PrincipalLimiter } from './principal-limiter.ts';
+import { principalLimiterOf, type PrincipalLimiter } from './principal-limiter.ts';
 
 /** The SqlEngine as the Postgres wire's port; statements run in the principal's limiter lanes (K3_MAX_CONCURRENT/QUEUED_PER_PRINCIPAL). */
 export function pgEngineOf(engine: SqlEngine, limiter?: PrincipalLimiter): PgEngine {
@@ -26,6 +26,7 @@ export function pgEngineOf(engine: SqlEngine, limiter?: PrincipalLimiter): PgEng
       ...(opts.authorize !== undefined ? { authorize: opts.authorize as (action: Action) => void } : {}),
     })),
     listTables: (bucket) => engine.listTables(bucket),
+    ...(engine.analyse !== undefined ? { analyse: (sql: string, paramCount: number) => engine.analyse!(sql, paramCount) } : {}),
     ...(engine.describeStatement !== undefined
       ? {
           describeStatement: async (opts: { bucket: string; sql: string }) => {
@@ -69,7 +70,7 @@ export async function startPgListener(opts: { config: Config; engine: SqlEngine;
   if (config.K3_PG_PORT === 0) return undefined;
   const server = await createPgServer({
     // The Postgres wire's own lanes with the same per-principal limits as the RPC wires.
-    engine: pgEngineOf(opts.engine, new PrincipalLimiter({ maxRunning: config.K3_MAX_CONCURRENT_PER_PRINCIPAL, maxQueued: config.K3_MAX_QUEUED_PER_PRINCIPAL })), auth: pgAuthenticatorOf(opts.tokens), logger: opts.logger, ...(opts.tls !== undefined ? { tls: opts.tls } : {}),
+    engine: pgEngineOf(opts.engine, principalLimiterOf(config)), auth: pgAuthenticatorOf(opts.tokens), logger: opts.logger, ...(opts.tls !== undefined ? { tls: opts.tls } : {}),
   });
   try {
     const address = await server.listen(config.K3_PG_PORT, config.K3_HOST);

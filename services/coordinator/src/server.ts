@@ -45,7 +45,7 @@ declare module 'fastify' {
 import type { TokenStore } from '@k3/core/auth';
 import { registerAuthHook } from './auth-hook.ts';
 import { createRpcAuth } from './rpc-auth.ts';
-import { PrincipalLimiter } from './principal-limiter.ts';
+import { principalLimiterOf } from './principal-limiter.ts';
 import type { TlsFiles } from './tls.ts';
 
 export interface ServerDeps {
@@ -96,7 +96,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     executeDuration: metrics.executeDuration,
     keyedWriteDuration: metrics.keyedWriteDuration,
     ...createRpcAuth({ tokens: deps.tokens, authBucket: deps.config.K3_AUTH_BUCKET }),
-    limiter: new PrincipalLimiter({ maxRunning: deps.config.K3_MAX_CONCURRENT_PER_PRINCIPAL, maxQueued: deps.config.K3_MAX_QUEUED_PER_PRINCIPAL }),
+    limiter: principalLimiterOf(deps.config),
   });
   const routes = tableServiceRoutes({ handlers, intercept, logger: deps.logger });
   app.decorate('tableServiceRoutes', routes);

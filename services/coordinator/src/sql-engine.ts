@@ -9,7 +9,7 @@ import type { CreateTableRequest, ExecuteDdlResult, ExecuteQueryResult, ExecuteR
 import type { EngineDescription } from '@k3/core/bucket-engine';
 import type { Action } from '@k3/core/auth';
 import type { CompactResponse } from '@k3/core/compaction';
-import type { RowStream, StatementDescription } from '@k3/core/sql';
+import type { AnalysedStatement, RowStream, StatementDescription } from '@k3/core/sql';
 import type { DeleteRowsRequest, InsertRowsRequest, MergeRowsRequest, QueryRowsRequest, UpdateRowsRequest } from '@k3/core/typed';
 import type { ChangesRequest, ChangesResponse, DiffRequest, DiffResponse } from '@k3/core/sql';
 import type { HistoryRequest, HistoryResponse, OptimizeRequest, OptimizeResponse, RestoreRequest, RestoreResponse, VacuumRequest, VacuumResponse } from '@k3/core/maintenance';
@@ -27,6 +27,8 @@ export interface SqlExecuteOptions {
   params?: unknown[];
   /** Makes a write safe to retry (REST `Idempotency-Key` header, Connect/gRPC `idempotency-key` metadata; docs/design/faults.md). */
   idempotencyKey?: string;
+  /** The statement as the engine analysed it before (a Postgres prepared statement's; SqlEngine.analyse). */
+  analysed?: AnalysedStatement;
 }
 
 /** A result read as row batches (handlers/result-stream.ts builds the wire streams from it). */
@@ -44,6 +46,8 @@ export interface SqlEngine {
   execute(opts: SqlExecuteOptions): Promise<ExecuteResponse>;
   /** Placeholder types and result columns (DuckDB type text) of one statement, without executing it (optional: test fakes omit it). */
   describeStatement?(opts: { bucket: string; sql: string }): Promise<StatementDescription>;
+  /** The engine's one analysis of a statement text (optional: test fakes omit it). */
+  analyse?(sql: string, paramCount?: number): AnalysedStatement;
   listTables(bucket: string): Promise<Table[]>;
   describeTable(bucket: string, name: string): Promise<Table>;
   createTable(bucket: string, req: CreateTableRequest, opts?: { principal?: string; idempotencyKey?: string }): Promise<Table>;

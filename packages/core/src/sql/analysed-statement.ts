@@ -95,15 +95,7 @@ function explainsWrite(tokens: readonly Token[]): boolean {
   return isWord(verb, 'INSERT', 'UPDATE', 'DELETE', 'MERGE');
 }
 
-interface AnalysedParts {
-  readonly source: string;
-  readonly paramCount: number | undefined;
-  readonly text: string;
-  readonly placeholders: number;
-  readonly maintenance: MaintenanceCommand | undefined;
-  readonly statement: PrePassed | undefined;
-  readonly timeTravel: boolean;
-}
+type AnalysedParts = Pick<AnalysedStatement, 'source' | 'paramCount' | 'text' | 'placeholders' | 'maintenance' | 'statement' | 'timeTravel'>;
 
 class Analysed implements AnalysedStatement {
   readonly source: string;

@@ -32,6 +32,7 @@ import { bindCatalogViews } from './catalog-views.ts';
 import { executeRead, queryResult } from './execute-read.ts';
 import { executeWrite } from './execute-write.ts';
 import { createFederatedReader, type FederatedReader } from './create-federated-reader.ts';
+import { soleBaseTable } from './federated-read.ts';
 import { CompactorService, compactorSettings, drainTable, toCompactResponse, type CompactResponse, type CompactorServiceOptions } from '../compaction/index.ts';
 import { freshBinderFor, markFresh } from './fresh-read.ts';
 import { HtapRuntime } from './htap-runtime.ts';
@@ -44,6 +45,7 @@ import { showTables } from './show-tables.ts';
 import { tableChanges, tableDiff, type ChangesContext, type ChangesRequest, type ChangesResponse, type DiffRequest, type DiffResponse } from './table-changes.ts';
 import type { AnalysedStatement } from './analysed-statement.ts';
 import { StatementCache } from './statement-cache.ts';
+import { isWord } from './sql-tokens.ts';
 import type { Action } from '../auth/index.ts';
 import { maintenanceAction, statementAction } from './statement-action.ts';
 import { resultLimits } from './result-limits.ts';
@@ -232,7 +234,11 @@ export class Engine {
           const federated = as === 'data' && statements === 1 && catalogSql === undefined
             ? await this.#federated.tryRead({ conn: a.conn, tables: a.tables, sql: statement.sql, tokens: statement.tokens, analysed, freshness: opts.freshness, startedAt, params, ...(opts.signal !== undefined ? { signal: opts.signal } : {}) })
             : undefined;
-          return { query: federated ?? await executeRead(a.conn, a.tables, catalogSql ?? statement.sql, { startedAt, now: this.#clock }, { statements, as, ...this.#limits() }) };
+          if (federated !== undefined) return { query: federated };
+          // The one table the analysis names is bound before DuckDB's first prepare: no failed
+          // parse-and-bind round just to learn its name (RequestTables' binder loop still binds the rest).
+          if (as === 'data' && statements === 1 && catalogSql === undefined) await prebindSoleTable(a, analysed);
+          return { query: await executeRead(a.conn, a.tables, catalogSql ?? statement.sql, { startedAt, now: this.#clock }, { statements, as, ...this.#limits() }) };
         }));
       }
     }
@@ -609,4 +615,14 @@ export class Engine {
 async function assertOneStatement(analysed: AnalysedStatement, conn: DuckDBConnection): Promise<void> {
   const count = await analysed.statementCount(conn);
   if (count > 1) throw expansionRefusal(count);
+}
+
+/** Binds the sole bucket table of a one-table SELECT (no CTEs, unqualified) when the analysis has its AST. */
+async function prebindSoleTable(a: Attempt, analysed: AnalysedStatement): Promise<void> {
+  if (analysed.timeTravel || !isWord(analysed.statement?.tokens[0], 'SELECT', 'FROM')) return;
+  const ast = await analysed.selectAst(a.conn);
+  const name = ast === undefined ? undefined : soleBaseTable(ast);
+  if (name === undefined) return;
+  const pinned = await a.tables.tryPin(name);
+  if (pinned !== undefined && !a.tables.scanned.has(pinned.handle.name)) await a.tables.bindView(a.conn, pinned);
 }

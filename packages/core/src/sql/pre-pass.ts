@@ -214,6 +214,7 @@ const dropTable: Recognizer = ({ sql, tokens }) => {
 };
 
 const showTables: Recognizer = ({ sql, tokens }) => {
+  if (tokens.length > 3 || !isWord(tokens[0], 'SHOW')) return undefined; // no per-token work for every other statement
   const words = tokens.map((t) => (t.kind === 'word' ? t.text.toUpperCase() : '\0'));
   const text = words.join(' ');
   if (text === 'SHOW TABLES' || text === 'SHOW ALL TABLES') return { sql, tokens, shape: { kind: 'show-tables', all: text === 'SHOW ALL TABLES' } };

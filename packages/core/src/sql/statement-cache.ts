@@ -16,7 +16,8 @@ export interface StatementCacheLimits {
   readonly maxChars: number;
 }
 
-export const DEFAULT_STATEMENT_CACHE_LIMITS: StatementCacheLimits = { maxEntries: 512, maxChars: 8 * 1024 * 1024 };
+// An analysis with its tokens and DuckDB AST holds ~55 bytes per character of text: 1 Mi characters ≈ 55 MiB at most.
+export const DEFAULT_STATEMENT_CACHE_LIMITS: StatementCacheLimits = { maxEntries: 512, maxChars: 1024 * 1024 };
 
 export class StatementCache {
   readonly #limits: StatementCacheLimits;

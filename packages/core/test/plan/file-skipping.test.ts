@@ -18,7 +18,7 @@ afterAll(() => {
 async function inItems(list: string): Promise<Expr[]> {
   const [stmt] = await serializeSelect(conn, `SELECT 1 WHERE x IN (${list})`);
   if (!isSelectNode(stmt!.node)) throw new Error('expected a SELECT');
-  const where = stmt!.node.where_clause as { children: Expr[] };
+  const where = stmt!.node.where_clause as unknown as { children: Expr[] };
   return where.children.slice(1);
 }
 
