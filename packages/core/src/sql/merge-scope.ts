@@ -10,19 +10,10 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { quoteIdentifier as q } from '../exec/index.ts';
-import { predicateAst } from './keyed-route.ts';
+import { conjuncts, predicateAst, type AstNode } from './keyed-route.ts';
 import type { PrePassed } from './pre-pass.ts';
 import { clauseText } from './route-write.ts';
 import { identifierOf, isWord } from './sql-tokens.ts';
-
-interface RefNode {
-  readonly class?: string;
-  readonly type?: string;
-  readonly column_names?: string[];
-  readonly children?: RefNode[];
-  readonly left?: RefNode;
-  readonly right?: RefNode;
-}
 
 /** `SELECT DISTINCT s.c1, … FROM <source>` (columns in key order), or undefined. */
 export async function mergeSourceKeys(conn: DuckDBConnection, statement: PrePassed, keys: readonly string[]): Promise<string | undefined> {
@@ -38,7 +29,7 @@ export async function mergeSourceKeys(conn: DuckDBConnection, statement: PrePass
   const source = clauseText(sql, tokens, 'USING', ['ON']);
   const on = clauseText(sql, tokens, 'ON', ['WHEN']);
   if (source === undefined || on === undefined || target.size === 0) return undefined;
-  const tree = (await predicateAst(conn, on)) as RefNode | undefined;
+  const tree = await predicateAst(conn, on);
   if (tree === undefined) return undefined;
   const mapped = new Map<string, string>();
   let qualifier: string | undefined;
@@ -60,13 +51,8 @@ export async function mergeSourceKeys(conn: DuckDBConnection, statement: PrePass
   return `SELECT DISTINCT ${columns} FROM ${source}`;
 }
 
-function conjuncts(node: RefNode): RefNode[] {
-  if (node.type === 'CONJUNCTION_AND') return (node.children ?? []).flatMap(conjuncts);
-  return [node];
-}
-
 /** [qualifier, column] of a two-part column reference. */
-function qualified(node: RefNode | undefined): [string, string] | undefined {
+function qualified(node: AstNode | undefined): [string, string] | undefined {
   if (node?.class !== 'COLUMN_REF' || node.column_names?.length !== 2) return undefined;
   return [node.column_names[0]!, node.column_names[1]!];
 }

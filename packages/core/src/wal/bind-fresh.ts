@@ -7,7 +7,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { randomBytes } from 'node:crypto';
-import type { FileCache } from '../exec/file-cache.ts';
+import type { FileCache, FileLease } from '../exec/file-cache.ts';
 import { quoteIdentifier as q } from '../exec/sql-quote.ts';
 import { bindSnapshotCached } from '../exec/read-snapshot-rows.ts';
 import type { ObjectStore } from '../object-store/index.ts';
@@ -27,43 +27,26 @@ export async function bindFreshView(
   conn: DuckDBConnection, name: string, freshness: 'strong' | 'oltp',
   store: ObjectStore, root: string, deps: { cache: FileCache; records?: WalRecordCache; warm?: WarmTables; pinned?: Snapshot },
 ): Promise<FreshView> {
-  if (deps.warm !== undefined && deps.pinned !== undefined) return bindWarm(conn, name, freshness, store, root, { cache: deps.cache, warm: deps.warm, pinned: deps.pinned });
-  const state = await loadStrongState(store, root, deps.records ? { cache: deps.records } : {});
-  const delta = `${name}__delta_${randomBytes(4).toString('hex')}`;
-  const lease = freshness === 'strong' ? await bindSnapshotCached(conn, delta, state.snapshot, deps.cache, store) : undefined;
-  try {
-    const tables = freshness === 'strong'
-      ? await bindStrongView(conn, name, { view: delta }, state.overlay, state.shape)
-      : await bindOltpView(conn, name, state.overlay, state.shape);
-    return {
-      state,
-      async release() {
-        try {
-          await conn.run(`DROP VIEW IF EXISTS ${q(name)}`);
-          await tables.drop();
-          await conn.run(`DROP VIEW IF EXISTS ${q(delta)}`);
-        } finally {
-          lease?.release();
-        }
-      },
-    };
-  } catch (err) {
-    await conn.run(`DROP VIEW IF EXISTS ${q(delta)}`).catch(() => undefined);
-    lease?.release();
-    throw err;
+  if (deps.warm !== undefined && deps.pinned !== undefined) {
+    const warm = await deps.warm.acquire(store, root, deps.pinned);
+    return bindOver(conn, name, freshness, store, deps.cache, warm, (delta) => bindWarmView(conn, name, freshness, delta, warm), () => warm.release());
   }
+  const state = await loadStrongState(store, root, deps.records ? { cache: deps.records } : {});
+  return bindOver(conn, name, freshness, store, deps.cache, state, (delta) => delta !== undefined
+    ? bindStrongView(conn, name, { view: delta }, state.overlay, state.shape)
+    : bindOltpView(conn, name, state.overlay, state.shape));
 }
 
-async function bindWarm(
-  conn: DuckDBConnection, name: string, freshness: 'strong' | 'oltp',
-  store: ObjectStore, root: string, deps: { cache: FileCache; warm: WarmTables; pinned: Snapshot },
+/** Binds the snapshot's files (STRONG only) as a view, then `name` through `bind`; `done` runs once the view is released or failed. */
+async function bindOver(
+  conn: DuckDBConnection, name: string, freshness: 'strong' | 'oltp', store: ObjectStore, cache: FileCache, state: StrongState,
+  bind: (delta: string | undefined) => Promise<{ drop(): Promise<void> }>, done: () => void = () => undefined,
 ): Promise<FreshView> {
-  const state = await deps.warm.acquire(store, root, deps.pinned);
   const delta = `${name}__delta_${randomBytes(4).toString('hex')}`;
-  let lease: Awaited<ReturnType<typeof bindSnapshotCached>> | undefined;
+  let lease: FileLease | undefined;
   try {
-    lease = freshness === 'strong' ? await bindSnapshotCached(conn, delta, state.snapshot, deps.cache, store) : undefined;
-    const tables = await bindWarmView(conn, name, freshness, lease === undefined ? undefined : delta, state);
+    lease = freshness === 'strong' ? await bindSnapshotCached(conn, delta, state.snapshot, cache, store) : undefined;
+    const tables = await bind(lease === undefined ? undefined : delta);
     return {
       state,
       async release() {
@@ -73,14 +56,14 @@ async function bindWarm(
           await conn.run(`DROP VIEW IF EXISTS ${q(delta)}`);
         } finally {
           lease?.release();
-          state.release();
+          done();
         }
       },
     };
   } catch (err) {
     await conn.run(`DROP VIEW IF EXISTS ${q(delta)}`).catch(() => undefined);
     lease?.release();
-    state.release();
+    done();
     throw err;
   }
 }
