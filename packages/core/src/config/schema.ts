@@ -84,9 +84,9 @@ export const CONFIG_KEYS = {
   K3_DUCKDB_THREADS: [int.min(0), '0', 'DuckDB threads one statement may use (0 = DuckDB\'s default, all cores).'],
   K3_SQL_MAX_LENGTH: [int.min(1), '1000000', 'Longest accepted SQL text in characters (ERR_SQL_TOO_LONG beyond it).'],
   K3_MAX_CONCURRENT_PER_PRINCIPAL: [int.min(1), '4', 'Statements one principal may run at the same time on one coordinator; more wait in a queue.'],
-  K3_MAX_QUEUED_PER_PRINCIPAL: [int.min(0), '64', 'Statements of one principal that may wait for a slot; beyond it requests get 429 ERR_TOO_MANY_REQUESTS with Retry-After.'],
   // wip/analyse
   K3_STATEMENT_SLOTS: [int.min(0), '0', 'Statement slots shared out when several principals are active on one coordinator: each may run max(1, slots / active principals) at once, never more than K3_MAX_CONCURRENT_PER_PRINCIPAL (0 = the number of CPU cores).'],
+  K3_MAX_QUEUED_PER_PRINCIPAL: [int.min(0), '64', 'Statements of one principal that may wait for a slot; beyond it requests get 429 ERR_TOO_MANY_REQUESTS with Retry-After.'],
   K3_TLS_CERT: [z.string(), '', 'PEM certificate (chain) file: with K3_TLS_KEY the HTTP listener serves HTTPS (empty = plain HTTP).'],
   K3_TLS_KEY: [z.string(), '', 'PEM private key file of K3_TLS_CERT.'],
   K3_PG_PORT: [int.min(0).max(65535), '5432', 'Port of the Postgres wire protocol listener on K3_HOST (database = bucket, user = token name, password = token secret); 0 = off. TLS after SSLRequest when K3_TLS_CERT / K3_TLS_KEY are set.'],
