@@ -16,6 +16,8 @@ export interface Postgres {
   psql(sql: string): string;
   /** Runs `script` `transactions` times on one connection; per-transaction latencies in ms. */
   pgbench(script: string, transactions: number): number[];
+  /** Runs `script` on `clients` connections for `seconds`; every transaction's latency in ms. */
+  pgbenchTimed(script: string, clients: number, seconds: number): number[];
   stop(): void;
 }
 
@@ -65,6 +67,15 @@ export async function startPostgres(): Promise<Postgres | undefined> {
       if (log === undefined) throw new Error('pgbench wrote no log');
       // Log line: client_id transaction_no latency_us script_no epoch_s epoch_us
       return readFileSync(path.join(dir, log), 'utf8').trim().split('\n').map((l) => Number(l.split(' ')[2]) / 1000);
+    },
+    pgbenchTimed(script, clients, seconds) {
+      const file = path.join(dir, `script-${Date.now()}.sql`);
+      writeFileSync(file, script);
+      if (uid !== undefined && gid !== undefined) chownSync(file, uid, gid);
+      const prefix = `log-${Date.now()}`;
+      run('pgbench', [...conn, '-n', '-c', String(clients), '-j', '1', '-T', String(seconds), '-f', file, '-l', `--log-prefix=${path.join(dir, prefix)}`, 'postgres']);
+      return readdirSync(dir).filter((f) => f.startsWith(prefix))
+        .flatMap((log) => readFileSync(path.join(dir, log), 'utf8').trim().split('\n').filter((l) => l !== '').map((l) => Number(l.split(' ')[2]) / 1000));
     },
     stop() {
       try {

@@ -90,6 +90,9 @@ export const CONFIG_KEYS = {
   K3_TLS_CERT: [z.string(), '', 'PEM certificate (chain) file: with K3_TLS_KEY the HTTP listener serves HTTPS and native gRPC (K3_GRPC_PORT) serves TLS (empty = plain HTTP, h2c).'],
   K3_TLS_KEY: [z.string(), '', 'PEM private key file of K3_TLS_CERT.'],
   K3_PG_PORT: [int.min(0).max(65535), '5432', 'Port of the Postgres wire protocol listener on K3_HOST (database = bucket, user = token name, password = token secret); 0 = off. TLS after SSLRequest when K3_TLS_CERT / K3_TLS_KEY are set.'],
+  // hotpath
+  K3_WARM_TAIL_KEYS: [int.min(1), '256', 'Warm STRONG state (docs/design/hot-path.md): once more than this many un-drained keys arrived since the table\'s warm base file was written, the next STRONG statement writes a new base; smaller = less per-statement tail loading, more base rewrites.'],
+  K3_WARM_TABLES: [int.min(1), '64', 'Keyed tables whose STRONG state (snapshot, folded write-log tail, base file) each process keeps warm, least recently used evicted.'],
 } as const;
 
 type Keys = typeof CONFIG_KEYS;

@@ -111,8 +111,34 @@ function tupleKey(value: unknown): string {
   return `${typeof value}:${String(value)}`;
 }
 
-/** Lower-cased top-level column names per file, from one `parquet_schema()` call over all files. */
+/**
+ * Top-level columns of local data files already read, by path (bounded, oldest dropped). Paths
+ * come from the FileCache, whose files never change under their path (Delta data files are
+ * immutable and uniquely named; file-cache.ts), so a file's schema is read once per process and a
+ * statement over known files asks DuckDB nothing (docs/design/hot-path.md).
+ */
+const knownColumns = new Map<string, string[]>();
+const KNOWN_COLUMNS_MAX = 100_000;
+
+/** Lower-cased top-level column names per file: cached, else one `parquet_schema()` call over the unknown files. */
 async function readTopLevelColumns(conn: DuckDBConnection, paths: readonly string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  const unknown: string[] = [];
+  for (const p of new Set(paths)) {
+    const hit = knownColumns.get(p);
+    if (hit !== undefined) out.set(p, hit);
+    else unknown.push(p);
+  }
+  if (unknown.length === 0) return out;
+  for (const [p, columns] of await queryTopLevelColumns(conn, unknown)) {
+    out.set(p, columns);
+    knownColumns.set(p, columns);
+  }
+  while (knownColumns.size > KNOWN_COLUMNS_MAX) knownColumns.delete(knownColumns.keys().next().value!);
+  return out;
+}
+
+async function queryTopLevelColumns(conn: DuckDBConnection, paths: readonly string[]): Promise<Map<string, string[]>> {
   const unique = [...new Set(paths)];
   let rows: unknown[][];
   try {

@@ -45,7 +45,7 @@ export class FreshBinder {
       }
       return { version: snapshot.version, files: 0, bytes: 0, rows: 0, partitions: 0 };
     }
-    const view = await bindFreshView(conn, handle.name, this.mode, handle.store, handle.root, { cache: this.#runtime.cache, records: this.#runtime.records });
+    const view = await bindFreshView(conn, handle.name, this.mode, handle.store, handle.root, { cache: this.#runtime.cache, records: this.#runtime.records, warm: this.#runtime.warm, pinned: snapshot });
     this.#views.push(view);
     this.merged.add(handle.name);
     const s = view.state.snapshot;

@@ -1,24 +1,27 @@
 /**
  * HtapRuntime: the per-process pieces the SQL engine's HTAP paths share — one WalWriter per
  * bucket store (its head cache makes the steady state one PUT per keyed write), one decoded-record
- * cache for STRONG reads, and the dependencies a drain needs (a direct write on a keyed table
+ * cache for STRONG reads, the warm per-table STRONG state (docs/design/hot-path.md), and the dependencies a drain needs (a direct write on a keyed table
  * drains first; the Compact RPC drains). Built once by the Engine from its own deps.
  */
+import path from 'node:path';
 import type { TransactionOptions } from '../delta/index.ts';
 import type { FileCache, K3DuckDB } from '../exec/index.ts';
 import type { RewriteDeps } from '../maintenance/maintenance-deps.ts';
 import type { ObjectStore } from '../object-store/index.ts';
-import { WalRecordCache, WalWriter } from '../wal/index.ts';
+import { WalRecordCache, WalWriter, WarmTables } from '../wal/index.ts';
 
 export class HtapRuntime {
   readonly records = new WalRecordCache();
   readonly cache: FileCache;
+  readonly warm: WarmTables;
   readonly drainDeps: RewriteDeps;
   readonly #writers = new WeakMap<ObjectStore, WalWriter>();
   readonly #clock: () => number;
 
-  constructor(deps: { db: K3DuckDB; cache: FileCache; tmpDir: string; transaction: TransactionOptions; clock: () => number }) {
+  constructor(deps: { db: K3DuckDB; cache: FileCache; tmpDir: string; transaction: TransactionOptions; clock: () => number; warmTailKeys?: number; warmTables?: number }) {
     this.cache = deps.cache;
+    this.warm = new WarmTables({ db: deps.db, records: this.records, dir: path.join(deps.tmpDir, 'warm'), ...(deps.warmTailKeys !== undefined ? { tailLimit: deps.warmTailKeys } : {}), ...(deps.warmTables !== undefined ? { maxTables: deps.warmTables } : {}) });
     this.#clock = deps.clock;
     this.drainDeps = { db: deps.db, cache: deps.cache, tmpDir: deps.tmpDir, transaction: deps.transaction };
   }

@@ -31,7 +31,7 @@ export interface KeyedRoute {
 /** How a predicate constrains the merge keys. */
 export type KeyScope = 'point' | 'range' | 'subquery' | 'none';
 
-interface AstNode {
+export interface AstNode {
   readonly class?: string;
   readonly type?: string;
   readonly column_names?: string[];
@@ -107,7 +107,7 @@ export async function predicateAst(conn: DuckDBConnection, predicate: string): P
   }
 }
 
-function conjuncts(node: AstNode): AstNode[] {
+export function conjuncts(node: AstNode): AstNode[] {
   if (node.type === 'CONJUNCTION_AND') return (node.children ?? []).flatMap(conjuncts);
   return [node];
 }

@@ -11,7 +11,8 @@
  *       INSERT OR REPLACE / ON CONFLICT: the STRONG rows whose keys the statement inserts (a dry
  *         run on the empty target names them)
  *       UPDATE / DELETE ......... the STRONG rows matching the WHERE predicate
- *       MERGE, self-reading ..... every STRONG row
+ *       MERGE ON t.key = s.col .. the STRONG rows whose keys the source names (merge-scope.ts)
+ *       MERGE otherwise, self-reading: every STRONG row
  *   ─▶ shadow copy ─▶ statement ─▶ upserts = target EXCEPT shadow, deletes = shadow keys EXCEPT target keys
  *   ─▶ keys unique in the target, new keys absent from STRONG (else 409 ERR_CONSTRAINT_PRIMARY_KEY)
  *   ─▶ captureRows / captureKeys ─▶ WalWriter.append ─▶ ack
@@ -30,12 +31,13 @@ import { primaryKeyOf } from '../catalog/index.ts';
 import { recordedRequest } from '../delta/request-txns.ts';
 import { checkConstraintsOf } from '../delta/index.ts';
 import { AppError } from '../errors/index.ts';
-import { assertChecks, assertStorable, encodeResult, mapDuckDBError, quoteIdentifier as q, type EncodedResult } from '../exec/index.ts';
-import { bindFreshView, captureKeys, captureRows, walTableShape } from '../wal/index.ts';
+import { assertChecks, assertStorable, encodeResult, mapDuckDBError, quoteIdentifier as q, quoteLiteral, type EncodedResult } from '../exec/index.ts';
+import { bindFreshView, captureKeys, captureRows, walTableShape, type WalTableShape } from '../wal/index.ts';
 import { assertParametersGiven } from './classify-statement.ts';
 import { FreshBinder } from './fresh-read.ts';
 import type { HtapRuntime } from './htap-runtime.ts';
 import type { KeyedRoute } from './keyed-route.ts';
+import { mergeSourceKeys } from './merge-scope.ts';
 import type { PrePassed } from './pre-pass.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
 import { clauseText, type DmlShape } from './route-write.ts';
@@ -44,7 +46,7 @@ import { targetTableDdl } from './write-target.ts';
 const DML_TYPES: ReadonlySet<StatementType> = new Set([StatementType.INSERT, StatementType.UPDATE, StatementType.DELETE, StatementType.MERGE_INTO]);
 const BEFORE = q('__k3_keyed_before');
 
-type LoadMode = 'none' | 'inserted-keys' | 'where' | 'all';
+type LoadMode = 'none' | 'inserted-keys' | 'where' | 'merge-keys' | 'all';
 
 export interface KeyedWriteContext {
   readonly conn: DuckDBConnection;
@@ -58,7 +60,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
   const { conn, tables, htap } = ctx;
   const { handle } = pinned;
   const strong = `__k3_strong_${randomBytes(4).toString('hex')}`;
-  const fresh = await bindFreshView(conn, strong, 'strong', handle.store, handle.root, { cache: htap.cache, records: htap.records });
+  const fresh = await bindFreshView(conn, strong, 'strong', handle.store, handle.root, { cache: htap.cache, records: htap.records, warm: htap.warm, pinned: pinned.snapshot });
   // Other tables the statement reads are read STRONG too (read-your-writes across tables).
   const binder = new FreshBinder('strong', htap);
   tables.fresh = binder;
@@ -80,7 +82,8 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
       await runStatement(conn, tables, statement.sql, false);
       await run(conn, `CREATE TEMP TABLE __k3_keyed_keys AS SELECT DISTINCT ${keyList} FROM ${name}`);
       await run(conn, `DELETE FROM ${name}`);
-      await run(conn, `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})`);
+      const range = await keyRangeFilter(conn, '__k3_keyed_keys', 's', walTableShape(snapshot));
+      await run(conn, `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${range}`);
     } else if (mode === 'where') {
       const where = clauseText(statement.sql, statement.tokens, 'WHERE', ['RETURNING']);
       try {
@@ -91,6 +94,8 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
         await run(conn, `DELETE FROM ${name}`);
         await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)}`);
       }
+    } else if (mode === 'merge-keys') {
+      await loadMergeTouched(conn, tables, statement, keys, name, strong, walTableShape(snapshot));
     } else if (mode === 'all') {
       await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)}`);
     }
@@ -102,7 +107,11 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     const deleteSql = `SELECT ${keyList} FROM ${BEFORE} EXCEPT SELECT ${keyList} FROM ${name}`;
     if (!withKey) await assertNoDuplicateKeys(conn, name, keyList, keys);
     if (mode !== 'all') {
-      const clash = await firstRow(conn, `(SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM ${BEFORE}) INTERSECT SELECT ${keyList} FROM ${q(strong)} LIMIT 1`);
+      // Only the new keys' range of STRONG is read: a static key-range filter reaches the Parquet
+      // scans (row-group min/max) and the log's tables, so a one-row INSERT reads one row group.
+      await run(conn, `CREATE TEMP TABLE __k3_keyed_new AS SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM ${BEFORE}`);
+      const range = await keyRangeFilter(conn, '__k3_keyed_new', 's', walTableShape(snapshot));
+      const clash = await firstRow(conn, `SELECT ${keys.map((k) => `s.${q(k)}`).join(', ')} FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_new AS n USING (${keyList})${range} LIMIT 1`);
       if (clash !== undefined) throw duplicateKey(keys, clash);
     }
     const result: ExecuteWriteResult = { tableName: handle.name, strategy: route.strategy, rowsAffected: String(rowsAffected), version: String(snapshot.version) };
@@ -130,9 +139,30 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
 }
 
 function loadMode(shape: DmlShape): LoadMode {
-  if (shape.selfReference || shape.verb === 'MERGE') return 'all';
+  if (shape.selfReference) return 'all';
+  if (shape.verb === 'MERGE') return 'merge-keys';
   if (shape.verb === 'INSERT') return shape.upsert ? 'inserted-keys' : 'none';
   return 'where';
+}
+
+/** Loads the STRONG rows a keyed MERGE can match (its source's key tuples), else every STRONG row. */
+async function loadMergeTouched(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, keys: readonly string[], name: string, strong: string, shape: WalTableShape): Promise<void> {
+  const keyList = keys.map(q).join(', ');
+  const source = await mergeSourceKeys(conn, statement, keys);
+  if (source !== undefined) {
+    try {
+      await run(conn, `CREATE TEMP TABLE __k3_keyed_keys AS SELECT ${keyList} FROM ${name} WHERE false`);
+      // Through the binder: the source may read other bucket tables (STRONG).
+      await runStatement(conn, tables, `INSERT INTO __k3_keyed_keys ${source}`, false);
+      const range = await keyRangeFilter(conn, '__k3_keyed_keys', 's', shape);
+      await run(conn, `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${range}`);
+      return;
+    } catch {
+      // DuckDB could not run the source on its own (e.g. it needs the statement's context): load everything.
+      await run(conn, `DELETE FROM ${name}`);
+    }
+  }
+  await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)}`);
 }
 
 async function run(conn: DuckDBConnection, sql: string): Promise<void> {
@@ -158,6 +188,21 @@ async function runStatement(conn: DuckDBConnection, tables: RequestTables, sql: 
   } finally {
     prepared.destroySync();
   }
+}
+
+/**
+ * ` WHERE <alias>.<first key> BETWEEN <min> AND <max>` of the keys in `table` (constants, rendered
+ * as DuckDB's own text of the typed values, so the filter is static and pushed into every scan);
+ * '' when `table` is empty or the bounds are NULL.
+ */
+async function keyRangeFilter(conn: DuckDBConnection, table: string, alias: string, shape: WalTableShape): Promise<string> {
+  const key = shape.primaryKey[0];
+  const type = shape.columns.find((c) => c.name === key)?.type;
+  if (key === undefined || type === undefined) return '';
+  const row = await firstRow(conn, `SELECT CAST(min(${q(key)}) AS VARCHAR), CAST(max(${q(key)}) AS VARCHAR) FROM ${table}`);
+  const [lo, hi] = row ?? [];
+  if (typeof lo !== 'string' || typeof hi !== 'string') return '';
+  return ` WHERE ${alias}.${q(key)} BETWEEN CAST(${quoteLiteral(lo)} AS ${type}) AND CAST(${quoteLiteral(hi)} AS ${type})`;
 }
 
 async function firstRow(conn: DuckDBConnection, sql: string): Promise<unknown[] | undefined> {

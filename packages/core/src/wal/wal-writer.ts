@@ -14,6 +14,8 @@
  * - The head is cached per table root, so the steady state is one PUT + one small LIST per write.
  * - An ambiguous PUT (an error after which the object may exist) is resolved by reading the object
  *   back and comparing bytes (each record carries a unique writerId).
+ * - Group commit (group-commit.ts): appends to a table that arrive while one of ours is in flight
+ *   wait and then share ONE record; each is acknowledged only once that record is durable.
  */
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors/index.ts';
@@ -22,6 +24,7 @@ import { encodeWalRecord, type WalRecord } from './record-codec.ts';
 import { maxDrainedMarker } from './drained-markers.ts';
 import { listRecords } from './list-records.ts';
 import { walRecordKey } from './wal-keys.ts';
+import { groupKey, mergeContents } from './group-commit.ts';
 
 export type WalRecordContent = Omit<WalRecord, 'writerId' | 'createdAt'>;
 
@@ -36,19 +39,61 @@ export interface WalWriterOptions {
   readonly clock?: () => number;
   /** Give up after this many lost seqs (a pathological storm); default 1000. */
   readonly maxAttempts?: number;
+  /** Group concurrent appends to one table into one record (default true). */
+  readonly groupCommit?: boolean;
+}
+
+interface Waiting {
+  readonly content: WalRecordContent;
+  resolve(r: WalAppendResult): void;
+  reject(err: unknown): void;
 }
 
 export class WalWriter {
   readonly #store: ObjectStore;
   readonly #opts: WalWriterOptions;
   readonly #heads = new Map<string, number>();
+  /** Group key → appends waiting for the one in flight (present while one is in flight). */
+  readonly #waiting = new Map<string, Waiting[]>();
 
   constructor(store: ObjectStore, opts: WalWriterOptions = {}) {
     this.#store = store;
     this.#opts = opts;
   }
 
+  /** Appends one statement's record; resolves once it (or the group record holding it) is durable. */
   async append(root: string, content: WalRecordContent): Promise<WalAppendResult> {
+    const group = this.#opts.groupCommit === false ? undefined : groupKey(root, content);
+    if (group === undefined) return this.#appendOne(root, content);
+    const queue = this.#waiting.get(group);
+    if (queue !== undefined) return new Promise((resolve, reject) => queue.push({ content, resolve, reject }));
+    this.#waiting.set(group, []);
+    try {
+      return await this.#appendOne(root, content);
+    } finally {
+      void this.#flush(group, root);
+    }
+  }
+
+  /** Writes what waited behind the last append as one record, until nobody waits. */
+  async #flush(group: string, root: string): Promise<void> {
+    for (;;) {
+      const batch = this.#waiting.get(group) ?? [];
+      if (batch.length === 0) {
+        this.#waiting.delete(group);
+        return;
+      }
+      this.#waiting.set(group, []);
+      try {
+        const result = await this.#appendOne(root, mergeContents(batch.map((w) => w.content)));
+        for (const w of batch) w.resolve(result);
+      } catch (err) {
+        for (const w of batch) w.reject(err);
+      }
+    }
+  }
+
+  async #appendOne(root: string, content: WalRecordContent): Promise<WalAppendResult> {
     const record: WalRecord = { ...content, writerId: randomUUID(), createdAt: (this.#opts.clock ?? Date.now)() };
     const body = encodeWalRecord(record);
     const maxAttempts = this.#opts.maxAttempts ?? 1000;

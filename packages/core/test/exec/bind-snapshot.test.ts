@@ -85,6 +85,23 @@ describe('bindSnapshot (hand-built snapshots)', () => {
     ]);
   });
 
+  it('reads each file\'s columns once per process: binding known files again asks DuckDB no parquet_schema (hot path)', async () => {
+    const snapshot = { schema: evolved, partitionColumns: [], files: [active('old.parquet'), active('new.parquet')] };
+    const schemaQueries = async (): Promise<number> => withConnection(db, async (conn) => {
+      let n = 0;
+      const original = conn.runAndReadAll.bind(conn);
+      conn.runAndReadAll = (async (sql: string, ...rest: unknown[]) => {
+        if (sql.includes('parquet_schema(')) n++;
+        return (original as (...a: unknown[]) => ReturnType<typeof original>)(sql, ...rest);
+      }) as typeof conn.runAndReadAll;
+      await bindSnapshot(conn, 'cached', snapshot, files);
+      expect(encodeReader(await conn.runAndReadAll('SELECT id, extra FROM cached ORDER BY id')).rows).toEqual([['1', null], ['2', 3]]);
+      return n;
+    });
+    await schemaQueries();
+    expect(await schemaQueries()).toBe(0);
+  });
+
   it('a group whose files all lack a column still binds (NULL::TYPE)', async () => {
     const snapshot = { schema: evolved, partitionColumns: [], files: [active('old.parquet')] };
     const res = await query(snapshot, "SELECT typeof(extra), typeof(payload), extra IS NULL, payload->>'$.x' FROM t");

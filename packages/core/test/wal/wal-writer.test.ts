@@ -143,3 +143,57 @@ describe('WalWriter with an ambiguous success at each of its storage calls (seed
     expect(outcomes).toContain('ok');
   });
 });
+
+describe('group commit (one WalWriter shared by concurrent statements)', () => {
+  const columns = [{ name: 'id', type: 'BIGINT' }, { name: 'v', type: 'INTEGER' }];
+  const stmt = (upserts: [number, number][], deletes: number[] = []): WalRecordContent => ({
+    tableId: 't', schemaFingerprint: 'fp', columns, primaryKey: ['id'],
+    upserts: upserts.map(([id, v]) => [String(id), String(v)]), deletes: deletes.map((id) => [String(id)]),
+  });
+  /** Applies statements (or records) in order: key → value, tombstones remove. */
+  const apply = (contents: readonly { upserts: readonly (readonly (string | null)[])[]; deletes: readonly (readonly (string | null)[])[] }[]): Map<string, string | null> => {
+    const m = new Map<string, string | null>();
+    for (const c of contents) {
+      for (const d of c.deletes) m.delete(d[0]!);
+      for (const u of c.upserts) m.set(u[0]!, u[1] ?? null);
+    }
+    return m;
+  };
+
+  it('concurrent appends share records, each acknowledged at a durable seq, and the log applies like the statements in order', async () => {
+    const store = new MemoryObjectStore();
+    const writer = new WalWriter(store);
+    // Later statements overwrite, delete and re-insert keys of earlier ones.
+    const statements = Array.from({ length: 24 }, (_, i) => stmt([[i % 5, i], [100 + i, i]], i % 3 === 2 ? [(i + 1) % 5, 100 + i - 1] : []));
+    const results = await Promise.all(statements.map((s) => writer.append('g/', s)));
+    const { pending } = await listWal(store, 'g/', 0);
+    expect(pending.length).toBeLessThan(statements.length);
+    expect(new Set(results.map((r) => r.seq))).toEqual(new Set(pending.map((e) => e.seq)));
+    const records = await Promise.all(pending.map(async (e) => decodeWalRecord((await store.get(e.key))!, e.key)));
+    for (const r of records) {
+      const up = new Set(r.upserts.map((u) => u[0]));
+      expect(r.deletes.some((d) => up.has(d[0]!))).toBe(false);
+    }
+    expect(apply(records)).toEqual(apply(statements));
+  });
+
+  it('never groups a record that carries an idempotency key, and a failed group PUT fails every statement in it', async () => {
+    const store = new MemoryObjectStore();
+    const writer = new WalWriter(store);
+    const keyed = { ...stmt([[1, 1]]), idempotency: { key: 'req-1', rowsAffected: 1 } };
+    const [a, b, c] = await Promise.all([writer.append('i/', stmt([[2, 2]])), writer.append('i/', keyed), writer.append('i/', stmt([[3, 3]]))]);
+    const withKey = decodeWalRecord((await store.get(walRecordKey('i/', b!.seq)))!, 'x');
+    expect(withKey.idempotency?.key).toBe('req-1');
+    expect(withKey.upserts).toEqual([['1', '1']]);
+    expect(new Set([a!.seq, b!.seq, c!.seq]).size).toBeGreaterThanOrEqual(2);
+
+    const faulty = new FaultyObjectStore(new MemoryObjectStore(), { seed: 1 });
+    const w2 = new WalWriter(faulty);
+    const first = w2.append('f/', stmt([[1, 1]]));
+    faulty.fail('putIfAbsent', 10);
+    const grouped = [w2.append('f/', stmt([[2, 2]])), w2.append('f/', stmt([[3, 3]]))];
+    await first.catch(() => undefined);
+    const outcomes = await Promise.allSettled(grouped);
+    expect(outcomes.every((o) => o.status === 'rejected')).toBe(true);
+  });
+});

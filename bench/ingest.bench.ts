@@ -1,0 +1,138 @@
+/**
+ * Concurrent MERGE ingest (issue 14, acceptance "concurrent-ingest bench"): K3_BENCH_INGEST_CLIENTS
+ * (default 8) clients each run `MERGE INTO events … USING (batch) ON t.id = s.id` statements of
+ * K3_BENCH_INGEST_BATCH rows (default 200; a quarter of each batch re-sends keys of the client's
+ * previous batch, so MERGE updates as well as inserts) for K3_BENCH_INGEST_SECONDS (default 60)
+ * against a table seeded with K3_BENCH_BASE_ROWS rows (default 100000), while the compactor runs
+ * (the embedded CompactorService, K3_COMPACTOR_* defaults but a 200 ms interval) and drains the
+ * log into Delta. Every statement is acknowledged only once its write-log object is durable.
+ * Side by side: PostgreSQL 15 (pgbench, same clients, same batch as INSERT … ON CONFLICT DO UPDATE,
+ * same seconds). Reports sustained rows/s, statement p50/p95/p99, the backlog left and the
+ * drains the compactor made. Writes bench/results/ingest.json. Timing never fails anything.
+ *
+ * Full scale (the issue's row): `node bench/ingest.bench.ts` (60 s, 8 clients, 100k-row table).
+ * Small check: `K3_BENCH_INGEST_SECONDS=5 K3_BENCH_BASE_ROWS=10000 node bench/ingest.bench.ts`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '@k3/core';
+import { Freshness } from '@k3/core/api';
+import { createDuckDB, FileCache } from '@k3/core/exec';
+import { LocalLease, LocalLeaseRegistry } from '@k3/core/lease';
+import { createBucketStoreFactory } from '@k3/core/object-store';
+import { Engine } from '@k3/core/sql';
+import { startPostgres, type Postgres } from './htap-postgres.ts';
+
+const env = (k: string, d: number): number => Number(process.env[k] ?? d);
+const BASE = env('K3_BENCH_BASE_ROWS', 100_000);
+const CLIENTS = env('K3_BENCH_INGEST_CLIENTS', 8);
+const BATCH = env('K3_BENCH_INGEST_BATCH', 200);
+const SECONDS = env('K3_BENCH_INGEST_SECONDS', 60);
+const BUCKET = 'bench';
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return Number((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN).toFixed(3));
+};
+const summary = (xs: number[]) => ({ n: xs.length, p50Ms: pct(xs, 50), p95Ms: pct(xs, 95), p99Ms: pct(xs, 99) });
+
+/** Client c's batch b: ids from its own range; its first quarter repeats the previous batch's last quarter (updates). */
+function batchIds(c: number, b: number): number[] {
+  const step = BATCH - Math.floor(BATCH / 4);
+  const start = BASE + c * 1_000_000_000 + b * step;
+  return Array.from({ length: BATCH }, (_, i) => start + i);
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'k3-bench-ingest-'));
+  const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: path.join(dir, 'data'), K3_CACHE_DIR: path.join(dir, 'cache'), K3_COMPACTOR_INTERVAL: '200ms' });
+  const db = await createDuckDB({ allowedDirectories: [path.join(dir, 'data'), path.join(dir, 'cache')] });
+  const engine = new Engine({ stores: createBucketStoreFactory(config), db, cache: new FileCache({ dir: path.join(dir, 'cache', 'files'), maxBytes: 4 << 30 }), config });
+  const exec = (sql: string) => engine.execute({ bucket: BUCKET, sql, freshness: Freshness.STRONG });
+  const pg: Postgres | undefined = await startPostgres();
+  const out: Record<string, unknown> = {
+    benchmark: 'ingest', date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, loadAvgBefore: loadavg()[0] },
+    settings: { BASE, CLIENTS, BATCH, SECONDS }, postgres: pg === undefined ? 'not available' : `PostgreSQL 15 (pgbench, ${CLIENTS} connections, fsync on)`,
+  };
+  let drains = 0;
+  let drainedRecords = 0;
+  const holder = `bench:${process.pid}`;
+  const compactor = engine.compactor({
+    holder,
+    lease: new LocalLease(new LocalLeaseRegistry(), { holder, ttlMs: config.K3_COMPACTOR_LEASE_TTL }),
+    onTick: (_bucket, outcomes) => {
+      for (const o of outcomes) {
+        if (o.status !== 'drained') continue;
+        drains++;
+        drainedRecords += o.results.reduce((n, r) => n + r.walEntriesProcessed, 0);
+      }
+    },
+    onError: () => undefined,
+  });
+  try {
+    process.stdout.write(`seeding ${BASE} rows\n`);
+    await exec('CREATE TABLE events (id BIGINT PRIMARY KEY, device INTEGER, v DOUBLE, ts TIMESTAMP)');
+    await exec(`INSERT INTO events SELECT i, i % 1000, i * 0.5, TIMESTAMP '2026-01-01' + to_seconds(i) FROM range(${BASE}) t(i)`);
+    for (;;) if (!(await engine.compact(BUCKET, 'events', 100_000)).truncated) break;
+    compactor.start();
+
+    process.stdout.write(`${CLIENTS} clients MERGE ${BATCH}-row batches for ${SECONDS} s, compactor running\n`);
+    const latencies: number[] = [];
+    let rows = 0;
+    let failures = 0;
+    const errors = new Map<string, number>();
+    const started = performance.now();
+    const deadline = started + SECONDS * 1000;
+    await Promise.all(Array.from({ length: CLIENTS }, async (_, c) => {
+      for (let b = 0; performance.now() < deadline; b++) {
+        const values = batchIds(c, b).map((id) => `(${id}, ${id % 1000}, ${b}.5, TIMESTAMP '2026-06-01' + to_seconds(${b}))`).join(', ');
+        const sql = `MERGE INTO events AS t USING (VALUES ${values}) AS s(id, device, v, ts) ON t.id = s.id
+          WHEN MATCHED THEN UPDATE SET v = s.v, ts = s.ts WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.device, s.v, s.ts)`;
+        const t = performance.now();
+        try {
+          await exec(sql);
+          latencies.push(performance.now() - t);
+          rows += BATCH;
+        } catch (err) {
+          failures++;
+          const code = (err as { code?: string }).code ?? String(err);
+          errors.set(code, (errors.get(code) ?? 0) + 1);
+        }
+      }
+    }));
+    const elapsed = (performance.now() - started) / 1000;
+    await compactor.stop();
+    const backlog = (await engine.describeTable(BUCKET, 'events')) as unknown as Record<string, unknown>;
+    out.k3 = {
+      rowsPerSec: Math.round(rows / elapsed), statements: summary(latencies), rows, seconds: Number(elapsed.toFixed(1)),
+      failures, errors: Object.fromEntries(errors), compactorDrains: drains, drainedRecords, backlogAfter: backlog.walBacklogEntries ?? null,
+    };
+    process.stdout.write(`  k3: ${Math.round(rows / elapsed)} rows/s, statement p50 ${pct(latencies, 50)} ms, ${drains} drains, ${failures} failures\n`);
+
+    if (pg !== undefined) {
+      pg.psql(`CREATE TABLE events (id BIGINT PRIMARY KEY, device INTEGER, v DOUBLE PRECISION, ts TIMESTAMP); INSERT INTO events SELECT i, i % 1000, i * 0.5, TIMESTAMP '2026-01-01' + i * INTERVAL '1 second' FROM generate_series(0, ${BASE - 1}) i; VACUUM ANALYZE events;`);
+      const script = `\\set lo random(${BASE}, 2000000000)\nINSERT INTO events SELECT i, i % 1000, 1.5, TIMESTAMP '2026-06-01' FROM generate_series(:lo, :lo + ${BATCH - 1}) i ON CONFLICT (id) DO UPDATE SET v = excluded.v, ts = excluded.ts;\n`;
+      const pgLat = pg.pgbenchTimed(script, CLIENTS, SECONDS);
+      out.postgres15 = { rowsPerSec: Math.round((pgLat.length * BATCH) / SECONDS), statements: summary(pgLat) };
+      process.stdout.write(`  PostgreSQL: ${Math.round((pgLat.length * BATCH) / SECONDS)} rows/s\n`);
+    } else {
+      out.postgres15 = null;
+    }
+    (out.machine as Record<string, unknown>).loadAvgAfter = loadavg()[0];
+  } finally {
+    await compactor.stop();
+    pg?.stop();
+    await engine.close();
+    db.closeSync();
+    await rm(dir, { recursive: true, force: true });
+  }
+  const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(path.join(resultsDir, 'ingest.json'), `${JSON.stringify(out, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+}
+
+await main();

@@ -1,0 +1,58 @@
+/**
+ * mergeSourceKeys: the target keys a keyed MERGE can touch, as a SELECT over its source, so a
+ * keyed MERGE loads only those STRONG rows instead of the whole table (docs/design/hot-path.md).
+ *
+ * Only for the plain shape `MERGE INTO t [AS a] USING <source> [AS] s ON a.k1 = s.c1 AND …`:
+ * every merge key is equated (DuckDB's AST of the ON clause) to a column of ONE source qualifier.
+ * Then a target row can match only when its key tuple is among the source's (s.c1, …) tuples,
+ * and the MERGE reads nothing else of the target. Anything else (WHEN NOT MATCHED BY SOURCE, an
+ * unqualified or computed key side) → undefined: load everything.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { quoteIdentifier as q } from '../exec/index.ts';
+import { conjuncts, predicateAst, type AstNode } from './keyed-route.ts';
+import type { PrePassed } from './pre-pass.ts';
+import { clauseText } from './route-write.ts';
+import { identifierOf, isWord } from './sql-tokens.ts';
+
+/** `SELECT DISTINCT s.c1, … FROM <source>` (columns in key order), or undefined. */
+export async function mergeSourceKeys(conn: DuckDBConnection, statement: PrePassed, keys: readonly string[]): Promise<string | undefined> {
+  const { sql, tokens } = statement;
+  const top = tokens.filter((t) => t.depth === 0);
+  const into = top.findIndex((t) => isWord(t, 'INTO'));
+  const using = top.findIndex((t) => isWord(t, 'USING'));
+  if (into < 0 || using <= into + 1) return undefined;
+  // WHEN NOT MATCHED BY SOURCE touches target rows the source does not name.
+  if (top.some((t, i) => isWord(t, 'BY') && isWord(top[i + 1], 'SOURCE'))) return undefined;
+  const targetNames = top.slice(into + 1, using).filter((t) => !isWord(t, 'AS') && (t.kind === 'word' || t.kind === 'quoted'));
+  const target = new Set(targetNames.map((t) => identifierOf(t).toLowerCase()));
+  const source = clauseText(sql, tokens, 'USING', ['ON']);
+  const on = clauseText(sql, tokens, 'ON', ['WHEN']);
+  if (source === undefined || on === undefined || target.size === 0) return undefined;
+  const tree = await predicateAst(conn, on);
+  if (tree === undefined) return undefined;
+  const mapped = new Map<string, string>();
+  let qualifier: string | undefined;
+  for (const c of conjuncts(tree)) {
+    if (c.type !== 'COMPARE_EQUAL') continue;
+    for (const [t, s] of [[c.left, c.right], [c.right, c.left]] as const) {
+      const tn = qualified(t);
+      const sn = qualified(s);
+      if (tn === undefined || sn === undefined || !target.has(tn[0].toLowerCase()) || target.has(sn[0].toLowerCase())) continue;
+      const key = keys.find((k) => k.toLowerCase() === tn[1].toLowerCase());
+      if (key === undefined || mapped.has(key)) continue;
+      if (qualifier !== undefined && qualifier !== sn[0]) return undefined;
+      qualifier = sn[0];
+      mapped.set(key, sn[1]);
+    }
+  }
+  if (qualifier === undefined || !keys.every((k) => mapped.has(k))) return undefined;
+  const columns = keys.map((k) => `${q(qualifier!)}.${q(mapped.get(k)!)}`).join(', ');
+  return `SELECT DISTINCT ${columns} FROM ${source}`;
+}
+
+/** [qualifier, column] of a two-part column reference. */
+function qualified(node: AstNode | undefined): [string, string] | undefined {
+  if (node?.class !== 'COLUMN_REF' || node.column_names?.length !== 2) return undefined;
+  return [node.column_names[0]!, node.column_names[1]!];
+}

@@ -1,0 +1,304 @@
+/**
+ * WarmTables: per-table STRONG state kept warm in this process and advanced incrementally from the
+ * log, instead of rebuilt per statement (docs/design/hot-path.md).
+ *
+ * Per table root it keeps the Delta snapshot the overlay belongs to, the overlay folded from every
+ * un-drained record, and a "base": the overlay up to some seq written once as a local Parquet
+ * file (row images as DuckDB text, key-sorted). A statement then loads only the "tail" — records
+ * after the base — into TEMP tables (warm-view.ts), so a STRONG read over 100k un-drained rows
+ * costs a view over one file plus a small tail, not 100k appended values.
+ *
+ * Freshness (never weakened): every `acquire` asks the store, never a timer —
+ *   - the snapshot comes from the request's pinned (just listed) snapshot; a newer Delta version
+ *     (a drain, a direct write, ALTER) rebuilds the entry from that version's watermark;
+ *   - one LIST of `_k3_wal/` after the last folded seq finds every record acknowledged so far;
+ *   - new records fetched → one LIST of the drained markers: a marker above the watermark means a
+ *     drain raced us (a new record may sit in a freed slot), so the entry is dropped and rebuilt.
+ * A state handed out is immutable for its holder: its base file and tail are its own (refcounted),
+ * later advances build new objects.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { loadSnapshot, type Snapshot } from '../delta/snapshot.ts';
+import { AppError } from '../errors/index.ts';
+import { mapDuckDBError } from '../exec/map-duckdb-error.ts';
+import { quoteIdentifier as q, quoteLiteral } from '../exec/sql-quote.ts';
+import type { K3DuckDB } from '../exec/duckdb-instance.ts';
+import type { ObjectStore } from '../object-store/index.ts';
+import { maxDrainedMarker } from './drained-markers.ts';
+import { listRecords } from './list-records.ts';
+import { emptyOverlay, foldRecords, type SeqRecord, type SkippedRecord, type WalOverlay } from './overlay.ts';
+import type { WalRecordCache } from './record-cache.ts';
+import type { WalTableShape } from './table-shape.ts';
+import { fetchRecords, readWalOverlay, type StrongState } from './wal-reader.ts';
+
+/** The un-drained rows up to `seqUpTo` as one local Parquet file (columns c0…cn VARCHAR + __k3_del). */
+export interface WarmBase {
+  readonly file: string;
+  readonly seqUpTo: number;
+  readonly rows: number;
+}
+
+export interface WarmState extends StrongState {
+  /** undefined: no base yet (everything is in the tail). */
+  readonly base: WarmBase | undefined;
+  /** Records after the base, folded newest-wins (loaded per statement). */
+  readonly tail: WalOverlay;
+  /** Drop this state's hold on its base file (call once, after the statement). */
+  release(): void;
+}
+
+export interface WarmTablesOptions {
+  readonly db: K3DuckDB;
+  readonly records: WalRecordCache;
+  /** Directory for base files (must be readable by DuckDB). */
+  readonly dir: string;
+  /** Build a new base when the tail holds more keys than this (default 256). */
+  readonly tailLimit?: number;
+  /** Tables kept warm (LRU; default 64). */
+  readonly maxTables?: number;
+}
+
+interface BaseFile extends WarmBase {
+  refs: number;
+  superseded: boolean;
+}
+
+interface Entry {
+  readonly snapshot: Snapshot;
+  readonly shape: WalTableShape;
+  readonly watermark: number;
+  /** Everything after the watermark (mutated only by folding newer records). */
+  overlay: WalOverlay;
+  skipped: SkippedRecord[];
+  base: BaseFile | undefined;
+  tail: WalOverlay;
+}
+
+const MAX_ATTEMPTS = 10;
+
+export class WarmTables {
+  readonly #opts: WarmTablesOptions;
+  readonly #entries = new Map<string, Entry>();
+  /** Per table: the advance running now and the one that will run after it (shared by everyone who arrives meanwhile). */
+  readonly #slots = new Map<string, { running: Promise<boolean> | undefined; next: Promise<boolean> | undefined }>();
+  #dirReady: Promise<unknown> | undefined;
+
+  constructor(opts: WarmTablesOptions) {
+    this.#opts = opts;
+  }
+
+  /** Tables currently warm (tests, metrics). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * The STRONG state of the table at `root`, at least as new as `pinned` (a snapshot listed by
+   * this request) and holding every record acknowledged before this call. Release it after use.
+   */
+  async acquire(store: ObjectStore, root: string, pinned: Snapshot): Promise<WarmState> {
+    const id = `${store.url}\u0000${root}`;
+    let from = pinned;
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const start = from;
+      if (await this.#coalesced(id, () => this.#advance(id, store, root, start))) {
+        const entry = this.#entries.get(id);
+        // The shared advance may have started from an older pinned snapshot than ours: advance again.
+        if (entry !== undefined && entry.snapshot.metadata.id === pinned.metadata.id && entry.snapshot.version >= pinned.version) return this.#hand(entry);
+        continue;
+      }
+      // A drain raced us: its commit is newer than what we had; start over from the newest version.
+      this.#drop(id);
+      await new Promise((r) => setTimeout(r, Math.min(50, 2 ** attempt)));
+      from = await loadSnapshot(store, root);
+    }
+    throw new AppError('ERR_WRITE_CONTENTION', `The write log of ${root} kept changing under the read (${MAX_ATTEMPTS} drains raced it); retry the query.`, { root });
+  }
+
+  /** Forget every warm table (tests; a closed engine). */
+  clear(): void {
+    for (const id of [...this.#entries.keys()]) this.#drop(id);
+  }
+
+  /**
+   * Group advance: one advance of a table runs at a time; callers arriving while it runs share ONE
+   * next advance, which starts (and LISTs) after they arrived — so each caller still sees every
+   * record acknowledged before its call, and N concurrent statements cost about two advances.
+   */
+  #coalesced(id: string, fn: () => Promise<boolean>): Promise<boolean> {
+    let slot = this.#slots.get(id);
+    if (slot === undefined) {
+      slot = { running: undefined, next: undefined };
+      this.#slots.set(id, slot);
+    }
+    const s = slot;
+    const launch = (): Promise<boolean> => {
+      const run = fn();
+      s.running = run;
+      void run.catch(() => undefined).then(() => {
+        if (s.running === run) s.running = undefined;
+        if (s.running === undefined && s.next === undefined && this.#slots.get(id) === s) this.#slots.delete(id);
+      });
+      return run;
+    };
+    if (s.running === undefined) return launch();
+    if (s.next === undefined) {
+      const next = s.running.catch(() => undefined).then(() => {
+        s.next = undefined;
+        return launch();
+      });
+      s.next = next;
+    }
+    return s.next;
+  }
+
+  /** false: a drain raced the advance (the caller drops the entry and retries). */
+  async #advance(id: string, store: ObjectStore, root: string, pinned: Snapshot): Promise<boolean> {
+    let entry = this.#entries.get(id);
+    if (entry !== undefined && (entry.snapshot.metadata.id !== pinned.metadata.id || entry.snapshot.version < pinned.version)) {
+      this.#drop(id);
+      entry = undefined;
+    }
+    if (entry === undefined) {
+      const read = await readWalOverlay(store, pinned, { cache: this.#opts.records });
+      if (read === undefined) return false;
+      entry = { snapshot: pinned, shape: read.shape, watermark: read.watermark, overlay: read.overlay, skipped: read.skipped, base: undefined, tail: read.overlay };
+      this.#entries.set(id, entry);
+    } else {
+      // One LIST after what we folded: every record acknowledged before this call is listed.
+      const after = Math.max(entry.overlay.lastSeq, entry.watermark);
+      const fresh = await listRecords(store, root, after);
+      if (fresh.length > 0) {
+        const fetched = await fetchRecords(store, fresh, { cache: this.#opts.records });
+        const records: SeqRecord[] = [];
+        for (const f of fetched) {
+          if ('missing' in f) return false;
+          if ('error' in f) throw f.error;
+          records.push(f.result);
+        }
+        if ((await maxDrainedMarker(store, root, entry.shape.tableId)) > entry.watermark) return false;
+        entry.skipped = [...entry.skipped, ...foldRecords(entry.overlay, records, entry.shape)];
+        if (entry.tail !== entry.overlay) foldRecords(entry.tail, records, entry.shape);
+      }
+    }
+    this.#entries.delete(id);
+    this.#entries.set(id, entry);
+    this.#evict();
+    // Geometric: a new base once the tail outgrows the limit and a quarter of the base, so rewriting
+    // bases costs O(1) per record however large the backlog grows.
+    if (entry.tail.keys.size > Math.max(this.#opts.tailLimit ?? 256, (entry.base?.rows ?? 0) / 4)) await this.#rebase(entry);
+    return true;
+  }
+
+  /**
+   * The entry for one statement: its own copy of the (small) tail and a reference on the base. The
+   * full overlay is shared: it only ever gains newer acknowledged records, and statements read it
+   * for counts and idempotency keys, never to build a view.
+   */
+  #hand(entry: Entry): WarmState {
+    const base = entry.base;
+    if (base !== undefined) base.refs++;
+    let released = false;
+    return {
+      snapshot: entry.snapshot,
+      shape: entry.shape,
+      watermark: entry.watermark,
+      overlay: entry.overlay,
+      skipped: entry.skipped,
+      base: base === undefined ? undefined : { file: base.file, seqUpTo: base.seqUpTo, rows: base.rows },
+      tail: copyOverlay(entry.tail),
+      release: () => {
+        if (released || base === undefined) return;
+        released = true;
+        base.refs--;
+        this.#maybeDelete(base);
+      },
+    };
+  }
+
+  /** Writes the whole overlay as the new base; the tail starts empty. */
+  async #rebase(entry: Entry): Promise<void> {
+    this.#dirReady ??= mkdir(this.#opts.dir, { recursive: true });
+    await this.#dirReady;
+    const file = path.join(this.#opts.dir, `${randomBytes(8).toString('hex')}.parquet`);
+    const conn = await this.#opts.db.connect();
+    try {
+      await writeBase(conn, file, entry.overlay, entry.shape);
+    } finally {
+      conn.closeSync();
+    }
+    const old = entry.base;
+    entry.base = { file, seqUpTo: entry.overlay.lastSeq, rows: entry.overlay.keys.size, refs: 0, superseded: false };
+    entry.tail = emptyOverlay();
+    entry.tail.lastSeq = entry.overlay.lastSeq;
+    if (old !== undefined) {
+      old.superseded = true;
+      this.#maybeDelete(old);
+    }
+  }
+
+  #drop(id: string): void {
+    const entry = this.#entries.get(id);
+    if (entry === undefined) return;
+    this.#entries.delete(id);
+    if (entry.base !== undefined) {
+      entry.base.superseded = true;
+      this.#maybeDelete(entry.base);
+    }
+  }
+
+  #evict(): void {
+    while (this.#entries.size > (this.#opts.maxTables ?? 64)) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest === undefined) return;
+      this.#drop(oldest);
+    }
+  }
+
+  #maybeDelete(base: BaseFile): void {
+    if (base.superseded && base.refs === 0) void rm(base.file, { force: true }).catch(() => undefined);
+  }
+}
+
+function copyOverlay(o: WalOverlay): WalOverlay {
+  return {
+    upserts: new Map(o.upserts), deletes: new Set(o.deletes), keys: new Map(o.keys), seqOf: new Map(o.seqOf),
+    lastSeq: o.lastSeq, entries: o.entries, tombstonesSeen: o.tombstonesSeen, requests: new Map(o.requests),
+  };
+}
+
+/** The overlay as Parquet: one row per key, values as DuckDB text (exact; cast back in the view), key-sorted. */
+async function writeBase(conn: DuckDBConnection, file: string, overlay: WalOverlay, shape: WalTableShape): Promise<void> {
+  const name = `__k3_warm_${randomBytes(4).toString('hex')}`;
+  const raw = q(name);
+  const keyIndex = shape.primaryKey.map((k) => shape.columns.findIndex((c) => c.name === k));
+  try {
+    await conn.run(`CREATE TEMP TABLE ${raw} (${shape.columns.map((_, i) => `c${i} VARCHAR`).join(', ')}, __k3_del BOOLEAN)`);
+    const appender = await conn.createAppender(name, null, 'temp');
+    try {
+      for (const [k, tuple] of overlay.keys) {
+        const row = overlay.upserts.get(k);
+        for (let i = 0; i < shape.columns.length; i++) {
+          const v = row !== undefined ? (row[i] ?? null) : (keyIndex.includes(i) ? (tuple[keyIndex.indexOf(i)] ?? null) : null);
+          if (v === null) appender.appendNull();
+          else appender.appendVarchar(v);
+        }
+        appender.appendBoolean(row === undefined);
+        appender.endRow();
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+    const order = keyIndex.map((i) => `TRY_CAST(c${i} AS ${shape.columns[i]!.type})`).join(', ');
+    await conn.run(`COPY (SELECT * FROM ${raw} ORDER BY ${order}) TO ${quoteLiteral(file)} (FORMAT parquet)`);
+  } catch (err) {
+    throw mapDuckDBError(err);
+  } finally {
+    await conn.run(`DROP TABLE IF EXISTS ${raw}`).catch(() => undefined);
+  }
+}
+
