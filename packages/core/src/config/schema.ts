@@ -88,6 +88,11 @@ export const CONFIG_KEYS = {
   K3_TLS_CERT: [z.string(), '', 'PEM certificate (chain) file: with K3_TLS_KEY the HTTP listener serves HTTPS (empty = plain HTTP).'],
   K3_TLS_KEY: [z.string(), '', 'PEM private key file of K3_TLS_CERT.'],
   K3_PG_PORT: [int.min(0).max(65535), '5432', 'Port of the Postgres wire protocol listener on K3_HOST (database = bucket, user = token name, password = token secret); 0 = off. TLS after SSLRequest when K3_TLS_CERT / K3_TLS_KEY are set.'],
+  // wip/pipeline: pipeline-generated tables (docs/design/pipeline-tables.md)
+  K3_PIPELINE_SCAN_INTERVAL: [duration, '2s', 'How often the pipeline scanner (compactor role) lists the objects matching each ingest rule.'],
+  K3_PIPELINE_SCAN_PAGE: [int.min(1), '5000', 'Object keys one scan of one ingest rule lists before it persists its cursor and ingests what is new.'],
+  K3_PIPELINE_BATCH_OBJECTS: [int.min(1), '100', 'Objects one ingest commit takes at most (each with its own ledger txn in that commit).'],
+  K3_PIPELINE_MAX_OBJECT_BYTES: [bytes, '256MiB', 'Largest object an ingest rule reads; a bigger one is a failed run (ERR_INGEST_OBJECT_TOO_LARGE).'],
 } as const;
 
 type Keys = typeof CONFIG_KEYS;

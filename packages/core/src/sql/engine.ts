@@ -55,6 +55,8 @@ import {
   type DeleteRowsRequest, type InsertRowsRequest, type MergeRowsRequest, type QueryRowsRequest, type TypedTable, type UpdateRowsRequest,
 } from '../typed/index.ts';
 import { numberPlaceholders, parametersUnsupported, toSqlParams } from './statement-params.ts';
+import { PipelineScanner, Pipelines, type PipelineScannerOptions } from '../pipeline/index.ts';
+import type { RewriteDeps } from '../maintenance/index.ts';
 
 export type { BucketStores, EngineDeps, FileCache, K3DuckDB } from './engine-deps.ts';
 
@@ -103,6 +105,7 @@ export class Engine {
   readonly #htap: HtapRuntime;
   readonly #engines: BucketEngines;
   readonly #conflictRetry = commitConflictRetry(MAX_STATEMENT_ATTEMPTS);
+  readonly #pipelines: Pipelines;
   #tmpReady: Promise<unknown> | undefined;
 
   constructor(deps: EngineDeps) {
@@ -121,6 +124,17 @@ export class Engine {
     this.#federated = createFederatedReader(deps, this.#clock);
     this.#engines = new BucketEngines({ clock: this.#clock });
     this.#htap = new HtapRuntime({ db: deps.db, cache: deps.cache, tmpDir: this.#tmpDir, transaction: this.#txOptions, clock: this.#clock });
+    this.#pipelines = createPipelines(deps, this.#htap.drainDeps, this.#clock);
+  }
+
+  /** Pipeline-generated tables: CreateTablePipeline, ingest rules, runs, TriggerIngest (pipeline/). */
+  get pipelines(): Pipelines {
+    return this.#pipelines;
+  }
+
+  /** The pipeline scanner loop over this engine's buckets (compactor role; K3_PIPELINE_* settings). */
+  pipelineScanner(opts: Pick<PipelineScannerOptions, 'lease' | 'onScan' | 'onError'>): PipelineScanner {
+    return new PipelineScanner({ pipelines: this.#pipelines, stores: this.#deps.stores, intervalMs: this.#deps.config.K3_PIPELINE_SCAN_INTERVAL, ...opts });
   }
 
   async execute(opts: ExecuteOptions): Promise<ExecuteResponse> {
@@ -177,7 +191,9 @@ export class Engine {
         const store = await this.#activeStore(opts.bucket);
         return this.#attempt(opts, store, async (a) => {
           await assertParses(a.conn, statement.sql);
-          return { ddl: await dropTable(this.#ddl(opts, a), shape) };
+          const ddl = await dropTable(this.#ddl(opts, a), shape);
+          await this.#pipelines.dropRule(opts.bucket, shape.table);
+          return { ddl };
         });
       }
       case 'dml': {
@@ -469,7 +485,9 @@ export class Engine {
   /** DropTable: deletes the table (its log first, then its files); the DDL result of DROP TABLE. */
   async dropTable(bucket: string, name: string): Promise<ExecuteDdlResult> {
     const store = await this.#activeStore(bucket);
-    return this.#attempt({ bucket, sql: '' }, store, (a) => dropTable(this.#ddl({ bucket }, a), { kind: 'drop-table', table: name, ifExists: false }));
+    const ddl = await this.#attempt({ bucket, sql: '' }, store, (a) => dropTable(this.#ddl({ bucket }, a), { kind: 'drop-table', table: name, ifExists: false }));
+    await this.#pipelines.dropRule(bucket, name);
+    return ddl;
   }
 
   async #describeEngine(store: ObjectStore, state: EngineState): Promise<EngineDescription> {
@@ -585,4 +603,13 @@ function explainsWrite(tokens: readonly Token[]): boolean {
   if (!isWord(tokens[0], 'EXPLAIN')) return false;
   const verb = tokens.find((t, i) => i > 0 && t.depth === 0 && isWord(t, 'SELECT', 'FROM', 'VALUES', 'INSERT', 'UPDATE', 'DELETE', 'MERGE'));
   return isWord(verb, 'INSERT', 'UPDATE', 'DELETE', 'MERGE');
+}
+
+/** The engine's Pipelines: its bucket stores and the compactor's rewrite deps, with the K3_PIPELINE_* settings. */
+export function createPipelines(deps: Pick<EngineDeps, 'stores' | 'config'>, rewrite: RewriteDeps, clock: () => number): Pipelines {
+  const c = deps.config;
+  return new Pipelines({
+    stores: deps.stores,
+    scan: { ...rewrite, clock, tablesPrefix: c.K3_TABLES_PREFIX, maxObjectBytes: c.K3_PIPELINE_MAX_OBJECT_BYTES, scanPage: c.K3_PIPELINE_SCAN_PAGE, batchObjects: c.K3_PIPELINE_BATCH_OBJECTS },
+  });
 }
