@@ -33,7 +33,7 @@ import { writeDataFiles } from '../exec/data-file-writer.ts';
 import { withConnection } from '../exec/duckdb-instance.ts';
 import { fieldToDuckDBType } from '../exec/duckdb-types.ts';
 import { quoteIdentifier as q, quoteLiteral } from '../exec/sql-quote.ts';
-import type { RewriteDeps } from '../maintenance/maintenance-deps.ts';
+import { mapLimit, type RewriteDeps } from '../maintenance/maintenance-deps.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import type { WalTableShape } from '../wal/table-shape.ts';
 import type { FileLease } from '../exec/file-cache.ts';
@@ -42,7 +42,7 @@ import { SOURCE_KEY_COLUMN, type IngestRule } from './ingest-rule.ts';
 import { etagVersion, ingestAppId, ledgerState } from './ingest-ledger.ts';
 import { IngestRunStatus, type IngestRun, type IngestTrigger } from './ingest-run.ts';
 import { pipelineMetadata } from './pipeline-table.ts';
-import { readObject, type ObjectVersion } from './read-object.ts';
+import { fetchObject, readObject, type ObjectVersion } from './read-object.ts';
 
 export interface IngestDeps extends RewriteDeps {
   readonly maxObjectBytes: number;
@@ -68,6 +68,7 @@ interface Staged {
 }
 
 const MAX_CREATE_ATTEMPTS = 5;
+const FETCH_CONCURRENCY = 8;
 
 class NothingToCommit extends Error {}
 
@@ -89,15 +90,20 @@ export async function ingestBatch(target: IngestTarget, objects: readonly Object
   return withConnection(deps.db, async (conn) => {
     const first = await trySnapshot(store, root);
     const loaded: Loaded[] = [];
-    for (const [i, obj] of objects.entries()) {
+    const todo = objects.filter((obj) => {
+      if (first === undefined || ledgerState(first.txns, obj.key, obj.etag) !== 'ingested') return true;
+      run(obj, deps.clock(), IngestRunStatus.SKIPPED);
+      return false;
+    });
+    // Bytes are fetched in parallel (the store is the slow part); DuckDB reads them one by one.
+    const bodies = await mapLimit(todo, FETCH_CONCURRENCY, (obj) => fetchObject(store, obj, deps.maxObjectBytes).catch((err: unknown) => err as Error));
+    for (const [i, obj] of todo.entries()) {
       const startedAt = deps.clock();
-      if (first !== undefined && ledgerState(first.txns, obj.key, obj.etag) === 'ingested') {
-        run(obj, startedAt, IngestRunStatus.SKIPPED);
-        continue;
-      }
+      const body = bodies[i]!;
       const raw = `__k3_ingest_raw_${i}`;
       try {
-        await readObject(conn, store, rule, obj, raw, { tmpDir: deps.tmpDir, maxBytes: deps.maxObjectBytes });
+        if (!(body instanceof Uint8Array)) throw body;
+        await readObject(conn, rule, obj, body, raw, deps.tmpDir);
         loaded.push({ obj, raw, startedAt });
       } catch (err) {
         run(obj, startedAt, IngestRunStatus.FAILED, errorParts(err));

@@ -49,35 +49,41 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Loads `obj` through `rule` into the TEMP table `name` (dropped and re-created). */
-export async function readObject(conn: DuckDBConnection, store: ObjectStore, rule: IngestRule, obj: ObjectVersion, name: string, opts: { tmpDir: string; maxBytes: number }): Promise<void> {
-  if (obj.size > opts.maxBytes) {
-    throw new AppError('ERR_INGEST_OBJECT_TOO_LARGE', `Object ${obj.key} is ${obj.size} bytes; ingest reads objects of at most ${opts.maxBytes} bytes (K3_PIPELINE_MAX_OBJECT_BYTES). Split the object or raise the limit, then retry.`, { key: obj.key, size: obj.size, maxBytes: opts.maxBytes });
-  }
+/** The object's bytes, or ERR_INGEST_OBJECT_TOO_LARGE / ERR_INGEST_OBJECT_NOT_FOUND. */
+export async function fetchObject(store: ObjectStore, obj: ObjectVersion, maxBytes: number): Promise<Uint8Array> {
+  if (obj.size > maxBytes) throw tooLarge(obj.key, obj.size, maxBytes);
   const body = await store.get(obj.key);
   if (body === undefined) throw new AppError('ERR_INGEST_OBJECT_NOT_FOUND', `Object ${obj.key} is no longer in the bucket.`, { key: obj.key });
-  if (body.byteLength > opts.maxBytes) {
-    throw new AppError('ERR_INGEST_OBJECT_TOO_LARGE', `Object ${obj.key} is ${body.byteLength} bytes; ingest reads objects of at most ${opts.maxBytes} bytes (K3_PIPELINE_MAX_OBJECT_BYTES).`, { key: obj.key, size: body.byteLength, maxBytes: opts.maxBytes });
-  }
-  const dir = join(opts.tmpDir, 'k3-ingest');
+  if (body.byteLength > maxBytes) throw tooLarge(obj.key, body.byteLength, maxBytes);
+  return body;
+}
+
+function tooLarge(key: string, size: number, maxBytes: number): AppError {
+  return new AppError('ERR_INGEST_OBJECT_TOO_LARGE', `Object ${key} is ${size} bytes; ingest reads objects of at most ${maxBytes} bytes (K3_PIPELINE_MAX_OBJECT_BYTES). Split the object or raise the limit, then retry.`, { key, size, maxBytes });
+}
+
+/** Loads the object's bytes through `rule` into the TEMP table `name` (dropped and re-created). */
+export async function readObject(conn: DuckDBConnection, rule: IngestRule, obj: ObjectVersion, body: Uint8Array, name: string, tmpDir: string): Promise<void> {
+  const dir = join(tmpDir, 'k3-ingest');
   await mkdir(dir, { recursive: true });
   const path = join(dir, `${randomUUID()}.${rule.format}`);
   await writeFile(path, body);
+  const target = rule.transform === '' ? name : 'source';
   try {
-    await conn.run('DROP TABLE IF EXISTS temp.main.source');
     try {
-      await conn.run(`CREATE TEMP TABLE source AS SELECT * FROM ${readerSql(rule, path)}`);
+      await conn.run(`CREATE OR REPLACE TEMP TABLE ${q(target)} AS SELECT * FROM ${readerSql(rule, path)}`);
     } catch (err) {
       throw invalidObject(obj, `it is not valid ${rule.format.toUpperCase()} (${messageOf(err)}).`, err);
     }
+    if (rule.transform === '') return;
     assertValidTransform(rule.transform);
     try {
-      await conn.run(`CREATE OR REPLACE TEMP TABLE ${q(name)} AS ${rule.transform === '' ? 'SELECT * FROM source' : rule.transform}`);
+      await conn.run(`CREATE OR REPLACE TEMP TABLE ${q(name)} AS ${rule.transform}`);
     } catch (err) {
       throw invalidObject(obj, `the rule's transform failed on it (${messageOf(err)}).`, err);
     }
   } finally {
-    await conn.run('DROP TABLE IF EXISTS temp.main.source').catch(() => undefined);
+    if (target === 'source') await conn.run('DROP TABLE IF EXISTS temp.main.source').catch(() => undefined);
     await rm(path, { force: true });
   }
 }
