@@ -73,11 +73,15 @@ export async function scanRule(store: ObjectStore, root: string, rule: IngestRul
   return { listed: page.objects.length, pending: pending.length, runs };
 }
 
-/** Run records (SKIPPED runs are not news) and failed marks, so a bad version is not retried every tick. */
+/**
+ * Run records (SKIPPED runs are not news) and failed marks, so a bad version is not retried every
+ * tick. Only the object's own faults (ERR_INGEST_*) are marked; a store outage or a lost commit
+ * race leaves the object pending, so the next scan retries it.
+ */
 export async function recordOutcome(rules: RuleStore, table: string, runs: readonly IngestRun[], now: number): Promise<void> {
   const news = runs.filter((r) => r.status !== IngestRunStatus.SKIPPED || r.trigger === 'INGEST_TRIGGER_MANUAL');
   await rules.recordRuns(table, news, now, randomUUID());
   for (const r of runs) {
-    if (r.status === IngestRunStatus.FAILED) await rules.markFailed(table, { key: r.objectKey, etag: r.etag, code: r.errorCode, message: r.errorMessage, at: now });
+    if (r.status === IngestRunStatus.FAILED && r.errorCode.startsWith('ERR_INGEST_')) await rules.markFailed(table, { key: r.objectKey, etag: r.etag, code: r.errorCode, message: r.errorMessage, at: now });
   }
 }
