@@ -41,6 +41,12 @@ export const METHOD_ACTIONS: Readonly<Record<string, Action>> = {
   Restore: 'restore',
   EnableEngine: 'engine',
   DisableEngine: 'engine',
+  // wip/pipeline
+  CreateTablePipeline: 'ddl',
+  GetIngestRule: 'describe',
+  UpdateIngestRule: 'ddl',
+  ListIngestRuns: 'describe',
+  TriggerIngest: 'typed-write',
 };
 
 /** The one bucket check of every route and wire: the auth bucket is nobody's; then the token's buckets and scope. */

@@ -1,4 +1,4 @@
-export { Pipelines, type PipelinesDeps, type CreateTablePipelineRequest } from './pipelines.ts';
+export { Pipelines, createPipelines, type PipelinesDeps, type CreateTablePipelineRequest } from './pipelines.ts';
 export { PipelineScanner, type PipelineScannerOptions } from './pipeline-scanner.ts';
 export { scanRule, isReservedKey, type ScanDeps, type ScanOutcome } from './object-scanner.ts';
 export { ingestBatch, type IngestDeps } from './ingest-batch.ts';

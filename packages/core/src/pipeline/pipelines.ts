@@ -6,6 +6,8 @@
  */
 import { TableSource, TableStatus, type Column, type Table } from '../api/index.ts';
 import type { BucketStores } from '../catalog/catalog.ts';
+import type { Config } from '../config/index.ts';
+import type { RewriteDeps } from '../maintenance/maintenance-deps.ts';
 import { specFromRequest } from '../catalog/table-spec.ts';
 import { describeSnapshot } from '../catalog/describe-table.ts';
 import { Transaction } from '../delta/transaction.ts';
@@ -154,4 +156,12 @@ function exists(table: string): AppError {
 /** Validation-only columns so merge keys / partition columns can be checked before the schema is known. */
 function placeholderColumns(rule: IngestRule): Array<{ name: string; duckdbType: string; nullable: boolean; defaultExpression: string }> {
   return [...new Set([...rule.mergeKeys, ...rule.partitionColumns])].map((name) => ({ name, duckdbType: 'VARCHAR', nullable: true, defaultExpression: '' }));
+}
+
+/** Pipelines over `stores` with the compactor's rewrite deps and the K3_PIPELINE_* settings. */
+export function createPipelines(stores: BucketStores, config: Pick<Config, 'K3_TABLES_PREFIX' | 'K3_PIPELINE_MAX_OBJECT_BYTES' | 'K3_PIPELINE_SCAN_PAGE' | 'K3_PIPELINE_BATCH_OBJECTS'>, rewrite: RewriteDeps, clock: () => number = Date.now): Pipelines {
+  return new Pipelines({
+    stores,
+    scan: { ...rewrite, clock, tablesPrefix: config.K3_TABLES_PREFIX, maxObjectBytes: config.K3_PIPELINE_MAX_OBJECT_BYTES, scanPage: config.K3_PIPELINE_SCAN_PAGE, batchObjects: config.K3_PIPELINE_BATCH_OBJECTS },
+  });
 }

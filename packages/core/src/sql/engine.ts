@@ -55,8 +55,7 @@ import {
   type DeleteRowsRequest, type InsertRowsRequest, type MergeRowsRequest, type QueryRowsRequest, type TypedTable, type UpdateRowsRequest,
 } from '../typed/index.ts';
 import { numberPlaceholders, parametersUnsupported, toSqlParams } from './statement-params.ts';
-import { PipelineScanner, Pipelines, type PipelineScannerOptions } from '../pipeline/index.ts';
-import type { RewriteDeps } from '../maintenance/index.ts';
+import { PipelineScanner, createPipelines, type Pipelines, type PipelineScannerOptions } from '../pipeline/index.ts';
 
 export type { BucketStores, EngineDeps, FileCache, K3DuckDB } from './engine-deps.ts';
 
@@ -124,7 +123,7 @@ export class Engine {
     this.#federated = createFederatedReader(deps, this.#clock);
     this.#engines = new BucketEngines({ clock: this.#clock });
     this.#htap = new HtapRuntime({ db: deps.db, cache: deps.cache, tmpDir: this.#tmpDir, transaction: this.#txOptions, clock: this.#clock });
-    this.#pipelines = createPipelines(deps, this.#htap.drainDeps, this.#clock);
+    this.#pipelines = createPipelines(deps.stores, deps.config, this.#htap.drainDeps, this.#clock);
   }
 
   /** Pipeline-generated tables: CreateTablePipeline, ingest rules, runs, TriggerIngest (pipeline/). */
@@ -605,11 +604,3 @@ function explainsWrite(tokens: readonly Token[]): boolean {
   return isWord(verb, 'INSERT', 'UPDATE', 'DELETE', 'MERGE');
 }
 
-/** The engine's Pipelines: its bucket stores and the compactor's rewrite deps, with the K3_PIPELINE_* settings. */
-export function createPipelines(deps: Pick<EngineDeps, 'stores' | 'config'>, rewrite: RewriteDeps, clock: () => number): Pipelines {
-  const c = deps.config;
-  return new Pipelines({
-    stores: deps.stores,
-    scan: { ...rewrite, clock, tablesPrefix: c.K3_TABLES_PREFIX, maxObjectBytes: c.K3_PIPELINE_MAX_OBJECT_BYTES, scanPage: c.K3_PIPELINE_SCAN_PAGE, batchObjects: c.K3_PIPELINE_BATCH_OBJECTS },
-  });
-}

@@ -53,6 +53,12 @@ export const REST_ROUTES: readonly RestRoute[] = [
   { method: 'GET', url: '/:bucket/engine', rpc: 'getEngine', summary: "The bucket's engine." },
   { method: 'POST', url: '/:bucket/engine/enable', rpc: 'enableEngine', summary: "Enable the bucket's engine." },
   { method: 'POST', url: '/:bucket/engine/disable', rpc: 'disableEngine', summary: "Disable the bucket's engine: every table RPC of the bucket then fails with ERR_ENGINE_DISABLED." },
+  // wip/pipeline: pipeline-generated tables
+  { method: 'POST', url: '/:bucket/tables/_pipeline', rpc: 'createTablePipeline', status: 201, summary: 'Create a pipeline-generated table bound to an ingest rule (globs, format, optional schema, merge keys, transform).' },
+  { method: 'GET', url: `${T}/ingest-rule`, rpc: 'getIngestRule', summary: "The table's ingest rule." },
+  { method: 'POST', url: `${T}/ingest-rule`, rpc: 'updateIngestRule', summary: "Change the table's ingest rule (globs, format options, transform, onChange, enabled)." },
+  { method: 'GET', url: `${T}/ingest-runs`, rpc: 'listIngestRuns', summary: 'Ingest runs of the table, newest first: status, rows and error per object.' },
+  { method: 'POST', url: `${T}/ingest`, rpc: 'triggerIngest', summary: 'Ingest one object through the rule now (TriggerIngest).' },
 ];
 
 export function methodOf(rpc: string): DescMethod {
