@@ -104,7 +104,8 @@ export class Engine {
   readonly #htap: HtapRuntime;
   readonly #engines: BucketEngines;
   readonly #conflictRetry = commitConflictRetry(MAX_STATEMENT_ATTEMPTS);
-  readonly #pipelines: Pipelines;
+  /** Pipeline-generated tables: CreateTablePipeline, ingest rules, runs, TriggerIngest (pipeline/). A plain field, so proxies of the engine pass it through. */
+  readonly pipelines: Pipelines;
   #tmpReady: Promise<unknown> | undefined;
 
   constructor(deps: EngineDeps) {
@@ -123,17 +124,12 @@ export class Engine {
     this.#federated = createFederatedReader(deps, this.#clock);
     this.#engines = new BucketEngines({ clock: this.#clock });
     this.#htap = new HtapRuntime({ db: deps.db, cache: deps.cache, tmpDir: this.#tmpDir, transaction: this.#txOptions, clock: this.#clock });
-    this.#pipelines = createPipelines(deps.stores, deps.config, this.#htap.drainDeps, this.#clock);
-  }
-
-  /** Pipeline-generated tables: CreateTablePipeline, ingest rules, runs, TriggerIngest (pipeline/). */
-  get pipelines(): Pipelines {
-    return this.#pipelines;
+    this.pipelines = createPipelines(deps.stores, deps.config, this.#htap.drainDeps, this.#clock);
   }
 
   /** The pipeline scanner loop over this engine's buckets (compactor role; K3_PIPELINE_* settings). */
   pipelineScanner(opts: Pick<PipelineScannerOptions, 'lease' | 'onScan' | 'onError'>): PipelineScanner {
-    return new PipelineScanner({ pipelines: this.#pipelines, stores: this.#deps.stores, intervalMs: this.#deps.config.K3_PIPELINE_SCAN_INTERVAL, ...opts });
+    return new PipelineScanner({ pipelines: this.pipelines, stores: this.#deps.stores, intervalMs: this.#deps.config.K3_PIPELINE_SCAN_INTERVAL, ...opts });
   }
 
   async execute(opts: ExecuteOptions): Promise<ExecuteResponse> {
@@ -191,7 +187,7 @@ export class Engine {
         return this.#attempt(opts, store, async (a) => {
           await assertParses(a.conn, statement.sql);
           const ddl = await dropTable(this.#ddl(opts, a), shape);
-          await this.#pipelines.dropRule(opts.bucket, shape.table);
+          await this.pipelines.dropRule(opts.bucket, shape.table);
           return { ddl };
         });
       }
@@ -485,7 +481,7 @@ export class Engine {
   async dropTable(bucket: string, name: string): Promise<ExecuteDdlResult> {
     const store = await this.#activeStore(bucket);
     const ddl = await this.#attempt({ bucket, sql: '' }, store, (a) => dropTable(this.#ddl({ bucket }, a), { kind: 'drop-table', table: name, ifExists: false }));
-    await this.#pipelines.dropRule(bucket, name);
+    await this.pipelines.dropRule(bucket, name);
     return ddl;
   }
 
