@@ -19,7 +19,7 @@ export function pipelineIdOf(metadata: Pick<Metadata, 'configuration'>): string 
 export function pipelineMetadata(rule: IngestRule, columns: readonly ColumnSpec[], now: number): Metadata {
   const spec = validateTableSpec({
     name: rule.table,
-    description: `Pipeline-generated table (${rule.pipelineId}): ${rule.globs.join(', ')}`,
+    description: `Pipeline-generated table: ${rule.globs.join(', ')}`,
     columns: [
       ...columns,
       { name: SOURCE_KEY_COLUMN, duckdbType: 'VARCHAR', nullable: true, defaultExpression: '' },

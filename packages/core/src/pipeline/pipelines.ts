@@ -86,7 +86,7 @@ export class Pipelines {
     const snapshot = await trySnapshot(store, this.#root(rule.table));
     if (snapshot !== undefined) return describeSnapshot(bucket, rule.table, snapshot);
     return {
-      tableId: '', bucket, name: rule.table, description: `Pipeline-generated table (${rule.pipelineId}); its schema materializes on the first ingest.`,
+      tableId: '', bucket, name: rule.table, description: `Pipeline-generated table: ${rule.globs.join(', ')} (its schema materializes on the first ingest)`,
       columns: [], partitionColumns: [...rule.partitionColumns], mergeKeys: [...rule.mergeKeys], source: TableSource.PIPELINE_GENERATED, pipelineId: rule.pipelineId,
       deltaVersion: '-1', rowCount: '0', sizeBytes: '0', status: TableStatus.ACTIVE, createdAt: String(rule.createdAt), updatedAt: String(rule.updatedAt),
     };
