@@ -143,9 +143,18 @@ export class Pipelines {
     return out;
   }
 
-  /** DropTable of a pipeline table also drops its rule and scanner state. */
+  /**
+   * DropTable of a pipeline table also drops its rule and scanner state, after the table is gone.
+   * Best effort: the DROP stands even if this fails; a rule left behind is visible (GetIngestRule)
+   * and would re-create the table from its objects, so drop it again then.
+   */
   async dropRule(bucket: string, table: string): Promise<void> {
-    await new RuleStore(this.#deps.stores.open(bucket)).deleteAll(table);
+    try {
+      const rules = new RuleStore(this.#deps.stores.open(bucket));
+      if ((await rules.get(table)) !== undefined) await rules.deleteAll(table);
+    } catch {
+      // The DROP already succeeded (see above).
+    }
   }
 }
 
