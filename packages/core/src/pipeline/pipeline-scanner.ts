@@ -12,6 +12,7 @@ import type { IngestRule } from './ingest-rule.ts';
 import type { ScanOutcome } from './object-scanner.ts';
 import type { Pipelines } from './pipelines.ts';
 import { RuleStore } from './rule-store.ts';
+import { TickLoop } from '../compaction/tick-loop.ts';
 
 export interface PipelineScannerOptions {
   readonly pipelines: Pipelines;
@@ -25,12 +26,11 @@ export interface PipelineScannerOptions {
 export class PipelineScanner {
   readonly #opts: PipelineScannerOptions;
   readonly #leases = new Map<string, LeaseHandle>();
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<unknown> | undefined;
-  #stopped = false;
+  readonly #loop: TickLoop;
 
   constructor(opts: PipelineScannerOptions) {
     this.#opts = opts;
+    this.#loop = new TickLoop(() => this.tickOnce(), opts.intervalMs, (err) => this.#opts.onError?.(err));
   }
 
   async #holds(bucket: string, rule: IngestRule): Promise<boolean> {
@@ -45,7 +45,7 @@ export class PipelineScanner {
 
   async tickOnce(): Promise<void> {
     for (const bucket of await this.#opts.stores.list()) {
-      if (this.#stopped) return;
+      if (this.#loop.stopped) return;
       // Lease checks are async: first which enabled rules this process holds, then scan those.
       const owned = new Set<string>();
       for (const rule of await new RuleStore(this.#opts.stores.open(bucket)).list()) {
@@ -60,20 +60,11 @@ export class PipelineScanner {
   }
 
   start(): void {
-    this.#stopped = false;
-    const loop = (): void => {
-      if (this.#stopped) return;
-      this.#running = this.tickOnce().catch((err: unknown) => this.#opts.onError?.(err)).finally(() => {
-        if (!this.#stopped) this.#timer = setTimeout(loop, this.#opts.intervalMs);
-      });
-    };
-    this.#timer = setTimeout(loop, this.#opts.intervalMs);
+    this.#loop.start();
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    await this.#running;
+    await this.#loop.stop();
     for (const handle of this.#leases.values()) await handle.release().catch(() => undefined);
     this.#leases.clear();
   }
