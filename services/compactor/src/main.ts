@@ -18,6 +18,7 @@ import { isAppError, loadConfig } from '@k3/core';
 import { createChangeDataStager } from '@k3/core/cdf';
 import { CompactorService, compactorSettings } from '@k3/core/compaction';
 import { PipelineScanner, createPipelines } from '@k3/core/pipeline';
+import { BucketEngines } from '@k3/core/bucket-engine';
 import { createExecRuntime } from '@k3/core/exec';
 import { LocalLease, LocalLeaseRegistry, RedisLease, type Lease } from '@k3/core/lease';
 import { createBucketStoreFactory } from '@k3/core/object-store';
@@ -51,9 +52,11 @@ async function main(): Promise<void> {
   }
 
   const deps = { db, cache, tmpDir, transaction: { maxRetries: config.K3_DELTA_MAX_COMMIT_RETRIES, checkpointInterval: config.K3_DELTA_CHECKPOINT_INTERVAL, userName: SYSTEM_USER, changeData: createChangeDataStager({ db, cache, tmpDir }) } };
-  // The pipeline scanner runs in the compactor role too: one scanner per ingest rule (its lease).
+  // The pipeline scanner runs in the compactor role too: one scanner per ingest rule (its lease);
+  // a bucket whose Engine is disabled ingests nothing.
+  const engines = new BucketEngines({ clock: Date.now });
   const pipelineScanner = new PipelineScanner({
-    pipelines: createPipelines(stores, config, deps),
+    pipelines: createPipelines(stores, config, deps, Date.now, (store, bucket) => engines.assertActive(store, bucket)),
     stores,
     lease,
     intervalMs: config.K3_PIPELINE_SCAN_INTERVAL,

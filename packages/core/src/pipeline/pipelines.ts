@@ -24,6 +24,8 @@ import { assertValidTransform } from './transform-sql.ts';
 export interface PipelinesDeps {
   readonly stores: BucketStores;
   readonly scan: ScanDeps;
+  /** Throws ERR_ENGINE_DISABLED while the bucket's Engine is disabled (nothing is read or written then). */
+  readonly assertActive?: (store: ObjectStore, bucket: string) => Promise<void>;
 }
 
 export interface CreateTablePipelineRequest {
@@ -47,7 +49,11 @@ export class Pipelines {
 
   async #store(bucket: string, create = false): Promise<ObjectStore> {
     const { stores } = this.#deps;
-    if (await stores.exists(bucket)) return stores.open(bucket);
+    if (await stores.exists(bucket)) {
+      const store = stores.open(bucket);
+      await this.#deps.assertActive?.(store, bucket);
+      return store;
+    }
     if (create && stores.kind !== 's3' && stores.create !== undefined) {
       await stores.create(bucket);
       return stores.open(bucket);
@@ -132,6 +138,12 @@ export class Pipelines {
   async scanBucket(bucket: string, only?: (rule: IngestRule) => boolean): Promise<Array<{ rule: IngestRule; outcome?: ScanOutcome; error?: unknown }>> {
     const store = this.#deps.stores.open(bucket);
     const out: Array<{ rule: IngestRule; outcome?: ScanOutcome; error?: unknown }> = [];
+    try {
+      await this.#deps.assertActive?.(store, bucket);
+    } catch (err) {
+      if (isAppError(err, 'ERR_ENGINE_DISABLED')) return out; // a disabled Engine ingests nothing
+      throw err;
+    }
     for (const rule of await new RuleStore(store).list()) {
       if (!rule.enabled || (only !== undefined && !only(rule))) continue;
       try {
@@ -168,9 +180,10 @@ function placeholderColumns(rule: IngestRule): Array<{ name: string; duckdbType:
 }
 
 /** Pipelines over `stores` with the compactor's rewrite deps and the K3_PIPELINE_* settings. */
-export function createPipelines(stores: BucketStores, config: Pick<Config, 'K3_TABLES_PREFIX' | 'K3_PIPELINE_MAX_OBJECT_BYTES' | 'K3_PIPELINE_SCAN_PAGE' | 'K3_PIPELINE_BATCH_OBJECTS'>, rewrite: RewriteDeps, clock: () => number = Date.now): Pipelines {
+export function createPipelines(stores: BucketStores, config: Pick<Config, 'K3_TABLES_PREFIX' | 'K3_PIPELINE_MAX_OBJECT_BYTES' | 'K3_PIPELINE_SCAN_PAGE' | 'K3_PIPELINE_BATCH_OBJECTS'>, rewrite: RewriteDeps, clock: () => number = Date.now, assertActive?: PipelinesDeps['assertActive']): Pipelines {
   return new Pipelines({
     stores,
+    ...(assertActive !== undefined ? { assertActive } : {}),
     scan: { ...rewrite, clock, tablesPrefix: config.K3_TABLES_PREFIX, maxObjectBytes: config.K3_PIPELINE_MAX_OBJECT_BYTES, scanPage: config.K3_PIPELINE_SCAN_PAGE, batchObjects: config.K3_PIPELINE_BATCH_OBJECTS },
   });
 }

@@ -124,7 +124,7 @@ export class Engine {
     this.#federated = createFederatedReader(deps, this.#clock);
     this.#engines = new BucketEngines({ clock: this.#clock });
     this.#htap = new HtapRuntime({ db: deps.db, cache: deps.cache, tmpDir: this.#tmpDir, transaction: this.#txOptions, clock: this.#clock });
-    this.pipelines = createPipelines(deps.stores, deps.config, this.#htap.drainDeps, this.#clock);
+    this.pipelines = createPipelines(deps.stores, deps.config, this.#htap.drainDeps, this.#clock, (store, bucket) => this.#engines.assertActive(store, bucket));
   }
 
   /** The pipeline scanner loop over this engine's buckets (compactor role; K3_PIPELINE_* settings). */

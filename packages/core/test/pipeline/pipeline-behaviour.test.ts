@@ -161,3 +161,33 @@ describe('rules', () => {
     expect(await codeOf(p.getIngestRule(env.bucket, 'r1'))).toBe('ERR_PIPELINE_NOT_FOUND');
   });
 });
+
+describe('the bucket Engine', () => {
+  it('while the Engine is disabled nothing is ingested and the pipeline RPCs answer ERR_ENGINE_DISABLED', async () => {
+    const p = env.engine.pipelines;
+    await p.createTablePipeline({ bucket: env.bucket, name: 'paused', rule: { globs: ['paused/*.csv'], format: 'csv' } });
+    await env.put('paused/a.csv', csvBody(1, 2));
+    await env.engine.disableEngine(env.bucket);
+    try {
+      expect(await env.engine.pipelines.scanBucket(env.bucket)).toEqual([]);
+      expect(await codeOf(p.triggerIngest(env.bucket, 'paused', 'paused/a.csv'))).toBe('ERR_ENGINE_DISABLED');
+      expect(await codeOf(p.getIngestRule(env.bucket, 'paused'))).toBe('ERR_ENGINE_DISABLED');
+    } finally {
+      await env.engine.enableEngine(env.bucket);
+    }
+    await scan('paused');
+    expect(await env.count('paused')).toBe(2);
+  });
+
+  it('JSON arrays and header-less CSV', async () => {
+    const p = env.engine.pipelines;
+    await p.createTablePipeline({ bucket: env.bucket, name: 'arrays', rule: { globs: ['arr/*.json'], format: 'json' } });
+    await env.put('arr/a.json', '[{"k":"x","v":1},{"k":"y","v":2}]');
+    await scan('arrays');
+    expect(await env.rows('SELECT k, v FROM arrays ORDER BY k')).toEqual([['x', '1'], ['y', '2']]);
+    await p.createTablePipeline({ bucket: env.bucket, name: 'bare', rule: { globs: ['bare/*.csv'], format: 'csv', header: false, delimiter: '|' } });
+    await env.put('bare/a.csv', '1|one\n2|two\n');
+    await scan('bare');
+    expect(await env.rows('SELECT count(*) FROM bare')).toEqual([['2']]);
+  });
+});
