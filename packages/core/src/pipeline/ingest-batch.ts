@@ -20,7 +20,8 @@ import { randomUUID } from 'node:crypto';
 import { findAffectedFiles } from '../compaction/affected-files.ts';
 import { commitDirectWrite } from '../compaction/direct-write.ts';
 import { toColumnSpecs, introspectTempTable } from '../sql/table-introspection.ts';
-import { ctasColumnType, columnSpecOf } from '../catalog/column-types.ts';
+import { ctasColumnType, columnSpecOf, type ColumnSpec } from '../catalog/column-types.ts';
+import type { Metadata } from '../delta/actions.ts';
 import { primaryKeyOf } from '../catalog/table-spec.ts';
 import { checkConstraintsOf } from '../delta/check-constraints.ts';
 import { isCommitConflict } from '../delta/commit-conflict.ts';
@@ -42,7 +43,7 @@ import { SOURCE_KEY_COLUMN, type IngestRule } from './ingest-rule.ts';
 import { etagVersion, ingestAppId, ledgerState } from './ingest-ledger.ts';
 import { IngestRunStatus, type IngestRun, type IngestTrigger } from './ingest-run.ts';
 import { pipelineMetadata } from './pipeline-table.ts';
-import { fetchObject, readObject, type ObjectVersion } from './read-object.ts';
+import { fetchObject, invalidObject, readObject, type ObjectVersion } from './read-object.ts';
 
 export interface IngestDeps extends RewriteDeps {
   readonly maxObjectBytes: number;
@@ -139,17 +140,32 @@ type RunFn = (obj: ObjectVersion, startedAt: number, status: IngestRunStatus, ex
 /** The first commit of a table without an explicit schema takes the first good object's columns. */
 async function createWithRows(conn: DuckDBConnection, target: IngestTarget, loaded: readonly Loaded[], deps: IngestDeps, run: RunFn): Promise<{ version: number; good: Array<{ obj: ObjectVersion; rows: number }> }> {
   const { rule } = target;
-  let columns = rule.columns;
-  if (columns.length === 0) {
-    const t = await introspectTempTable(conn, loaded[0]!.raw);
-    columns = toColumnSpecs(t?.columns ?? []).map((c) => columnSpecOf(c.name, ctasColumnType(c.duckdbType), true, ''));
+  // The schema: the rule's columns, else the first object whose columns make a valid table
+  // (an object with, say, an invalid column name fails alone instead of blocking the batch).
+  let metadata: Metadata | undefined;
+  let candidates = loaded;
+  while (metadata === undefined) {
+    const first = candidates[0];
+    if (first === undefined) throw new NothingToCommit();
+    try {
+      const columns = rule.columns.length > 0 ? rule.columns : await inferredColumns(conn, first.raw);
+      metadata = pipelineMetadata(rule, columns, deps.clock());
+    } catch (err) {
+      if (rule.columns.length > 0 || !isAppError(err)) throw err;
+      run(first.obj, first.startedAt, IngestRunStatus.FAILED, errorParts(invalidObject(first.obj, `its columns cannot be the table's schema (${err.message.split('\n')[0] ?? ''}).`, err)));
+      candidates = candidates.slice(1);
+    }
   }
-  const metadata = pipelineMetadata(rule, columns, deps.clock());
   const schema = parseSchemaString(metadata.schemaString);
   const tx = Transaction.forCreate(target.store, target.root, { metadata }, deps.transaction);
-  const staged = await stageRows(conn, target, { schema, partitionColumns: metadata.partitionColumns, files: [], txns: new Map(), metadata }, loaded, deps, tx, run);
+  const staged = await stageRows(conn, target, { schema, partitionColumns: metadata.partitionColumns, files: [], txns: new Map(), metadata }, candidates, deps, tx, run);
   const result = await staged.tx.commit({ operation: 'CREATE TABLE AS SELECT', operationParameters: { pipelineId: rule.pipelineId, objects: staged.good.length } });
   return { version: result.version, good: [...staged.good] };
+}
+
+async function inferredColumns(conn: DuckDBConnection, raw: string): Promise<ColumnSpec[]> {
+  const t = await introspectTempTable(conn, raw);
+  return toColumnSpecs(t?.columns ?? []).map((c) => columnSpecOf(c.name, ctasColumnType(c.duckdbType), true, ''));
 }
 
 async function appendRows(conn: DuckDBConnection, target: IngestTarget, loaded: readonly Loaded[], deps: IngestDeps, run: RunFn): Promise<{ version: number; good: Array<{ obj: ObjectVersion; rows: number }> }> {

@@ -8,6 +8,7 @@
  * k3's own keys (tables, reserved prefixes) never match.
  */
 import { randomUUID } from 'node:crypto';
+import { ERROR_CODES } from '../errors/index.ts';
 import type { ObjectMeta, ObjectStore } from '../object-store/index.ts';
 import { globLiteralPrefix, globToRegExp, matchesAnyGlob } from './glob-match.ts';
 import type { IngestRule } from './ingest-rule.ts';
@@ -75,13 +76,19 @@ export async function scanRule(store: ObjectStore, root: string, rule: IngestRul
 
 /**
  * Run records (SKIPPED runs are not news) and failed marks, so a bad version is not retried every
- * tick. Only the object's own faults (ERR_INGEST_*) are marked; a store outage or a lost commit
- * race leaves the object pending, so the next scan retries it.
+ * tick. The object's own faults (ERR_INGEST_*) and other errors the registry calls non-retryable
+ * are marked; a store outage or a lost commit race (retryable) leaves the object pending, so the
+ * next scan retries it.
  */
 export async function recordOutcome(rules: RuleStore, table: string, runs: readonly IngestRun[], now: number): Promise<void> {
   const news = runs.filter((r) => r.status !== IngestRunStatus.SKIPPED || r.trigger === 'INGEST_TRIGGER_MANUAL');
   await rules.recordRuns(table, news, now, randomUUID());
   for (const r of runs) {
-    if (r.status === IngestRunStatus.FAILED && r.errorCode.startsWith('ERR_INGEST_')) await rules.markFailed(table, { key: r.objectKey, etag: r.etag, code: r.errorCode, message: r.errorMessage, at: now });
+    if (r.status === IngestRunStatus.FAILED && isPermanent(r.errorCode)) await rules.markFailed(table, { key: r.objectKey, etag: r.etag, code: r.errorCode, message: r.errorMessage, at: now });
   }
+}
+
+function isPermanent(code: string): boolean {
+  const spec = (ERROR_CODES as Record<string, { retryable: boolean } | undefined>)[code];
+  return code.startsWith('ERR_INGEST_') || spec?.retryable === false;
 }

@@ -69,6 +69,17 @@ describe('bad objects', () => {
   });
 });
 
+describe('inferred schema', () => {
+  it('an object whose columns cannot be a table schema fails alone; the next object fixes the schema', async () => {
+    await env.engine.pipelines.createTablePipeline({ bucket: env.bucket, name: 'inferred', rule: { globs: ['inf/*.ndjson'], format: 'ndjson' } });
+    await env.put('inf/0.ndjson', '{"__k3_reserved": 1}\n');
+    await env.put('inf/1.ndjson', '{"a": 1, "b": "x"}\n');
+    const out = await scan('inferred');
+    expect(out.runs.map((r) => [r.objectKey, r.status, r.errorCode])).toEqual([['inf/0.ndjson', 'INGEST_RUN_STATUS_FAILED', 'ERR_INGEST_OBJECT_INVALID'], ['inf/1.ndjson', 'INGEST_RUN_STATUS_SUCCEEDED', '']]);
+    expect((await env.engine.describeTable(env.bucket, 'inferred')).columns.map((c) => [c.name, c.duckdbType])).toEqual([['a', 'BIGINT'], ['b', 'VARCHAR'], ['_k3_source_key', 'VARCHAR'], ['_k3_source_etag', 'VARCHAR']]);
+  });
+});
+
 describe('TriggerIngest', () => {
   it('ingests one object now, skips it when it is already in, and refuses objects outside the globs', async () => {
     const p = env.engine.pipelines;
