@@ -11,7 +11,7 @@ import { loadConfig } from '../../../src/config/index.ts';
 import { createDuckDB, FileCache, type K3DuckDB } from '../../../src/exec/index.ts';
 import { createBucketStoreFactory, type BucketStores, type ObjectStore } from '../../../src/object-store/index.ts';
 import { Engine } from '../../../src/sql/index.ts';
-import { startS3Server } from '../../support/s3-server.ts';
+import { S3_TEST_CREDENTIALS, startS3Server } from '../../support/s3-server.ts';
 
 export interface PipelineEnv {
   readonly engine: Engine;
@@ -19,6 +19,8 @@ export interface PipelineEnv {
   readonly store: ObjectStore;
   readonly bucket: string;
   readonly dir: string;
+  /** The environment a child process needs to open the same bucket store (K3_STORE, paths or S3 endpoint, credentials). */
+  readonly storeEnv: Record<string, string>;
   put(key: string, body: string | Uint8Array): Promise<void>;
   count(table: string, where?: string): Promise<number>;
   rows(sql: string): Promise<unknown[][]>;
@@ -32,9 +34,10 @@ export async function createPipelineEnv(kind: 'local' | 's3', env: Record<string
   const cacheDir = path.join(dir, 'cache');
   const s3 = kind === 's3' ? await startS3Server({ conditionalWrites: 'honest' }) : undefined;
   if (s3 !== undefined) await s3.createBucket(bucket);
-  const config = loadConfig(s3 !== undefined
-    ? { K3_STORE: 's3', K3_S3_ENDPOINT: s3.endpoint, K3_S3_FORCE_PATH_STYLE: 'true', K3_CACHE_DIR: cacheDir, ...env }
-    : { K3_STORE: 'local', K3_DATA_DIR: dataDir, K3_CACHE_DIR: cacheDir, ...env });
+  const storeEnv: Record<string, string> = s3 !== undefined
+    ? { K3_STORE: 's3', K3_S3_ENDPOINT: s3.endpoint, K3_S3_REGION: 'us-east-1', K3_S3_FORCE_PATH_STYLE: 'true', AWS_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey }
+    : { K3_STORE: 'local', K3_DATA_DIR: dataDir };
+  const config = loadConfig({ ...storeEnv, K3_CACHE_DIR: cacheDir, ...env });
   const db: K3DuckDB = await createDuckDB({ threads: 2, allowedDirectories: [dataDir, cacheDir] });
   const stores = createBucketStoreFactory(config, s3 !== undefined ? { s3Client: s3.client } : {});
   if (s3 === undefined) await stores.create?.(bucket);
@@ -46,7 +49,7 @@ export async function createPipelineEnv(kind: 'local' | 's3', env: Record<string
     return r.query.rows;
   };
   return {
-    engine, stores, store, bucket, dir,
+    engine, stores, store, bucket, dir, storeEnv,
     put: (key, body) => store.put(key, typeof body === 'string' ? new TextEncoder().encode(body) : body),
     count: async (table, where = 'true') => Number((await rows(`SELECT count(*) FROM ${table} WHERE ${where}`))[0]?.[0]),
     rows,
