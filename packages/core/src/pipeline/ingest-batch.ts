@@ -209,9 +209,11 @@ async function stageRows(conn: DuckDBConnection, target: IngestTarget, snapshot:
   try {
     let removed: ActiveFile[] = [];
     let keep = '';
-    if (snapshot.files.length > 0 && (replaced.length > 0 || keys.length > 0)) {
-      lease = await deps.cache.acquire(store, snapshot.files.map((f) => ({ key: f.key, size: f.add.size })));
-      const found = await affectedBy(conn, snapshot, lease.paths, replaced, keys);
+    // Replace only: files whose _k3_source_key range excludes every replaced key are not read.
+    const candidates = keys.length > 0 ? snapshot.files : snapshot.files.filter((f) => mayHoldAnyKey(f, replaced));
+    if (candidates.length > 0 && (replaced.length > 0 || keys.length > 0)) {
+      lease = await deps.cache.acquire(store, candidates.map((f) => ({ key: f.key, size: f.add.size })));
+      const found = await affectedBy(conn, { ...snapshot, files: candidates }, lease.paths, replaced, keys);
       removed = found.files;
       if (removed.length > 0) {
         await bindSnapshot(conn, '__k3_ingest_affected', { schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, files: removed }, lease.paths);
@@ -233,6 +235,25 @@ async function stageRows(conn: DuckDBConnection, target: IngestTarget, snapshot:
     lease?.release();
     await conn.run('DROP VIEW IF EXISTS __k3_ingest_affected').catch(() => undefined);
   }
+}
+
+/** Code-point order (the order of Delta's UTF-8 string stats), unlike `<` on UTF-16 units. */
+function compareCodePoints(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}
+
+/** False only when the file's min/max stats of the source-key column exclude every key. */
+export function mayHoldAnyKey(file: Pick<ActiveFile, 'stats'>, keys: readonly string[]): boolean {
+  const min = file.stats?.minValues?.[SOURCE_KEY_COLUMN];
+  const max = file.stats?.maxValues?.[SOURCE_KEY_COLUMN];
+  if (typeof min !== 'string' || typeof max !== 'string') return true;
+  return keys.some((k) => compareCodePoints(k, min) >= 0 && compareCodePoints(k, max) <= 0);
 }
 
 /** Files holding rows of replaced objects (by source key) or an incoming merge key. */

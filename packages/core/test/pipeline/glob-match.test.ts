@@ -45,3 +45,15 @@ describe('ledger', () => {
     expect(etagVersion('e1')).not.toBe(etagVersion('e2'));
   });
 });
+
+describe('source-key file pruning', () => {
+  it('skips a file only when its min/max stats exclude every replaced key (code-point order, truncated max)', async () => {
+    const { mayHoldAnyKey } = await import('../../src/pipeline/ingest-batch.ts');
+    const file = (min: string, max: string) => ({ stats: { numRecords: 1, minValues: { _k3_source_key: min }, maxValues: { _k3_source_key: max }, nullCount: {} } });
+    expect(mayHoldAnyKey(file('in/a', 'in/c'), ['in/b'])).toBe(true);
+    expect(mayHoldAnyKey(file('in/a', 'in/c'), ['in/d', 'in/0'])).toBe(false);
+    expect(mayHoldAnyKey({ stats: undefined }, ['x'])).toBe(true);
+    // A max cut to a prefix + U+10FFFF stays an upper bound even for keys with U+E000.. characters.
+    expect(mayHoldAnyKey(file('a', `a${String.fromCodePoint(0x10ffff)}`), [`a${String.fromCodePoint(0xe000)}`])).toBe(true);
+  });
+});
