@@ -6,6 +6,8 @@
  * or {code, message, retryable} — must equal REST's. Server streams (ExecuteStream / QueryStream)
  * must carry the same rows as NDJSON on REST and as the unary result.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
 import { authHeaders, k3fetch, startServer, type StartedServer } from '../support/server.ts';
@@ -66,6 +68,16 @@ const SCENARIO: Step[] = [
   ['DisableEngine', (b) => ({ bucket: b })],
   ['Execute', (b) => ({ bucket: b, sql: 'SELECT 1 FROM events' })],
   ['EnableEngine', (b) => ({ bucket: b })],
+  // wip/pipeline: a pipeline table with its scanner off (enabled: false), one object through TriggerIngest.
+  ['CreateTablePipeline', (b) => ({ bucket: b, name: 'piped', globs: ['in/*.csv'], format: 'INGEST_FORMAT_CSV', enabled: false, columns: [{ name: 'id', type: 'COLUMN_TYPE_LONG' }] })],
+  ['GetIngestRule', (b) => ({ bucket: b, tableName: 'piped' })],
+  ['UpdateIngestRule', (b) => ({ bucket: b, tableName: 'piped', transform: 'SELECT id * 10 AS id FROM source' })],
+  ['TriggerIngest', (b) => {
+    mkdirSync(path.join(server.dataDir, b, 'in'), { recursive: true });
+    writeFileSync(path.join(server.dataDir, b, 'in/a.csv'), 'id\n1\n2\n');
+    return { bucket: b, tableName: 'piped', objectKey: 'in/a.csv' };
+  }],
+  ['ListIngestRuns', (b) => ({ bucket: b, tableName: 'piped' })],
   ['DescribeTable', (b) => t(b, { tableName: 'missing' })],
   ['Execute', (b) => ({ bucket: b, sql: 'SELEC 1' })],
   ['DropTable', (b) => t(b)],
@@ -109,6 +121,13 @@ describe('every RPC over every wire answers identically', () => {
       });
     });
   }
+
+  it('wip/pipeline: TriggerIngest ingested the object through the updated rule', () => {
+    const run = outcomes.rest[SCENARIO.findIndex(([rpc]) => rpc === 'TriggerIngest')]!.json!;
+    expect(run).toMatchObject({ objectKey: 'in/a.csv', status: 'INGEST_RUN_STATUS_SUCCEEDED', rows: '2', deltaVersion: '1', trigger: 'INGEST_TRIGGER_MANUAL' });
+    const runs = outcomes.rest[SCENARIO.findIndex(([rpc]) => rpc === 'ListIngestRuns')]!.json as { runs: unknown[] };
+    expect(runs.runs).toHaveLength(1);
+  });
 
   it('REST answers the registry status of each refusal; int64 are strings on every success', () => {
     const refusals = outcomes.rest.filter((o) => o.error) as Array<{ httpStatus?: number; error: { code: string } }>;

@@ -12,7 +12,7 @@ import { K3Error } from '@k3/client/sdk';
 import { tableChanges } from './changes-command.ts';
 
 const USAGE = `usage:
-  k3 table <query|insert|merge|update|delete-rows|list|describe|create|drop|history|optimize|vacuum|compact|restore|changes|diff> --bucket B …
+  k3 table <query|insert|merge|update|delete-rows|list|describe|create|create-pipeline|ingest|ingest-runs|drop|history|optimize|vacuum|compact|restore|changes|diff> --bucket B …
                                         (the TableService over HTTP; \`k3 table --help\`, \`k3 table query --help\`)
   k3 login --url U --token T            (saves a profile in ~/.config/k3/config.yaml)
   k3 delta scan <dir | s3://bucket/prefix> [--version N | --timestamp T] [--format jsonl|table]

@@ -17,6 +17,8 @@ import pino from 'pino';
 import { isAppError, loadConfig } from '@k3/core';
 import { createChangeDataStager } from '@k3/core/cdf';
 import { CompactorService, compactorSettings } from '@k3/core/compaction';
+import { PipelineScanner, createPipelines } from '@k3/core/pipeline';
+import { BucketEngines } from '@k3/core/bucket-engine';
 import { createExecRuntime } from '@k3/core/exec';
 import { LocalLease, LocalLeaseRegistry, RedisLease, type Lease } from '@k3/core/lease';
 import { createBucketStoreFactory } from '@k3/core/object-store';
@@ -49,10 +51,26 @@ async function main(): Promise<void> {
     lease = new LocalLease(new LocalLeaseRegistry(), { holder, ttlMs: config.K3_COMPACTOR_LEASE_TTL });
   }
 
+  const deps = { db, cache, tmpDir, transaction: { maxRetries: config.K3_DELTA_MAX_COMMIT_RETRIES, checkpointInterval: config.K3_DELTA_CHECKPOINT_INTERVAL, userName: SYSTEM_USER, changeData: createChangeDataStager({ db, cache, tmpDir }) } };
+  // The pipeline scanner runs in the compactor role too: one scanner per ingest rule (its lease);
+  // a bucket whose Engine is disabled ingests nothing.
+  const engines = new BucketEngines({ clock: Date.now });
+  const pipelineScanner = new PipelineScanner({
+    pipelines: createPipelines(stores, config, deps, Date.now, (store, bucket) => engines.assertActive(store, bucket)),
+    stores,
+    lease,
+    intervalMs: config.K3_PIPELINE_SCAN_INTERVAL,
+    onScan: (bucket, rule, outcome) => {
+      const ok = outcome.runs.filter((r) => r.status === 'INGEST_RUN_STATUS_SUCCEEDED');
+      if (ok.length > 0) logger.info({ bucket, table: rule.table, objects: ok.length, rows: ok.reduce((n, r) => n + r.rows, 0) }, 'objects ingested');
+      for (const r of outcome.runs) if (r.status === 'INGEST_RUN_STATUS_FAILED') logger.warn({ bucket, table: rule.table, key: r.objectKey, code: r.errorCode }, 'object ingest failed');
+    },
+    onError: (err, bucket, rule) => logger.warn({ bucket, table: rule?.table, err: err instanceof Error ? err.message : String(err) }, 'pipeline scan failed'),
+  });
   const service = new CompactorService({
     ...compactorSettings(config),
     stores,
-    deps: { db, cache, tmpDir, transaction: { maxRetries: config.K3_DELTA_MAX_COMMIT_RETRIES, checkpointInterval: config.K3_DELTA_CHECKPOINT_INTERVAL, userName: SYSTEM_USER, changeData: createChangeDataStager({ db, cache, tmpDir }) } },
+    deps,
     lease,
     holder,
     onTick: (bucket, outcomes) => {
@@ -78,6 +96,7 @@ async function main(): Promise<void> {
     void (async () => {
       try {
         await service.stop();
+        await pipelineScanner.stop();
       } finally {
         redis?.disconnect();
         await ops?.close();
@@ -91,6 +110,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 
   service.start();
+  pipelineScanner.start();
   const mode = redis === undefined ? 'local lease' : `redis lease at ${redactRedisUrl(config.K3_REDIS_URL)}`;
   logger.info({ holder, mode, intervalMs: config.K3_COMPACTOR_INTERVAL }, 'compactor running');
   const opsNote = ops === undefined ? '' : `, health ${ops.url}/healthz, metrics ${ops.url}/metrics`;

@@ -21,6 +21,7 @@ import { loadTls } from './tls.ts';
 import { installGracefulShutdown } from './graceful-shutdown.ts';
 import type { CompactorService } from '@k3/core/compaction';
 import { startEmbeddedCompactor } from './compactor-loop.ts';
+import { startEmbeddedPipelineScanner } from './pipeline-loop.ts';
 import { startPgListener } from './pg-listener.ts';
 import { principalLimiterOf } from './principal-limiter.ts';
 import { startGrpcListener, type GrpcListener } from './rpc/grpc-listener.ts';
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
   const created = await createEngine(config, { registry });
   // Started after listen; the shutdown hook (installed before) stops them if they exist by then.
   let compactor: CompactorService | undefined = undefined;
+  let pipelineScanner: ReturnType<typeof startEmbeddedPipelineScanner> = undefined;
   let pg: Awaited<ReturnType<typeof startPgListener>> = undefined;
   let grpc: GrpcListener | undefined = undefined;
   const prices = { ...(config.K3_PRICE_VCPU_HOUR !== undefined ? { vcpuHour: config.K3_PRICE_VCPU_HOUR } : {}), ...(config.K3_PRICE_GB_RAM_HOUR !== undefined ? { gbRamHour: config.K3_PRICE_GB_RAM_HOUR } : {}) };
@@ -70,6 +72,7 @@ async function main(): Promise<void> {
       await pg?.server.close();
       await grpc?.close();
       await compactor?.stop();
+      await pipelineScanner?.stop();
       await created.close();
     },
   });
@@ -106,6 +109,7 @@ async function main(): Promise<void> {
   if (pg === undefined && config.K3_PG_PORT !== 0) notes.push(`Postgres wire not started: port ${config.K3_PG_PORT} on ${config.K3_HOST} is already in use (K3_PG_PORT); set K3_PG_PORT to a free port (0 turns the wire off).`);
   ready = true;
   compactor = startEmbeddedCompactor(created.engine, config, logger, registerCompactorMetrics(registry));
+  pipelineScanner = startEmbeddedPipelineScanner(created.engine, config, logger);
   logger.info({ address, dataDir: config.K3_DATA_DIR, store: config.K3_STORE }, 'server listening');
   if (auth.tokens === undefined) logger.warn({ host: config.K3_HOST }, 'auth is off (K3_AUTH=off): every request runs as anonymous admin');
   const bannerAuth: BannerAuth = auth.tokens === undefined ? { kind: 'off' } : auth.mintedToken !== undefined ? { kind: 'minted', token: auth.mintedToken } : { kind: 'existing' };

@@ -48,6 +48,12 @@ export const METHOD_ACTIONS: Readonly<Record<string, Action>> = {
   // wip/cdf: the Change Data Feed reads the table's history
   Changes: 'history',
   Diff: 'history',
+  // wip/pipeline
+  CreateTablePipeline: 'ddl',
+  GetIngestRule: 'describe',
+  UpdateIngestRule: 'ddl',
+  ListIngestRuns: 'describe',
+  TriggerIngest: 'typed-write',
 };
 
 /** The one bucket check of every route and wire: the auth bucket is nobody's; then the token's buckets and scope. */

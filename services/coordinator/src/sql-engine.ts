@@ -9,6 +9,7 @@ import type { CreateTableRequest, ExecuteDdlResult, ExecuteQueryResult, ExecuteR
 import type { EngineDescription } from '@k3/core/bucket-engine';
 import type { Action } from '@k3/core/auth';
 import type { CompactResponse } from '@k3/core/compaction';
+import type { Pipelines } from '@k3/core/pipeline';
 import type { AnalysedStatement, RowStream, StatementDescription } from '@k3/core/sql';
 import type { DeleteRowsRequest, InsertRowsRequest, MergeRowsRequest, QueryRowsRequest, UpdateRowsRequest } from '@k3/core/typed';
 import type { ChangesRequest, ChangesResponse, DiffRequest, DiffResponse } from '@k3/core/sql';
@@ -76,6 +77,8 @@ export interface SqlEngine {
    */
   executeStream?(opts: SqlExecuteOptions): Promise<RowStream>;
   queryRowsStream?(req: QueryRowsRequest): Promise<RowStream>;
+  /** Pipeline-generated tables (@k3/core/pipeline; docs/design/pipeline-tables.md). Optional: test fakes omit it. */
+  readonly pipelines?: Pipelines;
   /** DropTable RPC: the DDL result of DROP TABLE (optional: test fakes omit it). */
   dropTable?(bucket: string, table: string): Promise<ExecuteDdlResult>;
   /**

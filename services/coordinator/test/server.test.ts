@@ -79,7 +79,9 @@ describe('ops routes', () => {
       ['/healthz', '/metrics', '/openapi.json', '/readyz', '/{bucket}/tables', '/{bucket}/tables/_execute', t, `${t}/_compact`, `${t}/history`, `${t}/optimize`, `${t}/restore`, `${t}/vacuum`,
         `${t}/insert`, `${t}/merge`, `${t}/update`, `${t}/delete-rows`, `${t}/query`, '/{bucket}/engine', '/{bucket}/engine/enable', '/{bucket}/engine/disable',
         '/_auth/tokens', '/_auth/tokens/{name}',
-        `${t}/changes`, `${t}/diff`].sort(), // wip/cdf
+        `${t}/changes`, `${t}/diff`, // wip/cdf
+        // wip/pipeline
+        '/{bucket}/tables/_pipeline', `${t}/ingest-rule`, `${t}/ingest-runs`, `${t}/ingest`].sort(),
     );
     expect(Object.keys(doc.paths['/_auth/tokens']).sort()).toEqual(['get', 'post']);
     expect(doc.paths['/_auth/tokens/{name}'].delete.parameters).toEqual([{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }]);

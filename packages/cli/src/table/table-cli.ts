@@ -11,6 +11,7 @@ import { K3Client, K3Error, type FreshnessName, type Predicate, type Tables } fr
 import {
   CompactResponseSchema, DiffResponseSchema, DropTableResponseSchema, ExecuteResponseSchema, ExecuteWriteResultSchema, HistoryResponseSchema,
   OptimizeResponseSchema, RestoreResponseSchema, TableSchema, VacuumResponseSchema,
+  CreateTablePipelineResponseSchema, IngestFormat, IngestOnChange, IngestRunSchema, ListIngestRunsResponseSchema,
 } from '@k3/client/gen/dodil/k3/tables/v1/k3_tables_pb.ts';
 import { csvLines, FORMATS, listText, recordText, structured, tableText, type Format } from './output.ts';
 import { saveProfile, resolveConnection } from './profile.ts';
@@ -302,6 +303,59 @@ Examples:
       const split = (s?: string): string[] => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
       const created = json(TableSchema, await t.create({ name: local.table, columns, partitionColumns: split(local.partitionBy), mergeKeys: split(local.mergeKeys) }));
       await print(o, created, `(created ${local.table})`);
+    });
+
+  // --- wip/pipeline: pipeline-generated tables (docs/design/pipeline-tables.md)
+  const FORMAT_ENUM: Record<string, IngestFormat> = { csv: IngestFormat.CSV, tsv: IngestFormat.TSV, ndjson: IngestFormat.NDJSON, json: IngestFormat.JSON, parquet: IngestFormat.PARQUET };
+  withBucket(table.command('create-pipeline'))
+    .description('create a table whose rows come from the objects matching globs (CreateTablePipeline)')
+    .requiredOption('--table <table>', 'table name')
+    .requiredOption('--glob <glob>', 'key glob over the bucket (repeatable), e.g. incoming/**/*.csv', collect)
+    .requiredOption('--format <format>', `object format: ${Object.keys(FORMAT_ENUM).join(', ')}`)
+    .option('--delimiter <char>', 'CSV delimiter (default ",", tsv: tab)')
+    .option('--no-header', 'CSV/TSV without a header line')
+    .option('--columns <file>', 'explicit schema: JSON array of {name, type, nullable?} (default: from the first object)')
+    .option('--merge-keys <columns>', 'comma-separated merge keys: rows upsert by them')
+    .option('--partition-by <columns>', 'comma-separated partition columns')
+    .option('--transform <sql>', 'SELECT … FROM source applied to every object')
+    .option('--on-change <mode>', 'a changed object: replace (default) its earlier rows, or append')
+    .addHelpText('after', `\nExamples:\n  k3 table create-pipeline --bucket B --table events --glob 'incoming/**/*.csv' --format csv\n  k3 table create-pipeline --bucket B --table users --glob 'dumps/*.ndjson' --format ndjson --merge-keys id --transform "SELECT id, lower(email) AS email FROM source"`)
+    .action(async (local: { table: string; glob: string[]; format: string; delimiter?: string; header: boolean; columns?: string; mergeKeys?: string; partitionBy?: string; transform?: string; onChange?: string }, cmd: Command) => {
+      const format = FORMAT_ENUM[local.format.toLowerCase()];
+      if (format === undefined) throw new UsageError(`--format must be one of ${Object.keys(FORMAT_ENUM).join(', ')}`);
+      const onChange = local.onChange === undefined ? IngestOnChange.UNSPECIFIED : ({ replace: IngestOnChange.REPLACE, append: IngestOnChange.APPEND } as Record<string, IngestOnChange>)[local.onChange];
+      if (onChange === undefined) throw new UsageError('--on-change must be replace or append');
+      const { t, o } = await client(cmd);
+      const split = (x?: string): string[] => (x ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+      const columns = local.columns === undefined ? [] : JSON.parse(await (await import('node:fs/promises')).readFile(local.columns, 'utf8')) as never[];
+      const res = await t.createPipeline({
+        name: local.table, globs: local.glob, format, header: local.header, delimiter: local.delimiter ?? '', columns,
+        mergeKeys: split(local.mergeKeys), partitionColumns: split(local.partitionBy), transform: local.transform ?? '', onChange,
+      });
+      const out = json(CreateTablePipelineResponseSchema, res);
+      await print(o, out, `(created pipeline table ${local.table}, pipeline ${res.rule?.pipelineId ?? ''})`);
+    });
+
+  withBucket(table.command('ingest-runs'))
+    .description('ingest runs of a pipeline table, newest first (status, rows, error per object)')
+    .argument('<table>')
+    .option('--limit <n>', 'runs (1..10000)', nonNegativeInt('--limit'))
+    .action(async (name: string, local: { limit?: number }, cmd: Command) => {
+      const { t, o } = await client(cmd);
+      const r = json(ListIngestRunsResponseSchema, await t.ingestRuns(name, { ...(local.limit !== undefined ? { pageSize: local.limit } : {}) }));
+      if (o.output === 'json' || o.output === 'yaml') { await io.out(structured(r, o.output)); return; }
+      const runs = (r.runs ?? []) as Record<string, unknown>[];
+      await io.out(listText(runs, ['objectKey', 'status', 'rows', 'deltaVersion', 'errorCode', 'errorMessage'], o.output, o.quiet ? '' : `(${runs.length} run${runs.length === 1 ? '' : 's'})`));
+    });
+
+  withBucket(table.command('ingest'))
+    .description('ingest one object through the table\'s rule now (TriggerIngest)')
+    .argument('<table>')
+    .argument('<key>', 'object key')
+    .action(async (name: string, key: string, _local: unknown, cmd: Command) => {
+      const { t, o } = await client(cmd);
+      const run = json(IngestRunSchema, await t.triggerIngest(name, key));
+      await print(o, run, `(${String(run.status)})`);
     });
 
   withBucket(table.command('drop'))

@@ -18,6 +18,7 @@ import {
   ChangesResponseSchema, type ChangesResponse, type DiffResponse,
   type CompactResponse, type CreateTableRequestSchema, type DropTableResponse, type Engine, type ExecuteQueryResult, type ExecuteResponse,
   type ExecuteWriteResult, type HistoryResponse, type OptimizeResponse, type RestoreResponse, type Table, type VacuumResponse,
+  type CreateTablePipelineRequestSchema, type CreateTablePipelineResponse, type IngestRule, type IngestRun, type ListIngestRunsResponse, type UpdateIngestRuleRequestSchema,
 } from '../gen/dodil/k3/tables/v1/k3_tables_pb.ts';
 import { decoderFor, encodeValue } from './values.ts';
 
@@ -408,6 +409,30 @@ export class Tables {
 
   engine(opts: CallOptions = {}): Promise<Engine> {
     return this.k3.call(() => this.rpc.getEngine({ bucket: this.bucket }, { signal: opts.signal }), opts.signal);
+  }
+
+  // --- wip/pipeline: pipeline-generated tables
+
+  /** CreateTablePipeline: a table bound to an ingest rule (globs, format, optional schema, merge keys, transform). */
+  createPipeline(req: Omit<MessageInitShape<typeof CreateTablePipelineRequestSchema>, 'bucket' | '$typeName'>, opts: CallOptions = {}): Promise<CreateTablePipelineResponse> {
+    return this.k3.call(() => this.rpc.createTablePipeline({ ...req, bucket: this.bucket }, { signal: opts.signal }), opts.signal);
+  }
+
+  ingestRule(table: string, opts: CallOptions = {}): Promise<IngestRule> {
+    return this.k3.call(() => this.rpc.getIngestRule({ bucket: this.bucket, tableName: table }, { signal: opts.signal }), opts.signal);
+  }
+
+  updateIngestRule(table: string, patch: Omit<MessageInitShape<typeof UpdateIngestRuleRequestSchema>, 'bucket' | 'tableName' | '$typeName'>, opts: CallOptions = {}): Promise<IngestRule> {
+    return this.k3.call(() => this.rpc.updateIngestRule({ ...patch, bucket: this.bucket, tableName: table }, { signal: opts.signal }), opts.signal);
+  }
+
+  ingestRuns(table: string, opts: CallOptions & { pageSize?: number; pageToken?: string } = {}): Promise<ListIngestRunsResponse> {
+    return this.k3.call(() => this.rpc.listIngestRuns({ bucket: this.bucket, tableName: table, pageToken: opts.pageToken ?? '', ...(opts.pageSize !== undefined ? { pageSize: opts.pageSize } : {}) }, { signal: opts.signal }), opts.signal);
+  }
+
+  /** TriggerIngest: one object through the table's rule now. */
+  triggerIngest(table: string, objectKey: string, opts: CallOptions = {}): Promise<IngestRun> {
+    return this.k3.call(() => this.rpc.triggerIngest({ bucket: this.bucket, tableName: table, objectKey }, { signal: opts.signal }), opts.signal);
   }
 }
 

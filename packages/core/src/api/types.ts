@@ -33,6 +33,8 @@ export interface Table {
   partitionColumns: string[];
   mergeKeys: string[];
   source: TableSource;
+  /** TABLE_SOURCE_PIPELINE_GENERATED tables: the ingest rule's pipeline (wip/pipeline). */
+  pipelineId?: string;
   deltaVersion: Int64;
   rowCount: Int64;
   sizeBytes: Int64;

@@ -24,7 +24,9 @@ export function describeSnapshot(bucket: string, name: string, snapshot: Snapsho
     columns,
     partitionColumns: [...snapshot.partitionColumns],
     mergeKeys: primaryKeyOf(metadata),
-    source: TableSource.MANUAL,
+    // Pipeline tables carry their pipeline's id in the metadata (pipeline/pipeline-table.ts).
+    source: metadata.configuration?.['k3.pipelineId'] ? TableSource.PIPELINE_GENERATED : TableSource.MANUAL,
+    ...(metadata.configuration?.['k3.pipelineId'] ? { pipelineId: metadata.configuration['k3.pipelineId'] } : {}),
     deltaVersion: String(snapshot.version),
     rowCount: rowCount.toString(),
     sizeBytes: sizeBytes.toString(),

@@ -15,6 +15,7 @@ import type { RewriteDeps } from '../maintenance/maintenance-deps.ts';
 import { CompactorLeader } from './compactor-leader.ts';
 import { compactorTick, type TickOutcome } from './compactor-loop.ts';
 import type { DrainPolicy } from './drain-policy.ts';
+import { TickLoop } from './tick-loop.ts';
 
 export interface CompactorServiceOptions {
   readonly stores: BucketStores;
@@ -35,20 +36,19 @@ export class CompactorService {
   readonly #opts: CompactorServiceOptions;
   readonly #catalog: Catalog;
   readonly #leaders = new Map<string, CompactorLeader>();
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<unknown> | undefined;
-  #stopped = false;
+  readonly #loop: TickLoop;
 
   constructor(opts: CompactorServiceOptions) {
     this.#opts = opts;
     this.#catalog = new Catalog({ stores: opts.stores, tablesPrefix: opts.tablesPrefix });
+    this.#loop = new TickLoop(() => this.tickOnce(), opts.intervalMs, (err) => this.#opts.onError?.(err));
   }
 
   /** One pass over every bucket's tables. */
   async tickOnce(): Promise<{ bucket: string; outcomes: TickOutcome[] }[]> {
     const out: { bucket: string; outcomes: TickOutcome[] }[] = [];
     for (const bucket of await this.#opts.stores.list()) {
-      if (this.#stopped) break;
+      if (this.#loop.stopped) break;
       const store = this.#opts.stores.open(bucket);
       const names = await this.#catalog.tableNames(store);
       const tables = names.map((name) => {
@@ -71,20 +71,11 @@ export class CompactorService {
   }
 
   start(): void {
-    this.#stopped = false;
-    const loop = (): void => {
-      if (this.#stopped) return;
-      this.#running = this.tickOnce().catch((err: unknown) => this.#opts.onError?.(err)).finally(() => {
-        if (!this.#stopped) this.#timer = setTimeout(loop, this.#opts.intervalMs);
-      });
-    };
-    this.#timer = setTimeout(loop, this.#opts.intervalMs);
+    this.#loop.start();
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    await this.#running;
+    await this.#loop.stop();
     for (const leader of this.#leaders.values()) await leader.stop().catch(() => undefined);
     this.#leaders.clear();
   }

@@ -93,6 +93,11 @@ export const CONFIG_KEYS = {
   // hotpath
   K3_WARM_TAIL_KEYS: [int.min(1), '256', 'Warm STRONG state (docs/design/hot-path.md): once more than this many un-drained keys arrived since the table\'s warm base file was written, the next STRONG statement writes a new base; smaller = less per-statement tail loading, more base rewrites.'],
   K3_WARM_TABLES: [int.min(1), '64', 'Keyed tables whose STRONG state (snapshot, folded write-log tail, base file) each process keeps warm, least recently used evicted.'],
+  // wip/pipeline: pipeline-generated tables (docs/design/pipeline-tables.md)
+  K3_PIPELINE_SCAN_INTERVAL: [duration, '2s', 'How often the pipeline scanner (compactor role) lists the objects matching each ingest rule.'],
+  K3_PIPELINE_SCAN_PAGE: [int.min(1), '5000', 'Object keys one scan of one ingest rule lists before it persists its cursor and ingests what is new.'],
+  K3_PIPELINE_BATCH_OBJECTS: [int.min(1), '100', 'Objects one ingest commit takes at most (each with its own ledger txn in that commit).'],
+  K3_PIPELINE_MAX_OBJECT_BYTES: [bytes, '256MiB', 'Largest object an ingest rule reads; a bigger one is a failed run (ERR_INGEST_OBJECT_TOO_LARGE).'],
 } as const;
 
 type Keys = typeof CONFIG_KEYS;

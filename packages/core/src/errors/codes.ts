@@ -90,6 +90,12 @@ export const ERROR_CODES = {
   ERR_PG_AUTH_FAILED: { status: 401, grpc: 'UNAUTHENTICATED', sqlstate: '28P01', retryable: false, summary: 'Postgres wire: the user (token name) or password (token secret) is wrong, or the token is revoked or expired.' },
   ERR_PG_DATABASE_ACCESS_DENIED: { status: 403, grpc: 'PERMISSION_DENIED', sqlstate: '28000', retryable: false, summary: 'Postgres wire: the token may not connect to that database (bucket).' },
   ERR_PG_TRANSACTION_ABORTED: { status: 400, grpc: 'FAILED_PRECONDITION', sqlstate: '25P02', retryable: false, summary: 'Postgres wire: a statement failed inside a transaction block; ROLLBACK before sending more.' },
+  // ── pipeline tables (wip/pipeline) ───────────────────────────────────────────────
+  ERR_PIPELINE_NOT_FOUND: { status: 404, grpc: 'NOT_FOUND', sqlstate: '42704', retryable: false, summary: 'The table has no ingest rule (it was not created with CreateTablePipeline).' },
+  ERR_PIPELINE_EXISTS: { status: 409, grpc: 'ALREADY_EXISTS', sqlstate: '42P07', retryable: false, summary: 'The table already exists or already has an ingest rule.' },
+  ERR_INGEST_OBJECT_NOT_FOUND: { status: 404, grpc: 'NOT_FOUND', sqlstate: '58P01', retryable: false, summary: 'TriggerIngest named an object that is not in the bucket or does not match the rule\'s globs.' },
+  ERR_INGEST_OBJECT_INVALID: { status: 422, grpc: 'FAILED_PRECONDITION', sqlstate: '22P02', retryable: false, summary: 'An object could not be ingested (unparseable, schema mismatch, bad transform result); the run failed and the table is unchanged.' },
+  ERR_INGEST_OBJECT_TOO_LARGE: { status: 413, grpc: 'RESOURCE_EXHAUSTED', sqlstate: '54000', retryable: false, summary: 'An object is larger than K3_PIPELINE_MAX_OBJECT_BYTES; the run failed and the table is unchanged.' },
   // ── server ───────────────────────────────────────────────────────────────────────
   ERR_CONFIG_INVALID: { status: 500, grpc: 'INTERNAL', sqlstate: 'F0000', retryable: false, summary: 'The process configuration (K3_* environment) is invalid.' },
   ERR_PORT_UNAVAILABLE: { status: 500, grpc: 'INTERNAL', sqlstate: 'F0000', retryable: false, summary: 'A listener could not bind its port (in use, not permitted, or no such address); the message names the setting to change.' },

@@ -135,3 +135,22 @@ export const ENGINE_STATE_PREFIX = '__k3_engine/';
 export function engineStateKey(generation: number): string {
   return `${ENGINE_STATE_PREFIX}${pad(generation, VERSION_DIGITS, 'engine generation')}.json`;
 }
+
+/**
+ * Pipeline-generated tables (pipeline/, docs/design/pipeline-tables.md): the ingest rules, scan
+ * cursors, failed-object marks and run records of a bucket, under the reserved `__k3_pipeline/`
+ * prefix (never a table, never matched by a rule's globs):
+ *   __k3_pipeline/rules/<table>.json
+ *   __k3_pipeline/state/<table>/cursor.json
+ *   __k3_pipeline/state/<table>/failed/<sha256(key)>.json
+ *   __k3_pipeline/state/<table>/runs/<inverted 16-digit ms>-<id>.json   (newest first when listed)
+ */
+export const PIPELINE_PREFIX = '__k3_pipeline/';
+
+export function pipelineRuleKey(table: string): string {
+  return `${PIPELINE_PREFIX}rules/${table}.json`;
+}
+
+export function pipelineStatePrefix(table: string): string {
+  return `${PIPELINE_PREFIX}state/${table}/`;
+}

@@ -58,6 +58,7 @@ import {
   type DeleteRowsRequest, type InsertRowsRequest, type MergeRowsRequest, type QueryRowsRequest, type TypedTable, type UpdateRowsRequest,
 } from '../typed/index.ts';
 import { parametersUnsupported, toSqlParams } from './statement-params.ts';
+import { PipelineScanner, createPipelines, type Pipelines, type PipelineScannerOptions } from '../pipeline/index.ts';
 
 export type { BucketStores, EngineDeps, FileCache, K3DuckDB } from './engine-deps.ts';
 
@@ -112,6 +113,8 @@ export class Engine {
   readonly #engines: BucketEngines;
   readonly #conflictRetry = commitConflictRetry(MAX_STATEMENT_ATTEMPTS);
   readonly #statements = new StatementCache();
+  /** Pipeline-generated tables: CreateTablePipeline, ingest rules, runs, TriggerIngest (pipeline/). A plain field, so proxies of the engine pass it through. */
+  readonly pipelines: Pipelines;
   #tmpReady: Promise<unknown> | undefined;
 
   constructor(deps: EngineDeps) {
@@ -130,6 +133,7 @@ export class Engine {
     this.#federated = createFederatedReader(deps, this.#clock);
     this.#engines = new BucketEngines({ clock: this.#clock });
     this.#htap = new HtapRuntime({ db: deps.db, cache: deps.cache, tmpDir: this.#tmpDir, transaction: this.#txOptions, clock: this.#clock, warmTailKeys: deps.config.K3_WARM_TAIL_KEYS, warmTables: deps.config.K3_WARM_TABLES });
+    this.pipelines = createPipelines(deps.stores, deps.config, this.#htap.drainDeps, this.#clock, (store, bucket) => this.#engines.assertActive(store, bucket));
   }
 
   /**
@@ -150,6 +154,11 @@ export class Engine {
     const given = opts.analysed;
     if (given !== undefined && given.source === opts.sql && given.paramCount === paramCount) return given;
     return this.#statements.analyse(opts.sql, paramCount);
+  }
+
+  /** The pipeline scanner loop over this engine's buckets (compactor role; K3_PIPELINE_* settings). */
+  pipelineScanner(opts: Pick<PipelineScannerOptions, 'lease' | 'onScan' | 'onError'>): PipelineScanner {
+    return new PipelineScanner({ pipelines: this.pipelines, stores: this.#deps.stores, intervalMs: this.#deps.config.K3_PIPELINE_SCAN_INTERVAL, ...opts });
   }
 
   async execute(opts: ExecuteOptions): Promise<ExecuteResponse> {
@@ -206,7 +215,9 @@ export class Engine {
         const store = await this.#activeStore(opts.bucket);
         return this.#attempt(opts, store, async (a) => {
           await assertOneStatement(analysed, a.conn);
-          return { ddl: await dropTable(this.#ddl(opts, a), shape) };
+          const ddl = await dropTable(this.#ddl(opts, a), shape);
+          await this.pipelines.dropRule(opts.bucket, shape.table);
+          return { ddl };
         });
       }
       case 'dml': {
@@ -500,7 +511,9 @@ export class Engine {
   /** DropTable: deletes the table (its log first, then its files); the DDL result of DROP TABLE. */
   async dropTable(bucket: string, name: string): Promise<ExecuteDdlResult> {
     const store = await this.#activeStore(bucket);
-    return this.#attempt({ bucket, sql: '' }, store, (a) => dropTable(this.#ddl({ bucket }, a), { kind: 'drop-table', table: name, ifExists: false }));
+    const ddl = await this.#attempt({ bucket, sql: '' }, store, (a) => dropTable(this.#ddl({ bucket }, a), { kind: 'drop-table', table: name, ifExists: false }));
+    await this.pipelines.dropRule(bucket, name);
+    return ddl;
   }
 
   async #describeEngine(store: ObjectStore, state: EngineState): Promise<EngineDescription> {
@@ -626,3 +639,4 @@ async function prebindSoleTable(a: Attempt, analysed: AnalysedStatement): Promis
   const pinned = await a.tables.tryPin(name);
   if (pinned !== undefined && !a.tables.scanned.has(pinned.handle.name)) await a.tables.bindView(a.conn, pinned);
 }
+

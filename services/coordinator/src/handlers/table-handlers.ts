@@ -42,6 +42,7 @@ import { checkBucket, checkRange, enumName, required, unimplemented } from './re
 import { toExecuteResponse, toProto } from './to-proto.ts';
 import { batchesOf, openResultStream, streamOf } from './result-stream.ts';
 import { createTokenHandlers } from './token-handlers.ts';
+import { createPipelineHandlers } from './pipeline-handlers.ts';
 
 type Methods = typeof TableService.method;
 type Handler<M> =
@@ -76,6 +77,18 @@ function typedJson(schema: Parameters<typeof toJson>[0], req: Parameters<typeof 
 function engineOf(e: { engineId: string; bucket: string; status: string; settings: string; tableCount: number; createdAt: Date; updatedAt: Date }) {
   return toProto(EngineSchema, { ...e, createdAt: String(e.createdAt.getTime()), updatedAt: String(e.updatedAt.getTime()) });
 }
+
+/** Request columns → the engine's: typed by `type` (one of the eleven) or by `duckdbType` (any DuckDB type text; it wins). */
+export function engineColumns(columns: MessageShape<typeof TableService.method.createTable.input>['columns']): EngineCreateTableRequest['columns'] {
+  return columns.map((c, i) => ({
+    name: required(c.name, `columns.${i}.name`),
+    type: (c.type === 0 ? (c.duckdbType !== '' ? 'COLUMN_TYPE_UNSPECIFIED' : required('', `columns.${i}.type`)) : enumName(ColumnTypeSchema, c.type, `columns.${i}.type`)) as EngineCreateTableRequest['columns'][number]['type'],
+    nullable: c.nullable,
+    defaultExpression: c.defaultExpression,
+    ...(c.duckdbType !== '' ? { duckdbType: c.duckdbType } : {}),
+  }));
+}
+
 
 /** `tokens`: the process's token store for the token RPCs (undefined = auth off: they refuse). */
 export function createTableHandlers(engine: SqlEngine, opts: { tokens?: TokenStore | undefined } = {}): TableHandlers {
@@ -115,14 +128,7 @@ export function createTableHandlers(engine: SqlEngine, opts: { tokens?: TokenSto
       const bucket = checkBucket(req.bucket);
       required(req.name, 'name');
       if (req.columns.length === 0) throw new AppError('ERR_BAD_REQUEST', 'Invalid request: columns must list at least one column; fix the request and retry.', { field: 'columns' });
-      // A column is typed by `type` (one of the eleven) or by `duckdbType` (any DuckDB type text; it wins).
-      const columns = req.columns.map((c, i) => ({
-        name: required(c.name, `columns.${i}.name`),
-        type: (c.type === 0 ? (c.duckdbType !== '' ? 'COLUMN_TYPE_UNSPECIFIED' : required('', `columns.${i}.type`)) : enumName(ColumnTypeSchema, c.type, `columns.${i}.type`)) as EngineCreateTableRequest['columns'][number]['type'],
-        nullable: c.nullable,
-        defaultExpression: c.defaultExpression,
-        ...(c.duckdbType !== '' ? { duckdbType: c.duckdbType } : {}),
-      }));
+      const columns = engineColumns(req.columns);
       const engineReq: EngineCreateTableRequest = { bucket, name: req.name, description: req.description, columns, partitionColumns: req.partitionColumns, mergeKeys: req.mergeKeys };
       if (req.enableChangeDataFeed) Object.assign(engineReq, { enableChangeDataFeed: true });
       return toProto(TableSchema, await engine.createTable(bucket, engineReq, { ...(rc.principal !== undefined ? { principal: rc.principal } : {}), ...(rc.idempotencyKey !== undefined ? { idempotencyKey: rc.idempotencyKey } : {}) }));
@@ -256,5 +262,6 @@ export function createTableHandlers(engine: SqlEngine, opts: { tokens?: TokenSto
         ...(req.limit !== undefined ? { limit: req.limit } : {}),
       }));
     },
+    ...createPipelineHandlers(engine),
   };
 }

@@ -63,6 +63,12 @@ export const REST_ROUTES: readonly RestRoute[] = [
   // wip/cdf: the Change Data Feed
   { method: 'GET', url: `${T}/changes`, rpc: 'changes', queryAliases: { from: 'from_version', to: 'to_version' }, summary: "A page of the table's Change Data Feed (rows + _change_type, _commit_version, _commit_timestamp), oldest version first." },
   { method: 'GET', url: `${T}/diff`, rpc: 'diff', summary: 'What changed between a version and HEAD (or toVersion): rows added, removed and changed, by primary key when the table has one.' },
+  // wip/pipeline: pipeline-generated tables
+  { method: 'POST', url: '/:bucket/tables/_pipeline', rpc: 'createTablePipeline', status: 201, summary: 'Create a pipeline-generated table bound to an ingest rule (globs, format, optional schema, merge keys, transform).' },
+  { method: 'GET', url: `${T}/ingest-rule`, rpc: 'getIngestRule', summary: "The table's ingest rule." },
+  { method: 'POST', url: `${T}/ingest-rule`, rpc: 'updateIngestRule', summary: "Change the table's ingest rule (globs, format options, transform, onChange, enabled)." },
+  { method: 'GET', url: `${T}/ingest-runs`, rpc: 'listIngestRuns', summary: 'Ingest runs of the table, newest first: status, rows and error per object.' },
+  { method: 'POST', url: `${T}/ingest`, rpc: 'triggerIngest', summary: 'Ingest one object through the rule now (TriggerIngest).' },
 ];
 
 export function methodOf(rpc: string): DescMethod {

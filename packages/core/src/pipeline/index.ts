@@ -1,0 +1,10 @@
+export { Pipelines, createPipelines, type PipelinesDeps, type CreateTablePipelineRequest } from './pipelines.ts';
+export { PipelineScanner, type PipelineScannerOptions } from './pipeline-scanner.ts';
+export { scanRule, isReservedKey, type ScanDeps, type ScanOutcome } from './object-scanner.ts';
+export { ingestBatch, type IngestDeps } from './ingest-batch.ts';
+export { INGEST_FORMATS, ON_CHANGE, SOURCE_KEY_COLUMN, SOURCE_ETAG_COLUMN, buildIngestRule, type IngestRule, type IngestRuleInput, type IngestFormat, type OnChange } from './ingest-rule.ts';
+export { IngestRunStatus, type IngestRun, type IngestTrigger } from './ingest-run.ts';
+export { INGEST_TXN_PREFIX, ingestAppId, etagVersion, objectVersionTag } from './ingest-ledger.ts';
+export { PIPELINE_ID_PROPERTY, pipelineIdOf } from './pipeline-table.ts';
+export { RuleStore } from './rule-store.ts';
+export { globToRegExp, globLiteralPrefix } from './glob-match.ts';
