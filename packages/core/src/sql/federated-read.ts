@@ -134,7 +134,7 @@ export class FederatedReader {
       ...result,
       strategy: plan.strategy,
       strategyReason: plan.strategyReason ?? '',
-      partitionsPruned: String(plan.partitions.pruned),
+      partitionsPruned: plan.partitions.pruned,
     };
   }
 
@@ -163,7 +163,7 @@ export class FederatedReader {
     const done = clock();
     return toQueryResult(encoded, {
       strategy: plan.strategy,
-      versions: { [handle.name]: String(snapshot.version) },
+      versions: { [handle.name]: snapshot.version },
       partitionsScanned: stats.jobs,
       partitionsPruned: plan.partitions.pruned,
       filesScanned: stats.filesScanned,

@@ -45,7 +45,7 @@ export async function executeMaintenanceStatement(ctx: MaintenanceStatementConte
   switch (command.kind) {
     case 'restore': {
       const r = await maintenance.restore(bucket, command.table, 'version' in command.at ? { version: command.at.version } : { timestamp: command.at.timestamp });
-      return { ddl: { action: 'RESTORE_TABLE', tableName: r.table.name, table: r.table, version: r.versionAfter, versionBefore: r.versionBefore, versionAfter: r.versionAfter } };
+      return { ddl: { action: 'RESTORE_TABLE', tableName: r.table.name, table: r.table, version: Number(r.versionAfter), versionBefore: Number(r.versionBefore), versionAfter: Number(r.versionAfter) } };
     }
     case 'optimize': {
       const r = await maintenance.optimize(bucket, command.table, { zOrderColumns: command.zOrderColumns, partitionFilters: command.partitionFilters });
@@ -90,7 +90,7 @@ async function rowResult(ctx: MaintenanceStatementContext, table: string, versio
   return toQueryResult(encoded, {
     strategy: QueryStrategy.UNARY_WAREHOUSE,
     strategyReason: 'table maintenance statement',
-    versions: { [table]: version },
+    versions: { [table]: Number(version) },
     timings: { planMs: planned - ctx.startedAt, queueMs: 0, scanMs: 0, mergeMs: done - planned, totalMs: done - ctx.startedAt },
   });
 }
