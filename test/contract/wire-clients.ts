@@ -96,11 +96,12 @@ export async function streamOver(transport: Transport, rpc: string, request: Rec
 }
 
 /** Fields that legitimately differ between two runs of the same scenario (ids, clocks, timings, sizes). */
-const VOLATILE = new Set(['createdAt', 'updatedAt', 'tableId', 'engineId', 'timings', 'timestamp', 'lastDrainAt', 'walOldestEntryAgeMs', 'operationMetrics', 'engineInfo', 'filesDeletedPaths', 'requestId', 'bytesAdded', 'bytesRemoved', 'sizeBytes', 'bytesScanned', 'walBacklogBytes', 'userMetadata', 'usage']);
+const VOLATILE = new Set(['createdAt', 'updatedAt', 'tableId', 'engineId', 'timings', 'timestamp', 'lastDrainAt', 'walOldestEntryAgeMs', 'operationMetrics', 'engineInfo', 'filesDeletedPaths', 'requestId', 'bytesAdded', 'bytesRemoved', 'sizeBytes', 'bytesScanned', 'walBacklogBytes', 'userMetadata', 'usage', 'cpuMs', 'memoryGbSeconds', 'vcpuHours', 'gbRamHours']);
 
 /** The outcome with volatile fields removed and the scenario's bucket name replaced by `B`. */
 export function normalize(value: unknown, bucket: string): unknown {
-  if (typeof value === 'string') return value.replaceAll(bucket, 'B');
+  // REST names a field by where it was sent (`body.x`, `querystring.x`); the RPC wires say `x`.
+  if (typeof value === 'string') return value.replaceAll(bucket, 'B').replace(/\b(?:body|querystring)\.(?=[a-z])/g, '');
   if (Array.isArray(value)) return value.map((v) => normalize(v, bucket));
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(Object.entries(value).filter(([k]) => !VOLATILE.has(k) && k !== 'status').map(([k, v]) => [k, normalize(v, bucket)]));

@@ -41,6 +41,8 @@ export const METHOD_ACTIONS: Readonly<Record<string, Action>> = {
   Restore: 'restore',
   EnableEngine: 'engine',
   DisableEngine: 'engine',
+  // wip/contract
+  GetUsage: 'describe',
 };
 
 /** The one bucket check of every route and wire: the auth bucket is nobody's; then the token's buckets and scope. */

@@ -17,6 +17,7 @@ import {
   DropTableResponseSchema,
   EngineSchema,
   FreshnessSchema,
+  UsageTotalsSchema,
   HistoryResponseSchema,
   InsertRequestSchema,
   InsertResponseSchema,
@@ -33,10 +34,11 @@ import {
 } from '@k3/client';
 import { authorize } from '@k3/core/auth';
 import { AppError, isAppError } from '@k3/core';
+import type { UsageTotals } from '@k3/core/usage';
 import type { CreateTableRequest as EngineCreateTableRequest, ExecuteDdlResult as EngineExecuteDdlResult, ExecuteResponse as EngineExecuteResponse, ExecuteWriteResult, Freshness } from '@k3/core/api';
 import type { RequestContext } from '../rpc/request-context.ts';
 import type { SqlEngine, SqlExecuteOptions } from '../sql-engine.ts';
-import { checkBucket, checkRange, enumName, required, unimplemented } from './request-checks.ts';
+import { checkBucket, checkRange, enumName, instantOf, required, unimplemented } from './request-checks.ts';
 import { toExecuteResponse, toProto } from './to-proto.ts';
 import { batchesOf, openResultStream, streamOf } from './result-stream.ts';
 
@@ -71,10 +73,15 @@ function typedJson(schema: Parameters<typeof toJson>[0], req: Parameters<typeof 
 
 /** The engine's Engine description (domain values) → the proto Engine. */
 function engineOf(e: { engineId: string; bucket: string; status: string; settings: string; tableCount: number; createdAt: Date; updatedAt: Date }) {
-  return toProto(EngineSchema, { ...e, createdAt: String(e.createdAt.getTime()), updatedAt: String(e.updatedAt.getTime()) });
+  return toProto(EngineSchema, e);
 }
 
-export function createTableHandlers(engine: SqlEngine): TableHandlers {
+/** Where GetUsage reads a bucket's metered totals (@k3/core/usage's UsageLedger). */
+export interface UsageSource {
+  totals(bucket: string, since?: number, until?: number): UsageTotals;
+}
+
+export function createTableHandlers(engine: SqlEngine, opts: { usage?: UsageSource } = {}): TableHandlers {
   const executeOptions = (req: MessageShape<typeof TableService.method.execute.input>, rc: RequestContext): SqlExecuteOptions => {
     const opts: SqlExecuteOptions = { bucket: checkBucket(req.bucket), sql: required(req.sql, 'sql'), signal: rc.signal };
     const freshness = freshnessOf(req.freshness);
@@ -146,7 +153,7 @@ export function createTableHandlers(engine: SqlEngine): TableHandlers {
         const res = await engine.execute({ bucket, sql, signal: rc.signal, ...(rc.principal !== undefined ? { principal: rc.principal } : {}) });
         ddl = 'ddl' in res ? res.ddl : undefined;
       }
-      return toProto(DropTableResponseSchema, { tableName: name, dropped: ddl?.action === 'DROP_TABLE', ...(ddl?.version ? { version: ddl.version } : {}) });
+      return toProto(DropTableResponseSchema, { tableName: name, dropped: ddl?.action === 'DROP_TABLE', ...(ddl?.version !== undefined ? { version: ddl.version } : {}) });
     },
 
     async insert(req, rc) {
@@ -226,6 +233,15 @@ export function createTableHandlers(engine: SqlEngine): TableHandlers {
       const bucket = checkBucket(req.bucket);
       if (engine.disableEngine === undefined) unimplemented('DisableEngine');
       return engineOf(await engine.disableEngine(bucket));
+    },
+
+    async getUsage(req) {
+      const bucket = checkBucket(req.bucket);
+      if (opts.usage === undefined) unimplemented('GetUsage');
+      const since = instantOf(req.since, 'since', 0);
+      const until = instantOf(req.until, 'until', Number.MAX_SAFE_INTEGER);
+      if (until < since) throw new AppError('ERR_BAD_REQUEST', 'Invalid request: until must not be before since; fix the window and retry.', { field: 'until', since, until });
+      return toProto(UsageTotalsSchema, opts.usage.totals(bucket, since, until));
     },
   };
 }

@@ -53,6 +53,8 @@ export const REST_ROUTES: readonly RestRoute[] = [
   { method: 'GET', url: '/:bucket/engine', rpc: 'getEngine', summary: "The bucket's engine." },
   { method: 'POST', url: '/:bucket/engine/enable', rpc: 'enableEngine', summary: "Enable the bucket's engine." },
   { method: 'POST', url: '/:bucket/engine/disable', rpc: 'disableEngine', summary: "Disable the bucket's engine: every table RPC of the bucket then fails with ERR_ENGINE_DISABLED." },
+  // wip/contract
+  { method: 'GET', url: '/:bucket/usage', rpc: 'getUsage', summary: "The bucket's metered usage in [since, until) (epoch ms or ISO-8601), priced when K3_PRICE_* are set." },
 ];
 
 export function methodOf(rpc: string): DescMethod {
