@@ -77,7 +77,7 @@ describe('ops routes', () => {
     const t = '/{bucket}/tables/{table}';
     expect(Object.keys(doc.paths).sort()).toEqual(
       ['/healthz', '/metrics', '/openapi.json', '/readyz', '/{bucket}/tables', '/{bucket}/tables/_execute', t, `${t}/_compact`, `${t}/history`, `${t}/optimize`, `${t}/restore`, `${t}/vacuum`,
-        `${t}/insert`, `${t}/merge`, `${t}/update`, `${t}/delete-rows`, `${t}/query`, '/{bucket}/engine', '/{bucket}/engine/enable', '/{bucket}/engine/disable'].sort(),
+        `${t}/insert`, `${t}/merge`, `${t}/update`, `${t}/delete-rows`, `${t}/query`, '/{bucket}/engine', '/{bucket}/engine/enable', '/{bucket}/engine/disable', '/{bucket}/usage'].sort(),
     );
     expect(Object.keys(doc.paths[t])).toEqual(expect.arrayContaining(['get', 'delete']));
     expect(Object.keys(doc.paths['/{bucket}/tables'])).toEqual(expect.arrayContaining(['get', 'post']));

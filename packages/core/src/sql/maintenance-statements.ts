@@ -62,7 +62,7 @@ export async function executeMaintenanceStatement(ctx: MaintenanceStatementConte
   }
 }
 
-const big = (s: string): string => `${BigInt(s).toString()}::BIGINT`;
+const big = (n: number): string => `${BigInt(n).toString()}::BIGINT`;
 
 function optimizeRowSql(r: OptimizeResponse): string {
   return `SELECT ${big(r.version)} AS version, ${quoteLiteral(r.optimizeType)} AS optimize_type, ${big(r.filesAdded)} AS files_added, `
@@ -77,7 +77,7 @@ function vacuumRowSql(r: VacuumResponse): string {
 }
 
 /** A query result of literal rows (no table scanned; `versions` names the table the command acted on). */
-async function rowResult(ctx: MaintenanceStatementContext, table: string, version: string, sql: string): Promise<ExecuteQueryResult> {
+async function rowResult(ctx: MaintenanceStatementContext, table: string, version: number, sql: string): Promise<ExecuteQueryResult> {
   const planned = ctx.now();
   const encoded = await withConnection(ctx.db, async (conn) => {
     try {
@@ -90,7 +90,7 @@ async function rowResult(ctx: MaintenanceStatementContext, table: string, versio
   return toQueryResult(encoded, {
     strategy: QueryStrategy.UNARY_WAREHOUSE,
     strategyReason: 'table maintenance statement',
-    versions: { [table]: Number(version) },
+    versions: { [table]: version },
     timings: { planMs: planned - ctx.startedAt, queueMs: 0, scanMs: 0, mergeMs: done - planned, totalMs: done - ctx.startedAt },
   });
 }

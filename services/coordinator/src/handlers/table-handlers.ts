@@ -205,7 +205,7 @@ export function createTableHandlers(engine: SqlEngine, opts: { usage?: UsageSour
       const bucket = checkBucket(req.bucket);
       if (engine.restoreTable === undefined) unimplemented('Restore');
       const res = await engine.restoreTable(bucket, table(req), {
-        ...(req.version !== undefined ? { version: String(req.version) } : {}),
+        ...(req.version !== undefined ? { version: Number(req.version) } : {}),
         ...(req.restoreTimestamp !== '' ? { timestamp: req.restoreTimestamp } : {}),
       });
       return toProto(RestoreResponseSchema, { versionBefore: res.versionBefore, versionAfter: res.versionAfter });
@@ -215,7 +215,7 @@ export function createTableHandlers(engine: SqlEngine, opts: { usage?: UsageSour
       if (engine.tableHistory === undefined) unimplemented('History');
       return toProto(HistoryResponseSchema, await engine.tableHistory(bucket, table(req), {
         ...(req.limit !== undefined ? { limit: req.limit } : {}),
-        ...(req.beforeVersion !== undefined ? { beforeVersion: String(req.beforeVersion) } : {}),
+        ...(req.beforeVersion !== undefined ? { beforeVersion: Number(req.beforeVersion) } : {}),
       }));
     },
 
