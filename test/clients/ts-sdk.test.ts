@@ -55,6 +55,11 @@ describe('TypeScript SDK against a started server', () => {
     const described = await t.describe('accounts');
     expect(described.mergeKeys).toEqual(['id']);
     expect((await t.list()).map((x) => x.name)).toContain('accounts');
+    // GetUsage: the Execute calls so far (CREATE, INSERT, SELECT) were metered for the bucket.
+    const usage = await t.usage({ until: new Date(Date.now() + 60_000) });
+    expect(usage.bucket).toBe(BUCKET);
+    expect(usage.calls).toBeGreaterThanOrEqual(2n);
+    expect((await t.usage({ since: Date.now() + 60_000 })).calls).toBe(0n);
   });
 
   it('streams a result in batches with bounded client memory', async () => {

@@ -50,7 +50,7 @@ export async function runCase(c: CompatCase, exec: Execute, ref: DuckDBReference
       if (!cmp.equal) return { equal: false, message: `RETURNING rows differ: ${cmp.message}` };
     } else {
       const want = String(expected.rows[0]?.[0] ?? '0');
-      if (res.write.rowsAffected !== want) return { equal: false, message: `rowsAffected ${res.write.rowsAffected} vs DuckDB ${want}` };
+      if (String(res.write.rowsAffected) !== want) return { equal: false, message: `rowsAffected ${res.write.rowsAffected} vs DuckDB ${want}` };
     }
   } else {
     return { equal: false, message: `k3 answered ddl (${res.ddl.action}) to a statement DuckDB answers with rows` };

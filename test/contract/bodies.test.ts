@@ -129,7 +129,9 @@ describe('fuzz: bad bodies answer 4xx ERR_* and change nothing', () => {
           const url = route.url.replace(':bucket', B).replace(':table', 'events');
           const rest = await post(url, body);
           expect4xx(`REST ${label}`, rest.status, rest.json);
-        } else if (route.method !== 'NONE' && typeof Object.values(body)[0] !== 'object') {
+        } else if (route.method !== 'NONE' && typeof Object.values(body)[0] !== 'object' && !(what.endsWith('wrong type') && typeof Object.values(body)[0] === 'number')) {
+          // A query string carries text only: a string field cannot be of the wrong type there
+          // (GetUsage's since/until refuse bad text instead: test/contract/wires.test.ts).
           const url = route.url.replace(':bucket', B).replace(':table', 'events');
           const query = new URLSearchParams(Object.entries(body).map(([k, v]): [string, string] => [k, String(v)]));
           const res = await fetch(`${server.url}${url}?${query}`, { method: route.method, headers: authHeaders(server.url) });

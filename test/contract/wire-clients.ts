@@ -102,7 +102,8 @@ const VOLATILE = new Set(['createdAt', 'updatedAt', 'tableId', 'engineId', 'timi
 
 /** The outcome with volatile fields removed and the scenario's bucket name replaced by `B`. */
 export function normalize(value: unknown, bucket: string): unknown {
-  if (typeof value === 'string') return value.replaceAll(bucket, 'B');
+  // REST names a field by where it was sent (`body.x`, `querystring.x`); the RPC wires say `x`.
+  if (typeof value === 'string') return value.replaceAll(bucket, 'B').replace(/\b(?:body|querystring)\.(?=[a-z])/g, '');
   if (Array.isArray(value)) return value.map((v) => normalize(v, bucket));
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(Object.entries(value).filter(([k]) => !VOLATILE.has(k) && k !== 'status').map(([k, v]) => [k, normalize(v, bucket)]));

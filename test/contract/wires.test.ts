@@ -65,6 +65,8 @@ const SCENARIO: Step[] = [
   ['Changes', (b) => t(b, { fromVersion: '0' })], // wip/cdf: events has no feed → ERR_CDF_NOT_ENABLED
   ['Restore', (b) => t(b, { version: '1' })],
   ['Query', (b) => t(b, { orderBy: [{ column: 'id', descending: true }], limit: '2' })],
+  ['GetUsage', (b) => ({ bucket: b })],
+  ['GetUsage', (b) => ({ bucket: b, since: 'yesterday' })],
   ['DisableEngine', (b) => ({ bucket: b })],
   ['Execute', (b) => ({ bucket: b, sql: 'SELECT 1 FROM events' })],
   ['EnableEngine', (b) => ({ bucket: b })],
@@ -102,7 +104,7 @@ describe('every RPC over every wire answers identically', () => {
       for (const [rpc, request] of SCENARIO) outcomes[wire].push(await wires[wire](rpc, request(bucket)));
       if (process.env.K3_CONTRACT_DEBUG) console.log(wire, JSON.stringify(outcomes[wire].map((o, i) => [SCENARIO[i]![0], o.error ?? o.json])).slice(0, 20000));
       // The scenario exercises successes and refusals alike.
-      expect(outcomes[wire].filter((o) => o.error).map((o) => o.error!.code)).toEqual(['ERR_CDF_NOT_ENABLED', 'ERR_ENGINE_DISABLED', 'ERR_TABLE_NOT_FOUND', 'ERR_SQL_PARSE', 'ERR_TOKEN_NOT_FOUND']);
+      expect(outcomes[wire].filter((o) => o.error).map((o) => o.error!.code)).toEqual(['ERR_CDF_NOT_ENABLED', 'ERR_BAD_REQUEST', 'ERR_ENGINE_DISABLED', 'ERR_TABLE_NOT_FOUND', 'ERR_SQL_PARSE', 'ERR_TOKEN_NOT_FOUND']);
     });
   }
 
@@ -131,7 +133,7 @@ describe('every RPC over every wire answers identically', () => {
 
   it('REST answers the registry status of each refusal; int64 are strings on every success', () => {
     const refusals = outcomes.rest.filter((o) => o.error) as Array<{ httpStatus?: number; error: { code: string } }>;
-    expect(refusals.map((o) => [o.error.code, o.httpStatus])).toEqual([['ERR_CDF_NOT_ENABLED', 400], ['ERR_ENGINE_DISABLED', 409], ['ERR_TABLE_NOT_FOUND', 404], ['ERR_SQL_PARSE', 400], ['ERR_TOKEN_NOT_FOUND', 404]]);
+    expect(refusals.map((o) => [o.error.code, o.httpStatus])).toEqual([['ERR_CDF_NOT_ENABLED', 400], ['ERR_BAD_REQUEST', 400], ['ERR_ENGINE_DISABLED', 409], ['ERR_TABLE_NOT_FOUND', 404], ['ERR_SQL_PARSE', 400], ['ERR_TOKEN_NOT_FOUND', 404]]);
     // The CreateToken answer carries the secret; ListTokens never does.
     const created = outcomes.rest[SCENARIO.findIndex(([rpc]) => rpc === 'CreateToken')]!.json as { token: string; info: Record<string, unknown> };
     expect(created.token).toMatch(/^k3_[A-Za-z0-9_-]{43}$/);
@@ -145,6 +147,12 @@ describe('every RPC over every wire answers identically', () => {
     const query = outcomes.rest[SCENARIO.findIndex(([rpc]) => rpc === 'Query')]!.json as { query: { rows: unknown[][]; rowCount: string; strategy: string } };
     expect(query.query.rows).toEqual([[1, 10, 'done'], [3, 30, 'new'], [4, 41, 'new'], [5, 50, 'new']].map(([id, n, s]) => [String(id), n, s]));
     expect(query.query.rowCount).toBe('4');
+    // GetUsage: the bucket's metered calls so far (the Execute steps before it), int64 as strings.
+    const usage = outcomes.rest[SCENARIO.findIndex(([rpc]) => rpc === 'GetUsage')]!.json!;
+    const executed = SCENARIO.slice(0, SCENARIO.findIndex(([rpc]) => rpc === 'GetUsage')).filter(([rpc]) => rpc === 'Execute').length;
+    expect(usage).toMatchObject({ bucket: 'contract-rest', since: '0', until: String(Number.MAX_SAFE_INTEGER), calls: String(executed) });
+    expect(typeof usage.cpuMs).toBe('string');
+    expect(usage.cost).toBeUndefined();
   });
 });
 

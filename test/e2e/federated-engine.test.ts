@@ -102,31 +102,31 @@ describe('federated reads, embedded (in-process executor)', () => {
     expect(r.strategy).toBe('QUERY_STRATEGY_FEDERATED_AGGREGATE');
     expect(r.servedBy).toBe('SERVED_BY_WAREHOUSE');
     expect(r.strategyReason).toBe('');
-    expect(r.partitionsScanned).toBe('5');
-    expect(r.partitionsPruned).toBe('0');
+    expect(r.partitionsScanned).toBe(5);
+    expect(r.partitionsPruned).toBe(0);
     expect(Number(r.filesScanned)).toBe(10); // two INSERTs, one file per partition each
-    expect(r.rowsScanned).toBe('1200');
+    expect(r.rowsScanned).toBe(1200);
     expect(Number(r.bytesScanned)).toBeGreaterThan(0);
     for (const k of ['planMs', 'queueMs', 'scanMs', 'mergeMs', 'totalMs'] as const) expect(r.timings[k]).toBeGreaterThanOrEqual(0);
     expect(r.timings.totalMs).toBeGreaterThanOrEqual(r.timings.planMs + r.timings.mergeMs);
     const cmp = compareResults(r, await ref.run('SELECT g, count(*) AS n, sum(d) AS total, avg(f) AS mean FROM fed GROUP BY g ORDER BY g NULLS FIRST'), { ordered: true, tolerance: FLOAT_TOLERANCE });
     expect(cmp.equal, cmp.message).toBe(true);
-    expect(r.version).toBe('2');
-    expect(r.versions).toEqual({ fed: '2' });
+    expect(r.version).toBe(2);
+    expect(r.versions).toEqual({ fed: 2 });
   });
 
   it('a filter on the partition column prunes: only the kept partitions are scanned', async () => {
     const r = await rig.query("SELECT g, count(*) AS n FROM fed WHERE g IN ('A', 'C') GROUP BY g ORDER BY g");
     expect(r.strategy).toBe('QUERY_STRATEGY_FEDERATED_AGGREGATE');
-    expect(r.partitionsScanned).toBe('2');
-    expect(r.partitionsPruned).toBe('3');
-    expect(r.filesScanned).toBe('4');
+    expect(r.partitionsScanned).toBe(2);
+    expect(r.partitionsPruned).toBe(3);
+    expect(r.filesScanned).toBe(4);
     const one = await rig.query("SELECT count(*) AS n FROM fed WHERE g = 'B'");
     expect(one.strategy).toBe('QUERY_STRATEGY_FEDERATED_TO_SINGLE');
     expect(one.strategyReason).toContain('K3_FEDERATE_MIN_PARTITIONS');
-    expect(one.partitionsScanned).toBe('1');
-    expect(one.partitionsPruned).toBe('4');
-    expect(one.filesScanned).toBe('2');
+    expect(one.partitionsScanned).toBe(1);
+    expect(one.partitionsPruned).toBe(4);
+    expect(one.filesScanned).toBe(2);
     expect(one.rows).toEqual((await ref.run("SELECT count(*) AS n FROM fed WHERE g = 'B'")).rows);
   });
 
@@ -214,7 +214,7 @@ describe('federated reads through BullMQ workers on a real redis-server', () => 
         return undefined;
       });
     }
-    expect(again?.partitionsScanned).toBe('5');
+    expect(again?.partitionsScanned).toBe(5);
   }, 60_000);
 });
 

@@ -129,11 +129,19 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
   };
 }
 
+/**
+ * A core result type as its pbjson answer: the int64 fields (domain numbers in core) arrive as
+ * decimal strings; rows, timings (double) and memoryGbSeconds (double) as they are.
+ */
+export type Pbjson<T> = T extends readonly unknown[] ? T
+  : T extends object ? { [K in keyof T]: K extends 'rows' | 'timings' | 'memoryGbSeconds' ? T[K] : Pbjson<T[K]> }
+    : T extends number ? string : T;
+
 /** An Execute response body: one of query / write / ddl, or an error body. */
 export interface ExecuteBody {
-  query?: ExecuteQueryResult;
-  write?: ExecuteWriteResult;
-  ddl?: ExecuteDdlResult;
+  query?: Pbjson<ExecuteQueryResult>;
+  write?: Pbjson<ExecuteWriteResult>;
+  ddl?: Pbjson<ExecuteDdlResult>;
   code?: string;
   message?: string;
   retryable?: boolean;

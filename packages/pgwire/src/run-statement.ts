@@ -38,7 +38,7 @@ const DDL_TAGS: Record<string, string> = {
   CREATE_TABLE: 'CREATE TABLE', CREATE_TABLE_AS: 'CREATE TABLE AS', ALTER_TABLE: 'ALTER TABLE', DROP_TABLE: 'DROP TABLE', RESTORE_TABLE: 'RESTORE',
 };
 
-export function writeTag(verb: string, rows: string): string {
+export function writeTag(verb: string, rows: number): string {
   switch (verb) {
     case 'INSERT': return `INSERT 0 ${rows}`;
     case 'TRUNCATE': return 'TRUNCATE TABLE';

@@ -54,6 +54,8 @@ export const METHOD_ACTIONS: Readonly<Record<string, Action>> = {
   UpdateIngestRule: 'ddl',
   ListIngestRuns: 'describe',
   TriggerIngest: 'typed-write',
+  // wip/contract
+  GetUsage: 'describe',
 };
 
 /** The one bucket check of every route and wire: the auth bucket is nobody's; then the token's buckets and scope. */

@@ -33,7 +33,6 @@ import { REQUEST_ID_KEY, tableServiceRoutes } from './rpc/connect-wire.ts';
 import { CONNECT_JSON_OPTIONS } from './rpc/connect-options.ts';
 import { registerRestRoutes } from './rest/rest-routes.ts';
 import { registerUiRoutes, type UiDeps } from './routes/ui-routes.ts';
-import { registerUsageRoute } from './routes/usage-route.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -65,7 +64,7 @@ export interface ServerDeps {
   registry?: Registry;
   /** The scan backlog for GET /internal/scan-backlog (KEDA metrics-api); absent = route answers 404. */
   backlog?: () => Promise<ScanBacklog>;
-  /** Per-bucket usage for GET /:bucket/usage; absent = route answers 404. */
+  /** Per-bucket usage for GetUsage (GET /:bucket/usage); absent = ERR_UNIMPLEMENTED. */
   usage?: UsageLedger;
 }
 
@@ -90,7 +89,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   });
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  const handlers = createTableHandlers(deps.engine, { tokens: deps.tokens });
+  const handlers = createTableHandlers(deps.engine, { tokens: deps.tokens, ...(deps.usage !== undefined ? { usage: deps.usage } : {}) });
   const intercept = createIntercept({
     metrics: createRpcMetrics(metrics.registry),
     executes: metrics.executes,
@@ -143,11 +142,6 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.register(async (scope) => {
     registerOpsRoutes(scope, { metrics, ready, ...(deps.backlog !== undefined ? { backlog: deps.backlog } : {}) });
     registerRestRoutes(scope, { handlers, intercept, logger: deps.logger });
-  });
-  // REST-only bucket routes (usage), in their own scope with their own auth hook.
-  const usage = deps.usage;
-  app.register(async (scope) => {
-    if (usage !== undefined) registerUsageRoute(scope, usage);
   });
   const ui = deps.ui;
   if (ui !== undefined) app.register(async (scope) => { await registerUiRoutes(scope, ui); });

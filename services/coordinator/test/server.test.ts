@@ -81,7 +81,8 @@ describe('ops routes', () => {
         '/_auth/tokens', '/_auth/tokens/{name}',
         `${t}/changes`, `${t}/diff`, // wip/cdf
         // wip/pipeline
-        '/{bucket}/tables/_pipeline', `${t}/ingest-rule`, `${t}/ingest-runs`, `${t}/ingest`].sort(),
+        '/{bucket}/tables/_pipeline', `${t}/ingest-rule`, `${t}/ingest-runs`, `${t}/ingest`,
+        '/{bucket}/usage'].sort(), // wip/contract
     );
     expect(Object.keys(doc.paths['/_auth/tokens']).sort()).toEqual(['get', 'post']);
     expect(doc.paths['/_auth/tokens/{name}'].delete.parameters).toEqual([{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }]);
@@ -103,7 +104,12 @@ describe('execute', () => {
     const res = await exec(app, { sql: 'SELECT 1', freshness: 'FRESHNESS_STRONG', bucket: 'kb-prod' });
     expect(res.statusCode).toBe(200);
     // The proto's ResultColumn carries duckdbType and columnType (shared decision 5, issue 15).
-    expect(res.json()).toEqual({ query: { ...(QUERY_RESPONSE as { query: object }).query, columns: [{ name: 'n', type: 'BIGINT', duckdbType: 'BIGINT', columnType: 'COLUMN_TYPE_LONG' }] } });
+    // Core hands domain values (numbers); the wire encodes every int64 as a decimal string.
+    expect(res.json()).toEqual({ query: {
+      ...(QUERY_RESPONSE as { query: object }).query,
+      columns: [{ name: 'n', type: 'BIGINT', duckdbType: 'BIGINT', columnType: 'COLUMN_TYPE_LONG' }],
+      rowCount: '1', versions: { t: '3' }, version: '3', partitionsScanned: '1', partitionsPruned: '0', filesScanned: '1', rowsScanned: '1', bytesScanned: '100',
+    } });
     expect(engine.calls).toHaveLength(1);
     expect(engine.calls[0]).toMatchObject({ bucket: 'kb-prod', sql: 'SELECT 1', freshness: 'FRESHNESS_STRONG' });
     expect(engine.calls[0]?.signal).toBeInstanceOf(AbortSignal);
@@ -326,7 +332,7 @@ describe('metrics', () => {
   it('counts requests by route pattern and status, and executes by kind and strategy', async () => {
     const { app, engine } = harness();
     await exec(app, { sql: 'SELECT 1' });
-    engine.onExecute = async () => ({ write: { tableName: 't', strategy: 'WRITE_STRATEGY_NON_KEYED_INSERT', rowsAffected: '2', version: '4' } });
+    engine.onExecute = async () => ({ write: { tableName: 't', strategy: 'WRITE_STRATEGY_NON_KEYED_INSERT', rowsAffected: 2, version: 4 } });
     await exec(app, { sql: 'INSERT INTO t VALUES (1), (2)' });
     await exec(app, {});
     const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;

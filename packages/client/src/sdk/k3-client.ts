@@ -17,7 +17,7 @@ import {
   ErrorInfoSchema, ExecuteResponseSchema, Freshness, PredicateOp, type PredicateSchema, TableService,
   ChangesResponseSchema, type ChangesResponse, type DiffResponse,
   type CompactResponse, type CreateTableRequestSchema, type DropTableResponse, type Engine, type ExecuteQueryResult, type ExecuteResponse,
-  type ExecuteWriteResult, type HistoryResponse, type OptimizeResponse, type RestoreResponse, type Table, type VacuumResponse,
+  type ExecuteWriteResult, type HistoryResponse, type OptimizeResponse, type RestoreResponse, type Table, type UsageTotals, type VacuumResponse,
   type CreateTablePipelineRequestSchema, type CreateTablePipelineResponse, type IngestRule, type IngestRun, type ListIngestRunsResponse, type UpdateIngestRuleRequestSchema,
 } from '../gen/dodil/k3/tables/v1/k3_tables_pb.ts';
 import { decoderFor, encodeValue } from './values.ts';
@@ -409,6 +409,12 @@ export class Tables {
 
   engine(opts: CallOptions = {}): Promise<Engine> {
     return this.k3.call(() => this.rpc.getEngine({ bucket: this.bucket }, { signal: opts.signal }), opts.signal);
+  }
+
+  /** GetUsage: the bucket's metered usage in [since, until) (Date, epoch ms or ISO-8601 text; default: all recorded). */
+  usage(opts: CallOptions & { since?: Date | number | string; until?: Date | number | string } = {}): Promise<UsageTotals> {
+    const instant = (v: Date | number | string | undefined): string => (v === undefined ? '' : v instanceof Date ? String(v.getTime()) : String(v));
+    return this.k3.call(() => this.rpc.getUsage({ bucket: this.bucket, since: instant(opts.since), until: instant(opts.until) }, { signal: opts.signal }), opts.signal);
   }
 
   // --- wip/pipeline: pipeline-generated tables

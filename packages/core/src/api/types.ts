@@ -1,11 +1,19 @@
 /**
- * Wire shapes of the HTTP API (pbjson: camelCase, int64 as decimal strings, enums as wire names).
- * Field names follow the product documents in shared/seeds.
+ * What core returns to the wire adapters: the contract's shapes (field names of the proto in
+ * camelCase, enums by their wire names) holding DOMAIN values — int64 counts, versions and epoch-ms
+ * instants as JS numbers, row values as core encodes them (exec/result-encoding.ts; streamed rows:
+ * exec/domain-values.ts), absent optional versions as `undefined`. No wire format lives here: each
+ * adapter encodes (services/coordinator/src/handlers/to-proto.ts → pbjson / protobuf binary;
+ * packages/pgwire → the Postgres wire). docs/design/contract.md ("Domain values").
  */
 import type { ColumnType, Freshness, QueryStrategy, ServedBy, TableSource, TableStatus, WriteStrategy } from './enums.ts';
 
-/** int64 on the wire. */
-export type Int64 = string;
+/**
+ * An int64 of the contract as a domain value: a JS number (counts, sizes, Delta versions and epoch
+ * milliseconds stay far below 2^53). Adapters encode it (pbjson: a decimal string). Values that may
+ * pass 2^53 (BIGINT row values) are bigints, in rows only.
+ */
+export type Int64 = number;
 
 export interface Column {
   name: string;
@@ -91,8 +99,8 @@ export interface ExecuteQueryResult {
   strategyReason: string;
   /** Delta version read, per table name (a query may read several tables). */
   versions: Record<string, Int64>;
-  /** The version read when the query touches exactly one table, else "". */
-  version: Int64;
+  /** The version read when the query touches exactly one table, else absent. */
+  version?: Int64;
   partitionsScanned: Int64;
   partitionsPruned: Int64;
   filesScanned: Int64;
@@ -105,8 +113,8 @@ export interface ExecuteWriteResult {
   tableName: string;
   strategy: WriteStrategy;
   rowsAffected: Int64;
-  /** Delta version after the commit ("" when the write went to the write log only). */
-  version: Int64;
+  /** Delta version after the commit (absent when the write went to the write log only). */
+  version?: Int64;
   /** Present when the statement has a RETURNING clause: the rows DuckDB returned, encoded like query rows. */
   returning?: { columns: ResultColumn[]; rows: unknown[][] };
 }
@@ -117,7 +125,8 @@ export interface ExecuteDdlResult {
   tableName: string;
   /** The table as DescribeTable returns it; absent after DROP. */
   table?: Table;
-  version: Int64;
+  /** Absent when nothing was committed (NOOP). */
+  version?: Int64;
   /** RESTORE_TABLE only: the version that was current before the restore and the restore's own commit (= version). */
   versionBefore?: Int64;
   versionAfter?: Int64;
@@ -126,7 +135,7 @@ export interface ExecuteDdlResult {
 /**
  * What one Execute / Query call cost (usage/usage-meter.ts): CPU ms on the coordinator and every
  * worker that ran one of its scan jobs, memory in GB-seconds (RSS in GiB × wall seconds, per
- * process), bytes and files scanned, rows returned. Int64s are strings, like every int64.
+ * process), bytes and files scanned, rows returned (domain numbers; the adapters encode them).
  */
 export interface ExecuteUsage {
   cpuMs: Int64;

@@ -27,15 +27,15 @@ export function describeSnapshot(bucket: string, name: string, snapshot: Snapsho
     // Pipeline tables carry their pipeline's id in the metadata (pipeline/pipeline-table.ts).
     source: metadata.configuration?.['k3.pipelineId'] ? TableSource.PIPELINE_GENERATED : TableSource.MANUAL,
     ...(metadata.configuration?.['k3.pipelineId'] ? { pipelineId: metadata.configuration['k3.pipelineId'] } : {}),
-    deltaVersion: String(snapshot.version),
-    rowCount: rowCount.toString(),
-    sizeBytes: sizeBytes.toString(),
+    deltaVersion: Number(snapshot.version),
+    rowCount: Number(rowCount),
+    sizeBytes: Number(sizeBytes),
     status: TableStatus.ACTIVE,
-    createdAt: String(metadata.createdTime ?? snapshot.timestamp),
-    updatedAt: String(snapshot.timestamp),
+    createdAt: Number(metadata.createdTime ?? snapshot.timestamp),
+    updatedAt: Number(snapshot.timestamp),
     // Write-log (HTAP) figures: zero here, without I/O; DescribeTable fills in the real ones
     // (sql/table-htap-fields.ts), so a table just created describes identically both ways.
-    walBacklogEntries: '0', walBacklogBytes: '0', walOldestEntryAgeMs: '0', walDrainedThrough: '0',
-    lastDrainAt: '0', lastDrainTargetVersion: '0', lastDrainRowsMerged: '0', lastDrainRowsInserted: '0', lastDrainRowsUpdated: '0', lastDrainRowsDeleted: '0', lastDrainRowsRejected: '0',
+    walBacklogEntries: 0, walBacklogBytes: 0, walOldestEntryAgeMs: 0, walDrainedThrough: 0,
+    lastDrainAt: 0, lastDrainTargetVersion: 0, lastDrainRowsMerged: 0, lastDrainRowsInserted: 0, lastDrainRowsUpdated: 0, lastDrainRowsDeleted: 0, lastDrainRowsRejected: 0,
   };
 }

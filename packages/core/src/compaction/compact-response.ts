@@ -6,24 +6,24 @@ import type { DrainResult } from './drain.ts';
 
 export interface CompactResponse {
   readonly tableName: string;
-  readonly walEntriesProcessed: string;
-  readonly walUniqueKeys: string;
-  readonly rowsMerged: string;
-  readonly rowsRejected: string;
-  readonly tombstonesSeen: string;
+  readonly walEntriesProcessed: number;
+  readonly walUniqueKeys: number;
+  readonly rowsMerged: number;
+  readonly rowsRejected: number;
+  readonly tombstonesSeen: number;
   readonly truncated: boolean;
-  readonly lastDrainTargetVersion: string;
+  readonly lastDrainTargetVersion: number;
 }
 
 export function toCompactResponse(tableName: string, r: DrainResult): CompactResponse {
   return {
     tableName,
-    walEntriesProcessed: String(r.walEntriesProcessed),
-    walUniqueKeys: String(r.walUniqueKeys),
-    rowsMerged: String(r.rowsMerged),
-    rowsRejected: String(r.rowsRejected),
-    tombstonesSeen: String(r.tombstonesSeen),
+    walEntriesProcessed: r.walEntriesProcessed,
+    walUniqueKeys: r.walUniqueKeys,
+    rowsMerged: r.rowsMerged,
+    rowsRejected: r.rowsRejected,
+    tombstonesSeen: r.tombstonesSeen,
     truncated: r.truncated,
-    lastDrainTargetVersion: String(r.lastDrainTargetVersion),
+    lastDrainTargetVersion: r.lastDrainTargetVersion,
   };
 }

@@ -24,10 +24,10 @@ export interface HistoryRequest {
   readonly beforeVersion?: number | string | undefined;
 }
 
-/** pbjson wire shape of HistoryEntry. */
+/** HistoryEntry (domain values: versions and epoch-ms timestamps as numbers; the wire adapters encode them). */
 export interface HistoryEntry {
-  readonly version: string;
-  readonly timestamp: string;
+  readonly version: number;
+  readonly timestamp: number;
   readonly operation: string;
   readonly parameters: Record<string, unknown>;
   readonly operationMetrics: Record<string, unknown>;
@@ -35,15 +35,15 @@ export interface HistoryEntry {
   readonly engineInfo?: string;
   /** Who made the commit: the token's name, or `system` (compactor, maintenance). */
   readonly userName?: string;
-  readonly readVersion: string;
+  readonly readVersion: number;
 }
 
 export interface HistoryResponse {
-  readonly currentVersion: string;
+  readonly currentVersion: number;
   readonly entries: HistoryEntry[];
   readonly hasMore: boolean;
   /** Absent when the page is empty. */
-  readonly oldestReturnedVersion?: string;
+  readonly oldestReturnedVersion?: number;
 }
 
 function parseLimit(input: number | string | undefined): number {
@@ -69,12 +69,12 @@ export function toWireHistoryEntry(e: DeltaHistoryEntry): HistoryEntry {
   const entry: {
     -readonly [K in keyof HistoryEntry]: HistoryEntry[K];
   } = {
-    version: String(e.version),
-    timestamp: String(e.timestamp),
+    version: e.version,
+    timestamp: e.timestamp,
     operation: e.operation ?? '',
     parameters: { ...e.operationParameters },
     operationMetrics: { ...e.operationMetrics },
-    readVersion: String(e.readVersion ?? 0),
+    readVersion: e.readVersion ?? 0,
   };
   if (e.userMetadata !== undefined) entry.userMetadata = userMetadataStruct(e.userMetadata);
   if (e.engineInfo !== undefined) entry.engineInfo = e.engineInfo;
@@ -88,10 +88,10 @@ export async function tableHistory(store: ObjectStore, root: string, request: Hi
   const beforeVersion = hasBefore ? parseVersion(request.beforeVersion as number | string, 'beforeVersion') : undefined;
   const page = await readHistory(store, root, beforeVersion === undefined ? { limit } : { limit, beforeVersion });
   const response: { -readonly [K in keyof HistoryResponse]: HistoryResponse[K] } = {
-    currentVersion: String(page.currentVersion),
+    currentVersion: page.currentVersion,
     entries: page.entries.map(toWireHistoryEntry),
     hasMore: page.hasMore,
   };
-  if (page.oldestReturnedVersion !== undefined) response.oldestReturnedVersion = String(page.oldestReturnedVersion);
+  if (page.oldestReturnedVersion !== undefined) response.oldestReturnedVersion = page.oldestReturnedVersion;
   return response;
 }

@@ -46,16 +46,16 @@ export interface OptimizeRequest {
 
 /** pbjson wire shape of the OptimizeResponse. */
 export interface OptimizeResponse {
-  readonly version: string;
+  readonly version: number;
   readonly optimizeType: 'compact' | 'zorder';
-  readonly filesAdded: string;
-  readonly filesRemoved: string;
-  readonly partitionsOptimized: string;
-  readonly totalConsideredFiles: string;
-  readonly totalFilesSkipped: string;
-  readonly numBatches: string;
-  readonly bytesAdded: string;
-  readonly bytesRemoved: string;
+  readonly filesAdded: number;
+  readonly filesRemoved: number;
+  readonly partitionsOptimized: number;
+  readonly totalConsideredFiles: number;
+  readonly totalFilesSkipped: number;
+  readonly numBatches: number;
+  readonly bytesAdded: number;
+  readonly bytesRemoved: number;
 }
 
 function targetBytesOf(input: number | string | undefined): number {
@@ -134,9 +134,9 @@ export async function optimizeTable(store: ObjectStore, root: string, request: O
   const plan = planOptimize(snapshot.files, snapshot.partitionColumns, { targetBytes, zorder: zorder.length > 0, partitionFilters: request.partitionFilters ?? [] });
   const removed = plan.bins.flatMap((b) => b.files);
   const bytesRemoved = removed.reduce((n, f) => n + f.add.size, 0);
-  const base = { optimizeType, partitionsOptimized: String(plan.partitionsOptimized), totalConsideredFiles: String(plan.totalConsideredFiles), totalFilesSkipped: String(plan.totalConsideredFiles - removed.length), numBatches: String(plan.bins.length) } as const;
+  const base = { optimizeType, partitionsOptimized: plan.partitionsOptimized, totalConsideredFiles: plan.totalConsideredFiles, totalFilesSkipped: plan.totalConsideredFiles - removed.length, numBatches: plan.bins.length } as const;
   if (plan.bins.length === 0) {
-    return { version: String(snapshot.version), ...base, filesAdded: '0', filesRemoved: '0', bytesAdded: '0', bytesRemoved: '0' };
+    return { version: snapshot.version, ...base, filesAdded: 0, filesRemoved: 0, bytesAdded: 0, bytesRemoved: 0 };
   }
 
   const added: AddFile[] = [];
@@ -155,5 +155,5 @@ export async function optimizeTable(store: ObjectStore, root: string, request: O
       numBatches: plan.bins.length, totalConsideredFiles: plan.totalConsideredFiles, totalFilesSkipped: plan.totalConsideredFiles - removed.length, numPartitionsOptimized: plan.partitionsOptimized,
     },
   });
-  return { version: String(result.version), ...base, filesAdded: String(added.length), filesRemoved: String(removed.length), bytesAdded: String(bytesAdded), bytesRemoved: String(bytesRemoved) };
+  return { version: result.version, ...base, filesAdded: added.length, filesRemoved: removed.length, bytesAdded, bytesRemoved };
 }

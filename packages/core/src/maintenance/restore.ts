@@ -36,10 +36,10 @@ export interface RestoreDeps extends MaintenanceDeps {
   readonly assertWalDrained?: (root: string) => Promise<void>;
 }
 
-/** pbjson wire shape of the RestoreResponse. */
+/** RestoreResponse (domain values: the wire adapters encode the int64s). */
 export interface RestoreResponse {
-  readonly versionBefore: string;
-  readonly versionAfter: string;
+  readonly versionBefore: number;
+  readonly versionAfter: number;
 }
 
 const sum = (files: readonly ActiveFile[]): number => files.reduce((n, f) => n + f.add.size, 0);
@@ -114,5 +114,5 @@ export async function restoreTable(store: ObjectStore, root: string, request: Re
   const current = await loadSnapshot(store, root);
   const staged = await stageRestore(store, current, request, deps.transaction);
   const result = await staged.tx.commit({ operation: staged.operation, operationParameters: staged.operationParameters, operationMetrics: staged.operationMetrics });
-  return { versionBefore: String(staged.versionBefore), versionAfter: String(result.version) };
+  return { versionBefore: staged.versionBefore, versionAfter: result.version };
 }

@@ -39,8 +39,8 @@ export interface VacuumRequest {
 
 /** pbjson wire shape of the VacuumResponse. */
 export interface VacuumResponse {
-  readonly version: string;
-  readonly filesDeleted: string;
+  readonly version: number;
+  readonly filesDeleted: number;
   /** Full store URLs (`s3://bucket/…`, `file:///…`). */
   readonly filesDeletedPaths: string[];
   readonly dryRun: boolean;
@@ -110,7 +110,7 @@ export async function vacuumTable(store: ObjectStore, root: string, request: Vac
   const plan = await planVacuum(store, root, request, now);
   const filesDeletedPaths = plan.files.map((f) => `${store.url}${f.key}`);
   if (request.dryRun === true) {
-    return { version: String(plan.snapshot.version), filesDeleted: String(plan.files.length), filesDeletedPaths, dryRun: true };
+    return { version: plan.snapshot.version, filesDeleted: plan.files.length, filesDeletedPaths, dryRun: true };
   }
   await Transaction.forSnapshot(store, plan.snapshot, deps.transaction).commit({
     operation: DELTA_OPERATIONS.vacuumStart,
@@ -125,5 +125,5 @@ export async function vacuumTable(store: ObjectStore, root: string, request: Vac
     operationParameters: { status: 'COMPLETED' },
     operationMetrics: { numDeletedFiles: keys.length, numVacuumedDirectories: plan.directories },
   });
-  return { version: String(end.version), filesDeleted: String(keys.length), filesDeletedPaths, dryRun: false };
+  return { version: end.version, filesDeleted: keys.length, filesDeletedPaths, dryRun: false };
 }

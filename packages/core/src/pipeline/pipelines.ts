@@ -94,7 +94,7 @@ export class Pipelines {
     return {
       tableId: '', bucket, name: rule.table, description: `Pipeline-generated table: ${rule.globs.join(', ')} (its schema materializes on the first ingest)`,
       columns: [], partitionColumns: [...rule.partitionColumns], mergeKeys: [...rule.mergeKeys], source: TableSource.PIPELINE_GENERATED, pipelineId: rule.pipelineId,
-      deltaVersion: '-1', rowCount: '0', sizeBytes: '0', status: TableStatus.ACTIVE, createdAt: String(rule.createdAt), updatedAt: String(rule.updatedAt),
+      deltaVersion: -1, rowCount: 0, sizeBytes: 0, status: TableStatus.ACTIVE, createdAt: rule.createdAt, updatedAt: rule.updatedAt,
     };
   }
 

@@ -33,12 +33,12 @@ const RECREATE = 'Recreate the table without the column via CREATE TABLE AS SELE
 export async function alterTable(ctx: DdlContext, shape: AlterShape): Promise<ExecuteDdlResult> {
   const pinned = await ctx.tables.tryPin(shape.table);
   if (pinned === undefined) {
-    if (shape.ifExists) return { action: 'NOOP', tableName: shape.table, version: '' };
+    if (shape.ifExists) return { action: 'NOOP', tableName: shape.table };
     throw await ctx.catalog.notFound(ctx.store, ctx.bucket, shape.table);
   }
   const { snapshot, handle } = pinned;
   if (recordedRequest(snapshot.txns, ctx.idempotencyKey) !== undefined) {
-    return { action: 'ALTER_TABLE', tableName: handle.name, table: describeSnapshot(ctx.bucket, handle.name, snapshot), version: String(snapshot.version) };
+    return { action: 'ALTER_TABLE', tableName: handle.name, table: describeSnapshot(ctx.bucket, handle.name, snapshot), version: Number(snapshot.version) };
   }
   const properties = shape.actions.length === 1 ? setPropertiesAction(shape.actions[0]!) : undefined;
   if (properties !== undefined) return setTableProperties(ctx, pinned, properties);
@@ -54,7 +54,7 @@ export async function alterTable(ctx: DdlContext, shape: AlterShape): Promise<Ex
   const after = (await introspectTempTable(ctx.conn, SCRATCH))!;
   const { added, changed } = diffDefinitions(before, after, snapshot.partitionColumns);
   if (added.length === 0 && changed.length === 0) {
-    return { action: 'NOOP', tableName: handle.name, table: describeSnapshot(ctx.bucket, handle.name, snapshot), version: String(snapshot.version) };
+    return { action: 'NOOP', tableName: handle.name, table: describeSnapshot(ctx.bucket, handle.name, snapshot), version: Number(snapshot.version) };
   }
   const addedSpecs = toColumnSpecs(added);
   const changedSpecs = toColumnSpecs(changed.map((c) => c.now));
@@ -90,7 +90,7 @@ export async function alterTable(ctx: DdlContext, shape: AlterShape): Promise<Ex
     ? { operation: 'ADD COLUMNS', operationParameters: { columns: JSON.stringify(newFields.map((column) => ({ column }))) } }
     : { operation: 'CHANGE COLUMN', operationParameters: { columns: JSON.stringify([...replaced.values(), ...newFields]) } });
   const fresh = await ctx.catalog.snapshot(handle);
-  return { action: 'ALTER_TABLE', tableName: handle.name, table: describeSnapshot(ctx.bucket, handle.name, fresh), version: String(commit.version) };
+  return { action: 'ALTER_TABLE', tableName: handle.name, table: describeSnapshot(ctx.bucket, handle.name, fresh), version: Number(commit.version) };
 }
 
 /**
@@ -109,7 +109,7 @@ async function setTableProperties(ctx: DdlContext, pinned: PinnedTable, properti
   tx.upgradeProtocol(protocolFor(metadata));
   const commit = await tx.commit({ operation: 'SET TBLPROPERTIES', operationParameters: { properties: JSON.stringify(properties) } });
   const fresh = await ctx.catalog.snapshot(handle);
-  return { action: 'ALTER_TABLE', tableName: handle.name, table: describeSnapshot(ctx.bucket, handle.name, fresh), version: String(commit.version) };
+  return { action: 'ALTER_TABLE', tableName: handle.name, table: describeSnapshot(ctx.bucket, handle.name, fresh), version: Number(commit.version) };
 }
 
 /**

@@ -193,16 +193,16 @@ export async function createFromSpec(ctx: DdlContext, input: TableSpec, opts: Cr
     throw err;
   }
   const snapshot = await ctx.catalog.snapshot(handle);
-  return { action: ctas ? 'CREATE_TABLE_AS' : 'CREATE_TABLE', tableName: spec.name, table: describeSnapshot(ctx.bucket, spec.name, snapshot), version: String(version) };
+  return { action: ctas ? 'CREATE_TABLE_AS' : 'CREATE_TABLE', tableName: spec.name, table: describeSnapshot(ctx.bucket, spec.name, snapshot), version: Number(version) };
 }
 
 /** The answer to a retried CREATE whose first attempt committed (its idempotency key is recorded). */
 function replayedCreate(ctx: DdlContext, name: string, snapshot: Snapshot, ctas: boolean): ExecuteDdlResult {
-  return { action: ctas ? 'CREATE_TABLE_AS' : 'CREATE_TABLE', tableName: name, table: describeSnapshot(ctx.bucket, name, snapshot), version: String(snapshot.version) };
+  return { action: ctas ? 'CREATE_TABLE_AS' : 'CREATE_TABLE', tableName: name, table: describeSnapshot(ctx.bucket, name, snapshot), version: Number(snapshot.version) };
 }
 
 function noop(name: string, table: Table, version: number): ExecuteDdlResult {
-  return { action: 'NOOP', tableName: name, table, version: String(version) };
+  return { action: 'NOOP', tableName: name, table, version: Number(version) };
 }
 
 function countRows(adds: readonly AddFile[]): number {

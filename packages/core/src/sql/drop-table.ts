@@ -24,16 +24,16 @@ const DELETE_BATCH = 1000;
 export async function dropTable(ctx: DdlContext, shape: DropShape): Promise<ExecuteDdlResult> {
   const pinned = await ctx.tables.tryPin(shape.table);
   if (pinned === undefined) {
-    if (shape.ifExists) return { action: 'NOOP', tableName: shape.table, version: '' };
+    if (shape.ifExists) return { action: 'NOOP', tableName: shape.table };
     // A retry (same idempotency key) of a DROP whose first attempt landed: the table is gone, as asked.
-    if (ctx.idempotencyKey !== undefined) return { action: 'DROP_TABLE', tableName: shape.table, version: '' };
+    if (ctx.idempotencyKey !== undefined) return { action: 'DROP_TABLE', tableName: shape.table };
     throw await ctx.catalog.notFound(ctx.store, ctx.bucket, shape.table);
   }
   const { handle, snapshot } = pinned;
   await deletePrefix(handle.store, deltaLogPrefix(handle.root));
   await deletePrefix(handle.store, handle.root);
   ctx.catalog.forget(handle);
-  return { action: 'DROP_TABLE', tableName: handle.name, version: String(snapshot.version) };
+  return { action: 'DROP_TABLE', tableName: handle.name, version: Number(snapshot.version) };
 }
 
 async function deletePrefix(store: ObjectStore, prefix: string): Promise<void> {

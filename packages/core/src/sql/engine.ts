@@ -328,7 +328,7 @@ export class Engine {
         ...summary,
         strategy: planned.plan.finalSql === undefined ? planned.plan.strategy : QueryStrategy.FEDERATED_TO_SINGLE,
         strategyReason: planned.plan.finalSql === undefined ? planned.plan.strategyReason ?? '' : 'a streamed result is produced on one node, over the files left after pruning',
-        partitionsPruned: String(planned.plan.partitions.pruned),
+        partitionsPruned: planned.plan.partitions.pruned,
       };
       if (interrupted !== undefined) throw interrupted;
       return RowStream.fromResult(result, header, { armDeadline, interruption: () => interrupted, release });

@@ -61,7 +61,7 @@ export async function executeWrite(ctx: WriteContext, statement: PrePassed, shap
   const recorded = recordedRequest(first.snapshot.txns, ctx.idempotencyKey);
   if (recorded !== undefined) {
     const { strategy } = routeWrite(shape, statement.tokens, primaryKeyOf(first.snapshot.metadata));
-    return { tableName: first.handle.name, strategy, rowsAffected: String(recorded), version: String(first.snapshot.version) };
+    return { tableName: first.handle.name, strategy, rowsAffected: Number(recorded), version: Number(first.snapshot.version) };
   }
   const keyed = await dispatchKeyedWrite(ctx, statement, shape, first);
   if (keyed?.kind === 'wal') return keyed.result;
@@ -128,10 +128,10 @@ export async function executeWrite(ctx: WriteContext, statement: PrePassed, shap
       diff = { affected: target.ranges, insertedRows: inserted, deletedRows: deleted, changedRows: Math.max(0, rowsChanged - inserted - deleted) };
     }
   }
-  const result: Omit<ExecuteWriteResult, 'version'> = { tableName: handle.name, strategy: route.strategy, rowsAffected: String(rowsChanged) };
+  const result: Omit<ExecuteWriteResult, 'version'> = { tableName: handle.name, strategy: route.strategy, rowsAffected: Number(rowsChanged) };
   if (returning !== undefined) result.returning = { columns: toResultColumns(returning.columns), rows: returning.rows as unknown[][] };
   if (diff.affected.length === 0 && diff.insertedRows === 0) {
-    return { ...result, version: String(snapshot.version) };
+    return { ...result, version: Number(snapshot.version) };
   }
 
   const rowsSql = target.rowsToWriteSql(diff.affected);
@@ -155,7 +155,7 @@ export async function executeWrite(ctx: WriteContext, statement: PrePassed, shap
     removedBytes: diff.affected.reduce((s, r) => s + r.file.add.size, 0),
     rewrittenRows: diff.affected.reduce((s, r) => s + (r.hi - r.lo), 0),
   }));
-  return { ...result, version: String(commit.version) };
+  return { ...result, version: Number(commit.version) };
 }
 
 /**

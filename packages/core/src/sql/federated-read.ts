@@ -138,7 +138,7 @@ export class FederatedReader {
       ...result,
       strategy: plan.strategy,
       strategyReason: plan.strategyReason ?? '',
-      partitionsPruned: String(plan.partitions.pruned),
+      partitionsPruned: plan.partitions.pruned,
     };
   }
 
@@ -167,7 +167,7 @@ export class FederatedReader {
     const done = clock();
     return toQueryResult(encoded, {
       strategy: plan.strategy,
-      versions: { [handle.name]: String(snapshot.version) },
+      versions: { [handle.name]: snapshot.version },
       partitionsScanned: stats.jobs,
       partitionsPruned: plan.partitions.pruned,
       filesScanned: stats.filesScanned,

@@ -68,7 +68,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     const { snapshot } = fresh.state;
     const { idempotencyKey } = ctx;
     const recorded = recordedRequest(snapshot.txns, idempotencyKey) ?? (idempotencyKey === undefined ? undefined : fresh.state.overlay.requests.get(idempotencyKey));
-    if (recorded !== undefined) return { tableName: handle.name, strategy: route.strategy, rowsAffected: String(recorded), version: String(snapshot.version) };
+    if (recorded !== undefined) return { tableName: handle.name, strategy: route.strategy, rowsAffected: Number(recorded), version: Number(snapshot.version) };
     const keys = primaryKeyOf(snapshot.metadata);
     const keyList = keys.map(q).join(', ');
     const name = q(handle.name);
@@ -114,7 +114,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
       const clash = await firstRow(conn, `SELECT ${keys.map((k) => `s.${q(k)}`).join(', ')} FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_new AS n USING (${keyList})${range} LIMIT 1`);
       if (clash !== undefined) throw duplicateKey(keys, clash);
     }
-    const result: ExecuteWriteResult = { tableName: handle.name, strategy: route.strategy, rowsAffected: String(rowsAffected), version: String(snapshot.version) };
+    const result: ExecuteWriteResult = { tableName: handle.name, strategy: route.strategy, rowsAffected: Number(rowsAffected), version: Number(snapshot.version) };
     if (out.returning !== undefined) result.returning = { columns: toResultColumns(out.returning.columns), rows: out.returning.rows as unknown[][] };
     // Row images are checked before the log append: an acknowledged write always drains.
     await assertChecks(conn, upsertSql, checkConstraintsOf(snapshot.metadata));

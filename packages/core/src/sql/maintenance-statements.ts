@@ -45,7 +45,7 @@ export async function executeMaintenanceStatement(ctx: MaintenanceStatementConte
   switch (command.kind) {
     case 'restore': {
       const r = await maintenance.restore(bucket, command.table, 'version' in command.at ? { version: command.at.version } : { timestamp: command.at.timestamp });
-      return { ddl: { action: 'RESTORE_TABLE', tableName: r.table.name, table: r.table, version: r.versionAfter, versionBefore: r.versionBefore, versionAfter: r.versionAfter } };
+      return { ddl: { action: 'RESTORE_TABLE', tableName: r.table.name, table: r.table, version: Number(r.versionAfter), versionBefore: Number(r.versionBefore), versionAfter: Number(r.versionAfter) } };
     }
     case 'optimize': {
       const r = await maintenance.optimize(bucket, command.table, { zOrderColumns: command.zOrderColumns, partitionFilters: command.partitionFilters });
@@ -62,7 +62,7 @@ export async function executeMaintenanceStatement(ctx: MaintenanceStatementConte
   }
 }
 
-const big = (s: string): string => `${BigInt(s).toString()}::BIGINT`;
+const big = (n: number): string => `${BigInt(n).toString()}::BIGINT`;
 
 function optimizeRowSql(r: OptimizeResponse): string {
   return `SELECT ${big(r.version)} AS version, ${quoteLiteral(r.optimizeType)} AS optimize_type, ${big(r.filesAdded)} AS files_added, `
@@ -77,7 +77,7 @@ function vacuumRowSql(r: VacuumResponse): string {
 }
 
 /** A query result of literal rows (no table scanned; `versions` names the table the command acted on). */
-async function rowResult(ctx: MaintenanceStatementContext, table: string, version: string, sql: string): Promise<ExecuteQueryResult> {
+async function rowResult(ctx: MaintenanceStatementContext, table: string, version: number, sql: string): Promise<ExecuteQueryResult> {
   const planned = ctx.now();
   const encoded = await withConnection(ctx.db, async (conn) => {
     try {

@@ -1,7 +1,8 @@
 /**
  * toQueryResult: the one place an encoded DuckDB result becomes the Execute `query` wire object
- * (pbjson: counts as int64 strings). Callers state what they know about the scan; `version` is
- * derived: the version read when exactly one table was read, else "".
+ * (domain values: counts and versions as numbers; the adapters encode them). Callers state what
+ * they know about the scan; `version` is derived: the version read when exactly one table was
+ * read, else absent.
  */
 import { ServedBy, type ExecuteQueryResult, type QueryStrategy, type QueryTimings, type ResultColumn } from '../api/index.ts';
 import { columnTypeOfDuckDB } from '../catalog/index.ts';
@@ -17,7 +18,7 @@ export interface QueryFacts {
   readonly servedBy?: ServedBy;
   readonly strategyReason?: string;
   /** Version read per table name. */
-  readonly versions: Record<string, string>;
+  readonly versions: Record<string, number>;
   readonly partitionsScanned?: number;
   readonly partitionsPruned?: number;
   readonly filesScanned?: number;
@@ -28,20 +29,21 @@ export interface QueryFacts {
 
 export function toQueryResult(encoded: EncodedResult, facts: QueryFacts): ExecuteQueryResult {
   const names = Object.keys(facts.versions);
+  const version = names.length === 1 ? facts.versions[names[0]!] : undefined;
   return {
     columns: toResultColumns(encoded.columns),
     rows: encoded.rows as unknown[][],
-    rowCount: String(encoded.rows.length),
+    rowCount: encoded.rows.length,
     strategy: facts.strategy,
     servedBy: facts.servedBy ?? ServedBy.WAREHOUSE,
     strategyReason: facts.strategyReason ?? '',
     versions: facts.versions,
-    version: names.length === 1 ? facts.versions[names[0]!]! : '',
-    partitionsScanned: String(facts.partitionsScanned ?? 0),
-    partitionsPruned: String(facts.partitionsPruned ?? 0),
-    filesScanned: String(facts.filesScanned ?? 0),
-    rowsScanned: String(facts.rowsScanned ?? 0),
-    bytesScanned: String(facts.bytesScanned ?? 0),
+    ...(version !== undefined ? { version } : {}),
+    partitionsScanned: facts.partitionsScanned ?? 0,
+    partitionsPruned: facts.partitionsPruned ?? 0,
+    filesScanned: facts.filesScanned ?? 0,
+    rowsScanned: facts.rowsScanned ?? 0,
+    bytesScanned: facts.bytesScanned ?? 0,
     timings: facts.timings,
   };
 }

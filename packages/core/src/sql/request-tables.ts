@@ -207,7 +207,7 @@ export class RequestTables {
   }
 
   /** Per-table versions read, as the wire wants them. */
-  versions(): Record<string, string> {
+  versions(): Record<string, number> {
     return reportVersions(this.scanned);
   }
 

@@ -102,7 +102,7 @@ export class RowStream implements AsyncIterable<RowBatch> {
       const { response } = source;
       return Promise.resolve('query' in response ? { query: { ...response.query, rows: [] } } : response);
     }
-    return Promise.resolve({ query: { ...source.header, rows: [], rowCount: String(this.#rows) } });
+    return Promise.resolve({ query: { ...source.header, rows: [], rowCount: this.#rows } });
   }
 
   /** Ends the stream early and releases everything (idempotent). */

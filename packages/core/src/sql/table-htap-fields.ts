@@ -19,10 +19,10 @@ export async function withHtapFields(store: ObjectStore, snapshot: Snapshot, tab
   const [backlog, last] = await Promise.all([walBacklog(store, snapshot), readLastDrain(store, snapshot)]);
   const out: Table = {
     ...table,
-    walBacklogEntries: String(backlog.entries),
-    walBacklogBytes: String(backlog.bytes),
-    walOldestEntryAgeMs: String(backlog.oldestLastModified === undefined ? 0 : Math.max(0, now - backlog.oldestLastModified)),
-    walDrainedThrough: String(backlog.watermark),
+    walBacklogEntries: Number(backlog.entries),
+    walBacklogBytes: Number(backlog.bytes),
+    walOldestEntryAgeMs: Number(backlog.oldestLastModified === undefined ? 0 : Math.max(0, now - backlog.oldestLastModified)),
+    walDrainedThrough: Number(backlog.watermark),
   };
   if (last === undefined) return out;
   const inserted = num(last.metrics, 'numTargetRowsInserted');
@@ -30,12 +30,12 @@ export async function withHtapFields(store: ObjectStore, snapshot: Snapshot, tab
   const deleted = num(last.metrics, 'numTargetRowsDeleted');
   return {
     ...out,
-    lastDrainAt: String(last.timestamp),
-    lastDrainTargetVersion: String(last.version),
-    lastDrainRowsMerged: String(inserted + updated + deleted),
-    lastDrainRowsInserted: String(inserted),
-    lastDrainRowsUpdated: String(updated),
-    lastDrainRowsDeleted: String(deleted),
-    lastDrainRowsRejected: String(num(last.metrics, 'numRejectedRows')),
+    lastDrainAt: Number(last.timestamp),
+    lastDrainTargetVersion: Number(last.version),
+    lastDrainRowsMerged: Number(inserted + updated + deleted),
+    lastDrainRowsInserted: Number(inserted),
+    lastDrainRowsUpdated: Number(updated),
+    lastDrainRowsDeleted: Number(deleted),
+    lastDrainRowsRejected: Number(num(last.metrics, 'numRejectedRows')),
   };
 }

@@ -77,7 +77,7 @@ export class TableMaintenance {
       return staged;
     });
     const table = describeSnapshot(bucket, handle.name, await this.#deps.catalog.snapshot(handle));
-    return { versionBefore: String(versionBefore), versionAfter: String(result.version), table };
+    return { versionBefore: Number(versionBefore), versionAfter: Number(result.version), table };
   }
 
   async history(bucket: string, name: string, request: HistoryRequest): Promise<HistoryResponse> {

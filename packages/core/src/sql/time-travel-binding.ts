@@ -113,7 +113,7 @@ async function assertKeysPresent(store: ObjectStore, keys: readonly string[], wh
  * `versions` of a response: each table → the version read. A table read at several versions in one
  * statement keeps its plain name for the unpinned read and lists each other version as `t@v<n>`.
  */
-export function reportVersions(scanned: ReadonlyMap<string, ScanStats>): Record<string, string> {
+export function reportVersions(scanned: ReadonlyMap<string, ScanStats>): Record<string, number> {
   const byTable = new Map<string, { current?: number; pinned: Set<number> }>();
   for (const [key, s] of scanned) {
     const m = SCANNED_PIN.exec(key);
@@ -123,16 +123,16 @@ export function reportVersions(scanned: ReadonlyMap<string, ScanStats>): Record<
     else entry.pinned.add(s.version);
     byTable.set(table, entry);
   }
-  const out: Record<string, string> = {};
+  const out: Record<string, number> = {};
   for (const [table, { current, pinned }] of byTable) {
     const all = new Set(pinned);
     if (current !== undefined) all.add(current);
     if (all.size === 1) {
-      out[table] = String([...all][0]);
+      out[table] = [...all][0]!;
       continue;
     }
-    if (current !== undefined) out[table] = String(current);
-    for (const v of [...pinned].sort((a, b) => a - b)) if (v !== current) out[`${table}@v${v}`] = String(v);
+    if (current !== undefined) out[table] = current;
+    for (const v of [...pinned].sort((a, b) => a - b)) if (v !== current) out[`${table}@v${v}`] = v;
   }
   return out;
 }

@@ -19,18 +19,19 @@ export interface UsagePrices {
   readonly gbRamHour?: number;
 }
 
+/** Domain values (numbers); the wire adapters encode them (GetUsage: proto UsageTotals, int64 as strings in pbjson). */
 export interface UsageTotals {
   bucket: string;
   /** Epoch ms, inclusive. */
-  since: string;
+  since: number;
   /** Epoch ms, exclusive. */
-  until: string;
-  calls: string;
-  cpuMs: string;
+  until: number;
+  calls: number;
+  cpuMs: number;
   memoryGbSeconds: number;
-  bytesScanned: string;
-  filesScanned: string;
-  rowsReturned: string;
+  bytesScanned: number;
+  filesScanned: number;
+  rowsReturned: number;
   vcpuHours: number;
   gbRamHours: number;
   /** Present when a price is configured: cpu = vcpuHours × price, memory = gbRamHours × price. */
@@ -57,7 +58,7 @@ export class UsageLedger {
   }
 
   record(bucket: string, usage: ExecuteUsage, at = Date.now()): void {
-    const e: Entry = { at, cpuMs: Number(usage.cpuMs), memoryGbSeconds: usage.memoryGbSeconds, bytesScanned: Number(usage.bytesScanned), filesScanned: Number(usage.filesScanned), rowsReturned: Number(usage.rowsReturned) };
+    const e: Entry = { at, cpuMs: usage.cpuMs, memoryGbSeconds: usage.memoryGbSeconds, bytesScanned: usage.bytesScanned, filesScanned: usage.filesScanned, rowsReturned: usage.rowsReturned };
     let list = this.#entries.get(bucket);
     if (list === undefined) this.#entries.set(bucket, (list = []));
     list.push(e);
@@ -80,8 +81,8 @@ export class UsageLedger {
     const vcpuHours = cpuMs / 3_600_000;
     const gbRamHours = memoryGbSeconds / 3600;
     const out: UsageTotals = {
-      bucket, since: String(since), until: String(until), calls: String(inside.length), cpuMs: String(cpuMs), memoryGbSeconds,
-      bytesScanned: String(sum((e) => e.bytesScanned)), filesScanned: String(sum((e) => e.filesScanned)), rowsReturned: String(sum((e) => e.rowsReturned)),
+      bucket, since, until, calls: inside.length, cpuMs, memoryGbSeconds,
+      bytesScanned: sum((e) => e.bytesScanned), filesScanned: sum((e) => e.filesScanned), rowsReturned: sum((e) => e.rowsReturned),
       vcpuHours, gbRamHours,
     };
     const { vcpuHour, gbRamHour } = this.#prices;

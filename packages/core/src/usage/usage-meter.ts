@@ -68,17 +68,17 @@ export class MeteringScanExecutor implements ScanExecutor {
 /** Adds the parts up (exact: whole milliseconds). */
 export function sumUsage(b: UsageBreakdown, scanned: { bytesScanned: number; filesScanned: number; rowsReturned: number }): ExecuteUsage {
   return {
-    cpuMs: String(b.coordinatorCpuMs + b.jobs.reduce((n, j) => n + j.cpuMs, 0)),
+    cpuMs: b.coordinatorCpuMs + b.jobs.reduce((n, j) => n + j.cpuMs, 0),
     memoryGbSeconds: b.coordinatorMemoryGbSeconds + b.jobs.reduce((n, j) => n + j.memoryGbSeconds, 0),
-    bytesScanned: String(scanned.bytesScanned),
-    filesScanned: String(scanned.filesScanned),
-    rowsReturned: String(scanned.rowsReturned),
+    bytesScanned: scanned.bytesScanned,
+    filesScanned: scanned.filesScanned,
+    rowsReturned: scanned.rowsReturned,
   };
 }
 
 /** Bytes / files scanned and rows returned of a response (writes: their RETURNING rows). */
 export function scannedOf(res: ExecuteResponse): { bytesScanned: number; filesScanned: number; rowsReturned: number } {
-  if ('query' in res) return { bytesScanned: Number(res.query.bytesScanned), filesScanned: Number(res.query.filesScanned), rowsReturned: res.query.rows.length };
+  if ('query' in res) return { bytesScanned: res.query.bytesScanned, filesScanned: res.query.filesScanned, rowsReturned: res.query.rows.length };
   if ('write' in res) return { bytesScanned: 0, filesScanned: 0, rowsReturned: res.write.returning?.rows.length ?? 0 };
   return { bytesScanned: 0, filesScanned: 0, rowsReturned: 0 };
 }

@@ -46,7 +46,7 @@ describe('createTable (structured)', () => {
     });
     expect(t).toMatchObject({
       bucket: h.bucket, name: 'contracts', description: 'Signed contracts', partitionColumns: ['region'], mergeKeys: ['id'],
-      source: 'TABLE_SOURCE_MANUAL', status: 'TABLE_STATUS_ACTIVE', deltaVersion: '0', rowCount: '0', sizeBytes: '0',
+      source: 'TABLE_SOURCE_MANUAL', status: 'TABLE_STATUS_ACTIVE', deltaVersion: 0, rowCount: 0, sizeBytes: 0,
     });
     expect(t.tableId).toMatch(/^tbl_[0-9a-f-]{36}$/);
     expect(Number(t.createdAt)).toBeGreaterThanOrEqual(before);
@@ -58,7 +58,7 @@ describe('createTable (structured)', () => {
     const rows = await h.query('SELECT length(id), region, value, signed_at IS NOT NULL, length(code), status, n, ok FROM contracts ORDER BY region');
     expect(rows.rows).toEqual([['36', 'EU', 0, true, '26', 'pending', 42, true], ['36', 'UK', 0, true, '26', 'pending', 42, true]]);
     const described = await h.engine.describeTable(h.bucket, 'contracts');
-    expect(described).toMatchObject({ deltaVersion: '1', rowCount: '2' });
+    expect(described).toMatchObject({ deltaVersion: 1, rowCount: 2 });
     expect(Number(described.sizeBytes)).toBeGreaterThan(0);
     expect(Number(described.updatedAt)).toBeGreaterThanOrEqual(Number(described.createdAt));
   });
@@ -114,7 +114,7 @@ describe('listTables / describeTable', () => {
       await other.execute({ bucket: h.bucket, sql: 'CREATE TABLE alpha (b VARCHAR)' });
       const q = await h.query('SELECT * FROM alpha');
       expect(q.columns).toEqual([{ name: 'b', type: 'VARCHAR', duckdbType: 'VARCHAR', columnType: 'COLUMN_TYPE_STRING' }]);
-      expect(q.version).toBe('0');
+      expect(q.version).toBe(0);
     } finally {
       await other.close();
       db.closeSync();

@@ -70,7 +70,7 @@ describe('rs-cdf-table (written by Spark)', () => {
 
   it('k3 writes to the writer-4 table and records its own changes the same way', async () => {
     const w = await h.write("UPDATE cdf SET name = 'Robert' WHERE id = 2");
-    expect(w.version).toBe('4');
+    expect(w.version).toBe(4);
     await h.write("INSERT INTO cdf VALUES (11, 'Zed', DATE '2024-01-01')");
     const q = await h.query("SELECT id, name, birthday, _change_type, _commit_version FROM table_changes('cdf', 4) ORDER BY _commit_version, _change_type");
     // No primary key: the UPDATE pairs its images by DuckDB rowid, as Spark pairs them physically.

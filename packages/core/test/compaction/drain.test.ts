@@ -45,7 +45,7 @@ describe('drainTable', () => {
     expect((await listWal(env.store, root, 0)).pending).toEqual([]);
     expect(await maxDrainedMarker(env.store, root, snap.metadata.id)).toBe(3);
     expect(toCompactResponse('metrics', r)).toEqual({
-      tableName: 'metrics', walEntriesProcessed: '3', walUniqueKeys: '3', rowsMerged: '3', rowsRejected: '0', tombstonesSeen: '1', truncated: false, lastDrainTargetVersion: String(snap.version),
+      tableName: 'metrics', walEntriesProcessed: 3, walUniqueKeys: 3, rowsMerged: 3, rowsRejected: 0, tombstonesSeen: 1, truncated: false, lastDrainTargetVersion: Number(snap.version),
     });
     const last = await readLastDrain(env.store, snap);
     expect(last).toMatchObject({ version: snap.version, drainedThrough: 3, metrics: { numTargetRowsInserted: '2' } });

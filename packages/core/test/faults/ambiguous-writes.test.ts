@@ -167,7 +167,7 @@ const PATHS: WritePath[] = [
     async check(c) {
       const model = [[2, 25], [3, 30]];
       expect(await c.rows('SELECT id, v FROM k ORDER BY id')).toEqual(model);
-      while ((await fx.engine.compact(c.bucket, 'k')).walEntriesProcessed !== '0');
+      while ((await fx.engine.compact(c.bucket, 'k')).walEntriesProcessed !== 0);
       const eventual = await c.sql('SELECT id, v FROM k ORDER BY id');
       expect('query' in eventual && eventual.query.rows).toEqual(model);
     },
@@ -287,7 +287,7 @@ describe('idempotency keys outlive the write log', () => {
     const c = await freshBucket();
     await createK(c);
     const first = await c.sql('UPDATE k SET v = v + 1 WHERE id = 1', { key: 'drained-once' });
-    while ((await fx.engine.compact(c.bucket, 'k')).walEntriesProcessed !== '0');
+    while ((await fx.engine.compact(c.bucket, 'k')).walEntriesProcessed !== 0);
     const retry = await c.sql('UPDATE k SET v = v + 1 WHERE id = 1', { key: 'drained-once' });
     expect('write' in retry && retry.write.rowsAffected).toBe('write' in first && first.write.rowsAffected);
     expect(await c.rows('SELECT v FROM k WHERE id = 1')).toEqual([[11]]);

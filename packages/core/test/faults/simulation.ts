@@ -192,7 +192,7 @@ export async function runSimulation(seed: number, opts: SimOptions = {}): Promis
 
     // End of run: faults off, drain everything, then every check.
     faulty.clear();
-    for (let i = 0; i < 100 && (await fx.engine.compact(bucket, 'k')).walEntriesProcessed !== '0'; i++);
+    for (let i = 0; i < 100 && (await fx.engine.compact(bucket, 'k')).walEntriesProcessed !== 0; i++);
     await readK(steps + 1);
     await readLog(steps + 1, 'eventual');
     const eventual = await exec('SELECT id, v FROM k ORDER BY id');

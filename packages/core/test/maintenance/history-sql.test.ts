@@ -18,8 +18,8 @@ afterAll(() => {
 describe('historyRelationSql', () => {
   it('turns entries into typed rows, quoting every value', async () => {
     const sql = historyRelationSql([
-      { version: '1', timestamp: '1716843600000', operation: "MERGE 'x'", parameters: { predicate: "id = 'a'" }, operationMetrics: { numTargetRowsInserted: '5' }, userMetadata: { who: 'me' }, engineInfo: 'k3-tables/0.1.0', readVersion: '0' },
-      { version: '0', timestamp: '1716843500000', operation: 'CREATE TABLE', parameters: {}, operationMetrics: {}, readVersion: '0' },
+      { version: 1, timestamp: 1716843600000, operation: "MERGE 'x'", parameters: { predicate: "id = 'a'" }, operationMetrics: { numTargetRowsInserted: '5' }, userMetadata: { who: 'me' }, engineInfo: 'k3-tables/0.1.0', readVersion: 0 },
+      { version: 0, timestamp: 1716843500000, operation: 'CREATE TABLE', parameters: {}, operationMetrics: {}, readVersion: 0 },
     ]);
     const reader = await conn.runAndReadAll(`SELECT version, timestamp::VARCHAR AS ts, operation, operation_parameters->>'predicate' AS predicate, operation_metrics, user_metadata, engine_info, read_version FROM (${sql})`);
     expect(reader.getRowObjectsJson()).toEqual([

@@ -37,7 +37,7 @@ describe('optimizeTable (compact)', () => {
     expect(filesBefore).toBe(11);
 
     const res = await optimizeTable(env.store, root, {}, env.deps);
-    expect(res).toMatchObject({ version: String(last + 1), optimizeType: 'compact', filesAdded: '2', filesRemoved: '10', partitionsOptimized: '2', totalConsideredFiles: '11', totalFilesSkipped: '1', numBatches: '2' });
+    expect(res).toMatchObject({ version: Number(last + 1), optimizeType: 'compact', filesAdded: 2, filesRemoved: 10, partitionsOptimized: 2, totalConsideredFiles: 11, totalFilesSkipped: 1, numBatches: 2 });
     expect(Number(res.bytesRemoved)).toBeGreaterThan(0);
     expect(Number(res.bytesAdded)).toBeGreaterThan(0);
 
@@ -51,7 +51,7 @@ describe('optimizeTable (compact)', () => {
     expect(info && 'commitInfo' in info ? info.commitInfo : undefined).toMatchObject({
       operation: 'OPTIMIZE', isBlindAppend: false, isolationLevel: 'SnapshotIsolation',
       operationParameters: { predicate: '[]', targetSize: String(128 * 1024 * 1024), zOrderBy: '[]', auto: 'false' },
-      operationMetrics: { numAddedFiles: '2', numRemovedFiles: '10', numAddedBytes: res.bytesAdded, numRemovedBytes: res.bytesRemoved },
+      operationMetrics: { numAddedFiles: '2', numRemovedFiles: '10', numAddedBytes: String(res.bytesAdded), numRemovedBytes: String(res.bytesRemoved) },
     });
     for (const a of actions) {
       if ('add' in a) expect(a.add.dataChange).toBe(false);
@@ -59,7 +59,7 @@ describe('optimizeTable (compact)', () => {
     }
 
     const again = await optimizeTable(env.store, root, {}, env.deps);
-    expect(again).toMatchObject({ version: String(last + 1), partitionsOptimized: '0', filesAdded: '0', filesRemoved: '0', numBatches: '0' });
+    expect(again).toMatchObject({ version: Number(last + 1), partitionsOptimized: 0, filesAdded: 0, filesRemoved: 0, numBatches: 0 });
     expect(await latestVersion(env.store, root)).toBe(last + 1);
   });
 
@@ -71,7 +71,7 @@ describe('optimizeTable (compact)', () => {
     const last = await append(env, root, "SELECT 3 AS id, 3 AS a, 'x' AS k, 'n3' AS note UNION ALL SELECT 4, 4, 'y', 'n4'");
     const before = await rowsAt(env, root);
     const res = await optimizeTable(env.store, root, { partitionFilters: [{ column: 'k', op: '=', value: 'x' }] }, env.deps);
-    expect(res).toMatchObject({ version: String(last + 1), partitionsOptimized: '1', filesRemoved: '2', filesAdded: '1', totalConsideredFiles: '2', totalFilesSkipped: '0' });
+    expect(res).toMatchObject({ version: Number(last + 1), partitionsOptimized: 1, filesRemoved: 2, filesAdded: 1, totalConsideredFiles: 2, totalFilesSkipped: 0 });
     expect(await rowsAt(env, root)).toEqual(before);
     expect(before.some((r) => r.includes('"note":null'))).toBe(true);
     const snap = await loadSnapshot(env.store, root);
@@ -128,7 +128,7 @@ describe('optimizeTable under concurrency', () => {
       await append(env, root, "SELECT 100 AS id, 100 AS a, 'x' AS k");
     });
     const res = await optimizeTable(hooked, root, {}, env.deps);
-    expect(res.version).toBe('5'); // 4 was taken by the append
+    expect(res.version).toBe(5); // 4 was taken by the append
     const rows = await rowsAt(env, root);
     expect(rows).toHaveLength(4);
     expect(rows.some((r) => r.includes('"id":"100"') || r.includes('"id":100'))).toBe(true);

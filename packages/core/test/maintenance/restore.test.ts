@@ -29,13 +29,13 @@ afterAll(async () => env.close());
 describe('restoreTable', () => {
   it('restores an old version, then restores forward, each a RESTORE commit', async () => {
     const back = await restoreTable(env.store, root, { version: 2 }, env.deps);
-    expect(back).toEqual({ versionBefore: '5', versionAfter: '6' });
+    expect(back).toEqual({ versionBefore: 5, versionAfter: 6 });
     expect(await rowsAt(env, root)).toEqual(rows.get(2));
     const at6 = await loadSnapshot(env.store, root);
     expect(at6.schema.fields.map((f) => f.name)).toEqual(['id', 'k']);
 
-    const forward = await restoreTable(env.store, root, { version: '5' }, env.deps);
-    expect(forward).toEqual({ versionBefore: '6', versionAfter: '7' });
+    const forward = await restoreTable(env.store, root, { version: 5 }, env.deps);
+    expect(forward).toEqual({ versionBefore: 6, versionAfter: 7 });
     expect(await rowsAt(env, root)).toEqual(rows.get(5));
     expect((await loadSnapshot(env.store, root)).schema.fields.map((f) => f.name)).toEqual(['id', 'k', 'note']);
 
@@ -63,7 +63,7 @@ describe('restoreTable', () => {
     const v1 = await loadSnapshot(env.store, root, { version: 1 });
     const before = (await latestVersion(env.store, root))!;
     const r = await restoreTable(env.store, root, { timestamp: new Date(v1.timestamp).toISOString() }, env.deps);
-    expect(r.versionAfter).toBe(String(before + 1));
+    expect(r.versionAfter).toBe(Number(before + 1));
     expect(await rowsAt(env, root)).toEqual(rows.get(1));
     const [entry] = (await readHistory(env.store, root, { limit: 1 })).entries;
     expect(entry?.operationParameters).toEqual({ timestamp: new Date(v1.timestamp).toISOString() });

@@ -34,15 +34,15 @@ describe('maintenance on S3 over HTTP', () => {
     for (let i = 0; i < 3; i++) await append(env, root, `SELECT ${i} * 10 + j AS id, CASE WHEN j % 2 = 0 THEN 'click' ELSE 'buy' END AS kind FROM range(10) t(j)`); // v1–v3
     const v3 = await rowsAt(env, root);
     const opt = await optimizeTable(env.store, root, {}, env.deps); // v4
-    expect(opt).toMatchObject({ version: '4', filesRemoved: '6', filesAdded: '2', partitionsOptimized: '2' });
+    expect(opt).toMatchObject({ version: 4, filesRemoved: 6, filesAdded: 2, partitionsOptimized: 2 });
     expect(await rowsAt(env, root)).toEqual(v3);
     await overwrite(env, root, "SELECT 999 AS id, 'click' AS kind"); // v5
-    expect(await restoreTable(env.store, root, { version: 4 }, env.deps)).toEqual({ versionBefore: '5', versionAfter: '6' });
+    expect(await restoreTable(env.store, root, { version: 4 }, env.deps)).toEqual({ versionBefore: 5, versionAfter: 6 });
     expect(await rowsAt(env, root)).toEqual(v3);
 
     const page = await tableHistory(env.store, root, { limit: 3 });
     expect(page.entries.map((e) => e.operation)).toEqual(['RESTORE', 'WRITE', 'OPTIMIZE']);
-    expect(page).toMatchObject({ currentVersion: '6', hasMore: true, oldestReturnedVersion: '4' });
+    expect(page).toMatchObject({ currentVersion: 6, hasMore: true, oldestReturnedVersion: 4 });
 
     const later = Date.now() + 200 * 3_600_000;
     const dry = await vacuumTable(env.store, root, { dryRun: true, now: later }, env.deps);

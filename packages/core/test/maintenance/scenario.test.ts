@@ -67,7 +67,7 @@ describe('time travel and maintenance, end to end', () => {
     const filesBefore = (await loadSnapshot(env.store, root)).files.length;
     const res = await optimizeTable(env.store, root, {}, env.deps);
     operations.push('OPTIMIZE');
-    expect(res.version).toBe('12');
+    expect(res.version).toBe(12);
     expect(await rowsAt(env, root)).toEqual(expected.get(11));
     expect((await loadSnapshot(env.store, root)).files.length).toBeLessThan(filesBefore);
     await readAll();
@@ -77,27 +77,27 @@ describe('time travel and maintenance, end to end', () => {
   });
 
   it('restores back to before the overwrite and forward again', async () => {
-    expect(await restoreTable(env.store, root, { version: 4 }, env.deps)).toEqual({ versionBefore: '12', versionAfter: '13' });
+    expect(await restoreTable(env.store, root, { version: 4 }, env.deps)).toEqual({ versionBefore: 12, versionAfter: 13 });
     operations.push('RESTORE');
     expect(await rowsAt(env, root)).toEqual(expected.get(4));
-    expect(await restoreTable(env.store, root, { version: 12 }, env.deps)).toEqual({ versionBefore: '13', versionAfter: '14' });
+    expect(await restoreTable(env.store, root, { version: 12 }, env.deps)).toEqual({ versionBefore: 13, versionAfter: 14 });
     operations.push('RESTORE');
     expect(await rowsAt(env, root)).toEqual(expected.get(11));
   });
 
   it('pages history so that it matches the versions across the checkpoint', async () => {
     const entries: HistoryEntry[] = [];
-    let before: string | undefined;
+    let before: number | undefined;
     for (;;) {
       const page = await tableHistory(env.store, root, { limit: 4, beforeVersion: before });
-      expect(page.currentVersion).toBe('14');
+      expect(page.currentVersion).toBe(14);
       entries.push(...page.entries);
       if (!page.hasMore) break;
       before = page.oldestReturnedVersion;
     }
-    expect(entries.map((e) => e.version)).toEqual(Array.from({ length: 15 }, (_, i) => String(14 - i)));
+    expect(entries.map((e) => e.version)).toEqual(Array.from({ length: 15 }, (_, i) => 14 - i));
     expect(entries.map((e) => e.operation).reverse()).toEqual(operations);
-    expect(entries.find((e) => e.version === '12')?.operationMetrics).toMatchObject({ numRemovedFiles: expect.any(String), numAddedFiles: expect.any(String) });
+    expect(entries.find((e) => e.version === 12)?.operationMetrics).toMatchObject({ numRemovedFiles: expect.any(String), numAddedFiles: expect.any(String) });
   });
 
   it('vacuums exactly what the dry run lists; time travel to vacuumed versions then fails clearly', async () => {
@@ -106,7 +106,7 @@ describe('time travel and maintenance, end to end', () => {
     expect(Number(dry.filesDeleted)).toBeGreaterThan(0);
     const real = await vacuumTable(env.store, root, { now: later }, env.deps);
     expect(real.filesDeletedPaths).toEqual(dry.filesDeletedPaths);
-    expect(real.version).toBe('16');
+    expect(real.version).toBe(16);
     expect(await query('SELECT * FROM contracts AS OF VERSION 16')).toEqual(expected.get(11));
     const fresh = new FileCache({ dir: join(env.dir, 'cache-after-vacuum'), maxBytes: 1 << 30 });
     await expect(query('SELECT * FROM contracts AS OF VERSION 3', fresh)).rejects.toMatchObject({ code: 'ERR_DELTA_DATA_FILE_MISSING' });

@@ -41,18 +41,18 @@ describe('vacuumTable', () => {
 
     // Now: nothing is old enough. A real run still logs START/END.
     const none = await vacuumTable(env.store, root, {}, env.deps);
-    expect(none).toEqual({ version: '5', filesDeleted: '0', filesDeletedPaths: [], dryRun: false });
+    expect(none).toEqual({ version: 5, filesDeleted: 0, filesDeletedPaths: [], dryRun: false });
 
     const later = Date.now() + 200 * HOUR;
     const dry = await vacuumTable(env.store, root, { dryRun: true, now: later }, env.deps);
     const expected = [...removed, `${root}orphan-part.parquet`].map((k) => `${env.store.url}${k}`).sort();
     expect([...dry.filesDeletedPaths].sort()).toEqual(expected);
-    expect(dry).toMatchObject({ version: '5', filesDeleted: String(expected.length), dryRun: true });
+    expect(dry).toMatchObject({ version: 5, filesDeleted: Number(expected.length), dryRun: true });
     expect(await latestVersion(env.store, root)).toBe(5);
 
     const real = await vacuumTable(env.store, root, { now: later }, env.deps);
     expect(real.filesDeletedPaths).toEqual(dry.filesDeletedPaths);
-    expect(real).toMatchObject({ version: '7', filesDeleted: dry.filesDeleted, dryRun: false });
+    expect(real).toMatchObject({ version: 7, filesDeleted: dry.filesDeleted, dryRun: false });
     for (const key of removed) expect(await env.store.head(key)).toBeUndefined();
     for (const key of [...hidden, ...current.files.map((f) => f.key)]) expect(await env.store.head(key)).toBeDefined();
     expect(await env.store.head(`${root}_delta_log/00000000000000000000.json`)).toBeDefined();

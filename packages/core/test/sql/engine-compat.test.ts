@@ -21,10 +21,10 @@ async function both(sql: string, ordered = /\border\s+by\b[^)]*$/i.test(sql)): P
     if (actual.write.returning !== undefined) {
       const cmp = compareResults(actual.write.returning, expected, { ordered: false });
       expect(cmp.message, sql).toBe('equal');
-      expect(actual.write.rowsAffected, sql).toBe(String(expected.rows.length));
+      expect(actual.write.rowsAffected, sql).toBe(Number(expected.rows.length));
       return;
     }
-    expect(actual.write.rowsAffected, sql).toBe(String(expected.rows[0]?.[0] ?? '0'));
+    expect(actual.write.rowsAffected, sql).toBe(Number(expected.rows[0]?.[0] ?? '0'));
     return;
   }
   if ('ddl' in actual) return;
@@ -275,7 +275,7 @@ describe('DDL results', () => {
     await ref.run('CREATE TABLE ctas_part AS SELECT g, k FROM nums');
     await sameTable('ctas_part');
     const replaced = await h.ddl('CREATE OR REPLACE TABLE ctas_part AS SELECT 1 AS one');
-    expect(replaced).toMatchObject({ action: 'CREATE_TABLE_AS', version: '1' });
+    expect(replaced).toMatchObject({ action: 'CREATE_TABLE_AS', version: 1 });
     expect((await h.query('SELECT * FROM ctas_part')).rows).toEqual([[1]]);
     expect((await h.ddl('CREATE TABLE IF NOT EXISTS ctas_part AS SELECT 2 AS two')).action).toBe('NOOP');
   });

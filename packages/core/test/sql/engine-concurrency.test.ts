@@ -25,8 +25,8 @@ describe('concurrent writes', () => {
     const q = await h.query('SELECT count(*) AS n, count(DISTINCT (w, i)) AS d FROM ins');
     expect(q.rows).toEqual([['80', '80']]);
     const t = await h.engine.describeTable(h.bucket, 'ins');
-    expect(t.deltaVersion).toBe('80');
-    expect(t.rowCount).toBe('80');
+    expect(t.deltaVersion).toBe(80);
+    expect(t.rowCount).toBe(80);
   });
 
   it('concurrent UPDATEs of the same rows and INSERTs: every update and every insert lands', async () => {
@@ -60,7 +60,7 @@ describe('concurrent writes', () => {
     const writers = Array.from({ length: 5 }, (_, i) => h.write(`INSERT INTO grow VALUES (${i})`));
     const reads = Array.from({ length: 5 }, () => h.query('SELECT count(*) FROM grow'));
     const [, readResults] = await Promise.all([Promise.all(writers), Promise.all(reads)]);
-    for (const r of readResults) expect(r.rows[0]?.[0]).toBe(r.version);
+    for (const r of readResults) expect(r.rows[0]?.[0]).toBe(String(r.version));
   });
 });
 
@@ -70,9 +70,9 @@ describe('write scope', () => {
     await h.write("INSERT INTO scoped SELECT ['a', 'b', 'c'][i % 3 + 1], i FROM range(30) t(i)");
     const before = await h.engine.describeTable(h.bucket, 'scoped');
     const none = await h.write("UPDATE scoped SET v = 0 WHERE p = 'zzz'");
-    expect(none).toMatchObject({ rowsAffected: '0', version: before.deltaVersion });
+    expect(none).toMatchObject({ rowsAffected: 0, version: before.deltaVersion });
     const one = await h.write("UPDATE scoped SET v = -v WHERE p = 'b' AND v < 10");
-    expect(one.rowsAffected).toBe('3');
+    expect(one.rowsAffected).toBe(3);
     const store = (await import('../../src/object-store/index.ts')).LocalObjectStore;
     const { readCommitActions } = await import('../../src/delta/commit.ts');
     const log = await readCommitActions(new store(`${h.dir}/data/${h.bucket}`), 'tables/scoped/', Number(one.version));
@@ -87,7 +87,7 @@ describe('write scope', () => {
   it('a MERGE rewrites only the files holding matched rows and appends its inserts', async () => {
     const before = await h.engine.describeTable(h.bucket, 'scoped');
     const merged = await h.write("MERGE INTO scoped t USING (VALUES ('c', 2, 200), ('d', 99, 990)) s(p, v, nv) ON t.p = s.p AND t.v = s.v WHEN MATCHED THEN UPDATE SET v = s.nv WHEN NOT MATCHED THEN INSERT VALUES (s.p, s.nv)");
-    expect(merged).toMatchObject({ rowsAffected: '2', strategy: 'WRITE_STRATEGY_MERGE_ROWS' });
+    expect(merged).toMatchObject({ rowsAffected: 2, strategy: 'WRITE_STRATEGY_MERGE_ROWS' });
     const { LocalObjectStore } = await import('../../src/object-store/index.ts');
     const { readCommitActions } = await import('../../src/delta/commit.ts');
     const log = await readCommitActions(new LocalObjectStore(`${h.dir}/data/${h.bucket}`), 'tables/scoped/', Number(merged.version));

@@ -41,7 +41,7 @@ describe('bound parameters: writes straight to Delta', () => {
       9007199254740993n, evil, '2024-01-02 03:04:05.123456', new Uint8Array([0, 255, 39]), 1.5,
       2, 'two', new Date(Date.UTC(2025, 0, 1)), null, -0.25,
     ]);
-    expect(w.rowsAffected).toBe('2');
+    expect(w.rowsAffected).toBe(2);
     expect(await rows('SELECT id, name, ts, b, amount FROM plain ORDER BY id')).toEqual([
       ['2', 'two', '2025-01-01 00:00:00', null, -0.25],
       ['9007199254740993', evil, '2024-01-02 03:04:05.123456', 'AP8n', 1.5],
@@ -55,18 +55,18 @@ describe('bound parameters: writes straight to Delta', () => {
 
   it('UPDATE and DELETE bind values in SET and WHERE (write-scope probe included)', async () => {
     const u = await write('UPDATE plain SET name = $1 WHERE id = $2', ['TWO', 2]);
-    expect(u).toMatchObject({ rowsAffected: '1', strategy: 'WRITE_STRATEGY_NON_KEYED_UPDATE' });
+    expect(u).toMatchObject({ rowsAffected: 1, strategy: 'WRITE_STRATEGY_NON_KEYED_UPDATE' });
     // $2 only in the WHERE clause: the probe built from that text binds it alone.
     const u2 = await write('UPDATE plain SET amount = $2 WHERE name = $1', ['TWO', 7]);
-    expect(u2.rowsAffected).toBe('1');
+    expect(u2.rowsAffected).toBe(1);
     const d = await write('DELETE FROM plain WHERE id = ?', [3]);
-    expect(d).toMatchObject({ rowsAffected: '1', strategy: 'WRITE_STRATEGY_NON_KEYED_DELETE' });
+    expect(d).toMatchObject({ rowsAffected: 1, strategy: 'WRITE_STRATEGY_NON_KEYED_DELETE' });
     expect(await rows('SELECT id, name, amount FROM plain ORDER BY id')).toEqual([['2', 'TWO', 7], ['9007199254740993', "x'); DROP TABLE plain; --", 1.5]]);
   });
 
   it('MERGE binds values of its source rows', async () => {
     const m = await write('MERGE INTO plain AS t USING (VALUES ($1::BIGINT, $2::VARCHAR), ($3, $4)) AS s(id, name) ON t.id = s.id WHEN MATCHED THEN UPDATE SET name = s.name WHEN NOT MATCHED THEN INSERT (id, name) VALUES (s.id, s.name)', [2, 'merged', 4, 'four']);
-    expect(m).toMatchObject({ rowsAffected: '2', strategy: 'WRITE_STRATEGY_MERGE_ROWS' });
+    expect(m).toMatchObject({ rowsAffected: 2, strategy: 'WRITE_STRATEGY_MERGE_ROWS' });
     expect(await rows('SELECT id, name FROM plain WHERE id IN ($1, $2) ORDER BY id', [2, 4])).toEqual([['2', 'merged'], ['4', 'four']]);
   });
 });
@@ -95,7 +95,7 @@ describe('bound parameters: federated reads', () => {
     expect(bound.query.strategy).toBe(literal.query.strategy);
     expect(bound.query.strategy).toBe('QUERY_STRATEGY_FEDERATED_AGGREGATE');
     expect(bound.query.partitionsPruned).toBe(literal.query.partitionsPruned);
-    expect(bound.query.partitionsPruned).toBe('2');
+    expect(bound.query.partitionsPruned).toBe(2);
     const scan = await run('SELECT region, amount FROM sales WHERE amount > ? ORDER BY region LIMIT ?', [1, 2]);
     if (!('query' in scan)) throw new Error('expected a query');
     expect(scan.query.strategy).toBe('QUERY_STRATEGY_FEDERATED_SCAN');

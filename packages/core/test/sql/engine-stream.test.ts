@@ -82,7 +82,7 @@ describe('executeStream', () => {
     const fanned = await h.query("SELECT region, amount FROM sales WHERE region <> 'EU'");
     expect(fanned.strategy).toBe('QUERY_STRATEGY_FEDERATED_SCAN');
     const s = await stream('SELECT region, amount FROM sales WHERE region <> $1 ORDER BY amount', { params: ['EU'] });
-    expect(s.header).toMatchObject({ strategy: 'QUERY_STRATEGY_FEDERATED_TO_SINGLE', partitionsPruned: '1' });
+    expect(s.header).toMatchObject({ strategy: 'QUERY_STRATEGY_FEDERATED_TO_SINGLE', partitionsPruned: 1 });
     expect(s.header!.strategyReason).toContain('streamed');
     expect((await collect(s)).rows).toEqual([['US', 1n], ['US', 2n]]);
   });
@@ -119,13 +119,13 @@ describe('executeStream', () => {
     const w = await h.engine.executeStream({ bucket, sql: 'INSERT INTO typed (id) VALUES ($1)', params: [2] });
     expect(w.columns).toEqual([]);
     expect((await collect(w)).rows).toEqual([]);
-    expect(await w.summary()).toMatchObject({ write: { rowsAffected: '1', strategy: 'WRITE_STRATEGY_NON_KEYED_INSERT' } });
+    expect(await w.summary()).toMatchObject({ write: { rowsAffected: 1, strategy: 'WRITE_STRATEGY_NON_KEYED_INSERT' } });
     const show = await h.engine.executeStream({ bucket, sql: 'SHOW TABLES' });
     expect(show.columns).toEqual([{ name: 'name', type: 'VARCHAR', duckdbType: 'VARCHAR', columnType: 'COLUMN_TYPE_STRING' }]);
     const shown: unknown[][] = [];
     for await (const b of show.batches) shown.push(...b);
     expect(shown).toContainEqual(['big']);
-    expect(await show.summary()).toMatchObject({ query: { rows: [], rowCount: String(shown.length) } });
+    expect(await show.summary()).toMatchObject({ query: { rows: [], rowCount: shown.length } });
     const q = await h.engine.queryRowsStream({ bucket, tableName: 'big', columns: ['id'], where: { column: 'id', op: 'LT', value: 3 }, orderBy: [{ column: 'id', descending: true }] });
     expect((await collect(q)).rows).toEqual([[2n], [1n], [0n]]);
   });

@@ -35,8 +35,8 @@ describe('engine time travel', () => {
     for (const [v, expected] of seen) {
       const q = await h.query(`SELECT id, name FROM t AS OF VERSION ${v} ORDER BY id`);
       expect(q.rows).toEqual(expected);
-      expect(q.versions).toEqual({ t: String(v) });
-      expect(q.version).toBe(String(v));
+      expect(q.versions).toEqual({ t: Number(v) });
+      expect(q.version).toBe(Number(v));
     }
     const history = await h.query("SELECT version, timestamp FROM k3_history('t') ORDER BY version");
     expect(history.rows.map((r) => Number(r[0]))).toEqual([...seen.keys()]);
@@ -52,10 +52,10 @@ describe('engine time travel', () => {
     const [a, b] = [versions[1]!, versions[2]!];
     const q = await h.query(`SELECT (SELECT count(*) FROM t VERSION AS OF ${a}) AS x, (SELECT count(*) FROM t AT (VERSION => ${b})) AS y, (SELECT count(*) FROM u AS OF VERSION 0) AS z`);
     expect(q.rows).toEqual([[String(seen.get(a)!.length), String(seen.get(b)!.length), '0']]);
-    expect(q.versions).toEqual({ [`t@v${a}`]: String(a), [`t@v${b}`]: String(b), u: '0' });
+    expect(q.versions).toEqual({ [`t@v${a}`]: Number(a), [`t@v${b}`]: Number(b), u: 0 });
     const both = await h.query(`SELECT n.id FROM t AS OF VERSION ${b} AS o JOIN t AS n USING (id) ORDER BY n.id`);
-    expect(both.versions.t).toBe(String(versions[versions.length - 1]));
-    expect(both.versions[`t@v${b}`]).toBe(String(b));
+    expect(both.versions.t).toBe(Number(versions[versions.length - 1]));
+    expect(both.versions[`t@v${b}`]).toBe(Number(b));
   });
 
   it('describes a time-travelled query with that version\'s schema', async () => {
@@ -78,7 +78,7 @@ describe('engine time travel', () => {
     await h.write(`INSERT INTO snap SELECT * FROM snap AS OF VERSION 0 WHERE id = 1`);
     expect(await rows('SELECT id::INTEGER, name FROM snap ORDER BY id, name')).toEqual([...seen.get(first)!, [1, 'a']].sort((x, y) => Number(x[0]) - Number(y[0])));
     const merged = await h.write(`MERGE INTO snap USING snap AS OF VERSION 0 AS old ON snap.id = old.id AND snap.id = 2 WHEN MATCHED THEN UPDATE SET name = 'merged'`);
-    expect(merged.rowsAffected).toBe('1');
+    expect(merged.rowsAffected).toBe(1);
     expect(await rows("SELECT id::INTEGER, name FROM snap WHERE name = 'merged'")).toEqual([[2, 'merged']]);
   });
 

@@ -173,7 +173,7 @@ async function typed(table: string, o: Op, kind: Kind): Promise<ExecuteResponse>
   }
 }
 
-type Outcome = { error: string } | { write: { strategy: string; rowsAffected: string } } | { query: { strategy: string; servedBy: string; columns: unknown; rows: unknown; partitionsPruned: string } };
+type Outcome = { error: string } | { write: { strategy: string; rowsAffected: number } } | { query: { strategy: string; servedBy: string; columns: unknown; rows: unknown; partitionsPruned: number } };
 async function outcome(p: Promise<ExecuteResponse>): Promise<Outcome> {
   try {
     const r = await p;

@@ -30,19 +30,19 @@ describe('Insert', () => {
     const one = await h.engine.insertRows({ bucket, tableName: 'events', rows: [
       { id: '9007199254740993', user_id: "u-'1", occurred_at: 1716805800123456, payload: { page: '/pricing', tags: [1, 2] }, body: 'AP8n', score: 1.5, n: 7, day: '2026-05-27', ok: true },
     ] });
-    expect(one).toMatchObject({ tableName: 'events', strategy: 'WRITE_STRATEGY_KEYED_INSERT_SINGLE', rowsAffected: '1' });
+    expect(one).toMatchObject({ tableName: 'events', strategy: 'WRITE_STRATEGY_KEYED_INSERT_SINGLE', rowsAffected: 1 });
     const bulk = await h.engine.insertRows({ bucket, tableName: 'EVENTS', rows: [
       { id: 2, user_id: 'u2', occurred_at: '2026-05-27 10:01:00', event_type: 'purchase', payload: 'just text' },
       { id: 3, user_id: 'u3', occurred_at: '2026-05-27T10:02:00.5', payload: null, score: 'NaN' },
     ] });
-    expect(bulk).toMatchObject({ strategy: 'WRITE_STRATEGY_KEYED_INSERT_BULK', rowsAffected: '2' });
+    expect(bulk).toMatchObject({ strategy: 'WRITE_STRATEGY_KEYED_INSERT_BULK', rowsAffected: 2 });
     expect(await rows('SELECT id, user_id, occurred_at, event_type, payload, body, score, n, day, ok FROM events ORDER BY id')).toEqual([
       ['2', 'u2', '2026-05-27 10:01:00', 'purchase', '"just text"', null, null, null, null, null],
       ['3', 'u3', '2026-05-27 10:02:00.5', 'click', null, null, 'NaN', null, null, null],
       ['9007199254740993', "u-'1", '2024-05-27 10:30:00.123456', 'click', '{"page":"/pricing","tags":[1,2]}', 'AP8n', 1.5, 7, '2026-05-27', true],
     ]);
     const plain = await h.engine.insertRows({ bucket, tableName: 'logs', rows: [{ region: 'EU', msg: 'a' }, { region: 'US', msg: 'b', level: 1 }, { region: 'EU' }] });
-    expect(plain).toMatchObject({ strategy: 'WRITE_STRATEGY_NON_KEYED_INSERT', rowsAffected: '3' });
+    expect(plain).toMatchObject({ strategy: 'WRITE_STRATEGY_NON_KEYED_INSERT', rowsAffected: 3 });
     expect(await rows('SELECT region, msg, level FROM logs ORDER BY region, msg NULLS LAST')).toEqual([['EU', 'a', 3], ['EU', null, 3], ['US', 'b', 1]]);
   });
 
@@ -68,10 +68,10 @@ describe('Merge, Update, DeleteRows', () => {
       { id: 2, user_id: 'u2', occurred_at: '2026-05-27 11:00:00', event_type: 'refund' },
       { id: 4, user_id: 'u4', occurred_at: '2026-05-27 11:00:00', event_type: 'view' },
     ] });
-    expect(m).toMatchObject({ strategy: 'WRITE_STRATEGY_MERGE_ROWS', rowsAffected: '2' });
+    expect(m).toMatchObject({ strategy: 'WRITE_STRATEGY_MERGE_ROWS', rowsAffected: 2 });
     expect(await rows('SELECT id, event_type, occurred_at FROM events WHERE id IN (2, 4) ORDER BY id')).toEqual([['2', 'refund', '2026-05-27 11:00:00'], ['4', 'view', '2026-05-27 11:00:00']]);
     const byColumn = await h.engine.mergeRows({ bucket, tableName: 'logs', matchColumns: ['msg'], rows: [{ msg: 'a', level: 9, region: 'EU' }, { msg: 'c', level: 2, region: 'APAC' }] });
-    expect(byColumn).toMatchObject({ strategy: 'WRITE_STRATEGY_MERGE_ROWS', rowsAffected: '2' });
+    expect(byColumn).toMatchObject({ strategy: 'WRITE_STRATEGY_MERGE_ROWS', rowsAffected: 2 });
     expect(await rows('SELECT region, msg, level FROM logs WHERE msg IS NOT NULL ORDER BY msg')).toEqual([['EU', 'a', 9], ['US', 'b', 1], ['APAC', 'c', 2]]);
     expect(await failure(h.engine.mergeRows({ bucket, tableName: 'logs', rows: [{ msg: 'z' }] }))).toMatchObject({ code: 'ERR_BAD_REQUEST' });
     expect(await failure(h.engine.mergeRows({ bucket, tableName: 'events', rows: [{ id: 5, user_id: 'u5', occurred_at: 0 }, { id: 6, user_id: 'u6' }] }))).toMatchObject({ code: 'ERR_BAD_REQUEST' });
@@ -79,18 +79,18 @@ describe('Merge, Update, DeleteRows', () => {
 
   it('Update and DeleteRows route on the predicate like the equivalent SQL', async () => {
     const point = await h.engine.updateRows({ bucket, tableName: 'events', set: { event_type: 'click_pricing', score: 2 }, where: { and: [{ column: 'id', op: 'EQ', value: 2 }, { column: 'user_id', op: 'EQ', value: 'u2' }] } });
-    expect(point).toMatchObject({ strategy: 'WRITE_STRATEGY_KEYED_UPDATE', rowsAffected: '1' });
+    expect(point).toMatchObject({ strategy: 'WRITE_STRATEGY_KEYED_UPDATE', rowsAffected: 1 });
     const range = await h.engine.updateRows({ bucket, tableName: 'events', set: { n: 1 }, where: { column: 'id', op: 'BETWEEN', value: [3, 4] } });
-    expect(range).toMatchObject({ strategy: 'WRITE_STRATEGY_KEYED_RANGE', rowsAffected: '2' });
+    expect(range).toMatchObject({ strategy: 'WRITE_STRATEGY_KEYED_RANGE', rowsAffected: 2 });
     const nonKeyed = await h.engine.updateRows({ bucket, tableName: 'events', set: { ok: false }, where: { or: [{ column: 'event_type', op: 'LIKE', value: 'click%' }, { column: 'score', op: 'IS_NULL' }] } });
-    expect(nonKeyed).toMatchObject({ strategy: 'WRITE_STRATEGY_NON_KEYED_UPDATE', rowsAffected: '4' });
+    expect(nonKeyed).toMatchObject({ strategy: 'WRITE_STRATEGY_NON_KEYED_UPDATE', rowsAffected: 4 });
     expect(await rows('SELECT id, event_type, score, n, ok FROM events ORDER BY id')).toEqual([
       ['2', 'click_pricing', 2, null, false], ['3', 'click', 'NaN', 1, false], ['4', 'view', null, 1, false], ['9007199254740993', 'click', 1.5, 7, false],
     ]);
     const del = await h.engine.deleteRows({ bucket, tableName: 'events', where: { column: 'id', op: 'IN', value: [3, '4'] } });
-    expect(del).toMatchObject({ strategy: 'WRITE_STRATEGY_KEYED_RANGE_DELETE', rowsAffected: '2' });
+    expect(del).toMatchObject({ strategy: 'WRITE_STRATEGY_KEYED_RANGE_DELETE', rowsAffected: 2 });
     const delPlain = await h.engine.deleteRows({ bucket, tableName: 'logs', where: { not: { column: 'level', op: 'GE', value: 2 } } });
-    expect(delPlain).toMatchObject({ strategy: 'WRITE_STRATEGY_NON_KEYED_DELETE', rowsAffected: '1' });
+    expect(delPlain).toMatchObject({ strategy: 'WRITE_STRATEGY_NON_KEYED_DELETE', rowsAffected: 1 });
     expect(await rows('SELECT count(*) FROM events')).toEqual([['2']]);
   });
 

@@ -65,7 +65,7 @@ describe('statistics of typed columns', () => {
       "INSERT INTO sk VALUES (500.5, 50, TIMESTAMPTZ '2026-06-01 00:00:00+00', 'alpha')",
       "INSERT INTO sk VALUES (-3.25, -5, TIMESTAMPTZ '2025-01-01 00:00:00+00', 'zeta')",
     ]) await env.both(sql);
-    for (const [where, files] of [['d > 100', '1'], ['t < 0', '1'], ["tz >= TIMESTAMPTZ '2026-03-01 00:00:00+00'", '1'], ["e > 'zeta'", '3']] as const) {
+    for (const [where, files] of [['d > 100', 1], ['t < 0', 1], ["tz >= TIMESTAMPTZ '2026-03-01 00:00:00+00'", 1], ["e > 'zeta'", 3]] as const) {
       const sql = `SELECT * FROM sk WHERE ${where}`;
       await env.both(sql, false);
       expect((await env.h.query(sql)).filesScanned, sql).toBe(files);

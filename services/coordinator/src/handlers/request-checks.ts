@@ -37,6 +37,16 @@ export function enumName(schema: DescEnum, value: number, field: string): string
   return v.name;
 }
 
+/** An instant given as epoch milliseconds or ISO-8601 text (`dflt` when empty) → epoch ms. */
+export function instantOf(text: string, field: string, dflt: number): number {
+  if (text === '') return dflt;
+  const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+  if (!Number.isSafeInteger(ms)) {
+    throw new AppError('ERR_BAD_REQUEST', `Invalid request: ${field} must be epoch milliseconds or an ISO-8601 timestamp, got ${JSON.stringify(text)}.`, { field });
+  }
+  return ms;
+}
+
 /** `unimplemented('Insert')`: the engine port lacks the method. */
 export function unimplemented(method: string): never {
   throw new AppError('ERR_UNIMPLEMENTED', `${method} is part of the TableService contract but this server does not implement it yet; use Execute with SQL meanwhile.`, { method });

@@ -19,6 +19,7 @@ import {
   DropTableResponseSchema,
   EngineSchema,
   FreshnessSchema,
+  UsageTotalsSchema,
   HistoryResponseSchema,
   InsertRequestSchema,
   InsertResponseSchema,
@@ -35,10 +36,11 @@ import {
 } from '@k3/client';
 import { authorize, type TokenStore } from '@k3/core/auth';
 import { AppError, isAppError } from '@k3/core';
+import type { UsageTotals } from '@k3/core/usage';
 import type { CreateTableRequest as EngineCreateTableRequest, ExecuteDdlResult as EngineExecuteDdlResult, ExecuteResponse as EngineExecuteResponse, ExecuteWriteResult, Freshness } from '@k3/core/api';
 import type { RequestContext } from '../rpc/request-context.ts';
 import type { SqlEngine, SqlExecuteOptions } from '../sql-engine.ts';
-import { checkBucket, checkRange, enumName, required, unimplemented } from './request-checks.ts';
+import { checkBucket, checkRange, enumName, instantOf, required, unimplemented } from './request-checks.ts';
 import { toExecuteResponse, toProto } from './to-proto.ts';
 import { batchesOf, openResultStream, streamOf } from './result-stream.ts';
 import { createTokenHandlers } from './token-handlers.ts';
@@ -75,7 +77,7 @@ function typedJson(schema: Parameters<typeof toJson>[0], req: Parameters<typeof 
 
 /** The engine's Engine description (domain values) → the proto Engine. */
 function engineOf(e: { engineId: string; bucket: string; status: string; settings: string; tableCount: number; createdAt: Date; updatedAt: Date }) {
-  return toProto(EngineSchema, { ...e, createdAt: String(e.createdAt.getTime()), updatedAt: String(e.updatedAt.getTime()) });
+  return toProto(EngineSchema, e);
 }
 
 /** Request columns → the engine's: typed by `type` (one of the eleven) or by `duckdbType` (any DuckDB type text; it wins). */
@@ -90,8 +92,14 @@ export function engineColumns(columns: MessageShape<typeof TableService.method.c
 }
 
 
+/** Where GetUsage reads a bucket's metered totals (@k3/core/usage's UsageLedger). */
+export interface UsageSource {
+  totals(bucket: string, since?: number, until?: number): UsageTotals;
+}
+
+
 /** `tokens`: the process's token store for the token RPCs (undefined = auth off: they refuse). */
-export function createTableHandlers(engine: SqlEngine, opts: { tokens?: TokenStore | undefined } = {}): TableHandlers {
+export function createTableHandlers(engine: SqlEngine, opts: { tokens?: TokenStore | undefined; usage?: UsageSource | undefined } = {}): TableHandlers {
   const executeOptions = (req: MessageShape<typeof TableService.method.execute.input>, rc: RequestContext): SqlExecuteOptions => {
     const opts: SqlExecuteOptions = { bucket: checkBucket(req.bucket), sql: required(req.sql, 'sql'), signal: rc.signal };
     const freshness = freshnessOf(req.freshness);
@@ -156,7 +164,7 @@ export function createTableHandlers(engine: SqlEngine, opts: { tokens?: TokenSto
         const res = await engine.execute({ bucket, sql, signal: rc.signal, ...(rc.principal !== undefined ? { principal: rc.principal } : {}) });
         ddl = 'ddl' in res ? res.ddl : undefined;
       }
-      return toProto(DropTableResponseSchema, { tableName: name, dropped: ddl?.action === 'DROP_TABLE', ...(ddl?.version ? { version: ddl.version } : {}) });
+      return toProto(DropTableResponseSchema, { tableName: name, dropped: ddl?.action === 'DROP_TABLE', ...(ddl?.version !== undefined ? { version: ddl.version } : {}) });
     },
 
     async insert(req, rc) {
@@ -208,7 +216,7 @@ export function createTableHandlers(engine: SqlEngine, opts: { tokens?: TokenSto
       const bucket = checkBucket(req.bucket);
       if (engine.restoreTable === undefined) unimplemented('Restore');
       const res = await engine.restoreTable(bucket, table(req), {
-        ...(req.version !== undefined ? { version: String(req.version) } : {}),
+        ...(req.version !== undefined ? { version: Number(req.version) } : {}),
         ...(req.restoreTimestamp !== '' ? { timestamp: req.restoreTimestamp } : {}),
       });
       return toProto(RestoreResponseSchema, { versionBefore: res.versionBefore, versionAfter: res.versionAfter });
@@ -218,7 +226,7 @@ export function createTableHandlers(engine: SqlEngine, opts: { tokens?: TokenSto
       if (engine.tableHistory === undefined) unimplemented('History');
       return toProto(HistoryResponseSchema, await engine.tableHistory(bucket, table(req), {
         ...(req.limit !== undefined ? { limit: req.limit } : {}),
-        ...(req.beforeVersion !== undefined ? { beforeVersion: String(req.beforeVersion) } : {}),
+        ...(req.beforeVersion !== undefined ? { beforeVersion: Number(req.beforeVersion) } : {}),
       }));
     },
 
@@ -263,5 +271,13 @@ export function createTableHandlers(engine: SqlEngine, opts: { tokens?: TokenSto
       }));
     },
     ...createPipelineHandlers(engine),
+    async getUsage(req) {
+      const bucket = checkBucket(req.bucket);
+      if (opts.usage === undefined) unimplemented('GetUsage');
+      const since = instantOf(req.since, 'since', 0);
+      const until = instantOf(req.until, 'until', Number.MAX_SAFE_INTEGER);
+      if (until < since) throw new AppError('ERR_BAD_REQUEST', 'Invalid request: until must not be before since; fix the window and retry.', { field: 'until', since, until });
+      return toProto(UsageTotalsSchema, opts.usage.totals(bucket, since, until));
+    },
   };
 }

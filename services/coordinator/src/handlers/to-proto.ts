@@ -1,32 +1,54 @@
 /**
- * Engine results (core's pbjson-shaped values: int64 as decimal strings, enums as names) → the
- * generated proto messages, with protobuf's own JSON decoder. Strict: a field the proto does not
- * know is an ERR_INTERNAL here (logged), so core and the contract cannot drift apart silently —
- * a new result field is added to proto/dodil/k3/tables/v1/k3_tables.proto first.
+ * The wire encoder of core's results: domain values (@k3/core/api — int64 counts, versions and
+ * epoch-ms instants as numbers, Dates, bigints, enums by name, absent = undefined) → the generated
+ * proto messages, which every wire then serializes (pbjson for REST and Connect JSON: int64 as
+ * decimal strings; protobuf binary for Connect and gRPC). Core never formats a wire value.
+ * Strict: a field the proto does not know is an ERR_INTERNAL here (logged), so core and the
+ * contract cannot drift apart silently — a new result field is added to
+ * proto/dodil/k3/tables/v1/k3_tables.proto first.
  *
- * Two engine habits are translated: `undefined` properties are dropped, and a version of `""`
- * ("no Delta version") becomes an absent `optional int64`.
+ * Domain → JSON for protobuf's decoder: bigint → decimal string, Date → epoch-ms string (every
+ * instant of the contract is int64 epoch ms), `undefined` dropped; row arrays (`rows`, already
+ * encoded by core's lossless row encoding) pass unchanged. Legacy producers that still hand an
+ * int64 as a string are accepted (protobuf's JSON reads both), and a version of `""` is absent.
  */
-import { fromJson, type DescMessage, type JsonValue, type MessageShape } from '@bufbuild/protobuf';
+import { fromJson, ScalarType, type DescField, type DescMessage, type JsonValue, type MessageShape } from '@bufbuild/protobuf';
 import { ExecuteResponseSchema, type ExecuteResponse } from '@k3/client';
 import type { ExecuteResponse as EngineExecuteResponse } from '@k3/core/api';
 
 const VERSION_KEYS = new Set(['version', 'versionBefore', 'versionAfter']);
 
-/** Drops undefined values and "" versions; row arrays (plain JSON values) are passed as they are. */
-function clean(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(clean);
+/** Google's JSON-valued well-known types: their content is plain JSON, passed as it is. */
+const JSON_WKT = new Set(['google.protobuf.Struct', 'google.protobuf.Value', 'google.protobuf.ListValue']);
+
+/** One domain value → protobuf JSON input for `field` (undefined: no field known, e.g. inside a Struct). */
+function encodeValue(value: unknown, field: DescField | undefined, item = false): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Date) return String(value.getTime());
+  // A number the contract carries as text (e.g. HistoryEntry.timestamp, epoch ms as a string).
+  if (typeof value === 'number' && field?.fieldKind === 'scalar' && field.scalar === ScalarType.STRING) return String(value);
+  if (typeof value === 'number' && field?.fieldKind === 'list' && field.listKind === 'scalar' && field.scalar === ScalarType.STRING) return String(value);
   if (value === null || typeof value !== 'object') return value;
+  const message = field?.fieldKind === 'message' ? field.message : field?.fieldKind === 'list' && field.listKind === 'message' ? field.message
+    : field?.fieldKind === 'map' && field.mapKind === 'message' ? field.message : undefined;
+  if (Array.isArray(value)) return field?.fieldKind === 'list' && !item ? value.map((v) => encodeValue(v, field, true)) : value;
+  if (field?.fieldKind === 'map' && !item) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, encodeValue(v, field, true)]));
+  return message === undefined || JSON_WKT.has(message.typeName) ? value : encodeMessage(message, value as Record<string, unknown>);
+}
+
+/** Domain values → protobuf JSON input for `schema`, field by field (unknown keys kept: fromJson refuses them). */
+function encodeMessage(schema: DescMessage, value: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     if (v === undefined || (VERSION_KEYS.has(k) && v === '')) continue;
-    out[k] = k === 'rows' ? v : clean(v);
+    const field = schema.fields.find((f) => f.jsonName === k || f.localName === k) ?? schema.oneofs.flatMap((o) => o.fields).find((f) => f.jsonName === k);
+    out[k] = encodeValue(v, field);
   }
   return out;
 }
 
 export function toProto<D extends DescMessage>(schema: D, engineValue: unknown): MessageShape<D> {
-  return fromJson(schema, clean(engineValue) as JsonValue);
+  return fromJson(schema, encodeMessage(schema, engineValue as Record<string, unknown>) as JsonValue);
 }
 
 export function toExecuteResponse(res: EngineExecuteResponse): ExecuteResponse {

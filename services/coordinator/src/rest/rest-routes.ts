@@ -69,6 +69,8 @@ export const REST_ROUTES: readonly RestRoute[] = [
   { method: 'POST', url: `${T}/ingest-rule`, rpc: 'updateIngestRule', summary: "Change the table's ingest rule (globs, format options, transform, onChange, enabled)." },
   { method: 'GET', url: `${T}/ingest-runs`, rpc: 'listIngestRuns', summary: 'Ingest runs of the table, newest first: status, rows and error per object.' },
   { method: 'POST', url: `${T}/ingest`, rpc: 'triggerIngest', summary: 'Ingest one object through the rule now (TriggerIngest).' },
+  // wip/contract
+  { method: 'GET', url: '/:bucket/usage', rpc: 'getUsage', summary: "The bucket's metered usage in [since, until) (epoch ms or ISO-8601), priced when K3_PRICE_* are set." },
 ];
 
 export function methodOf(rpc: string): DescMethod {
