@@ -41,3 +41,27 @@ export async function saveSheetMeta(bucket: string, table: string, meta: SheetMe
   });
   if (!res.ok) throw new Error(`saving sheet metadata failed: ${res.status} ${await res.text()}`);
 }
+
+/** "What changed since" a version, against HEAD (the server's diff; docs/api.md "Change data feed"). */
+export interface TableDiff {
+  tableName: string;
+  fromVersion: string;
+  toVersion: string;
+  keyColumns: string[];
+  added: string;
+  removed: string;
+  changed: string;
+  truncated: boolean;
+  rows: { change: 'added' | 'removed' | 'changed'; key?: Record<string, unknown>; before?: Record<string, unknown>; after?: Record<string, unknown> }[];
+}
+
+/**
+ * The one call the diff view makes: REST `GET /:bucket/tables/:table/diff` today (the session
+ * cookie authenticates it); repoint it here when the `Diff` RPC lands (same shape).
+ */
+export async function tableDiff(bucket: string, table: string, version: bigint, limit = 1000): Promise<TableDiff> {
+  const res = await fetch(`/${encodeURIComponent(bucket)}/tables/${encodeURIComponent(table)}/diff?version=${version}&limit=${limit}`);
+  const body = (await res.json().catch(() => ({}))) as TableDiff & { code?: string; message?: string };
+  if (!res.ok) throw new Error(`${body.code ?? res.status}: ${body.message ?? 'diff failed'}`);
+  return body;
+}

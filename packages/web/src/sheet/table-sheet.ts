@@ -14,8 +14,9 @@
  *   recomputes the table formulas.
  */
 import type { Table } from '@k3/client';
-import type { FreshnessName } from '@k3/client/sdk';
-import { k3, loadSheetMeta, saveSheetMeta, type SheetMeta } from '../api.ts';
+import type { FreshnessName, Row } from '@k3/client/sdk';
+import type { CFValueType } from '@univerjs/sheets-conditional-formatting';
+import { k3, loadSheetMeta, saveSheetMeta, tableDiff, type SheetMeta, type TableDiff } from '../api.ts';
 import { compileFormula, quoteIdent, type SheetColumn } from '../formula/compile.ts';
 import { columnIndex, columnLetters } from '../formula/parse.ts';
 import type { UniverAPI } from './univer.ts';
@@ -63,6 +64,23 @@ function display(v: Raw, type: string): string | number {
   return JSON.stringify(v);
 }
 
+/** What the user typed in the "Add row" dialog → the JSON value the Insert RPC takes for the column. */
+export function typedValue(text: string, type: string): unknown {
+  if (/^BOOL/i.test(type)) return /^(true|1|yes)$/i.test(text);
+  if (isNumericType(type) && Number.isFinite(Number(text))) {
+    const n = Number(text);
+    // 64-bit integers and decimals beyond a double's exact range travel as text.
+    return /^DECIMAL/i.test(type) || Number.isSafeInteger(n) || !/^-?\d+$/.test(text) ? n : text;
+  }
+  return text;
+}
+
+export type ConditionalFormat =
+  | { kind: 'value'; column: string; op: FilterOp; value: string; color: string }
+  | { kind: 'scale'; column: string; minColor: string; maxColor: string; min?: number; max?: number };
+
+const CF_NUM = 'num' as CFValueType;
+
 const fmt2 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 export function formatStat(n: number | undefined): string {
   return n === undefined ? '—' : fmt2.format(n);
@@ -101,7 +119,13 @@ export class TableSheet {
     this.events = events;
     api.addEvent(api.Event.Scroll, () => { void this.ensureVisible(); });
     api.addEvent(api.Event.SelectionChanged, (p) => { void this.selectionChanged(p.selections); });
-    api.addEvent(api.Event.SheetEditEnded, (p) => { if (p.isConfirm) void this.cellEdited(p.row, p.column); });
+    api.addEvent(api.Event.BeforeSheetEditStart, (p) => {
+      if (this.readOnlySheets.has(p.worksheet.getSheetId())) {
+        p.cancel = true;
+        this.events.onError('A diff is read-only: it shows what changed between two versions.');
+      }
+    });
+    api.addEvent(api.Event.SheetEditEnded, (p) => { if (p.isConfirm && p.worksheet.getSheetId() === 'data') void this.cellEdited(p.row, p.column); });
   }
 
   /** Rows the sheet holds right now (the pushdown proof: a fraction of the table). */
@@ -169,15 +193,30 @@ export class TableSheet {
     this.asOfVersion = undefined;
     this.formulas.clear();
     this.undoStack.length = 0;
-    this.info = await k3.tables(bucket).describe(table);
-    this.keys = [...this.info.mergeKeys];
-    const head = await this.query(`SELECT * FROM ${this.from} LIMIT 0`);
+    this.timings = { start: performance.now() };
+    // The first screen: describe, the column types and the sidecar at once; then the workbook is
+    // built while the counts and the first window are already on their way (reload).
+    const [info, head, meta] = await Promise.all([
+      k3.tables(bucket).describe(table),
+      this.query(`SELECT * FROM ${this.from} LIMIT 0`),
+      loadSheetMeta(bucket, table),
+    ]);
+    this.info = info;
+    this.keys = [...info.mergeKeys];
     this.columns = head.columns;
-    this.meta = await loadSheetMeta(bucket, table);
-    await this.buildWorkbook();
-    await this.reload();
+    this.meta = meta;
+    this.mark('describe');
+    this.conditionalFormats.length = 0;
+    await this.reload(this.buildWorkbook().then(() => this.mark('workbook')));
     this.opened++;
     this.startLive();
+  }
+
+  /** Milliseconds since open() of each step of the first screen (the bench records them). */
+  timings: Record<string, number> = {};
+
+  private mark(step: string): void {
+    if (this.timings[step] === undefined) this.timings[step] = Math.round(performance.now() - (this.timings.start ?? 0));
   }
 
   private async buildWorkbook(): Promise<void> {
@@ -202,31 +241,49 @@ export class TableSheet {
     }
   }
 
-  /** Counts, the window on screen and every table formula, again (after a sort, filter, version or table change). */
-  async reload(): Promise<void> {
+  /**
+   * Counts, the window on screen and every table formula, again (after a sort, filter, version or
+   * table change). The counts and the first window are asked for at once; `ready` (the workbook
+   * being built, on open) is awaited only before anything is written into the sheet.
+   */
+  async reload(ready: Promise<void> = Promise.resolve()): Promise<void> {
     const gen = ++this.generation;
     this.rows.clear();
     this.loaded.clear();
     this.loading.clear();
+    this.ready = ready;
     const params: unknown[] = [];
     const where = this.whereSql(params);
-    const counts = await this.query(`SELECT count(*) AS n, (SELECT count(*) FROM ${this.from}) AS total FROM ${this.from}${where}`, params);
-    if (gen !== this.generation) return;
-    this.matchCount = Number(counts.rows[0]?.[0] ?? 0);
-    this.totalCount = Number(counts.rows[0]?.[1] ?? 0);
-    const ws = this.worksheet;
+    const countsP = this.query(where === '' ? `SELECT count(*) AS n, count(*) AS total FROM ${this.from}` : `SELECT count(*) AS n, (SELECT count(*) FROM ${this.from}) AS total FROM ${this.from}${where}`, params);
+    await ready;
     this.applyingData = true;
     try {
-      ws.setRowCount(Math.max(this.matchCount + EXTRA_ROWS, EXTRA_ROWS));
-      ws.getRange(0, 0, Math.min(ws.getMaxRows(), BLOCK * 2), this.columns.length).clearContent();
+      this.worksheet.getRange(0, 0, Math.min(this.worksheet.getMaxRows(), BLOCK * 2), this.columns.length).clearContent();
     } finally {
       this.applyingData = false;
     }
-    await this.ensureVisible();
+    const windowP = this.ensureVisible();
+    const counts = await countsP;
+    if (gen !== this.generation) return;
+    this.matchCount = Number(counts.rows[0]?.[0] ?? 0);
+    this.totalCount = Number(counts.rows[0]?.[1] ?? 0);
+    this.mark('counts');
+    this.applyingData = true;
+    try {
+      this.worksheet.setRowCount(Math.max(this.matchCount + EXTRA_ROWS, EXTRA_ROWS));
+    } finally {
+      this.applyingData = false;
+    }
+    await windowP;
+    await this.ensureVisible(); // blocks beyond the first that the count now shows are on screen
+    this.applyConditionalFormats();
     await this.recomputeFormulas();
     this.syncedAt = Date.now();
     this.events.onState(this);
   }
+
+  /** Resolves when the workbook exists (blocks fetched before it wait for it). */
+  private ready: Promise<void> = Promise.resolve();
 
   async ensureVisible(): Promise<void> {
     if (this.table === '') return;
@@ -240,7 +297,9 @@ export class TableSheet {
       }
     } catch { /* not rendered yet: the first block */ }
     const blocks: number[] = [];
-    for (let b = Math.floor(first / BLOCK); b <= Math.floor(last / BLOCK) + 1; b++) if (b * BLOCK < this.matchCount) blocks.push(b);
+    // Before the count is known (generation just started) the first window is fetched anyway.
+    const known = this.loaded.size > 0 || this.matchCount > 0 ? this.matchCount : Number.POSITIVE_INFINITY;
+    for (let b = Math.floor(first / BLOCK); b <= Math.floor(last / BLOCK) + 1; b++) if (b * BLOCK < known) blocks.push(b);
     await Promise.all(blocks.map((b) => this.loadBlock(b)));
   }
 
@@ -254,6 +313,7 @@ export class TableSheet {
       const where = this.whereSql(params);
       params.push(BLOCK, b * BLOCK);
       const res = await this.query(`SELECT * FROM ${this.from}${where}${this.orderSql()} LIMIT $${params.length - 1} OFFSET $${params.length}`, params);
+      await this.ready;
       if (gen !== this.generation) return;
       res.rows.forEach((r, i) => this.rows.set(b * BLOCK + i, r));
       this.loaded.add(b);
@@ -262,6 +322,7 @@ export class TableSheet {
       this.applyingData = true;
       try {
         const ws = this.worksheet;
+        if (ws.getMaxRows() < b * BLOCK + values.length + EXTRA_ROWS) ws.setRowCount(b * BLOCK + values.length + EXTRA_ROWS);
         ws.getRange(b * BLOCK, 0, values.length, this.columns.length).setValues(values);
         // Number formats per loaded block only: styling a whole 10M-row column would cost more than the data.
         this.columns.forEach((c, i) => {
@@ -272,6 +333,7 @@ export class TableSheet {
       } finally {
         this.applyingData = false;
       }
+      if (b === 0) this.mark('firstWindow');
     })().catch((e: unknown) => { this.events.onError((e as Error).message); }).finally(() => this.loading.delete(b));
     this.loading.set(b, p);
     return p;
@@ -435,7 +497,18 @@ export class TableSheet {
   }
 
   private async cellEdited(row: number, col: number): Promise<void> {
-    if (this.applyingData || col >= this.columns.length || !this.rows.has(row)) return;
+    if (this.applyingData) return;
+    // A formula typed in Univer's own cell editor: a table formula is taken over by the server
+    // (the same compiler as the formula bar); Univer's result for it is replaced.
+    const typed = this.worksheet.getRange(row, col).getFormula();
+    if (typed && compileFormula(typed, this.formulaContext()) !== undefined) {
+      const ref = `${columnLetters(col)}${row + 1}`;
+      this.formulas.set(ref, typed);
+      try { await this.computeFormula(ref); } catch (e) { this.events.onError(`${ref}: ${(e as Error).message}`); }
+      return;
+    }
+    if (!typed) this.formulas.delete(`${columnLetters(col)}${row + 1}`);
+    if (col >= this.columns.length || !this.rows.has(row)) return;
     const column = this.columns[col]!;
     const before = this.rows.get(row)![col];
     const after = this.worksheet.getRange(row, col).getValue();
@@ -468,6 +541,113 @@ export class TableSheet {
     await this.reload();
     return true;
   }
+
+  /**
+   * A new row (the "Add row" dialog): one Insert RPC with the typed values; empty fields are
+   * NULL. Keyed tables only (the key says which row it is, and a keyed write is visible at once
+   * to STRONG reads).
+   */
+  async insertRow(values: Record<string, string>): Promise<void> {
+    if (!this.editable) throw new Error(this.asOfVersion !== undefined ? 'This is an old version of the table: it is read-only.' : 'This table has no primary key: add rows with SQL in the query panel.');
+    const row: Row = {};
+    for (const c of this.columns) {
+      const text = (values[c.name] ?? '').trim();
+      if (text === '') continue;
+      row[c.name] = typedValue(text, c.type);
+    }
+    const missing = this.keys.filter((k) => row[k] === undefined);
+    if (missing.length > 0) throw new Error(`A new row needs its primary key: fill in ${missing.join(', ')}.`);
+    await k3.tables(this.bucket).insert(this.table, [row]);
+    await this.reload();
+  }
+
+  // ── conditional formatting (Univer's rules over the loaded window, bounds from the whole table) ──
+  readonly conditionalFormats: ConditionalFormat[] = [];
+
+  /**
+   * Adds a rule over a whole column. A colour scale's ends are the column's MIN and MAX over the
+   * whole (filtered) table, asked from the server, so a cell's colour does not depend on which
+   * window is loaded.
+   */
+  async addConditionalFormat(f: ConditionalFormat): Promise<void> {
+    const col = this.columns.findIndex((c) => c.name === f.column);
+    if (col < 0) throw new Error(`no column "${f.column}" in ${this.table}`);
+    if (f.kind === 'scale') {
+      const params: unknown[] = [];
+      const where = this.whereSql(params);
+      const res = await this.query(`SELECT MIN(${quoteIdent(f.column)})::DOUBLE, MAX(${quoteIdent(f.column)})::DOUBLE FROM ${this.from}${where}`, params);
+      f = { ...f, min: Number(res.rows[0]?.[0] ?? 0), max: Number(res.rows[0]?.[1] ?? 0) };
+    }
+    this.conditionalFormats.push(f);
+    this.applyConditionalFormats();
+  }
+
+  clearConditionalFormats(): void {
+    this.conditionalFormats.length = 0;
+    this.applyConditionalFormats();
+  }
+
+  /** (Re)states every rule over its column's data rows (the row count changes with filters). */
+  private applyConditionalFormats(): void {
+    const ws = this.worksheet;
+    ws.clearConditionalFormatRules();
+    if (this.matchCount === 0) return;
+    for (const f of this.conditionalFormats) {
+      const col = this.columns.findIndex((c) => c.name === f.column);
+      if (col < 0) continue;
+      const range = { startRow: 0, endRow: this.matchCount - 1, startColumn: col, endColumn: col };
+      const builder = ws.newConditionalFormattingRule();
+      if (f.kind === 'scale') {
+        ws.addConditionalFormattingRule(builder.setColorScale([
+          { index: 0, color: f.minColor, value: { type: CF_NUM, value: f.min ?? 0 } },
+          { index: 1, color: f.maxColor, value: { type: CF_NUM, value: f.max ?? 0 } },
+        ]).setRanges([range]).build());
+        continue;
+      }
+      const n = Number(f.value);
+      const numeric = isNumericType(this.columns[col]!.type) && f.value.trim() !== '' && Number.isFinite(n);
+      const rule = numeric
+        ? ({ '>': () => builder.whenNumberGreaterThan(n), '>=': () => builder.whenNumberGreaterThanOrEqualTo(n), '<': () => builder.whenNumberLessThan(n), '<=': () => builder.whenNumberLessThanOrEqualTo(n), '=': () => builder.whenNumberEqualTo(n), '<>': () => builder.whenNumberNotEqualTo(n), contains: () => builder.whenTextContains(f.value) })[f.op]()
+        : f.op === 'contains' ? builder.whenTextContains(f.value) : builder.whenTextEqualTo(f.value);
+      ws.addConditionalFormattingRule(rule.setBackground(f.color).setRanges([range]).build());
+    }
+  }
+
+  // ── what changed since a version (the version picker's Δ HEAD) ────────────
+  /**
+   * Rows added, removed and changed between `version` and HEAD (the server's diff), into a new
+   * read-only sheet: one line per row with its change, then the row's columns; a changed cell
+   * reads `before → after`.
+   */
+  async diffSheet(version: bigint, limit = 1000): Promise<{ name: string; diff: TableDiff }> {
+    const diff = await tableDiff(this.bucket, this.table, version, limit);
+    const wb = this.api.getActiveWorkbook()!;
+    const name = `Δ v${diff.fromVersion}→v${diff.toVersion}`;
+    const ws = wb.insertSheet(name);
+    const columns = this.columns.map((c) => c.name);
+    const cell = (v: unknown): string | number => (v === null || v === undefined ? '' : typeof v === 'number' ? v : typeof v === 'string' ? v : JSON.stringify(v));
+    const header = ['change', ...columns];
+    const lines: (string | number)[][] = [[`${diff.added} added · ${diff.removed} removed · ${diff.changed} changed${diff.truncated ? ` (first ${diff.rows.length} listed)` : ''}`, ...columns.map(() => '')], header];
+    for (const r of diff.rows) {
+      lines.push([r.change, ...columns.map((c) => {
+        const before = r.before?.[c];
+        const after = r.after?.[c];
+        if (r.change === 'removed') return cell(before);
+        if (r.change === 'changed' && JSON.stringify(before) !== JSON.stringify(after)) return `${cell(before)} → ${cell(after)}`;
+        return cell(after);
+      })]);
+    }
+    ws.setRowCount(Math.max(lines.length + EXTRA_ROWS, 100));
+    ws.setColumnCount(Math.max(header.length + 2, 10));
+    ws.getRange(0, 0, lines.length, header.length).setValues(lines);
+    ws.setColumnWidths(1, columns.length, 140);
+    // Read-only: a Univer worksheet protection would be a Pro feature; edits are undone instead.
+    this.readOnlySheets.add(ws.getSheetId());
+    return { name, diff };
+  }
+
+  /** Sheets (diff results) whose cells cannot be edited. */
+  readonly readOnlySheets = new Set<string>();
 
   // ── pivot (computed by DuckDB into a new sheet) ────────────────────────────
   async pivot(rowsColumn: string, valueColumn: string, agg: 'SUM' | 'COUNT' | 'AVG' | 'MIN' | 'MAX'): Promise<{ name: string; rows: Raw[][] }> {
