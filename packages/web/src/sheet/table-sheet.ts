@@ -255,6 +255,7 @@ export class TableSheet {
     const params: unknown[] = [];
     const where = this.whereSql(params);
     const countsP = this.query(where === '' ? `SELECT count(*) AS n, count(*) AS total FROM ${this.from}` : `SELECT count(*) AS n, (SELECT count(*) FROM ${this.from}) AS total FROM ${this.from}${where}`, params);
+    const windowP = this.ensureVisible(); // the window's queries start now; they write once `ready`
     await ready;
     this.applyingData = true;
     try {
@@ -262,7 +263,6 @@ export class TableSheet {
     } finally {
       this.applyingData = false;
     }
-    const windowP = this.ensureVisible();
     const counts = await countsP;
     if (gen !== this.generation) return;
     this.matchCount = Number(counts.rows[0]?.[0] ?? 0);
@@ -274,6 +274,7 @@ export class TableSheet {
     } finally {
       this.applyingData = false;
     }
+    this.mark('rowCount');
     await windowP;
     await this.ensureVisible(); // blocks beyond the first that the count now shows are on screen
     this.applyConditionalFormats();
