@@ -4,6 +4,9 @@
  * an HttpOnly, SameSite=Strict session cookie that every later request carries.
  */
 import { K3Client } from '@k3/client/sdk';
+import type { TableDiff } from './sheet/diff-lines.ts';
+
+export type { TableDiff };
 
 export const k3 = new K3Client({ url: location.origin, retries: 1 });
 
@@ -40,19 +43,6 @@ export async function saveSheetMeta(bucket: string, table: string, meta: SheetMe
     method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(meta),
   });
   if (!res.ok) throw new Error(`saving sheet metadata failed: ${res.status} ${await res.text()}`);
-}
-
-/** "What changed since" a version, against HEAD (the server's diff; docs/api.md "Change data feed"). */
-export interface TableDiff {
-  tableName: string;
-  fromVersion: string;
-  toVersion: string;
-  keyColumns: string[];
-  added: string;
-  removed: string;
-  changed: string;
-  truncated: boolean;
-  rows: { change: 'added' | 'removed' | 'changed'; key?: Record<string, unknown>; before?: Record<string, unknown>; after?: Record<string, unknown> }[];
 }
 
 /**

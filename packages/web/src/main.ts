@@ -9,7 +9,8 @@ import { TableSchema } from '@k3/client';
 import { k3, session, signIn, signOut } from './api.ts';
 import { columnIndex, columnLetters } from './formula/parse.ts';
 import { conditionalStyleOf, createSheetUniver, type UniverAPI } from './sheet/univer.ts';
-import { formatStat, TableSheet, type ConditionalFormat, type Filter, type FilterOp, type SelectionStats } from './sheet/table-sheet.ts';
+import type { ConditionalFormat } from './sheet/conditional-format.ts';
+import { formatStat, TableSheet, type Filter, type FilterOp, type SelectionStats } from './sheet/table-sheet.ts';
 
 const app = document.getElementById('app')!;
 
@@ -118,11 +119,12 @@ async function start(): Promise<void> {
     el('span', { id: 'live', 'aria-live': 'polite' }, ''));
   const formulaRow = el('div', { class: 'formula-row' }, nameBox, el('span', { class: 'fx' }, 'fx'), formulaBar);
   const summary = el('div', { id: 'filter-summary', 'aria-live': 'polite' });
+  const diffSummary = el('div', { id: 'diff-summary', 'aria-live': 'polite', 'aria-label': 'What changed since the picked version' });
   const note = el('div', { id: 'note', role: 'note' });
   const error = el('div', { id: 'error', role: 'alert' });
   const grid = el('div', { id: 'grid' });
   const status = el('footer', { id: 'status', role: 'status', 'aria-label': 'Selection statistics' });
-  const main = el('main', {}, toolbar, formulaRow, summary, note, error, grid, status);
+  const main = el('main', {}, toolbar, formulaRow, summary, diffSummary, note, error, grid, status);
   app.append(header, el('div', { class: 'body' }, aside, main));
 
   const { univer, api } = createSheetUniver(grid);
@@ -179,6 +181,7 @@ async function start(): Promise<void> {
   }
 
   async function openTable(name: string): Promise<void> {
+    diffSummary.textContent = '';
     await sheet.open(bucketInput.value.trim(), name);
     filterCol.replaceChildren(...sheet.columns.map((c) => el('option', { value: c.name }, c.name)));
     const h = await k3.tables(sheet.bucket).history(name, { limit: 50 });
@@ -296,7 +299,7 @@ async function start(): Promise<void> {
   document.getElementById('diff')!.addEventListener('click', guard(async () => {
     if (versions.value === '') throw new Error('pick a version first: Δ HEAD shows what changed since it');
     const { diff } = await sheet.diffSheet(BigInt(versions.value));
-    summary.textContent = `Δ HEAD since v${diff.fromVersion}: ${diff.added} added · ${diff.removed} removed · ${diff.changed} changed (HEAD v${diff.toVersion})`;
+    diffSummary.textContent = `Δ HEAD since v${diff.fromVersion}: ${diff.added} added · ${diff.removed} removed · ${diff.changed} changed (HEAD v${diff.toVersion})`;
   }));
 
   const initial = new URLSearchParams(location.search).get('table');

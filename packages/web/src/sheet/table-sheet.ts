@@ -15,10 +15,12 @@
  */
 import type { Table } from '@k3/client';
 import type { FreshnessName, Row } from '@k3/client/sdk';
-import type { CFValueType } from '@univerjs/sheets-conditional-formatting';
 import { k3, loadSheetMeta, saveSheetMeta, tableDiff, type SheetMeta, type TableDiff } from '../api.ts';
 import { compileFormula, quoteIdent, type SheetColumn } from '../formula/compile.ts';
 import { columnIndex, columnLetters } from '../formula/parse.ts';
+import { display, isNumericType, numberFormatOf, typedValue } from './cell-values.ts';
+import { applyConditionalFormats, type ConditionalFormat } from './conditional-format.ts';
+import { diffLines } from './diff-lines.ts';
 import type { UniverAPI } from './univer.ts';
 
 export const BLOCK = 200;
@@ -39,47 +41,6 @@ export interface SheetEvents {
 interface Edit { row: number; column: string; keys: Record<string, unknown>; before: unknown; after: unknown }
 
 type Raw = unknown;
-
-function isNumericType(t: string): boolean {
-  return /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL)/i.test(t);
-}
-
-function numberFormatOf(type: string): string | undefined {
-  const dec = /^DECIMAL\(\d+,\s*(\d+)\)/i.exec(type);
-  if (dec) return Number(dec[1]) === 0 ? '#,##0' : `#,##0.${'0'.repeat(Number(dec[1]))}`;
-  return undefined;
-}
-
-/** A pbjson value → what the sheet shows (numbers as numbers where exact, the rest as text). */
-function display(v: Raw, type: string): string | number {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'number' || typeof v === 'boolean') return typeof v === 'boolean' ? String(v).toUpperCase() : v;
-  if (typeof v === 'string') {
-    if (isNumericType(type) && /^-?\d+(\.\d+)?$/.test(v)) {
-      const n = Number(v);
-      return /^DECIMAL/i.test(type) || Number.isSafeInteger(n) ? n : v;
-    }
-    return v;
-  }
-  return JSON.stringify(v);
-}
-
-/** What the user typed in the "Add row" dialog → the JSON value the Insert RPC takes for the column. */
-export function typedValue(text: string, type: string): unknown {
-  if (/^BOOL/i.test(type)) return /^(true|1|yes)$/i.test(text);
-  if (isNumericType(type) && Number.isFinite(Number(text))) {
-    const n = Number(text);
-    // 64-bit integers and decimals beyond a double's exact range travel as text.
-    return /^DECIMAL/i.test(type) || Number.isSafeInteger(n) || !/^-?\d+$/.test(text) ? n : text;
-  }
-  return text;
-}
-
-export type ConditionalFormat =
-  | { kind: 'value'; column: string; op: FilterOp; value: string; color: string }
-  | { kind: 'scale'; column: string; minColor: string; maxColor: string; min?: number; max?: number };
-
-const CF_NUM = 'num' as CFValueType;
 
 const fmt2 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 export function formatStat(n: number | undefined): string {
@@ -248,6 +209,7 @@ export class TableSheet {
    */
   async reload(ready: Promise<void> = Promise.resolve()): Promise<void> {
     const gen = ++this.generation;
+    const shown = this.rows.size === 0 ? 0 : Math.max(...this.rows.keys()) + 1; // rows holding table data now
     this.rows.clear();
     this.loaded.clear();
     this.loading.clear();
@@ -257,12 +219,6 @@ export class TableSheet {
     const countsP = this.query(where === '' ? `SELECT count(*) AS n, count(*) AS total FROM ${this.from}` : `SELECT count(*) AS n, (SELECT count(*) FROM ${this.from}) AS total FROM ${this.from}${where}`, params);
     const windowP = this.ensureVisible(); // the window's queries start now; they write once `ready`
     await ready;
-    this.applyingData = true;
-    try {
-      this.worksheet.getRange(0, 0, Math.min(this.worksheet.getMaxRows(), BLOCK * 2), this.columns.length).clearContent();
-    } finally {
-      this.applyingData = false;
-    }
     const counts = await countsP;
     if (gen !== this.generation) return;
     this.matchCount = Number(counts.rows[0]?.[0] ?? 0);
@@ -270,14 +226,19 @@ export class TableSheet {
     this.mark('counts');
     this.applyingData = true;
     try {
-      this.worksheet.setRowCount(Math.max(this.matchCount + EXTRA_ROWS, EXTRA_ROWS));
+      // Rows the new window overwrites are left as they are until it lands (no blank flash);
+      // table rows that no longer match are cleared.
+      const ws = this.worksheet;
+      const from = Math.min(this.matchCount, ws.getMaxRows());
+      if (shown > from) ws.getRange(from, 0, Math.min(shown, ws.getMaxRows()) - from, this.columns.length).clearContent();
+      ws.setRowCount(Math.max(this.matchCount + EXTRA_ROWS, EXTRA_ROWS));
     } finally {
       this.applyingData = false;
     }
     this.mark('rowCount');
     await windowP;
     await this.ensureVisible(); // blocks beyond the first that the count now shows are on screen
-    this.applyConditionalFormats();
+    applyConditionalFormats(this.worksheet, this.columns, this.matchCount, this.conditionalFormats);
     await this.recomputeFormulas();
     this.syncedAt = Date.now();
     this.events.onState(this);
@@ -580,38 +541,12 @@ export class TableSheet {
       f = { ...f, min: Number(res.rows[0]?.[0] ?? 0), max: Number(res.rows[0]?.[1] ?? 0) };
     }
     this.conditionalFormats.push(f);
-    this.applyConditionalFormats();
+    applyConditionalFormats(this.worksheet, this.columns, this.matchCount, this.conditionalFormats);
   }
 
   clearConditionalFormats(): void {
     this.conditionalFormats.length = 0;
-    this.applyConditionalFormats();
-  }
-
-  /** (Re)states every rule over its column's data rows (the row count changes with filters). */
-  private applyConditionalFormats(): void {
-    const ws = this.worksheet;
-    ws.clearConditionalFormatRules();
-    if (this.matchCount === 0) return;
-    for (const f of this.conditionalFormats) {
-      const col = this.columns.findIndex((c) => c.name === f.column);
-      if (col < 0) continue;
-      const range = { startRow: 0, endRow: this.matchCount - 1, startColumn: col, endColumn: col };
-      const builder = ws.newConditionalFormattingRule();
-      if (f.kind === 'scale') {
-        ws.addConditionalFormattingRule(builder.setColorScale([
-          { index: 0, color: f.minColor, value: { type: CF_NUM, value: f.min ?? 0 } },
-          { index: 1, color: f.maxColor, value: { type: CF_NUM, value: f.max ?? 0 } },
-        ]).setRanges([range]).build());
-        continue;
-      }
-      const n = Number(f.value);
-      const numeric = isNumericType(this.columns[col]!.type) && f.value.trim() !== '' && Number.isFinite(n);
-      const rule = numeric
-        ? ({ '>': () => builder.whenNumberGreaterThan(n), '>=': () => builder.whenNumberGreaterThanOrEqualTo(n), '<': () => builder.whenNumberLessThan(n), '<=': () => builder.whenNumberLessThanOrEqualTo(n), '=': () => builder.whenNumberEqualTo(n), '<>': () => builder.whenNumberNotEqualTo(n), contains: () => builder.whenTextContains(f.value) })[f.op]()
-        : f.op === 'contains' ? builder.whenTextContains(f.value) : builder.whenTextEqualTo(f.value);
-      ws.addConditionalFormattingRule(rule.setBackground(f.color).setRanges([range]).build());
-    }
+    applyConditionalFormats(this.worksheet, this.columns, this.matchCount, this.conditionalFormats);
   }
 
   // ── what changed since a version (the version picker's Δ HEAD) ────────────
@@ -626,21 +561,11 @@ export class TableSheet {
     const name = `Δ v${diff.fromVersion}→v${diff.toVersion}`;
     const ws = wb.insertSheet(name);
     const columns = this.columns.map((c) => c.name);
-    const cell = (v: unknown): string | number => (v === null || v === undefined ? '' : typeof v === 'number' ? v : typeof v === 'string' ? v : JSON.stringify(v));
-    const header = ['change', ...columns];
-    const lines: (string | number)[][] = [[`${diff.added} added · ${diff.removed} removed · ${diff.changed} changed${diff.truncated ? ` (first ${diff.rows.length} listed)` : ''}`, ...columns.map(() => '')], header];
-    for (const r of diff.rows) {
-      lines.push([r.change, ...columns.map((c) => {
-        const before = r.before?.[c];
-        const after = r.after?.[c];
-        if (r.change === 'removed') return cell(before);
-        if (r.change === 'changed' && JSON.stringify(before) !== JSON.stringify(after)) return `${cell(before)} → ${cell(after)}`;
-        return cell(after);
-      })]);
-    }
+    const lines = diffLines(columns, diff);
+    const width = columns.length + 1;
     ws.setRowCount(Math.max(lines.length + EXTRA_ROWS, 100));
-    ws.setColumnCount(Math.max(header.length + 2, 10));
-    ws.getRange(0, 0, lines.length, header.length).setValues(lines);
+    ws.setColumnCount(Math.max(width + 2, 10));
+    ws.getRange(0, 0, lines.length, width).setValues(lines);
     ws.setColumnWidths(1, columns.length, 140);
     // Read-only: a Univer worksheet protection would be a Pro feature; edits are undone instead.
     this.readOnlySheets.add(ws.getSheetId());
