@@ -119,7 +119,7 @@ async function start(): Promise<void> {
     el('span', { id: 'live', 'aria-live': 'polite' }, ''));
   const formulaRow = el('div', { class: 'formula-row' }, nameBox, el('span', { class: 'fx' }, 'fx'), formulaBar);
   const summary = el('div', { id: 'filter-summary', 'aria-live': 'polite' });
-  const diffSummary = el('div', { id: 'diff-summary', 'aria-live': 'polite', 'aria-label': 'What changed since the picked version' });
+  const diffSummary = el('div', { id: 'diff-summary', 'aria-live': 'polite', 'aria-label': 'Δ HEAD summary' });
   const note = el('div', { id: 'note', role: 'note' });
   const error = el('div', { id: 'error', role: 'alert' });
   const grid = el('div', { id: 'grid' });

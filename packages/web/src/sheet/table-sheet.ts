@@ -25,6 +25,17 @@ import type { UniverAPI } from './univer.ts';
 
 export const BLOCK = 200;
 const EXTRA_ROWS = 50;
+/**
+ * The sheet's rows grow in steps of ROW_STEP as the user scrolls towards the end: Univer lays out
+ * every row of a sheet (its cost grows with the row count), so a 10-million-row table starts as a
+ * 50,000-row sheet; the filter summary always says how many rows match.
+ */
+export const ROW_STEP = 50_000;
+
+/** Rows of the sheet for `count` matching rows: all of them and the spare rows, up to `cap`. */
+function sheetRows(count: number, cap: number): number {
+  return Math.max(Math.min(count + EXTRA_ROWS, cap), EXTRA_ROWS);
+}
 const EXTRA_COLS = 6;
 
 export type FilterOp = '=' | '<>' | '>' | '>=' | '<' | '<=' | 'contains';
@@ -231,14 +242,14 @@ export class TableSheet {
       const ws = this.worksheet;
       const from = Math.min(this.matchCount, ws.getMaxRows());
       if (shown > from) ws.getRange(from, 0, Math.min(shown, ws.getMaxRows()) - from, this.columns.length).clearContent();
-      ws.setRowCount(Math.max(this.matchCount + EXTRA_ROWS, EXTRA_ROWS));
+      ws.setRowCount(sheetRows(this.matchCount, Math.max(ROW_STEP, ws.getMaxRows()))); // rows grown by scrolling stay
     } finally {
       this.applyingData = false;
     }
     this.mark('rowCount');
     await windowP;
     await this.ensureVisible(); // blocks beyond the first that the count now shows are on screen
-    applyConditionalFormats(this.worksheet, this.columns, this.matchCount, this.conditionalFormats);
+    this.restateConditionalFormats();
     await this.recomputeFormulas();
     this.syncedAt = Date.now();
     this.events.onState(this);
@@ -258,6 +269,12 @@ export class TableSheet {
         last = r.endRow;
       }
     } catch { /* not rendered yet: the first block */ }
+    if (this.loaded.size > 0 && last >= this.worksheet.getMaxRows() - BLOCK * 5 && this.worksheet.getMaxRows() < this.matchCount + EXTRA_ROWS) {
+      // Near the end of the rows the sheet has: the next step of rows.
+      this.applyingData = true;
+      try { this.worksheet.setRowCount(sheetRows(this.matchCount, this.worksheet.getMaxRows() + ROW_STEP)); } finally { this.applyingData = false; }
+      this.restateConditionalFormats();
+    }
     const blocks: number[] = [];
     // Before the count is known (generation just started) the first window is fetched anyway.
     const known = this.loaded.size > 0 || this.matchCount > 0 ? this.matchCount : Number.POSITIVE_INFINITY;
@@ -541,12 +558,17 @@ export class TableSheet {
       f = { ...f, min: Number(res.rows[0]?.[0] ?? 0), max: Number(res.rows[0]?.[1] ?? 0) };
     }
     this.conditionalFormats.push(f);
-    applyConditionalFormats(this.worksheet, this.columns, this.matchCount, this.conditionalFormats);
+    this.restateConditionalFormats();
+  }
+
+  /** Rules over the data rows the sheet has now. */
+  private restateConditionalFormats(): void {
+    applyConditionalFormats(this.worksheet, this.columns, Math.min(this.matchCount, this.worksheet.getMaxRows()), this.conditionalFormats);
   }
 
   clearConditionalFormats(): void {
     this.conditionalFormats.length = 0;
-    applyConditionalFormats(this.worksheet, this.columns, this.matchCount, this.conditionalFormats);
+    this.restateConditionalFormats();
   }
 
   // ── what changed since a version (the version picker's Δ HEAD) ────────────
