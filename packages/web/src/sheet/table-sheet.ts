@@ -645,6 +645,7 @@ export class TableSheet {
       this.info = t;
       this.syncedAt = Date.now();
       this.events.onState(this);
+      await this.ensureVisible(); // the window on screen, also when a scroll event was missed
     } catch (e) {
       this.events.onError((e as Error).message);
     }
