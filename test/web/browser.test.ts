@@ -13,11 +13,14 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureWebBuilt } from '../../scripts/build-web.ts';
-import { drainTable, execute, startServer, type StartedServer } from '../support/server.ts';
+import { drainTable, execute, k3fetch, startServer, type StartedServer } from '../support/server.ts';
 
 // Auth off (K3_AUTH=off on loopback) still needs a sign-in click; any token is accepted then.
 
 const BUCKET = 'sheets';
+/** Every wait is for an event (a cell's text, a status line), never a sleep; generous, as the suite
+ * may run beside heavy ones on a loaded 2-core machine (timing never fails a test). */
+const WAIT = 90_000;
 let server: StartedServer;
 let browser: Browser;
 let page: Page;
@@ -33,7 +36,7 @@ async function sql(q: string, extra: Record<string, unknown> = {}): Promise<unkn
 async function signIn(p: Page): Promise<void> {
   await p.goto(`${server.url}/ui/`);
   const form = p.getByLabel('Token');
-  await Promise.race([form.waitFor({ timeout: 30_000 }), p.getByLabel('Bucket').waitFor({ timeout: 30_000 })]);
+  await Promise.race([form.waitFor({ timeout: WAIT }), p.getByLabel('Bucket').waitFor({ timeout: WAIT })]);
   if (await form.count()) {
     await form.fill(server.token ?? 'auth-off');
     await p.getByRole('button', { name: 'Sign in' }).click();
@@ -48,7 +51,7 @@ async function openTable(p: Page, table: string): Promise<void> {
   await p.waitForFunction(([t, n]) => {
     const s = (globalThis as never as { k3ui?: { sheet: { table: string; opened: number; loadedRowCount: number } } }).k3ui?.sheet;
     return s !== undefined && s.table === t && s.opened > (n as number) && s.loadedRowCount > 0;
-  }, [table, before] as const, { timeout: 60_000 });
+  }, [table, before] as const, { timeout: WAIT });
 }
 
 /** Display text of a cell (Univer draws on a canvas: read it through its API). */
@@ -63,7 +66,7 @@ async function typeFormula(p: Page, ref: string, text: string): Promise<void> {
   await p.getByLabel('Formula bar').press('Enter');
 }
 
-describe('data browser in headless Chromium', () => {
+describe('data browser in headless Chromium', { timeout: 300_000 }, () => {
   beforeAll(async () => {
     await ensureWebBuilt();
     server = await startServer();
@@ -89,18 +92,18 @@ describe('data browser in headless Chromium', () => {
     await openTable(page, 'contracts');
     expect(await cellText(page, 'D1')).toBe('58,200.00');
     await typeFormula(page, 'D8', '=SUMIFS(amount, region, "UK")');
-    await expect.poll(() => cellText(page, 'D8'), { timeout: 20_000 }).toBe('295,800.00');
+    await expect.poll(() => cellText(page, 'D8'), { timeout: WAIT }).toBe('295,800.00');
     await page.screenshot({ path: path.join(shots, 'contracts-sumifs.png') });
 
     await page.getByLabel('Filter column').selectOption('region');
     await page.getByLabel('Filter operator').selectOption('=');
     await page.getByLabel('Filter value').fill('UK');
     await page.getByRole('button', { name: 'Filter', exact: true }).click();
-    await expect.poll(() => page.locator('#filter-summary').textContent(), { timeout: 20_000 }).toBe('contracts · region = “UK” · 4 of 7 rows match');
-    expect(await cellText(page, 'D8')).toBe('295,800.00'); // the formula is over the whole table, not the filter
+    await expect.poll(() => page.locator('#filter-summary').textContent(), { timeout: WAIT }).toBe('contracts · region = “UK” · 4 of 7 rows match');
+    await expect.poll(() => cellText(page, 'D8'), { timeout: WAIT }).toBe('295,800.00'); // the formula is over the whole table, not the filter
     await page.getByLabel('Name box').fill('D1:D4');
     await page.getByLabel('Name box').press('Enter');
-    await expect.poll(() => page.getByRole('status', { name: 'Selection statistics' }).textContent(), { timeout: 10_000 })
+    await expect.poll(() => page.getByRole('status', { name: 'Selection statistics' }).textContent(), { timeout: WAIT })
       .toBe('Sum 295,800.00  Count 4  Avg 73,950.00  Min 58,200.00  Max 91,400.00');
     await page.screenshot({ path: path.join(shots, 'contracts-filter-status.png') });
     await page.getByRole('button', { name: 'Clear filter' }).click();
@@ -110,13 +113,13 @@ describe('data browser in headless Chromium', () => {
     await page.evaluate(() => { const w = (globalThis as never as { k3ui: { api: { getActiveWorkbook(): { getActiveSheet(): { getRange(a1: string): unknown; setActiveRange(r: unknown): void } } } } }).k3ui; const ws = w.api.getActiveWorkbook().getActiveSheet(); ws.setActiveRange(ws.getRange('D1')); });
     await page.getByRole('button', { name: 'Sort Z→A' }).click();
     const expected = (await sql('SELECT id FROM contracts ORDER BY amount DESC')).map((r) => Number(r[0]));
-    await expect.poll(async () => Promise.all(expected.map((_v, i) => cellText(page, `A${i + 1}`).then(Number))), { timeout: 20_000 }).toEqual(expected);
+    await expect.poll(async () => Promise.all(expected.map((_v, i) => cellText(page, `A${i + 1}`).then(Number))), { timeout: WAIT }).toEqual(expected);
     await page.getByLabel('Filter column').selectOption('amount');
     await page.getByLabel('Filter operator').selectOption('>=');
     await page.getByLabel('Filter value').fill('42100');
     await page.getByRole('button', { name: 'Filter', exact: true }).click();
     const filtered = (await sql('SELECT id FROM contracts WHERE amount >= 42100 ORDER BY amount DESC')).map((r) => Number(r[0]));
-    await expect.poll(() => page.locator('#filter-summary').textContent(), { timeout: 20_000 }).toContain(`${filtered.length} of 7 rows match`);
+    await expect.poll(() => page.locator('#filter-summary').textContent(), { timeout: WAIT }).toContain(`${filtered.length} of 7 rows match`);
     expect(await Promise.all(filtered.map((_v, i) => cellText(page, `A${i + 1}`).then(Number)))).toEqual(filtered);
     expect(await cellText(page, `A${filtered.length + 1}`)).toBe('');
     await page.getByRole('button', { name: 'Clear filter' }).click();
@@ -133,11 +136,21 @@ describe('data browser in headless Chromium', () => {
     await openTable(page, 'big');
     await typeFormula(page, 'F1', '=SUMIFS(v, k, "a")');
     const truth = (await sql("SELECT SUM(v) FROM big WHERE k = 'a'"))[0]?.[0];
-    await expect.poll(async () => Number((await cellText(page, 'F1')).replaceAll(',', '')), { timeout: 30_000 }).toBe(Number(truth));
+    await expect.poll(async () => Number((await cellText(page, 'F1')).replaceAll(',', '')), { timeout: WAIT }).toBe(Number(truth));
     const loaded = await page.evaluate(() => (globalThis as never as { k3ui: { sheet: { loadedRowCount: number } } }).k3ui.sheet.loadedRowCount);
     expect(loaded).toBeGreaterThan(0);
     expect(loaded).toBeLessThan(10_000);
     await page.screenshot({ path: path.join(shots, 'big-table.png') });
+
+    // The sheet starts with 50,000 rows and grows as the user scrolls to its end; the rows there
+    // are the table's rows at that position (ORDER BY id: row n holds id n-1).
+    type Ws = { getMaxRows(): number; scrollToCell(r: number, c: number): void };
+    const maxRows = () => page.evaluate(() => (globalThis as never as { k3ui: { api: { getActiveWorkbook(): { getSheetBySheetId(id: string): Ws } } } }).k3ui.api.getActiveWorkbook().getSheetBySheetId('data').getMaxRows());
+    expect(await maxRows()).toBe(50_000);
+    await page.evaluate(() => { (globalThis as never as { k3ui: { api: { getActiveWorkbook(): { getSheetBySheetId(id: string): Ws } } } }).k3ui.api.getActiveWorkbook().getSheetBySheetId('data').scrollToCell(49_990, 0); });
+    await expect.poll(maxRows, { timeout: WAIT }).toBeGreaterThan(50_000);
+    await expect.poll(() => cellText(page, 'A49991'), { timeout: WAIT }).toBe('49990');
+    expect(await page.evaluate(() => (globalThis as never as { k3ui: { sheet: { loadedRowCount: number } } }).k3ui.sheet.loadedRowCount)).toBeLessThan(10_000);
   });
 
   it('a comment and a named range survive a server restart', async () => {
@@ -146,10 +159,10 @@ describe('data browser in headless Chromium', () => {
     await page.getByLabel('Name box').press('Enter');
     page.once('dialog', (d) => void d.accept('check this deal'));
     await page.getByRole('button', { name: 'Comment…' }).click();
-    await expect.poll(() => page.getByLabel('Comments').textContent()).toContain('B3: check this deal');
+    await expect.poll(() => page.getByLabel('Comments').textContent(), { timeout: WAIT }).toContain('B3: check this deal');
     page.once('dialog', (d) => void d.accept('big_deal'));
     await page.getByRole('button', { name: 'Name range…' }).click();
-    await expect.poll(() => page.getByLabel('Named ranges').textContent()).toContain('big_deal');
+    await expect.poll(() => page.getByLabel('Named ranges').textContent(), { timeout: WAIT }).toContain('big_deal');
 
     const dataDir = server.dataDir;
     await server.stop({ keepData: true });
@@ -162,16 +175,148 @@ describe('data browser in headless Chromium', () => {
 
   it('a keyed cell edit is an Update seen by a STRONG read; undo reverts it', async () => {
     await typeFormula(page, 'B2', 'APAC'); // row 2 = id 9912002, region
-    await expect.poll(async () => (await sql('SELECT region FROM contracts WHERE id = 9912002', { freshness: 'FRESHNESS_STRONG' }))[0]?.[0], { timeout: 20_000 }).toBe('APAC');
+    await expect.poll(async () => (await sql('SELECT region FROM contracts WHERE id = 9912002', { freshness: 'FRESHNESS_STRONG' }))[0]?.[0], { timeout: WAIT }).toBe('APAC');
     await page.getByRole('button', { name: 'Undo edit' }).click();
-    await expect.poll(async () => (await sql('SELECT region FROM contracts WHERE id = 9912002', { freshness: 'FRESHNESS_STRONG' }))[0]?.[0], { timeout: 20_000 }).toBe('EU');
+    await expect.poll(async () => (await sql('SELECT region FROM contracts WHERE id = 9912002', { freshness: 'FRESHNESS_STRONG' }))[0]?.[0], { timeout: WAIT }).toBe('EU');
   });
 
   it('a table without a primary key is read-only in the grid, and says why', async () => {
     await openTable(page, 'big');
-    await expect.poll(() => page.getByRole('note').textContent()).toMatch(/no primary key: read-only/);
+    await expect.poll(() => page.getByRole('note').textContent(), { timeout: WAIT }).toMatch(/no primary key: read-only/);
     await typeFormula(page, 'B1', 'zzz');
-    await expect.poll(() => page.getByRole('alert').first().textContent()).toMatch(/read-only/);
+    await expect.poll(() => page.getByRole('alert').first().textContent(), { timeout: WAIT }).toMatch(/read-only/);
     expect((await sql('SELECT k FROM big WHERE id = 0'))[0]?.[0]).toBe('a');
+  });
+
+  it('a formula typed in Univer\'s own cell editor over a whole column is computed on the server', async () => {
+    await openTable(page, 'big');
+    /** Focus the grid (Univer's canvas), select the cell and type into Univer's own editor, key by key. */
+    const typeInGrid = async (ref: string, text: string) => {
+      const grid = (await page.locator('#grid').boundingBox())!;
+      await page.mouse.click(grid.x + 300, grid.y + 200);
+      await page.evaluate((r) => { const ws = (globalThis as never as { k3ui: { api: { getActiveWorkbook(): { getSheetBySheetId(id: string): { getRange(a1: string): unknown; setActiveRange(x: unknown): void } } } } }).k3ui.api.getActiveWorkbook().getSheetBySheetId('data'); ws.setActiveRange(ws.getRange(r)); }, ref);
+      await page.keyboard.type(text, { delay: 40 });
+      await page.keyboard.press('Enter');
+    };
+    // Univer's engine alone would sum only the loaded window; the server sums the whole table.
+    await typeInGrid('E1', '=SUM(C:C)');
+    const truth = Number((await sql('SELECT SUM(v) FROM big'))[0]?.[0]);
+    await expect.poll(async () => Number((await cellText(page, 'E1')).replaceAll(',', '')), { timeout: WAIT }).toBe(truth);
+    expect(await page.evaluate(() => (globalThis as never as { k3ui: { sheet: { formulaOf(r: number, c: number): string } } }).k3ui.sheet.formulaOf(0, 4))).toBe('=SUM(C:C)');
+    expect(await page.evaluate(() => (globalThis as never as { k3ui: { sheet: { loadedRowCount: number } } }).k3ui.sheet.loadedRowCount)).toBeLessThan(10_000);
+    // COUNTIFS over whole columns, typed the same way (Univer alone would count the window only).
+    await typeInGrid('E3', '=COUNTIFS(B:B, "a")');
+    const count = Number((await sql("SELECT COUNT(*) FROM big WHERE k = 'a'"))[0]?.[0]);
+    await expect.poll(async () => Number((await cellText(page, 'E3')).replaceAll(',', '')), { timeout: WAIT }).toBe(count);
+  });
+
+  it('a new row from the grid\'s "Add row" dialog is an Insert seen by a STRONG read', async () => {
+    await openTable(page, 'contracts');
+    await page.getByRole('button', { name: 'Add row…' }).click();
+    const d = page.getByRole('dialog', { name: 'New row in contracts' });
+    await d.getByLabel('id').fill('9912008');
+    await d.getByLabel('region').fill('APAC');
+    await d.getByLabel('signed_at').fill('2026-04-15');
+    await d.getByLabel('amount').fill('12000.5');
+    await d.getByLabel('channel').fill('web');
+    await page.screenshot({ path: path.join(shots, 'add-row.png') });
+    await d.getByRole('button', { name: 'Insert' }).click();
+    await expect.poll(async () => sql('SELECT id, region, signed_at, amount, channel FROM contracts WHERE id = 9912008', { freshness: 'FRESHNESS_STRONG' }), { timeout: WAIT })
+      .toEqual([['9912008', 'APAC', '2026-04-15', '12000.50', 'web']]);
+    await page.getByLabel('Freshness').selectOption('strong');
+    await expect.poll(() => cellText(page, 'A8'), { timeout: WAIT }).toBe('9912008');
+    expect(await cellText(page, 'D8')).toBe('12,000.50');
+    // A row without its key is refused in the dialog's own validation; nothing is written.
+    await page.getByRole('button', { name: 'Add row…' }).click();
+    await d.getByLabel('region').fill('nokey');
+    await d.getByRole('button', { name: 'Insert' }).click();
+    expect(await d.isVisible()).toBe(true);
+    await d.getByRole('button', { name: 'Cancel' }).click();
+    expect(await sql("SELECT count(*) FROM contracts WHERE region = 'nokey'", { freshness: 'FRESHNESS_STRONG' })).toEqual([['0']]);
+    await page.getByLabel('Freshness').selectOption('eventual');
+  });
+
+  it('conditional formatting: a value rule and a colour scale over a column colour the right cells', async () => {
+    await drainTable(server.url, BUCKET, 'contracts'); // the sheet (EVENTUAL) and this test see the same rows
+    await openTable(page, 'contracts');
+    const amounts = (await sql('SELECT amount::DOUBLE FROM contracts ORDER BY id')).map((r) => Number(r[0]));
+    expect(amounts.length).toBeGreaterThan(5);
+    await page.getByRole('button', { name: 'Conditional format…' }).click();
+    let d = page.getByRole('dialog', { name: 'Conditional format' });
+    await d.getByLabel('Column').selectOption('amount');
+    await d.getByLabel('Kind').selectOption('value');
+    await d.getByLabel('Operator').selectOption('>');
+    await d.getByLabel('Value').fill('60000');
+    await d.getByLabel('Colour', { exact: true }).fill('#ff0000');
+    await d.getByRole('button', { name: 'Apply' }).click();
+    /** A CSS colour (`#rrggbb` or `rgb(r,g,b)`) as [r, g, b]; [] for none. */
+    const rgb = (c: string): number[] => {
+      const hex = /^#([0-9a-f]{6})$/i.exec(c);
+      if (hex) return [0, 2, 4].map((i) => parseInt(hex[1]!.slice(i, i + 2), 16));
+      return (c.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map(Number);
+    };
+    const bgOf = (row: number, col: number) => page.evaluate(([r, c]) => {
+      const s = (globalThis as never as { k3ui: { conditionalStyle(r: number, c: number): { style?: { bg?: { rgb?: string } } } | null } }).k3ui.conditionalStyle(r as number, c as number);
+      return s?.style?.bg?.rgb ?? 'none';
+    }, [row, col] as const);
+    const expected = amounts.map((a) => (a > 60000 ? [255, 0, 0] : []));
+    await expect.poll(async () => Promise.all(amounts.map(async (_a, i) => rgb(await bgOf(i, 3)))), { timeout: WAIT }).toEqual(expected);
+    expect(await bgOf(0, 1)).toBe('none'); // another column: untouched
+    await page.screenshot({ path: path.join(shots, 'conditional-format.png') });
+
+    // A colour scale from white (MIN over the table) to green (MAX): the ends get the end colours.
+    await page.getByRole('button', { name: 'Conditional format…' }).click();
+    d = page.getByRole('dialog', { name: 'Conditional format' });
+    await d.getByLabel('Kind').selectOption('clear');
+    await d.getByRole('button', { name: 'Apply' }).click();
+    await page.getByRole('button', { name: 'Conditional format…' }).click();
+    d = page.getByRole('dialog', { name: 'Conditional format' });
+    await d.getByLabel('Column').selectOption('amount');
+    await d.getByLabel('Kind').selectOption('scale');
+    await d.getByLabel('Scale min colour').fill('#ffffff');
+    await d.getByLabel('Scale max colour').fill('#00ff00');
+    await d.getByRole('button', { name: 'Apply' }).click();
+    const hi = amounts.indexOf(Math.max(...amounts));
+    const lo = amounts.indexOf(Math.min(...amounts));
+    await expect.poll(async () => [rgb(await bgOf(hi, 3)), rgb(await bgOf(lo, 3))], { timeout: WAIT }).toEqual([[0, 255, 0], [255, 255, 255]]);
+    const mid = amounts.findIndex((a, i) => i !== hi && i !== lo);
+    const m = rgb(await bgOf(mid, 3));
+    expect(m[0]).toBeGreaterThan(0); // in between: neither end
+    expect(m[0]).toBeLessThan(255);
+  });
+
+  it('diff view: a version from the picker against HEAD lists the rows added, removed and changed', async () => {
+    await sql('CREATE TABLE orders (id BIGINT PRIMARY KEY, status VARCHAR, qty INTEGER)');
+    await sql("INSERT INTO orders VALUES (1, 'new', 5), (2, 'new', 7), (3, 'new', 9)");
+    await drainTable(server.url, BUCKET, 'orders');
+    const describe = async () => ((await (await k3fetch(`${server.url}/${BUCKET}/tables/orders`)).json()) as { deltaVersion: string }).deltaVersion;
+    const then = await describe();
+    await sql("UPDATE orders SET status = 'shipped' WHERE id = 2");
+    await sql('DELETE FROM orders WHERE id = 3');
+    await sql("INSERT INTO orders VALUES (4, 'new', 1)");
+    await drainTable(server.url, BUCKET, 'orders');
+    expect(await describe()).not.toBe(then);
+    await page.reload();
+    await signIn(page);
+    await openTable(page, 'orders');
+    await page.getByLabel('Version').selectOption(then);
+    await page.getByRole('button', { name: 'Δ HEAD' }).click();
+    await expect.poll(() => page.getByLabel('Δ HEAD summary').textContent(), { timeout: WAIT }).toMatch(new RegExp(`^Δ HEAD since v${then}: 1 added · 1 removed · 1 changed`));
+    const diffCells = () => page.evaluate(() => {
+      const wb = (globalThis as never as { k3ui: { api: { getActiveWorkbook(): { getSheets(): { getSheetName(): string; getRange(r: number, c: number, h: number, w: number): { getValues(): unknown[][] } }[] } } } }).k3ui.api.getActiveWorkbook();
+      const ws = wb.getSheets().find((s) => s.getSheetName().startsWith('Δ'));
+      return ws ? ws.getRange(0, 0, 5, 4).getValues() : [];
+    });
+    const cells = await diffCells();
+    expect(cells[0]?.[0]).toBe('1 added · 1 removed · 1 changed');
+    expect(cells[1]).toEqual(['change', 'id', 'status', 'qty']);
+    const lines = cells.slice(2).map((r) => r.map((v) => (v === null || v === undefined ? '' : String(v))));
+    expect(lines).toEqual(expect.arrayContaining([
+      ['added', '4', 'new', '1'],
+      ['removed', '3', 'new', '9'],
+      ['changed', '2', 'new → shipped', '7'],
+    ]));
+    expect(lines).toHaveLength(3);
+    await page.screenshot({ path: path.join(shots, 'diff.png') });
   });
 });

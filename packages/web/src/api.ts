@@ -4,6 +4,9 @@
  * an HttpOnly, SameSite=Strict session cookie that every later request carries.
  */
 import { K3Client } from '@k3/client/sdk';
+import type { TableDiff } from './sheet/diff-lines.ts';
+
+export type { TableDiff };
 
 export const k3 = new K3Client({ url: location.origin, retries: 1 });
 
@@ -40,4 +43,15 @@ export async function saveSheetMeta(bucket: string, table: string, meta: SheetMe
     method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(meta),
   });
   if (!res.ok) throw new Error(`saving sheet metadata failed: ${res.status} ${await res.text()}`);
+}
+
+/**
+ * The one call the diff view makes: REST `GET /:bucket/tables/:table/diff` today (the session
+ * cookie authenticates it); repoint it here when the `Diff` RPC lands (same shape).
+ */
+export async function tableDiff(bucket: string, table: string, version: bigint, limit = 1000): Promise<TableDiff> {
+  const res = await fetch(`/${encodeURIComponent(bucket)}/tables/${encodeURIComponent(table)}/diff?version=${version}&limit=${limit}`);
+  const body = (await res.json().catch(() => ({}))) as TableDiff & { code?: string; message?: string };
+  if (!res.ok) throw new Error(`${body.code ?? res.status}: ${body.message ?? 'diff failed'}`);
+  return body;
 }

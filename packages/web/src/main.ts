@@ -8,7 +8,8 @@ import { toJson } from '@bufbuild/protobuf';
 import { TableSchema } from '@k3/client';
 import { k3, session, signIn, signOut } from './api.ts';
 import { columnIndex, columnLetters } from './formula/parse.ts';
-import { createSheetUniver, type UniverAPI } from './sheet/univer.ts';
+import { conditionalStyleOf, createSheetUniver, type UniverAPI } from './sheet/univer.ts';
+import type { ConditionalFormat } from './sheet/conditional-format.ts';
 import { formatStat, TableSheet, type Filter, type FilterOp, type SelectionStats } from './sheet/table-sheet.ts';
 
 const app = document.getElementById('app')!;
@@ -40,6 +41,30 @@ function showSignIn(message = ''): void {
 interface Ui {
   sheet: TableSheet;
   api: UniverAPI;
+  /** Conditional formatting's computed style of a cell of the data sheet (null until computed). */
+  conditionalStyle(row: number, col: number): unknown;
+}
+
+const OPS = ['=', '<>', '>', '>=', '<', '<='] as const;
+
+/** A modal dialog of our own chrome (real DOM, labelled); resolves with its form's values, or undefined on Cancel. */
+function dialog(title: string, fields: HTMLElement[], submit: string): Promise<Record<string, string> | undefined> {
+  const form = el('form', { method: 'dialog' }, el('h2', {}, title), ...fields,
+    el('div', { class: 'actions' }, el('button', { type: 'submit', value: 'ok' }, submit), el('button', { type: 'submit', value: 'cancel', formnovalidate: '' }, 'Cancel')));
+  const d = el('dialog', { 'aria-label': title }, form);
+  document.body.append(d);
+  return new Promise((resolve) => {
+    d.addEventListener('close', () => {
+      const values = Object.fromEntries([...form.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input, select')].map((i) => [i.name, i.value]));
+      d.remove();
+      resolve(d.returnValue === 'ok' ? values : undefined);
+    });
+    d.showModal();
+  });
+}
+
+function field(label: string, control: HTMLInputElement | HTMLSelectElement): HTMLElement {
+  return el('label', { class: 'field' }, el('span', {}, label), control);
 }
 
 function statsText(s: SelectionStats | undefined): string {
@@ -48,6 +73,7 @@ function statsText(s: SelectionStats | undefined): string {
 }
 
 async function start(): Promise<void> {
+  performance.mark('k3:app'); // the bundle is loaded and running (bench/web-first-screen.bench.ts)
   const who = await session();
   if (who === undefined) { showSignIn(); return; }
   app.replaceChildren();
@@ -87,23 +113,33 @@ async function start(): Promise<void> {
     el('button', { type: 'button', id: 'comment' }, 'Comment…'),
     el('button', { type: 'button', id: 'name-range' }, 'Name range…'),
     el('button', { type: 'button', id: 'undo' }, 'Undo edit'),
+    el('button', { type: 'button', id: 'add-row', title: 'Insert a new row (keyed tables)' }, 'Add row…'),
+    el('button', { type: 'button', id: 'cond-format', title: 'Colour the cells of a column by a value rule or a colour scale' }, 'Conditional format…'),
+    el('button', { type: 'button', id: 'diff', title: 'Rows added, removed and changed since the picked version' }, 'Δ HEAD'),
     el('span', { id: 'live', 'aria-live': 'polite' }, ''));
   const formulaRow = el('div', { class: 'formula-row' }, nameBox, el('span', { class: 'fx' }, 'fx'), formulaBar);
   const summary = el('div', { id: 'filter-summary', 'aria-live': 'polite' });
+  const diffSummary = el('div', { id: 'diff-summary', 'aria-live': 'polite', 'aria-label': 'Δ HEAD summary' });
   const note = el('div', { id: 'note', role: 'note' });
   const error = el('div', { id: 'error', role: 'alert' });
   const grid = el('div', { id: 'grid' });
   const status = el('footer', { id: 'status', role: 'status', 'aria-label': 'Selection statistics' });
-  const main = el('main', {}, toolbar, formulaRow, summary, note, error, grid, status);
+  const main = el('main', {}, toolbar, formulaRow, summary, diffSummary, note, error, grid, status);
   app.append(header, el('div', { class: 'body' }, aside, main));
 
-  const { api } = createSheetUniver(grid);
+  const { univer, api } = createSheetUniver(grid);
   const sheet = new TableSheet(api, {
     onState: (s) => renderState(s),
     onError: (m) => { error.textContent = m; },
     onStats: (s) => { status.textContent = statsText(s); },
   });
-  const ui: Ui = { sheet, api };
+  const ui: Ui = {
+    sheet, api,
+    conditionalStyle: (row, col) => {
+      const wb = api.getActiveWorkbook();
+      return wb === null ? null : conditionalStyleOf(univer, wb.getId(), 'data', row, col);
+    },
+  };
   (window as unknown as { k3ui: Ui }).k3ui = ui; // for the browser tests (page.evaluate)
 
   function renderState(s: TableSheet): void {
@@ -145,6 +181,7 @@ async function start(): Promise<void> {
   }
 
   async function openTable(name: string): Promise<void> {
+    diffSummary.textContent = '';
     await sheet.open(bucketInput.value.trim(), name);
     filterCol.replaceChildren(...sheet.columns.map((c) => el('option', { value: c.name }, c.name)));
     const h = await k3.tables(sheet.bucket).history(name, { limit: 50 });
@@ -234,9 +271,42 @@ async function start(): Promise<void> {
     if (name) { await sheet.addName(name, `'${sheet.table}'!$${nameBox.value.replace(/(\d+)$/, '$$$1')}`); renderState(sheet); }
   }));
 
-  await refreshTables();
+  document.getElementById('add-row')!.addEventListener('click', guard(async () => {
+    if (sheet.table === '') throw new Error('open a table first');
+    if (!sheet.editable) throw new Error(note.textContent || 'This table is read-only in the grid.');
+    const values = await dialog(`New row in ${sheet.table}`, sheet.columns.map((c) => field(`${c.name}${sheet.keys.includes(c.name) ? ' (key)' : ''}`, el('input', { name: c.name, 'aria-label': c.name, placeholder: c.type, ...(sheet.keys.includes(c.name) ? { required: '' } : {}) }))), 'Insert');
+    if (values) await sheet.insertRow(values);
+  }));
+  document.getElementById('cond-format')!.addEventListener('click', guard(async () => {
+    if (sheet.table === '') throw new Error('open a table first');
+    const columns = () => el('select', { name: 'column', 'aria-label': 'Column' }, ...sheet.columns.map((c) => el('option', { value: c.name, ...(c.name === selectedColumn() ? { selected: '' } : {}) }, c.name)));
+    const values = await dialog('Conditional format', [
+      field('Column', columns()),
+      field('Kind', el('select', { name: 'kind', 'aria-label': 'Kind' }, el('option', { value: 'value' }, 'Value rule'), el('option', { value: 'scale' }, 'Colour scale'), el('option', { value: 'clear' }, 'Clear all rules'))),
+      field('Operator', el('select', { name: 'op', 'aria-label': 'Operator' }, ...[...OPS, 'contains'].map((o) => el('option', { value: o }, o)))),
+      field('Value', el('input', { name: 'value', 'aria-label': 'Value' })),
+      field('Colour', el('input', { name: 'color', type: 'color', value: '#f4b183', 'aria-label': 'Colour' })),
+      field('Scale from (min)', el('input', { name: 'minColor', type: 'color', value: '#ffffff', 'aria-label': 'Scale min colour' })),
+      field('Scale to (max)', el('input', { name: 'maxColor', type: 'color', value: '#2e7d32', 'aria-label': 'Scale max colour' })),
+    ], 'Apply');
+    if (values === undefined) return;
+    if (values.kind === 'clear') { sheet.clearConditionalFormats(); return; }
+    const f: ConditionalFormat = values.kind === 'scale'
+      ? { kind: 'scale', column: values.column!, minColor: values.minColor!, maxColor: values.maxColor! }
+      : { kind: 'value', column: values.column!, op: values.op as FilterOp, value: values.value ?? '', color: values.color! };
+    await sheet.addConditionalFormat(f);
+  }));
+  document.getElementById('diff')!.addEventListener('click', guard(async () => {
+    if (versions.value === '') throw new Error('pick a version first: Δ HEAD shows what changed since it');
+    const { diff } = await sheet.diffSheet(BigInt(versions.value));
+    diffSummary.textContent = `Δ HEAD since v${diff.fromVersion}: ${diff.added} added · ${diff.removed} removed · ${diff.changed} changed (HEAD v${diff.toVersion})`;
+  }));
+
   const initial = new URLSearchParams(location.search).get('table');
-  if (initial) await openTable(initial);
+  // A table named in the URL opens first (the first screen); the bucket's list (stats of every
+  // table) follows, so it does not compete with the first window for the server.
+  if (initial) await openTable(initial).catch((e: unknown) => { error.textContent = (e as Error).message; });
+  await refreshTables();
 }
 
 void start();

@@ -14,14 +14,28 @@
  *   recomputes the table formulas.
  */
 import type { Table } from '@k3/client';
-import type { FreshnessName } from '@k3/client/sdk';
-import { k3, loadSheetMeta, saveSheetMeta, type SheetMeta } from '../api.ts';
+import type { FreshnessName, Row } from '@k3/client/sdk';
+import { k3, loadSheetMeta, saveSheetMeta, tableDiff, type SheetMeta, type TableDiff } from '../api.ts';
 import { compileFormula, quoteIdent, type SheetColumn } from '../formula/compile.ts';
 import { columnIndex, columnLetters } from '../formula/parse.ts';
+import { display, isNumericType, numberFormatOf, typedValue } from './cell-values.ts';
+import { applyConditionalFormats, type ConditionalFormat } from './conditional-format.ts';
+import { diffLines } from './diff-lines.ts';
 import type { UniverAPI } from './univer.ts';
 
 export const BLOCK = 200;
 const EXTRA_ROWS = 50;
+/**
+ * The sheet's rows grow in steps of ROW_STEP as the user scrolls towards the end: Univer lays out
+ * every row of a sheet (its cost grows with the row count), so a 10-million-row table starts as a
+ * 50,000-row sheet; the filter summary always says how many rows match.
+ */
+export const ROW_STEP = 50_000;
+
+/** Rows of the sheet for `count` matching rows: all of them and the spare rows, up to `cap`. */
+function sheetRows(count: number, cap: number): number {
+  return Math.max(Math.min(count + EXTRA_ROWS, cap), EXTRA_ROWS);
+}
 const EXTRA_COLS = 6;
 
 export type FilterOp = '=' | '<>' | '>' | '>=' | '<' | '<=' | 'contains';
@@ -38,30 +52,6 @@ export interface SheetEvents {
 interface Edit { row: number; column: string; keys: Record<string, unknown>; before: unknown; after: unknown }
 
 type Raw = unknown;
-
-function isNumericType(t: string): boolean {
-  return /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL)/i.test(t);
-}
-
-function numberFormatOf(type: string): string | undefined {
-  const dec = /^DECIMAL\(\d+,\s*(\d+)\)/i.exec(type);
-  if (dec) return Number(dec[1]) === 0 ? '#,##0' : `#,##0.${'0'.repeat(Number(dec[1]))}`;
-  return undefined;
-}
-
-/** A pbjson value → what the sheet shows (numbers as numbers where exact, the rest as text). */
-function display(v: Raw, type: string): string | number {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'number' || typeof v === 'boolean') return typeof v === 'boolean' ? String(v).toUpperCase() : v;
-  if (typeof v === 'string') {
-    if (isNumericType(type) && /^-?\d+(\.\d+)?$/.test(v)) {
-      const n = Number(v);
-      return /^DECIMAL/i.test(type) || Number.isSafeInteger(n) ? n : v;
-    }
-    return v;
-  }
-  return JSON.stringify(v);
-}
 
 const fmt2 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 export function formatStat(n: number | undefined): string {
@@ -101,7 +91,13 @@ export class TableSheet {
     this.events = events;
     api.addEvent(api.Event.Scroll, () => { void this.ensureVisible(); });
     api.addEvent(api.Event.SelectionChanged, (p) => { void this.selectionChanged(p.selections); });
-    api.addEvent(api.Event.SheetEditEnded, (p) => { if (p.isConfirm) void this.cellEdited(p.row, p.column); });
+    api.addEvent(api.Event.BeforeSheetEditStart, (p) => {
+      if (this.readOnlySheets.has(p.worksheet.getSheetId())) {
+        p.cancel = true;
+        this.events.onError('A diff is read-only: it shows what changed between two versions.');
+      }
+    });
+    api.addEvent(api.Event.SheetEditEnded, (p) => { if (p.isConfirm && p.worksheet.getSheetId() === 'data') void this.cellEdited(p.row, p.column); });
   }
 
   /** Rows the sheet holds right now (the pushdown proof: a fraction of the table). */
@@ -169,15 +165,30 @@ export class TableSheet {
     this.asOfVersion = undefined;
     this.formulas.clear();
     this.undoStack.length = 0;
-    this.info = await k3.tables(bucket).describe(table);
-    this.keys = [...this.info.mergeKeys];
-    const head = await this.query(`SELECT * FROM ${this.from} LIMIT 0`);
+    this.timings = { start: performance.now() };
+    // The first screen: describe, the column types and the sidecar at once; then the workbook is
+    // built while the counts and the first window are already on their way (reload).
+    const [info, head, meta] = await Promise.all([
+      k3.tables(bucket).describe(table),
+      this.query(`SELECT * FROM ${this.from} LIMIT 0`),
+      loadSheetMeta(bucket, table),
+    ]);
+    this.info = info;
+    this.keys = [...info.mergeKeys];
     this.columns = head.columns;
-    this.meta = await loadSheetMeta(bucket, table);
-    await this.buildWorkbook();
-    await this.reload();
+    this.meta = meta;
+    this.mark('describe');
+    this.conditionalFormats.length = 0;
+    await this.reload(this.buildWorkbook().then(() => this.mark('workbook')));
     this.opened++;
     this.startLive();
+  }
+
+  /** Milliseconds since open() of each step of the first screen (the bench records them). */
+  timings: Record<string, number> = {};
+
+  private mark(step: string): void {
+    if (this.timings[step] === undefined) this.timings[step] = Math.round(performance.now() - (this.timings.start ?? 0));
   }
 
   private async buildWorkbook(): Promise<void> {
@@ -202,31 +213,50 @@ export class TableSheet {
     }
   }
 
-  /** Counts, the window on screen and every table formula, again (after a sort, filter, version or table change). */
-  async reload(): Promise<void> {
+  /**
+   * Counts, the window on screen and every table formula, again (after a sort, filter, version or
+   * table change). The counts and the first window are asked for at once; `ready` (the workbook
+   * being built, on open) is awaited only before anything is written into the sheet.
+   */
+  async reload(ready: Promise<void> = Promise.resolve()): Promise<void> {
     const gen = ++this.generation;
+    const shown = this.rows.size === 0 ? 0 : Math.max(...this.rows.keys()) + 1; // rows holding table data now
     this.rows.clear();
     this.loaded.clear();
     this.loading.clear();
+    this.ready = ready;
     const params: unknown[] = [];
     const where = this.whereSql(params);
-    const counts = await this.query(`SELECT count(*) AS n, (SELECT count(*) FROM ${this.from}) AS total FROM ${this.from}${where}`, params);
+    const countsP = this.query(where === '' ? `SELECT count(*) AS n, count(*) AS total FROM ${this.from}` : `SELECT count(*) AS n, (SELECT count(*) FROM ${this.from}) AS total FROM ${this.from}${where}`, params);
+    const windowP = this.ensureVisible(); // the window's queries start now; they write once `ready`
+    await ready;
+    const counts = await countsP;
     if (gen !== this.generation) return;
     this.matchCount = Number(counts.rows[0]?.[0] ?? 0);
     this.totalCount = Number(counts.rows[0]?.[1] ?? 0);
-    const ws = this.worksheet;
+    this.mark('counts');
     this.applyingData = true;
     try {
-      ws.setRowCount(Math.max(this.matchCount + EXTRA_ROWS, EXTRA_ROWS));
-      ws.getRange(0, 0, Math.min(ws.getMaxRows(), BLOCK * 2), this.columns.length).clearContent();
+      // Rows the new window overwrites are left as they are until it lands (no blank flash);
+      // table rows that no longer match are cleared.
+      const ws = this.worksheet;
+      const from = Math.min(this.matchCount, ws.getMaxRows());
+      if (shown > from) ws.getRange(from, 0, Math.min(shown, ws.getMaxRows()) - from, this.columns.length).clearContent();
+      ws.setRowCount(sheetRows(this.matchCount, Math.max(ROW_STEP, ws.getMaxRows()))); // rows grown by scrolling stay
     } finally {
       this.applyingData = false;
     }
-    await this.ensureVisible();
+    this.mark('rowCount');
+    await windowP;
+    await this.ensureVisible(); // blocks beyond the first that the count now shows are on screen
+    this.restateConditionalFormats();
     await this.recomputeFormulas();
     this.syncedAt = Date.now();
     this.events.onState(this);
   }
+
+  /** Resolves when the workbook exists (blocks fetched before it wait for it). */
+  private ready: Promise<void> = Promise.resolve();
 
   async ensureVisible(): Promise<void> {
     if (this.table === '') return;
@@ -239,8 +269,16 @@ export class TableSheet {
         last = r.endRow;
       }
     } catch { /* not rendered yet: the first block */ }
+    if (this.loaded.size > 0 && last >= this.worksheet.getMaxRows() - BLOCK * 5 && this.worksheet.getMaxRows() < this.matchCount + EXTRA_ROWS) {
+      // Near the end of the rows the sheet has: the next step of rows.
+      this.applyingData = true;
+      try { this.worksheet.setRowCount(sheetRows(this.matchCount, this.worksheet.getMaxRows() + ROW_STEP)); } finally { this.applyingData = false; }
+      this.restateConditionalFormats();
+    }
     const blocks: number[] = [];
-    for (let b = Math.floor(first / BLOCK); b <= Math.floor(last / BLOCK) + 1; b++) if (b * BLOCK < this.matchCount) blocks.push(b);
+    // Before the count is known (generation just started) the first window is fetched anyway.
+    const known = this.loaded.size > 0 || this.matchCount > 0 ? this.matchCount : Number.POSITIVE_INFINITY;
+    for (let b = Math.floor(first / BLOCK); b <= Math.floor(last / BLOCK) + 1; b++) if (b * BLOCK < known) blocks.push(b);
     await Promise.all(blocks.map((b) => this.loadBlock(b)));
   }
 
@@ -254,6 +292,7 @@ export class TableSheet {
       const where = this.whereSql(params);
       params.push(BLOCK, b * BLOCK);
       const res = await this.query(`SELECT * FROM ${this.from}${where}${this.orderSql()} LIMIT $${params.length - 1} OFFSET $${params.length}`, params);
+      await this.ready;
       if (gen !== this.generation) return;
       res.rows.forEach((r, i) => this.rows.set(b * BLOCK + i, r));
       this.loaded.add(b);
@@ -262,6 +301,7 @@ export class TableSheet {
       this.applyingData = true;
       try {
         const ws = this.worksheet;
+        if (ws.getMaxRows() < b * BLOCK + values.length + EXTRA_ROWS) ws.setRowCount(b * BLOCK + values.length + EXTRA_ROWS);
         ws.getRange(b * BLOCK, 0, values.length, this.columns.length).setValues(values);
         // Number formats per loaded block only: styling a whole 10M-row column would cost more than the data.
         this.columns.forEach((c, i) => {
@@ -272,6 +312,7 @@ export class TableSheet {
       } finally {
         this.applyingData = false;
       }
+      if (b === 0) this.mark('firstWindow');
     })().catch((e: unknown) => { this.events.onError((e as Error).message); }).finally(() => this.loading.delete(b));
     this.loading.set(b, p);
     return p;
@@ -435,7 +476,18 @@ export class TableSheet {
   }
 
   private async cellEdited(row: number, col: number): Promise<void> {
-    if (this.applyingData || col >= this.columns.length || !this.rows.has(row)) return;
+    if (this.applyingData) return;
+    // A formula typed in Univer's own cell editor: a table formula is taken over by the server
+    // (the same compiler as the formula bar); Univer's result for it is replaced.
+    const typed = this.worksheet.getRange(row, col).getFormula();
+    if (typed && compileFormula(typed, this.formulaContext()) !== undefined) {
+      const ref = `${columnLetters(col)}${row + 1}`;
+      this.formulas.set(ref, typed);
+      try { await this.computeFormula(ref); } catch (e) { this.events.onError(`${ref}: ${(e as Error).message}`); }
+      return;
+    }
+    if (!typed) this.formulas.delete(`${columnLetters(col)}${row + 1}`);
+    if (col >= this.columns.length || !this.rows.has(row)) return;
     const column = this.columns[col]!;
     const before = this.rows.get(row)![col];
     const after = this.worksheet.getRange(row, col).getValue();
@@ -468,6 +520,82 @@ export class TableSheet {
     await this.reload();
     return true;
   }
+
+  /**
+   * A new row (the "Add row" dialog): one Insert RPC with the typed values; empty fields are
+   * NULL. Keyed tables only (the key says which row it is, and a keyed write is visible at once
+   * to STRONG reads).
+   */
+  async insertRow(values: Record<string, string>): Promise<void> {
+    if (!this.editable) throw new Error(this.asOfVersion !== undefined ? 'This is an old version of the table: it is read-only.' : 'This table has no primary key: add rows with SQL in the query panel.');
+    const row: Row = {};
+    for (const c of this.columns) {
+      const text = (values[c.name] ?? '').trim();
+      if (text === '') continue;
+      row[c.name] = typedValue(text, c.type);
+    }
+    const missing = this.keys.filter((k) => row[k] === undefined);
+    if (missing.length > 0) throw new Error(`A new row needs its primary key: fill in ${missing.join(', ')}.`);
+    await k3.tables(this.bucket).insert(this.table, [row]);
+    await this.reload();
+  }
+
+  // ── conditional formatting (Univer's rules over the loaded window, bounds from the whole table) ──
+  readonly conditionalFormats: ConditionalFormat[] = [];
+
+  /**
+   * Adds a rule over a whole column. A colour scale's ends are the column's MIN and MAX over the
+   * whole (filtered) table, asked from the server, so a cell's colour does not depend on which
+   * window is loaded.
+   */
+  async addConditionalFormat(f: ConditionalFormat): Promise<void> {
+    const col = this.columns.findIndex((c) => c.name === f.column);
+    if (col < 0) throw new Error(`no column "${f.column}" in ${this.table}`);
+    if (f.kind === 'scale') {
+      const params: unknown[] = [];
+      const where = this.whereSql(params);
+      const res = await this.query(`SELECT MIN(${quoteIdent(f.column)})::DOUBLE, MAX(${quoteIdent(f.column)})::DOUBLE FROM ${this.from}${where}`, params);
+      f = { ...f, min: Number(res.rows[0]?.[0] ?? 0), max: Number(res.rows[0]?.[1] ?? 0) };
+    }
+    this.conditionalFormats.push(f);
+    this.restateConditionalFormats();
+  }
+
+  /** Rules over the data rows the sheet has now. */
+  private restateConditionalFormats(): void {
+    applyConditionalFormats(this.worksheet, this.columns, Math.min(this.matchCount, this.worksheet.getMaxRows()), this.conditionalFormats);
+  }
+
+  clearConditionalFormats(): void {
+    this.conditionalFormats.length = 0;
+    this.restateConditionalFormats();
+  }
+
+  // ── what changed since a version (the version picker's Δ HEAD) ────────────
+  /**
+   * Rows added, removed and changed between `version` and HEAD (the server's diff), into a new
+   * read-only sheet: one line per row with its change, then the row's columns; a changed cell
+   * reads `before → after`.
+   */
+  async diffSheet(version: bigint, limit = 1000): Promise<{ name: string; diff: TableDiff }> {
+    const diff = await tableDiff(this.bucket, this.table, version, limit);
+    const wb = this.api.getActiveWorkbook()!;
+    const name = `Δ v${diff.fromVersion}→v${diff.toVersion}`;
+    const ws = wb.insertSheet(name);
+    const columns = this.columns.map((c) => c.name);
+    const lines = diffLines(columns, diff);
+    const width = columns.length + 1;
+    ws.setRowCount(Math.max(lines.length + EXTRA_ROWS, 100));
+    ws.setColumnCount(Math.max(width + 2, 10));
+    ws.getRange(0, 0, lines.length, width).setValues(lines);
+    ws.setColumnWidths(1, columns.length, 140);
+    // Read-only: a Univer worksheet protection would be a Pro feature; edits are undone instead.
+    this.readOnlySheets.add(ws.getSheetId());
+    return { name, diff };
+  }
+
+  /** Sheets (diff results) whose cells cannot be edited. */
+  readonly readOnlySheets = new Set<string>();
 
   // ── pivot (computed by DuckDB into a new sheet) ────────────────────────────
   async pivot(rowsColumn: string, valueColumn: string, agg: 'SUM' | 'COUNT' | 'AVG' | 'MIN' | 'MAX'): Promise<{ name: string; rows: Raw[][] }> {
@@ -517,6 +645,7 @@ export class TableSheet {
       this.info = t;
       this.syncedAt = Date.now();
       this.events.onState(this);
+      await this.ensureVisible(); // the window on screen, also when a scroll event was missed
     } catch (e) {
       this.events.onError((e as Error).message);
     }

@@ -16,7 +16,7 @@ import { UniverSheetsUIPlugin } from '@univerjs/sheets-ui';
 import { UniverSheetsFormulaPlugin } from '@univerjs/sheets-formula';
 import { UniverSheetsFormulaUIPlugin } from '@univerjs/sheets-formula-ui';
 import { UniverSheetsNumfmtPlugin } from '@univerjs/sheets-numfmt';
-import { UniverSheetsConditionalFormattingPlugin } from '@univerjs/sheets-conditional-formatting';
+import { ConditionalFormattingService, UniverSheetsConditionalFormattingPlugin } from '@univerjs/sheets-conditional-formatting';
 import { UniverSheetsConditionalFormattingUIPlugin } from '@univerjs/sheets-conditional-formatting-ui';
 import DesignEnUS from '@univerjs/design/locale/en-US';
 import UIEnUS from '@univerjs/ui/locale/en-US';
@@ -62,4 +62,12 @@ export function createSheetUniver(container: HTMLElement): { univer: Univer; api
   univer.registerPlugin(UniverSheetsConditionalFormattingUIPlugin);
   void UniverInstanceType;
   return { univer, api: FUniver.newAPI(univer) };
+}
+
+/**
+ * What conditional formatting does to one cell right now (Univer computes it asynchronously;
+ * null until it has): the browser tests read the colours from here.
+ */
+export function conditionalStyleOf(univer: Univer, unitId: string, subUnitId: string, row: number, col: number): unknown {
+  return univer.__getInjector().get(ConditionalFormattingService).composeStyle(unitId, subUnitId, row, col);
 }
