@@ -96,7 +96,7 @@ export async function streamOver(transport: Transport, rpc: string, request: Rec
 }
 
 /** Fields that legitimately differ between two runs of the same scenario (ids, clocks, timings, sizes). */
-const VOLATILE = new Set(['createdAt', 'updatedAt', 'tableId', 'engineId', 'timings', 'timestamp', 'lastDrainAt', 'walOldestEntryAgeMs', 'operationMetrics', 'engineInfo', 'filesDeletedPaths', 'requestId', 'bytesAdded', 'bytesRemoved', 'sizeBytes', 'bytesScanned', 'walBacklogBytes', 'userMetadata', 'usage', 'token',
+const VOLATILE = new Set(['createdAt', 'updatedAt', 'tableId', 'engineId', 'timings', 'timestamp', 'lastDrainAt', 'walOldestEntryAgeMs', 'operationMetrics', 'engineInfo', 'filesDeletedPaths', 'requestId', 'bytesAdded', 'bytesRemoved', 'sizeBytes', 'bytesScanned', 'walBacklogBytes', 'userMetadata', 'usage', 'cpuMs', 'memoryGbSeconds', 'vcpuHours', 'gbRamHours', 'token',
   // wip/pipeline: generated ids and per-run clocks / object versions
   'pipelineId', 'ruleId', 'runId', 'etag', 'startedAt', 'finishedAt']);
 
