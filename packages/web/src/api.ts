@@ -46,8 +46,8 @@ export async function saveSheetMeta(bucket: string, table: string, meta: SheetMe
 }
 
 /**
- * The one call the diff view makes: REST `GET /:bucket/tables/:table/diff` today (the session
- * cookie authenticates it); repoint it here when the `Diff` RPC lands (same shape).
+ * The one call the diff view makes: the `Diff` RPC through its REST mapping
+ * `GET /:bucket/tables/:table/diff` (pbjson; the session cookie authenticates it).
  */
 export async function tableDiff(bucket: string, table: string, version: bigint, limit = 1000): Promise<TableDiff> {
   const res = await fetch(`/${encodeURIComponent(bucket)}/tables/${encodeURIComponent(table)}/diff?version=${version}&limit=${limit}`);
