@@ -73,6 +73,8 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     const keyList = keys.map(q).join(', ');
     const name = q(handle.name);
     const mode = loadMode(shape);
+    /** A statement loading the target, run together with the shadow copy (one DuckDB call). */
+    let loaded: string | undefined;
     // The PRIMARY KEY lets DuckDB itself answer ON CONFLICT / OR REPLACE and in-statement duplicates;
     // UPDATE / DELETE / MERGE run without it (DuckDB refuses some updates of indexed columns) and
     // uniqueness is checked after.
@@ -80,10 +82,10 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     await run(conn, targetTableDdl(handle.name, snapshot.schema, withKey ? keys : []));
     if (mode === 'inserted-keys') {
       await runStatement(conn, tables, statement.sql, false);
-      await run(conn, `CREATE TEMP TABLE __k3_keyed_keys AS SELECT DISTINCT ${keyList} FROM ${name}`);
-      await run(conn, `DELETE FROM ${name}`);
-      const range = await keyRangeFilter(conn, '__k3_keyed_keys', 's', walTableShape(snapshot));
-      await run(conn, `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${range}`);
+      // One DuckDB call each: (keys, empty the target, their range), then (load, shadow copy) below.
+      const range = await keyRangeFilter(conn, '__k3_keyed_keys', 's', walTableShape(snapshot), [
+        `CREATE TEMP TABLE __k3_keyed_keys AS SELECT DISTINCT ${keyList} FROM ${name}`, `DELETE FROM ${name}`]);
+      loaded = `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${range}`;
     } else if (mode === 'where') {
       const where = clauseText(statement.sql, statement.tokens, 'WHERE', ['RETURNING']);
       try {
@@ -99,19 +101,24 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     } else if (mode === 'all') {
       await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)}`);
     }
-    await run(conn, `CREATE TEMP TABLE ${BEFORE} AS SELECT * FROM ${name}`);
+    // A plain INSERT starts from an empty target: there is no "before" (every row is new, none is
+    // deleted), so the shadow copy, the new-keys table and the tombstone capture are skipped —
+    // three DuckDB calls fewer on the hottest write (docs/design/hot-path.md).
+    const empty = mode === 'none';
+    if (!empty) await run(conn, [...(loaded !== undefined ? [loaded] : []), `CREATE TEMP TABLE ${BEFORE} AS SELECT * FROM ${name}`].join(';\n'));
 
     const out = await runStatement(conn, tables, statement.sql, shape.returning);
     const rowsAffected = out.returning !== undefined ? out.returning.rows.length : out.rowsChanged;
-    const upsertSql = `SELECT * FROM ${name} EXCEPT SELECT * FROM ${BEFORE}`;
+    const upsertSql = empty ? `SELECT * FROM ${name}` : `SELECT * FROM ${name} EXCEPT SELECT * FROM ${BEFORE}`;
     const deleteSql = `SELECT ${keyList} FROM ${BEFORE} EXCEPT SELECT ${keyList} FROM ${name}`;
     if (!withKey) await assertNoDuplicateKeys(conn, name, keyList, keys);
     if (mode !== 'all') {
       // Only the new keys' range of STRONG is read: a static key-range filter reaches the Parquet
       // scans (row-group min/max) and the log's tables, so a one-row INSERT reads one row group.
-      await run(conn, `CREATE TEMP TABLE __k3_keyed_new AS SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM ${BEFORE}`);
-      const range = await keyRangeFilter(conn, '__k3_keyed_new', 's', walTableShape(snapshot));
-      const clash = await firstRow(conn, `SELECT ${keys.map((k) => `s.${q(k)}`).join(', ')} FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_new AS n USING (${keyList})${range} LIMIT 1`);
+      const newKeys = empty ? name : '__k3_keyed_new';
+      const range = await keyRangeFilter(conn, newKeys, 's', walTableShape(snapshot),
+        empty ? [] : [`CREATE TEMP TABLE __k3_keyed_new AS SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM ${BEFORE}`]);
+      const clash = await firstRow(conn, `SELECT ${keys.map((k) => `s.${q(k)}`).join(', ')} FROM ${q(strong)} AS s SEMI JOIN (SELECT ${keyList} FROM ${newKeys}) AS n USING (${keyList})${range} LIMIT 1`);
       if (clash !== undefined) throw duplicateKey(keys, clash);
     }
     const result: ExecuteWriteResult = { tableName: handle.name, strategy: route.strategy, rowsAffected: String(rowsAffected), version: String(snapshot.version) };
@@ -121,7 +128,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     await assertStorable(conn, upsertSql, snapshot.schema.fields, snapshot.partitionColumns);
     const shape2 = walTableShape(snapshot);
     const upserts = await captureRows(conn, upsertSql, shape2);
-    const deletes = await captureKeys(conn, deleteSql, shape2);
+    const deletes = empty ? [] : await captureKeys(conn, deleteSql, shape2);
     // A statement that changed nothing (DO NOTHING, no matching row) writes no record — unless it
     // carries an idempotency key, whose (empty) record makes a retry answer the same.
     if (upserts.length > 0 || deletes.length > 0 || idempotencyKey !== undefined) {
@@ -193,13 +200,17 @@ async function runStatement(conn: DuckDBConnection, tables: RequestTables, sql: 
 /**
  * ` WHERE <alias>.<first key> BETWEEN <min> AND <max>` of the keys in `table` (constants, rendered
  * as DuckDB's own text of the typed values, so the filter is static and pushed into every scan);
- * '' when `table` is empty or the bounds are NULL.
+ * '' when `table` is empty or the bounds are NULL. `before`: statements run first in the same
+ * DuckDB call (e.g. the one creating `table`).
  */
-async function keyRangeFilter(conn: DuckDBConnection, table: string, alias: string, shape: WalTableShape): Promise<string> {
+async function keyRangeFilter(conn: DuckDBConnection, table: string, alias: string, shape: WalTableShape, before: readonly string[] = []): Promise<string> {
   const key = shape.primaryKey[0];
   const type = shape.columns.find((c) => c.name === key)?.type;
-  if (key === undefined || type === undefined) return '';
-  const row = await firstRow(conn, `SELECT CAST(min(${q(key)}) AS VARCHAR), CAST(max(${q(key)}) AS VARCHAR) FROM ${table}`);
+  if (key === undefined || type === undefined) {
+    if (before.length > 0) await run(conn, before.join(';\n'));
+    return '';
+  }
+  const row = await firstRow(conn, [...before, `SELECT CAST(min(${q(key)}) AS VARCHAR), CAST(max(${q(key)}) AS VARCHAR) FROM ${table}`].join(';\n'));
   const [lo, hi] = row ?? [];
   if (typeof lo !== 'string' || typeof hi !== 'string') return '';
   return ` WHERE ${alias}.${q(key)} BETWEEN CAST(${quoteLiteral(lo)} AS ${type}) AND CAST(${quoteLiteral(hi)} AS ${type})`;

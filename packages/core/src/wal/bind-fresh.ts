@@ -51,9 +51,9 @@ async function bindOver(
       state,
       async release() {
         try {
-          await conn.run(`DROP VIEW IF EXISTS ${q(name)}`);
+          // Both views in one DuckDB call, then the log's tables (one call).
+          await conn.run(`DROP VIEW IF EXISTS ${q(name)};\nDROP VIEW IF EXISTS ${q(delta)}`);
           await tables.drop();
-          await conn.run(`DROP VIEW IF EXISTS ${q(delta)}`);
         } finally {
           lease?.release();
           done();
