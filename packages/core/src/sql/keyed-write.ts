@@ -81,7 +81,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     const withKey = shape.verb === 'INSERT';
     await run(conn, targetTableDdl(handle.name, snapshot.schema, withKey ? keys : []));
     if (mode === 'inserted-keys') {
-      await runStatement(conn, tables, statement.sql, false);
+      await runUserStatement(conn, tables, statement, false);
       // One DuckDB call each: (keys, empty the target, their range), then (load, shadow copy) below.
       const range = await keyRangeFilter(conn, '__k3_keyed_keys', 's', walTableShape(snapshot), [
         `CREATE TEMP TABLE __k3_keyed_keys AS SELECT DISTINCT ${keyList} FROM ${name}`, `DELETE FROM ${name}`]);
@@ -107,28 +107,37 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     const empty = mode === 'none';
     if (!empty) await run(conn, [...(loaded !== undefined ? [loaded] : []), `CREATE TEMP TABLE ${BEFORE} AS SELECT * FROM ${name}`].join(';\n'));
 
-    const out = await runStatement(conn, tables, statement.sql, shape.returning);
+    const out = await runUserStatement(conn, tables, statement, shape.returning);
     const rowsAffected = out.returning !== undefined ? out.returning.rows.length : out.rowsChanged;
     const upsertSql = empty ? `SELECT * FROM ${name}` : `SELECT * FROM ${name} EXCEPT SELECT * FROM ${BEFORE}`;
     const deleteSql = `SELECT ${keyList} FROM ${BEFORE} EXCEPT SELECT ${keyList} FROM ${name}`;
     if (!withKey) await assertNoDuplicateKeys(conn, name, keyList, keys);
-    if (mode !== 'all') {
-      // Only the new keys' range of STRONG is read: a static key-range filter reaches the Parquet
-      // scans (row-group min/max) and the log's tables, so a one-row INSERT reads one row group.
-      const newKeys = empty ? name : '__k3_keyed_new';
-      const range = await keyRangeFilter(conn, newKeys, 's', walTableShape(snapshot),
-        empty ? [] : [`CREATE TEMP TABLE __k3_keyed_new AS SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM ${BEFORE}`]);
+    const shape2 = walTableShape(snapshot);
+    // New keys must be absent from STRONG. Only the new keys' range of STRONG is read: a static
+    // key-range filter reaches the Parquet scans (row-group min/max) and the log's tables, so a
+    // one-row INSERT reads one row group.
+    const assertNewKeysAbsent = async (newKeys: string, range: string): Promise<void> => {
       const clash = await firstRow(conn, `SELECT ${keys.map((k) => `s.${q(k)}`).join(', ')} FROM ${q(strong)} AS s SEMI JOIN (SELECT ${keyList} FROM ${newKeys}) AS n USING (${keyList})${range} LIMIT 1`);
       if (clash !== undefined) throw duplicateKey(keys, clash);
+    };
+    if (mode !== 'all' && !empty) {
+      const range = await keyRangeFilter(conn, '__k3_keyed_new', 's', shape2,
+        [`CREATE TEMP TABLE __k3_keyed_new AS SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM ${BEFORE}`]);
+      await assertNewKeysAbsent('__k3_keyed_new', range);
     }
     const result: ExecuteWriteResult = { tableName: handle.name, strategy: route.strategy, rowsAffected: String(rowsAffected), version: String(snapshot.version) };
     if (out.returning !== undefined) result.returning = { columns: toResultColumns(out.returning.columns), rows: out.returning.rows as unknown[][] };
     // Row images are checked before the log append: an acknowledged write always drains.
     await assertChecks(conn, upsertSql, checkConstraintsOf(snapshot.metadata));
     await assertStorable(conn, upsertSql, snapshot.schema.fields, snapshot.partitionColumns);
-    const shape2 = walTableShape(snapshot);
     const upserts = await captureRows(conn, upsertSql, shape2);
     const deletes = empty ? [] : await captureKeys(conn, deleteSql, shape2);
+    if (empty && upserts.length > 0) {
+      // A plain INSERT's new keys are its captured rows: one row's key is a constant already (its
+      // text reads back exactly: assertStorable checked that), so no min/max query is needed.
+      const [only] = upserts;
+      await assertNewKeysAbsent(name, upserts.length === 1 && only !== undefined ? keyEquals(only, 's', shape2) : await keyRangeFilter(conn, name, 's', shape2));
+    }
     // A statement that changed nothing (DO NOTHING, no matching row) writes no record — unless it
     // carries an idempotency key, whose (empty) record makes a retry answer the same.
     if (upserts.length > 0 || deletes.length > 0 || idempotencyKey !== undefined) {
@@ -180,6 +189,25 @@ async function run(conn: DuckDBConnection, sql: string): Promise<void> {
   }
 }
 
+/**
+ * Runs the user's DML statement on the scratch target. The statement's verb is known from its
+ * analysis (a DML shape), so a statement with no parameters, no RETURNING and a single statement's
+ * tokens runs in ONE DuckDB call (no separate prepare). Any failure there falls back to the
+ * prepared path: a failed statement changed nothing (DuckDB runs each statement atomically), and
+ * the prepared path binds other bucket tables on demand and reports the canonical error.
+ */
+async function runUserStatement(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, returning: boolean): Promise<{ rowsChanged: number; returning?: EncodedResult }> {
+  const single = !statement.tokens.some((t) => t.text === ';');
+  if (!returning && tables.params.length === 0 && single) {
+    try {
+      return { rowsChanged: (await conn.run(statement.sql)).rowsChanged };
+    } catch {
+      // e.g. another bucket table not bound yet: the prepared path below binds it.
+    }
+  }
+  return runStatement(conn, tables, statement.sql, returning);
+}
+
 async function runStatement(conn: DuckDBConnection, tables: RequestTables, sql: string, returning: boolean): Promise<{ rowsChanged: number; returning?: EncodedResult }> {
   const prepared = await tables.prepare(conn, sql);
   try {
@@ -214,6 +242,18 @@ async function keyRangeFilter(conn: DuckDBConnection, table: string, alias: stri
   const [lo, hi] = row ?? [];
   if (typeof lo !== 'string' || typeof hi !== 'string') return '';
   return ` WHERE ${alias}.${q(key)} BETWEEN CAST(${quoteLiteral(lo)} AS ${type}) AND CAST(${quoteLiteral(hi)} AS ${type})`;
+}
+
+/** ` WHERE <alias>.<key> = CAST(<text> AS <type>) AND …` for every key column of one captured row. */
+function keyEquals(row: readonly (string | null)[], alias: string, shape: WalTableShape): string {
+  const terms = shape.primaryKey.map((k) => {
+    const i = shape.columns.findIndex((c) => c.name === k);
+    const text = row[i];
+    const type = shape.columns[i]?.type;
+    return text === null || text === undefined || type === undefined ? undefined : `${alias}.${q(k)} = CAST(${quoteLiteral(text)} AS ${type})`;
+  });
+  if (terms.length === 0 || terms.some((t) => t === undefined)) return '';
+  return ` WHERE ${terms.join(' AND ')}`;
 }
 
 async function firstRow(conn: DuckDBConnection, sql: string): Promise<unknown[] | undefined> {
