@@ -47,7 +47,7 @@ describe('DuckDB calls per hot statement', () => {
     const m = await measure("INSERT INTO kv VALUES (6001, 'x', 2)");
     expect(m.rowsAffected).toBe('1');
     // Was 23 before the hot-path batching (docs/design/hot-path.md).
-    expect(m.calls.length).toBeLessThanOrEqual(11);
+    expect(m.calls.length).toBeLessThanOrEqual(8);
     // The duplicate check still runs: the same key again is refused.
     await expect(h.engine.execute({ bucket: h.bucket, sql: "INSERT INTO kv VALUES (6001, 'again', 3)" })).rejects.toMatchObject({ code: 'ERR_CONSTRAINT_PRIMARY_KEY' });
     await expect(h.engine.execute({ bucket: h.bucket, sql: "INSERT INTO kv VALUES (7, 'drained', 3)" })).rejects.toMatchObject({ code: 'ERR_CONSTRAINT_PRIMARY_KEY' });
@@ -58,7 +58,7 @@ describe('DuckDB calls per hot statement', () => {
     const m = await measure("INSERT OR REPLACE INTO kv VALUES (9, 'up', 2)");
     expect(m.rowsAffected).toBe('1');
     // Was 29.
-    expect(m.calls.length).toBeLessThanOrEqual(16);
+    expect(m.calls.length).toBeLessThanOrEqual(13);
   });
 
   it('a STRONG point lookup', async () => {
@@ -66,6 +66,6 @@ describe('DuckDB calls per hot statement', () => {
     const m = await measure('SELECT name, n FROM kv WHERE id = 9', Freshness.STRONG);
     expect(m.rows).toEqual([['up', 2]]);
     // Was 17.
-    expect(m.calls.length).toBeLessThanOrEqual(9);
+    expect(m.calls.length).toBeLessThanOrEqual(6);
   });
 });

@@ -22,9 +22,15 @@ export interface OverlayTables {
   readonly keys: string;
   /** Drops both tables. */
   drop(): Promise<void>;
+  /** The statements `drop()` runs, for a caller batching them with its own (one DuckDB call). */
+  readonly dropSql: string;
 }
 
-export async function loadOverlayTables(conn: DuckDBConnection, name: string, overlay: WalOverlay, shape: WalTableShape, opts: { tryCast?: boolean } = {}): Promise<OverlayTables> {
+/**
+ * `opts.then`: a statement (e.g. the view over these tables) run right after them — in the same
+ * DuckDB call when the overlay travels as literals. If it fails, the tables are dropped too.
+ */
+export async function loadOverlayTables(conn: DuckDBConnection, name: string, overlay: WalOverlay, shape: WalTableShape, opts: { tryCast?: boolean; then?: string } = {}): Promise<OverlayTables> {
   const upName = `${name}_up`;
   const keysName = `${name}_keys`;
   const cast = opts.tryCast === true ? 'TRY_CAST' : 'CAST';
@@ -34,16 +40,17 @@ export async function loadOverlayTables(conn: DuckDBConnection, name: string, ov
   try {
     const literal = literalRows(upRows, shape.columns.length) && literalRows(keyRows, keyColumns.length);
     if (literal) {
-      await conn.run(`${literalCtas(upName, shape.columns, upRows, cast)};\n${literalCtas(keysName, keyColumns, keyRows, cast)}`);
+      await conn.run([literalCtas(upName, shape.columns, upRows, cast), literalCtas(keysName, keyColumns, keyRows, cast), ...(opts.then !== undefined ? [opts.then] : [])].join(';\n'));
     } else {
       await loadTyped(conn, upName, shape.columns, upRows, cast);
       await loadTyped(conn, keysName, keyColumns, keyRows, cast);
+      if (opts.then !== undefined) await conn.run(opts.then);
     }
   } catch (err) {
     await dropAll(conn, [upName, keysName]);
     throw mapDuckDBError(err);
   }
-  return { upserts: q(upName), keys: q(keysName), drop: () => dropAll(conn, [upName, keysName]) };
+  return { upserts: q(upName), keys: q(keysName), drop: () => dropAll(conn, [upName, keysName]), dropSql: dropSql([upName, keysName]) };
 }
 
 /** Rows small enough to travel as SQL literals (a bounded statement text). */
@@ -94,9 +101,13 @@ async function loadTyped(conn: DuckDBConnection, name: string, columns: readonly
   }
 }
 
+function dropSql(names: readonly string[]): string {
+  return names.map((n) => `DROP TABLE IF EXISTS ${q(n)}`).join(';\n');
+}
+
 async function dropAll(conn: DuckDBConnection, names: readonly string[]): Promise<void> {
   // One call; DROP … IF EXISTS of a missing table succeeds, so one failing drop is the only way this fails.
-  await conn.run(names.map((n) => `DROP TABLE IF EXISTS ${q(n)}`).join(';\n')).catch(async () => {
+  await conn.run(dropSql(names)).catch(async () => {
     for (const n of names) await conn.run(`DROP TABLE IF EXISTS ${q(n)}`).catch(() => undefined);
   });
 }
