@@ -48,6 +48,8 @@ describe('DuckDB calls per hot statement', () => {
     expect(m.rowsAffected).toBe('1');
     // Was 23 before the hot-path batching (docs/design/hot-path.md).
     expect(m.calls.length).toBeLessThanOrEqual(8);
+    // The counter sees the engine's calls (a broken instrument would pass any upper bound).
+    expect(m.calls.some((c) => c.includes("INSERT INTO kv VALUES (6001, 'x', 2)"))).toBe(true);
     // The duplicate check still runs: the same key again is refused.
     await expect(h.engine.execute({ bucket: h.bucket, sql: "INSERT INTO kv VALUES (6001, 'again', 3)" })).rejects.toMatchObject({ code: 'ERR_CONSTRAINT_PRIMARY_KEY' });
     await expect(h.engine.execute({ bucket: h.bucket, sql: "INSERT INTO kv VALUES (7, 'drained', 3)" })).rejects.toMatchObject({ code: 'ERR_CONSTRAINT_PRIMARY_KEY' });
@@ -59,6 +61,7 @@ describe('DuckDB calls per hot statement', () => {
     expect(m.rowsAffected).toBe('1');
     // Was 29.
     expect(m.calls.length).toBeLessThanOrEqual(13);
+    expect(m.calls.filter((c) => c.includes("INSERT OR REPLACE INTO kv VALUES (9, 'up', 2)")).length).toBeGreaterThan(0);
   });
 
   it('a STRONG point lookup', async () => {
@@ -67,5 +70,6 @@ describe('DuckDB calls per hot statement', () => {
     expect(m.rows).toEqual([['up', 2]]);
     // Was 17.
     expect(m.calls.length).toBeLessThanOrEqual(6);
+    expect(m.calls.some((c) => c.startsWith('stream: (prepared) SELECT name, n FROM kv WHERE id = 9'))).toBe(true);
   });
 });
