@@ -73,17 +73,19 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     const keyList = keys.map(q).join(', ');
     const name = q(handle.name);
     const mode = loadMode(shape);
+    /** A statement loading the target, run together with the shadow copy (one DuckDB call). */
+    let loaded: string | undefined;
     // The PRIMARY KEY lets DuckDB itself answer ON CONFLICT / OR REPLACE and in-statement duplicates;
     // UPDATE / DELETE / MERGE run without it (DuckDB refuses some updates of indexed columns) and
     // uniqueness is checked after.
     const withKey = shape.verb === 'INSERT';
     await run(conn, targetTableDdl(handle.name, snapshot.schema, withKey ? keys : []));
     if (mode === 'inserted-keys') {
-      await runStatement(conn, tables, statement.sql, false);
-      await run(conn, `CREATE TEMP TABLE __k3_keyed_keys AS SELECT DISTINCT ${keyList} FROM ${name}`);
-      await run(conn, `DELETE FROM ${name}`);
-      const range = await keyRangeFilter(conn, '__k3_keyed_keys', 's', walTableShape(snapshot));
-      await run(conn, `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${range}`);
+      await runUserStatement(conn, tables, statement, false);
+      // One DuckDB call each: (keys, empty the target, their range), then (load, shadow copy) below.
+      const range = await keyRangeFilter(conn, '__k3_keyed_keys', 's', walTableShape(snapshot), [
+        `CREATE TEMP TABLE __k3_keyed_keys AS SELECT DISTINCT ${keyList} FROM ${name}`, `DELETE FROM ${name}`]);
+      loaded = `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${range}`;
     } else if (mode === 'where') {
       const where = clauseText(statement.sql, statement.tokens, 'WHERE', ['RETURNING']);
       try {
@@ -99,29 +101,43 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     } else if (mode === 'all') {
       await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)}`);
     }
-    await run(conn, `CREATE TEMP TABLE ${BEFORE} AS SELECT * FROM ${name}`);
+    // A plain INSERT starts from an empty target: there is no "before" (every row is new, none is
+    // deleted), so the shadow copy, the new-keys table and the tombstone capture are skipped —
+    // three DuckDB calls fewer on the hottest write (docs/design/hot-path.md).
+    const empty = mode === 'none';
+    if (!empty) await run(conn, [...(loaded !== undefined ? [loaded] : []), `CREATE TEMP TABLE ${BEFORE} AS SELECT * FROM ${name}`].join(';\n'));
 
-    const out = await runStatement(conn, tables, statement.sql, shape.returning);
+    const out = await runUserStatement(conn, tables, statement, shape.returning);
     const rowsAffected = out.returning !== undefined ? out.returning.rows.length : out.rowsChanged;
-    const upsertSql = `SELECT * FROM ${name} EXCEPT SELECT * FROM ${BEFORE}`;
+    const upsertSql = empty ? `SELECT * FROM ${name}` : `SELECT * FROM ${name} EXCEPT SELECT * FROM ${BEFORE}`;
     const deleteSql = `SELECT ${keyList} FROM ${BEFORE} EXCEPT SELECT ${keyList} FROM ${name}`;
     if (!withKey) await assertNoDuplicateKeys(conn, name, keyList, keys);
-    if (mode !== 'all') {
-      // Only the new keys' range of STRONG is read: a static key-range filter reaches the Parquet
-      // scans (row-group min/max) and the log's tables, so a one-row INSERT reads one row group.
-      await run(conn, `CREATE TEMP TABLE __k3_keyed_new AS SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM ${BEFORE}`);
-      const range = await keyRangeFilter(conn, '__k3_keyed_new', 's', walTableShape(snapshot));
-      const clash = await firstRow(conn, `SELECT ${keys.map((k) => `s.${q(k)}`).join(', ')} FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_new AS n USING (${keyList})${range} LIMIT 1`);
+    const shape2 = walTableShape(snapshot);
+    // New keys must be absent from STRONG. Only the new keys' range of STRONG is read: a static
+    // key-range filter reaches the Parquet scans (row-group min/max) and the log's tables, so a
+    // one-row INSERT reads one row group.
+    const assertNewKeysAbsent = async (newKeys: string, range: string): Promise<void> => {
+      const clash = await firstRow(conn, `SELECT ${keys.map((k) => `s.${q(k)}`).join(', ')} FROM ${q(strong)} AS s SEMI JOIN (SELECT ${keyList} FROM ${newKeys}) AS n USING (${keyList})${range} LIMIT 1`);
       if (clash !== undefined) throw duplicateKey(keys, clash);
+    };
+    if (mode !== 'all' && !empty) {
+      const range = await keyRangeFilter(conn, '__k3_keyed_new', 's', shape2,
+        [`CREATE TEMP TABLE __k3_keyed_new AS SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM ${BEFORE}`]);
+      await assertNewKeysAbsent('__k3_keyed_new', range);
     }
     const result: ExecuteWriteResult = { tableName: handle.name, strategy: route.strategy, rowsAffected: Number(rowsAffected), version: Number(snapshot.version) };
     if (out.returning !== undefined) result.returning = { columns: toResultColumns(out.returning.columns), rows: out.returning.rows as unknown[][] };
     // Row images are checked before the log append: an acknowledged write always drains.
     await assertChecks(conn, upsertSql, checkConstraintsOf(snapshot.metadata));
     await assertStorable(conn, upsertSql, snapshot.schema.fields, snapshot.partitionColumns);
-    const shape2 = walTableShape(snapshot);
     const upserts = await captureRows(conn, upsertSql, shape2);
-    const deletes = await captureKeys(conn, deleteSql, shape2);
+    const deletes = empty ? [] : await captureKeys(conn, deleteSql, shape2);
+    if (empty && upserts.length > 0) {
+      // A plain INSERT's new keys are its captured rows: one row's key is a constant already (its
+      // text reads back exactly: assertStorable checked that), so no min/max query is needed.
+      const [only] = upserts;
+      await assertNewKeysAbsent(name, upserts.length === 1 && only !== undefined ? keyEquals(only, 's', shape2) : await keyRangeFilter(conn, name, 's', shape2));
+    }
     // A statement that changed nothing (DO NOTHING, no matching row) writes no record — unless it
     // carries an idempotency key, whose (empty) record makes a retry answer the same.
     if (upserts.length > 0 || deletes.length > 0 || idempotencyKey !== undefined) {
@@ -173,6 +189,25 @@ async function run(conn: DuckDBConnection, sql: string): Promise<void> {
   }
 }
 
+/**
+ * Runs the user's DML statement on the scratch target. The statement's verb is known from its
+ * analysis (a DML shape), so a statement with no parameters, no RETURNING and a single statement's
+ * tokens runs in ONE DuckDB call (no separate prepare). Any failure there falls back to the
+ * prepared path: a failed statement changed nothing (DuckDB runs each statement atomically), and
+ * the prepared path binds other bucket tables on demand and reports the canonical error.
+ */
+async function runUserStatement(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, returning: boolean): Promise<{ rowsChanged: number; returning?: EncodedResult }> {
+  const single = !statement.tokens.some((t) => t.text === ';');
+  if (!returning && tables.params.length === 0 && single) {
+    try {
+      return { rowsChanged: (await conn.run(statement.sql)).rowsChanged };
+    } catch {
+      // e.g. another bucket table not bound yet: the prepared path below binds it.
+    }
+  }
+  return runStatement(conn, tables, statement.sql, returning);
+}
+
 async function runStatement(conn: DuckDBConnection, tables: RequestTables, sql: string, returning: boolean): Promise<{ rowsChanged: number; returning?: EncodedResult }> {
   const prepared = await tables.prepare(conn, sql);
   try {
@@ -193,16 +228,32 @@ async function runStatement(conn: DuckDBConnection, tables: RequestTables, sql: 
 /**
  * ` WHERE <alias>.<first key> BETWEEN <min> AND <max>` of the keys in `table` (constants, rendered
  * as DuckDB's own text of the typed values, so the filter is static and pushed into every scan);
- * '' when `table` is empty or the bounds are NULL.
+ * '' when `table` is empty or the bounds are NULL. `before`: statements run first in the same
+ * DuckDB call (e.g. the one creating `table`).
  */
-async function keyRangeFilter(conn: DuckDBConnection, table: string, alias: string, shape: WalTableShape): Promise<string> {
+async function keyRangeFilter(conn: DuckDBConnection, table: string, alias: string, shape: WalTableShape, before: readonly string[] = []): Promise<string> {
   const key = shape.primaryKey[0];
   const type = shape.columns.find((c) => c.name === key)?.type;
-  if (key === undefined || type === undefined) return '';
-  const row = await firstRow(conn, `SELECT CAST(min(${q(key)}) AS VARCHAR), CAST(max(${q(key)}) AS VARCHAR) FROM ${table}`);
+  if (key === undefined || type === undefined) {
+    if (before.length > 0) await run(conn, before.join(';\n'));
+    return '';
+  }
+  const row = await firstRow(conn, [...before, `SELECT CAST(min(${q(key)}) AS VARCHAR), CAST(max(${q(key)}) AS VARCHAR) FROM ${table}`].join(';\n'));
   const [lo, hi] = row ?? [];
   if (typeof lo !== 'string' || typeof hi !== 'string') return '';
   return ` WHERE ${alias}.${q(key)} BETWEEN CAST(${quoteLiteral(lo)} AS ${type}) AND CAST(${quoteLiteral(hi)} AS ${type})`;
+}
+
+/** ` WHERE <alias>.<key> = CAST(<text> AS <type>) AND …` for every key column of one captured row. */
+function keyEquals(row: readonly (string | null)[], alias: string, shape: WalTableShape): string {
+  const terms = shape.primaryKey.map((k) => {
+    const i = shape.columns.findIndex((c) => c.name === k);
+    const text = row[i];
+    const type = shape.columns[i]?.type;
+    return text === null || text === undefined || type === undefined ? undefined : `${alias}.${q(k)} = CAST(${quoteLiteral(text)} AS ${type})`;
+  });
+  if (terms.length === 0 || terms.some((t) => t === undefined)) return '';
+  return ` WHERE ${terms.join(' AND ')}`;
 }
 
 async function firstRow(conn: DuckDBConnection, sql: string): Promise<unknown[] | undefined> {

@@ -6,14 +6,13 @@
  * state (warm-state.ts: advanced incrementally, base file + small tail) instead of a cold reload.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { randomBytes } from 'node:crypto';
 import type { FileCache, FileLease } from '../exec/file-cache.ts';
 import { quoteIdentifier as q } from '../exec/sql-quote.ts';
-import { bindSnapshotCached } from '../exec/read-snapshot-rows.ts';
+import { snapshotSelectSql } from '../exec/bind-snapshot.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import type { WalRecordCache } from './record-cache.ts';
 import type { Snapshot } from '../delta/snapshot.ts';
-import { bindOltpView, bindStrongView } from './strong-view.ts';
+import { bindOltpView, bindStrongView, type DeltaSource } from './strong-view.ts';
 import { loadStrongState, type StrongState } from './wal-reader.ts';
 import type { WarmTables } from './warm-state.ts';
 import { bindWarmView } from './warm-view.ts';
@@ -33,27 +32,33 @@ export async function bindFreshView(
   }
   const state = await loadStrongState(store, root, deps.records ? { cache: deps.records } : {});
   return bindOver(conn, name, freshness, store, deps.cache, state, (delta) => delta !== undefined
-    ? bindStrongView(conn, name, { view: delta }, state.overlay, state.shape)
+    ? bindStrongView(conn, name, delta, state.overlay, state.shape)
     : bindOltpView(conn, name, state.overlay, state.shape));
 }
 
-/** Binds the snapshot's files (STRONG only) as a view, then `name` through `bind`; `done` runs once the view is released or failed. */
+/**
+ * Pins the snapshot's files (STRONG only) and binds `name` through `bind` over the snapshot's
+ * SELECT (inlined: no separate Delta view to create and drop); `done` runs once the view is
+ * released or failed. Binding and release are one DuckDB call each for a small log tail.
+ */
 async function bindOver(
   conn: DuckDBConnection, name: string, freshness: 'strong' | 'oltp', store: ObjectStore, cache: FileCache, state: StrongState,
-  bind: (delta: string | undefined) => Promise<{ drop(): Promise<void> }>, done: () => void = () => undefined,
+  bind: (delta: DeltaSource | undefined) => Promise<{ drop(): Promise<void>; readonly dropSql: string }>, done: () => void = () => undefined,
 ): Promise<FreshView> {
-  const delta = `${name}__delta_${randomBytes(4).toString('hex')}`;
   let lease: FileLease | undefined;
   try {
-    lease = freshness === 'strong' ? await bindSnapshotCached(conn, delta, state.snapshot, cache, store) : undefined;
-    const tables = await bind(lease === undefined ? undefined : delta);
+    let delta: DeltaSource | undefined;
+    if (freshness === 'strong') {
+      const { snapshot } = state;
+      lease = await cache.acquire(store, snapshot.files.map((f) => ({ key: f.key, size: f.add.size })));
+      delta = { sql: await snapshotSelectSql(conn, snapshot, lease.paths) };
+    }
+    const tables = await bind(delta);
     return {
       state,
       async release() {
         try {
-          await conn.run(`DROP VIEW IF EXISTS ${q(name)}`);
-          await tables.drop();
-          await conn.run(`DROP VIEW IF EXISTS ${q(delta)}`);
+          await conn.run([`DROP VIEW IF EXISTS ${q(name)}`, ...(tables.dropSql !== '' ? [tables.dropSql] : [])].join(';\n'));
         } finally {
           lease?.release();
           done();
@@ -61,7 +66,6 @@ async function bindOver(
       },
     };
   } catch (err) {
-    await conn.run(`DROP VIEW IF EXISTS ${q(delta)}`).catch(() => undefined);
     lease?.release();
     done();
     throw err;

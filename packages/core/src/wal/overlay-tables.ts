@@ -3,12 +3,14 @@
  * `<name>_up` (the upserted rows, columns in table order) and `<name>_keys` (every overlay key,
  * key columns only). Values travel as VARCHAR through the appender and are cast in SQL, which is
  * exact because WAL values are DuckDB's own text of the typed value (record-codec.ts).
+ * A small overlay (the usual tail of a warm state) travels as quoted VARCHAR literals instead, and
+ * both tables are made by ONE DuckDB call (two CTAS statements in one query): 1 call instead of 6.
  * `tryCast: true` uses TRY_CAST so a bad value becomes NULL instead of failing (the drain's
  * validation compares NULLs with the text to find such rows).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { mapDuckDBError } from '../exec/map-duckdb-error.ts';
-import { quoteIdentifier as q } from '../exec/sql-quote.ts';
+import { quoteIdentifier as q, quoteLiteral } from '../exec/sql-quote.ts';
 import type { WalValue } from './record-codec.ts';
 import type { WalOverlay } from './overlay.ts';
 import type { WalTableShape } from './table-shape.ts';
@@ -20,21 +22,58 @@ export interface OverlayTables {
   readonly keys: string;
   /** Drops both tables. */
   drop(): Promise<void>;
+  /** The statements `drop()` runs, for a caller batching them with its own (one DuckDB call). */
+  readonly dropSql: string;
 }
 
-export async function loadOverlayTables(conn: DuckDBConnection, name: string, overlay: WalOverlay, shape: WalTableShape, opts: { tryCast?: boolean } = {}): Promise<OverlayTables> {
+/**
+ * `opts.then`: a statement (e.g. the view over these tables) run right after them — in the same
+ * DuckDB call when the overlay travels as literals. If it fails, the tables are dropped too.
+ */
+export async function loadOverlayTables(conn: DuckDBConnection, name: string, overlay: WalOverlay, shape: WalTableShape, opts: { tryCast?: boolean; then?: string } = {}): Promise<OverlayTables> {
   const upName = `${name}_up`;
   const keysName = `${name}_keys`;
   const cast = opts.tryCast === true ? 'TRY_CAST' : 'CAST';
   const keyColumns = shape.primaryKey.map((k) => shape.columns.find((c) => c.name === k)!);
+  const upRows = [...overlay.upserts.values()];
+  const keyRows = [...overlay.keys.values()];
   try {
-    await loadTyped(conn, upName, shape.columns, [...overlay.upserts.values()], cast);
-    await loadTyped(conn, keysName, keyColumns, [...overlay.keys.values()], cast);
+    const literal = literalRows(upRows, shape.columns.length) && literalRows(keyRows, keyColumns.length);
+    if (literal) {
+      await conn.run([literalCtas(upName, shape.columns, upRows, cast), literalCtas(keysName, keyColumns, keyRows, cast), ...(opts.then !== undefined ? [opts.then] : [])].join(';\n'));
+    } else {
+      await loadTyped(conn, upName, shape.columns, upRows, cast);
+      await loadTyped(conn, keysName, keyColumns, keyRows, cast);
+      if (opts.then !== undefined) await conn.run(opts.then);
+    }
   } catch (err) {
     await dropAll(conn, [upName, keysName]);
     throw mapDuckDBError(err);
   }
-  return { upserts: q(upName), keys: q(keysName), drop: () => dropAll(conn, [upName, keysName]) };
+  return { upserts: q(upName), keys: q(keysName), drop: () => dropAll(conn, [upName, keysName]), dropSql: dropSql([upName, keysName]) };
+}
+
+/** Rows small enough to travel as SQL literals (a bounded statement text). */
+const LITERAL_ROWS = 64;
+const LITERAL_CHARS = 64 * 1024;
+
+function literalRows(rows: readonly (readonly WalValue[])[], width: number): boolean {
+  if (rows.length > LITERAL_ROWS) return false;
+  let chars = 0;
+  for (const row of rows) for (let i = 0; i < width; i++) chars += (row[i] ?? '').length + 4;
+  return chars <= LITERAL_CHARS;
+}
+
+/** `CREATE OR REPLACE TEMP TABLE name AS SELECT cast(c_i AS type) … FROM (VALUES …)`: the same typed table loadTyped makes. */
+function literalCtas(name: string, columns: readonly { name: string; type: string }[], rows: readonly (readonly WalValue[])[], cast: string): string {
+  const select = columns.map((c, i) => `${cast}(c${i} AS ${c.type}) AS ${q(c.name)}`).join(', ');
+  const raw = rows.length === 0
+    ? `SELECT ${columns.map((_, i) => `CAST(NULL AS VARCHAR) AS c${i}`).join(', ')} WHERE false`
+    : `SELECT * FROM (VALUES ${rows.map((row) => `(${columns.map((_, i) => {
+      const v = row[i] ?? null;
+      return v === null ? 'CAST(NULL AS VARCHAR)' : `CAST(${quoteLiteral(v)} AS VARCHAR)`;
+    }).join(', ')})`).join(', ')}) AS v(${columns.map((_, i) => `c${i}`).join(', ')})`;
+  return `CREATE OR REPLACE TEMP TABLE ${q(name)} AS SELECT ${select} FROM (${raw})`;
 }
 
 async function loadTyped(conn: DuckDBConnection, name: string, columns: readonly { name: string; type: string }[], rows: readonly (readonly WalValue[])[], cast: string): Promise<void> {
@@ -62,6 +101,13 @@ async function loadTyped(conn: DuckDBConnection, name: string, columns: readonly
   }
 }
 
+function dropSql(names: readonly string[]): string {
+  return names.map((n) => `DROP TABLE IF EXISTS ${q(n)}`).join(';\n');
+}
+
 async function dropAll(conn: DuckDBConnection, names: readonly string[]): Promise<void> {
-  for (const n of names) await conn.run(`DROP TABLE IF EXISTS ${q(n)}`).catch(() => undefined);
+  // One call; DROP … IF EXISTS of a missing table succeeds, so one failing drop is the only way this fails.
+  await conn.run(dropSql(names)).catch(async () => {
+    for (const n of names) await conn.run(`DROP TABLE IF EXISTS ${q(n)}`).catch(() => undefined);
+  });
 }

@@ -19,34 +19,31 @@ import type { WalTableShape } from './table-shape.ts';
 /** Where the Delta rows come from: a relation name (e.g. a view made by bindSnapshot) or a SELECT. */
 export type DeltaSource = { readonly view: string } | { readonly sql: string };
 
-function sourceSql(source: DeltaSource): string {
+export function sourceSql(source: DeltaSource): string {
   return 'view' in source ? q(source.view) : `(${source.sql})`;
 }
 
 /** Creates TEMP VIEW `name` = Delta ∪ overlay (newest wins). Returns the overlay tables; drop them after the view. */
 export async function bindStrongView(conn: DuckDBConnection, name: string, source: DeltaSource, overlay: WalOverlay, shape: WalTableShape): Promise<OverlayTables> {
-  const tables = await loadOverlayTables(conn, `${name}__wal`, overlay, shape);
+  const wal = `${name}__wal`;
+  const on = shape.primaryKey.map((k) => `d.${q(k)} = k.${q(k)}`).join(' AND ');
+  const columns = shape.columns.map((c) => q(c.name)).join(', ');
   try {
-    const on = shape.primaryKey.map((k) => `d.${q(k)} = k.${q(k)}`).join(' AND ');
-    const columns = shape.columns.map((c) => q(c.name)).join(', ');
-    await conn.run(`CREATE OR REPLACE TEMP VIEW ${q(name)} AS
-      SELECT d.* FROM ${sourceSql(source)} AS d ANTI JOIN ${tables.keys} AS k ON ${on}
-      UNION ALL SELECT ${columns} FROM ${tables.upserts}`);
+    // The view is created in the same DuckDB call as the log's tables (overlay-tables.ts).
+    return await loadOverlayTables(conn, wal, overlay, shape, { then: `CREATE OR REPLACE TEMP VIEW ${q(name)} AS
+      SELECT d.* FROM ${sourceSql(source)} AS d ANTI JOIN ${q(`${wal}_keys`)} AS k ON ${on}
+      UNION ALL SELECT ${columns} FROM ${q(`${wal}_up`)}` });
   } catch (err) {
-    await tables.drop();
     throw mapDuckDBError(err);
   }
-  return tables;
 }
 
 /** Creates TEMP VIEW `name` = the overlay's upserted rows only (FRESHNESS_OLTP_ONLY). */
 export async function bindOltpView(conn: DuckDBConnection, name: string, overlay: WalOverlay, shape: WalTableShape): Promise<OverlayTables> {
-  const tables = await loadOverlayTables(conn, `${name}__wal`, overlay, shape);
+  const wal = `${name}__wal`;
   try {
-    await conn.run(`CREATE OR REPLACE TEMP VIEW ${q(name)} AS SELECT ${shape.columns.map((c) => q(c.name)).join(', ')} FROM ${tables.upserts}`);
+    return await loadOverlayTables(conn, wal, overlay, shape, { then: `CREATE OR REPLACE TEMP VIEW ${q(name)} AS SELECT ${shape.columns.map((c) => q(c.name)).join(', ')} FROM ${q(`${wal}_up`)}` });
   } catch (err) {
-    await tables.drop();
     throw mapDuckDBError(err);
   }
-  return tables;
 }

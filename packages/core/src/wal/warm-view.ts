@@ -16,12 +16,16 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { mapDuckDBError } from '../exec/map-duckdb-error.ts';
 import { quoteIdentifier as q, quoteLiteral } from '../exec/sql-quote.ts';
 import { loadOverlayTables, type OverlayTables } from './overlay-tables.ts';
+import { sourceSql, type DeltaSource } from './strong-view.ts';
 import type { WarmState } from './warm-state.ts';
 
-export async function bindWarmView(conn: DuckDBConnection, name: string, freshness: 'strong' | 'oltp', deltaView: string | undefined, state: WarmState): Promise<Pick<OverlayTables, 'drop'>> {
+export async function bindWarmView(conn: DuckDBConnection, name: string, freshness: 'strong' | 'oltp', delta: DeltaSource | undefined, state: WarmState): Promise<Pick<OverlayTables, 'drop' | 'dropSql'>> {
   const { shape, base } = state;
-  const tail = state.tail.keys.size > 0 ? await loadOverlayTables(conn, `${name}__wal`, state.tail, shape) : undefined;
-  try {
+  const hasTail = state.tail.keys.size > 0;
+  const wal = `${name}__wal`;
+  const tail = hasTail ? { keys: q(`${wal}_keys`), upserts: q(`${wal}_up`) } : undefined;
+  let view: string;
+  {
     const columns = shape.columns.map((c) => q(c.name)).join(', ');
     const keyList = shape.primaryKey.map(q).join(', ');
     const on = (l: string, r: string): string => shape.primaryKey.map((k) => `${l}.${q(k)} = ${r}.${q(k)}`).join(' AND ');
@@ -38,14 +42,18 @@ export async function bindWarmView(conn: DuckDBConnection, name: string, freshne
       keys.push(`SELECT ${keyList} FROM ${tail.keys}`);
       parts.push(`SELECT ${columns} FROM ${tail.upserts}`);
     }
-    if (freshness === 'strong' && deltaView !== undefined) {
-      parts.unshift(keys.length === 0 ? `SELECT * FROM ${q(deltaView)}` : `SELECT d.* FROM ${q(deltaView)} AS d ANTI JOIN (${keys.join(' UNION ALL ')}) AS k ON ${on('d', 'k')}`);
+    if (freshness === 'strong' && delta !== undefined) {
+      parts.unshift(keys.length === 0 ? `SELECT * FROM ${sourceSql(delta)}` : `SELECT d.* FROM ${sourceSql(delta)} AS d ANTI JOIN (${keys.join(' UNION ALL ')}) AS k ON ${on('d', 'k')}`);
     }
     if (parts.length === 0) parts.push(`SELECT ${shape.columns.map((c) => `CAST(NULL AS ${c.type}) AS ${q(c.name)}`).join(', ')} WHERE false`);
-    await conn.run(`CREATE OR REPLACE TEMP VIEW ${q(name)} AS ${parts.join('\n      UNION ALL ')}`);
+    view = `CREATE OR REPLACE TEMP VIEW ${q(name)} AS ${parts.join('\n      UNION ALL ')}`;
+  }
+  // The tail's tables and the view: one DuckDB call for a small tail (overlay-tables.ts).
+  if (hasTail) return loadOverlayTables(conn, wal, state.tail, shape, { then: view });
+  try {
+    await conn.run(view);
   } catch (err) {
-    await tail?.drop();
     throw mapDuckDBError(err);
   }
-  return { drop: async () => tail?.drop() };
+  return { drop: async () => undefined, dropSql: '' };
 }

@@ -27,13 +27,13 @@ export interface Harness {
  * harness drains the table (Engine.compact), so tests comparing with DuckDB at the default
  * EVENTUAL freshness see every acknowledged write; HTAP tests pass false to keep the log.
  */
-export async function createHarness(env: Record<string, string> = {}, opts: { drainLogWrites?: boolean } = {}): Promise<Harness> {
+export async function createHarness(env: Record<string, string> = {}, opts: { drainLogWrites?: boolean; wrapDb?: (db: K3DuckDB) => K3DuckDB } = {}): Promise<Harness> {
   const dir = await mkdtemp(path.join(tmpdir(), 'k3-sql-'));
   const dataDir = path.join(dir, 'data');
   const cacheDir = path.join(dir, 'cache');
   const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: dataDir, K3_CACHE_DIR: cacheDir, ...env });
   const db: K3DuckDB = await createDuckDB({ threads: 2, allowedDirectories: [dataDir, cacheDir] });
-  const engine = new Engine({ stores: createBucketStoreFactory(config), db, cache: new FileCache({ dir: cacheDir, maxBytes: 1 << 30 }), config });
+  const engine = new Engine({ stores: createBucketStoreFactory(config), db: opts.wrapDb?.(db) ?? db, cache: new FileCache({ dir: cacheDir, maxBytes: 1 << 30 }), config });
   const bucket = 'test-bucket';
   const exec = async (sql: string): Promise<ExecuteResponse> => {
     const r = await engine.execute({ bucket, sql });

@@ -1,0 +1,75 @@
+/**
+ * The fixed DuckDB cost of the hot statements, counted (not timed): a keyed single-row INSERT,
+ * a keyed single-row upsert and a STRONG point lookup each make at most a known number of DuckDB
+ * round trips (docs/design/hot-path.md, "DuckDB calls per statement"). A change that adds calls to
+ * these paths fails here; lower the bounds when a change removes some.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Freshness } from '../../packages/core/src/api/index.ts';
+import { createHarness, type Harness } from '../../packages/core/test/sql/engine-harness.ts';
+import { instrument, type DuckDBCalls } from '../../packages/core/test/sql/duckdb-call-counter.ts';
+
+let h: Harness;
+let counter: DuckDBCalls;
+beforeAll(async () => {
+  h = await createHarness({}, {
+    drainLogWrites: false,
+    wrapDb: (db) => {
+      const i = instrument(db);
+      counter = i.counter;
+      return i.db;
+    },
+  });
+  await h.ddl('CREATE TABLE kv (id BIGINT PRIMARY KEY, name VARCHAR, n INTEGER)');
+  await h.write("INSERT INTO kv SELECT i, 'row' || i, i % 7 FROM range(1, 1001) AS t(i)");
+  await h.engine.compact(h.bucket, 'kv');
+  // One un-drained record, so the STRONG view has a tail to merge.
+  await h.write("INSERT INTO kv VALUES (5000, 'tail', 1)");
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+async function measure(sql: string, freshness?: Freshness): Promise<{ calls: string[]; rows?: unknown[][]; rowsAffected?: string }> {
+  // Warm first (the statement cache, the warm table state): the steady state is what is counted.
+  counter.reset();
+  const r = await h.engine.execute({ bucket: h.bucket, sql, ...(freshness !== undefined ? { freshness } : {}) });
+  const calls = [...counter.calls];
+  if (process.env['K3_PRINT_DUCKDB_CALLS'] === '1') console.log(`${sql}\n  ${calls.join('\n  ')}`);
+  if ('query' in r) return { calls, rows: r.query.rows };
+  if ('write' in r) return { calls, rowsAffected: r.write.rowsAffected };
+  return { calls };
+}
+
+describe('DuckDB calls per hot statement', () => {
+  it('a keyed single-row INSERT', async () => {
+    await measure("INSERT INTO kv VALUES (6000, 'warm', 1)");
+    const m = await measure("INSERT INTO kv VALUES (6001, 'x', 2)");
+    expect(m.rowsAffected).toBe('1');
+    // Was 23 before the hot-path batching (docs/design/hot-path.md).
+    expect(m.calls.length).toBeLessThanOrEqual(8);
+    // The counter sees the engine's calls (a broken instrument would pass any upper bound).
+    expect(m.calls.some((c) => c.includes("INSERT INTO kv VALUES (6001, 'x', 2)"))).toBe(true);
+    // The duplicate check still runs: the same key again is refused.
+    await expect(h.engine.execute({ bucket: h.bucket, sql: "INSERT INTO kv VALUES (6001, 'again', 3)" })).rejects.toMatchObject({ code: 'ERR_CONSTRAINT_PRIMARY_KEY' });
+    await expect(h.engine.execute({ bucket: h.bucket, sql: "INSERT INTO kv VALUES (7, 'drained', 3)" })).rejects.toMatchObject({ code: 'ERR_CONSTRAINT_PRIMARY_KEY' });
+  });
+
+  it('a keyed single-row upsert', async () => {
+    await measure("INSERT OR REPLACE INTO kv VALUES (8, 'warm', 1)");
+    const m = await measure("INSERT OR REPLACE INTO kv VALUES (9, 'up', 2)");
+    expect(m.rowsAffected).toBe('1');
+    // Was 29.
+    expect(m.calls.length).toBeLessThanOrEqual(13);
+    expect(m.calls.filter((c) => c.includes("INSERT OR REPLACE INTO kv VALUES (9, 'up', 2)")).length).toBeGreaterThan(0);
+  });
+
+  it('a STRONG point lookup', async () => {
+    await measure('SELECT name FROM kv WHERE id = 10', Freshness.STRONG);
+    const m = await measure('SELECT name, n FROM kv WHERE id = 9', Freshness.STRONG);
+    expect(m.rows).toEqual([['up', 2]]);
+    // Was 17.
+    expect(m.calls.length).toBeLessThanOrEqual(6);
+    expect(m.calls.some((c) => c.startsWith('stream: (prepared) SELECT name, n FROM kv WHERE id = 9'))).toBe(true);
+  });
+});
