@@ -30,7 +30,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function measure(sql: string, freshness?: Freshness): Promise<{ calls: string[]; rows?: unknown[][]; rowsAffected?: string }> {
+async function measure(sql: string, freshness?: Freshness): Promise<{ calls: string[]; rows?: unknown[][]; rowsAffected?: number }> {
   // Warm first (the statement cache, the warm table state): the steady state is what is counted.
   counter.reset();
   const r = await h.engine.execute({ bucket: h.bucket, sql, ...(freshness !== undefined ? { freshness } : {}) });
@@ -45,7 +45,7 @@ describe('DuckDB calls per hot statement', () => {
   it('a keyed single-row INSERT', async () => {
     await measure("INSERT INTO kv VALUES (6000, 'warm', 1)");
     const m = await measure("INSERT INTO kv VALUES (6001, 'x', 2)");
-    expect(m.rowsAffected).toBe('1');
+    expect(m.rowsAffected).toBe(1);
     // Was 23 before the hot-path batching (docs/design/hot-path.md).
     expect(m.calls.length).toBeLessThanOrEqual(8);
     // The counter sees the engine's calls (a broken instrument would pass any upper bound).
@@ -58,7 +58,7 @@ describe('DuckDB calls per hot statement', () => {
   it('a keyed single-row upsert', async () => {
     await measure("INSERT OR REPLACE INTO kv VALUES (8, 'warm', 1)");
     const m = await measure("INSERT OR REPLACE INTO kv VALUES (9, 'up', 2)");
-    expect(m.rowsAffected).toBe('1');
+    expect(m.rowsAffected).toBe(1);
     // Was 29.
     expect(m.calls.length).toBeLessThanOrEqual(13);
     expect(m.calls.filter((c) => c.includes("INSERT OR REPLACE INTO kv VALUES (9, 'up', 2)")).length).toBeGreaterThan(0);

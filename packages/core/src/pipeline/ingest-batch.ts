@@ -262,14 +262,14 @@ async function affectedBy(conn: DuckDBConnection, snapshot: StageSnapshot, paths
   const shapeOf = (columns: ReadonlyArray<{ name: string; type: string }>): WalTableShape => ({ tableId: '', columns, primaryKey: columns.map((c) => c.name), fingerprint: '', notNull: [] });
   if (replaced.length > 0) {
     await conn.run(`CREATE OR REPLACE TEMP TABLE __k3_ingest_gone AS SELECT * FROM (VALUES ${replaced.map((k) => `(${quoteLiteral(k)})`).join(', ')}) AS g(${q(SOURCE_KEY_COLUMN)})`);
-    const tables = { keys: '__k3_ingest_gone', upserts: '__k3_ingest_gone', drop: async () => undefined };
+    const tables = { keys: '__k3_ingest_gone', upserts: '__k3_ingest_gone', drop: async () => undefined, dropSql: '' };
     const hit = await findAffectedFiles(conn, snapshot, paths, tables, shapeOf([{ name: SOURCE_KEY_COLUMN, type: 'VARCHAR' }]));
     for (const f of hit.files) files.set(f.key, f);
   }
   if (keys.length > 0) {
     await conn.run(`CREATE OR REPLACE TEMP TABLE __k3_ingest_keys AS SELECT DISTINCT ${keys.map(q).join(', ')} FROM __k3_ingest_batch`);
     const fields = keys.map((k) => snapshot.schema.fields.find((f) => f.name === k)!);
-    const tables = { keys: '__k3_ingest_keys', upserts: '__k3_ingest_keys', drop: async () => undefined };
+    const tables = { keys: '__k3_ingest_keys', upserts: '__k3_ingest_keys', drop: async () => undefined, dropSql: '' };
     const hit = await findAffectedFiles(conn, snapshot, paths, tables, shapeOf(fields.map((f) => ({ name: f.name, type: fieldToDuckDBType(f) }))));
     for (const f of hit.files) files.set(f.key, f);
   }
