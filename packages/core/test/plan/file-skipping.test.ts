@@ -1,22 +1,13 @@
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { integerListLiteral } from '../../src/plan/file-skipping.ts';
+import { useDuckDB } from './support/duckdb.ts';
 import { isSelectNode, serializeSelect, type Expr } from '../../src/plan/select-ast.ts';
 
-let instance: DuckDBInstance;
-let conn: DuckDBConnection;
-beforeAll(async () => {
-  instance = await DuckDBInstance.create(':memory:');
-  conn = await instance.connect();
-});
-afterAll(() => {
-  conn.closeSync();
-  instance.closeSync();
-});
+const db = useDuckDB();
 
 /** The items of `x IN (…)` as DuckDB's parser gives them. */
 async function inItems(list: string): Promise<Expr[]> {
-  const [stmt] = await serializeSelect(conn, `SELECT 1 WHERE x IN (${list})`);
+  const [stmt] = await serializeSelect(db.conn, `SELECT 1 WHERE x IN (${list})`);
   if (!isSelectNode(stmt!.node)) throw new Error('expected a SELECT');
   const where = stmt!.node.where_clause as unknown as { children: Expr[] };
   return where.children.slice(1);
@@ -27,8 +18,8 @@ describe('integerListLiteral (IN lists rendered without a DuckDB round trip)', (
     const list = '1, -2, 9007199254740993, -9223372036854775808, 9223372036854775807, 300000000000';
     const literal = integerListLiteral(await inItems(list));
     expect(literal).toBeDefined();
-    const fromLiteral = (await conn.runAndReadAll(`SELECT ${literal!}::VARCHAR`)).getRows()[0]![0];
-    const fromDuckDB = (await conn.runAndReadAll(`SELECT [${list}]::BIGINT[]::VARCHAR`)).getRows()[0]![0];
+    const fromLiteral = (await db.conn.runAndReadAll(`SELECT ${literal!}::VARCHAR`)).getRows()[0]![0];
+    const fromDuckDB = (await db.conn.runAndReadAll(`SELECT [${list}]::BIGINT[]::VARCHAR`)).getRows()[0]![0];
     expect(fromLiteral).toBe(fromDuckDB);
   });
 
@@ -41,7 +32,7 @@ describe('integerListLiteral (IN lists rendered without a DuckDB round trip)', (
   it('renders a 20,000-item list in one pass', async () => {
     const items = await inItems(Array.from({ length: 20_000 }, (_, i) => i * 3).join(', '));
     const literal = integerListLiteral(items)!;
-    const [[n, last]] = (await conn.runAndReadAll(`SELECT len(${literal}), ${literal}[-1]`)).getRows() as [[bigint, bigint]];
+    const [[n, last]] = (await db.conn.runAndReadAll(`SELECT len(${literal}), ${literal}[-1]`)).getRows() as [[bigint, bigint]];
     expect([n, last]).toEqual([20_000n, 59_997n]);
   });
 });
