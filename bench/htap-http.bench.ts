@@ -1,0 +1,122 @@
+/**
+ * HTAP over HTTP (issue 14: "measured over HTTP as a client sees it"): the real coordinator process
+ * (`npm start`'s embedded mode: local directory store, auth on, bearer token) and a client on one
+ * keep-alive connection calling `POST /:bucket/tables/_execute`, next to PostgreSQL 15 over its own
+ * wire (pgbench, one connection) in the same run.
+ *
+ *   - keyed single-row INSERT of a new key, p50/p95/p99
+ *   - keyed single-row upsert (INSERT OR REPLACE of an existing key), p50/p95/p99
+ *   - STRONG point lookup by primary key with 0 and K3_BENCH_HTTP_BACKLOG (default 10000) un-drained rows
+ *   - STRONG / EVENTUAL aggregate at the same backlogs
+ *
+ * The compactor is held off (K3_COMPACTOR_INTERVAL=1h) so the backlog stays where the bench put it.
+ * Scale: K3_BENCH_BASE_ROWS (default 1000000), K3_BENCH_WRITES (default 100), K3_BENCH_READS
+ * (default 30). Writes bench/results/htap-http.json with the load average before and after.
+ * Small check: `K3_BENCH_BASE_ROWS=20000 K3_BENCH_WRITES=20 node bench/htap-http.bench.ts`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer, k3fetch } from '../test/support/server.ts';
+import { startPostgres } from './htap-postgres.ts';
+
+const env = (k: string, d: number): number => Number(process.env[k] ?? d);
+const BASE = env('K3_BENCH_BASE_ROWS', 1_000_000);
+const WRITES = env('K3_BENCH_WRITES', 100);
+const READS = env('K3_BENCH_READS', 30);
+const BACKLOG = env('K3_BENCH_HTTP_BACKLOG', 10_000);
+const BUCKET = 'bench';
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return Number((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN).toFixed(3));
+};
+const summary = (xs: number[]) => ({ n: xs.length, p50Ms: pct(xs, 50), p95Ms: pct(xs, 95), p99Ms: pct(xs, 99) });
+
+async function main(): Promise<void> {
+  const out: Record<string, unknown> = {
+    benchmark: 'htap-http', date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model },
+    settings: { BASE, WRITES, READS, BACKLOG }, loadAvgBefore: loadavg()[0],
+    k3: 'coordinator process, embedded mode, local directory store, REST Execute with a bearer token, one keep-alive connection',
+  };
+  const server = await startServer({ K3_COMPACTOR_INTERVAL: '1h', K3_LOG_LEVEL: 'error' }, { timeoutMs: 60_000 });
+  const pg = await startPostgres();
+  out.postgres = pg === undefined ? 'not available' : 'PostgreSQL 15 (pgbench, 1 connection, fsync on)';
+  const exec = async (sql: string, freshness = 'FRESHNESS_STRONG'): Promise<void> => {
+    const res = await k3fetch(`${server.url}/${BUCKET}/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql, freshness }) });
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`${sql.slice(0, 80)}: ${res.status} ${text.slice(0, 400)}`);
+  };
+  const timed = async (sql: string, freshness?: string): Promise<number> => {
+    const t = performance.now();
+    await exec(sql, freshness);
+    return performance.now() - t;
+  };
+  const drain = async (): Promise<void> => {
+    for (;;) {
+      const res = await k3fetch(`${server.url}/${BUCKET}/tables/kv/_compact`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const body = (await res.json()) as { truncated?: boolean };
+      if (res.status !== 200) throw new Error(`compact: ${res.status} ${JSON.stringify(body)}`);
+      if (body.truncated !== true) return;
+    }
+  };
+  try {
+    process.stdout.write(`seeding ${BASE} rows\n`);
+    await exec('CREATE TABLE kv (id BIGINT PRIMARY KEY, v BIGINT, s VARCHAR)');
+    await exec(`INSERT INTO kv SELECT i, i, 'row' || i FROM range(${BASE}) t(i)`);
+    await drain();
+    pg?.psql(`CREATE TABLE kv (id BIGINT PRIMARY KEY, v BIGINT, s VARCHAR); INSERT INTO kv SELECT i, i, 'row' || i FROM generate_series(0, ${BASE - 1}) i; VACUUM ANALYZE kv;`);
+
+    // Warm the process (first statements pay connection set-up and file-cache fills).
+    for (let i = 0; i < 5; i++) await exec(`SELECT * FROM kv WHERE id = ${i}`);
+    const insert: number[] = [];
+    const upsert: number[] = [];
+    for (let i = 0; i < WRITES; i++) insert.push(await timed(`INSERT INTO kv VALUES (${2_000_000_000 + i}, ${i}, 'new')`));
+    for (let i = 0; i < WRITES; i++) upsert.push(await timed(`INSERT OR REPLACE INTO kv VALUES (${(i * 7919) % BASE}, ${i}, 'upd')`));
+    await drain();
+    out.singleRowWrite = {
+      k3: { insertNewKey: summary(insert), upsertExistingKey: summary(upsert) },
+      postgres: pg === undefined ? null : {
+        insertNewKey: summary(pg.pgbench(`\\set id random(2000000000, 3000000000)\nINSERT INTO kv VALUES (:id, 1, 'new') ON CONFLICT DO NOTHING;\n`, WRITES)),
+        upsertExistingKey: summary(pg.pgbench(`\\set id random(0, ${BASE - 1})\nINSERT INTO kv VALUES (:id, 1, 'upd') ON CONFLICT (id) DO UPDATE SET v = excluded.v, s = excluded.s;\n`, WRITES)),
+      },
+    };
+    process.stdout.write(`insert p50 ${pct(insert, 50)} ms, upsert p50 ${pct(upsert, 50)} ms\n`);
+
+    const reads: Record<string, unknown>[] = [];
+    let pending = 0;
+    for (const target of [0, BACKLOG]) {
+      while (pending < target) {
+        const n = Math.min(10_000, target - pending);
+        await exec(`INSERT OR REPLACE INTO kv SELECT i, -i, 'log' FROM range(${pending}, ${pending + n}) t(i)`);
+        pending += n;
+      }
+      const strong: number[] = [];
+      const eventual: number[] = [];
+      const point: number[] = [];
+      for (let r = 0; r < READS; r++) {
+        strong.push(await timed('SELECT count(*), sum(v) FROM kv', 'FRESHNESS_STRONG'));
+        eventual.push(await timed('SELECT count(*), sum(v) FROM kv', 'FRESHNESS_EVENTUAL'));
+        point.push(await timed(`SELECT * FROM kv WHERE id = ${(r * 104_729) % BASE}`, 'FRESHNESS_STRONG'));
+      }
+      reads.push({ undrainedRows: target, strongAggregate: summary(strong), eventualAggregate: summary(eventual), strongPointLookup: summary(point), strongOverEventualP50: Number((pct(strong, 50) / pct(eventual, 50)).toFixed(2)) });
+      process.stdout.write(`backlog ${target}: STRONG agg p50 ${pct(strong, 50)} ms, EVENTUAL agg p50 ${pct(eventual, 50)} ms, point p50 ${pct(point, 50)} ms\n`);
+    }
+    out.reads = reads;
+    out.postgresReads = pg === undefined ? null : {
+      aggregate: summary(pg.pgbench('SELECT count(*), sum(v) FROM kv;\n', READS)),
+      pointLookup: summary(pg.pgbench(`\\set id random(0, ${BASE - 1})\nSELECT * FROM kv WHERE id = :id;\n`, Math.max(READS, 100))),
+    };
+  } finally {
+    pg?.stop();
+    await server.stop();
+  }
+  out.loadAvgAfter = loadavg()[0];
+  const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(path.join(resultsDir, 'htap-http.json'), `${JSON.stringify(out, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+}
+
+await main();
