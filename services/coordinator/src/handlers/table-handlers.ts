@@ -252,8 +252,8 @@ export function createTableHandlers(engine: SqlEngine, opts: { tokens?: TokenSto
       const bucket = checkBucket(req.bucket);
       if (engine.tableChanges === undefined) unimplemented('Changes');
       return toProto(ChangesResponseSchema, await engine.tableChanges(bucket, table(req), {
-        ...(req.fromVersion !== undefined ? { fromVersion: String(req.fromVersion) } : {}),
-        ...(req.toVersion !== undefined ? { toVersion: String(req.toVersion) } : {}),
+        ...(req.fromVersion !== undefined ? { fromVersion: Number(req.fromVersion) } : {}),
+        ...(req.toVersion !== undefined ? { toVersion: Number(req.toVersion) } : {}),
         ...(req.fromTimestamp !== '' ? { fromTimestamp: req.fromTimestamp } : {}),
         ...(req.toTimestamp !== '' ? { toTimestamp: req.toTimestamp } : {}),
         ...(req.pageToken !== '' ? { pageToken: req.pageToken } : {}),
@@ -265,8 +265,8 @@ export function createTableHandlers(engine: SqlEngine, opts: { tokens?: TokenSto
       if (engine.tableDiff === undefined) unimplemented('Diff');
       if (req.version === undefined) throw new AppError('ERR_BAD_REQUEST', 'Invalid request: version is required (the older version to compare with HEAD or toVersion); fix the request and retry.', { field: 'version' });
       return toProto(DiffResponseSchema, await engine.tableDiff(bucket, table(req), {
-        version: String(req.version),
-        ...(req.toVersion !== undefined ? { toVersion: String(req.toVersion) } : {}),
+        version: Number(req.version),
+        ...(req.toVersion !== undefined ? { toVersion: Number(req.toVersion) } : {}),
         ...(req.limit !== undefined ? { limit: req.limit } : {}),
       }));
     },
