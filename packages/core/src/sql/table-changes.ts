@@ -81,6 +81,8 @@ export interface DiffResponse {
   rows: DiffRow[];
   /** More differing rows than `limit` exist. */
   truncated: boolean;
+  /** The DuckDB STRUCT types of the rows' key / before / after (how an adapter encodes their values). */
+  rowTypes: { key: string; before: string; after: string };
 }
 
 /** What the functions need from the engine: its execute path and the table's location. */
@@ -229,5 +231,6 @@ SELECT 'added', NULL, NULL, ${struct('n', common)} FROM (SELECT ${list} FROM ${t
   return {
     tableName: ctx.tableName, fromVersion: version, toVersion: head.version, keyColumns: keyed ? key : [],
     added: n('added'), removed: n('removed'), changed: n('changed'), rows, truncated: page.rows.length > limit,
+    rowTypes: { key: page.columns[1]!.type, before: page.columns[2]!.type, after: page.columns[3]!.type },
   };
 }
