@@ -1,7 +1,8 @@
 /**
  * The adapters' row encoding (@k3/client/sdk encodeRows: core's domain values → the lossless JSON
  * values every wire carries) equals core's golden wire encoding (exec/result-encoding.ts) for every
- * type family, extremes and nesting, on values read from real DuckDB results.
+ * type family, extremes and nesting, on values read from real DuckDB results — and leaves rows that
+ * already are in that form unchanged (the adapters get both until core's materialized rows switch).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBResultReader } from '@duckdb/node-api';
@@ -57,11 +58,14 @@ describe('row encoding in the adapters', () => {
     exprs.forEach((expr, i) => expect({ expr, type: types[i], value: encoded[0]![i] }).toEqual({ expr, type: types[i], value: wire[0]![i] }));
     GOLDEN.forEach(([expr, , value], i) => expect({ expr, value: encoded[0]![i] }).toEqual({ expr, value }));
     expect(JSON.parse(JSON.stringify(encoded))).toEqual(encoded);
+    // Idempotent: rows already in the encoded form (Execute's materialized rows) pass unchanged.
+    expect(encodeRows(wire, types.map((type) => ({ type })))).toEqual(wire);
   });
 
   it('equals it on generated timestamps, dates and floats across the epoch', async () => {
     const { domain, wire, types } = await both(GENERATED);
     expect(domain).toHaveLength(400);
     expect(encodeRows(domain, types.map((type) => ({ type })))).toEqual(wire);
+    expect(encodeRows(wire, types.map((type) => ({ type })))).toEqual(wire);
   });
 });

@@ -38,6 +38,7 @@ function float32(v: unknown): unknown {
   if (typeof v !== 'number') return v;
   const special = jsonNumber(v);
   if (typeof special === 'string') return special;
+  if (Math.fround(v) !== v) return v; // not a float32: already its shortest decimal (idempotence)
   for (let digits = 1; digits < 17; digits++) {
     const candidate = Number(v.toPrecision(digits));
     if (Math.fround(candidate) === v) return candidate;
