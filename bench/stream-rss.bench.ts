@@ -20,6 +20,7 @@ import { loadConfig } from '@k3/core/config';
 import { createDuckDB, FileCache } from '@k3/core/exec';
 import { createBucketStoreFactory } from '@k3/core/object-store';
 import { Engine, type RowStream } from '@k3/core/sql';
+import { encodeRows } from '@k3/client/sdk';
 
 const ROWS = Number(process.env.K3_BENCH_STREAM_ROWS ?? 10_000_000);
 const MiB = 1024 * 1024;
@@ -42,9 +43,9 @@ async function measure(name: string, open: () => Promise<RowStream>, view: 'doma
   let batches = 0;
   const t0 = performance.now();
   const stream = await open();
-  const batchesOf = view === 'domain' ? (async function* () {
-    for await (const b of stream) yield b.rows;
-  })() : stream.batches;
+  const batchesOf = (async function* () {
+    for await (const b of stream) yield view === 'domain' ? b.rows : encodeRows(b.rows, stream.columns);
+  })();
   for await (const batch of batchesOf) {
     rows += batch.length;
     batches++;
@@ -66,7 +67,7 @@ try {
   await engine.execute({ bucket, sql: `CREATE TABLE big AS SELECT range AS id, 'tag-' || (range % 1000) AS tag, range * 0.25 AS v, TIMESTAMP '2026-01-01' + INTERVAL (range) SECOND AS ts FROM range(${ROWS})` });
   const loadSeconds = (performance.now() - t0) / 1000;
   const execute = await measure('executeStream SELECT * FROM big', () => engine.executeStream({ bucket, sql: 'SELECT * FROM big' }));
-  const encoded = await measure('executeStream SELECT * FROM big, rows in Execute encoding (stream.batches)', () => engine.executeStream({ bucket, sql: 'SELECT * FROM big' }), 'execute');
+  const encoded = await measure('executeStream SELECT * FROM big, rows in the JSON wire encoding (encodeRows)', () => engine.executeStream({ bucket, sql: 'SELECT * FROM big' }), 'execute');
   const query = await measure('queryRowsStream big (typed Query, where id >= 0)', () => engine.queryRowsStream({ bucket, tableName: 'big', where: { column: 'id', op: 'GE', value: 0 } }));
   const result = {
     benchmark: 'stream-rss',

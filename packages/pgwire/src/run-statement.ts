@@ -2,8 +2,11 @@
  * Runs one SQL statement for a session and turns the answer into a wire outcome: rows with their
  * PostgreSQL types plus the CommandComplete tag, or just a tag. Catalog queries (recognised on
  * DuckDB's parse tree) go to the catalog emulation; everything else to the engine — the same
- * SqlEngine REST uses — after the principal is authorized for the statement's action.
+ * SqlEngine REST uses — after the principal is authorized for the statement's action. Rows arrive as
+ * domain values and are first put in the contract's lossless JSON form (encodeRows, as every JSON
+ * wire does), from which types/encode-value.ts prints PostgreSQL's text and binary formats.
  */
+import { encodeRows } from '@k3/client/sdk';
 import type { ExecuteResponse, Freshness } from '@k3/core/api';
 import type { EncodedColumn } from '@k3/core/exec';
 import type { CatalogDb, CatalogSession } from './catalog/catalog-db.ts';
@@ -48,11 +51,11 @@ export function writeTag(verb: string, rows: number): string {
 
 /** ExecuteResponse → Outcome. `verb` is the statement's first word (or DML verb of a WITH … INSERT). */
 export function outcomeOf(res: ExecuteResponse, verb: string): Outcome {
-  if ('query' in res) return { kind: 'rows', columns: outColumns(res.query.columns), rows: res.query.rows, tagPrefix: 'SELECT' };
+  if ('query' in res) return { kind: 'rows', columns: outColumns(res.query.columns), rows: encodeRows(res.query.rows, res.query.columns), tagPrefix: 'SELECT' };
   if ('write' in res) {
     const w = res.write;
     const dmlVerb = ['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'TRUNCATE'].includes(verb) ? verb : 'INSERT';
-    if (w.returning !== undefined) return { kind: 'rows', columns: outColumns(w.returning.columns), rows: w.returning.rows, tagPrefix: dmlVerb === 'INSERT' ? 'INSERT 0' : dmlVerb };
+    if (w.returning !== undefined) return { kind: 'rows', columns: outColumns(w.returning.columns), rows: encodeRows(w.returning.rows, w.returning.columns), tagPrefix: dmlVerb === 'INSERT' ? 'INSERT 0' : dmlVerb };
     return { kind: 'command', tag: writeTag(dmlVerb, w.rowsAffected) };
   }
   const d = res.ddl;
@@ -84,7 +87,7 @@ export async function runSql(ctx: StatementContext, sql: string, verb: string, p
   const rewritten = await recognisedOnce(ctx.catalog, sql, prepared);
   if (rewritten !== undefined) {
     const res = await ctx.catalog.query(await ctx.catalogSession(), rewritten, params, ctx.signal);
-    return { kind: 'rows', columns: outColumns(res.columns), rows: res.rows, tagPrefix: 'SELECT' };
+    return { kind: 'rows', columns: outColumns(res.columns), rows: encodeRows(res.rows, res.columns), tagPrefix: 'SELECT' };
   }
   // The engine classifies the statement (DuckDB's parse) and asks before it reads or writes anything.
   const res = await ctx.engine.execute({

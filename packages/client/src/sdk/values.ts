@@ -78,7 +78,8 @@ export function splitTopLevel(text: string): string[] {
   return parts;
 }
 
-function field(part: string): [string, string] {
+/** `"a b" INTEGER` / `x STRUCT(y INT)` → [field name, type text] (a STRUCT field or UNION member). */
+export function structField(part: string): [string, string] {
   if (part.startsWith('"')) {
     let end = 1;
     for (;;) {
@@ -115,7 +116,7 @@ function build(t: string): Decoder {
   const head = (paren < 0 ? t : t.slice(0, paren)).trim().toUpperCase();
   const args = paren < 0 ? '' : t.slice(paren + 1, t.lastIndexOf(')'));
   if (head === 'STRUCT') {
-    const fields = splitTopLevel(args).map(field).map(([n, ft]) => [n, decoderFor(ft)] as const);
+    const fields = splitTopLevel(args).map(structField).map(([n, ft]) => [n, decoderFor(ft)] as const);
     return (v) => {
       const out: Record<string, unknown> = { ...(v as Record<string, unknown>) };
       for (const [n, fn] of fields) if (n in out) out[n] = fn(out[n]);
@@ -127,7 +128,7 @@ function build(t: string): Decoder {
     return (v) => new Map((v as { key: unknown; value: unknown }[]).map((e) => [k!(e.key), val!(e.value)]));
   }
   if (head === 'UNION') {
-    const members = new Map(splitTopLevel(args).map(field).map(([n, ft]) => [n, decoderFor(ft)]));
+    const members = new Map(splitTopLevel(args).map(structField).map(([n, ft]) => [n, decoderFor(ft)]));
     return (v) => {
       const u = v as { tag: string; value: unknown };
       return { tag: u.tag, value: (members.get(u.tag) ?? identity)(u.value) };

@@ -1,6 +1,6 @@
 /**
- * The Compact RPC response (seeds, "Compact") in pbjson form — int64 fields as decimal strings —
- * built from a DrainResult. `truncated = true` tells the caller to call again.
+ * The Compact RPC response (seeds, "Compact") as domain values — int64 fields as numbers, which the
+ * wire adapters encode — built from a DrainResult. `truncated = true` tells the caller to call again.
  */
 import type { DrainResult } from './drain.ts';
 

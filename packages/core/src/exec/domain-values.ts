@@ -7,9 +7,10 @@
  *   BIGINT, UBIGINT, HUGEINT, UHUGEINT, BIGNUM → bigint        DECIMAL → string (exact decimal text)
  *   VARCHAR, ENUM, UUID, BIT, JSON → string (JSON as its text, never parsed)
  *   BLOB, GEOMETRY → Uint8Array
- *   DATE → Date (UTC midnight; ±infinity → the strings 'infinity' / '-infinity')
- *   TIMESTAMP, TIMESTAMP_S/_MS/_NS, TIMESTAMPTZ → bigint microseconds since the epoch (UTC; the
- *     seeds' definition of a timestamp; a JS Date would drop the µs)
+ *   DATE → Date (UTC midnight; ±infinity and dates beyond a JS Date's range → DuckDB's text)
+ *   TIMESTAMP, TIMESTAMP_S/_MS, TIMESTAMPTZ → bigint microseconds since the epoch (UTC; the
+ *     seeds' definition of a timestamp; a JS Date would drop the µs); TIMESTAMP_NS → bigint
+ *     nanoseconds (its type text says so), so no digit is lost
  *   TIME, TIME_NS, TIMETZ, INTERVAL → DuckDB's text
  *   LIST / ARRAY → arrays, STRUCT → objects, MAP → [{ key, value }], UNION → { tag, value }; NULL → null
  */
@@ -24,17 +25,16 @@ const text = (v: DuckDBValue): string => String(v);
 const number = (v: DuckDBValue): number => Number(v);
 const bigint = (v: DuckDBValue): bigint => (typeof v === 'bigint' ? v : BigInt(String(v)));
 const bytes = (v: DuckDBValue): Uint8Array => new Uint8Array((v as { bytes: Uint8Array }).bytes);
-/** µs since the epoch from a timestamp value whose count lives in `field` (`unit` µs per step; negative: divide). */
-const micros = (field: 'micros' | 'seconds' | 'millis' | 'nanos', unit: bigint) => (v: DuckDBValue): bigint => {
-  const n = (v as unknown as Record<string, bigint>)[field]!;
-  return unit > 0n ? n * unit : n / -unit;
-};
+/** The count of a timestamp value (in `field`) times `unit` (µs per step; TIMESTAMP_NS keeps its ns). */
+const micros = (field: 'micros' | 'seconds' | 'millis' | 'nanos', unit: bigint) => (v: DuckDBValue): bigint =>
+  (v as unknown as Record<string, bigint>)[field]! * unit;
 
 function date(v: DuckDBValue): Date | string {
   const days = (v as DuckDBDateValue).days;
   if (days === DuckDBDateValue.PosInf.days) return 'infinity';
   if (days === DuckDBDateValue.NegInf.days) return '-infinity';
-  return new Date(days * MS_PER_DAY);
+  const d = new Date(days * MS_PER_DAY);
+  return Number.isNaN(d.getTime()) ? String(v) : d;
 }
 
 const DOMAIN: Partial<Record<DuckDBTypeId, (v: DuckDBValue, t: never, c: DuckDBValueConverter<unknown>) => unknown>> = {
@@ -49,7 +49,7 @@ const DOMAIN: Partial<Record<DuckDBTypeId, (v: DuckDBValue, t: never, c: DuckDBV
   [DuckDBTypeId.DATE]: date,
   [DuckDBTypeId.TIMESTAMP]: micros('micros', 1n), [DuckDBTypeId.TIMESTAMP_TZ]: micros('micros', 1n),
   [DuckDBTypeId.TIMESTAMP_S]: micros('seconds', 1_000_000n), [DuckDBTypeId.TIMESTAMP_MS]: micros('millis', 1000n),
-  [DuckDBTypeId.TIMESTAMP_NS]: micros('nanos', -1000n),
+  [DuckDBTypeId.TIMESTAMP_NS]: micros('nanos', 1n),
   [DuckDBTypeId.TIME]: text, [DuckDBTypeId.TIME_NS]: text, [DuckDBTypeId.TIME_TZ]: text, [DuckDBTypeId.INTERVAL]: text,
   [DuckDBTypeId.LIST]: arrayFromListValue, [DuckDBTypeId.ARRAY]: arrayFromArrayValue,
   [DuckDBTypeId.STRUCT]: objectFromStructValue, [DuckDBTypeId.MAP]: objectArrayFromMapValue,

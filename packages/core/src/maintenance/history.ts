@@ -2,10 +2,10 @@
  * History: the Delta commit log as the HistoryResponse of the API, newest first, paged by version.
  *
  * Built on the reader's `readHistory` (one listing, then only the page's commit files). Wire shape
- * is pbjson: int64 fields as strings (`version`, `timestamp` in epoch ms, `readVersion`),
- * `parameters` / `operationMetrics` / `userMetadata` as JSON objects (google.protobuf.Struct).
+ * holds domain values: versions and `timestamp` (epoch ms) as numbers — the wire adapters encode
+ * them — and `parameters` / `operationMetrics` / `userMetadata` as JSON objects (google.protobuf.Struct).
  * Delta logs userMetadata as a string: a JSON object string is returned as that object, any other
- * text as `{"text": "<the string>"}`; absent → field omitted. `readVersion` is "0" when the commit
+ * text as `{"text": "<the string>"}`; absent → field omitted. `readVersion` is 0 when the commit
  * has none (the initial CREATE), as the proto documents.
  * Paging: versions strictly below `beforeVersion`; `hasMore` says older commits exist; versions
  * whose JSON was cleaned up behind a checkpoint are absent (they have no commitInfo left).
@@ -19,9 +19,9 @@ export const HISTORY_DEFAULT_LIMIT = 50;
 export const HISTORY_MAX_LIMIT = 1000;
 
 export interface HistoryRequest {
-  readonly limit?: number | string | undefined;
+  readonly limit?: number | undefined;
   /** Only versions strictly below this one (the previous page's oldestReturnedVersion). */
-  readonly beforeVersion?: number | string | undefined;
+  readonly beforeVersion?: number | undefined;
 }
 
 /** HistoryEntry (domain values: versions and epoch-ms timestamps as numbers; the wire adapters encode them). */
@@ -46,11 +46,10 @@ export interface HistoryResponse {
   readonly oldestReturnedVersion?: number;
 }
 
-function parseLimit(input: number | string | undefined): number {
-  if (input === undefined || input === '') return HISTORY_DEFAULT_LIMIT;
-  const n = typeof input === 'number' ? input : /^\s*\d+\s*$/.test(input) ? Number(input) : Number.NaN;
+function parseLimit(n: number | undefined): number {
+  if (n === undefined) return HISTORY_DEFAULT_LIMIT;
   if (!Number.isSafeInteger(n) || n < 1 || n > HISTORY_MAX_LIMIT) {
-    throw new AppError('ERR_BAD_REQUEST', `History limit ${JSON.stringify(input)} is not valid; give an integer from 1 to ${HISTORY_MAX_LIMIT} (default ${HISTORY_DEFAULT_LIMIT}).`, { limit: input });
+    throw new AppError('ERR_BAD_REQUEST', `History limit ${n} is not valid; give an integer from 1 to ${HISTORY_MAX_LIMIT} (default ${HISTORY_DEFAULT_LIMIT}).`, { limit: n });
   }
   return n;
 }
@@ -84,8 +83,7 @@ export function toWireHistoryEntry(e: DeltaHistoryEntry): HistoryEntry {
 
 export async function tableHistory(store: ObjectStore, root: string, request: HistoryRequest = {}): Promise<HistoryResponse> {
   const limit = parseLimit(request.limit);
-  const hasBefore = request.beforeVersion !== undefined && request.beforeVersion !== '';
-  const beforeVersion = hasBefore ? parseVersion(request.beforeVersion as number | string, 'beforeVersion') : undefined;
+  const beforeVersion = request.beforeVersion !== undefined ? parseVersion(request.beforeVersion, 'beforeVersion') : undefined;
   const page = await readHistory(store, root, beforeVersion === undefined ? { limit } : { limit, beforeVersion });
   const response: { -readonly [K in keyof HistoryResponse]: HistoryResponse[K] } = {
     currentVersion: page.currentVersion,

@@ -38,13 +38,13 @@ export const DEFAULT_TARGET_FILE_SIZE_MB = 128;
 const MB = 1024 * 1024;
 
 export interface OptimizeRequest {
-  /** Default 128. pbjson int64 strings are accepted. */
-  readonly targetFileSizeMb?: number | string;
+  /** Default 128. */
+  readonly targetFileSizeMb?: number;
   readonly zOrderColumns?: readonly string[];
   readonly partitionFilters?: readonly PartitionFilter[];
 }
 
-/** pbjson wire shape of the OptimizeResponse. */
+/** The OptimizeResponse as domain values (numbers); the wire adapters encode it. */
 export interface OptimizeResponse {
   readonly version: number;
   readonly optimizeType: 'compact' | 'zorder';
@@ -58,11 +58,10 @@ export interface OptimizeResponse {
   readonly bytesRemoved: number;
 }
 
-function targetBytesOf(input: number | string | undefined): number {
-  if (input === undefined || input === '') return DEFAULT_TARGET_FILE_SIZE_MB * MB;
-  const n = typeof input === 'number' ? input : Number(input);
+function targetBytesOf(n: number | undefined): number {
+  if (n === undefined) return DEFAULT_TARGET_FILE_SIZE_MB * MB;
   if (!Number.isFinite(n) || n <= 0 || n > 1024 * 1024) {
-    throw new AppError('ERR_BAD_REQUEST', `targetFileSizeMb ${JSON.stringify(input)} is not valid; give a positive number of megabytes (default ${DEFAULT_TARGET_FILE_SIZE_MB}).`, { targetFileSizeMb: input });
+    throw new AppError('ERR_BAD_REQUEST', `targetFileSizeMb ${n} is not valid; give a positive number of megabytes (default ${DEFAULT_TARGET_FILE_SIZE_MB}).`, { targetFileSizeMb: n });
   }
   return Math.max(1, Math.round(n * MB));
 }

@@ -26,7 +26,7 @@ import { mapLimit, type MaintenanceDeps } from './maintenance-deps.ts';
 import { timeTravelTarget } from './time-travel-target.ts';
 
 export interface RestoreRequest {
-  readonly version?: number | string;
+  readonly version?: number;
   /** Epoch ms or ISO-8601 text (no zone = UTC). */
   readonly timestamp?: number | string;
 }

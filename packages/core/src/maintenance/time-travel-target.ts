@@ -38,7 +38,7 @@ function checked(ms: number, input: string): number {
   return ms;
 }
 
-/** A version given as number or int64 string (pbjson); ERR_BAD_REQUEST unless a non-negative integer. */
+/** A version given as a number or as decimal text (a SQL argument); ERR_BAD_REQUEST unless a non-negative integer. */
 export function parseVersion(input: string | number, what = 'version'): number {
   const n = typeof input === 'number' ? input : /^\s*\d+\s*$/.test(input) ? Number(input) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < 0) {

@@ -30,14 +30,14 @@ const HOUR_MS = 3_600_000;
 const DELETE_BATCH = 1000;
 
 export interface VacuumRequest {
-  readonly retentionHours?: number | string;
+  readonly retentionHours?: number;
   readonly dryRun?: boolean;
   readonly disableRetentionCheck?: boolean;
   /** Epoch ms "now" (tests; default the transaction clock or Date.now()). */
   readonly now?: number;
 }
 
-/** pbjson wire shape of the VacuumResponse. */
+/** The VacuumResponse as domain values (numbers); the wire adapters encode it. */
 export interface VacuumResponse {
   readonly version: number;
   readonly filesDeleted: number;
@@ -54,11 +54,10 @@ export interface VacuumPlan {
   readonly tableRetentionMs: number;
 }
 
-function retentionMsOf(input: number | string | undefined): number {
-  if (input === undefined || input === '') return DEFAULT_VACUUM_RETENTION_HOURS * HOUR_MS;
-  const n = typeof input === 'number' ? input : Number(input);
+function retentionMsOf(n: number | undefined): number {
+  if (n === undefined) return DEFAULT_VACUUM_RETENTION_HOURS * HOUR_MS;
   if (!Number.isFinite(n) || n < 0) {
-    throw new AppError('ERR_BAD_REQUEST', `retentionHours ${JSON.stringify(input)} is not valid; give a non-negative number of hours (default ${DEFAULT_VACUUM_RETENTION_HOURS}).`, { retentionHours: input });
+    throw new AppError('ERR_BAD_REQUEST', `retentionHours ${n} is not valid; give a non-negative number of hours (default ${DEFAULT_VACUUM_RETENTION_HOURS}).`, { retentionHours: n });
   }
   return n * HOUR_MS;
 }

@@ -443,13 +443,13 @@ export class Engine {
     return this.#withEngineId(bucket, store, result.table);
   }
 
-  /** OPTIMIZE (bin-pack or Z-order); the pbjson OptimizeResponse. */
+  /** OPTIMIZE (bin-pack or Z-order); the OptimizeResponse (domain values). */
   async optimizeTable(bucket: string, name: string, req: OptimizeRequest): Promise<OptimizeResponse> {
     await this.#activeStore(bucket);
     return this.#maintenance.optimize(bucket, name, req);
   }
 
-  /** VACUUM (dry run or real); the pbjson VacuumResponse. */
+  /** VACUUM (dry run or real); the VacuumResponse (domain values). */
   async vacuumTable(bucket: string, name: string, req: Omit<VacuumRequest, 'now'>): Promise<VacuumResponse> {
     await this.#activeStore(bucket);
     return this.#maintenance.vacuum(bucket, name, req);
@@ -461,7 +461,7 @@ export class Engine {
     return this.#maintenance.restore(bucket, name, req);
   }
 
-  /** A page of the commit log, newest first; the pbjson HistoryResponse. */
+  /** A page of the commit log, newest first; the HistoryResponse (domain values). */
   async tableHistory(bucket: string, name: string, req: HistoryRequest): Promise<HistoryResponse> {
     await this.#activeStore(bucket);
     return this.#maintenance.history(bucket, name, req);

@@ -4,11 +4,10 @@
  * of any size is held one chunk at a time; any other statement (write, DDL, SHOW …) is its
  * materialized Execute response, sliced.
  *
- * Two views of the same single-use iteration (consume one of them):
- *   - `for await (const { rows } of stream)`: domain values (exec/domain-values.ts) — bigint,
- *     Date, Uint8Array …, for adapters that encode themselves (Arrow, the Postgres wire);
- *   - `stream.batches`: rows exactly as Execute's JSON answer encodes them (exec/result-encoding.ts;
- *     int64 as strings, base64 bytes), so a streamed result equals Execute's rows batch by batch.
+ * Rows are domain values (exec/domain-values.ts — bigint, Date, Uint8Array …); each wire adapter
+ * encodes them by the columns' DuckDB types (@k3/client/sdk encodeRows for the JSON wires). Two
+ * views of the same single-use iteration (consume one of them): `for await (const { rows } of
+ * stream)` and `stream.batches` (the bare row arrays, the coordinator's RowBatchStream port).
  * `summary()` is Execute's response without rows (`rowCount` = rows read), complete once the
  * iteration has ended.
  *
@@ -18,10 +17,10 @@
  * Deadline: each batch must be produced within K3_QUERY_TIMEOUT (the consumer's own pace never
  * counts); the request's AbortSignal interrupts DuckDB and ends the stream with ERR_QUERY_CANCELLED.
  */
-import type { DuckDBResult, DuckDBValueConverter } from '@duckdb/node-api';
+import type { DuckDBResult } from '@duckdb/node-api';
 import type { ExecuteQueryResult, ExecuteResponse, ResultColumn } from '../api/index.ts';
 import { AppError } from '../errors/index.ts';
-import { domainValueConverter, mapDuckDBError, wireValueConverter } from '../exec/index.ts';
+import { domainValueConverter, mapDuckDBError } from '../exec/index.ts';
 
 export interface RowBatch {
   readonly rows: readonly (readonly unknown[])[];
@@ -84,15 +83,15 @@ export class RowStream implements AsyncIterable<RowBatch> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<RowBatch> {
-    const rows = this.#pull(domainValueConverter);
+    const rows = this.#pull();
     return (async function* () {
       for await (const batch of rows) yield { rows: batch };
     })();
   }
 
-  /** The rows as Execute's JSON answer encodes them, batch by batch. */
+  /** The rows batch by batch (domain values, as the async iteration yields them). */
   get batches(): AsyncIterable<unknown[][]> {
-    return this.#pull(wireValueConverter);
+    return this.#pull();
   }
 
   /** Execute's response without rows; `rowCount` counts the rows read so far. */
@@ -111,7 +110,7 @@ export class RowStream implements AsyncIterable<RowBatch> {
     return this.#closed;
   }
 
-  async *#pull(converter: DuckDBValueConverter<unknown>): AsyncGenerator<unknown[][]> {
+  async *#pull(): AsyncGenerator<unknown[][]> {
     if (this.#started) throw new AppError('ERR_INTERNAL', 'A RowStream can be iterated once.');
     this.#started = true;
     const source = this.#source;
@@ -140,7 +139,7 @@ export class RowStream implements AsyncIterable<RowBatch> {
         const interrupted = hooks.interruption();
         if (interrupted !== undefined) throw interrupted;
         if (chunk === null || chunk.rowCount === 0) return;
-        const batch = chunk.convertRows(converter);
+        const batch = chunk.convertRows(domainValueConverter);
         this.#rows += batch.length;
         yield batch;
       }

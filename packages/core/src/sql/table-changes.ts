@@ -29,22 +29,23 @@ export const CHANGES_VERSIONS_PER_PAGE = 100;
 export const DIFF_DEFAULT_LIMIT = 100;
 export const DIFF_MAX_LIMIT = 1000;
 
+/** Requests and responses hold domain values (versions and counts as numbers); the adapters encode them. */
 export interface ChangesRequest {
-  fromVersion?: string | number;
-  toVersion?: string | number;
-  /** Instead of fromVersion: the first version committed at or after this time (ISO-8601 / epoch ms). */
+  fromVersion?: number;
+  toVersion?: number;
+  /** Instead of fromVersion: the first version committed at or after this time (ISO-8601 text / epoch ms). */
   fromTimestamp?: string | number;
   /** Instead of toVersion: the last version committed at or before this time. */
   toTimestamp?: string | number;
   pageToken?: string;
-  pageSize?: string | number;
+  pageSize?: number;
 }
 
 export interface ChangesResponse {
   tableName: string;
-  /** The range this page belongs to (int64 strings). */
-  fromVersion: string;
-  toVersion: string;
+  /** The range this page belongs to. */
+  fromVersion: number;
+  toVersion: number;
   /** The table's columns + `_change_type`, `_commit_version`, `_commit_timestamp`. */
   columns: ResultColumn[];
   rows: unknown[][];
@@ -53,10 +54,10 @@ export interface ChangesResponse {
 }
 
 export interface DiffRequest {
-  version: string | number;
+  version: number;
   /** The newer side; default the current version (HEAD). */
-  toVersion?: string | number;
-  limit?: string | number;
+  toVersion?: number;
+  limit?: number;
 }
 
 export type DiffChange = 'added' | 'removed' | 'changed';
@@ -71,15 +72,17 @@ export interface DiffRow {
 
 export interface DiffResponse {
   tableName: string;
-  fromVersion: string;
-  toVersion: string;
+  fromVersion: number;
+  toVersion: number;
   keyColumns: string[];
-  added: string;
-  removed: string;
-  changed: string;
+  added: number;
+  removed: number;
+  changed: number;
   rows: DiffRow[];
   /** More differing rows than `limit` exist. */
   truncated: boolean;
+  /** The DuckDB STRUCT types of the rows' key / before / after (how an adapter encodes their values). */
+  rowTypes: { key: string; before: string; after: string };
 }
 
 /** What the functions need from the engine: its execute path and the table's location. */
@@ -111,8 +114,8 @@ function decodeToken(token: string): PageToken {
   throw new AppError('ERR_BAD_REQUEST', 'The page token is not one this server issued; start again from fromVersion without a token.', { field: 'pageToken' });
 }
 
-function boundedInt(input: string | number | undefined, what: string, dflt: number, max: number): number {
-  if (input === undefined || input === '') return dflt;
+function boundedInt(input: number | undefined, what: string, dflt: number, max: number): number {
+  if (input === undefined) return dflt;
   const n = parseVersion(input, what);
   if (n < 1 || n > max) throw new AppError('ERR_BAD_REQUEST', `The ${what} must be between 1 and ${max} (got ${String(input)}).`, { [what]: input });
   return n;
@@ -137,7 +140,7 @@ async function rangeOf(ctx: ChangesContext, req: ChangesRequest): Promise<{ from
   if (!given(req.fromVersion) && !given(req.fromTimestamp)) {
     throw new AppError('ERR_BAD_REQUEST', 'Give fromVersion (or fromTimestamp), the first version whose changes you want (e.g. ?from=0).', { field: 'fromVersion' });
   }
-  const bound = (v: string | number | undefined, ts: string | number | undefined, what: string): { timestamp: number } | { version: number } =>
+  const bound = (v: number | undefined, ts: string | number | undefined, what: string): { timestamp: number } | { version: number } =>
     given(ts) ? { timestamp: parseTimestampMs(ts) } : { version: parseVersion(v!, what) };
   const resolved = await resolveChangeRange(ctx.store, ctx.root, {
     from: bound(req.fromVersion, req.fromTimestamp, 'fromVersion'),
@@ -163,13 +166,13 @@ export async function tableChanges(ctx: ChangesContext, req: ChangesRequest): Pr
   // Polling at the head (from = latest + 1): an empty page, not an error.
   if (page.v > page.t) {
     const empty = await query(ctx, `SELECT * FROM table_changes(${name}, ${page.v}) LIMIT 0`);
-    return { tableName: ctx.tableName, fromVersion: String(from), toVersion: String(page.t), columns: empty.columns, rows: [] };
+    return { tableName: ctx.tableName, fromVersion: from, toVersion: page.t, columns: empty.columns, rows: [] };
   }
   const ordered = `SELECT ${q(COMMIT_VERSION_COLUMN)} AS __k3_v, ${changeTypeRankSql(q(CHANGE_TYPE_COLUMN))} AS __k3_r, * FROM table_changes(${name}, ${page.v}, ${windowEnd}) ORDER BY ALL LIMIT ${pageSize + 1} OFFSET ${page.o}`;
   const result = await query(ctx, `SELECT * EXCLUDE (__k3_v, __k3_r) FROM (${ordered})`);
   const more = result.rows.length > pageSize;
   const rows = more ? result.rows.slice(0, pageSize) : result.rows;
-  const out: ChangesResponse = { tableName: ctx.tableName, fromVersion: String(from), toVersion: String(page.t), columns: result.columns, rows };
+  const out: ChangesResponse = { tableName: ctx.tableName, fromVersion: from, toVersion: page.t, columns: result.columns, rows };
   if (more) {
     const vi = result.columns.findIndex((c) => c.name === COMMIT_VERSION_COLUMN);
     const last = Number(rows[rows.length - 1]![vi]);
@@ -216,7 +219,7 @@ UNION ALL
 SELECT 'added', NULL, NULL, ${struct('n', common)} FROM (SELECT ${list} FROM ${t} AS OF VERSION ${head.version} EXCEPT ALL SELECT ${list} FROM ${t} AS OF VERSION ${version}) n`;
   }
   const counts = await query(ctx, `SELECT change, count(*) FROM (${diffSql}) GROUP BY change`);
-  const n = (c: DiffChange): string => String(counts.rows.find((r) => r[0] === c)?.[1] ?? '0');
+  const n = (c: DiffChange): number => Number(counts.rows.find((r) => r[0] === c)?.[1] ?? 0);
   const page = await query(ctx, `SELECT * FROM (${diffSql}) ORDER BY ALL LIMIT ${limit + 1}`);
   const rows = page.rows.slice(0, limit).map(([change, k, before, after]): DiffRow => {
     const row: DiffRow = { change: change as DiffChange };
@@ -226,7 +229,8 @@ SELECT 'added', NULL, NULL, ${struct('n', common)} FROM (SELECT ${list} FROM ${t
     return row;
   });
   return {
-    tableName: ctx.tableName, fromVersion: String(version), toVersion: String(head.version), keyColumns: keyed ? key : [],
+    tableName: ctx.tableName, fromVersion: version, toVersion: head.version, keyColumns: keyed ? key : [],
     added: n('added'), removed: n('removed'), changed: n('changed'), rows, truncated: page.rows.length > limit,
+    rowTypes: { key: page.columns[1]!.type, before: page.columns[2]!.type, after: page.columns[3]!.type },
   };
 }

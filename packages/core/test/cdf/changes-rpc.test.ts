@@ -31,7 +31,7 @@ describe('Changes RPC', () => {
       for (let pages = 0; pages < 50; pages++) {
         const page = await h.engine.tableChanges(h.bucket, 'k', req);
         expect(page.rows.length).toBeLessThanOrEqual(pageSize);
-        expect(page.toVersion).toBe('3');
+        expect(page.toVersion).toBe(3);
         got.push(...page.rows);
         if (page.nextPageToken === undefined) break;
         req = { pageToken: page.nextPageToken, pageSize };
@@ -43,7 +43,7 @@ describe('Changes RPC', () => {
   });
 
   it('answers the columns and change types, and an end version', async () => {
-    const page = await h.engine.tableChanges(h.bucket, 'k', { fromVersion: '2', toVersion: '2' });
+    const page = await h.engine.tableChanges(h.bucket, 'k', { fromVersion: 2, toVersion: 2 });
     expect(page.columns.map((c) => c.name)).toEqual(['id', 'name', '_change_type', '_commit_version', '_commit_timestamp']);
     expect(page.rows.map((r) => [r[0], r[2]])).toEqual([[1, 'update_preimage'], [2, 'update_preimage'], [3, 'update_preimage'], [1, 'update_postimage'], [2, 'update_postimage'], [3, 'update_postimage']]);
     expect(page.nextPageToken).toBeUndefined();
@@ -66,11 +66,11 @@ describe('Changes RPC', () => {
     const at = (v: number): number => Number(history.entries.find((e) => String(e.version) === String(v))!.timestamp);
     const iso = (ms: number): string => new Date(ms).toISOString();
     const page = await h.engine.tableChanges(h.bucket, 'k', { fromTimestamp: iso(at(2)), toTimestamp: iso(at(2)) });
-    expect([page.fromVersion, page.toVersion]).toEqual(['2', '2']);
+    expect([page.fromVersion, page.toVersion]).toEqual([2, 2]);
     expect(page.rows.map((r) => r[2])).toEqual(['update_preimage', 'update_preimage', 'update_preimage', 'update_postimage', 'update_postimage', 'update_postimage']);
     // One millisecond after v1's commit: the range starts at v2 and runs to HEAD; equal to the SQL function.
     const open = await h.engine.tableChanges(h.bucket, 'k', { fromTimestamp: iso(at(1) + 1) });
-    expect([open.fromVersion, open.toVersion]).toEqual(['2', '3']);
+    expect([open.fromVersion, open.toVersion]).toEqual([2, 3]);
     const sql = await h.query(`SELECT * FROM table_changes('k', '${iso(at(1) + 1)}')`);
     expect(open.rows.map((r) => JSON.stringify(r)).sort()).toEqual(sql.rows.map((r) => JSON.stringify(r)).sort());
     // A version and a timestamp for the same bound, or a timestamp that is not one: clear 400s.
@@ -95,7 +95,7 @@ describe('Changes RPC', () => {
 describe('what changed since (diff against HEAD)', () => {
   it('keyed: added, removed and changed rows by primary key', async () => {
     const d = await h.engine.tableDiff(h.bucket, 'k', { version: 1 });
-    expect(d).toMatchObject({ fromVersion: '1', toVersion: '3', keyColumns: ['id'], added: '0', removed: '1', changed: '3', truncated: false });
+    expect(d).toMatchObject({ fromVersion: 1, toVersion: 3, keyColumns: ['id'], added: 0, removed: 1, changed: 3, truncated: false });
     expect(d.rows).toEqual([
       { change: 'changed', key: { id: 1 }, before: { id: 1, name: 'n1' }, after: { id: 1, name: 'z' } },
       { change: 'changed', key: { id: 2 }, before: { id: 2, name: 'n2' }, after: { id: 2, name: 'z' } },
@@ -103,25 +103,25 @@ describe('what changed since (diff against HEAD)', () => {
       { change: 'removed', key: { id: 7 }, before: { id: 7, name: 'n7' } },
     ]);
     const fromStart = await h.engine.tableDiff(h.bucket, 'k', { version: 0, limit: 2 });
-    expect(fromStart).toMatchObject({ added: '6', removed: '0', changed: '0', truncated: true });
+    expect(fromStart).toMatchObject({ added: 6, removed: 0, changed: 0, truncated: true });
     expect(fromStart.rows).toHaveLength(2);
   });
 
   it('against another version than HEAD (toVersion)', async () => {
     const d = await h.engine.tableDiff(h.bucket, 'k', { version: 1, toVersion: 2 });
-    expect(d).toMatchObject({ fromVersion: '1', toVersion: '2', keyColumns: ['id'], added: '0', removed: '0', changed: '3', truncated: false });
+    expect(d).toMatchObject({ fromVersion: 1, toVersion: 2, keyColumns: ['id'], added: 0, removed: 0, changed: 3, truncated: false });
     expect(d.rows.map((r) => r.key)).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
     const back = await h.engine.tableDiff(h.bucket, 'k', { version: 2, toVersion: 3 });
-    expect(back).toMatchObject({ added: '0', removed: '1', changed: '0' });
+    expect(back).toMatchObject({ added: 0, removed: 1, changed: 0 });
     expect(await codeOf(h.engine.tableDiff(h.bucket, 'k', { version: 1, toVersion: 42 }))).toBe('ERR_DELTA_VERSION_NOT_FOUND');
     expect(await codeOf(h.engine.tableDiff(h.bucket, 'k', { version: 2, toVersion: 1 }))).toBe('ERR_BAD_REQUEST');
-    expect(await h.engine.tableDiff(h.bucket, 'k', { version: 2, toVersion: 2 })).toMatchObject({ added: '0', removed: '0', changed: '0', rows: [] });
+    expect(await h.engine.tableDiff(h.bucket, 'k', { version: 2, toVersion: 2 })).toMatchObject({ added: 0, removed: 0, changed: 0, rows: [] });
   });
 
   it('without a key: rows as multisets; works without the feed', async () => {
     await h.write("UPDATE plain SET name = 'c' WHERE id = 2");
     const d = await h.engine.tableDiff(h.bucket, 'plain', { version: 1 });
-    expect(d).toMatchObject({ keyColumns: [], added: '1', removed: '1', changed: '0' });
+    expect(d).toMatchObject({ keyColumns: [], added: 1, removed: 1, changed: 0 });
     expect(d.rows).toEqual([{ change: 'added', after: { id: 2, name: 'c' } }, { change: 'removed', before: { id: 2, name: 'b' } }]);
     expect(await codeOf(h.engine.tableDiff(h.bucket, 'plain', { version: 99 }))).toBe('ERR_DELTA_VERSION_NOT_FOUND');
   });

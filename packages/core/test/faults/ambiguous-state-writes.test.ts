@@ -1,9 +1,9 @@
 /**
  * Ambiguous writes on the state paths outside the tables (docs/design/faults.md): token create and
  * revoke (auth/token-store.ts) and the bucket Engine's first use, enable and disable
- * (bucket-engine/). Like ambiguous-writes.test.ts: for every storage call a path makes, one run
- * injects an AMBIGUOUS SUCCESS at exactly that call (the operation takes effect, the caller sees
- * ERR_STORE_UNAVAILABLE) with no store retries. Then:
+ * (bucket-engine/). Like ambiguous-writes.test.ts (both run support/prove-ambiguous.ts): for every
+ * storage call a path makes, one run injects an AMBIGUOUS SUCCESS at exactly that call (the
+ * operation takes effect, the caller sees ERR_STORE_UNAVAILABLE) with no store retries. Then:
  *   - success  ⇒ the outcome is the true one, durable, exactly once (read by a second process's view);
  *   - an error ⇒ it is a retryable AppError, and retrying the same request (same idempotency key)
  *                 succeeds and leaves the outcome exactly once.
@@ -14,50 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineStatus } from '../../src/api/index.ts';
 import { TOKENS_PREFIX, TokenStore } from '../../src/auth/index.ts';
 import { BucketEngines } from '../../src/bucket-engine/index.ts';
-import { isAppError } from '../../src/errors/index.ts';
 import { ENGINE_STATE_PREFIX, FaultyObjectStore, MemoryObjectStore, type ObjectStore } from '../../src/object-store/index.ts';
 import { createFaultyEngine, type FaultyEngine } from '../support/faulty-engine.ts';
+import { proveAmbiguous } from '../support/prove-ambiguous.ts';
 
 const SEED = 1810;
 const KEY = 'req-tok-1';
-
-interface StatePath<C> {
-  readonly name: string;
-  /** A fresh context: a faulty store over a clean one, set up without faults. */
-  fresh(): Promise<{ ctx: C; store: FaultyObjectStore }>;
-  act(ctx: C): Promise<unknown>;
-  /** The true outcome, given the answer of the call that succeeded. */
-  check(ctx: C, answer: unknown): Promise<void>;
-}
-
-/** Runs `path` once per storage call of its act, with an ambiguous success injected at that call. */
-async function prove<C>(path: StatePath<C>): Promise<{ calls: number; errors: number }> {
-  const dry = await path.fresh();
-  const before = dry.store.calls.length;
-  await path.act(dry.ctx);
-  const probe = dry.store.calls.slice(before);
-  expect(probe.length, `${path.name}: no storage calls`).toBeGreaterThan(0);
-  let errors = 0;
-  for (const [i, call] of probe.entries()) {
-    const { ctx, store } = await path.fresh();
-    const at = `${path.name}: ambiguous success at call #${i + 1} (${call.op} ${call.key})`;
-    store.inject({ kind: 'ambiguous', skip: i, times: 1 });
-    let answer = await path.act(ctx).then((a) => ({ a }), (e: unknown) => ({ e }));
-    store.clear();
-    const where = `${at}; ${store.describe()}`;
-    if ('e' in answer) {
-      errors++;
-      expect(isAppError(answer.e) && answer.e.retryable, `${where}: answered a non-retryable ${String(answer.e)}`).toBe(true);
-      answer = await path.act(ctx).then((a) => ({ a }), (e: unknown) => {
-        throw new Error(`${where}: the retry failed: ${String(e)}`);
-      });
-    }
-    await path.check(ctx, answer.a).catch((e: unknown) => {
-      throw new Error(`${where}: ${String(e)}`);
-    });
-  }
-  return { calls: probe.length, errors };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Tokens
@@ -104,12 +66,12 @@ async function checkRevoked(c: TokenCtx): Promise<void> {
 
 describe('token store under ambiguous writes', () => {
   it('create (with an idempotency key): every ambiguous call ends with one token whose answered secret works', async () => {
-    const r = await prove<TokenCtx>({ name: 'token create', fresh: () => freshTokens(), act: (c) => createEtl(c, KEY), check: checkCreated });
+    const r = await proveAmbiguous<TokenCtx>({ name: 'token create', fresh: () => freshTokens(), act: (c) => createEtl(c, KEY), check: checkCreated });
     expect(r.calls).toBeGreaterThan(0);
   });
 
   it('create without a key: the lost answer of the create is resolved by reading the record back (success, no error)', async () => {
-    const r = await prove<TokenCtx>({ name: 'token create (no key)', fresh: () => freshTokens(), act: (c) => createEtl(c), check: checkCreated });
+    const r = await proveAmbiguous<TokenCtx>({ name: 'token create (no key)', fresh: () => freshTokens(), act: (c) => createEtl(c), check: checkCreated });
     expect(r.errors).toBe(0);
   });
 
@@ -128,7 +90,7 @@ describe('token store under ambiguous writes', () => {
   });
 
   it('revoke (with an idempotency key): every ambiguous call ends revoked on every process', async () => {
-    await prove<TokenCtx>({ name: 'token revoke', fresh: () => freshTokens(revokeSetup), act: (c) => c.tokens.revoke('etl', { idempotencyKey: KEY }), check: checkRevoked });
+    await proveAmbiguous<TokenCtx>({ name: 'token revoke', fresh: () => freshTokens(revokeSetup), act: (c) => c.tokens.revoke('etl', { idempotencyKey: KEY }), check: checkRevoked });
   });
 
   it('revoke without a key: a lost answer of the delete is resolved by looking again (success, no error)', async () => {
@@ -198,11 +160,11 @@ function checkState(generations: number, status: EngineStatus) {
 
 describe('bucket engine state under ambiguous writes', () => {
   it('first use: every ambiguous call ends with one ACTIVE engine, the one answered', async () => {
-    await prove<EngineCtx>({ name: 'engine first use', fresh: () => freshBucket(), act: (c) => fx.engine.getEngine(c.bucket), check: checkState(1, EngineStatus.ACTIVE) });
+    await proveAmbiguous<EngineCtx>({ name: 'engine first use', fresh: () => freshBucket(), act: (c) => fx.engine.getEngine(c.bucket), check: checkState(1, EngineStatus.ACTIVE) });
   });
 
   it('disable: every ambiguous call ends DISABLED exactly once (one new generation); table operations are refused', async () => {
-    await prove<EngineCtx>({
+    await proveAmbiguous<EngineCtx>({
       name: 'engine disable',
       fresh: () => freshBucket(firstUse),
       act: (c) => fx.engine.disableEngine(c.bucket),
@@ -218,7 +180,7 @@ describe('bucket engine state under ambiguous writes', () => {
       await firstUse(c);
       await fx.engine.disableEngine(c.bucket);
     };
-    await prove<EngineCtx>({ name: 'engine enable', fresh: () => freshBucket(disabled), act: (c) => fx.engine.enableEngine(c.bucket), check: checkState(3, EngineStatus.ACTIVE) });
+    await proveAmbiguous<EngineCtx>({ name: 'engine enable', fresh: () => freshBucket(disabled), act: (c) => fx.engine.enableEngine(c.bucket), check: checkState(3, EngineStatus.ACTIVE) });
   });
 
   it('a change whose outcome is unknown is ERR_WRITE_OUTCOME_UNKNOWN, retryable; the retry ends in the asked-for state once', async () => {

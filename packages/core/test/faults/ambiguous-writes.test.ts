@@ -12,10 +12,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecuteResponse } from '../../src/api/index.ts';
 import { isAppError } from '../../src/errors/index.ts';
-import { WRITE_OPS } from '../../src/object-store/index.ts';
+import { WRITE_OPS, type StoreOp } from '../../src/object-store/index.ts';
 import { tableRoot } from '../../src/object-store/paths.ts';
 import { createFaultyEngine, type FaultyEngine } from '../support/faulty-engine.ts';
 import { checkDeltaLog } from '../support/log-check.ts';
+import { proveAmbiguous } from '../support/prove-ambiguous.ts';
 
 const SEED = 18;
 const KEY = 'req-7f3a';
@@ -65,38 +66,22 @@ async function freshBucket(): Promise<Ctx> {
 }
 
 /** Runs `path` once per storage call of its act, with an ambiguous success injected at that call. */
-async function prove(path: WritePath): Promise<{ calls: number; errors: number }> {
-  const dry = await freshBucket();
-  const faults = fx.faults(dry.bucket);
-  await path.setup(dry);
-  const before = faults.calls.length;
-  await path.act(dry);
-  const probe = faults.calls.slice(before);
-  const points = probe.map((c, i) => ({ ...c, i })).filter((c) => !path.writeCallsOnly || WRITE_OPS.includes(c.op));
-  expect(points.length).toBeGreaterThan(0);
-  let errors = 0;
-  for (const point of points) {
-    const c = await freshBucket();
-    const store = fx.faults(c.bucket);
-    await path.setup(c);
-    const at = `${path.name}: ambiguous success at call #${point.i + 1} (${point.op} ${point.key})`;
-    store.inject({ kind: 'ambiguous', skip: point.i, times: 1 });
-    const outcome = await path.act(c).then(() => undefined, (e: unknown) => e);
-    store.clear();
-    const where = `${at}; ${store.describe()}`;
-    if (outcome !== undefined) {
-      errors++;
-      expect(isAppError(outcome) && outcome.retryable, `${where}: answered a non-retryable ${String(outcome)}`).toBe(true);
-      await path.act(c).catch((e: unknown) => {
-        throw new Error(`${where}: the retry failed: ${String(e)}`);
-      });
-    }
-    await path.check(c).catch((e: unknown) => {
-      throw new Error(`${where}: ${String(e)}`);
-    });
-    if (path.table !== undefined) expect(await checkDeltaLog(fx.stores.open(c.bucket), tableRoot('tables/', path.table)), where).toEqual([]);
-  }
-  return { calls: points.length, errors };
+function prove(path: WritePath): Promise<{ calls: number; errors: number }> {
+  return proveAmbiguous<Ctx>({
+    name: path.name,
+    async fresh() {
+      const ctx = await freshBucket();
+      const store = fx.faults(ctx.bucket);
+      await path.setup(ctx);
+      return { ctx, store };
+    },
+    act: (c) => path.act(c),
+    check: (c) => path.check(c),
+    ...(path.writeCallsOnly ? { inject: (call: { op: StoreOp }) => WRITE_OPS.includes(call.op) } : {}),
+    async after(c, where) {
+      if (path.table !== undefined) expect(await checkDeltaLog(fx.stores.open(c.bucket), tableRoot('tables/', path.table)), where).toEqual([]);
+    },
+  });
 }
 
 const count = async (c: Ctx, sql: string): Promise<number> => Number((await c.rows(sql))[0]?.[0]);

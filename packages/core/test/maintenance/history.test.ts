@@ -35,8 +35,8 @@ describe('tableHistory', () => {
     const root = 'tables/h/';
     await expect(tableHistory(env.store, root, { limit: 0 })).rejects.toMatchObject({ code: 'ERR_BAD_REQUEST' });
     await expect(tableHistory(env.store, root, { limit: 1001 })).rejects.toMatchObject({ code: 'ERR_BAD_REQUEST' });
-    await expect(tableHistory(env.store, root, { limit: 'ten' })).rejects.toMatchObject({ code: 'ERR_BAD_REQUEST' });
-    await expect(tableHistory(env.store, root, { beforeVersion: '-3' })).rejects.toMatchObject({ code: 'ERR_BAD_REQUEST' });
+    await expect(tableHistory(env.store, root, { limit: 2.5 })).rejects.toMatchObject({ code: 'ERR_BAD_REQUEST' });
+    await expect(tableHistory(env.store, root, { beforeVersion: -3 })).rejects.toMatchObject({ code: 'ERR_BAD_REQUEST' });
     await expect(tableHistory(env.store, 'tables/none/')).rejects.toMatchObject({ code: 'ERR_TABLE_NOT_FOUND' });
   });
 

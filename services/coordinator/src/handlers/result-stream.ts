@@ -6,11 +6,13 @@
  * response for engines without it (test fakes).
  *
  * `openResultStream` turns it into the ResultChunk messages of the proto: one header (columns),
- * row batches, then the summary (the plain response with its rows removed).
+ * row batches (the engine's domain values encoded here by the columns' types: encodeRows), then
+ * the summary (the plain response with its rows removed).
  */
 import { create, fromJson, type JsonValue, type MessageShape } from '@bufbuild/protobuf';
 import { ListValueSchema } from '@bufbuild/protobuf/wkt';
 import { ResultChunkSchema, ResultColumnSchema, type ResultChunk } from '@k3/client';
+import { encodeRows } from '@k3/client/sdk';
 import type { ExecuteResponse as EngineExecuteResponse } from '@k3/core/api';
 import type { RowBatchStream, SqlEngine, SqlExecuteOptions } from '../sql-engine.ts';
 import { toExecuteResponse } from './to-proto.ts';
@@ -45,7 +47,7 @@ export async function openResultStream(stream: RowBatchStream): Promise<AsyncIte
         yield create(ResultChunkSchema, { chunk: { case: 'header', value: { columns } } });
       }
       for await (const rows of stream.batches) {
-        const batch = rows.map((r) => fromJson(ListValueSchema, r as JsonValue)) as MessageShape<typeof ListValueSchema>[];
+        const batch = encodeRows(rows, stream.columns).map((r) => fromJson(ListValueSchema, r as JsonValue)) as MessageShape<typeof ListValueSchema>[];
         yield create(ResultChunkSchema, { chunk: { case: 'batch', value: { rows: batch } } });
       }
       yield create(ResultChunkSchema, { chunk: { case: 'summary', value: toExecuteResponse(await stream.summary()) } });

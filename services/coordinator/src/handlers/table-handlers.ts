@@ -12,7 +12,6 @@ import type { ExecuteQueryResultSchema, ExecuteWriteResultSchema, TableService }
 import {
   ChangesResponseSchema,
   ColumnTypeSchema,
-  DiffResponseSchema,
   CompactResponseSchema,
   DeleteRowsRequestSchema,
   DeleteRowsResponseSchema,
@@ -41,7 +40,7 @@ import type { CreateTableRequest as EngineCreateTableRequest, ExecuteDdlResult a
 import type { RequestContext } from '../rpc/request-context.ts';
 import type { SqlEngine, SqlExecuteOptions } from '../sql-engine.ts';
 import { checkBucket, checkRange, enumName, instantOf, required, unimplemented } from './request-checks.ts';
-import { toExecuteResponse, toProto } from './to-proto.ts';
+import { toDiffResponse, toExecuteResponse, toProto } from './to-proto.ts';
 import { batchesOf, openResultStream, streamOf } from './result-stream.ts';
 import { createTokenHandlers } from './token-handlers.ts';
 import { createPipelineHandlers } from './pipeline-handlers.ts';
@@ -252,8 +251,8 @@ export function createTableHandlers(engine: SqlEngine, opts: { tokens?: TokenSto
       const bucket = checkBucket(req.bucket);
       if (engine.tableChanges === undefined) unimplemented('Changes');
       return toProto(ChangesResponseSchema, await engine.tableChanges(bucket, table(req), {
-        ...(req.fromVersion !== undefined ? { fromVersion: String(req.fromVersion) } : {}),
-        ...(req.toVersion !== undefined ? { toVersion: String(req.toVersion) } : {}),
+        ...(req.fromVersion !== undefined ? { fromVersion: Number(req.fromVersion) } : {}),
+        ...(req.toVersion !== undefined ? { toVersion: Number(req.toVersion) } : {}),
         ...(req.fromTimestamp !== '' ? { fromTimestamp: req.fromTimestamp } : {}),
         ...(req.toTimestamp !== '' ? { toTimestamp: req.toTimestamp } : {}),
         ...(req.pageToken !== '' ? { pageToken: req.pageToken } : {}),
@@ -264,9 +263,9 @@ export function createTableHandlers(engine: SqlEngine, opts: { tokens?: TokenSto
       const bucket = checkBucket(req.bucket);
       if (engine.tableDiff === undefined) unimplemented('Diff');
       if (req.version === undefined) throw new AppError('ERR_BAD_REQUEST', 'Invalid request: version is required (the older version to compare with HEAD or toVersion); fix the request and retry.', { field: 'version' });
-      return toProto(DiffResponseSchema, await engine.tableDiff(bucket, table(req), {
-        version: String(req.version),
-        ...(req.toVersion !== undefined ? { toVersion: String(req.toVersion) } : {}),
+      return toDiffResponse(await engine.tableDiff(bucket, table(req), {
+        version: Number(req.version),
+        ...(req.toVersion !== undefined ? { toVersion: Number(req.toVersion) } : {}),
         ...(req.limit !== undefined ? { limit: req.limit } : {}),
       }));
     },

@@ -8,13 +8,18 @@
  * proto/dodil/k3/tables/v1/k3_tables.proto first.
  *
  * Domain → JSON for protobuf's decoder: bigint → decimal string, Date → epoch-ms string (every
- * instant of the contract is int64 epoch ms), `undefined` dropped; row arrays (`rows`, already
- * encoded by core's lossless row encoding) pass unchanged. Legacy producers that still hand an
- * int64 as a string are accepted (protobuf's JSON reads both), and a version of `""` is absent.
+ * instant of the contract is int64 epoch ms), `undefined` dropped. Result rows (`rows` beside
+ * `columns`: a query result, RETURNING rows, a Changes page) are core's domain row values, encoded
+ * here by their columns' DuckDB types into the contract's lossless JSON values (@k3/client/sdk
+ * encodeRows: BIGINT as text, bytes as base64, DuckDB's date/time text …); values that already are
+ * in that form pass unchanged. Legacy producers that still hand an int64 as a string are accepted
+ * (protobuf's JSON reads both), and a version of `""` is absent.
  */
 import { fromJson, ScalarType, type DescField, type DescMessage, type JsonValue, type MessageShape } from '@bufbuild/protobuf';
-import { ExecuteResponseSchema, type ExecuteResponse } from '@k3/client';
+import { DiffResponseSchema, ExecuteResponseSchema, type DiffResponse, type ExecuteResponse } from '@k3/client';
+import { encodeRows, rowValueEncoderFor } from '@k3/client/sdk';
 import type { ExecuteResponse as EngineExecuteResponse } from '@k3/core/api';
+import type { DiffResponse as EngineDiffResponse } from '@k3/core/sql';
 
 const VERSION_KEYS = new Set(['version', 'versionBefore', 'versionAfter']);
 
@@ -39,8 +44,13 @@ function encodeValue(value: unknown, field: DescField | undefined, item = false)
 /** Domain values → protobuf JSON input for `schema`, field by field (unknown keys kept: fromJson refuses them). */
 function encodeMessage(schema: DescMessage, value: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  const columns = value.columns as readonly { type: string }[] | undefined;
   for (const [k, v] of Object.entries(value)) {
     if (v === undefined || (VERSION_KEYS.has(k) && v === '')) continue;
+    if (k === 'rows' && Array.isArray(v) && Array.isArray(columns)) {
+      out[k] = encodeRows(v as unknown[][], columns);
+      continue;
+    }
     const field = schema.fields.find((f) => f.jsonName === k || f.localName === k) ?? schema.oneofs.flatMap((o) => o.fields).find((f) => f.jsonName === k);
     out[k] = encodeValue(v, field);
   }
@@ -53,4 +63,11 @@ export function toProto<D extends DescMessage>(schema: D, engineValue: unknown):
 
 export function toExecuteResponse(res: EngineExecuteResponse): ExecuteResponse {
   return toProto(ExecuteResponseSchema, res);
+}
+
+/** A Diff answer: its rows' key / before / after are domain STRUCT values, encoded by their types. */
+export function toDiffResponse(diff: EngineDiffResponse): DiffResponse {
+  const { rowTypes, rows, ...rest } = diff;
+  const encode = (part: 'key' | 'before' | 'after', v: unknown): unknown => (v === undefined ? undefined : rowValueEncoderFor(rowTypes[part])(v));
+  return toProto(DiffResponseSchema, { ...rest, rows: rows.map((r) => ({ change: r.change, key: encode('key', r.key), before: encode('before', r.before), after: encode('after', r.after) })) });
 }
