@@ -279,6 +279,41 @@ describe('data browser in headless Chromium', { timeout: 300_000 }, () => {
     const m = rgb(await bgOf(mid, 3));
     expect(m[0]).toBeGreaterThan(0); // in between: neither end
     expect(m[0]).toBeLessThan(255);
+
+    // The rules are kept in the table's sidecar: a value rule next to the scale, then a reload
+    // and a server restart; both colour the same cells again (the scale's ends asked anew).
+    await page.getByRole('button', { name: 'Conditional format…' }).click();
+    d = page.getByRole('dialog', { name: 'Conditional format' });
+    await d.getByLabel('Column').selectOption('region');
+    await d.getByLabel('Kind').selectOption('value');
+    await d.getByLabel('Operator').selectOption('=');
+    await d.getByLabel('Value').fill('UK');
+    await d.getByLabel('Colour', { exact: true }).fill('#0000ff');
+    await d.getByRole('button', { name: 'Apply' }).click();
+    const regions = (await sql('SELECT region FROM contracts ORDER BY id')).map((r) => String(r[0]));
+    const coloured = async () => ({
+      scale: [rgb(await bgOf(hi, 3)), rgb(await bgOf(lo, 3))],
+      region: await Promise.all(regions.map(async (_r, i) => rgb(await bgOf(i, 1)))),
+    });
+    const want = { scale: [[0, 255, 0], [255, 255, 255]], region: regions.map((r) => (r === 'UK' ? [0, 0, 255] : [])) };
+    await expect.poll(coloured, { timeout: WAIT }).toEqual(want);
+    await page.reload();
+    await signIn(page);
+    await openTable(page, 'contracts');
+    await expect.poll(coloured, { timeout: WAIT }).toEqual(want);
+    const dataDir = server.dataDir;
+    await server.stop({ keepData: true });
+    server = await startServer({}, { dataDir });
+    await signIn(page);
+    await openTable(page, 'contracts');
+    await expect.poll(coloured, { timeout: WAIT }).toEqual(want);
+    // "Clear all rules" clears the sidecar too.
+    await page.getByRole('button', { name: 'Conditional format…' }).click();
+    d = page.getByRole('dialog', { name: 'Conditional format' });
+    await d.getByLabel('Kind').selectOption('clear');
+    await d.getByRole('button', { name: 'Apply' }).click();
+    const sidecar = () => page.evaluate(async (u) => ((await (await fetch(u)).json()) as { formats: unknown[] }).formats, `/ui/api/${BUCKET}/sheets/contracts`);
+    await expect.poll(sidecar, { timeout: WAIT }).toEqual([]);
   });
 
   it('diff view: a version from the picker against HEAD lists the rows added, removed and changed', async () => {

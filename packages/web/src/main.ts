@@ -290,7 +290,7 @@ async function start(): Promise<void> {
       field('Scale to (max)', el('input', { name: 'maxColor', type: 'color', value: '#2e7d32', 'aria-label': 'Scale max colour' })),
     ], 'Apply');
     if (values === undefined) return;
-    if (values.kind === 'clear') { sheet.clearConditionalFormats(); return; }
+    if (values.kind === 'clear') { await sheet.clearConditionalFormats(); return; }
     const f: ConditionalFormat = values.kind === 'scale'
       ? { kind: 'scale', column: values.column!, minColor: values.minColor!, maxColor: values.maxColor! }
       : { kind: 'value', column: values.column!, op: values.op as FilterOp, value: values.value ?? '', color: values.color! };

@@ -73,7 +73,7 @@ export class TableSheet {
   syncedAt = 0;
   /** How many times a table was opened (tests wait for it to move). */
   opened = 0;
-  meta: SheetMeta = { comments: [], names: [] };
+  meta: SheetMeta = { comments: [], names: [], formats: [] };
   readonly formulas = new Map<string, string>(); // "D8" → "=SUMIFS(…)" (table formulas, computed on the server)
   readonly undoStack: Edit[] = [];
   private readonly rows = new Map<number, Raw[]>();
@@ -180,6 +180,7 @@ export class TableSheet {
     this.mark('describe');
     this.conditionalFormats.length = 0;
     await this.reload(this.buildWorkbook().then(() => this.mark('workbook')));
+    await this.restoreConditionalFormats();
     this.opened++;
     this.startLive();
   }
@@ -544,21 +545,37 @@ export class TableSheet {
   readonly conditionalFormats: ConditionalFormat[] = [];
 
   /**
-   * Adds a rule over a whole column. A colour scale's ends are the column's MIN and MAX over the
-   * whole (filtered) table, asked from the server, so a cell's colour does not depend on which
-   * window is loaded.
+   * Adds a rule over a whole column and keeps it in the sidecar (it survives a reload and a server
+   * restart). A colour scale's ends are the column's MIN and MAX over the whole (filtered) table,
+   * asked from the server, so a cell's colour does not depend on which window is loaded.
    */
   async addConditionalFormat(f: ConditionalFormat): Promise<void> {
-    const col = this.columns.findIndex((c) => c.name === f.column);
-    if (col < 0) throw new Error(`no column "${f.column}" in ${this.table}`);
-    if (f.kind === 'scale') {
-      const params: unknown[] = [];
-      const where = this.whereSql(params);
-      const res = await this.query(`SELECT MIN(${quoteIdent(f.column)})::DOUBLE, MAX(${quoteIdent(f.column)})::DOUBLE FROM ${this.from}${where}`, params);
-      f = { ...f, min: Number(res.rows[0]?.[0] ?? 0), max: Number(res.rows[0]?.[1] ?? 0) };
-    }
-    this.conditionalFormats.push(f);
+    if (!this.columns.some((c) => c.name === f.column)) throw new Error(`no column "${f.column}" in ${this.table}`);
+    this.conditionalFormats.push(await this.withBounds(f));
     this.restateConditionalFormats();
+    await this.saveConditionalFormats();
+  }
+
+  private async withBounds(f: ConditionalFormat): Promise<ConditionalFormat> {
+    if (f.kind !== 'scale') return f;
+    const params: unknown[] = [];
+    const where = this.whereSql(params);
+    const res = await this.query(`SELECT MIN(${quoteIdent(f.column)})::DOUBLE, MAX(${quoteIdent(f.column)})::DOUBLE FROM ${this.from}${where}`, params);
+    return { ...f, min: Number(res.rows[0]?.[0] ?? 0), max: Number(res.rows[0]?.[1] ?? 0) };
+  }
+
+  /** The sidecar's rules (on open): a scale's ends are asked from the table as it is now. */
+  private async restoreConditionalFormats(): Promise<void> {
+    const kept = this.meta.formats.filter((f) => this.columns.some((c) => c.name === f.column)); // a dropped column's rule stays in the sidecar
+    if (kept.length === 0) return;
+    const formats = await Promise.all(kept.map((f) => this.withBounds(f)));
+    this.conditionalFormats.splice(0, this.conditionalFormats.length, ...formats);
+    this.restateConditionalFormats();
+  }
+
+  private async saveConditionalFormats(): Promise<void> {
+    this.meta.formats = this.conditionalFormats.map((f) => (f.kind === 'scale' ? { kind: 'scale', column: f.column, minColor: f.minColor, maxColor: f.maxColor } : { ...f }));
+    await saveSheetMeta(this.bucket, this.table, this.meta);
   }
 
   /** Rules over the data rows the sheet has now. */
@@ -566,9 +583,10 @@ export class TableSheet {
     applyConditionalFormats(this.worksheet, this.columns, Math.min(this.matchCount, this.worksheet.getMaxRows()), this.conditionalFormats);
   }
 
-  clearConditionalFormats(): void {
+  async clearConditionalFormats(): Promise<void> {
     this.conditionalFormats.length = 0;
     this.restateConditionalFormats();
+    await this.saveConditionalFormats();
   }
 
   // ── what changed since a version (the version picker's Δ HEAD) ────────────
