@@ -190,13 +190,31 @@ describe('data browser in headless Chromium', { timeout: 300_000 }, () => {
 
   it('a formula typed in Univer\'s own cell editor over a whole column is computed on the server', async () => {
     await openTable(page, 'big');
-    /** Focus the grid (Univer's canvas), select the cell and type into Univer's own editor, key by key. */
+    type Wb = { getActiveSheet(): { getActiveRange(): { getA1Notation(): string } | null } };
+    type Api = { getActiveWorkbook(): Wb & { getSheetBySheetId(id: string): { getRange(a1: string): unknown; setActiveRange(x: unknown): void }; isCellEditing(): boolean }; addEvent(e: string, cb: (p: { value?: { toPlainText(): string } }) => void): void; Event: Record<string, string> };
+    // What Univer's cell editor holds (its own SheetEditChanging event), for the waits below.
+    await page.evaluate(() => {
+      const w = globalThis as never as { k3ui: { api: Api }; k3editorText?: string };
+      w.k3editorText = '';
+      w.k3ui.api.addEvent(w.k3ui.api.Event.SheetEditChanging!, (p) => { w.k3editorText = p.value?.toPlainText() ?? ''; });
+    });
+    /**
+     * Focus the grid (Univer's canvas), select the cell and type into Univer's own editor, key by
+     * key. Each step waits for its condition (a loaded page lags behind the keyboard): the cell is
+     * the active one, the editor is open, the editor holds the whole text; then Enter.
+     */
     const typeInGrid = async (ref: string, text: string) => {
       const grid = (await page.locator('#grid').boundingBox())!;
       await page.mouse.click(grid.x + 300, grid.y + 200);
-      await page.evaluate((r) => { const ws = (globalThis as never as { k3ui: { api: { getActiveWorkbook(): { getSheetBySheetId(id: string): { getRange(a1: string): unknown; setActiveRange(x: unknown): void } } } } }).k3ui.api.getActiveWorkbook().getSheetBySheetId('data'); ws.setActiveRange(ws.getRange(r)); }, ref);
-      await page.keyboard.type(text, { delay: 40 });
+      await page.evaluate((r) => { const ws = (globalThis as never as { k3ui: { api: Api } }).k3ui.api.getActiveWorkbook().getSheetBySheetId('data'); ws.setActiveRange(ws.getRange(r)); }, ref);
+      await expect.poll(() => page.evaluate(() => (globalThis as never as { k3ui: { api: Api } }).k3ui.api.getActiveWorkbook().getActiveSheet().getActiveRange()?.getA1Notation()), { timeout: WAIT }).toBe(ref);
+      await expect.poll(() => page.getByLabel('Name box').inputValue(), { timeout: WAIT }).toBe(ref);
+      await page.keyboard.type(text.slice(0, 1));
+      await expect.poll(() => page.evaluate(() => (globalThis as never as { k3ui: { api: Api } }).k3ui.api.getActiveWorkbook().isCellEditing()), { timeout: WAIT }).toBe(true);
+      await page.keyboard.type(text.slice(1), { delay: 40 });
+      await expect.poll(() => page.evaluate(() => (globalThis as never as { k3editorText: string }).k3editorText.trim()), { timeout: WAIT }).toBe(text);
       await page.keyboard.press('Enter');
+      await expect.poll(() => page.evaluate(() => (globalThis as never as { k3ui: { api: Api } }).k3ui.api.getActiveWorkbook().isCellEditing()), { timeout: WAIT }).toBe(false);
     };
     // Univer's engine alone would sum only the loaded window; the server sums the whole table.
     await typeInGrid('E1', '=SUM(C:C)');
@@ -204,6 +222,25 @@ describe('data browser in headless Chromium', { timeout: 300_000 }, () => {
     await expect.poll(async () => Number((await cellText(page, 'E1')).replaceAll(',', '')), { timeout: WAIT }).toBe(truth);
     expect(await page.evaluate(() => (globalThis as never as { k3ui: { sheet: { formulaOf(r: number, c: number): string } } }).k3ui.sheet.formulaOf(0, 4))).toBe('=SUM(C:C)');
     expect(await page.evaluate(() => (globalThis as never as { k3ui: { sheet: { loadedRowCount: number } } }).k3ui.sheet.loadedRowCount)).toBeLessThan(10_000);
+    // COUNTIFS over whole columns, typed the same way (Univer alone would count the window only),
+    // on a page slowed down as on a loaded machine (CPU ×4, 200 ms more per request): it once
+    // read 0 under full-suite load.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 200, downloadThroughput: -1, uploadThroughput: -1 });
+    try {
+      await typeInGrid('E3', '=COUNTIFS(B:B, "a")');
+      const count = Number((await sql("SELECT COUNT(*) FROM big WHERE k = 'a'"))[0]?.[0]);
+      // The cell's raw data rides along, so a failure says what the cell held.
+      const raw = () => page.evaluate(() => JSON.stringify((globalThis as never as { k3ui: { api: { getActiveWorkbook(): { getSheetBySheetId(id: string): { getRange(a1: string): { getCellData(): unknown } } } } } }).k3ui.api.getActiveWorkbook().getSheetBySheetId('data').getRange('E3').getCellData()));
+      await expect.poll(async () => `${(await cellText(page, 'E3')).replaceAll(',', '')} ${await raw()}`, { timeout: WAIT }).toBe(`${count} {"v":${count},"t":2}`);
+      expect(await page.evaluate(() => (globalThis as never as { k3ui: { sheet: { formulaOf(r: number, c: number): string } } }).k3ui.sheet.formulaOf(2, 4))).toBe('=COUNTIFS(B:B, "a")');
+    } finally {
+      await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      await cdp.detach();
+    }
   });
 
   it('a new row from the grid\'s "Add row" dialog is an Insert seen by a STRONG read', async () => {

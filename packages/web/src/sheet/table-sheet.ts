@@ -24,6 +24,8 @@ import { diffLines } from './diff-lines.ts';
 import type { UniverAPI } from './univer.ts';
 
 export const BLOCK = 200;
+/** What a table formula's cell reads while the server computes it. */
+export const COMPUTING = '…';
 const EXTRA_ROWS = 50;
 /**
  * The sheet's rows grow in steps of ROW_STEP as the user scrolls towards the end: Univer lays out
@@ -75,6 +77,7 @@ export class TableSheet {
   opened = 0;
   meta: SheetMeta = { comments: [], names: [], formats: [] };
   readonly formulas = new Map<string, string>(); // "D8" → "=SUMIFS(…)" (table formulas, computed on the server)
+  private readonly formulaRuns = new Map<string, number>(); // "D8" → how many computations of it were started
   readonly undoStack: Edit[] = [];
   private readonly rows = new Map<number, Raw[]>();
   private readonly loaded = new Set<number>();
@@ -367,7 +370,12 @@ export class TableSheet {
     const row = Number(m[2]) - 1;
     const compiled = compileFormula(text, this.formulaContext());
     if (compiled === undefined) return;
+    const run = (this.formulaRuns.get(ref) ?? 0) + 1;
+    this.formulaRuns.set(ref, run);
     const res = await this.query(compiled.sql, compiled.params);
+    // Results can arrive out of order (a formula retyped, a reload, a block loaded): the cell's
+    // latest computation of its current formula wins; an older answer is dropped.
+    if (this.formulaRuns.get(ref) !== run || this.formulas.get(ref) !== text) return;
     const type = compiled.formatColumn ? this.columns.find((c) => c.name === compiled.formatColumn)?.type ?? '' : res.columns[0]?.type ?? '';
     const values: (string | number)[][] = compiled.spills ? res.rows.map((r) => [display(r[0], type)]) : [[display(res.rows[0]?.[0] ?? null, type)]];
     this.applyingData = true;
@@ -484,6 +492,11 @@ export class TableSheet {
     if (typed && compileFormula(typed, this.formulaContext()) !== undefined) {
       const ref = `${columnLetters(col)}${row + 1}`;
       this.formulas.set(ref, typed);
+      // Univer's own formula goes at once (its engine would compute it over the loaded window,
+      // possibly after the server's answer has landed, and overwrite it): the cell reads "…"
+      // until the server's answer is there.
+      this.applyingData = true;
+      try { this.worksheet.getRange(row, col).setValue(COMPUTING); } finally { this.applyingData = false; }
       try { await this.computeFormula(ref); } catch (e) { this.events.onError(`${ref}: ${(e as Error).message}`); }
       return;
     }
