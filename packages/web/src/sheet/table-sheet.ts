@@ -60,6 +60,40 @@ export function formatStat(n: number | undefined): string {
   return n === undefined ? '—' : fmt2.format(n);
 }
 
+interface QueryRows { columns: { name: string; type: string }[]; rows: Raw[][] }
+
+async function queryRows(bucket: string, sql: string, freshness: FreshnessName | undefined, params: unknown[]): Promise<QueryRows> {
+  const res = await k3.tables(bucket).query(sql, { freshness, params });
+  const q = res.json.query as { rows?: Raw[][] } | undefined;
+  return { columns: res.columns, rows: q?.rows ?? [] };
+}
+
+/** What opening a table asks for first: its description, its columns' DuckDB types, its sidecar. */
+export interface TablePrefetch {
+  bucket: string;
+  table: string;
+  freshness: FreshnessName;
+  describe: Promise<Table>;
+  head: Promise<QueryRows>;
+  meta: Promise<SheetMeta>;
+}
+
+/**
+ * Asks for a table's first-screen metadata at once. The page calls it for the table named in its
+ * URL before the session check and Univer's start, so the answers are there when the sheet opens.
+ */
+export function prefetchTable(bucket: string, table: string, freshness: FreshnessName = 'eventual'): TablePrefetch {
+  const p: TablePrefetch = {
+    bucket, table, freshness,
+    describe: k3.tables(bucket).describe(table),
+    head: queryRows(bucket, `SELECT * FROM ${quoteIdent(table)} LIMIT 0`, freshness, []),
+    meta: loadSheetMeta(bucket, table),
+  };
+  // Not signed in, or no such table: the open that uses these reports it; nobody else waits on them.
+  for (const x of [p.describe, p.head, p.meta]) x.catch(() => undefined);
+  return p;
+}
+
 export class TableSheet {
   bucket = '';
   table = '';
@@ -88,10 +122,14 @@ export class TableSheet {
   private applyingData = false;
   private readonly api: UniverAPI;
   private readonly events: SheetEvents;
+  /** Loads Univer's plugins the first screen does not need (conditional formatting, formula editor UI). */
+  private readonly extras: () => Promise<unknown>;
+  private extrasLoaded = false;
 
-  constructor(api: UniverAPI, events: SheetEvents) {
+  constructor(api: UniverAPI, events: SheetEvents, extras: () => Promise<unknown>) {
     this.api = api;
     this.events = events;
+    this.extras = extras;
     api.addEvent(api.Event.Scroll, () => { void this.ensureVisible(); });
     api.addEvent(api.Event.SelectionChanged, (p) => { void this.selectionChanged(p.selections); });
     api.addEvent(api.Event.BeforeSheetEditStart, (p) => {
@@ -153,13 +191,12 @@ export class TableSheet {
     return out;
   }
 
-  async query(sql: string, params: unknown[] = []): Promise<{ columns: { name: string; type: string }[]; rows: Raw[][] }> {
-    const res = await k3.tables(this.bucket).query(sql, { freshness: this.readFreshness, params });
-    const q = res.json.query as { rows?: Raw[][] } | undefined;
-    return { columns: res.columns, rows: q?.rows ?? [] };
+  query(sql: string, params: unknown[] = []): Promise<QueryRows> {
+    return queryRows(this.bucket, sql, this.readFreshness, params);
   }
 
-  async open(bucket: string, table: string): Promise<void> {
+  /** Opens a table; `early` is what `prefetchTable` already asked for it (the page's first table). */
+  async open(bucket: string, table: string, early?: TablePrefetch): Promise<void> {
     this.stopLive();
     this.bucket = bucket;
     this.table = table;
@@ -169,20 +206,25 @@ export class TableSheet {
     this.formulas.clear();
     this.undoStack.length = 0;
     this.timings = { start: performance.now() };
-    // The first screen: describe, the column types and the sidecar at once; then the workbook is
-    // built while the counts and the first window are already on their way (reload).
-    const [info, head, meta] = await Promise.all([
-      k3.tables(bucket).describe(table),
-      this.query(`SELECT * FROM ${this.from} LIMIT 0`),
-      loadSheetMeta(bucket, table),
-    ]);
+    // The first screen. The previous table's sheet goes at once. Describe, the column types and
+    // the sidecar are asked for at once; as soon as describe is back (the primary key gives the
+    // window's order, its stats the row count) the first window is on its way, and the workbook
+    // is built while the server computes it; nothing waits for a COUNT over the table (reload).
+    const { describe: describeP, head: headP, meta: metaP } = early !== undefined && early.bucket === bucket && early.table === table && this.freshness === early.freshness ? early : prefetchTable(bucket, table, this.freshness);
+    const info = await describeP;
     this.info = info;
     this.keys = [...info.mergeKeys];
-    this.columns = head.columns;
-    this.meta = meta;
+    this.columns = info.columns.map((c) => ({ name: c.name, type: c.duckdbType })); // names now; DuckDB's own types below
     this.mark('describe');
     this.conditionalFormats.length = 0;
-    await this.reload(this.buildWorkbook().then(() => this.mark('workbook')));
+    const ready = Promise.all([headP, metaP]).then(async ([head, meta]) => {
+      this.columns = head.columns;
+      this.meta = meta;
+      await this.buildWorkbook();
+      this.mark('workbook');
+    });
+    await this.reload(ready);
+    await this.loadExtras();
     await this.restoreConditionalFormats();
     this.opened++;
     this.startLive();
@@ -231,14 +273,39 @@ export class TableSheet {
     this.ready = ready;
     const params: unknown[] = [];
     const where = this.whereSql(params);
-    const countsP = this.query(where === '' ? `SELECT count(*) AS n, count(*) AS total FROM ${this.from}` : `SELECT count(*) AS n, (SELECT count(*) FROM ${this.from}) AS total FROM ${this.from}${where}`, params);
+    const countSql = where === '' ? `SELECT count(*) AS n, count(*) AS total FROM ${this.from}` : `SELECT count(*) AS n, (SELECT count(*) FROM ${this.from}) AS total FROM ${this.from}${where}`;
+    // Unfiltered at HEAD the row count comes free with DescribeTable (the snapshot's stats): the
+    // first screen does not wait for a COUNT over the table. The exact count follows the first
+    // window (it also sees the write log at STRONG, and files without stats) and corrects it.
+    const provisional = where === '' && this.asOfVersion === undefined && this.info !== undefined ? Number(this.info.rowCount) : undefined;
+    if (provisional !== undefined) this.matchCount = provisional; // the blocks the first window asks for
+    const countsP = provisional === undefined ? this.query(countSql, params) : undefined;
     const windowP = this.ensureVisible(); // the window's queries start now; they write once `ready`
     await ready;
-    const counts = await countsP;
+    const counts = countsP === undefined ? undefined : await countsP;
     if (gen !== this.generation) return;
-    this.matchCount = Number(counts.rows[0]?.[0] ?? 0);
-    this.totalCount = Number(counts.rows[0]?.[1] ?? 0);
+    this.applyCounts(counts === undefined ? provisional! : Number(counts.rows[0]?.[0] ?? 0), counts === undefined ? provisional! : Number(counts.rows[0]?.[1] ?? 0), shown);
     this.mark('counts');
+    this.mark('rowCount');
+    await windowP;
+    if (provisional !== undefined) {
+      const exact = await this.query(countSql, params);
+      if (gen !== this.generation) return;
+      const n = Number(exact.rows[0]?.[0] ?? 0);
+      if (n !== this.matchCount) this.applyCounts(n, Number(exact.rows[0]?.[1] ?? 0), Math.min(this.matchCount, this.worksheet.getMaxRows()));
+      this.mark('exactCount');
+    }
+    await this.ensureVisible(); // blocks beyond the first that the count now shows are on screen
+    this.restateConditionalFormats();
+    await this.recomputeFormulas();
+    this.syncedAt = Date.now();
+    this.events.onState(this);
+  }
+
+  /** The match and total counts, and the sheet's rows for them; `shown` rows held table data. */
+  private applyCounts(match: number, total: number, shown: number): void {
+    this.matchCount = match;
+    this.totalCount = total;
     this.applyingData = true;
     try {
       // Rows the new window overwrites are left as they are until it lands (no blank flash);
@@ -250,13 +317,6 @@ export class TableSheet {
     } finally {
       this.applyingData = false;
     }
-    this.mark('rowCount');
-    await windowP;
-    await this.ensureVisible(); // blocks beyond the first that the count now shows are on screen
-    this.restateConditionalFormats();
-    await this.recomputeFormulas();
-    this.syncedAt = Date.now();
-    this.events.onState(this);
   }
 
   /** Resolves when the workbook exists (blocks fetched before it wait for it). */
@@ -296,6 +356,7 @@ export class TableSheet {
       const where = this.whereSql(params);
       params.push(BLOCK, b * BLOCK);
       const res = await this.query(`SELECT * FROM ${this.from}${where}${this.orderSql()} LIMIT $${params.length - 1} OFFSET $${params.length}`, params);
+      if (b === 0) this.mark('windowFetched');
       await this.ready;
       if (gen !== this.generation) return;
       res.rows.forEach((r, i) => this.rows.set(b * BLOCK + i, r));
@@ -563,6 +624,7 @@ export class TableSheet {
    * asked from the server, so a cell's colour does not depend on which window is loaded.
    */
   async addConditionalFormat(f: ConditionalFormat): Promise<void> {
+    await this.loadExtras();
     if (!this.columns.some((c) => c.name === f.column)) throw new Error(`no column "${f.column}" in ${this.table}`);
     this.conditionalFormats.push(await this.withBounds(f));
     this.restateConditionalFormats();
@@ -591,8 +653,15 @@ export class TableSheet {
     await saveSheetMeta(this.bucket, this.table, this.meta);
   }
 
-  /** Rules over the data rows the sheet has now. */
+  /** After the first screen: conditional formatting exists from then on. */
+  private async loadExtras(): Promise<void> {
+    await this.extras();
+    this.extrasLoaded = true;
+  }
+
+  /** Rules over the data rows the sheet has now (none before the plugins are there: none can exist yet). */
   private restateConditionalFormats(): void {
+    if (!this.extrasLoaded) return;
     applyConditionalFormats(this.worksheet, this.columns, Math.min(this.matchCount, this.worksheet.getMaxRows()), this.conditionalFormats);
   }
 
@@ -669,11 +738,13 @@ export class TableSheet {
   private async poll(): Promise<void> {
     if (this.asOfVersion !== undefined) { this.events.onState(this); return; }
     try {
-      const t = await k3.tables(this.bucket).describe(this.table);
+      const table = this.table;
+      const t = await k3.tables(this.bucket).describe(table);
+      if (table !== this.table) return; // another table was opened meanwhile
       const key = `${t.deltaVersion}/${t.walBacklogEntries}`;
+      this.info = t;
       if (this.liveKey !== '' && key !== this.liveKey) await this.reload();
       this.liveKey = key;
-      this.info = t;
       this.syncedAt = Date.now();
       this.events.onState(this);
       await this.ensureVisible(); // the window on screen, also when a scroll event was missed
