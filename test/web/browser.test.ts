@@ -269,6 +269,28 @@ describe('data browser in headless Chromium', { timeout: 300_000 }, () => {
     await page.getByLabel('Freshness').selectOption('eventual');
   });
 
+  it('typing into the empty row under the last row of a keyed table inserts a row once its key is there; undo deletes it', async () => {
+    await openTable(page, 'contracts');
+    await page.getByLabel('Freshness').selectOption('strong'); // a keyed write shows at once at STRONG
+    const n = Number((await sql('SELECT count(*) FROM contracts', { freshness: 'FRESHNESS_STRONG' }))[0]?.[0]);
+    await expect.poll(() => page.evaluate(() => (globalThis as never as { k3ui: { sheet: { matchCount: number; freshness: string } } }).k3ui.sheet.matchCount), { timeout: WAIT }).toBe(n);
+    const row = n + 1; // the sheet row under the last table row
+    // A value without the key: nothing is written yet, the sheet says what is missing.
+    await typeFormula(page, `B${row}`, 'LATAM');
+    await expect.poll(() => page.getByRole('alert').first().textContent(), { timeout: WAIT }).toMatch(/type its id \(the primary key\)/);
+    expect(await sql("SELECT count(*) FROM contracts WHERE region = 'LATAM'", { freshness: 'FRESHNESS_STRONG' })).toEqual([['0']]);
+    // The key completes the row: one Insert with both values, seen by a STRONG read and in the sheet.
+    await typeFormula(page, `A${row}`, '9912100');
+    await expect.poll(async () => sql('SELECT id, region, amount FROM contracts WHERE id = 9912100', { freshness: 'FRESHNESS_STRONG' }), { timeout: WAIT }).toEqual([['9912100', 'LATAM', null]]);
+    await expect.poll(() => page.evaluate(() => (globalThis as never as { k3ui: { sheet: { matchCount: number } } }).k3ui.sheet.matchCount), { timeout: WAIT }).toBe(n + 1);
+    expect(await cellText(page, `A${row}`)).toBe('9912100');
+    expect(await cellText(page, `B${row}`)).toBe('LATAM');
+    await page.getByRole('button', { name: 'Undo edit' }).click();
+    await expect.poll(async () => sql('SELECT count(*) FROM contracts WHERE id = 9912100', { freshness: 'FRESHNESS_STRONG' }), { timeout: WAIT }).toEqual([['0']]);
+    await expect.poll(() => page.evaluate(() => (globalThis as never as { k3ui: { sheet: { matchCount: number } } }).k3ui.sheet.matchCount), { timeout: WAIT }).toBe(n);
+    await page.getByLabel('Freshness').selectOption('eventual');
+  });
+
   it('conditional formatting: a value rule and a colour scale over a column colour the right cells', async () => {
     await drainTable(server.url, BUCKET, 'contracts'); // the sheet (EVENTUAL) and this test see the same rows
     await openTable(page, 'contracts');

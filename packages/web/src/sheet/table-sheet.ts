@@ -51,7 +51,10 @@ export interface SheetEvents {
   onStats(stats: SelectionStats | undefined): void;
 }
 
-interface Edit { row: number; column: string; keys: Record<string, unknown>; before: unknown; after: unknown }
+/** What Undo reverts: a cell's Update (back to `before`), or a row's Insert (deleted by its key). */
+type Edit =
+  | { kind: 'update'; row: number; column: string; keys: Record<string, unknown>; before: unknown; after: unknown }
+  | { kind: 'insert'; keys: Record<string, unknown> };
 
 type Raw = unknown;
 
@@ -92,6 +95,12 @@ export function prefetchTable(bucket: string, table: string, freshness: Freshnes
   // Not signed in, or no such table: the open that uses these reports it; nobody else waits on them.
   for (const x of [p.describe, p.head, p.meta]) x.catch(() => undefined);
   return p;
+}
+
+/** A row addressed by its primary-key values (the typed Update / Delete RPCs' predicate). */
+function keyPredicate(keys: Record<string, unknown>) {
+  const where = Object.entries(keys).map(([k, v]) => ({ column: k, op: 'EQ' as const, value: v }));
+  return where.length === 1 ? where[0]! : { and: where };
 }
 
 export class TableSheet {
@@ -205,8 +214,9 @@ export class TableSheet {
     this.asOfVersion = undefined;
     this.formulas.clear();
     this.undoStack.length = 0;
+    this.draft = undefined;
     this.timings = { start: performance.now() };
-    // The first screen. The previous table's sheet goes at once. Describe, the column types and
+    // The first screen. Describe, the column types and
     // the sidecar are asked for at once; as soon as describe is back (the primary key gives the
     // window's order, its stats the row count) the first window is on its way, and the workbook
     // is built while the server computes it; nothing waits for a COUNT over the table (reload).
@@ -562,6 +572,10 @@ export class TableSheet {
       return;
     }
     if (!typed) this.formulas.delete(`${columnLetters(col)}${row + 1}`);
+    if (!typed && col < this.columns.length && row === this.matchCount && this.editable && this.filters.length === 0) {
+      await this.newRowCell(row, col);
+      return;
+    }
     if (col >= this.columns.length || !this.rows.has(row)) return;
     const column = this.columns[col]!;
     const before = this.rows.get(row)![col];
@@ -575,7 +589,7 @@ export class TableSheet {
     const keys = this.keysOf(row)!;
     try {
       await this.writeCell(keys, column.name, after);
-      this.undoStack.push({ row, column: column.name, keys, before, after });
+      this.undoStack.push({ kind: 'update', row, column: column.name, keys, before, after });
       await this.reload();
     } catch (e) {
       this.events.onError((e as Error).message);
@@ -584,14 +598,46 @@ export class TableSheet {
   }
 
   private async writeCell(keys: Record<string, unknown>, column: string, value: unknown): Promise<void> {
-    const where = Object.entries(keys).map(([k, v]) => ({ column: k, op: 'EQ' as const, value: v }));
-    await k3.tables(this.bucket).update(this.table, { [column]: value }, where.length === 1 ? where[0] : { and: where });
+    await k3.tables(this.bucket).update(this.table, { [column]: value }, keyPredicate(keys));
+  }
+
+  /** Values typed into the empty row under the last row, until its primary key is complete. */
+  private draft: { row: number; values: Row } | undefined;
+
+  /**
+   * A value typed into the empty row right under the table's rows (keyed table, unfiltered,
+   * HEAD): the row's values are gathered; once every primary-key column has one, the row is one
+   * Insert RPC (undo deletes it by its key). Formulas there stay the user's own cells.
+   */
+  private async newRowCell(row: number, col: number): Promise<void> {
+    const column = this.columns[col]!;
+    const v = this.worksheet.getRange(row, col).getValue();
+    const text = v === null || v === undefined ? '' : String(v).trim();
+    if (this.draft?.row !== row) this.draft = { row, values: {} };
+    const draft = this.draft;
+    if (text === '') delete draft.values[column.name];
+    else draft.values[column.name] = typedValue(text, column.type);
+    const missing = this.keys.filter((k) => draft.values[k] === undefined);
+    if (missing.length > 0) {
+      this.events.onError(`A new row: type its ${missing.join(', ')} (the primary key) in this row and it is inserted.`);
+      return;
+    }
+    this.draft = undefined;
+    const keys = Object.fromEntries(this.keys.map((k) => [k, draft.values[k]]));
+    try {
+      await k3.tables(this.bucket).insert(this.table, [draft.values]);
+      this.undoStack.push({ kind: 'insert', keys });
+    } catch (e) {
+      this.events.onError((e as Error).message);
+    }
+    await this.reload();
   }
 
   async undo(): Promise<boolean> {
     const edit = this.undoStack.pop();
     if (edit === undefined) return false;
-    await this.writeCell(edit.keys, edit.column, edit.before);
+    if (edit.kind === 'insert') await k3.tables(this.bucket).deleteRows(this.table, keyPredicate(edit.keys));
+    else await this.writeCell(edit.keys, edit.column, edit.before);
     await this.reload();
     return true;
   }
