@@ -296,14 +296,18 @@ describe('data browser in headless Chromium', { timeout: 300_000 }, () => {
     await openTable(page, 'contracts');
     const amounts = (await sql('SELECT amount::DOUBLE FROM contracts ORDER BY id')).map((r) => Number(r[0]));
     expect(amounts.length).toBeGreaterThan(5);
-    await page.getByRole('button', { name: 'Conditional format…' }).click();
-    let d = page.getByRole('dialog', { name: 'Conditional format' });
-    await d.getByLabel('Column').selectOption('amount');
-    await d.getByLabel('Kind').selectOption('value');
-    await d.getByLabel('Operator').selectOption('>');
-    await d.getByLabel('Value').fill('60000');
-    await d.getByLabel('Colour', { exact: true }).fill('#ff0000');
-    await d.getByRole('button', { name: 'Apply' }).click();
+    /** Opens the "Conditional format…" dialog, sets its fields (a select or an input, by label) and applies. */
+    const applyFormat = async (fields: [string, string][]) => {
+      await page.getByRole('button', { name: 'Conditional format…' }).click();
+      const d = page.getByRole('dialog', { name: 'Conditional format' });
+      for (const [label, value] of fields) {
+        const control = d.getByLabel(label, { exact: true });
+        if (await control.evaluate((e) => e.tagName === 'SELECT')) await control.selectOption(value);
+        else await control.fill(value);
+      }
+      await d.getByRole('button', { name: 'Apply' }).click();
+    };
+    await applyFormat([['Column', 'amount'], ['Kind', 'value'], ['Operator', '>'], ['Value', '60000'], ['Colour', '#ff0000']]);
     /** A CSS colour (`#rrggbb` or `rgb(r,g,b)`) as [r, g, b]; [] for none. */
     const rgb = (c: string): number[] => {
       const hex = /^#([0-9a-f]{6})$/i.exec(c);
@@ -320,17 +324,8 @@ describe('data browser in headless Chromium', { timeout: 300_000 }, () => {
     await page.screenshot({ path: path.join(shots, 'conditional-format.png') });
 
     // A colour scale from white (MIN over the table) to green (MAX): the ends get the end colours.
-    await page.getByRole('button', { name: 'Conditional format…' }).click();
-    d = page.getByRole('dialog', { name: 'Conditional format' });
-    await d.getByLabel('Kind').selectOption('clear');
-    await d.getByRole('button', { name: 'Apply' }).click();
-    await page.getByRole('button', { name: 'Conditional format…' }).click();
-    d = page.getByRole('dialog', { name: 'Conditional format' });
-    await d.getByLabel('Column').selectOption('amount');
-    await d.getByLabel('Kind').selectOption('scale');
-    await d.getByLabel('Scale min colour').fill('#ffffff');
-    await d.getByLabel('Scale max colour').fill('#00ff00');
-    await d.getByRole('button', { name: 'Apply' }).click();
+    await applyFormat([['Kind', 'clear']]);
+    await applyFormat([['Column', 'amount'], ['Kind', 'scale'], ['Scale min colour', '#ffffff'], ['Scale max colour', '#00ff00']]);
     const hi = amounts.indexOf(Math.max(...amounts));
     const lo = amounts.indexOf(Math.min(...amounts));
     await expect.poll(async () => [rgb(await bgOf(hi, 3)), rgb(await bgOf(lo, 3))], { timeout: WAIT }).toEqual([[0, 255, 0], [255, 255, 255]]);
@@ -341,14 +336,7 @@ describe('data browser in headless Chromium', { timeout: 300_000 }, () => {
 
     // The rules are kept in the table's sidecar: a value rule next to the scale, then a reload
     // and a server restart; both colour the same cells again (the scale's ends asked anew).
-    await page.getByRole('button', { name: 'Conditional format…' }).click();
-    d = page.getByRole('dialog', { name: 'Conditional format' });
-    await d.getByLabel('Column').selectOption('region');
-    await d.getByLabel('Kind').selectOption('value');
-    await d.getByLabel('Operator').selectOption('=');
-    await d.getByLabel('Value').fill('UK');
-    await d.getByLabel('Colour', { exact: true }).fill('#0000ff');
-    await d.getByRole('button', { name: 'Apply' }).click();
+    await applyFormat([['Column', 'region'], ['Kind', 'value'], ['Operator', '='], ['Value', 'UK'], ['Colour', '#0000ff']]);
     const regions = (await sql('SELECT region FROM contracts ORDER BY id')).map((r) => String(r[0]));
     const coloured = async () => ({
       scale: [rgb(await bgOf(hi, 3)), rgb(await bgOf(lo, 3))],
@@ -367,10 +355,7 @@ describe('data browser in headless Chromium', { timeout: 300_000 }, () => {
     await openTable(page, 'contracts');
     await expect.poll(coloured, { timeout: WAIT }).toEqual(want);
     // "Clear all rules" clears the sidecar too.
-    await page.getByRole('button', { name: 'Conditional format…' }).click();
-    d = page.getByRole('dialog', { name: 'Conditional format' });
-    await d.getByLabel('Kind').selectOption('clear');
-    await d.getByRole('button', { name: 'Apply' }).click();
+    await applyFormat([['Kind', 'clear']]);
     const sidecar = () => page.evaluate(async (u) => ((await (await fetch(u)).json()) as { formats: unknown[] }).formats, `/ui/api/${BUCKET}/sheets/contracts`);
     await expect.poll(sidecar, { timeout: WAIT }).toEqual([]);
   });
