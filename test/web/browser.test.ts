@@ -360,6 +360,20 @@ describe('data browser in headless Chromium', { timeout: 300_000 }, () => {
     await expect.poll(sidecar, { timeout: WAIT }).toEqual([]);
   });
 
+  it('a table named in the URL is the first screen: its first window (asked for at app start) holds the rows in key order', async () => {
+    await page.goto(`${server.url}/ui/?bucket=${BUCKET}&table=contracts`);
+    await page.waitForFunction(() => {
+      const s = (globalThis as never as { k3ui?: { sheet: { table: string; opened: number; loadedRowCount: number } } }).k3ui?.sheet;
+      return s !== undefined && s.table === 'contracts' && s.opened > 0 && s.loadedRowCount > 0;
+    }, undefined, { timeout: WAIT });
+    const ids = (await sql('SELECT id FROM contracts ORDER BY id')).map((r) => String(r[0]));
+    expect(await Promise.all(ids.map((_id, i) => cellText(page, `A${i + 1}`)))).toEqual(ids);
+    expect(await cellText(page, `A${ids.length + 1}`)).toBe('');
+    const timings = await page.evaluate(() => (globalThis as never as { k3ui: { sheet: { timings: Record<string, number> } } }).k3ui.sheet.timings);
+    expect(Object.keys(timings)).toEqual(expect.arrayContaining(['describe', 'workbook', 'windowPrefetched', 'windowFetched', 'firstWindow']));
+    await expect.poll(() => page.locator('#filter-summary').textContent(), { timeout: WAIT }).toBe(`contracts · ${ids.length} rows`);
+  });
+
   it('diff view: a version from the picker against HEAD lists the rows added, removed and changed', async () => {
     await sql('CREATE TABLE orders (id BIGINT PRIMARY KEY, status VARCHAR, qty INTEGER)');
     await sql("INSERT INTO orders VALUES (1, 'new', 5), (2, 'new', 7), (3, 'new', 9)");

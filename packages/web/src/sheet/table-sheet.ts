@@ -65,6 +65,26 @@ export function formatStat(n: number | undefined): string {
 
 interface QueryRows { columns: { name: string; type: string }[]; rows: Raw[][] }
 
+type Order = { column: string; descending: boolean }[];
+
+/** The sheet's row order: the chosen sort, then the primary key (else the first column) for a stable order. */
+function sheetOrderOf(sort: Order[number] | undefined, keys: readonly string[], firstColumn: string | undefined): Order {
+  const tie = keys.length > 0 ? keys : firstColumn !== undefined ? [firstColumn] : [];
+  const out = sort ? [sort] : [];
+  for (const k of tie) if (!out.some((o) => o.column === k)) out.push({ column: k, descending: false });
+  return out;
+}
+
+function orderBySql(order: Order): string {
+  return order.length === 0 ? '' : ` ORDER BY ${order.map((o) => `${quoteIdent(o.column)} ${o.descending ? 'DESC' : 'ASC'} NULLS LAST`).join(', ')}`;
+}
+
+/** One block of rows: `SELECT * … ORDER BY … LIMIT $n OFFSET $m` (every value a parameter). */
+function blockSql(from: string, where: string, order: Order, params: unknown[], block: number): string {
+  params.push(BLOCK, block * BLOCK);
+  return `SELECT * FROM ${from}${where}${orderBySql(order)} LIMIT $${params.length - 1} OFFSET $${params.length}`;
+}
+
 async function queryRows(bucket: string, sql: string, freshness: FreshnessName | undefined, params: unknown[]): Promise<QueryRows> {
   const res = await k3.tables(bucket).query(sql, { freshness, params });
   const q = res.json.query as { rows?: Raw[][] } | undefined;
@@ -79,21 +99,31 @@ export interface TablePrefetch {
   describe: Promise<Table>;
   head: Promise<QueryRows>;
   meta: Promise<SheetMeta>;
+  /** The first block in the sheet's order (asked for once describe gives the primary key); the page's first table only. */
+  window?: Promise<{ sql: string; rows: Promise<QueryRows> }>;
 }
 
 /**
- * Asks for a table's first-screen metadata at once. The page calls it for the table named in its
- * URL before the session check and Univer's start, so the answers are there when the sheet opens.
+ * Asks for a table's first-screen metadata at once, and (`firstWindow`) its first block as soon as
+ * describe gives the order. The page calls it for the table named in its URL before the session
+ * check and Univer's start, so the answers are there, or on their way, when the sheet opens.
  */
-export function prefetchTable(bucket: string, table: string, freshness: FreshnessName = 'eventual'): TablePrefetch {
+export function prefetchTable(bucket: string, table: string, freshness: FreshnessName = 'eventual', firstWindow = true): TablePrefetch {
+  const describe = k3.tables(bucket).describe(table);
   const p: TablePrefetch = {
-    bucket, table, freshness,
-    describe: k3.tables(bucket).describe(table),
+    bucket, table, freshness, describe,
     head: queryRows(bucket, `SELECT * FROM ${quoteIdent(table)} LIMIT 0`, freshness, []),
     meta: loadSheetMeta(bucket, table),
+    window: !firstWindow ? undefined : describe.then((info) => {
+      const params: unknown[] = [];
+      const sql = blockSql(quoteIdent(table), '', sheetOrderOf(undefined, info.mergeKeys, info.columns[0]?.name), params, 0);
+      const rows = queryRows(bucket, sql, freshness, params);
+      rows.catch(() => undefined);
+      return { sql, rows };
+    }),
   };
   // Not signed in, or no such table: the open that uses these reports it; nobody else waits on them.
-  for (const x of [p.describe, p.head, p.meta]) x.catch(() => undefined);
+  for (const x of [p.describe, p.head, p.meta, p.window]) x?.catch(() => undefined);
   return p;
 }
 
@@ -188,16 +218,11 @@ export class TableSheet {
   }
 
   orderSql(): string {
-    const order = this.sheetOrder();
-    return order.length === 0 ? '' : ` ORDER BY ${order.map((o) => `${quoteIdent(o.column)} ${o.descending ? 'DESC' : 'ASC'} NULLS LAST`).join(', ')}`;
+    return orderBySql(this.sheetOrder());
   }
 
-  /** The sheet's row order: the chosen sort, then the primary key (else the first column) for a stable order. */
   sheetOrder(): { column: string; descending: boolean }[] {
-    const tie = this.keys.length > 0 ? this.keys : this.columns.length > 0 ? [this.columns[0]!.name] : [];
-    const out = this.sort ? [this.sort] : [];
-    for (const k of tie) if (!out.some((o) => o.column === k)) out.push({ column: k, descending: false });
-    return out;
+    return sheetOrderOf(this.sort, this.keys, this.columns[0]?.name);
   }
 
   query(sql: string, params: unknown[] = []): Promise<QueryRows> {
@@ -220,8 +245,10 @@ export class TableSheet {
     // the sidecar are asked for at once; as soon as describe is back (the primary key gives the
     // window's order, its stats the row count) the first window is on its way, and the workbook
     // is built while the server computes it; nothing waits for a COUNT over the table (reload).
-    const { describe: describeP, head: headP, meta: metaP } = early !== undefined && early.bucket === bucket && early.table === table && this.freshness === early.freshness ? early : prefetchTable(bucket, table, this.freshness);
+    const pre = early !== undefined && early.bucket === bucket && early.table === table && this.freshness === early.freshness ? early : undefined;
+    const { describe: describeP, head: headP, meta: metaP } = pre ?? prefetchTable(bucket, table, this.freshness, false);
     const info = await describeP;
+    this.earlyWindow = pre?.window === undefined ? undefined : { ...(await pre.window), freshness: pre.freshness };
     this.info = info;
     this.keys = [...info.mergeKeys];
     this.columns = info.columns.map((c) => ({ name: c.name, type: c.duckdbType })); // names now; DuckDB's own types below
@@ -363,9 +390,12 @@ export class TableSheet {
     const gen = this.generation;
     const p = (async () => {
       const params: unknown[] = [];
-      const where = this.whereSql(params);
-      params.push(BLOCK, b * BLOCK);
-      const res = await this.query(`SELECT * FROM ${this.from}${where}${this.orderSql()} LIMIT $${params.length - 1} OFFSET $${params.length}`, params);
+      const sql = blockSql(this.from, this.whereSql(params), this.sheetOrder(), params, b);
+      // The page's first table: its first block was asked for at app start (prefetchTable).
+      const early = b === 0 && this.earlyWindow?.sql === sql && this.earlyWindow.freshness === this.readFreshness ? this.earlyWindow.rows : undefined;
+      this.earlyWindow = undefined;
+      if (early !== undefined) this.mark('windowPrefetched');
+      const res = await (early ?? this.query(sql, params));
       if (b === 0) this.mark('windowFetched');
       await this.ready;
       if (gen !== this.generation) return;
@@ -600,6 +630,9 @@ export class TableSheet {
   private async writeCell(keys: Record<string, unknown>, column: string, value: unknown): Promise<void> {
     await k3.tables(this.bucket).update(this.table, { [column]: value }, keyPredicate(keys));
   }
+
+  /** The first block prefetchTable asked for (used once, by the first block's load if its SQL is the same). */
+  private earlyWindow: { sql: string; freshness: FreshnessName | undefined; rows: Promise<QueryRows> } | undefined;
 
   /** Values typed into the empty row under the last row, until its primary key is complete. */
   private draft: { row: number; values: Row } | undefined;
