@@ -55,7 +55,7 @@ try {
       const r = (n: number | undefined) => (n === undefined ? undefined : Math.round(n));
       return {
         html: r(nav?.responseEnd), domContentLoaded: r(nav?.domContentLoadedEventEnd), appStarted: r(app), tableOpenStarted: r(open),
-        describeDone: r(open + (t.describe ?? NaN)), workbookBuilt: r(open + (t.workbook ?? NaN)), countsDone: r(open + (t.counts ?? NaN)), rowCountSet: r(open + (t.rowCount ?? NaN)), firstWindowDrawn: r(open + (t.firstWindow ?? NaN)),
+        describeDone: r(open + (t.describe ?? NaN)), workbookBuilt: r(open + (t.workbook ?? NaN)), countsDone: r(open + (t.counts ?? NaN)), rowCountSet: r(open + (t.rowCount ?? NaN)), windowFetched: r(open + (t.windowFetched ?? NaN)), firstWindowDrawn: r(open + (t.firstWindow ?? NaN)),
       };
     });
     const f0 = performance.now();

@@ -190,13 +190,31 @@ describe('data browser in headless Chromium', { timeout: 300_000 }, () => {
 
   it('a formula typed in Univer\'s own cell editor over a whole column is computed on the server', async () => {
     await openTable(page, 'big');
-    /** Focus the grid (Univer's canvas), select the cell and type into Univer's own editor, key by key. */
+    type Wb = { getActiveSheet(): { getActiveRange(): { getA1Notation(): string } | null } };
+    type Api = { getActiveWorkbook(): Wb & { getSheetBySheetId(id: string): { getRange(a1: string): unknown; setActiveRange(x: unknown): void }; isCellEditing(): boolean }; addEvent(e: string, cb: (p: { value?: { toPlainText(): string } }) => void): void; Event: Record<string, string> };
+    // What Univer's cell editor holds (its own SheetEditChanging event), for the waits below.
+    await page.evaluate(() => {
+      const w = globalThis as never as { k3ui: { api: Api }; k3editorText?: string };
+      w.k3editorText = '';
+      w.k3ui.api.addEvent(w.k3ui.api.Event.SheetEditChanging!, (p) => { w.k3editorText = p.value?.toPlainText() ?? ''; });
+    });
+    /**
+     * Focus the grid (Univer's canvas), select the cell and type into Univer's own editor, key by
+     * key. Each step waits for its condition (a loaded page lags behind the keyboard): the cell is
+     * the active one, the editor is open, the editor holds the whole text; then Enter.
+     */
     const typeInGrid = async (ref: string, text: string) => {
       const grid = (await page.locator('#grid').boundingBox())!;
       await page.mouse.click(grid.x + 300, grid.y + 200);
-      await page.evaluate((r) => { const ws = (globalThis as never as { k3ui: { api: { getActiveWorkbook(): { getSheetBySheetId(id: string): { getRange(a1: string): unknown; setActiveRange(x: unknown): void } } } } }).k3ui.api.getActiveWorkbook().getSheetBySheetId('data'); ws.setActiveRange(ws.getRange(r)); }, ref);
-      await page.keyboard.type(text, { delay: 40 });
+      await page.evaluate((r) => { const ws = (globalThis as never as { k3ui: { api: Api } }).k3ui.api.getActiveWorkbook().getSheetBySheetId('data'); ws.setActiveRange(ws.getRange(r)); }, ref);
+      await expect.poll(() => page.evaluate(() => (globalThis as never as { k3ui: { api: Api } }).k3ui.api.getActiveWorkbook().getActiveSheet().getActiveRange()?.getA1Notation()), { timeout: WAIT }).toBe(ref);
+      await expect.poll(() => page.getByLabel('Name box').inputValue(), { timeout: WAIT }).toBe(ref);
+      await page.keyboard.type(text.slice(0, 1));
+      await expect.poll(() => page.evaluate(() => (globalThis as never as { k3ui: { api: Api } }).k3ui.api.getActiveWorkbook().isCellEditing()), { timeout: WAIT }).toBe(true);
+      await page.keyboard.type(text.slice(1), { delay: 40 });
+      await expect.poll(() => page.evaluate(() => (globalThis as never as { k3editorText: string }).k3editorText.trim()), { timeout: WAIT }).toBe(text);
       await page.keyboard.press('Enter');
+      await expect.poll(() => page.evaluate(() => (globalThis as never as { k3ui: { api: Api } }).k3ui.api.getActiveWorkbook().isCellEditing()), { timeout: WAIT }).toBe(false);
     };
     // Univer's engine alone would sum only the loaded window; the server sums the whole table.
     await typeInGrid('E1', '=SUM(C:C)');
@@ -204,6 +222,25 @@ describe('data browser in headless Chromium', { timeout: 300_000 }, () => {
     await expect.poll(async () => Number((await cellText(page, 'E1')).replaceAll(',', '')), { timeout: WAIT }).toBe(truth);
     expect(await page.evaluate(() => (globalThis as never as { k3ui: { sheet: { formulaOf(r: number, c: number): string } } }).k3ui.sheet.formulaOf(0, 4))).toBe('=SUM(C:C)');
     expect(await page.evaluate(() => (globalThis as never as { k3ui: { sheet: { loadedRowCount: number } } }).k3ui.sheet.loadedRowCount)).toBeLessThan(10_000);
+    // COUNTIFS over whole columns, typed the same way (Univer alone would count the window only),
+    // on a page slowed down as on a loaded machine (CPU ×4, 200 ms more per request): it once
+    // read 0 under full-suite load.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 200, downloadThroughput: -1, uploadThroughput: -1 });
+    try {
+      await typeInGrid('E3', '=COUNTIFS(B:B, "a")');
+      const count = Number((await sql("SELECT COUNT(*) FROM big WHERE k = 'a'"))[0]?.[0]);
+      // The cell's raw data rides along, so a failure says what the cell held.
+      const raw = () => page.evaluate(() => JSON.stringify((globalThis as never as { k3ui: { api: { getActiveWorkbook(): { getSheetBySheetId(id: string): { getRange(a1: string): { getCellData(): unknown } } } } } }).k3ui.api.getActiveWorkbook().getSheetBySheetId('data').getRange('E3').getCellData()));
+      await expect.poll(async () => `${(await cellText(page, 'E3')).replaceAll(',', '')} ${await raw()}`, { timeout: WAIT }).toBe(`${count} {"v":${count},"t":2}`);
+      expect(await page.evaluate(() => (globalThis as never as { k3ui: { sheet: { formulaOf(r: number, c: number): string } } }).k3ui.sheet.formulaOf(2, 4))).toBe('=COUNTIFS(B:B, "a")');
+    } finally {
+      await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      await cdp.detach();
+    }
   });
 
   it('a new row from the grid\'s "Add row" dialog is an Insert seen by a STRONG read', async () => {
@@ -232,19 +269,45 @@ describe('data browser in headless Chromium', { timeout: 300_000 }, () => {
     await page.getByLabel('Freshness').selectOption('eventual');
   });
 
+  it('typing into the empty row under the last row of a keyed table inserts a row once its key is there; undo deletes it', async () => {
+    await openTable(page, 'contracts');
+    await page.getByLabel('Freshness').selectOption('strong'); // a keyed write shows at once at STRONG
+    const n = Number((await sql('SELECT count(*) FROM contracts', { freshness: 'FRESHNESS_STRONG' }))[0]?.[0]);
+    await expect.poll(() => page.evaluate(() => (globalThis as never as { k3ui: { sheet: { matchCount: number; freshness: string } } }).k3ui.sheet.matchCount), { timeout: WAIT }).toBe(n);
+    const row = n + 1; // the sheet row under the last table row
+    // A value without the key: nothing is written yet, the sheet says what is missing.
+    await typeFormula(page, `B${row}`, 'LATAM');
+    await expect.poll(() => page.getByRole('alert').first().textContent(), { timeout: WAIT }).toMatch(/type its id \(the primary key\)/);
+    expect(await sql("SELECT count(*) FROM contracts WHERE region = 'LATAM'", { freshness: 'FRESHNESS_STRONG' })).toEqual([['0']]);
+    // The key completes the row: one Insert with both values, seen by a STRONG read and in the sheet.
+    await typeFormula(page, `A${row}`, '9912100');
+    await expect.poll(async () => sql('SELECT id, region, amount FROM contracts WHERE id = 9912100', { freshness: 'FRESHNESS_STRONG' }), { timeout: WAIT }).toEqual([['9912100', 'LATAM', null]]);
+    await expect.poll(() => page.evaluate(() => (globalThis as never as { k3ui: { sheet: { matchCount: number } } }).k3ui.sheet.matchCount), { timeout: WAIT }).toBe(n + 1);
+    expect(await cellText(page, `A${row}`)).toBe('9912100');
+    expect(await cellText(page, `B${row}`)).toBe('LATAM');
+    await page.getByRole('button', { name: 'Undo edit' }).click();
+    await expect.poll(async () => sql('SELECT count(*) FROM contracts WHERE id = 9912100', { freshness: 'FRESHNESS_STRONG' }), { timeout: WAIT }).toEqual([['0']]);
+    await expect.poll(() => page.evaluate(() => (globalThis as never as { k3ui: { sheet: { matchCount: number } } }).k3ui.sheet.matchCount), { timeout: WAIT }).toBe(n);
+    await page.getByLabel('Freshness').selectOption('eventual');
+  });
+
   it('conditional formatting: a value rule and a colour scale over a column colour the right cells', async () => {
     await drainTable(server.url, BUCKET, 'contracts'); // the sheet (EVENTUAL) and this test see the same rows
     await openTable(page, 'contracts');
     const amounts = (await sql('SELECT amount::DOUBLE FROM contracts ORDER BY id')).map((r) => Number(r[0]));
     expect(amounts.length).toBeGreaterThan(5);
-    await page.getByRole('button', { name: 'Conditional format…' }).click();
-    let d = page.getByRole('dialog', { name: 'Conditional format' });
-    await d.getByLabel('Column').selectOption('amount');
-    await d.getByLabel('Kind').selectOption('value');
-    await d.getByLabel('Operator').selectOption('>');
-    await d.getByLabel('Value').fill('60000');
-    await d.getByLabel('Colour', { exact: true }).fill('#ff0000');
-    await d.getByRole('button', { name: 'Apply' }).click();
+    /** Opens the "Conditional format…" dialog, sets its fields (a select or an input, by label) and applies. */
+    const applyFormat = async (fields: [string, string][]) => {
+      await page.getByRole('button', { name: 'Conditional format…' }).click();
+      const d = page.getByRole('dialog', { name: 'Conditional format' });
+      for (const [label, value] of fields) {
+        const control = d.getByLabel(label, { exact: true });
+        if (await control.evaluate((e) => e.tagName === 'SELECT')) await control.selectOption(value);
+        else await control.fill(value);
+      }
+      await d.getByRole('button', { name: 'Apply' }).click();
+    };
+    await applyFormat([['Column', 'amount'], ['Kind', 'value'], ['Operator', '>'], ['Value', '60000'], ['Colour', '#ff0000']]);
     /** A CSS colour (`#rrggbb` or `rgb(r,g,b)`) as [r, g, b]; [] for none. */
     const rgb = (c: string): number[] => {
       const hex = /^#([0-9a-f]{6})$/i.exec(c);
@@ -261,17 +324,8 @@ describe('data browser in headless Chromium', { timeout: 300_000 }, () => {
     await page.screenshot({ path: path.join(shots, 'conditional-format.png') });
 
     // A colour scale from white (MIN over the table) to green (MAX): the ends get the end colours.
-    await page.getByRole('button', { name: 'Conditional format…' }).click();
-    d = page.getByRole('dialog', { name: 'Conditional format' });
-    await d.getByLabel('Kind').selectOption('clear');
-    await d.getByRole('button', { name: 'Apply' }).click();
-    await page.getByRole('button', { name: 'Conditional format…' }).click();
-    d = page.getByRole('dialog', { name: 'Conditional format' });
-    await d.getByLabel('Column').selectOption('amount');
-    await d.getByLabel('Kind').selectOption('scale');
-    await d.getByLabel('Scale min colour').fill('#ffffff');
-    await d.getByLabel('Scale max colour').fill('#00ff00');
-    await d.getByRole('button', { name: 'Apply' }).click();
+    await applyFormat([['Kind', 'clear']]);
+    await applyFormat([['Column', 'amount'], ['Kind', 'scale'], ['Scale min colour', '#ffffff'], ['Scale max colour', '#00ff00']]);
     const hi = amounts.indexOf(Math.max(...amounts));
     const lo = amounts.indexOf(Math.min(...amounts));
     await expect.poll(async () => [rgb(await bgOf(hi, 3)), rgb(await bgOf(lo, 3))], { timeout: WAIT }).toEqual([[0, 255, 0], [255, 255, 255]]);
@@ -279,6 +333,45 @@ describe('data browser in headless Chromium', { timeout: 300_000 }, () => {
     const m = rgb(await bgOf(mid, 3));
     expect(m[0]).toBeGreaterThan(0); // in between: neither end
     expect(m[0]).toBeLessThan(255);
+
+    // The rules are kept in the table's sidecar: a value rule next to the scale, then a reload
+    // and a server restart; both colour the same cells again (the scale's ends asked anew).
+    await applyFormat([['Column', 'region'], ['Kind', 'value'], ['Operator', '='], ['Value', 'UK'], ['Colour', '#0000ff']]);
+    const regions = (await sql('SELECT region FROM contracts ORDER BY id')).map((r) => String(r[0]));
+    const coloured = async () => ({
+      scale: [rgb(await bgOf(hi, 3)), rgb(await bgOf(lo, 3))],
+      region: await Promise.all(regions.map(async (_r, i) => rgb(await bgOf(i, 1)))),
+    });
+    const want = { scale: [[0, 255, 0], [255, 255, 255]], region: regions.map((r) => (r === 'UK' ? [0, 0, 255] : [])) };
+    await expect.poll(coloured, { timeout: WAIT }).toEqual(want);
+    await page.reload();
+    await signIn(page);
+    await openTable(page, 'contracts');
+    await expect.poll(coloured, { timeout: WAIT }).toEqual(want);
+    const dataDir = server.dataDir;
+    await server.stop({ keepData: true });
+    server = await startServer({}, { dataDir });
+    await signIn(page);
+    await openTable(page, 'contracts');
+    await expect.poll(coloured, { timeout: WAIT }).toEqual(want);
+    // "Clear all rules" clears the sidecar too.
+    await applyFormat([['Kind', 'clear']]);
+    const sidecar = () => page.evaluate(async (u) => ((await (await fetch(u)).json()) as { formats: unknown[] }).formats, `/ui/api/${BUCKET}/sheets/contracts`);
+    await expect.poll(sidecar, { timeout: WAIT }).toEqual([]);
+  });
+
+  it('a table named in the URL is the first screen: its first window (asked for at app start) holds the rows in key order', async () => {
+    await page.goto(`${server.url}/ui/?bucket=${BUCKET}&table=contracts`);
+    await page.waitForFunction(() => {
+      const s = (globalThis as never as { k3ui?: { sheet: { table: string; opened: number; loadedRowCount: number } } }).k3ui?.sheet;
+      return s !== undefined && s.table === 'contracts' && s.opened > 0 && s.loadedRowCount > 0;
+    }, undefined, { timeout: WAIT });
+    const ids = (await sql('SELECT id FROM contracts ORDER BY id')).map((r) => String(r[0]));
+    expect(await Promise.all(ids.map((_id, i) => cellText(page, `A${i + 1}`)))).toEqual(ids);
+    expect(await cellText(page, `A${ids.length + 1}`)).toBe('');
+    const timings = await page.evaluate(() => (globalThis as never as { k3ui: { sheet: { timings: Record<string, number> } } }).k3ui.sheet.timings);
+    expect(Object.keys(timings)).toEqual(expect.arrayContaining(['describe', 'workbook', 'windowPrefetched', 'windowFetched', 'firstWindow']));
+    await expect.poll(() => page.locator('#filter-summary').textContent(), { timeout: WAIT }).toBe(`contracts · ${ids.length} rows`);
   });
 
   it('diff view: a version from the picker against HEAD lists the rows added, removed and changed', async () => {

@@ -4,6 +4,7 @@
  * an HttpOnly, SameSite=Strict session cookie that every later request carries.
  */
 import { K3Client } from '@k3/client/sdk';
+import type { ConditionalFormat } from './sheet/conditional-format.ts';
 import type { TableDiff } from './sheet/diff-lines.ts';
 
 export type { TableDiff };
@@ -26,16 +27,22 @@ export async function session(): Promise<{ principal: string; buckets: string[] 
   return res.ok ? ((await res.json()) as { principal: string; buckets: string[] | '*' }) : undefined;
 }
 
-/** Comments and named ranges of a table's sheet: a sidecar object in the bucket, never Delta data. */
+/**
+ * Comments, named ranges and conditional formats of a table's sheet: a sidecar object in the
+ * bucket, never Delta data. A colour scale is kept without its ends (they are the column's MIN
+ * and MAX, asked from the table whenever the sheet opens).
+ */
 export interface SheetMeta {
   comments: { cell: string; text: string; author?: string; at?: string }[];
   names: { name: string; ref: string }[];
+  formats: ConditionalFormat[];
 }
 
 export async function loadSheetMeta(bucket: string, table: string): Promise<SheetMeta> {
   const res = await fetch(`/ui/api/${encodeURIComponent(bucket)}/sheets/${encodeURIComponent(table)}`);
   if (!res.ok) throw new Error(`loading sheet metadata failed: ${res.status}`);
-  return (await res.json()) as SheetMeta;
+  const meta = (await res.json()) as Partial<SheetMeta>;
+  return { comments: meta.comments ?? [], names: meta.names ?? [], formats: meta.formats ?? [] };
 }
 
 export async function saveSheetMeta(bucket: string, table: string, meta: SheetMeta): Promise<void> {

@@ -8,9 +8,9 @@ import { toJson } from '@bufbuild/protobuf';
 import { TableSchema } from '@k3/client';
 import { k3, session, signIn, signOut } from './api.ts';
 import { columnIndex, columnLetters } from './formula/parse.ts';
-import { conditionalStyleOf, createSheetUniver, type UniverAPI } from './sheet/univer.ts';
+import { createSheetUniver, type Extras, type UniverAPI } from './sheet/univer.ts';
 import type { ConditionalFormat } from './sheet/conditional-format.ts';
-import { formatStat, TableSheet, type Filter, type FilterOp, type SelectionStats } from './sheet/table-sheet.ts';
+import { formatStat, prefetchTable, TableSheet, type Filter, type FilterOp, type SelectionStats, type TablePrefetch } from './sheet/table-sheet.ts';
 
 const app = document.getElementById('app')!;
 
@@ -74,6 +74,11 @@ function statsText(s: SelectionStats | undefined): string {
 
 async function start(): Promise<void> {
   performance.mark('k3:app'); // the bundle is loaded and running (bench/web-first-screen.bench.ts)
+  const url = new URLSearchParams(location.search);
+  const initial = url.get('table');
+  // The table named in the URL: its describe, column types and sidecar are asked for now, beside
+  // the session check and Univer's start (the first screen).
+  const early = initial && url.get('bucket') ? prefetchTable(url.get('bucket')!, initial) : undefined;
   const who = await session();
   if (who === undefined) { showSignIn(); return; }
   app.replaceChildren();
@@ -127,17 +132,18 @@ async function start(): Promise<void> {
   const main = el('main', {}, toolbar, formulaRow, summary, diffSummary, note, error, grid, status);
   app.append(header, el('div', { class: 'body' }, aside, main));
 
-  const { univer, api } = createSheetUniver(grid);
+  const { univer, api, extras } = createSheetUniver(grid);
+  let extrasModule: Extras | undefined; // after the first screen (sheet/univer-extras.ts)
   const sheet = new TableSheet(api, {
     onState: (s) => renderState(s),
     onError: (m) => { error.textContent = m; },
     onStats: (s) => { status.textContent = statsText(s); },
-  });
+  }, () => extras().then((m) => { extrasModule = m; }));
   const ui: Ui = {
     sheet, api,
     conditionalStyle: (row, col) => {
       const wb = api.getActiveWorkbook();
-      return wb === null ? null : conditionalStyleOf(univer, wb.getId(), 'data', row, col);
+      return wb === null || extrasModule === undefined ? null : extrasModule.conditionalStyleOf(univer, wb.getId(), 'data', row, col);
     },
   };
   (window as unknown as { k3ui: Ui }).k3ui = ui; // for the browser tests (page.evaluate)
@@ -180,9 +186,9 @@ async function start(): Promise<void> {
     }
   }
 
-  async function openTable(name: string): Promise<void> {
+  async function openTable(name: string, prefetched?: TablePrefetch): Promise<void> {
     diffSummary.textContent = '';
-    await sheet.open(bucketInput.value.trim(), name);
+    await sheet.open(bucketInput.value.trim(), name, prefetched);
     filterCol.replaceChildren(...sheet.columns.map((c) => el('option', { value: c.name }, c.name)));
     const h = await k3.tables(sheet.bucket).history(name, { limit: 50 });
     versions.replaceChildren(el('option', { value: '' }, 'HEAD (live)'), ...h.entries.map((e) => el('option', { value: e.version.toString() }, `v${e.version} · ${e.operation}`)));
@@ -290,7 +296,7 @@ async function start(): Promise<void> {
       field('Scale to (max)', el('input', { name: 'maxColor', type: 'color', value: '#2e7d32', 'aria-label': 'Scale max colour' })),
     ], 'Apply');
     if (values === undefined) return;
-    if (values.kind === 'clear') { sheet.clearConditionalFormats(); return; }
+    if (values.kind === 'clear') { await sheet.clearConditionalFormats(); return; }
     const f: ConditionalFormat = values.kind === 'scale'
       ? { kind: 'scale', column: values.column!, minColor: values.minColor!, maxColor: values.maxColor! }
       : { kind: 'value', column: values.column!, op: values.op as FilterOp, value: values.value ?? '', color: values.color! };
@@ -302,10 +308,9 @@ async function start(): Promise<void> {
     diffSummary.textContent = `Δ HEAD since v${diff.fromVersion}: ${diff.added} added · ${diff.removed} removed · ${diff.changed} changed (HEAD v${diff.toVersion})`;
   }));
 
-  const initial = new URLSearchParams(location.search).get('table');
   // A table named in the URL opens first (the first screen); the bucket's list (stats of every
   // table) follows, so it does not compete with the first window for the server.
-  if (initial) await openTable(initial).catch((e: unknown) => { error.textContent = (e as Error).message; });
+  if (initial) await openTable(initial, early).catch((e: unknown) => { error.textContent = (e as Error).message; });
   await refreshTables();
 }
 

@@ -24,6 +24,8 @@ import { diffLines } from './diff-lines.ts';
 import type { UniverAPI } from './univer.ts';
 
 export const BLOCK = 200;
+/** What a table formula's cell reads while the server computes it. */
+export const COMPUTING = '…';
 const EXTRA_ROWS = 50;
 /**
  * The sheet's rows grow in steps of ROW_STEP as the user scrolls towards the end: Univer lays out
@@ -49,13 +51,86 @@ export interface SheetEvents {
   onStats(stats: SelectionStats | undefined): void;
 }
 
-interface Edit { row: number; column: string; keys: Record<string, unknown>; before: unknown; after: unknown }
+/** What Undo reverts: a cell's Update (back to `before`), or a row's Insert (deleted by its key). */
+type Edit =
+  | { kind: 'update'; row: number; column: string; keys: Record<string, unknown>; before: unknown; after: unknown }
+  | { kind: 'insert'; keys: Record<string, unknown> };
 
 type Raw = unknown;
 
 const fmt2 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 export function formatStat(n: number | undefined): string {
   return n === undefined ? '—' : fmt2.format(n);
+}
+
+interface QueryRows { columns: { name: string; type: string }[]; rows: Raw[][] }
+
+type Order = { column: string; descending: boolean }[];
+
+/** The sheet's row order: the chosen sort, then the primary key (else the first column) for a stable order. */
+function sheetOrderOf(sort: Order[number] | undefined, keys: readonly string[], firstColumn: string | undefined): Order {
+  const tie = keys.length > 0 ? keys : firstColumn !== undefined ? [firstColumn] : [];
+  const out = sort ? [sort] : [];
+  for (const k of tie) if (!out.some((o) => o.column === k)) out.push({ column: k, descending: false });
+  return out;
+}
+
+function orderBySql(order: Order): string {
+  return order.length === 0 ? '' : ` ORDER BY ${order.map((o) => `${quoteIdent(o.column)} ${o.descending ? 'DESC' : 'ASC'} NULLS LAST`).join(', ')}`;
+}
+
+/** One block of rows: `SELECT * … ORDER BY … LIMIT $n OFFSET $m` (every value a parameter). */
+function blockSql(from: string, where: string, order: Order, params: unknown[], block: number): string {
+  params.push(BLOCK, block * BLOCK);
+  return `SELECT * FROM ${from}${where}${orderBySql(order)} LIMIT $${params.length - 1} OFFSET $${params.length}`;
+}
+
+async function queryRows(bucket: string, sql: string, freshness: FreshnessName | undefined, params: unknown[]): Promise<QueryRows> {
+  const res = await k3.tables(bucket).query(sql, { freshness, params });
+  const q = res.json.query as { rows?: Raw[][] } | undefined;
+  return { columns: res.columns, rows: q?.rows ?? [] };
+}
+
+/** What opening a table asks for first: its description, its columns' DuckDB types, its sidecar. */
+export interface TablePrefetch {
+  bucket: string;
+  table: string;
+  freshness: FreshnessName;
+  describe: Promise<Table>;
+  head: Promise<QueryRows>;
+  meta: Promise<SheetMeta>;
+  /** The first block in the sheet's order (asked for once describe gives the primary key); the page's first table only. */
+  window?: Promise<{ sql: string; rows: Promise<QueryRows> }>;
+}
+
+/**
+ * Asks for a table's first-screen metadata at once, and (`firstWindow`) its first block as soon as
+ * describe gives the order. The page calls it for the table named in its URL before the session
+ * check and Univer's start, so the answers are there, or on their way, when the sheet opens.
+ */
+export function prefetchTable(bucket: string, table: string, freshness: FreshnessName = 'eventual', firstWindow = true): TablePrefetch {
+  const describe = k3.tables(bucket).describe(table);
+  const p: TablePrefetch = {
+    bucket, table, freshness, describe,
+    head: queryRows(bucket, `SELECT * FROM ${quoteIdent(table)} LIMIT 0`, freshness, []),
+    meta: loadSheetMeta(bucket, table),
+    window: !firstWindow ? undefined : describe.then((info) => {
+      const params: unknown[] = [];
+      const sql = blockSql(quoteIdent(table), '', sheetOrderOf(undefined, info.mergeKeys, info.columns[0]?.name), params, 0);
+      const rows = queryRows(bucket, sql, freshness, params);
+      rows.catch(() => undefined);
+      return { sql, rows };
+    }),
+  };
+  // Not signed in, or no such table: the open that uses these reports it; nobody else waits on them.
+  for (const x of [p.describe, p.head, p.meta, p.window]) x?.catch(() => undefined);
+  return p;
+}
+
+/** A row addressed by its primary-key values (the typed Update / Delete RPCs' predicate). */
+function keyPredicate(keys: Record<string, unknown>) {
+  const where = Object.entries(keys).map(([k, v]) => ({ column: k, op: 'EQ' as const, value: v }));
+  return where.length === 1 ? where[0]! : { and: where };
 }
 
 export class TableSheet {
@@ -73,8 +148,9 @@ export class TableSheet {
   syncedAt = 0;
   /** How many times a table was opened (tests wait for it to move). */
   opened = 0;
-  meta: SheetMeta = { comments: [], names: [] };
+  meta: SheetMeta = { comments: [], names: [], formats: [] };
   readonly formulas = new Map<string, string>(); // "D8" → "=SUMIFS(…)" (table formulas, computed on the server)
+  private readonly formulaRuns = new Map<string, number>(); // "D8" → how many computations of it were started
   readonly undoStack: Edit[] = [];
   private readonly rows = new Map<number, Raw[]>();
   private readonly loaded = new Set<number>();
@@ -85,10 +161,14 @@ export class TableSheet {
   private applyingData = false;
   private readonly api: UniverAPI;
   private readonly events: SheetEvents;
+  /** Loads Univer's plugins the first screen does not need (conditional formatting, formula editor UI). */
+  private readonly extras: () => Promise<unknown>;
+  private extrasLoaded = false;
 
-  constructor(api: UniverAPI, events: SheetEvents) {
+  constructor(api: UniverAPI, events: SheetEvents, extras: () => Promise<unknown>) {
     this.api = api;
     this.events = events;
+    this.extras = extras;
     api.addEvent(api.Event.Scroll, () => { void this.ensureVisible(); });
     api.addEvent(api.Event.SelectionChanged, (p) => { void this.selectionChanged(p.selections); });
     api.addEvent(api.Event.BeforeSheetEditStart, (p) => {
@@ -138,25 +218,19 @@ export class TableSheet {
   }
 
   orderSql(): string {
-    const order = this.sheetOrder();
-    return order.length === 0 ? '' : ` ORDER BY ${order.map((o) => `${quoteIdent(o.column)} ${o.descending ? 'DESC' : 'ASC'} NULLS LAST`).join(', ')}`;
+    return orderBySql(this.sheetOrder());
   }
 
-  /** The sheet's row order: the chosen sort, then the primary key (else the first column) for a stable order. */
   sheetOrder(): { column: string; descending: boolean }[] {
-    const tie = this.keys.length > 0 ? this.keys : this.columns.length > 0 ? [this.columns[0]!.name] : [];
-    const out = this.sort ? [this.sort] : [];
-    for (const k of tie) if (!out.some((o) => o.column === k)) out.push({ column: k, descending: false });
-    return out;
+    return sheetOrderOf(this.sort, this.keys, this.columns[0]?.name);
   }
 
-  async query(sql: string, params: unknown[] = []): Promise<{ columns: { name: string; type: string }[]; rows: Raw[][] }> {
-    const res = await k3.tables(this.bucket).query(sql, { freshness: this.readFreshness, params });
-    const q = res.json.query as { rows?: Raw[][] } | undefined;
-    return { columns: res.columns, rows: q?.rows ?? [] };
+  query(sql: string, params: unknown[] = []): Promise<QueryRows> {
+    return queryRows(this.bucket, sql, this.readFreshness, params);
   }
 
-  async open(bucket: string, table: string): Promise<void> {
+  /** Opens a table; `early` is what `prefetchTable` already asked for it (the page's first table). */
+  async open(bucket: string, table: string, early?: TablePrefetch): Promise<void> {
     this.stopLive();
     this.bucket = bucket;
     this.table = table;
@@ -165,21 +239,30 @@ export class TableSheet {
     this.asOfVersion = undefined;
     this.formulas.clear();
     this.undoStack.length = 0;
+    this.draft = undefined;
     this.timings = { start: performance.now() };
-    // The first screen: describe, the column types and the sidecar at once; then the workbook is
-    // built while the counts and the first window are already on their way (reload).
-    const [info, head, meta] = await Promise.all([
-      k3.tables(bucket).describe(table),
-      this.query(`SELECT * FROM ${this.from} LIMIT 0`),
-      loadSheetMeta(bucket, table),
-    ]);
+    // The first screen. Describe, the column types and
+    // the sidecar are asked for at once; as soon as describe is back (the primary key gives the
+    // window's order, its stats the row count) the first window is on its way, and the workbook
+    // is built while the server computes it; nothing waits for a COUNT over the table (reload).
+    const pre = early !== undefined && early.bucket === bucket && early.table === table && this.freshness === early.freshness ? early : undefined;
+    const { describe: describeP, head: headP, meta: metaP } = pre ?? prefetchTable(bucket, table, this.freshness, false);
+    const info = await describeP;
+    this.earlyWindow = pre?.window === undefined ? undefined : { ...(await pre.window), freshness: pre.freshness };
     this.info = info;
     this.keys = [...info.mergeKeys];
-    this.columns = head.columns;
-    this.meta = meta;
+    this.columns = info.columns.map((c) => ({ name: c.name, type: c.duckdbType })); // names now; DuckDB's own types below
     this.mark('describe');
     this.conditionalFormats.length = 0;
-    await this.reload(this.buildWorkbook().then(() => this.mark('workbook')));
+    const ready = Promise.all([headP, metaP]).then(async ([head, meta]) => {
+      this.columns = head.columns;
+      this.meta = meta;
+      await this.buildWorkbook();
+      this.mark('workbook');
+    });
+    await this.reload(ready);
+    await this.loadExtras();
+    await this.restoreConditionalFormats();
     this.opened++;
     this.startLive();
   }
@@ -227,14 +310,39 @@ export class TableSheet {
     this.ready = ready;
     const params: unknown[] = [];
     const where = this.whereSql(params);
-    const countsP = this.query(where === '' ? `SELECT count(*) AS n, count(*) AS total FROM ${this.from}` : `SELECT count(*) AS n, (SELECT count(*) FROM ${this.from}) AS total FROM ${this.from}${where}`, params);
+    const countSql = where === '' ? `SELECT count(*) AS n, count(*) AS total FROM ${this.from}` : `SELECT count(*) AS n, (SELECT count(*) FROM ${this.from}) AS total FROM ${this.from}${where}`;
+    // Unfiltered at HEAD the row count comes free with DescribeTable (the snapshot's stats): the
+    // first screen does not wait for a COUNT over the table. The exact count follows the first
+    // window (it also sees the write log at STRONG, and files without stats) and corrects it.
+    const provisional = where === '' && this.asOfVersion === undefined && this.info !== undefined ? Number(this.info.rowCount) : undefined;
+    if (provisional !== undefined) this.matchCount = provisional; // the blocks the first window asks for
+    const countsP = provisional === undefined ? this.query(countSql, params) : undefined;
     const windowP = this.ensureVisible(); // the window's queries start now; they write once `ready`
     await ready;
-    const counts = await countsP;
+    const counts = countsP === undefined ? undefined : await countsP;
     if (gen !== this.generation) return;
-    this.matchCount = Number(counts.rows[0]?.[0] ?? 0);
-    this.totalCount = Number(counts.rows[0]?.[1] ?? 0);
+    this.applyCounts(counts === undefined ? provisional! : Number(counts.rows[0]?.[0] ?? 0), counts === undefined ? provisional! : Number(counts.rows[0]?.[1] ?? 0), shown);
     this.mark('counts');
+    this.mark('rowCount');
+    await windowP;
+    if (provisional !== undefined) {
+      const exact = await this.query(countSql, params);
+      if (gen !== this.generation) return;
+      const n = Number(exact.rows[0]?.[0] ?? 0);
+      if (n !== this.matchCount) this.applyCounts(n, Number(exact.rows[0]?.[1] ?? 0), Math.min(this.matchCount, this.worksheet.getMaxRows()));
+      this.mark('exactCount');
+    }
+    await this.ensureVisible(); // blocks beyond the first that the count now shows are on screen
+    this.restateConditionalFormats();
+    await this.recomputeFormulas();
+    this.syncedAt = Date.now();
+    this.events.onState(this);
+  }
+
+  /** The match and total counts, and the sheet's rows for them; `shown` rows held table data. */
+  private applyCounts(match: number, total: number, shown: number): void {
+    this.matchCount = match;
+    this.totalCount = total;
     this.applyingData = true;
     try {
       // Rows the new window overwrites are left as they are until it lands (no blank flash);
@@ -246,13 +354,6 @@ export class TableSheet {
     } finally {
       this.applyingData = false;
     }
-    this.mark('rowCount');
-    await windowP;
-    await this.ensureVisible(); // blocks beyond the first that the count now shows are on screen
-    this.restateConditionalFormats();
-    await this.recomputeFormulas();
-    this.syncedAt = Date.now();
-    this.events.onState(this);
   }
 
   /** Resolves when the workbook exists (blocks fetched before it wait for it). */
@@ -289,9 +390,13 @@ export class TableSheet {
     const gen = this.generation;
     const p = (async () => {
       const params: unknown[] = [];
-      const where = this.whereSql(params);
-      params.push(BLOCK, b * BLOCK);
-      const res = await this.query(`SELECT * FROM ${this.from}${where}${this.orderSql()} LIMIT $${params.length - 1} OFFSET $${params.length}`, params);
+      const sql = blockSql(this.from, this.whereSql(params), this.sheetOrder(), params, b);
+      // The page's first table: its first block was asked for at app start (prefetchTable).
+      const early = b === 0 && this.earlyWindow?.sql === sql && this.earlyWindow.freshness === this.readFreshness ? this.earlyWindow.rows : undefined;
+      this.earlyWindow = undefined;
+      if (early !== undefined) this.mark('windowPrefetched');
+      const res = await (early ?? this.query(sql, params));
+      if (b === 0) this.mark('windowFetched');
       await this.ready;
       if (gen !== this.generation) return;
       res.rows.forEach((r, i) => this.rows.set(b * BLOCK + i, r));
@@ -366,7 +471,12 @@ export class TableSheet {
     const row = Number(m[2]) - 1;
     const compiled = compileFormula(text, this.formulaContext());
     if (compiled === undefined) return;
+    const run = (this.formulaRuns.get(ref) ?? 0) + 1;
+    this.formulaRuns.set(ref, run);
     const res = await this.query(compiled.sql, compiled.params);
+    // Results can arrive out of order (a formula retyped, a reload, a block loaded): the cell's
+    // latest computation of its current formula wins; an older answer is dropped.
+    if (this.formulaRuns.get(ref) !== run || this.formulas.get(ref) !== text) return;
     const type = compiled.formatColumn ? this.columns.find((c) => c.name === compiled.formatColumn)?.type ?? '' : res.columns[0]?.type ?? '';
     const values: (string | number)[][] = compiled.spills ? res.rows.map((r) => [display(r[0], type)]) : [[display(res.rows[0]?.[0] ?? null, type)]];
     this.applyingData = true;
@@ -483,10 +593,19 @@ export class TableSheet {
     if (typed && compileFormula(typed, this.formulaContext()) !== undefined) {
       const ref = `${columnLetters(col)}${row + 1}`;
       this.formulas.set(ref, typed);
+      // Univer's own formula goes at once (its engine would compute it over the loaded window,
+      // possibly after the server's answer has landed, and overwrite it): the cell reads "…"
+      // until the server's answer is there.
+      this.applyingData = true;
+      try { this.worksheet.getRange(row, col).setValue(COMPUTING); } finally { this.applyingData = false; }
       try { await this.computeFormula(ref); } catch (e) { this.events.onError(`${ref}: ${(e as Error).message}`); }
       return;
     }
     if (!typed) this.formulas.delete(`${columnLetters(col)}${row + 1}`);
+    if (!typed && col < this.columns.length && row === this.matchCount && this.editable && this.filters.length === 0) {
+      await this.newRowCell(row, col);
+      return;
+    }
     if (col >= this.columns.length || !this.rows.has(row)) return;
     const column = this.columns[col]!;
     const before = this.rows.get(row)![col];
@@ -500,7 +619,7 @@ export class TableSheet {
     const keys = this.keysOf(row)!;
     try {
       await this.writeCell(keys, column.name, after);
-      this.undoStack.push({ row, column: column.name, keys, before, after });
+      this.undoStack.push({ kind: 'update', row, column: column.name, keys, before, after });
       await this.reload();
     } catch (e) {
       this.events.onError((e as Error).message);
@@ -509,14 +628,49 @@ export class TableSheet {
   }
 
   private async writeCell(keys: Record<string, unknown>, column: string, value: unknown): Promise<void> {
-    const where = Object.entries(keys).map(([k, v]) => ({ column: k, op: 'EQ' as const, value: v }));
-    await k3.tables(this.bucket).update(this.table, { [column]: value }, where.length === 1 ? where[0] : { and: where });
+    await k3.tables(this.bucket).update(this.table, { [column]: value }, keyPredicate(keys));
+  }
+
+  /** The first block prefetchTable asked for (used once, by the first block's load if its SQL is the same). */
+  private earlyWindow: { sql: string; freshness: FreshnessName | undefined; rows: Promise<QueryRows> } | undefined;
+
+  /** Values typed into the empty row under the last row, until its primary key is complete. */
+  private draft: { row: number; values: Row } | undefined;
+
+  /**
+   * A value typed into the empty row right under the table's rows (keyed table, unfiltered,
+   * HEAD): the row's values are gathered; once every primary-key column has one, the row is one
+   * Insert RPC (undo deletes it by its key). Formulas there stay the user's own cells.
+   */
+  private async newRowCell(row: number, col: number): Promise<void> {
+    const column = this.columns[col]!;
+    const v = this.worksheet.getRange(row, col).getValue();
+    const text = v === null || v === undefined ? '' : String(v).trim();
+    if (this.draft?.row !== row) this.draft = { row, values: {} };
+    const draft = this.draft;
+    if (text === '') delete draft.values[column.name];
+    else draft.values[column.name] = typedValue(text, column.type);
+    const missing = this.keys.filter((k) => draft.values[k] === undefined);
+    if (missing.length > 0) {
+      this.events.onError(`A new row: type its ${missing.join(', ')} (the primary key) in this row and it is inserted.`);
+      return;
+    }
+    this.draft = undefined;
+    const keys = Object.fromEntries(this.keys.map((k) => [k, draft.values[k]]));
+    try {
+      await k3.tables(this.bucket).insert(this.table, [draft.values]);
+      this.undoStack.push({ kind: 'insert', keys });
+    } catch (e) {
+      this.events.onError((e as Error).message);
+    }
+    await this.reload();
   }
 
   async undo(): Promise<boolean> {
     const edit = this.undoStack.pop();
     if (edit === undefined) return false;
-    await this.writeCell(edit.keys, edit.column, edit.before);
+    if (edit.kind === 'insert') await k3.tables(this.bucket).deleteRows(this.table, keyPredicate(edit.keys));
+    else await this.writeCell(edit.keys, edit.column, edit.before);
     await this.reload();
     return true;
   }
@@ -544,31 +698,56 @@ export class TableSheet {
   readonly conditionalFormats: ConditionalFormat[] = [];
 
   /**
-   * Adds a rule over a whole column. A colour scale's ends are the column's MIN and MAX over the
-   * whole (filtered) table, asked from the server, so a cell's colour does not depend on which
-   * window is loaded.
+   * Adds a rule over a whole column and keeps it in the sidecar (it survives a reload and a server
+   * restart). A colour scale's ends are the column's MIN and MAX over the whole (filtered) table,
+   * asked from the server, so a cell's colour does not depend on which window is loaded.
    */
   async addConditionalFormat(f: ConditionalFormat): Promise<void> {
-    const col = this.columns.findIndex((c) => c.name === f.column);
-    if (col < 0) throw new Error(`no column "${f.column}" in ${this.table}`);
-    if (f.kind === 'scale') {
-      const params: unknown[] = [];
-      const where = this.whereSql(params);
-      const res = await this.query(`SELECT MIN(${quoteIdent(f.column)})::DOUBLE, MAX(${quoteIdent(f.column)})::DOUBLE FROM ${this.from}${where}`, params);
-      f = { ...f, min: Number(res.rows[0]?.[0] ?? 0), max: Number(res.rows[0]?.[1] ?? 0) };
-    }
-    this.conditionalFormats.push(f);
+    await this.loadExtras();
+    if (!this.columns.some((c) => c.name === f.column)) throw new Error(`no column "${f.column}" in ${this.table}`);
+    this.conditionalFormats.push(await this.withBounds(f));
+    this.restateConditionalFormats();
+    await this.saveConditionalFormats();
+  }
+
+  private async withBounds(f: ConditionalFormat): Promise<ConditionalFormat> {
+    if (f.kind !== 'scale') return f;
+    const params: unknown[] = [];
+    const where = this.whereSql(params);
+    const res = await this.query(`SELECT MIN(${quoteIdent(f.column)})::DOUBLE, MAX(${quoteIdent(f.column)})::DOUBLE FROM ${this.from}${where}`, params);
+    return { ...f, min: Number(res.rows[0]?.[0] ?? 0), max: Number(res.rows[0]?.[1] ?? 0) };
+  }
+
+  /** The sidecar's rules (on open): a scale's ends are asked from the table as it is now. */
+  private async restoreConditionalFormats(): Promise<void> {
+    const kept = this.meta.formats.filter((f) => this.columns.some((c) => c.name === f.column)); // a dropped column's rule stays in the sidecar
+    if (kept.length === 0) return;
+    const formats = await Promise.all(kept.map((f) => this.withBounds(f)));
+    this.conditionalFormats.splice(0, this.conditionalFormats.length, ...formats);
     this.restateConditionalFormats();
   }
 
-  /** Rules over the data rows the sheet has now. */
+  private async saveConditionalFormats(): Promise<void> {
+    this.meta.formats = this.conditionalFormats.map((f) => (f.kind === 'scale' ? { kind: 'scale', column: f.column, minColor: f.minColor, maxColor: f.maxColor } : { ...f }));
+    await saveSheetMeta(this.bucket, this.table, this.meta);
+  }
+
+  /** After the first screen: conditional formatting exists from then on. */
+  private async loadExtras(): Promise<void> {
+    await this.extras();
+    this.extrasLoaded = true;
+  }
+
+  /** Rules over the data rows the sheet has now (none before the plugins are there: none can exist yet). */
   private restateConditionalFormats(): void {
+    if (!this.extrasLoaded) return;
     applyConditionalFormats(this.worksheet, this.columns, Math.min(this.matchCount, this.worksheet.getMaxRows()), this.conditionalFormats);
   }
 
-  clearConditionalFormats(): void {
+  async clearConditionalFormats(): Promise<void> {
     this.conditionalFormats.length = 0;
     this.restateConditionalFormats();
+    await this.saveConditionalFormats();
   }
 
   // ── what changed since a version (the version picker's Δ HEAD) ────────────
@@ -638,11 +817,13 @@ export class TableSheet {
   private async poll(): Promise<void> {
     if (this.asOfVersion !== undefined) { this.events.onState(this); return; }
     try {
-      const t = await k3.tables(this.bucket).describe(this.table);
+      const table = this.table;
+      const t = await k3.tables(this.bucket).describe(table);
+      if (table !== this.table) return; // another table was opened meanwhile
       const key = `${t.deltaVersion}/${t.walBacklogEntries}`;
+      this.info = t;
       if (this.liveKey !== '' && key !== this.liveKey) await this.reload();
       this.liveKey = key;
-      this.info = t;
       this.syncedAt = Date.now();
       this.events.onState(this);
       await this.ensureVisible(); // the window on screen, also when a scroll event was missed

@@ -1,7 +1,8 @@
 /**
  * The Univer OSS spreadsheet (pinned 0.25.1): core, render, formula engine, sheets, sheets UI,
- * formulas, number formats, conditional formatting and thread comments. Pivots are a Pro package
- * in Univer: k3 computes them in DuckDB instead (pivot.ts). Returns the Facade API.
+ * formulas (+ the formula editor's UI) and number formats at once; conditional formatting after
+ * the first screen (univer-extras.ts, a chunk of its own: `extras()`). Pivots are a Pro package
+ * in Univer: k3 computes them in DuckDB instead (table-sheet.ts). Returns the Facade API.
  */
 import { LocaleType, mergeLocales, Univer, UniverInstanceType } from '@univerjs/core';
 import { FUniver } from '@univerjs/core/facade';
@@ -16,8 +17,6 @@ import { UniverSheetsUIPlugin } from '@univerjs/sheets-ui';
 import { UniverSheetsFormulaPlugin } from '@univerjs/sheets-formula';
 import { UniverSheetsFormulaUIPlugin } from '@univerjs/sheets-formula-ui';
 import { UniverSheetsNumfmtPlugin } from '@univerjs/sheets-numfmt';
-import { ConditionalFormattingService, UniverSheetsConditionalFormattingPlugin } from '@univerjs/sheets-conditional-formatting';
-import { UniverSheetsConditionalFormattingUIPlugin } from '@univerjs/sheets-conditional-formatting-ui';
 import DesignEnUS from '@univerjs/design/locale/en-US';
 import UIEnUS from '@univerjs/ui/locale/en-US';
 import DocsUIEnUS from '@univerjs/docs-ui/locale/en-US';
@@ -25,6 +24,7 @@ import SheetsEnUS from '@univerjs/sheets/locale/en-US';
 import SheetsUIEnUS from '@univerjs/sheets-ui/locale/en-US';
 import SheetsFormulaUIEnUS from '@univerjs/sheets-formula-ui/locale/en-US';
 import SheetsCfUIEnUS from '@univerjs/sheets-conditional-formatting-ui/locale/en-US';
+import type * as ExtrasModule from './univer-extras.ts';
 import '@univerjs/engine-formula/facade';
 import '@univerjs/ui/facade';
 import '@univerjs/docs-ui/facade';
@@ -32,17 +32,23 @@ import '@univerjs/sheets/facade';
 import '@univerjs/sheets-ui/facade';
 import '@univerjs/sheets-formula/facade';
 import '@univerjs/sheets-numfmt/facade';
-import '@univerjs/sheets-conditional-formatting/facade';
 import '@univerjs/design/lib/index.css';
 import '@univerjs/ui/lib/index.css';
 import '@univerjs/docs-ui/lib/index.css';
 import '@univerjs/sheets-ui/lib/index.css';
 import '@univerjs/sheets-formula-ui/lib/index.css';
-import '@univerjs/sheets-conditional-formatting-ui/lib/index.css';
 
 export type UniverAPI = ReturnType<typeof FUniver.newAPI>;
+export type Extras = typeof ExtrasModule;
 
-export function createSheetUniver(container: HTMLElement): { univer: Univer; api: UniverAPI } {
+export interface SheetUniver {
+  univer: Univer;
+  api: UniverAPI;
+  /** Loads and registers the plugins the first screen does not need (once); resolves with their module. */
+  extras(): Promise<Extras>;
+}
+
+export function createSheetUniver(container: HTMLElement): SheetUniver {
   const univer = new Univer({
     theme: defaultTheme,
     locale: LocaleType.EN_US,
@@ -58,16 +64,8 @@ export function createSheetUniver(container: HTMLElement): { univer: Univer; api
   univer.registerPlugin(UniverSheetsFormulaPlugin);
   univer.registerPlugin(UniverSheetsFormulaUIPlugin);
   univer.registerPlugin(UniverSheetsNumfmtPlugin);
-  univer.registerPlugin(UniverSheetsConditionalFormattingPlugin);
-  univer.registerPlugin(UniverSheetsConditionalFormattingUIPlugin);
   void UniverInstanceType;
-  return { univer, api: FUniver.newAPI(univer) };
-}
-
-/**
- * What conditional formatting does to one cell right now (Univer computes it asynchronously;
- * null until it has): the browser tests read the colours from here.
- */
-export function conditionalStyleOf(univer: Univer, unitId: string, subUnitId: string, row: number, col: number): unknown {
-  return univer.__getInjector().get(ConditionalFormattingService).composeStyle(unitId, subUnitId, row, col);
+  let loaded: Promise<Extras> | undefined;
+  const extras = (): Promise<Extras> => (loaded ??= import('./univer-extras.ts').then((m) => { m.registerExtras(univer); return m; }));
+  return { univer, api: FUniver.newAPI(univer), extras };
 }

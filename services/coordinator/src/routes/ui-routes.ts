@@ -7,7 +7,9 @@
  *   Every other route accepts that cookie where it accepts `Authorization: Bearer` (the auth layer
  *   reads `bearerOf` in session-cookie.ts), so the app's Connect calls are authorized like any client's.
  * - `GET|PUT /ui/api/:bucket/sheets/:table` keep one JSON object per table under the bucket's
- *   reserved prefix `_k3_ui/sheets/` — never in the Delta data.
+ *   reserved prefix `_k3_ui/sheets/` — never in the Delta data: comments, named ranges and
+ *   conditional formats (value rules, colour scales; a scale's ends are asked from the table when
+ *   the sheet opens, so they are not stored).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -41,18 +43,46 @@ function cookie(value: string, maxAge: number, secure: boolean): string {
   return `${SESSION_COOKIE}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure ? '; Secure' : ''}`;
 }
 
+type ConditionalFormat =
+  | { kind: 'value'; column: string; op: string; value: string; color: string }
+  | { kind: 'scale'; column: string; minColor: string; maxColor: string };
+
 interface SheetMeta {
   comments: { cell: string; text: string; author?: string; at?: string }[];
   names: { name: string; ref: string }[];
+  formats: ConditionalFormat[];
+}
+
+const CF_OPS = new Set(['=', '<>', '>', '>=', '<', '<=', 'contains']);
+const COLOR = /^#[0-9a-fA-F]{6}$/;
+const MAX_FORMATS = 100;
+
+/** A conditional format as stored (kept fields only), or undefined when it is not one. */
+function validFormat(f: unknown): ConditionalFormat | undefined {
+  const x = f as Record<string, unknown> | null;
+  if (x === null || typeof x !== 'object' || typeof x.column !== 'string' || x.column.length === 0 || x.column.length > 255) return undefined;
+  if (x.kind === 'value' && typeof x.op === 'string' && CF_OPS.has(x.op) && typeof x.value === 'string' && x.value.length <= 1000 && typeof x.color === 'string' && COLOR.test(x.color)) {
+    return { kind: 'value', column: x.column, op: x.op, value: x.value, color: x.color };
+  }
+  if (x.kind === 'scale' && typeof x.minColor === 'string' && COLOR.test(x.minColor) && typeof x.maxColor === 'string' && COLOR.test(x.maxColor)) {
+    return { kind: 'scale', column: x.column, minColor: x.minColor, maxColor: x.maxColor };
+  }
+  return undefined;
 }
 
 function validMeta(body: unknown): SheetMeta {
   const b = body as Partial<SheetMeta> | null;
   const ok = b !== null && typeof b === 'object' && Array.isArray(b.comments) && Array.isArray(b.names)
     && b.comments.every((c) => typeof c?.cell === 'string' && /^[A-Z]{1,3}\d{1,7}$/.test(c.cell) && typeof c.text === 'string' && c.text.length <= 10_000)
-    && b.names.every((n) => typeof n?.name === 'string' && /^[A-Za-z_][A-Za-z0-9_.]{0,254}$/.test(n.name) && typeof n.ref === 'string' && n.ref.length <= 1000);
-  if (!ok) throw new AppError('ERR_BAD_REQUEST', 'A sheet sidecar is {comments: [{cell: "D8", text}], names: [{name, ref}]}; names start with a letter or _, cells are like D8.');
-  return { comments: b.comments!.map((c) => ({ cell: c.cell, text: c.text, ...(c.author ? { author: String(c.author) } : {}), ...(c.at ? { at: String(c.at) } : {}) })), names: b.names!.map((n) => ({ name: n.name, ref: n.ref })) };
+    && b.names.every((n) => typeof n?.name === 'string' && /^[A-Za-z_][A-Za-z0-9_.]{0,254}$/.test(n.name) && typeof n.ref === 'string' && n.ref.length <= 1000)
+    // Sidecars written before conditional formats were kept have no `formats`.
+    && (b.formats === undefined || (Array.isArray(b.formats) && b.formats.length <= MAX_FORMATS && b.formats.every((f) => validFormat(f) !== undefined)));
+  if (!ok) throw new AppError('ERR_BAD_REQUEST', `A sheet sidecar is {comments: [{cell: "D8", text}], names: [{name, ref}], formats: [{kind: "value", column, op, value, color: "#rrggbb"} | {kind: "scale", column, minColor, maxColor}]}; names start with a letter or _, cells are like D8, op is one of ${[...CF_OPS].join(' ')}, at most ${MAX_FORMATS} formats.`);
+  return {
+    comments: b.comments!.map((c) => ({ cell: c.cell, text: c.text, ...(c.author ? { author: String(c.author) } : {}), ...(c.at ? { at: String(c.at) } : {}) })),
+    names: b.names!.map((n) => ({ name: n.name, ref: n.ref })),
+    formats: (b.formats ?? []).map((f) => validFormat(f)!),
+  };
 }
 
 export async function registerUiRoutes(app: FastifyInstance, deps: UiDeps): Promise<void> {
@@ -94,7 +124,7 @@ export async function registerUiRoutes(app: FastifyInstance, deps: UiDeps): Prom
     const principal = await principalOf(request);
     check(principal, request.params.bucket, 'select');
     const bytes = await deps.bucketStore(request.params.bucket).get(sidecarKey(request.params.table));
-    return bytes === undefined ? { comments: [], names: [] } : validMeta(JSON.parse(Buffer.from(bytes).toString('utf8')));
+    return bytes === undefined ? { comments: [], names: [], formats: [] } : validMeta(JSON.parse(Buffer.from(bytes).toString('utf8')));
   });
   app.put<{ Params: { bucket: string; table: string } }>('/ui/api/:bucket/sheets/:table', { bodyLimit: MAX_META_BYTES }, async (request) => {
     const principal = await principalOf(request);
