@@ -25,6 +25,7 @@ import type { ActiveFile, Snapshot } from '../delta/snapshot.ts';
 import { snapshotSelectSql } from '../exec/bind-snapshot.ts';
 import type { K3DuckDB } from '../exec/duckdb-instance.ts';
 import type { FileCache } from '../exec/file-cache.ts';
+import { AppError } from '../errors/index.ts';
 import { mapDuckDBError } from '../exec/map-duckdb-error.ts';
 import { quoteIdentifier as q, quoteLiteral } from '../exec/sql-quote.ts';
 import type { ObjectStore } from '../object-store/index.ts';
@@ -49,6 +50,10 @@ export interface LookupRequest {
   readonly keys: readonly (readonly string[])[];
   /** A select list over the table's columns (default `*`). */
   readonly projection?: string;
+  /** OLTP_ONLY: a key the overlay does not hold has no row (Delta is not read). */
+  readonly overlayOnly?: boolean;
+  /** Interrupts the running DuckDB call (the connection is then closed, not pooled). */
+  readonly signal?: AbortSignal;
 }
 
 /** Where a key was answered from (tests and metrics). */
@@ -92,7 +97,13 @@ export class PointLookups {
   async lookupKeys<T>(req: LookupRequest, read: (result: DuckDBResult, facts: LookupFacts) => Promise<T>): Promise<T[]> {
     const slot = await this.#checkout();
     let healthy = true;
+    const onAbort = (): void => {
+      healthy = false;
+      slot.conn.interrupt();
+    };
+    req.signal?.addEventListener('abort', onAbort, { once: true });
     try {
+      if (req.signal?.aborted === true) throw abortError();
       const out: T[] = [];
       for (const key of req.keys) out.push(await this.#lookupOne(slot, req, key, read));
       return out;
@@ -100,7 +111,8 @@ export class PointLookups {
       healthy = false;
       throw err;
     } finally {
-      this.#checkin(slot, healthy);
+      req.signal?.removeEventListener('abort', onAbort);
+      this.#checkin(slot, healthy && req.signal?.aborted !== true);
     }
   }
 
@@ -126,7 +138,7 @@ export class PointLookups {
     }
     const overlay = req.state?.overlay;
     const k = overlay === undefined ? undefined : keyString(key);
-    if (overlay !== undefined && k !== undefined && (overlay.upserts.has(k) || overlay.deletes.has(k))) {
+    if (overlay !== undefined && k !== undefined && (overlay.upserts.has(k) || overlay.deletes.has(k) || req.overlayOnly === true)) {
       const row = overlay.upserts.get(k);
       const n = shape.columns.length;
       const stmt = await this.#prepared(slot, `${req.root}\u0000overlay\u0000${shape.fingerprint}\u0000${projection}`, () => {
@@ -217,6 +229,10 @@ export class PointLookups {
 function bindText(stmt: DuckDBPreparedStatement, index: number, value: WalValue): void {
   if (value === null) stmt.bindNull(index);
   else stmt.bindValue(index, value, VARCHAR);
+}
+
+function abortError(): AppError {
+  return new AppError('ERR_QUERY_CANCELLED', 'The point lookup was cancelled before it ran.');
 }
 
 function closeSlot(slot: Slot): void {
