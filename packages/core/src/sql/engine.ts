@@ -235,7 +235,10 @@ export class Engine {
         const store = await this.#activeStore(opts.bucket);
         // A point lookup by primary key: one DuckDB call on a pooled connection (point-lookup-read.ts).
         if (shape.kind === 'other' && opts.signal?.aborted !== true) {
-          const lookup = await this.#pointLookup(opts, store, analysed, params, startedAt);
+          const lookup = await tryPointLookup(
+            { catalog: this.#catalog, cache: this.#deps.cache, htap: this.#htap, clock: this.#clock, timeoutMs: this.#deps.config.K3_QUERY_TIMEOUT, timeoutError: () => this.#timeoutError(), ...this.#limits() },
+            { bucket: opts.bucket, store, analysed, freshness: opts.freshness, params, startedAt, ...(opts.signal !== undefined ? { signal: opts.signal } : {}) },
+          );
           if (lookup !== undefined) return { query: lookup };
         }
         // DESCRIBE, PRAGMA (table_info, show) and EXPLAIN of a write need definitions only:
@@ -571,29 +574,6 @@ export class Engine {
     } finally {
       a.tables.fresh = undefined;
       await binder.release();
-    }
-  }
-
-  /** The point-lookup fast path (point-lookup-read.ts) under the request's deadline and abort signal; undefined: not that shape. */
-  async #pointLookup(opts: ExecuteOptions, store: ObjectStore, analysed: AnalysedStatement, params: ReturnType<typeof toSqlParams>, startedAt: number): Promise<ExecuteQueryResult | undefined> {
-    const stop = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      stop.abort();
-    }, this.#deps.config.K3_QUERY_TIMEOUT);
-    const onAbort = (): void => stop.abort();
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      const result = await tryPointLookup({ catalog: this.#catalog, cache: this.#deps.cache, htap: this.#htap, clock: this.#clock, ...this.#limits() }, { bucket: opts.bucket, store, analysed, freshness: opts.freshness, params, startedAt, signal: stop.signal });
-      if (stop.signal.aborted) throw timedOut ? this.#timeoutError() : new AppError('ERR_QUERY_CANCELLED', 'The statement was cancelled because the client went away.');
-      return result;
-    } catch (err) {
-      if (timedOut) throw this.#timeoutError();
-      throw err;
-    } finally {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
     }
   }
 

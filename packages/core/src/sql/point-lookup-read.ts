@@ -8,6 +8,7 @@
  */
 import { Freshness, QueryStrategy, ServedBy, type ExecuteQueryResult } from '../api/index.ts';
 import { primaryKeyOf, type Catalog } from '../catalog/index.ts';
+import { AppError } from '../errors/index.ts';
 import { encodeBounded, type FileCache, type ResultLimits } from '../exec/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { INTEGER_KEY_RANGES, lookupKeyKind } from '../wal/key-locator.ts';
@@ -25,6 +26,9 @@ export interface PointLookupContext {
   readonly htap: HtapRuntime;
   readonly clock: () => number;
   readonly limits?: ResultLimits;
+  /** K3_QUERY_TIMEOUT: past it the lookup's DuckDB call is interrupted and `timeoutError()` thrown. */
+  readonly timeoutMs: number;
+  readonly timeoutError: () => AppError;
 }
 
 export interface PointLookupRequest {
@@ -34,11 +38,33 @@ export interface PointLookupRequest {
   readonly freshness: Freshness | undefined;
   readonly params: readonly SqlParam[];
   readonly startedAt: number;
-  /** Aborted when the client goes away or K3_QUERY_TIMEOUT passes: interrupts the DuckDB call. */
+  /** Aborted when the client goes away: interrupts the DuckDB call. */
   readonly signal?: AbortSignal;
 }
 
 export async function tryPointLookup(ctx: PointLookupContext, req: PointLookupRequest): Promise<ExecuteQueryResult | undefined> {
+  const stop = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stop.abort();
+  }, ctx.timeoutMs);
+  const onAbort = (): void => stop.abort();
+  req.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const result = await lookup(ctx, req, stop.signal);
+    if (stop.signal.aborted) throw timedOut ? ctx.timeoutError() : new AppError('ERR_QUERY_CANCELLED', 'The statement was cancelled because the client went away.');
+    return result;
+  } catch (err) {
+    if (timedOut) throw ctx.timeoutError();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    req.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+async function lookup(ctx: PointLookupContext, req: PointLookupRequest, signal: AbortSignal): Promise<ExecuteQueryResult | undefined> {
   const oltp = req.freshness === Freshness.OLTP_ONLY;
   const strong = req.freshness === Freshness.STRONG;
   if (!strong && !oltp && req.freshness !== undefined && req.freshness !== Freshness.EVENTUAL) return undefined;
@@ -56,13 +82,12 @@ export async function tryPointLookup(ctx: PointLookupContext, req: PointLookupRe
     try {
       const planned = ctx.clock();
       const [answer] = await ctx.htap.lookups.lookupKeys(
-        { store: req.store, root, name, snapshot: pinned.snapshot, ...(state !== undefined ? { state } : {}), ...(oltp ? { overlayOnly: true } : {}), ...(req.signal !== undefined ? { signal: req.signal } : {}), shape: state?.shape ?? tableShape, keys: [key], projection: shape.projection },
+        { store: req.store, root, name, snapshot: pinned.snapshot, ...(state !== undefined ? { state } : {}), ...(oltp ? { overlayOnly: true } : {}), signal, shape: state?.shape ?? tableShape, keys: [key], projection: shape.projection },
         async (result, facts) => ({ encoded: await encodeBounded(result, ctx.limits), facts }),
       );
       const done = ctx.clock();
       const { encoded, facts } = answer!;
       const version = (state?.snapshot ?? pinned.snapshot).version;
-      if (req.signal?.aborted === true) return undefined;
       return toQueryResult(encoded, {
         strategy: strong || oltp ? QueryStrategy.UNARY_MERGED_STRONG : QueryStrategy.UNARY_WAREHOUSE,
         ...(strong ? { servedBy: ServedBy.MERGED, strategyReason: `FRESHNESS_STRONG: write log merged over Delta for ${name} (point lookup: ${facts.source})` }
