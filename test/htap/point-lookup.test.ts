@@ -159,6 +159,24 @@ describe('point lookup fast path = general path', () => {
     expect(drained.filesScanned).toBeLessThan(BATCHES + 1);
     expect((await query('SELECT s FROM wide WHERE id = 42', undefined)).rows).toEqual([]);
   });
+
+  it('tables of the same name in two buckets never share cached statements or rows', async () => {
+    const other = 'other-bucket';
+    const run = async (bucket: string, sql: string, freshness?: Freshness) => {
+      const r = await h.engine.execute({ bucket, sql, ...(freshness !== undefined ? { freshness } : {}) });
+      if (!('query' in r)) throw new Error(sql);
+      return r.query;
+    };
+    await h.engine.execute({ bucket: other, sql: 'CREATE TABLE pair (region VARCHAR, n SMALLINT, v VARCHAR, w DOUBLE, PRIMARY KEY (region, n))' });
+    await h.engine.execute({ bucket: other, sql: "INSERT INTO pair VALUES ('r0', 4, 'other', 0.5)" });
+    for (let i = 0; i < 3; i++) {
+      for (const freshness of [Freshness.STRONG, undefined]) {
+        expect((await run(h.bucket, "SELECT v FROM pair WHERE region = 'r0' AND n = 4", freshness)).rows).toEqual([['v4']]);
+        expect((await run(other, "SELECT v FROM pair WHERE region = 'r0' AND n = 4", Freshness.STRONG)).rows).toEqual([['other']]);
+      }
+      await h.engine.compact(other, 'pair');
+    }
+  });
 });
 
 describe('point lookup shape', () => {

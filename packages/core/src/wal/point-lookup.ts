@@ -70,7 +70,7 @@ interface Slot {
   readonly conn: DuckDBConnection;
   /** statement key → prepared statement, least recently used first. */
   readonly statements: Map<string, DuckDBPreparedStatement>;
-  /** table root → the snapshot identity its statements were made for. */
+  /** table (store URL + root) → the snapshot identity its statements were made for. */
   readonly snapshots: Map<string, string>;
 }
 
@@ -84,7 +84,7 @@ export class PointLookups {
   readonly #cache: FileCache;
   readonly #locator = new KeyLocator();
   readonly #idle: Slot[] = [];
-  /** table root → the snapshot identity and its file-set → rows SQL. */
+  /** table (store URL + root) → the snapshot identity and its file-set → rows SQL. */
   readonly #sources = new Map<string, { identity: string; sql: Map<string, string> }>();
   #closed = false;
 
@@ -127,21 +127,23 @@ export class PointLookups {
     const snapshot = req.state?.snapshot ?? req.snapshot;
     const projection = req.projection ?? '*';
     const identity = `${snapshot.metadata.id}@${snapshot.version}`;
-    if (slot.snapshots.get(req.root) !== identity) {
+    // Tables of different buckets may share a root path: the store's URL tells them apart.
+    const table = `${req.store.url}\u0001${req.root}`;
+    if (slot.snapshots.get(table) !== identity) {
       for (const [k, stmt] of slot.statements) {
-        if (k.startsWith(`${req.root}\u0000`)) {
+        if (k.startsWith(`${table}\u0000`)) {
           stmt.destroySync();
           slot.statements.delete(k);
         }
       }
-      slot.snapshots.set(req.root, identity);
+      slot.snapshots.set(table, identity);
     }
     const overlay = req.state?.overlay;
     const k = overlay === undefined ? undefined : keyString(key);
     if (overlay !== undefined && k !== undefined && (overlay.upserts.has(k) || overlay.deletes.has(k) || req.overlayOnly === true)) {
       const row = overlay.upserts.get(k);
       const n = shape.columns.length;
-      const stmt = await this.#prepared(slot, `${req.root}\u0000overlay\u0000${shape.fingerprint}\u0000${projection}`, () => {
+      const stmt = await this.#prepared(slot, `${table}\u0000overlay\u0000${shape.fingerprint}\u0000${projection}`, () => {
         const typed = shape.columns.map((c, i) => `CAST(CAST($${i + 1} AS VARCHAR) AS ${c.type}) AS ${q(c.name)}`).join(', ');
         return `SELECT ${projection} FROM (SELECT ${typed} WHERE CAST($${n + 1} AS BOOLEAN)) AS ${q(req.name)}`;
       });
@@ -156,7 +158,7 @@ export class PointLookups {
     const files = this.#locator.locate(snapshot, shape.primaryKey, key);
     const lease = await this.#cache.acquire(req.store, files.map((f) => ({ key: f.key, size: f.add.size })));
     try {
-      const rows = await this.#rowsSql(slot.conn, req.root, identity, snapshot, files, lease.paths);
+      const rows = await this.#rowsSql(slot.conn, table, identity, snapshot, files, lease.paths);
       // The key as constants, not parameters: DuckDB pushes a constant into the Parquet scan
       // (row-group min/max) but not a prepared statement's parameter (measured: a parameter made
       // the 1M-row lookup scan every row group). Still one call: parse + plan + run.
@@ -174,12 +176,12 @@ export class PointLookups {
   }
 
   /** The rows of `files` as SQL (snapshotSelectSql), kept per (table, snapshot, file set) until the table's snapshot changes. */
-  async #rowsSql(conn: DuckDBConnection, root: string, identity: string, snapshot: Snapshot, files: readonly ActiveFile[], paths: ReadonlyMap<string, string>): Promise<string> {
-    let sources = this.#sources.get(root);
+  async #rowsSql(conn: DuckDBConnection, table: string, identity: string, snapshot: Snapshot, files: readonly ActiveFile[], paths: ReadonlyMap<string, string>): Promise<string> {
+    let sources = this.#sources.get(table);
     if (sources?.identity !== identity) {
       sources = { identity, sql: new Map() };
-      this.#sources.delete(root);
-      this.#sources.set(root, sources);
+      this.#sources.delete(table);
+      this.#sources.set(table, sources);
       while (this.#sources.size > MAX_SOURCE_TABLES) this.#sources.delete(this.#sources.keys().next().value!);
     }
     const id = files.map((f) => f.key).join('\u0001');
