@@ -78,7 +78,7 @@ async function lookup(ctx: PointLookupContext, req: PointLookupRequest, signal: 
     const key = keyTuple(shape, tableShape, req.params);
     if (key === undefined || !projectionKnown(shape, tableShape)) return undefined;
     const { name, root } = pinned.handle;
-    const state = strong || oltp ? await ctx.htap.warm.acquire(req.store, root, pinned.snapshot) : undefined;
+    const state = strong || oltp ? await ctx.htap.warm.acquire(req.store, root, pinned.snapshot, { keyLookupsOnly: true }) : undefined;
     try {
       const planned = ctx.clock();
       const [answer] = await ctx.htap.lookups.lookupKeys(
