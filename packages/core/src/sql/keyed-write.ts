@@ -32,11 +32,12 @@ import { recordedRequest } from '../delta/request-txns.ts';
 import { checkConstraintsOf } from '../delta/index.ts';
 import { AppError } from '../errors/index.ts';
 import { assertChecks, assertStorable, encodeResult, mapDuckDBError, quoteIdentifier as q, quoteLiteral, type EncodedResult } from '../exec/index.ts';
-import { bindFreshView, captureKeys, captureRows, walTableShape, type WalTableShape } from '../wal/index.ts';
+import { acquireFreshState, bindFreshView, captureKeys, captureRows, walTableShape, type WalTableShape } from '../wal/index.ts';
 import { assertParametersGiven } from './classify-statement.ts';
 import { FreshBinder } from './fresh-read.ts';
 import type { HtapRuntime } from './htap-runtime.ts';
 import type { KeyedRoute } from './keyed-route.ts';
+import { isBlindReplace } from './blind-replace.ts';
 import { mergeSourceKeys } from './merge-scope.ts';
 import type { PrePassed } from './pre-pass.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
@@ -46,7 +47,7 @@ import { targetTableDdl } from './write-target.ts';
 const DML_TYPES: ReadonlySet<StatementType> = new Set([StatementType.INSERT, StatementType.UPDATE, StatementType.DELETE, StatementType.MERGE_INTO]);
 const BEFORE = q('__k3_keyed_before');
 
-type LoadMode = 'none' | 'inserted-keys' | 'where' | 'merge-keys' | 'all';
+type LoadMode = 'none' | 'replace' | 'inserted-keys' | 'where' | 'merge-keys' | 'all';
 
 export interface KeyedWriteContext {
   readonly conn: DuckDBConnection;
@@ -60,7 +61,10 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
   const { conn, tables, htap } = ctx;
   const { handle } = pinned;
   const strong = `__k3_strong_${randomBytes(4).toString('hex')}`;
-  const fresh = await bindFreshView(conn, strong, 'strong', handle.store, handle.root, { cache: htap.cache, records: htap.records, warm: htap.warm, pinned: pinned.snapshot });
+  const mode = isBlindReplace(statement, shape) ? 'replace' : loadMode(shape);
+  const deps = { cache: htap.cache, records: htap.records, warm: htap.warm, pinned: pinned.snapshot };
+  // A blind replace reads none of the table's rows: its state without a bound view or pinned files.
+  const fresh = mode === 'replace' ? await acquireFreshState(handle.store, handle.root, deps) : await bindFreshView(conn, strong, 'strong', handle.store, handle.root, deps);
   // Other tables the statement reads are read STRONG too (read-your-writes across tables).
   const binder = new FreshBinder('strong', htap);
   tables.fresh = binder;
@@ -72,7 +76,6 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     const keys = primaryKeyOf(snapshot.metadata);
     const keyList = keys.map(q).join(', ');
     const name = q(handle.name);
-    const mode = loadMode(shape);
     /** A statement loading the target, run together with the shadow copy (one DuckDB call). */
     let loaded: string | undefined;
     // The PRIMARY KEY lets DuckDB itself answer ON CONFLICT / OR REPLACE and in-statement duplicates;
@@ -85,7 +88,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
       // One DuckDB call each: (keys, empty the target, their range), then (load, shadow copy) below.
       const range = await keyRangeFilter(conn, '__k3_keyed_keys', 's', walTableShape(snapshot), [
         `CREATE TEMP TABLE __k3_keyed_keys AS SELECT DISTINCT ${keyList} FROM ${name}`, `DELETE FROM ${name}`]);
-      loaded = `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${range}`;
+      if (range !== undefined) loaded = `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${range}`;
     } else if (mode === 'where') {
       const where = clauseText(statement.sql, statement.tokens, 'WHERE', ['RETURNING']);
       try {
@@ -97,14 +100,15 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
         await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)}`);
       }
     } else if (mode === 'merge-keys') {
-      await loadMergeTouched(conn, tables, statement, keys, name, strong, walTableShape(snapshot));
+      loaded = await loadMergeTouched(conn, tables, statement, keys, name, strong, walTableShape(snapshot));
     } else if (mode === 'all') {
       await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)}`);
     }
     // A plain INSERT starts from an empty target: there is no "before" (every row is new, none is
     // deleted), so the shadow copy, the new-keys table and the tombstone capture are skipped —
-    // three DuckDB calls fewer on the hottest write (docs/design/hot-path.md).
-    const empty = mode === 'none';
+    // three DuckDB calls fewer on the hottest write (docs/design/hot-path.md). A blind INSERT OR
+    // REPLACE (blind-replace.ts) too: its rows replace whole rows, whatever was there.
+    const empty = mode === 'none' || mode === 'replace';
     if (!empty) await run(conn, [...(loaded !== undefined ? [loaded] : []), `CREATE TEMP TABLE ${BEFORE} AS SELECT * FROM ${name}`].join(';\n'));
 
     const out = await runUserStatement(conn, tables, statement, shape.returning);
@@ -116,7 +120,8 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     // New keys must be absent from STRONG. Only the new keys' range of STRONG is read: a static
     // key-range filter reaches the Parquet scans (row-group min/max) and the log's tables, so a
     // one-row INSERT reads one row group.
-    const assertNewKeysAbsent = async (newKeys: string, range: string): Promise<void> => {
+    const assertNewKeysAbsent = async (newKeys: string, range: string | undefined): Promise<void> => {
+      if (range === undefined) return; // no (non-NULL) new key: nothing can clash
       const clash = await firstRow(conn, `SELECT ${keys.map((k) => `s.${q(k)}`).join(', ')} FROM ${q(strong)} AS s SEMI JOIN (SELECT ${keyList} FROM ${newKeys}) AS n USING (${keyList})${range} LIMIT 1`);
       if (clash !== undefined) throw duplicateKey(keys, clash);
     };
@@ -132,7 +137,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     await assertStorable(conn, upsertSql, snapshot.schema.fields, snapshot.partitionColumns);
     const upserts = await captureRows(conn, upsertSql, shape2);
     const deletes = empty ? [] : await captureKeys(conn, deleteSql, shape2);
-    if (empty && upserts.length > 0) {
+    if (mode === 'none' && upserts.length > 0) {
       // A plain INSERT's new keys are its captured rows: one row's key is a constant already (its
       // text reads back exactly: assertStorable checked that), so no min/max query is needed.
       const [only] = upserts;
@@ -161,24 +166,37 @@ function loadMode(shape: DmlShape): LoadMode {
   return 'where';
 }
 
-/** Loads the STRONG rows a keyed MERGE can match (its source's key tuples), else every STRONG row. */
-async function loadMergeTouched(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, keys: readonly string[], name: string, strong: string, shape: WalTableShape): Promise<void> {
+/**
+ * The statement loading the STRONG rows a keyed MERGE can match (its source's key tuples), else
+ * every STRONG row; undefined when the source names no key. The caller runs it together with the
+ * shadow copy (one DuckDB call).
+ */
+async function loadMergeTouched(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, keys: readonly string[], name: string, strong: string, shape: WalTableShape): Promise<string | undefined> {
   const keyList = keys.map(q).join(', ');
   const source = await mergeSourceKeys(conn, statement, keys);
   if (source !== undefined) {
+    const create = `CREATE TEMP TABLE __k3_keyed_keys AS SELECT ${keyList} FROM ${name} WHERE false`;
+    if (tables.params.length === 0) {
+      // One DuckDB call: (keys table, the source's keys, their range). A source that needs the
+      // binder (another bucket table not bound yet) fails here and takes the path below.
+      try {
+        const range = await keyRangeFilter(conn, '__k3_keyed_keys', 's', shape, [create, `INSERT INTO __k3_keyed_keys ${source}`]);
+        return range === undefined ? undefined : `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${range}`;
+      } catch {
+        await run(conn, 'DROP TABLE IF EXISTS __k3_keyed_keys');
+      }
+    }
     try {
-      await run(conn, `CREATE TEMP TABLE __k3_keyed_keys AS SELECT ${keyList} FROM ${name} WHERE false`);
+      await run(conn, create);
       // Through the binder: the source may read other bucket tables (STRONG).
       await runStatement(conn, tables, `INSERT INTO __k3_keyed_keys ${source}`, false);
       const range = await keyRangeFilter(conn, '__k3_keyed_keys', 's', shape);
-      await run(conn, `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${range}`);
-      return;
+      return range === undefined ? undefined : `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${range}`;
     } catch {
       // DuckDB could not run the source on its own (e.g. it needs the statement's context): load everything.
-      await run(conn, `DELETE FROM ${name}`);
     }
   }
-  await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)}`);
+  return `INSERT INTO ${name} SELECT * FROM ${q(strong)}`;
 }
 
 async function run(conn: DuckDBConnection, sql: string): Promise<void> {
@@ -228,10 +246,11 @@ async function runStatement(conn: DuckDBConnection, tables: RequestTables, sql: 
 /**
  * ` WHERE <alias>.<first key> BETWEEN <min> AND <max>` of the keys in `table` (constants, rendered
  * as DuckDB's own text of the typed values, so the filter is static and pushed into every scan);
- * '' when `table` is empty or the bounds are NULL. `before`: statements run first in the same
- * DuckDB call (e.g. the one creating `table`).
+ * '' when the key column is unknown; undefined when `table` holds no non-NULL first key (then no
+ * row of `table` can equal a stored key: callers skip the join). `before`: statements run first in
+ * the same DuckDB call (e.g. the one creating `table`).
  */
-async function keyRangeFilter(conn: DuckDBConnection, table: string, alias: string, shape: WalTableShape, before: readonly string[] = []): Promise<string> {
+async function keyRangeFilter(conn: DuckDBConnection, table: string, alias: string, shape: WalTableShape, before: readonly string[] = []): Promise<string | undefined> {
   const key = shape.primaryKey[0];
   const type = shape.columns.find((c) => c.name === key)?.type;
   if (key === undefined || type === undefined) {
@@ -240,6 +259,7 @@ async function keyRangeFilter(conn: DuckDBConnection, table: string, alias: stri
   }
   const row = await firstRow(conn, [...before, `SELECT CAST(min(${q(key)}) AS VARCHAR), CAST(max(${q(key)}) AS VARCHAR) FROM ${table}`].join(';\n'));
   const [lo, hi] = row ?? [];
+  if (lo === null && hi === null) return undefined;
   if (typeof lo !== 'string' || typeof hi !== 'string') return '';
   return ` WHERE ${alias}.${q(key)} BETWEEN CAST(${quoteLiteral(lo)} AS ${type}) AND CAST(${quoteLiteral(hi)} AS ${type})`;
 }

@@ -13,5 +13,6 @@ export { captureRows, captureKeys } from './capture-rows.ts';
 export { walRecordKey, parseWalRecordSeq, drainedMarkerKey, epochKey, epochPrefix, rejectedKey } from './wal-keys.ts';
 export { appendKeyedWrite, type KeyedWriteSql } from './keyed-write.ts';
 export { bindFreshView, type FreshView } from './bind-fresh.ts';
+export { acquireFreshState } from './fresh-state.ts';
 export { WarmTables, type WarmState, type WarmBase, type WarmTablesOptions } from './warm-state.ts';
 export { bindWarmView } from './warm-view.ts';
