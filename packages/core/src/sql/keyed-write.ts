@@ -32,7 +32,7 @@ import { recordedRequest } from '../delta/request-txns.ts';
 import { checkConstraintsOf } from '../delta/index.ts';
 import { AppError } from '../errors/index.ts';
 import { assertChecks, assertStorable, encodeResult, mapDuckDBError, quoteIdentifier as q, quoteLiteral, type EncodedResult } from '../exec/index.ts';
-import { acquireFreshState, bindFreshView, captureKeys, captureRows, walTableShape, type WalTableShape } from '../wal/index.ts';
+import { bindWarmStrongView, captureKeys, captureRows, keyString, narrowable, narrowTail, walTableShape, type FreshView, type WalTableShape, type WalValue } from '../wal/index.ts';
 import { assertParametersGiven } from './classify-statement.ts';
 import { FreshBinder } from './fresh-read.ts';
 import type { HtapRuntime } from './htap-runtime.ts';
@@ -46,6 +46,8 @@ import { targetTableDdl } from './write-target.ts';
 
 const DML_TYPES: ReadonlySet<StatementType> = new Set([StatementType.INSERT, StatementType.UPDATE, StatementType.DELETE, StatementType.MERGE_INTO]);
 const BEFORE = q('__k3_keyed_before');
+/** A tail larger than this is narrowed to the keys a write touches (the literal-tail bound of overlay-tables.ts). */
+const NARROW_TAIL_KEYS = 64;
 
 type LoadMode = 'none' | 'replace' | 'inserted-keys' | 'where' | 'merge-keys' | 'all';
 
@@ -60,18 +62,41 @@ export interface KeyedWriteContext {
 export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePassed, shape: DmlShape, pinned: PinnedTable, route: KeyedRoute): Promise<ExecuteWriteResult> {
   const { conn, tables, htap } = ctx;
   const { handle } = pinned;
-  const strong = `__k3_strong_${randomBytes(4).toString('hex')}`;
+  let strong = `__k3_strong_${randomBytes(4).toString('hex')}`;
   const mode = isBlindReplace(statement, shape) ? 'replace' : loadMode(shape);
-  const deps = { cache: htap.cache, records: htap.records, warm: htap.warm, pinned: pinned.snapshot };
-  // A blind replace reads none of the table's rows: its state without a bound view or pinned files.
-  const fresh = mode === 'replace' ? await acquireFreshState(handle.store, handle.root, deps) : await bindFreshView(conn, strong, 'strong', handle.store, handle.root, deps);
+  // The table's STRONG state, advanced from the log. Its STRONG view is bound only when the write
+  // reads it (a blind replace never does), and over the tail of the keys it touches when those are
+  // known first (tail-subset.ts): a write then loads a few tail rows, not the whole un-drained tail.
+  const state = await htap.warm.acquire(handle.store, handle.root, pinned.snapshot);
+  let view: FreshView | undefined;
+  /** Key strings the bound view is exact for; undefined: every key. */
+  let exactFor: Set<string> | undefined;
+  const bindView = async (touched?: () => Promise<readonly (readonly WalValue[])[]>): Promise<void> => {
+    if (view !== undefined) return;
+    let over = state;
+    if (touched !== undefined && state.tail.keys.size > NARROW_TAIL_KEYS && narrowable(state.shape)) {
+      const tuples = await touched();
+      over = narrowTail(state, tuples);
+      exactFor = new Set(tuples.map(keyString));
+    }
+    view = await bindWarmStrongView(conn, strong, handle.store, htap.cache, over);
+  };
+  /** A view exact for every key, replacing a narrowed one (rare: a write creating keys it did not name first). */
+  const bindFullView = async (): Promise<void> => {
+    if (view !== undefined && exactFor === undefined) return;
+    await view?.release();
+    view = undefined;
+    exactFor = undefined;
+    strong = `__k3_strong_${randomBytes(4).toString('hex')}`;
+    await bindView();
+  };
   // Other tables the statement reads are read STRONG too (read-your-writes across tables).
   const binder = new FreshBinder('strong', htap);
   tables.fresh = binder;
   try {
-    const { snapshot } = fresh.state;
+    const { snapshot } = state;
     const { idempotencyKey } = ctx;
-    const recorded = recordedRequest(snapshot.txns, idempotencyKey) ?? (idempotencyKey === undefined ? undefined : fresh.state.overlay.requests.get(idempotencyKey));
+    const recorded = recordedRequest(snapshot.txns, idempotencyKey) ?? (idempotencyKey === undefined ? undefined : state.overlay.requests.get(idempotencyKey));
     if (recorded !== undefined) return { tableName: handle.name, strategy: route.strategy, rowsAffected: Number(recorded), version: Number(snapshot.version) };
     const keys = primaryKeyOf(snapshot.metadata);
     const keyList = keys.map(q).join(', ');
@@ -83,11 +108,14 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     // uniqueness is checked after.
     const withKey = shape.verb === 'INSERT';
     await run(conn, targetTableDdl(handle.name, snapshot.schema, withKey ? keys : []));
+    const shape2 = walTableShape(snapshot);
+    if (mode === 'where' || mode === 'all') await bindView();
     if (mode === 'inserted-keys') {
       await runUserStatement(conn, tables, statement, false);
       // One DuckDB call each: (keys, empty the target, their range), then (load, shadow copy) below.
       const range = await keyRangeFilter(conn, '__k3_keyed_keys', 's', walTableShape(snapshot), [
         `CREATE TEMP TABLE __k3_keyed_keys AS SELECT DISTINCT ${keyList} FROM ${name}`, `DELETE FROM ${name}`]);
+      await bindView(() => captureKeys(conn, `SELECT ${keyList} FROM __k3_keyed_keys`, shape2));
       if (range !== undefined) loaded = `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${range}`;
     } else if (mode === 'where') {
       const where = clauseText(statement.sql, statement.tokens, 'WHERE', ['RETURNING']);
@@ -100,7 +128,10 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
         await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)}`);
       }
     } else if (mode === 'merge-keys') {
-      loaded = await loadMergeTouched(conn, tables, statement, keys, name, strong, walTableShape(snapshot));
+      const touched = await mergeTouchedKeys(conn, tables, statement, keys, name, shape2);
+      await bindView(touched === 'all' ? undefined : () => captureKeys(conn, `SELECT ${keyList} FROM __k3_keyed_keys`, shape2));
+      loaded = touched === 'all' ? `INSERT INTO ${name} SELECT * FROM ${q(strong)}`
+        : touched === undefined ? undefined : `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${touched}`;
     } else if (mode === 'all') {
       await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)}`);
     }
@@ -116,7 +147,6 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     const upsertSql = empty ? `SELECT * FROM ${name}` : `SELECT * FROM ${name} EXCEPT SELECT * FROM ${BEFORE}`;
     const deleteSql = `SELECT ${keyList} FROM ${BEFORE} EXCEPT SELECT ${keyList} FROM ${name}`;
     if (!withKey) await assertNoDuplicateKeys(conn, name, keyList, keys);
-    const shape2 = walTableShape(snapshot);
     // New keys must be absent from STRONG. Only the new keys' range of STRONG is read: a static
     // key-range filter reaches the Parquet scans (row-group min/max) and the log's tables, so a
     // one-row INSERT reads one row group.
@@ -128,6 +158,11 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     if (mode !== 'all' && !empty) {
       const range = await keyRangeFilter(conn, '__k3_keyed_new', 's', shape2,
         [`CREATE TEMP TABLE __k3_keyed_new AS SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM ${BEFORE}`]);
+      if (range !== undefined && exactFor !== undefined) {
+        // The view is exact for the keys named first; a new key outside them needs the whole tail.
+        const outside = await firstRow(conn, `SELECT count(*) FROM __k3_keyed_new AS n ANTI JOIN __k3_keyed_keys AS k USING (${keyList})`);
+        if (Number(outside?.[0] ?? 0) > 0) await bindFullView();
+      }
       await assertNewKeysAbsent('__k3_keyed_new', range);
     }
     const result: ExecuteWriteResult = { tableName: handle.name, strategy: route.strategy, rowsAffected: Number(rowsAffected), version: Number(snapshot.version) };
@@ -141,6 +176,9 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
       // A plain INSERT's new keys are its captured rows: one row's key is a constant already (its
       // text reads back exactly: assertStorable checked that), so no min/max query is needed.
       const [only] = upserts;
+      const keyIndex = shape2.primaryKey.map((k) => shape2.columns.findIndex((c) => c.name === k));
+      // Its new keys are known (the captured rows): the view needs only their tail entries.
+      await bindView(() => Promise.resolve(upserts.map((row) => keyIndex.map((i) => row[i] ?? null))));
       await assertNewKeysAbsent(name, upserts.length === 1 && only !== undefined ? keyEquals(only, 's', shape2) : await keyRangeFilter(conn, name, 's', shape2));
     }
     // A statement that changed nothing (DO NOTHING, no matching row) writes no record — unless it
@@ -155,7 +193,11 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
   } finally {
     tables.fresh = undefined;
     await binder.release();
-    await fresh.release();
+    try {
+      await view?.release();
+    } finally {
+      state.release();
+    }
   }
 }
 
@@ -167,36 +209,33 @@ function loadMode(shape: DmlShape): LoadMode {
 }
 
 /**
- * The statement loading the STRONG rows a keyed MERGE can match (its source's key tuples), else
- * every STRONG row; undefined when the source names no key. The caller runs it together with the
- * shadow copy (one DuckDB call).
+ * The target keys a keyed MERGE can match, left in TEMP table `__k3_keyed_keys`: the range filter
+ * over them (' WHERE …' or ''), undefined when the source names no key, 'all' when the MERGE may
+ * match any row (merge-scope.ts) — then the caller loads every STRONG row.
  */
-async function loadMergeTouched(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, keys: readonly string[], name: string, strong: string, shape: WalTableShape): Promise<string | undefined> {
+async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, keys: readonly string[], name: string, shape: WalTableShape): Promise<string | undefined | 'all'> {
   const keyList = keys.map(q).join(', ');
   const source = await mergeSourceKeys(conn, statement, keys);
-  if (source !== undefined) {
-    const create = `CREATE TEMP TABLE __k3_keyed_keys AS SELECT ${keyList} FROM ${name} WHERE false`;
-    if (tables.params.length === 0) {
-      // One DuckDB call: (keys table, the source's keys, their range). A source that needs the
-      // binder (another bucket table not bound yet) fails here and takes the path below.
-      try {
-        const range = await keyRangeFilter(conn, '__k3_keyed_keys', 's', shape, [create, `INSERT INTO __k3_keyed_keys ${source}`]);
-        return range === undefined ? undefined : `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${range}`;
-      } catch {
-        await run(conn, 'DROP TABLE IF EXISTS __k3_keyed_keys');
-      }
-    }
+  if (source === undefined) return 'all';
+  const create = `CREATE TEMP TABLE __k3_keyed_keys AS SELECT ${keyList} FROM ${name} WHERE false`;
+  if (tables.params.length === 0) {
+    // One DuckDB call: (keys table, the source's keys, their range). A source that needs the
+    // binder (another bucket table not bound yet) fails here and takes the path below.
     try {
-      await run(conn, create);
-      // Through the binder: the source may read other bucket tables (STRONG).
-      await runStatement(conn, tables, `INSERT INTO __k3_keyed_keys ${source}`, false);
-      const range = await keyRangeFilter(conn, '__k3_keyed_keys', 's', shape);
-      return range === undefined ? undefined : `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${range}`;
+      return await keyRangeFilter(conn, '__k3_keyed_keys', 's', shape, [create, `INSERT INTO __k3_keyed_keys ${source}`]);
     } catch {
-      // DuckDB could not run the source on its own (e.g. it needs the statement's context): load everything.
+      await run(conn, 'DROP TABLE IF EXISTS __k3_keyed_keys');
     }
   }
-  return `INSERT INTO ${name} SELECT * FROM ${q(strong)}`;
+  try {
+    await run(conn, create);
+    // Through the binder: the source may read other bucket tables (STRONG).
+    await runStatement(conn, tables, `INSERT INTO __k3_keyed_keys ${source}`, false);
+    return await keyRangeFilter(conn, '__k3_keyed_keys', 's', shape);
+  } catch {
+    // DuckDB could not run the source on its own (e.g. it needs the statement's context): load everything.
+    return 'all';
+  }
 }
 
 async function run(conn: DuckDBConnection, sql: string): Promise<void> {
