@@ -146,13 +146,17 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     const rowsAffected = out.returning !== undefined ? out.returning.rows.length : out.rowsChanged;
     const upsertSql = empty ? `SELECT * FROM ${name}` : `SELECT * FROM ${name} EXCEPT SELECT * FROM ${BEFORE}`;
     const deleteSql = `SELECT ${keyList} FROM ${BEFORE} EXCEPT SELECT ${keyList} FROM ${name}`;
-    if (!withKey) await assertNoDuplicateKeys(conn, name, keyList, keys);
+    // Keys unique in the target (UPDATE / DELETE / MERGE run without the PRIMARY KEY): asked in
+    // the same DuckDB call as the new keys' clash with STRONG when there is one (same error).
+    let duplicates = withKey ? undefined : `SELECT ${keyList} FROM ${name} GROUP BY ALL HAVING count(*) > 1 LIMIT 1`;
     // New keys must be absent from STRONG. Only the new keys' range of STRONG is read: a static
     // key-range filter reaches the Parquet scans (row-group min/max) and the log's tables, so a
     // one-row INSERT reads one row group.
     const assertNewKeysAbsent = async (newKeys: string, range: string | undefined): Promise<void> => {
       if (range === undefined) return; // no (non-NULL) new key: nothing can clash
-      const clash = await firstRow(conn, `SELECT ${keys.map((k) => `s.${q(k)}`).join(', ')} FROM ${q(strong)} AS s SEMI JOIN (SELECT ${keyList} FROM ${newKeys}) AS n USING (${keyList})${range} LIMIT 1`);
+      const clashSql = `SELECT ${keys.map((k) => `s.${q(k)}`).join(', ')} FROM ${q(strong)} AS s SEMI JOIN (SELECT ${keyList} FROM ${newKeys}) AS n USING (${keyList})${range} LIMIT 1`;
+      const clash = await firstRow(conn, duplicates === undefined ? clashSql : `SELECT * FROM ((${duplicates}) UNION ALL (${clashSql})) LIMIT 1`);
+      duplicates = undefined;
       if (clash !== undefined) throw duplicateKey(keys, clash);
     };
     if (mode !== 'all' && !empty) {
@@ -164,6 +168,10 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
         if (Number(outside?.[0] ?? 0) > 0) await bindFullView();
       }
       await assertNewKeysAbsent('__k3_keyed_new', range);
+    }
+    if (duplicates !== undefined) {
+      const dup = await firstRow(conn, duplicates);
+      if (dup !== undefined) throw duplicateKey(keys, dup);
     }
     const result: ExecuteWriteResult = { tableName: handle.name, strategy: route.strategy, rowsAffected: Number(rowsAffected), version: Number(snapshot.version) };
     if (out.returning !== undefined) result.returning = { columns: toResultColumns(out.returning.columns), rows: out.returning.rows as unknown[][] };
@@ -321,11 +329,6 @@ async function firstRow(conn: DuckDBConnection, sql: string): Promise<unknown[] 
   } catch (err) {
     throw mapDuckDBError(err);
   }
-}
-
-async function assertNoDuplicateKeys(conn: DuckDBConnection, name: string, keyList: string, keys: readonly string[]): Promise<void> {
-  const dup = await firstRow(conn, `SELECT ${keyList} FROM ${name} GROUP BY ALL HAVING count(*) > 1 LIMIT 1`);
-  if (dup !== undefined) throw duplicateKey(keys, dup);
 }
 
 function duplicateKey(keys: readonly string[], values: readonly unknown[]): AppError {
