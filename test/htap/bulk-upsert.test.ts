@@ -9,34 +9,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Freshness } from '../../packages/core/src/api/index.ts';
 import { analyseStatement } from '../../packages/core/src/sql/analysed-statement.ts';
 import { isBlindReplace } from '../../packages/core/src/sql/blind-replace.ts';
-import { createHarness, type Harness } from '../../packages/core/test/sql/engine-harness.ts';
-import { instrument, type DuckDBCalls } from '../../packages/core/test/sql/duckdb-call-counter.ts';
-import { DuckDBReference } from '../support/duckdb-reference.ts';
+import type { Harness } from '../../packages/core/test/sql/engine-harness.ts';
+import type { DuckDBCalls } from '../../packages/core/test/sql/duckdb-call-counter.ts';
+import type { DuckDBReference } from '../support/duckdb-reference.ts';
+import { countedEngine, type CountedEngine } from './counted-engine.ts';
 
+let c: CountedEngine;
 let h: Harness;
 let ref: DuckDBReference;
 let counter: DuckDBCalls;
+let rows: CountedEngine['rows'];
 beforeAll(async () => {
-  h = await createHarness({}, {
-    drainLogWrites: false,
-    wrapDb: (db) => {
-      const i = instrument(db);
-      counter = i.counter;
-      return i.db;
-    },
-  });
-  ref = await DuckDBReference.create();
+  c = await countedEngine();
+  ({ h, ref, counter, rows } = c);
 });
 afterAll(async () => {
-  await h?.close();
-  ref?.close();
+  await c?.close();
 });
-
-async function rows(sql: string, freshness: Freshness = Freshness.STRONG): Promise<unknown[][]> {
-  const r = await h.engine.execute({ bucket: h.bucket, sql, freshness });
-  if (!('query' in r)) throw new Error('expected a query');
-  return r.query.rows;
-}
 
 function blind(sql: string): boolean {
   const s = analyseStatement(sql, 0).statement;

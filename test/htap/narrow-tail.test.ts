@@ -8,35 +8,24 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Freshness } from '../../packages/core/src/api/index.ts';
-import { createHarness, type Harness } from '../../packages/core/test/sql/engine-harness.ts';
-import { instrument, type DuckDBCalls } from '../../packages/core/test/sql/duckdb-call-counter.ts';
-import { DuckDBReference } from '../support/duckdb-reference.ts';
+import type { Harness } from '../../packages/core/test/sql/engine-harness.ts';
+import type { DuckDBCalls } from '../../packages/core/test/sql/duckdb-call-counter.ts';
+import type { DuckDBReference } from '../support/duckdb-reference.ts';
+import { countedEngine, type CountedEngine } from './counted-engine.ts';
 
+let c: CountedEngine;
 let h: Harness;
 let ref: DuckDBReference;
 let counter: DuckDBCalls;
+let rows: CountedEngine['rows'];
 beforeAll(async () => {
   // A large tail limit keeps every un-drained key in the tail (no base file).
-  h = await createHarness({ K3_WARM_TAIL_KEYS: '100000' }, {
-    drainLogWrites: false,
-    wrapDb: (db) => {
-      const i = instrument(db);
-      counter = i.counter;
-      return i.db;
-    },
-  });
-  ref = await DuckDBReference.create();
+  c = await countedEngine({ K3_WARM_TAIL_KEYS: '100000' });
+  ({ h, ref, counter, rows } = c);
 });
 afterAll(async () => {
-  await h?.close();
-  ref?.close();
+  await c?.close();
 });
-
-async function rows(sql: string, freshness: Freshness = Freshness.STRONG): Promise<unknown[][]> {
-  const r = await h.engine.execute({ bucket: h.bucket, sql, freshness });
-  if (!('query' in r)) throw new Error('expected a query');
-  return r.query.rows;
-}
 
 /** The statement on k3 and on DuckDB: same rows affected, or both refuse (k3 with a stable code). */
 async function both(sql: string): Promise<{ narrowed: boolean }> {
