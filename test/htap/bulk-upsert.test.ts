@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Freshness } from '../../packages/core/src/api/index.ts';
 import { analyseStatement } from '../../packages/core/src/sql/analysed-statement.ts';
-import { isBlindReplace } from '../../packages/core/src/sql/blind-replace.ts';
+import { isBlindReplace, isBlindUpsert } from '../../packages/core/src/sql/blind-replace.ts';
 import type { Harness } from '../../packages/core/test/sql/engine-harness.ts';
 import type { DuckDBCalls } from '../../packages/core/test/sql/duckdb-call-counter.ts';
 import type { DuckDBReference } from '../support/duckdb-reference.ts';
@@ -32,6 +32,12 @@ function blind(sql: string): boolean {
   return s !== undefined && s.shape.kind === 'dml' && isBlindReplace(s, s.shape);
 }
 
+/** For a table kv (id PRIMARY KEY, name, n). */
+function blindUpsert(sql: string): boolean {
+  const s = analyseStatement(sql, 0).statement;
+  return s !== undefined && s.shape.kind === 'dml' && isBlindUpsert(s, s.shape, ['id', 'name', 'n'], ['id']);
+}
+
 describe('blind INSERT OR REPLACE', () => {
   it('is recognised only where the old row cannot matter', () => {
     for (const sql of ["INSERT OR REPLACE INTO kv VALUES (1, 'a', 2)", 'insert or replace into main.kv select * from src', 'INSERT OR REPLACE INTO "kv" FROM src', 'INSERT OR REPLACE INTO kv DEFAULT VALUES']) {
@@ -47,6 +53,24 @@ describe('blind INSERT OR REPLACE', () => {
       "INSERT INTO kv VALUES (1, 'a', 2)",
     ]) {
       expect(blind(sql), sql).toBe(false);
+    }
+    for (const sql of [
+      "INSERT INTO kv VALUES (1, 'a', 2) ON CONFLICT (id) DO UPDATE SET name = excluded.name, n = EXCLUDED.n",
+      "INSERT INTO kv (id, name) SELECT id, name FROM src ON CONFLICT DO UPDATE SET n = excluded.n, \"name\" = excluded.\"name\";",
+    ]) {
+      expect(blindUpsert(sql), sql).toBe(true);
+    }
+    for (const sql of [
+      "INSERT INTO kv VALUES (1, 'a', 2) ON CONFLICT (id) DO UPDATE SET name = excluded.name", // n keeps the old value
+      "INSERT INTO kv VALUES (1, 'a', 2) ON CONFLICT (id) DO UPDATE SET name = excluded.name, n = excluded.n WHERE kv.n < 5",
+      "INSERT INTO kv VALUES (1, 'a', 2) ON CONFLICT (id) DO UPDATE SET name = excluded.name, n = excluded.n + 1",
+      "INSERT INTO kv VALUES (1, 'a', 2) ON CONFLICT (id) DO UPDATE SET name = excluded.n, n = excluded.name",
+      "INSERT INTO kv VALUES (1, 'a', 2) ON CONFLICT (name) DO UPDATE SET name = excluded.name, n = excluded.n",
+      "INSERT INTO kv VALUES (1, 'a', 2) ON CONFLICT DO NOTHING",
+      "INSERT INTO kv VALUES (1, 'a', 2) ON CONFLICT (id) DO UPDATE SET name = excluded.name, n = excluded.n RETURNING *",
+      "INSERT OR REPLACE INTO kv VALUES (1, 'a', 2)",
+    ]) {
+      expect(blindUpsert(sql), sql).toBe(false);
     }
   });
 
@@ -65,6 +89,9 @@ describe('blind INSERT OR REPLACE', () => {
       'INSERT OR REPLACE INTO kv SELECT i, NULL, -i FROM range(25, 36) t(i)',
       "INSERT OR REPLACE INTO kv VALUES (6, 'same', 6)",
       "INSERT OR REPLACE INTO kv VALUES (6, 'same', 6)", // a replace by an identical row
+      "INSERT INTO kv VALUES (3, 'pg3', 3), (32, 'pg32', 32), (32, 'dup', 0) ON CONFLICT (id) DO UPDATE SET name = excluded.name, n = excluded.n",
+      "INSERT INTO kv (id, name) VALUES (5, 'pg5') ON CONFLICT DO UPDATE SET n = EXCLUDED.n, name = EXCLUDED.name", // n takes its default
+      "INSERT INTO kv (id, name) VALUES (6, 'pg6') ON CONFLICT DO UPDATE SET name = EXCLUDED.name", // not blind: n kept
       'INSERT OR REPLACE INTO kv DEFAULT VALUES',
     ];
     for (const sql of steps) {
@@ -95,6 +122,11 @@ describe('blind INSERT OR REPLACE', () => {
     expect(counter.calls.length).toBeLessThanOrEqual(5);
     expect(await rows('SELECT count(*), sum(v) FILTER (WHERE id < 50), sum(v) FILTER (WHERE id >= 50 AND id < 1050), sum(v) FILTER (WHERE id >= 1050) FROM big'))
       .toEqual([['2000', String(-(49 * 50) / 2), String(-2 * ((1049 * 1050) / 2 - (49 * 50) / 2)), String((1999 * 2000) / 2 - (1049 * 1050) / 2)]]);
+    // The PostgreSQL spelling: ON CONFLICT DO UPDATE SET every non-key column = EXCLUDED.
+    counter.reset();
+    await h.write('INSERT INTO big SELECT i, 7 FROM range(1500, 2500) t(i) ON CONFLICT (id) DO UPDATE SET v = excluded.v');
+    expect(counter.calls.filter((c) => c.includes('__k3_strong_') || c.includes('read_parquet')), counter.calls.join('\n')).toEqual([]);
+    expect(await rows('SELECT count(*), count(*) FILTER (WHERE v = 7) FROM big')).toEqual([['2500', '1000']]);
   });
 
   it('refuses CHECK violations, writing nothing; in-statement duplicates as DuckDB; a retry with the same idempotency key applies once', async () => {

@@ -37,7 +37,7 @@ import { assertParametersGiven } from './classify-statement.ts';
 import { FreshBinder } from './fresh-read.ts';
 import type { HtapRuntime } from './htap-runtime.ts';
 import type { KeyedRoute } from './keyed-route.ts';
-import { isBlindReplace } from './blind-replace.ts';
+import { isBlindReplace, isBlindUpsert } from './blind-replace.ts';
 import { mergeSourceKeys } from './merge-scope.ts';
 import type { PrePassed } from './pre-pass.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
@@ -63,11 +63,12 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
   const { conn, tables, htap } = ctx;
   const { handle } = pinned;
   let strong = `__k3_strong_${randomBytes(4).toString('hex')}`;
-  const mode = isBlindReplace(statement, shape) ? 'replace' : loadMode(shape);
   // The table's STRONG state, advanced from the log. Its STRONG view is bound only when the write
   // reads it (a blind replace never does), and over the tail of the keys it touches when those are
   // known first (tail-subset.ts): a write then loads a few tail rows, not the whole un-drained tail.
   const state = await htap.warm.acquire(handle.store, handle.root, pinned.snapshot);
+  const blind = isBlindReplace(statement, shape) || isBlindUpsert(statement, shape, state.shape.columns.map((c) => c.name), primaryKeyOf(state.snapshot.metadata));
+  const mode: LoadMode = blind ? 'replace' : loadMode(shape);
   let view: FreshView | undefined;
   /** Key strings the bound view is exact for; undefined: every key. */
   let exactFor: Set<string> | undefined;
