@@ -94,14 +94,28 @@ export function insertedRowGroups(tokens: readonly Token[]): number | undefined 
   return rows;
 }
 
+/**
+ * Predicate text → DuckDB's answer (a read-only tree; undefined: not serializable). It depends on
+ * the text alone, so repeats (a MERGE's ON clause, asked by routing and by merge-scope.ts, and again
+ * by the next statement of the same shape) cost no DuckDB call. Bounded; failures are not kept.
+ */
+const predicateAsts = new Map<string, AstNode | undefined>();
+const PREDICATE_CACHE_ENTRIES = 256;
+const PREDICATE_CACHE_CHARS = 4096;
+
 /** DuckDB's expression tree of a predicate, or undefined when DuckDB cannot serialize it. */
 export async function predicateAst(conn: DuckDBConnection, predicate: string): Promise<AstNode | undefined> {
+  if (predicateAsts.has(predicate)) return predicateAsts.get(predicate);
   const text = `SELECT 1 WHERE ${predicate}`;
   try {
     const reader = await conn.runAndReadAll(`SELECT json_serialize_sql('${text.replaceAll("'", "''")}')::VARCHAR`);
     const json = JSON.parse(String(reader.getRows()[0]?.[0])) as { error?: boolean; statements?: { node?: { where_clause?: AstNode } }[] };
-    if (json.error === true) return undefined;
-    return json.statements?.[0]?.node?.where_clause ?? undefined;
+    const tree = json.error === true ? undefined : (json.statements?.[0]?.node?.where_clause ?? undefined);
+    if (predicate.length <= PREDICATE_CACHE_CHARS) {
+      if (predicateAsts.size >= PREDICATE_CACHE_ENTRIES) predicateAsts.delete(predicateAsts.keys().next().value!);
+      predicateAsts.set(predicate, tree);
+    }
+    return tree;
   } catch {
     return undefined;
   }

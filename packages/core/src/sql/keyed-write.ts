@@ -32,11 +32,12 @@ import { recordedRequest } from '../delta/request-txns.ts';
 import { checkConstraintsOf } from '../delta/index.ts';
 import { AppError } from '../errors/index.ts';
 import { assertChecks, assertStorable, encodeResult, mapDuckDBError, quoteIdentifier as q, quoteLiteral, type EncodedResult } from '../exec/index.ts';
-import { bindFreshView, captureKeys, captureRows, walTableShape, type WalTableShape } from '../wal/index.ts';
+import { bindWarmStrongView, captureKeys, captureRows, keyString, narrowable, narrowTail, walTableShape, type FreshView, type WalTableShape, type WalValue } from '../wal/index.ts';
 import { assertParametersGiven } from './classify-statement.ts';
 import { FreshBinder } from './fresh-read.ts';
 import type { HtapRuntime } from './htap-runtime.ts';
 import type { KeyedRoute } from './keyed-route.ts';
+import { isBlindReplace, isBlindUpsert } from './blind-replace.ts';
 import { mergeSourceKeys } from './merge-scope.ts';
 import type { PrePassed } from './pre-pass.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
@@ -45,8 +46,10 @@ import { targetTableDdl } from './write-target.ts';
 
 const DML_TYPES: ReadonlySet<StatementType> = new Set([StatementType.INSERT, StatementType.UPDATE, StatementType.DELETE, StatementType.MERGE_INTO]);
 const BEFORE = q('__k3_keyed_before');
+/** A tail larger than this is narrowed to the keys a write touches (the literal-tail bound of overlay-tables.ts). */
+const NARROW_TAIL_KEYS = 64;
 
-type LoadMode = 'none' | 'inserted-keys' | 'where' | 'merge-keys' | 'all';
+type LoadMode = 'none' | 'replace' | 'inserted-keys' | 'where' | 'merge-keys' | 'all';
 
 export interface KeyedWriteContext {
   readonly conn: DuckDBConnection;
@@ -59,20 +62,46 @@ export interface KeyedWriteContext {
 export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePassed, shape: DmlShape, pinned: PinnedTable, route: KeyedRoute): Promise<ExecuteWriteResult> {
   const { conn, tables, htap } = ctx;
   const { handle } = pinned;
-  const strong = `__k3_strong_${randomBytes(4).toString('hex')}`;
-  const fresh = await bindFreshView(conn, strong, 'strong', handle.store, handle.root, { cache: htap.cache, records: htap.records, warm: htap.warm, pinned: pinned.snapshot });
+  let strong = `__k3_strong_${randomBytes(4).toString('hex')}`;
+  // The table's STRONG state, advanced from the log. Its STRONG view is bound only when the write
+  // reads it (a blind replace never does), and over the tail of the keys it touches when those are
+  // known first (tail-subset.ts): a write then loads a few tail rows, not the whole un-drained tail.
+  const state = await htap.warm.acquire(handle.store, handle.root, pinned.snapshot);
+  const blind = isBlindReplace(statement, shape) || isBlindUpsert(statement, shape, state.shape.columns.map((c) => c.name), primaryKeyOf(state.snapshot.metadata));
+  const mode: LoadMode = blind ? 'replace' : loadMode(shape);
+  let view: FreshView | undefined;
+  /** Key strings the bound view is exact for; undefined: every key. */
+  let exactFor: Set<string> | undefined;
+  const bindView = async (touched?: () => Promise<readonly (readonly WalValue[])[]>): Promise<void> => {
+    if (view !== undefined) return;
+    let over = state;
+    if (touched !== undefined && state.tail.keys.size > NARROW_TAIL_KEYS && narrowable(state.shape)) {
+      const tuples = await touched();
+      over = narrowTail(state, tuples);
+      exactFor = new Set(tuples.map(keyString));
+    }
+    view = await bindWarmStrongView(conn, strong, handle.store, htap.cache, over);
+  };
+  /** A view exact for every key, replacing a narrowed one (rare: a write creating keys it did not name first). */
+  const bindFullView = async (): Promise<void> => {
+    if (view !== undefined && exactFor === undefined) return;
+    await view?.release();
+    view = undefined;
+    exactFor = undefined;
+    strong = `__k3_strong_${randomBytes(4).toString('hex')}`;
+    await bindView();
+  };
   // Other tables the statement reads are read STRONG too (read-your-writes across tables).
   const binder = new FreshBinder('strong', htap);
   tables.fresh = binder;
   try {
-    const { snapshot } = fresh.state;
+    const { snapshot } = state;
     const { idempotencyKey } = ctx;
-    const recorded = recordedRequest(snapshot.txns, idempotencyKey) ?? (idempotencyKey === undefined ? undefined : fresh.state.overlay.requests.get(idempotencyKey));
+    const recorded = recordedRequest(snapshot.txns, idempotencyKey) ?? (idempotencyKey === undefined ? undefined : state.overlay.requests.get(idempotencyKey));
     if (recorded !== undefined) return { tableName: handle.name, strategy: route.strategy, rowsAffected: Number(recorded), version: Number(snapshot.version) };
     const keys = primaryKeyOf(snapshot.metadata);
     const keyList = keys.map(q).join(', ');
     const name = q(handle.name);
-    const mode = loadMode(shape);
     /** A statement loading the target, run together with the shadow copy (one DuckDB call). */
     let loaded: string | undefined;
     // The PRIMARY KEY lets DuckDB itself answer ON CONFLICT / OR REPLACE and in-statement duplicates;
@@ -80,12 +109,15 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     // uniqueness is checked after.
     const withKey = shape.verb === 'INSERT';
     await run(conn, targetTableDdl(handle.name, snapshot.schema, withKey ? keys : []));
+    const shape2 = walTableShape(snapshot);
+    if (mode === 'where' || mode === 'all') await bindView();
     if (mode === 'inserted-keys') {
       await runUserStatement(conn, tables, statement, false);
       // One DuckDB call each: (keys, empty the target, their range), then (load, shadow copy) below.
       const range = await keyRangeFilter(conn, '__k3_keyed_keys', 's', walTableShape(snapshot), [
         `CREATE TEMP TABLE __k3_keyed_keys AS SELECT DISTINCT ${keyList} FROM ${name}`, `DELETE FROM ${name}`]);
-      loaded = `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${range}`;
+      await bindView(() => captureKeys(conn, `SELECT ${keyList} FROM __k3_keyed_keys`, shape2));
+      if (range !== undefined) loaded = `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${range}`;
     } else if (mode === 'where') {
       const where = clauseText(statement.sql, statement.tokens, 'WHERE', ['RETURNING']);
       try {
@@ -97,33 +129,50 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
         await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)}`);
       }
     } else if (mode === 'merge-keys') {
-      await loadMergeTouched(conn, tables, statement, keys, name, strong, walTableShape(snapshot));
+      const touched = await mergeTouchedKeys(conn, tables, statement, keys, name, shape2);
+      await bindView(touched === 'all' ? undefined : () => captureKeys(conn, `SELECT ${keyList} FROM __k3_keyed_keys`, shape2));
+      loaded = touched === 'all' ? `INSERT INTO ${name} SELECT * FROM ${q(strong)}`
+        : touched === undefined ? undefined : `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${touched}`;
     } else if (mode === 'all') {
       await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)}`);
     }
     // A plain INSERT starts from an empty target: there is no "before" (every row is new, none is
     // deleted), so the shadow copy, the new-keys table and the tombstone capture are skipped —
-    // three DuckDB calls fewer on the hottest write (docs/design/hot-path.md).
-    const empty = mode === 'none';
+    // three DuckDB calls fewer on the hottest write (docs/design/hot-path.md). A blind INSERT OR
+    // REPLACE (blind-replace.ts) too: its rows replace whole rows, whatever was there.
+    const empty = mode === 'none' || mode === 'replace';
     if (!empty) await run(conn, [...(loaded !== undefined ? [loaded] : []), `CREATE TEMP TABLE ${BEFORE} AS SELECT * FROM ${name}`].join(';\n'));
 
     const out = await runUserStatement(conn, tables, statement, shape.returning);
     const rowsAffected = out.returning !== undefined ? out.returning.rows.length : out.rowsChanged;
     const upsertSql = empty ? `SELECT * FROM ${name}` : `SELECT * FROM ${name} EXCEPT SELECT * FROM ${BEFORE}`;
     const deleteSql = `SELECT ${keyList} FROM ${BEFORE} EXCEPT SELECT ${keyList} FROM ${name}`;
-    if (!withKey) await assertNoDuplicateKeys(conn, name, keyList, keys);
-    const shape2 = walTableShape(snapshot);
+    // Keys unique in the target (UPDATE / DELETE / MERGE run without the PRIMARY KEY): asked in
+    // the same DuckDB call as the new keys' clash with STRONG when there is one (same error).
+    let duplicates = withKey ? undefined : `SELECT ${keyList} FROM ${name} GROUP BY ALL HAVING count(*) > 1 LIMIT 1`;
     // New keys must be absent from STRONG. Only the new keys' range of STRONG is read: a static
     // key-range filter reaches the Parquet scans (row-group min/max) and the log's tables, so a
     // one-row INSERT reads one row group.
-    const assertNewKeysAbsent = async (newKeys: string, range: string): Promise<void> => {
-      const clash = await firstRow(conn, `SELECT ${keys.map((k) => `s.${q(k)}`).join(', ')} FROM ${q(strong)} AS s SEMI JOIN (SELECT ${keyList} FROM ${newKeys}) AS n USING (${keyList})${range} LIMIT 1`);
+    const assertNewKeysAbsent = async (newKeys: string, range: string | undefined): Promise<void> => {
+      if (range === undefined) return; // no (non-NULL) new key: nothing can clash
+      const clashSql = `SELECT ${keys.map((k) => `s.${q(k)}`).join(', ')} FROM ${q(strong)} AS s SEMI JOIN (SELECT ${keyList} FROM ${newKeys}) AS n USING (${keyList})${range} LIMIT 1`;
+      const clash = await firstRow(conn, duplicates === undefined ? clashSql : `SELECT * FROM ((${duplicates}) UNION ALL (${clashSql})) LIMIT 1`);
+      duplicates = undefined;
       if (clash !== undefined) throw duplicateKey(keys, clash);
     };
     if (mode !== 'all' && !empty) {
       const range = await keyRangeFilter(conn, '__k3_keyed_new', 's', shape2,
         [`CREATE TEMP TABLE __k3_keyed_new AS SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM ${BEFORE}`]);
+      if (range !== undefined && exactFor !== undefined) {
+        // The view is exact for the keys named first; a new key outside them needs the whole tail.
+        const outside = await firstRow(conn, `SELECT count(*) FROM __k3_keyed_new AS n ANTI JOIN __k3_keyed_keys AS k USING (${keyList})`);
+        if (Number(outside?.[0] ?? 0) > 0) await bindFullView();
+      }
       await assertNewKeysAbsent('__k3_keyed_new', range);
+    }
+    if (duplicates !== undefined) {
+      const dup = await firstRow(conn, duplicates);
+      if (dup !== undefined) throw duplicateKey(keys, dup);
     }
     const result: ExecuteWriteResult = { tableName: handle.name, strategy: route.strategy, rowsAffected: Number(rowsAffected), version: Number(snapshot.version) };
     if (out.returning !== undefined) result.returning = { columns: toResultColumns(out.returning.columns), rows: out.returning.rows as unknown[][] };
@@ -132,10 +181,13 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     await assertStorable(conn, upsertSql, snapshot.schema.fields, snapshot.partitionColumns);
     const upserts = await captureRows(conn, upsertSql, shape2);
     const deletes = empty ? [] : await captureKeys(conn, deleteSql, shape2);
-    if (empty && upserts.length > 0) {
+    if (mode === 'none' && upserts.length > 0) {
       // A plain INSERT's new keys are its captured rows: one row's key is a constant already (its
       // text reads back exactly: assertStorable checked that), so no min/max query is needed.
       const [only] = upserts;
+      const keyIndex = shape2.primaryKey.map((k) => shape2.columns.findIndex((c) => c.name === k));
+      // Its new keys are known (the captured rows): the view needs only their tail entries.
+      await bindView(() => Promise.resolve(upserts.map((row) => keyIndex.map((i) => row[i] ?? null))));
       await assertNewKeysAbsent(name, upserts.length === 1 && only !== undefined ? keyEquals(only, 's', shape2) : await keyRangeFilter(conn, name, 's', shape2));
     }
     // A statement that changed nothing (DO NOTHING, no matching row) writes no record — unless it
@@ -150,7 +202,11 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
   } finally {
     tables.fresh = undefined;
     await binder.release();
-    await fresh.release();
+    try {
+      await view?.release();
+    } finally {
+      state.release();
+    }
   }
 }
 
@@ -161,24 +217,34 @@ function loadMode(shape: DmlShape): LoadMode {
   return 'where';
 }
 
-/** Loads the STRONG rows a keyed MERGE can match (its source's key tuples), else every STRONG row. */
-async function loadMergeTouched(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, keys: readonly string[], name: string, strong: string, shape: WalTableShape): Promise<void> {
+/**
+ * The target keys a keyed MERGE can match, left in TEMP table `__k3_keyed_keys`: the range filter
+ * over them (' WHERE …' or ''), undefined when the source names no key, 'all' when the MERGE may
+ * match any row (merge-scope.ts) — then the caller loads every STRONG row.
+ */
+async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, keys: readonly string[], name: string, shape: WalTableShape): Promise<string | undefined | 'all'> {
   const keyList = keys.map(q).join(', ');
   const source = await mergeSourceKeys(conn, statement, keys);
-  if (source !== undefined) {
+  if (source === undefined) return 'all';
+  const create = `CREATE TEMP TABLE __k3_keyed_keys AS SELECT ${keyList} FROM ${name} WHERE false`;
+  if (tables.params.length === 0) {
+    // One DuckDB call: (keys table, the source's keys, their range). A source that needs the
+    // binder (another bucket table not bound yet) fails here and takes the path below.
     try {
-      await run(conn, `CREATE TEMP TABLE __k3_keyed_keys AS SELECT ${keyList} FROM ${name} WHERE false`);
-      // Through the binder: the source may read other bucket tables (STRONG).
-      await runStatement(conn, tables, `INSERT INTO __k3_keyed_keys ${source}`, false);
-      const range = await keyRangeFilter(conn, '__k3_keyed_keys', 's', shape);
-      await run(conn, `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${range}`);
-      return;
+      return await keyRangeFilter(conn, '__k3_keyed_keys', 's', shape, [create, `INSERT INTO __k3_keyed_keys ${source}`]);
     } catch {
-      // DuckDB could not run the source on its own (e.g. it needs the statement's context): load everything.
-      await run(conn, `DELETE FROM ${name}`);
+      await run(conn, 'DROP TABLE IF EXISTS __k3_keyed_keys');
     }
   }
-  await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)}`);
+  try {
+    await run(conn, create);
+    // Through the binder: the source may read other bucket tables (STRONG).
+    await runStatement(conn, tables, `INSERT INTO __k3_keyed_keys ${source}`, false);
+    return await keyRangeFilter(conn, '__k3_keyed_keys', 's', shape);
+  } catch {
+    // DuckDB could not run the source on its own (e.g. it needs the statement's context): load everything.
+    return 'all';
+  }
 }
 
 async function run(conn: DuckDBConnection, sql: string): Promise<void> {
@@ -228,10 +294,11 @@ async function runStatement(conn: DuckDBConnection, tables: RequestTables, sql: 
 /**
  * ` WHERE <alias>.<first key> BETWEEN <min> AND <max>` of the keys in `table` (constants, rendered
  * as DuckDB's own text of the typed values, so the filter is static and pushed into every scan);
- * '' when `table` is empty or the bounds are NULL. `before`: statements run first in the same
- * DuckDB call (e.g. the one creating `table`).
+ * '' when the key column is unknown; undefined when `table` holds no non-NULL first key (then no
+ * row of `table` can equal a stored key: callers skip the join). `before`: statements run first in
+ * the same DuckDB call (e.g. the one creating `table`).
  */
-async function keyRangeFilter(conn: DuckDBConnection, table: string, alias: string, shape: WalTableShape, before: readonly string[] = []): Promise<string> {
+async function keyRangeFilter(conn: DuckDBConnection, table: string, alias: string, shape: WalTableShape, before: readonly string[] = []): Promise<string | undefined> {
   const key = shape.primaryKey[0];
   const type = shape.columns.find((c) => c.name === key)?.type;
   if (key === undefined || type === undefined) {
@@ -240,6 +307,7 @@ async function keyRangeFilter(conn: DuckDBConnection, table: string, alias: stri
   }
   const row = await firstRow(conn, [...before, `SELECT CAST(min(${q(key)}) AS VARCHAR), CAST(max(${q(key)}) AS VARCHAR) FROM ${table}`].join(';\n'));
   const [lo, hi] = row ?? [];
+  if (lo === null && hi === null) return undefined;
   if (typeof lo !== 'string' || typeof hi !== 'string') return '';
   return ` WHERE ${alias}.${q(key)} BETWEEN CAST(${quoteLiteral(lo)} AS ${type}) AND CAST(${quoteLiteral(hi)} AS ${type})`;
 }
@@ -262,11 +330,6 @@ async function firstRow(conn: DuckDBConnection, sql: string): Promise<unknown[] 
   } catch (err) {
     throw mapDuckDBError(err);
   }
-}
-
-async function assertNoDuplicateKeys(conn: DuckDBConnection, name: string, keyList: string, keys: readonly string[]): Promise<void> {
-  const dup = await firstRow(conn, `SELECT ${keyList} FROM ${name} GROUP BY ALL HAVING count(*) > 1 LIMIT 1`);
-  if (dup !== undefined) throw duplicateKey(keys, dup);
 }
 
 function duplicateKey(keys: readonly string[], values: readonly unknown[]): AppError {

@@ -14,7 +14,7 @@ import type { WalRecordCache } from './record-cache.ts';
 import type { Snapshot } from '../delta/snapshot.ts';
 import { bindOltpView, bindStrongView, type DeltaSource } from './strong-view.ts';
 import { loadStrongState, type StrongState } from './wal-reader.ts';
-import type { WarmTables } from './warm-state.ts';
+import type { WarmState, WarmTables } from './warm-state.ts';
 import { bindWarmView } from './warm-view.ts';
 
 export interface FreshView {
@@ -34,6 +34,15 @@ export async function bindFreshView(
   return bindOver(conn, name, freshness, store, deps.cache, state, (delta) => delta !== undefined
     ? bindStrongView(conn, name, delta, state.overlay, state.shape)
     : bindOltpView(conn, name, state.overlay, state.shape));
+}
+
+/**
+ * Binds `name` as the STRONG view over a warm state the caller acquired and releases itself (e.g.
+ * one whose tail was narrowed to the keys a keyed write touches: tail-subset.ts). `release()`
+ * drops the view and unpins the files, not the state.
+ */
+export function bindWarmStrongView(conn: DuckDBConnection, name: string, store: ObjectStore, cache: FileCache, warm: WarmState): Promise<FreshView> {
+  return bindOver(conn, name, 'strong', store, cache, warm, (delta) => bindWarmView(conn, name, 'strong', delta, warm));
 }
 
 /**

@@ -12,7 +12,8 @@ export { bindStrongView, bindOltpView, type DeltaSource } from './strong-view.ts
 export { captureRows, captureKeys } from './capture-rows.ts';
 export { walRecordKey, parseWalRecordSeq, drainedMarkerKey, epochKey, epochPrefix, rejectedKey } from './wal-keys.ts';
 export { appendKeyedWrite, type KeyedWriteSql } from './keyed-write.ts';
-export { bindFreshView, type FreshView } from './bind-fresh.ts';
+export { bindFreshView, bindWarmStrongView, type FreshView } from './bind-fresh.ts';
+export { narrowable, narrowTail } from './tail-subset.ts';
 export { WarmTables, type AcquireOptions, type WarmState, type WarmBase, type WarmTablesOptions } from './warm-state.ts';
 export { bindWarmView } from './warm-view.ts';
 export { PointLookups, type LookupRequest, type LookupFacts, type LookupSource } from './point-lookup.ts';
