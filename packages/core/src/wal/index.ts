@@ -15,3 +15,4 @@ export { appendKeyedWrite, type KeyedWriteSql } from './keyed-write.ts';
 export { bindFreshView, type FreshView } from './bind-fresh.ts';
 export { WarmTables, type WarmState, type WarmBase, type WarmTablesOptions } from './warm-state.ts';
 export { bindWarmView } from './warm-view.ts';
+export { MaterializedStrong, MATERIALIZED_TABLE, type MaterializedLease, type MaterializedStrongOptions } from './materialized-strong.ts';

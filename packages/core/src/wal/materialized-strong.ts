@@ -1,0 +1,174 @@
+/**
+ * MaterializedStrong: per keyed table, ONE DuckDB connection holding the table's STRONG rows up to
+ * its warm base (warm-state.ts) as a TEMP table, so a STRONG read over a large un-drained backlog
+ * scans an in-memory table plus its small tail instead of re-merging Delta with the base file
+ * (an anti join over the whole table) in every statement (docs/design/hot-path.md,
+ * "Materialized STRONG base").
+ *
+ *   mat(version, base)  = (Delta@version ANTI JOIN base keys) UNION ALL base rows not deleted
+ *   STRONG(statement)   = (mat ANTI JOIN tail keys) UNION ALL tail upserts        (warm-view.ts)
+ *
+ * which is the warm view's formula with the Delta+base part computed once.
+ *
+ * Freshness: a materialization is keyed by what the log says — table incarnation (Delta metadata
+ * id), snapshot version, and the base file (a new base = a new random file) — and used only by a
+ * statement whose freshly acquired warm state (`WarmTables.acquire`, which asks the store) names
+ * exactly that key. Anything newer (a drain, ALTER, DROP + CREATE, a rebase) has another key: the
+ * statement reads the usual way while the new materialization is built in the background. No timer.
+ *
+ * Concurrency: a connection runs one statement at a time, so a lease is exclusive; a statement
+ * finding it busy (or not built yet) reads the usual way. A statement that fails on a leased
+ * connection discards it (the next read builds a new one): nothing it left behind is ever reused.
+ * Memory: tables above `maxRows` (Delta rows + base rows) are never materialized; at most
+ * `maxTables` are held (least recently used closed).
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Snapshot } from '../delta/snapshot.ts';
+import { snapshotSelectSql } from '../exec/bind-snapshot.ts';
+import type { K3DuckDB } from '../exec/duckdb-instance.ts';
+import type { FileCache } from '../exec/file-cache.ts';
+import { quoteIdentifier as q } from '../exec/sql-quote.ts';
+import type { ObjectStore } from '../object-store/index.ts';
+import { emptyOverlay } from './overlay.ts';
+import type { WarmState } from './warm-state.ts';
+import { bindWarmView } from './warm-view.ts';
+
+/** The TEMP table holding the materialized STRONG rows on a leased connection. */
+export const MATERIALIZED_TABLE = '__k3_strong_mat';
+
+export interface MaterializedLease {
+  readonly conn: DuckDBConnection;
+  /** Give the connection back; `broken`: a statement failed on it, close it instead. */
+  release(broken?: boolean): void;
+}
+
+export interface MaterializedStrongOptions {
+  readonly db: K3DuckDB;
+  readonly cache: FileCache;
+  /** Largest table (Delta rows + base rows) materialized; 0 = never. */
+  readonly maxRows: number;
+  /** Materialized tables held at once (least recently used closed). */
+  readonly maxTables?: number;
+}
+
+interface Slot {
+  readonly key: string;
+  /** Set once the table is built. */
+  conn: DuckDBConnection | undefined;
+  busy: boolean;
+  /** Replaced by a newer key, or broken: close once idle. */
+  retired: boolean;
+  failed: boolean;
+}
+
+export class MaterializedStrong {
+  readonly #opts: MaterializedStrongOptions;
+  readonly #slots = new Map<string, Slot>();
+  /** Builds running now (tests wait for them). */
+  readonly #building = new Set<Promise<void>>();
+
+  constructor(opts: MaterializedStrongOptions) {
+    this.#opts = opts;
+  }
+
+  /**
+   * An exclusive lease on the connection holding `state`'s materialized STRONG base, or undefined
+   * (not built yet, being built, busy, too large, no base). Asking for a key not built yet starts
+   * building it in the background.
+   */
+  tryLease(store: ObjectStore, root: string, state: WarmState): MaterializedLease | undefined {
+    const base = state.base;
+    if (base === undefined || this.#opts.maxRows <= 0) return undefined;
+    const rows = state.snapshot.files.reduce((n, f) => n + (f.stats?.numRecords ?? Number.POSITIVE_INFINITY), 0) + base.rows;
+    if (rows > this.#opts.maxRows) return undefined;
+    const id = `${store.url}\u0000${root}`;
+    const key = `${state.snapshot.metadata.id}\u0000${state.snapshot.version}\u0000${base.file}`;
+    const slot = this.#slots.get(id);
+    if (slot !== undefined && slot.key === key) {
+      this.#slots.delete(id);
+      this.#slots.set(id, slot); // most recently used
+      if (slot.conn === undefined || slot.busy || slot.failed) return undefined;
+      slot.busy = true;
+      const conn = slot.conn;
+      let released = false;
+      return {
+        conn,
+        release: (broken = false) => {
+          if (released) return;
+          released = true;
+          slot.busy = false;
+          if (broken) slot.retired = true;
+          if (slot.retired) this.#close(id, slot);
+        },
+      };
+    }
+    if (slot !== undefined) this.#retire(id, slot);
+    this.#build(id, key, store, state);
+    return undefined;
+  }
+
+  /** Resolves once every build started so far has finished (tests). */
+  async settled(): Promise<void> {
+    while (this.#building.size > 0) await Promise.all([...this.#building]);
+  }
+
+  /** Materialized tables held (tests, metrics). */
+  get size(): number {
+    return [...this.#slots.values()].filter((s) => s.conn !== undefined && !s.retired).length;
+  }
+
+  close(): void {
+    for (const [id, slot] of [...this.#slots]) this.#retire(id, slot);
+  }
+
+  #build(id: string, key: string, store: ObjectStore, state: WarmState): void {
+    const slot: Slot = { key, conn: undefined, busy: false, retired: false, failed: false };
+    this.#slots.set(id, slot);
+    this.#evict();
+    // The build reads the base file and the snapshot's files after the triggering statement has
+    // released its state: a base deleted meanwhile (superseded) just fails this build.
+    const snapshot: Snapshot = state.snapshot;
+    const warm: WarmState = { ...state, tail: emptyOverlay(), release: () => undefined };
+    const run = (async () => {
+      const conn = await this.#opts.db.connect();
+      try {
+        const lease = await this.#opts.cache.acquire(store, snapshot.files.map((f) => ({ key: f.key, size: f.add.size })));
+        try {
+          const view = `${MATERIALIZED_TABLE}_src`;
+          await bindWarmView(conn, view, 'strong', { sql: await snapshotSelectSql(conn, snapshot, lease.paths) }, warm);
+          await conn.run(`CREATE TEMP TABLE ${q(MATERIALIZED_TABLE)} AS SELECT * FROM ${q(view)};\nDROP VIEW ${q(view)}`);
+        } finally {
+          lease.release();
+        }
+      } catch {
+        conn.closeSync();
+        slot.failed = true;
+        return;
+      }
+      if (slot.retired) conn.closeSync();
+      else slot.conn = conn;
+    })();
+    const tracked = run.finally(() => this.#building.delete(tracked));
+    this.#building.add(tracked);
+  }
+
+  #retire(id: string, slot: Slot): void {
+    slot.retired = true;
+    if (!slot.busy) this.#close(id, slot);
+  }
+
+  #close(id: string, slot: Slot): void {
+    if (this.#slots.get(id) === slot) this.#slots.delete(id);
+    const conn = slot.conn;
+    slot.conn = undefined;
+    conn?.closeSync();
+  }
+
+  #evict(): void {
+    const max = this.#opts.maxTables ?? 8;
+    for (const [id, slot] of this.#slots) {
+      if (this.#slots.size <= max) return;
+      this.#retire(id, slot);
+    }
+  }
+}
