@@ -75,6 +75,12 @@ describe('materialized STRONG base with a writer in another coordinator process'
     expect(got.rows).toEqual(rowsOf(table));
     expect(got.materialized).toBe(true);
     expect((await read('SELECT count(*), sum(v) FROM kv')).rows).toEqual([[String(table.size), String([...table.values()].reduce((n, v) => n + Number(v), 0))]]);
+    // Concurrent STRONG reads: one holds the lease, the others read the usual way; all exact.
+    const concurrent = await Promise.all(Array.from({ length: 6 }, () => read()));
+    for (const c of concurrent) expect(c.rows).toEqual(rowsOf(table));
+    // A statement failing on the leased connection retires it; the next reads are still exact.
+    expect((await execute(reader.url, BUCKET, 'SELECT v / 0 FROM kv WHERE CAST(id AS VARCHAR) = error(\'boom\')', STRONG)).status).toBe(400);
+    await untilMaterialized(rowsOf(table));
 
     // A write that outgrows the tail makes a new base: never answered from the old one.
     await write('INSERT OR REPLACE INTO kv SELECT i, 200 + i FROM range(10, 20) t(i)');

@@ -130,8 +130,9 @@ export class MaterializedStrong {
     const snapshot: Snapshot = state.snapshot;
     const warm: WarmState = { ...state, tail: emptyOverlay(), release: () => undefined };
     const run = (async () => {
-      const conn = await this.#opts.db.connect();
+      let conn: DuckDBConnection | undefined;
       try {
+        conn = await this.#opts.db.connect();
         const lease = await this.#opts.cache.acquire(store, snapshot.files.map((f) => ({ key: f.key, size: f.add.size })));
         try {
           const view = `${MATERIALIZED_TABLE}_src`;
@@ -141,14 +142,15 @@ export class MaterializedStrong {
           lease.release();
         }
       } catch {
-        conn.closeSync();
         slot.failed = true;
+        closeQuietly(conn);
         return;
       }
-      if (slot.retired) conn.closeSync();
+      if (slot.retired) closeQuietly(conn);
       else slot.conn = conn;
     })();
-    const tracked = run.finally(() => this.#building.delete(tracked));
+    // Never rejects: a failed build only means no materialization for that key.
+    const tracked: Promise<void> = run.catch(() => undefined).finally(() => this.#building.delete(tracked));
     this.#building.add(tracked);
   }
 
@@ -161,7 +163,7 @@ export class MaterializedStrong {
     if (this.#slots.get(id) === slot) this.#slots.delete(id);
     const conn = slot.conn;
     slot.conn = undefined;
-    conn?.closeSync();
+    closeQuietly(conn);
   }
 
   #evict(): void {
@@ -170,5 +172,14 @@ export class MaterializedStrong {
       if (this.#slots.size <= max) return;
       this.#retire(id, slot);
     }
+  }
+}
+
+/** Closing may fail once the database is gone (engine closed): nothing is left to free then. */
+function closeQuietly(conn: DuckDBConnection | undefined): void {
+  try {
+    conn?.closeSync();
+  } catch {
+    // already closed with its database
   }
 }
