@@ -16,7 +16,7 @@ import type { ExecuteQueryResult } from '../api/index.ts';
 import { primaryKeyOf } from '../catalog/index.ts';
 import { mapDuckDBError } from '../exec/index.ts';
 import { quoteIdentifier as q } from '../exec/sql-quote.ts';
-import { bindWarmView, MATERIALIZED_TABLE } from '../wal/index.ts';
+import { bindWarmView, emptyOverlay, loadOverlayTables, MATERIALIZED_TABLE, type WalOverlay, type WalTableShape } from '../wal/index.ts';
 import type { AnalysedStatement } from './analysed-statement.ts';
 import { soleBaseTable } from './federated-read.ts';
 import { freshScanStats } from './fresh-read.ts';
@@ -53,8 +53,15 @@ export async function tryMaterializedRead(
   let broken = true;
   a.interrupts.add(conn);
   try {
-    // The base is in the materialized table: only the tail is bound here.
-    const bound = await bindWarmView(conn, handle.name, 'strong', { view: MATERIALIZED_TABLE }, { ...state, base: undefined });
+    // The base is in the materialized table; tail keys decided after what it reflects are applied
+    // to it once (a state older than the table reads it as it is: it holds at least every write
+    // acknowledged before this read began).
+    const changed = changedSince(state.tail, lease.seq);
+    if (changed.keys.size > 0) {
+      await applyToMaterialized(conn, changed, state.shape);
+      lease.advanced(state.tail.lastSeq);
+    }
+    const bound = await bindWarmView(conn, handle.name, 'strong', { view: MATERIALIZED_TABLE }, { ...state, base: undefined, tail: emptyOverlay() });
     a.tables.scanned.set(handle.name, freshScanStats('strong', state));
     binder.merged.add(handle.name);
     binder.materialized.add(handle.name);
@@ -72,5 +79,34 @@ export async function tryMaterializedRead(
     a.interrupts.delete(conn);
     state.release();
     lease.release(broken);
+  }
+}
+
+/** The part of a folded tail decided by records after `seq`: the keys whose state changed since. */
+function changedSince(tail: WalOverlay, seq: number): WalOverlay {
+  const out = emptyOverlay();
+  for (const [k, tuple] of tail.keys) {
+    if ((tail.seqOf.get(k) ?? Number.POSITIVE_INFINITY) <= seq) continue;
+    out.keys.set(k, tuple);
+    const row = tail.upserts.get(k);
+    if (row !== undefined) out.upserts.set(k, row);
+  }
+  out.lastSeq = tail.lastSeq;
+  return out;
+}
+
+/** Replaces the changed keys' rows in the materialized table (deleted keys just go). One transaction. */
+async function applyToMaterialized(conn: DuckDBConnection, changed: WalOverlay, shape: WalTableShape): Promise<void> {
+  const name = `${MATERIALIZED_TABLE}_delta`;
+  const mat = q(MATERIALIZED_TABLE);
+  const on = shape.primaryKey.map((k) => `${mat}.${q(k)} = k.${q(k)}`).join(' AND ');
+  const columns = shape.columns.map((c) => q(c.name)).join(', ');
+  const tables = await loadOverlayTables(conn, name, changed, shape);
+  try {
+    await conn.run(['BEGIN TRANSACTION', `DELETE FROM ${mat} USING ${tables.keys} AS k WHERE ${on}`, `INSERT INTO ${mat} (${columns}) SELECT ${columns} FROM ${tables.upserts}`, 'COMMIT'].join(';\n'));
+  } catch (err) {
+    throw mapDuckDBError(err);
+  } finally {
+    await tables.drop();
   }
 }

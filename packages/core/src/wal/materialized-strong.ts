@@ -6,9 +6,11 @@
  * "Materialized STRONG base").
  *
  *   mat(version, base)  = (Delta@version ANTI JOIN base keys) UNION ALL base rows not deleted
- *   STRONG(statement)   = (mat ANTI JOIN tail keys) UNION ALL tail upserts        (warm-view.ts)
+ *   mat advanced to seq = mat with every tail key decided by a record in (mat seq, seq] replaced
+ *   STRONG(statement)   = mat, once advanced to the statement's tail       (materialized-read.ts)
  *
- * which is the warm view's formula with the Delta+base part computed once.
+ * which is the warm view's formula with the Delta+base part computed once and the tail applied
+ * once per record instead of loaded by every statement.
  *
  * Freshness: a materialization is keyed by what the log says — table incarnation (Delta metadata
  * id), snapshot version, and the base file (a new base = a new random file) — and used only by a
@@ -38,6 +40,10 @@ export const MATERIALIZED_TABLE = '__k3_strong_mat';
 
 export interface MaterializedLease {
   readonly conn: DuckDBConnection;
+  /** The last write-log seq the materialized table reflects (the base's, then advanced). */
+  readonly seq: number;
+  /** The table now reflects every record up to `seq` (the holder applied them). */
+  advanced(seq: number): void;
   /** Give the connection back; `broken`: a statement failed on it, close it instead. */
   release(broken?: boolean): void;
 }
@@ -53,6 +59,8 @@ export interface MaterializedStrongOptions {
 
 interface Slot {
   readonly key: string;
+  /** Records reflected in the table: everything up to this seq. */
+  seq: number;
   /** Set once the table is built. */
   conn: DuckDBConnection | undefined;
   busy: boolean;
@@ -93,6 +101,10 @@ export class MaterializedStrong {
       let released = false;
       return {
         conn,
+        seq: slot.seq,
+        advanced: (seq: number) => {
+          slot.seq = Math.max(slot.seq, seq);
+        },
         release: (broken = false) => {
           if (released) return;
           released = true;
@@ -122,7 +134,7 @@ export class MaterializedStrong {
   }
 
   #build(id: string, key: string, store: ObjectStore, state: WarmState): void {
-    const slot: Slot = { key, conn: undefined, busy: false, retired: false, failed: false };
+    const slot: Slot = { key, seq: state.base!.seqUpTo, conn: undefined, busy: false, retired: false, failed: false };
     this.#slots.set(id, slot);
     this.#evict();
     // The build reads the base file and the snapshot's files after the triggering statement has
