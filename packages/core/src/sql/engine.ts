@@ -493,8 +493,10 @@ export class Engine {
     return { execute: (sql) => this.execute({ bucket, sql }), tableName: stored, store, root: handle.root, current };
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    // Materializations being built close their connection themselves once retired: wait for them.
     this.#htap.materialized.close();
+    await this.#htap.materialized.settled();
     return this.#federated.close();
   }
 
