@@ -82,7 +82,7 @@ describe('materialized STRONG base with a writer in another coordinator process'
     expect((await execute(reader.url, BUCKET, 'SELECT v / 0 FROM kv WHERE CAST(id AS VARCHAR) = error(\'boom\')', STRONG)).status).toBe(400);
     await untilMaterialized(rowsOf(table));
 
-    // A write that outgrows the tail makes a new base: never answered from the old one.
+    // A write that outgrows the tail makes a new base; the materialization (same version) is advanced to it.
     await write('INSERT OR REPLACE INTO kv SELECT i, 200 + i FROM range(10, 20) t(i)');
     for (let i = 10; i < 20; i++) table.set(i, String(200 + i));
     expect((await read()).rows).toEqual(rowsOf(table));

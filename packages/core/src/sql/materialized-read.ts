@@ -56,10 +56,12 @@ export async function tryMaterializedRead(
     // The base is in the materialized table; tail keys decided after what it reflects are applied
     // to it once (a state older than the table reads it as it is: it holds at least every write
     // acknowledged before this read began).
-    const changed = changedSince(state.tail, lease.seq);
+    // Records after the base are all in the tail; a table behind the base (built from an older
+    // base of this version) takes its changes from the whole overlay instead, once.
+    const changed = changedSince(lease.seq >= (state.base?.seqUpTo ?? 0) ? state.tail : state.overlay, lease.seq);
     if (changed.keys.size > 0) {
       await applyToMaterialized(conn, changed, state.shape);
-      lease.advanced(state.tail.lastSeq);
+      lease.advanced(changed.lastSeq);
     }
     const bound = await bindWarmView(conn, handle.name, 'strong', { view: MATERIALIZED_TABLE }, { ...state, base: undefined, tail: emptyOverlay() });
     a.tables.scanned.set(handle.name, freshScanStats('strong', state));

@@ -13,10 +13,11 @@
  * once per record instead of loaded by every statement.
  *
  * Freshness: a materialization is keyed by what the log says — table incarnation (Delta metadata
- * id), snapshot version, and the base file (a new base = a new random file) — and used only by a
- * statement whose freshly acquired warm state (`WarmTables.acquire`, which asks the store) names
- * exactly that key. Anything newer (a drain, ALTER, DROP + CREATE, a rebase) has another key: the
- * statement reads the usual way while the new materialization is built in the background. No timer.
+ * id) and snapshot version — plus the write-log seq it reflects, and used only by a statement
+ * whose freshly acquired warm state (`WarmTables.acquire`, which asks the store) names exactly that
+ * key; the statement first advances it to its own state. Anything else (a drain, ALTER, DROP +
+ * CREATE) has another key: the statement reads the usual way while the new materialization is
+ * built in the background. No timer.
  *
  * Concurrency: a connection runs one statement at a time, so a lease is exclusive; a statement
  * finding it busy (or not built yet) reads the usual way. A statement that fails on a leased
@@ -90,7 +91,8 @@ export class MaterializedStrong {
     const rows = state.snapshot.files.reduce((n, f) => n + (f.stats?.numRecords ?? Number.POSITIVE_INFINITY), 0) + base.rows;
     if (rows > this.#opts.maxRows) return undefined;
     const id = `${store.url}\u0000${root}`;
-    const key = `${state.snapshot.metadata.id}\u0000${state.snapshot.version}\u0000${base.file}`;
+    // Not the base: a new base holds nothing the table cannot be advanced to (materialized-read.ts).
+    const key = `${state.snapshot.metadata.id}\u0000${state.snapshot.version}`;
     const slot = this.#slots.get(id);
     if (slot !== undefined && slot.key === key) {
       this.#slots.delete(id);
