@@ -98,12 +98,26 @@ function jobUsage(started: number, cpu: NodeJS.CpuUsage): { scanMs: number; cpuM
   return { scanMs, cpuMs: Math.round((d.user + d.system) / 1000), memoryGbSeconds: (process.memoryUsage.rss() / 2 ** 30) * (scanMs / 1000), ranBy: PROCESS_ID };
 }
 
+/**
+ * Rows per local data file already counted. Paths come from the FileCache, whose files never
+ * change under their path (file-cache.ts), so a file's footer is read once per process and a job
+ * over known files asks DuckDB nothing for its statistics (one round trip less per job).
+ */
+const knownRows = new Map<string, number>();
+const KNOWN_ROWS_MAX = 100_000;
+
 /** Rows in the job's files, from the Parquet footers (no data pages are read). */
 async function countRows(conn: Parameters<Parameters<typeof withConnection>[1]>[0], paths: readonly string[]): Promise<number> {
-  try {
-    const reader = await conn.runAndReadAll(`SELECT coalesce(sum(num_rows), 0)::BIGINT FROM parquet_file_metadata([${[...new Set(paths)].map(quoteLiteral).join(', ')}])`);
-    return Number(reader.getRows()[0]?.[0] ?? 0);
-  } catch (err) {
-    throw mapDuckDBError(err);
+  const unique = [...new Set(paths)];
+  const unknown = unique.filter((p) => !knownRows.has(p));
+  if (unknown.length > 0) {
+    try {
+      const reader = await conn.runAndReadAll(`SELECT file_name, num_rows::BIGINT FROM parquet_file_metadata([${unknown.map(quoteLiteral).join(', ')}])`);
+      for (const [file, rows] of reader.getRows()) knownRows.set(String(file), Number(rows ?? 0));
+    } catch (err) {
+      throw mapDuckDBError(err);
+    }
+    while (knownRows.size > KNOWN_ROWS_MAX) knownRows.delete(knownRows.keys().next().value!);
   }
+  return unique.reduce((n, p) => n + (knownRows.get(p) ?? 0), 0);
 }

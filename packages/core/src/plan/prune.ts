@@ -17,6 +17,7 @@
  * DuckDB fails to evaluate a pruning query, nothing is pruned (the real query reports the error).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { PrintedSqlCache } from './printed-sql-cache.ts';
 import type { PartitionValue } from '../delta/partition-values.ts';
 import type { DataType, StructField, StructType } from '../delta/schema.ts';
 import type { ActiveFile } from '../delta/snapshot.ts';
@@ -60,10 +61,22 @@ function tupleKey(values: readonly PartitionValue[]): string {
   return values.map((v) => (v === null ? 'n' : v instanceof Uint8Array ? `x${Buffer.from(v).toString('hex')}` : `${typeof v}:${String(v)}`)).join('\u0000');
 }
 
+/**
+ * Answers of pruning queries by their text. A pruning query is a pure function of its text: typed
+ * constants (VALUES of partition tuples or file statistics, which never change for a file) and
+ * conjuncts without parameters or volatile / time-dependent functions — so a repeated query over
+ * the same files asks DuckDB once. A new file or snapshot is new text.
+ */
+const answered = new PrintedSqlCache(1024, 32 * 1024 * 1024);
+
 async function ids(conn: DuckDBConnection, sql: string): Promise<Set<number> | undefined> {
+  const known = answered.get(sql);
+  if (known !== undefined) return new Set(JSON.parse(known) as number[]);
   try {
     const reader = await conn.runAndReadAll(sql);
-    return new Set(reader.getRows().map((r) => Number(r[0])));
+    const out = reader.getRows().map((r) => Number(r[0]));
+    answered.set(sql, JSON.stringify(out));
+    return new Set(out);
   } catch {
     return undefined;
   }

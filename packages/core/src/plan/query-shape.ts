@@ -128,6 +128,7 @@ export function integerLiteral(expr: Expr | null | undefined): number | undefine
 const VOLATILE = new Set([
   'random', 'uuid', 'gen_random_uuid', 'uuidv4', 'uuidv7', 'nextval', 'currval', 'setseed', 'now', 'current_timestamp', 'current_date',
   'current_time', 'get_current_timestamp', 'get_current_time', 'transaction_timestamp', 'localtimestamp', 'localtime', 'today',
+  'ulid', 'generate_uuid', // k3 macros (exec/k3-macros.ts): random
 ]);
 
 /** Lower-cased names of the columns an expression references, or undefined when it is not safe to evaluate early. */

@@ -9,6 +9,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { AppError } from '../errors/index.ts';
+import { printedSql } from './printed-sql-cache.ts';
 
 interface Node {
   readonly [key: string]: unknown;
@@ -146,8 +147,12 @@ export function parseLossless(text: string): unknown {
 /** SQL text of one statement, printed by DuckDB itself. */
 export async function deserializeSelect(conn: DuckDBConnection, statement: SelectStatement): Promise<string> {
   const json = JSON.stringify({ error: false, statements: [statement] });
+  const known = printedSql.get(json);
+  if (known !== undefined) return known;
   const reader = await conn.runAndReadAll('SELECT json_deserialize_sql($1::JSON)', [json]);
-  return String(reader.getRows()[0]?.[0]);
+  const sql = String(reader.getRows()[0]?.[0]);
+  printedSql.set(json, sql);
+  return sql;
 }
 
 /** SQL text of one expression (DuckDB's ToString, which is also its default result column name). */

@@ -35,6 +35,7 @@ import { createFederatedReader, type FederatedReader } from './create-federated-
 import { soleBaseTable } from './federated-read.ts';
 import { CompactorService, compactorSettings, drainTable, toCompactResponse, type CompactResponse, type CompactorServiceOptions } from '../compaction/index.ts';
 import { freshBinderFor, markFresh } from './fresh-read.ts';
+import { tryMaterializedRead } from './materialized-read.ts';
 import { HtapRuntime } from './htap-runtime.ts';
 import { withHtapFields } from './table-htap-fields.ts';
 import { RequestTables } from './request-tables.ts';
@@ -100,6 +101,8 @@ interface Attempt {
   readonly conn: DuckDBConnection;
   readonly tables: RequestTables;
   readonly store: ObjectStore;
+  /** Other connections the attempt's statement runs on (interrupted with it on timeout or cancel). */
+  readonly interrupts: Set<DuckDBConnection>;
 }
 
 export class Engine {
@@ -133,7 +136,7 @@ export class Engine {
     this.#maintenance = new TableMaintenance({ catalog: this.#catalog, db: deps.db, cache: deps.cache, txOptions: this.#txOptions, tmpDir: this.#tmpDir });
     this.#federated = createFederatedReader(deps, this.#clock);
     this.#engines = new BucketEngines({ clock: this.#clock });
-    this.#htap = new HtapRuntime({ db: deps.db, cache: deps.cache, tmpDir: this.#tmpDir, transaction: this.#txOptions, clock: this.#clock, warmTailKeys: deps.config.K3_WARM_TAIL_KEYS, warmTables: deps.config.K3_WARM_TABLES });
+    this.#htap = new HtapRuntime({ db: deps.db, cache: deps.cache, tmpDir: this.#tmpDir, transaction: this.#txOptions, clock: this.#clock, warmTailKeys: deps.config.K3_WARM_TAIL_KEYS, warmTables: deps.config.K3_WARM_TABLES, materializeRows: deps.config.K3_WARM_MATERIALIZE_ROWS });
     this.pipelines = createPipelines(deps.stores, deps.config, this.#htap.drainDeps, this.#clock, (store, bucket) => this.#engines.assertActive(store, bucket));
   }
 
@@ -255,10 +258,14 @@ export class Engine {
             ? await this.#federated.tryRead({ conn: a.conn, tables: a.tables, sql: statement.sql, tokens: statement.tokens, analysed, freshness: opts.freshness, startedAt, params, ...(opts.signal !== undefined ? { signal: opts.signal } : {}) })
             : undefined;
           if (federated !== undefined) return { query: federated };
+          const read = (conn: DuckDBConnection): Promise<ExecuteQueryResult> => executeRead(conn, a.tables, catalogSql ?? statement.sql, { startedAt, now: this.#clock }, { statements, as, ...this.#limits() });
+          // STRONG over one keyed table: on the connection holding its materialized base when one is ready.
+          const materialized = as === 'data' && statements === 1 && catalogSql === undefined ? await tryMaterializedRead(a, analysed, this.#htap, read) : undefined;
+          if (materialized !== undefined) return { query: materialized };
           // The one table the analysis names is bound before DuckDB's first prepare: no failed
           // parse-and-bind round just to learn its name (RequestTables' binder loop still binds the rest).
           if (as === 'data' && statements === 1 && catalogSql === undefined) await prebindSoleTable(a, analysed);
-          return { query: await executeRead(a.conn, a.tables, catalogSql ?? statement.sql, { startedAt, now: this.#clock }, { statements, as, ...this.#limits() }) };
+          return { query: await read(a.conn) };
         }));
       }
     }
@@ -495,8 +502,11 @@ export class Engine {
     return { execute: (sql) => this.execute({ bucket, sql }), tableName: stored, store, root: handle.root, current };
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.#htap.lookups.close();
+    // Materializations being built close their connection themselves once retired: wait for them.
+    this.#htap.materialized.close();
+    await this.#htap.materialized.settled();
     return this.#federated.close();
   }
 
@@ -586,17 +596,22 @@ export class Engine {
     tables.params = toSqlParams(opts.params);
     let timedOut = false;
     let aborted = false;
+    const interrupts = new Set<DuckDBConnection>();
+    const interrupt = (): void => {
+      conn.interrupt();
+      for (const c of interrupts) c.interrupt();
+    };
     const onAbort = (): void => {
       aborted = true;
-      conn.interrupt();
+      interrupt();
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => {
       timedOut = true;
-      conn.interrupt();
+      interrupt();
     }, this.#deps.config.K3_QUERY_TIMEOUT);
     try {
-      const result = await fn({ conn, tables, store });
+      const result = await fn({ conn, tables, store, interrupts });
       // An interrupted read may end quietly with a partial result: never answer with it. (A write
       // that got this far has committed, so its result stands.)
       if ((timedOut || aborted) && typeof result === 'object' && result !== null && 'query' in result) {

@@ -9,23 +9,26 @@ import type { TransactionOptions } from '../delta/index.ts';
 import type { FileCache, K3DuckDB } from '../exec/index.ts';
 import type { RewriteDeps } from '../maintenance/maintenance-deps.ts';
 import type { ObjectStore } from '../object-store/index.ts';
-import { WalRecordCache, WalWriter, WarmTables } from '../wal/index.ts';
+import { MaterializedStrong, WalRecordCache, WalWriter, WarmTables } from '../wal/index.ts';
 import { PointLookups } from '../wal/point-lookup.ts';
 
 export class HtapRuntime {
   readonly records = new WalRecordCache();
   readonly cache: FileCache;
   readonly warm: WarmTables;
+  /** Per keyed table, the STRONG base materialized on one connection (K3_WARM_MATERIALIZE_ROWS). */
+  readonly materialized: MaterializedStrong;
   readonly drainDeps: RewriteDeps;
   /** Point lookups by primary key on pooled connections (wal/point-lookup.ts). */
   readonly lookups: PointLookups;
   readonly #writers = new WeakMap<ObjectStore, WalWriter>();
   readonly #clock: () => number;
 
-  constructor(deps: { db: K3DuckDB; cache: FileCache; tmpDir: string; transaction: TransactionOptions; clock: () => number; warmTailKeys?: number; warmTables?: number }) {
+  constructor(deps: { db: K3DuckDB; cache: FileCache; tmpDir: string; transaction: TransactionOptions; clock: () => number; warmTailKeys?: number; warmTables?: number; materializeRows?: number }) {
     this.cache = deps.cache;
     this.warm = new WarmTables({ db: deps.db, records: this.records, dir: path.join(deps.tmpDir, 'warm'), ...(deps.warmTailKeys !== undefined ? { tailLimit: deps.warmTailKeys } : {}), ...(deps.warmTables !== undefined ? { maxTables: deps.warmTables } : {}) });
     this.lookups = new PointLookups({ db: deps.db, cache: deps.cache });
+    this.materialized = new MaterializedStrong({ db: deps.db, cache: deps.cache, maxRows: deps.materializeRows ?? 0 });
     this.#clock = deps.clock;
     this.drainDeps = { db: deps.db, cache: deps.cache, tmpDir: deps.tmpDir, transaction: deps.transaction };
   }

@@ -24,10 +24,11 @@ export interface FreshView {
 
 export async function bindFreshView(
   conn: DuckDBConnection, name: string, freshness: 'strong' | 'oltp',
-  store: ObjectStore, root: string, deps: { cache: FileCache; records?: WalRecordCache; warm?: WarmTables; pinned?: Snapshot },
+  store: ObjectStore, root: string, deps: { cache: FileCache; records?: WalRecordCache; warm?: WarmTables; pinned?: Snapshot; acquired?: WarmState },
 ): Promise<FreshView> {
-  if (deps.warm !== undefined && deps.pinned !== undefined) {
-    const warm = await deps.warm.acquire(store, root, deps.pinned);
+  if (deps.acquired !== undefined || (deps.warm !== undefined && deps.pinned !== undefined)) {
+    // `acquired`: a warm state this request already acquired (and hands over: released with the view).
+    const warm = deps.acquired ?? await deps.warm!.acquire(store, root, deps.pinned!);
     return bindOver(conn, name, freshness, store, deps.cache, warm, (delta) => bindWarmView(conn, name, freshness, delta, warm), () => warm.release());
   }
   const state = await loadStrongState(store, root, deps.records ? { cache: deps.records } : {});

@@ -18,3 +18,4 @@ export { WarmTables, type AcquireOptions, type WarmState, type WarmBase, type Wa
 export { bindWarmView } from './warm-view.ts';
 export { PointLookups, type LookupRequest, type LookupFacts, type LookupSource } from './point-lookup.ts';
 export { KeyLocator, lookupKeyKind } from './key-locator.ts';
+export { MaterializedStrong, MATERIALIZED_TABLE, type MaterializedLease, type MaterializedStrongOptions } from './materialized-strong.ts';

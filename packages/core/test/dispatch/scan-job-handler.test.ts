@@ -46,6 +46,15 @@ describe('scan-job handler over real Parquet', () => {
     expect(partial.columns.map((c) => c.type)).toEqual(['VARCHAR', 'BIGINT', 'DECIMAL(38,2)', 'BIGINT', 'DATE']);
   });
 
+  it('reports exact rowsScanned when the files row counts are already known (wip/agg: footers read once per process)', async () => {
+    const sql = `SELECT count(*) AS n FROM ${PARTITION_VIEW}`;
+    const first = await handler(jobFor('EU', sql));
+    const again = await handler(jobFor('EU', sql));
+    const expected = await table.reference(`SELECT count(*) AS n FROM contracts WHERE region = 'EU'`);
+    expect(again.rowsScanned).toBe(first.rowsScanned);
+    expect(String(first.rowsScanned)).toBe(String(expected.rows[0]![0]));
+  });
+
   it('spills results above the inline limit to _k3/results/<queryId>/<jobIndex>.arrow', async () => {
     const small = createScanJobHandler({ stores: table.stores, db: table.db, cache: table.cache, inlineMaxBytes: 100 });
     const job = jobFor('EU', `SELECT id, amount, name FROM ${PARTITION_VIEW}`, { queryId: 'spill1' });

@@ -134,3 +134,37 @@ describe('pruneFiles: typed partition columns', () => {
   });
 });
 
+
+describe('pruneFiles: repeated pruning queries', () => {
+  it('asks DuckDB once per query text; other files or another predicate ask again', async () => {
+    const calls: string[] = [];
+    const conn = new Proxy(db.conn, {
+      get(target, prop, receiver) {
+        // Pruning queries only (expressions printed for them have their own cache: printed-sql-cache.ts).
+        if (prop === 'runAndReadAll') return (sql: string, values?: never) => { if (!sql.includes('json_deserialize_sql')) calls.push(sql); return target.runAndReadAll(sql, values); };
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const where = async (text: string) => {
+      const [stmt] = await serializeSelect(db.conn, `SELECT * FROM t WHERE ${text}`);
+      const shape = readShape(stmt!);
+      if ('reason' in shape) throw new Error(shape.reason);
+      return shape.node.where_clause;
+    };
+    const w = await where("region = 'US' AND amount > 150 AND amount < 1234567");
+    const first = await pruneFiles(conn, w, snapshot);
+    expect(first.files.map((f) => f.key)).toEqual(keys(2, 3));
+    const asked = calls.length;
+    expect(asked).toBeGreaterThan(0);
+    const again = await pruneFiles(conn, w, snapshot);
+    expect(again.files.map((f) => f.key)).toEqual(keys(2, 3));
+    expect(again.filesSkipped).toBe(first.filesSkipped);
+    expect(calls.length).toBe(asked);
+    // Another file set is another question: the new file's statistics are in the text.
+    const extra = file({ region: 'US', day: '2024-01-05' }, st(4, { amount: 1 }, { amount: 2 }, { amount: 0 }));
+    const more = await pruneFiles(conn, w, { ...snapshot, files: [...files, extra] });
+    expect(more.files.map((f) => f.key)).toEqual(keys(2, 3)); // the new file skipped by its statistics
+    expect(calls.length).toBeGreaterThan(asked);
+  });
+});
