@@ -13,6 +13,7 @@ import { drainBeforeDirectWrite } from '../compaction/direct-write.ts';
 import type { HtapRuntime } from './htap-runtime.ts';
 import { routeKeyedWrite } from './keyed-route.ts';
 import { executeKeyedWrite } from './keyed-write.ts';
+import { tryKeyedRowFastPath } from './keyed-row-fast-path.ts';
 import type { PrePassed } from './pre-pass.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
 import type { DmlShape } from './route-write.ts';
@@ -30,6 +31,9 @@ export async function dispatchKeyedWrite(
   if (htap === undefined || keys.length === 0) return undefined;
   const route = await routeKeyedWrite(ctx.conn, statement, shape, keys);
   if (route.path === 'wal') {
+    // Single-row VALUES inserts / upserts: a few DuckDB calls (keyed-row-fast-path.ts); undefined = general path.
+    const fast = await tryKeyedRowFastPath({ conn: ctx.conn, tables: ctx.tables, htap, idempotencyKey: ctx.idempotencyKey }, statement, shape, pinned, route);
+    if (fast !== undefined) return { kind: 'wal', result: fast };
     return { kind: 'wal', result: await executeKeyedWrite({ conn: ctx.conn, tables: ctx.tables, htap, idempotencyKey: ctx.idempotencyKey }, statement, shape, pinned, route) };
   }
   const { handle } = pinned;

@@ -269,7 +269,7 @@ async function assertNoDuplicateKeys(conn: DuckDBConnection, name: string, keyLi
   if (dup !== undefined) throw duplicateKey(keys, dup);
 }
 
-function duplicateKey(keys: readonly string[], values: readonly unknown[]): AppError {
+export function duplicateKey(keys: readonly string[], values: readonly unknown[]): AppError {
   const shown = keys.map((k, i) => `${k}=${String(values[i])}`).join(', ');
   return new AppError('ERR_CONSTRAINT_PRIMARY_KEY', `Duplicate key (${shown}): a row with this primary key already exists; nothing was written. Use INSERT OR REPLACE, ON CONFLICT or MERGE to update it.`, { key: Object.fromEntries(keys.map((k, i) => [k, String(values[i])])) });
 }

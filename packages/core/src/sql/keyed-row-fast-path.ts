@@ -1,0 +1,196 @@
+/**
+ * tryKeyedRowFastPath: a single-row `INSERT [OR REPLACE | OR IGNORE] INTO t VALUES (<literals>)
+ * [ON CONFLICT …]` into a keyed table in a few DuckDB calls instead of the general keyed-write
+ * path's dozen (docs/design/keyed-row-fast-path.md). Undefined means "not handled, nothing was
+ * written": the caller runs the general path (sql/keyed-write.ts), which is also where every
+ * error of this shape is reported — any DuckDB failure, any CHECK / storable flag, any surprise
+ * in the row count falls back, so errors, codes and messages are the general path's by
+ * construction.
+ *
+ *   warm state (log tail LISTed, nothing bound) ─▶ idempotency key recorded? answer it
+ *   plain INSERT: ONE DuckDB call
+ *     CREATE TEMP TABLE t (exact DDL + PRIMARY KEY) ; <user INSERT> ;
+ *     SELECT <row as WAL text>, <CHECK violated?…>, <text round-trip broken?…> FROM t
+ *   upsert: (DDL ; user statement on the empty target ; SELECT key text) names the key; the old
+ *     row comes from the warm overlay (in memory) or, when the log does not know the key, from
+ *     the Delta files whose key statistics may hold it; then ONE call (DELETE ; load old row ;
+ *     user statement) gives DuckDB's own row count, and ONE SELECT captures the row + flags
+ *   key clash (plain INSERT): warm overlay upsert → clash, tombstone → free, else one probe of
+ *     the candidate Delta files (key-candidate-files.ts; none → no probe at all)
+ *   ─▶ WalWriter.append (group commit) ─▶ ack once the record is durable
+ *
+ * The scratch target lives on the request's connection, which the engine closes after the
+ * attempt; it is dropped explicitly only before falling back (the general path re-creates it).
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { WriteStrategy, type ExecuteWriteResult } from '../api/index.ts';
+import { checkConstraintsOf, recordedRequest } from '../delta/index.ts';
+import { keyCandidateFiles } from '../delta/key-candidate-files.ts';
+import { K3_COLUMN_META } from '../delta/schema.ts';
+import type { Snapshot } from '../delta/snapshot.ts';
+import { mapDuckDBError, quoteIdentifier as q, quoteLiteral, snapshotSelectSql } from '../exec/index.ts';
+import type { ObjectStore } from '../object-store/index.ts';
+import { captureSelectList, keyString, walTableShape, type WalTableShape, type WalValue } from '../wal/index.ts';
+import type { HtapRuntime } from './htap-runtime.ts';
+import type { KeyedRoute } from './keyed-route.ts';
+import { duplicateKey } from './keyed-write.ts';
+import type { PrePassed } from './pre-pass.ts';
+import type { PinnedTable, RequestTables } from './request-tables.ts';
+import type { DmlShape } from './route-write.ts';
+import { isWord } from './sql-tokens.ts';
+import { targetTableDdl } from './write-target.ts';
+
+const DATED = new Set(['date', 'timestamp', 'timestamp_ntz']);
+/** Statement separator that a trailing `-- comment` in the user's text cannot swallow. */
+const SEP = '\n;\n';
+
+export interface FastPathContext {
+  readonly conn: DuckDBConnection;
+  readonly tables: RequestTables;
+  readonly htap: HtapRuntime;
+  readonly idempotencyKey?: string | undefined;
+}
+
+/** Whether the statement has the one shape the fast path takes (decided from tokens alone). */
+export function fastPathShape(statement: PrePassed, shape: DmlShape, route: KeyedRoute, tables: RequestTables): boolean {
+  return shape.verb === 'INSERT' && route.strategy === WriteStrategy.KEYED_INSERT_SINGLE && !shape.selfReference && !shape.returning
+    && tables.params.length === 0
+    // No subquery, no second statement: the VALUES row reads nothing but constants.
+    && !statement.tokens.some((t) => t.text === ';' || isWord(t, 'SELECT', 'FROM', 'TABLE'));
+}
+
+export async function tryKeyedRowFastPath(ctx: FastPathContext, statement: PrePassed, shape: DmlShape, pinned: PinnedTable, route: KeyedRoute): Promise<ExecuteWriteResult | undefined> {
+  if (!fastPathShape(statement, shape, route, ctx.tables)) return undefined;
+  const { conn, htap, idempotencyKey } = ctx;
+  const { handle } = pinned;
+  const warm = await htap.warm.acquire(handle.store, handle.root, pinned.snapshot);
+  try {
+    const { snapshot, overlay } = warm;
+    const recorded = recordedRequest(snapshot.txns, idempotencyKey) ?? (idempotencyKey === undefined ? undefined : overlay.requests.get(idempotencyKey));
+    if (recorded !== undefined) return { tableName: handle.name, strategy: route.strategy, rowsAffected: Number(recorded), version: Number(snapshot.version) };
+    if (!plainSchema(snapshot)) return undefined;
+    const wal = walTableShape(snapshot);
+    const name = q(handle.name);
+    const keyIndex = wal.primaryKey.map((k) => wal.columns.findIndex((c) => c.name === k));
+    const fallback = async (): Promise<undefined> => {
+      await conn.run(`DROP TABLE IF EXISTS temp.main.${name}`);
+      return undefined;
+    };
+    const ddl = targetTableDdl(handle.name, snapshot.schema, wal.primaryKey);
+    let row: WalValue[] | undefined;
+    let rowsAffected = 1;
+    if (!shape.upsert) {
+      row = await capturedRow(conn, [ddl, statement.sql], name, wal, snapshot);
+      if (row === undefined) return await fallback();
+      const tuple = keyIndex.map((i) => row![i] ?? null);
+      const k = keyString(tuple);
+      const clash = overlay.upserts.has(k) || (!overlay.deletes.has(k) && await deltaHasKey(ctx, handle.store, snapshot, wal, tuple));
+      if (clash) throw duplicateKey(wal.primaryKey, tuple);
+    } else {
+      // Dry run on the empty target: DuckDB's own defaults and casts name the key.
+      const named = await tryRows(conn, [ddl, statement.sql, `SELECT ${captureSelectList(keyIndex.map((i) => wal.columns[i]!))} FROM ${name} AS src`].join(SEP));
+      const first = named?.[0];
+      if (named?.length !== 1 || first === undefined) return await fallback();
+      const tuple = first.map(text);
+      const k = keyString(tuple);
+      const old = overlay.upserts.get(k);
+      // The key's STRONG row: the log's newest image, none (a tombstone), or its Delta row.
+      const delta = old === undefined && !overlay.deletes.has(k) ? await leaseCandidates(ctx, handle.store, snapshot, wal, tuple) : undefined;
+      const load = old !== undefined ? [`INSERT INTO ${name} SELECT ${old.map((v, i) => typedLiteral(v, wal.columns[i]!.type)).join(', ')}`]
+        : delta !== undefined ? [`INSERT INTO ${name} SELECT * FROM (${delta.sql}) AS s WHERE ${keyPredicate(wal, tuple)}`] : [];
+      try {
+        rowsAffected = (await conn.run([`DELETE FROM ${name}`, ...load, statement.sql].join(SEP))).rowsChanged;
+      } catch {
+        return await fallback();
+      } finally {
+        delta?.release();
+      }
+      if (rowsAffected > 0) {
+        row = await capturedRow(conn, [], name, wal, snapshot);
+        // The statement must leave exactly the row of the named key (else: the general path decides).
+        if (row === undefined || keyString(keyIndex.map((i) => row![i] ?? null)) !== k) return await fallback();
+      }
+    }
+    if (row !== undefined || idempotencyKey !== undefined) {
+      await htap.writer(handle.store).append(snapshot.root, {
+        tableId: wal.tableId, schemaFingerprint: wal.fingerprint, columns: wal.columns, primaryKey: wal.primaryKey, upserts: row !== undefined ? [row] : [], deletes: [],
+        ...(idempotencyKey !== undefined ? { idempotency: { key: idempotencyKey, rowsAffected } } : {}),
+      });
+    }
+    return { tableName: handle.name, strategy: route.strategy, rowsAffected, version: Number(snapshot.version) };
+  } finally {
+    warm.release();
+  }
+}
+
+/**
+ * Tables whose every check the one capture query covers: no restored wide types (their storage
+ * cast is checked separately by assertStorable) and no date / timestamp partition columns (the
+ * ±infinity refusal). Others take the general path.
+ */
+function plainSchema(snapshot: Snapshot): boolean {
+  const partitions = new Set(snapshot.partitionColumns);
+  return snapshot.schema.fields.every((f) => typeof f.metadata?.[K3_COLUMN_META.duckdbType] !== 'string' && !(partitions.has(f.name) && typeof f.type === 'string' && DATED.has(f.type)));
+}
+
+/**
+ * `before` (if any) then the target's one row as WAL text, with the CHECK constraints and the
+ * text round trip evaluated in the same call. Undefined on any failure, any flag raised, or a row
+ * count other than one: the general path then reports exactly what it always reported.
+ */
+async function capturedRow(conn: DuckDBConnection, before: readonly string[], name: string, wal: WalTableShape, snapshot: Snapshot): Promise<WalValue[] | undefined> {
+  const flags = [
+    ...checkConstraintsOf(snapshot.metadata).map((c) => `NOT COALESCE((${c.expression}), true)`),
+    ...wal.columns.map((c) => `CAST(CAST(src.${q(c.name)} AS VARCHAR) AS ${c.type}) IS DISTINCT FROM src.${q(c.name)}`),
+  ];
+  const rows = await tryRows(conn, [...before, `SELECT ${captureSelectList(wal.columns)}, ${flags.join(', ')} FROM ${name} AS src`].join(SEP));
+  const only = rows?.[0];
+  if (rows?.length !== 1 || only === undefined) return undefined;
+  if (only.slice(wal.columns.length).some((f) => f !== false)) return undefined;
+  return only.slice(0, wal.columns.length).map(text);
+}
+
+async function tryRows(conn: DuckDBConnection, sql: string): Promise<unknown[][] | undefined> {
+  try {
+    return (await conn.runAndReadAll(sql)).getRows();
+  } catch {
+    return undefined;
+  }
+}
+
+function text(v: unknown): WalValue {
+  return v === null || v === undefined ? null : String(v);
+}
+
+function typedLiteral(v: WalValue, type: string): string {
+  return v === null ? `NULL::${type}` : `CAST(${quoteLiteral(v)} AS ${type})`;
+}
+
+function keyPredicate(wal: WalTableShape, tuple: readonly WalValue[]): string {
+  return wal.primaryKey.map((k, i) => `s.${q(k)} = ${typedLiteral(tuple[i] ?? null, wal.columns.find((c) => c.name === k)!.type)}`).join(' AND ');
+}
+
+/** The Delta files that may hold the key, leased, as one SELECT; undefined when none can. */
+async function leaseCandidates(ctx: FastPathContext, store: ObjectStore, snapshot: Snapshot, wal: WalTableShape, tuple: readonly WalValue[]): Promise<{ sql: string; release(): void } | undefined> {
+  const files = keyCandidateFiles(snapshot.files, snapshot.schema.fields, wal.primaryKey, tuple);
+  if (files.length === 0) return undefined;
+  const lease = await ctx.htap.cache.acquire(store, files.map((f) => ({ key: f.key, size: f.add.size })));
+  try {
+    return { sql: await snapshotSelectSql(ctx.conn, { ...snapshot, files }, lease.paths), release: () => lease.release() };
+  } catch (err) {
+    lease.release();
+    throw err;
+  }
+}
+
+async function deltaHasKey(ctx: FastPathContext, store: ObjectStore, snapshot: Snapshot, wal: WalTableShape, tuple: readonly WalValue[]): Promise<boolean> {
+  const delta = await leaseCandidates(ctx, store, snapshot, wal, tuple);
+  if (delta === undefined) return false;
+  try {
+    return (await ctx.conn.runAndReadAll(`SELECT 1 FROM (${delta.sql}) AS s WHERE ${keyPredicate(wal, tuple)} LIMIT 1`)).getRows().length > 0;
+  } catch (err) {
+    throw mapDuckDBError(err);
+  } finally {
+    delta.release();
+  }
+}
