@@ -93,6 +93,8 @@ export const CONFIG_KEYS = {
   // hotpath
   K3_WARM_TAIL_KEYS: [int.min(1), '256', 'Warm STRONG state (docs/design/hot-path.md): once more than this many un-drained keys arrived since the table\'s warm base file was written, the next STRONG statement writes a new base; smaller = less per-statement tail loading, more base rewrites.'],
   K3_WARM_TABLES: [int.min(1), '64', 'Keyed tables whose STRONG state (snapshot, folded write-log tail, base file) each process keeps warm, least recently used evicted.'],
+  // wip/write
+  K3_KEYED_ROW_FAST_PATH: [bool, 'true', 'Single-row keyed INSERT / upsert VALUES statements take the fast path (docs/design/keyed-row-fast-path.md: one DuckDB call to coerce and check the row, the key clash from the warm write-log state and Delta key statistics); false = always the general keyed-write path (same results, more DuckDB calls).'],
   // wip/pipeline: pipeline-generated tables (docs/design/pipeline-tables.md)
   K3_PIPELINE_SCAN_INTERVAL: [duration, '2s', 'How often the pipeline scanner (compactor role) lists the objects matching each ingest rule.'],
   K3_PIPELINE_SCAN_PAGE: [int.min(1), '5000', 'Object keys one scan of one ingest rule lists before it persists its cursor and ingests what is new.'],

@@ -53,14 +53,16 @@ export interface FastPathContext {
 
 /** Whether the statement has the one shape the fast path takes (decided from tokens alone). */
 export function fastPathShape(statement: PrePassed, shape: DmlShape, route: KeyedRoute, tables: RequestTables): boolean {
-  return shape.verb === 'INSERT' && route.strategy === WriteStrategy.KEYED_INSERT_SINGLE && !shape.selfReference && !shape.returning
+  // No subquery, no second statement: the VALUES row reads nothing but constants, and the only
+  // relation the statement can name is its target — in ON CONFLICT DO UPDATE that is the one
+  // conflicting row, which the fast path loads (so `shape.selfReference` is no obstacle here).
+  return shape.verb === 'INSERT' && route.strategy === WriteStrategy.KEYED_INSERT_SINGLE && !shape.returning
     && tables.params.length === 0
-    // No subquery, no second statement: the VALUES row reads nothing but constants.
     && !statement.tokens.some((t) => t.text === ';' || isWord(t, 'SELECT', 'FROM', 'TABLE'));
 }
 
 export async function tryKeyedRowFastPath(ctx: FastPathContext, statement: PrePassed, shape: DmlShape, pinned: PinnedTable, route: KeyedRoute): Promise<ExecuteWriteResult | undefined> {
-  if (!fastPathShape(statement, shape, route, ctx.tables)) return undefined;
+  if (!ctx.htap.keyedRowFastPath || !fastPathShape(statement, shape, route, ctx.tables)) return undefined;
   const { conn, htap, idempotencyKey } = ctx;
   const { handle } = pinned;
   const warm = await htap.warm.acquire(handle.store, handle.root, pinned.snapshot);
