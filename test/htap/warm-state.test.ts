@@ -96,4 +96,31 @@ describe('warm STRONG state with a writer in another coordinator process', () =>
       expect(res.body.query!.rows, `${url} ${freshness}`).toEqual(want);
     }
   }, 240_000);
+
+  it('a point lookup right after a write acknowledged by the other process sees it (fast path, overlay and Delta)', async () => {
+    expect((await execute(writer.url, BUCKET, 'CREATE TABLE pl (id BIGINT PRIMARY KEY, v VARCHAR)')).status).toBe(200);
+    const lookup = async (id: number, freshness = 'FRESHNESS_STRONG') => {
+      const res = await execute(reader.url, BUCKET, `SELECT v FROM pl WHERE id = ${id}`, { freshness });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      // The fast path answered (point-lookup-read.ts), not the general STRONG view.
+      expect(res.body.query!.strategyReason).toContain('point lookup');
+      return res.body.query!.rows;
+    };
+    expect(await lookup(1)).toEqual([]);
+    for (let i = 0; i < 12; i++) {
+      const id = 1 + (i % 4);
+      const wrote = await execute(writer.url, BUCKET, `INSERT OR REPLACE INTO pl VALUES (${id}, 'w${i}')`);
+      expect(wrote.status, JSON.stringify(wrote.body)).toBe(200);
+      expect(await lookup(id), `write ${i} acknowledged by the other process`).toEqual([[`w${i}`]]);
+      if (i % 3 === 2) {
+        expect((await execute(writer.url, BUCKET, `DELETE FROM pl WHERE id = ${id}`)).status).toBe(200);
+        expect(await lookup(id), `delete after write ${i}`).toEqual([]);
+        expect((await execute(writer.url, BUCKET, `INSERT INTO pl VALUES (${id}, 'back${i}')`)).status).toBe(200);
+        await drainTable(writer.url, BUCKET, 'pl');
+        // Drained: the key now lives in Delta only; STRONG and EVENTUAL read the located file.
+        expect(await lookup(id)).toEqual([[`back${i}`]]);
+        expect(await lookup(id, 'FRESHNESS_EVENTUAL')).toEqual([[`back${i}`]]);
+      }
+    }
+  }, 120_000);
 });

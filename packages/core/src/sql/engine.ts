@@ -48,6 +48,7 @@ import { StatementCache } from './statement-cache.ts';
 import { isWord } from './sql-tokens.ts';
 import type { Action } from '../auth/index.ts';
 import { maintenanceAction, statementAction } from './statement-action.ts';
+import { tryPointLookup } from './point-lookup-read.ts';
 import { resultLimits } from './result-limits.ts';
 import type { ResultLimits } from '../exec/index.ts';
 import { describePrepared, type StatementDescription } from './describe-statement.ts';
@@ -232,6 +233,11 @@ export class Engine {
       case 'describe-query':
       case 'other': {
         const store = await this.#activeStore(opts.bucket);
+        // A point lookup by primary key: one DuckDB call on a pooled connection (point-lookup-read.ts).
+        if (shape.kind === 'other' && opts.signal?.aborted !== true) {
+          const lookup = await tryPointLookup({ catalog: this.#catalog, cache: this.#deps.cache, htap: this.#htap, clock: this.#clock, ...this.#limits() }, { bucket: opts.bucket, store, analysed, freshness: opts.freshness, params, startedAt });
+          if (lookup !== undefined) return { query: lookup };
+        }
         // DESCRIBE, PRAGMA (table_info, show) and EXPLAIN of a write need definitions only:
         // tables bind as empty tables carrying their constraints (a write can target them).
         const as = shape.kind === 'other' && !analysed.definitionOnly ? 'data' : 'definition';
@@ -487,6 +493,7 @@ export class Engine {
   }
 
   close(): Promise<void> {
+    this.#htap.lookups.close();
     return this.#federated.close();
   }
 

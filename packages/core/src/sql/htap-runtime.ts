@@ -10,12 +10,15 @@ import type { FileCache, K3DuckDB } from '../exec/index.ts';
 import type { RewriteDeps } from '../maintenance/maintenance-deps.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { WalRecordCache, WalWriter, WarmTables } from '../wal/index.ts';
+import { PointLookups } from '../wal/point-lookup.ts';
 
 export class HtapRuntime {
   readonly records = new WalRecordCache();
   readonly cache: FileCache;
   readonly warm: WarmTables;
   readonly drainDeps: RewriteDeps;
+  /** Point lookups by primary key on pooled connections (wal/point-lookup.ts). */
+  readonly lookups: PointLookups;
   /** Single-row keyed INSERT / upsert through keyed-row-fast-path.ts (K3_KEYED_ROW_FAST_PATH). */
   readonly keyedRowFastPath: boolean;
   readonly #writers = new WeakMap<ObjectStore, WalWriter>();
@@ -24,6 +27,7 @@ export class HtapRuntime {
   constructor(deps: { db: K3DuckDB; cache: FileCache; tmpDir: string; transaction: TransactionOptions; clock: () => number; warmTailKeys?: number; warmTables?: number; keyedRowFastPath?: boolean }) {
     this.cache = deps.cache;
     this.warm = new WarmTables({ db: deps.db, records: this.records, dir: path.join(deps.tmpDir, 'warm'), ...(deps.warmTailKeys !== undefined ? { tailLimit: deps.warmTailKeys } : {}), ...(deps.warmTables !== undefined ? { maxTables: deps.warmTables } : {}) });
+    this.lookups = new PointLookups({ db: deps.db, cache: deps.cache });
     this.#clock = deps.clock;
     this.keyedRowFastPath = deps.keyedRowFastPath ?? true;
     this.drainDeps = { db: deps.db, cache: deps.cache, tmpDir: deps.tmpDir, transaction: deps.transaction };

@@ -1,0 +1,226 @@
+/**
+ * PointLookups: rows of a keyed table by primary key, answered with ONE DuckDB call on a reused
+ * connection (docs/design/hot-path.md, "Point lookups"). The API keyed writes also use:
+ *
+ *   lookupKeys({ store, root, name, snapshot, state?, keys, projection }, read) → read(result) per key
+ *
+ * - With a STRONG `state` (warm-state.ts) a key the un-drained overlay decides is answered from it:
+ *   an upsert is its row image (DuckDB text) cast back to the column types — the same casts the
+ *   STRONG view uses — and a tombstone is no row. The overlay's maps ARE the in-memory key index.
+ * - Any other key reads the Delta files the key locator (key-locator.ts) keeps for it, at the
+ *   state's snapshot (STRONG: the overlay's watermark belongs to it) or at `snapshot` (EVENTUAL).
+ *
+ * Each answer is ONE DuckDB call on a pooled connection: `SELECT <projection> FROM (<rows>) AS <name>`
+ *   - overlay: a prepared statement over the row image as parameters, cached per (table,
+ *     projection) on the connection;
+ *   - Delta: the located files' rows SQL (cached per (table, file set)) with the key as typed
+ *     constants, so DuckDB prunes row groups by their min/max (parameters would not be pushed
+ *     into the Parquet scan).
+ * Everything cached for a table is dropped as soon as the table is looked up at another snapshot
+ * (table id, version) — the log says when, never a timer.
+ */
+import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBResult } from '@duckdb/node-api';
+import { BOOLEAN, VARCHAR } from '@duckdb/node-api';
+import type { ActiveFile, Snapshot } from '../delta/snapshot.ts';
+import { snapshotSelectSql } from '../exec/bind-snapshot.ts';
+import type { K3DuckDB } from '../exec/duckdb-instance.ts';
+import type { FileCache } from '../exec/file-cache.ts';
+import { mapDuckDBError } from '../exec/map-duckdb-error.ts';
+import { quoteIdentifier as q, quoteLiteral } from '../exec/sql-quote.ts';
+import type { ObjectStore } from '../object-store/index.ts';
+import { KeyLocator } from './key-locator.ts';
+import { keyString } from './overlay.ts';
+import type { WalValue } from './record-codec.ts';
+import type { WalTableShape } from './table-shape.ts';
+import type { StrongState } from './wal-reader.ts';
+
+export interface LookupRequest {
+  readonly store: ObjectStore;
+  /** Table root in the store (identifies the table's cached statements). */
+  readonly root: string;
+  /** Relation name the projection refers to (the table's name). */
+  readonly name: string;
+  /** EVENTUAL: the snapshot read. With `state` (STRONG) the state's snapshot is read instead. */
+  readonly snapshot: Snapshot;
+  /** STRONG: the warm state (overlay + its snapshot); keys it decides come from the overlay. */
+  readonly state?: StrongState;
+  readonly shape: WalTableShape;
+  /** Primary-key tuples as DuckDB text, in primary-key column order. */
+  readonly keys: readonly (readonly string[])[];
+  /** A select list over the table's columns (default `*`). */
+  readonly projection?: string;
+}
+
+/** Where a key was answered from (tests and metrics). */
+export type LookupSource = 'overlay' | 'tombstone' | 'delta';
+
+export interface LookupFacts {
+  readonly source: LookupSource;
+  /** Delta files read (0 from the overlay). */
+  readonly files: number;
+  readonly bytes: number;
+}
+
+interface Slot {
+  readonly conn: DuckDBConnection;
+  /** statement key → prepared statement, least recently used first. */
+  readonly statements: Map<string, DuckDBPreparedStatement>;
+  /** table root → the snapshot identity its statements were made for. */
+  readonly snapshots: Map<string, string>;
+}
+
+const MAX_IDLE_SLOTS = 4;
+const MAX_STATEMENTS_PER_SLOT = 64;
+const MAX_SOURCE_TABLES = 64;
+const MAX_SOURCES_PER_TABLE = 256;
+
+export class PointLookups {
+  readonly #db: K3DuckDB;
+  readonly #cache: FileCache;
+  readonly #locator = new KeyLocator();
+  readonly #idle: Slot[] = [];
+  /** table root → the snapshot identity and its file-set → rows SQL. */
+  readonly #sources = new Map<string, { identity: string; sql: Map<string, string> }>();
+  #closed = false;
+
+  constructor(deps: { db: K3DuckDB; cache: FileCache }) {
+    this.#db = deps.db;
+    this.#cache = deps.cache;
+  }
+
+  /** One `read(result)` per key, in order; `facts` says where each came from. */
+  async lookupKeys<T>(req: LookupRequest, read: (result: DuckDBResult, facts: LookupFacts) => Promise<T>): Promise<T[]> {
+    const slot = await this.#checkout();
+    let healthy = true;
+    try {
+      const out: T[] = [];
+      for (const key of req.keys) out.push(await this.#lookupOne(slot, req, key, read));
+      return out;
+    } catch (err) {
+      healthy = false;
+      throw err;
+    } finally {
+      this.#checkin(slot, healthy);
+    }
+  }
+
+  /** Closes every pooled connection (engine close, tests). */
+  close(): void {
+    this.#closed = true;
+    for (const slot of this.#idle.splice(0)) closeSlot(slot);
+  }
+
+  async #lookupOne<T>(slot: Slot, req: LookupRequest, key: readonly string[], read: (result: DuckDBResult, facts: LookupFacts) => Promise<T>): Promise<T> {
+    const { shape } = req;
+    const snapshot = req.state?.snapshot ?? req.snapshot;
+    const projection = req.projection ?? '*';
+    const identity = `${snapshot.metadata.id}@${snapshot.version}`;
+    if (slot.snapshots.get(req.root) !== identity) {
+      for (const [k, stmt] of slot.statements) {
+        if (k.startsWith(`${req.root}\u0000`)) {
+          stmt.destroySync();
+          slot.statements.delete(k);
+        }
+      }
+      slot.snapshots.set(req.root, identity);
+    }
+    const overlay = req.state?.overlay;
+    const k = overlay === undefined ? undefined : keyString(key);
+    if (overlay !== undefined && k !== undefined && (overlay.upserts.has(k) || overlay.deletes.has(k))) {
+      const row = overlay.upserts.get(k);
+      const n = shape.columns.length;
+      const stmt = await this.#prepared(slot, `${req.root}\u0000overlay\u0000${shape.fingerprint}\u0000${projection}`, () => {
+        const typed = shape.columns.map((c, i) => `CAST(CAST($${i + 1} AS VARCHAR) AS ${c.type}) AS ${q(c.name)}`).join(', ');
+        return `SELECT ${projection} FROM (SELECT ${typed} WHERE CAST($${n + 1} AS BOOLEAN)) AS ${q(req.name)}`;
+      });
+      try {
+        shape.columns.forEach((_, i) => bindText(stmt, i + 1, row?.[i] ?? null));
+        stmt.bindValue(n + 1, row !== undefined, BOOLEAN);
+        return await read(await stmt.run(), { source: row === undefined ? 'tombstone' : 'overlay', files: 0, bytes: 0 });
+      } catch (err) {
+        throw mapDuckDBError(err);
+      }
+    }
+    const files = this.#locator.locate(snapshot, shape.primaryKey, key);
+    const lease = await this.#cache.acquire(req.store, files.map((f) => ({ key: f.key, size: f.add.size })));
+    try {
+      const rows = await this.#rowsSql(slot.conn, req.root, identity, snapshot, files, lease.paths);
+      // The key as constants, not parameters: DuckDB pushes a constant into the Parquet scan
+      // (row-group min/max) but not a prepared statement's parameter (measured: a parameter made
+      // the 1M-row lookup scan every row group). Still one call: parse + plan + run.
+      const where = shape.primaryKey.map((name, i) => `${q(name)} = CAST(${quoteLiteral(key[i]!)} AS ${shape.columns.find((c) => c.name === name)!.type})`).join(' AND ');
+      let result: DuckDBResult;
+      try {
+        result = await slot.conn.run(`SELECT ${projection} FROM (${rows}) AS ${q(req.name)} WHERE ${where}`);
+      } catch (err) {
+        throw mapDuckDBError(err);
+      }
+      return await read(result, { source: 'delta', files: files.length, bytes: files.reduce((s, f) => s + f.add.size, 0) });
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** The rows of `files` as SQL (snapshotSelectSql), kept per (table, snapshot, file set) until the table's snapshot changes. */
+  async #rowsSql(conn: DuckDBConnection, root: string, identity: string, snapshot: Snapshot, files: readonly ActiveFile[], paths: ReadonlyMap<string, string>): Promise<string> {
+    let sources = this.#sources.get(root);
+    if (sources?.identity !== identity) {
+      sources = { identity, sql: new Map() };
+      this.#sources.delete(root);
+      this.#sources.set(root, sources);
+      while (this.#sources.size > MAX_SOURCE_TABLES) this.#sources.delete(this.#sources.keys().next().value!);
+    }
+    const id = files.map((f) => f.key).join('\u0001');
+    let sql = sources.sql.get(id);
+    if (sql === undefined) {
+      sql = await snapshotSelectSql(conn, { schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, files }, paths);
+      if (sources.sql.size >= MAX_SOURCES_PER_TABLE) sources.sql.clear();
+      sources.sql.set(id, sql);
+    }
+    return sql;
+  }
+
+  async #prepared(slot: Slot, key: string, sql: () => string | Promise<string>): Promise<DuckDBPreparedStatement> {
+    const hit = slot.statements.get(key);
+    if (hit !== undefined) {
+      slot.statements.delete(key);
+      slot.statements.set(key, hit);
+      return hit;
+    }
+    let stmt: DuckDBPreparedStatement;
+    try {
+      stmt = await slot.conn.prepare(await sql());
+    } catch (err) {
+      throw mapDuckDBError(err);
+    }
+    slot.statements.set(key, stmt);
+    while (slot.statements.size > MAX_STATEMENTS_PER_SLOT) {
+      const [oldest, old] = slot.statements.entries().next().value!;
+      old.destroySync();
+      slot.statements.delete(oldest);
+    }
+    return stmt;
+  }
+
+  async #checkout(): Promise<Slot> {
+    const idle = this.#idle.pop();
+    if (idle !== undefined) return idle;
+    return { conn: await this.#db.connect(), statements: new Map(), snapshots: new Map() };
+  }
+
+  #checkin(slot: Slot, healthy: boolean): void {
+    if (healthy && !this.#closed && this.#idle.length < MAX_IDLE_SLOTS) this.#idle.push(slot);
+    else closeSlot(slot);
+  }
+}
+
+function bindText(stmt: DuckDBPreparedStatement, index: number, value: WalValue): void {
+  if (value === null) stmt.bindNull(index);
+  else stmt.bindValue(index, value, VARCHAR);
+}
+
+function closeSlot(slot: Slot): void {
+  for (const stmt of slot.statements.values()) stmt.destroySync();
+  slot.statements.clear();
+  slot.conn.closeSync();
+}
