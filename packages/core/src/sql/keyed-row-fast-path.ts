@@ -16,7 +16,7 @@
  *     the Delta files whose key statistics may hold it; then ONE call (DELETE ; load old row ;
  *     user statement) gives DuckDB's own row count, and ONE SELECT captures the row + flags
  *   key clash (plain INSERT): warm overlay upsert → clash, tombstone → free, else one probe of
- *     the candidate Delta files (key-candidate-files.ts; none → no probe at all)
+ *     the Delta files the key locator keeps for it (wal/key-locator.ts; none → no probe at all)
  *   ─▶ WalWriter.append (group commit) ─▶ ack once the record is durable
  *
  * The scratch target lives on the request's connection, which the engine closes after the
@@ -25,12 +25,11 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { WriteStrategy, type ExecuteWriteResult } from '../api/index.ts';
 import { checkConstraintsOf, recordedRequest } from '../delta/index.ts';
-import { keyCandidateFiles } from '../delta/key-candidate-files.ts';
 import { K3_COLUMN_META } from '../delta/schema.ts';
 import type { Snapshot } from '../delta/snapshot.ts';
 import { mapDuckDBError, quoteIdentifier as q, quoteLiteral, snapshotSelectSql } from '../exec/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
-import { captureSelectList, keyString, walTableShape, type WalTableShape, type WalValue } from '../wal/index.ts';
+import { captureSelectList, KeyLocator, keyString, walTableShape, type WalTableShape, type WalValue } from '../wal/index.ts';
 import type { HtapRuntime } from './htap-runtime.ts';
 import type { KeyedRoute } from './keyed-route.ts';
 import { duplicateKey } from './keyed-write.ts';
@@ -41,6 +40,11 @@ import { isWord } from './sql-tokens.ts';
 import { targetTableDdl } from './write-target.ts';
 
 const DATED = new Set(['date', 'timestamp', 'timestamp_ntz']);
+/**
+ * Key → Delta file locator (wip/lookup's wal/key-locator.ts: per-snapshot interval index of the
+ * files' key statistics, integer and VARCHAR keys). Keyed by table id + version, bounded.
+ */
+const locator = new KeyLocator();
 /** Statement separator that a trailing `-- comment` in the user's text cannot swallow. */
 const SEP = '\n;\n';
 
@@ -174,7 +178,8 @@ function keyPredicate(wal: WalTableShape, tuple: readonly WalValue[]): string {
 
 /** The Delta files that may hold the key, leased, as one SELECT; undefined when none can. */
 async function leaseCandidates(ctx: FastPathContext, store: ObjectStore, snapshot: Snapshot, wal: WalTableShape, tuple: readonly WalValue[]): Promise<{ sql: string; release(): void } | undefined> {
-  const files = keyCandidateFiles(snapshot.files, snapshot.schema.fields, wal.primaryKey, tuple);
+  // Key columns are NOT NULL (the target's PRIMARY KEY enforced it), so every value is text.
+  const files = locator.locate(snapshot, wal.primaryKey, tuple.map((v) => v ?? ''));
   if (files.length === 0) return undefined;
   const lease = await ctx.htap.cache.acquire(store, files.map((f) => ({ key: f.key, size: f.add.size })));
   try {
