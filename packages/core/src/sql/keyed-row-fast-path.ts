@@ -29,7 +29,7 @@ import { K3_COLUMN_META } from '../delta/schema.ts';
 import type { Snapshot } from '../delta/snapshot.ts';
 import { mapDuckDBError, quoteIdentifier as q, quoteLiteral, snapshotSelectSql } from '../exec/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
-import { captureSelectList, KeyLocator, keyString, walTableShape, type WalTableShape, type WalValue } from '../wal/index.ts';
+import { captureSelectList, KeyLocator, keyString, walTableShape, type WalOverlay, type WalTableShape, type WalValue } from '../wal/index.ts';
 import type { HtapRuntime } from './htap-runtime.ts';
 import type { KeyedRoute } from './keyed-route.ts';
 import { duplicateKey } from './keyed-write.ts';
@@ -46,7 +46,7 @@ const DATED = new Set(['date', 'timestamp', 'timestamp_ntz']);
  */
 const locator = new KeyLocator();
 /** Statement separator that a trailing `-- comment` in the user's text cannot swallow. */
-const SEP = '\n;\n';
+export const SEP = '\n;\n';
 
 export interface FastPathContext {
   readonly conn: DuckDBConnection;
@@ -99,17 +99,13 @@ export async function tryKeyedRowFastPath(ctx: FastPathContext, statement: PrePa
       if (named?.length !== 1 || first === undefined) return await fallback();
       const tuple = first.map(text);
       const k = keyString(tuple);
-      const old = overlay.upserts.get(k);
-      // The key's STRONG row: the log's newest image, none (a tombstone), or its Delta row.
-      const delta = old === undefined && !overlay.deletes.has(k) ? await leaseCandidates(ctx, handle.store, snapshot, wal, tuple) : undefined;
-      const load = old !== undefined ? [`INSERT INTO ${name} SELECT ${old.map((v, i) => typedLiteral(v, wal.columns[i]!.type)).join(', ')}`]
-        : delta !== undefined ? [`INSERT INTO ${name} SELECT * FROM (${delta.sql}) AS s WHERE ${keyPredicate(wal, tuple)}`] : [];
+      const old = await oldRowLoad(ctx, handle.store, overlay, snapshot, wal, tuple, name);
       try {
-        rowsAffected = (await conn.run([`DELETE FROM ${name}`, ...load, statement.sql].join(SEP))).rowsChanged;
+        rowsAffected = (await conn.run([`DELETE FROM ${name}`, ...old.load, statement.sql].join(SEP))).rowsChanged;
       } catch {
         return await fallback();
       } finally {
-        delta?.release();
+        old.release();
       }
       if (rowsAffected > 0) {
         row = await capturedRow(conn, [], name, wal, snapshot);
@@ -134,7 +130,7 @@ export async function tryKeyedRowFastPath(ctx: FastPathContext, statement: PrePa
  * cast is checked separately by assertStorable) and no date / timestamp partition columns (the
  * ±infinity refusal). Others take the general path.
  */
-function plainSchema(snapshot: Snapshot): boolean {
+export function plainSchema(snapshot: Snapshot): boolean {
   const partitions = new Set(snapshot.partitionColumns);
   return snapshot.schema.fields.every((f) => typeof f.metadata?.[K3_COLUMN_META.duckdbType] !== 'string' && !(partitions.has(f.name) && typeof f.type === 'string' && DATED.has(f.type)));
 }
@@ -144,7 +140,7 @@ function plainSchema(snapshot: Snapshot): boolean {
  * text round trip evaluated in the same call. Undefined on any failure, any flag raised, or a row
  * count other than one: the general path then reports exactly what it always reported.
  */
-async function capturedRow(conn: DuckDBConnection, before: readonly string[], name: string, wal: WalTableShape, snapshot: Snapshot): Promise<WalValue[] | undefined> {
+export async function capturedRow(conn: DuckDBConnection, before: readonly string[], name: string, wal: WalTableShape, snapshot: Snapshot): Promise<WalValue[] | undefined> {
   const flags = [
     ...checkConstraintsOf(snapshot.metadata).map((c) => `NOT COALESCE((${c.expression}), true)`),
     ...wal.columns.map((c) => `CAST(CAST(src.${q(c.name)} AS VARCHAR) AS ${c.type}) IS DISTINCT FROM src.${q(c.name)}`),
@@ -174,6 +170,20 @@ function typedLiteral(v: WalValue, type: string): string {
 
 function keyPredicate(wal: WalTableShape, tuple: readonly WalValue[]): string {
   return wal.primaryKey.map((k, i) => `s.${q(k)} = ${typedLiteral(tuple[i] ?? null, wal.columns.find((c) => c.name === k)!.type)}`).join(' AND ');
+}
+
+/**
+ * Statements loading the key's STRONG row into the target `name`: the log's newest image (its text
+ * cast back), nothing (a tombstone, or no file can hold the key), or the located Delta files' row.
+ * `release()` after running them (the Delta files are leased until then).
+ */
+export async function oldRowLoad(ctx: FastPathContext, store: ObjectStore, overlay: WalOverlay, snapshot: Snapshot, wal: WalTableShape, tuple: readonly WalValue[], name: string): Promise<{ load: string[]; release(): void }> {
+  const k = keyString(tuple);
+  const image = overlay.upserts.get(k);
+  if (image !== undefined) return { load: [`INSERT INTO ${name} SELECT ${image.map((v, i) => typedLiteral(v, wal.columns[i]!.type)).join(', ')}`], release: () => undefined };
+  const delta = overlay.deletes.has(k) ? undefined : await leaseCandidates(ctx, store, snapshot, wal, tuple);
+  if (delta === undefined) return { load: [], release: () => undefined };
+  return { load: [`INSERT INTO ${name} SELECT * FROM (${delta.sql}) AS s WHERE ${keyPredicate(wal, tuple)}`], release: delta.release };
 }
 
 /** The Delta files that may hold the key, leased, as one SELECT; undefined when none can. */
