@@ -66,6 +66,21 @@ describe('DuckDB calls per hot statement', () => {
     expect(m.calls.filter((c) => c.includes("INSERT OR REPLACE INTO kv VALUES (9, 'up', 2)")).length).toBeGreaterThan(0);
   });
 
+  it('a keyed UPDATE and DELETE by the full key', async () => {
+    await measure("UPDATE kv SET name = 'warm' WHERE id = 100");
+    const u = await measure("UPDATE kv SET name = 'upd', n = n + 1 WHERE id = 101");
+    expect(u.rowsAffected).toBe(1);
+    // 15 on the general path: now split, the predicate's AST (routing), (DDL + old row + UPDATE), capture.
+    expect(u.calls.length).toBeLessThanOrEqual(4);
+    expect(u.calls.some((c) => c.includes("UPDATE kv SET name = 'upd', n = n + 1 WHERE id = 101"))).toBe(true);
+    const d = await measure('DELETE FROM kv WHERE id = 102');
+    expect(d.rowsAffected).toBe(1);
+    // 15 on the general path: now split, the predicate's AST, (DDL + old row + DELETE).
+    expect(d.calls.length).toBeLessThanOrEqual(3);
+    const r = await h.engine.execute({ bucket: h.bucket, sql: 'SELECT id, name, n FROM kv WHERE id BETWEEN 101 AND 102 ORDER BY id', freshness: Freshness.STRONG });
+    expect('query' in r && r.query.rows).toEqual([['101', 'upd', 101 % 7 + 1]]);
+  });
+
   it('a STRONG point lookup', async () => {
     // Warm: the pooled connection prepares the overlay statement per projection; file schemas are read once.
     await measure('SELECT name, n FROM kv WHERE id = 10', Freshness.STRONG);
