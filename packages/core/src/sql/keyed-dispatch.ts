@@ -14,7 +14,7 @@ import type { HtapRuntime } from './htap-runtime.ts';
 import { routeKeyedWrite } from './keyed-route.ts';
 import { executeKeyedWrite } from './keyed-write.ts';
 import { tryKeyedRowFastPath } from './keyed-row-fast-path.ts';
-import { tryKeyedPointWrite } from './keyed-point-write.ts';
+import { pointRoute, tryKeyedPointWrite } from './keyed-point-write.ts';
 import type { PrePassed } from './pre-pass.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
 import type { DmlShape } from './route-write.ts';
@@ -30,7 +30,8 @@ export async function dispatchKeyedWrite(
   const { htap } = ctx;
   const keys = primaryKeyOf(pinned.snapshot.metadata);
   if (htap === undefined || keys.length === 0) return undefined;
-  const route = await routeKeyedWrite(ctx.conn, statement, shape, keys);
+  // UPDATE / DELETE pinning every key to a literal: routed from the tokens (no AST round trip).
+  const route = (htap.keyedRowFastPath ? pointRoute(statement, shape, keys) : undefined) ?? await routeKeyedWrite(ctx.conn, statement, shape, keys);
   if (route.path === 'wal') {
     // Single-row VALUES inserts / upserts, UPDATE / DELETE by the full key: a few DuckDB calls
     // (keyed-row-fast-path.ts, keyed-point-write.ts); undefined = the general path.

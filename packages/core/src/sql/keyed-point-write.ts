@@ -25,11 +25,11 @@ import type { DmlShape } from './route-write.ts';
 import { identifierOf, isPunct, isWord, type Token } from './sql-tokens.ts';
 import { targetTableDdl } from './write-target.ts';
 
-function pointShape(ctx: FastPathContext, statement: PrePassed, shape: DmlShape, route: KeyedRoute): number | undefined {
+/** The WHERE token index of an UPDATE / DELETE naming nothing but its target, else undefined. */
+function pointWhere(statement: PrePassed, shape: DmlShape): number | undefined {
   const { tokens } = statement;
-  const update = shape.verb === 'UPDATE' && route.strategy === WriteStrategy.KEYED_UPDATE;
-  const del = shape.verb === 'DELETE' && route.strategy === WriteStrategy.KEYED_DELETE;
-  if (!(update || del) || shape.returning || ctx.tables.params.length > 0) return undefined;
+  const del = shape.verb === 'DELETE';
+  if ((shape.verb !== 'UPDATE' && !del) || shape.returning) return undefined;
   // Nothing but the target is named: no subquery, no UPDATE … FROM, no DELETE … USING.
   const refused = tokens.some((t, i) => t.text === ';' || isWord(t, 'SELECT', 'TABLE', 'USING', 'WITH') || (isWord(t, 'FROM') && !(del && i === 1)));
   if (refused) return undefined;
@@ -37,28 +37,49 @@ function pointShape(ctx: FastPathContext, statement: PrePassed, shape: DmlShape,
   return where < 0 ? undefined : where;
 }
 
-/** Key text per key column from `k = literal [AND …]` after WHERE, or undefined for any other predicate. */
-export function pinnedKey(tokens: readonly Token[], where: number, wal: WalTableShape): WalValue[] | undefined {
-  const values = new Map<string, string>();
+/** `key = [-]literal` per key column, AND-ed, nothing else after WHERE; undefined for any other predicate. */
+function pinnedLiterals(tokens: readonly Token[], where: number, keys: readonly string[]): Map<string, { lit: Token; neg: boolean }> | undefined {
+  const values = new Map<string, { lit: Token; neg: boolean }>();
   let i = where + 1;
   for (;;) {
     const col = tokens[i];
     if (col === undefined || (col.kind !== 'word' && col.kind !== 'quoted') || !isPunct(tokens[i + 1], '=')) return undefined;
-    const key = wal.primaryKey.find((k) => k.toLowerCase() === identifierOf(col).toLowerCase());
+    const key = keys.find((k) => k.toLowerCase() === identifierOf(col).toLowerCase());
     if (key === undefined || values.has(key)) return undefined;
-    const type = wal.columns.find((c) => c.name === key)!.type;
     const neg = isPunct(tokens[i + 2], '-');
     const lit = tokens[i + (neg ? 3 : 2)];
-    const value = lit === undefined ? undefined : literalText(lit, neg, type);
-    if (value === undefined) return undefined;
-    values.set(key, value);
+    if (lit === undefined || (lit.kind !== 'number' && lit.kind !== 'string')) return undefined;
+    values.set(key, { lit, neg });
     i += neg ? 4 : 3;
     if (i === tokens.length) break;
     if (!isWord(tokens[i], 'AND')) return undefined;
     i++;
   }
-  if (values.size !== wal.primaryKey.length) return undefined;
-  return wal.primaryKey.map((k) => values.get(k)!);
+  return values.size === keys.length ? values : undefined;
+}
+
+/**
+ * The route of an UPDATE / DELETE whose predicate pins every key column to a literal, read from
+ * the tokens alone — what routeKeyedWrite's AST would say ('point'), without its DuckDB call.
+ */
+export function pointRoute(statement: PrePassed, shape: DmlShape, keys: readonly string[]): KeyedRoute | undefined {
+  const where = pointWhere(statement, shape);
+  if (where === undefined || pinnedLiterals(statement.tokens, where, keys) === undefined) return undefined;
+  return { strategy: shape.verb === 'UPDATE' ? WriteStrategy.KEYED_UPDATE : WriteStrategy.KEYED_DELETE, path: 'wal' };
+}
+
+/** Key text per key column (DuckDB's text of the literal cast to the key type), or undefined. */
+export function pinnedKey(tokens: readonly Token[], where: number, wal: WalTableShape): WalValue[] | undefined {
+  const values = pinnedLiterals(tokens, where, wal.primaryKey);
+  if (values === undefined) return undefined;
+  const out: WalValue[] = [];
+  for (const k of wal.primaryKey) {
+    const { lit, neg } = values.get(k)!;
+    const text = literalText(lit, neg, wal.columns.find((c) => c.name === k)!.type);
+    if (text === undefined) return undefined;
+    out.push(text);
+  }
+  return out;
 }
 
 /** DuckDB's text of an integer or string literal cast to the key type; undefined when unsure. */
@@ -76,8 +97,9 @@ function literalText(lit: Token, neg: boolean, type: string): string | undefined
 }
 
 export async function tryKeyedPointWrite(ctx: FastPathContext, statement: PrePassed, shape: DmlShape, pinned: PinnedTable, route: KeyedRoute): Promise<ExecuteWriteResult | undefined> {
-  if (!ctx.htap.keyedRowFastPath) return undefined;
-  const where = pointShape(ctx, statement, shape, route);
+  if (!ctx.htap.keyedRowFastPath || ctx.tables.params.length > 0) return undefined;
+  if (route.strategy !== WriteStrategy.KEYED_UPDATE && route.strategy !== WriteStrategy.KEYED_DELETE) return undefined;
+  const where = pointWhere(statement, shape);
   if (where === undefined) return undefined;
   const { conn, htap, idempotencyKey } = ctx;
   const { handle } = pinned;
