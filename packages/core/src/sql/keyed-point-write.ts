@@ -13,12 +13,10 @@
  *   ─▶ WalWriter.append (group commit) ─▶ ack once durable
  */
 import { WriteStrategy, type ExecuteWriteResult } from '../api/index.ts';
-import { recordedRequest } from '../delta/index.ts';
-import { quoteIdentifier as q } from '../exec/index.ts';
-import { keyString, walTableShape, type WalTableShape, type WalValue } from '../wal/index.ts';
+import { keyString, type WalTableShape, type WalValue } from '../wal/index.ts';
 import { INTEGER_KEY_RANGES } from '../wal/key-locator.ts';
 import type { KeyedRoute } from './keyed-route.ts';
-import { capturedRow, oldRowLoad, plainSchema, SEP, type FastPathContext } from './keyed-row-fast-path.ts';
+import { capturedRow, runFastWrite, runOverOldRow, type FastPathContext } from './keyed-row-fast-path.ts';
 import type { PrePassed } from './pre-pass.ts';
 import type { PinnedTable } from './request-tables.ts';
 import type { DmlShape } from './route-write.ts';
@@ -101,51 +99,20 @@ export async function tryKeyedPointWrite(ctx: FastPathContext, statement: PrePas
   if (route.strategy !== WriteStrategy.KEYED_UPDATE && route.strategy !== WriteStrategy.KEYED_DELETE) return undefined;
   const where = pointWhere(statement, shape);
   if (where === undefined) return undefined;
-  const { conn, htap, idempotencyKey } = ctx;
   const { handle } = pinned;
-  const warm = await htap.warm.acquire(handle.store, handle.root, pinned.snapshot);
-  try {
-    const { snapshot, overlay } = warm;
-    const recorded = recordedRequest(snapshot.txns, idempotencyKey) ?? (idempotencyKey === undefined ? undefined : overlay.requests.get(idempotencyKey));
-    if (recorded !== undefined) return { tableName: handle.name, strategy: route.strategy, rowsAffected: Number(recorded), version: Number(snapshot.version) };
-    if (!plainSchema(snapshot)) return undefined;
-    const wal = walTableShape(snapshot);
+  return runFastWrite(ctx, pinned, route, async (scope) => {
+    const { snapshot, wal, name } = scope;
     const tuple = pinnedKey(statement.tokens, where, wal);
     if (tuple === undefined) return undefined;
-    const name = q(handle.name);
-    const fallback = async (): Promise<undefined> => {
-      await conn.run(`DROP TABLE IF EXISTS temp.main.${name}`);
-      return undefined;
-    };
     // No PRIMARY KEY on the target, as on the general path (DuckDB refuses some updates of indexed columns).
-    const old = await oldRowLoad(ctx, handle.store, overlay, snapshot, wal, tuple, name);
-    let rowsAffected: number;
-    try {
-      rowsAffected = (await conn.run([targetTableDdl(handle.name, snapshot.schema), ...old.load, statement.sql].join(SEP))).rowsChanged;
-    } catch {
-      return await fallback();
-    } finally {
-      old.release();
-    }
-    if (rowsAffected > 1) return await fallback();
-    let upserts: WalValue[][] = [];
-    let deletes: WalValue[][] = [];
-    if (rowsAffected === 1 && shape.verb === 'DELETE') deletes = [tuple];
-    if (rowsAffected === 1 && shape.verb === 'UPDATE') {
-      const row = await capturedRow(conn, [], name, wal, snapshot);
-      const keyIndex = wal.primaryKey.map((k) => wal.columns.findIndex((c) => c.name === k));
-      // A row moved to another key needs the new key's clash check: the general path does it.
-      if (row === undefined || keyString(keyIndex.map((i) => row[i] ?? null)) !== keyString(tuple)) return await fallback();
-      upserts = [row];
-    }
-    if (upserts.length > 0 || deletes.length > 0 || idempotencyKey !== undefined) {
-      await htap.writer(handle.store).append(snapshot.root, {
-        tableId: wal.tableId, schemaFingerprint: wal.fingerprint, columns: wal.columns, primaryKey: wal.primaryKey, upserts, deletes,
-        ...(idempotencyKey !== undefined ? { idempotency: { key: idempotencyKey, rowsAffected } } : {}),
-      });
-    }
-    return { tableName: handle.name, strategy: route.strategy, rowsAffected, version: Number(snapshot.version) };
-  } finally {
-    warm.release();
-  }
+    const rowsAffected = await runOverOldRow(ctx, handle.store, scope, tuple, [targetTableDdl(handle.name, snapshot.schema)], statement.sql);
+    if (rowsAffected === undefined || rowsAffected > 1) return undefined;
+    if (rowsAffected === 0) return { rowsAffected, upserts: [], deletes: [] };
+    if (shape.verb === 'DELETE') return { rowsAffected, upserts: [], deletes: [tuple] };
+    const row = await capturedRow(ctx.conn, [], name, wal, snapshot);
+    const keyIndex = wal.primaryKey.map((k) => wal.columns.findIndex((c) => c.name === k));
+    // A row moved to another key needs the new key's clash check: the general path does it.
+    if (row === undefined || keyString(keyIndex.map((i) => row[i] ?? null)) !== keyString(tuple)) return undefined;
+    return { rowsAffected, upserts: [row], deletes: [] };
+  });
 }

@@ -65,8 +65,28 @@ export function fastPathShape(statement: PrePassed, shape: DmlShape, route: Keye
     && !statement.tokens.some((t) => t.text === ';' || isWord(t, 'SELECT', 'FROM', 'TABLE'));
 }
 
-export async function tryKeyedRowFastPath(ctx: FastPathContext, statement: PrePassed, shape: DmlShape, pinned: PinnedTable, route: KeyedRoute): Promise<ExecuteWriteResult | undefined> {
-  if (!ctx.htap.keyedRowFastPath || !fastPathShape(statement, shape, route, ctx.tables)) return undefined;
+/** What one fast statement did: DuckDB's row count and the record's contents; undefined = fall back. */
+export interface FastOutcome {
+  readonly rowsAffected: number;
+  readonly upserts: WalValue[][];
+  readonly deletes: WalValue[][];
+}
+
+/** What a fast statement works with: the warm state's snapshot and overlay, the table's log shape, the quoted target name. */
+export interface FastScope {
+  readonly snapshot: Snapshot;
+  readonly overlay: WalOverlay;
+  readonly wal: WalTableShape;
+  readonly name: string;
+}
+
+/**
+ * The frame both fast paths share: the warm state (released after), a recorded idempotency key
+ * answered, tables with extra storable checks left to the general path; `body` runs the statement
+ * (undefined → its scratch target is dropped and the general path runs); a statement that changed
+ * something (or carries an idempotency key) is appended to the log and acknowledged once durable.
+ */
+export async function runFastWrite(ctx: FastPathContext, pinned: PinnedTable, route: KeyedRoute, body: (scope: FastScope) => Promise<FastOutcome | undefined>): Promise<ExecuteWriteResult | undefined> {
   const { conn, htap, idempotencyKey } = ctx;
   const { handle } = pinned;
   const warm = await htap.warm.acquire(handle.store, handle.root, pinned.snapshot);
@@ -77,51 +97,67 @@ export async function tryKeyedRowFastPath(ctx: FastPathContext, statement: PrePa
     if (!plainSchema(snapshot)) return undefined;
     const wal = walTableShape(snapshot);
     const name = q(handle.name);
-    const keyIndex = wal.primaryKey.map((k) => wal.columns.findIndex((c) => c.name === k));
-    const fallback = async (): Promise<undefined> => {
+    const out = await body({ snapshot, overlay, wal, name });
+    if (out === undefined) {
       await conn.run(`DROP TABLE IF EXISTS temp.main.${name}`);
       return undefined;
-    };
-    const ddl = targetTableDdl(handle.name, snapshot.schema, wal.primaryKey);
-    let row: WalValue[] | undefined;
-    let rowsAffected = 1;
-    if (!shape.upsert) {
-      row = await capturedRow(conn, [ddl, statement.sql], name, wal, snapshot);
-      if (row === undefined) return await fallback();
-      const tuple = keyIndex.map((i) => row![i] ?? null);
-      const k = keyString(tuple);
-      const clash = overlay.upserts.has(k) || (!overlay.deletes.has(k) && await deltaHasKey(ctx, handle.store, snapshot, wal, tuple));
-      if (clash) throw duplicateKey(wal.primaryKey, tuple);
-    } else {
-      // Dry run on the empty target: DuckDB's own defaults and casts name the key.
-      const named = await tryRows(conn, [ddl, statement.sql, `SELECT ${captureSelectList(keyIndex.map((i) => wal.columns[i]!))} FROM ${name} AS src`].join(SEP));
-      const first = named?.[0];
-      if (named?.length !== 1 || first === undefined) return await fallback();
-      const tuple = first.map(text);
-      const k = keyString(tuple);
-      const old = await oldRowLoad(ctx, handle.store, overlay, snapshot, wal, tuple, name);
-      try {
-        rowsAffected = (await conn.run([`DELETE FROM ${name}`, ...old.load, statement.sql].join(SEP))).rowsChanged;
-      } catch {
-        return await fallback();
-      } finally {
-        old.release();
-      }
-      if (rowsAffected > 0) {
-        row = await capturedRow(conn, [], name, wal, snapshot);
-        // The statement must leave exactly the row of the named key (else: the general path decides).
-        if (row === undefined || keyString(keyIndex.map((i) => row![i] ?? null)) !== k) return await fallback();
-      }
     }
-    if (row !== undefined || idempotencyKey !== undefined) {
+    const { rowsAffected, upserts, deletes } = out;
+    if (upserts.length > 0 || deletes.length > 0 || idempotencyKey !== undefined) {
       await htap.writer(handle.store).append(snapshot.root, {
-        tableId: wal.tableId, schemaFingerprint: wal.fingerprint, columns: wal.columns, primaryKey: wal.primaryKey, upserts: row !== undefined ? [row] : [], deletes: [],
+        tableId: wal.tableId, schemaFingerprint: wal.fingerprint, columns: wal.columns, primaryKey: wal.primaryKey, upserts, deletes,
         ...(idempotencyKey !== undefined ? { idempotency: { key: idempotencyKey, rowsAffected } } : {}),
       });
     }
     return { tableName: handle.name, strategy: route.strategy, rowsAffected, version: Number(snapshot.version) };
   } finally {
     warm.release();
+  }
+}
+
+export function tryKeyedRowFastPath(ctx: FastPathContext, statement: PrePassed, shape: DmlShape, pinned: PinnedTable, route: KeyedRoute): Promise<ExecuteWriteResult | undefined> {
+  if (!ctx.htap.keyedRowFastPath || !fastPathShape(statement, shape, route, ctx.tables)) return Promise.resolve(undefined);
+  const { conn } = ctx;
+  const { handle } = pinned;
+  return runFastWrite(ctx, pinned, route, async ({ snapshot, overlay, wal, name }) => {
+    const keyIndex = wal.primaryKey.map((k) => wal.columns.findIndex((c) => c.name === k));
+    const ddl = targetTableDdl(handle.name, snapshot.schema, wal.primaryKey);
+    if (!shape.upsert) {
+      const row = await capturedRow(conn, [ddl, statement.sql], name, wal, snapshot);
+      if (row === undefined) return undefined;
+      const tuple = keyIndex.map((i) => row[i] ?? null);
+      const k = keyString(tuple);
+      const clash = overlay.upserts.has(k) || (!overlay.deletes.has(k) && await deltaHasKey(ctx, handle.store, snapshot, wal, tuple));
+      if (clash) throw duplicateKey(wal.primaryKey, tuple);
+      return { rowsAffected: 1, upserts: [row], deletes: [] };
+    }
+    // Dry run on the empty target: DuckDB's own defaults and casts name the key.
+    const named = await tryRows(conn, [ddl, statement.sql, `SELECT ${captureSelectList(keyIndex.map((i) => wal.columns[i]!))} FROM ${name} AS src`].join(SEP));
+    const first = named?.[0];
+    if (named?.length !== 1 || first === undefined) return undefined;
+    const tuple = first.map(text);
+    const rowsAffected = await runOverOldRow(ctx, handle.store, { snapshot, overlay, wal, name }, tuple, [`DELETE FROM ${name}`], statement.sql);
+    if (rowsAffected === undefined) return undefined;
+    if (rowsAffected === 0) return { rowsAffected, upserts: [], deletes: [] };
+    // The statement must leave exactly the row of the named key (else: the general path decides).
+    const row = await capturedRow(conn, [], name, wal, snapshot);
+    if (row === undefined || keyString(keyIndex.map((i) => row[i] ?? null)) !== keyString(tuple)) return undefined;
+    return { rowsAffected, upserts: [row], deletes: [] };
+  });
+}
+
+/**
+ * ONE call: `before` (e.g. the target's DDL, or emptying it), the key's STRONG row loaded into the
+ * target, then the user's statement; DuckDB's row count of the statement, undefined when it failed.
+ */
+export async function runOverOldRow(ctx: FastPathContext, store: ObjectStore, scope: FastScope, tuple: readonly WalValue[], before: readonly string[], sql: string): Promise<number | undefined> {
+  const old = await oldRowLoad(ctx, store, scope.overlay, scope.snapshot, scope.wal, tuple, scope.name);
+  try {
+    return (await ctx.conn.run([...before, ...old.load, sql].join(SEP))).rowsChanged;
+  } catch {
+    return undefined;
+  } finally {
+    old.release();
   }
 }
 
@@ -177,7 +213,7 @@ function keyPredicate(wal: WalTableShape, tuple: readonly WalValue[]): string {
  * cast back), nothing (a tombstone, or no file can hold the key), or the located Delta files' row.
  * `release()` after running them (the Delta files are leased until then).
  */
-export async function oldRowLoad(ctx: FastPathContext, store: ObjectStore, overlay: WalOverlay, snapshot: Snapshot, wal: WalTableShape, tuple: readonly WalValue[], name: string): Promise<{ load: string[]; release(): void }> {
+async function oldRowLoad(ctx: FastPathContext, store: ObjectStore, overlay: WalOverlay, snapshot: Snapshot, wal: WalTableShape, tuple: readonly WalValue[], name: string): Promise<{ load: string[]; release(): void }> {
   const k = keyString(tuple);
   const image = overlay.upserts.get(k);
   if (image !== undefined) return { load: [`INSERT INTO ${name} SELECT ${image.map((v, i) => typedLiteral(v, wal.columns[i]!.type)).join(', ')}`], release: () => undefined };
