@@ -61,8 +61,9 @@ describe('DuckDB calls per hot statement', () => {
     await measure("INSERT OR REPLACE INTO kv VALUES (8, 'warm', 1)");
     const m = await measure("INSERT OR REPLACE INTO kv VALUES (9, 'up', 2)");
     expect(m.rowsAffected).toBe(1);
-    // Was 29, then 13: now split, (DDL + dry run + key), (load the old row + the statement), capture.
-    expect(m.calls.length).toBeLessThanOrEqual(4);
+    // Was 29, then 13: now split, (DDL + the old row + the statement), capture — the key is read
+    // from the VALUES literals (a key DuckDB must compute costs one dry-run call more).
+    expect(m.calls.length).toBeLessThanOrEqual(3);
     expect(m.calls.filter((c) => c.includes("INSERT OR REPLACE INTO kv VALUES (9, 'up', 2)")).length).toBeGreaterThan(0);
   });
 

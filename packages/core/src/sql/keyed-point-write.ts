@@ -14,7 +14,7 @@
  */
 import { WriteStrategy, type ExecuteWriteResult } from '../api/index.ts';
 import { keyString, type WalTableShape, type WalValue } from '../wal/index.ts';
-import { INTEGER_KEY_RANGES } from '../wal/key-locator.ts';
+import { literalText } from './key-literals.ts';
 import type { KeyedRoute } from './keyed-route.ts';
 import { capturedRow, runFastWrite, runOverOldRow, type FastPathContext } from './keyed-row-fast-path.ts';
 import type { PrePassed } from './pre-pass.ts';
@@ -78,20 +78,6 @@ export function pinnedKey(tokens: readonly Token[], where: number, wal: WalTable
     out.push(text);
   }
   return out;
-}
-
-/** DuckDB's text of an integer or string literal cast to the key type; undefined when unsure. */
-function literalText(lit: Token, neg: boolean, type: string): string | undefined {
-  const range = INTEGER_KEY_RANGES.get(type);
-  if (range !== undefined) {
-    if (lit.kind !== 'number' || !/^[0-9]+$/.test(lit.text)) return undefined;
-    const v = neg ? -BigInt(lit.text) : BigInt(lit.text);
-    return v >= range[0] && v <= range[1] ? v.toString() : undefined;
-  }
-  if (type === 'VARCHAR' && !neg && lit.kind === 'string' && lit.text.startsWith("'") && lit.text.endsWith("'") && lit.text.length >= 2) {
-    return lit.text.slice(1, -1).replaceAll("''", "'");
-  }
-  return undefined;
 }
 
 export async function tryKeyedPointWrite(ctx: FastPathContext, statement: PrePassed, shape: DmlShape, pinned: PinnedTable, route: KeyedRoute): Promise<ExecuteWriteResult | undefined> {

@@ -37,6 +37,7 @@ import type { PrePassed } from './pre-pass.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
 import type { DmlShape } from './route-write.ts';
 import { isWord } from './sql-tokens.ts';
+import { valuesKey } from './key-literals.ts';
 import { targetTableDdl } from './write-target.ts';
 
 const DATED = new Set(['date', 'timestamp', 'timestamp_ntz']);
@@ -131,17 +132,23 @@ export function tryKeyedRowFastPath(ctx: FastPathContext, statement: PrePassed, 
       if (clash) throw duplicateKey(wal.primaryKey, tuple);
       return { rowsAffected: 1, upserts: [row], deletes: [] };
     }
-    // Dry run on the empty target: DuckDB's own defaults and casts name the key.
-    const named = await tryRows(conn, [ddl, statement.sql, `SELECT ${captureSelectList(keyIndex.map((i) => wal.columns[i]!))} FROM ${name} AS src`].join(SEP));
-    const first = named?.[0];
-    if (named?.length !== 1 || first === undefined) return undefined;
-    const tuple = first.map(text);
-    const rowsAffected = await runOverOldRow(ctx, handle.store, { snapshot, overlay, wal, name }, tuple, [`DELETE FROM ${name}`], statement.sql);
+    // The key: read from the VALUES literals, else a dry run on the empty target names it
+    // (DuckDB's own defaults and casts).
+    let tuple = valuesKey(statement.tokens, wal);
+    let before = [ddl];
+    if (tuple === undefined) {
+      const named = await tryRows(conn, [ddl, statement.sql, `SELECT ${captureSelectList(keyIndex.map((i) => wal.columns[i]!))} FROM ${name} AS src`].join(SEP));
+      const first = named?.[0];
+      if (named?.length !== 1 || first === undefined) return undefined;
+      tuple = first.map(text);
+      before = [`DELETE FROM ${name}`];
+    }
+    const rowsAffected = await runOverOldRow(ctx, handle.store, { snapshot, overlay, wal, name }, tuple, before, statement.sql);
     if (rowsAffected === undefined) return undefined;
     if (rowsAffected === 0) return { rowsAffected, upserts: [], deletes: [] };
     // The statement must leave exactly the row of the named key (else: the general path decides).
     const row = await capturedRow(conn, [], name, wal, snapshot);
-    if (row === undefined || keyString(keyIndex.map((i) => row[i] ?? null)) !== keyString(tuple)) return undefined;
+    if (row === undefined || keyString(keyIndex.map((i) => row[i] ?? null)) !== keyString(tuple!)) return undefined;
     return { rowsAffected, upserts: [row], deletes: [] };
   });
 }
