@@ -159,6 +159,38 @@ describe('keyed single-row fast path = the general keyed-write path', () => {
     expect(await strong(fast, table)).toEqual(await strong(general, table));
   });
 
+  it('parameters: a plain INSERT takes the fast path, an upsert the general one, with equal outcomes', async () => {
+    const cases: [string, unknown[], string | number, boolean][] = [
+      ['INSERT INTO kv VALUES ($1, $2, $3, $4, $5)', [9000, 'param', 2, 0.5, '{"p": true}'], 1, true],
+      ['INSERT INTO kv (id, name) VALUES ($1, $2)', [9001, 'param defaults'], 1, true],
+      ['INSERT INTO kv VALUES ($1, $2, $3, $4, $5)', [9000, 'param dup', 2, 0.5, null], 'ERR_CONSTRAINT_PRIMARY_KEY', true],
+      ['INSERT INTO kv VALUES ($1, $2, $3, $4, $5)', [5, 'param dup in delta', 2, 0.5, null], 'ERR_CONSTRAINT_PRIMARY_KEY', true],
+      ['INSERT INTO kv VALUES ($1, $2, $3, $4, $5)', [9002, null, 2, 0.5, null], 'ERR_CONSTRAINT_NOT_NULL', false],
+      ['INSERT INTO kv VALUES ($1, $2, $3, $4, $5)', [9003, 'param check', -2, 0.5, null], 'ERR_CONSTRAINT_CHECK', false],
+      ['INSERT INTO kv VALUES ($1, $2, $3, $4, $5)', ['nine', 'param type', 2, 0.5, null], 'any', false],
+      ['INSERT OR REPLACE INTO kv VALUES ($1, $2, $3, $4, $5)', [9000, 'param upsert', 3, 0.5, null], 1, false],
+    ];
+    for (const [sql, params, expected, fastPath] of cases) {
+      const run = async (s: Side): Promise<{ outcome: unknown; calls: number }> => {
+        s.counter.reset();
+        try {
+          const r = await s.h.engine.execute({ bucket: s.h.bucket, sql, params });
+          return { outcome: 'write' in r ? { ok: { rowsAffected: r.write.rowsAffected, strategy: r.write.strategy } } : r, calls: s.counter.calls.length };
+        } catch (err) {
+          const e = err as { code?: unknown; message?: string };
+          return { outcome: { error: { code: e.code, message: String(e.message) } }, calls: s.counter.calls.length };
+        }
+      };
+      const f = await run(fast);
+      const g = await run(general);
+      expect([sql, params, f.outcome]).toEqual([sql, params, g.outcome]);
+      if (typeof expected === 'number') expect(g.outcome).toMatchObject({ ok: { rowsAffected: expected } });
+      else if (expected !== 'any') expect(g.outcome).toMatchObject({ error: { code: expected } });
+      if (fastPath) expect(f.calls).toBeLessThan(g.calls);
+    }
+    expect(await strong(fast, 'kv')).toEqual(await strong(general, 'kv'));
+  });
+
   it('idempotency keys: a retry answers the recorded outcome and writes nothing', async () => {
     for (const s of [fast, general]) {
       const first = await outcome(s, "INSERT INTO kv VALUES (8000, 'once', 1, 1, NULL)", 'req-8000');

@@ -32,7 +32,7 @@ import type { ObjectStore } from '../object-store/index.ts';
 import { captureSelectList, KeyLocator, keyString, walTableShape, type WalOverlay, type WalTableShape, type WalValue } from '../wal/index.ts';
 import type { HtapRuntime } from './htap-runtime.ts';
 import type { KeyedRoute } from './keyed-route.ts';
-import { duplicateKey } from './keyed-write.ts';
+import { duplicateKey, runStatement } from './keyed-write.ts';
 import type { PrePassed } from './pre-pass.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
 import type { DmlShape } from './route-write.ts';
@@ -61,8 +61,10 @@ export function fastPathShape(statement: PrePassed, shape: DmlShape, route: Keye
   // No subquery, no second statement: the VALUES row reads nothing but constants, and the only
   // relation the statement can name is its target — in ON CONFLICT DO UPDATE that is the one
   // conflicting row, which the fast path loads (so `shape.selfReference` is no obstacle here).
+  // Parameters ($n): plain INSERT only (prepared on the request's connection); an upsert's key
+  // must be known before its old row is loaded.
   return shape.verb === 'INSERT' && route.strategy === WriteStrategy.KEYED_INSERT_SINGLE && !shape.returning
-    && tables.params.length === 0
+    && (tables.params.length === 0 || !shape.upsert)
     && !statement.tokens.some((t) => t.text === ';' || isWord(t, 'SELECT', 'FROM', 'TABLE'));
 }
 
@@ -124,7 +126,7 @@ export function tryKeyedRowFastPath(ctx: FastPathContext, statement: PrePassed, 
     const keyIndex = wal.primaryKey.map((k) => wal.columns.findIndex((c) => c.name === k));
     const ddl = targetTableDdl(handle.name, snapshot.schema, wal.primaryKey);
     if (!shape.upsert) {
-      const row = await capturedRow(conn, [ddl, statement.sql], name, wal, snapshot);
+      const row = ctx.tables.params.length === 0 ? await capturedRow(conn, [ddl, statement.sql], name, wal, snapshot) : await preparedRow(ctx, ddl, statement.sql, name, wal, snapshot);
       if (row === undefined) return undefined;
       const tuple = keyIndex.map((i) => row[i] ?? null);
       const k = keyString(tuple);
@@ -151,6 +153,20 @@ export function tryKeyedRowFastPath(ctx: FastPathContext, statement: PrePassed, 
     if (row === undefined || keyString(keyIndex.map((i) => row[i] ?? null)) !== keyString(tuple!)) return undefined;
     return { rowsAffected, upserts: [row], deletes: [] };
   });
+}
+
+/**
+ * A plain INSERT with parameters: the target's DDL (1 call), the statement prepared, bound and run
+ * (DuckDB's own parameter typing, as on the general path), then the row captured with its flags.
+ */
+async function preparedRow(ctx: FastPathContext, ddl: string, sql: string, name: string, wal: WalTableShape, snapshot: Snapshot): Promise<WalValue[] | undefined> {
+  try {
+    await ctx.conn.run(ddl);
+    if ((await runStatement(ctx.conn, ctx.tables, sql, false)).rowsChanged !== 1) return undefined;
+  } catch {
+    return undefined;
+  }
+  return capturedRow(ctx.conn, [], name, wal, snapshot);
 }
 
 /**

@@ -208,7 +208,7 @@ async function runUserStatement(conn: DuckDBConnection, tables: RequestTables, s
   return runStatement(conn, tables, statement.sql, returning);
 }
 
-async function runStatement(conn: DuckDBConnection, tables: RequestTables, sql: string, returning: boolean): Promise<{ rowsChanged: number; returning?: EncodedResult }> {
+export async function runStatement(conn: DuckDBConnection, tables: RequestTables, sql: string, returning: boolean): Promise<{ rowsChanged: number; returning?: EncodedResult }> {
   const prepared = await tables.prepare(conn, sql);
   try {
     if (!DML_TYPES.has(prepared.statementType)) {
