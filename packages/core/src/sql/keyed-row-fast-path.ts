@@ -163,8 +163,8 @@ async function preparedRow(ctx: FastPathContext, ddl: string, sql: string, name:
   try {
     await ctx.conn.run(ddl);
     if ((await runStatement(ctx.conn, ctx.tables, sql, false)).rowsChanged !== 1) return undefined;
-  } catch {
-    return undefined;
+  } catch (err) {
+    return fallbackUnlessInterrupted(err);
   }
   return capturedRow(ctx.conn, [], name, wal, snapshot);
 }
@@ -177,8 +177,8 @@ export async function runOverOldRow(ctx: FastPathContext, store: ObjectStore, sc
   const old = await oldRowLoad(ctx, store, scope.overlay, scope.snapshot, scope.wal, tuple, scope.name);
   try {
     return (await ctx.conn.run([...before, ...old.load, sql].join(SEP))).rowsChanged;
-  } catch {
-    return undefined;
+  } catch (err) {
+    return fallbackUnlessInterrupted(err);
   } finally {
     old.release();
   }
@@ -214,9 +214,19 @@ export async function capturedRow(conn: DuckDBConnection, before: readonly strin
 async function tryRows(conn: DuckDBConnection, sql: string): Promise<unknown[][] | undefined> {
   try {
     return (await conn.runAndReadAll(sql)).getRows();
-  } catch {
-    return undefined;
+  } catch (err) {
+    return fallbackUnlessInterrupted(err);
   }
+}
+
+/**
+ * A failed fast-path call means "let the general path decide" — except an interrupt (the request
+ * was cancelled or timed out): that stands, as it would on the general path.
+ */
+function fallbackUnlessInterrupted(err: unknown): undefined {
+  const mapped = mapDuckDBError(err);
+  if (mapped.code === 'ERR_QUERY_CANCELLED') throw mapped;
+  return undefined;
 }
 
 function text(v: unknown): WalValue {
