@@ -2,7 +2,7 @@
  * The point-lookup fast path (packages/core/src/sql/point-lookup-read.ts) against the general path,
  * differentially: random keys that live in Delta (several files), in the un-drained overlay
  * (upserted over a Delta row, or new), tombstoned, or nowhere; single and composite keys; every
- * column type family with NULLs; literals and parameters; STRONG and EVENTUAL. The general path
+ * column type family with NULLs; literals and parameters; STRONG, EVENTUAL and OLTP_ONLY. The general path
  * answers the same question written so that the fast path does not recognise it (`WHERE (…)`).
  */
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -69,7 +69,7 @@ describe('point lookup fast path = general path', () => {
     const keys = [3, 7, 8, 41, 42, 85, 90, 100, 500, 501, 505, 0, -1, 9999, 9_223_372_036_854_775_807n];
     for (let i = 0; i < 12; i++) keys.push(Math.floor(random() * (BATCHES * PER_BATCH + 20)));
     let fast = 0;
-    for (const freshness of [Freshness.STRONG, undefined]) {
+    for (const freshness of [Freshness.STRONG, undefined, Freshness.OLTP_ONLY]) {
       for (const id of keys) {
         const a = await query(`SELECT * FROM wide WHERE id = ${id}`, freshness);
         const b = await query(`SELECT * FROM wide WHERE (id = ${id})`, freshness);
@@ -81,12 +81,14 @@ describe('point lookup fast path = general path', () => {
         fast++;
       }
     }
-    expect(fast).toBe(keys.length * 2);
+    expect(fast).toBe(keys.length * 3);
     // The un-drained states really differ between STRONG and EVENTUAL (the test covers the overlay).
     expect((await query('SELECT s FROM wide WHERE id = 3', Freshness.STRONG)).rows).toEqual([["log's 3"]]);
     expect((await query('SELECT s FROM wide WHERE id = 3', undefined)).rows).toEqual([["delta's 3"]]);
     expect((await query('SELECT s FROM wide WHERE id = 42', Freshness.STRONG)).rows).toEqual([]);
     expect((await query('SELECT s FROM wide WHERE id = 8', Freshness.STRONG)).rows).toEqual([["again's 8"]]);
+    expect((await query('SELECT s FROM wide WHERE id = 8', Freshness.OLTP_ONLY)).rows).toEqual([["again's 8"]]);
+    expect((await query('SELECT s FROM wide WHERE id = 4', Freshness.OLTP_ONLY)).rows).toEqual([]);
   });
 
   it('projections, quoted names, parameters', async () => {
@@ -96,7 +98,7 @@ describe('point lookup fast path = general path', () => {
       ['SELECT * FROM wide WHERE id = $1', 'SELECT * FROM wide WHERE (id = $1)', [2n]],
       ['select s from WIDE where ID = 505;', 'select s from WIDE where (ID = 505);'],
     ];
-    for (const freshness of [Freshness.STRONG, undefined]) {
+    for (const freshness of [Freshness.STRONG, undefined, Freshness.OLTP_ONLY]) {
       for (const [sql, general, params] of cases) {
         const a = await query(sql, freshness, params);
         const b = await query(general, freshness, params);
@@ -109,7 +111,7 @@ describe('point lookup fast path = general path', () => {
 
   it('composite key (VARCHAR, SMALLINT)', async () => {
     const keys: [string, number][] = [['r0', 3], ['r0', 4], ['r1', 45], ['r1', 46], ['r2', 100], ['r9', 1], ['r9', 2], ['r2', 1], ["it's", 5]];
-    for (const freshness of [Freshness.STRONG, undefined]) {
+    for (const freshness of [Freshness.STRONG, undefined, Freshness.OLTP_ONLY]) {
       for (const [region, n] of keys) {
         const lit = `'${region.replaceAll("'", "''")}'`;
         const a = await query(`SELECT * FROM pair WHERE n = ${n} AND region = ${lit}`, freshness);
@@ -156,6 +158,24 @@ describe('point lookup fast path = general path', () => {
     expect(drained.rows).toEqual([['back']]);
     expect(drained.filesScanned).toBeLessThan(BATCHES + 1);
     expect((await query('SELECT s FROM wide WHERE id = 42', undefined)).rows).toEqual([]);
+  });
+
+  it('tables of the same name in two buckets never share cached statements or rows', async () => {
+    const other = 'other-bucket';
+    const run = async (bucket: string, sql: string, freshness?: Freshness) => {
+      const r = await h.engine.execute({ bucket, sql, ...(freshness !== undefined ? { freshness } : {}) });
+      if (!('query' in r)) throw new Error(sql);
+      return r.query;
+    };
+    await h.engine.execute({ bucket: other, sql: 'CREATE TABLE pair (region VARCHAR, n SMALLINT, v VARCHAR, w DOUBLE, PRIMARY KEY (region, n))' });
+    await h.engine.execute({ bucket: other, sql: "INSERT INTO pair VALUES ('r0', 4, 'other', 0.5)" });
+    for (let i = 0; i < 3; i++) {
+      for (const freshness of [Freshness.STRONG, undefined]) {
+        expect((await run(h.bucket, "SELECT v FROM pair WHERE region = 'r0' AND n = 4", freshness)).rows).toEqual([['v4']]);
+        expect((await run(other, "SELECT v FROM pair WHERE region = 'r0' AND n = 4", Freshness.STRONG)).rows).toEqual([['other']]);
+      }
+      await h.engine.compact(other, 'pair');
+    }
   });
 });
 

@@ -235,7 +235,10 @@ export class Engine {
         const store = await this.#activeStore(opts.bucket);
         // A point lookup by primary key: one DuckDB call on a pooled connection (point-lookup-read.ts).
         if (shape.kind === 'other' && opts.signal?.aborted !== true) {
-          const lookup = await tryPointLookup({ catalog: this.#catalog, cache: this.#deps.cache, htap: this.#htap, clock: this.#clock, ...this.#limits() }, { bucket: opts.bucket, store, analysed, freshness: opts.freshness, params, startedAt });
+          const lookup = await tryPointLookup(
+            { catalog: this.#catalog, cache: this.#deps.cache, htap: this.#htap, clock: this.#clock, timeoutMs: this.#deps.config.K3_QUERY_TIMEOUT, timeoutError: () => this.#timeoutError(), ...this.#limits() },
+            { bucket: opts.bucket, store, analysed, freshness: opts.freshness, params, startedAt, ...(opts.signal !== undefined ? { signal: opts.signal } : {}) },
+          );
           if (lookup !== undefined) return { query: lookup };
         }
         // DESCRIBE, PRAGMA (table_info, show) and EXPLAIN of a write need definitions only:

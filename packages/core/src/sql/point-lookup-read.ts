@@ -1,6 +1,6 @@
 /**
  * The point-lookup fast path of `Engine.execute` (docs/design/hot-path.md, "Point lookups"): a
- * STRONG or EVENTUAL `SELECT … FROM t WHERE <every primary-key column> = <value>` is answered by
+ * STRONG, EVENTUAL or OLTP_ONLY `SELECT … FROM t WHERE <every primary-key column> = <value>` is answered by
  * PointLookups (wal/point-lookup.ts) with one DuckDB call — no json_serialize_sql, no view, no
  * fresh connection. Returns undefined whenever the statement is not exactly that shape over a
  * keyed bucket table with integer / VARCHAR key values given exactly (a literal or a parameter of
@@ -8,6 +8,7 @@
  */
 import { Freshness, QueryStrategy, ServedBy, type ExecuteQueryResult } from '../api/index.ts';
 import { primaryKeyOf, type Catalog } from '../catalog/index.ts';
+import { AppError } from '../errors/index.ts';
 import { encodeBounded, type FileCache, type ResultLimits } from '../exec/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { INTEGER_KEY_RANGES, lookupKeyKind } from '../wal/key-locator.ts';
@@ -25,6 +26,9 @@ export interface PointLookupContext {
   readonly htap: HtapRuntime;
   readonly clock: () => number;
   readonly limits?: ResultLimits;
+  /** K3_QUERY_TIMEOUT: past it the lookup's DuckDB call is interrupted and `timeoutError()` thrown. */
+  readonly timeoutMs: number;
+  readonly timeoutError: () => AppError;
 }
 
 export interface PointLookupRequest {
@@ -34,11 +38,36 @@ export interface PointLookupRequest {
   readonly freshness: Freshness | undefined;
   readonly params: readonly SqlParam[];
   readonly startedAt: number;
+  /** Aborted when the client goes away: interrupts the DuckDB call. */
+  readonly signal?: AbortSignal;
 }
 
 export async function tryPointLookup(ctx: PointLookupContext, req: PointLookupRequest): Promise<ExecuteQueryResult | undefined> {
+  const stop = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stop.abort();
+  }, ctx.timeoutMs);
+  const onAbort = (): void => stop.abort();
+  req.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const result = await lookup(ctx, req, stop.signal);
+    if (stop.signal.aborted) throw timedOut ? ctx.timeoutError() : new AppError('ERR_QUERY_CANCELLED', 'The statement was cancelled because the client went away.');
+    return result;
+  } catch (err) {
+    if (timedOut) throw ctx.timeoutError();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    req.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+async function lookup(ctx: PointLookupContext, req: PointLookupRequest, signal: AbortSignal): Promise<ExecuteQueryResult | undefined> {
+  const oltp = req.freshness === Freshness.OLTP_ONLY;
   const strong = req.freshness === Freshness.STRONG;
-  if (!strong && req.freshness !== undefined && req.freshness !== Freshness.EVENTUAL) return undefined;
+  if (!strong && !oltp && req.freshness !== undefined && req.freshness !== Freshness.EVENTUAL) return undefined;
   const shape = pointLookupShape(req.analysed);
   if (shape === undefined || !paramsExact(shape, req.params.length)) return undefined;
   const tables = new RequestTables(ctx.catalog, ctx.cache, req.bucket, req.store);
@@ -49,19 +78,21 @@ export async function tryPointLookup(ctx: PointLookupContext, req: PointLookupRe
     const key = keyTuple(shape, tableShape, req.params);
     if (key === undefined || !projectionKnown(shape, tableShape)) return undefined;
     const { name, root } = pinned.handle;
-    const state = strong ? await ctx.htap.warm.acquire(req.store, root, pinned.snapshot) : undefined;
+    const state = strong || oltp ? await ctx.htap.warm.acquire(req.store, root, pinned.snapshot, { keyLookupsOnly: true }) : undefined;
     try {
       const planned = ctx.clock();
       const [answer] = await ctx.htap.lookups.lookupKeys(
-        { store: req.store, root, name, snapshot: pinned.snapshot, ...(state !== undefined ? { state } : {}), shape: state?.shape ?? tableShape, keys: [key], projection: shape.projection },
+        { store: req.store, root, name, snapshot: pinned.snapshot, ...(state !== undefined ? { state } : {}), ...(oltp ? { overlayOnly: true } : {}), signal, shape: state?.shape ?? tableShape, keys: [key], projection: shape.projection },
         async (result, facts) => ({ encoded: await encodeBounded(result, ctx.limits), facts }),
       );
       const done = ctx.clock();
       const { encoded, facts } = answer!;
       const version = (state?.snapshot ?? pinned.snapshot).version;
       return toQueryResult(encoded, {
-        strategy: strong ? QueryStrategy.UNARY_MERGED_STRONG : QueryStrategy.UNARY_WAREHOUSE,
-        ...(strong ? { servedBy: ServedBy.MERGED, strategyReason: `FRESHNESS_STRONG: write log merged over Delta for ${name} (point lookup: ${facts.source})` } : { strategyReason: `point lookup by primary key: ${facts.files} file(s) located by key statistics` }),
+        strategy: strong || oltp ? QueryStrategy.UNARY_MERGED_STRONG : QueryStrategy.UNARY_WAREHOUSE,
+        ...(strong ? { servedBy: ServedBy.MERGED, strategyReason: `FRESHNESS_STRONG: write log merged over Delta for ${name} (point lookup: ${facts.source})` }
+          : oltp ? { servedBy: ServedBy.OLTP, strategyReason: `FRESHNESS_OLTP_ONLY: the write log only (point lookup: ${facts.source})` }
+            : { strategyReason: `point lookup by primary key: ${facts.files} file(s) located by key statistics` }),
         versions: { [name]: version },
         filesScanned: facts.files,
         bytesScanned: facts.bytes,

@@ -13,7 +13,7 @@ export { captureRows, captureKeys, captureSelectList } from './capture-rows.ts';
 export { walRecordKey, parseWalRecordSeq, drainedMarkerKey, epochKey, epochPrefix, rejectedKey } from './wal-keys.ts';
 export { appendKeyedWrite, type KeyedWriteSql } from './keyed-write.ts';
 export { bindFreshView, type FreshView } from './bind-fresh.ts';
-export { WarmTables, type WarmState, type WarmBase, type WarmTablesOptions } from './warm-state.ts';
+export { WarmTables, type AcquireOptions, type WarmState, type WarmBase, type WarmTablesOptions } from './warm-state.ts';
 export { bindWarmView } from './warm-view.ts';
 export { PointLookups, type LookupRequest, type LookupFacts, type LookupSource } from './point-lookup.ts';
 export { KeyLocator, lookupKeyKind } from './key-locator.ts';

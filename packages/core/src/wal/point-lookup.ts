@@ -25,6 +25,7 @@ import type { ActiveFile, Snapshot } from '../delta/snapshot.ts';
 import { snapshotSelectSql } from '../exec/bind-snapshot.ts';
 import type { K3DuckDB } from '../exec/duckdb-instance.ts';
 import type { FileCache } from '../exec/file-cache.ts';
+import { AppError } from '../errors/index.ts';
 import { mapDuckDBError } from '../exec/map-duckdb-error.ts';
 import { quoteIdentifier as q, quoteLiteral } from '../exec/sql-quote.ts';
 import type { ObjectStore } from '../object-store/index.ts';
@@ -49,6 +50,10 @@ export interface LookupRequest {
   readonly keys: readonly (readonly string[])[];
   /** A select list over the table's columns (default `*`). */
   readonly projection?: string;
+  /** OLTP_ONLY: a key the overlay does not hold has no row (Delta is not read). */
+  readonly overlayOnly?: boolean;
+  /** Interrupts the running DuckDB call (the connection is then closed, not pooled). */
+  readonly signal?: AbortSignal;
 }
 
 /** Where a key was answered from (tests and metrics). */
@@ -65,7 +70,7 @@ interface Slot {
   readonly conn: DuckDBConnection;
   /** statement key → prepared statement, least recently used first. */
   readonly statements: Map<string, DuckDBPreparedStatement>;
-  /** table root → the snapshot identity its statements were made for. */
+  /** table (store URL + root) → the snapshot identity its statements were made for. */
   readonly snapshots: Map<string, string>;
 }
 
@@ -79,7 +84,7 @@ export class PointLookups {
   readonly #cache: FileCache;
   readonly #locator = new KeyLocator();
   readonly #idle: Slot[] = [];
-  /** table root → the snapshot identity and its file-set → rows SQL. */
+  /** table (store URL + root) → the snapshot identity and its file-set → rows SQL. */
   readonly #sources = new Map<string, { identity: string; sql: Map<string, string> }>();
   #closed = false;
 
@@ -92,7 +97,13 @@ export class PointLookups {
   async lookupKeys<T>(req: LookupRequest, read: (result: DuckDBResult, facts: LookupFacts) => Promise<T>): Promise<T[]> {
     const slot = await this.#checkout();
     let healthy = true;
+    const onAbort = (): void => {
+      healthy = false;
+      slot.conn.interrupt();
+    };
+    req.signal?.addEventListener('abort', onAbort, { once: true });
     try {
+      if (req.signal?.aborted === true) throw abortError();
       const out: T[] = [];
       for (const key of req.keys) out.push(await this.#lookupOne(slot, req, key, read));
       return out;
@@ -100,7 +111,8 @@ export class PointLookups {
       healthy = false;
       throw err;
     } finally {
-      this.#checkin(slot, healthy);
+      req.signal?.removeEventListener('abort', onAbort);
+      this.#checkin(slot, healthy && req.signal?.aborted !== true);
     }
   }
 
@@ -115,21 +127,23 @@ export class PointLookups {
     const snapshot = req.state?.snapshot ?? req.snapshot;
     const projection = req.projection ?? '*';
     const identity = `${snapshot.metadata.id}@${snapshot.version}`;
-    if (slot.snapshots.get(req.root) !== identity) {
+    // Tables of different buckets may share a root path: the store's URL tells them apart.
+    const table = `${req.store.url}\u0001${req.root}`;
+    if (slot.snapshots.get(table) !== identity) {
       for (const [k, stmt] of slot.statements) {
-        if (k.startsWith(`${req.root}\u0000`)) {
+        if (k.startsWith(`${table}\u0000`)) {
           stmt.destroySync();
           slot.statements.delete(k);
         }
       }
-      slot.snapshots.set(req.root, identity);
+      slot.snapshots.set(table, identity);
     }
     const overlay = req.state?.overlay;
     const k = overlay === undefined ? undefined : keyString(key);
-    if (overlay !== undefined && k !== undefined && (overlay.upserts.has(k) || overlay.deletes.has(k))) {
+    if (overlay !== undefined && k !== undefined && (overlay.upserts.has(k) || overlay.deletes.has(k) || req.overlayOnly === true)) {
       const row = overlay.upserts.get(k);
       const n = shape.columns.length;
-      const stmt = await this.#prepared(slot, `${req.root}\u0000overlay\u0000${shape.fingerprint}\u0000${projection}`, () => {
+      const stmt = await this.#prepared(slot, `${table}\u0000overlay\u0000${shape.fingerprint}\u0000${projection}`, () => {
         const typed = shape.columns.map((c, i) => `CAST(CAST($${i + 1} AS VARCHAR) AS ${c.type}) AS ${q(c.name)}`).join(', ');
         return `SELECT ${projection} FROM (SELECT ${typed} WHERE CAST($${n + 1} AS BOOLEAN)) AS ${q(req.name)}`;
       });
@@ -144,7 +158,7 @@ export class PointLookups {
     const files = this.#locator.locate(snapshot, shape.primaryKey, key);
     const lease = await this.#cache.acquire(req.store, files.map((f) => ({ key: f.key, size: f.add.size })));
     try {
-      const rows = await this.#rowsSql(slot.conn, req.root, identity, snapshot, files, lease.paths);
+      const rows = await this.#rowsSql(slot.conn, table, identity, snapshot, files, lease.paths);
       // The key as constants, not parameters: DuckDB pushes a constant into the Parquet scan
       // (row-group min/max) but not a prepared statement's parameter (measured: a parameter made
       // the 1M-row lookup scan every row group). Still one call: parse + plan + run.
@@ -162,12 +176,12 @@ export class PointLookups {
   }
 
   /** The rows of `files` as SQL (snapshotSelectSql), kept per (table, snapshot, file set) until the table's snapshot changes. */
-  async #rowsSql(conn: DuckDBConnection, root: string, identity: string, snapshot: Snapshot, files: readonly ActiveFile[], paths: ReadonlyMap<string, string>): Promise<string> {
-    let sources = this.#sources.get(root);
+  async #rowsSql(conn: DuckDBConnection, table: string, identity: string, snapshot: Snapshot, files: readonly ActiveFile[], paths: ReadonlyMap<string, string>): Promise<string> {
+    let sources = this.#sources.get(table);
     if (sources?.identity !== identity) {
       sources = { identity, sql: new Map() };
-      this.#sources.delete(root);
-      this.#sources.set(root, sources);
+      this.#sources.delete(table);
+      this.#sources.set(table, sources);
       while (this.#sources.size > MAX_SOURCE_TABLES) this.#sources.delete(this.#sources.keys().next().value!);
     }
     const id = files.map((f) => f.key).join('\u0001');
@@ -217,6 +231,10 @@ export class PointLookups {
 function bindText(stmt: DuckDBPreparedStatement, index: number, value: WalValue): void {
   if (value === null) stmt.bindNull(index);
   else stmt.bindValue(index, value, VARCHAR);
+}
+
+function abortError(): AppError {
+  return new AppError('ERR_QUERY_CANCELLED', 'The point lookup was cancelled before it ran.');
 }
 
 function closeSlot(slot: Slot): void {

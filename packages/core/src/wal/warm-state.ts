@@ -50,6 +50,11 @@ export interface WarmState extends StrongState {
   release(): void;
 }
 
+export interface AcquireOptions {
+  /** The state is only used to look keys up in `overlay` (no view is bound from it): skip copying the tail. */
+  readonly keyLookupsOnly?: boolean;
+}
+
 export interface WarmTablesOptions {
   readonly db: K3DuckDB;
   readonly records: WalRecordCache;
@@ -99,7 +104,7 @@ export class WarmTables {
    * The STRONG state of the table at `root`, at least as new as `pinned` (a snapshot listed by
    * this request) and holding every record acknowledged before this call. Release it after use.
    */
-  async acquire(store: ObjectStore, root: string, pinned: Snapshot): Promise<WarmState> {
+  async acquire(store: ObjectStore, root: string, pinned: Snapshot, opts: AcquireOptions = {}): Promise<WarmState> {
     const id = `${store.url}\u0000${root}`;
     let from = pinned;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -107,7 +112,7 @@ export class WarmTables {
       if (await this.#coalesced(id, () => this.#advance(id, store, root, start))) {
         const entry = this.#entries.get(id);
         // The shared advance may have started from an older pinned snapshot than ours: advance again.
-        if (entry !== undefined && entry.snapshot.metadata.id === pinned.metadata.id && entry.snapshot.version >= pinned.version) return this.#hand(entry);
+        if (entry !== undefined && entry.snapshot.metadata.id === pinned.metadata.id && entry.snapshot.version >= pinned.version) return opts.keyLookupsOnly === true ? this.#handForLookups(entry) : this.#hand(entry);
         continue;
       }
       // A drain raced us: its commit is newer than what we had; start over from the newest version.
@@ -217,6 +222,16 @@ export class WarmTables {
         this.#maybeDelete(base);
       },
     };
+  }
+
+  /**
+   * The entry for key lookups (point-lookup.ts): the shared full overlay (its maps are the key
+   * index; read synchronously, it only ever gains newer acknowledged records) without copying the
+   * tail — O(1) instead of O(tail keys) — and no hold on the base file. Its `tail` is empty and
+   * `base` undefined: never bind a view from it.
+   */
+  #handForLookups(entry: Entry): WarmState {
+    return { snapshot: entry.snapshot, shape: entry.shape, watermark: entry.watermark, overlay: entry.overlay, skipped: entry.skipped, base: undefined, tail: emptyOverlay(), release: () => undefined };
   }
 
   /** Writes the whole overlay as the new base; the tail starts empty. */
