@@ -92,7 +92,8 @@ export interface FastScope {
 export async function runFastWrite(ctx: FastPathContext, pinned: PinnedTable, route: KeyedRoute, body: (scope: FastScope) => Promise<FastOutcome | undefined>): Promise<ExecuteWriteResult | undefined> {
   const { conn, htap, idempotencyKey } = ctx;
   const { handle } = pinned;
-  const warm = await htap.warm.acquire(handle.store, handle.root, pinned.snapshot);
+  // Only keys are looked up in the overlay (no view is bound): the shared overlay, no tail copy.
+  const warm = await htap.warm.acquire(handle.store, handle.root, pinned.snapshot, { keyLookupsOnly: true });
   try {
     const { snapshot, overlay } = warm;
     const recorded = recordedRequest(snapshot.txns, idempotencyKey) ?? (idempotencyKey === undefined ? undefined : overlay.requests.get(idempotencyKey));
