@@ -66,10 +66,10 @@ afterAll(async () => {
 
 type Outcome = { ok: { rowsAffected: number; strategy: string; returning?: unknown } } | { error: { code: unknown; message: string } };
 
-async function outcome(s: Side, sql: string, idempotencyKey?: string): Promise<{ outcome: Outcome; calls: number }> {
+async function outcome(s: Side, sql: string, idempotencyKey?: string, params?: unknown[]): Promise<{ outcome: Outcome; calls: number }> {
   s.counter.reset();
   try {
-    const r = await s.h.engine.execute({ bucket: s.h.bucket, sql, ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) });
+    const r = await s.h.engine.execute({ bucket: s.h.bucket, sql, ...(idempotencyKey !== undefined ? { idempotencyKey } : {}), ...(params !== undefined ? { params } : {}) });
     if (!('write' in r)) throw new Error(`not a write: ${sql}`);
     const { rowsAffected, strategy, returning } = r.write;
     return { outcome: { ok: { rowsAffected, strategy, ...(returning !== undefined ? { returning } : {}) } }, calls: s.counter.calls.length };
@@ -171,18 +171,8 @@ describe('keyed single-row fast path = the general keyed-write path', () => {
       ['INSERT OR REPLACE INTO kv VALUES ($1, $2, $3, $4, $5)', [9000, 'param upsert', 3, 0.5, null], 1, false],
     ];
     for (const [sql, params, expected, fastPath] of cases) {
-      const run = async (s: Side): Promise<{ outcome: unknown; calls: number }> => {
-        s.counter.reset();
-        try {
-          const r = await s.h.engine.execute({ bucket: s.h.bucket, sql, params });
-          return { outcome: 'write' in r ? { ok: { rowsAffected: r.write.rowsAffected, strategy: r.write.strategy } } : r, calls: s.counter.calls.length };
-        } catch (err) {
-          const e = err as { code?: unknown; message?: string };
-          return { outcome: { error: { code: e.code, message: String(e.message) } }, calls: s.counter.calls.length };
-        }
-      };
-      const f = await run(fast);
-      const g = await run(general);
+      const f = await outcome(fast, sql, undefined, params);
+      const g = await outcome(general, sql, undefined, params);
       expect([sql, params, f.outcome]).toEqual([sql, params, g.outcome]);
       if (typeof expected === 'number') expect(g.outcome).toMatchObject({ ok: { rowsAffected: expected } });
       else if (expected !== 'any') expect(g.outcome).toMatchObject({ error: { code: expected } });
