@@ -46,8 +46,10 @@ describe('DuckDB calls per hot statement', () => {
     await measure("INSERT INTO kv VALUES (6000, 'warm', 1)");
     const m = await measure("INSERT INTO kv VALUES (6001, 'x', 2)");
     expect(m.rowsAffected).toBe(1);
-    // Was 23 before the hot-path batching (docs/design/hot-path.md).
-    expect(m.calls.length).toBeLessThanOrEqual(8);
+    // Was 23 before the hot-path batching, 8 before the single-row fast path (docs/design/keyed-row-fast-path.md):
+    // now split + (target DDL, the INSERT, capture with CHECK / round-trip flags) in one call; the
+    // key is above every Delta file's key range and not in the log, so no probe.
+    expect(m.calls.length).toBeLessThanOrEqual(2);
     // The counter sees the engine's calls (a broken instrument would pass any upper bound).
     expect(m.calls.some((c) => c.includes("INSERT INTO kv VALUES (6001, 'x', 2)"))).toBe(true);
     // The duplicate check still runs: the same key again is refused.
@@ -59,9 +61,26 @@ describe('DuckDB calls per hot statement', () => {
     await measure("INSERT OR REPLACE INTO kv VALUES (8, 'warm', 1)");
     const m = await measure("INSERT OR REPLACE INTO kv VALUES (9, 'up', 2)");
     expect(m.rowsAffected).toBe(1);
-    // Was 29, then 13; a blind INSERT OR REPLACE binds no STRONG view and needs no "before" (blind-replace.ts).
-    expect(m.calls.length).toBeLessThanOrEqual(5);
+    // Was 29, then 13 (general path; a blind replace there costs 5: blind-replace.ts). The single-row
+    // fast path: split, (DDL + the old row + the statement), capture — the key is read from the
+    // VALUES literals (a key DuckDB must compute costs one dry-run call more).
+    expect(m.calls.length).toBeLessThanOrEqual(3);
     expect(m.calls.filter((c) => c.includes("INSERT OR REPLACE INTO kv VALUES (9, 'up', 2)")).length).toBeGreaterThan(0);
+  });
+
+  it('a keyed UPDATE and DELETE by the full key', async () => {
+    await measure("UPDATE kv SET name = 'warm' WHERE id = 100");
+    const u = await measure("UPDATE kv SET name = 'upd', n = n + 1 WHERE id = 101");
+    expect(u.rowsAffected).toBe(1);
+    // 15 on the general path: now split, (DDL + old row + UPDATE), capture (routed from the tokens: no AST round trip).
+    expect(u.calls.length).toBeLessThanOrEqual(3);
+    expect(u.calls.some((c) => c.includes("UPDATE kv SET name = 'upd', n = n + 1 WHERE id = 101"))).toBe(true);
+    const d = await measure('DELETE FROM kv WHERE id = 102');
+    expect(d.rowsAffected).toBe(1);
+    // 15 on the general path: now split, (DDL + old row + DELETE).
+    expect(d.calls.length).toBeLessThanOrEqual(2);
+    const r = await h.engine.execute({ bucket: h.bucket, sql: 'SELECT id, name, n FROM kv WHERE id BETWEEN 101 AND 102 ORDER BY id', freshness: Freshness.STRONG });
+    expect('query' in r && r.query.rows).toEqual([['101', 'upd', 101 % 7 + 1]]);
   });
 
   it('a STRONG point lookup', async () => {

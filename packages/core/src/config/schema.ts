@@ -95,6 +95,8 @@ export const CONFIG_KEYS = {
   K3_WARM_TABLES: [int.min(1), '64', 'Keyed tables whose STRONG state (snapshot, folded write-log tail, base file) each process keeps warm, least recently used evicted.'],
   // wip/agg
   K3_WARM_MATERIALIZE_ROWS: [int.min(0), '2000000', 'Materialized STRONG base (docs/design/hot-path.md): a keyed table with an un-drained warm base and at most this many rows (Delta + base) gets its STRONG rows up to the base held in memory on one DuckDB connection, so STRONG reads scan that plus the small tail instead of re-merging; 0 = never.'],
+  // wip/write
+  K3_KEYED_ROW_FAST_PATH: [bool, 'true', 'Single-row keyed INSERT / upsert VALUES statements take the fast path (docs/design/keyed-row-fast-path.md: one DuckDB call to coerce and check the row, the key clash from the warm write-log state and Delta key statistics); false = always the general keyed-write path (same results, more DuckDB calls).'],
   // wip/pipeline: pipeline-generated tables (docs/design/pipeline-tables.md)
   K3_PIPELINE_SCAN_INTERVAL: [duration, '2s', 'How often the pipeline scanner (compactor role) lists the objects matching each ingest rule.'],
   K3_PIPELINE_SCAN_PAGE: [int.min(1), '5000', 'Object keys one scan of one ingest rule lists before it persists its cursor and ingests what is new.'],

@@ -10,9 +10,17 @@ import type { ListOptions, ListResult, ObjectMeta } from './object-store.ts';
 
 const encoder = new TextEncoder();
 
-/** Compares keys by their UTF-8 bytes, the order S3 lists in. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * Compares keys by their UTF-8 bytes, the order S3 lists in. Without surrogates (no character
+ * above U+FFFF) UTF-16 code-unit order IS UTF-8 byte order, so the common case compares the
+ * strings directly: a local-store LIST sorts every entry of a directory (the write log's), and
+ * encoding both keys per comparison dominated it in the keyed-write profile.
+ */
 export function compareKeys(a: string, b: string): number {
   if (a === b) return 0;
+  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : 1;
   return Buffer.compare(encoder.encode(a), encoder.encode(b));
 }
 

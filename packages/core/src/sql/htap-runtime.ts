@@ -21,15 +21,18 @@ export class HtapRuntime {
   readonly drainDeps: RewriteDeps;
   /** Point lookups by primary key on pooled connections (wal/point-lookup.ts). */
   readonly lookups: PointLookups;
+  /** Single-row keyed INSERT / upsert through keyed-row-fast-path.ts (K3_KEYED_ROW_FAST_PATH). */
+  readonly keyedRowFastPath: boolean;
   readonly #writers = new WeakMap<ObjectStore, WalWriter>();
   readonly #clock: () => number;
 
-  constructor(deps: { db: K3DuckDB; cache: FileCache; tmpDir: string; transaction: TransactionOptions; clock: () => number; warmTailKeys?: number; warmTables?: number; materializeRows?: number }) {
+  constructor(deps: { db: K3DuckDB; cache: FileCache; tmpDir: string; transaction: TransactionOptions; clock: () => number; warmTailKeys?: number; warmTables?: number; materializeRows?: number; keyedRowFastPath?: boolean }) {
     this.cache = deps.cache;
     this.warm = new WarmTables({ db: deps.db, records: this.records, dir: path.join(deps.tmpDir, 'warm'), ...(deps.warmTailKeys !== undefined ? { tailLimit: deps.warmTailKeys } : {}), ...(deps.warmTables !== undefined ? { maxTables: deps.warmTables } : {}) });
     this.lookups = new PointLookups({ db: deps.db, cache: deps.cache });
     this.materialized = new MaterializedStrong({ db: deps.db, cache: deps.cache, maxRows: deps.materializeRows ?? 0 });
     this.#clock = deps.clock;
+    this.keyedRowFastPath = deps.keyedRowFastPath ?? true;
     this.drainDeps = { db: deps.db, cache: deps.cache, tmpDir: deps.tmpDir, transaction: deps.transaction };
   }
 

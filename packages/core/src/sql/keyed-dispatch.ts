@@ -13,6 +13,8 @@ import { drainBeforeDirectWrite } from '../compaction/direct-write.ts';
 import type { HtapRuntime } from './htap-runtime.ts';
 import { routeKeyedWrite } from './keyed-route.ts';
 import { executeKeyedWrite } from './keyed-write.ts';
+import { tryKeyedRowFastPath } from './keyed-row-fast-path.ts';
+import { pointRoute, tryKeyedPointWrite } from './keyed-point-write.ts';
 import type { PrePassed } from './pre-pass.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
 import type { DmlShape } from './route-write.ts';
@@ -28,8 +30,14 @@ export async function dispatchKeyedWrite(
   const { htap } = ctx;
   const keys = primaryKeyOf(pinned.snapshot.metadata);
   if (htap === undefined || keys.length === 0) return undefined;
-  const route = await routeKeyedWrite(ctx.conn, statement, shape, keys);
+  // UPDATE / DELETE pinning every key to a literal: routed from the tokens (no AST round trip).
+  const route = (htap.keyedRowFastPath ? pointRoute(statement, shape, keys) : undefined) ?? await routeKeyedWrite(ctx.conn, statement, shape, keys);
   if (route.path === 'wal') {
+    // Single-row VALUES inserts / upserts, UPDATE / DELETE by the full key: a few DuckDB calls
+    // (keyed-row-fast-path.ts, keyed-point-write.ts); undefined = the general path.
+    const fastCtx = { conn: ctx.conn, tables: ctx.tables, htap, idempotencyKey: ctx.idempotencyKey };
+    const fast = await tryKeyedRowFastPath(fastCtx, statement, shape, pinned, route) ?? await tryKeyedPointWrite(fastCtx, statement, shape, pinned, route);
+    if (fast !== undefined) return { kind: 'wal', result: fast };
     return { kind: 'wal', result: await executeKeyedWrite({ conn: ctx.conn, tables: ctx.tables, htap, idempotencyKey: ctx.idempotencyKey }, statement, shape, pinned, route) };
   }
   const { handle } = pinned;

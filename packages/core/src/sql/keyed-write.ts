@@ -274,7 +274,7 @@ async function runUserStatement(conn: DuckDBConnection, tables: RequestTables, s
   return runStatement(conn, tables, statement.sql, returning);
 }
 
-async function runStatement(conn: DuckDBConnection, tables: RequestTables, sql: string, returning: boolean): Promise<{ rowsChanged: number; returning?: EncodedResult }> {
+export async function runStatement(conn: DuckDBConnection, tables: RequestTables, sql: string, returning: boolean): Promise<{ rowsChanged: number; returning?: EncodedResult }> {
   const prepared = await tables.prepare(conn, sql);
   try {
     if (!DML_TYPES.has(prepared.statementType)) {
@@ -332,7 +332,7 @@ async function firstRow(conn: DuckDBConnection, sql: string): Promise<unknown[] 
   }
 }
 
-function duplicateKey(keys: readonly string[], values: readonly unknown[]): AppError {
+export function duplicateKey(keys: readonly string[], values: readonly unknown[]): AppError {
   const shown = keys.map((k, i) => `${k}=${String(values[i])}`).join(', ');
   return new AppError('ERR_CONSTRAINT_PRIMARY_KEY', `Duplicate key (${shown}): a row with this primary key already exists; nothing was written. Use INSERT OR REPLACE, ON CONFLICT or MERGE to update it.`, { key: Object.fromEntries(keys.map((k, i) => [k, String(values[i])])) });
 }

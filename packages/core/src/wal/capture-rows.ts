@@ -9,15 +9,22 @@ import { quoteIdentifier as q } from '../exec/sql-quote.ts';
 import type { WalValue } from './record-codec.ts';
 import type { WalTableShape } from './table-shape.ts';
 
+/**
+ * The select list that turns the columns of relation `src` into WAL text. Cast to the column type
+ * first so the text is canonical for the type (1.50 → 1.5 for DOUBLE); JSON is minified with
+ * json(), exactly as the Delta data-file writer stores it, so a row reads the same before and
+ * after its drain.
+ */
+export function captureSelectList(columns: readonly { name: string; type: string }[]): string {
+  return columns.map((c) => {
+    const typed = `CAST(src.${q(c.name)} AS ${c.type})`;
+    return `CAST(${c.type === 'JSON' ? `json(${typed})` : typed} AS VARCHAR)`;
+  }).join(', ');
+}
+
 async function capture(conn: DuckDBConnection, sql: string, columns: readonly { name: string; type: string }[]): Promise<WalValue[][]> {
   try {
-    // Cast to the column type first so the text is canonical for the type (1.50 → 1.5 for DOUBLE);
-    // JSON is minified with json(), exactly as the Delta data-file writer stores it, so a row reads
-    // the same before and after its drain.
-    const select = columns.map((c) => {
-      const typed = `CAST(src.${q(c.name)} AS ${c.type})`;
-      return `CAST(${c.type === 'JSON' ? `json(${typed})` : typed} AS VARCHAR)`;
-    }).join(', ');
+    const select = captureSelectList(columns);
     const reader = await conn.runAndReadAll(`SELECT ${select} FROM (${sql}) AS src`);
     return reader.getRows().map((r) => r.map((v) => (v === null ? null : String(v))));
   } catch (err) {
