@@ -17,6 +17,7 @@ import { StatementCache } from '../../packages/core/src/sql/statement-cache.ts';
 import { rewriteTimeTravel } from '../../packages/core/src/sql/time-travel-binding.ts';
 import { createHarness, type Harness } from '../../packages/core/test/sql/engine-harness.ts';
 import { ALL_CASES } from './cases.ts';
+import { wireRows } from '../../packages/core/test/support/wire-rows.ts';
 
 /** The pipeline as it was: every stage tokenizing the text on its own. */
 function stageByStage(sql: string, paramCount: number): unknown {
@@ -116,7 +117,7 @@ describe('work per statement, counted', () => {
     parses.extract = 0;
     parses.target = target;
     const r = await h.engine.execute({ bucket: h.bucket, sql, ...opts });
-    return { tokens: tokenPasses() - tokens0, serialize: parses.serialize, extract: parses.extract, rows: 'query' in r ? r.query.rows : undefined };
+    return { tokens: tokenPasses() - tokens0, serialize: parses.serialize, extract: parses.extract, rows: 'query' in r ? wireRows(r.query) : undefined };
   }
 
   it('a plain SELECT: one token pass, one json_serialize_sql, one extractStatements; none on a repeat', async () => {

@@ -1,13 +1,14 @@
 /**
  * The adapters' row encoding (@k3/client/sdk encodeRows: core's domain values → the lossless JSON
- * values every wire carries) equals core's golden wire encoding (exec/result-encoding.ts) for every
+ * values every wire carries) equals the golden wire encoding (test/support/wire-golden.ts) for every
  * type family, extremes and nesting, on values read from real DuckDB results — and leaves rows that
- * already are in that form unchanged (the adapters get both until core's materialized rows switch).
+ * already are in that form unchanged (idempotence: an adapter never double-encodes).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBResultReader } from '@duckdb/node-api';
 import { encodeRows } from '@k3/client/sdk';
-import { createDuckDB, domainValueConverter, duckDBTypeText, wireValueConverter, withConnection, type K3DuckDB } from '@k3/core/exec';
+import { createDuckDB, domainValueConverter, duckDBTypeText, withConnection, type K3DuckDB } from '@k3/core/exec';
+import { wireValueConverter } from '../support/wire-golden.ts';
 import { GOLDEN } from '../../packages/core/test/exec/result-golden.ts';
 
 /** Beyond the golden table: range ends, sub-second digits before 1970, nested temporal values. */
@@ -58,7 +59,7 @@ describe('row encoding in the adapters', () => {
     exprs.forEach((expr, i) => expect({ expr, type: types[i], value: encoded[0]![i] }).toEqual({ expr, type: types[i], value: wire[0]![i] }));
     GOLDEN.forEach(([expr, , value], i) => expect({ expr, value: encoded[0]![i] }).toEqual({ expr, value }));
     expect(JSON.parse(JSON.stringify(encoded))).toEqual(encoded);
-    // Idempotent: rows already in the encoded form (Execute's materialized rows) pass unchanged.
+    // Idempotent: rows already in the encoded form (e.g. a client echoing a response) pass unchanged.
     expect(encodeRows(wire, types.map((type) => ({ type })))).toEqual(wire);
   });
 

@@ -17,6 +17,7 @@ import { createDuckDB, FileCache, type K3DuckDB } from '@k3/core/exec';
 import { createBucketStoreFactory } from '@k3/core/object-store';
 import { Engine } from '@k3/core/sql';
 import { startRedisServer, type RedisTestServer } from '../../packages/core/test/support/redis-server.ts';
+import { inWireForm } from '../../packages/core/test/support/wire-rows.ts';
 import { compareResults } from '../support/compare-results.ts';
 import { DuckDBReference } from '../support/duckdb-reference.ts';
 import { federatedQueryArb, federatedSetup, FLOAT_TOLERANCE, type GeneratedQuery } from '../support/federated-queries.ts';
@@ -45,7 +46,7 @@ async function createRig(env: Record<string, string>, executorFor?: (parts: { co
     async query(sql) {
       const r = await engine.execute({ bucket: BUCKET, sql });
       if (!('query' in r)) throw new Error(`expected a query result for ${sql}`);
-      return r.query;
+      return inWireForm(r.query);
     },
     async close() {
       await engine.close();

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Freshness, WriteStrategy } from '../../packages/core/src/api/index.ts';
 import { createHarness, type Harness } from '../../packages/core/test/sql/engine-harness.ts';
 import { DuckDBReference } from '../support/duckdb-reference.ts';
+import { wireRows } from '../../packages/core/test/support/wire-rows.ts';
 
 let h: Harness;
 let ref: DuckDBReference;
@@ -30,7 +31,7 @@ async function both(sql: string) {
 async function rows(sql: string, freshness: Freshness = Freshness.STRONG): Promise<unknown[][]> {
   const r = await h.engine.execute({ bucket: h.bucket, sql, freshness });
   if (!('query' in r)) throw new Error('expected a query');
-  return r.query.rows;
+  return wireRows(r.query);
 }
 
 describe('keyed writes through the log', () => {

@@ -1,8 +1,16 @@
 /**
- * Compares two wire-encoded results (columns + rows). Rows are compared as a multiset unless
+ * Compares two results (columns + rows) in their wire encoding: rows of domain values (what core
+ * returns) are first encoded by their column types as every adapter does (`@k3/client/sdk`
+ * encodeRows, a no-op on rows already encoded). Rows are compared as a multiset unless
  * `ordered` (use it exactly when the query has a top-level ORDER BY that fixes the order). Floats
  * compare exactly unless `tolerance` (relative) is given. The message names the first difference.
  */
+import { encodeRows } from '@k3/client/sdk';
+
+function inWireForm(r: ComparableResult): ComparableResult {
+  return { columns: r.columns, rows: encodeRows(r.rows, r.columns) };
+}
+
 export interface ComparableResult {
   readonly columns: ReadonlyArray<{ readonly name: string; readonly type: string }>;
   readonly rows: ReadonlyArray<ReadonlyArray<unknown>>;
@@ -54,7 +62,9 @@ const show = (v: unknown): string => {
   return s.length > 300 ? `${s.slice(0, 300)}…` : s;
 };
 
-export function compareResults(actual: ComparableResult, expected: ComparableResult, opts: CompareOptions): Comparison {
+export function compareResults(actualResult: ComparableResult, expectedResult: ComparableResult, opts: CompareOptions): Comparison {
+  const actual = inWireForm(actualResult);
+  const expected = inWireForm(expectedResult);
   const names = (r: ComparableResult) => r.columns.map((c) => c.name);
   if (show(names(actual)) !== show(names(expected))) {
     return { equal: false, message: `column names differ: ${show(names(actual))} vs expected ${show(names(expected))}` };

@@ -7,6 +7,7 @@
  * `toReferenceSql` strips it. Everything else is sent to DuckDB unchanged.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { encodeRows } from '@k3/client/sdk';
 import { createDuckDB, encodeResult, type EncodedResult, type K3DuckDB } from '@k3/core/exec';
 
 /** What a DML statement reports: DuckDB's changed-row count. */
@@ -37,10 +38,10 @@ export class DuckDBReference {
     return new DuckDBReference(db, await db.connect());
   }
 
-  /** Runs one statement; SELECTs return their rows, writes a single `[[changedRows]]`. */
+  /** Runs one statement; SELECTs return their rows (in the wire encoding), writes a single `[[changedRows]]`. */
   async run(sql: string): Promise<ReferenceOutcome> {
     const result = await encodeResult(await this.#conn.run(toReferenceSql(sql)));
-    return { ...result, isWrite: WRITE.test(sql) };
+    return { columns: result.columns, rows: encodeRows(result.rows, result.columns), isWrite: WRITE.test(sql) };
   }
 
   /** Runs several setup statements in order. */

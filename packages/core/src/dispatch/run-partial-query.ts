@@ -1,7 +1,7 @@
 /**
  * runPartialQuery: the partial SQL of one scan job, under the job's deadline and the caller's
  * cancel signal, returning DuckDB's column types and column-major values (what the Arrow encoder
- * needs; exec/run-query.ts returns the JSON wire encoding instead). Same rule as run-query.ts: an
+ * needs; exec/run-query.ts returns domain rows instead). Same rule as run-query.ts: an
  * interrupted query is decided by *why* we interrupted — always ERR_QUERY_TIMEOUT or
  * ERR_QUERY_CANCELLED, never a short result.
  */

@@ -1,7 +1,7 @@
 /**
  * Conveniences over FileCache + bindSnapshot: lease a snapshot's files and bind them
  * (`bindSnapshotCached`; the caller releases the lease after its query), or read every row of a
- * snapshot in the wire encoding (`readSnapshotRows`; tests, CLI, debugging).
+ * snapshot as domain rows (`readSnapshotRows`; tests, CLI, debugging).
  */
 import { randomBytes } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -36,7 +36,7 @@ export interface ReadSnapshotRowsOptions {
   readonly orderBy?: string;
 }
 
-/** All rows of a snapshot, wire-encoded (result-encoding.ts). */
+/** All rows of a snapshot, as domain values beside their DuckDB types (result-encoding.ts). */
 export async function readSnapshotRows(
   conn: DuckDBConnection,
   snapshot: BindableSnapshot,

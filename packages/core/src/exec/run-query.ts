@@ -1,6 +1,6 @@
 /**
  * runQuery: one statement on a connection, with a deadline, client cancellation and a row cap,
- * returning the wire encoding (result-encoding.ts).
+ * returning domain rows beside their DuckDB types (result-encoding.ts).
  *
  * Cancellation uses DuckDB's `interrupt()`. A streaming read that is interrupted can end quietly
  * with a partial result instead of failing, so the outcome is decided by *why* we interrupted,

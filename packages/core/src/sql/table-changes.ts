@@ -1,7 +1,7 @@
 /**
  * The Changes RPC and "what changed since" (docs/design/change-data-feed.md), both answered by
  * running SQL through the engine's own execute path, so binding, vacuumed-file checks, error codes
- * and the wire encoding of rows are exactly those of a query:
+ * and the rows (domain values, encoded by the adapters) are exactly those of a query:
  *
  * - `tableChanges`: a page of `table_changes('t', v, w)` in a total order (version, change type,
  *   then every column). Pages cover at most CHANGES_VERSIONS_PER_PAGE versions, so a page never

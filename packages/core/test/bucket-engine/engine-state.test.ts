@@ -106,7 +106,7 @@ describe('Engine per bucket', () => {
   it('EnableEngine restores every operation; DropTable drops', async () => {
     expect((await b.enableEngine(bucket)).status).toBe(EngineStatus.ACTIVE);
     const r = await a.execute({ bucket, sql: 'SELECT count(*) FROM plain' });
-    expect('query' in r && r.query.rows).toEqual([['1']]);
+    expect('query' in r && r.query.rows).toEqual([[1n]]);
     expect(await b.dropTable(bucket, 'plain')).toMatchObject({ action: 'DROP_TABLE', tableName: 'plain' });
     expect((await a.getEngine(bucket)).tableCount).toBe(1);
     expect(await failure(a.dropTable(bucket, 'plain'))).toMatchObject({ code: 'ERR_TABLE_NOT_FOUND' });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeOf } from '../support/error-code.ts';
 import { CHANGES_VERSIONS_PER_PAGE, type ChangesRequest } from '../../src/sql/index.ts';
 import { createHarness, type Harness } from '../sql/engine-harness.ts';
+import { wireRows } from '../support/wire-rows.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -32,7 +33,7 @@ describe('Changes RPC', () => {
         const page = await h.engine.tableChanges(h.bucket, 'k', req);
         expect(page.rows.length).toBeLessThanOrEqual(pageSize);
         expect(page.toVersion).toBe(3);
-        got.push(...page.rows);
+        got.push(...wireRows(page));
         if (page.nextPageToken === undefined) break;
         req = { pageToken: page.nextPageToken, pageSize };
       }
@@ -72,7 +73,7 @@ describe('Changes RPC', () => {
     const open = await h.engine.tableChanges(h.bucket, 'k', { fromTimestamp: iso(at(1) + 1) });
     expect([open.fromVersion, open.toVersion]).toEqual([2, 3]);
     const sql = await h.query(`SELECT * FROM table_changes('k', '${iso(at(1) + 1)}')`);
-    expect(open.rows.map((r) => JSON.stringify(r)).sort()).toEqual(sql.rows.map((r) => JSON.stringify(r)).sort());
+    expect(wireRows(open).map((r) => JSON.stringify(r)).sort()).toEqual(sql.rows.map((r) => JSON.stringify(r)).sort());
     // A version and a timestamp for the same bound, or a timestamp that is not one: clear 400s.
     expect(await codeOf(h.engine.tableChanges(h.bucket, 'k', { fromVersion: 1, fromTimestamp: iso(at(1)) }))).toBe('ERR_BAD_REQUEST');
     expect(await codeOf(h.engine.tableChanges(h.bucket, 'k', { fromVersion: 1, toVersion: 2, toTimestamp: iso(at(2)) }))).toBe('ERR_BAD_REQUEST');

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/errors/index.ts';
 import { startS3Engine, type S3Engine } from '../sql/s3-engine.ts';
+import { wireRows } from '../support/wire-rows.ts';
 
 const bucket = 'k3-cdf-s3';
 let s3: S3Engine;
@@ -21,7 +22,7 @@ afterAll(async () => {
 async function rowsOf(sql: string): Promise<unknown[][]> {
   const r = await s3.engine.execute({ bucket, sql });
   if (!('query' in r)) throw new Error(`expected rows from ${sql}`);
-  return r.query.rows;
+  return wireRows(r.query);
 }
 
 describe('change data feed on S3', () => {

@@ -11,6 +11,7 @@ import { loadSnapshot } from '../../src/delta/snapshot.ts';
 import { AppError } from '../../src/errors/index.ts';
 import { bindSnapshotCached, createDuckDB, FileCache, readSnapshotRows, withConnection, type K3DuckDB } from '../../src/exec/index.ts';
 import { LocalObjectStore } from '../../src/object-store/index.ts';
+import { inWireForm } from '../support/wire-rows.ts';
 
 const TABLES = resolve(import.meta.dirname, '../../../../../shared/delta-tables');
 
@@ -32,7 +33,7 @@ describe('bindSnapshot on real Delta tables', () => {
 
   async function read(table: string, orderBy?: string, version?: number) {
     const snapshot = await loadSnapshot(store, `${table}/`, version === undefined ? {} : { version });
-    return withConnection(db, (conn) => readSnapshotRows(conn, snapshot, cache, store, orderBy === undefined ? {} : { orderBy }));
+    return inWireForm(await withConnection(db, (conn) => readSnapshotRows(conn, snapshot, cache, store, orderBy === undefined ? {} : { orderBy })));
   }
 
   it('rs-simple_table: 3 rows, ids 5, 7, 9; version 0 has ids 0..4', async () => {

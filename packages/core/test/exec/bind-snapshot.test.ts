@@ -12,6 +12,7 @@ import type { PartitionValue } from '../../src/delta/partition-values.ts';
 import { AppError } from '../../src/errors/index.ts';
 import { bindSnapshot, createDuckDB, encodeReader, FileCache, readSnapshotRows, withConnection, type BindableSnapshot, type K3DuckDB } from '../../src/exec/index.ts';
 import { LocalObjectStore, MemoryObjectStore } from '../../src/object-store/index.ts';
+import { inWireForm } from '../support/wire-rows.ts';
 
 function field(name: string, type: StructField['type'], metadata: Record<string, unknown> = {}): StructField {
   return { name, type, nullable: true, metadata };
@@ -44,7 +45,7 @@ describe('bindSnapshot (hand-built snapshots)', () => {
   async function query(snapshot: BindableSnapshot, sql: string, name = 't') {
     return withConnection(db, async (conn) => {
       await bindSnapshot(conn, name, snapshot, files);
-      return encodeReader(await conn.runAndReadAll(sql));
+      return inWireForm(encodeReader(await conn.runAndReadAll(sql)));
     });
   }
 
@@ -95,7 +96,7 @@ describe('bindSnapshot (hand-built snapshots)', () => {
         return (original as (...a: unknown[]) => ReturnType<typeof original>)(sql, ...rest);
       }) as typeof conn.runAndReadAll;
       await bindSnapshot(conn, 'cached', snapshot, files);
-      expect(encodeReader(await conn.runAndReadAll('SELECT id, extra FROM cached ORDER BY id')).rows).toEqual([['1', null], ['2', 3]]);
+      expect(encodeReader(await conn.runAndReadAll('SELECT id, extra FROM cached ORDER BY id')).rows).toEqual([[1n, null], [2n, 3]]);
       return n;
     });
     await schemaQueries();
@@ -206,7 +207,7 @@ describe('bindSnapshot (hand-built snapshots)', () => {
       const snapshot = { schema: evolved, partitionColumns: [], files: [active('old.parquet'), active('new.parquet')] };
       await withConnection(db, async (conn) => {
         const res = await readSnapshotRows(conn, snapshot, cache, store, { orderBy: '"id" DESC' });
-        expect(res.rows.map((r) => r[0])).toEqual(['2', '1']);
+        expect(res.rows.map((r) => r[0])).toEqual([2n, 1n]);
         const views = (await conn.runAndReadAll("SELECT count(*) FROM duckdb_views() WHERE view_name LIKE 'k3_snapshot_%'")).getRows();
         expect(views).toEqual([[0n]]);
       });

@@ -11,9 +11,9 @@ describe('runQuery', () => {
   });
   afterAll(() => db.closeSync());
 
-  it('returns the wire encoding', async () => {
+  it('returns domain values beside the DuckDB type text', async () => {
     const res = await withConnection(db, (conn) => runQuery(conn, 'SELECT 1::BIGINT AS a, 0.5::DECIMAL(3,2) AS b'));
-    expect(res).toEqual({ columns: [{ name: 'a', type: 'BIGINT' }, { name: 'b', type: 'DECIMAL(3,2)' }], rows: [['1', '0.50']], truncated: false });
+    expect(res).toEqual({ columns: [{ name: 'a', type: 'BIGINT' }, { name: 'b', type: 'DECIMAL(3,2)' }], rows: [[1n, '0.50']], truncated: false });
   });
 
   it('stops a query at its deadline with ERR_QUERY_TIMEOUT, and the connection stays usable', async () => {
@@ -39,7 +39,7 @@ describe('runQuery', () => {
 
   it('caps rows with maxRows and says so', async () => {
     const res = await withConnection(db, (conn) => runQuery(conn, 'SELECT range AS i FROM range(100000)', { maxRows: 10 }));
-    expect(res.rows).toEqual(Array.from({ length: 10 }, (_, i) => [String(i)]));
+    expect(res.rows).toEqual(Array.from({ length: 10 }, (_, i) => [BigInt(i)]));
     expect(res.truncated).toBe(true);
     const exact = await withConnection(db, (conn) => runQuery(conn, 'SELECT range AS i FROM range(10)', { maxRows: 10 }));
     expect(exact.truncated).toBe(false);

@@ -10,6 +10,7 @@ import { createDuckDB, FileCache, type K3DuckDB } from '../../src/exec/index.ts'
 import { createBucketStoreFactory } from '../../src/object-store/index.ts';
 import { Engine } from '../../src/sql/index.ts';
 import type { ExecuteQueryResult, ExecuteResponse, ExecuteWriteResult, ExecuteDdlResult } from '../../src/api/index.ts';
+import { inWireForm } from '../support/wire-rows.ts';
 
 export interface Harness {
   readonly engine: Engine;
@@ -50,12 +51,12 @@ export async function createHarness(env: Record<string, string> = {}, opts: { dr
     async query(sql) {
       const r = await exec(sql);
       if (!('query' in r)) throw new Error(`expected a query result for ${sql}, got ${JSON.stringify(r)}`);
-      return r.query;
+      return inWireForm(r.query);
     },
     async write(sql) {
       const r = await exec(sql);
       if (!('write' in r)) throw new Error(`expected a write result for ${sql}, got ${JSON.stringify(r)}`);
-      return r.write;
+      return r.write.returning === undefined ? r.write : { ...r.write, returning: inWireForm(r.write.returning) };
     },
     async ddl(sql) {
       const r = await exec(sql);

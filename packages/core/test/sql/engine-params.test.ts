@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Freshness, type ExecuteResponse } from '../../src/api/index.ts';
 import { createHarness, type Harness } from './engine-harness.ts';
 import { failure } from '../support/expect-failure.ts';
+import { wireRows } from '../support/wire-rows.ts';
 
 let h: Harness;
 
@@ -17,7 +18,7 @@ async function run(sql: string, params?: unknown[], freshness?: Freshness): Prom
 async function rows(sql: string, params?: unknown[], freshness?: Freshness): Promise<unknown[][]> {
   const r = await run(sql, params, freshness);
   if (!('query' in r)) throw new Error(`expected a query result for ${sql}`);
-  return r.query.rows as unknown[][];
+  return wireRows(r.query);
 }
 async function write(sql: string, params?: unknown[]) {
   const r = await run(sql, params);
@@ -99,7 +100,7 @@ describe('bound parameters: federated reads', () => {
     const scan = await run('SELECT region, amount FROM sales WHERE amount > ? ORDER BY region LIMIT ?', [1, 2]);
     if (!('query' in scan)) throw new Error('expected a query');
     expect(scan.query.strategy).toBe('QUERY_STRATEGY_FEDERATED_SCAN');
-    expect(scan.query.rows).toEqual([['APAC', '2'], ['EU', '2']]);
+    expect(scan.query.rows).toEqual([['APAC', 2n], ['EU', 2n]]);
   });
 });
 

@@ -63,7 +63,7 @@ describe('engine over S3', () => {
       for (let i = 0; i < 5; i++) await exec(`INSERT INTO c VALUES (${w}, ${i})`);
     }));
     const q = await exec('SELECT count(*) FROM c');
-    expect('query' in q && q.query.rows).toEqual([['20']]);
+    expect('query' in q && q.query.rows).toEqual([[20n]]);
   });
 
   it('does not create S3 buckets implicitly', async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Freshness } from '../../src/api/index.ts';
 import { createHarness, type Harness } from '../sql/engine-harness.ts';
 import { failure } from '../support/expect-failure.ts';
+import { wireRows } from '../support/wire-rows.ts';
 
 let h: Harness;
 const bucket = 'test-bucket';
@@ -14,7 +15,7 @@ const bucket = 'test-bucket';
 async function rows(sql: string, freshness: Freshness = Freshness.STRONG): Promise<unknown[][]> {
   const r = await h.engine.execute({ bucket, sql, freshness });
   if (!('query' in r)) throw new Error('expected a query');
-  return r.query.rows as unknown[][];
+  return wireRows(r.query);
 }
 beforeAll(async () => {
   h = await createHarness({ K3_FEDERATE_MIN_PARTITIONS: '1', K3_FEDERATE_MIN_BYTES: '0' }, { drainLogWrites: false });
@@ -124,10 +125,10 @@ describe('Query', () => {
     // STRONG reads the un-drained write log; EVENTUAL does not.
     await h.engine.insertRows({ bucket, tableName: 'events', rows: [{ id: 50, user_id: 'u50', occurred_at: 0 }] });
     const strong = await h.engine.queryRows({ bucket, tableName: 'events', columns: ['id'], orderBy: [{ column: 'id' }], freshness: Freshness.STRONG });
-    expect(strong).toMatchObject({ strategy: 'QUERY_STRATEGY_UNARY_MERGED_STRONG', rows: [['2'], ['50'], ['9007199254740993']] });
+    expect(strong).toMatchObject({ strategy: 'QUERY_STRATEGY_UNARY_MERGED_STRONG', rows: [[2n], [50n], [9007199254740993n]] });
     const eventual = await h.engine.queryRows({ bucket, tableName: 'events', columns: ['id'], orderBy: [{ column: 'id' }] });
     // EVENTUAL is Delta only: the un-drained insert of 50 and deletes of 3, 4 are not in it yet.
-    expect(eventual.rows).toEqual([['2'], ['3'], ['4'], ['9007199254740993']]);
+    expect(eventual.rows).toEqual([[2n], [3n], [4n], [9007199254740993n]]);
     const nulls = await h.engine.queryRows({ bucket, tableName: 'logs', columns: ['msg'], orderBy: [{ column: 'msg', nullsFirst: true }] });
     expect(nulls.rows[0]).toEqual([null]);
   });

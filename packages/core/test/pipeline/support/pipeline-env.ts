@@ -12,6 +12,7 @@ import { createDuckDB, FileCache, type K3DuckDB } from '../../../src/exec/index.
 import { createBucketStoreFactory, type BucketStores, type ObjectStore } from '../../../src/object-store/index.ts';
 import { Engine } from '../../../src/sql/index.ts';
 import { S3_TEST_CREDENTIALS, startS3Server } from '../../support/s3-server.ts';
+import { wireRows } from '../../support/wire-rows.ts';
 
 export interface PipelineEnv {
   readonly engine: Engine;
@@ -46,7 +47,7 @@ export async function createPipelineEnv(kind: 'local' | 's3', env: Record<string
   const rows = async (sql: string): Promise<unknown[][]> => {
     const r = await engine.execute({ bucket, sql });
     if (!('query' in r)) throw new Error(`not a query: ${sql}`);
-    return r.query.rows;
+    return wireRows(r.query);
   };
   return {
     engine, stores, store, bucket, dir, storeEnv,
