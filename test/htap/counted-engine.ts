@@ -7,6 +7,7 @@ import { Freshness } from '../../packages/core/src/api/index.ts';
 import { createHarness, type Harness } from '../../packages/core/test/sql/engine-harness.ts';
 import { instrument, type DuckDBCalls } from '../../packages/core/test/sql/duckdb-call-counter.ts';
 import { DuckDBReference } from '../support/duckdb-reference.ts';
+import { wireRows } from '../../packages/core/test/support/wire-rows.ts';
 
 export interface CountedEngine {
   readonly h: Harness;
@@ -32,7 +33,7 @@ export async function countedEngine(env: Record<string, string> = {}): Promise<C
     async rows(sql, freshness = Freshness.STRONG) {
       const r = await h.engine.execute({ bucket: h.bucket, sql, freshness });
       if (!('query' in r)) throw new Error('expected a query');
-      return r.query.rows;
+      return wireRows(r.query);
     },
     async close() {
       await h.close();

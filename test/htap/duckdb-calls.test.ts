@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Freshness } from '../../packages/core/src/api/index.ts';
 import { createHarness, type Harness } from '../../packages/core/test/sql/engine-harness.ts';
 import { instrument, type DuckDBCalls } from '../../packages/core/test/sql/duckdb-call-counter.ts';
+import { wireRows } from '../../packages/core/test/support/wire-rows.ts';
 
 let h: Harness;
 let counter: DuckDBCalls;
@@ -36,7 +37,7 @@ async function measure(sql: string, freshness?: Freshness): Promise<{ calls: str
   const r = await h.engine.execute({ bucket: h.bucket, sql, ...(freshness !== undefined ? { freshness } : {}) });
   const calls = [...counter.calls];
   if (process.env['K3_PRINT_DUCKDB_CALLS'] === '1') console.log(`${sql}\n  ${calls.join('\n  ')}`);
-  if ('query' in r) return { calls, rows: r.query.rows };
+  if ('query' in r) return { calls, rows: wireRows(r.query) };
   if ('write' in r) return { calls, rowsAffected: r.write.rowsAffected };
   return { calls };
 }
@@ -80,7 +81,7 @@ describe('DuckDB calls per hot statement', () => {
     // 15 on the general path: now split, (DDL + old row + DELETE).
     expect(d.calls.length).toBeLessThanOrEqual(2);
     const r = await h.engine.execute({ bucket: h.bucket, sql: 'SELECT id, name, n FROM kv WHERE id BETWEEN 101 AND 102 ORDER BY id', freshness: Freshness.STRONG });
-    expect('query' in r && r.query.rows).toEqual([['101', 'upd', 101 % 7 + 1]]);
+    expect('query' in r && wireRows(r.query)).toEqual([['101', 'upd', 101 % 7 + 1]]);
   });
 
   it('a STRONG point lookup', async () => {
