@@ -37,6 +37,7 @@ import type { PrePassed } from './pre-pass.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
 import type { DmlShape } from './route-write.ts';
 import { isWord } from './sql-tokens.ts';
+import { isBlindReplace, isBlindUpsert } from './blind-replace.ts';
 import { valuesKey } from './key-literals.ts';
 import { targetTableDdl } from './write-target.ts';
 
@@ -134,6 +135,13 @@ export function tryKeyedRowFastPath(ctx: FastPathContext, statement: PrePassed, 
       const clash = overlay.upserts.has(k) || (!overlay.deletes.has(k) && await deltaHasKey(ctx, handle.store, snapshot, wal, tuple));
       if (clash) throw duplicateKey(wal.primaryKey, tuple);
       return { rowsAffected: 1, upserts: [row], deletes: [] };
+    }
+    // A blind replace (no column list, or every non-key column set from EXCLUDED: blind-replace.ts)
+    // writes the same full row whatever the key held, so the old row is not read at all (no
+    // locator, no Parquet): (DDL ; the statement on the empty target ; capture + flags) — ONE call.
+    if (isBlindReplace(statement, shape) || isBlindUpsert(statement, shape, wal.columns.map((c) => c.name), wal.primaryKey)) {
+      const row = await capturedRow(conn, [ddl, statement.sql], name, wal, snapshot);
+      return row === undefined ? undefined : { rowsAffected: 1, upserts: [row], deletes: [] };
     }
     // The key: read from the VALUES literals, else a dry run on the empty target names it
     // (DuckDB's own defaults and casts).
