@@ -37,7 +37,7 @@ import type { PrePassed } from './pre-pass.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
 import type { DmlShape } from './route-write.ts';
 import { isWord } from './sql-tokens.ts';
-import { isBlindReplace, isBlindUpsert } from './blind-replace.ts';
+import { blindAsInsert, isBlindReplace, isBlindUpsert } from './blind-replace.ts';
 import { valuesKey } from './key-literals.ts';
 import { targetTableDdl } from './write-target.ts';
 
@@ -139,8 +139,9 @@ export function tryKeyedRowFastPath(ctx: FastPathContext, statement: PrePassed, 
     // A blind replace (no column list, or every non-key column set from EXCLUDED: blind-replace.ts)
     // writes the same full row whatever the key held, so the old row is not read at all (no
     // locator, no Parquet): (DDL ; the statement on the empty target ; capture + flags) — ONE call.
+    // On the empty target the one row cannot conflict: it runs as the plain INSERT it then is.
     if (isBlindReplace(statement, shape) || isBlindUpsert(statement, shape, wal.columns.map((c) => c.name), wal.primaryKey)) {
-      const row = await capturedRow(conn, [ddl, statement.sql], name, wal, snapshot);
+      const row = await capturedRow(conn, [ddl, blindAsInsert(statement)], name, wal, snapshot);
       return row === undefined ? undefined : { rowsAffected: 1, upserts: [row], deletes: [] };
     }
     // The key: read from the VALUES literals, else a dry run on the empty target names it
