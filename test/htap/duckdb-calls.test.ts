@@ -62,11 +62,33 @@ describe('DuckDB calls per hot statement', () => {
     await measure("INSERT OR REPLACE INTO kv VALUES (8, 'warm', 1)");
     const m = await measure("INSERT OR REPLACE INTO kv VALUES (9, 'up', 2)");
     expect(m.rowsAffected).toBe(1);
-    // Was 29, then 13 (general path; a blind replace there costs 5: blind-replace.ts). The single-row
-    // fast path: split, (DDL + the old row + the statement), capture — the key is read from the
-    // VALUES literals (a key DuckDB must compute costs one dry-run call more).
-    expect(m.calls.length).toBeLessThanOrEqual(3);
+    // Was 29, then 13 (general path; a blind replace there costs 5: blind-replace.ts), then 3 (the
+    // old row loaded); a blind replace now: split, (DDL + the statement + capture) — next test.
+    expect(m.calls.length).toBeLessThanOrEqual(2);
     expect(m.calls.filter((c) => c.includes("INSERT OR REPLACE INTO kv VALUES (9, 'up', 2)")).length).toBeGreaterThan(0);
+  });
+
+  it('a keyed single-row blind replace reads no old row', async () => {
+    await measure("INSERT OR REPLACE INTO kv VALUES (210, 'warm', 1)");
+    // Key 211 is in a Delta file's key range: a non-blind upsert reads its row group (below).
+    const m = await measure("INSERT OR REPLACE INTO kv VALUES (211, 'blind', 2)");
+    expect(m.rowsAffected).toBe(1);
+    // split + (DDL, the statement, capture with flags): no locator, no Parquet (keyed-row-fast-path.md).
+    expect(m.calls.length).toBeLessThanOrEqual(2);
+    expect(m.calls.some((c) => c.includes("INSERT OR REPLACE INTO kv VALUES (211, 'blind', 2)"))).toBe(true);
+    expect(m.calls.some((c) => c.includes('read_parquet') || c.includes('INSERT INTO "kv" SELECT'))).toBe(false);
+    const u = await measure("INSERT INTO kv VALUES (212, 'blind too', 3) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, n = EXCLUDED.n");
+    expect(u.rowsAffected).toBe(1);
+    expect(u.calls.length).toBeLessThanOrEqual(2);
+    expect(u.calls.some((c) => c.includes('read_parquet') || c.includes('INSERT INTO "kv" SELECT'))).toBe(false);
+    // Not blind (n depends on the stored row): the old row is loaded — split, (DDL + old row + statement), capture.
+    await measure('INSERT INTO kv VALUES (214, \'warm\', 1) ON CONFLICT (id) DO UPDATE SET n = kv.n + 10');
+    const o = await measure('INSERT INTO kv VALUES (213, \'x\', 1) ON CONFLICT (id) DO UPDATE SET n = kv.n + 10');
+    expect(o.rowsAffected).toBe(1);
+    expect(o.calls.length).toBeLessThanOrEqual(3);
+    expect(o.calls.some((c) => c.includes('INSERT INTO "kv" SELECT * FROM (SELECT'))).toBe(true);
+    const r = await h.engine.execute({ bucket: h.bucket, sql: 'SELECT id, name, n FROM kv WHERE id BETWEEN 211 AND 213 ORDER BY id', freshness: Freshness.STRONG });
+    expect('query' in r && r.query.rows).toEqual([['211', 'blind', 2], ['212', 'blind too', 3], ['213', 'row213', 213 % 7 + 10]]);
   });
 
   it('a keyed UPDATE and DELETE by the full key', async () => {

@@ -107,6 +107,14 @@ const CASES: [string, string, string | number, boolean][] = [
   ["INSERT OR REPLACE INTO kv VALUES (CAST('17' AS BIGINT), 'key computed: dry run', 1, 1, NULL)", 'kv', 1, true],
   ["INSERT OR REPLACE INTO kv VALUES (-3, 'negative key', 1, 1, NULL)", 'kv', 1, true],
   ["INSERT OR REPLACE INTO kv VALUES ('18', 'string literal for a BIGINT key: dry run', 1, 1, NULL)", 'kv', 1, true],
+  // Blind replaces (no column list / every non-key column from EXCLUDED): the old row is not read.
+  ["INSERT INTO kv VALUES (50, 'blind upsert of a delta row', 2, 2, NULL) ON CONFLICT (id) DO UPDATE SET name = excluded.name, n = excluded.n, d = excluded.d, j = excluded.j", 'kv', 1, true],
+  ["INSERT INTO kv (id, name) VALUES (51, 'blind upsert, defaults') ON CONFLICT DO UPDATE SET j = EXCLUDED.j, name = EXCLUDED.name, n = EXCLUDED.n, d = EXCLUDED.d", 'kv', 1, true],
+  ["INSERT INTO kv VALUES (1000, 'blind upsert of a log row', 2, 2, NULL) ON CONFLICT (id) DO UPDATE SET name = excluded.name, n = excluded.n, d = excluded.d, j = excluded.j", 'kv', 1, true],
+  ["INSERT INTO kv VALUES (6002, 'blind upsert, new key', 2, 2, NULL) ON CONFLICT (id) DO UPDATE SET name = excluded.name, n = excluded.n, d = excluded.d, j = excluded.j", 'kv', 1, true],
+  ["INSERT OR REPLACE INTO kv VALUES (52, NULL, 1, 1, NULL)", 'kv', 'ERR_CONSTRAINT_NOT_NULL', false],
+  ["INSERT OR REPLACE INTO kv VALUES (53, 'default d', 1, DEFAULT, NULL)", 'kv', 1, true],
+  ["INSERT OR REPLACE INTO kv VALUES (54, 'bad json', 1, 1, '{nope')", 'kv', 'ERR_TYPE_MISMATCH', false],
   ["INSERT OR IGNORE INTO kv VALUES (9, 'ignored', 4, 4, NULL)", 'kv', 0, true],
   ["INSERT INTO kv VALUES (11, 'nothing', 1, 1, NULL) ON CONFLICT DO NOTHING", 'kv', 0, true],
   ["INSERT INTO kv VALUES (6001, 'do nothing, new', 1, 1, NULL) ON CONFLICT DO NOTHING", 'kv', 1, true],
@@ -131,6 +139,7 @@ const CASES: [string, string, string | number, boolean][] = [
   ['DELETE FROM kv WHERE id = -7', 'kv', 0, true],
   ["DELETE FROM kv WHERE id = 41 AND name = 'row41'", 'kv', 1, false],
   ["INSERT INTO kv VALUES (40, 'reinsert after fast delete', 1, 1, NULL)", 'kv', 1, true],
+  ["INSERT OR REPLACE INTO kv VALUES (41, 'blind replace of a tombstoned key', 1, 1, NULL)", 'kv', 1, true],
   ["UPDATE ck SET v = v * 2 WHERE a = 3 AND b = 'k1'", 'ck', 1, true],
   ["UPDATE ck SET v = 0 WHERE b = 'k1' AND a = 3", 'ck', 1, true],
   ["DELETE FROM ck WHERE a = 5 AND b = 'k0'", 'ck', 1, true],
@@ -140,6 +149,7 @@ const CASES: [string, string, string | number, boolean][] = [
   ["INSERT INTO ck VALUES (3, 'k9', 2)", 'ck', 'ERR_CONSTRAINT_PRIMARY_KEY', true],
   ["INSERT INTO ck VALUES (NULL, 'k9', 2)", 'ck', 'ERR_CONSTRAINT_NOT_NULL', false],
   ["INSERT OR REPLACE INTO ck VALUES (4, 'k1', 77)", 'ck', 1, true],
+  ["INSERT INTO ck VALUES (4, 'k2', 78) ON CONFLICT (b, a) DO UPDATE SET v = excluded.v", 'ck', 1, true],
   ["INSERT INTO ck VALUES (4, 'k1', 5) ON CONFLICT (a, b) DO UPDATE SET v = ck.v + excluded.v", 'ck', 1, true],
 ];
 

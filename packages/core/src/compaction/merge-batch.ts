@@ -50,7 +50,7 @@ export async function mergeBatch(store: ObjectStore, snapshot: Snapshot, overlay
       const on = shape.primaryKey.map((k) => `d.${q(k)} = k.${q(k)}`).join(' AND ');
       const columns = shape.columns.map((c) => q(c.name)).join(', ');
       const sql = `SELECT d.* FROM ${q(view)} AS d ANTI JOIN ${tables.keys} AS k ON ${on} UNION ALL SELECT ${columns} FROM ${tables.upserts}`;
-      const added = await writeDataFiles(conn, { sql }, { store, root: snapshot.root, schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, tmpDir: deps.tmpDir, checks: checkConstraintsOf(snapshot.metadata), ...(deps.transaction.clock ? { clock: deps.transaction.clock } : {}) });
+      const added = await writeDataFiles(conn, { sql }, { store, root: snapshot.root, schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, tmpDir: deps.tmpDir, checks: checkConstraintsOf(snapshot.metadata), ...(deps.transaction.clock ? { clock: deps.transaction.clock } : {}), ...keyOrderOf(shape, deps) });
       const outputRows = added.reduce((s, a) => s + numRecords(a), 0);
       return { removed: affected.files, added, matchedUpserts: affected.matchedUpserts, matchedKeys: affected.matchedKeys, outputRows, candidates: candidates.length };
     } finally {
@@ -59,6 +59,12 @@ export async function mergeBatch(store: ObjectStore, snapshot: Snapshot, overlay
       lease?.release();
     }
   });
+}
+
+/** Sorted by key in small row groups (K3_KEYED_ROW_GROUP_SIZE > 0), else DuckDB's default in drain order. */
+function keyOrderOf(shape: WalTableShape, deps: RewriteDeps): { keyOrder?: { columns: readonly string[]; rowGroupSize: number } } {
+  const size = deps.keyedRowGroupSize ?? 0;
+  return size > 0 && shape.primaryKey.length > 0 ? { keyOrder: { columns: shape.primaryKey, rowGroupSize: size } } : {};
 }
 
 function numRecords(add: AddFile): number {

@@ -52,6 +52,12 @@ export interface DataFileTarget {
   clock?: () => number;
   /** File name prefix: `part` (data files, the default) or `cdc` (change data files, as Spark names them). */
   filePrefix?: 'part' | 'cdc';
+  /**
+   * Keyed tables' drained files (K3_KEYED_ROW_GROUP_SIZE): rows written in this key order, in
+   * Parquet row groups of `rowGroupSize` rows, so a point lookup's key pushed into the scan reads
+   * one small row group (docs/design/hot-path.md, "Row groups of keyed files").
+   */
+  keyOrder?: { readonly columns: readonly string[]; readonly rowGroupSize: number };
 }
 
 /** The DuckDB type a Delta column is written as. */
@@ -119,7 +125,9 @@ export async function writeDataFiles(conn: DuckDBConnection, source: { sql: stri
       const outDir = join(workDir, String(fileIndex));
       const options = ['FORMAT parquet', 'COMPRESSION zstd'];
       if (target.targetFileBytes !== undefined) options.push(`FILE_SIZE_BYTES ${Math.max(1, Math.floor(target.targetFileBytes))}`);
-      const select = `SELECT ${dataFields.length === 0 ? 'NULL AS "__k3_empty"' : dataFields.map((f) => q(f.name)).join(', ')} FROM ${temp} WHERE ${where}`;
+      if (target.keyOrder !== undefined) options.push(`ROW_GROUP_SIZE ${Math.max(1, Math.floor(target.keyOrder.rowGroupSize))}`);
+      const order = target.keyOrder === undefined ? '' : ` ORDER BY ${target.keyOrder.columns.map(q).join(', ')}`;
+      const select = `SELECT ${dataFields.length === 0 ? 'NULL AS "__k3_empty"' : dataFields.map((f) => q(f.name)).join(', ')} FROM ${temp} WHERE ${where}${order}`;
       const dest = target.targetFileBytes !== undefined ? outDir : `${outDir}.parquet`;
       await conn.run(`COPY (${select}) TO ${quoteLiteral(dest)} (${options.join(', ')})`);
       const files = target.targetFileBytes !== undefined ? (await readdir(outDir)).sort().map((n) => join(outDir, n)) : [dest];

@@ -16,6 +16,8 @@ export interface RewriteDeps extends MaintenanceDeps {
   readonly cache: FileCache;
   /** Local directory for files being written (inside DuckDB's allowed_directories when sandboxed). */
   readonly tmpDir: string;
+  /** K3_KEYED_ROW_GROUP_SIZE: a drain writes keyed tables' files sorted by key in row groups of this many rows; 0 / unset = DuckDB's default, drain order. */
+  readonly keyedRowGroupSize?: number;
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; results in input order. */

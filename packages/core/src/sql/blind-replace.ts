@@ -74,3 +74,17 @@ export function isBlindUpsert(statement: PrePassed, shape: DmlShape, columns: re
   const nonKey = columns.filter((c) => !keySet.has(c.toLowerCase())).map((c) => c.toLowerCase());
   return nonKey.every((c) => assigned.has(c)) && [...assigned].every((c) => nonKey.includes(c));
 }
+
+/**
+ * A blind replace / blind upsert (one of the two shapes above) as the plain INSERT of the same rows:
+ * `OR REPLACE` cut out, or the `ON CONFLICT …` clause (the statement's tail) cut off. On an EMPTY
+ * target and ONE row the two are the same statement (nothing can conflict), and DuckDB's plain
+ * INSERT skips its conflict machinery (≈1 ms per statement: docs/design/keyed-row-fast-path.md).
+ * Text outside the cut is the user's, byte for byte.
+ */
+export function blindAsInsert(statement: PrePassed): string {
+  const { sql, tokens: t } = statement;
+  if (isWord(t[1], 'OR') && isWord(t[2], 'REPLACE')) return sql.slice(0, t[1]!.start) + sql.slice(t[2]!.end);
+  const at = t.findIndex((tok, k) => tok.depth === 0 && isWord(tok, 'ON') && isWord(t[k + 1], 'CONFLICT'));
+  return at < 0 ? sql : sql.slice(0, t[at]!.start);
+}

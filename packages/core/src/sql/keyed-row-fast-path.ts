@@ -29,7 +29,7 @@ import { K3_COLUMN_META } from '../delta/schema.ts';
 import type { Snapshot } from '../delta/snapshot.ts';
 import { mapDuckDBError, quoteIdentifier as q, quoteLiteral, snapshotSelectSql } from '../exec/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
-import { captureSelectList, KeyLocator, keyString, walTableShape, type WalOverlay, type WalTableShape, type WalValue } from '../wal/index.ts';
+import { captureSelectList, emptyOverlay, KeyLocator, keyString, walTableShape, type WalOverlay, type WalTableShape, type WalValue } from '../wal/index.ts';
 import type { HtapRuntime } from './htap-runtime.ts';
 import type { KeyedRoute } from './keyed-route.ts';
 import { duplicateKey, runStatement } from './keyed-write.ts';
@@ -37,6 +37,7 @@ import type { PrePassed } from './pre-pass.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
 import type { DmlShape } from './route-write.ts';
 import { isWord } from './sql-tokens.ts';
+import { blindAsInsert, isBlindReplace, isBlindUpsert } from './blind-replace.ts';
 import { valuesKey } from './key-literals.ts';
 import { targetTableDdl } from './write-target.ts';
 
@@ -89,11 +90,15 @@ export interface FastScope {
  * (undefined → its scratch target is dropped and the general path runs); a statement that changed
  * something (or carries an idempotency key) is appended to the log and acknowledged once durable.
  */
-export async function runFastWrite(ctx: FastPathContext, pinned: PinnedTable, route: KeyedRoute, body: (scope: FastScope) => Promise<FastOutcome | undefined>): Promise<ExecuteWriteResult | undefined> {
+export async function runFastWrite(ctx: FastPathContext, pinned: PinnedTable, route: KeyedRoute, body: (scope: FastScope) => Promise<FastOutcome | undefined>, readsNoRow = false): Promise<ExecuteWriteResult | undefined> {
   const { conn, htap, idempotencyKey } = ctx;
   const { handle } = pinned;
   // Only keys are looked up in the overlay (no view is bound): the shared overlay, no tail copy.
-  const warm = await htap.warm.acquire(handle.store, handle.root, pinned.snapshot, { keyLookupsOnly: true });
+  // A statement that reads no row (a blind replace) and carries no idempotency key needs nothing
+  // the log says: no acquire (no LIST) — the pinned snapshot and an empty overlay.
+  const warm = readsNoRow && idempotencyKey === undefined
+    ? { snapshot: pinned.snapshot, overlay: emptyOverlay(), release: () => undefined }
+    : await htap.warm.acquire(handle.store, handle.root, pinned.snapshot, { keyLookupsOnly: true });
   try {
     const { snapshot, overlay } = warm;
     const recorded = recordedRequest(snapshot.txns, idempotencyKey) ?? (idempotencyKey === undefined ? undefined : overlay.requests.get(idempotencyKey));
@@ -123,6 +128,7 @@ export function tryKeyedRowFastPath(ctx: FastPathContext, statement: PrePassed, 
   if (!ctx.htap.keyedRowFastPath || !fastPathShape(statement, shape, route, ctx.tables)) return Promise.resolve(undefined);
   const { conn } = ctx;
   const { handle } = pinned;
+  const blind = (wal: WalTableShape): boolean => shape.upsert && (isBlindReplace(statement, shape) || isBlindUpsert(statement, shape, wal.columns.map((c) => c.name), wal.primaryKey));
   return runFastWrite(ctx, pinned, route, async ({ snapshot, overlay, wal, name }) => {
     const keyIndex = wal.primaryKey.map((k) => wal.columns.findIndex((c) => c.name === k));
     const ddl = targetTableDdl(handle.name, snapshot.schema, wal.primaryKey);
@@ -134,6 +140,14 @@ export function tryKeyedRowFastPath(ctx: FastPathContext, statement: PrePassed, 
       const clash = overlay.upserts.has(k) || (!overlay.deletes.has(k) && await deltaHasKey(ctx, handle.store, snapshot, wal, tuple));
       if (clash) throw duplicateKey(wal.primaryKey, tuple);
       return { rowsAffected: 1, upserts: [row], deletes: [] };
+    }
+    // A blind replace (no column list, or every non-key column set from EXCLUDED: blind-replace.ts)
+    // writes the same full row whatever the key held, so the old row is not read at all (no
+    // locator, no Parquet): (DDL ; the statement on the empty target ; capture + flags) — ONE call.
+    // On the empty target the one row cannot conflict: it runs as the plain INSERT it then is.
+    if (blind(wal)) {
+      const row = await capturedRow(conn, [ddl, blindAsInsert(statement)], name, wal, snapshot);
+      return row === undefined ? undefined : { rowsAffected: 1, upserts: [row], deletes: [] };
     }
     // The key: read from the VALUES literals, else a dry run on the empty target names it
     // (DuckDB's own defaults and casts).
@@ -153,7 +167,7 @@ export function tryKeyedRowFastPath(ctx: FastPathContext, statement: PrePassed, 
     const row = await capturedRow(conn, [], name, wal, snapshot);
     if (row === undefined || keyString(keyIndex.map((i) => row[i] ?? null)) !== keyString(tuple!)) return undefined;
     return { rowsAffected, upserts: [row], deletes: [] };
-  });
+  }, blind(walTableShape(pinned.snapshot)));
 }
 
 /**
