@@ -329,7 +329,7 @@ export class Engine {
       }
       const planned = await this.#federated.planRead({ conn, tables, sql: statement.sql, tokens: statement.tokens, analysed, freshness: opts.freshness, startedAt, params });
       if (planned !== undefined) await tables.bindView(conn, { handle: planned.pinned.handle, snapshot: { ...planned.pinned.snapshot, files: planned.plan.files } });
-      prepared = await tables.prepare(conn, statement.sql);
+      prepared = await tables.prepare(conn, planned?.sql ?? statement.sql);
       let result: DuckDBResult;
       try {
         assertReadable(prepared.statementType);

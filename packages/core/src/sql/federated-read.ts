@@ -26,6 +26,8 @@ import { encodeBounded, mapDuckDBError } from '../exec/index.ts';
 import { resultLimits } from './result-limits.ts';
 import type { BucketStores } from '../object-store/store-factory.ts';
 import { planFederated, serializeSelect, type FederatedPlan, type SelectStatement } from '../plan/index.ts';
+import { compactIntegerInLists } from '../plan/in-list-subquery.ts';
+import { K3_COLUMN_META, type StructField } from '../delta/schema.ts';
 import type { AnalysedStatement } from './analysed-statement.ts';
 import { executeRead } from './execute-read.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
@@ -82,7 +84,7 @@ export class FederatedReader {
     const planned = await this.#plan(req);
     if (planned === undefined) return undefined;
     const { pinned, plan } = planned;
-    if (plan.finalSql === undefined) return this.#single(req, pinned, plan);
+    if (plan.finalSql === undefined) return this.#single({ ...req, sql: planned.sql }, pinned, plan);
     try {
       return await this.#federate(req, pinned, plan);
     } catch (err) {
@@ -90,7 +92,7 @@ export class FederatedReader {
       // back from a job, so such a statement runs whole on this node instead.
       const uncarried = uncarriedType(err);
       if (uncarried === undefined) throw err;
-      return this.#single(req, pinned, { ...plan, strategy: QueryStrategy.UNARY_WAREHOUSE, strategyReason: `a partial result would hold a ${uncarried} column, which scan jobs do not carry` });
+      return this.#single({ ...req, sql: planned.sql }, pinned, { ...plan, strategy: QueryStrategy.UNARY_WAREHOUSE, strategyReason: `a partial result would hold a ${uncarried} column, which scan jobs do not carry` });
     }
   }
 
@@ -98,14 +100,15 @@ export class FederatedReader {
    * The planner's pruning and strategy for a read that will NOT fan out (streamed results run on
    * one node over `plan.files`); undefined when the statement is not a federable read.
    */
-  async planRead(req: FederatedReadRequest): Promise<{ pinned: PinnedTable; plan: FederatedPlan } | undefined> {
+  async planRead(req: FederatedReadRequest): Promise<{ pinned: PinnedTable; plan: FederatedPlan; sql: string } | undefined> {
     const freshness = req.freshness ?? Freshness.EVENTUAL;
     if (freshness !== Freshness.EVENTUAL && freshness !== Freshness.UNSPECIFIED) return undefined;
     if (!isWord(req.tokens[0], ...QUERY_STARTS)) return undefined;
     return this.#plan(req);
   }
 
-  async #plan(req: FederatedReadRequest): Promise<{ pinned: PinnedTable; plan: FederatedPlan } | undefined> {
+  /** `sql`: the text to run on one node — `req.sql`, its long integer IN lists as one typed list (in-list-subquery.ts). */
+  async #plan(req: FederatedReadRequest): Promise<{ pinned: PinnedTable; plan: FederatedPlan; sql: string } | undefined> {
     let ast: readonly SelectStatement[] | undefined;
     try {
       ast = req.analysed !== undefined && req.analysed.statement?.sql === req.sql ? await req.analysed.selectAst(req.conn) : await serializeSelect(req.conn, req.sql);
@@ -122,7 +125,7 @@ export class FederatedReader {
         minPartitions: config.K3_FEDERATE_MIN_PARTITIONS,
         minBytes: config.K3_FEDERATE_MIN_BYTES,
       }, req.params ?? [], ast);
-      return { pinned, plan };
+      return { pinned, plan, sql: compactIntegerInLists(req.sql, ast[0]!, fieldTypeOf(pinned.snapshot.schema.fields)) ?? req.sql };
     } catch {
       // The planner refuses shapes it cannot reason about; one node answers those exactly.
       return undefined;
@@ -182,6 +185,14 @@ export class FederatedReader {
       },
     });
   }
+}
+
+/** A column's Delta type by name (case-insensitive), for plain columns only (no restored DuckDB type). */
+function fieldTypeOf(fields: readonly StructField[]): (column: string) => string | undefined {
+  return (column) => {
+    const f = fields.find((x) => x.name.toLowerCase() === column.toLowerCase());
+    return f === undefined || typeof f.type !== 'string' || f.metadata?.[K3_COLUMN_META.duckdbType] !== undefined ? undefined : f.type;
+  };
 }
 
 /** The column type when `err` is the refusal to carry it in a partial (in-process, or a worker's cause). */
