@@ -19,6 +19,7 @@
  * `IN (SELECT …)` is SQL's `= ANY (…)`: the same answer as the list, NULL when the column is NULL,
  * and for NOT IN the same answer because the list holds no NULL.
  */
+import { K3_COLUMN_META, type StructField } from '../delta/schema.ts';
 import type { ColumnRefExpr, Expr, SelectStatement } from './select-ast.ts';
 
 /** Fewer items than this are left as written. */
@@ -110,4 +111,13 @@ export function compactIntegerInLists(sql: string, statement: SelectStatement, f
     at = s.end;
   }
   return out + bytes.subarray(at).toString('utf8');
+}
+
+/** A table column's Delta type by name (case-insensitive), for plain columns only (no restored DuckDB type). */
+export function plainFieldTypes(fields: readonly StructField[]): (column: string) => string | undefined {
+  const byName = new Map<string, string>();
+  for (const f of fields) {
+    if (typeof f.type === 'string' && f.metadata?.[K3_COLUMN_META.duckdbType] === undefined) byName.set(f.name.toLowerCase(), f.type);
+  }
+  return (column) => byName.get(column.toLowerCase());
 }

@@ -26,8 +26,7 @@ import { encodeBounded, mapDuckDBError } from '../exec/index.ts';
 import { resultLimits } from './result-limits.ts';
 import type { BucketStores } from '../object-store/store-factory.ts';
 import { planFederated, serializeSelect, type FederatedPlan, type SelectStatement } from '../plan/index.ts';
-import { compactIntegerInLists } from '../plan/in-list-subquery.ts';
-import { K3_COLUMN_META, type StructField } from '../delta/schema.ts';
+import { compactIntegerInLists, plainFieldTypes } from '../plan/in-list-subquery.ts';
 import type { AnalysedStatement } from './analysed-statement.ts';
 import { executeRead } from './execute-read.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
@@ -125,7 +124,7 @@ export class FederatedReader {
         minPartitions: config.K3_FEDERATE_MIN_PARTITIONS,
         minBytes: config.K3_FEDERATE_MIN_BYTES,
       }, req.params ?? [], ast);
-      return { pinned, plan, sql: compactIntegerInLists(req.sql, ast[0]!, fieldTypeOf(pinned.snapshot.schema.fields)) ?? req.sql };
+      return { pinned, plan, sql: compactIntegerInLists(req.sql, ast[0]!, plainFieldTypes(pinned.snapshot.schema.fields)) ?? req.sql };
     } catch {
       // The planner refuses shapes it cannot reason about; one node answers those exactly.
       return undefined;
@@ -185,14 +184,6 @@ export class FederatedReader {
       },
     });
   }
-}
-
-/** A column's Delta type by name (case-insensitive), for plain columns only (no restored DuckDB type). */
-function fieldTypeOf(fields: readonly StructField[]): (column: string) => string | undefined {
-  return (column) => {
-    const f = fields.find((x) => x.name.toLowerCase() === column.toLowerCase());
-    return f === undefined || typeof f.type !== 'string' || f.metadata?.[K3_COLUMN_META.duckdbType] !== undefined ? undefined : f.type;
-  };
 }
 
 /** The column type when `err` is the refusal to carry it in a partial (in-process, or a worker's cause). */
