@@ -211,6 +211,7 @@ export function soleBaseTable(statements: readonly unknown[]): string | undefine
       return;
     }
     const o = node as Record<string, unknown>;
+    if (o['class'] === 'CONSTANT') return; // a constant holds no table (and IN lists hold thousands)
     if (o['type'] === 'BASE_TABLE' && typeof o['table_name'] === 'string') {
       if (o['schema_name'] !== '' || o['catalog_name'] !== '' || (o['at_clause'] !== null && o['at_clause'] !== undefined)) plain = false;
       names.add(o['table_name'].toLowerCase());
