@@ -32,8 +32,8 @@ const ITEM = /\s*(-?\d+)\s*(,|\))/y;
 interface RawJson { readonly rawJSON: string }
 const isRawJson = (v: unknown): v is RawJson => (JSON as unknown as { isRawJSON(v: unknown): boolean }).isRawJSON(v);
 
-/** The decimal text of a non-NULL integer constant, or undefined. */
-function integerText(e: Expr): string | undefined {
+/** The exact decimal text of a non-NULL TINYINT…BIGINT constant of DuckDB's AST, or undefined. */
+export function integerConstantText(e: Expr): string | undefined {
   if (e.class !== 'CONSTANT' || e.value.is_null || !INTEGER_CONSTANTS.has(e.value.type.id)) return undefined;
   const raw = e.value.value;
   if (typeof raw === 'number' && Number.isSafeInteger(raw)) return String(raw);
@@ -81,7 +81,7 @@ export function compactIntegerInLists(sql: string, statement: SelectStatement, f
     const items = (list as { children: readonly Expr[] }).children.slice(1);
     const texts: string[] = [];
     for (const x of items) {
-      const t = integerText(x);
+      const t = integerConstantText(x);
       if (t === undefined) break;
       texts.push(t);
     }
