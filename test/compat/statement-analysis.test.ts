@@ -120,11 +120,13 @@ describe('work per statement, counted', () => {
     return { tokens: tokenPasses() - tokens0, serialize: parses.serialize, extract: parses.extract, rows: 'query' in r ? wireRows(r.query) : undefined };
   }
 
-  it('a plain SELECT: one token pass, one json_serialize_sql, one extractStatements; none on a repeat', async () => {
+  // The one-statement check of a query is answered by its AST (no PIVOT: DuckDB's only expansion),
+  // so DuckDB parses the text once: json_serialize_sql, no extractStatements.
+  it('a plain SELECT: one token pass, one json_serialize_sql, no extractStatements; none on a repeat', async () => {
     for (const n of [200, 2_000, 20_000]) {
       const sql = inList(n);
       const first = await counted(sql);
-      expect(first, `first run, ${n} items`).toEqual({ tokens: 1, serialize: 1, extract: 1, rows: [[String(Math.ceil(100 / 3))]] });
+      expect(first, `first run, ${n} items`).toEqual({ tokens: 1, serialize: 1, extract: 0, rows: [[String(Math.ceil(100 / 3))]] });
       const again = await counted(sql);
       expect(again, `repeat, ${n} items`).toEqual({ tokens: 0, serialize: 0, extract: 0, rows: [[String(Math.ceil(100 / 3))]] });
     }
@@ -134,7 +136,7 @@ describe('work per statement, counted', () => {
     const sql = 'SELECT v FROM pts WHERE id = 42 AND v IS NOT NULL';
     const analysed = h.engine.analyse(sql, 0);
     const first = await counted(sql, { analysed });
-    expect(first).toEqual({ tokens: 0, serialize: 1, extract: 1, rows: [['v42']] });
+    expect(first).toEqual({ tokens: 0, serialize: 1, extract: 0, rows: [['v42']] });
     expect(await counted(sql, { analysed })).toEqual({ tokens: 0, serialize: 0, extract: 0, rows: [['v42']] });
   }, 60_000);
 
@@ -143,7 +145,7 @@ describe('work per statement, counted', () => {
     const first = await counted(sql);
     expect(first.rows).toEqual([['100']]);
     expect(first.tokens).toBeLessThanOrEqual(6); // the rewrite stages (history, changes, AS OF) tokenize the text they rewrite
-    expect(first.extract).toBe(1);
+    expect(first.serialize + first.extract).toBe(1);
     expect((await counted(sql)).tokens).toBe(0);
   }, 60_000);
 });

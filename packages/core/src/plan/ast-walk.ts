@@ -50,6 +50,8 @@ export function childrenOf(expr: Expr): Expr[] {
 /** Pre-order walk; `visit` returning false stops descent below that node. */
 export function walk(expr: Expr, visit: (e: Expr) => boolean | void): void {
   if (visit(expr) === false) return;
+  // Leaves (the items of a 20,000-item IN list) have no children: no child list to build.
+  if (expr.class === 'CONSTANT' || expr.class === 'COLUMN_REF') return;
   for (const c of childrenOf(expr)) walk(c, visit);
 }
 

@@ -10,6 +10,7 @@ import { K3_COLUMN_META, type DataType, type StructField } from '../delta/schema
 import type { ActiveFile } from '../delta/snapshot.ts';
 import { partitionLiteral } from '../exec/partition-literal.ts';
 import { quoteIdentifier } from '../exec/sql-quote.ts';
+import { integerConstantText } from './in-list-subquery.ts';
 import { referencedColumns } from './query-shape.ts';
 import { functionCall, renderExpression, type Expr } from './select-ast.ts';
 
@@ -89,11 +90,6 @@ export async function statsPredicates(conn: DuckDBConnection, exprs: readonly Ex
   };
 }
 
-const INTEGER_TYPES = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT']);
-
-interface RawJson { readonly rawJSON: string }
-const isRawJson = (v: unknown): v is RawJson => (JSON as unknown as { isRawJSON(v: unknown): boolean }).isRawJSON(v);
-
 /**
  * A list of integer constants (the usual long IN list) as ONE typed literal, `'[1,2,…]'::BIGINT[]`,
  * written here from the AST's exact values: no DuckDB round trip to render 20,000 items, and
@@ -103,12 +99,8 @@ const isRawJson = (v: unknown): v is RawJson => (JSON as unknown as { isRawJSON(
 export function integerListLiteral(items: readonly Expr[]): string | undefined {
   const out: string[] = [];
   for (const x of items) {
-    if (x.class !== 'CONSTANT') return undefined;
-    const v = (x as { value?: { type?: { id?: string }; is_null?: boolean; value?: unknown } }).value;
-    if (v?.is_null !== false || !INTEGER_TYPES.has(v.type?.id ?? '')) return undefined;
-    const raw = v.value;
-    const text = typeof raw === 'number' && Number.isSafeInteger(raw) ? String(raw) : isRawJson(raw) ? raw.rawJSON : undefined;
-    if (text === undefined || !/^-?\d+$/.test(text)) return undefined;
+    const text = integerConstantText(x);
+    if (text === undefined) return undefined;
     out.push(text);
   }
   return `('[${out.join(',')}]'::BIGINT[])`;

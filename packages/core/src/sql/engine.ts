@@ -33,6 +33,7 @@ import { executeRead, queryResult } from './execute-read.ts';
 import { executeWrite } from './execute-write.ts';
 import { createFederatedReader, type FederatedReader } from './create-federated-reader.ts';
 import { soleBaseTable } from './federated-read.ts';
+import { compactedReadSql } from './compact-read.ts';
 import { CompactorService, compactorSettings, drainTable, toCompactResponse, type CompactResponse, type CompactorServiceOptions } from '../compaction/index.ts';
 import { freshBinderFor, markFresh } from './fresh-read.ts';
 import { tryMaterializedRead } from './materialized-read.ts';
@@ -258,7 +259,9 @@ export class Engine {
             ? await this.#federated.tryRead({ conn: a.conn, tables: a.tables, sql: statement.sql, tokens: statement.tokens, analysed, freshness: opts.freshness, startedAt, params, ...(opts.signal !== undefined ? { signal: opts.signal } : {}) })
             : undefined;
           if (federated !== undefined) return { query: federated };
-          const read = (conn: DuckDBConnection): Promise<ExecuteQueryResult> => executeRead(conn, a.tables, catalogSql ?? statement.sql, { startedAt, now: this.#clock }, { statements, as, ...this.#limits() });
+          // A long integer IN list runs as one typed list (compact-read.ts); otherwise the text as written.
+          const text = catalogSql ?? (as === 'data' && statements === 1 ? await compactedReadSql(a, analysed) : undefined) ?? statement.sql;
+          const read = (conn: DuckDBConnection): Promise<ExecuteQueryResult> => executeRead(conn, a.tables, text, { startedAt, now: this.#clock }, { statements, as, ...this.#limits() });
           // STRONG over one keyed table: on the connection holding its materialized base when one is ready.
           const materialized = as === 'data' && statements === 1 && catalogSql === undefined ? await tryMaterializedRead(a, analysed, this.#htap, read) : undefined;
           if (materialized !== undefined) return { query: materialized };
@@ -329,7 +332,7 @@ export class Engine {
       }
       const planned = await this.#federated.planRead({ conn, tables, sql: statement.sql, tokens: statement.tokens, analysed, freshness: opts.freshness, startedAt, params });
       if (planned !== undefined) await tables.bindView(conn, { handle: planned.pinned.handle, snapshot: { ...planned.pinned.snapshot, files: planned.plan.files } });
-      prepared = await tables.prepare(conn, statement.sql);
+      prepared = await tables.prepare(conn, planned?.sql ?? statement.sql);
       let result: DuckDBResult;
       try {
         assertReadable(prepared.statementType);

@@ -26,6 +26,7 @@ import { encodeBounded, mapDuckDBError } from '../exec/index.ts';
 import { resultLimits } from './result-limits.ts';
 import type { BucketStores } from '../object-store/store-factory.ts';
 import { planFederated, serializeSelect, type FederatedPlan, type SelectStatement } from '../plan/index.ts';
+import { compactIntegerInLists, plainFieldTypes } from '../plan/in-list-subquery.ts';
 import type { AnalysedStatement } from './analysed-statement.ts';
 import { executeRead } from './execute-read.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
@@ -82,7 +83,7 @@ export class FederatedReader {
     const planned = await this.#plan(req);
     if (planned === undefined) return undefined;
     const { pinned, plan } = planned;
-    if (plan.finalSql === undefined) return this.#single(req, pinned, plan);
+    if (plan.finalSql === undefined) return this.#single({ ...req, sql: planned.sql }, pinned, plan);
     try {
       return await this.#federate(req, pinned, plan);
     } catch (err) {
@@ -90,7 +91,7 @@ export class FederatedReader {
       // back from a job, so such a statement runs whole on this node instead.
       const uncarried = uncarriedType(err);
       if (uncarried === undefined) throw err;
-      return this.#single(req, pinned, { ...plan, strategy: QueryStrategy.UNARY_WAREHOUSE, strategyReason: `a partial result would hold a ${uncarried} column, which scan jobs do not carry` });
+      return this.#single({ ...req, sql: planned.sql }, pinned, { ...plan, strategy: QueryStrategy.UNARY_WAREHOUSE, strategyReason: `a partial result would hold a ${uncarried} column, which scan jobs do not carry` });
     }
   }
 
@@ -98,14 +99,15 @@ export class FederatedReader {
    * The planner's pruning and strategy for a read that will NOT fan out (streamed results run on
    * one node over `plan.files`); undefined when the statement is not a federable read.
    */
-  async planRead(req: FederatedReadRequest): Promise<{ pinned: PinnedTable; plan: FederatedPlan } | undefined> {
+  async planRead(req: FederatedReadRequest): Promise<{ pinned: PinnedTable; plan: FederatedPlan; sql: string } | undefined> {
     const freshness = req.freshness ?? Freshness.EVENTUAL;
     if (freshness !== Freshness.EVENTUAL && freshness !== Freshness.UNSPECIFIED) return undefined;
     if (!isWord(req.tokens[0], ...QUERY_STARTS)) return undefined;
     return this.#plan(req);
   }
 
-  async #plan(req: FederatedReadRequest): Promise<{ pinned: PinnedTable; plan: FederatedPlan } | undefined> {
+  /** `sql`: the text to run on one node — `req.sql`, its long integer IN lists as one typed list (in-list-subquery.ts). */
+  async #plan(req: FederatedReadRequest): Promise<{ pinned: PinnedTable; plan: FederatedPlan; sql: string } | undefined> {
     let ast: readonly SelectStatement[] | undefined;
     try {
       ast = req.analysed !== undefined && req.analysed.statement?.sql === req.sql ? await req.analysed.selectAst(req.conn) : await serializeSelect(req.conn, req.sql);
@@ -122,7 +124,7 @@ export class FederatedReader {
         minPartitions: config.K3_FEDERATE_MIN_PARTITIONS,
         minBytes: config.K3_FEDERATE_MIN_BYTES,
       }, req.params ?? [], ast);
-      return { pinned, plan };
+      return { pinned, plan, sql: compactIntegerInLists(req.sql, ast[0]!, plainFieldTypes(pinned.snapshot.schema.fields)) ?? req.sql };
     } catch {
       // The planner refuses shapes it cannot reason about; one node answers those exactly.
       return undefined;
@@ -209,6 +211,7 @@ export function soleBaseTable(statements: readonly unknown[]): string | undefine
       return;
     }
     const o = node as Record<string, unknown>;
+    if (o['class'] === 'CONSTANT') return; // a constant holds no table (and IN lists hold thousands)
     if (o['type'] === 'BASE_TABLE' && typeof o['table_name'] === 'string') {
       if (o['schema_name'] !== '' || o['catalog_name'] !== '' || (o['at_clause'] !== null && o['at_clause'] !== undefined)) plain = false;
       names.add(o['table_name'].toLowerCase());
