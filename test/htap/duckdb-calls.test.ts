@@ -88,7 +88,7 @@ describe('DuckDB calls per hot statement', () => {
     expect(o.calls.length).toBeLessThanOrEqual(3);
     expect(o.calls.some((c) => c.includes('INSERT INTO "kv" SELECT * FROM (SELECT'))).toBe(true);
     const r = await h.engine.execute({ bucket: h.bucket, sql: 'SELECT id, name, n FROM kv WHERE id BETWEEN 211 AND 213 ORDER BY id', freshness: Freshness.STRONG });
-    expect('query' in r && r.query.rows).toEqual([['211', 'blind', 2], ['212', 'blind too', 3], ['213', 'row213', 213 % 7 + 10]]);
+    expect('query' in r && wireRows(r.query)).toEqual([['211', 'blind', 2], ['212', 'blind too', 3], ['213', 'row213', 213 % 7 + 10]]);
   });
 
   it('a keyed UPDATE and DELETE by the full key', async () => {

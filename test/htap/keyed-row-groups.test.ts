@@ -12,6 +12,7 @@ import { Freshness } from '../../packages/core/src/api/index.ts';
 import { loadSnapshot } from '../../packages/core/src/delta/index.ts';
 import { LocalObjectStore } from '../../packages/core/src/object-store/local-object-store.ts';
 import { createHarness, type Harness } from '../../packages/core/test/sql/engine-harness.ts';
+import { wireRows } from '../../packages/core/test/support/wire-rows.ts';
 
 const open: Harness[] = [];
 afterAll(async () => {
@@ -53,7 +54,7 @@ async function rowGroups(h: Harness): Promise<[number, number, number][][]> {
 async function strong(h: Harness, sql: string): Promise<unknown[][]> {
   const r = await h.engine.execute({ bucket: h.bucket, sql, freshness: Freshness.STRONG });
   if (!('query' in r)) throw new Error('not a query');
-  return r.query.rows;
+  return wireRows(r.query);
 }
 
 describe('row groups of drained keyed files', () => {
