@@ -38,7 +38,7 @@ import { FreshBinder } from './fresh-read.ts';
 import type { HtapRuntime } from './htap-runtime.ts';
 import type { KeyedRoute } from './keyed-route.ts';
 import { isBlindReplace, isBlindUpsert } from './blind-replace.ts';
-import { mergeSourceKeys } from './merge-scope.ts';
+import { mergeSourceScope } from './merge-scope.ts';
 import type { PrePassed } from './pre-pass.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
 import { clauseText, type DmlShape } from './route-write.ts';
@@ -110,6 +110,8 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     // UPDATE / DELETE / MERGE run without it (DuckDB refuses some updates of indexed columns) and
     // uniqueness is checked after.
     const withKey = shape.verb === 'INSERT';
+    /** A MERGE whose source ran once into a TEMP table (mergeTouchedKeys): the statement reading it. */
+    const runOnce: { merge?: PrePassed } = {};
     await run(conn, targetTableDdl(handle.name, snapshot.schema, withKey ? keys : []));
     const shape2 = walTableShape(snapshot);
     if (mode === 'where' || mode === 'all') await bindView();
@@ -131,7 +133,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
         await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)}`);
       }
     } else if (mode === 'merge-keys') {
-      const touched = await mergeTouchedKeys(conn, tables, statement, keys, name, shape2);
+      const touched = await mergeTouchedKeys(conn, tables, statement, keys, name, shape2, runOnce);
       await bindView(touched === 'all' ? undefined : () => captureKeys(conn, `SELECT ${keyList} FROM __k3_keyed_keys`, shape2));
       loaded = touched === 'all' ? `INSERT INTO ${name} SELECT * FROM ${q(strong)}`
         : touched === undefined ? undefined : `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${touched}`;
@@ -145,7 +147,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     const empty = mode === 'none' || mode === 'replace';
     if (!empty) await run(conn, [...(loaded !== undefined ? [loaded] : []), `CREATE TEMP TABLE ${BEFORE} AS SELECT * FROM ${name}`].join(';\n'));
 
-    const out = await runUserStatement(conn, tables, statement, shape.returning, blindReplace);
+    const out = runOnce.merge === undefined ? await runUserStatement(conn, tables, statement, shape.returning, blindReplace) : await runRewrittenMerge(conn, tables, runOnce.merge, statement, shape.returning);
     const rowsAffected = out.returning !== undefined ? out.returning.rows.length : out.rowsChanged;
     const upsertSql = empty ? `SELECT * FROM ${name}` : `SELECT * FROM ${name} EXCEPT SELECT * FROM ${BEFORE}`;
     const deleteSql = `SELECT ${keyList} FROM ${BEFORE} EXCEPT SELECT ${keyList} FROM ${name}`;
@@ -224,12 +226,33 @@ function loadMode(shape: DmlShape): LoadMode {
  * over them (' WHERE …' or ''), undefined when the source names no key, 'all' when the MERGE may
  * match any row (merge-scope.ts) — then the caller loads every STRONG row.
  */
-async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, keys: readonly string[], name: string, shape: WalTableShape): Promise<string | undefined | 'all'> {
+async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, keys: readonly string[], name: string, shape: WalTableShape, runOnce: { merge?: PrePassed }): Promise<string | undefined | 'all'> {
   const keyList = keys.map(q).join(', ');
-  const source = await mergeSourceKeys(conn, statement, keys);
-  if (source === undefined) return 'all';
+  const scope = await mergeSourceScope(conn, statement, keys);
+  if (scope === undefined) return 'all';
+  const source = scope.keysFrom(scope.source);
   const create = `CREATE TEMP TABLE __k3_keyed_keys AS SELECT ${keyList} FROM ${name} WHERE false`;
   if (tables.params.length === 0) {
+    // The source runs ONCE: materialized as __k3_merge_src, its keys read from there, and the MERGE
+    // rewritten to read it (`USING __k3_merge_src AS <qualifier>`) — a 200-row VALUES source was
+    // bound and run twice before (keys, then the MERGE), the two costliest calls of a MERGE batch.
+    // The keys the MERGE can match are then exactly the ones loaded, even for a volatile source.
+    // Only a source whose alias names every column, distinctly (`AS s(id, v)`): the TEMP table then
+    // has exactly those columns (DuckDB would rename a repeated name, which the original refuses).
+    const named = scope.aliasColumns;
+    if (named !== undefined && new Set(named).size === named.length && scope.start < scope.end && statement.sql.slice(scope.start, scope.end) === scope.source && !statement.tokens.some((t) => t.text === ';')) {
+      try {
+        const range = await keyRangeFilter(conn, '__k3_keyed_keys', 's', shape, [
+          `CREATE TEMP TABLE ${MERGE_SOURCE} AS SELECT * FROM ${scope.source}`, create, `INSERT INTO __k3_keyed_keys ${scope.keysFrom(`${MERGE_SOURCE} AS ${q(scope.qualifier)}`)}`]);
+        const width = await firstRow(conn, `SELECT count(*) FROM duckdb_columns() WHERE database_name = 'temp' AND table_name = '${MERGE_SOURCE}'`);
+        if (Number(width?.[0]) !== named.length) throw new Error('the source has columns its alias does not name');
+        const sql = `${statement.sql.slice(0, scope.start)}${MERGE_SOURCE} AS ${q(scope.qualifier)}${statement.sql.slice(scope.end)}`;
+        runOnce.merge = { ...statement, sql };
+        return range;
+      } catch {
+        await run(conn, `DROP TABLE IF EXISTS __k3_keyed_keys; DROP TABLE IF EXISTS ${MERGE_SOURCE}`);
+      }
+    }
     // One DuckDB call: (keys table, the source's keys, their range). A source that needs the
     // binder (another bucket table not bound yet) fails here and takes the path below.
     try {
@@ -248,6 +271,8 @@ async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, s
     return 'all';
   }
 }
+
+const MERGE_SOURCE = '__k3_merge_src';
 
 async function run(conn: DuckDBConnection, sql: string): Promise<void> {
   try {
@@ -274,6 +299,18 @@ async function runUserStatement(conn: DuckDBConnection, tables: RequestTables, s
     }
   }
   return runStatement(conn, tables, statement.sql, returning);
+}
+
+/**
+ * The MERGE reading its materialized source. A failure changed nothing (DuckDB runs a statement
+ * atomically): the statement as written then runs and reports the canonical error.
+ */
+async function runRewrittenMerge(conn: DuckDBConnection, tables: RequestTables, merge: PrePassed, original: PrePassed, returning: boolean): Promise<{ rowsChanged: number; returning?: EncodedResult }> {
+  try {
+    return await runUserStatement(conn, tables, merge, returning);
+  } catch {
+    return runUserStatement(conn, tables, original, returning);
+  }
 }
 
 /**
