@@ -243,9 +243,10 @@ async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, s
     if (named !== undefined && new Set(named).size === named.length && scope.start < scope.end && statement.sql.slice(scope.start, scope.end) === scope.source && !statement.tokens.some((t) => t.text === ';')) {
       try {
         const range = await keyRangeFilter(conn, '__k3_keyed_keys', 's', shape, [
-          `CREATE TEMP TABLE ${MERGE_SOURCE} AS SELECT * FROM ${scope.source}`, create, `INSERT INTO __k3_keyed_keys ${scope.keysFrom(`${MERGE_SOURCE} AS ${q(scope.qualifier)}`)}`]);
-        const width = await firstRow(conn, `SELECT count(*) FROM duckdb_columns() WHERE database_name = 'temp' AND table_name = '${MERGE_SOURCE}'`);
-        if (Number(width?.[0]) !== named.length) throw new Error('the source has columns its alias does not name');
+          `CREATE TEMP TABLE ${MERGE_SOURCE} AS SELECT * FROM ${scope.source}`,
+          // Fails (a set operation of unequal widths) when the source has columns the alias does not name.
+          `SELECT * FROM ${MERGE_SOURCE} UNION ALL SELECT ${named.map(() => 'NULL').join(', ')} LIMIT 0`,
+          create, `INSERT INTO __k3_keyed_keys ${scope.keysFrom(`${MERGE_SOURCE} AS ${q(scope.qualifier)}`)}`]);
         const sql = `${statement.sql.slice(0, scope.start)}${MERGE_SOURCE} AS ${q(scope.qualifier)}${statement.sql.slice(scope.end)}`;
         runOnce.merge = { ...statement, sql };
         return range;
