@@ -31,8 +31,8 @@ import { primaryKeyOf } from '../catalog/index.ts';
 import { recordedRequest } from '../delta/request-txns.ts';
 import { checkConstraintsOf } from '../delta/index.ts';
 import { AppError } from '../errors/index.ts';
-import { assertChecks, assertStorable, encodeResult, mapDuckDBError, quoteIdentifier as q, quoteLiteral, type EncodedResult } from '../exec/index.ts';
-import { bindWarmStrongView, captureKeys, captureRows, keyString, narrowable, narrowTail, walTableShape, type FreshView, type WalTableShape, type WalValue } from '../wal/index.ts';
+import { assertChecks, assertStorable, encodeResult, textRoundTripDiffers, mapDuckDBError, quoteIdentifier as q, quoteLiteral, type EncodedResult } from '../exec/index.ts';
+import { bindWarmStrongView, captureKeys, captureRows, captureRowsIfRoundTrip, keyString, narrowable, narrowTail, walTableShape, type FreshView, type WalTableShape, type WalValue } from '../wal/index.ts';
 import { assertParametersGiven } from './classify-statement.ts';
 import { FreshBinder } from './fresh-read.ts';
 import type { HtapRuntime } from './htap-runtime.ts';
@@ -182,8 +182,11 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     if (out.returning !== undefined) result.returning = { columns: toResultColumns(out.returning.columns), rows: out.returning.rows as unknown[][] };
     // Row images are checked before the log append: an acknowledged write always drains.
     await assertChecks(conn, upsertSql, checkConstraintsOf(snapshot.metadata));
-    await assertStorable(conn, upsertSql, snapshot.schema.fields, snapshot.partitionColumns);
-    const upserts = await captureRows(conn, upsertSql, shape2);
+    // The capture answers the text round-trip check in the same call; only a failure or a value
+    // that does not read back runs the separate checks (the canonical error) and the plain capture.
+    const checked = await captureRowsIfRoundTrip(conn, upsertSql, shape2, textRoundTripDiffers(snapshot.schema.fields, 'src'));
+    await assertStorable(conn, upsertSql, snapshot.schema.fields, snapshot.partitionColumns, checked !== undefined);
+    const upserts = checked ?? await captureRows(conn, upsertSql, shape2);
     const deletes = empty ? [] : await captureKeys(conn, deleteSql, shape2);
     if (mode === 'none' && upserts.length > 0) {
       // A plain INSERT's new keys are its captured rows: one row's key is a constant already (its
