@@ -13,10 +13,29 @@ import { quoteIdentifier as q } from '../exec/index.ts';
 import { conjuncts, predicateAst, type AstNode } from './keyed-route.ts';
 import type { PrePassed } from './pre-pass.ts';
 import { clauseText } from './route-write.ts';
-import { identifierOf, isWord } from './sql-tokens.ts';
+import { identifierOf, isPunct, isWord, type Token } from './sql-tokens.ts';
 
 /** `SELECT DISTINCT s.c1, … FROM <source>` (columns in key order), or undefined. */
 export async function mergeSourceKeys(conn: DuckDBConnection, statement: PrePassed, keys: readonly string[]): Promise<string | undefined> {
+  const scope = await mergeSourceScope(conn, statement, keys);
+  return scope === undefined ? undefined : scope.keysFrom(scope.source);
+}
+
+export interface MergeSourceScope {
+  /** The USING clause's text (`(VALUES …) AS s(id, v)`, `staging s`, …) and its span in the statement. */
+  readonly source: string;
+  readonly start: number;
+  readonly end: number;
+  /** The source alias's column list (lower-cased), if it has one: `AS s(id, v)`. */
+  readonly aliasColumns: readonly string[] | undefined;
+  /** The one source qualifier the ON clause equates every merge key to. */
+  readonly qualifier: string;
+  /** `SELECT DISTINCT <qualifier>.c1, … FROM <from>` (columns in key order). */
+  keysFrom(from: string): string;
+}
+
+/** mergeSourceKeys' analysis, with where the source is (to run it once: keyed-write.ts). */
+export async function mergeSourceScope(conn: DuckDBConnection, statement: PrePassed, keys: readonly string[]): Promise<MergeSourceScope | undefined> {
   const { sql, tokens } = statement;
   const top = tokens.filter((t) => t.depth === 0);
   const into = top.findIndex((t) => isWord(t, 'INTO'));
@@ -48,7 +67,29 @@ export async function mergeSourceKeys(conn: DuckDBConnection, statement: PrePass
   }
   if (qualifier === undefined || !keys.every((k) => mapped.has(k))) return undefined;
   const columns = keys.map((k) => `${q(qualifier!)}.${q(mapped.get(k)!)}`).join(', ');
-  return `SELECT DISTINCT ${columns} FROM ${source}`;
+  const at = tokens.findIndex((t) => t.depth === 0 && isWord(t, 'USING'));
+  const stop = tokens.findIndex((t, i) => i > at && t.depth === 0 && isWord(t, 'ON'));
+  const start = tokens[at + 1]!.start;
+  const end = tokens[stop - 1]!.end;
+  return { source, start, end, qualifier, aliasColumns: aliasColumns(tokens.slice(at + 1, stop)), keysFrom: (from) => `SELECT DISTINCT ${columns} FROM ${from}` };
+}
+
+/** The column list of a source alias (`… AS s(id, v)`), lower-cased; undefined without one. */
+function aliasColumns(source: readonly Token[]): string[] | undefined {
+  const close = source.length - 1;
+  if (!isPunct(source[close], ')')) return undefined;
+  let open = close - 1;
+  while (open >= 0 && !(source[open]!.depth === 0 && isPunct(source[open], '('))) open--;
+  const alias = source[open - 1];
+  if (open < 1 || alias === undefined || (alias.kind !== 'word' && alias.kind !== 'quoted')) return undefined;
+  const names: string[] = [];
+  for (let i = open + 1; i < close; i += 2) {
+    const name = source[i];
+    if (name === undefined || (name.kind !== 'word' && name.kind !== 'quoted')) return undefined;
+    names.push(identifierOf(name).toLowerCase());
+    if (i + 1 < close && !isPunct(source[i + 1], ',')) return undefined;
+  }
+  return names;
 }
 
 /** [qualifier, column] of a two-part column reference. */

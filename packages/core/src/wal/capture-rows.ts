@@ -32,6 +32,31 @@ async function capture(conn: DuckDBConnection, sql: string, columns: readonly { 
   }
 }
 
+/**
+ * Full rows of `sql` plus, in the same DuckDB call, whether some row has a value whose text does
+ * not read back (`differs`: a boolean expression over alias `src`, storable.ts textRoundTripDiffers).
+ * undefined when the query fails or some row differs: the caller then runs the separate checks,
+ * which report the canonical error.
+ */
+export async function captureRowsIfRoundTrip(conn: DuckDBConnection, sql: string, shape: WalTableShape, differs: string): Promise<WalValue[][] | undefined> {
+  const n = shape.columns.length;
+  let rows: unknown[][];
+  try {
+    rows = (await conn.runAndReadAll(`SELECT ${captureSelectList(shape.columns)}, (${differs}) AS __k3_differs FROM (${sql}) AS src`)).getRows();
+  } catch {
+    return undefined;
+  }
+  const out: WalValue[][] = new Array<WalValue[]>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (r[n] !== false) return undefined;
+    const values = new Array<WalValue>(n);
+    for (let j = 0; j < n; j++) values[j] = r[j] === null ? null : String(r[j]);
+    out[i] = values;
+  }
+  return out;
+}
+
 /** Full rows (every table column, by name) of `sql`. */
 export function captureRows(conn: DuckDBConnection, sql: string, shape: WalTableShape): Promise<WalValue[][]> {
   return capture(conn, sql, shape.columns);

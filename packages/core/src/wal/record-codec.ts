@@ -65,7 +65,8 @@ function areValueTuples(list: readonly unknown[]): boolean {
 
 export function encodeWalRecord(record: WalRecord): Uint8Array {
   assertShape(record);
-  const body = gzipSync(Buffer.from(JSON.stringify(record), 'utf8'));
+  // Level 1: half the CPU of the default on a 1,000-row record for ~3% more bytes (hot-path.md).
+  const body = gzipSync(Buffer.from(JSON.stringify(record), 'utf8'), { level: 1 });
   const out = new Uint8Array(HEADER + body.byteLength);
   out.set(MAGIC, 0);
   out[MAGIC.length] = WAL_FORMAT_VERSION;

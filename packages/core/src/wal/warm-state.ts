@@ -89,6 +89,13 @@ export class WarmTables {
   readonly #entries = new Map<string, Entry>();
   /** Per table: the advance running now and the one that will run after it (shared by everyone who arrives meanwhile). */
   readonly #slots = new Map<string, { running: Promise<boolean> | undefined; next: Promise<boolean> | undefined }>();
+  /**
+   * Per table: acquires waiting now that will bind a view (not `keyLookupsOnly`). Only an advance
+   * serving one of them writes a new base: a base serves views only, so a run of key-lookup-only
+   * statements (point lookups, the keyed fast paths, blind replaces) writes none — the next
+   * view-binding statement writes one base over everything instead of one per tail overflow.
+   */
+  readonly #viewWaiters = new Map<string, number>();
   #dirReady: Promise<unknown> | undefined;
 
   constructor(opts: WarmTablesOptions) {
@@ -106,6 +113,20 @@ export class WarmTables {
    */
   async acquire(store: ObjectStore, root: string, pinned: Snapshot, opts: AcquireOptions = {}): Promise<WarmState> {
     const id = `${store.url}\u0000${root}`;
+    const view = opts.keyLookupsOnly !== true;
+    if (view) this.#viewWaiters.set(id, (this.#viewWaiters.get(id) ?? 0) + 1);
+    try {
+      return await this.#acquire(id, store, root, pinned, opts);
+    } finally {
+      if (view) {
+        const n = (this.#viewWaiters.get(id) ?? 1) - 1;
+        if (n > 0) this.#viewWaiters.set(id, n);
+        else this.#viewWaiters.delete(id);
+      }
+    }
+  }
+
+  async #acquire(id: string, store: ObjectStore, root: string, pinned: Snapshot, opts: AcquireOptions): Promise<WarmState> {
     let from = pinned;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const start = from;
@@ -194,7 +215,8 @@ export class WarmTables {
     this.#evict();
     // Geometric: a new base once the tail outgrows the limit and a quarter of the base, so rewriting
     // bases costs O(1) per record however large the backlog grows.
-    if (entry.tail.keys.size > Math.max(this.#opts.tailLimit ?? 256, (entry.base?.rows ?? 0) / 4)) await this.#rebase(entry);
+    // Only when a statement that binds a view waits on this advance (#viewWaiters).
+    if ((this.#viewWaiters.get(id) ?? 0) > 0 && entry.tail.keys.size > Math.max(this.#opts.tailLimit ?? 256, (entry.base?.rows ?? 0) / 4)) await this.#rebase(entry);
     return true;
   }
 
