@@ -178,6 +178,9 @@ describe('workers on SIGTERM', () => {
     expect(completedJobs(slow)).toBe(0);
     const next = await startWorker();
     expectExact(await answer);
+    // The worker logs "scan job completed" after BullMQ marks the job done, which can be after the
+    // coordinator already answered: wait for the line (bounded), then count.
+    for (let i = 0; i < 100 && completedJobs(next) < 4; i++) await new Promise((r) => setTimeout(r, 100));
     expect(completedJobs(next)).toBe(4);
     next.child.kill('SIGTERM');
     expect(await next.exited).toBe(0);
