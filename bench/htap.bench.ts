@@ -13,7 +13,8 @@
  * writes per kind, default 100), K3_BENCH_BULK (bulk statements, default 10), K3_BENCH_BULK_ROWS
  * (default 1000), K3_BENCH_READS (reads per point, default 15), K3_BENCH_BACKLOGS (default
  * "0,1000,10000,100000"). Writes bench/results/htap.json (with the machine's load average before
- * and after: numbers from a loaded machine are not the product's). Timing never fails anything.
+ * and after: numbers from a loaded machine are not the product's; K3_BENCH_RESULT names another file;
+ * K3_* settings in the environment reach the engine). Timing never fails anything.
  * Full scale of issue 14 (1M-row table): `K3_BENCH_BASE_ROWS=1000000 node bench/htap.bench.ts`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -36,6 +37,8 @@ const BULK_ROWS = env('K3_BENCH_BULK_ROWS', 1000);
 const READS = env('K3_BENCH_READS', 15);
 const BACKLOGS = (process.env.K3_BENCH_BACKLOGS ?? '0,1000,10000,100000').split(',').map(Number);
 const BUCKET = 'bench';
+/** Result file name (without .json): K3_BENCH_RESULT, default `htap` (e.g. `htap-100k` for a second scale). */
+const RESULT = process.env.K3_BENCH_RESULT ?? 'htap';
 
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -51,7 +54,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'k3-bench-htap-'));
-  const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: path.join(dir, 'data'), K3_CACHE_DIR: path.join(dir, 'cache') });
+  const config = loadConfig({ ...process.env, K3_STORE: 'local', K3_DATA_DIR: path.join(dir, 'data'), K3_CACHE_DIR: path.join(dir, 'cache') });
   const db = await createDuckDB({ allowedDirectories: [path.join(dir, 'data'), path.join(dir, 'cache')] });
   const engine = new Engine({ stores: createBucketStoreFactory(config), db, cache: new FileCache({ dir: path.join(dir, 'cache', 'files'), maxBytes: 4 << 30 }), config });
   const exec = (sql: string, freshness: Freshness = Freshness.STRONG) => engine.execute({ bucket: BUCKET, sql, freshness });
@@ -69,7 +72,7 @@ async function main(): Promise<void> {
   const pg: Postgres | undefined = await startPostgres();
   const out: Record<string, unknown> = {
     benchmark: 'htap', date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model },
-    settings: { BASE, WRITES, BULK, BULK_ROWS, READS, BACKLOGS }, loadAvgBefore: loadavg()[0], postgres: pg === undefined ? 'not available' : 'PostgreSQL 15 (pgbench, 1 connection, fsync on)',
+    settings: { BASE, WRITES, BULK, BULK_ROWS, READS, BACKLOGS, K3_KEYED_ROW_GROUP_SIZE: config.K3_KEYED_ROW_GROUP_SIZE }, loadAvgBefore: loadavg()[0], postgres: pg === undefined ? 'not available' : 'PostgreSQL 15 (pgbench, 1 connection, fsync on)',
   };
   try {
     process.stdout.write(`seeding ${BASE} rows\n`);
@@ -157,7 +160,7 @@ async function main(): Promise<void> {
   out.loadAvgAfter = loadavg()[0];
   const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
   mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(path.join(resultsDir, 'htap.json'), `${JSON.stringify(out, null, 2)}\n`);
+  writeFileSync(path.join(resultsDir, `${RESULT}.json`), `${JSON.stringify(out, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
 }
 
