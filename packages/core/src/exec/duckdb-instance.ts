@@ -23,6 +23,8 @@ export interface CreateDuckDBOptions {
   readonly tempDir?: string;
   /** If set, DuckDB may touch files only below these directories (and the configuration is locked). */
   readonly allowedDirectories?: readonly string[];
+  /** DuckDB `parquet_metadata_cache` (default true: k3's Parquet files are immutable; benches compare both). */
+  readonly parquetMetadataCache?: boolean;
 }
 
 export interface K3DuckDB {
@@ -44,7 +46,11 @@ export async function createDuckDB(opts: CreateDuckDBOptions = {}): Promise<K3Du
   const bootstrap = await instance.connect();
   try {
     // TimeZone needs icu, which autoloads on first SET (not through the instance config map).
-    const setup = ["SET GLOBAL TimeZone = 'UTC'", K3_MACROS_SQL];
+    // Parquet footers are cached (validated by DuckDB against the file's modification time): every
+    // Parquet file k3 reads is immutable under a name never reused (data files, cache copies, warm
+    // bases), and re-reading the footer was most of a warm point lookup (docs/design/hot-path.md,
+    // "Point lookups").
+    const setup = ["SET GLOBAL TimeZone = 'UTC'", 'LOAD parquet', `SET GLOBAL parquet_metadata_cache = ${opts.parquetMetadataCache ?? true}`, K3_MACROS_SQL];
     if (opts.allowedDirectories !== undefined) {
       const dirs = [...opts.allowedDirectories, ...(opts.tempDir !== undefined ? [opts.tempDir] : [])];
       setup.push(

@@ -28,6 +28,33 @@ describe('createDuckDB', () => {
     expect(rows).toEqual([['UTC', '2024-01-01 00:00:00']]);
   });
 
+  it('caches Parquet footers, and a file rewritten at the same path is read anew', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'k3-exec-meta-'));
+    const cached = await createDuckDB({ threads: 1 });
+    try {
+      await withConnection(cached, async (conn) => {
+        expect((await conn.runAndReadAll("SELECT current_setting('parquet_metadata_cache')")).getRows()).toEqual([[true]]);
+        const file = join(dir, 'f.parquet');
+        await conn.run(`COPY (SELECT 1 AS a) TO '${file}' (FORMAT parquet)`);
+        expect((await conn.runAndReadAll(`SELECT * FROM read_parquet('${file}')`)).getRows()).toEqual([[1]]);
+        // Within the same second, with another shape: the cached footer must not be used.
+        await conn.run(`COPY (SELECT i AS a, 'x' AS b FROM range(3) t(i)) TO '${file}' (FORMAT parquet)`);
+        expect((await conn.runAndReadAll(`SELECT a, b FROM read_parquet('${file}') ORDER BY a`)).getRows()).toEqual([[0n, 'x'], [1n, 'x'], [2n, 'x']]);
+      });
+    } finally {
+      cached.closeSync();
+      await rm(dir, { recursive: true, force: true });
+    }
+    const off = await createDuckDB({ threads: 1, parquetMetadataCache: false });
+    try {
+      await withConnection(off, async (conn) => {
+        expect((await conn.runAndReadAll("SELECT current_setting('parquet_metadata_cache')")).getRows()).toEqual([[false]]);
+      });
+    } finally {
+      off.closeSync();
+    }
+  });
+
   it('withConnection closes the connection when fn throws', async () => {
     let leaked: { run(sql: string): Promise<unknown> } | undefined;
     await expect(withConnection(db, async (conn) => {
