@@ -164,9 +164,10 @@ export class LocalObjectStore implements ObjectStore {
 
   async #writeTemp(key: string, file: string, body: Uint8Array): Promise<string> {
     const tmp = path.join(path.dirname(file), `${TEMP_FILE_PREFIX}${randomBytes(8).toString('hex')}`);
-    for (let attempt = 1; ; attempt++) {
+    // The directory usually exists (the write log's, a table's): open first, mkdir only after ENOENT.
+    for (let attempt = 0; ; attempt++) {
       try {
-        await fs.mkdir(path.dirname(file), { recursive: true });
+        if (attempt > 0) await fs.mkdir(path.dirname(file), { recursive: true });
         const handle = await fs.open(tmp, 'wx');
         try {
           await handle.writeFile(body);
@@ -176,7 +177,7 @@ export class LocalObjectStore implements ObjectStore {
         }
         return tmp;
       } catch (err) {
-        // ENOENT: a concurrent deleteMany pruned the directory between mkdir and open.
+        // ENOENT: no directory yet, or a concurrent deleteMany pruned it between mkdir and open.
         if (errnoCode(err) === 'ENOENT' && attempt < PRUNE_RACE_ATTEMPTS) continue;
         await removeQuietly(tmp);
         throw mapFsError(err, 'put', key);

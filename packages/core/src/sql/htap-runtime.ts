@@ -39,7 +39,7 @@ export class HtapRuntime {
   writer(store: ObjectStore): WalWriter {
     let w = this.#writers.get(store);
     if (w === undefined) {
-      w = new WalWriter(store, { clock: this.#clock });
+      w = new WalWriter(store, { clock: this.#clock, records: this.records });
       this.#writers.set(store, w);
     }
     return w;

@@ -73,8 +73,11 @@ export function foldRecords(overlay: WalOverlay, records: readonly SeqRecord[], 
     }
     const position = new Map(record.columns.map((c, i) => [c.name, i]));
     const map = shape.columns.map((c) => position.get(c.name));
+    // Same columns in the same order (the common case): the decoded row IS the shaped row (rows
+    // are never mutated; a decoded row has one string-or-null per column), no copy per row.
+    const identity = map.length === record.columns.length && map.every((i, j) => i === j);
     for (const row of record.upserts) {
-      const shaped = map.map((i) => (i === undefined ? null : (row[i] ?? null)));
+      const shaped = identity ? (row as WalValue[]) : map.map((i) => (i === undefined ? null : (row[i] ?? null)));
       const tuple = keyIndex.map((i) => shaped[i] ?? null);
       const k = keyString(tuple);
       overlay.deletes.delete(k);

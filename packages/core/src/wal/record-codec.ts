@@ -106,6 +106,20 @@ export function decodeWalRecord(bytes: Uint8Array, where: string): WalRecord {
   return record;
 }
 
+/**
+ * What `decodeWalRecord(encodeWalRecord(record))` returns, without the bytes: the envelope with only
+ * its schema's fields (columns as { name, type }), or undefined when a value is not a string or null
+ * (JSON would change it) — then the caller reads the record back instead.
+ */
+export function asDecoded(record: WalRecord): WalRecord | undefined {
+  if (!areValueTuples(record.upserts) || !areValueTuples(record.deletes)) return undefined;
+  return {
+    tableId: record.tableId, schemaFingerprint: record.schemaFingerprint, columns: record.columns.map((c) => ({ name: c.name, type: c.type })),
+    primaryKey: [...record.primaryKey], upserts: record.upserts, deletes: record.deletes, writerId: record.writerId, createdAt: record.createdAt,
+    ...(record.idempotency !== undefined ? { idempotency: { key: record.idempotency.key, rowsAffected: record.idempotency.rowsAffected } } : {}),
+  };
+}
+
 /** Rows must match the column count, key tuples the key length, key columns must exist. */
 function assertShape(r: WalRecord): void {
   const names = new Set(r.columns.map((c) => c.name));

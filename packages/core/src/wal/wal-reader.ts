@@ -78,7 +78,7 @@ export async function fetchRecords(store: ObjectStore, entries: readonly WalEntr
     while (next < entries.length) {
       const i = next++;
       const entry = entries[i]!;
-      const cached = opts.cache?.get(entry);
+      const cached = opts.cache?.getOrTakeWritten(store, entry);
       if (cached !== undefined) { out[i] = { entry, result: { seq: entry.seq, record: cached } }; continue; }
       const bytes = await store.get(entry.key);
       if (bytes === undefined) { out[i] = { entry, missing: true }; continue; }

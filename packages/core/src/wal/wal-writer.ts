@@ -20,11 +20,12 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors/index.ts';
 import { putIfAbsentResolved, type ObjectStore } from '../object-store/index.ts';
-import { encodeWalRecord, type WalRecord } from './record-codec.ts';
+import { asDecoded, encodeWalRecord, type WalRecord } from './record-codec.ts';
 import { maxDrainedMarker } from './drained-markers.ts';
 import { listRecords } from './list-records.ts';
 import { walRecordKey } from './wal-keys.ts';
 import { groupKey, mergeContents } from './group-commit.ts';
+import type { WalRecordCache } from './record-cache.ts';
 
 export type WalRecordContent = Omit<WalRecord, 'writerId' | 'createdAt'>;
 
@@ -41,6 +42,8 @@ export interface WalWriterOptions {
   readonly maxAttempts?: number;
   /** Group concurrent appends to one table into one record (default true). */
   readonly groupCommit?: boolean;
+  /** Decoded-record cache: a won record is handed to it, so this process's next read of it skips the GET + decode. */
+  readonly records?: WalRecordCache;
 }
 
 interface Waiting {
@@ -114,6 +117,8 @@ export class WalWriter {
         continue;
       }
       this.#heads.set(headKey, Math.max(seq, this.#heads.get(headKey) ?? 0));
+      const decoded = this.#opts.records === undefined ? undefined : asDecoded(record);
+      if (decoded !== undefined) this.#opts.records?.putWritten(this.#store, key, body.byteLength, decoded);
       return { seq, attempts: attempt, bytes: body.byteLength };
     }
     throw new AppError('ERR_WRITE_CONTENTION', `Could not find a free write-log sequence number for ${root} in ${maxAttempts} attempts; the log is under extreme contention. Retry the write.`, { root });
