@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, k3fetch } from '../test/support/server.ts';
 import { startPostgres } from './htap-postgres.ts';
+import { pct, readsByBacklog, summary, timed } from './htap-reads.ts';
 
 const env = (k: string, d: number): number => Number(process.env[k] ?? d);
 const BASE = env('K3_BENCH_BASE_ROWS', 1_000_000);
@@ -28,11 +29,6 @@ const READS = env('K3_BENCH_READS', 30);
 const BACKLOG = env('K3_BENCH_HTTP_BACKLOG', 10_000);
 const BUCKET = 'bench';
 
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return Number((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN).toFixed(3));
-};
-const summary = (xs: number[]) => ({ n: xs.length, p50Ms: pct(xs, 50), p95Ms: pct(xs, 95), p99Ms: pct(xs, 99) });
 
 async function main(): Promise<void> {
   const out: Record<string, unknown> = {
@@ -47,11 +43,6 @@ async function main(): Promise<void> {
     const res = await k3fetch(`${server.url}/${BUCKET}/tables/_execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql, freshness }) });
     const text = await res.text();
     if (res.status !== 200) throw new Error(`${sql.slice(0, 80)}: ${res.status} ${text.slice(0, 400)}`);
-  };
-  const timed = async (sql: string, freshness?: string): Promise<number> => {
-    const t = performance.now();
-    await exec(sql, freshness);
-    return performance.now() - t;
   };
   const drain = async (): Promise<void> => {
     for (;;) {
@@ -72,8 +63,8 @@ async function main(): Promise<void> {
     for (let i = 0; i < 5; i++) await exec(`SELECT * FROM kv WHERE id = ${i}`);
     const insert: number[] = [];
     const upsert: number[] = [];
-    for (let i = 0; i < WRITES; i++) insert.push(await timed(`INSERT INTO kv VALUES (${2_000_000_000 + i}, ${i}, 'new')`));
-    for (let i = 0; i < WRITES; i++) upsert.push(await timed(`INSERT OR REPLACE INTO kv VALUES (${(i * 7919) % BASE}, ${i}, 'upd')`));
+    for (let i = 0; i < WRITES; i++) insert.push(await timed(() => exec(`INSERT INTO kv VALUES (${2_000_000_000 + i}, ${i}, 'new')`)));
+    for (let i = 0; i < WRITES; i++) upsert.push(await timed(() => exec(`INSERT OR REPLACE INTO kv VALUES (${(i * 7919) % BASE}, ${i}, 'upd')`)));
     await drain();
     out.singleRowWrite = {
       k3: { insertNewKey: summary(insert), upsertExistingKey: summary(upsert) },
@@ -84,25 +75,7 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`insert p50 ${pct(insert, 50)} ms, upsert p50 ${pct(upsert, 50)} ms\n`);
 
-    const reads: Record<string, unknown>[] = [];
-    let pending = 0;
-    for (const target of [0, BACKLOG]) {
-      while (pending < target) {
-        const n = Math.min(10_000, target - pending);
-        await exec(`INSERT OR REPLACE INTO kv SELECT i, -i, 'log' FROM range(${pending}, ${pending + n}) t(i)`);
-        pending += n;
-      }
-      const strong: number[] = [];
-      const eventual: number[] = [];
-      const point: number[] = [];
-      for (let r = 0; r < READS; r++) {
-        strong.push(await timed('SELECT count(*), sum(v) FROM kv', 'FRESHNESS_STRONG'));
-        eventual.push(await timed('SELECT count(*), sum(v) FROM kv', 'FRESHNESS_EVENTUAL'));
-        point.push(await timed(`SELECT * FROM kv WHERE id = ${(r * 104_729) % BASE}`, 'FRESHNESS_STRONG'));
-      }
-      reads.push({ undrainedRows: target, strongAggregate: summary(strong), eventualAggregate: summary(eventual), strongPointLookup: summary(point), strongOverEventualP50: Number((pct(strong, 50) / pct(eventual, 50)).toFixed(2)) });
-      process.stdout.write(`backlog ${target}: STRONG agg p50 ${pct(strong, 50)} ms, EVENTUAL agg p50 ${pct(eventual, 50)} ms, point p50 ${pct(point, 50)} ms\n`);
-    }
+    const reads = await readsByBacklog({ run: (sql, f) => exec(sql, `FRESHNESS_${f}`), backlogs: [0, BACKLOG], reads: READS, base: BASE });
     out.reads = reads;
     out.postgresReads = pg === undefined ? null : {
       aggregate: summary(pg.pgbench('SELECT count(*), sum(v) FROM kv;\n', READS)),

@@ -28,6 +28,7 @@ import { createDuckDB, FileCache } from '@k3/core/exec';
 import { createBucketStoreFactory } from '@k3/core/object-store';
 import { Engine } from '@k3/core/sql';
 import { startPostgres, type Postgres } from './htap-postgres.ts';
+import { readsByBacklog, summary, timed } from './htap-reads.ts';
 
 const env = (k: string, d: number): number => Number(process.env[k] ?? d);
 const BASE = env('K3_BENCH_BASE_ROWS', 100_000);
@@ -39,18 +40,6 @@ const BACKLOGS = (process.env.K3_BENCH_BACKLOGS ?? '0,1000,10000,100000').split(
 const BUCKET = 'bench';
 /** Result file name (without .json): K3_BENCH_RESULT, default `htap` (e.g. `htap-100k` for a second scale). */
 const RESULT = process.env.K3_BENCH_RESULT ?? 'htap';
-
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return Number((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN).toFixed(3));
-};
-const summary = (xs: number[]) => ({ n: xs.length, p50Ms: pct(xs, 50), p95Ms: pct(xs, 95), p99Ms: pct(xs, 99), meanMs: Number((xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(3)) });
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const t = performance.now();
-  await fn();
-  return performance.now() - t;
-}
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'k3-bench-htap-'));
@@ -112,28 +101,7 @@ async function main(): Promise<void> {
     out.drainAfterBulk = { rows: drained.rows, ms: Math.round(drained.ms), rowsPerSec: Math.round(drained.rows / (drained.ms / 1000)) };
 
     process.stdout.write('reads by backlog\n');
-    const reads: Record<string, unknown>[] = [];
-    let pending = 0;
-    for (const target of BACKLOGS) {
-      // Upsert existing keys so the table size stays BASE-ish while the log grows to `target` keys.
-      while (pending < target) {
-        const n = Math.min(10_000, target - pending);
-        await exec(`INSERT OR REPLACE INTO kv SELECT i, -i, 'log' FROM range(${pending}, ${pending + n}) t(i)`);
-        pending += n;
-      }
-      const strong: number[] = [];
-      const eventual: number[] = [];
-      const point: number[] = [];
-      const pointEventual: number[] = [];
-      for (let r = 0; r < READS; r++) {
-        strong.push(await timed(() => exec('SELECT count(*), sum(v) FROM kv', Freshness.STRONG)));
-        eventual.push(await timed(() => exec('SELECT count(*), sum(v) FROM kv', Freshness.EVENTUAL)));
-        point.push(await timed(() => exec(`SELECT * FROM kv WHERE id = ${(r * 104_729) % BASE}`, Freshness.STRONG)));
-        pointEventual.push(await timed(() => exec(`SELECT * FROM kv WHERE id = ${(r * 7_919 + 13) % BASE}`, Freshness.EVENTUAL)));
-      }
-      reads.push({ undrainedRows: target, strongAggregate: summary(strong), eventualAggregate: summary(eventual), strongPointLookup: summary(point), eventualPointLookup: summary(pointEventual), strongOverEventualP50: Number((pct(strong, 50) / pct(eventual, 50)).toFixed(2)) });
-      process.stdout.write(`  backlog ${target}: STRONG p50 ${pct(strong, 50)} ms, EVENTUAL p50 ${pct(eventual, 50)} ms, point p50 ${pct(point, 50)} ms (EVENTUAL ${pct(pointEventual, 50)} ms)\n`);
-    }
+    const reads = await readsByBacklog({ run: (sql, f) => exec(sql, f === 'STRONG' ? Freshness.STRONG : Freshness.EVENTUAL), backlogs: BACKLOGS, reads: READS, base: BASE, eventualPointLookups: true });
     out.reads = reads;
     out.postgresReads = pg === undefined ? null : {
       aggregate: summary(pg.pgbench('SELECT count(*), sum(v) FROM kv;\n', READS)),

@@ -1,0 +1,61 @@
+/**
+ * The read half shared by bench/htap.bench.ts (in-process) and bench/htap-http.bench.ts (over
+ * HTTP): grow the write log to each backlog by upserting existing keys (the table's size stays the
+ * same), then time STRONG and EVENTUAL aggregates and primary-key point lookups at that backlog.
+ */
+export type ReadFreshness = 'STRONG' | 'EVENTUAL';
+
+export const pct = (xs: readonly number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return Number((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN).toFixed(3));
+};
+
+export const summary = (xs: readonly number[]) => ({ n: xs.length, p50Ms: pct(xs, 50), p95Ms: pct(xs, 95), p99Ms: pct(xs, 99), meanMs: Number((xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(3)) });
+
+export async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+export interface ReadsByBacklogOptions {
+  /** Runs one statement on table `kv (id BIGINT PRIMARY KEY, v BIGINT, s VARCHAR)` at a freshness. */
+  readonly run: (sql: string, freshness: ReadFreshness) => Promise<unknown>;
+  readonly backlogs: readonly number[];
+  /** Timed reads of each kind per backlog. */
+  readonly reads: number;
+  /** Rows of the table (keys 0 … base − 1). */
+  readonly base: number;
+  /** Also time EVENTUAL point lookups. */
+  readonly eventualPointLookups?: boolean;
+}
+
+export async function readsByBacklog(opts: ReadsByBacklogOptions): Promise<Record<string, unknown>[]> {
+  const { run, base } = opts;
+  const reads: Record<string, unknown>[] = [];
+  let pending = 0;
+  for (const target of opts.backlogs) {
+    while (pending < target) {
+      const n = Math.min(10_000, target - pending);
+      await run(`INSERT OR REPLACE INTO kv SELECT i, -i, 'log' FROM range(${pending}, ${pending + n}) t(i)`, 'STRONG');
+      pending += n;
+    }
+    const strong: number[] = [];
+    const eventual: number[] = [];
+    const point: number[] = [];
+    const pointEventual: number[] = [];
+    for (let r = 0; r < opts.reads; r++) {
+      strong.push(await timed(() => run('SELECT count(*), sum(v) FROM kv', 'STRONG')));
+      eventual.push(await timed(() => run('SELECT count(*), sum(v) FROM kv', 'EVENTUAL')));
+      point.push(await timed(() => run(`SELECT * FROM kv WHERE id = ${(r * 104_729) % base}`, 'STRONG')));
+      if (opts.eventualPointLookups) pointEventual.push(await timed(() => run(`SELECT * FROM kv WHERE id = ${(r * 7_919 + 13) % base}`, 'EVENTUAL')));
+    }
+    reads.push({
+      undrainedRows: target, strongAggregate: summary(strong), eventualAggregate: summary(eventual), strongPointLookup: summary(point),
+      ...(opts.eventualPointLookups ? { eventualPointLookup: summary(pointEventual) } : {}),
+      strongOverEventualP50: Number((pct(strong, 50) / pct(eventual, 50)).toFixed(2)),
+    });
+    process.stdout.write(`  backlog ${target}: STRONG p50 ${pct(strong, 50)} ms, EVENTUAL p50 ${pct(eventual, 50)} ms, point p50 ${pct(point, 50)} ms${opts.eventualPointLookups ? ` (EVENTUAL ${pct(pointEventual, 50)} ms)` : ''}\n`);
+  }
+  return reads;
+}
