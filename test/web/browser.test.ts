@@ -206,6 +206,9 @@ describe('data browser in headless Chromium', { timeout: 300_000 }, () => {
     const typeInGrid = async (ref: string, text: string) => {
       const grid = (await page.locator('#grid').boundingBox())!;
       await page.mouse.click(grid.x + 300, grid.y + 200);
+      // Let the click's own selection land first (a loaded page handles it late).
+      const activeA1 = () => page.evaluate(() => (globalThis as never as { k3ui: { api: Api } }).k3ui.api.getActiveWorkbook().getActiveSheet().getActiveRange()?.getA1Notation());
+      await expect.poll(async () => (await page.getByLabel('Name box').inputValue()) === (await activeA1()), { timeout: WAIT }).toBe(true);
       await page.evaluate((r) => { const ws = (globalThis as never as { k3ui: { api: Api } }).k3ui.api.getActiveWorkbook().getSheetBySheetId('data'); ws.setActiveRange(ws.getRange(r)); }, ref);
       await expect.poll(() => page.evaluate(() => (globalThis as never as { k3ui: { api: Api } }).k3ui.api.getActiveWorkbook().getActiveSheet().getActiveRange()?.getA1Notation()), { timeout: WAIT }).toBe(ref);
       await expect.poll(() => page.getByLabel('Name box').inputValue(), { timeout: WAIT }).toBe(ref);

@@ -207,10 +207,15 @@ async function start(): Promise<void> {
   }
 
   api.addEvent(api.Event.SelectionChanged, (p) => {
-    const s = p.selections[0];
-    if (s === undefined || sheet.table === '') return;
-    nameBox.value = `${columnLetters(s.startColumn)}${s.startRow + 1}`;
-    formulaBar.value = sheet.formulaOf(s.startRow, s.startColumn);
+    if (sheet.table === '') return;
+    // Show the selection as it is now, not as the event says: a click's event can arrive after a
+    // selection made since (keyboard, name box, API), and the name box must not go back to it.
+    const active = api.getActiveWorkbook()?.getActiveSheet().getActiveRange();
+    const row = active?.getRow() ?? p.selections[0]?.startRow;
+    const col = active?.getColumn() ?? p.selections[0]?.startColumn;
+    if (row === undefined || col === undefined) return;
+    nameBox.value = `${columnLetters(col)}${row + 1}`;
+    formulaBar.value = sheet.formulaOf(row, col);
   });
 
   nameBox.addEventListener('keydown', (ev) => {
