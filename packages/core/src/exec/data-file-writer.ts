@@ -36,6 +36,7 @@ import { mapDuckDBError } from './map-duckdb-error.ts';
 import { encodeLogPath, partitionDirectory } from './partition-path.ts';
 import { quoteIdentifier as q, quoteLiteral } from './sql-quote.ts';
 import { collectFileStats } from './file-stats.ts';
+import { keyRangeOrderSql, keyRangeTuples, type KeyRangeCuts } from './key-range-files.ts';
 
 export interface DataFileTarget {
   store: ObjectStore;
@@ -57,7 +58,14 @@ export interface DataFileTarget {
    * Parquet row groups of `rowGroupSize` rows, so a point lookup's key pushed into the scan reads
    * one small row group (docs/design/hot-path.md, "Row groups of keyed files").
    */
-  keyOrder?: { readonly columns: readonly string[]; readonly rowGroupSize: number };
+  keyOrder?: {
+    readonly columns: readonly string[];
+    readonly rowGroupSize: number;
+    /** K3_KEYED_FILE_ROWS: cut each partition's output into files of at most this many rows along the key (key-range-files.ts); 0 / unset = one file. */
+    readonly fileRows?: number;
+    /** Keys at which a file must start (key-range-files.ts KeyRangeCuts), with fileRows. */
+    readonly cuts?: KeyRangeCuts;
+  };
 }
 
 /** The DuckDB type a Delta column is written as. */
@@ -107,18 +115,23 @@ export async function writeDataFiles(conn: DuckDBConnection, source: { sql: stri
   const workDir = join(target.tmpDir, `k3-write-${id}`);
   try {
     await ensureUtc(conn);
-    await conn.run(`CREATE TEMP TABLE ${temp} AS SELECT ${schema.fields.map((f) => `${castExpr(f)} AS ${q(f.name)}`).join(', ')} FROM (${source.sql}) AS src`);
+    const fileRows = target.keyOrder?.fileRows ?? 0;
+    const rangeOrder = fileRows > 0 && target.keyOrder !== undefined ? keyRangeOrderSql(schema.fields, partitionColumns, target.keyOrder.columns) : '';
+    await conn.run(`CREATE TEMP TABLE ${temp} AS SELECT ${schema.fields.map((f) => `${castExpr(f)} AS ${q(f.name)}`).join(', ')} FROM (${source.sql}) AS src${rangeOrder}`);
     await assertNotNull(conn, temp, schema.fields.filter((f) => !f.nullable));
     await assertPartitionValues(conn, `SELECT * FROM ${temp}`, partFields);
     // Constraints are written against the table's DuckDB types, not the storage types.
     await assertChecks(conn, `SELECT ${schema.fields.map((f) => `CAST(${q(f.name)} AS ${fieldToDuckDBType(f)}) AS ${q(f.name)}`).join(', ')} FROM ${temp}`, target.checks ?? []);
-    const tuples = pvSql.length === 0
-      ? [[]]
-      : (await conn.runAndReadAll(`SELECT DISTINCT ${pvSql.map((s, i) => `${s} AS p${i}`).join(', ')} FROM ${temp}`)).getRows().map((r) => r.map((v) => (v === null ? null : String(v))));
+    const ranged = rangeOrder === '' ? undefined : await keyRangeTuples(conn, temp, pvSql, fileRows, target.keyOrder?.cuts);
+    const tuples = ranged !== undefined
+      ? ranged.map((r) => r.tuple)
+      : pvSql.length === 0
+        ? [[]]
+        : (await conn.runAndReadAll(`SELECT DISTINCT ${pvSql.map((s, i) => `${s} AS p${i}`).join(', ')} FROM ${temp}`)).getRows().map((r) => r.map((v) => (v === null ? null : String(v))));
     await mkdir(workDir, { recursive: true });
     const adds: AddFile[] = [];
     let fileIndex = 0;
-    for (const tuple of tuples) {
+    for (const [ti, tuple] of tuples.entries()) {
       const where = pvSql.length === 0 ? 'true' : pvSql.map((s, i) => `${s} IS NOT DISTINCT FROM ${tuple[i] === null || tuple[i] === undefined ? 'NULL' : quoteLiteral(tuple[i])}`).join(' AND ');
       const partitionValues: Record<string, string | null> = {};
       partitionColumns.forEach((c, i) => (partitionValues[c] = tuple[i] ?? null));
@@ -127,13 +140,17 @@ export async function writeDataFiles(conn: DuckDBConnection, source: { sql: stri
       if (target.targetFileBytes !== undefined) options.push(`FILE_SIZE_BYTES ${Math.max(1, Math.floor(target.targetFileBytes))}`);
       if (target.keyOrder !== undefined) options.push(`ROW_GROUP_SIZE ${Math.max(1, Math.floor(target.keyOrder.rowGroupSize))}`);
       const order = target.keyOrder === undefined ? '' : ` ORDER BY ${target.keyOrder.columns.map(q).join(', ')}`;
-      const select = `SELECT ${dataFields.length === 0 ? 'NULL AS "__k3_empty"' : dataFields.map((f) => q(f.name)).join(', ')} FROM ${temp} WHERE ${where}${order}`;
-      const dest = target.targetFileBytes !== undefined ? outDir : `${outDir}.parquet`;
-      await conn.run(`COPY (${select}) TO ${quoteLiteral(dest)} (${options.join(', ')})`);
-      const files = target.targetFileBytes !== undefined ? (await readdir(outDir)).sort().map((n) => join(outDir, n)) : [dest];
-      for (const file of files) {
-        const add = await uploadFile(conn, file, fileIndex++, partitionValues, dataFields, target);
-        if (add !== undefined) adds.push(add);
+      // Key-range files: one COPY per rowid slice of the key-sorted temp table (key-range-files.ts).
+      for (const [si, slice] of (ranged?.[ti]?.slices ?? [undefined]).entries()) {
+        const rows = slice === undefined ? '' : ` AND rowid BETWEEN ${slice[0]} AND ${slice[1]}`;
+        const select = `SELECT ${dataFields.length === 0 ? 'NULL AS "__k3_empty"' : dataFields.map((f) => q(f.name)).join(', ')} FROM ${temp} WHERE ${where}${rows}${order}`;
+        const dest = target.targetFileBytes !== undefined ? outDir : slice === undefined ? `${outDir}.parquet` : `${outDir}-${si}.parquet`;
+        await conn.run(`COPY (${select}) TO ${quoteLiteral(dest)} (${options.join(', ')})`);
+        const files = target.targetFileBytes !== undefined ? (await readdir(outDir)).sort().map((n) => join(outDir, n)) : [dest];
+        for (const file of files) {
+          const add = await uploadFile(conn, file, fileIndex++, partitionValues, dataFields, target);
+          if (add !== undefined) adds.push(add);
+        }
       }
     }
     return adds;

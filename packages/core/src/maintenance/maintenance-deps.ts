@@ -18,6 +18,8 @@ export interface RewriteDeps extends MaintenanceDeps {
   readonly tmpDir: string;
   /** K3_KEYED_ROW_GROUP_SIZE: a drain writes keyed tables' files sorted by key in row groups of this many rows; 0 / unset = DuckDB's default, drain order. */
   readonly keyedRowGroupSize?: number;
+  /** K3_KEYED_FILE_ROWS: with keyedRowGroupSize > 0, a drain cuts its output into files of at most this many rows along the key; 0 / unset = one file per partition. */
+  readonly keyedFileRows?: number;
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; results in input order. */

@@ -23,17 +23,19 @@ describe('drain property', () => {
   });
   afterAll(async () => env.close());
 
-  it('STRONG = replay at every step; EVENTUAL = replay once drained', async () => {
+  // Second variant: key-range files (K3_KEYED_FILE_ROWS) of two rows each, so drains cut, keep and rewrite many small files.
+  for (const variant of [{ name: '', deps: {} }, { name: ' (key-range files of 2 rows)', deps: { keyedRowGroupSize: 2048, keyedFileRows: 2 } }]) it(`STRONG = replay at every step; EVENTUAL = replay once drained${variant.name}`, async () => {
+    const deps = { ...env.deps, ...variant.deps };
     let run = 0;
     await fc.assert(fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 8 }), async (ops) => {
-      const root = `prop-${run++}/`;
+      const root = `prop${variant.name === '' ? '' : '-ranged'}-${run++}/`;
       await createKeyedTable(env, root, { partitionBy: ['region'] });
       const writer = new WalWriter(env.store);
       const history = new KeyedHistory();
       let version = 0;
       for (const o of ops) {
         if (o.kind === 'drain') {
-          await drainTable(env.store, root, { batchSize: o.batchSize }, env.deps);
+          await drainTable(env.store, root, { batchSize: o.batchSize }, deps);
         } else {
           const upserts = o.upserts.map(([i, r]): [number, string, number] => [i, r, ++version]);
           if (upserts.length === 0 && o.deletes.length === 0) continue;
@@ -44,7 +46,7 @@ describe('drain property', () => {
         }
         expect(idsOf(await readRows(env, root, 'strong'))).toEqual(history.expected());
       }
-      for (let r = await drainTable(env.store, root, { batchSize: 3 }, env.deps); r.truncated;) r = await drainTable(env.store, root, { batchSize: 3 }, env.deps);
+      for (let r = await drainTable(env.store, root, { batchSize: 3 }, deps); r.truncated;) r = await drainTable(env.store, root, { batchSize: 3 }, deps);
       expect(idsOf(await readRows(env, root, 'eventual'))).toEqual(history.expected());
     }), { numRuns: 15, seed: 20261122 });
   }, 180_000);
