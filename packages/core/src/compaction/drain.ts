@@ -103,7 +103,9 @@ async function drainOnce(store: ObjectStore, snapshot: Snapshot, opts: DrainOpti
     await finishDrain(store, root, shape.tableId, watermark, listing.drained.map((e) => e.key), opts);
     return { ...zero(snapshot.version, watermark), truncated };
   }
-  const fetched = await fetchRecords(store, run);
+  // The process's decoded-record cache (embedded mode: the records its writers and STRONG reads
+  // already decoded); safe for the same reason it is for readers (wal/record-cache.ts).
+  const fetched = await fetchRecords(store, run, deps.records !== undefined ? { cache: deps.records } : {});
   const records: SeqRecord[] = [];
   const rejected: RejectedRow[] = [];
   let quarantined = 0;

@@ -6,6 +6,7 @@
 import type { TransactionOptions } from '../delta/transaction.ts';
 import type { K3DuckDB } from '../exec/duckdb-instance.ts';
 import type { FileCache } from '../exec/file-cache.ts';
+import type { WalRecordCache } from '../wal/record-cache.ts';
 
 export interface MaintenanceDeps {
   readonly transaction: TransactionOptions;
@@ -20,6 +21,8 @@ export interface RewriteDeps extends MaintenanceDeps {
   readonly keyedRowGroupSize?: number;
   /** K3_KEYED_FILE_ROWS: with keyedRowGroupSize > 0, a drain cuts its output into files of at most this many rows along the key; 0 / unset = one file per partition. */
   readonly keyedFileRows?: number;
+  /** The process's decoded write-log records (wal/record-cache.ts): a drain in the process that wrote or read them skips their GET + decode. */
+  readonly records?: WalRecordCache;
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; results in input order. */

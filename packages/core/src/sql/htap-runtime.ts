@@ -33,7 +33,7 @@ export class HtapRuntime {
     this.materialized = new MaterializedStrong({ db: deps.db, cache: deps.cache, maxRows: deps.materializeRows ?? 0 });
     this.#clock = deps.clock;
     this.keyedRowFastPath = deps.keyedRowFastPath ?? true;
-    this.drainDeps = { db: deps.db, cache: deps.cache, tmpDir: deps.tmpDir, transaction: deps.transaction, ...(deps.keyedRowGroupSize !== undefined ? { keyedRowGroupSize: deps.keyedRowGroupSize } : {}), ...(deps.keyedFileRows !== undefined ? { keyedFileRows: deps.keyedFileRows } : {}) };
+    this.drainDeps = { db: deps.db, cache: deps.cache, tmpDir: deps.tmpDir, transaction: deps.transaction, ...(deps.keyedRowGroupSize !== undefined ? { keyedRowGroupSize: deps.keyedRowGroupSize } : {}), ...(deps.keyedFileRows !== undefined ? { keyedFileRows: deps.keyedFileRows } : {}), records: this.records };
   }
 
   writer(store: ObjectStore): WalWriter {
