@@ -43,7 +43,11 @@ export async function loadOverlayTables(conn: DuckDBConnection, name: string, ov
       await conn.run([literalCtas(upName, shape.columns, upRows, cast), literalCtas(keysName, keyColumns, keyRows, cast), ...(opts.then !== undefined ? [opts.then] : [])].join(';\n'));
     } else {
       await loadTyped(conn, upName, shape.columns, upRows, cast);
-      await loadTyped(conn, keysName, keyColumns, keyRows, cast);
+      // Keys: the deleted keys appended, the upserted ones copied from the typed upserts in SQL
+      // (not appended a second time: the appender is most of a big load, e.g. a drain's).
+      const deleteRows = [...overlay.deletes].map((k) => overlay.keys.get(k) ?? (JSON.parse(k) as WalValue[]));
+      await loadTyped(conn, keysName, keyColumns, deleteRows, cast);
+      await conn.run(`INSERT INTO ${q(keysName)} SELECT ${keyColumns.map((c) => q(c.name)).join(', ')} FROM ${q(upName)}`);
       if (opts.then !== undefined) await conn.run(opts.then);
     }
   } catch (err) {

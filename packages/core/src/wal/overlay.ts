@@ -80,7 +80,7 @@ export function foldRecords(overlay: WalOverlay, records: readonly SeqRecord[], 
       const shaped = identity ? (row as WalValue[]) : map.map((i) => (i === undefined ? null : (row[i] ?? null)));
       const tuple = keyIndex.map((i) => shaped[i] ?? null);
       const k = keyString(tuple);
-      overlay.deletes.delete(k);
+      if (overlay.deletes.size > 0) overlay.deletes.delete(k); // no tombstones folded (the common case): skip a Map operation per row
       overlay.upserts.set(k, shaped);
       overlay.keys.set(k, tuple);
       overlay.seqOf.set(k, seq);
