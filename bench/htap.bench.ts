@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const pg: Postgres | undefined = await startPostgres();
   const out: Record<string, unknown> = {
     benchmark: 'htap', date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model },
-    settings: { BASE, WRITES, BULK, BULK_ROWS, READS, BACKLOGS, K3_KEYED_ROW_GROUP_SIZE: config.K3_KEYED_ROW_GROUP_SIZE }, loadAvgBefore: loadavg()[0], postgres: pg === undefined ? 'not available' : 'PostgreSQL 15 (pgbench, 1 connection, fsync on)',
+    settings: { BASE, WRITES, BULK, BULK_ROWS, READS, BACKLOGS, K3_KEYED_ROW_GROUP_SIZE: config.K3_KEYED_ROW_GROUP_SIZE, K3_KEYED_FILE_ROWS: config.K3_KEYED_FILE_ROWS }, loadAvgBefore: loadavg()[0], postgres: pg === undefined ? 'not available' : 'PostgreSQL 15 (pgbench, 1 connection, fsync on)',
   };
   try {
     process.stdout.write(`seeding ${BASE} rows\n`);

@@ -23,6 +23,16 @@ async function drain(h: Harness, table: string): Promise<void> {
   while ((await h.engine.compact(h.bucket, table)).truncated);
 }
 
+/** Keyed table `kv` of 20,000 rows loaded in scrambled key order and drained, with K3_KEYED_FILE_ROWS = fileRows. */
+async function drainedKv(fileRows: string): Promise<Harness> {
+  const h = await createHarness({ K3_KEYED_ROW_GROUP_SIZE: '2048', K3_KEYED_FILE_ROWS: fileRows }, { drainLogWrites: false });
+  open.push(h);
+  await h.ddl('CREATE TABLE kv (id BIGINT PRIMARY KEY, name VARCHAR, n INTEGER)');
+  await h.exec("INSERT INTO kv SELECT i, 'row' || i, i % 7 FROM range(1, 20001) AS t(i) ORDER BY hash(i)");
+  await drain(h, 'kv');
+  return h;
+}
+
 interface FileRange { key: string; rows: number; min: number; max: number; sorted: boolean; partition: string | null }
 
 /** Per live data file: rows, min / max id, whether ids ascend within the file, its `p` partition value. */
@@ -62,11 +72,7 @@ function expectDisjoint(fs: readonly FileRange[], maxRows: number): void {
 
 describe('key-range files of drained keyed tables', () => {
   it('cuts the output into disjoint key ranges; a later drain rewrites only the files holding its keys', async () => {
-    const h = await createHarness({ K3_KEYED_ROW_GROUP_SIZE: '2048', K3_KEYED_FILE_ROWS: '4096' }, { drainLogWrites: false });
-    open.push(h);
-    await h.ddl('CREATE TABLE kv (id BIGINT PRIMARY KEY, name VARCHAR, n INTEGER)');
-    await h.exec("INSERT INTO kv SELECT i, 'row' || i, i % 7 FROM range(1, 20001) AS t(i) ORDER BY hash(i)");
-    await drain(h, 'kv');
+    const h = await drainedKv('4096');
     const first = await files(h, 'kv');
     // 20,000 rows in files of at most 4,096: five files, each one ascending key range, no overlap.
     expect(first.length).toBe(5);
@@ -117,12 +123,31 @@ describe('key-range files of drained keyed tables', () => {
     }
   });
 
-  it('0: one file per partition, as before', async () => {
-    const h = await createHarness({ K3_KEYED_ROW_GROUP_SIZE: '2048', K3_KEYED_FILE_ROWS: '0' }, { drainLogWrites: false });
+  it('VARCHAR keys longer than the stats prefix and TIMESTAMP keys: cuts from cut / widened stats, every row once', async () => {
+    const h = await createHarness({ K3_KEYED_ROW_GROUP_SIZE: '2048', K3_KEYED_FILE_ROWS: '1000' }, { drainLogWrites: false });
     open.push(h);
-    await h.ddl('CREATE TABLE kv (id BIGINT PRIMARY KEY, name VARCHAR, n INTEGER)');
-    await h.exec("INSERT INTO kv SELECT i, 'row' || i, i % 7 FROM range(1, 20001) AS t(i) ORDER BY hash(i)");
-    await drain(h, 'kv');
+    const long = "'k-' || repeat('x', 40) || lpad(CAST(i AS VARCHAR), 6, '0')";
+    await h.ddl('CREATE TABLE sk (k VARCHAR PRIMARY KEY, v INTEGER)');
+    await h.ddl('CREATE TABLE tk (t TIMESTAMP PRIMARY KEY, v INTEGER)');
+    await h.exec(`INSERT INTO sk SELECT ${long}, i FROM range(0, 5000) AS t(i) ORDER BY hash(i)`);
+    await h.exec("INSERT INTO tk SELECT TIMESTAMP '2026-01-01' + INTERVAL (i) MILLISECOND, i FROM range(0, 5000) AS t(i) ORDER BY hash(i)");
+    await drain(h, 'sk');
+    await drain(h, 'tk');
+    await h.exec(`INSERT OR REPLACE INTO sk SELECT ${long}, -1 FROM range(1500, 1510) AS t(i)`);
+    await h.exec(`INSERT INTO sk SELECT ${long}, 100000 FROM range(9000, 9100) AS t(i)`);
+    await h.exec("INSERT OR REPLACE INTO tk SELECT TIMESTAMP '2026-01-01' + INTERVAL (i) MILLISECOND, -1 FROM range(1500, 1510) AS t(i)");
+    await h.exec("INSERT INTO tk SELECT TIMESTAMP '2026-01-02' + INTERVAL (i) MILLISECOND, 100000 FROM range(0, 100) AS t(i)");
+    await drain(h, 'sk');
+    await drain(h, 'tk');
+    for (const table of ['sk', 'tk']) {
+      for (const f of [Freshness.STRONG, Freshness.EVENTUAL]) {
+        expect(await read(h, `SELECT count(*), count(*) FILTER (WHERE v = -1), count(*) FILTER (WHERE v = 100000), sum(v) FROM ${table}`, f)).toEqual([['5100', '10', '100', String((4999 * 5000) / 2 - (1500 * 10 + 45) - 10 + 100 * 100000)]]);
+      }
+    }
+  });
+
+  it('0: one file per partition, as before', async () => {
+    const h = await drainedKv('0');
     const fs = await files(h, 'kv');
     expect(fs.map((f) => f.rows)).toEqual([20000]);
     expect(fs[0]!.sorted).toBe(true);
