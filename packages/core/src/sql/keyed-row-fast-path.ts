@@ -39,6 +39,7 @@ import type { DmlShape } from './route-write.ts';
 import { isWord } from './sql-tokens.ts';
 import { blindAsInsert, isBlindReplace, isBlindUpsert } from './blind-replace.ts';
 import { valuesKey } from './key-literals.ts';
+import { literalRow } from './literal-row.ts';
 import { targetTableDdl } from './write-target.ts';
 
 const DATED = new Set(['date', 'timestamp', 'timestamp_ntz']);
@@ -133,7 +134,10 @@ export function tryKeyedRowFastPath(ctx: FastPathContext, statement: PrePassed, 
     const keyIndex = wal.primaryKey.map((k) => wal.columns.findIndex((c) => c.name === k));
     const ddl = targetTableDdl(handle.name, snapshot.schema, wal.primaryKey);
     if (!shape.upsert) {
-      const row = ctx.tables.params.length === 0 ? await capturedRow(conn, [ddl, statement.sql], name, wal, snapshot) : await preparedRow(ctx, ddl, statement.sql, name, wal, snapshot);
+      // A row of plain literals is its own record (literal-row.ts): no DuckDB call at all.
+      const row = ctx.tables.params.length === 0
+        ? literalRow(statement.tokens, wal, snapshot, false) ?? await capturedRow(conn, [ddl, statement.sql], name, wal, snapshot)
+        : await preparedRow(ctx, ddl, statement.sql, name, wal, snapshot);
       if (row === undefined) return undefined;
       const tuple = keyIndex.map((i) => row[i] ?? null);
       const k = keyString(tuple);
@@ -146,7 +150,7 @@ export function tryKeyedRowFastPath(ctx: FastPathContext, statement: PrePassed, 
     // locator, no Parquet): (DDL ; the statement on the empty target ; capture + flags) — ONE call.
     // On the empty target the one row cannot conflict: it runs as the plain INSERT it then is.
     if (blind(wal)) {
-      const row = await capturedRow(conn, [ddl, blindAsInsert(statement)], name, wal, snapshot);
+      const row = literalRow(statement.tokens, wal, snapshot, true) ?? await capturedRow(conn, [ddl, blindAsInsert(statement)], name, wal, snapshot);
       return row === undefined ? undefined : { rowsAffected: 1, upserts: [row], deletes: [] };
     }
     // The key: read from the VALUES literals, else a dry run on the empty target names it
