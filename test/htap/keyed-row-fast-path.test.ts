@@ -219,6 +219,23 @@ describe('keyed single-row fast path = the general keyed-write path', () => {
     expect(await strong(fast, table)).toEqual(await strong(general, table));
   });
 
+  it('K3_KEYED_LITERAL_ROWS=false: DuckDB coerces the literal row again (same outcome, one call more)', async () => {
+    const off = await side({ K3_KEYED_LITERAL_ROWS: 'false' });
+    try {
+      await off.h.exec(SETUP[4]!);
+      const sql = "INSERT INTO lit VALUES (700, 'switch', 1, 1, 't')";
+      const o = await outcome(off, sql);
+      const f = await outcome(fast, sql);
+      expect(o.outcome).toEqual(f.outcome);
+      expect(f.calls).toBeLessThanOrEqual(1);
+      expect(o.calls).toBe(f.calls + 1);
+      const dup = await outcome(off, sql);
+      expect(dup.outcome).toMatchObject({ error: { code: 'ERR_CONSTRAINT_PRIMARY_KEY' } });
+    } finally {
+      await off.h.close();
+    }
+  });
+
   it('parameters: a plain INSERT takes the fast path, an upsert the general one, with equal outcomes', async () => {
     const cases: [string, unknown[], string | number, boolean][] = [
       ['INSERT INTO kv VALUES ($1, $2, $3, $4, $5)', [9000, 'param', 2, 0.5, '{"p": true}'], 1, true],
