@@ -25,18 +25,32 @@ import { identifierOf, isPunct, isWord, type Token } from './sql-tokens.ts';
 /** A lone surrogate (not UTF-8 encodable as written) or NUL: DuckDB decides. */
 const LONE_SURROGATE = /\p{Cs}/u;
 
+/** ASCII-only case folding: a name that only a Unicode-aware folding would match is left to DuckDB. */
+function asciiLower(name: string): string {
+  return name.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
 /** The row in the table's column order as WAL text; undefined when DuckDB must decide. */
 export function literalRow(tokens: readonly Token[], wal: WalTableShape, snapshot: Pick<Snapshot, 'metadata'>, trailingOnConflict: boolean): WalValue[] | undefined {
   if (checkConstraintsOf(snapshot.metadata).length > 0) return undefined;
-  const at = tokens.findIndex((t) => t.depth === 0 && isWord(t, 'VALUES'));
-  if (at < 0 || !isPunct(tokens[at + 1], '(')) return undefined;
+  // Exactly `INSERT [OR REPLACE] INTO name[.name…] [(columns)] VALUES (`: no alias, no BY NAME /
+  // BY POSITION, nothing else DuckDB would read differently.
+  let j = isWord(tokens[1], 'OR') && isWord(tokens[2], 'REPLACE') ? 3 : 1;
+  if (!isWord(tokens[0], 'INSERT') || !isWord(tokens[j], 'INTO')) return undefined;
+  for (j++; ; j += 2) {
+    const name = tokens[j];
+    if (name === undefined || (name.kind !== 'word' && name.kind !== 'quoted')) return undefined;
+    if (!isPunct(tokens[j + 1], '.')) break;
+  }
+  const open = isPunct(tokens[j + 1], '(') ? j + 1 : -1;
+  const at = open < 0 ? j + 1 : tokens.findIndex((t, i) => i > open && t.depth === 0 && isPunct(t, ')')) + 1;
+  if (at <= 0 || !isWord(tokens[at], 'VALUES') || !isPunct(tokens[at + 1], '(')) return undefined;
   // Which table column each value goes to: the explicit list between the name and VALUES, else the table's order.
   let order = wal.columns.map((_, i) => i);
-  const open = tokens.findIndex((t, i) => i < at && t.depth === 0 && isPunct(t, '('));
   if (open >= 0) {
     const named = tokens.slice(open + 1, at - 1);
     if (!isPunct(tokens[at - 1], ')') || named.length !== 2 * wal.columns.length - 1) return undefined;
-    const lower = wal.columns.map((c) => c.name.toLowerCase());
+    const lower = wal.columns.map((c) => asciiLower(c.name));
     order = [];
     for (let i = 0; i < named.length; i++) {
       const t = named[i]!;
@@ -45,7 +59,7 @@ export function literalRow(tokens: readonly Token[], wal: WalTableShape, snapsho
         continue;
       }
       if (t.kind !== 'word' && t.kind !== 'quoted') return undefined;
-      const c = lower.indexOf(identifierOf(t).toLowerCase());
+      const c = lower.indexOf(asciiLower(identifierOf(t)));
       if (c < 0 || order.includes(c)) return undefined;
       order.push(c);
     }
