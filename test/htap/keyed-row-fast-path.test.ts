@@ -198,6 +198,12 @@ const LITERAL_CASES: [string, string | number, boolean][] = [
   ["INSERT INTO lit VALUES (525, 's' COLLATE nocase, 1, 1, 't')", 'any', false],
   ["INSERT INTO lit VALUES (526, 's', +1, 1, 't')", 'any', false],
   ["INSERT INTO lit VALUES (527, 's', 1e3, 1, 't')", 'any', false],
+  ["insert into lit values (528, 'lower-case keywords', 1, 1, 't')", 1, true],
+  ['INSERT INTO lit VALUES (529, NULL, 0, NULL, NULL)', 1, true],
+  ["INSERT INTO lit VALUES (530, 'new\nline\ttab', 1, 1, 't')", 1, true],
+  ["/* leading comment */ INSERT INTO lit VALUES (531, 'commented', 1, 1, 't')", 1, false],
+  ["INSERT INTO lit VALUES ('532', 'string key', 1, 1, 't')", 1, false],
+  ["INSERT INTO lit VALUES (533, -'5', 1, 1, 't')", 'any', false],
 ];
 
 describe('keyed single-row fast path = the general keyed-write path', () => {
