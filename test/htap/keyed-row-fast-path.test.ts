@@ -189,7 +189,7 @@ const LITERAL_CASES: [string, string | number, boolean][] = [
   ["INSERT OR REPLACE INTO lit VALUES (500, 'blind literal over a log row', 6, 6, NULL)", 1, true],
   ["INSERT INTO lit VALUES (7, 'blind upsert literal', 7, 7, 'u') ON CONFLICT (id) DO UPDATE SET s = excluded.s, n = excluded.n, u = excluded.u, t = excluded.t", 1, true],
   ["INSERT INTO lit VALUES (8, 'not blind', 8, 8, 'u') ON CONFLICT (id) DO UPDATE SET n = lit.n + 1", 1, false],
-  ["INSERT INTO lit VALUES (500, 'free again after a delete', 1, 1, 't')", 'ERR_CONSTRAINT_PRIMARY_KEY', true],
+  ["INSERT INTO lit VALUES (500, 'dup of a blind replace', 1, 1, 't')", 'ERR_CONSTRAINT_PRIMARY_KEY', true],
   ["INSERT INTO lit BY NAME VALUES (519, 'by name', 1, 1, 't')", 'any', false],
   ["INSERT INTO lit BY POSITION VALUES (520, 'by position', 1, 1, 't')", 'any', false],
   ["INSERT INTO lit AS x VALUES (521, 'aliased target', 1, 1, 't')", 'any', false],
