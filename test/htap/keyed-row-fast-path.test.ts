@@ -233,6 +233,31 @@ describe('keyed single-row fast path = the general keyed-write path', () => {
     expect(await strong(fast, table)).toEqual(await strong(general, table));
   });
 
+  it('literal rows with BOOLEAN columns', async () => {
+    await both(async ({ h }) => {
+      await h.exec('CREATE TABLE lb (id INTEGER PRIMARY KEY, b BOOLEAN, c BOOLEAN NOT NULL)');
+    });
+    const cases: [string, string | number, boolean][] = [
+      ['INSERT INTO lb VALUES (1, true, FALSE)', 1, true],
+      ['INSERT INTO lb VALUES (2, NULL, True)', 1, true],
+      ['INSERT OR REPLACE INTO lb VALUES (1, false, true)', 1, true],
+      ['INSERT INTO lb VALUES (1, true, true)', 'ERR_CONSTRAINT_PRIMARY_KEY', true],
+      ["INSERT INTO lb VALUES (3, 't', 'f')", 1, false],
+      ['INSERT INTO lb VALUES (4, 1, 0)', 1, false],
+      ['INSERT INTO lb VALUES (5, true, NULL)', 'ERR_CONSTRAINT_NOT_NULL', false],
+      ['INSERT INTO lb VALUES (6, NOT true, true)', 1, false],
+    ];
+    for (const [sql, expected, noDuckDB] of cases) {
+      const f = await outcome(fast, sql);
+      const g = await outcome(general, sql);
+      expect([sql, f.outcome]).toEqual([sql, g.outcome]);
+      if (typeof expected === 'number') expect(g.outcome).toMatchObject({ ok: { rowsAffected: expected } });
+      else expect(g.outcome).toMatchObject({ error: { code: expected } });
+      if (noDuckDB) expect(f.calls).toBeLessThanOrEqual(1);
+    }
+    expect(await strong(fast, 'lb')).toEqual(await strong(general, 'lb'));
+  });
+
   it('K3_KEYED_LITERAL_ROWS=false: DuckDB coerces the literal row again (same outcome, one call more)', async () => {
     const off = await side({ K3_KEYED_LITERAL_ROWS: 'false' });
     try {

@@ -6,7 +6,8 @@
  * - every column of the table gets exactly one value (no column left to its DEFAULT);
  * - every value is a plain literal of the column's own kind: an integer literal (optionally
  *   negated) for an integer column, within the type's range; a plain `'…'` string for a VARCHAR
- *   column (well-formed UTF-16, no NUL); or NULL for a nullable column. Their WAL text is what
+ *   column (well-formed UTF-16, no NUL); TRUE / FALSE for a BOOLEAN column; or NULL for a nullable
+ *   column. Their WAL text is what
  *   `CAST(CAST(v AS type) AS VARCHAR)` prints (key-literals.ts `literalText`), and it reads back
  *   unchanged, so the capture's text round-trip flags are false by construction;
  * - the table has no CHECK constraint (those need DuckDB to evaluate);
@@ -88,6 +89,12 @@ export function literalRow(tokens: readonly Token[], wal: WalTableShape, snapsho
     if (run.length === 1 && isWord(run[0], 'NULL')) {
       const lower = column.name.toLowerCase();
       if (notNull.has(lower) || keys.has(lower)) return undefined;
+      continue;
+    }
+    if (column.type === 'BOOLEAN') {
+      // TRUE / FALSE: DuckDB prints them as `true` / `false`.
+      if (run.length !== 1 || !isWord(run[0], 'TRUE', 'FALSE')) return undefined;
+      row[order[v]!] = run[0]!.text.toLowerCase();
       continue;
     }
     const neg = run.length === 2 && isPunct(run[0], '-');
