@@ -39,6 +39,9 @@ const SETUP = [
   'CREATE TABLE ck (a INTEGER, b VARCHAR, v INTEGER, PRIMARY KEY (a, b))',
   "INSERT INTO kv SELECT i, 'row' || i, i % 7, i / 2, NULL FROM range(1, 201) AS t(i)",
   "INSERT INTO ck SELECT i % 10, 'k' || (i // 10), i FROM range(0, 50) AS t(i)",
+  // No CHECK constraint, integer and VARCHAR columns: rows of plain literals need no DuckDB call (literal-row.ts).
+  "CREATE TABLE lit (id BIGINT PRIMARY KEY, s VARCHAR, n INTEGER NOT NULL, u SMALLINT, t VARCHAR DEFAULT 'dflt')",
+  "INSERT INTO lit SELECT i, 's' || i, i, i % 200, 't' FROM range(1, 101) AS t(i)",
 ];
 
 async function both(fn: (s: Side) => Promise<void>): Promise<void> {
@@ -53,6 +56,7 @@ beforeAll(async () => {
     for (const sql of SETUP) await h.exec(sql);
     await h.engine.compact(h.bucket, 'kv');
     await h.engine.compact(h.bucket, 'ck');
+    await h.engine.compact(h.bucket, 'lit');
     // Un-drained state: a row only in the log, a Delta row replaced in the log, a Delta row deleted in the log.
     await h.exec("INSERT INTO kv VALUES (1000, 'logged', 1, 2.5, '{\"a\": 1}')");
     await h.exec("UPDATE kv SET name = 'changed' WHERE id = 10");
@@ -153,7 +157,67 @@ const CASES: [string, string, string | number, boolean][] = [
   ["INSERT INTO ck VALUES (4, 'k1', 5) ON CONFLICT (a, b) DO UPDATE SET v = ck.v + excluded.v", 'ck', 1, true],
 ];
 
+/**
+ * Rows of plain literals (literal-row.ts): [statement, expected, the fast path makes no DuckDB call
+ * but the statement split]. The others fall back to DuckDB (casts, DEFAULT, NULL in a NOT NULL
+ * column, out-of-range literals, odd tokens) and must still agree with the general path.
+ */
+const LITERAL_CASES: [string, string | number, boolean][] = [
+  ["INSERT INTO lit VALUES (500, 'new', 5, 7, 'x')", 1, true],
+  ["INSERT INTO lit VALUES (500, 'dup of a literal insert', 1, 1, NULL)", 'ERR_CONSTRAINT_PRIMARY_KEY', true],
+  ["INSERT INTO lit VALUES (5, 'dup in delta', 5, 7, 'x')", 'ERR_CONSTRAINT_PRIMARY_KEY', false],
+  ["INSERT INTO lit VALUES (-501, 'it''s ünïcødé 😀 \\ \"q\"', -2147483648, -32768, '')", 1, true],
+  ["INSERT INTO lit (t, u, n, s, id) VALUES ('reordered', 0, 1, NULL, 502)", 1, true],
+  ["INSERT INTO lit (\"ID\", S, n, u, t) VALUES (503, 'quoted upper-case column', 1, 1, 't')", 1, true],
+  ["INSERT INTO \"lit\" VALUES (504, 'quoted table', 2147483647, 32767, 't')", 1, true],
+  ["INSERT INTO lit VALUES (0505, 'leading zero', 1, 1, 't')", 1, true],
+  ['INSERT INTO lit (id, n) VALUES (506, 1)', 1, false],
+  ["INSERT INTO lit VALUES (507, 's', NULL, 1, 't')", 'ERR_CONSTRAINT_NOT_NULL', false],
+  ["INSERT INTO lit VALUES (NULL, 's', 1, 1, 't')", 'ERR_CONSTRAINT_NOT_NULL', false],
+  ["INSERT INTO lit VALUES (508, 's', 2147483648, 1, 't')", 'any', false],
+  ["INSERT INTO lit VALUES (509, 's', 1, 32768, 't')", 'any', false],
+  ["INSERT INTO lit VALUES (510, 's', 1, -32769, 't')", 'any', false],
+  ["INSERT INTO lit VALUES (511, 42, 1, 1, 't')", 1, false],
+  ["INSERT INTO lit VALUES (512, 's', '7', 1, 't')", 1, false],
+  ["INSERT INTO lit VALUES (513, E'esc\\tape', 1, 1, 't')", 'any', false],
+  ["INSERT INTO lit VALUES (514, 's', 1, 1, DEFAULT)", 1, false],
+  ["INSERT INTO lit VALUES (515, 's', 1, 1, 't', 'extra')", 'any', false],
+  ["INSERT INTO lit VALUES (516, 's', 1, 1)", 'any', false],
+  ["INSERT INTO lit (id, s, n, u, s) VALUES (517, 'a', 1, 1, 'b')", 'any', false],
+  ["INSERT INTO lit VALUES (518, 's', - 3, 1, 't') -- a trailing comment", 1, false],
+  ["INSERT OR REPLACE INTO lit VALUES (6, 'blind literal over a delta row', 6, 6, 'r')", 1, true],
+  ["INSERT OR REPLACE INTO lit VALUES (500, 'blind literal over a log row', 6, 6, NULL)", 1, true],
+  ["INSERT INTO lit VALUES (7, 'blind upsert literal', 7, 7, 'u') ON CONFLICT (id) DO UPDATE SET s = excluded.s, n = excluded.n, u = excluded.u, t = excluded.t", 1, true],
+  ["INSERT INTO lit VALUES (8, 'not blind', 8, 8, 'u') ON CONFLICT (id) DO UPDATE SET n = lit.n + 1", 1, false],
+  ["INSERT INTO lit VALUES (500, 'dup of a blind replace', 1, 1, 't')", 'ERR_CONSTRAINT_PRIMARY_KEY', true],
+  ["INSERT INTO lit BY NAME VALUES (519, 'by name', 1, 1, 't')", 'any', false],
+  ["INSERT INTO lit BY POSITION VALUES (520, 'by position', 1, 1, 't')", 'any', false],
+  ["INSERT INTO lit AS x VALUES (521, 'aliased target', 1, 1, 't')", 'any', false],
+  ["INSERT INTO main.lit VALUES (522, 'qualified target', 1, 1, 't')", 'any', false],
+  ["INSERT INTO lit VALUES (523, 's', 1, 1, 't'), (524, 's', 1, 1, 't')", 'any', false],
+  ["INSERT INTO lit VALUES (525, 's' COLLATE nocase, 1, 1, 't')", 'any', false],
+  ["INSERT INTO lit VALUES (526, 's', +1, 1, 't')", 'any', false],
+  ["INSERT INTO lit VALUES (527, 's', 1e3, 1, 't')", 'any', false],
+  ["insert into lit values (528, 'lower-case keywords', 1, 1, 't')", 1, true],
+  ['INSERT INTO lit VALUES (529, NULL, 0, NULL, NULL)', 1, true],
+  ["INSERT INTO lit VALUES (530, 'new\nline\ttab', 1, 1, 't')", 1, true],
+  ["/* leading comment */ INSERT INTO lit VALUES (531, 'commented', 1, 1, 't')", 1, false],
+  ["INSERT INTO lit VALUES ('532', 'string key', 1, 1, 't')", 1, false],
+  ["INSERT INTO lit VALUES (533, -'5', 1, 1, 't')", 'any', false],
+];
+
 describe('keyed single-row fast path = the general keyed-write path', () => {
+  it.each(LITERAL_CASES)('literal row: %s', async (sql, expected, noDuckDB) => {
+    const f = await outcome(fast, sql);
+    const g = await outcome(general, sql);
+    expect(f.outcome).toEqual(g.outcome);
+    if (typeof expected === 'number') expect(g.outcome).toMatchObject({ ok: { rowsAffected: expected } });
+    else if (expected !== 'any') expect(g.outcome).toMatchObject({ error: { code: expected } });
+    // The statement split is the one DuckDB call left; the row, the key clash and the record need none.
+    if (noDuckDB) expect(f.calls).toBeLessThanOrEqual(1);
+    expect(await strong(fast, 'lit')).toEqual(await strong(general, 'lit'));
+  });
+
   it.each(CASES)('%s', async (sql, table, expected, fastPath) => {
     const f = await outcome(fast, sql);
     const g = await outcome(general, sql);
@@ -167,6 +231,48 @@ describe('keyed single-row fast path = the general keyed-write path', () => {
     }
     if (fastPath) expect(f.calls).toBeLessThan(g.calls);
     expect(await strong(fast, table)).toEqual(await strong(general, table));
+  });
+
+  it('literal rows with BOOLEAN columns', async () => {
+    await both(async ({ h }) => {
+      await h.exec('CREATE TABLE lb (id INTEGER PRIMARY KEY, b BOOLEAN, c BOOLEAN NOT NULL)');
+    });
+    const cases: [string, string | number, boolean][] = [
+      ['INSERT INTO lb VALUES (1, true, FALSE)', 1, true],
+      ['INSERT INTO lb VALUES (2, NULL, True)', 1, true],
+      ['INSERT OR REPLACE INTO lb VALUES (1, false, true)', 1, true],
+      ['INSERT INTO lb VALUES (1, true, true)', 'ERR_CONSTRAINT_PRIMARY_KEY', true],
+      ["INSERT INTO lb VALUES (3, 't', 'f')", 1, false],
+      ['INSERT INTO lb VALUES (4, 1, 0)', 1, false],
+      ['INSERT INTO lb VALUES (5, true, NULL)', 'ERR_CONSTRAINT_NOT_NULL', false],
+      ['INSERT INTO lb VALUES (6, NOT true, true)', 1, false],
+    ];
+    for (const [sql, expected, noDuckDB] of cases) {
+      const f = await outcome(fast, sql);
+      const g = await outcome(general, sql);
+      expect([sql, f.outcome]).toEqual([sql, g.outcome]);
+      if (typeof expected === 'number') expect(g.outcome).toMatchObject({ ok: { rowsAffected: expected } });
+      else expect(g.outcome).toMatchObject({ error: { code: expected } });
+      if (noDuckDB) expect(f.calls).toBeLessThanOrEqual(1);
+    }
+    expect(await strong(fast, 'lb')).toEqual(await strong(general, 'lb'));
+  });
+
+  it('K3_KEYED_LITERAL_ROWS=false: DuckDB coerces the literal row again (same outcome, one call more)', async () => {
+    const off = await side({ K3_KEYED_LITERAL_ROWS: 'false' });
+    try {
+      await off.h.exec(SETUP[4]!);
+      const sql = "INSERT INTO lit VALUES (700, 'switch', 1, 1, 't')";
+      const o = await outcome(off, sql);
+      const f = await outcome(fast, sql);
+      expect(o.outcome).toEqual(f.outcome);
+      expect(f.calls).toBeLessThanOrEqual(1);
+      expect(o.calls).toBe(f.calls + 1);
+      const dup = await outcome(off, sql);
+      expect(dup.outcome).toMatchObject({ error: { code: 'ERR_CONSTRAINT_PRIMARY_KEY' } });
+    } finally {
+      await off.h.close();
+    }
   });
 
   it('parameters: a plain INSERT takes the fast path, an upsert the general one, with equal outcomes', async () => {

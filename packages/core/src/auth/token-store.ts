@@ -21,7 +21,9 @@
  *   `missReloadMs` (a token created a moment ago works at once; garbage tokens cannot make a
  *   process LIST the store more than once per `missReloadMs`).
  * - `authenticateBearer` compares the presented secret's digest with every record's digest in
- *   constant time (no early exit, no lookup keyed by the secret).
+ *   constant time (no early exit, no lookup keyed by the secret). A digest that matched is
+ *   remembered with the snapshot (keyed by the digest, kept across reloads only while its record
+ *   is unchanged), so a token's repeat requests skip the scan; unknown secrets always scan.
  */
 import { AppError } from '../errors/index.ts';
 import { putIfAbsentResolved, type ObjectStore } from '../object-store/index.ts';
@@ -76,6 +78,13 @@ interface Snapshot {
   loadedAt: number;
   /** key → [etag/mtime/size stamp, record] */
   entries: Map<string, { stamp: string; record: TokenRecord | undefined }>;
+  /**
+   * Digests already matched against this snapshot's records (wip/write4): digest → the record it
+   * matched. Only a digest that the constant-time scan matched gets here, so an unknown secret
+   * always takes the full scan; a reload keeps an entry only while its record is unchanged
+   * (same stamp, same object), so a revoked or rewritten record drops out with the snapshot.
+   */
+  verified: Map<string, TokenRecord>;
 }
 
 export function assertValidTokenName(name: string): void {
@@ -110,6 +119,15 @@ function matchDigest(snap: Snapshot, digest: string): TokenRecord | undefined {
   for (const { record } of snap.entries.values()) {
     if (record !== undefined && digestsEqual(record.sha256, digest)) found = record;
   }
+  return found;
+}
+
+/** A digest this snapshot already verified, else the constant-time scan (a match is remembered). */
+function verifiedOrScan(snap: Snapshot, digest: string): TokenRecord | undefined {
+  const known = snap.verified.get(digest);
+  if (known !== undefined) return known;
+  const found = matchDigest(snap, digest);
+  if (found !== undefined) snap.verified.set(digest, found);
   return found;
 }
 
@@ -237,10 +255,10 @@ export class TokenStore {
   async authenticateSecret(secret: string): Promise<Principal> {
     const digest = hashSecret(secret);
     let snap = await this.#current();
-    let found = matchDigest(snap, digest);
+    let found = verifiedOrScan(snap, digest);
     if (found === undefined && this.#clock() - snap.loadedAt >= this.#missReloadMs) {
       snap = await this.#current(true);
-      found = matchDigest(snap, digest);
+      found = verifiedOrScan(snap, digest);
     }
     if (found === undefined) throw unauthenticated('The token is not valid (unknown or revoked)');
     if (this.#expired(found)) throw unauthenticated(`The token "${found.name}" has expired`);
@@ -290,6 +308,9 @@ export class TokenStore {
       const bytes = await this.#store.get(o.key);
       if (bytes !== undefined) entries.set(o.key, { stamp, record: parseRecord(bytes) });
     }));
-    return { loadedAt, entries };
+    // Verified digests carry over while their record is the same unchanged object.
+    const kept = new Set([...entries.values()].map((e) => e.record));
+    const verified = new Map([...(previous?.verified ?? [])].filter(([, record]) => kept.has(record)));
+    return { loadedAt, entries, verified };
   }
 }

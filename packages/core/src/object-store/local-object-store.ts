@@ -130,6 +130,9 @@ export class LocalObjectStore implements ObjectStore {
     const named = entries
       .filter((e) => !e.name.startsWith(TEMP_FILE_PREFIX) && (e.isFile() || e.isDirectory()))
       .map((e) => ({ entry: e, key: dirKey + e.name + (e.isDirectory() ? '/' : '') }))
+      // Files the listing skips anyway (before startAfter, outside the prefix) are dropped before
+      // the sort: a LIST after the last seen write-log record sorts only what is new (wip/write4).
+      .filter(({ entry, key }) => entry.isDirectory() || collector.accepts(key))
       .sort((a, b) => compareKeys(a.key, b.key));
     for (const { entry, key } of named) {
       if (collector.done) return;

@@ -23,16 +23,19 @@ export class HtapRuntime {
   readonly lookups: PointLookups;
   /** Single-row keyed INSERT / upsert through keyed-row-fast-path.ts (K3_KEYED_ROW_FAST_PATH). */
   readonly keyedRowFastPath: boolean;
+  /** Rows of plain literals encoded without DuckDB (sql/literal-row.ts, K3_KEYED_LITERAL_ROWS). */
+  readonly keyedLiteralRows: boolean;
   readonly #writers = new WeakMap<ObjectStore, WalWriter>();
   readonly #clock: () => number;
 
-  constructor(deps: { db: K3DuckDB; cache: FileCache; tmpDir: string; transaction: TransactionOptions; clock: () => number; warmTailKeys?: number; warmTables?: number; materializeRows?: number; keyedRowFastPath?: boolean; keyedRowGroupSize?: number; keyedFileRows?: number }) {
+  constructor(deps: { db: K3DuckDB; cache: FileCache; tmpDir: string; transaction: TransactionOptions; clock: () => number; warmTailKeys?: number; warmTables?: number; materializeRows?: number; keyedRowFastPath?: boolean; keyedRowGroupSize?: number; keyedFileRows?: number; keyedLiteralRows?: boolean }) {
     this.cache = deps.cache;
     this.warm = new WarmTables({ db: deps.db, records: this.records, dir: path.join(deps.tmpDir, 'warm'), ...(deps.warmTailKeys !== undefined ? { tailLimit: deps.warmTailKeys } : {}), ...(deps.warmTables !== undefined ? { maxTables: deps.warmTables } : {}) });
     this.lookups = new PointLookups({ db: deps.db, cache: deps.cache });
     this.materialized = new MaterializedStrong({ db: deps.db, cache: deps.cache, maxRows: deps.materializeRows ?? 0 });
     this.#clock = deps.clock;
     this.keyedRowFastPath = deps.keyedRowFastPath ?? true;
+    this.keyedLiteralRows = deps.keyedLiteralRows ?? true;
     this.drainDeps = { db: deps.db, cache: deps.cache, tmpDir: deps.tmpDir, transaction: deps.transaction, ...(deps.keyedRowGroupSize !== undefined ? { keyedRowGroupSize: deps.keyedRowGroupSize } : {}), ...(deps.keyedFileRows !== undefined ? { keyedFileRows: deps.keyedFileRows } : {}), records: this.records };
   }
 

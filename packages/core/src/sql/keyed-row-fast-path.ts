@@ -39,6 +39,7 @@ import type { DmlShape } from './route-write.ts';
 import { isWord } from './sql-tokens.ts';
 import { blindAsInsert, isBlindReplace, isBlindUpsert } from './blind-replace.ts';
 import { valuesKey } from './key-literals.ts';
+import { literalRow } from './literal-row.ts';
 import { targetTableDdl } from './write-target.ts';
 
 const DATED = new Set(['date', 'timestamp', 'timestamp_ntz']);
@@ -132,8 +133,12 @@ export function tryKeyedRowFastPath(ctx: FastPathContext, statement: PrePassed, 
   return runFastWrite(ctx, pinned, route, async ({ snapshot, overlay, wal, name }) => {
     const keyIndex = wal.primaryKey.map((k) => wal.columns.findIndex((c) => c.name === k));
     const ddl = targetTableDdl(handle.name, snapshot.schema, wal.primaryKey);
+    const literals = (onConflict: boolean): WalValue[] | undefined => (ctx.htap.keyedLiteralRows ? literalRow(statement.tokens, wal, snapshot, onConflict) : undefined);
     if (!shape.upsert) {
-      const row = ctx.tables.params.length === 0 ? await capturedRow(conn, [ddl, statement.sql], name, wal, snapshot) : await preparedRow(ctx, ddl, statement.sql, name, wal, snapshot);
+      // A row of plain literals is its own record (literal-row.ts): no DuckDB call at all.
+      const row = ctx.tables.params.length === 0
+        ? literals(false) ?? await capturedRow(conn, [ddl, statement.sql], name, wal, snapshot)
+        : await preparedRow(ctx, ddl, statement.sql, name, wal, snapshot);
       if (row === undefined) return undefined;
       const tuple = keyIndex.map((i) => row[i] ?? null);
       const k = keyString(tuple);
@@ -146,7 +151,7 @@ export function tryKeyedRowFastPath(ctx: FastPathContext, statement: PrePassed, 
     // locator, no Parquet): (DDL ; the statement on the empty target ; capture + flags) — ONE call.
     // On the empty target the one row cannot conflict: it runs as the plain INSERT it then is.
     if (blind(wal)) {
-      const row = await capturedRow(conn, [ddl, blindAsInsert(statement)], name, wal, snapshot);
+      const row = literals(true) ?? await capturedRow(conn, [ddl, blindAsInsert(statement)], name, wal, snapshot);
       return row === undefined ? undefined : { rowsAffected: 1, upserts: [row], deletes: [] };
     }
     // The key: read from the VALUES literals, else a dry run on the empty target names it

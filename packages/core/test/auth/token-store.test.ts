@@ -88,6 +88,36 @@ describe('TokenStore', () => {
     expect(await b.byName('w')).toBeUndefined();
   });
 
+  it('a remembered digest never outlives its record: re-issued secret, expiry, revocation (wip/write4)', async () => {
+    const store = new MemoryObjectStore();
+    let now = 0;
+    const a = new TokenStore({ store, refreshMs: 2000, clock: () => now });
+    const b = new TokenStore({ store, refreshMs: 2000, clock: () => now });
+    const first = await a.create({ name: 'r', buckets: ['b1'], scope: 'read', idempotencyKey: 'mint-r' });
+    const soon = await a.create({ name: 'e', buckets: ['b1'], scope: 'read', expiresAt: 500 });
+    // Verified (and remembered) on b, twice each.
+    for (let i = 0; i < 2; i++) {
+      expect((await b.authenticateBearer(`Bearer ${first.secret}`)).name).toBe('r');
+      expect((await b.authenticateBearer(`Bearer ${soon.secret}`)).name).toBe('e');
+    }
+    // The same create retried re-issues the secret: the record is rewritten under the same name.
+    const again = await a.create({ name: 'r', buckets: ['b1'], scope: 'read', idempotencyKey: 'mint-r' });
+    expect(again.secret).not.toBe(first.secret);
+    now += 499;
+    expect((await b.authenticateBearer(`Bearer ${first.secret}`)).name).toBe('r'); // within refreshMs, as before
+    now += 1;
+    expect(await codeOf(b.authenticateBearer(`Bearer ${soon.secret}`))).toBe('ERR_UNAUTHENTICATED'); // expired
+    now += 1500;
+    expect(await codeOf(b.authenticateBearer(`Bearer ${first.secret}`))).toBe('ERR_UNAUTHENTICATED');
+    expect((await b.authenticateBearer(`Bearer ${again.secret}`)).name).toBe('r');
+    // An unchanged record stays verified across reloads; its revocation still ends it.
+    now += 2000;
+    expect((await b.authenticateBearer(`Bearer ${again.secret}`)).name).toBe('r');
+    await a.revoke('r');
+    now += 2000;
+    expect(await codeOf(b.authenticateBearer(`Bearer ${again.secret}`))).toBe('ERR_UNAUTHENTICATED');
+  });
+
   it('byName returns the record with its SCRAM verifier (the Postgres wire)', async () => {
     const tokens = new TokenStore({ store: new MemoryObjectStore(), refreshMs: 0 });
     const { secret } = await tokens.create({ name: 'pg', buckets: ['b1'], scope: 'read' });

@@ -41,6 +41,21 @@ function encodeValue(value: unknown, field: DescField | undefined, item = false)
   return message === undefined || JSON_WKT.has(message.typeName) ? value : encodeMessage(message, value as Record<string, unknown>);
 }
 
+/**
+ * The field a domain key names, per schema: the first field whose JSON or local name it is, else
+ * the first oneof member with that JSON name — resolved once per (schema, key) instead of a scan
+ * of the fields per key and message (wip/write4: the request path's profile).
+ */
+const fieldIndex = new WeakMap<DescMessage, Map<string, DescField | undefined>>();
+function fieldOf(schema: DescMessage, key: string): DescField | undefined {
+  let index = fieldIndex.get(schema);
+  if (index === undefined) fieldIndex.set(schema, (index = new Map()));
+  if (index.has(key)) return index.get(key);
+  const field = schema.fields.find((f) => f.jsonName === key || f.localName === key) ?? schema.oneofs.flatMap((o) => o.fields).find((f) => f.jsonName === key);
+  index.set(key, field);
+  return field;
+}
+
 /** Domain values → protobuf JSON input for `schema`, field by field (unknown keys kept: fromJson refuses them). */
 function encodeMessage(schema: DescMessage, value: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -51,8 +66,7 @@ function encodeMessage(schema: DescMessage, value: Record<string, unknown>): Rec
       out[k] = encodeRows(v as unknown[][], columns);
       continue;
     }
-    const field = schema.fields.find((f) => f.jsonName === k || f.localName === k) ?? schema.oneofs.flatMap((o) => o.fields).find((f) => f.jsonName === k);
-    out[k] = encodeValue(v, field);
+    out[k] = encodeValue(v, fieldOf(schema, k));
   }
   return out;
 }

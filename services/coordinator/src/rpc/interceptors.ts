@@ -2,7 +2,8 @@
  * The one interceptor layer every wire shares (REST, Connect JSON/binary, gRPC-Web, native gRPC):
  * each call of a TableService handler runs through `intercept`, which
  *   1. authenticates (the hook wip/auth plugs in: it sets `rc.principal` or throws),
- *   2. logs one `rpc finished` / `rpc failed` line (method, wire, code, ms; never row data or SQL),
+ *   2. logs one `rpc finished` / `rpc failed` line (method, wire, code, ms; never row data or SQL;
+ *      `rpc started` only at debug),
  *   3. counts and times the call (k3_rpc_requests_total, k3_rpc_duration_seconds),
  *   4. maps anything thrown to the one AppError (to-app-error.ts) that the wire then serializes.
  * Handlers contain none of this. Streamed results are intercepted twice: the opening call (where
@@ -68,8 +69,10 @@ export function createIntercept(deps: InterceptorDeps): Intercept {
     try {
       if (deps.authenticate) await deps.authenticate(rc);
       const req = decode();
-      fields = requestFields(req);
-      rc.log.info(fields, 'rpc started');
+      // The fields (a SHA-256 of the SQL among them) only when the audit line will be written;
+      // `rpc started` is a debug line: `rpc finished` / `rpc failed` carry the same fields (wip/write4).
+      if (rc.log.isLevelEnabled('info')) fields = requestFields(req);
+      rc.log.debug(fields, 'rpc started');
       deps.authorize?.(rc, req);
       const limiter = deps.limiter;
       const out = limiter !== undefined && STATEMENT_METHODS.has(rc.method) ? await limiter.run(rc.principal ?? 'anonymous', () => handler(req), rc.signal) : await handler(req);
