@@ -32,13 +32,14 @@ import { recordedRequest } from '../delta/request-txns.ts';
 import { checkConstraintsOf } from '../delta/index.ts';
 import { AppError } from '../errors/index.ts';
 import { assertChecks, assertStorable, encodeResult, textRoundTripDiffers, mapDuckDBError, quoteIdentifier as q, quoteLiteral, type EncodedResult } from '../exec/index.ts';
-import { bindWarmStrongView, captureKeys, captureRows, captureRowsIfRoundTrip, keyString, narrowable, narrowTail, walTableShape, type FreshView, type WalTableShape, type WalValue } from '../wal/index.ts';
+import { bindWarmStrongView, captureKeys, captureRows, captureRowsIfRoundTrip, keyString, narrowable, narrowTail, walTableShape, type FreshView, type WalTableShape, type WalValue, type WarmState } from '../wal/index.ts';
 import { assertParametersGiven } from './classify-statement.ts';
 import { FreshBinder } from './fresh-read.ts';
 import type { HtapRuntime } from './htap-runtime.ts';
 import type { KeyedRoute } from './keyed-route.ts';
 import { isBlindReplace, isBlindUpsert } from './blind-replace.ts';
 import { mergeSourceScope } from './merge-scope.ts';
+import { loadNamedRows } from './named-rows-load.ts';
 import type { PrePassed } from './pre-pass.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
 import { clauseText, type DmlShape } from './route-write.ts';
@@ -68,7 +69,14 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
   // known first (tail-subset.ts): a write then loads a few tail rows, not the whole un-drained tail.
   // A blind replace binds no view: it needs the state for its snapshot and idempotency keys only.
   const blindReplace = isBlindReplace(statement, shape);
-  const state = await htap.warm.acquire(handle.store, handle.root, pinned.snapshot, { keyLookupsOnly: blindReplace });
+  // A MERGE loads the STRONG rows of the keys its source names straight from the warm state's
+  // overlay and the located Delta files (named-rows-load.ts): key lookups only, no view, no tail
+  // copy, no base rewrite. A view is bound only if the MERGE turns out unscoped or creates keys it
+  // did not name — over a full state acquired then (`viewState`).
+  const direct = !blindReplace && loadMode(shape) === 'merge-keys' && narrowable(walTableShape(pinned.snapshot));
+  const state = await htap.warm.acquire(handle.store, handle.root, pinned.snapshot, { keyLookupsOnly: blindReplace || direct });
+  let full: WarmState | undefined = direct ? undefined : state;
+  const viewState = async (): Promise<WarmState> => (full ??= await htap.warm.acquire(handle.store, handle.root, state.snapshot));
   const blind = blindReplace || isBlindUpsert(statement, shape, state.shape.columns.map((c) => c.name), primaryKeyOf(state.snapshot.metadata));
   const mode: LoadMode = blind ? 'replace' : loadMode(shape);
   let view: FreshView | undefined;
@@ -76,10 +84,10 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
   let exactFor: Set<string> | undefined;
   const bindView = async (touched?: () => Promise<readonly (readonly WalValue[])[]>): Promise<void> => {
     if (view !== undefined) return;
-    let over = state;
-    if (touched !== undefined && state.tail.keys.size > NARROW_TAIL_KEYS && narrowable(state.shape)) {
+    let over = await viewState();
+    if (touched !== undefined && over.tail.keys.size > NARROW_TAIL_KEYS && narrowable(over.shape)) {
       const tuples = await touched();
-      over = narrowTail(state, tuples);
+      over = narrowTail(over, tuples);
       exactFor = new Set(tuples.map(keyString));
     }
     view = await bindWarmStrongView(conn, strong, handle.store, htap.cache, over);
@@ -112,6 +120,10 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     const withKey = shape.verb === 'INSERT';
     /** A MERGE whose source ran once into a TEMP table (mergeTouchedKeys): the statement reading it. */
     const runOnce: { merge?: PrePassed } = {};
+    /** The target holds every STRONG row of the keys in `__k3_keyed_keys`: a new key inside them cannot clash. */
+    let covered = mode === 'inserted-keys';
+    /** The shadow copy was made with the load (named-rows-load.ts). */
+    let before = false;
     await run(conn, targetTableDdl(handle.name, snapshot.schema, withKey ? keys : []));
     const shape2 = walTableShape(snapshot);
     if (mode === 'where' || mode === 'all') await bindView();
@@ -134,9 +146,19 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
       }
     } else if (mode === 'merge-keys') {
       const touched = await mergeTouchedKeys(conn, tables, statement, keys, name, shape2, runOnce);
-      await bindView(touched === 'all' ? undefined : () => captureKeys(conn, `SELECT ${keyList} FROM __k3_keyed_keys`, shape2));
-      loaded = touched === 'all' ? `INSERT INTO ${name} SELECT * FROM ${q(strong)}`
-        : touched === undefined ? undefined : `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${touched}`;
+      covered = touched !== 'all';
+      if (direct && touched !== 'all') {
+        if (touched !== undefined) {
+          const tuples = await captureKeys(conn, `SELECT ${keyList} FROM __k3_keyed_keys`, shape2);
+          const rows = { target: name, keysTable: '__k3_keyed_keys', range: touched, stem: `__k3_named_${randomBytes(4).toString('hex')}` };
+          await loadNamedRows(conn, htap.cache, handle.store, state, state.shape, tuples, rows, [`CREATE TEMP TABLE ${BEFORE} AS SELECT * FROM ${name}`]);
+          before = true;
+        }
+      } else {
+        await bindView(touched === 'all' ? undefined : () => captureKeys(conn, `SELECT ${keyList} FROM __k3_keyed_keys`, shape2));
+        loaded = touched === 'all' ? `INSERT INTO ${name} SELECT * FROM ${q(strong)}`
+          : touched === undefined ? undefined : `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${touched}`;
+      }
     } else if (mode === 'all') {
       await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)}`);
     }
@@ -145,7 +167,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     // three DuckDB calls fewer on the hottest write (docs/design/hot-path.md). A blind INSERT OR
     // REPLACE (blind-replace.ts) too: its rows replace whole rows, whatever was there.
     const empty = mode === 'none' || mode === 'replace';
-    if (!empty) await run(conn, [...(loaded !== undefined ? [loaded] : []), `CREATE TEMP TABLE ${BEFORE} AS SELECT * FROM ${name}`].join(';\n'));
+    if (!empty && !before) await run(conn, [...(loaded !== undefined ? [loaded] : []), `CREATE TEMP TABLE ${BEFORE} AS SELECT * FROM ${name}`].join(';\n'));
 
     const out = runOnce.merge === undefined ? await runUserStatement(conn, tables, statement, shape.returning, blindReplace) : await runRewrittenMerge(conn, tables, runOnce.merge, statement, shape.returning);
     const rowsAffected = out.returning !== undefined ? out.returning.rows.length : out.rowsChanged;
@@ -164,7 +186,15 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
       duplicates = undefined;
       if (clash !== undefined) throw duplicateKey(keys, clash);
     };
-    if (mode !== 'all' && !empty) {
+    if (mode !== 'all' && !empty && covered) {
+      // Every STRONG row of a named key is in the target (and in BEFORE): a new key among them had
+      // no STRONG row, and two rows of one key show in the duplicates check. Only new keys the
+      // write did not name are checked against STRONG — over a view exact for them.
+      const range = await keyRangeFilter(conn, '__k3_keyed_new', 's', shape2,
+        [`CREATE TEMP TABLE __k3_keyed_new AS (SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM ${BEFORE}) EXCEPT SELECT ${keyList} FROM __k3_keyed_keys`]);
+      if (range !== undefined) await bindFullView();
+      await assertNewKeysAbsent('__k3_keyed_new', range);
+    } else if (mode !== 'all' && !empty) {
       const range = await keyRangeFilter(conn, '__k3_keyed_new', 's', shape2,
         [`CREATE TEMP TABLE __k3_keyed_new AS SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM ${BEFORE}`]);
       if (range !== undefined && exactFor !== undefined) {
@@ -213,6 +243,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
       await view?.release();
     } finally {
       state.release();
+      if (full !== state) full?.release();
     }
   }
 }
