@@ -190,8 +190,12 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
       // Every STRONG row of a named key is in the target (and in BEFORE): a new key among them had
       // no STRONG row, and two rows of one key show in the duplicates check. Only new keys the
       // write did not name are checked against STRONG — over a view exact for them.
+      // The duplicates check rides in the same call (its key values are asked only when it fires).
+      let duplicated: boolean | undefined;
       const range = await keyRangeFilter(conn, '__k3_keyed_new', 's', shape2,
-        [`CREATE TEMP TABLE __k3_keyed_new AS (SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM ${BEFORE}) EXCEPT SELECT ${keyList} FROM __k3_keyed_keys`]);
+        [`CREATE TEMP TABLE __k3_keyed_new AS (SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM ${BEFORE}) EXCEPT SELECT ${keyList} FROM __k3_keyed_keys`],
+        duplicates === undefined ? undefined : { sql: `(SELECT count(*) FROM (${duplicates}))`, seen: (v) => { duplicated = Number(v) > 0; } });
+      if (duplicated === false) duplicates = undefined;
       if (range !== undefined) await bindFullView();
       await assertNewKeysAbsent('__k3_keyed_new', range);
     } else if (mode !== 'all' && !empty) {
@@ -382,17 +386,19 @@ export async function runStatement(conn: DuckDBConnection, tables: RequestTables
  * as DuckDB's own text of the typed values, so the filter is static and pushed into every scan);
  * '' when the key column is unknown; undefined when `table` holds no non-NULL first key (then no
  * row of `table` can equal a stored key: callers skip the join). `before`: statements run first in
- * the same DuckDB call (e.g. the one creating `table`).
+ * the same DuckDB call (e.g. the one creating `table`); `also`: one more scalar subquery answered in
+ * that call (its value handed to `seen`).
  */
-async function keyRangeFilter(conn: DuckDBConnection, table: string, alias: string, shape: WalTableShape, before: readonly string[] = []): Promise<string | undefined> {
+async function keyRangeFilter(conn: DuckDBConnection, table: string, alias: string, shape: WalTableShape, before: readonly string[] = [], also?: { sql: string; seen(value: unknown): void }): Promise<string | undefined> {
   const key = shape.primaryKey[0];
   const type = shape.columns.find((c) => c.name === key)?.type;
   if (key === undefined || type === undefined) {
     if (before.length > 0) await run(conn, before.join(';\n'));
     return '';
   }
-  const row = await firstRow(conn, [...before, `SELECT CAST(min(${q(key)}) AS VARCHAR), CAST(max(${q(key)}) AS VARCHAR) FROM ${table}`].join(';\n'));
-  const [lo, hi] = row ?? [];
+  const row = await firstRow(conn, [...before, `SELECT CAST(min(${q(key)}) AS VARCHAR), CAST(max(${q(key)}) AS VARCHAR)${also !== undefined ? `, ${also.sql}` : ''} FROM ${table}`].join(';\n'));
+  const [lo, hi, extra] = row ?? [];
+  if (also !== undefined) also.seen(extra);
   if (lo === null && hi === null) return undefined;
   if (typeof lo !== 'string' || typeof hi !== 'string') return '';
   return ` WHERE ${alias}.${q(key)} BETWEEN CAST(${quoteLiteral(lo)} AS ${type}) AND CAST(${quoteLiteral(hi)} AS ${type})`;
