@@ -124,7 +124,11 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     let covered = mode === 'inserted-keys';
     /** The shadow copy was made with the load (named-rows-load.ts). */
     let before = false;
-    await run(conn, targetTableDdl(handle.name, snapshot.schema, withKey ? keys : []));
+    const ddl = targetTableDdl(handle.name, snapshot.schema, withKey ? keys : []);
+    // A blind replace and a MERGE send the target's DDL with their first DuckDB call (one round trip
+    // fewer); their fallback paths create it only if that call did not get so far (`target.ensure`).
+    const target = { ddl, ensure: ddl.replace(/^CREATE TEMP TABLE /, 'CREATE TEMP TABLE IF NOT EXISTS ') };
+    if (mode !== 'replace' && mode !== 'merge-keys') await run(conn, ddl);
     const shape2 = walTableShape(snapshot);
     if (mode === 'where' || mode === 'all') await bindView();
     if (mode === 'inserted-keys') {
@@ -145,7 +149,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
         await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)}`);
       }
     } else if (mode === 'merge-keys') {
-      const touched = await mergeTouchedKeys(conn, tables, statement, keys, name, shape2, runOnce);
+      const touched = await mergeTouchedKeys(conn, tables, statement, keys, name, shape2, runOnce, target);
       covered = touched !== 'all';
       if (direct && touched !== 'all') {
         if (touched !== undefined) {
@@ -169,7 +173,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     const empty = mode === 'none' || mode === 'replace';
     if (!empty && !before) await run(conn, [...(loaded !== undefined ? [loaded] : []), `CREATE TEMP TABLE ${BEFORE} AS SELECT * FROM ${name}`].join(';\n'));
 
-    const out = runOnce.merge === undefined ? await runUserStatement(conn, tables, statement, shape.returning, blindReplace) : await runRewrittenMerge(conn, tables, runOnce.merge, statement, shape.returning);
+    const out = runOnce.merge === undefined ? await runUserStatement(conn, tables, statement, shape.returning, blindReplace, mode === 'replace' ? target : undefined) : await runRewrittenMerge(conn, tables, runOnce.merge, statement, shape.returning);
     const rowsAffected = out.returning !== undefined ? out.returning.rows.length : out.rowsChanged;
     const upsertSql = empty ? `SELECT * FROM ${name}` : `SELECT * FROM ${name} EXCEPT SELECT * FROM ${BEFORE}`;
     const deleteSql = `SELECT ${keyList} FROM ${BEFORE} EXCEPT SELECT ${keyList} FROM ${name}`;
@@ -264,10 +268,13 @@ function loadMode(shape: DmlShape): LoadMode {
  * over them (' WHERE …' or ''), undefined when the source names no key, 'all' when the MERGE may
  * match any row (merge-scope.ts) — then the caller loads every STRONG row.
  */
-async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, keys: readonly string[], name: string, shape: WalTableShape, runOnce: { merge?: PrePassed }): Promise<string | undefined | 'all'> {
+async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, keys: readonly string[], name: string, shape: WalTableShape, runOnce: { merge?: PrePassed }, target: { ddl: string; ensure: string }): Promise<string | undefined | 'all'> {
   const keyList = keys.map(q).join(', ');
   const scope = await mergeSourceScope(conn, statement, keys);
-  if (scope === undefined) return 'all';
+  if (scope === undefined) {
+    await run(conn, target.ddl);
+    return 'all';
+  }
   const source = scope.keysFrom(scope.source);
   const create = `CREATE TEMP TABLE __k3_keyed_keys AS SELECT ${keyList} FROM ${name} WHERE false`;
   if (tables.params.length === 0) {
@@ -281,6 +288,7 @@ async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, s
     if (named !== undefined && new Set(named).size === named.length && scope.start < scope.end && statement.sql.slice(scope.start, scope.end) === scope.source && !statement.tokens.some((t) => t.text === ';')) {
       try {
         const range = await keyRangeFilter(conn, '__k3_keyed_keys', 's', shape, [
+          target.ddl,
           `CREATE TEMP TABLE ${MERGE_SOURCE} AS SELECT * FROM ${scope.source}`,
           // Fails (a set operation of unequal widths) when the source has columns the alias does not name.
           `SELECT * FROM ${MERGE_SOURCE} UNION ALL SELECT ${named.map(() => 'NULL').join(', ')} LIMIT 0`,
@@ -292,6 +300,9 @@ async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, s
         await run(conn, `DROP TABLE IF EXISTS __k3_keyed_keys; DROP TABLE IF EXISTS ${MERGE_SOURCE}`);
       }
     }
+  }
+  await run(conn, target.ensure);
+  if (tables.params.length === 0) {
     // One DuckDB call: (keys table, the source's keys, their range). A source that needs the
     // binder (another bucket table not bound yet) fails here and takes the path below.
     try {
@@ -328,15 +339,18 @@ async function run(conn: DuckDBConnection, sql: string): Promise<void> {
  * prepared path: a failed statement changed nothing (DuckDB runs each statement atomically), and
  * the prepared path binds other bucket tables on demand and reports the canonical error.
  */
-async function runUserStatement(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, returning: boolean, blindReplace = false): Promise<{ rowsChanged: number; returning?: EncodedResult }> {
+async function runUserStatement(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, returning: boolean, blindReplace = false, target?: { ddl: string; ensure: string }): Promise<{ rowsChanged: number; returning?: EncodedResult }> {
   const single = !statement.tokens.some((t) => t.text === ';');
   if (!returning && tables.params.length === 0 && single) {
     try {
-      return { rowsChanged: (await conn.run(blindReplace ? plainInsertSql(statement) : statement.sql)).rowsChanged };
+      const sql = blindReplace ? plainInsertSql(statement) : statement.sql;
+      // The target's DDL in the same call: the result is the statement's (the last one).
+      return { rowsChanged: (await conn.run(target === undefined ? sql : `${target.ddl};\n${sql}`)).rowsChanged };
     } catch {
       // e.g. another bucket table not bound yet: the prepared path below binds it.
     }
   }
+  if (target !== undefined) await run(conn, target.ensure);
   return runStatement(conn, tables, statement.sql, returning);
 }
 
