@@ -180,6 +180,8 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     // Keys unique in the target (UPDATE / DELETE / MERGE run without the PRIMARY KEY): asked in
     // the same DuckDB call as the new keys' clash with STRONG when there is one (same error).
     let duplicates = withKey ? undefined : `SELECT ${keyList} FROM ${name} GROUP BY ALL HAVING count(*) > 1 LIMIT 1`;
+    /** false: the write removed no key (counted with the new keys), so there are no tombstones to capture. */
+    let removes: boolean | undefined;
     // New keys must be absent from STRONG. Only the new keys' range of STRONG is read: a static
     // key-range filter reaches the Parquet scans (row-group min/max) and the log's tables, so a
     // one-row INSERT reads one row group.
@@ -194,11 +196,15 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
       // Every STRONG row of a named key is in the target (and in BEFORE): a new key among them had
       // no STRONG row, and two rows of one key show in the duplicates check. Only new keys the
       // write did not name are checked against STRONG — over a view exact for them.
-      // The duplicates check rides in the same call (its key values are asked only when it fires).
+      // The duplicates check rides in the same call (its key values are asked only when it fires),
+      // and so does the count of keys the write removed (none: no tombstone capture).
       let duplicated: boolean | undefined;
       const range = await keyRangeFilter(conn, '__k3_keyed_new', 's', shape2,
         [`CREATE TEMP TABLE __k3_keyed_new AS (SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM ${BEFORE}) EXCEPT SELECT ${keyList} FROM __k3_keyed_keys`],
-        duplicates === undefined ? undefined : { sql: `(SELECT count(*) FROM (${duplicates}))`, seen: (v) => { duplicated = Number(v) > 0; } });
+        { sql: [`(SELECT count(*) FROM (${deleteSql}))`, ...(duplicates !== undefined ? [`(SELECT count(*) FROM (${duplicates}))`] : [])], seen: ([gone, dup]) => {
+          removes = gone === undefined ? undefined : Number(gone) > 0;
+          if (duplicates !== undefined && dup !== undefined) duplicated = Number(dup) > 0;
+        } });
       if (duplicated === false) duplicates = undefined;
       if (range !== undefined) await bindFullView();
       await assertNewKeysAbsent('__k3_keyed_new', range);
@@ -225,7 +231,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     const checked = await captureRowsIfRoundTrip(conn, upsertSql, shape2, textRoundTripDiffers(snapshot.schema.fields, 'src'));
     await assertStorable(conn, upsertSql, snapshot.schema.fields, snapshot.partitionColumns, checked !== undefined);
     const upserts = checked ?? await captureRows(conn, upsertSql, shape2);
-    const deletes = empty ? [] : await captureKeys(conn, deleteSql, shape2);
+    const deletes = empty || removes === false ? [] : await captureKeys(conn, deleteSql, shape2);
     if (mode === 'none' && upserts.length > 0) {
       // A plain INSERT's new keys are its captured rows: one row's key is a constant already (its
       // text reads back exactly: assertStorable checked that), so no min/max query is needed.
@@ -400,18 +406,18 @@ export async function runStatement(conn: DuckDBConnection, tables: RequestTables
  * as DuckDB's own text of the typed values, so the filter is static and pushed into every scan);
  * '' when the key column is unknown; undefined when `table` holds no non-NULL first key (then no
  * row of `table` can equal a stored key: callers skip the join). `before`: statements run first in
- * the same DuckDB call (e.g. the one creating `table`); `also`: one more scalar subquery answered in
- * that call (its value handed to `seen`).
+ * the same DuckDB call (e.g. the one creating `table`); `also`: more scalar subqueries answered in
+ * that call (their values handed to `seen`).
  */
-async function keyRangeFilter(conn: DuckDBConnection, table: string, alias: string, shape: WalTableShape, before: readonly string[] = [], also?: { sql: string; seen(value: unknown): void }): Promise<string | undefined> {
+async function keyRangeFilter(conn: DuckDBConnection, table: string, alias: string, shape: WalTableShape, before: readonly string[] = [], also?: { sql: readonly string[]; seen(values: readonly unknown[]): void }): Promise<string | undefined> {
   const key = shape.primaryKey[0];
   const type = shape.columns.find((c) => c.name === key)?.type;
   if (key === undefined || type === undefined) {
     if (before.length > 0) await run(conn, before.join(';\n'));
     return '';
   }
-  const row = await firstRow(conn, [...before, `SELECT CAST(min(${q(key)}) AS VARCHAR), CAST(max(${q(key)}) AS VARCHAR)${also !== undefined ? `, ${also.sql}` : ''} FROM ${table}`].join(';\n'));
-  const [lo, hi, extra] = row ?? [];
+  const row = await firstRow(conn, [...before, `SELECT CAST(min(${q(key)}) AS VARCHAR), CAST(max(${q(key)}) AS VARCHAR)${also !== undefined ? `, ${also.sql.join(', ')}` : ''} FROM ${table}`].join(';\n'));
+  const [lo, hi, ...extra] = row ?? [];
   if (also !== undefined) also.seen(extra);
   if (lo === null && hi === null) return undefined;
   if (typeof lo !== 'string' || typeof hi !== 'string') return '';
