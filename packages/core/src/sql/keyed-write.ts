@@ -32,7 +32,7 @@ import { recordedRequest } from '../delta/request-txns.ts';
 import { checkConstraintsOf } from '../delta/index.ts';
 import { AppError } from '../errors/index.ts';
 import { assertChecks, assertStorable, encodeResult, textRoundTripDiffers, mapDuckDBError, quoteIdentifier as q, quoteLiteral, type EncodedResult } from '../exec/index.ts';
-import { bindWarmStrongView, captureKeys, captureRows, captureRowsIfRoundTrip, keyString, narrowable, narrowTail, walTableShape, type FreshView, type WalTableShape, type WalValue, type WarmState } from '../wal/index.ts';
+import { bindWarmStrongView, captureKeys, captureRows, captureRowsIfRoundTrip, roundTripCaptureSql, roundTripRows, keyString, narrowable, narrowTail, walTableShape, type FreshView, type WalTableShape, type WalValue, type WarmState } from '../wal/index.ts';
 import { assertParametersGiven } from './classify-statement.ts';
 import { FreshBinder } from './fresh-read.ts';
 import type { HtapRuntime } from './htap-runtime.ts';
@@ -173,7 +173,12 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     const empty = mode === 'none' || mode === 'replace';
     if (!empty && !before) await run(conn, [...(loaded !== undefined ? [loaded] : []), `CREATE TEMP TABLE ${BEFORE} AS SELECT * FROM ${name}`].join(';\n'));
 
-    const out = runOnce.merge === undefined ? await runUserStatement(conn, tables, statement, shape.returning, blindReplace, mode === 'replace' ? target : undefined) : await runRewrittenMerge(conn, tables, runOnce.merge, statement, shape.returning);
+    const differs = textRoundTripDiffers(snapshot.schema.fields, 'src');
+    // A blind INSERT OR REPLACE: target DDL, the statement (as the plain INSERT) and the capture of
+    // its rows with the round-trip flags in ONE DuckDB call (`blindInOneCall`).
+    const once = mode === 'replace' && blindReplace && !shape.returning ? await blindInOneCall(conn, tables, statement, target, roundTripCaptureSql(`SELECT * FROM ${name}`, shape2, differs), name) : undefined;
+    const out = once !== undefined ? { rowsChanged: once.length } as { rowsChanged: number; returning?: EncodedResult }
+      : runOnce.merge === undefined ? await runUserStatement(conn, tables, statement, shape.returning, blindReplace, mode === 'replace' ? target : undefined) : await runRewrittenMerge(conn, tables, runOnce.merge, statement, shape.returning);
     const rowsAffected = out.returning !== undefined ? out.returning.rows.length : out.rowsChanged;
     const upsertSql = empty ? `SELECT * FROM ${name}` : `SELECT * FROM ${name} EXCEPT SELECT * FROM ${BEFORE}`;
     const deleteSql = `SELECT ${keyList} FROM ${BEFORE} EXCEPT SELECT ${keyList} FROM ${name}`;
@@ -228,7 +233,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     await assertChecks(conn, upsertSql, checkConstraintsOf(snapshot.metadata));
     // The capture answers the text round-trip check in the same call; only a failure or a value
     // that does not read back runs the separate checks (the canonical error) and the plain capture.
-    const checked = await captureRowsIfRoundTrip(conn, upsertSql, shape2, textRoundTripDiffers(snapshot.schema.fields, 'src'));
+    const checked = (once !== undefined ? roundTripRows(once, shape2) : undefined) ?? await captureRowsIfRoundTrip(conn, upsertSql, shape2, differs);
     await assertStorable(conn, upsertSql, snapshot.schema.fields, snapshot.partitionColumns, checked !== undefined);
     const upserts = checked ?? await captureRows(conn, upsertSql, shape2);
     const deletes = empty || removes === false ? [] : await captureKeys(conn, deleteSql, shape2);
@@ -358,6 +363,23 @@ async function runUserStatement(conn: DuckDBConnection, tables: RequestTables, s
   }
   if (target !== undefined) await run(conn, target.ensure);
   return runStatement(conn, tables, statement.sql, returning);
+}
+
+/**
+ * A blind replace with no parameters and no RETURNING, one statement: (target DDL ; the plain
+ * INSERT of its rows ; `capture`) in one call. The rows `capture` read (every row of the target,
+ * which started empty: their count is the INSERT's) — or undefined when the call failed, after
+ * which the target exists and is empty again, and the caller runs the statement as before (a
+ * repeated key fails the plain INSERT: DuckDB's OR REPLACE then decides).
+ */
+async function blindInOneCall(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, target: { ddl: string; ensure: string }, capture: string, name: string): Promise<unknown[][] | undefined> {
+  if (tables.params.length > 0 || statement.tokens.some((t) => t.text === ';')) return undefined;
+  try {
+    return (await conn.runAndReadAll(`${target.ddl};\n${plainInsertSql(statement)};\n${capture}`)).getRows();
+  } catch {
+    await run(conn, `${target.ensure};\nDELETE FROM ${name}`);
+    return undefined;
+  }
 }
 
 /**
