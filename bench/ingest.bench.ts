@@ -32,6 +32,8 @@ const CLIENTS = env('K3_BENCH_INGEST_CLIENTS', 8);
 const BATCH = env('K3_BENCH_INGEST_BATCH', 200);
 const SECONDS = env('K3_BENCH_INGEST_SECONDS', 60);
 const BUCKET = 'bench';
+/** Result file name (without .json): K3_BENCH_RESULT, default `ingest` (e.g. `scratch-<you>` for a loaded-machine check). */
+const RESULT = process.env.K3_BENCH_RESULT ?? 'ingest';
 
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -131,7 +133,7 @@ async function main(): Promise<void> {
   }
   const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
   mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(path.join(resultsDir, 'ingest.json'), `${JSON.stringify(out, null, 2)}\n`);
+  writeFileSync(path.join(resultsDir, `${RESULT}.json`), `${JSON.stringify(out, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
 }
 

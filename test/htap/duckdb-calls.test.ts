@@ -140,3 +140,22 @@ describe('DuckDB calls per hot statement', () => {
     expect(m.calls.some((c) => c.startsWith('stream: (prepared) SELECT count(*), sum(n) FROM kv'))).toBe(true);
   });
 });
+
+describe('DuckDB calls per ingest MERGE (wip/merge4)', () => {
+  it('a scoped keyed MERGE of a VALUES batch (bench/ingest.bench.ts shape)', async () => {
+    const merge = (lo: number) => `MERGE INTO kv AS t USING (VALUES ${[lo, lo + 1, 9, 12].map((id) => `(${id}, 'm${id}', ${id % 5})`).join(', ')}) AS s(id, name, n) ON t.id = s.id
+      WHEN MATCHED THEN UPDATE SET name = s.name WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.name, s.n)`;
+    await measure(merge(8000));
+    const m = await measure(merge(8100));
+    expect(m.rowsAffected).toBe(4);
+    // Was 11 here (13 over a tail of more than 64 keys: the keys as text for the narrowed tail and
+    // the un-named-new-keys count): tail table + STRONG view, load, new keys, duplicates + clash
+    // with STRONG, captures, drop. Now: split, (target DDL + source once + its keys + range), the keys as text, (overlay rows + located Delta
+    // rows + shadow copy), the MERGE, (new keys not named + duplicates + keys removed), capture
+    // rows — no tombstone capture (none removed), no STRONG view (key 9 is un-drained, key 12 only in Delta).
+    expect(m.calls.length).toBeLessThanOrEqual(7);
+    expect(m.calls.some((c) => c.includes('__k3_strong_'))).toBe(false);
+    expect(m.calls.some((c) => c.startsWith('run: MERGE INTO kv AS t USING __k3_merge_src'))).toBe(true);
+    expect(await h.engine.execute({ bucket: h.bucket, sql: 'SELECT id, name FROM kv WHERE id IN (9, 12, 8100) ORDER BY id', freshness: Freshness.STRONG }).then((r) => ('query' in r ? wireRows(r.query) : []))).toEqual([['9', 'm9'], ['12', 'm12'], ['8100', 'm8100']]);
+  });
+});

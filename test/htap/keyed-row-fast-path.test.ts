@@ -229,7 +229,8 @@ describe('keyed single-row fast path = the general keyed-write path', () => {
     } else {
       expect(g.outcome).toMatchObject({ ok: { rowsAffected: expected } });
     }
-    if (fastPath) expect(f.calls).toBeLessThan(g.calls);
+    // Never more calls than the general path (a blind replace is 2 calls there too since wip/merge4).
+    if (fastPath) expect(f.calls).toBeLessThanOrEqual(g.calls);
     expect(await strong(fast, table)).toEqual(await strong(general, table));
   });
 

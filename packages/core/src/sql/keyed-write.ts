@@ -32,13 +32,14 @@ import { recordedRequest } from '../delta/request-txns.ts';
 import { checkConstraintsOf } from '../delta/index.ts';
 import { AppError } from '../errors/index.ts';
 import { assertChecks, assertStorable, encodeResult, textRoundTripDiffers, mapDuckDBError, quoteIdentifier as q, quoteLiteral, type EncodedResult } from '../exec/index.ts';
-import { bindWarmStrongView, captureKeys, captureRows, captureRowsIfRoundTrip, keyString, narrowable, narrowTail, walTableShape, type FreshView, type WalTableShape, type WalValue } from '../wal/index.ts';
+import { bindWarmStrongView, captureKeys, captureRows, captureRowsIfRoundTrip, roundTripCaptureSql, roundTripRows, keyString, narrowable, narrowTail, walTableShape, type FreshView, type WalTableShape, type WalValue, type WarmState } from '../wal/index.ts';
 import { assertParametersGiven } from './classify-statement.ts';
 import { FreshBinder } from './fresh-read.ts';
 import type { HtapRuntime } from './htap-runtime.ts';
 import type { KeyedRoute } from './keyed-route.ts';
 import { isBlindReplace, isBlindUpsert } from './blind-replace.ts';
 import { mergeSourceScope } from './merge-scope.ts';
+import { loadNamedRows } from './named-rows-load.ts';
 import type { PrePassed } from './pre-pass.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
 import { clauseText, type DmlShape } from './route-write.ts';
@@ -68,7 +69,14 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
   // known first (tail-subset.ts): a write then loads a few tail rows, not the whole un-drained tail.
   // A blind replace binds no view: it needs the state for its snapshot and idempotency keys only.
   const blindReplace = isBlindReplace(statement, shape);
-  const state = await htap.warm.acquire(handle.store, handle.root, pinned.snapshot, { keyLookupsOnly: blindReplace });
+  // A MERGE loads the STRONG rows of the keys its source names straight from the warm state's
+  // overlay and the located Delta files (named-rows-load.ts): key lookups only, no view, no tail
+  // copy, no base rewrite. A view is bound only if the MERGE turns out unscoped or creates keys it
+  // did not name — over a full state acquired then (`viewState`).
+  const direct = !blindReplace && loadMode(shape) === 'merge-keys' && narrowable(walTableShape(pinned.snapshot));
+  const state = await htap.warm.acquire(handle.store, handle.root, pinned.snapshot, { keyLookupsOnly: blindReplace || direct });
+  let full: WarmState | undefined = direct ? undefined : state;
+  const viewState = async (): Promise<WarmState> => (full ??= await htap.warm.acquire(handle.store, handle.root, state.snapshot));
   const blind = blindReplace || isBlindUpsert(statement, shape, state.shape.columns.map((c) => c.name), primaryKeyOf(state.snapshot.metadata));
   const mode: LoadMode = blind ? 'replace' : loadMode(shape);
   let view: FreshView | undefined;
@@ -76,10 +84,10 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
   let exactFor: Set<string> | undefined;
   const bindView = async (touched?: () => Promise<readonly (readonly WalValue[])[]>): Promise<void> => {
     if (view !== undefined) return;
-    let over = state;
-    if (touched !== undefined && state.tail.keys.size > NARROW_TAIL_KEYS && narrowable(state.shape)) {
+    let over = await viewState();
+    if (touched !== undefined && over.tail.keys.size > NARROW_TAIL_KEYS && narrowable(over.shape)) {
       const tuples = await touched();
-      over = narrowTail(state, tuples);
+      over = narrowTail(over, tuples);
       exactFor = new Set(tuples.map(keyString));
     }
     view = await bindWarmStrongView(conn, strong, handle.store, htap.cache, over);
@@ -112,7 +120,15 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     const withKey = shape.verb === 'INSERT';
     /** A MERGE whose source ran once into a TEMP table (mergeTouchedKeys): the statement reading it. */
     const runOnce: { merge?: PrePassed } = {};
-    await run(conn, targetTableDdl(handle.name, snapshot.schema, withKey ? keys : []));
+    /** The target holds every STRONG row of the keys in `__k3_keyed_keys`: a new key inside them cannot clash. */
+    let covered = mode === 'inserted-keys';
+    /** The shadow copy was made with the load (named-rows-load.ts). */
+    let before = false;
+    const ddl = targetTableDdl(handle.name, snapshot.schema, withKey ? keys : []);
+    // A blind replace and a MERGE send the target's DDL with their first DuckDB call (one round trip
+    // fewer); their fallback paths create it only if that call did not get so far (`target.ensure`).
+    const target = { ddl, ensure: ddl.replace(/^CREATE TEMP TABLE /, 'CREATE TEMP TABLE IF NOT EXISTS ') };
+    if (mode !== 'replace' && mode !== 'merge-keys') await run(conn, ddl);
     const shape2 = walTableShape(snapshot);
     if (mode === 'where' || mode === 'all') await bindView();
     if (mode === 'inserted-keys') {
@@ -133,10 +149,20 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
         await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)}`);
       }
     } else if (mode === 'merge-keys') {
-      const touched = await mergeTouchedKeys(conn, tables, statement, keys, name, shape2, runOnce);
-      await bindView(touched === 'all' ? undefined : () => captureKeys(conn, `SELECT ${keyList} FROM __k3_keyed_keys`, shape2));
-      loaded = touched === 'all' ? `INSERT INTO ${name} SELECT * FROM ${q(strong)}`
-        : touched === undefined ? undefined : `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${touched}`;
+      const touched = await mergeTouchedKeys(conn, tables, statement, keys, name, shape2, runOnce, target);
+      covered = touched !== 'all';
+      if (direct && touched !== 'all') {
+        if (touched !== undefined) {
+          const tuples = await captureKeys(conn, `SELECT ${keyList} FROM __k3_keyed_keys`, shape2);
+          const rows = { target: name, keysTable: '__k3_keyed_keys', range: touched, stem: `__k3_named_${randomBytes(4).toString('hex')}` };
+          await loadNamedRows(conn, htap.cache, handle.store, state, state.shape, tuples, rows, [`CREATE TEMP TABLE ${BEFORE} AS SELECT * FROM ${name}`]);
+          before = true;
+        }
+      } else {
+        await bindView(touched === 'all' ? undefined : () => captureKeys(conn, `SELECT ${keyList} FROM __k3_keyed_keys`, shape2));
+        loaded = touched === 'all' ? `INSERT INTO ${name} SELECT * FROM ${q(strong)}`
+          : touched === undefined ? undefined : `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${touched}`;
+      }
     } else if (mode === 'all') {
       await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)}`);
     }
@@ -145,15 +171,22 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     // three DuckDB calls fewer on the hottest write (docs/design/hot-path.md). A blind INSERT OR
     // REPLACE (blind-replace.ts) too: its rows replace whole rows, whatever was there.
     const empty = mode === 'none' || mode === 'replace';
-    if (!empty) await run(conn, [...(loaded !== undefined ? [loaded] : []), `CREATE TEMP TABLE ${BEFORE} AS SELECT * FROM ${name}`].join(';\n'));
+    if (!empty && !before) await run(conn, [...(loaded !== undefined ? [loaded] : []), `CREATE TEMP TABLE ${BEFORE} AS SELECT * FROM ${name}`].join(';\n'));
 
-    const out = runOnce.merge === undefined ? await runUserStatement(conn, tables, statement, shape.returning, blindReplace) : await runRewrittenMerge(conn, tables, runOnce.merge, statement, shape.returning);
+    const differs = textRoundTripDiffers(snapshot.schema.fields, 'src');
+    // A blind INSERT OR REPLACE: target DDL, the statement (as the plain INSERT) and the capture of
+    // its rows with the round-trip flags in ONE DuckDB call (`blindInOneCall`).
+    const once = mode === 'replace' && blindReplace && !shape.returning ? await blindInOneCall(conn, tables, statement, target, roundTripCaptureSql(`SELECT * FROM ${name}`, shape2, differs), name) : undefined;
+    const out = once !== undefined ? { rowsChanged: once.length } as { rowsChanged: number; returning?: EncodedResult }
+      : runOnce.merge === undefined ? await runUserStatement(conn, tables, statement, shape.returning, blindReplace, mode === 'replace' ? target : undefined) : await runRewrittenMerge(conn, tables, runOnce.merge, statement, shape.returning);
     const rowsAffected = out.returning !== undefined ? out.returning.rows.length : out.rowsChanged;
     const upsertSql = empty ? `SELECT * FROM ${name}` : `SELECT * FROM ${name} EXCEPT SELECT * FROM ${BEFORE}`;
     const deleteSql = `SELECT ${keyList} FROM ${BEFORE} EXCEPT SELECT ${keyList} FROM ${name}`;
     // Keys unique in the target (UPDATE / DELETE / MERGE run without the PRIMARY KEY): asked in
     // the same DuckDB call as the new keys' clash with STRONG when there is one (same error).
     let duplicates = withKey ? undefined : `SELECT ${keyList} FROM ${name} GROUP BY ALL HAVING count(*) > 1 LIMIT 1`;
+    /** false: the write removed no key (counted with the new keys), so there are no tombstones to capture. */
+    let removes: boolean | undefined;
     // New keys must be absent from STRONG. Only the new keys' range of STRONG is read: a static
     // key-range filter reaches the Parquet scans (row-group min/max) and the log's tables, so a
     // one-row INSERT reads one row group.
@@ -164,7 +197,23 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
       duplicates = undefined;
       if (clash !== undefined) throw duplicateKey(keys, clash);
     };
-    if (mode !== 'all' && !empty) {
+    if (mode !== 'all' && !empty && covered) {
+      // Every STRONG row of a named key is in the target (and in BEFORE): a new key among them had
+      // no STRONG row, and two rows of one key show in the duplicates check. Only new keys the
+      // write did not name are checked against STRONG — over a view exact for them.
+      // The duplicates check rides in the same call (its key values are asked only when it fires),
+      // and so does the count of keys the write removed (none: no tombstone capture).
+      let duplicated: boolean | undefined;
+      const range = await keyRangeFilter(conn, '__k3_keyed_new', 's', shape2,
+        [`CREATE TEMP TABLE __k3_keyed_new AS (SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM ${BEFORE}) EXCEPT SELECT ${keyList} FROM __k3_keyed_keys`],
+        { sql: [`(SELECT count(*) FROM (${deleteSql}))`, ...(duplicates !== undefined ? [`(SELECT count(*) FROM (${duplicates}))`] : [])], seen: ([gone, dup]) => {
+          removes = gone === undefined ? undefined : Number(gone) > 0;
+          if (duplicates !== undefined && dup !== undefined) duplicated = Number(dup) > 0;
+        } });
+      if (duplicated === false) duplicates = undefined;
+      if (range !== undefined) await bindFullView();
+      await assertNewKeysAbsent('__k3_keyed_new', range);
+    } else if (mode !== 'all' && !empty) {
       const range = await keyRangeFilter(conn, '__k3_keyed_new', 's', shape2,
         [`CREATE TEMP TABLE __k3_keyed_new AS SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM ${BEFORE}`]);
       if (range !== undefined && exactFor !== undefined) {
@@ -184,10 +233,10 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     await assertChecks(conn, upsertSql, checkConstraintsOf(snapshot.metadata));
     // The capture answers the text round-trip check in the same call; only a failure or a value
     // that does not read back runs the separate checks (the canonical error) and the plain capture.
-    const checked = await captureRowsIfRoundTrip(conn, upsertSql, shape2, textRoundTripDiffers(snapshot.schema.fields, 'src'));
+    const checked = (once !== undefined ? roundTripRows(once, shape2) : undefined) ?? await captureRowsIfRoundTrip(conn, upsertSql, shape2, differs);
     await assertStorable(conn, upsertSql, snapshot.schema.fields, snapshot.partitionColumns, checked !== undefined);
     const upserts = checked ?? await captureRows(conn, upsertSql, shape2);
-    const deletes = empty ? [] : await captureKeys(conn, deleteSql, shape2);
+    const deletes = empty || removes === false ? [] : await captureKeys(conn, deleteSql, shape2);
     if (mode === 'none' && upserts.length > 0) {
       // A plain INSERT's new keys are its captured rows: one row's key is a constant already (its
       // text reads back exactly: assertStorable checked that), so no min/max query is needed.
@@ -213,6 +262,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
       await view?.release();
     } finally {
       state.release();
+      if (full !== state) full?.release();
     }
   }
 }
@@ -229,10 +279,13 @@ function loadMode(shape: DmlShape): LoadMode {
  * over them (' WHERE …' or ''), undefined when the source names no key, 'all' when the MERGE may
  * match any row (merge-scope.ts) — then the caller loads every STRONG row.
  */
-async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, keys: readonly string[], name: string, shape: WalTableShape, runOnce: { merge?: PrePassed }): Promise<string | undefined | 'all'> {
+async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, keys: readonly string[], name: string, shape: WalTableShape, runOnce: { merge?: PrePassed }, target: { ddl: string; ensure: string }): Promise<string | undefined | 'all'> {
   const keyList = keys.map(q).join(', ');
   const scope = await mergeSourceScope(conn, statement, keys);
-  if (scope === undefined) return 'all';
+  if (scope === undefined) {
+    await run(conn, target.ddl);
+    return 'all';
+  }
   const source = scope.keysFrom(scope.source);
   const create = `CREATE TEMP TABLE __k3_keyed_keys AS SELECT ${keyList} FROM ${name} WHERE false`;
   if (tables.params.length === 0) {
@@ -246,6 +299,7 @@ async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, s
     if (named !== undefined && new Set(named).size === named.length && scope.start < scope.end && statement.sql.slice(scope.start, scope.end) === scope.source && !statement.tokens.some((t) => t.text === ';')) {
       try {
         const range = await keyRangeFilter(conn, '__k3_keyed_keys', 's', shape, [
+          target.ddl,
           `CREATE TEMP TABLE ${MERGE_SOURCE} AS SELECT * FROM ${scope.source}`,
           // Fails (a set operation of unequal widths) when the source has columns the alias does not name.
           `SELECT * FROM ${MERGE_SOURCE} UNION ALL SELECT ${named.map(() => 'NULL').join(', ')} LIMIT 0`,
@@ -257,6 +311,9 @@ async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, s
         await run(conn, `DROP TABLE IF EXISTS __k3_keyed_keys; DROP TABLE IF EXISTS ${MERGE_SOURCE}`);
       }
     }
+  }
+  await run(conn, target.ensure);
+  if (tables.params.length === 0) {
     // One DuckDB call: (keys table, the source's keys, their range). A source that needs the
     // binder (another bucket table not bound yet) fails here and takes the path below.
     try {
@@ -293,16 +350,36 @@ async function run(conn: DuckDBConnection, sql: string): Promise<void> {
  * prepared path: a failed statement changed nothing (DuckDB runs each statement atomically), and
  * the prepared path binds other bucket tables on demand and reports the canonical error.
  */
-async function runUserStatement(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, returning: boolean, blindReplace = false): Promise<{ rowsChanged: number; returning?: EncodedResult }> {
+async function runUserStatement(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, returning: boolean, blindReplace = false, target?: { ddl: string; ensure: string }): Promise<{ rowsChanged: number; returning?: EncodedResult }> {
   const single = !statement.tokens.some((t) => t.text === ';');
   if (!returning && tables.params.length === 0 && single) {
     try {
-      return { rowsChanged: (await conn.run(blindReplace ? plainInsertSql(statement) : statement.sql)).rowsChanged };
+      const sql = blindReplace ? plainInsertSql(statement) : statement.sql;
+      // The target's DDL in the same call: the result is the statement's (the last one).
+      return { rowsChanged: (await conn.run(target === undefined ? sql : `${target.ddl};\n${sql}`)).rowsChanged };
     } catch {
       // e.g. another bucket table not bound yet: the prepared path below binds it.
     }
   }
+  if (target !== undefined) await run(conn, target.ensure);
   return runStatement(conn, tables, statement.sql, returning);
+}
+
+/**
+ * A blind replace with no parameters and no RETURNING, one statement: (target DDL ; the plain
+ * INSERT of its rows ; `capture`) in one call. The rows `capture` read (every row of the target,
+ * which started empty: their count is the INSERT's) — or undefined when the call failed, after
+ * which the target exists and is empty again, and the caller runs the statement as before (a
+ * repeated key fails the plain INSERT: DuckDB's OR REPLACE then decides).
+ */
+async function blindInOneCall(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, target: { ddl: string; ensure: string }, capture: string, name: string): Promise<unknown[][] | undefined> {
+  if (tables.params.length > 0 || statement.tokens.some((t) => t.text === ';')) return undefined;
+  try {
+    return (await conn.runAndReadAll(`${target.ddl};\n${plainInsertSql(statement)};\n${capture}`)).getRows();
+  } catch {
+    await run(conn, `${target.ensure};\nDELETE FROM ${name}`);
+    return undefined;
+  }
 }
 
 /**
@@ -351,17 +428,19 @@ export async function runStatement(conn: DuckDBConnection, tables: RequestTables
  * as DuckDB's own text of the typed values, so the filter is static and pushed into every scan);
  * '' when the key column is unknown; undefined when `table` holds no non-NULL first key (then no
  * row of `table` can equal a stored key: callers skip the join). `before`: statements run first in
- * the same DuckDB call (e.g. the one creating `table`).
+ * the same DuckDB call (e.g. the one creating `table`); `also`: more scalar subqueries answered in
+ * that call (their values handed to `seen`).
  */
-async function keyRangeFilter(conn: DuckDBConnection, table: string, alias: string, shape: WalTableShape, before: readonly string[] = []): Promise<string | undefined> {
+async function keyRangeFilter(conn: DuckDBConnection, table: string, alias: string, shape: WalTableShape, before: readonly string[] = [], also?: { sql: readonly string[]; seen(values: readonly unknown[]): void }): Promise<string | undefined> {
   const key = shape.primaryKey[0];
   const type = shape.columns.find((c) => c.name === key)?.type;
   if (key === undefined || type === undefined) {
     if (before.length > 0) await run(conn, before.join(';\n'));
     return '';
   }
-  const row = await firstRow(conn, [...before, `SELECT CAST(min(${q(key)}) AS VARCHAR), CAST(max(${q(key)}) AS VARCHAR) FROM ${table}`].join(';\n'));
-  const [lo, hi] = row ?? [];
+  const row = await firstRow(conn, [...before, `SELECT CAST(min(${q(key)}) AS VARCHAR), CAST(max(${q(key)}) AS VARCHAR)${also !== undefined ? `, ${also.sql.join(', ')}` : ''} FROM ${table}`].join(';\n'));
+  const [lo, hi, ...extra] = row ?? [];
+  if (also !== undefined) also.seen(extra);
   if (lo === null && hi === null) return undefined;
   if (typeof lo !== 'string' || typeof hi !== 'string') return '';
   return ` WHERE ${alias}.${q(key)} BETWEEN CAST(${quoteLiteral(lo)} AS ${type}) AND CAST(${quoteLiteral(hi)} AS ${type})`;

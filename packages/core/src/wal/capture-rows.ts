@@ -39,13 +39,23 @@ async function capture(conn: DuckDBConnection, sql: string, columns: readonly { 
  * which report the canonical error.
  */
 export async function captureRowsIfRoundTrip(conn: DuckDBConnection, sql: string, shape: WalTableShape, differs: string): Promise<WalValue[][] | undefined> {
-  const n = shape.columns.length;
   let rows: unknown[][];
   try {
-    rows = (await conn.runAndReadAll(`SELECT ${captureSelectList(shape.columns)}, (${differs}) AS __k3_differs FROM (${sql}) AS src`)).getRows();
+    rows = (await conn.runAndReadAll(roundTripCaptureSql(sql, shape, differs))).getRows();
   } catch {
     return undefined;
   }
+  return roundTripRows(rows, shape);
+}
+
+/** The query captureRowsIfRoundTrip runs (for a caller sending it in a call of its own). */
+export function roundTripCaptureSql(sql: string, shape: WalTableShape, differs: string): string {
+  return `SELECT ${captureSelectList(shape.columns)}, (${differs}) AS __k3_differs FROM (${sql}) AS src`;
+}
+
+/** The rows of roundTripCaptureSql as write-log values; undefined when some value does not read back. */
+export function roundTripRows(rows: readonly unknown[][], shape: WalTableShape): WalValue[][] | undefined {
+  const n = shape.columns.length;
   const out: WalValue[][] = new Array<WalValue[]>(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
