@@ -24,7 +24,7 @@ import { encodeResult, type EncodedResult } from '@k3/core/exec';
 import { LocalObjectStore } from '@k3/core/object-store';
 import { startLocalCluster } from '../packages/cli/src/cluster/index.ts';
 import { compareResults } from '../test/support/compare-results.ts';
-import { execute, REPO_ROOT, startServer, type StartedServer } from '../test/support/server.ts';
+import { execute, REPO_ROOT, registerToken, startServer, type StartedServer } from '../test/support/server.ts';
 
 const ROWS = Number(process.env.K3_BENCH_ROWS ?? 10_000_000);
 const RUNS = Number(process.env.K3_BENCH_RUNS ?? 3);
@@ -121,6 +121,7 @@ async function main(): Promise<void> {
   process.stdout.write(`cluster: ${ROWS} rows, ${RUNS} warm runs, workers ${WORKER_COUNTS.join('/')}\n`);
   const server = await startServer({ K3_LOG_LEVEL: 'error', K3_BODY_LIMIT: '1MiB' });
   const dataDir = server.dataDir;
+  const loaderToken = server.token;
   const loadMs = await load(server);
   await server.stop({ keepData: true });
   process.stdout.write(`loaded in ${(loadMs / 1000).toFixed(1)}s\n`);
@@ -139,6 +140,9 @@ async function main(): Promise<void> {
       workers, port: 0, dataDir,
       env: { ...process.env, K3_DATA_DIR: dataDir, K3_LOG_LEVEL: 'error', K3_QUEUE_PREFIX: `k3bench${process.pid}w${workers}`, K3_FEDERATE_MIN_BYTES: '0', K3_WORKER_CONCURRENCY: '1' },
     });
+    // Auth is on: the tokens live in the data directory, so the loading server's admin token is valid here.
+    const token = loaderToken;
+    if (token !== undefined) registerToken(cluster.url, token);
     try {
       const c = await timeHttp(cluster.url, GROUP_BY);
       const same = compareResults(c.body, duck.contracts.result, { ordered: true, tolerance: 1e-9 });

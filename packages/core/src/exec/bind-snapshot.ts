@@ -8,7 +8,9 @@
  *   partition tuple, joined with UNION ALL, so a filter on a partition column prunes whole
  *   branches at plan time.
  * - Partition columns are typed constants from `ActiveFile.partitionValues`; DuckDB's hive
- *   partition detection is switched off so that nothing is ever parsed from paths.
+ *   partition detection is switched off so that nothing is ever parsed from paths — except when
+ *   every path provably spells exactly the log's values (hive-partition-read.ts): then ONE
+ *   hive-partitioned read_parquet, which DuckDB can aggregate per partition.
  * - A column missing from some files of a group (ADD COLUMN) reads as NULL there (union_by_name);
  *   a column missing from every file of a group is projected as `NULL::TYPE`. Which columns a
  *   file has comes from one batched `parquet_schema()` over all files.
@@ -20,6 +22,7 @@ import type { ActiveFile, Snapshot } from '../delta/snapshot.ts';
 import { AppError } from '../errors/index.ts';
 import { fieldToDuckDBType } from './duckdb-types.ts';
 import { mapDuckDBError } from './map-duckdb-error.ts';
+import { hivePartitionedSelect } from './hive-partition-read.ts';
 import { partitionFieldLiteral } from './partition-literal.ts';
 import { quoteIdentifier, quoteLiteral, quoteQualified } from './sql-quote.ts';
 
@@ -69,6 +72,15 @@ export async function snapshotSelectSql(conn: DuckDBConnection, snapshot: Bindab
   }
   const groups = groupByPartition(snapshot, files);
   const columnsByPath = await readTopLevelColumns(conn, [...files.values()]);
+  // Hive layout that says exactly what the log says: one scan DuckDB can aggregate per partition.
+  const hive = hivePartitionedSelect({
+    fields,
+    partitionColumns: snapshot.partitionColumns,
+    files: snapshot.files.map((file) => ({ file, path: files.get(file.key)! })),
+    columnsByPath,
+    dataProjection: (f, present) => projection(f, { values: {}, paths: [] }, partitionColumns, present),
+  });
+  if (hive !== undefined) return hive;
   const selects = groups.map((group) => {
     const present = new Set(group.paths.flatMap((p) => columnsByPath.get(p) ?? []));
     const projections = fields.map((f) => `${projection(f, group, partitionColumns, present)} AS ${quoteIdentifier(f.name)}`);

@@ -5,6 +5,7 @@
  */
 import { createScanExecutor } from '../dispatch/index.ts';
 import type { EngineDeps } from './engine-deps.ts';
+import { BoundReadPool } from './bound-read-pool.ts';
 import { FederatedReader } from './federated-read.ts';
 
 export { FederatedReader } from './federated-read.ts';
@@ -12,5 +13,5 @@ export { FederatedReader } from './federated-read.ts';
 export function createFederatedReader(deps: EngineDeps, clock: () => number): FederatedReader {
   const given = deps.executor;
   const executor = given ?? createScanExecutor({ ...deps.config, K3_REDIS_URL: '' }, { stores: deps.stores, db: deps.db, cache: deps.cache });
-  return new FederatedReader({ executor, stores: deps.stores, config: deps.config, clock, ownsExecutor: given === undefined });
+  return new FederatedReader({ executor, stores: deps.stores, config: deps.config, clock, ownsExecutor: given === undefined, pool: new BoundReadPool(deps.db) });
 }

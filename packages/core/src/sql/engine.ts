@@ -256,7 +256,7 @@ export class Engine {
           const catalogSql = await bindCatalogViews(a.conn, a.tables, statement.sql, statement.tokens);
           // EVENTUAL SELECTs over one table: planned, fanned out over partitions or read from the pruned files.
           const federated = as === 'data' && statements === 1 && catalogSql === undefined
-            ? await this.#federated.tryRead({ conn: a.conn, tables: a.tables, sql: statement.sql, tokens: statement.tokens, analysed, freshness: opts.freshness, startedAt, params, ...(opts.signal !== undefined ? { signal: opts.signal } : {}) })
+            ? await this.#federated.tryRead({ conn: a.conn, tables: a.tables, sql: statement.sql, tokens: statement.tokens, analysed, freshness: opts.freshness, startedAt, params, interrupts: a.interrupts, ...(opts.signal !== undefined ? { signal: opts.signal } : {}) })
             : undefined;
           if (federated !== undefined) return { query: federated };
           // A long integer IN list runs as one typed list (compact-read.ts); otherwise the text as written.

@@ -28,8 +28,9 @@ import type { BucketStores } from '../object-store/store-factory.ts';
 import { planFederated, serializeSelect, type FederatedPlan, type SelectStatement } from '../plan/index.ts';
 import { compactIntegerInLists, plainFieldTypes } from '../plan/in-list-subquery.ts';
 import type { AnalysedStatement } from './analysed-statement.ts';
-import { executeRead } from './execute-read.ts';
-import type { PinnedTable, RequestTables } from './request-tables.ts';
+import type { BoundReadPool } from './bound-read-pool.ts';
+import { executeRead, queryResult } from './execute-read.ts';
+import { scanStatsOf, type PinnedTable, type RequestTables } from './request-tables.ts';
 import { isWord, type Token } from './sql-tokens.ts';
 import { toQueryResult } from './query-result.ts';
 import type { SqlParam } from './statement-params.ts';
@@ -41,6 +42,8 @@ export interface FederatedReadDeps {
   readonly clock: () => number;
   /** Close `executor` with the reader (it was made for this reader). */
   readonly ownsExecutor?: boolean;
+  /** Pooled connections keeping bound views and prepared statements for single-node plans (bound-read-pool.ts). */
+  readonly pool?: BoundReadPool;
 }
 
 export interface FederatedReadRequest {
@@ -55,6 +58,8 @@ export interface FederatedReadRequest {
   readonly analysed?: AnalysedStatement;
   /** Values of the statement's `$k` placeholders: planned as constants, bound on the single-node path. */
   readonly params?: readonly SqlParam[];
+  /** The attempt's interruptible connections (a pooled connection joins them while it reads). */
+  readonly interrupts?: Set<DuckDBConnection>;
 }
 
 /** Only plain queries: EXPLAIN, DESCRIBE, SUMMARIZE, PRAGMA, CALL … keep the single-node path. */
@@ -72,6 +77,7 @@ export class FederatedReader {
   }
 
   async close(): Promise<void> {
+    this.#deps.pool?.close();
     if (this.#deps.ownsExecutor === true) await this.#deps.executor.close();
   }
 
@@ -133,15 +139,40 @@ export class FederatedReader {
 
   /** FEDERATED_TO_SINGLE / UNARY_WAREHOUSE: the whole statement here, over the pruned files only. */
   async #single(req: FederatedReadRequest, pinned: PinnedTable, plan: FederatedPlan): Promise<ExecuteQueryResult> {
-    await req.tables.bindView(req.conn, { handle: pinned.handle, snapshot: { ...pinned.snapshot, files: plan.files } });
     const limits = resultLimits(this.#deps.config);
-    const result = await executeRead(req.conn, req.tables, req.sql, { startedAt: req.startedAt, now: this.#deps.clock }, limits !== undefined ? { limits } : {});
+    const snapshot = { ...pinned.snapshot, files: plan.files };
+    const result = await this.#pooled(req, pinned, snapshot, limits) ?? await (async () => {
+      await req.tables.bindView(req.conn, { handle: pinned.handle, snapshot });
+      return executeRead(req.conn, req.tables, req.sql, { startedAt: req.startedAt, now: this.#deps.clock }, limits !== undefined ? { limits } : {});
+    })();
     return {
       ...result,
       strategy: plan.strategy,
       strategyReason: plan.strategyReason ?? '',
       partitionsPruned: plan.partitions.pruned,
     };
+  }
+
+  /**
+   * The single-node read on a pooled connection that keeps the table's view and the prepared
+   * statement (bound-read-pool.ts); undefined when the pool cannot take it (parameters, a
+   * statement that does not prepare there): the caller then binds and reads on its own connection.
+   */
+  async #pooled(req: FederatedReadRequest, pinned: PinnedTable, snapshot: PinnedTable['snapshot'], limits: ReturnType<typeof resultLimits>): Promise<ExecuteQueryResult | undefined> {
+    const { pool, clock } = this.#deps;
+    if (pool === undefined || (req.params ?? []).length > 0 || req.tables.params.length > 0 || req.tables.fresh !== undefined) return undefined;
+    const name = pinned.handle.name;
+    const paths = await req.tables.localFiles(snapshot.files);
+    let planned = clock();
+    const encoded = await pool.read({
+      name, snapshot, paths, sql: req.sql,
+      ...(limits !== undefined ? { limits } : {}),
+      ...(req.interrupts !== undefined ? { interrupts: req.interrupts } : {}),
+      onPrepared: () => { planned = clock(); },
+    });
+    if (encoded === undefined) return undefined;
+    req.tables.scanned.set(name, scanStatsOf(snapshot));
+    return queryResult(encoded, req.tables, { startedAt: req.startedAt, now: clock }, planned);
   }
 
   async #federate(req: FederatedReadRequest, pinned: PinnedTable, plan: FederatedPlan): Promise<ExecuteQueryResult> {
