@@ -99,6 +99,8 @@ export const CONFIG_KEYS = {
   K3_KEYED_ROW_FAST_PATH: [bool, 'true', 'Single-row keyed INSERT / upsert VALUES statements take the fast path (docs/design/keyed-row-fast-path.md: one DuckDB call to coerce and check the row, the key clash from the warm write-log state and Delta key statistics); false = always the general keyed-write path (same results, more DuckDB calls).'],
   // wip/write-2
   K3_KEYED_ROW_GROUP_SIZE: [int.min(0), '16384', 'A drain writes a keyed table\'s Parquet files sorted by primary key in row groups of this many rows, so a point lookup that misses the write log reads one small row group (docs/design/hot-path.md, "Row groups of keyed files"); 0 = DuckDB\'s default row groups (122,880 rows) in drain order.'],
+  // wip/lookup4
+  K3_LOOKUP_CACHE_BYTES: [bytes, '256MiB', 'Decoded-file cache of point lookups (docs/design/hot-path.md, "Decoded-file cache"): the second lookup that reads a keyed table\'s Delta file loads that immutable file into an in-memory DuckDB table indexed by key, so later lookups of it skip the Parquet decode; least recently used tables are dropped past this many bytes; 0 = off.'],
   // wip/pipeline: pipeline-generated tables (docs/design/pipeline-tables.md)
   K3_PIPELINE_SCAN_INTERVAL: [duration, '2s', 'How often the pipeline scanner (compactor role) lists the objects matching each ingest rule.'],
   K3_PIPELINE_SCAN_PAGE: [int.min(1), '5000', 'Object keys one scan of one ingest rule lists before it persists its cursor and ingests what is new.'],
