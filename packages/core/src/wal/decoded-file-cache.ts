@@ -135,7 +135,15 @@ export class DecodedFileCache {
     let conn: DuckDBConnection | undefined;
     let created = false;
     try {
-      conn = this.#conn ?? (this.#conn = await this.#db.connect());
+      if (this.#conn === undefined) {
+        const opened = await this.#db.connect();
+        if (this.#closed) {
+          opened.closeSync();
+          return;
+        }
+        this.#conn = opened;
+      }
+      conn = this.#conn;
       const before = await memory(conn);
       const held = await hold();
       try {
