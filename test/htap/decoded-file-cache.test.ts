@@ -9,8 +9,9 @@
  * file from the cache again (so the cache is in play, not bypassed). Keying the cache by the
  * table instead of the immutable file (its rows SQL) makes the drained / re-created reads fail.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drainTable, execute, keepWriteLogUndrained, startServer, type StartedServer } from '../support/server.ts';
+import { describe, expect, it } from 'vitest';
+import { coordinatorPair } from '../support/coordinator-pair.ts';
+import { drainTable, execute, keepWriteLogUndrained } from '../support/server.ts';
 
 keepWriteLogUndrained();
 
@@ -18,25 +19,16 @@ const BUCKET = 'decoded';
 const ROWS = 3000;
 
 describe('decoded-file cache of point lookups, with a writer in another coordinator process', () => {
-  let reader: StartedServer;
-  let writer: StartedServer;
-  beforeAll(async () => {
-    reader = await startServer({ K3_COMPACTOR_INTERVAL: '1h' });
-    writer = await startServer({ K3_COMPACTOR_INTERVAL: '1h' }, { dataDir: reader.dataDir });
-  }, 60_000);
-  afterAll(async () => {
-    await writer?.stop();
-    await reader?.stop();
-  });
+  const servers = coordinatorPair({ K3_COMPACTOR_INTERVAL: '1h' });
 
   const write = async (sql: string): Promise<void> => {
-    const res = await execute(writer.url, BUCKET, sql);
+    const res = await execute(servers.writer.url, BUCKET, sql);
     expect(res.status, `${sql}: ${JSON.stringify(res.body)}`).toBe(200);
   };
 
   /** A STRONG lookup on the reader: its rows (numbers), where it was answered from, the table version. */
   const lookup = async (key: number): Promise<{ rows: number[][]; cached: boolean; reason: string; version: number }> => {
-    const res = await execute(reader.url, BUCKET, `SELECT id, v FROM kv WHERE id = ${key}`, { freshness: 'FRESHNESS_STRONG' });
+    const res = await execute(servers.reader.url, BUCKET, `SELECT id, v FROM kv WHERE id = ${key}`, { freshness: 'FRESHNESS_STRONG' });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const q = res.body.query!;
     const reason = String(q.strategyReason);
@@ -60,7 +52,7 @@ describe('decoded-file cache of point lookups, with a writer in another coordina
   it('every lookup is exact while the file under it is drained, optimized, restored and re-created', async () => {
     await write('CREATE TABLE kv (id BIGINT PRIMARY KEY, v BIGINT)');
     await write(`INSERT INTO kv SELECT i, i FROM range(${ROWS}) t(i)`);
-    await drainTable(writer.url, BUCKET, 'kv');
+    await drainTable(servers.writer.url, BUCKET, 'kv');
 
     await untilCached(5, [[5, 5]]);
     const first = await lookup(6);
@@ -72,7 +64,7 @@ describe('decoded-file cache of point lookups, with a writer in another coordina
     expect(await lookup(6)).toMatchObject({ rows: [[6, 6]], cached: true });
 
     // Drained: a new file holds key 5's new row; the old file's table must not answer.
-    await drainTable(writer.url, BUCKET, 'kv');
+    await drainTable(servers.writer.url, BUCKET, 'kv');
     const drained = await lookup(5);
     expect(drained.rows).toEqual([[5, 1005]]);
     expect(drained.reason).toContain('point lookup: delta');
@@ -81,13 +73,13 @@ describe('decoded-file cache of point lookups, with a writer in another coordina
     // A delete, drained: no row, from the overlay and then from the new file.
     await write('DELETE FROM kv WHERE id = 7');
     expect((await lookup(7)).rows).toEqual([]);
-    await drainTable(writer.url, BUCKET, 'kv');
+    await drainTable(servers.writer.url, BUCKET, 'kv');
     expect((await lookup(7)).rows).toEqual([]);
     await untilCached(7, []);
     expect((await lookup(8)).rows).toEqual([[8, 8]]);
 
     // OPTIMIZE rewrites the files (same rows).
-    const optimized = await execute(writer.url, BUCKET, 'OPTIMIZE kv');
+    const optimized = await execute(servers.writer.url, BUCKET, 'OPTIMIZE kv');
     expect(optimized.status, JSON.stringify(optimized.body)).toBe(200);
     await untilCached(5, [[5, 1005]]);
     expect((await lookup(7)).rows).toEqual([]);
@@ -103,7 +95,7 @@ describe('decoded-file cache of point lookups, with a writer in another coordina
     await write('CREATE TABLE kv (id BIGINT PRIMARY KEY, v BIGINT)');
     await write(`INSERT INTO kv SELECT i, i * 10 FROM range(${ROWS}) t(i)`);
     expect((await lookup(5)).rows).toEqual([[5, 50]]);
-    await drainTable(writer.url, BUCKET, 'kv');
+    await drainTable(servers.writer.url, BUCKET, 'kv');
     expect((await lookup(5)).rows).toEqual([[5, 50]]);
     await untilCached(5, [[5, 50]]);
     expect(await lookup(7)).toMatchObject({ rows: [[7, 70]], cached: true });
