@@ -23,7 +23,9 @@
  * Bounded by bytes (K3_LOOKUP_CACHE_BYTES; 0 = off): each build is charged what DuckDB reports for
  * in-memory tables and ART indexes (`duckdb_memory()`) across it — approximate when other
  * connections build TEMP tables at the same moment — and least recently used tables are dropped
- * past the bound; a file whose table alone exceeds it is never tried again. Exclusive lease: one
+ * past the bound; a file whose table alone exceeds it is never tried again; once the cache is over
+ * half full a file is built only after more Parquet reads than the least recently used table has
+ * answered lookups (so a spread-out workload does not rebuild on every lookup). Exclusive lease: one
  * statement at a time on the connection; a lookup arriving while it is busy (another lookup, a
  * build) reads the file the usual way. Any failure on the connection closes it and forgets every
  * table (the next lookups rebuild).
@@ -35,6 +37,8 @@ import { quoteIdentifier as q } from '../exec/sql-quote.ts';
 interface Entry {
   readonly table: string;
   readonly bytes: number;
+  /** Lookups it answered (the admission guard compares a candidate's reads with it). */
+  hits: number;
 }
 
 /** Holds the files a build reads (a FileCache lease) until released. */
@@ -91,6 +95,7 @@ export class DecodedFileCache {
     if (!this.enabled || entry === undefined || conn === undefined || this.#busy) return undefined;
     this.#entries.delete(rowsSql);
     this.#entries.set(rowsSql, entry);
+    entry.hits++;
     this.#busy = true;
     const onAbort = (): void => conn.interrupt();
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -117,6 +122,11 @@ export class DecodedFileCache {
     this.#seen.set(rowsSql, n);
     while (this.#seen.size > MAX_SEEN) this.#seen.delete(this.#seen.keys().next().value!);
     if (n < 2 || this.#busy || this.#building !== undefined) return;
+    // Thrash guard: once the cache is over half full, a file must have been read from Parquet more
+    // often than the least recently used table has answered, or a workload spread over more files
+    // than fit would rebuild (a whole-file decode each) on every other lookup.
+    const victim = this.#entries.values().next().value;
+    if (victim !== undefined && this.#bytes * 2 > this.#maxBytes && n <= victim.hits) return;
     this.#busy = true;
     this.#building = this.#build(rowsSql, keyColumn, hold).finally(() => {
       this.#busy = false;
@@ -161,7 +171,7 @@ export class DecodedFileCache {
         await conn.run(`DROP TABLE ${q(table)}`);
         return;
       }
-      this.#entries.set(rowsSql, { table, bytes });
+      this.#entries.set(rowsSql, { table, bytes, hits: 0 });
       this.#bytes += bytes;
       this.#seen.delete(rowsSql);
       while (this.#bytes > this.#maxBytes) {

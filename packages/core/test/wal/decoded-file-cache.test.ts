@@ -86,6 +86,34 @@ describe('DecodedFileCache', () => {
     }
   });
 
+  it('once over half full, builds a file only after more reads than the least recently used table has answered', async () => {
+    const probe = new DecodedFileCache({ db, maxBytes: 256 << 20 });
+    await build(probe, 'a');
+    const one = probe.bytes;
+    probe.close();
+    const cache = new DecodedFileCache({ db, maxBytes: Math.floor(one * 2.5) });
+    try {
+      await build(cache, 'b');
+      await build(cache, 'a');
+      for (let i = 0; i < 3; i++) expect(await cachedRow(cache, 'b', 100_000 + i)).toHaveLength(1);
+      for (let i = 0; i < 3; i++) expect(await cachedRow(cache, 'a', i)).toHaveLength(1);
+      // b is the least recently used, with 3 hits: c read twice (or three times) is not built.
+      await build(cache, 'c');
+      cache.noteParquetRead(rowsSql('c'), 'id', hold);
+      await cache.settled();
+      expect(await cachedRow(cache, 'c', 200_001)).toBeUndefined();
+      expect(await cachedRow(cache, 'b', 100_001)).toHaveLength(1);
+      // b is now the most recently used; a (3 hits) is the victim — a fourth read of c is more.
+      cache.noteParquetRead(rowsSql('c'), 'id', hold);
+      await cache.settled();
+      expect(await cachedRow(cache, 'c', 200_001)).toEqual([[200_001n, 'v200001']]);
+      expect(cache.bytes).toBeLessThanOrEqual(Math.floor(one * 2.5));
+      expect(await cachedRow(cache, 'a', 1)).toBeUndefined();
+    } finally {
+      cache.close();
+    }
+  });
+
   it('refuses a file too big for the bound, a file that cannot be read, and does nothing when off', async () => {
     const small = new DecodedFileCache({ db, maxBytes: 1000 });
     const off = new DecodedFileCache({ db, maxBytes: 0 });
