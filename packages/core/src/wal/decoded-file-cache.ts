@@ -34,9 +34,16 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { K3DuckDB } from '../exec/duckdb-instance.ts';
 import { quoteIdentifier as q } from '../exec/sql-quote.ts';
 
+/** Which table and Delta file a rows SQL reads (retain() drops the files a table no longer has). */
+export interface FileOwner {
+  readonly table: string;
+  readonly file: string;
+}
+
 interface Entry {
   readonly table: string;
   readonly bytes: number;
+  readonly owner: FileOwner;
   /** Lookups it answered (the admission guard compares a candidate's reads with it). */
   hits: number;
 }
@@ -59,11 +66,15 @@ export class DecodedFileCache {
   readonly #refused = new Set<string>();
   #conn: DuckDBConnection | undefined;
   #busy = false;
+  /** Tables no longer in the map, still to be dropped on the connection. */
+  readonly #garbage: string[] = [];
   #bytes = 0;
   #seq = 0;
   #closed = false;
   /** The build in flight (tests wait for it). */
   #building: Promise<void> | undefined;
+  /** The drop of retired tables in flight (tests wait for it). */
+  #collecting: Promise<void> | undefined;
 
   constructor(deps: { db: K3DuckDB; maxBytes: number }) {
     this.#db = deps.db;
@@ -79,9 +90,10 @@ export class DecodedFileCache {
     return this.#bytes;
   }
 
-  /** Resolves when the build in flight (if any) has finished. */
+  /** Resolves when the build and the drop in flight (if any) have finished. */
   async settled(): Promise<void> {
     await this.#building;
+    await this.#collecting;
   }
 
   /**
@@ -115,7 +127,7 @@ export class DecodedFileCache {
    * Notes a lookup that read `rowsSql` (one file's rows) from Parquet; the second such lookup
    * starts building its table in the background (`hold` keeps the file while it is read).
    */
-  noteParquetRead(rowsSql: string, keyColumn: string, hold: HoldFiles): void {
+  noteParquetRead(rowsSql: string, keyColumn: string, hold: HoldFiles, owner: FileOwner): void {
     if (!this.enabled || this.#entries.has(rowsSql) || this.#refused.has(rowsSql)) return;
     const n = (this.#seen.get(rowsSql) ?? 0) + 1;
     this.#seen.delete(rowsSql);
@@ -128,10 +140,41 @@ export class DecodedFileCache {
     const victim = this.#entries.values().next().value;
     if (victim !== undefined && this.#bytes * 2 > this.#maxBytes && n <= victim.hits) return;
     this.#busy = true;
-    this.#building = this.#build(rowsSql, keyColumn, hold).finally(() => {
+    this.#building = this.#build(rowsSql, keyColumn, hold, owner).finally(() => {
       this.#busy = false;
       this.#building = undefined;
     });
+  }
+
+  /**
+   * A lookup read `table` at a new snapshot whose live files are `live`: tables of its files that
+   * left it (drained, optimized, vacuumed away) are dropped — they could only answer lookups of an
+   * older snapshot, and their hit counts would hold the admission guard against the new files.
+   * Dropping is always safe (a later lookup of such a file reads Parquet).
+   */
+  retain(table: string, live: ReadonlySet<string>): void {
+    for (const [sql, entry] of this.#entries) {
+      if (entry.owner.table !== table || live.has(entry.owner.file)) continue;
+      this.#entries.delete(sql);
+      this.#bytes -= entry.bytes;
+      this.#garbage.push(entry.table);
+    }
+    this.#collecting = this.#collect();
+  }
+
+  /** Drops the tables retain() let go, when the connection is free (one call). */
+  async #collect(): Promise<void> {
+    const conn = this.#conn;
+    if (this.#garbage.length === 0 || conn === undefined || this.#busy) return;
+    const names = this.#garbage.splice(0);
+    this.#busy = true;
+    try {
+      await conn.run(names.map((n) => `DROP TABLE IF EXISTS ${q(n)};`).join(' '));
+    } catch {
+      this.#reset();
+    } finally {
+      this.#busy = false;
+    }
   }
 
   /** Closes the connection (its tables go with it). */
@@ -140,7 +183,7 @@ export class DecodedFileCache {
     this.#reset();
   }
 
-  async #build(rowsSql: string, keyColumn: string, hold: HoldFiles): Promise<void> {
+  async #build(rowsSql: string, keyColumn: string, hold: HoldFiles, owner: FileOwner): Promise<void> {
     const table = `__k3_lookup_${++this.#seq}`;
     let conn: DuckDBConnection | undefined;
     let created = false;
@@ -154,6 +197,8 @@ export class DecodedFileCache {
         this.#conn = opened;
       }
       conn = this.#conn;
+      const garbage = this.#garbage.splice(0);
+      if (garbage.length > 0) await conn.run(garbage.map((n) => `DROP TABLE IF EXISTS ${q(n)};`).join(' '));
       const before = await memory(conn);
       const held = await hold();
       try {
@@ -171,7 +216,7 @@ export class DecodedFileCache {
         await conn.run(`DROP TABLE ${q(table)}`);
         return;
       }
-      this.#entries.set(rowsSql, { table, bytes, hits: 0 });
+      this.#entries.set(rowsSql, { table, bytes, owner, hits: 0 });
       this.#bytes += bytes;
       this.#seen.delete(rowsSql);
       while (this.#bytes > this.#maxBytes) {
@@ -200,6 +245,7 @@ export class DecodedFileCache {
     const conn = this.#conn;
     this.#conn = undefined;
     this.#entries.clear();
+    this.#garbage.length = 0;
     this.#bytes = 0;
     try {
       conn?.closeSync();

@@ -193,7 +193,7 @@ export class PointLookups {
       }
       if (single) {
         const held = files.map((f) => ({ key: f.key, size: f.add.size }));
-        this.decoded.noteParquetRead(rows, shape.primaryKey[0]!, () => this.#cache.acquire(req.store, held));
+        this.decoded.noteParquetRead(rows, shape.primaryKey[0]!, () => this.#cache.acquire(req.store, held), { table, file: files[0]!.key });
       }
       return await read(result, facts);
     } finally {
@@ -205,6 +205,8 @@ export class PointLookups {
   async #rowsSql(conn: DuckDBConnection, table: string, identity: string, snapshot: Snapshot, files: readonly ActiveFile[], paths: ReadonlyMap<string, string>): Promise<string> {
     let sources = this.#sources.get(table);
     if (sources?.identity !== identity) {
+      // The table moved to another snapshot: decoded tables of files it no longer has go.
+      if (sources !== undefined) this.decoded.retain(table, new Set(snapshot.files.map((f) => f.key)));
       sources = { identity, sql: new Map() };
       this.#sources.delete(table);
       this.#sources.set(table, sources);

@@ -17,6 +17,7 @@ let dir: string;
 let db: K3DuckDB;
 const rowsSql = (name: string): string => `SELECT * FROM read_parquet('${path.join(dir, `${name}.parquet`)}')`;
 const hold = async () => ({ release: () => {} });
+const own = (name: string) => ({ table: 't', file: name });
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'k3-decoded-'));
@@ -42,9 +43,9 @@ async function cachedRow(cache: DecodedFileCache, name: string, id: number): Pro
 }
 
 async function build(cache: DecodedFileCache, name: string): Promise<void> {
-  cache.noteParquetRead(rowsSql(name), 'id', hold);
+  cache.noteParquetRead(rowsSql(name), 'id', hold, own(name));
   await cache.settled();
-  cache.noteParquetRead(rowsSql(name), 'id', hold);
+  cache.noteParquetRead(rowsSql(name), 'id', hold, own(name));
   await cache.settled();
 }
 
@@ -52,10 +53,10 @@ describe('DecodedFileCache', () => {
   it('builds on the second Parquet read and then answers the file\'s rows, only for that file', async () => {
     const cache = new DecodedFileCache({ db, maxBytes: 256 << 20 });
     try {
-      cache.noteParquetRead(rowsSql('a'), 'id', hold);
+      cache.noteParquetRead(rowsSql('a'), 'id', hold, own('a'));
       await cache.settled();
       expect(await cachedRow(cache, 'a', 7)).toBeUndefined();
-      cache.noteParquetRead(rowsSql('a'), 'id', hold);
+      cache.noteParquetRead(rowsSql('a'), 'id', hold, own('a'));
       await cache.settled();
       expect(await cachedRow(cache, 'a', 7)).toEqual([[7n, 'v7']]);
       expect(await cachedRow(cache, 'a', 100_007)).toEqual([]);
@@ -99,16 +100,36 @@ describe('DecodedFileCache', () => {
       for (let i = 0; i < 3; i++) expect(await cachedRow(cache, 'a', i)).toHaveLength(1);
       // b is the least recently used, with 3 hits: c read twice (or three times) is not built.
       await build(cache, 'c');
-      cache.noteParquetRead(rowsSql('c'), 'id', hold);
+      cache.noteParquetRead(rowsSql('c'), 'id', hold, own('c'));
       await cache.settled();
       expect(await cachedRow(cache, 'c', 200_001)).toBeUndefined();
       expect(await cachedRow(cache, 'b', 100_001)).toHaveLength(1);
       // b is now the most recently used; a (3 hits) is the victim — a fourth read of c is more.
-      cache.noteParquetRead(rowsSql('c'), 'id', hold);
+      cache.noteParquetRead(rowsSql('c'), 'id', hold, own('c'));
       await cache.settled();
       expect(await cachedRow(cache, 'c', 200_001)).toEqual([[200_001n, 'v200001']]);
       expect(cache.bytes).toBeLessThanOrEqual(Math.floor(one * 2.5));
       expect(await cachedRow(cache, 'a', 1)).toBeUndefined();
+    } finally {
+      cache.close();
+    }
+  });
+
+  it('retain() drops the tables of files a table no longer has', async () => {
+    const cache = new DecodedFileCache({ db, maxBytes: 256 << 20 });
+    try {
+      await build(cache, 'a');
+      await build(cache, 'b');
+      const both = cache.bytes;
+      cache.retain('other table', new Set());
+      expect(cache.bytes).toBe(both);
+      cache.retain('t', new Set(['b', 'c']));
+      await cache.settled();
+      expect(cache.bytes).toBeLessThan(both);
+      expect(await cachedRow(cache, 'a', 1)).toBeUndefined();
+      expect(await cachedRow(cache, 'b', 100_001)).toEqual([[100_001n, 'v100001']]);
+      await build(cache, 'c');
+      expect(await cachedRow(cache, 'c', 200_001)).toEqual([[200_001n, 'v200001']]);
     } finally {
       cache.close();
     }
