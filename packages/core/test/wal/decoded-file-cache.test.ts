@@ -49,6 +49,15 @@ async function build(cache: DecodedFileCache, name: string): Promise<void> {
   await cache.settled();
 }
 
+/** A cache bounded to 2.5 × what one file's table was charged (two fit, three do not). */
+async function roomForTwoAndAHalf(): Promise<{ cache: DecodedFileCache; bound: number }> {
+  const probe = new DecodedFileCache({ db, maxBytes: 256 << 20 });
+  await build(probe, 'a');
+  const bound = Math.floor(probe.bytes * 2.5);
+  probe.close();
+  return { cache: new DecodedFileCache({ db, maxBytes: bound }), bound };
+}
+
 describe('DecodedFileCache', () => {
   it('builds on the second Parquet read and then answers the file\'s rows, only for that file', async () => {
     const cache = new DecodedFileCache({ db, maxBytes: 256 << 20 });
@@ -68,17 +77,13 @@ describe('DecodedFileCache', () => {
   });
 
   it('drops the least recently used table past its byte bound', async () => {
-    const probe = new DecodedFileCache({ db, maxBytes: 256 << 20 });
-    await build(probe, 'a');
-    const one = probe.bytes;
-    probe.close();
-    const cache = new DecodedFileCache({ db, maxBytes: Math.floor(one * 2.5) });
+    const { cache, bound } = await roomForTwoAndAHalf();
     try {
       await build(cache, 'a');
       await build(cache, 'b');
       expect(await cachedRow(cache, 'a', 1)).toEqual([[1n, 'v1']]); // a is now the most recently used
       await build(cache, 'c');
-      expect(cache.bytes).toBeLessThanOrEqual(Math.floor(one * 2.5));
+      expect(cache.bytes).toBeLessThanOrEqual(bound);
       expect(await cachedRow(cache, 'b', 100_001)).toBeUndefined();
       expect(await cachedRow(cache, 'a', 2)).toEqual([[2n, 'v2']]);
       expect(await cachedRow(cache, 'c', 200_003)).toEqual([[200_003n, 'v200003']]);
@@ -88,11 +93,7 @@ describe('DecodedFileCache', () => {
   });
 
   it('once over half full, builds a file only after more reads than the least recently used table has answered', async () => {
-    const probe = new DecodedFileCache({ db, maxBytes: 256 << 20 });
-    await build(probe, 'a');
-    const one = probe.bytes;
-    probe.close();
-    const cache = new DecodedFileCache({ db, maxBytes: Math.floor(one * 2.5) });
+    const { cache, bound } = await roomForTwoAndAHalf();
     try {
       await build(cache, 'b');
       await build(cache, 'a');
@@ -108,7 +109,7 @@ describe('DecodedFileCache', () => {
       cache.noteParquetRead(rowsSql('c'), 'id', hold, own('c'));
       await cache.settled();
       expect(await cachedRow(cache, 'c', 200_001)).toEqual([[200_001n, 'v200001']]);
-      expect(cache.bytes).toBeLessThanOrEqual(Math.floor(one * 2.5));
+      expect(cache.bytes).toBeLessThanOrEqual(bound);
       expect(await cachedRow(cache, 'a', 1)).toBeUndefined();
     } finally {
       cache.close();
