@@ -126,7 +126,7 @@ describe('DuckDB calls per hot statement', () => {
     // wip/lookup4: once the file is held decoded (decoded-file-cache.ts), the same lookup is one
     // call on the cache's indexed TEMP table, no Parquet.
     let cached = await measure('SELECT name, n FROM kv WHERE id = 12', Freshness.STRONG);
-    for (let i = 0; i < 400 && !cached.calls.some((c) => c.includes('FROM "__k3_lookup_')); i++) {
+    for (let i = 0; i < 400 && !cached.calls.some((c) => c.startsWith('run: SELECT name, n FROM "__k3_lookup_')); i++) {
       await new Promise((r) => setTimeout(r, 25));
       cached = await measure('SELECT name, n FROM kv WHERE id = 12', Freshness.STRONG);
     }
