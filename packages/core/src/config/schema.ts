@@ -103,6 +103,8 @@ export const CONFIG_KEYS = {
   K3_KEYED_FILE_ROWS: [int.min(0), '131072', 'A drain cuts a keyed table\'s output into Parquet files of at most this many rows along the primary key (with K3_KEYED_ROW_GROUP_SIZE > 0), so each file holds one narrow key range and the next drain rewrites only the files whose range holds a drained key instead of the whole table (docs/design/hot-path.md, "The drain"); 0 = one file per partition.'],
   // wip/write4
   K3_KEYED_LITERAL_ROWS: [bool, 'true', 'A single-row keyed INSERT / blind replace whose values are plain integer, string, TRUE / FALSE and NULL literals of the columns\' own kinds (table without CHECK constraints) is encoded from its tokens, with no DuckDB call for the row (docs/design/keyed-row-fast-path.md, "Rows of plain literals"); false = DuckDB coerces and checks every fast-path row.'],
+  // wip/lookup4
+  K3_LOOKUP_CACHE_BYTES: [bytes, '256MiB', 'Decoded-file cache of point lookups (docs/design/hot-path.md, "Decoded-file cache"): the second lookup that reads a keyed table\'s Delta file loads that immutable file into an in-memory DuckDB table indexed by key, so later lookups of it skip the Parquet decode; least recently used tables are dropped past this many bytes; 0 = off.'],
   // wip/pipeline: pipeline-generated tables (docs/design/pipeline-tables.md)
   K3_PIPELINE_SCAN_INTERVAL: [duration, '2s', 'How often the pipeline scanner (compactor role) lists the objects matching each ingest rule.'],
   K3_PIPELINE_SCAN_PAGE: [int.min(1), '5000', 'Object keys one scan of one ingest rule lists before it persists its cursor and ingests what is new.'],

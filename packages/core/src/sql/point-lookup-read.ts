@@ -90,9 +90,9 @@ async function lookup(ctx: PointLookupContext, req: PointLookupRequest, signal: 
       const version = (state?.snapshot ?? pinned.snapshot).version;
       return toQueryResult(encoded, {
         strategy: strong || oltp ? QueryStrategy.UNARY_MERGED_STRONG : QueryStrategy.UNARY_WAREHOUSE,
-        ...(strong ? { servedBy: ServedBy.MERGED, strategyReason: `FRESHNESS_STRONG: write log merged over Delta for ${name} (point lookup: ${facts.source})` }
+        ...(strong ? { servedBy: ServedBy.MERGED, strategyReason: `FRESHNESS_STRONG: write log merged over Delta for ${name} (point lookup: ${facts.source}${facts.decoded === true ? ', decoded-file cache' : ''})` }
           : oltp ? { servedBy: ServedBy.OLTP, strategyReason: `FRESHNESS_OLTP_ONLY: the write log only (point lookup: ${facts.source})` }
-            : { strategyReason: `point lookup by primary key: ${facts.files} file(s) located by key statistics` }),
+            : { strategyReason: `point lookup by primary key: ${facts.files} file(s) located by key statistics${facts.decoded === true ? ', decoded-file cache' : ''}` }),
         versions: { [name]: version },
         filesScanned: facts.files,
         bytesScanned: facts.bytes,

@@ -29,6 +29,7 @@ import { AppError } from '../errors/index.ts';
 import { mapDuckDBError } from '../exec/map-duckdb-error.ts';
 import { quoteIdentifier as q, quoteLiteral } from '../exec/sql-quote.ts';
 import type { ObjectStore } from '../object-store/index.ts';
+import { DecodedFileCache } from './decoded-file-cache.ts';
 import { KeyLocator } from './key-locator.ts';
 import { keyString } from './overlay.ts';
 import type { WalValue } from './record-codec.ts';
@@ -64,6 +65,8 @@ export interface LookupFacts {
   /** Delta files read (0 from the overlay). */
   readonly files: number;
   readonly bytes: number;
+  /** Delta: answered from the decoded-file cache (decoded-file-cache.ts), not from Parquet. */
+  readonly decoded?: boolean;
 }
 
 interface Slot {
@@ -83,14 +86,17 @@ export class PointLookups {
   readonly #db: K3DuckDB;
   readonly #cache: FileCache;
   readonly #locator = new KeyLocator();
+  /** One Delta file's rows kept decoded and indexed by key (K3_LOOKUP_CACHE_BYTES; 0 = off). */
+  readonly decoded: DecodedFileCache;
   readonly #idle: Slot[] = [];
   /** table (store URL + root) → the snapshot identity and its file-set → rows SQL. */
   readonly #sources = new Map<string, { identity: string; sql: Map<string, string> }>();
   #closed = false;
 
-  constructor(deps: { db: K3DuckDB; cache: FileCache }) {
+  constructor(deps: { db: K3DuckDB; cache: FileCache; decodedCacheBytes?: number }) {
     this.#db = deps.db;
     this.#cache = deps.cache;
+    this.decoded = new DecodedFileCache({ db: deps.db, maxBytes: deps.decodedCacheBytes ?? 0 });
   }
 
   /** One `read(result)` per key, in order; `facts` says where each came from. */
@@ -120,6 +126,7 @@ export class PointLookups {
   close(): void {
     this.#closed = true;
     for (const slot of this.#idle.splice(0)) closeSlot(slot);
+    this.decoded.close();
   }
 
   async #lookupOne<T>(slot: Slot, req: LookupRequest, key: readonly string[], read: (result: DuckDBResult, facts: LookupFacts) => Promise<T>): Promise<T> {
@@ -163,13 +170,32 @@ export class PointLookups {
       // (row-group min/max) but not a prepared statement's parameter (measured: a parameter made
       // the 1M-row lookup scan every row group). Still one call: parse + plan + run.
       const where = shape.primaryKey.map((name, i) => `${q(name)} = CAST(${quoteLiteral(key[i]!)} AS ${shape.columns.find((c) => c.name === name)!.type})`).join(' AND ');
+      const facts: LookupFacts = { source: 'delta', files: files.length, bytes: files.reduce((s, f) => s + f.add.size, 0) };
+      // One file located: its rows may be held decoded (keyed by this rows SQL, i.e. the immutable file and the snapshot's casts).
+      const single = files.length === 1 && this.decoded.enabled;
+      if (single) {
+        const hit = await this.decoded.tryRun(rows, (t) => `SELECT ${projection} FROM ${t} AS ${q(req.name)} WHERE ${where}`, async (conn, sql) => {
+          let result: DuckDBResult;
+          try {
+            result = await conn.run(sql);
+          } catch (err) {
+            throw mapDuckDBError(err);
+          }
+          return read(result, { ...facts, decoded: true });
+        }, req.signal);
+        if (hit !== undefined) return hit.value;
+      }
       let result: DuckDBResult;
       try {
         result = await slot.conn.run(`SELECT ${projection} FROM (${rows}) AS ${q(req.name)} WHERE ${where}`);
       } catch (err) {
         throw mapDuckDBError(err);
       }
-      return await read(result, { source: 'delta', files: files.length, bytes: files.reduce((s, f) => s + f.add.size, 0) });
+      if (single) {
+        const held = files.map((f) => ({ key: f.key, size: f.add.size }));
+        this.decoded.noteParquetRead(rows, shape.primaryKey[0]!, () => this.#cache.acquire(req.store, held), { table, file: files[0]!.key });
+      }
+      return await read(result, facts);
     } finally {
       lease.release();
     }
@@ -179,6 +205,8 @@ export class PointLookups {
   async #rowsSql(conn: DuckDBConnection, table: string, identity: string, snapshot: Snapshot, files: readonly ActiveFile[], paths: ReadonlyMap<string, string>): Promise<string> {
     let sources = this.#sources.get(table);
     if (sources?.identity !== identity) {
+      // The table moved to another snapshot: decoded tables of files it no longer has go.
+      if (sources !== undefined) this.decoded.retain(table, new Set(snapshot.files.map((f) => f.key)));
       sources = { identity, sql: new Map() };
       this.#sources.delete(table);
       this.#sources.set(table, sources);

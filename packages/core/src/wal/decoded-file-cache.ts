@@ -1,0 +1,260 @@
+/**
+ * Decoded-file cache of point lookups (docs/design/hot-path.md, "Point lookups", "Decoded-file
+ * cache"). A lookup that reads a Delta file pays DuckDB decoding one row group of every projected
+ * column plus planning over every row group's statistics (≈2 ms for a 1M-row file); the same key
+ * in an in-memory table with an ART index on the first key column is ≈0.4 ms.
+ *
+ * So the SECOND lookup that reads a given file (as the rows SQL of exactly that one file:
+ * snapshotSelectSql over its local path, with the snapshot's casts) builds, in the background,
+ *
+ *   CREATE TEMP TABLE __k3_lookup_<n> AS SELECT * FROM (<rows SQL>);  CREATE INDEX … (<first key column>)
+ *
+ * on ONE connection owned by this cache (TEMP tables are visible to that connection only; no user
+ * statement ever runs on it), and later lookups of that file run there:
+ * `SELECT <projection> FROM __k3_lookup_<n> AS <table> WHERE <key> = <constants>`.
+ *
+ * Never stale by construction: an entry is keyed by the rows SQL TEXT, which names the file's local
+ * path (every Parquet file k3 reads is immutable under a name never reused — Delta data files, the
+ * file cache's `<id>-<random>` copies) and carries the snapshot's schema casts. Which file a key is
+ * read from is still decided per lookup by the key locator at the snapshot the lookup reads, and a
+ * key the write-log overlay holds never gets here (point-lookup.ts). Nothing is invalidated by a
+ * timer; a table no lookup uses any more just ages out.
+ *
+ * Bounded by bytes (K3_LOOKUP_CACHE_BYTES; 0 = off): each build is charged what DuckDB reports for
+ * in-memory tables and ART indexes (`duckdb_memory()`) across it — approximate when other
+ * connections build TEMP tables at the same moment — and least recently used tables are dropped
+ * past the bound; a file whose table alone exceeds it is never tried again; once the cache is over
+ * half full a file is built only after more Parquet reads than the least recently used table has
+ * answered lookups (so a spread-out workload does not rebuild on every lookup). Exclusive lease: one
+ * statement at a time on the connection; a lookup arriving while it is busy (another lookup, a
+ * build) reads the file the usual way. Any failure on the connection closes it and forgets every
+ * table (the next lookups rebuild).
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { K3DuckDB } from '../exec/duckdb-instance.ts';
+import { quoteIdentifier as q } from '../exec/sql-quote.ts';
+
+/** Which table and Delta file a rows SQL reads (retain() drops the files a table no longer has). */
+export interface FileOwner {
+  readonly table: string;
+  readonly file: string;
+}
+
+interface Entry {
+  readonly table: string;
+  readonly bytes: number;
+  readonly owner: FileOwner;
+  /** Lookups it answered (the admission guard compares a candidate's reads with it). */
+  hits: number;
+}
+
+/** Holds the files a build reads (a FileCache lease) until released. */
+export type HoldFiles = () => Promise<{ release(): void }>;
+
+const MAX_SEEN = 4096;
+const MAX_REFUSED = 4096;
+const MEMORY_SQL = "/* __k3_lookup build */ SELECT CAST(coalesce(sum(memory_usage_bytes), 0) AS DOUBLE) AS b FROM duckdb_memory() WHERE tag IN ('IN_MEMORY_TABLE', 'ART_INDEX')";
+
+export class DecodedFileCache {
+  readonly #db: K3DuckDB;
+  readonly #maxBytes: number;
+  /** rows SQL → its table, least recently used first. */
+  readonly #entries = new Map<string, Entry>();
+  /** rows SQL → lookups that read it from Parquet (bounded; the second one builds). */
+  readonly #seen = new Map<string, number>();
+  /** rows SQL whose build failed or did not fit. */
+  readonly #refused = new Set<string>();
+  #conn: DuckDBConnection | undefined;
+  #busy = false;
+  /** Tables no longer in the map, still to be dropped on the connection. */
+  readonly #garbage: string[] = [];
+  #bytes = 0;
+  #seq = 0;
+  #closed = false;
+  /** The build in flight (tests wait for it). */
+  #building: Promise<void> | undefined;
+  /** The drop of retired tables in flight (tests wait for it). */
+  #collecting: Promise<void> | undefined;
+
+  constructor(deps: { db: K3DuckDB; maxBytes: number }) {
+    this.#db = deps.db;
+    this.#maxBytes = Math.max(0, deps.maxBytes);
+  }
+
+  get enabled(): boolean {
+    return this.#maxBytes > 0 && !this.#closed;
+  }
+
+  /** Bytes charged to the tables held now (tests, metrics). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Resolves when the build and the drop in flight (if any) have finished. */
+  async settled(): Promise<void> {
+    await this.#building;
+    await this.#collecting;
+  }
+
+  /**
+   * Runs `query(table)` (SQL over the table holding `rowsSql`'s rows, which the caller names with
+   * its table alias) on the cache's connection when that table is built and the connection is
+   * free; `undefined` otherwise (the caller reads the file). `signal` interrupts the call.
+   */
+  async tryRun<T>(rowsSql: string, query: (table: string) => string, read: (conn: DuckDBConnection, sql: string) => Promise<T>, signal?: AbortSignal): Promise<{ value: T } | undefined> {
+    const entry = this.#entries.get(rowsSql);
+    const conn = this.#conn;
+    if (!this.enabled || entry === undefined || conn === undefined || this.#busy) return undefined;
+    this.#entries.delete(rowsSql);
+    this.#entries.set(rowsSql, entry);
+    entry.hits++;
+    this.#busy = true;
+    const onAbort = (): void => conn.interrupt();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let healthy = false;
+    try {
+      const value = await read(conn, query(q(entry.table)));
+      healthy = signal?.aborted !== true;
+      return { value };
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.#busy = false;
+      if (!healthy) this.#reset();
+    }
+  }
+
+  /**
+   * Notes a lookup that read `rowsSql` (one file's rows) from Parquet; the second such lookup
+   * starts building its table in the background (`hold` keeps the file while it is read).
+   */
+  noteParquetRead(rowsSql: string, keyColumn: string, hold: HoldFiles, owner: FileOwner): void {
+    if (!this.enabled || this.#entries.has(rowsSql) || this.#refused.has(rowsSql)) return;
+    const n = (this.#seen.get(rowsSql) ?? 0) + 1;
+    this.#seen.delete(rowsSql);
+    this.#seen.set(rowsSql, n);
+    while (this.#seen.size > MAX_SEEN) this.#seen.delete(this.#seen.keys().next().value!);
+    if (n < 2 || this.#busy || this.#building !== undefined) return;
+    // Thrash guard: once the cache is over half full, a file must have been read from Parquet more
+    // often than the least recently used table has answered, or a workload spread over more files
+    // than fit would rebuild (a whole-file decode each) on every other lookup.
+    const victim = this.#entries.values().next().value;
+    if (victim !== undefined && this.#bytes * 2 > this.#maxBytes && n <= victim.hits) return;
+    this.#busy = true;
+    this.#building = this.#build(rowsSql, keyColumn, hold, owner).finally(() => {
+      this.#busy = false;
+      this.#building = undefined;
+    });
+  }
+
+  /**
+   * A lookup read `table` at a new snapshot whose live files are `live`: tables of its files that
+   * left it (drained, optimized, vacuumed away) are dropped — they could only answer lookups of an
+   * older snapshot, and their hit counts would hold the admission guard against the new files.
+   * Dropping is always safe (a later lookup of such a file reads Parquet).
+   */
+  retain(table: string, live: ReadonlySet<string>): void {
+    for (const [sql, entry] of this.#entries) {
+      if (entry.owner.table !== table || live.has(entry.owner.file)) continue;
+      this.#entries.delete(sql);
+      this.#bytes -= entry.bytes;
+      this.#garbage.push(entry.table);
+    }
+    this.#collecting = this.#collect();
+  }
+
+  /** Drops the tables retain() let go, when the connection is free (one call). */
+  async #collect(): Promise<void> {
+    const conn = this.#conn;
+    if (this.#garbage.length === 0 || conn === undefined || this.#busy) return;
+    const names = this.#garbage.splice(0);
+    this.#busy = true;
+    try {
+      await conn.run(names.map((n) => `DROP TABLE IF EXISTS ${q(n)};`).join(' '));
+    } catch {
+      this.#reset();
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /** Closes the connection (its tables go with it). */
+  close(): void {
+    this.#closed = true;
+    this.#reset();
+  }
+
+  async #build(rowsSql: string, keyColumn: string, hold: HoldFiles, owner: FileOwner): Promise<void> {
+    const table = `__k3_lookup_${++this.#seq}`;
+    let conn: DuckDBConnection | undefined;
+    let created = false;
+    try {
+      if (this.#conn === undefined) {
+        const opened = await this.#db.connect();
+        if (this.#closed) {
+          opened.closeSync();
+          return;
+        }
+        this.#conn = opened;
+      }
+      conn = this.#conn;
+      const garbage = this.#garbage.splice(0);
+      if (garbage.length > 0) await conn.run(garbage.map((n) => `DROP TABLE IF EXISTS ${q(n)};`).join(' '));
+      const before = await memory(conn);
+      const held = await hold();
+      try {
+        await conn.run(`CREATE TEMP TABLE ${q(table)} AS SELECT * FROM (${rowsSql}) AS src`);
+        created = true;
+      } finally {
+        held.release();
+      }
+      await conn.run(`CREATE INDEX ${q(`${table}_key`)} ON ${q(table)} (${q(keyColumn)})`);
+      const rows = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${q(table)}`)).getRows()[0]?.[0] ?? 0);
+      const bytes = Math.max(rows * 8, (await memory(conn)) - before, 1);
+      if (this.#closed || this.#conn !== conn) return;
+      if (bytes > this.#maxBytes) {
+        this.#refuse(rowsSql);
+        await conn.run(`DROP TABLE ${q(table)}`);
+        return;
+      }
+      this.#entries.set(rowsSql, { table, bytes, owner, hits: 0 });
+      this.#bytes += bytes;
+      this.#seen.delete(rowsSql);
+      while (this.#bytes > this.#maxBytes) {
+        const [oldest, old] = this.#entries.entries().next().value!;
+        this.#entries.delete(oldest);
+        this.#bytes -= old.bytes;
+        await conn.run(`DROP TABLE IF EXISTS ${q(old.table)}`);
+      }
+    } catch {
+      // A file gone (vacuumed, evicted from the file cache), a memory limit, a closed database:
+      // this file is read the usual way from now on; the connection is dropped if it was the culprit.
+      this.#refuse(rowsSql);
+      if (conn !== undefined && this.#conn === conn) {
+        if (created) this.#reset();
+      }
+    }
+  }
+
+  #refuse(rowsSql: string): void {
+    this.#seen.delete(rowsSql);
+    this.#refused.add(rowsSql);
+    if (this.#refused.size > MAX_REFUSED) this.#refused.delete(this.#refused.values().next().value!);
+  }
+
+  #reset(): void {
+    const conn = this.#conn;
+    this.#conn = undefined;
+    this.#entries.clear();
+    this.#garbage.length = 0;
+    this.#bytes = 0;
+    try {
+      conn?.closeSync();
+    } catch {
+      // already closed with the database
+    }
+  }
+}
+
+async function memory(conn: DuckDBConnection): Promise<number> {
+  return Number((await conn.runAndReadAll(MEMORY_SQL)).getRows()[0]?.[0] ?? 0);
+}

@@ -1,0 +1,156 @@
+/**
+ * DecodedFileCache (point lookups' decoded-file cache, docs/design/hot-path.md): a file's table is
+ * built on the SECOND Parquet read, answers exactly the file's rows afterwards, is keyed by the
+ * rows SQL (another file is never answered from it), is bounded by bytes (least recently used
+ * dropped, a file too big for the bound refused for good) and never fails a lookup when a build
+ * cannot run. Real DuckDB, real Parquet files.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDuckDB, type K3DuckDB } from '../../src/exec/duckdb-instance.ts';
+import { DecodedFileCache } from '../../src/wal/decoded-file-cache.ts';
+
+let dir: string;
+let db: K3DuckDB;
+const rowsSql = (name: string): string => `SELECT * FROM read_parquet('${path.join(dir, `${name}.parquet`)}')`;
+const hold = async () => ({ release: () => {} });
+const own = (name: string) => ({ table: 't', file: name });
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'k3-decoded-'));
+  db = await createDuckDB({ threads: 2 });
+  const conn = await db.connect();
+  try {
+    for (const [name, offset] of [['a', 0], ['b', 100_000], ['c', 200_000]] as const) {
+      await conn.run(`COPY (SELECT i + ${offset} AS id, 'v' || (i + ${offset}) AS s FROM range(20000) t(i)) TO '${path.join(dir, `${name}.parquet`)}' (FORMAT parquet)`);
+    }
+  } finally {
+    conn.closeSync();
+  }
+});
+afterAll(async () => {
+  db?.closeSync();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The row of `id` from the cached table of `name`, or undefined when the cache did not answer. */
+async function cachedRow(cache: DecodedFileCache, name: string, id: number): Promise<unknown[][] | undefined> {
+  const hit = await cache.tryRun(rowsSql(name), (t) => `SELECT id, s FROM ${t} AS f WHERE id = ${id}`, async (conn: DuckDBConnection, sql) => (await conn.runAndReadAll(sql)).getRows());
+  return hit?.value;
+}
+
+async function build(cache: DecodedFileCache, name: string): Promise<void> {
+  cache.noteParquetRead(rowsSql(name), 'id', hold, own(name));
+  await cache.settled();
+  cache.noteParquetRead(rowsSql(name), 'id', hold, own(name));
+  await cache.settled();
+}
+
+/** A cache bounded to 2.5 × what one file's table was charged (two fit, three do not). */
+async function roomForTwoAndAHalf(): Promise<{ cache: DecodedFileCache; bound: number }> {
+  const probe = new DecodedFileCache({ db, maxBytes: 256 << 20 });
+  await build(probe, 'a');
+  const bound = Math.floor(probe.bytes * 2.5);
+  probe.close();
+  return { cache: new DecodedFileCache({ db, maxBytes: bound }), bound };
+}
+
+describe('DecodedFileCache', () => {
+  it('builds on the second Parquet read and then answers the file\'s rows, only for that file', async () => {
+    const cache = new DecodedFileCache({ db, maxBytes: 256 << 20 });
+    try {
+      cache.noteParquetRead(rowsSql('a'), 'id', hold, own('a'));
+      await cache.settled();
+      expect(await cachedRow(cache, 'a', 7)).toBeUndefined();
+      cache.noteParquetRead(rowsSql('a'), 'id', hold, own('a'));
+      await cache.settled();
+      expect(await cachedRow(cache, 'a', 7)).toEqual([[7n, 'v7']]);
+      expect(await cachedRow(cache, 'a', 100_007)).toEqual([]);
+      expect(await cachedRow(cache, 'b', 100_007)).toBeUndefined();
+      expect(cache.bytes).toBeGreaterThan(20000 * 8 - 1);
+    } finally {
+      cache.close();
+    }
+  });
+
+  it('drops the least recently used table past its byte bound', async () => {
+    const { cache, bound } = await roomForTwoAndAHalf();
+    try {
+      await build(cache, 'a');
+      await build(cache, 'b');
+      expect(await cachedRow(cache, 'a', 1)).toEqual([[1n, 'v1']]); // a is now the most recently used
+      await build(cache, 'c');
+      expect(cache.bytes).toBeLessThanOrEqual(bound);
+      expect(await cachedRow(cache, 'b', 100_001)).toBeUndefined();
+      expect(await cachedRow(cache, 'a', 2)).toEqual([[2n, 'v2']]);
+      expect(await cachedRow(cache, 'c', 200_003)).toEqual([[200_003n, 'v200003']]);
+    } finally {
+      cache.close();
+    }
+  });
+
+  it('once over half full, builds a file only after more reads than the least recently used table has answered', async () => {
+    const { cache, bound } = await roomForTwoAndAHalf();
+    try {
+      await build(cache, 'b');
+      await build(cache, 'a');
+      for (let i = 0; i < 3; i++) expect(await cachedRow(cache, 'b', 100_000 + i)).toHaveLength(1);
+      for (let i = 0; i < 3; i++) expect(await cachedRow(cache, 'a', i)).toHaveLength(1);
+      // b is the least recently used, with 3 hits: c read twice (or three times) is not built.
+      await build(cache, 'c');
+      cache.noteParquetRead(rowsSql('c'), 'id', hold, own('c'));
+      await cache.settled();
+      expect(await cachedRow(cache, 'c', 200_001)).toBeUndefined();
+      expect(await cachedRow(cache, 'b', 100_001)).toHaveLength(1);
+      // b is now the most recently used; a (3 hits) is the victim — a fourth read of c is more.
+      cache.noteParquetRead(rowsSql('c'), 'id', hold, own('c'));
+      await cache.settled();
+      expect(await cachedRow(cache, 'c', 200_001)).toEqual([[200_001n, 'v200001']]);
+      expect(cache.bytes).toBeLessThanOrEqual(bound);
+      expect(await cachedRow(cache, 'a', 1)).toBeUndefined();
+    } finally {
+      cache.close();
+    }
+  });
+
+  it('retain() drops the tables of files a table no longer has', async () => {
+    const cache = new DecodedFileCache({ db, maxBytes: 256 << 20 });
+    try {
+      await build(cache, 'a');
+      await build(cache, 'b');
+      const both = cache.bytes;
+      cache.retain('other table', new Set());
+      expect(cache.bytes).toBe(both);
+      cache.retain('t', new Set(['b', 'c']));
+      await cache.settled();
+      expect(cache.bytes).toBeLessThan(both);
+      expect(await cachedRow(cache, 'a', 1)).toBeUndefined();
+      expect(await cachedRow(cache, 'b', 100_001)).toEqual([[100_001n, 'v100001']]);
+      await build(cache, 'c');
+      expect(await cachedRow(cache, 'c', 200_001)).toEqual([[200_001n, 'v200001']]);
+    } finally {
+      cache.close();
+    }
+  });
+
+  it('refuses a file too big for the bound, a file that cannot be read, and does nothing when off', async () => {
+    const small = new DecodedFileCache({ db, maxBytes: 1000 });
+    const off = new DecodedFileCache({ db, maxBytes: 0 });
+    try {
+      await build(small, 'a');
+      expect(small.bytes).toBe(0);
+      expect(await cachedRow(small, 'a', 1)).toBeUndefined();
+      await build(small, 'missing');
+      expect(await cachedRow(small, 'missing', 1)).toBeUndefined();
+      expect(off.enabled).toBe(false);
+      await build(off, 'a');
+      expect(await cachedRow(off, 'a', 1)).toBeUndefined();
+    } finally {
+      small.close();
+      off.close();
+    }
+  });
+});
