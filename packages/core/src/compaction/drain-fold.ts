@@ -103,27 +103,37 @@ async function load(conn: DuckDBConnection, name: string, parts: readonly Part[]
 CREATE OR REPLACE TEMP TABLE ${q(del)} (${keyIdx.map((i) => `c${i} VARCHAR`).join(', ')}, o VARCHAR)`);
     await append(conn, raw, parts.flatMap((p) => p.rows.length > 0 ? [p.rows] : []), width);
     await append(conn, del, parts.flatMap((p) => p.deletes.length > 0 ? [p.deletes.map((t) => [...t, String(2 * p.start)])] : []), keyIdx.length + 1);
-    await conn.run(`CREATE OR REPLACE TEMP TABLE ${q(last)} AS SELECT ${keyCols}, max(o) AS o FROM (SELECT ${keyCols}, rowid * 2 + 1 AS o FROM ${q(raw)} UNION ALL SELECT ${keyCols}, CAST(o AS BIGINT) FROM ${q(del)}) GROUP BY ALL`);
+    const rawRows = parts.reduce((n, p) => n + p.rows.length, 0);
+    const deletes = parts.reduce((n, p) => n + p.deletes.length, 0);
+    const count = async (sql: string): Promise<number> => Number((await conn.runAndReadAll(sql)).getRows()[0]?.[0] ?? 0);
+    // Dense: no tombstone and no key twice (the common big batch) — every row is its key's newest,
+    // so no newest-per-key table and no semi-join.
+    let uniqueKeys = deletes === 0 ? await count(`SELECT count(*)::BIGINT FROM (SELECT ${keyCols} FROM ${q(raw)} GROUP BY ALL)`) : -1;
+    const dense = deletes === 0 && uniqueKeys === rawRows;
+    if (!dense) {
+      uniqueKeys = await count(`CREATE OR REPLACE TEMP TABLE ${q(last)} AS SELECT ${keyCols}, max(o) AS o FROM (SELECT ${keyCols}, rowid * 2 + 1 AS o FROM ${q(raw)} UNION ALL SELECT ${keyCols}, CAST(o AS BIGINT) FROM ${q(del)}) GROUP BY ALL;
+SELECT count(*)::BIGINT FROM ${q(last)}`);
+    }
+    const newest = dense ? 'true' : `rowid * 2 + 1 IN (SELECT o FROM ${q(last)} WHERE o % 2 = 1)`;
     const bad = checks.map((c) => `c${c.i} IS NULL`).join(' OR ');
-    const reader = await conn.runAndReadAll(`SELECT (SELECT count(*) FROM ${q(last)})::BIGINT AS n, NULL AS r, ${shape.columns.map((_, i) => `NULL::VARCHAR AS c${i}`).join(', ')}
-UNION ALL SELECT NULL, rowid, ${shape.columns.map((_, i) => `c${i}`).join(', ')} FROM ${q(raw)} WHERE (${bad}) AND rowid * 2 + 1 IN (SELECT o FROM ${q(last)})`);
-    const rows = reader.getRows();
-    const uniqueKeys = Number(rows.find((r) => r[0] !== null)?.[0] ?? 0);
+    const rows = (await conn.runAndReadAll(`SELECT rowid, ${shape.columns.map((_, i) => `c${i}`).join(', ')} FROM ${q(raw)} WHERE (${bad}) AND ${newest}`)).getRows();
     const rejected: RejectedRow[] = [];
     const rejectedOrds: bigint[] = [];
     for (const r of rows) {
-      if (r[0] !== null) continue;
-      const rowid = Number(r[1]);
-      const values = r.slice(2).map((v) => (v === null ? null : String(v)));
+      const rowid = Number(r[0]);
+      const values = r.slice(1).map((v) => (v === null ? null : String(v)));
       const failed = checks.find((c) => values[c.i] === null)!;
       rejected.push({ seq: seqOf(parts, rowid), reason: `not-null:${failed.name}`, values, columns: shape.columns.map((c) => c.name) });
       rejectedOrds.push(BigInt(rowid) * 2n + 1n);
     }
     rejected.sort((a, b) => a.seq - b.seq);
-    if (rejectedOrds.length > 0) await conn.run(`DELETE FROM ${q(last)} WHERE o IN (${rejectedOrds.join(', ')})`);
+    if (!dense && rejectedOrds.length > 0) await conn.run(`DELETE FROM ${q(last)} WHERE o IN (${rejectedOrds.join(', ')})`);
     const select = (idx: readonly number[]) => idx.map((i) => `CAST(c${i} AS ${shape.columns[i]!.type}) AS ${q(shape.columns[i]!.name)}`).join(', ');
-    const counted = await conn.runAndReadAll(`CREATE OR REPLACE TEMP TABLE ${q(up)} AS SELECT ${select(shape.columns.map((_, i) => i))} FROM ${q(raw)} WHERE rowid * 2 + 1 IN (SELECT o FROM ${q(last)} WHERE o % 2 = 1);
-CREATE OR REPLACE TEMP TABLE ${q(keys)} AS SELECT ${select(keyIdx)} FROM ${q(last)};
+    const keysSql = dense
+      ? `CREATE OR REPLACE TEMP TABLE ${q(keys)} AS SELECT ${shape.primaryKey.map((k) => q(k)).join(', ')} FROM ${q(up)}`
+      : `CREATE OR REPLACE TEMP TABLE ${q(keys)} AS SELECT ${select(keyIdx)} FROM ${q(last)}`;
+    const counted = await conn.runAndReadAll(`CREATE OR REPLACE TEMP TABLE ${q(up)} AS SELECT ${select(shape.columns.map((_, i) => i))} FROM ${q(raw)} WHERE ${dense ? `NOT (${bad})` : newest};
+${keysSql};
 ${dropSql(scratch)};
 SELECT (SELECT count(*) FROM ${q(keys)})::BIGINT, (SELECT count(*) FROM ${q(up)})::BIGINT`);
     const [k, u] = counted.getRows()[0] ?? [0, 0];

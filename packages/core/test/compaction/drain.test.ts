@@ -98,6 +98,21 @@ describe.each([{ mode: 'JS fold', fold: {} }, { mode: 'DuckDB fold', fold: { duc
     expect(last?.metrics).toMatchObject({ numRejectedRows: '1' });
   });
 
+  it('rejects a NOT NULL row inside a batch with tombstones and a key written twice (the rest still newest-wins)', async () => {
+    const root = 'rejects-mixed/';
+    await createKeyedTable(env, root);
+    await keyedWrite(env, writer, root, `${wideRow(1, 'eu', 1)} UNION ALL ${wideRow(3, 'eu', 1)}`);
+    const bad = wideRow(2, 'eu', 1).replace(`'eu' AS region`, 'NULL::VARCHAR AS region');
+    await keyedWrite(env, writer, root, `${bad} UNION ALL ${wideRow(3, 'eu', 2)}`, `SELECT 1 AS id, 'eu' AS region`);
+    await keyedWrite(env, writer, root, `${wideRow(3, 'eu', 3)} UNION ALL ${wideRow(1, 'eu', 4)}`);
+    const r = await drainTable(env.store, root, { ...fold, batchSize: 100 }, env.deps);
+    expect(r).toMatchObject({ walEntriesProcessed: 3, walUniqueKeys: 3, rowsRejected: 1, rowsMerged: 2, tombstonesSeen: 1 });
+    expect(ids(await readRows(env, root, 'eventual'))).toEqual(['1/eu/4', '3/eu/3']);
+    const kept = JSON.parse(new TextDecoder().decode((await env.store.get(rejectedKey(root, 3)))!)) as { rejected: { seq: number; reason: string; values: unknown[] }[] };
+    expect(kept.rejected).toEqual([expect.objectContaining({ seq: 2, reason: 'not-null:region' })]);
+    expect(kept.rejected[0]!.values[0]).toBe('2');
+  });
+
   it('applies records written before ADD COLUMN (the new column reads NULL)', async () => {
     const root = 'evolve/';
     await createKeyedTable(env, root);
