@@ -52,7 +52,7 @@ interface Part {
   readonly deletes: readonly (readonly WalValue[])[];
 }
 
-/** Upserted rows of the compatible records in `records` (a cheap count to choose the path). */
+/** Upserted rows in `records` (a cheap count to choose the fold). */
 export function upsertRowCount(records: readonly SeqRecord[]): number {
   let n = 0;
   for (const r of records) n += r.record.upserts.length;
