@@ -15,6 +15,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { mapDuckDBError } from '../exec/map-duckdb-error.ts';
 import { quoteIdentifier as q } from '../exec/sql-quote.ts';
+import { appendTextRows } from '../wal/append-text-rows.ts';
 import type { OverlayTables } from '../wal/overlay-tables.ts';
 import type { SeqRecord, SkippedRecord } from '../wal/overlay.ts';
 import type { WalValue } from '../wal/record-codec.ts';
@@ -101,8 +102,8 @@ async function load(conn: DuckDBConnection, name: string, parts: readonly Part[]
   try {
     await conn.run(`CREATE OR REPLACE TEMP TABLE ${q(raw)} (${shape.columns.map((_, i) => `c${i} VARCHAR`).join(', ')});
 CREATE OR REPLACE TEMP TABLE ${q(del)} (${keyIdx.map((i) => `c${i} VARCHAR`).join(', ')}, o VARCHAR)`);
-    await append(conn, raw, parts.flatMap((p) => p.rows.length > 0 ? [p.rows] : []), width);
-    await append(conn, del, parts.flatMap((p) => p.deletes.length > 0 ? [p.deletes.map((t) => [...t, String(2 * p.start)])] : []), keyIdx.length + 1);
+    await appendTextRows(conn, raw, parts.map((p) => p.rows), width);
+    await appendTextRows(conn, del, parts.map((p) => p.deletes.map((t) => [...t, String(2 * p.start)])), keyIdx.length + 1);
     const rawRows = parts.reduce((n, p) => n + p.rows.length, 0);
     const deletes = parts.reduce((n, p) => n + p.deletes.length, 0);
     const count = async (sql: string): Promise<number> => Number((await conn.runAndReadAll(sql)).getRows()[0]?.[0] ?? 0);
@@ -154,26 +155,6 @@ function seqOf(parts: readonly Part[], rowid: number): number {
     else hi = mid - 1;
   }
   return parts[lo]?.seq ?? 0;
-}
-
-async function append(conn: DuckDBConnection, table: string, batches: readonly (readonly (readonly WalValue[])[])[], width: number): Promise<void> {
-  if (batches.length === 0) return;
-  const appender = await conn.createAppender(table, null, 'temp');
-  try {
-    for (const rows of batches) {
-      for (const row of rows) {
-        for (let i = 0; i < width; i++) {
-          const v = row[i] ?? null;
-          if (v === null) appender.appendNull();
-          else appender.appendVarchar(v);
-        }
-        appender.endRow();
-      }
-    }
-    appender.flushSync();
-  } finally {
-    appender.closeSync();
-  }
 }
 
 function dropSql(names: readonly string[]): string {
