@@ -32,6 +32,7 @@ import { fillGaps } from './fill-gaps.ts';
 import { finishDrain } from './finish-drain.ts';
 import type { DrainHooks } from './drain-hooks.ts';
 import type { WalOverlay } from '../wal/overlay.ts';
+import { DUCKDB_FOLD_MIN_ROWS, foldInDuckDB, upsertRowCount } from './drain-fold.ts';
 
 export interface DrainOptions {
   readonly batchSize: number;
@@ -44,6 +45,8 @@ export interface DrainOptions {
   readonly deleteChunkSize?: number;
   /** A missing seq followed by a record older than this is filled with an empty record (default 5 s; fill-gaps.ts). */
   readonly gapGraceMs?: number;
+  /** A batch of at least this many upserted rows is folded in DuckDB, a smaller one in JS (default DUCKDB_FOLD_MIN_ROWS; drain-fold.ts). */
+  readonly duckdbFoldMinRows?: number;
 }
 
 /** The seeds' Compact response fields, plus what the log and the commit did. */
@@ -118,27 +121,35 @@ async function drainOnce(store: ObjectStore, snapshot: Snapshot, opts: DrainOpti
     } else records.push(f.result);
   }
   await opts.hooks?.afterRead?.();
+  // Newest-wins per key: a big batch in DuckDB (drain-fold.ts), a small one in JS (wal/overlay.ts).
+  const fold = upsertRowCount(records) >= (opts.duckdbFoldMinRows ?? DUCKDB_FOLD_MIN_ROWS) ? foldInDuckDB(records, shape) : undefined;
   const overlay = emptyOverlay();
-  for (const s of foldRecords(overlay, records, shape)) {
+  const skipped = fold !== undefined ? fold.skipped : foldRecords(overlay, records, shape);
+  for (const s of skipped) {
     for (const values of s.record.upserts) rejected.push({ seq: s.seq, reason: s.reason, values, columns: s.record.columns.map((c) => c.name) });
     for (const values of s.record.deletes) rejected.push({ seq: s.seq, reason: s.reason, values, columns: [...s.record.primaryKey] });
   }
-  const uniqueKeys = overlay.keys.size;
-  rejected.push(...rejectInvalidRows(overlay, shape));
-  const merged = await mergeBatch(store, snapshot, overlay, shape, deps);
+  const jsUniqueKeys = overlay.keys.size;
+  if (fold === undefined) rejected.push(...rejectInvalidRows(overlay, shape));
+  const merged = await mergeBatch(store, snapshot, overlay, shape, deps, fold);
+  if (merged.fold !== undefined) rejected.push(...merged.fold.rejected);
+  const uniqueKeys = merged.fold?.uniqueKeys ?? jsUniqueKeys;
+  const keyCount = merged.fold?.keys ?? overlay.keys.size;
+  const upserts = merged.fold?.upserts ?? overlay.upserts.size;
+  const requests = fold?.requests ?? overlay.requests;
+  const tombstonesSeen = fold?.tombstonesSeen ?? overlay.tombstonesSeen;
   await opts.hooks?.afterWrite?.();
   const rowsRejected = rejected.filter((r) => r.values !== undefined).length;
   await writeRejected(store, root, shape.tableId, last.seq, rejected);
   const tx = Transaction.forSnapshot(store, snapshot, deps.transaction).readFiles(merged.removed).removeFiles(merged.removed).addFiles(merged.added).setTxn(WAL_APP_ID, last.seq);
   if (opts.fence) tx.setTxn(EPOCH_APP_ID, opts.fence.epoch);
   // Idempotency keys of the drained records move into Delta with them (delta/request-txns.ts).
-  for (const [key, rows] of overlay.requests) tx.setTxn(requestTxnAppId(key), rows);
-  const upserts = overlay.upserts.size;
+  for (const [key, rows] of requests) tx.setTxn(requestTxnAppId(key), rows);
   const commit = await tx.commit({
     operation: 'MERGE',
     operationParameters: { predicate: `k3 write-log drain of seq ${watermark + 1}..${last.seq}`, matchedPredicates: [{ actionType: 'update' }, { actionType: 'delete' }], notMatchedPredicates: [{ actionType: 'insert' }] },
     operationMetrics: {
-      numSourceRows: overlay.keys.size, numTargetRowsInserted: upserts - merged.matchedUpserts, numTargetRowsUpdated: merged.matchedUpserts,
+      numSourceRows: keyCount, numTargetRowsInserted: upserts - merged.matchedUpserts, numTargetRowsUpdated: merged.matchedUpserts,
       numTargetRowsDeleted: merged.matchedKeys - merged.matchedUpserts, numTargetRowsCopied: merged.outputRows - upserts, numOutputRows: merged.outputRows,
       numTargetFilesAdded: merged.added.length, numTargetFilesRemoved: merged.removed.length,
       numTargetBytesAdded: merged.added.reduce((s, a) => s + a.size, 0), numTargetBytesRemoved: merged.removed.reduce((s, f) => s + f.add.size, 0),
@@ -149,8 +160,8 @@ async function drainOnce(store: ObjectStore, snapshot: Snapshot, opts: DrainOpti
   await opts.hooks?.afterCommit?.();
   await finishDrain(store, root, shape.tableId, last.seq, [...listing.drained.map((e) => e.key), ...run.map((e) => e.key)], opts);
   return {
-    walEntriesProcessed: run.length, walUniqueKeys: uniqueKeys, rowsMerged: overlay.keys.size, rowsRejected,
-    tombstonesSeen: overlay.tombstonesSeen, truncated, lastDrainTargetVersion: commit.version, drainedThrough: last.seq,
+    walEntriesProcessed: run.length, walUniqueKeys: uniqueKeys, rowsMerged: keyCount, rowsRejected,
+    tombstonesSeen, truncated, lastDrainTargetVersion: commit.version, drainedThrough: last.seq,
     filesAdded: merged.added.length, filesRemoved: merged.removed.length, recordsQuarantined: quarantined, filesScanned: merged.candidates,
   };
 }

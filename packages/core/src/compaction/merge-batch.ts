@@ -26,6 +26,7 @@ import type { FileLease } from '../exec/file-cache.ts';
 import { findAffectedFiles } from './affected-files.ts';
 import { candidateFiles } from './candidate-files.ts';
 import { checkConstraintsOf } from '../delta/check-constraints.ts';
+import type { DuckDBFold, FoldCounts } from './drain-fold.ts';
 
 export interface MergedBatch {
   readonly removed: ActiveFile[];
@@ -35,13 +36,22 @@ export interface MergedBatch {
   readonly outputRows: number;
   /** Files fetched to look for keys (after stats pruning). */
   readonly candidates: number;
+  /** With a DuckDB fold: what it decided (keys, upserts, rejected rows). */
+  readonly fold?: FoldCounts;
 }
 
-export async function mergeBatch(store: ObjectStore, snapshot: Snapshot, overlay: WalOverlay, shape: WalTableShape, deps: RewriteDeps): Promise<MergedBatch> {
-  if (overlay.keys.size === 0) return { removed: [], added: [], matchedUpserts: 0, matchedKeys: 0, outputRows: 0, candidates: 0 };
+/** `fold` (a big drain batch, drain-fold.ts): the batch is folded in DuckDB and `overlay` is not read. */
+export async function mergeBatch(store: ObjectStore, snapshot: Snapshot, overlay: WalOverlay, shape: WalTableShape, deps: RewriteDeps, fold?: DuckDBFold): Promise<MergedBatch> {
+  const empty = { removed: [], added: [], matchedUpserts: 0, matchedKeys: 0, outputRows: 0, candidates: 0 };
+  if (fold === undefined && overlay.keys.size === 0) return empty;
   return withConnection(deps.db, async (conn) => {
     const name = `k3_drain_${randomBytes(6).toString('hex')}`;
-    const tables = await loadOverlayTables(conn, name, overlay, shape);
+    const folded = fold !== undefined ? await fold.load(conn, name) : undefined;
+    const tables = folded?.tables ?? await loadOverlayTables(conn, name, overlay, shape);
+    if (folded !== undefined && folded.counts.keys === 0) {
+      await tables.drop();
+      return { ...empty, fold: folded.counts };
+    }
     const view = `${name}_affected`;
     let lease: FileLease | undefined;
     try {
@@ -54,7 +64,7 @@ export async function mergeBatch(store: ObjectStore, snapshot: Snapshot, overlay
       const sql = `SELECT d.* FROM ${q(view)} AS d ANTI JOIN ${tables.keys} AS k ON ${on} UNION ALL SELECT ${columns} FROM ${tables.upserts}`;
       const added = await writeDataFiles(conn, { sql }, { store, root: snapshot.root, schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, tmpDir: deps.tmpDir, checks: checkConstraintsOf(snapshot.metadata), ...(deps.transaction.clock ? { clock: deps.transaction.clock } : {}), ...keyOrderOf(shape, deps, keyRangeCuts(snapshot, keptFiles(snapshot.files, affected.files), shape)) });
       const outputRows = added.reduce((s, a) => s + numRecords(a), 0);
-      return { removed: affected.files, added, matchedUpserts: affected.matchedUpserts, matchedKeys: affected.matchedKeys, outputRows, candidates: candidates.length };
+      return { removed: affected.files, added, matchedUpserts: affected.matchedUpserts, matchedKeys: affected.matchedKeys, outputRows, candidates: candidates.length, ...(folded !== undefined ? { fold: folded.counts } : {}) };
     } finally {
       await conn.run(`DROP VIEW IF EXISTS ${q(view)}`).catch(() => undefined);
       await tables.drop();

@@ -12,6 +12,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { mapDuckDBError } from '../exec/map-duckdb-error.ts';
 import { quoteIdentifier as q, quoteLiteral } from '../exec/sql-quote.ts';
 import type { WalValue } from './record-codec.ts';
+import { appendTextRows } from './append-text-rows.ts';
 import type { WalOverlay } from './overlay.ts';
 import type { WalTableShape } from './table-shape.ts';
 
@@ -86,20 +87,7 @@ async function loadTyped(conn: DuckDBConnection, name: string, columns: readonly
   const raw = `${name}_raw`;
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${q(raw)} (${columns.map((_, i) => `c${i} VARCHAR`).join(', ')})`);
   try {
-    const appender = await conn.createAppender(raw, null, 'temp');
-    try {
-      for (const row of rows) {
-        for (let i = 0; i < columns.length; i++) {
-          const v = row[i] ?? null;
-          if (v === null) appender.appendNull();
-          else appender.appendVarchar(v);
-        }
-        appender.endRow();
-      }
-      appender.flushSync();
-    } finally {
-      appender.closeSync();
-    }
+    await appendTextRows(conn, raw, [rows], columns.length);
     const select = columns.map((c, i) => `${cast}(c${i} AS ${c.type}) AS ${q(c.name)}`).join(', ');
     await conn.run(`CREATE OR REPLACE TEMP TABLE ${q(name)} AS SELECT ${select} FROM ${q(raw)}`);
   } finally {

@@ -47,14 +47,15 @@ function deps(changeData: ChangeDataStager): RewriteDeps {
 }
 
 describe('drain crash with the Change Data Feed on', () => {
-  for (const step of STEPS) {
-    it(`crash ${step}, then re-run: each change recorded once`, async () => {
-      const t = `crash_${step.toLowerCase()}`;
+  // Both folds: the JS one (small batches) and the DuckDB one (compaction/drain-fold.ts, forced here).
+  for (const [mode, fold] of [['', {}], [' (folded in DuckDB)', { duckdbFoldMinRows: 1 }]] as const) for (const step of STEPS) {
+    it(`crash ${step}${mode}, then re-run: each change recorded once`, async () => {
+      const t = `crash_${step.toLowerCase()}${mode === '' ? '' : '_duckdb'}`;
       await h.ddl(`CREATE TABLE ${t} (id INTEGER PRIMARY KEY, name VARCHAR, n INTEGER) WITH ('delta.enableChangeDataFeed' = true)`);
       await h.exec(`INSERT INTO ${t} VALUES (1, 'a', 0), (2, 'b', 0), (3, 'c', 0)`);
       const root = `tables/${t}/`;
       const stager = createChangeDataStager({ db, cache, tmpDir });
-      await drainTable(store, root, { batchSize: 100 }, deps(stager));
+      await drainTable(store, root, { ...fold, batchSize: 100 }, deps(stager));
       // The batch under test: an update, a delete, an insert and an upsert of an existing key.
       await h.exec(`UPDATE ${t} SET name = 'z', n = n + 1 WHERE id = 1`);
       await h.exec(`DELETE FROM ${t} WHERE id = 2`);
@@ -65,8 +66,8 @@ describe('drain crash with the Change Data Feed on', () => {
       };
       const crashing: ChangeDataStager = step === 'afterChangeData' ? async (req) => { await stager(req); return crash(); } : stager;
       const hooks: DrainHooks = step === 'afterChangeData' ? {} : { [step]: crash };
-      await expect(drainTable(store, root, { batchSize: 100, deleteChunkSize: 1, hooks }, deps(crashing))).rejects.toThrow(`crash ${step}`);
-      const rerun = await drainTable(store, root, { batchSize: 100 }, deps(stager));
+      await expect(drainTable(store, root, { ...fold, batchSize: 100, deleteChunkSize: 1, hooks }, deps(crashing))).rejects.toThrow(`crash ${step}`);
+      const rerun = await drainTable(store, root, { ...fold, batchSize: 100 }, deps(stager));
       const committed = step === 'afterCommit' || step === 'duringDelete';
       expect(rerun.walEntriesProcessed).toBe(committed ? 0 : 4);
       const counts = await expectFeedLaw(h, t, true, `crash ${step}`);

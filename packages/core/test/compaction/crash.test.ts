@@ -55,15 +55,16 @@ describe('drain crash at each step, then re-run', () => {
   });
   afterAll(async () => env.close());
 
-  for (const step of STEPS) {
-    it(`throws ${step}: STRONG reads stay right, the re-run completes exactly once`, async () => {
-      const root = `throw-${step}/`;
+  // Both folds: the JS one (small batches) and the DuckDB one (drain-fold.ts, forced here).
+  for (const [mode, fold] of [['', {}], [' (folded in DuckDB)', { duckdbFoldMinRows: 1 }]] as const) for (const step of STEPS) {
+    it(`throws ${step}${mode}: STRONG reads stay right, the re-run completes exactly once`, async () => {
+      const root = `throw-${step}${mode === '' ? '' : '-duckdb'}/`;
       const history = new KeyedHistory();
       await prepare(env, new WalWriter(env.store), root, history);
       const crash = (): never => { throw new Error(`crash ${step}`); };
-      await expect(drainTable(env.store, root, { batchSize: 100, deleteChunkSize: 1, hooks: { [step]: crash } }, env.deps)).rejects.toThrow(`crash ${step}`);
+      await expect(drainTable(env.store, root, { ...fold, batchSize: 100, deleteChunkSize: 1, hooks: { [step]: crash } }, env.deps)).rejects.toThrow(`crash ${step}`);
       await expectConsistent(env, root, history);
-      const rerun = await drainTable(env.store, root, { batchSize: 100 }, env.deps);
+      const rerun = await drainTable(env.store, root, { ...fold, batchSize: 100 }, env.deps);
       // After a crash past the commit the records are already drained: the re-run only cleans up.
       const committed = step === 'afterCommit' || step === 'duringDelete';
       expect(rerun.walEntriesProcessed).toBe(committed ? 0 : 4);

@@ -24,18 +24,24 @@ describe('drain property', () => {
   afterAll(async () => env.close());
 
   // Second variant: key-range files (K3_KEYED_FILE_ROWS) of two rows each, so drains cut, keep and rewrite many small files.
-  for (const variant of [{ name: '', deps: {} }, { name: ' (key-range files of 2 rows)', deps: { keyedRowGroupSize: 2048, keyedFileRows: 2 } }]) it(`STRONG = replay at every step; EVENTUAL = replay once drained${variant.name}`, async () => {
+  // Third: every batch folded in DuckDB (drain-fold.ts; by default only batches of >= 4,096 rows are).
+  const variants = [
+    { name: '', deps: {}, drain: {} },
+    { name: ' (key-range files of 2 rows)', deps: { keyedRowGroupSize: 2048, keyedFileRows: 2 }, drain: {} },
+    { name: ' (folded in DuckDB)', deps: {}, drain: { duckdbFoldMinRows: 1 } },
+  ];
+  for (const variant of variants) it(`STRONG = replay at every step; EVENTUAL = replay once drained${variant.name}`, async () => {
     const deps = { ...env.deps, ...variant.deps };
     let run = 0;
     await fc.assert(fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 8 }), async (ops) => {
-      const root = `prop${variant.name === '' ? '' : '-ranged'}-${run++}/`;
+      const root = `prop-${variants.indexOf(variant)}-${run++}/`;
       await createKeyedTable(env, root, { partitionBy: ['region'] });
       const writer = new WalWriter(env.store);
       const history = new KeyedHistory();
       let version = 0;
       for (const o of ops) {
         if (o.kind === 'drain') {
-          await drainTable(env.store, root, { batchSize: o.batchSize }, deps);
+          await drainTable(env.store, root, { batchSize: o.batchSize, ...variant.drain }, deps);
         } else {
           const upserts = o.upserts.map(([i, r]): [number, string, number] => [i, r, ++version]);
           if (upserts.length === 0 && o.deletes.length === 0) continue;
@@ -46,7 +52,7 @@ describe('drain property', () => {
         }
         expect(idsOf(await readRows(env, root, 'strong'))).toEqual(history.expected());
       }
-      for (let r = await drainTable(env.store, root, { batchSize: 3 }, deps); r.truncated;) r = await drainTable(env.store, root, { batchSize: 3 }, deps);
+      for (let r = await drainTable(env.store, root, { batchSize: 3, ...variant.drain }, deps); r.truncated;) r = await drainTable(env.store, root, { batchSize: 3, ...variant.drain }, deps);
       expect(idsOf(await readRows(env, root, 'eventual'))).toEqual(history.expected());
     }), { numRuns: 15, seed: 20261122 });
   }, 180_000);

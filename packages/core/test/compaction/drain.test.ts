@@ -17,7 +17,9 @@ import { createKeyedTable, createWalEnv, keyedWrite, readRows, wideRow, type Wal
 
 const ids = (rows: string[]): string[] => rows.map((r) => { const o = JSON.parse(r) as { id: string; region: string; n: number | null }; return `${o.id}/${o.region}/${o.n}`; }).sort();
 
-describe('drainTable', () => {
+// Every case twice: the JS fold (small batches, the default) and the DuckDB fold (drain-fold.ts,
+// forced for every batch size).
+describe.each([{ mode: 'JS fold', fold: {} }, { mode: 'DuckDB fold', fold: { duckdbFoldMinRows: 1 } }])('drainTable ($mode)', ({ fold }) => {
   let env: WalEnv;
   let writer: WalWriter;
   beforeAll(async () => {
@@ -32,7 +34,7 @@ describe('drainTable', () => {
     await keyedWrite(env, writer, root, `${wideRow(1, 'eu', 1)} UNION ALL ${wideRow(2, 'eu', 1)}`);
     await keyedWrite(env, writer, root, wideRow(1, 'eu', 2));
     await keyedWrite(env, writer, root, wideRow(3, 'eu', 1), `SELECT 2 AS id, 'eu' AS region`);
-    const r = await drainTable(env.store, root, { batchSize: 100 }, env.deps);
+    const r = await drainTable(env.store, root, { ...fold, batchSize: 100 }, env.deps);
     expect(r).toMatchObject({ walEntriesProcessed: 3, walUniqueKeys: 3, rowsMerged: 3, rowsRejected: 0, tombstonesSeen: 1, truncated: false, drainedThrough: 3 });
     const snap = await loadSnapshot(env.store, root);
     expect(r.lastDrainTargetVersion).toBe(snap.version);
@@ -50,7 +52,7 @@ describe('drainTable', () => {
     const last = await readLastDrain(env.store, snap);
     expect(last).toMatchObject({ version: snap.version, drainedThrough: 3, metrics: { numTargetRowsInserted: '2' } });
     // Idle drain: nothing to do, nothing committed.
-    const idle = await drainTable(env.store, root, { batchSize: 100 }, env.deps);
+    const idle = await drainTable(env.store, root, { ...fold, batchSize: 100 }, env.deps);
     expect(idle).toMatchObject({ walEntriesProcessed: 0, truncated: false, lastDrainTargetVersion: snap.version });
   });
 
@@ -60,14 +62,14 @@ describe('drainTable', () => {
     for (const region of ['eu', 'us', 'ap']) {
       await keyedWrite(env, writer, root, [1, 2, 3].map((i) => wideRow(i, region, 1)).join(' UNION ALL '));
     }
-    const first = await drainTable(env.store, root, { batchSize: 2 }, env.deps);
+    const first = await drainTable(env.store, root, { ...fold, batchSize: 2 }, env.deps);
     expect(first).toMatchObject({ walEntriesProcessed: 2, truncated: true });
-    const second = await drainTable(env.store, root, { batchSize: 2 }, env.deps);
+    const second = await drainTable(env.store, root, { ...fold, batchSize: 2 }, env.deps);
     expect(second).toMatchObject({ walEntriesProcessed: 1, truncated: false, drainedThrough: 3 });
     const before = await loadSnapshot(env.store, root);
     expect(before.files.length).toBe(3);
     await keyedWrite(env, writer, root, wideRow(2, 'us', 2), `SELECT 3 AS id, 'us' AS region`);
-    const upd = await drainTable(env.store, root, { batchSize: 100 }, env.deps);
+    const upd = await drainTable(env.store, root, { ...fold, batchSize: 100 }, env.deps);
     expect(upd).toMatchObject({ filesRemoved: 1, filesAdded: 1, rowsMerged: 2, tombstonesSeen: 1 });
     const after = await loadSnapshot(env.store, root);
     const untouched = before.files.filter((f) => f.partitionValues['region'] !== 'us').map((f) => f.add.path).sort();
@@ -85,7 +87,7 @@ describe('drainTable', () => {
     const bad = wideRow(2, 'eu', 1).replace(`'eu' AS region`, 'NULL::VARCHAR AS region');
     await keyedWrite(env, writer, root, `${bad} UNION ALL ${wideRow(3, 'eu', 1)}`);
     await keyedWrite(env, writer, root, wideRow(4, 'eu', 1));
-    const r = await drainTable(env.store, root, { batchSize: 100 }, env.deps);
+    const r = await drainTable(env.store, root, { ...fold, batchSize: 100 }, env.deps);
     expect(r).toMatchObject({ walEntriesProcessed: 3, rowsRejected: 1, rowsMerged: 3, truncated: false });
     expect(ids(await readRows(env, root, 'eventual'))).toEqual(['1/eu/1', '3/eu/1', '4/eu/1']);
     const kept = JSON.parse(new TextDecoder().decode((await env.store.get(rejectedKey(root, 3)))!)) as { rejected: { seq: number; reason: string; values: unknown[] }[] };
@@ -96,6 +98,21 @@ describe('drainTable', () => {
     expect(last?.metrics).toMatchObject({ numRejectedRows: '1' });
   });
 
+  it('rejects a NOT NULL row inside a batch with tombstones and a key written twice (the rest still newest-wins)', async () => {
+    const root = 'rejects-mixed/';
+    await createKeyedTable(env, root);
+    await keyedWrite(env, writer, root, `${wideRow(1, 'eu', 1)} UNION ALL ${wideRow(3, 'eu', 1)}`);
+    const bad = wideRow(2, 'eu', 1).replace(`'eu' AS region`, 'NULL::VARCHAR AS region');
+    await keyedWrite(env, writer, root, `${bad} UNION ALL ${wideRow(3, 'eu', 2)}`, `SELECT 1 AS id, 'eu' AS region`);
+    await keyedWrite(env, writer, root, `${wideRow(3, 'eu', 3)} UNION ALL ${wideRow(1, 'eu', 4)}`);
+    const r = await drainTable(env.store, root, { ...fold, batchSize: 100 }, env.deps);
+    expect(r).toMatchObject({ walEntriesProcessed: 3, walUniqueKeys: 3, rowsRejected: 1, rowsMerged: 2, tombstonesSeen: 1 });
+    expect(ids(await readRows(env, root, 'eventual'))).toEqual(['1/eu/4', '3/eu/3']);
+    const kept = JSON.parse(new TextDecoder().decode((await env.store.get(rejectedKey(root, 3)))!)) as { rejected: { seq: number; reason: string; values: unknown[] }[] };
+    expect(kept.rejected).toEqual([expect.objectContaining({ seq: 2, reason: 'not-null:region' })]);
+    expect(kept.rejected[0]!.values[0]).toBe('2');
+  });
+
   it('applies records written before ADD COLUMN (the new column reads NULL)', async () => {
     const root = 'evolve/';
     await createKeyedTable(env, root);
@@ -104,7 +121,7 @@ describe('drainTable', () => {
     const schema = { ...snap.schema, fields: [...snap.schema.fields, { name: 'extra', type: 'string' as const, nullable: true, metadata: {} }] };
     await Transaction.forSnapshot(env.store, snap, env.transaction).updateMetadata({ ...snap.metadata, schemaString: JSON.stringify(schema) }).commit({ operation: 'ADD COLUMNS' });
     expect((await readRows(env, root, 'strong')).map((r) => (JSON.parse(r) as { extra: unknown }).extra)).toEqual([null]);
-    await drainTable(env.store, root, { batchSize: 100 }, env.deps);
+    await drainTable(env.store, root, { ...fold, batchSize: 100 }, env.deps);
     const rows = (await readRows(env, root, 'eventual')).map((r) => JSON.parse(r) as { id: string; extra: unknown });
     expect(rows.map((r) => [r.id, r.extra])).toEqual([['1', null]]);
   });
@@ -115,7 +132,7 @@ describe('drainTable', () => {
     for (let i = 1; i <= 12; i++) {
       await keyedWrite(env, writer, root, wideRow(i % 4, 'eu', i));
       expect((await walBacklog(env.store, await loadSnapshot(env.store, root))).entries).toBe(1);
-      await drainTable(env.store, root, { batchSize: 100 }, env.deps);
+      await drainTable(env.store, root, { ...fold, batchSize: 100 }, env.deps);
     }
     expect((await env.store.list(`${root}_delta_log/`)).objects.some((o) => o.key.endsWith('.checkpoint.parquet'))).toBe(true);
     await keyedWrite(env, writer, root, wideRow(9, 'eu', 1));
@@ -133,14 +150,14 @@ describe('drainTable', () => {
     const root = 'pruned/';
     await createKeyedTable(env, root);
     const range = (from: number, to: number, v: number): string => Array.from({ length: to - from + 1 }, (_, i) => wideRow(from + i, 'eu', v)).join(' UNION ALL ');
-    const first = (await keyedWrite(env, writer, root, range(1, 10, 1)), await drainTable(env.store, root, { batchSize: 100 }, env.deps));
+    const first = (await keyedWrite(env, writer, root, range(1, 10, 1)), await drainTable(env.store, root, { ...fold, batchSize: 100 }, env.deps));
     expect(first).toMatchObject({ filesScanned: 0, filesAdded: 1 });
     await keyedWrite(env, writer, root, range(11, 20, 1));
-    expect(await drainTable(env.store, root, { batchSize: 100 }, env.deps)).toMatchObject({ filesScanned: 0, filesRemoved: 0, filesAdded: 1 });
+    expect(await drainTable(env.store, root, { ...fold, batchSize: 100 }, env.deps)).toMatchObject({ filesScanned: 0, filesRemoved: 0, filesAdded: 1 });
     await keyedWrite(env, writer, root, range(21, 30, 1));
-    expect(await drainTable(env.store, root, { batchSize: 100 }, env.deps)).toMatchObject({ filesScanned: 0, filesAdded: 1 });
+    expect(await drainTable(env.store, root, { ...fold, batchSize: 100 }, env.deps)).toMatchObject({ filesScanned: 0, filesAdded: 1 });
     await keyedWrite(env, writer, root, wideRow(15, 'eu', 2), `SELECT 25 AS id, 'eu' AS region`);
-    expect(await drainTable(env.store, root, { batchSize: 100 }, env.deps)).toMatchObject({ filesScanned: 2, filesRemoved: 2, filesAdded: 1, rowsMerged: 2 });
+    expect(await drainTable(env.store, root, { ...fold, batchSize: 100 }, env.deps)).toMatchObject({ filesScanned: 2, filesRemoved: 2, filesAdded: 1, rowsMerged: 2 });
     const rows = ids(await readRows(env, root, 'eventual'));
     expect(rows).toHaveLength(29);
     expect(rows).toContain('15/eu/2');
@@ -154,7 +171,7 @@ describe('drainTable', () => {
     const bytes = (await env.store.get(walRecordKey(root, 2)))!;
     bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0x55;
     await env.store.put(walRecordKey(root, 2), bytes);
-    const r = await drainTable(env.store, root, { batchSize: 100 }, env.deps);
+    const r = await drainTable(env.store, root, { ...fold, batchSize: 100 }, env.deps);
     expect(r).toMatchObject({ walEntriesProcessed: 3, recordsQuarantined: 1, rowsMerged: 2, drainedThrough: 3 });
     expect(ids(await readRows(env, root, 'eventual'))).toEqual(['1/eu/1', '3/eu/3']);
     expect(Buffer.from((await env.store.get(`${root}_k3_wal/rejected/${'2'.padStart(20, '0')}.corrupt`))!).equals(Buffer.from(bytes))).toBe(true);
@@ -170,7 +187,7 @@ describe('drainTable', () => {
       const faulty = new FaultyObjectStore(env.store, { seed, rules: [{ kind: 'ambiguous', probability: 0.15 }, { kind: 'error', probability: 0.1 }] });
       let runs = 0;
       for (; runs < 50; runs++) {
-        const r = await drainTable(faulty, root, { batchSize: 2 }, env.deps).catch((e: unknown) => {
+        const r = await drainTable(faulty, root, { ...fold, batchSize: 2 }, env.deps).catch((e: unknown) => {
           expect(e, faulty.describe()).toMatchObject({ retryable: true });
           return undefined;
         });
@@ -185,18 +202,18 @@ describe('drainTable', () => {
   it('is a no-op on a table without a primary key', async () => {
     const root = 'no-pk/';
     await createKeyedTable(env, root, { primaryKey: [] });
-    expect(await drainTable(env.store, root, { batchSize: 100 }, env.deps)).toMatchObject({ walEntriesProcessed: 0, truncated: false, lastDrainTargetVersion: 0 });
+    expect(await drainTable(env.store, root, { ...fold, batchSize: 100 }, env.deps)).toMatchObject({ walEntriesProcessed: 0, truncated: false, lastDrainTargetVersion: 0 });
   });
 
   it('after DROP + CREATE a long-lived writer starts the new table\'s log over (no stranded seq)', async () => {
     const root = 'recreate-writer/';
     await createKeyedTable(env, root);
     for (let v = 1; v <= 4; v++) await keyedWrite(env, writer, root, wideRow(v, 'eu', v));
-    await drainTable(env.store, root, { batchSize: 100 }, env.deps);
+    await drainTable(env.store, root, { ...fold, batchSize: 100 }, env.deps);
     for (const o of (await env.store.list(root)).objects) await env.store.deleteMany([o.key]); // DROP TABLE
     await createKeyedTable(env, root);
     expect((await keyedWrite(env, writer, root, wideRow(7, 'eu', 1))).seq).toBe(1);
-    expect(await drainTable(env.store, root, { batchSize: 100 }, env.deps)).toMatchObject({ walEntriesProcessed: 1, rowsMerged: 1, drainedThrough: 1 });
+    expect(await drainTable(env.store, root, { ...fold, batchSize: 100 }, env.deps)).toMatchObject({ walEntriesProcessed: 1, rowsMerged: 1, drainedThrough: 1 });
     expect(ids(await readRows(env, root, 'eventual'))).toEqual(['7/eu/1']);
   });
 
@@ -207,9 +224,9 @@ describe('drainTable', () => {
     // A write that raced a DROP lands at seq 3 with the old table's id; seq 2 will never come.
     const shape = walTableShape(await loadSnapshot(env.store, root));
     await env.store.put(walRecordKey(root, 3), encodeWalRecord({ tableId: 'dropped-table', schemaFingerprint: shape.fingerprint, columns: shape.columns, primaryKey: shape.primaryKey, upserts: [], deletes: [], writerId: 'w', createdAt: 0 }));
-    const early = await drainTable(env.store, root, { batchSize: 100, gapGraceMs: 60_000 }, env.deps);
+    const early = await drainTable(env.store, root, { ...fold, batchSize: 100, gapGraceMs: 60_000 }, env.deps);
     expect(early).toMatchObject({ walEntriesProcessed: 1, drainedThrough: 1, truncated: true });
-    const late = await drainTable(env.store, root, { batchSize: 100, gapGraceMs: 0 }, env.deps);
+    const late = await drainTable(env.store, root, { ...fold, batchSize: 100, gapGraceMs: 0 }, env.deps);
     expect(late).toMatchObject({ walEntriesProcessed: 2, drainedThrough: 3, truncated: false });
     expect((await listWal(env.store, root, 0)).pending).toEqual([]);
     expect(ids(await readRows(env, root, 'eventual'))).toEqual(['1/eu/1']);
