@@ -9,7 +9,7 @@
  * encoded by Connect's own `errorToJsonBytes` with Connect's HTTP status.
  *
  * Only the plain shape takes it, chosen by a route constraint (`k3ConnectUnaryJson`): POST,
- * `content-type: application/json` (any charset), no `content-encoding` (compressed bodies),
+ * `content-type: application/json` (optionally `; charset=utf-8`), no `content-encoding` (compressed bodies),
  * no `connect-timeout-ms` (a deadline) and, if present, `connect-protocol-version: 1`. Everything
  * else (binary, gRPC-Web, GET, compression, deadlines) falls through to the connect-fastify plugin's
  * route on the same path, unchanged. The answer is never compressed (Connect's handler gzips
@@ -35,7 +35,8 @@ import { createRequestContext } from './request-context.ts';
 export const CONNECT_EXECUTE_PATH = `/${TableService.typeName}/${TableService.method.execute.name}`;
 
 const CONSTRAINT = 'k3ConnectUnaryJson';
-const JSON_CONTENT_TYPE = /^application\/json(\s*;.*)?$/i;
+/** Connect's own unary JSON content type (`contentTypeUnaryRegExp` without proto). */
+const JSON_CONTENT_TYPE = /^application\/json(?:;\s*charset=utf-?8)?$/i;
 
 /** True for a request the fast route may answer exactly as Connect's handler would. */
 function isPlainUnaryJson(req: { method?: string | undefined; headers: Record<string, string | string[] | undefined> }): boolean {
