@@ -9,7 +9,7 @@ import pino from 'pino';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { fromBinary, toBinary, create, toJson } from '@bufbuild/protobuf';
-import { ExecuteRequestSchema, ExecuteResponseSchema } from '@k3/client';
+import { ErrorInfoSchema, ExecuteRequestSchema, ExecuteResponseSchema } from '@k3/client';
 import { AppError, loadConfig } from '@k3/core';
 import { buildServer } from '../src/server.ts';
 import { CONNECT_EXECUTE_PATH } from '../src/rpc/connect-unary-json.ts';
@@ -95,6 +95,13 @@ describe('Connect unary JSON Execute (fast route)', () => {
     const unknown = await post(app, JSON.stringify({ bucket: 'kb-prod', sql: 'SELECT 1', nope: 1 }), 'fast');
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json()).toMatchObject({ code: 'invalid_argument', details: [{ debug: { code: 'ERR_BAD_REQUEST', details: { field: 'body.nope' } } }] });
+
+    // The detail's bytes (what a client decodes) carry the details as JSON, not a Struct message's own fields.
+    const value = (unknown.json() as { details: { value: string }[] }).details[0]!.value;
+    const info = fromBinary(ErrorInfoSchema, Buffer.from(value, 'base64'));
+    expect(info).toMatchObject({ code: 'ERR_BAD_REQUEST', details: { field: 'body.nope' } });
+    const slowInfo = fromBinary(ErrorInfoSchema, Buffer.from((slow.json() as { details: { value: string }[] }).details[0]!.value, 'base64'));
+    expect(slowInfo.details).toEqual({ field: 'bucket' });
 
     const notJson = await post(app, '{"bucket": ', 'fast');
     expect(notJson.statusCode).toBe(400);
