@@ -20,13 +20,14 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((a) => a.close()));
 });
 
-function harness(): { app: FastifyInstance; engine: FakeEngine; logs: string[] } {
+function harness(): { app: FastifyInstance; engine: FakeEngine; logs: string[]; setReady(v: boolean): void } {
   const engine = new FakeEngine();
   const logs: string[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
-  const app = buildServer({ engine, config: loadConfig({ K3_BODY_LIMIT: '4KiB' }), logger });
+  let ready = true;
+  const app = buildServer({ engine, config: loadConfig({ K3_BODY_LIMIT: '4KiB' }), logger, ready: () => ready });
   open.push(app);
-  return { app, engine, logs };
+  return { app, engine, logs, setReady: (v) => void (ready = v) };
 }
 
 /** The same Connect JSON request, through the fast route (`fast`) or Connect's handler (a deadline header). */
@@ -109,6 +110,16 @@ describe('Connect unary JSON Execute (fast route)', () => {
 
     const tooLarge = await post(app, JSON.stringify({ bucket: 'kb-prod', sql: `SELECT '${'x'.repeat(5000)}'` }), 'fast');
     expect(tooLarge.json()).toMatchObject({ details: [{ debug: { code: 'ERR_BODY_TOO_LARGE' } }] });
+    expect(engine.calls).toEqual([]);
+  });
+
+  it('while not ready answers a Connect error (retryable ERR_NOT_READY) and closes the connection', async () => {
+    const { app, engine, setReady } = harness();
+    setReady(false);
+    const res = await post(app, JSON.stringify({ bucket: 'kb-prod', sql: 'SELECT 1' }), 'fast');
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['connection']).toBe('close');
+    expect(res.json()).toMatchObject({ code: 'unavailable', details: [{ debug: { code: 'ERR_NOT_READY', retryable: true } }] });
     expect(engine.calls).toEqual([]);
   });
 
