@@ -10,14 +10,21 @@
  *   - STRONG / EVENTUAL aggregate at the same backlogs
  *
  * The compactor is held off (K3_COMPACTOR_INTERVAL=1h) so the backlog stays where the bench put it.
+ * The single-row writes and a STRONG point lookup are also timed through @k3/client's SDK
+ * (`K3Client`: Connect JSON over the SDK's fetch transport, as an application sends them),
+ * interleaved with the REST calls so both see the same machine (wip/http5).
+ *
  * Scale: K3_BENCH_BASE_ROWS (default 1000000), K3_BENCH_WRITES (default 100), K3_BENCH_READS
- * (default 30). Writes bench/results/htap-http.json with the load average before and after.
+ * (default 30). Writes bench/results/htap-http.json (K3_BENCH_RESULT names another file, e.g.
+ * `scratch-<you>` for a loaded-machine check) with the load average before and after.
  * Small check: `K3_BENCH_BASE_ROWS=20000 K3_BENCH_WRITES=20 node bench/htap-http.bench.ts`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Freshness } from '@k3/client';
+import { K3Client } from '@k3/client/sdk';
 import { startServer, k3fetch } from '../test/support/server.ts';
 import { startPostgres } from './htap-postgres.ts';
 import { pct, readsByBacklog, summary, timed } from './htap-reads.ts';
@@ -28,13 +35,15 @@ const WRITES = env('K3_BENCH_WRITES', 100);
 const READS = env('K3_BENCH_READS', 30);
 const BACKLOG = env('K3_BENCH_HTTP_BACKLOG', 10_000);
 const BUCKET = 'bench';
+/** Result file name (without .json): K3_BENCH_RESULT, default `htap-http`. */
+const RESULT = process.env.K3_BENCH_RESULT ?? 'htap-http';
 
 
 async function main(): Promise<void> {
   const out: Record<string, unknown> = {
     benchmark: 'htap-http', date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model },
     settings: { BASE, WRITES, READS, BACKLOG }, loadAvgBefore: loadavg()[0],
-    k3: 'coordinator process, embedded mode, local directory store, REST Execute with a bearer token, one keep-alive connection',
+    k3: 'coordinator process, embedded mode, local directory store, REST Execute with a bearer token, one keep-alive connection; k3Sdk: the same statements through @k3/client K3Client (Connect JSON, fetch keep-alive), interleaved; k3SdkConnectHandler: the SDK call with a deadline, served by the generic Connect handler',
   };
   const server = await startServer({ K3_COMPACTOR_INTERVAL: '1h', K3_LOG_LEVEL: 'error' }, { timeoutMs: 60_000 });
   const pg = await startPostgres();
@@ -61,19 +70,51 @@ async function main(): Promise<void> {
 
     // Warm the process (first statements pay connection set-up and file-cache fills).
     for (let i = 0; i < 5; i++) await exec(`SELECT * FROM kv WHERE id = ${i}`);
+    const client = new K3Client({ url: server.url, retries: 0, ...(server.token !== undefined ? { token: server.token } : {}) });
+    const sdk = client.tables(BUCKET);
+    const sdkExec = (sql: string) => sdk.execute(sql, { freshness: 'strong' });
+    // The same call with a deadline (connect-timeout-ms) takes Connect's generic unary handler
+    // instead of the plain-JSON route (services/coordinator/src/rpc/connect-unary-json.ts): A/B in one run.
+    const genericExec = (sql: string) => client.rpc.execute({ bucket: BUCKET, sql, freshness: Freshness.STRONG }, { timeoutMs: 600_000 });
+    for (let i = 0; i < 5; i++) await sdkExec(`SELECT * FROM kv WHERE id = ${i}`);
     const insert: number[] = [];
     const upsert: number[] = [];
-    for (let i = 0; i < WRITES; i++) insert.push(await timed(() => exec(`INSERT INTO kv VALUES (${2_000_000_000 + i}, ${i}, 'new')`)));
-    for (let i = 0; i < WRITES; i++) upsert.push(await timed(() => exec(`INSERT OR REPLACE INTO kv VALUES (${(i * 7919) % BASE}, ${i}, 'upd')`)));
+    const sdkInsert: number[] = [];
+    const sdkUpsert: number[] = [];
+    const genInsert: number[] = [];
+    const genUpsert: number[] = [];
+    for (let i = 0; i < WRITES; i++) {
+      insert.push(await timed(() => exec(`INSERT INTO kv VALUES (${2_000_000_000 + i}, ${i}, 'new')`)));
+      sdkInsert.push(await timed(() => sdkExec(`INSERT INTO kv VALUES (${2_100_000_000 + i}, ${i}, 'new')`)));
+      genInsert.push(await timed(() => genericExec(`INSERT INTO kv VALUES (${2_200_000_000 + i}, ${i}, 'new')`)));
+    }
+    for (let i = 0; i < WRITES; i++) {
+      upsert.push(await timed(() => exec(`INSERT OR REPLACE INTO kv VALUES (${(i * 7919) % BASE}, ${i}, 'upd')`)));
+      sdkUpsert.push(await timed(() => sdkExec(`INSERT OR REPLACE INTO kv VALUES (${(i * 7919 + 1) % BASE}, ${i}, 'upd')`)));
+      genUpsert.push(await timed(() => genericExec(`INSERT OR REPLACE INTO kv VALUES (${(i * 7919 + 2) % BASE}, ${i}, 'upd')`)));
+    }
     await drain();
+    const lookup: number[] = [];
+    const sdkLookup: number[] = [];
+    const genLookup: number[] = [];
+    for (let i = 0; i < Math.max(READS, 100); i++) {
+      lookup.push(await timed(() => exec(`SELECT * FROM kv WHERE id = ${(i * 104_729) % BASE}`)));
+      sdkLookup.push(await timed(() => sdkExec(`SELECT * FROM kv WHERE id = ${(i * 104_729 + 1) % BASE}`)));
+      genLookup.push(await timed(() => genericExec(`SELECT * FROM kv WHERE id = ${(i * 104_729 + 2) % BASE}`)));
+    }
     out.singleRowWrite = {
       k3: { insertNewKey: summary(insert), upsertExistingKey: summary(upsert) },
+      k3Sdk: { insertNewKey: summary(sdkInsert), upsertExistingKey: summary(sdkUpsert) },
+      k3SdkConnectHandler: { insertNewKey: summary(genInsert), upsertExistingKey: summary(genUpsert) },
       postgres: pg === undefined ? null : {
         insertNewKey: summary(pg.pgbench(`\\set id random(2000000000, 3000000000)\nINSERT INTO kv VALUES (:id, 1, 'new') ON CONFLICT DO NOTHING;\n`, WRITES)),
         upsertExistingKey: summary(pg.pgbench(`\\set id random(0, ${BASE - 1})\nINSERT INTO kv VALUES (:id, 1, 'upd') ON CONFLICT (id) DO UPDATE SET v = excluded.v, s = excluded.s;\n`, WRITES)),
       },
     };
-    process.stdout.write(`insert p50 ${pct(insert, 50)} ms, upsert p50 ${pct(upsert, 50)} ms\n`);
+    out.strongPointLookupDrained = { k3: summary(lookup), k3Sdk: summary(sdkLookup), k3SdkConnectHandler: summary(genLookup) };
+    process.stdout.write(`REST: insert p50 ${pct(insert, 50)} ms, upsert p50 ${pct(upsert, 50)} ms, lookup p50 ${pct(lookup, 50)} ms\n`);
+    process.stdout.write(`SDK:  insert p50 ${pct(sdkInsert, 50)} ms, upsert p50 ${pct(sdkUpsert, 50)} ms, lookup p50 ${pct(sdkLookup, 50)} ms\n`);
+    process.stdout.write(`SDK via Connect's handler: insert p50 ${pct(genInsert, 50)} ms, upsert p50 ${pct(genUpsert, 50)} ms, lookup p50 ${pct(genLookup, 50)} ms\n`);
 
     const reads = await readsByBacklog({ run: (sql, f) => exec(sql, `FRESHNESS_${f}`), backlogs: [0, BACKLOG], reads: READS, base: BASE });
     out.reads = reads;
@@ -88,7 +129,7 @@ async function main(): Promise<void> {
   out.loadAvgAfter = loadavg()[0];
   const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
   mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(path.join(resultsDir, 'htap-http.json'), `${JSON.stringify(out, null, 2)}\n`);
+  writeFileSync(path.join(resultsDir, `${RESULT}.json`), `${JSON.stringify(out, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
 }
 

@@ -32,6 +32,7 @@ import { createRpcMetrics } from './rpc/rpc-metrics.ts';
 import { REQUEST_ID_KEY, tableServiceRoutes } from './rpc/connect-wire.ts';
 import { CONNECT_JSON_OPTIONS } from './rpc/connect-options.ts';
 import { registerRestRoutes } from './rest/rest-routes.ts';
+import { connectUnaryJsonConstraint, registerConnectUnaryJson } from './rpc/connect-unary-json.ts';
 import { registerUiRoutes, type UiDeps } from './routes/ui-routes.ts';
 
 declare module 'fastify' {
@@ -86,6 +87,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     genReqId: requestIdOf,
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     return503OnClosing: false,
+    // wip/http5: Connect's plain unary JSON Execute takes a REST-like route (rpc/connect-unary-json.ts).
+    routerOptions: { constraints: { [connectUnaryJsonConstraint.name]: connectUnaryJsonConstraint } },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   });
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
@@ -142,6 +145,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.register(async (scope) => {
     registerOpsRoutes(scope, { metrics, ready, ...(deps.backlog !== undefined ? { backlog: deps.backlog } : {}) });
     registerRestRoutes(scope, { handlers, intercept, logger: deps.logger });
+    registerConnectUnaryJson(scope, { handlers, intercept, logger: deps.logger });
   });
   const ui = deps.ui;
   if (ui !== undefined) app.register(async (scope) => { await registerUiRoutes(scope, ui); });

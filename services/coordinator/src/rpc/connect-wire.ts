@@ -9,8 +9,7 @@
  * Responses and errors carry `x-request-id`.
  */
 import { bearerOf } from '../session-cookie.ts';
-import { fromJson, type JsonValue, type DescMethod } from '@bufbuild/protobuf';
-import { StructSchema } from '@bufbuild/protobuf/wkt';
+import type { JsonObject, DescMethod } from '@bufbuild/protobuf';
 import { ConnectError, createContextKey, type ConnectRouter, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import { AppError, ERROR_CODES, type GrpcCode } from '@k3/core';
 import { ErrorInfoSchema, TableService } from '@k3/client';
@@ -28,10 +27,15 @@ const GRPC_NUMBER: Readonly<Record<GrpcCode, number>> = {
   FAILED_PRECONDITION: 9, ABORTED: 10, OUT_OF_RANGE: 11, UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14, DATA_LOSS: 15, UNAUTHENTICATED: 16,
 };
 
-function structOf(details: Readonly<Record<string, unknown>> | undefined) {
+/**
+ * `ErrorInfo.details` (a google.protobuf.Struct, generated as a JsonObject): the details as plain
+ * JSON. A Struct message given here was encoded as an object with `$typeName` / `fields` keys
+ * (wip/http5); the JSON round trip drops what JSON cannot carry.
+ */
+function structOf(details: Readonly<Record<string, unknown>> | undefined): JsonObject | undefined {
   if (details === undefined) return undefined;
   try {
-    return fromJson(StructSchema, JSON.parse(JSON.stringify(details)) as JsonValue);
+    return JSON.parse(JSON.stringify(details)) as JsonObject;
   } catch {
     return undefined;
   }
