@@ -12,7 +12,8 @@
  *
  * Scan jobs per query: K3_FEDERATE_MAX_JOBS = the cluster's worker slots (workers × 1) unless
  * K3_BENCH_MAX_JOBS says otherwise (0 = one job per partition, the A/B baseline); the per-job row
- * divides by the jobs that actually ran.
+ * divides by the jobs that actually ran. K3_BENCH_MIN_JOB_BYTES sets K3_FEDERATE_MIN_JOB_BYTES (default 0:
+ * no floor; the per-job row's `jobs` then assumes no floor).
  *
  * Results are compared with their types (DuckDB is told p is INTEGER, as declared in k3).
  * Warm = the median of K3_BENCH_RUNS repetitions after one cold run. Results of both sides are
@@ -146,7 +147,7 @@ async function main(): Promise<void> {
   for (const workers of WORKER_COUNTS) {
     const cluster = await startLocalCluster({
       workers, port: 0, dataDir,
-      env: { ...process.env, K3_DATA_DIR: dataDir, K3_LOG_LEVEL: 'error', K3_QUEUE_PREFIX: `k3bench${process.pid}w${workers}`, K3_FEDERATE_MIN_BYTES: '0', K3_WORKER_CONCURRENCY: '1', K3_FEDERATE_MAX_JOBS: String(maxJobsFor(workers)) },
+      env: { ...process.env, K3_DATA_DIR: dataDir, K3_LOG_LEVEL: 'error', K3_QUEUE_PREFIX: `k3bench${process.pid}w${workers}`, K3_FEDERATE_MIN_BYTES: '0', K3_WORKER_CONCURRENCY: '1', K3_FEDERATE_MAX_JOBS: String(maxJobsFor(workers)), K3_FEDERATE_MIN_JOB_BYTES: process.env.K3_BENCH_MIN_JOB_BYTES ?? '0' },
     });
     // Auth is on: the tokens live in the data directory, so the loading server's admin token is valid here.
     const token = loaderToken;
@@ -186,7 +187,7 @@ async function main(): Promise<void> {
     benchmark: 'cluster',
     at: new Date().toISOString(),
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryBytes: os.totalmem(), platform: `${os.platform()} ${os.release()}`, node: process.version, duckdb: duckdbVersion() },
-    scale: { maxJobs: process.env.K3_BENCH_MAX_JOBS ?? 'workers', rows: ROWS, fullScaleRows: 10_000_000, scaledDown: ROWS < 10_000_000, tinyPartitions: TINY_PARTITIONS, widePartitions: WIDE_PARTITIONS, runs: RUNS, workerConcurrency: 1 },
+    scale: { maxJobs: process.env.K3_BENCH_MAX_JOBS ?? 'workers', minJobBytes: process.env.K3_BENCH_MIN_JOB_BYTES ?? '0', rows: ROWS, fullScaleRows: 10_000_000, scaledDown: ROWS < 10_000_000, tinyPartitions: TINY_PARTITIONS, widePartitions: WIDE_PARTITIONS, runs: RUNS, workerConcurrency: 1 },
     load: { ms: round(loadMs) },
     contracts: { sql: GROUP_BY, duckdb: { coldMs: duck.contracts.coldMs, warmMedianMs: duck.contracts.warmMedianMs, files: duck.contracts.files }, cluster: byWorkers },
     ...extra,

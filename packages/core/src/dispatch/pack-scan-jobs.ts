@@ -1,6 +1,7 @@
 /**
  * packPartitions: a federated plan's per-partition jobs packed into at most `maxJobs` scan jobs
- * (K3_FEDERATE_MAX_JOBS; 0 = no packing, one job per kept partition).
+ * (K3_FEDERATE_MAX_JOBS; 0 = no limit) of at least `minJobBytes` each (K3_FEDERATE_MIN_JOB_BYTES;
+ * 0 = no floor); with neither, one job per kept partition as before.
  *
  * Why: every scan job pays a fixed round trip (enqueue, a worker's pick-up, its connection and
  * view, the result through Redis, the coordinator's wake-up) — ≈10 ms on a loaded 2-core machine —
@@ -19,8 +20,20 @@ import type { FederatedJob } from '../plan/index.ts';
 
 const bytesOf = (job: FederatedJob): number => job.files.reduce((n, f) => n + f.add.size, 0);
 
-export function packPartitions(jobs: readonly FederatedJob[], maxJobs: number): FederatedJob[][] {
-  if (maxJobs <= 0 || jobs.length <= maxJobs) return jobs.map((j) => [j]);
+/**
+ * How many jobs: at most `maxJobs` (0 = no limit) and, when `minJobBytes` > 0, no more than one per
+ * `minJobBytes` of data (at least one) — below that a job's fixed cost outweighs what a parallel
+ * scan saves (one worker's DuckDB already uses every core of its machine).
+ */
+export function jobCount(partitions: number, totalBytes: number, maxJobs: number, minJobBytes = 0): number {
+  let n = maxJobs > 0 ? Math.min(maxJobs, partitions) : partitions;
+  if (minJobBytes > 0) n = Math.min(n, Math.max(1, Math.floor(totalBytes / minJobBytes)));
+  return n;
+}
+
+export function packPartitions(jobs: readonly FederatedJob[], maxJobs: number, minJobBytes = 0): FederatedJob[][] {
+  maxJobs = jobCount(jobs.length, jobs.reduce((n, j) => n + bytesOf(j), 0), maxJobs, minJobBytes);
+  if (jobs.length <= maxJobs) return jobs.map((j) => [j]);
   const order = jobs.map((job, index) => ({ job, index, bytes: bytesOf(job) }))
     .sort((a, b) => b.bytes - a.bytes || a.index - b.index);
   const bins = Array.from({ length: maxJobs }, () => ({ bytes: 0, members: [] as { job: FederatedJob; index: number }[] }));

@@ -18,10 +18,12 @@ export interface ScanJobContext {
   readonly deadline: number;
   /** K3_FEDERATE_MAX_JOBS: pack the partitions into at most this many jobs (0 = one per partition; pack-scan-jobs.ts). */
   readonly maxJobs?: number;
+  /** K3_FEDERATE_MIN_JOB_BYTES: no more jobs than one per this many bytes (0 = no floor). */
+  readonly minJobBytes?: number;
 }
 
 export function toScanJobs(plan: Pick<FederatedPlan, 'jobs' | 'relations'>, ctx: ScanJobContext): ScanJobV1[] {
-  return packPartitions(plan.jobs, ctx.maxJobs ?? 0).map((group, jobIndex) => ({
+  return packPartitions(plan.jobs, ctx.maxJobs ?? 0, ctx.minJobBytes ?? 0).map((group, jobIndex) => ({
     v: SCAN_JOB_VERSION,
     queryId: ctx.queryId,
     jobIndex,

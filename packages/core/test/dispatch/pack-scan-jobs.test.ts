@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { ActiveFile } from '../../src/delta/snapshot.ts';
-import { packPartitions } from '../../src/dispatch/pack-scan-jobs.ts';
+import { jobCount, packPartitions } from '../../src/dispatch/pack-scan-jobs.ts';
 import { toScanJobs } from '../../src/dispatch/to-scan-jobs.ts';
 import type { FederatedJob } from '../../src/plan/index.ts';
 
@@ -50,5 +50,17 @@ describe('packPartitions (K3_FEDERATE_MAX_JOBS)', () => {
       ['US:region=US/f0.parquet', 'APAC:region=APAC/f0.parquet', 'APAC:region=APAC/f1.parquet'],
     ]);
     expect(jobs.every((j) => j.partialSql === 'SELECT 1')).toBe(true);
+  });
+
+  it('K3_FEDERATE_MIN_JOB_BYTES: no more jobs than one per that many bytes, at least one, never above the max', () => {
+    // four = 1,050 bytes.
+    expect(jobCount(4, 1_050, 0, 0)).toBe(4);
+    expect(jobCount(4, 1_050, 0, 500)).toBe(2);
+    expect(jobCount(4, 1_050, 0, 2_000)).toBe(1);
+    expect(jobCount(4, 1_050, 3, 100)).toBe(3);
+    expect(jobCount(4, 1_050, 2, 1_050)).toBe(1);
+    expect(packPartitions(four, 0, 2_000).map((g) => g.length)).toEqual([4]);
+    expect(packPartitions(four, 4, 500).map((g) => g.map((p) => p.partitionValues['region']))).toEqual([['UK', 'EU'], ['US', 'APAC']]);
+    expect(packPartitions(four, 0, 100)).toEqual(four.map((p) => [p]));
   });
 });
