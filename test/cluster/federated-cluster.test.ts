@@ -66,6 +66,16 @@ function killAll(c: Running | undefined): void {
   if (c !== undefined) for (const pid of [c.child.pid!, ...c.pids]) if (alive(pid)) process.kill(pid, 'SIGKILL');
 }
 
+/** Property (bounded sample): generated queries through `url` equal DuckDB with the expected strategy. */
+async function generatedQueriesEqualDuckDB(url: string, numRuns: number, seed: number): Promise<void> {
+  await fc.assert(fc.asyncProperty(federatedQueryArb, async (g) => {
+    const q = await ok(url, g.sql);
+    const cmp = compareResults(q, await ref.run(g.sql), { ordered: g.ordered, tolerance: FLOAT_TOLERANCE });
+    expect(cmp.equal, `${g.sql}\n${cmp.message}`).toBe(true);
+    expect(q.strategy, g.sql).toBe(g.strategy);
+  }), { numRuns, seed, endOnFailure: true });
+}
+
 let ref: DuckDBReference;
 beforeAll(async () => {
   ref = await DuckDBReference.create();
@@ -133,12 +143,7 @@ describe('distributed query through k3 cluster up --workers 2 (local directory)'
   }, 60_000);
 
   it('property (bounded sample through the cluster): generated queries equal DuckDB with the expected strategy', async () => {
-    await fc.assert(fc.asyncProperty(federatedQueryArb, async (g) => {
-      const q = await ok(cluster!.url, g.sql);
-      const cmp = compareResults(q, await ref.run(g.sql), { ordered: g.ordered, tolerance: FLOAT_TOLERANCE });
-      expect(cmp.equal, `${g.sql}\n${cmp.message}`).toBe(true);
-      expect(q.strategy, g.sql).toBe(g.strategy);
-    }), { numRuns: 8, seed: 5007, endOnFailure: true });
+    await generatedQueriesEqualDuckDB(cluster!.url, 8, 5007);
   }, 180_000);
 
   it('K3_FEDERATE_MAX_JOBS=2: the 4 partitions travel as 2 scan jobs, partitionsScanned still 4, answers equal DuckDB (property)', async () => {
@@ -154,12 +159,7 @@ describe('distributed query through k3 cluster up --workers 2 (local directory)'
       expect(await completed()).toBe(before + 2);
       const cmp = compareResults(q, await ref.run(SEEDS_GROUP_BY), { ordered: true, tolerance: FLOAT_TOLERANCE });
       expect(cmp.equal, cmp.message).toBe(true);
-      await fc.assert(fc.asyncProperty(federatedQueryArb, async (g) => {
-        const r = await ok(packed!.url, g.sql);
-        const same = compareResults(r, await ref.run(g.sql), { ordered: g.ordered, tolerance: FLOAT_TOLERANCE });
-        expect(same.equal, `${g.sql}\n${same.message}`).toBe(true);
-        expect(r.strategy, g.sql).toBe(g.strategy);
-      }), { numRuns: 6, seed: 5014, endOnFailure: true });
+      await generatedQueriesEqualDuckDB(packed.url, 6, 5014);
     } finally {
       await packed?.stop({ keepData: true });
     }
