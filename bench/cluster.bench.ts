@@ -10,6 +10,11 @@
  * 3. A highly selective query on a 100-partition table: one partition survives pruning (no job at
  *    all) and two partitions (two jobs), against DuckDB over all 100 partitions' files.
  *
+ * Scan jobs per query: K3_FEDERATE_MAX_JOBS = the cluster's worker slots (workers × 1) unless
+ * K3_BENCH_MAX_JOBS says otherwise (0 = one job per partition, the A/B baseline); the per-job row
+ * divides by the jobs that actually ran. K3_BENCH_MIN_JOB_BYTES sets K3_FEDERATE_MIN_JOB_BYTES (default 0:
+ * no floor; the per-job row's `jobs` then assumes no floor).
+ *
  * Results are compared with their types (DuckDB is told p is INTEGER, as declared in k3).
  * Warm = the median of K3_BENCH_RUNS repetitions after one cold run. Results of both sides are
  * compared (floats with a relative tolerance). Timing never fails anything.
@@ -31,7 +36,11 @@ const RUNS = Number(process.env.K3_BENCH_RUNS ?? 3);
 const TINY_PARTITIONS = Number(process.env.K3_BENCH_TINY_PARTITIONS ?? 32);
 const WIDE_PARTITIONS = 100;
 const WORKER_COUNTS = [1, 2, 4] as const;
+/** Result file name (without .json): K3_BENCH_RESULT, default `cluster` (e.g. `scratch-<you>` for a loaded-machine check). */
+const RESULT = process.env.K3_BENCH_RESULT ?? 'cluster';
 const CHUNK = 2_500_000;
+/** K3_FEDERATE_MAX_JOBS for a cluster of `workers` (concurrency 1): the worker slots unless K3_BENCH_MAX_JOBS is set. */
+const maxJobsFor = (workers: number): number => (process.env.K3_BENCH_MAX_JOBS === undefined ? workers : Number(process.env.K3_BENCH_MAX_JOBS));
 const BUCKET = 'bench';
 
 const GROUP_BY = `SELECT region, COUNT(*) AS cnt, SUM(amount) AS total, AVG(amount) AS avg_value
@@ -138,7 +147,7 @@ async function main(): Promise<void> {
   for (const workers of WORKER_COUNTS) {
     const cluster = await startLocalCluster({
       workers, port: 0, dataDir,
-      env: { ...process.env, K3_DATA_DIR: dataDir, K3_LOG_LEVEL: 'error', K3_QUEUE_PREFIX: `k3bench${process.pid}w${workers}`, K3_FEDERATE_MIN_BYTES: '0', K3_WORKER_CONCURRENCY: '1' },
+      env: { ...process.env, K3_DATA_DIR: dataDir, K3_LOG_LEVEL: 'error', K3_QUEUE_PREFIX: `k3bench${process.pid}w${workers}`, K3_FEDERATE_MIN_BYTES: '0', K3_WORKER_CONCURRENCY: '1', K3_FEDERATE_MAX_JOBS: String(maxJobsFor(workers)), K3_FEDERATE_MIN_JOB_BYTES: process.env.K3_BENCH_MIN_JOB_BYTES ?? '0' },
     });
     // Auth is on: the tokens live in the data directory, so the loading server's admin token is valid here.
     const token = loaderToken;
@@ -147,18 +156,19 @@ async function main(): Promise<void> {
       const c = await timeHttp(cluster.url, GROUP_BY);
       const same = compareResults(c.body, duck.contracts.result, { ordered: true, tolerance: 1e-9 });
       byWorkers.push({
-        workers, coldMs: c.coldMs, warmMedianMs: c.warmMedianMs, ...summary(c.body),
+        workers, maxJobs: maxJobsFor(workers), coldMs: c.coldMs, warmMedianMs: c.warmMedianMs, ...summary(c.body),
         ratioToDuckDBWarm: round(c.warmMedianMs / duck.contracts.warmMedianMs), resultsEqual: same.equal, resultsNote: same.message,
       });
-      process.stdout.write(`${workers} worker(s): warm ${c.warmMedianMs} ms (cold ${c.coldMs}), DuckDB warm ${duck.contracts.warmMedianMs} ms; equal ${same.equal}\n`);
+      process.stdout.write(`${workers} worker(s), max ${maxJobsFor(workers)} jobs: warm ${c.warmMedianMs} ms (cold ${c.coldMs}), DuckDB warm ${duck.contracts.warmMedianMs} ms; equal ${same.equal}\n`);
       if (workers === 2) {
         const tiny = await timeHttp(cluster.url, TINY);
         const one = await timeHttp(cluster.url, SELECTIVE_ONE);
         const two = await timeHttp(cluster.url, SELECTIVE_TWO);
-        const jobs = Number(tiny.body.partitionsScanned);
+        const partitions = Number(tiny.body.partitionsScanned);
+        const jobs = maxJobsFor(workers) === 0 ? partitions : Math.min(partitions, maxJobsFor(workers));
         extra = {
           perJobOverhead: {
-            workers, sql: TINY, jobs, warmMedianMs: tiny.warmMedianMs, msPerJob: round(tiny.warmMedianMs / jobs), ...summary(tiny.body),
+            workers, sql: TINY, partitions, jobs, warmMedianMs: tiny.warmMedianMs, msPerJob: round(tiny.warmMedianMs / jobs), ...summary(tiny.body),
             duckdbWarmMedianMs: duck.tiny.warmMedianMs, overheadPerJobVsDuckDBMs: round((tiny.warmMedianMs - duck.tiny.warmMedianMs) / jobs),
             resultsEqual: compareResults(tiny.body, duck.tiny.result, { ordered: true }).equal,
           },
@@ -177,12 +187,12 @@ async function main(): Promise<void> {
     benchmark: 'cluster',
     at: new Date().toISOString(),
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryBytes: os.totalmem(), platform: `${os.platform()} ${os.release()}`, node: process.version, duckdb: duckdbVersion() },
-    scale: { rows: ROWS, fullScaleRows: 10_000_000, scaledDown: ROWS < 10_000_000, tinyPartitions: TINY_PARTITIONS, widePartitions: WIDE_PARTITIONS, runs: RUNS, workerConcurrency: 1 },
+    scale: { maxJobs: process.env.K3_BENCH_MAX_JOBS ?? 'workers', minJobBytes: process.env.K3_BENCH_MIN_JOB_BYTES ?? '0', rows: ROWS, fullScaleRows: 10_000_000, scaledDown: ROWS < 10_000_000, tinyPartitions: TINY_PARTITIONS, widePartitions: WIDE_PARTITIONS, runs: RUNS, workerConcurrency: 1 },
     load: { ms: round(loadMs) },
     contracts: { sql: GROUP_BY, duckdb: { coldMs: duck.contracts.coldMs, warmMedianMs: duck.contracts.warmMedianMs, files: duck.contracts.files }, cluster: byWorkers },
     ...extra,
   };
-  const out = path.join(REPO_ROOT, 'bench', 'results', 'cluster.json');
+  const out = path.join(REPO_ROOT, 'bench', 'results', `${RESULT}.json`);
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`wrote ${out}\n`);

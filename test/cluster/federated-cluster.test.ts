@@ -66,6 +66,16 @@ function killAll(c: Running | undefined): void {
   if (c !== undefined) for (const pid of [c.child.pid!, ...c.pids]) if (alive(pid)) process.kill(pid, 'SIGKILL');
 }
 
+/** Property (bounded sample): generated queries through `url` equal DuckDB with the expected strategy. */
+async function generatedQueriesEqualDuckDB(url: string, numRuns: number, seed: number): Promise<void> {
+  await fc.assert(fc.asyncProperty(federatedQueryArb, async (g) => {
+    const q = await ok(url, g.sql);
+    const cmp = compareResults(q, await ref.run(g.sql), { ordered: g.ordered, tolerance: FLOAT_TOLERANCE });
+    expect(cmp.equal, `${g.sql}\n${cmp.message}`).toBe(true);
+    expect(q.strategy, g.sql).toBe(g.strategy);
+  }), { numRuns, seed, endOnFailure: true });
+}
+
 let ref: DuckDBReference;
 beforeAll(async () => {
   ref = await DuckDBReference.create();
@@ -133,13 +143,27 @@ describe('distributed query through k3 cluster up --workers 2 (local directory)'
   }, 60_000);
 
   it('property (bounded sample through the cluster): generated queries equal DuckDB with the expected strategy', async () => {
-    await fc.assert(fc.asyncProperty(federatedQueryArb, async (g) => {
-      const q = await ok(cluster!.url, g.sql);
-      const cmp = compareResults(q, await ref.run(g.sql), { ordered: g.ordered, tolerance: FLOAT_TOLERANCE });
-      expect(cmp.equal, `${g.sql}\n${cmp.message}`).toBe(true);
-      expect(q.strategy, g.sql).toBe(g.strategy);
-    }), { numRuns: 8, seed: 5007, endOnFailure: true });
+    await generatedQueriesEqualDuckDB(cluster!.url, 8, 5007);
   }, 180_000);
+
+  it('K3_FEDERATE_MAX_JOBS=2: the 4 partitions travel as 2 scan jobs, partitionsScanned still 4, answers equal DuckDB (property)', async () => {
+    // A second coordinator process on the same Redis, queue and data that packs partitions into 2 jobs.
+    let packed: StartedServer | undefined;
+    try {
+      packed = await startServer({ K3_REDIS_URL: redis.url, K3_QUEUE_PREFIX: prefix, K3_FEDERATE_MIN_BYTES: '0', K3_FEDERATE_MAX_JOBS: '2' }, { dataDir });
+      if (cluster?.token !== undefined) registerToken(packed.url, cluster.token);
+      const before = await completed();
+      const q = await ok(packed.url, SEEDS_GROUP_BY);
+      expect(q.strategy).toBe('QUERY_STRATEGY_FEDERATED_AGGREGATE');
+      expect(q.partitionsScanned).toBe('4');
+      expect(await completed()).toBe(before + 2);
+      const cmp = compareResults(q, await ref.run(SEEDS_GROUP_BY), { ordered: true, tolerance: FLOAT_TOLERANCE });
+      expect(cmp.equal, cmp.message).toBe(true);
+      await generatedQueriesEqualDuckDB(packed.url, 6, 5014);
+    } finally {
+      await packed?.stop({ keepData: true });
+    }
+  }, 120_000);
 
   it('a coordinator whose deadline is shorter than the scans → 504 ERR_QUERY_TIMEOUT', async () => {
     // A second coordinator process on the same Redis, queue and data, with a 500 ms deadline.

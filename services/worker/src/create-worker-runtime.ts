@@ -10,7 +10,7 @@
  */
 import type { Logger } from 'pino';
 import { AppError, type Config } from '@k3/core';
-import { createScanJobHandler, createScanWorker, redactRedisUrl, sweepJobResults } from '@k3/core/dispatch';
+import { createScanJobHandler, createScanWorker, redactRedisUrl, ScanViewPool, sweepJobResults } from '@k3/core/dispatch';
 import { createExecRuntime } from '@k3/core/exec';
 import { createBucketStoreFactory } from '@k3/core/object-store';
 import { registerCacheMetrics, registerDuckDBMetrics, startOpsServer } from '@k3/core/metrics';
@@ -35,7 +35,9 @@ export async function createWorkerRuntime(config: Config, logger: Logger): Promi
   const { db, cache } = await createExecRuntime(config);
   registerCacheMetrics(metrics.registry, cache);
   registerDuckDBMetrics(metrics.registry, db);
-  const handler = createScanJobHandler({ stores, db, cache, inlineMaxBytes: config.K3_JOB_RESULT_INLINE_MAX_BYTES, testDelayMs: config.K3_TEST_SCAN_DELAY });
+  // Pooled connections keep their scan view between jobs over the same files (scan-view-pool.ts).
+  const views = new ScanViewPool(db, Math.max(4, config.K3_WORKER_CONCURRENCY * 4));
+  const handler = createScanJobHandler({ stores, db, cache, inlineMaxBytes: config.K3_JOB_RESULT_INLINE_MAX_BYTES, testDelayMs: config.K3_TEST_SCAN_DELAY, views });
   const buckets = new Set<string>();
   const worker = createScanWorker({
     redisUrl: config.K3_REDIS_URL,
@@ -93,6 +95,7 @@ export async function createWorkerRuntime(config: Config, logger: Logger): Promi
       try {
         await worker.close(force);
       } finally {
+        views.close();
         db.closeSync();
         await ops?.close();
       }

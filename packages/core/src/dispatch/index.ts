@@ -2,6 +2,7 @@
 export type { ScanExecutor, ScanRunOptions } from './scan-executor.ts';
 export { createScanJobHandler, type ScanJobHandler, type ScanJobHandlerDeps, type ScanJobRunOptions } from './scan-job-handler.ts';
 export { runPartialQuery, type PartialQueryResult } from './run-partial-query.ts';
+export { ScanViewPool, type ScanViewStats } from './scan-view-pool.ts';
 export { InProcessScanExecutor, type InProcessScanExecutorOptions } from './in-process-scan-executor.ts';
 export { BullMQScanExecutor, type BullMQScanExecutorOptions } from './bullmq-scan-executor.ts';
 export { createScanWorker, type ScanWorkerOptions } from './scan-worker.ts';

@@ -4,18 +4,21 @@
  * in-process and the worker service calls it from BullMQ: the same code scans either way.
  *
  * Steps: files → local paths (FileCache lease, pinned until the scan ends) → a TEMP view named
- * `job.viewName` on a fresh connection (bindSnapshot: partition columns as typed constants from the
+ * `job.viewName` on a fresh connection, or on a pooled one that already holds exactly that view
+ * (scan-view-pool.ts; the worker's) (bindSnapshot: partition columns as typed constants from the
  * Delta strings) → partial SQL under the job's deadline → Arrow IPC. Results above
  * `inlineMaxBytes` are written to `_k3/results/<queryId>/<jobIndex>.arrow` in the job's bucket and
  * referenced; the coordinator deletes them after merging. The handler does not log (pure core).
  */
 import { hostname } from 'node:os';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ActiveFile } from '../delta/snapshot.ts';
 import { parsePartitionValues } from '../delta/partition-values.ts';
 import { mapDuckDBError, withConnection, bindSnapshot, quoteLiteral, type FileCache, type K3DuckDB } from '../exec/index.ts';
 import { encodeArrowPartial, jobResultKey, SCAN_JOB_VERSION, type ScanJobV1, type ScanResultV1 } from '../jobs/index.ts';
 import type { BucketStores } from '../object-store/store-factory.ts';
-import { cancelledError, deadlineError, runPartialQuery } from './run-partial-query.ts';
+import { cancelledError, deadlineError, runPartialQuery, type PartialQueryResult } from './run-partial-query.ts';
+import type { ScanViewPool } from './scan-view-pool.ts';
 
 export interface ScanJobHandlerDeps {
   readonly stores: Pick<BucketStores, 'open'>;
@@ -25,6 +28,8 @@ export interface ScanJobHandlerDeps {
   readonly inlineMaxBytes: number;
   /** K3_TEST_SCAN_DELAY: tests slow every job down by this much (0 in production). */
   readonly testDelayMs?: number;
+  /** Pooled connections keeping their bound view (the worker's); absent = a fresh connection and view per job. */
+  readonly views?: ScanViewPool;
 }
 
 export interface ScanJobRunOptions {
@@ -69,11 +74,17 @@ export function createScanJobHandler(deps: ScanJobHandlerDeps): ScanJobHandler {
     const store = deps.stores.open(job.bucket);
     const lease = await deps.cache.acquire(store, job.files.map((f) => ({ key: f.key, size: f.size })));
     try {
-      const { partial, rowsScanned } = await withConnection(deps.db, async (conn) => {
-        await bindSnapshot(conn, job.viewName, { schema: job.schema, partitionColumns: job.partitionColumns, files }, lease.paths);
+      const snapshot = { schema: job.schema, partitionColumns: job.partitionColumns, files };
+      const scan = async (conn: DuckDBConnection): Promise<{ partial: PartialQueryResult; rowsScanned: number }> => {
         const scanned = files.length === 0 ? 0 : await countRows(conn, [...lease.paths.values()]);
         return { partial: await runPartialQuery(conn, job.partialSql, job.deadline, opts.signal), rowsScanned: scanned };
-      });
+      };
+      const { partial, rowsScanned } = deps.views !== undefined
+        ? await deps.views.withView(job.viewName, snapshot, lease.paths, scan)
+        : await withConnection(deps.db, async (conn) => {
+          await bindSnapshot(conn, job.viewName, snapshot, lease.paths);
+          return scan(conn);
+        });
       const ipc = encodeArrowPartial(partial.columns, partial.values);
       const base = {
         v: SCAN_JOB_VERSION, queryId: job.queryId, jobIndex: job.jobIndex, rows: partial.rows, bytes: ipc.byteLength,

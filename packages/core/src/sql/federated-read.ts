@@ -38,7 +38,7 @@ import type { SqlParam } from './statement-params.ts';
 export interface FederatedReadDeps {
   readonly executor: ScanExecutor;
   readonly stores: Pick<BucketStores, 'open'>;
-  readonly config: Pick<Config, 'K3_QUERY_TIMEOUT' | 'K3_FEDERATE_MIN_PARTITIONS' | 'K3_FEDERATE_MIN_BYTES'> & Partial<Pick<Config, 'K3_RESULT_MAX_ROWS' | 'K3_RESULT_MAX_BYTES'>>;
+  readonly config: Pick<Config, 'K3_QUERY_TIMEOUT' | 'K3_FEDERATE_MIN_PARTITIONS' | 'K3_FEDERATE_MIN_BYTES'> & Partial<Pick<Config, 'K3_RESULT_MAX_ROWS' | 'K3_RESULT_MAX_BYTES' | 'K3_FEDERATE_MAX_JOBS' | 'K3_FEDERATE_MIN_JOB_BYTES'>>;
   readonly clock: () => number;
   /** Close `executor` with the reader (it was made for this reader). */
   readonly ownsExecutor?: boolean;
@@ -188,6 +188,8 @@ export class FederatedReader {
       schema: snapshot.schema,
       partitionColumns: snapshot.partitionColumns,
       deadline: req.startedAt + config.K3_QUERY_TIMEOUT,
+      maxJobs: config.K3_FEDERATE_MAX_JOBS ?? 0,
+      minJobBytes: config.K3_FEDERATE_MIN_JOB_BYTES ?? 0,
       ...(req.signal !== undefined ? { signal: req.signal } : {}),
     });
     const scanned = clock();
@@ -201,7 +203,7 @@ export class FederatedReader {
     return toQueryResult(encoded, {
       strategy: plan.strategy,
       versions: { [handle.name]: snapshot.version },
-      partitionsScanned: stats.jobs,
+      partitionsScanned: plan.jobs.length,
       partitionsPruned: plan.partitions.pruned,
       filesScanned: stats.filesScanned,
       rowsScanned: stats.rowsScanned,

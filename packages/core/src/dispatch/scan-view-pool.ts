@@ -1,0 +1,94 @@
+/**
+ * ScanViewPool: a worker's pooled DuckDB connections, each keeping the ONE scan view it bound
+ * last, so a scan job over files a slot already bound skips the connection and the view bind
+ * (docs/design/distributed-execution.md, "Per-job cost").
+ *
+ * A slot is keyed by what the view stands for: the view's name and its exact SELECT
+ * (snapshotSelectSql — the job's local paths of immutable files under names never reused, with the
+ * schema's typed projections and the log's partition values). Another file list, a re-downloaded
+ * cache copy, another schema or another table all change the text, and the slot re-binds; nothing
+ * is keyed by a timer and no result is kept — every job runs its partial SQL anew over files it
+ * leased for the job. One view per slot (a different name drops the old one first), so a job never
+ * sees another bucket's or table's view. A slot whose job failed or was interrupted is closed,
+ * not pooled.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { mapDuckDBError, snapshotSelectSql, type BindableSnapshot, type K3DuckDB } from '../exec/index.ts';
+import { quoteIdentifier } from '../exec/sql-quote.ts';
+
+const DEFAULT_MAX_IDLE = 8;
+
+interface Slot {
+  readonly conn: DuckDBConnection;
+  bound: { readonly name: string; readonly viewSql: string } | undefined;
+}
+
+/** Counters for tests: how often a job found its view already bound. */
+export interface ScanViewStats {
+  bound: number;
+  reused: number;
+}
+
+export class ScanViewPool {
+  readonly #db: K3DuckDB;
+  readonly #maxIdle: number;
+  readonly #idle: Slot[] = [];
+  #closed = false;
+  readonly stats: ScanViewStats = { bound: 0, reused: 0 };
+
+  constructor(db: K3DuckDB, maxIdle = DEFAULT_MAX_IDLE) {
+    this.#db = db;
+    this.#maxIdle = maxIdle;
+  }
+
+  /** Runs `fn` on a connection where `name` is a TEMP view of `snapshot` over `paths` (leased by the caller). */
+  async withView<T>(name: string, snapshot: BindableSnapshot, paths: ReadonlyMap<string, string>, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    let slot = this.#idle.pop() ?? { conn: await this.#db.connect(), bound: undefined };
+    let healthy = false;
+    try {
+      const viewSql = await snapshotSelectSql(slot.conn, snapshot, paths);
+      if (slot.bound?.name !== name || slot.bound.viewSql !== viewSql) {
+        // Another idle slot may hold exactly this view: take it and keep this one idle.
+        const i = this.#idle.findIndex((s) => s.bound?.name === name && s.bound.viewSql === viewSql);
+        if (i >= 0) [slot, this.#idle[i]] = [this.#idle[i]!, slot];
+      }
+      await this.#bind(slot, name, viewSql);
+      const out = await fn(slot.conn);
+      healthy = true;
+      return out;
+    } finally {
+      this.#checkin(slot, healthy);
+    }
+  }
+
+  /** Closes every pooled connection (worker shutdown, tests). */
+  close(): void {
+    this.#closed = true;
+    for (const slot of this.#idle.splice(0)) slot.conn.closeSync();
+  }
+
+  async #bind(slot: Slot, name: string, viewSql: string): Promise<void> {
+    if (slot.bound?.name === name && slot.bound.viewSql === viewSql) {
+      this.stats.reused++;
+      return;
+    }
+    const previous = slot.bound;
+    slot.bound = undefined;
+    try {
+      if (previous !== undefined && previous.name !== name) await slot.conn.run(`DROP VIEW IF EXISTS ${quoteIdentifier(previous.name)}`);
+      await slot.conn.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdentifier(name)} AS ${viewSql}`);
+    } catch (err) {
+      throw mapDuckDBError(err);
+    }
+    this.stats.bound++;
+    slot.bound = { name, viewSql };
+  }
+
+  #checkin(slot: Slot, healthy: boolean): void {
+    if (!healthy || this.#closed || this.#idle.length >= this.#maxIdle) {
+      slot.conn.closeSync();
+      return;
+    }
+    this.#idle.push(slot);
+  }
+}
