@@ -39,6 +39,7 @@ import type { HtapRuntime } from './htap-runtime.ts';
 import type { KeyedRoute } from './keyed-route.ts';
 import { isBlindReplace, isBlindUpsert } from './blind-replace.ts';
 import { mergeSourceScope } from './merge-scope.ts';
+import { keysWithRange, keysWithRangeSql } from './keys-with-range.ts';
 import { loadNamedRows } from './named-rows-load.ts';
 import type { PrePassed } from './pre-pass.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
@@ -119,7 +120,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     // uniqueness is checked after.
     const withKey = shape.verb === 'INSERT';
     /** A MERGE whose source ran once into a TEMP table (mergeTouchedKeys): the statement reading it. */
-    const runOnce: { merge?: PrePassed } = {};
+    const runOnce: { merge?: PrePassed; keys?: WalValue[][] } = {};
     /** The target holds every STRONG row of the keys in `__k3_keyed_keys`: a new key inside them cannot clash. */
     let covered = mode === 'inserted-keys';
     /** The shadow copy was made with the load (named-rows-load.ts). */
@@ -153,13 +154,13 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
       covered = touched !== 'all';
       if (direct && touched !== 'all') {
         if (touched !== undefined) {
-          const tuples = await captureKeys(conn, `SELECT ${keyList} FROM __k3_keyed_keys`, shape2);
+          const tuples = runOnce.keys ?? await captureKeys(conn, `SELECT ${keyList} FROM __k3_keyed_keys`, shape2);
           const rows = { target: name, keysTable: '__k3_keyed_keys', range: touched, stem: `__k3_named_${randomBytes(4).toString('hex')}` };
           await loadNamedRows(conn, htap.cache, handle.store, state, state.shape, tuples, rows, [`CREATE TEMP TABLE ${BEFORE} AS SELECT * FROM ${name}`]);
           before = true;
         }
       } else {
-        await bindView(touched === 'all' ? undefined : () => captureKeys(conn, `SELECT ${keyList} FROM __k3_keyed_keys`, shape2));
+        await bindView(touched === 'all' ? undefined : async () => runOnce.keys ?? captureKeys(conn, `SELECT ${keyList} FROM __k3_keyed_keys`, shape2));
         loaded = touched === 'all' ? `INSERT INTO ${name} SELECT * FROM ${q(strong)}`
           : touched === undefined ? undefined : `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${touched}`;
       }
@@ -279,7 +280,7 @@ function loadMode(shape: DmlShape): LoadMode {
  * over them (' WHERE …' or ''), undefined when the source names no key, 'all' when the MERGE may
  * match any row (merge-scope.ts) — then the caller loads every STRONG row.
  */
-async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, keys: readonly string[], name: string, shape: WalTableShape, runOnce: { merge?: PrePassed }, target: { ddl: string; ensure: string }): Promise<string | undefined | 'all'> {
+async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, keys: readonly string[], name: string, shape: WalTableShape, runOnce: { merge?: PrePassed; keys?: WalValue[][] }, target: { ddl: string; ensure: string }): Promise<string | undefined | 'all'> {
   const keyList = keys.map(q).join(', ');
   const scope = await mergeSourceScope(conn, statement, keys);
   if (scope === undefined) {
@@ -298,12 +299,17 @@ async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, s
     const named = scope.aliasColumns;
     if (named !== undefined && new Set(named).size === named.length && scope.start < scope.end && statement.sql.slice(scope.start, scope.end) === scope.source && !statement.tokens.some((t) => t.text === ';')) {
       try {
-        const range = await keyRangeFilter(conn, '__k3_keyed_keys', 's', shape, [
-          target.ddl,
-          `CREATE TEMP TABLE ${MERGE_SOURCE} AS SELECT * FROM ${scope.source}`,
-          // Fails (a set operation of unequal widths) when the source has columns the alias does not name.
-          `SELECT * FROM ${MERGE_SOURCE} UNION ALL SELECT ${named.map(() => 'NULL').join(', ')} LIMIT 0`,
-          create, `INSERT INTO __k3_keyed_keys ${scope.keysFrom(`${MERGE_SOURCE} AS ${q(scope.qualifier)}`)}`]);
+        // Fails (a set operation of unequal widths) when the source has columns the alias does not name.
+        const widthCheck = `SELECT * FROM ${MERGE_SOURCE} UNION ALL SELECT ${named.map(() => 'NULL').join(', ')} LIMIT 0`;
+        const first = [target.ddl, `CREATE TEMP TABLE ${MERGE_SOURCE} AS SELECT * FROM ${scope.source}`,
+          create, `INSERT INTO __k3_keyed_keys ${scope.keysFrom(`${MERGE_SOURCE} AS ${q(scope.qualifier)}`)}`];
+        // The keys as write-log text ride in this call with their range (keys-with-range.ts, wip/ingest5).
+        // The width check is a filter of that last SELECT: a multi-statement call answers with the
+        // FIRST result set, so a SELECT of its own before it would hide the keys (and did hide the range).
+        const both = keysWithRangeSql('__k3_keyed_keys', shape, `NOT EXISTS (${widthCheck})`);
+        if (both === undefined) throw new Error('no key column'); // (a keyed table always has one)
+        const { tuples, range } = keysWithRange((await conn.runAndReadAll([...first, both].join(';\n'))).getRows(), shape, 's');
+        runOnce.keys = tuples;
         const sql = `${statement.sql.slice(0, scope.start)}${MERGE_SOURCE} AS ${q(scope.qualifier)}${statement.sql.slice(scope.end)}`;
         runOnce.merge = { ...statement, sql };
         return range;
