@@ -205,14 +205,19 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
       // The duplicates check rides in the same call (its key values are asked only when it fires),
       // and so does the count of keys the write removed (none: no tombstone capture).
       let duplicated: boolean | undefined;
-      const range = await keyRangeFilter(conn, '__k3_keyed_new', 's', shape2,
-        [`CREATE TEMP TABLE __k3_keyed_new AS (SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM ${BEFORE}) EXCEPT SELECT ${keyList} FROM __k3_keyed_keys`],
+      // The loaded rows (and so BEFORE) hold named keys only: a key outside the named set is new
+      // (one EXCEPT, was two), and its TEMP table is made only when there is one (wip/ingest5).
+      const outside = `SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM __k3_keyed_keys`;
+      const range = await keyRangeFilter(conn, `(${outside})`, 's', shape2, [],
         { sql: [`(SELECT count(*) FROM (${deleteSql}))`, ...(duplicates !== undefined ? [`(SELECT count(*) FROM (${duplicates}))`] : [])], seen: ([gone, dup]) => {
           removes = gone === undefined ? undefined : Number(gone) > 0;
           if (duplicates !== undefined && dup !== undefined) duplicated = Number(dup) > 0;
         } });
       if (duplicated === false) duplicates = undefined;
-      if (range !== undefined) await bindFullView();
+      if (range !== undefined) {
+        await run(conn, `CREATE TEMP TABLE __k3_keyed_new AS ${outside}`);
+        await bindFullView();
+      }
       await assertNewKeysAbsent('__k3_keyed_new', range);
     } else if (mode !== 'all' && !empty) {
       const range = await keyRangeFilter(conn, '__k3_keyed_new', 's', shape2,
