@@ -39,7 +39,7 @@ import type { HtapRuntime } from './htap-runtime.ts';
 import type { KeyedRoute } from './keyed-route.ts';
 import { isBlindReplace, isBlindUpsert } from './blind-replace.ts';
 import { mergeSourceScope } from './merge-scope.ts';
-import { keysWithRange, keysWithRangeSql } from './keys-with-range.ts';
+import { keysWithRange, keysWithRangeSql, scalarsWithCapture, scalarsWithCaptureSql } from './keys-with-range.ts';
 import { loadNamedRows } from './named-rows-load.ts';
 import type { PrePassed } from './pre-pass.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
@@ -188,6 +188,8 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     let duplicates = withKey ? undefined : `SELECT ${keyList} FROM ${name} GROUP BY ALL HAVING count(*) > 1 LIMIT 1`;
     /** false: the write removed no key (counted with the new keys), so there are no tombstones to capture. */
     let removes: boolean | undefined;
+    /** The changed rows with their round-trip flags, captured with the new keys (roundTripCaptureSql's rows). */
+    let preCaptured: unknown[][] | undefined;
     // New keys must be absent from STRONG. Only the new keys' range of STRONG is read: a static
     // key-range filter reaches the Parquet scans (row-group min/max) and the log's tables, so a
     // one-row INSERT reads one row group.
@@ -208,11 +210,22 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
       // The loaded rows (and so BEFORE) hold named keys only: a key outside the named set is new
       // (one EXCEPT, was two), and its TEMP table is made only when there is one (wip/ingest5).
       const outside = `SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM __k3_keyed_keys`;
-      const range = await keyRangeFilter(conn, `(${outside})`, 's', shape2, [],
-        { sql: [`(SELECT count(*) FROM (${deleteSql}))`, ...(duplicates !== undefined ? [`(SELECT count(*) FROM (${duplicates}))`] : [])], seen: ([gone, dup]) => {
-          removes = gone === undefined ? undefined : Number(gone) > 0;
-          if (duplicates !== undefined && dup !== undefined) duplicated = Number(dup) > 0;
-        } });
+      const also = { sql: [`(SELECT count(*) FROM (${deleteSql}))`, ...(duplicates !== undefined ? [`(SELECT count(*) FROM (${duplicates}))`] : [])], seen: ([gone, dup]: readonly unknown[]) => {
+        removes = gone === undefined ? undefined : Number(gone) > 0;
+        if (duplicates !== undefined && dup !== undefined) duplicated = Number(dup) > 0;
+      } };
+      // The capture of the changed rows rides in this call too (keys-with-range.ts); any failure asks separately.
+      const both = scalarsWithCaptureSql(`(${outside})`, shape2, also.sql, roundTripCaptureSql(upsertSql, shape2, differs));
+      let range: string | undefined;
+      try {
+        if (both === undefined) throw new Error('no key column');
+        const got = scalarsWithCapture((await conn.runAndReadAll(both)).getRows(), shape2, also.sql.length, 's');
+        also.seen(got.also);
+        range = got.range;
+        preCaptured = got.captured;
+      } catch {
+        range = await keyRangeFilter(conn, `(${outside})`, 's', shape2, [], also);
+      }
       if (duplicated === false) duplicates = undefined;
       if (range !== undefined) {
         await run(conn, `CREATE TEMP TABLE __k3_keyed_new AS ${outside}`);
@@ -239,7 +252,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     await assertChecks(conn, upsertSql, checkConstraintsOf(snapshot.metadata));
     // The capture answers the text round-trip check in the same call; only a failure or a value
     // that does not read back runs the separate checks (the canonical error) and the plain capture.
-    const checked = (once !== undefined ? roundTripRows(once, shape2) : undefined) ?? await captureRowsIfRoundTrip(conn, upsertSql, shape2, differs);
+    const checked = (once !== undefined ? roundTripRows(once, shape2) : undefined) ?? (preCaptured !== undefined ? roundTripRows(preCaptured, shape2) : undefined) ?? await captureRowsIfRoundTrip(conn, upsertSql, shape2, differs);
     await assertStorable(conn, upsertSql, snapshot.schema.fields, snapshot.partitionColumns, checked !== undefined);
     const upserts = checked ?? await captureRows(conn, upsertSql, shape2);
     const deletes = empty || removes === false ? [] : await captureKeys(conn, deleteSql, shape2);

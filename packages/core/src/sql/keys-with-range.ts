@@ -38,10 +38,37 @@ export interface KeysWithRange {
 export function keysWithRange(rows: readonly unknown[][], shape: WalTableShape, alias: string): KeysWithRange {
   const n = shape.primaryKey.length;
   const tuples = rows.map((r) => r.slice(0, n).map((v) => (v === null ? null : String(v))));
+  const [lo, hi] = rows[0]?.slice(n) ?? [null, null];
+  return { tuples, range: rangeOf(lo, hi, shape, alias) };
+}
+
+/**
+ * The new-keys scalars of a keyed write (the range of `keys`' first key column plus `also`'s scalar
+ * subqueries) and the capture of its changed rows (`capture`: roundTripCaptureSql) in ONE query:
+ * the scalars' one row LEFT JOINed with the captured rows (wip/ingest5; was two DuckDB calls). The
+ * target does not change between the two, so the rows are the ones the capture would read later.
+ * Run it as the only result-returning statement of its call; any failure: ask separately.
+ */
+export function scalarsWithCaptureSql(keys: string, shape: WalTableShape, also: readonly string[], capture: string): string | undefined {
+  const key = shape.primaryKey[0];
+  if (key === undefined) return undefined;
+  const scalars = [`CAST(min(${q(key)}) AS VARCHAR)`, `CAST(max(${q(key)}) AS VARCHAR)`, ...also].map((s, i) => `${s} AS __k3_s${i}`);
+  return `SELECT n.*, c.* FROM (SELECT ${scalars.join(', ')} FROM ${keys}) AS n LEFT JOIN (SELECT *, true AS __k3_present FROM (${capture})) AS c ON true`;
+}
+
+/** The rows of scalarsWithCaptureSql: the range (as keysWithRange), `also`'s values, and the captured rows. */
+export function scalarsWithCapture(rows: readonly unknown[][], shape: WalTableShape, also: number, alias: string): { range: string | undefined; also: unknown[]; captured: unknown[][] } {
+  const k = 2 + also;
+  const [first] = rows;
+  const [lo, hi] = first ?? [null, null];
+  const captured = first === undefined || first.at(-1) === null ? [] : rows.map((r) => r.slice(k, -1));
+  return { range: rangeOf(lo, hi, shape, alias), also: first?.slice(2, k) ?? [], captured };
+}
+
+function rangeOf(lo: unknown, hi: unknown, shape: WalTableShape, alias: string): string | undefined {
   const key = shape.primaryKey[0]!;
   const type = shape.columns.find((c) => c.name === key)!.type;
-  const [lo, hi] = rows[0]?.slice(n) ?? [null, null];
-  if ((lo === null || lo === undefined) && (hi === null || hi === undefined)) return { tuples, range: undefined };
-  if (typeof lo !== 'string' || typeof hi !== 'string') return { tuples, range: '' };
-  return { tuples, range: ` WHERE ${alias}.${q(key)} BETWEEN CAST(${quoteLiteral(lo)} AS ${type}) AND CAST(${quoteLiteral(hi)} AS ${type})` };
+  if ((lo === null || lo === undefined) && (hi === null || hi === undefined)) return undefined;
+  if (typeof lo !== 'string' || typeof hi !== 'string') return '';
+  return ` WHERE ${alias}.${q(key)} BETWEEN CAST(${quoteLiteral(lo)} AS ${type}) AND CAST(${quoteLiteral(hi)} AS ${type})`;
 }

@@ -7,8 +7,8 @@
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keysWithRange, keysWithRangeSql } from '../../src/sql/keys-with-range.ts';
-import { captureKeys } from '../../src/wal/capture-rows.ts';
+import { keysWithRange, keysWithRangeSql, scalarsWithCapture, scalarsWithCaptureSql } from '../../src/sql/keys-with-range.ts';
+import { captureKeys, roundTripCaptureSql } from '../../src/wal/capture-rows.ts';
 import type { WalTableShape } from '../../src/wal/table-shape.ts';
 
 let db: DuckDBInstance;
@@ -85,5 +85,29 @@ describe('keysWithRange', () => {
     // Statements after that SELECT still ran.
     await conn.run('CREATE TEMP TABLE ms2 AS SELECT 1 AS x; SELECT 7; INSERT INTO ms2 VALUES (2)');
     expect((await conn.runAndReadAll('SELECT count(*)::INTEGER FROM ms2')).getRows()).toEqual([[2]]);
+  });
+
+  it('scalarsWithCapture: the new keys\' range and scalars with the captured rows, one query, as asked separately', async () => {
+    await conn.run("CREATE TEMP TABLE tgt (id BIGINT, name VARCHAR); INSERT INTO tgt VALUES (1, 'a'), (2, 'b'), (30, NULL); CREATE TEMP TABLE named (id BIGINT); INSERT INTO named VALUES (1), (2)");
+    const shape = shapeOf([['id', 'BIGINT'], ['name', 'VARCHAR']], ['id']);
+    const capture = roundTripCaptureSql('SELECT * FROM tgt', shape, 'false');
+    const also = ['(SELECT count(*) FROM tgt)'];
+    const sql = (keys: string): string => scalarsWithCaptureSql(keys, shape, also, capture)!;
+    const want = (await conn.runAndReadAll(capture)).getRows();
+    const got = scalarsWithCapture((await conn.runAndReadAll(sql('(SELECT id FROM tgt EXCEPT SELECT id FROM named)'))).getRows(), shape, 1, 's');
+    expect(got.range).toBe(` WHERE s."id" BETWEEN CAST('30' AS BIGINT) AND CAST('30' AS BIGINT)`);
+    expect(got.also.map(Number)).toEqual([3]);
+    expect(sorted(got.captured)).toEqual(sorted(want));
+    expect(got.captured).toHaveLength(3);
+    // No new key: no range, the scalars and rows still answer.
+    const none = scalarsWithCapture((await conn.runAndReadAll(sql('(SELECT id FROM named EXCEPT SELECT id FROM tgt)'))).getRows(), shape, 1, 's');
+    expect(none.range).toBeUndefined();
+    expect(none.also.map(Number)).toEqual([3]);
+    expect(none.captured).toHaveLength(3);
+    // Nothing changed: no captured row (not one row of NULLs).
+    const emptyCapture = roundTripCaptureSql('SELECT * FROM tgt WHERE false', shape, 'false');
+    const nothing = scalarsWithCapture((await conn.runAndReadAll(scalarsWithCaptureSql('(SELECT id FROM named)', shape, also, emptyCapture)!)).getRows(), shape, 1, 's');
+    expect(nothing.captured).toEqual([]);
+    expect(nothing.range).toBe(` WHERE s."id" BETWEEN CAST('1' AS BIGINT) AND CAST('2' AS BIGINT)`);
   });
 });
