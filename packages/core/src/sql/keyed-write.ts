@@ -39,7 +39,7 @@ import type { HtapRuntime } from './htap-runtime.ts';
 import type { KeyedRoute } from './keyed-route.ts';
 import { isBlindReplace, isBlindUpsert } from './blind-replace.ts';
 import { mergeSourceScope } from './merge-scope.ts';
-import { keysWithRange, keysWithRangeSql, scalarsWithCapture, scalarsWithCaptureSql } from './keys-with-range.ts';
+import { keysWithRange, keysWithRangeSql, rangeOf, scalarsWithCapture, scalarsWithCaptureSql } from './keys-with-range.ts';
 import { loadNamedRows } from './named-rows-load.ts';
 import type { PrePassed } from './pre-pass.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
@@ -465,9 +465,7 @@ async function keyRangeFilter(conn: DuckDBConnection, table: string, alias: stri
   const row = await firstRow(conn, [...before, `SELECT CAST(min(${q(key)}) AS VARCHAR), CAST(max(${q(key)}) AS VARCHAR)${also !== undefined ? `, ${also.sql.join(', ')}` : ''} FROM ${table}`].join(';\n'));
   const [lo, hi, ...extra] = row ?? [];
   if (also !== undefined) also.seen(extra);
-  if (lo === null && hi === null) return undefined;
-  if (typeof lo !== 'string' || typeof hi !== 'string') return '';
-  return ` WHERE ${alias}.${q(key)} BETWEEN CAST(${quoteLiteral(lo)} AS ${type}) AND CAST(${quoteLiteral(hi)} AS ${type})`;
+  return rangeOf(lo, hi, shape, alias);
 }
 
 /** ` WHERE <alias>.<key> = CAST(<text> AS <type>) AND …` for every key column of one captured row. */

@@ -65,7 +65,11 @@ export function scalarsWithCapture(rows: readonly unknown[][], shape: WalTableSh
   return { range: rangeOf(lo, hi, shape, alias), also: first?.slice(2, k) ?? [], captured };
 }
 
-function rangeOf(lo: unknown, hi: unknown, shape: WalTableShape, alias: string): string | undefined {
+/**
+ * ` WHERE <alias>.<first key> BETWEEN CAST(lo) AND CAST(hi)` from the key's min / max as text;
+ * undefined when both are NULL (no non-NULL key), '' when they are not text.
+ */
+export function rangeOf(lo: unknown, hi: unknown, shape: WalTableShape, alias: string): string | undefined {
   const key = shape.primaryKey[0]!;
   const type = shape.columns.find((c) => c.name === key)!.type;
   if ((lo === null || lo === undefined) && (hi === null || hi === undefined)) return undefined;
