@@ -39,6 +39,7 @@ import type { HtapRuntime } from './htap-runtime.ts';
 import type { KeyedRoute } from './keyed-route.ts';
 import { isBlindReplace, isBlindUpsert } from './blind-replace.ts';
 import { mergeSourceScope } from './merge-scope.ts';
+import { keysWithRange, keysWithRangeSql, rangeOf, scalarsWithCapture, scalarsWithCaptureSql } from './keys-with-range.ts';
 import { loadNamedRows } from './named-rows-load.ts';
 import type { PrePassed } from './pre-pass.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
@@ -119,7 +120,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     // uniqueness is checked after.
     const withKey = shape.verb === 'INSERT';
     /** A MERGE whose source ran once into a TEMP table (mergeTouchedKeys): the statement reading it. */
-    const runOnce: { merge?: PrePassed } = {};
+    const runOnce: { merge?: PrePassed; keys?: WalValue[][] } = {};
     /** The target holds every STRONG row of the keys in `__k3_keyed_keys`: a new key inside them cannot clash. */
     let covered = mode === 'inserted-keys';
     /** The shadow copy was made with the load (named-rows-load.ts). */
@@ -153,13 +154,13 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
       covered = touched !== 'all';
       if (direct && touched !== 'all') {
         if (touched !== undefined) {
-          const tuples = await captureKeys(conn, `SELECT ${keyList} FROM __k3_keyed_keys`, shape2);
+          const tuples = runOnce.keys ?? await captureKeys(conn, `SELECT ${keyList} FROM __k3_keyed_keys`, shape2);
           const rows = { target: name, keysTable: '__k3_keyed_keys', range: touched, stem: `__k3_named_${randomBytes(4).toString('hex')}` };
           await loadNamedRows(conn, htap.cache, handle.store, state, state.shape, tuples, rows, [`CREATE TEMP TABLE ${BEFORE} AS SELECT * FROM ${name}`]);
           before = true;
         }
       } else {
-        await bindView(touched === 'all' ? undefined : () => captureKeys(conn, `SELECT ${keyList} FROM __k3_keyed_keys`, shape2));
+        await bindView(touched === 'all' ? undefined : async () => runOnce.keys ?? captureKeys(conn, `SELECT ${keyList} FROM __k3_keyed_keys`, shape2));
         loaded = touched === 'all' ? `INSERT INTO ${name} SELECT * FROM ${q(strong)}`
           : touched === undefined ? undefined : `INSERT INTO ${name} SELECT s.* FROM ${q(strong)} AS s SEMI JOIN __k3_keyed_keys AS k USING (${keyList})${touched}`;
       }
@@ -187,6 +188,8 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     let duplicates = withKey ? undefined : `SELECT ${keyList} FROM ${name} GROUP BY ALL HAVING count(*) > 1 LIMIT 1`;
     /** false: the write removed no key (counted with the new keys), so there are no tombstones to capture. */
     let removes: boolean | undefined;
+    /** The changed rows with their round-trip flags, captured with the new keys (roundTripCaptureSql's rows). */
+    let preCaptured: unknown[][] | undefined;
     // New keys must be absent from STRONG. Only the new keys' range of STRONG is read: a static
     // key-range filter reaches the Parquet scans (row-group min/max) and the log's tables, so a
     // one-row INSERT reads one row group.
@@ -204,14 +207,30 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
       // The duplicates check rides in the same call (its key values are asked only when it fires),
       // and so does the count of keys the write removed (none: no tombstone capture).
       let duplicated: boolean | undefined;
-      const range = await keyRangeFilter(conn, '__k3_keyed_new', 's', shape2,
-        [`CREATE TEMP TABLE __k3_keyed_new AS (SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM ${BEFORE}) EXCEPT SELECT ${keyList} FROM __k3_keyed_keys`],
-        { sql: [`(SELECT count(*) FROM (${deleteSql}))`, ...(duplicates !== undefined ? [`(SELECT count(*) FROM (${duplicates}))`] : [])], seen: ([gone, dup]) => {
-          removes = gone === undefined ? undefined : Number(gone) > 0;
-          if (duplicates !== undefined && dup !== undefined) duplicated = Number(dup) > 0;
-        } });
+      // The loaded rows (and so BEFORE) hold named keys only: a key outside the named set is new
+      // (one EXCEPT, was two), and its TEMP table is made only when there is one (wip/ingest5).
+      const outside = `SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM __k3_keyed_keys`;
+      const also = { sql: [`(SELECT count(*) FROM (${deleteSql}))`, ...(duplicates !== undefined ? [`(SELECT count(*) FROM (${duplicates}))`] : [])], seen: ([gone, dup]: readonly unknown[]) => {
+        removes = gone === undefined ? undefined : Number(gone) > 0;
+        if (duplicates !== undefined && dup !== undefined) duplicated = Number(dup) > 0;
+      } };
+      // The capture of the changed rows rides in this call too (keys-with-range.ts); any failure asks separately.
+      const both = scalarsWithCaptureSql(`(${outside})`, shape2, also.sql, roundTripCaptureSql(upsertSql, shape2, differs));
+      let range: string | undefined;
+      try {
+        if (both === undefined) throw new Error('no key column');
+        const got = scalarsWithCapture((await conn.runAndReadAll(both)).getRows(), shape2, also.sql.length, 's');
+        also.seen(got.also);
+        range = got.range;
+        preCaptured = got.captured;
+      } catch {
+        range = await keyRangeFilter(conn, `(${outside})`, 's', shape2, [], also);
+      }
       if (duplicated === false) duplicates = undefined;
-      if (range !== undefined) await bindFullView();
+      if (range !== undefined) {
+        await run(conn, `CREATE TEMP TABLE __k3_keyed_new AS ${outside}`);
+        await bindFullView();
+      }
       await assertNewKeysAbsent('__k3_keyed_new', range);
     } else if (mode !== 'all' && !empty) {
       const range = await keyRangeFilter(conn, '__k3_keyed_new', 's', shape2,
@@ -233,7 +252,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     await assertChecks(conn, upsertSql, checkConstraintsOf(snapshot.metadata));
     // The capture answers the text round-trip check in the same call; only a failure or a value
     // that does not read back runs the separate checks (the canonical error) and the plain capture.
-    const checked = (once !== undefined ? roundTripRows(once, shape2) : undefined) ?? await captureRowsIfRoundTrip(conn, upsertSql, shape2, differs);
+    const checked = (once !== undefined ? roundTripRows(once, shape2) : undefined) ?? (preCaptured !== undefined ? roundTripRows(preCaptured, shape2) : undefined) ?? await captureRowsIfRoundTrip(conn, upsertSql, shape2, differs);
     await assertStorable(conn, upsertSql, snapshot.schema.fields, snapshot.partitionColumns, checked !== undefined);
     const upserts = checked ?? await captureRows(conn, upsertSql, shape2);
     const deletes = empty || removes === false ? [] : await captureKeys(conn, deleteSql, shape2);
@@ -279,7 +298,7 @@ function loadMode(shape: DmlShape): LoadMode {
  * over them (' WHERE …' or ''), undefined when the source names no key, 'all' when the MERGE may
  * match any row (merge-scope.ts) — then the caller loads every STRONG row.
  */
-async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, keys: readonly string[], name: string, shape: WalTableShape, runOnce: { merge?: PrePassed }, target: { ddl: string; ensure: string }): Promise<string | undefined | 'all'> {
+async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, keys: readonly string[], name: string, shape: WalTableShape, runOnce: { merge?: PrePassed; keys?: WalValue[][] }, target: { ddl: string; ensure: string }): Promise<string | undefined | 'all'> {
   const keyList = keys.map(q).join(', ');
   const scope = await mergeSourceScope(conn, statement, keys);
   if (scope === undefined) {
@@ -298,12 +317,17 @@ async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, s
     const named = scope.aliasColumns;
     if (named !== undefined && new Set(named).size === named.length && scope.start < scope.end && statement.sql.slice(scope.start, scope.end) === scope.source && !statement.tokens.some((t) => t.text === ';')) {
       try {
-        const range = await keyRangeFilter(conn, '__k3_keyed_keys', 's', shape, [
-          target.ddl,
-          `CREATE TEMP TABLE ${MERGE_SOURCE} AS SELECT * FROM ${scope.source}`,
-          // Fails (a set operation of unequal widths) when the source has columns the alias does not name.
-          `SELECT * FROM ${MERGE_SOURCE} UNION ALL SELECT ${named.map(() => 'NULL').join(', ')} LIMIT 0`,
-          create, `INSERT INTO __k3_keyed_keys ${scope.keysFrom(`${MERGE_SOURCE} AS ${q(scope.qualifier)}`)}`]);
+        // Fails (a set operation of unequal widths) when the source has columns the alias does not name.
+        const widthCheck = `SELECT * FROM ${MERGE_SOURCE} UNION ALL SELECT ${named.map(() => 'NULL').join(', ')} LIMIT 0`;
+        const first = [target.ddl, `CREATE TEMP TABLE ${MERGE_SOURCE} AS SELECT * FROM ${scope.source}`,
+          create, `INSERT INTO __k3_keyed_keys ${scope.keysFrom(`${MERGE_SOURCE} AS ${q(scope.qualifier)}`)}`];
+        // The keys as write-log text ride in this call with their range (keys-with-range.ts, wip/ingest5).
+        // The width check is a filter of that last SELECT: a multi-statement call answers with the
+        // FIRST result set, so a SELECT of its own before it would hide the keys (and did hide the range).
+        const both = keysWithRangeSql('__k3_keyed_keys', shape, `NOT EXISTS (${widthCheck})`);
+        if (both === undefined) throw new Error('no key column'); // (a keyed table always has one)
+        const { tuples, range } = keysWithRange((await conn.runAndReadAll([...first, both].join(';\n'))).getRows(), shape, 's');
+        runOnce.keys = tuples;
         const sql = `${statement.sql.slice(0, scope.start)}${MERGE_SOURCE} AS ${q(scope.qualifier)}${statement.sql.slice(scope.end)}`;
         runOnce.merge = { ...statement, sql };
         return range;
@@ -441,9 +465,7 @@ async function keyRangeFilter(conn: DuckDBConnection, table: string, alias: stri
   const row = await firstRow(conn, [...before, `SELECT CAST(min(${q(key)}) AS VARCHAR), CAST(max(${q(key)}) AS VARCHAR)${also !== undefined ? `, ${also.sql.join(', ')}` : ''} FROM ${table}`].join(';\n'));
   const [lo, hi, ...extra] = row ?? [];
   if (also !== undefined) also.seen(extra);
-  if (lo === null && hi === null) return undefined;
-  if (typeof lo !== 'string' || typeof hi !== 'string') return '';
-  return ` WHERE ${alias}.${q(key)} BETWEEN CAST(${quoteLiteral(lo)} AS ${type}) AND CAST(${quoteLiteral(hi)} AS ${type})`;
+  return rangeOf(lo, hi, shape, alias);
 }
 
 /** ` WHERE <alias>.<key> = CAST(<text> AS <type>) AND …` for every key column of one captured row. */
