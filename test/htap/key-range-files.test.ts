@@ -146,6 +146,40 @@ describe('key-range files of drained keyed tables', () => {
     }
   });
 
+  it('OPTIMIZE of a keyed table writes key-range files as the drain does; time travel and the next drain still work', async () => {
+    const h = await drainedKv('4096');
+    // Z-order by a non-key column: files whose key ranges overlap (ZORDER BY keeps the user's order).
+    const z = await h.engine.optimizeTable(h.bucket, 'kv', { zOrderColumns: ['n'], targetFileSizeMb: 0.02 });
+    expect(z.optimizeType).toBe('zorder');
+    const zordered = await files(h, 'kv');
+    expect(zordered.length).toBeGreaterThan(1);
+    expect(zordered.some((f, i) => i > 0 && f.min <= zordered[i - 1]!.max)).toBe(true);
+    const all = 'SELECT id, name, n FROM kv ORDER BY id';
+    const before = await read(h, all, Freshness.STRONG);
+    expect(before.length).toBe(20000);
+
+    const res = await h.engine.optimizeTable(h.bucket, 'kv', {});
+    expect(res).toMatchObject({ optimizeType: 'compact', version: z.version + 1, filesRemoved: zordered.length, filesAdded: 5, partitionsOptimized: 1 });
+    const optimized = await files(h, 'kv');
+    expect(optimized.length).toBe(5);
+    expect(optimized.reduce((s, f) => s + f.rows, 0)).toBe(20000);
+    expectDisjoint(optimized, 4096);
+    for (const f of [Freshness.STRONG, Freshness.EVENTUAL]) expect(await read(h, all, f)).toEqual(before);
+    expect(await read(h, `SELECT id, name, n FROM kv VERSION AS OF ${z.version} ORDER BY id`, Freshness.STRONG)).toEqual(before);
+    // Already in key-range files: a second OPTIMIZE changes nothing.
+    expect(await h.engine.optimizeTable(h.bucket, 'kv', {})).toMatchObject({ version: res.version, filesAdded: 0, filesRemoved: 0, partitionsOptimized: 0 });
+
+    // A drain of a few keys rewrites only the file holding them.
+    const target = optimized[2]!;
+    await h.exec(`UPDATE kv SET name = 'updated' WHERE id BETWEEN ${target.min + 1} AND ${target.min + 5}`);
+    await drain(h, 'kv');
+    const drained = await files(h, 'kv');
+    const after = new Set(drained.map((f) => f.key));
+    expect(optimized.filter((f) => !after.has(f.key)).map((f) => f.key)).toEqual([target.key]);
+    expectDisjoint(drained, 4096);
+    expect(await read(h, "SELECT count(*), count(*) FILTER (WHERE name = 'updated') FROM kv", Freshness.STRONG)).toEqual([['20000', '5']]);
+  });
+
   it('0: one file per partition, as before', async () => {
     const h = await drainedKv('0');
     const fs = await files(h, 'kv');

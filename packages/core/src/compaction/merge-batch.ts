@@ -12,12 +12,11 @@ import { randomBytes } from 'node:crypto';
 import type { AddFile } from '../delta/actions.ts';
 import type { ActiveFile, Snapshot } from '../delta/snapshot.ts';
 import { bindSnapshot } from '../exec/bind-snapshot.ts';
-import { writeDataFiles, type DataFileTarget } from '../exec/data-file-writer.ts';
-import type { KeyRangeCuts } from '../exec/key-range-files.ts';
+import { writeDataFiles } from '../exec/data-file-writer.ts';
 import { keyRangeCuts } from './key-range-cuts.ts';
 import { withConnection } from '../exec/duckdb-instance.ts';
 import { quoteIdentifier as q } from '../exec/sql-quote.ts';
-import type { RewriteDeps } from '../maintenance/maintenance-deps.ts';
+import { keyedWriteOrder, type RewriteDeps } from '../maintenance/maintenance-deps.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { loadOverlayTables } from '../wal/overlay-tables.ts';
 import type { WalOverlay } from '../wal/overlay.ts';
@@ -62,7 +61,7 @@ export async function mergeBatch(store: ObjectStore, snapshot: Snapshot, overlay
       const on = shape.primaryKey.map((k) => `d.${q(k)} = k.${q(k)}`).join(' AND ');
       const columns = shape.columns.map((c) => q(c.name)).join(', ');
       const sql = `SELECT d.* FROM ${q(view)} AS d ANTI JOIN ${tables.keys} AS k ON ${on} UNION ALL SELECT ${columns} FROM ${tables.upserts}`;
-      const added = await writeDataFiles(conn, { sql }, { store, root: snapshot.root, schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, tmpDir: deps.tmpDir, checks: checkConstraintsOf(snapshot.metadata), ...(deps.transaction.clock ? { clock: deps.transaction.clock } : {}), ...keyOrderOf(shape, deps, keyRangeCuts(snapshot, keptFiles(snapshot.files, affected.files), shape)) });
+      const added = await writeDataFiles(conn, { sql }, { store, root: snapshot.root, schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, tmpDir: deps.tmpDir, checks: checkConstraintsOf(snapshot.metadata), ...(deps.transaction.clock ? { clock: deps.transaction.clock } : {}), ...keyedWriteOrder(shape.primaryKey, deps, keyRangeCuts(snapshot, keptFiles(snapshot.files, affected.files), shape)) });
       const outputRows = added.reduce((s, a) => s + numRecords(a), 0);
       return { removed: affected.files, added, matchedUpserts: affected.matchedUpserts, matchedKeys: affected.matchedKeys, outputRows, candidates: candidates.length, ...(folded !== undefined ? { fold: folded.counts } : {}) };
     } finally {
@@ -71,12 +70,6 @@ export async function mergeBatch(store: ObjectStore, snapshot: Snapshot, overlay
       lease?.release();
     }
   });
-}
-
-/** Sorted by key in small row groups (K3_KEYED_ROW_GROUP_SIZE > 0), in key-range files of K3_KEYED_FILE_ROWS; else DuckDB's default in drain order. */
-function keyOrderOf(shape: WalTableShape, deps: RewriteDeps, cuts: KeyRangeCuts | undefined): { keyOrder?: DataFileTarget['keyOrder'] } {
-  const size = deps.keyedRowGroupSize ?? 0;
-  return size > 0 && shape.primaryKey.length > 0 ? { keyOrder: { columns: shape.primaryKey, rowGroupSize: size, fileRows: deps.keyedFileRows ?? 0, ...(cuts !== undefined ? { cuts } : {}) } } : {};
 }
 
 /** The live files a drain leaves in place. */

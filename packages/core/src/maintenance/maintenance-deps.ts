@@ -4,6 +4,8 @@
  * file cache and a scratch directory DuckDB may write to. Injected, never read from config here.
  */
 import type { TransactionOptions } from '../delta/transaction.ts';
+import type { DataFileTarget } from '../exec/data-file-writer.ts';
+import type { KeyRangeCuts } from '../exec/key-range-files.ts';
 import type { K3DuckDB } from '../exec/duckdb-instance.ts';
 import type { FileCache } from '../exec/file-cache.ts';
 import type { WalRecordCache } from '../wal/record-cache.ts';
@@ -23,6 +25,16 @@ export interface RewriteDeps extends MaintenanceDeps {
   readonly keyedFileRows?: number;
   /** The process's decoded write-log records (wal/record-cache.ts): a drain in the process that wrote or read them skips their GET + decode. */
   readonly records?: WalRecordCache;
+}
+
+/**
+ * How a keyed table's rewritten files are written (the drain and OPTIMIZE): sorted by `primaryKey`
+ * in row groups of K3_KEYED_ROW_GROUP_SIZE, in key-range files of K3_KEYED_FILE_ROWS (cut also at
+ * `cuts`); none (DuckDB's default, write order) when the size is 0 or the table has no key.
+ */
+export function keyedWriteOrder(primaryKey: readonly string[], deps: RewriteDeps, cuts?: KeyRangeCuts): { keyOrder?: DataFileTarget['keyOrder'] } {
+  const size = deps.keyedRowGroupSize ?? 0;
+  return size > 0 && primaryKey.length > 0 ? { keyOrder: { columns: primaryKey, rowGroupSize: size, fileRows: deps.keyedFileRows ?? 0, ...(cuts !== undefined ? { cuts } : {}) } } : {};
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; results in input order. */

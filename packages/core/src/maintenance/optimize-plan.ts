@@ -8,10 +8,13 @@
  *   gains nothing), so a partition with fewer than two small files is skipped.
  * - zorder: every file of each partition forms one bin (clustering needs all rows together), as
  *   in Delta, even a single file.
+ * - keyed compact (`keyed`, a keyed table without ZORDER BY): every file of a partition forms one
+ *   bin, re-cut into key-range files — only partitions keyed-optimize-plan.ts says need it.
  */
 import { AppError } from '../errors/index.ts';
 import type { ActiveFile } from '../delta/snapshot.ts';
 import { quoteLiteral } from '../exec/sql-quote.ts';
+import { keyedPartitionNeedsRewrite, type KeyedCompact } from './keyed-optimize-plan.ts';
 
 export const PARTITION_FILTER_OPS = ['=', '!=', 'in', 'not in'] as const;
 export type PartitionFilterOp = (typeof PARTITION_FILTER_OPS)[number];
@@ -68,7 +71,7 @@ export function validatePartitionFilters(filters: readonly PartitionFilter[], pa
 export function planOptimize(
   files: readonly ActiveFile[],
   partitionColumns: readonly string[],
-  opts: { readonly targetBytes: number; readonly zorder: boolean; readonly partitionFilters: readonly PartitionFilter[] },
+  opts: { readonly targetBytes: number; readonly zorder: boolean; readonly partitionFilters: readonly PartitionFilter[]; readonly keyed?: KeyedCompact },
 ): OptimizePlan {
   validatePartitionFilters(opts.partitionFilters, partitionColumns);
   const partitions = new Map<string, ActiveFile[]>();
@@ -85,7 +88,7 @@ export function planOptimize(
   let partitionsOptimized = 0;
   for (const [partition, list] of partitions) {
     totalConsideredFiles += list.length;
-    const partBins = opts.zorder ? [list] : binPack(list, opts.targetBytes);
+    const partBins = opts.zorder ? [list] : opts.keyed !== undefined ? (keyedPartitionNeedsRewrite(list, opts.keyed) ? [list] : []) : binPack(list, opts.targetBytes);
     if (partBins.length > 0) partitionsOptimized++;
     for (const b of partBins) bins.push({ partition, files: b });
   }

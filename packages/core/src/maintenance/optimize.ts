@@ -4,6 +4,9 @@
  *
  *   plan (optimize-plan.ts) ─▶ per bin: lease files (FileCache) → bind as SQL (snapshotSelectSql)
  *     compact: writeDataFiles(targetFileBytes) → adds
+ *     keyed compact (a keyed table, K3_KEYED_ROW_GROUP_SIZE > 0): the whole partition, written as
+ *              the drain writes it — writeDataFiles(keyOrder) sorted by the primary key, in
+ *              key-range files of K3_KEYED_FILE_ROWS (keyed-optimize-plan.ts picks the partitions)
  *     zorder:  temp table keyed by the morton key, cut into ≈ bin bytes / target chunks
  *              (zorder-sql.ts) → writeDataFiles per chunk, in key order → adds
  *   ─▶ Transaction: readFiles(rewritten) + remove(rewritten, dataChange=false) + add(new, dataChange=false)
@@ -30,7 +33,9 @@ import { withConnection } from '../exec/duckdb-instance.ts';
 import { writeDataFiles } from '../exec/data-file-writer.ts';
 import { mapDuckDBError } from '../exec/map-duckdb-error.ts';
 import { quoteIdentifier } from '../exec/sql-quote.ts';
-import type { RewriteDeps } from './maintenance-deps.ts';
+import { primaryKeyOf } from '../catalog/table-spec.ts';
+import { keyedWriteOrder, type RewriteDeps } from './maintenance-deps.ts';
+import type { KeyedCompact } from './keyed-optimize-plan.ts';
 import { planOptimize, type OptimizeBin, type PartitionFilter } from './optimize-plan.ts';
 import { ZORDER_CHUNK_COLUMN, ZORDER_KEY_COLUMN, zorderSql } from './zorder-sql.ts';
 
@@ -91,7 +96,19 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1)))] ?? 0;
 }
 
-async function rewriteBin(conn: DuckDBConnection, store: ObjectStore, snapshot: Snapshot, bin: OptimizeBin, zorder: readonly string[], targetBytes: number, deps: RewriteDeps): Promise<AddFile[]> {
+/**
+ * A keyed table's compact OPTIMIZE keeps the drain's file layout (key-sorted key-range files) instead
+ * of bin-packing them back into large unsorted files; undefined = plain bin-packing (no key, ZORDER BY,
+ * K3_KEYED_ROW_GROUP_SIZE 0, or a key that starts with a partition column, which has no file stats).
+ */
+function keyedCompactOf(snapshot: Snapshot, zorder: readonly string[], deps: RewriteDeps): { primaryKey: string[]; plan: KeyedCompact } | undefined {
+  const primaryKey = primaryKeyOf(snapshot.metadata);
+  const column = primaryKey[0];
+  if (zorder.length > 0 || column === undefined || snapshot.partitionColumns.includes(column) || keyedWriteOrder(primaryKey, deps).keyOrder === undefined) return undefined;
+  return { primaryKey, plan: { column, fileRows: deps.keyedFileRows ?? 0 } };
+}
+
+async function rewriteBin(conn: DuckDBConnection, store: ObjectStore, snapshot: Snapshot, bin: OptimizeBin, zorder: readonly string[], targetBytes: number, deps: RewriteDeps, primaryKey?: readonly string[]): Promise<AddFile[]> {
   const lease = await deps.cache.acquire(store, bin.files.map((f) => ({ key: f.key, size: f.add.size })));
   const target = {
     store, root: snapshot.root, schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, tmpDir: deps.tmpDir,
@@ -100,7 +117,9 @@ async function rewriteBin(conn: DuckDBConnection, store: ObjectStore, snapshot: 
   try {
     const source = await snapshotSelectSql(conn, { schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, files: bin.files }, lease.paths);
     let adds: AddFile[];
-    if (zorder.length === 0) {
+    if (primaryKey !== undefined) {
+      adds = await writeDataFiles(conn, { sql: source }, { ...target, ...keyedWriteOrder(primaryKey, deps) });
+    } else if (zorder.length === 0) {
       adds = await writeDataFiles(conn, { sql: source }, { ...target, targetFileBytes: targetBytes });
     } else {
       // Output size ≈ input size; one file per ntile chunk of the curve.
@@ -130,7 +149,8 @@ export async function optimizeTable(store: ObjectStore, root: string, request: O
   const snapshot = await loadSnapshot(store, root);
   const zorder = resolveZOrderColumns(snapshot, request.zOrderColumns ?? []);
   const optimizeType = zorder.length > 0 ? 'zorder' : 'compact';
-  const plan = planOptimize(snapshot.files, snapshot.partitionColumns, { targetBytes, zorder: zorder.length > 0, partitionFilters: request.partitionFilters ?? [] });
+  const keyed = keyedCompactOf(snapshot, zorder, deps);
+  const plan = planOptimize(snapshot.files, snapshot.partitionColumns, { targetBytes, zorder: zorder.length > 0, partitionFilters: request.partitionFilters ?? [], ...(keyed !== undefined ? { keyed: keyed.plan } : {}) });
   const removed = plan.bins.flatMap((b) => b.files);
   const bytesRemoved = removed.reduce((n, f) => n + f.add.size, 0);
   const base = { optimizeType, partitionsOptimized: plan.partitionsOptimized, totalConsideredFiles: plan.totalConsideredFiles, totalFilesSkipped: plan.totalConsideredFiles - removed.length, numBatches: plan.bins.length } as const;
@@ -140,7 +160,7 @@ export async function optimizeTable(store: ObjectStore, root: string, request: O
 
   const added: AddFile[] = [];
   await withConnection(deps.db, async (conn) => {
-    for (const bin of plan.bins) added.push(...(await rewriteBin(conn, store, snapshot, bin, zorder, targetBytes, deps)));
+    for (const bin of plan.bins) added.push(...(await rewriteBin(conn, store, snapshot, bin, zorder, targetBytes, deps, keyed?.primaryKey)));
   });
   const bytesAdded = added.reduce((n, a) => n + a.size, 0);
   const sizes = added.map((a) => a.size).sort((a, b) => a - b);

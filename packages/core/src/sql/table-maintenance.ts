@@ -39,6 +39,9 @@ export interface TableMaintenanceDeps {
   readonly cache: FileCache;
   readonly txOptions: TransactionOptions;
   readonly tmpDir: string;
+  /** K3_KEYED_ROW_GROUP_SIZE / K3_KEYED_FILE_ROWS: OPTIMIZE writes keyed tables' files as the drain does. */
+  readonly keyedRowGroupSize?: number;
+  readonly keyedFileRows?: number;
 }
 
 export interface RestoreResult extends RestoreResponse {
@@ -97,6 +100,7 @@ export class TableMaintenance {
   async #rewriteDeps(): Promise<RewriteDeps> {
     this.#tmpReady ??= mkdir(this.#deps.tmpDir, { recursive: true });
     await this.#tmpReady;
-    return { transaction: this.#deps.txOptions, db: this.#deps.db, cache: this.#deps.cache, tmpDir: this.#deps.tmpDir };
+    const d = this.#deps;
+    return { transaction: d.txOptions, db: d.db, cache: d.cache, tmpDir: d.tmpDir, ...(d.keyedRowGroupSize !== undefined ? { keyedRowGroupSize: d.keyedRowGroupSize } : {}), ...(d.keyedFileRows !== undefined ? { keyedFileRows: d.keyedFileRows } : {}) };
   }
 }
