@@ -180,6 +180,34 @@ describe('key-range files of drained keyed tables', () => {
     expect(await read(h, "SELECT count(*), count(*) FILTER (WHERE name = 'updated') FROM kv", Freshness.STRONG)).toEqual([['20000', '5']]);
   });
 
+  it('OPTIMIZE of a partitioned keyed table merges the small files drains appended, per partition, and skips partitions already in key-range files', async () => {
+    const h = await createHarness({ K3_KEYED_ROW_GROUP_SIZE: '2048', K3_KEYED_FILE_ROWS: '2048' }, { drainLogWrites: false });
+    open.push(h);
+    await h.ddl('CREATE TABLE po (id BIGINT PRIMARY KEY, p VARCHAR, v INTEGER) PARTITIONED BY (p)');
+    await h.exec("INSERT INTO po SELECT i, CASE WHEN i % 3 = 0 THEN 'a' WHEN i % 3 = 1 THEN 'b' ELSE NULL END, i FROM range(1, 10001) AS t(i) ORDER BY hash(i)");
+    await drain(h, 'po');
+    // Three drains of new keys above the table in partition 'a': one small file each.
+    for (let d = 0; d < 3; d++) {
+      await h.exec(`INSERT INTO po SELECT i, 'a', 1 FROM range(${20001 + d * 100}, ${20101 + d * 100}) AS t(i)`);
+      await drain(h, 'po');
+    }
+    const drained = await files(h, 'po');
+    expect(drained.filter((f) => f.partition === 'a').length).toBe(5);
+    const all = 'SELECT id, p, v FROM po ORDER BY id';
+    const before = await read(h, all, Freshness.STRONG);
+
+    const res = await h.engine.optimizeTable(h.bucket, 'po', {});
+    // 'a' (3,633 rows in 5 files) → 2 files; 'b' and NULL (2 key-range files each) are skipped.
+    expect(res).toMatchObject({ optimizeType: 'compact', filesRemoved: 5, filesAdded: 2, partitionsOptimized: 1, totalConsideredFiles: 9 });
+    const optimized = await files(h, 'po');
+    expect(optimized.filter((f) => f.partition === 'a').map((f) => f.rows).reduce((s, n) => s + n, 0)).toBe(3633);
+    expect(optimized.length).toBe(6);
+    expectDisjoint(optimized, 2048);
+    const untouched = new Set(drained.filter((f) => f.partition !== 'a').map((f) => f.key));
+    expect(optimized.filter((f) => untouched.has(f.key)).length).toBe(4);
+    for (const f of [Freshness.STRONG, Freshness.EVENTUAL]) expect(await read(h, all, f)).toEqual(before);
+  });
+
   it('0: one file per partition, as before', async () => {
     const h = await drainedKv('0');
     const fs = await files(h, 'kv');
