@@ -7,8 +7,9 @@
  * acknowledged must answer from the snapshot that change committed — the same text is read twice
  * each time, so the second read is the reused view and statement.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drainTable, execute, keepWriteLogUndrained, startServer, type StartedServer } from '../support/server.ts';
+import { describe, expect, it } from 'vitest';
+import { coordinatorPair } from '../support/coordinator-pair.ts';
+import { drainTable, execute, keepWriteLogUndrained } from '../support/server.ts';
 
 keepWriteLogUndrained();
 
@@ -16,25 +17,16 @@ const BUCKET = 'pooledreads';
 const EVENTUAL = { freshness: 'FRESHNESS_EVENTUAL' };
 
 describe('pooled EVENTUAL reads with a writer in another coordinator process', () => {
-  let reader: StartedServer;
-  let writer: StartedServer;
-  beforeAll(async () => {
-    reader = await startServer({ K3_COMPACTOR_INTERVAL: '1h' });
-    writer = await startServer({ K3_COMPACTOR_INTERVAL: '1h' }, { dataDir: reader.dataDir });
-  }, 60_000);
-  afterAll(async () => {
-    await writer?.stop();
-    await reader?.stop();
-  });
+  const pair = coordinatorPair({ K3_COMPACTOR_INTERVAL: '1h' });
 
   const write = async (sql: string): Promise<void> => {
-    const res = await execute(writer.url, BUCKET, sql);
+    const res = await execute(pair.writer.url, BUCKET, sql);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
   };
   /** The same EVENTUAL read twice on the reader (the second reuses the first's view); both must be `expected`. */
   const expectRead = async (sql: string, expected: string[][], columns?: string[]): Promise<void> => {
     for (let i = 0; i < 2; i++) {
-      const res = await execute(reader.url, BUCKET, sql, EVENTUAL);
+      const res = await execute(pair.reader.url, BUCKET, sql, EVENTUAL);
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       const q = res.body.query!;
       expect(q.strategy).toBe('QUERY_STRATEGY_FEDERATED_TO_SINGLE');
@@ -64,15 +56,15 @@ describe('pooled EVENTUAL reads with a writer in another coordinator process', (
   it('a keyed table: EVENTUAL sees a drain the other process made, never an older view', async () => {
     await write('CREATE TABLE kv (id BIGINT PRIMARY KEY, v BIGINT)');
     await write('INSERT INTO kv SELECT i, i FROM range(100) r(i)');
-    await drainTable(writer.url, BUCKET, 'kv');
+    await drainTable(pair.writer.url, BUCKET, 'kv');
     await expectRead('SELECT count(*), sum(v) FROM kv', [['100', '4950']]);
     await write('INSERT OR REPLACE INTO kv VALUES (1, 1001), (200, 2)');
     // Un-drained: EVENTUAL reads Delta, which has not changed.
     await expectRead('SELECT count(*), sum(v) FROM kv', [['100', '4950']]);
-    await drainTable(writer.url, BUCKET, 'kv');
+    await drainTable(pair.writer.url, BUCKET, 'kv');
     await expectRead('SELECT count(*), sum(v) FROM kv', [['101', String(4950 + 1000 + 2)]]);
     await write('DELETE FROM kv WHERE id < 50');
-    await drainTable(writer.url, BUCKET, 'kv');
+    await drainTable(pair.writer.url, BUCKET, 'kv');
     await expectRead('SELECT count(*), sum(v) FROM kv', [['51', String(4950 - 1225 + 2)]]);
   }, 60_000);
 });

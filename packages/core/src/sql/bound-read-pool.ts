@@ -20,6 +20,7 @@
 import type { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import { encodeBounded, mapDuckDBError, snapshotSelectSql, type BindableSnapshot, type EncodedResult, type K3DuckDB, type ResultLimits } from '../exec/index.ts';
 import { quoteIdentifier } from '../exec/sql-quote.ts';
+import { keepStatement, takeRecentStatement } from '../exec/prepared-statement-lru.ts';
 import { assertParametersGiven, assertReadable } from './classify-statement.ts';
 
 const MAX_IDLE_SLOTS = 4;
@@ -122,10 +123,8 @@ export class BoundReadPool {
   }
 
   async #prepared(slot: Slot, sql: string): Promise<DuckDBPreparedStatement | undefined> {
-    const hit = slot.statements.get(sql);
+    const hit = takeRecentStatement(slot.statements, sql);
     if (hit !== undefined) {
-      slot.statements.delete(sql);
-      slot.statements.set(sql, hit);
       this.stats.statements.reused++;
       return hit;
     }
@@ -136,12 +135,7 @@ export class BoundReadPool {
       return undefined;
     }
     this.stats.statements.prepared++;
-    slot.statements.set(sql, stmt);
-    while (slot.statements.size > MAX_STATEMENTS_PER_SLOT) {
-      const [oldest, old] = slot.statements.entries().next().value!;
-      old.destroySync();
-      slot.statements.delete(oldest);
-    }
+    keepStatement(slot.statements, sql, stmt, MAX_STATEMENTS_PER_SLOT);
     return stmt;
   }
 

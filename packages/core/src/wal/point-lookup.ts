@@ -27,6 +27,7 @@ import type { K3DuckDB } from '../exec/duckdb-instance.ts';
 import type { FileCache } from '../exec/file-cache.ts';
 import { AppError } from '../errors/index.ts';
 import { mapDuckDBError } from '../exec/map-duckdb-error.ts';
+import { keepStatement, takeRecentStatement } from '../exec/prepared-statement-lru.ts';
 import { quoteIdentifier as q, quoteLiteral } from '../exec/sql-quote.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { DecodedFileCache } from './decoded-file-cache.ts';
@@ -223,24 +224,15 @@ export class PointLookups {
   }
 
   async #prepared(slot: Slot, key: string, sql: () => string | Promise<string>): Promise<DuckDBPreparedStatement> {
-    const hit = slot.statements.get(key);
-    if (hit !== undefined) {
-      slot.statements.delete(key);
-      slot.statements.set(key, hit);
-      return hit;
-    }
+    const hit = takeRecentStatement(slot.statements, key);
+    if (hit !== undefined) return hit;
     let stmt: DuckDBPreparedStatement;
     try {
       stmt = await slot.conn.prepare(await sql());
     } catch (err) {
       throw mapDuckDBError(err);
     }
-    slot.statements.set(key, stmt);
-    while (slot.statements.size > MAX_STATEMENTS_PER_SLOT) {
-      const [oldest, old] = slot.statements.entries().next().value!;
-      old.destroySync();
-      slot.statements.delete(oldest);
-    }
+    keepStatement(slot.statements, key, stmt, MAX_STATEMENTS_PER_SLOT);
     return stmt;
   }
 
