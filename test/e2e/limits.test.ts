@@ -86,6 +86,20 @@ describe('per-principal concurrency', () => {
   it('50 concurrent heavy queries of one principal: some queue, the rest get 429 + Retry-After; another principal is still answered', async () => {
     const heavy = (await tokens.create({ name: 'heavy', buckets: [B], scope: 'read' })).secret;
     const light = (await tokens.create({ name: 'light', buckets: [B], scope: 'read' })).secret;
+    // Created out of process: the server LISTs the token records again on a miss at most every
+    // 250 ms (token-store.ts `missReloadMs`), so a request right after a reload can still miss them.
+    // Wait until both tokens are known before measuring anything.
+    for (const secret of [heavy, light]) {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const res = await post(secret, 'SELECT 1');
+        if (res.status !== 401 || Date.now() > deadline) {
+          expect(res.status).toBe(200);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
     const point = async (): Promise<number> => {
       const started = performance.now();
       const res = await post(light, 'SELECT v FROM pts WHERE id = 42');
