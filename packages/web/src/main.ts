@@ -206,16 +206,24 @@ async function start(): Promise<void> {
     return sheet.columns[col]?.name;
   }
 
-  api.addEvent(api.Event.SelectionChanged, (p) => {
+  /**
+   * The name box and formula bar follow the selection as it is now, not as an event says: a
+   * click's event can arrive after a selection made since (keyboard, name box, API), and the name
+   * box must not go back to it.
+   */
+  const showSelection = (): void => {
     if (sheet.table === '') return;
-    // Show the selection as it is now, not as the event says: a click's event can arrive after a
-    // selection made since (keyboard, name box, API), and the name box must not go back to it.
     const active = api.getActiveWorkbook()?.getActiveSheet().getActiveRange();
-    const row = active?.getRow() ?? p.selections[0]?.startRow;
-    const col = active?.getColumn() ?? p.selections[0]?.startColumn;
-    if (row === undefined || col === undefined) return;
-    nameBox.value = `${columnLetters(col)}${row + 1}`;
-    formulaBar.value = sheet.formulaOf(row, col);
+    if (!active) return;
+    nameBox.value = `${columnLetters(active.getColumn())}${active.getRow() + 1}`;
+    formulaBar.value = sheet.formulaOf(active.getRow(), active.getColumn());
+  };
+  api.addEvent(api.Event.SelectionChanged, showSelection);
+  // Univer's SelectionChanged event is bound to one workbook's render unit, and its facade does
+  // not always rebind it to the workbook that replaces it when another table opens; every
+  // selection (click, keys, API) runs this operation through the one command service.
+  api.addEvent(api.Event.CommandExecuted, (c) => {
+    if (c.id === 'sheet.operation.set-selections') showSelection();
   });
 
   nameBox.addEventListener('keydown', (ev) => {
