@@ -8,7 +8,7 @@ import { toJson } from '@bufbuild/protobuf';
 import { TableSchema } from '@k3/client';
 import { k3, session, signIn, signOut } from './api.ts';
 import { columnIndex, columnLetters } from './formula/parse.ts';
-import { createSheetUniver, type Extras, type UniverAPI } from './sheet/univer.ts';
+import { createSheetUniver, SET_SELECTIONS, type Extras, type UniverAPI } from './sheet/univer.ts';
 import type { ConditionalFormat } from './sheet/conditional-format.ts';
 import { formatStat, prefetchTable, TableSheet, type Filter, type FilterOp, type SelectionStats, type TablePrefetch } from './sheet/table-sheet.ts';
 
@@ -206,24 +206,17 @@ async function start(): Promise<void> {
     return sheet.columns[col]?.name;
   }
 
-  /**
-   * The name box and formula bar follow the selection as it is now, not as an event says: a
-   * click's event can arrive after a selection made since (keyboard, name box, API), and the name
-   * box must not go back to it.
-   */
-  const showSelection = (): void => {
-    if (sheet.table === '') return;
+  // The name box and formula bar follow the selection as it is now, not as an event says: a
+  // click's event can arrive after a selection made since (keyboard, name box, API), and the name
+  // box must not go back to it. Univer's SelectionChanged event is bound to one workbook's render
+  // unit and is not always bound again to the workbook that replaces it when another table opens;
+  // every selection runs the set-selections operation through the one command service.
+  api.addEvent(api.Event.CommandExecuted, (c) => {
+    if (c.id !== SET_SELECTIONS || sheet.table === '') return;
     const active = api.getActiveWorkbook()?.getActiveSheet().getActiveRange();
     if (!active) return;
     nameBox.value = `${columnLetters(active.getColumn())}${active.getRow() + 1}`;
     formulaBar.value = sheet.formulaOf(active.getRow(), active.getColumn());
-  };
-  api.addEvent(api.Event.SelectionChanged, showSelection);
-  // Univer's SelectionChanged event is bound to one workbook's render unit, and its facade does
-  // not always rebind it to the workbook that replaces it when another table opens; every
-  // selection (click, keys, API) runs this operation through the one command service.
-  api.addEvent(api.Event.CommandExecuted, (c) => {
-    if (c.id === 'sheet.operation.set-selections') showSelection();
   });
 
   nameBox.addEventListener('keydown', (ev) => {

@@ -21,7 +21,7 @@ import { columnIndex, columnLetters } from '../formula/parse.ts';
 import { display, isNumericType, numberFormatOf, typedValue } from './cell-values.ts';
 import { applyConditionalFormats, type ConditionalFormat } from './conditional-format.ts';
 import { diffLines } from './diff-lines.ts';
-import type { UniverAPI } from './univer.ts';
+import { SET_SELECTIONS, type UniverAPI } from './univer.ts';
 
 export const BLOCK = 200;
 /** What a table formula's cell reads while the server computes it. */
@@ -277,7 +277,12 @@ export class TableSheet {
   private async buildWorkbook(): Promise<void> {
     const existing = this.api.getActiveWorkbook();
     if (existing) this.api.disposeUnit(existing.getId());
-    const wb = this.api.createWorkbook({ id: `k3-${this.bucket}-${this.table}-${Date.now()}`, name: this.table, sheetOrder: ['data'], sheets: { data: { id: 'data', name: this.table, rowCount: EXTRA_ROWS, columnCount: this.columns.length + EXTRA_COLS } } });
+    const id = `k3-${this.bucket}-${this.table}-${Date.now()}`;
+    // The sheet selects its top-left cell when it first renders, which a loaded page does after
+    // the workbook is built: open() waits for it, or a cell chosen right after open() (name box,
+    // click) would be moved back to A1 under the user.
+    const firstSelection = this.selectionOf(id);
+    const wb = this.api.createWorkbook({ id, name: this.table, sheetOrder: ['data'], sheets: { data: { id: 'data', name: this.table, rowCount: EXTRA_ROWS, columnCount: this.columns.length + EXTRA_COLS } } });
     const ws = wb.getSheetBySheetId('data')!;
     // The sheet's render unit is created asynchronously after the workbook: wait for it.
     const headers = { columnsCfg: Object.fromEntries(this.columns.map((c, i) => [i, `${columnLetters(i)} · ${c.name}`])) };
@@ -294,6 +299,18 @@ export class TableSheet {
     for (const n of this.meta.names) {
       try { wb.insertDefinedName(n.name, n.ref); } catch { /* a name that no longer fits the sheet stays in the list */ }
     }
+    await firstSelection;
+  }
+
+  /** Resolves on the first selection of workbook `unitId` (or after 10 s, so a page never hangs on it). */
+  private selectionOf(unitId: string): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => { clearTimeout(timer); listener.dispose(); resolve(); };
+      const listener = this.api.addEvent(this.api.Event.CommandExecuted, (c) => {
+        if (c.id === SET_SELECTIONS && (c.params as { unitId?: string } | undefined)?.unitId === unitId) done();
+      });
+      const timer = setTimeout(done, 10_000);
+    });
   }
 
   /**

@@ -39,6 +39,12 @@ import '@univerjs/sheets-ui/lib/index.css';
 import '@univerjs/sheets-formula-ui/lib/index.css';
 
 export type UniverAPI = ReturnType<typeof FUniver.newAPI>;
+
+/**
+ * Univer's operation that sets a sheet's selection: a click, the keyboard, the API and the sheet's
+ * first render (its top-left cell) all run it through the one command service.
+ */
+export const SET_SELECTIONS = 'sheet.operation.set-selections';
 export type Extras = typeof ExtrasModule;
 
 export interface SheetUniver {
