@@ -24,6 +24,9 @@ import type { PinnedTable } from './request-tables.ts';
 import { introspectTempTable, toColumnSpecs, validateDefault, type IntrospectedColumn, type IntrospectedTable } from './table-introspection.ts';
 import { targetTableDdl, WriteTarget } from './write-target.ts';
 import { checkConstraintsOf } from '../delta/check-constraints.ts';
+import { primaryKeyOf } from '../catalog/table-spec.ts';
+import { drainBeforeDirectWrite } from '../compaction/direct-write.ts';
+import { markIncorporated } from '../wal/watermark.ts';
 
 type AlterShape = Extract<StatementShape, { kind: 'alter-table' }>;
 
@@ -36,7 +39,8 @@ export async function alterTable(ctx: DdlContext, shape: AlterShape): Promise<Ex
     if (shape.ifExists) return { action: 'NOOP', tableName: shape.table };
     throw await ctx.catalog.notFound(ctx.store, ctx.bucket, shape.table);
   }
-  const { snapshot, handle } = pinned;
+  const { handle } = pinned;
+  let { snapshot } = pinned;
   if (recordedRequest(snapshot.txns, ctx.idempotencyKey) !== undefined) {
     return { action: 'ALTER_TABLE', tableName: handle.name, table: describeSnapshot(ctx.bucket, handle.name, snapshot), version: Number(snapshot.version) };
   }
@@ -62,16 +66,21 @@ export async function alterTable(ctx: DdlContext, shape: AlterShape): Promise<Ex
     assertValidColumnName(c.name);
     await validateDefault(ctx.conn, c.name, c.defaultExpression, c.duckdbType);
   }
+  // Data-dependent changes run on the real rows, so DuckDB does exactly what it would do: backfill
+  // defaults of added columns, cast retyped columns, check SET NOT NULL against existing values.
+  const retyped = changed.some((c) => c.now.duckdbType !== c.old.duckdbType);
+  const dataDependent = retyped || addedSpecs.some((c) => c.defaultExpression !== '') || changed.some((c) => c.old.nullable && !c.now.nullable);
+  // On a keyed table the rows acknowledged before the statement include the write log's: drain it
+  // first, so they are backfilled, cast and checked like the rows already in Delta.
+  if (dataDependent) ({ snapshot } = await drainedFirst(ctx, pinned));
   const replaced = new Map(changedSpecs.map((c, i) => [c.name, changedField(snapshot.schema.fields.find((f) => f.name === c.name), changed[i]!, columnToField(c))]));
   const newFields = addedSpecs.map(columnToField);
   const schema: StructType = { type: 'struct', fields: [...snapshot.schema.fields.map((f) => replaced.get(f.name) ?? f), ...newFields] };
   const tx = Transaction.forSnapshot(handle.store, snapshot, ctx.txOptions)
     .updateMetadata({ ...snapshot.metadata, schemaString: JSON.stringify(schema) });
   if (ctx.idempotencyKey !== undefined) tx.setTxn(requestTxnAppId(ctx.idempotencyKey), 0);
+  if (dataDependent && primaryKeyOf(snapshot.metadata).length > 0) markIncorporated(tx, snapshot);
 
-  // Data-dependent changes run on the real rows, so DuckDB does exactly what it would do: backfill
-  // defaults of added columns, cast retyped columns, check SET NOT NULL against existing values.
-  const retyped = changed.some((c) => c.now.duckdbType !== c.old.duckdbType);
   const rewrite = snapshot.files.length > 0 && (retyped || addedSpecs.some((c) => c.defaultExpression !== ''));
   const validate = snapshot.files.length > 0 && changed.some((c) => c.old.nullable && !c.now.nullable);
   if (rewrite || validate) {
@@ -91,6 +100,21 @@ export async function alterTable(ctx: DdlContext, shape: AlterShape): Promise<Ex
     : { operation: 'CHANGE COLUMN', operationParameters: { columns: JSON.stringify([...replaced.values(), ...newFields]) } });
   const fresh = await ctx.catalog.snapshot(handle);
   return { action: 'ALTER_TABLE', tableName: handle.name, table: describeSnapshot(ctx.bucket, handle.name, fresh), version: Number(commit.version) };
+}
+
+/**
+ * The table pinned again after its write log is drained up to the head seen now (the direct-write
+ * protocol, compaction/direct-write.ts): every keyed write acknowledged before the ALTER is then in
+ * Delta. The commit carries the incorporated watermark, so a drain committing in between makes it
+ * a commit conflict and the statement runs again. A table without a primary key has no log.
+ */
+async function drainedFirst(ctx: DdlContext, pinned: PinnedTable): Promise<PinnedTable> {
+  if (primaryKeyOf(pinned.snapshot.metadata).length === 0 || ctx.drainDeps === undefined) return pinned;
+  const { snapshot } = await drainBeforeDirectWrite(pinned.handle.store, pinned.handle.root, await ctx.drainDeps());
+  if (snapshot.metadata.id !== pinned.snapshot.metadata.id || snapshot.metadata.schemaString !== pinned.snapshot.metadata.schemaString) {
+    throw new AppError('ERR_DELTA_METADATA_CHANGED', `The definition of ${pinned.handle.name} changed while its write log was drained; the statement runs again on the new definition.`);
+  }
+  return ctx.tables.repin(pinned, snapshot);
 }
 
 /**

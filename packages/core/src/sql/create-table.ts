@@ -19,6 +19,7 @@ import type { AddFile } from '../delta/actions.ts';
 import { AppError, isAppError } from '../errors/index.ts';
 import { mapDuckDBError, quoteIdentifier as q, writeDataFiles } from '../exec/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
+import type { RewriteDeps } from '../maintenance/maintenance-deps.ts';
 import type { PrePassed, StatementShape } from './pre-pass.ts';
 import type { RequestTables } from './request-tables.ts';
 import { isPunct, isWord } from './sql-tokens.ts';
@@ -36,6 +37,8 @@ export interface DdlContext {
   readonly clock: () => number;
   /** Recorded in the DDL commit (txn k3-request:<key>); a retry with a recorded key answers the recorded outcome. */
   readonly idempotencyKey?: string | undefined;
+  /** What a drain needs (an ALTER that rewrites a keyed table drains its write log first); absent: no drain. */
+  readonly drainDeps?: (() => Promise<RewriteDeps>) | undefined;
 }
 
 type CreateShape = Extract<StatementShape, { kind: 'create-table' }>;

@@ -563,7 +563,8 @@ export class Engine {
   }
 
   #ddl(opts: Pick<ExecuteOptions, 'bucket' | 'principal' | 'idempotencyKey'>, a: Attempt): DdlContext {
-    return { conn: a.conn, catalog: this.#catalog, tables: a.tables, bucket: opts.bucket, store: a.store, txOptions: this.#txFor(opts), tmpDir: this.#tmpDir, clock: this.#clock, idempotencyKey: opts.idempotencyKey };
+    return { conn: a.conn, catalog: this.#catalog, tables: a.tables, bucket: opts.bucket, store: a.store, txOptions: this.#txFor(opts), tmpDir: this.#tmpDir, clock: this.#clock, idempotencyKey: opts.idempotencyKey,
+      drainDeps: async () => { await this.#ensureTmpDir(); return this.#htap.drainDeps; } };
   }
 
   /** The transaction options of one request: its commits carry the principal's name. */
