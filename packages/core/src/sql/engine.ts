@@ -505,6 +505,11 @@ export class Engine {
     return { execute: (sql) => this.execute({ bucket, sql }), tableName: stored, store, root: handle.root, current };
   }
 
+  /** Resolves when the point lookups' background cache work (builds, successor prefetches) has finished (tests). */
+  async lookupCacheSettled(): Promise<void> {
+    await this.#htap.lookups.settled();
+  }
+
   async close(): Promise<void> {
     this.#htap.lookups.close();
     // Materializations being built close their connection themselves once retired: wait for them.

@@ -53,6 +53,7 @@ export type HoldFiles = () => Promise<{ release(): void }>;
 
 const MAX_SEEN = 4096;
 const MAX_REFUSED = 4096;
+const MAX_QUEUED = 64;
 const MEMORY_SQL = "/* __k3_lookup build */ SELECT CAST(coalesce(sum(memory_usage_bytes), 0) AS DOUBLE) AS b FROM duckdb_memory() WHERE tag IN ('IN_MEMORY_TABLE', 'ART_INDEX')";
 
 export class DecodedFileCache {
@@ -75,6 +76,8 @@ export class DecodedFileCache {
   #building: Promise<void> | undefined;
   /** The drop of retired tables in flight (tests wait for it). */
   #collecting: Promise<void> | undefined;
+  /** Builds asked for by prefetch(), run one at a time when the connection is free. */
+  readonly #queue: { rowsSql: string; keyColumn: string; hold: HoldFiles; owner: FileOwner }[] = [];
 
   constructor(deps: { db: K3DuckDB; maxBytes: number }) {
     this.#db = deps.db;
@@ -92,8 +95,12 @@ export class DecodedFileCache {
 
   /** Resolves when the build and the drop in flight (if any) have finished. */
   async settled(): Promise<void> {
-    await this.#building;
-    await this.#collecting;
+    while (this.#building !== undefined || this.#collecting !== undefined) {
+      await this.#building;
+      const collecting = this.#collecting;
+      await collecting;
+      if (this.#collecting === collecting) this.#collecting = undefined;
+    }
   }
 
   /**
@@ -120,6 +127,7 @@ export class DecodedFileCache {
       signal?.removeEventListener('abort', onAbort);
       this.#busy = false;
       if (!healthy) this.#reset();
+      this.#pump();
     }
   }
 
@@ -139,10 +147,38 @@ export class DecodedFileCache {
     // than fit would rebuild (a whole-file decode each) on every other lookup.
     const victim = this.#entries.values().next().value;
     if (victim !== undefined && this.#bytes * 2 > this.#maxBytes && n <= victim.hits) return;
+    this.#start(rowsSql, keyColumn, hold, owner);
+  }
+
+  /**
+   * Builds `rowsSql`'s table without waiting for a second Parquet read (a file that replaced a
+   * cached one: a hot file's successor is hot), in the background, one build at a time, under the
+   * same byte bound and LRU. Serving stays per lookup: a lookup still locates its file at the
+   * snapshot it reads and only ever asks for that file's rows SQL.
+   */
+  prefetch(rowsSql: string, keyColumn: string, hold: HoldFiles, owner: FileOwner): void {
+    if (!this.enabled || this.#entries.has(rowsSql) || this.#refused.has(rowsSql)) return;
+    if (this.#queue.some((p) => p.rowsSql === rowsSql)) return;
+    this.#queue.push({ rowsSql, keyColumn, hold, owner });
+    while (this.#queue.length > MAX_QUEUED) this.#queue.shift();
+    this.#pump();
+  }
+
+  /** Starts the next queued prefetch when nothing else runs on the connection. */
+  #pump(): void {
+    while (this.enabled && !this.#busy && this.#building === undefined && this.#queue.length > 0) {
+      const next = this.#queue.shift()!;
+      if (this.#entries.has(next.rowsSql) || this.#refused.has(next.rowsSql)) continue;
+      this.#start(next.rowsSql, next.keyColumn, next.hold, next.owner);
+    }
+  }
+
+  #start(rowsSql: string, keyColumn: string, hold: HoldFiles, owner: FileOwner): void {
     this.#busy = true;
     this.#building = this.#build(rowsSql, keyColumn, hold, owner).finally(() => {
       this.#busy = false;
       this.#building = undefined;
+      this.#pump();
     });
   }
 
@@ -150,16 +186,19 @@ export class DecodedFileCache {
    * A lookup read `table` at a new snapshot whose live files are `live`: tables of its files that
    * left it (drained, optimized, vacuumed away) are dropped — they could only answer lookups of an
    * older snapshot, and their hit counts would hold the admission guard against the new files.
-   * Dropping is always safe (a later lookup of such a file reads Parquet).
+   * Dropping is always safe (a later lookup of such a file reads Parquet). Returns the files dropped.
    */
-  retain(table: string, live: ReadonlySet<string>): void {
+  retain(table: string, live: ReadonlySet<string>): string[] {
+    const dropped: string[] = [];
     for (const [sql, entry] of this.#entries) {
       if (entry.owner.table !== table || live.has(entry.owner.file)) continue;
       this.#entries.delete(sql);
       this.#bytes -= entry.bytes;
       this.#garbage.push(entry.table);
+      dropped.push(entry.owner.file);
     }
     this.#collecting = this.#collect();
+    return dropped;
   }
 
   /** Drops the tables retain() let go, when the connection is free (one call). */
@@ -174,6 +213,7 @@ export class DecodedFileCache {
       this.#reset();
     } finally {
       this.#busy = false;
+      this.#pump();
     }
   }
 

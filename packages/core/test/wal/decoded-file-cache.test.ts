@@ -136,6 +136,33 @@ describe('DecodedFileCache', () => {
     }
   });
 
+  it('prefetch() builds a file at once (no second read), one at a time, within the byte bound', async () => {
+    const { cache, bound } = await roomForTwoAndAHalf();
+    try {
+      cache.retain('t', new Set());
+      // Three successors queued at once: each is built in turn, the least recently used dropped past the bound.
+      for (const name of ['a', 'b', 'c']) cache.prefetch(rowsSql(name), 'id', hold, own(name));
+      cache.prefetch(rowsSql('c'), 'id', hold, own('c')); // queued once
+      await cache.settled();
+      expect(cache.bytes).toBeGreaterThan(0);
+      expect(cache.bytes).toBeLessThanOrEqual(bound);
+      expect(await cachedRow(cache, 'a', 1)).toBeUndefined();
+      expect(await cachedRow(cache, 'b', 100_001)).toEqual([[100_001n, 'v100001']]);
+      expect(await cachedRow(cache, 'c', 200_001)).toEqual([[200_001n, 'v200001']]);
+      // retain() reports what it dropped (the caller looks for those files' successors).
+      expect(cache.retain('t', new Set(['c']))).toEqual(['b']);
+      await cache.settled();
+      expect(await cachedRow(cache, 'b', 100_001)).toBeUndefined();
+    } finally {
+      cache.close();
+    }
+    const off = new DecodedFileCache({ db, maxBytes: 0 });
+    off.prefetch(rowsSql('a'), 'id', hold, own('a'));
+    await off.settled();
+    expect(off.bytes).toBe(0);
+    expect(await cachedRow(off, 'a', 1)).toBeUndefined();
+  });
+
   it('refuses a file too big for the bound, a file that cannot be read, and does nothing when off', async () => {
     const small = new DecodedFileCache({ db, maxBytes: 1000 });
     const off = new DecodedFileCache({ db, maxBytes: 0 });
