@@ -96,10 +96,10 @@ export class PointLookups {
   readonly #prefetching = new Set<Promise<void>>();
   #closed = false;
 
-  constructor(deps: { db: K3DuckDB; cache: FileCache; decodedCacheBytes?: number }) {
+  constructor(deps: { db: K3DuckDB; cache: FileCache; decodedCacheBytes?: number; decodedFirstReadRows?: number }) {
     this.#db = deps.db;
     this.#cache = deps.cache;
-    this.decoded = new DecodedFileCache({ db: deps.db, maxBytes: deps.decodedCacheBytes ?? 0 });
+    this.decoded = new DecodedFileCache({ db: deps.db, maxBytes: deps.decodedCacheBytes ?? 0, ...(deps.decodedFirstReadRows !== undefined ? { firstReadRows: deps.decodedFirstReadRows } : {}) });
   }
 
   /** One `read(result)` per key, in order; `facts` says where each came from. */
@@ -125,11 +125,12 @@ export class PointLookups {
     }
   }
 
-  /** Closes every pooled connection (engine close, tests). */
-  close(): void {
+  /** Closes every pooled connection (engine close, tests), after the background cache work in flight (successor prefetches, a build: interrupted). */
+  async close(): Promise<void> {
     this.#closed = true;
+    while (this.#prefetching.size > 0) await Promise.allSettled(this.#prefetching);
     for (const slot of this.#idle.splice(0)) closeSlot(slot);
-    this.decoded.close();
+    await this.decoded.close();
   }
 
   async #lookupOne<T>(slot: Slot, req: LookupRequest, key: readonly string[], read: (result: DuckDBResult, facts: LookupFacts) => Promise<T>): Promise<T> {
@@ -196,7 +197,7 @@ export class PointLookups {
       }
       if (single) {
         const held = files.map((f) => ({ key: f.key, size: f.add.size }));
-        this.decoded.noteParquetRead(rows, shape.primaryKey[0]!, () => this.#cache.acquire(req.store, held), { table, file: files[0]!.key });
+        this.decoded.noteParquetRead(rows, shape.primaryKey[0]!, () => this.#cache.acquire(req.store, held), { table, file: files[0]!.key }, files[0]!.stats?.numRecords);
       }
       return await read(result, facts);
     } finally {
