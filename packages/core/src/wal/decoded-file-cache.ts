@@ -77,7 +77,7 @@ export class DecodedFileCache {
   /** The drop of retired tables in flight (tests wait for it). */
   #collecting: Promise<void> | undefined;
   /** Builds asked for by prefetch() or a first read, run one at a time when the connection is free. */
-  readonly #queue: { rowsSql: string; keyColumn: string; hold: HoldFiles; owner: FileOwner }[] = [];
+  readonly #queue: { rowsSql: string; keyColumn: string; hold: HoldFiles; owner: FileOwner; untilHalf: boolean }[] = [];
   /** K3_LOOKUP_CACHE_FIRST_READ_ROWS: a file of at most this many rows is built on its FIRST Parquet read (0 = second). */
   readonly #firstReadRows: number;
   /** Whatever holds the connection now (a build, a lookup, a drop): close() waits for it. */
@@ -144,7 +144,9 @@ export class DecodedFileCache {
    * starts building its table in the background (`hold` keeps the file while it is read) — or the
    * first, when the file has at most K3_LOOKUP_CACHE_FIRST_READ_ROWS rows (`rows`, its Delta
    * stats): a keyed table's key-range files are bounded, so their build is cheap. A build asked
-   * for while another runs is queued (one at a time), never run on the lookup's path.
+   * for while another runs is queued (one at a time), never run on the lookup's path. A first-read
+   * build only fills the cache up to half its bound (checked again when it starts): it never
+   * evicts, so a workload spread over more files than fit cannot turn every lookup into a build.
    */
   noteParquetRead(rowsSql: string, keyColumn: string, hold: HoldFiles, owner: FileOwner, rows?: number): void {
     if (!this.enabled || this.#entries.has(rowsSql) || this.#refused.has(rowsSql)) return;
@@ -159,7 +161,9 @@ export class DecodedFileCache {
     // than fit would rebuild (a whole-file decode each) on every other lookup.
     const victim = this.#entries.values().next().value;
     if (victim !== undefined && this.#bytes * 2 > this.#maxBytes && n <= victim.hits) return;
-    this.#enqueue(rowsSql, keyColumn, hold, owner);
+    const untilHalf = n < 2;
+    if (untilHalf && this.#bytes * 2 > this.#maxBytes) return;
+    this.#enqueue(rowsSql, keyColumn, hold, owner, untilHalf);
   }
 
   /**
@@ -170,12 +174,16 @@ export class DecodedFileCache {
    */
   prefetch(rowsSql: string, keyColumn: string, hold: HoldFiles, owner: FileOwner): void {
     if (!this.enabled || this.#entries.has(rowsSql) || this.#refused.has(rowsSql)) return;
-    this.#enqueue(rowsSql, keyColumn, hold, owner);
+    this.#enqueue(rowsSql, keyColumn, hold, owner, false);
   }
 
-  #enqueue(rowsSql: string, keyColumn: string, hold: HoldFiles, owner: FileOwner): void {
-    if (this.#queue.some((p) => p.rowsSql === rowsSql)) return;
-    this.#queue.push({ rowsSql, keyColumn, hold, owner });
+  #enqueue(rowsSql: string, keyColumn: string, hold: HoldFiles, owner: FileOwner, untilHalf: boolean): void {
+    const queued = this.#queue.find((p) => p.rowsSql === rowsSql);
+    if (queued !== undefined) {
+      queued.untilHalf &&= untilHalf;
+      return;
+    }
+    this.#queue.push({ rowsSql, keyColumn, hold, owner, untilHalf });
     while (this.#queue.length > MAX_QUEUED) this.#queue.shift();
     this.#pump();
   }
@@ -185,6 +193,7 @@ export class DecodedFileCache {
     while (this.enabled && !this.#busy && this.#building === undefined && this.#queue.length > 0) {
       const next = this.#queue.shift()!;
       if (this.#entries.has(next.rowsSql) || this.#refused.has(next.rowsSql)) continue;
+      if (next.untilHalf && this.#bytes * 2 > this.#maxBytes) continue;
       this.#start(next.rowsSql, next.keyColumn, next.hold, next.owner);
     }
   }

@@ -193,6 +193,32 @@ describe('DecodedFileCache', () => {
     }
   });
 
+  it('first-read builds fill the cache only up to half its bound (they never evict); a second read still can', async () => {
+    const probe = new DecodedFileCache({ db, maxBytes: 256 << 20 });
+    await build(probe, 'a');
+    const bound = Math.floor(probe.bytes * 2.5);
+    await probe.close();
+    // Room for two and a half tables: a (≈ 40 %) and b (≈ 80 %) are built on their first read,
+    // queued together; c, queued behind them, is not (the cache is over half full when it would start).
+    const half = new DecodedFileCache({ db, maxBytes: bound, firstReadRows: 20_000 });
+    try {
+      for (const name of ['a', 'b', 'c']) half.noteParquetRead(rowsSql(name), 'id', hold, own(name), 20_000);
+      await half.settled();
+      expect(await cachedRow(half, 'a', 1)).toEqual([[1n, 'v1']]);
+      expect(await cachedRow(half, 'b', 100_001)).toEqual([[100_001n, 'v100001']]);
+      expect(await cachedRow(half, 'c', 200_001)).toBeUndefined();
+      // c's second read: the admission guard as before (2 reads > the 1 lookup the LRU table a
+      // answered), so c is built and a, least recently used, dropped to stay within the bound.
+      half.noteParquetRead(rowsSql('c'), 'id', hold, own('c'), 20_000);
+      await half.settled();
+      expect(await cachedRow(half, 'c', 200_001)).toEqual([[200_001n, 'v200001']]);
+      expect(await cachedRow(half, 'a', 1)).toBeUndefined();
+      expect(half.bytes).toBeLessThanOrEqual(bound);
+    } finally {
+      await half.close();
+    }
+  });
+
   it('close() while a build runs: interrupts and awaits it, so nothing is left running on the database', async () => {
     // A file big enough that its build is still running when close() is called. Closing the
     // cache's connection under the running CREATE TABLE (what close() did) left that query's
