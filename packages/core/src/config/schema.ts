@@ -108,6 +108,8 @@ export const CONFIG_KEYS = {
   K3_KEYED_LITERAL_ROWS: [bool, 'true', 'A single-row keyed INSERT / blind replace whose values are plain integer, string, TRUE / FALSE and NULL literals of the columns\' own kinds (table without CHECK constraints) is encoded from its tokens, with no DuckDB call for the row (docs/design/keyed-row-fast-path.md, "Rows of plain literals"); false = DuckDB coerces and checks every fast-path row.'],
   // wip/lookup4
   K3_LOOKUP_CACHE_BYTES: [bytes, '256MiB', 'Decoded-file cache of point lookups (docs/design/hot-path.md, "Decoded-file cache"): the second lookup that reads a keyed table\'s Delta file loads that immutable file into an in-memory DuckDB table indexed by key, so later lookups of it skip the Parquet decode; least recently used tables are dropped past this many bytes; 0 = off.'],
+  // wip/lookup9
+  K3_LOOKUP_CACHE_FIRST_READ_ROWS: [int.min(0), '131072', 'Decoded-file cache of point lookups (docs/design/hot-path.md, "wip/lookup9"): a Delta file of at most this many rows (its stats\' numRecords; a keyed table\'s key-range files hold at most K3_KEYED_FILE_ROWS) is loaded on its FIRST Parquet read by a lookup instead of its second — in the background, queued one build at a time, within K3_LOOKUP_CACHE_BYTES; 0 = every file on its second read.'],
   // wip/pipeline: pipeline-generated tables (docs/design/pipeline-tables.md)
   K3_PIPELINE_SCAN_INTERVAL: [duration, '2s', 'How often the pipeline scanner (compactor role) lists the objects matching each ingest rule.'],
   K3_PIPELINE_SCAN_PAGE: [int.min(1), '5000', 'Object keys one scan of one ingest rule lists before it persists its cursor and ingests what is new.'],

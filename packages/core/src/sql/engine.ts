@@ -137,7 +137,7 @@ export class Engine {
     this.#maintenance = new TableMaintenance({ catalog: this.#catalog, db: deps.db, cache: deps.cache, txOptions: this.#txOptions, tmpDir: this.#tmpDir, keyedRowGroupSize: deps.config.K3_KEYED_ROW_GROUP_SIZE, keyedFileRows: deps.config.K3_KEYED_FILE_ROWS });
     this.#federated = createFederatedReader(deps, this.#clock);
     this.#engines = new BucketEngines({ clock: this.#clock });
-    this.#htap = new HtapRuntime({ db: deps.db, cache: deps.cache, tmpDir: this.#tmpDir, transaction: this.#txOptions, clock: this.#clock, warmTailKeys: deps.config.K3_WARM_TAIL_KEYS, warmTables: deps.config.K3_WARM_TABLES, materializeRows: deps.config.K3_WARM_MATERIALIZE_ROWS, keyedRowFastPath: deps.config.K3_KEYED_ROW_FAST_PATH, keyedRowGroupSize: deps.config.K3_KEYED_ROW_GROUP_SIZE, keyedFileRows: deps.config.K3_KEYED_FILE_ROWS, keyedLiteralRows: deps.config.K3_KEYED_LITERAL_ROWS, lookupCacheBytes: deps.config.K3_LOOKUP_CACHE_BYTES });
+    this.#htap = new HtapRuntime({ db: deps.db, cache: deps.cache, tmpDir: this.#tmpDir, transaction: this.#txOptions, clock: this.#clock, warmTailKeys: deps.config.K3_WARM_TAIL_KEYS, warmTables: deps.config.K3_WARM_TABLES, materializeRows: deps.config.K3_WARM_MATERIALIZE_ROWS, keyedRowFastPath: deps.config.K3_KEYED_ROW_FAST_PATH, keyedRowGroupSize: deps.config.K3_KEYED_ROW_GROUP_SIZE, keyedFileRows: deps.config.K3_KEYED_FILE_ROWS, keyedLiteralRows: deps.config.K3_KEYED_LITERAL_ROWS, lookupCacheBytes: deps.config.K3_LOOKUP_CACHE_BYTES, lookupCacheFirstReadRows: deps.config.K3_LOOKUP_CACHE_FIRST_READ_ROWS });
     this.pipelines = createPipelines(deps.stores, deps.config, this.#htap.drainDeps, this.#clock, (store, bucket) => this.#engines.assertActive(store, bucket));
   }
 
@@ -505,8 +505,13 @@ export class Engine {
     return { execute: (sql) => this.execute({ bucket, sql }), tableName: stored, store, root: handle.root, current };
   }
 
+  /** Resolves when the point lookups' background cache work (builds, successor prefetches) has finished (tests). */
+  async lookupCacheSettled(): Promise<void> {
+    await this.#htap.lookups.settled();
+  }
+
   async close(): Promise<void> {
-    this.#htap.lookups.close();
+    await this.#htap.lookups.close();
     // Materializations being built close their connection themselves once retired: wait for them.
     this.#htap.materialized.close();
     await this.#htap.materialized.settled();

@@ -28,10 +28,10 @@ export class HtapRuntime {
   readonly #writers = new WeakMap<ObjectStore, WalWriter>();
   readonly #clock: () => number;
 
-  constructor(deps: { db: K3DuckDB; cache: FileCache; tmpDir: string; transaction: TransactionOptions; clock: () => number; warmTailKeys?: number; warmTables?: number; materializeRows?: number; keyedRowFastPath?: boolean; keyedRowGroupSize?: number; keyedFileRows?: number; keyedLiteralRows?: boolean; lookupCacheBytes?: number }) {
+  constructor(deps: { db: K3DuckDB; cache: FileCache; tmpDir: string; transaction: TransactionOptions; clock: () => number; warmTailKeys?: number; warmTables?: number; materializeRows?: number; keyedRowFastPath?: boolean; keyedRowGroupSize?: number; keyedFileRows?: number; keyedLiteralRows?: boolean; lookupCacheBytes?: number; lookupCacheFirstReadRows?: number }) {
     this.cache = deps.cache;
     this.warm = new WarmTables({ db: deps.db, records: this.records, dir: path.join(deps.tmpDir, 'warm'), ...(deps.warmTailKeys !== undefined ? { tailLimit: deps.warmTailKeys } : {}), ...(deps.warmTables !== undefined ? { maxTables: deps.warmTables } : {}) });
-    this.lookups = new PointLookups({ db: deps.db, cache: deps.cache, ...(deps.lookupCacheBytes !== undefined ? { decodedCacheBytes: deps.lookupCacheBytes } : {}) });
+    this.lookups = new PointLookups({ db: deps.db, cache: deps.cache, ...(deps.lookupCacheBytes !== undefined ? { decodedCacheBytes: deps.lookupCacheBytes } : {}), ...(deps.lookupCacheFirstReadRows !== undefined ? { decodedFirstReadRows: deps.lookupCacheFirstReadRows } : {}) });
     this.materialized = new MaterializedStrong({ db: deps.db, cache: deps.cache, maxRows: deps.materializeRows ?? 0 });
     this.#clock = deps.clock;
     this.keyedRowFastPath = deps.keyedRowFastPath ?? true;

@@ -53,6 +53,7 @@ export type HoldFiles = () => Promise<{ release(): void }>;
 
 const MAX_SEEN = 4096;
 const MAX_REFUSED = 4096;
+const MAX_QUEUED = 64;
 const MEMORY_SQL = "/* __k3_lookup build */ SELECT CAST(coalesce(sum(memory_usage_bytes), 0) AS DOUBLE) AS b FROM duckdb_memory() WHERE tag IN ('IN_MEMORY_TABLE', 'ART_INDEX')";
 
 export class DecodedFileCache {
@@ -75,10 +76,17 @@ export class DecodedFileCache {
   #building: Promise<void> | undefined;
   /** The drop of retired tables in flight (tests wait for it). */
   #collecting: Promise<void> | undefined;
+  /** Builds asked for by prefetch() or a first read, run one at a time when the connection is free. */
+  readonly #queue: { rowsSql: string; keyColumn: string; hold: HoldFiles; owner: FileOwner; untilHalf: boolean }[] = [];
+  /** K3_LOOKUP_CACHE_FIRST_READ_ROWS: a file of at most this many rows is built on its FIRST Parquet read (0 = second). */
+  readonly #firstReadRows: number;
+  /** Whatever holds the connection now (a build, a lookup, a drop): close() waits for it. */
+  #current: Promise<unknown> | undefined;
 
-  constructor(deps: { db: K3DuckDB; maxBytes: number }) {
+  constructor(deps: { db: K3DuckDB; maxBytes: number; firstReadRows?: number }) {
     this.#db = deps.db;
     this.#maxBytes = Math.max(0, deps.maxBytes);
+    this.#firstReadRows = Math.max(0, deps.firstReadRows ?? 0);
   }
 
   get enabled(): boolean {
@@ -92,8 +100,12 @@ export class DecodedFileCache {
 
   /** Resolves when the build and the drop in flight (if any) have finished. */
   async settled(): Promise<void> {
-    await this.#building;
-    await this.#collecting;
+    while (this.#building !== undefined || this.#collecting !== undefined) {
+      await this.#building;
+      const collecting = this.#collecting;
+      await collecting;
+      if (this.#collecting === collecting) this.#collecting = undefined;
+    }
   }
 
   /**
@@ -113,53 +125,112 @@ export class DecodedFileCache {
     signal?.addEventListener('abort', onAbort, { once: true });
     let healthy = false;
     try {
-      const value = await read(conn, query(q(entry.table)));
+      const running = read(conn, query(q(entry.table)));
+      this.#current = running;
+      const value = await running;
       healthy = signal?.aborted !== true;
       return { value };
     } finally {
+      this.#current = undefined;
       signal?.removeEventListener('abort', onAbort);
       this.#busy = false;
       if (!healthy) this.#reset();
+      this.#pump();
     }
   }
 
   /**
    * Notes a lookup that read `rowsSql` (one file's rows) from Parquet; the second such lookup
-   * starts building its table in the background (`hold` keeps the file while it is read).
+   * starts building its table in the background (`hold` keeps the file while it is read) — or the
+   * first, when the file has at most K3_LOOKUP_CACHE_FIRST_READ_ROWS rows (`rows`, its Delta
+   * stats): a keyed table's key-range files are bounded, so their build is cheap. A build asked
+   * for while another runs is queued (one at a time), never run on the lookup's path. A first-read
+   * build only fills the cache up to half its bound (checked again when it starts): it never
+   * evicts, so a workload spread over more files than fit cannot turn every lookup into a build.
    */
-  noteParquetRead(rowsSql: string, keyColumn: string, hold: HoldFiles, owner: FileOwner): void {
+  noteParquetRead(rowsSql: string, keyColumn: string, hold: HoldFiles, owner: FileOwner, rows?: number): void {
     if (!this.enabled || this.#entries.has(rowsSql) || this.#refused.has(rowsSql)) return;
     const n = (this.#seen.get(rowsSql) ?? 0) + 1;
     this.#seen.delete(rowsSql);
     this.#seen.set(rowsSql, n);
     while (this.#seen.size > MAX_SEEN) this.#seen.delete(this.#seen.keys().next().value!);
-    if (n < 2 || this.#busy || this.#building !== undefined) return;
+    const first = rows !== undefined && rows <= this.#firstReadRows;
+    if (n < 2 && !first) return;
     // Thrash guard: once the cache is over half full, a file must have been read from Parquet more
     // often than the least recently used table has answered, or a workload spread over more files
     // than fit would rebuild (a whole-file decode each) on every other lookup.
     const victim = this.#entries.values().next().value;
     if (victim !== undefined && this.#bytes * 2 > this.#maxBytes && n <= victim.hits) return;
+    const untilHalf = n < 2;
+    if (untilHalf && this.#bytes * 2 > this.#maxBytes) return;
+    this.#enqueue(rowsSql, keyColumn, hold, owner, untilHalf);
+  }
+
+  /**
+   * Builds `rowsSql`'s table without waiting for a second Parquet read (a file that replaced a
+   * cached one: a hot file's successor is hot), in the background, one build at a time, under the
+   * same byte bound and LRU. Serving stays per lookup: a lookup still locates its file at the
+   * snapshot it reads and only ever asks for that file's rows SQL.
+   */
+  prefetch(rowsSql: string, keyColumn: string, hold: HoldFiles, owner: FileOwner): void {
+    if (!this.enabled || this.#entries.has(rowsSql) || this.#refused.has(rowsSql)) return;
+    this.#enqueue(rowsSql, keyColumn, hold, owner, false);
+  }
+
+  #enqueue(rowsSql: string, keyColumn: string, hold: HoldFiles, owner: FileOwner, untilHalf: boolean): void {
+    const queued = this.#queue.find((p) => p.rowsSql === rowsSql);
+    if (queued !== undefined) {
+      queued.untilHalf &&= untilHalf;
+      return;
+    }
+    this.#queue.push({ rowsSql, keyColumn, hold, owner, untilHalf });
+    while (this.#queue.length > MAX_QUEUED) this.#queue.shift();
+    this.#pump();
+  }
+
+  /** Starts the next queued prefetch when nothing else runs on the connection. */
+  #pump(): void {
+    while (this.enabled && !this.#busy && this.#building === undefined && this.#queue.length > 0) {
+      const next = this.#queue.shift()!;
+      if (this.#entries.has(next.rowsSql) || this.#refused.has(next.rowsSql)) continue;
+      if (next.untilHalf && this.#bytes * 2 > this.#maxBytes) continue;
+      this.#start(next.rowsSql, next.keyColumn, next.hold, next.owner);
+    }
+  }
+
+  #start(rowsSql: string, keyColumn: string, hold: HoldFiles, owner: FileOwner): void {
     this.#busy = true;
-    this.#building = this.#build(rowsSql, keyColumn, hold, owner).finally(() => {
+    const building = this.#build(rowsSql, keyColumn, hold, owner).finally(() => {
       this.#busy = false;
       this.#building = undefined;
+      this.#current = undefined;
+      this.#pump();
     });
+    this.#building = building;
+    this.#current = building;
   }
 
   /**
    * A lookup read `table` at a new snapshot whose live files are `live`: tables of its files that
    * left it (drained, optimized, vacuumed away) are dropped — they could only answer lookups of an
    * older snapshot, and their hit counts would hold the admission guard against the new files.
-   * Dropping is always safe (a later lookup of such a file reads Parquet).
+   * Dropping is always safe (a later lookup of such a file reads Parquet). Returns the files dropped.
    */
-  retain(table: string, live: ReadonlySet<string>): void {
+  retain(table: string, live: ReadonlySet<string>): string[] {
+    const dropped: string[] = [];
     for (const [sql, entry] of this.#entries) {
       if (entry.owner.table !== table || live.has(entry.owner.file)) continue;
       this.#entries.delete(sql);
       this.#bytes -= entry.bytes;
       this.#garbage.push(entry.table);
+      dropped.push(entry.owner.file);
+    }
+    for (let i = this.#queue.length - 1; i >= 0; i--) {
+      const owner = this.#queue[i]!.owner;
+      if (owner.table === table && !live.has(owner.file)) this.#queue.splice(i, 1);
     }
     this.#collecting = this.#collect();
+    return dropped;
   }
 
   /** Drops the tables retain() let go, when the connection is free (one call). */
@@ -169,17 +240,36 @@ export class DecodedFileCache {
     const names = this.#garbage.splice(0);
     this.#busy = true;
     try {
-      await conn.run(names.map((n) => `DROP TABLE IF EXISTS ${q(n)};`).join(' '));
+      const dropping = conn.run(names.map((n) => `DROP TABLE IF EXISTS ${q(n)};`).join(' '));
+      this.#current = dropping;
+      await dropping;
     } catch {
       this.#reset();
     } finally {
       this.#busy = false;
+      this.#current = undefined;
+      this.#pump();
     }
   }
 
-  /** Closes the connection (its tables go with it). */
-  close(): void {
+  /**
+   * Closes the connection (its tables go with it) — after whatever runs on it: a build in flight
+   * is interrupted and awaited, queued builds are dropped. Closing a DuckDB connection under a
+   * running query leaves that query's promise unsettled and the database's close waiting for it
+   * (the engine's close hung so), hence the wait.
+   */
+  async close(): Promise<void> {
     this.#closed = true;
+    this.#queue.length = 0;
+    while (this.#current !== undefined || this.#building !== undefined || this.#collecting !== undefined) {
+      try {
+        this.#conn?.interrupt();
+      } catch {
+        // not running anything
+      }
+      await Promise.allSettled([this.#current, this.#building, this.#collecting]);
+      if (this.#current === undefined && this.#building === undefined) this.#collecting = undefined;
+    }
     this.#reset();
   }
 
@@ -197,23 +287,27 @@ export class DecodedFileCache {
         this.#conn = opened;
       }
       conn = this.#conn;
+      const step = (sql: string): Promise<unknown> => {
+        if (this.#closed) throw new Error('closed');
+        return conn!.run(sql);
+      };
       const garbage = this.#garbage.splice(0);
-      if (garbage.length > 0) await conn.run(garbage.map((n) => `DROP TABLE IF EXISTS ${q(n)};`).join(' '));
+      if (garbage.length > 0) await step(garbage.map((n) => `DROP TABLE IF EXISTS ${q(n)};`).join(' '));
       const before = await memory(conn);
       const held = await hold();
       try {
-        await conn.run(`CREATE TEMP TABLE ${q(table)} AS SELECT * FROM (${rowsSql}) AS src`);
+        await step(`CREATE TEMP TABLE ${q(table)} AS SELECT * FROM (${rowsSql}) AS src`);
         created = true;
       } finally {
         held.release();
       }
-      await conn.run(`CREATE INDEX ${q(`${table}_key`)} ON ${q(table)} (${q(keyColumn)})`);
+      await step(`CREATE INDEX ${q(`${table}_key`)} ON ${q(table)} (${q(keyColumn)})`);
       const rows = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${q(table)}`)).getRows()[0]?.[0] ?? 0);
       const bytes = Math.max(rows * 8, (await memory(conn)) - before, 1);
       if (this.#closed || this.#conn !== conn) return;
       if (bytes > this.#maxBytes) {
         this.#refuse(rowsSql);
-        await conn.run(`DROP TABLE ${q(table)}`);
+        await step(`DROP TABLE ${q(table)}`);
         return;
       }
       this.#entries.set(rowsSql, { table, bytes, owner, hits: 0 });
@@ -223,7 +317,7 @@ export class DecodedFileCache {
         const [oldest, old] = this.#entries.entries().next().value!;
         this.#entries.delete(oldest);
         this.#bytes -= old.bytes;
-        await conn.run(`DROP TABLE IF EXISTS ${q(old.table)}`);
+        await step(`DROP TABLE IF EXISTS ${q(old.table)}`);
       }
     } catch {
       // A file gone (vacuumed, evicted from the file cache), a memory limit, a closed database:

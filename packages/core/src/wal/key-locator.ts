@@ -99,6 +99,21 @@ export class KeyLocator {
     return out.filter((f) => index.columns.every((c, i) => i === 0 || c === undefined || within(f, c, bounds[i]!)));
   }
 
+  /**
+   * Files of `snapshot` whose range on the first key column overlaps `file`'s (a file of another
+   * snapshot of the same table); none when either has no usable bound (decoded-file cache's
+   * successors: a hot file's replacement is hot).
+   */
+  overlapping(snapshot: Snapshot, primaryKey: readonly string[], file: ActiveFile): ActiveFile[] {
+    const index = this.#index(snapshot, primaryKey);
+    const c0 = index.columns[0];
+    if (c0 === undefined) return [];
+    const lo = boundOf(file.stats?.minValues[c0.name], c0.kind);
+    const hi = boundOf(file.stats?.maxValues[c0.name], c0.kind);
+    if (lo === undefined || hi === undefined) return [];
+    return index.sorted.filter((iv) => compare(iv.lo, hi) <= 0 && compare(iv.hi, lo) >= 0).map((iv) => iv.file);
+  }
+
   #index(snapshot: Snapshot, primaryKey: readonly string[]): Index {
     const id = `${snapshot.metadata.id}\u0000${snapshot.version}\u0000${primaryKey.join('\u0000')}`;
     const hit = this.#indexes.get(id);

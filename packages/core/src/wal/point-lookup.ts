@@ -91,13 +91,15 @@ export class PointLookups {
   readonly decoded: DecodedFileCache;
   readonly #idle: Slot[] = [];
   /** table (store URL + root) → the snapshot identity and its file-set → rows SQL. */
-  readonly #sources = new Map<string, { identity: string; sql: Map<string, string> }>();
+  readonly #sources = new Map<string, { identity: string; snapshot: Snapshot; sql: Map<string, string> }>();
+  /** Prefetches of successor files in flight (settled() waits for them). */
+  readonly #prefetching = new Set<Promise<void>>();
   #closed = false;
 
-  constructor(deps: { db: K3DuckDB; cache: FileCache; decodedCacheBytes?: number }) {
+  constructor(deps: { db: K3DuckDB; cache: FileCache; decodedCacheBytes?: number; decodedFirstReadRows?: number }) {
     this.#db = deps.db;
     this.#cache = deps.cache;
-    this.decoded = new DecodedFileCache({ db: deps.db, maxBytes: deps.decodedCacheBytes ?? 0 });
+    this.decoded = new DecodedFileCache({ db: deps.db, maxBytes: deps.decodedCacheBytes ?? 0, ...(deps.decodedFirstReadRows !== undefined ? { firstReadRows: deps.decodedFirstReadRows } : {}) });
   }
 
   /** One `read(result)` per key, in order; `facts` says where each came from. */
@@ -123,11 +125,12 @@ export class PointLookups {
     }
   }
 
-  /** Closes every pooled connection (engine close, tests). */
-  close(): void {
+  /** Closes every pooled connection (engine close, tests), after the background cache work in flight (successor prefetches, a build: interrupted). */
+  async close(): Promise<void> {
     this.#closed = true;
+    while (this.#prefetching.size > 0) await Promise.allSettled(this.#prefetching);
     for (const slot of this.#idle.splice(0)) closeSlot(slot);
-    this.decoded.close();
+    await this.decoded.close();
   }
 
   async #lookupOne<T>(slot: Slot, req: LookupRequest, key: readonly string[], read: (result: DuckDBResult, facts: LookupFacts) => Promise<T>): Promise<T> {
@@ -166,7 +169,7 @@ export class PointLookups {
     const files = this.#locator.locate(snapshot, shape.primaryKey, key);
     const lease = await this.#cache.acquire(req.store, files.map((f) => ({ key: f.key, size: f.add.size })));
     try {
-      const rows = await this.#rowsSql(slot.conn, table, identity, snapshot, files, lease.paths);
+      const rows = await this.#rowsSql(slot.conn, req, table, identity, snapshot, files, lease.paths);
       // The key as constants, not parameters: DuckDB pushes a constant into the Parquet scan
       // (row-group min/max) but not a prepared statement's parameter (measured: a parameter made
       // the 1M-row lookup scan every row group). Still one call: parse + plan + run.
@@ -194,7 +197,7 @@ export class PointLookups {
       }
       if (single) {
         const held = files.map((f) => ({ key: f.key, size: f.add.size }));
-        this.decoded.noteParquetRead(rows, shape.primaryKey[0]!, () => this.#cache.acquire(req.store, held), { table, file: files[0]!.key });
+        this.decoded.noteParquetRead(rows, shape.primaryKey[0]!, () => this.#cache.acquire(req.store, held), { table, file: files[0]!.key }, files[0]!.stats?.numRecords);
       }
       return await read(result, facts);
     } finally {
@@ -203,15 +206,20 @@ export class PointLookups {
   }
 
   /** The rows of `files` as SQL (snapshotSelectSql), kept per (table, snapshot, file set) until the table's snapshot changes. */
-  async #rowsSql(conn: DuckDBConnection, table: string, identity: string, snapshot: Snapshot, files: readonly ActiveFile[], paths: ReadonlyMap<string, string>): Promise<string> {
+  async #rowsSql(conn: DuckDBConnection, req: LookupRequest, table: string, identity: string, snapshot: Snapshot, files: readonly ActiveFile[], paths: ReadonlyMap<string, string>): Promise<string> {
     let sources = this.#sources.get(table);
     if (sources?.identity !== identity) {
-      // The table moved to another snapshot: decoded tables of files it no longer has go.
-      if (sources !== undefined) this.decoded.retain(table, new Set(snapshot.files.map((f) => f.key)));
-      sources = { identity, sql: new Map() };
+      // The table moved to another snapshot: decoded tables of files it no longer has go, and the
+      // new files covering their key ranges are loaded at once (a hot file's successor is hot).
+      const prev = sources;
+      sources = { identity, snapshot, sql: new Map() };
       this.#sources.delete(table);
       this.#sources.set(table, sources);
       while (this.#sources.size > MAX_SOURCE_TABLES) this.#sources.delete(this.#sources.keys().next().value!);
+      if (prev !== undefined) {
+        const dropped = this.decoded.retain(table, new Set(snapshot.files.map((f) => f.key)));
+        if (dropped.length > 0) this.#prefetchSuccessors(req, table, identity, prev.snapshot, snapshot, dropped);
+      }
     }
     const id = files.map((f) => f.key).join('\u0001');
     let sql = sources.sql.get(id);
@@ -221,6 +229,55 @@ export class PointLookups {
       sources.sql.set(id, sql);
     }
     return sql;
+  }
+
+  /** Resolves when successor prefetches and the decoded-file cache's background work have finished (tests). */
+  async settled(): Promise<void> {
+    while (this.#prefetching.size > 0) await Promise.all(this.#prefetching);
+    await this.decoded.settled();
+  }
+
+  /**
+   * In the background: the files `next` added whose first-key range overlaps a dropped (cached)
+   * file of `prev` get their rows SQL (the text a lookup of that file will compute) and are queued
+   * for the decoded-file cache. Never blocks a lookup; any failure just leaves the file to the
+   * usual second-read build.
+   */
+  #prefetchSuccessors(req: LookupRequest, table: string, identity: string, prev: Snapshot, next: Snapshot, dropped: readonly string[]): void {
+    const before = new Set(prev.files.map((f) => f.key));
+    const successors = new Map<string, ActiveFile>();
+    for (const key of dropped) {
+      const old = prev.files.find((f) => f.key === key);
+      if (old === undefined) continue;
+      for (const f of this.#locator.overlapping(next, req.shape.primaryKey, old)) if (!before.has(f.key)) successors.set(f.key, f);
+    }
+    if (successors.size === 0) return;
+    const keyColumn = req.shape.primaryKey[0]!;
+    const task = (async () => {
+      for (const file of successors.values()) {
+        if (this.#closed || this.#sources.get(table)?.identity !== identity) return;
+        const held = [{ key: file.key, size: file.add.size }];
+        try {
+          const lease = await this.#cache.acquire(req.store, held);
+          let rows: string;
+          let slot: Slot | undefined;
+          try {
+            slot = await this.#checkout();
+            // Checked right before #rowsSql's own (synchronous) snapshot check: never move the table back.
+            if (this.#closed || this.#sources.get(table)?.identity !== identity) return;
+            rows = await this.#rowsSql(slot.conn, req, table, identity, next, [file], lease.paths);
+          } finally {
+            if (slot !== undefined) this.#checkin(slot, true);
+            lease.release();
+          }
+          this.decoded.prefetch(rows, keyColumn, () => this.#cache.acquire(req.store, held), { table, file: file.key });
+        } catch {
+          // A vacuumed or evicted file, a closed engine: the file is built on its second read as before.
+        }
+      }
+    })();
+    this.#prefetching.add(task);
+    void task.finally(() => this.#prefetching.delete(task));
   }
 
   async #prepared(slot: Slot, key: string, sql: () => string | Promise<string>): Promise<DuckDBPreparedStatement> {
