@@ -3,21 +3,12 @@
  * the write-log text must be exactly what the VARCHAR capture (captureRows) gives — for every
  * integer type at its extremes, zero, negatives and NULL, beside text columns. Real DuckDB.
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useDuckDB } from '../plan/support/duckdb.ts';
 import { captureRows, roundTripCaptureSql, roundTripRows } from '../../src/wal/capture-rows.ts';
 import type { WalTableShape } from '../../src/wal/table-shape.ts';
 
-let db: DuckDBInstance;
-let conn: DuckDBConnection;
-beforeAll(async () => {
-  db = await DuckDBInstance.create(':memory:');
-  conn = await db.connect();
-});
-afterAll(() => {
-  conn?.closeSync();
-  db?.closeSync();
-});
+const duck = useDuckDB();
 
 const TYPES = ['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'UHUGEINT'];
 
@@ -25,17 +16,17 @@ describe('roundTripCaptureSql', () => {
   it('gives the VARCHAR capture\'s text for every integer type', async () => {
     const columns = [{ name: 'k', type: 'INTEGER' }, ...TYPES.map((type, i) => ({ name: `c${i}`, type })), { name: 's', type: 'VARCHAR' }, { name: 'd', type: 'DOUBLE' }];
     const shape: WalTableShape = { tableId: 't', columns, primaryKey: ['k'], fingerprint: 'f', notNull: ['k'] };
-    await conn.run(`CREATE TABLE ints (${columns.map((c) => `"${c.name}" ${c.type}`).join(', ')})`);
+    await duck.conn.run(`CREATE TABLE ints (${columns.map((c) => `"${c.name}" ${c.type}`).join(', ')})`);
     const values = (pick: (type: string) => string): string => TYPES.map((t) => `CAST(${pick(t)} AS ${t})`).join(', ');
-    const insert = (k: number, ints: string, s: string, d: string): Promise<unknown> => conn.run(`INSERT INTO ints VALUES (${k}, ${ints}, ${s}, ${d})`);
+    const insert = (k: number, ints: string, s: string, d: string): Promise<unknown> => duck.conn.run(`INSERT INTO ints VALUES (${k}, ${ints}, ${s}, ${d})`);
     await insert(1, values((t) => (t.startsWith('U') ? '0' : `'${MIN[t]}'`)), `'a'`, '1.5');
     await insert(2, values((t) => `'${MAX[t]}'`), `'b''c'`, '-0.0');
     await insert(3, values(() => '0'), 'NULL', 'NULL');
     await insert(4, values(() => 'NULL'), `'€'`, '1e300');
     await insert(5, values((t) => (t.startsWith('U') ? '7' : '-7')), `''`, '0.1');
     const sql = 'SELECT * FROM ints ORDER BY k';
-    const typed = roundTripRows((await conn.runAndReadAll(roundTripCaptureSql(sql, shape, 'false'))).getRows(), shape);
-    const text = await captureRows(conn, sql, shape);
+    const typed = roundTripRows((await duck.conn.runAndReadAll(roundTripCaptureSql(sql, shape, 'false'))).getRows(), shape);
+    const text = await captureRows(duck.conn, sql, shape);
     expect(text).toHaveLength(5);
     expect(typed).toEqual(text);
     // The extremes really are the extremes (the VARCHAR text DuckDB prints for them).
