@@ -29,6 +29,7 @@ import { StatementType } from '@duckdb/node-api';
 import type { ExecuteWriteResult } from '../api/index.ts';
 import { primaryKeyOf } from '../catalog/index.ts';
 import { recordedRequest } from '../delta/request-txns.ts';
+import type { Snapshot } from '../delta/snapshot.ts';
 import { checkConstraintsOf } from '../delta/index.ts';
 import { AppError } from '../errors/index.ts';
 import { assertChecks, assertStorable, encodeResult, textRoundTripDiffers, mapDuckDBError, quoteIdentifier as q, quoteLiteral, type EncodedResult } from '../exec/index.ts';
@@ -38,6 +39,7 @@ import { FreshBinder } from './fresh-read.ts';
 import type { HtapRuntime } from './htap-runtime.ts';
 import type { KeyedRoute } from './keyed-route.ts';
 import { isBlindReplace, isBlindUpsert } from './blind-replace.ts';
+import { startBlindReplace } from './blind-replace-early.ts';
 import { mergeSourceScope } from './merge-scope.ts';
 import { keysWithRange, keysWithRangeSql, rangeOf, scalarsWithCapture, scalarsWithCaptureSql } from './keys-with-range.ts';
 import { loadNamedRows } from './named-rows-load.ts';
@@ -75,7 +77,12 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
   // copy, no base rewrite. A view is bound only if the MERGE turns out unscoped or creates keys it
   // did not name — over a full state acquired then (`viewState`).
   const direct = !blindReplace && loadMode(shape) === 'merge-keys' && narrowable(walTableShape(pinned.snapshot));
-  const state = await htap.warm.acquire(handle.store, handle.root, pinned.snapshot, { keyLookupsOnly: blindReplace || direct });
+  // wip/bulk6: a blind replace's one DuckDB call does not read the state, so it runs while the state is acquired.
+  const early = blindReplace && !shape.returning ? startBlindReplace(conn, pinned.snapshot, q(handle.name), () => blindOnce(conn, tables, statement, pinned.snapshot, handle.name)) : undefined;
+  const state = await htap.warm.acquire(handle.store, handle.root, pinned.snapshot, { keyLookupsOnly: blindReplace || direct }).catch(async (err: unknown) => {
+    await early?.settled();
+    throw err;
+  });
   let full: WarmState | undefined = direct ? undefined : state;
   const viewState = async (): Promise<WarmState> => (full ??= await htap.warm.acquire(handle.store, handle.root, state.snapshot));
   const blind = blindReplace || isBlindUpsert(statement, shape, state.shape.columns.map((c) => c.name), primaryKeyOf(state.snapshot.metadata));
@@ -177,7 +184,8 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     const differs = textRoundTripDiffers(snapshot.schema.fields, 'src');
     // A blind INSERT OR REPLACE: target DDL, the statement (as the plain INSERT) and the capture of
     // its rows with the round-trip flags in ONE DuckDB call (`blindInOneCall`).
-    const once = mode === 'replace' && blindReplace && !shape.returning ? await blindInOneCall(conn, tables, statement, target, roundTripCaptureSql(`SELECT * FROM ${name}`, shape2, differs), name) : undefined;
+    const taken = early === undefined ? undefined : await early.take(snapshot);
+    const once = taken?.ran === true ? taken.rows : mode === 'replace' && blindReplace && !shape.returning ? await blindInOneCall(conn, tables, statement, target, roundTripCaptureSql(`SELECT * FROM ${name}`, shape2, differs), name) : undefined;
     const out = once !== undefined ? { rowsChanged: once.length } as { rowsChanged: number; returning?: EncodedResult }
       : runOnce.merge === undefined ? await runUserStatement(conn, tables, statement, shape.returning, blindReplace, mode === 'replace' ? target : undefined) : await runRewrittenMerge(conn, tables, runOnce.merge, statement, shape.returning);
     const rowsAffected = out.returning !== undefined ? out.returning.rows.length : out.rowsChanged;
@@ -275,6 +283,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     }
     return result;
   } finally {
+    await early?.settled();
     tables.fresh = undefined;
     await binder.release();
     try {
@@ -404,6 +413,14 @@ async function blindInOneCall(conn: DuckDBConnection, tables: RequestTables, sta
     await run(conn, `${target.ensure};\nDELETE FROM ${name}`);
     return undefined;
   }
+}
+
+/** blindInOneCall for `snapshot`'s table (blind-replace-early.ts: the call started before the state is acquired). */
+function blindOnce(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, snapshot: Snapshot, table: string): Promise<unknown[][] | undefined> {
+  const ddl = targetTableDdl(table, snapshot.schema, primaryKeyOf(snapshot.metadata));
+  const target = { ddl, ensure: ddl.replace(/^CREATE TEMP TABLE /, 'CREATE TEMP TABLE IF NOT EXISTS ') };
+  const capture = roundTripCaptureSql(`SELECT * FROM ${q(table)}`, walTableShape(snapshot), textRoundTripDiffers(snapshot.schema.fields, 'src'));
+  return blindInOneCall(conn, tables, statement, target, capture, q(table));
 }
 
 /**
