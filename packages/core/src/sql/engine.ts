@@ -137,7 +137,7 @@ export class Engine {
     this.#maintenance = new TableMaintenance({ catalog: this.#catalog, db: deps.db, cache: deps.cache, txOptions: this.#txOptions, tmpDir: this.#tmpDir, keyedRowGroupSize: deps.config.K3_KEYED_ROW_GROUP_SIZE, keyedFileRows: deps.config.K3_KEYED_FILE_ROWS });
     this.#federated = createFederatedReader(deps, this.#clock);
     this.#engines = new BucketEngines({ clock: this.#clock });
-    this.#htap = new HtapRuntime({ db: deps.db, cache: deps.cache, tmpDir: this.#tmpDir, transaction: this.#txOptions, clock: this.#clock, warmTailKeys: deps.config.K3_WARM_TAIL_KEYS, warmTables: deps.config.K3_WARM_TABLES, materializeRows: deps.config.K3_WARM_MATERIALIZE_ROWS, keyedRowFastPath: deps.config.K3_KEYED_ROW_FAST_PATH, keyedRowGroupSize: deps.config.K3_KEYED_ROW_GROUP_SIZE, keyedFileRows: deps.config.K3_KEYED_FILE_ROWS, keyedLiteralRows: deps.config.K3_KEYED_LITERAL_ROWS, lookupCacheBytes: deps.config.K3_LOOKUP_CACHE_BYTES });
+    this.#htap = new HtapRuntime({ db: deps.db, cache: deps.cache, tmpDir: this.#tmpDir, transaction: this.#txOptions, clock: this.#clock, warmTailKeys: deps.config.K3_WARM_TAIL_KEYS, warmTables: deps.config.K3_WARM_TABLES, materializeRows: deps.config.K3_WARM_MATERIALIZE_ROWS, keyedRowFastPath: deps.config.K3_KEYED_ROW_FAST_PATH, keyedRowGroupSize: deps.config.K3_KEYED_ROW_GROUP_SIZE, keyedFileRows: deps.config.K3_KEYED_FILE_ROWS, keyedLiteralRows: deps.config.K3_KEYED_LITERAL_ROWS, lookupCacheBytes: deps.config.K3_LOOKUP_CACHE_BYTES, mergeValuesLoad: deps.config.K3_MERGE_VALUES_LOAD });
     this.pipelines = createPipelines(deps.stores, deps.config, this.#htap.drainDeps, this.#clock, (store, bucket) => this.#engines.assertActive(store, bucket));
   }
 
