@@ -10,33 +10,21 @@
  * both ways, nothing written), a volatile source (not appended). A second coordinator (own engine,
  * own warm state, same bucket) then reads STRONG exactly the same table, and after a drain EVENTUAL.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../packages/core/src/config/index.ts';
 import { Freshness } from '../../packages/core/src/api/index.ts';
-import { createDuckDB, FileCache, type K3DuckDB } from '../../packages/core/src/exec/index.ts';
-import { createBucketStoreFactory } from '../../packages/core/src/object-store/index.ts';
-import { Engine } from '../../packages/core/src/sql/index.ts';
+import type { Engine } from '../../packages/core/src/sql/index.ts';
 import { wireRows } from '../../packages/core/test/support/wire-rows.ts';
-import { countedEngine, type CountedEngine } from './counted-engine.ts';
+import { countedEngine, otherCoordinator, type CountedEngine } from './counted-engine.ts';
 
 let c: CountedEngine;
 /** A second coordinator on the same bucket, with the appender load off: the general path. */
-let other: { engine: Engine; db: K3DuckDB; dir: string };
+let other: Awaited<ReturnType<typeof otherCoordinator>>;
 beforeAll(async () => {
   c = await countedEngine();
-  const dir = await mkdtemp(path.join(tmpdir(), 'k3-other-'));
-  const dataDir = path.join(c.h.dir, 'data');
-  const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: dataDir, K3_CACHE_DIR: dir, K3_MERGE_VALUES_LOAD: 'false' });
-  const db = await createDuckDB({ threads: 2, allowedDirectories: [dataDir, dir] });
-  other = { engine: new Engine({ stores: createBucketStoreFactory(config), db, cache: new FileCache({ dir, maxBytes: 1 << 30 }), config }), db, dir };
+  other = await otherCoordinator(c.h, { K3_MERGE_VALUES_LOAD: 'false' });
 });
 afterAll(async () => {
-  await other?.engine.close();
-  other?.db.closeSync();
-  if (other !== undefined) await rm(other.dir, { recursive: true, force: true });
+  await other?.close();
   await c?.close();
 });
 
