@@ -44,7 +44,7 @@ import { loadNamedRows } from './named-rows-load.ts';
 import type { PrePassed } from './pre-pass.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
 import { clauseText, type DmlShape } from './route-write.ts';
-import { valuesSourceLoad, VALUES_RAW } from './values-source-load.ts';
+import { valuesSourceLoad } from './values-source-load.ts';
 import { targetTableDdl } from './write-target.ts';
 
 const DML_TYPES: ReadonlySet<StatementType> = new Set([StatementType.INSERT, StatementType.UPDATE, StatementType.DELETE, StatementType.MERGE_INTO]);
@@ -320,9 +320,9 @@ async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, s
       try {
         // Fails (a set operation of unequal widths) when the source has columns the alias does not name.
         const widthCheck = `SELECT * FROM ${MERGE_SOURCE} UNION ALL SELECT ${named.map(() => 'NULL').join(', ')} LIMIT 0`;
-        // A VALUES source of literals is appended as typed columns, not bound as text (values-source-load.ts, wip/ingest6).
-        const appended = valuesLoad ? await valuesSourceLoad(conn, statement.sql, statement.tokens, scope.start, scope.end, named.length) : undefined;
-        const first = [target.ddl, `CREATE TEMP TABLE ${MERGE_SOURCE} AS SELECT * FROM ${appended?.from ?? scope.source}`, ...(appended !== undefined ? [`DROP TABLE ${VALUES_RAW}`] : []),
+        // A VALUES source of literals is loaded as typed columns, not bound as text (values-source-load.ts, wip/ingest6).
+        const cells = valuesLoad ? await valuesSourceLoad(conn, statement.sql, statement.tokens, scope.start, scope.end, named.length) : undefined;
+        const first = [target.ddl, `CREATE TEMP TABLE ${MERGE_SOURCE} AS SELECT * FROM ${cells?.from ?? scope.source}`,
           create, `INSERT INTO __k3_keyed_keys ${scope.keysFrom(`${MERGE_SOURCE} AS ${q(scope.qualifier)}`)}`];
         // The keys as write-log text ride in this call with their range (keys-with-range.ts, wip/ingest5).
         // The width check is a filter of that last SELECT: a multi-statement call answers with the
@@ -335,7 +335,7 @@ async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, s
         runOnce.merge = { ...statement, sql };
         return range;
       } catch {
-        await run(conn, `DROP TABLE IF EXISTS __k3_keyed_keys; DROP TABLE IF EXISTS ${MERGE_SOURCE}; DROP TABLE IF EXISTS ${VALUES_RAW}`);
+        await run(conn, `DROP TABLE IF EXISTS __k3_keyed_keys; DROP TABLE IF EXISTS ${MERGE_SOURCE}`);
       }
     }
   }

@@ -20,8 +20,10 @@
  *   `(70000)` makes it INTEGER), a decimal on its digit pattern (width / scale), a string, NULL,
  *   a boolean, a typed string on its type, an expression on its whole text. The representative
  *   rows hold every signature of every column, so the unified types are the full statement's.
- * - The values: each cell's text is appended as VARCHAR and cast to the column's unified type T in
- *   SQL, only where that cast is exactly VALUES' implicit cast of the literal: integers into an
+ * - The values: each column's cell texts travel as ONE string literal, split in SQL
+ *   (`string_split(…, chr(31))`, NULL marked `chr(30)`; a cell holding either character →
+ *   undefined), and each is cast to the column's unified type T, only where that cast is exactly
+ *   VALUES' implicit cast of the literal: integers into an
  *   integer type or DECIMAL, decimals into DECIMAL, strings into VARCHAR (no NUL, no lone
  *   surrogate), booleans into BOOLEAN, typed strings into their own type, NULL into anything. An
  *   expression's value is DuckDB's (from the representative rows, as text) and T must print and
@@ -29,11 +31,18 @@
  *   undefined. A cast that fails anyway fails the caller's call, which then binds the text.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { appendTextRows } from '../wal/append-text-rows.ts';
+import { quoteLiteral } from '../exec/index.ts';
 import { isPunct, isWord, type Token } from './sql-tokens.ts';
 
-/** The TEMP table the cells are appended to (VARCHAR columns c0 … cn-1). */
-export const VALUES_RAW = '__k3_values_raw';
+/** The cells' separator and the NULL marker inside a column's one string (no cell may hold either). */
+const SEP = '\u001f';
+const NULL_MARK = '\u001e';
+
+let loads = 0;
+/** How many VALUES sources were loaded this way in this process (tests read it, deterministically). */
+export function valuesSourceLoads(): number {
+  return loads;
+}
 
 /** Fewer rows than this: binding the text is as cheap as the extra call. */
 const MIN_ROWS = 8;
@@ -63,7 +72,7 @@ type Cell =
   | { kind: 'expr'; sig: string; sql: string };
 
 export interface ValuesSource {
-  /** What replaces the source text in `SELECT * FROM <source>`: the raw table cast, under the statement's own alias. */
+  /** What replaces the source text in `SELECT * FROM <source>`: the split cells cast, under the statement's own alias. */
   readonly from: string;
   /** Rows appended; the representative rows DuckDB bound. */
   readonly rows: number;
@@ -171,10 +180,10 @@ function castsExactly(cell: Cell, type: string): boolean {
 }
 
 /**
- * Loads the VALUES source at [start, end) of the statement into VALUES_RAW (created here, on `conn`)
- * and answers the text to select it as typed columns; undefined when it does not qualify (nothing
- * is left behind then). A DuckDB error binding the representative rows → undefined too: the
- * statement as written then reports it.
+ * The text selecting the VALUES source at [start, end) of the statement as typed columns (one
+ * DuckDB call on `conn` binds the representative rows); undefined when it does not qualify. A
+ * DuckDB error binding the representative rows → undefined too: the statement as written then
+ * reports it. Leaves nothing behind on `conn`.
  */
 export async function valuesSourceLoad(conn: DuckDBConnection, sql: string, tokens: readonly Token[], start: number, end: number, width: number): Promise<ValuesSource | undefined> {
   const parsed = valuesCells(sql, tokens, start, end);
@@ -210,27 +219,29 @@ export async function valuesSourceLoad(conn: DuckDBConnection, sql: string, toke
   let types: string[];
   let texts: unknown[][];
   try {
-    const reader = await conn.runAndReadAll(`CREATE TEMP TABLE ${VALUES_RAW} (${names.map((n) => `${n} VARCHAR`).join(', ')});
-SELECT ${names.join(', ')}, ${names.map((n) => `CAST(${n} AS VARCHAR)`).join(', ')} FROM (VALUES ${repText}) AS __k3_v(${names.join(', ')})`);
+    const reader = await conn.runAndReadAll(`SELECT ${names.join(', ')}, ${names.map((n) => `CAST(${n} AS VARCHAR)`).join(', ')} FROM (VALUES ${repText}) AS __k3_values_types(${names.join(', ')})`);
     types = reader.columnTypes().slice(0, width).map(String);
     texts = reader.getRows().map((r) => r.slice(width));
   } catch {
-    await conn.run(`DROP TABLE IF EXISTS ${VALUES_RAW}`);
     return undefined;
   }
-  if (!cells.every((row) => row.every((c, j) => castsExactly(c, types[j]!)))) {
-    await conn.run(`DROP TABLE ${VALUES_RAW}`);
-    return undefined;
-  }
-  const rows = cells.map((row) => row.map((c, j) => {
-    if (c.kind === 'null') return null;
-    if (c.kind === 'expr') {
-      const v = texts[seen[j]!.get(c.sig)!]![j];
-      return v === null || v === undefined ? null : String(v);
+  if (!cells.every((row) => row.every((c, j) => castsExactly(c, types[j]!)))) return undefined;
+  const columns: string[][] = names.map(() => []);
+  for (const row of cells) {
+    for (let j = 0; j < width; j++) {
+      const c = row[j]!;
+      let v: string;
+      if (c.kind === 'null') v = NULL_MARK;
+      else if (c.kind === 'expr') {
+        const e = texts[seen[j]!.get(c.sig)!]![j];
+        v = e === null || e === undefined ? NULL_MARK : String(e);
+      } else v = c.text;
+      if (v !== NULL_MARK && (v.includes(SEP) || v.includes(NULL_MARK))) return undefined;
+      columns[j]!.push(v);
     }
-    return c.text;
-  }));
-  await appendTextRows(conn, VALUES_RAW, [rows], width);
-  const select = names.map((n, j) => `CAST(${n} AS ${types[j]})`).join(', ');
-  return { from: `(SELECT ${select} FROM ${VALUES_RAW}) AS ${parsed.alias}`, rows: rows.length, representatives: reps.length };
+  }
+  loads++;
+  const split = columns.map((col, j) => `unnest(string_split(${quoteLiteral(col.join(SEP))}, chr(31))) AS ${names[j]}`).join(', ');
+  const select = names.map((n, j) => `CAST(NULLIF(${n}, chr(30)) AS ${types[j]})`).join(', ');
+  return { from: `(SELECT ${select} FROM (SELECT ${split}) AS __k3_values_cells) AS ${parsed.alias}`, rows: cells.length, representatives: reps.length };
 }
