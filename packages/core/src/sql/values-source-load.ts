@@ -230,14 +230,14 @@ export async function valuesSourceLoad(conn: DuckDBConnection, sql: string, toke
   for (const row of cells) {
     for (let j = 0; j < width; j++) {
       const c = row[j]!;
-      let v: string;
-      if (c.kind === 'null') v = NULL_MARK;
-      else if (c.kind === 'expr') {
-        const e = texts[seen[j]!.get(c.sig)!]![j];
-        v = e === null || e === undefined ? NULL_MARK : String(e);
-      } else v = c.text;
-      if (v !== NULL_MARK && (v.includes(SEP) || v.includes(NULL_MARK))) return undefined;
-      columns[j]!.push(v);
+      const v = c.kind === 'null' ? null : c.kind === 'expr' ? texts[seen[j]!.get(c.sig)!]![j] : c.text;
+      if (v === null || v === undefined) {
+        columns[j]!.push(NULL_MARK);
+        continue;
+      }
+      const text = String(v);
+      if (text.includes(SEP) || text.includes(NULL_MARK)) return undefined;
+      columns[j]!.push(text);
     }
   }
   loads++;
