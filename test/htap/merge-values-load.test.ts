@@ -1,13 +1,13 @@
 /**
- * A keyed MERGE whose `USING (VALUES …) AS s(…)` source is literals appends the rows as typed
+ * A keyed MERGE whose `USING (VALUES …) AS s(…)` source is literals loads the rows as typed
  * columns instead of binding the text (packages/core/src/sql/values-source-load.ts;
- * docs/design/hot-path.md, "MERGE ingest: a VALUES source through the appender (wip/ingest6)").
+ * docs/design/hot-path.md, "MERGE ingest: a VALUES source without binding its text (wip/ingest6)").
  * Differential against DuckDB itself, and against this engine with K3_MERGE_VALUES_LOAD=false on
  * the same statements: type edge cases (integer widths mixed across rows, decimals of different
  * scales into DOUBLE / DECIMAL columns, NULL in the first row, strings with quotes, timestamps as
  * typed strings and as the ingest bench's `TIMESTAMP '…' + to_seconds(n)`), updates of Delta and
  * un-drained rows, duplicate inserted keys and a NOT NULL violation (refused with the same code
- * both ways, nothing written), a volatile source (not appended). A second coordinator (own engine,
+ * both ways, nothing written), a volatile source (not loaded). A second coordinator (own engine,
  * own warm state, same bucket) then reads STRONG exactly the same table, and after a drain EVENTUAL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ import { valuesSourceLoads } from '../../packages/core/src/sql/values-source-loa
 import { countedEngine, otherCoordinator, type CountedEngine } from './counted-engine.ts';
 
 let c: CountedEngine;
-/** A second coordinator on the same bucket, with the appender load off: the general path. */
+/** A second coordinator on the same bucket, with the VALUES load off: the general path. */
 let other: Awaited<ReturnType<typeof otherCoordinator>>;
 beforeAll(async () => {
   c = await countedEngine();
@@ -31,19 +31,19 @@ afterAll(async () => {
 
 const outcome = (p: Promise<unknown>): Promise<string> => p.then((r) => ('write' in (r as object) ? String((r as { write: { rowsAffected: number } }).write.rowsAffected) : 'no write'), (e: { code?: string }) => `error ${e.code}`);
 
-/** The statement on k3 (engine) and on DuckDB: same rows affected, or both refuse; whether k3 appended the source. */
-async function both(sql: string, engine: Engine = c.h.engine): Promise<{ appended: boolean; got: string }> {
+/** The statement on k3 (engine) and on DuckDB: same rows affected, or both refuse; whether k3 loaded the source. */
+async function both(sql: string, engine: Engine = c.h.engine): Promise<{ loaded: boolean; got: string }> {
   const expected = await c.ref.rowsAffected(sql).then((n) => String(n), (e: Error) => `error: ${e.message.split('\n')[0]}`);
   const loads = valuesSourceLoads();
   const got = await outcome(engine.execute({ bucket: c.h.bucket, sql }));
   if (expected.startsWith('error')) expect(got, `${sql}\nDuckDB: ${expected}`).toMatch(/^error ERR_/);
   else expect(got, sql).toBe(expected);
-  return { appended: valuesSourceLoads() > loads, got };
+  return { loaded: valuesSourceLoads() > loads, got };
 }
 
 const rows = (n: number, f: (i: number) => string): string => Array.from({ length: n }, (_, i) => `(${f(i)})`).join(', ');
 
-describe('a MERGE VALUES source appended as typed columns', () => {
+describe('a MERGE VALUES source loaded as typed columns', () => {
   it('leaves the table as DuckDB (and the general path) would, seen STRONG from a second coordinator', async () => {
     const create = 'CREATE TABLE ev (id BIGINT PRIMARY KEY, device INTEGER, v DOUBLE, d DECIMAL(12,3), ts TIMESTAMP, note VARCHAR NOT NULL)';
     await c.h.ddl(create);
@@ -67,14 +67,14 @@ describe('a MERGE VALUES source appended as typed columns', () => {
       [merge(rows(20, (i) => `${7000 + i}, 1, 1, 1, NULL, ${i === 9 ? 'NULL' : "'ok'"}`)), true],
       // Volatile: DuckDB binds it (evaluated once, when the source is materialized).
       [merge(rows(20, (i) => `${8000 + i}, 1, random() * 0, 1, NULL, 'r'`)), false],
-      // The second coordinator (appender off) on the same kind of statement: the general path.
+      // The second coordinator (load off) on the same kind of statement: the general path.
       [merge(rows(20, (i) => `${9000 + i}, ${i}, 2.5, 2.5, TIMESTAMP '2026-06-01' + to_seconds(9), 'other'`)), false, other.engine],
       // Then this one updates what the other wrote (its warm state must see those rows).
       [merge(rows(20, (i) => `${9000 + i * 2}, ${i}, 3.5, 3.5, TIMESTAMP '2026-06-01' + to_seconds(10), 'again'`)), true],
     ];
-    for (const [sql, appended, engine] of cases) {
+    for (const [sql, loaded, engine] of cases) {
       const r = await both(sql, engine);
-      if (!r.got.startsWith('error')) expect(r.appended, sql.slice(0, 200)).toBe(appended);
+      if (!r.got.startsWith('error')) expect(r.loaded, sql.slice(0, 200)).toBe(loaded);
     }
     const all = 'SELECT id, device, v, d, ts, note FROM ev ORDER BY id';
     const expected = (await c.ref.run(all)).rows;
@@ -88,7 +88,7 @@ describe('a MERGE VALUES source appended as typed columns', () => {
   it('refuses with the same code as the general path', async () => {
     const create = 'CREATE TABLE ev2 (id INTEGER PRIMARY KEY, n SMALLINT)';
     await c.h.ddl(create);
-    // 70000 does not fit SMALLINT; a duplicate key: the appended source and the general path answer alike.
+    // 70000 does not fit SMALLINT; a duplicate key: the loaded source and the general path answer alike.
     for (const source of [rows(20, (i) => `${i}, ${i === 4 ? 70000 : i}`), rows(20, (i) => `${i % 10}, 1`), rows(20, (i) => `${i}, 'x'`)]) {
       const sql = `MERGE INTO ev2 AS t USING (VALUES ${source}) AS s(id, n) ON t.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.n)`;
       const mine = await outcome(c.h.engine.execute({ bucket: c.h.bucket, sql }));

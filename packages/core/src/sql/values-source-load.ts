@@ -1,7 +1,8 @@
 /**
  * valuesSourceLoad: a MERGE's `USING (VALUES (…), …) AS s(c1, …)` source loaded as typed columns
- * through DuckDB's appender instead of DuckDB binding every cell of the VALUES text
- * (docs/design/hot-path.md, "MERGE ingest: a VALUES source through the appender (wip/ingest6)").
+ * (each column's cells as one string, split and cast in SQL) instead of DuckDB binding every cell
+ * of the VALUES text
+ * (docs/design/hot-path.md, "MERGE ingest: a VALUES source without binding its text (wip/ingest6)").
  * Binding a 200-row, 4-column VALUES (800 expressions) was about half of an ingest MERGE's DuckDB
  * time; this binds only a few representative rows.
  *
@@ -74,7 +75,7 @@ type Cell =
 export interface ValuesSource {
   /** What replaces the source text in `SELECT * FROM <source>`: the split cells cast, under the statement's own alias. */
   readonly from: string;
-  /** Rows appended; the representative rows DuckDB bound. */
+  /** Rows loaded; the representative rows DuckDB bound. */
   readonly rows: number;
   readonly representatives: number;
 }

@@ -1,6 +1,6 @@
 /**
  * valuesSourceLoad (sql/values-source-load.ts) against DuckDB itself: for every VALUES source,
- * `SELECT * FROM <source as written>` and `SELECT * FROM <the appended rows, cast>` give the same
+ * `SELECT * FROM <source as written>` and `SELECT * FROM <the loaded rows, cast>` give the same
  * column names, the same column types and the same values (compared as DuckDB's own text), and
  * the load declines (undefined) what it must leave to DuckDB: volatile or unknown functions,
  * `::` casts, DEFAULT, rows of unequal width, too few rows, and types that do not cast exactly.
@@ -51,7 +51,7 @@ async function same(rows: string[], alias = 's(a, b, c)'): Promise<boolean> {
 
 const rep = (n: number, f: (i: number) => string): string[] => Array.from({ length: n }, (_, i) => f(i));
 
-describe('a VALUES source appended as typed columns', () => {
+describe('a VALUES source loaded as typed columns', () => {
   it('types and values as DuckDB binds them', async () => {
     // The ingest bench's rows: a per-batch expression and a decimal, integers crossing widths.
     expect(await same(rep(40, (i) => `${2_000_000_000 + i * 10_000_000}, ${i * 7}, 3.5`).map((r, i) => `${r}, TIMESTAMP '2026-06-01' + to_seconds(4)`.replace(/, 3\.5/, i % 2 ? ', 3.5' : ', 3.5')), 's(a, b, c, d)')).toBe(true);
