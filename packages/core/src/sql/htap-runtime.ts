@@ -25,7 +25,7 @@ export class HtapRuntime {
   readonly keyedRowFastPath: boolean;
   /** Rows of plain literals encoded without DuckDB (sql/literal-row.ts, K3_KEYED_LITERAL_ROWS). */
   readonly keyedLiteralRows: boolean;
-  /** A MERGE's VALUES source of literals appended as typed columns (sql/values-source-load.ts, K3_MERGE_VALUES_LOAD). */
+  /** A MERGE's VALUES source of literals loaded as typed columns, not bound as text (sql/values-source-load.ts, K3_MERGE_VALUES_LOAD). */
   readonly mergeValuesLoad: boolean;
   readonly #writers = new WeakMap<ObjectStore, WalWriter>();
   readonly #clock: () => number;
