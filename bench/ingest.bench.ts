@@ -8,7 +8,9 @@
  * log into Delta. Every statement is acknowledged only once its write-log object is durable.
  * Side by side: PostgreSQL 15 (pgbench, same clients, same batch as INSERT … ON CONFLICT DO UPDATE,
  * same seconds). Reports sustained rows/s, statement p50/p95/p99, the backlog left and the
- * drains the compactor made. Writes bench/results/ingest.json. Timing never fails anything.
+ * drains the compactor made, and the process CPU per statement (DuckDB threads + JS, compactor included).
+ * K3_MERGE_VALUES_LOAD=false: the VALUES source bound as text (A/B of wip/ingest6).
+ * Writes bench/results/ingest.json. Timing never fails anything.
  *
  * Full scale (the issue's row): `node bench/ingest.bench.ts` (60 s, 8 clients, 100k-row table).
  * Small check: `K3_BENCH_INGEST_SECONDS=5 K3_BENCH_BASE_ROWS=10000 node bench/ingest.bench.ts`.
@@ -50,7 +52,7 @@ function batchIds(c: number, b: number): number[] {
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'k3-bench-ingest-'));
-  const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: path.join(dir, 'data'), K3_CACHE_DIR: path.join(dir, 'cache'), K3_COMPACTOR_INTERVAL: '200ms' });
+  const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: path.join(dir, 'data'), K3_CACHE_DIR: path.join(dir, 'cache'), K3_COMPACTOR_INTERVAL: '200ms', K3_MERGE_VALUES_LOAD: process.env.K3_MERGE_VALUES_LOAD });
   const db = await createDuckDB({ allowedDirectories: [path.join(dir, 'data'), path.join(dir, 'cache')] });
   const engine = new Engine({ stores: createBucketStoreFactory(config), db, cache: new FileCache({ dir: path.join(dir, 'cache', 'files'), maxBytes: 4 << 30 }), config });
   const exec = (sql: string) => engine.execute({ bucket: BUCKET, sql, freshness: Freshness.STRONG });
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
     let failures = 0;
     const errors = new Map<string, number>();
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const deadline = started + SECONDS * 1000;
     await Promise.all(Array.from({ length: CLIENTS }, async (_, c) => {
       for (let b = 0; performance.now() < deadline; b++) {
@@ -106,11 +109,12 @@ async function main(): Promise<void> {
       }
     }));
     const elapsed = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     await compactor.stop();
     const backlog = (await engine.describeTable(BUCKET, 'events')) as unknown as Record<string, unknown>;
     out.k3 = {
       rowsPerSec: Math.round(rows / elapsed), statements: summary(latencies), rows, seconds: Number(elapsed.toFixed(1)),
-      failures, errors: Object.fromEntries(errors), compactorDrains: drains, drainedRecords, backlogAfter: backlog.walBacklogEntries ?? null,
+      failures, errors: Object.fromEntries(errors), cpuMsPerStatement: Number(((cpu.user + cpu.system) / 1000 / Math.max(1, latencies.length)).toFixed(1)), compactorDrains: drains, drainedRecords, backlogAfter: backlog.walBacklogEntries ?? null,
     };
     process.stdout.write(`  k3: ${Math.round(rows / elapsed)} rows/s, statement p50 ${pct(latencies, 50)} ms, ${drains} drains, ${failures} failures\n`);
 

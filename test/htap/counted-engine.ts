@@ -3,7 +3,14 @@
  * harness whose log writes stay un-drained, with every DuckDB connection instrumented
  * (duckdb-call-counter.ts), a plain DuckDB reference, and STRONG-by-default reads.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Freshness } from '../../packages/core/src/api/index.ts';
+import { loadConfig } from '../../packages/core/src/config/index.ts';
+import { createDuckDB, FileCache } from '../../packages/core/src/exec/index.ts';
+import { createBucketStoreFactory } from '../../packages/core/src/object-store/index.ts';
+import { Engine } from '../../packages/core/src/sql/index.ts';
 import { createHarness, type Harness } from '../../packages/core/test/sql/engine-harness.ts';
 import { instrument, type DuckDBCalls } from '../../packages/core/test/sql/duckdb-call-counter.ts';
 import { DuckDBReference } from '../support/duckdb-reference.ts';
@@ -38,6 +45,26 @@ export async function countedEngine(env: Record<string, string> = {}): Promise<C
     async close() {
       await h.close();
       ref.close();
+    },
+  };
+}
+
+/**
+ * A second coordinator on the harness's bucket: its own engine, DuckDB, warm state and write-log
+ * writer (`env`: more config, e.g. a fast path turned off). close() releases all of it.
+ */
+export async function otherCoordinator(h: Harness, env: Record<string, string> = {}): Promise<{ engine: Engine; close(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'k3-other-'));
+  const dataDir = path.join(h.dir, 'data');
+  const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: dataDir, K3_CACHE_DIR: dir, ...env });
+  const db = await createDuckDB({ threads: 2, allowedDirectories: [dataDir, dir] });
+  const engine = new Engine({ stores: createBucketStoreFactory(config), db, cache: new FileCache({ dir, maxBytes: 1 << 30 }), config });
+  return {
+    engine,
+    async close() {
+      await engine.close();
+      db.closeSync();
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }

@@ -174,4 +174,19 @@ describe('DuckDB calls per ingest MERGE (wip/merge4)', () => {
     expect(m.calls.some((c) => c.startsWith('run: MERGE INTO kv AS t USING __k3_merge_src'))).toBe(true);
     expect(await h.engine.execute({ bucket: h.bucket, sql: 'SELECT id, name FROM kv WHERE id IN (9, 12, 8100) ORDER BY id', freshness: Freshness.STRONG }).then((r) => ('query' in r ? wireRows(r.query) : []))).toEqual([['9', 'm9'], ['12', 'm12'], ['8100', 'm8100']]);
   });
+
+  it('a 20-row VALUES batch of literals: loaded as typed columns (wip/ingest6)', async () => {
+    const merge = (lo: number) => `MERGE INTO kv AS t USING (VALUES ${Array.from({ length: 20 }, (_, i) => `(${lo + i}, 'm${lo + i}', ${i % 5})`).join(', ')}) AS s(id, name, n) ON t.id = s.id
+      WHEN MATCHED THEN UPDATE SET name = s.name WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.name, s.n)`;
+    await measure(merge(8200));
+    const m = await measure(merge(8210));
+    expect(m.rowsAffected).toBe(20);
+    // One call more than the text-bound batch above (the representative rows' types); the source's
+    // call casts each column's cells split from one string instead of binding 60 VALUES
+    // expressions: 6 — split, types, source, load, MERGE, (new keys + … + capture).
+    expect(m.calls.length).toBeLessThanOrEqual(6);
+    expect(m.calls.some((c) => c.startsWith('runAndReadAll: SELECT c0, c1, c2, CAST(c0 AS VARCHAR), CAST(c1 AS VARCHAR), CAST(c2 AS VARCHAR) FROM (VALUES (8210, \'m8210\', 0)) AS __k3_values_types'))).toBe(true);
+    expect(m.calls.some((c) => c.includes('CREATE TEMP TABLE __k3_merge_src AS SELECT * FROM (SELECT CAST(NULLIF(c0'))).toBe(true);
+    expect(await h.engine.execute({ bucket: h.bucket, sql: 'SELECT count(*) FROM kv WHERE id BETWEEN 8200 AND 8229 AND name = \'m\' || id', freshness: Freshness.STRONG }).then((r) => ('query' in r ? wireRows(r.query) : []))).toEqual([['30']]);
+  });
 });

@@ -7,41 +7,29 @@
  * MERGE creates without naming them (clash check), duplicate source keys, conditions and an unscoped
  * MERGE (NOT MATCHED BY SOURCE); then the other coordinator must read exactly the same table.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../packages/core/src/config/index.ts';
 import { Freshness } from '../../packages/core/src/api/index.ts';
-import { createDuckDB, FileCache, type K3DuckDB } from '../../packages/core/src/exec/index.ts';
-import { createBucketStoreFactory } from '../../packages/core/src/object-store/index.ts';
-import { Engine } from '../../packages/core/src/sql/index.ts';
+import type { Engine } from '../../packages/core/src/sql/index.ts';
 import type { Harness } from '../../packages/core/test/sql/engine-harness.ts';
 import type { DuckDBCalls } from '../../packages/core/test/sql/duckdb-call-counter.ts';
 import { wireRows } from '../../packages/core/test/support/wire-rows.ts';
 import type { DuckDBReference } from '../support/duckdb-reference.ts';
-import { countedEngine, type CountedEngine } from './counted-engine.ts';
+import { countedEngine, otherCoordinator, type CountedEngine } from './counted-engine.ts';
 
 let c: CountedEngine;
 let h: Harness;
 let ref: DuckDBReference;
 let counter: DuckDBCalls;
 let rows: CountedEngine['rows'];
-let other: { engine: Engine; db: K3DuckDB; dir: string };
+let other: Awaited<ReturnType<typeof otherCoordinator>>;
 beforeAll(async () => {
   c = await countedEngine();
   ({ h, ref, counter, rows } = c);
   // A second coordinator: its own engine, DuckDB, warm state and write-log writer on the same bucket.
-  const dir = await mkdtemp(path.join(tmpdir(), 'k3-other-'));
-  const dataDir = path.join(h.dir, 'data');
-  const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: dataDir, K3_CACHE_DIR: dir });
-  const db = await createDuckDB({ threads: 2, allowedDirectories: [dataDir, dir] });
-  other = { engine: new Engine({ stores: createBucketStoreFactory(config), db, cache: new FileCache({ dir, maxBytes: 1 << 30 }), config }), db, dir };
+  other = await otherCoordinator(h);
 });
 afterAll(async () => {
-  await other?.engine.close();
-  other?.db.closeSync();
-  if (other !== undefined) await rm(other.dir, { recursive: true, force: true });
+  await other?.close();
   await c?.close();
 });
 

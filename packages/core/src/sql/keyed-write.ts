@@ -46,6 +46,7 @@ import { loadNamedRows } from './named-rows-load.ts';
 import type { PrePassed } from './pre-pass.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
 import { clauseText, type DmlShape } from './route-write.ts';
+import { valuesSourceLoad } from './values-source-load.ts';
 import { targetTableDdl } from './write-target.ts';
 
 const DML_TYPES: ReadonlySet<StatementType> = new Set([StatementType.INSERT, StatementType.UPDATE, StatementType.DELETE, StatementType.MERGE_INTO]);
@@ -157,7 +158,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
         await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)}`);
       }
     } else if (mode === 'merge-keys') {
-      const touched = await mergeTouchedKeys(conn, tables, statement, keys, name, shape2, runOnce, target);
+      const touched = await mergeTouchedKeys(conn, tables, statement, keys, name, shape2, runOnce, target, htap.mergeValuesLoad);
       covered = touched !== 'all';
       if (direct && touched !== 'all') {
         if (touched !== undefined) {
@@ -307,7 +308,7 @@ function loadMode(shape: DmlShape): LoadMode {
  * over them (' WHERE …' or ''), undefined when the source names no key, 'all' when the MERGE may
  * match any row (merge-scope.ts) — then the caller loads every STRONG row.
  */
-async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, keys: readonly string[], name: string, shape: WalTableShape, runOnce: { merge?: PrePassed; keys?: WalValue[][] }, target: { ddl: string; ensure: string }): Promise<string | undefined | 'all'> {
+async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, keys: readonly string[], name: string, shape: WalTableShape, runOnce: { merge?: PrePassed; keys?: WalValue[][] }, target: { ddl: string; ensure: string }, valuesLoad = false): Promise<string | undefined | 'all'> {
   const keyList = keys.map(q).join(', ');
   const scope = await mergeSourceScope(conn, statement, keys);
   if (scope === undefined) {
@@ -328,7 +329,9 @@ async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, s
       try {
         // Fails (a set operation of unequal widths) when the source has columns the alias does not name.
         const widthCheck = `SELECT * FROM ${MERGE_SOURCE} UNION ALL SELECT ${named.map(() => 'NULL').join(', ')} LIMIT 0`;
-        const first = [target.ddl, `CREATE TEMP TABLE ${MERGE_SOURCE} AS SELECT * FROM ${scope.source}`,
+        // A VALUES source of literals is loaded as typed columns, not bound as text (values-source-load.ts, wip/ingest6).
+        const cells = valuesLoad ? await valuesSourceLoad(conn, statement.sql, statement.tokens, scope.start, scope.end, named.length) : undefined;
+        const first = [target.ddl, `CREATE TEMP TABLE ${MERGE_SOURCE} AS SELECT * FROM ${cells?.from ?? scope.source}`,
           create, `INSERT INTO __k3_keyed_keys ${scope.keysFrom(`${MERGE_SOURCE} AS ${q(scope.qualifier)}`)}`];
         // The keys as write-log text ride in this call with their range (keys-with-range.ts, wip/ingest5).
         // The width check is a filter of that last SELECT: a multi-statement call answers with the
