@@ -46,34 +46,32 @@ async function pending(table: string): Promise<number> {
   return Number(d.walBacklogEntries ?? 0);
 }
 
+/** A keyed table with row (1, 10) drained into Delta and `logRows` still in the write log. */
+async function tableWithLogRows(table: string, logRows: string): Promise<void> {
+  await both(`CREATE TABLE ${table} (id INTEGER PRIMARY KEY, v INTEGER)`);
+  await both(`INSERT INTO ${table} VALUES (1, 10)`);
+  while ((await h.engine.compact(h.bucket, table)).truncated);
+  await both(`INSERT INTO ${table} VALUES ${logRows}`);
+  expect(await pending(table)).toBeGreaterThan(0);
+}
+
 describe('ALTER TABLE with rows still in the write log', () => {
   it('ADD COLUMN … DEFAULT fills the default into rows in the log too', async () => {
-    await both('CREATE TABLE a1 (id INTEGER PRIMARY KEY, v INTEGER)');
-    await both('INSERT INTO a1 VALUES (1, 10)');
-    while ((await h.engine.compact(h.bucket, 'a1')).truncated);
-    await both('INSERT INTO a1 VALUES (2, 20)');
-    expect(await pending('a1')).toBeGreaterThan(0);
+    await tableWithLogRows('a1', '(2, 20)');
     await both("ALTER TABLE a1 ADD COLUMN tag VARCHAR DEFAULT 'x'");
     await expectLikeDuckDB('a1');
     expect((await rows('SELECT tag FROM a1 WHERE id = 2', Freshness.STRONG))).toEqual([['x']]);
   });
 
   it('SET DATA TYPE casts rows in the log instead of setting them aside', async () => {
-    await both('CREATE TABLE a2 (id INTEGER PRIMARY KEY, v INTEGER)');
-    await both('INSERT INTO a2 VALUES (1, 10)');
-    while ((await h.engine.compact(h.bucket, 'a2')).truncated);
-    await both('INSERT INTO a2 VALUES (2, 20), (3, 30)');
-    expect(await pending('a2')).toBeGreaterThan(0);
+    await tableWithLogRows('a2', '(2, 20), (3, 30)');
     await both('ALTER TABLE a2 ALTER COLUMN v SET DATA TYPE VARCHAR');
     await expectLikeDuckDB('a2');
     expect(await rows('SELECT count(*) FROM a2', Freshness.EVENTUAL)).toEqual([['3']]);
   });
 
   it('SET NOT NULL is refused when a row in the log holds NULL, and changes nothing', async () => {
-    await both('CREATE TABLE a3 (id INTEGER PRIMARY KEY, v INTEGER)');
-    await both('INSERT INTO a3 VALUES (1, 10)');
-    while ((await h.engine.compact(h.bucket, 'a3')).truncated);
-    await both('INSERT INTO a3 VALUES (2, NULL)');
+    await tableWithLogRows('a3', '(2, NULL)');
     await expect(ref.runAll(['ALTER TABLE a3 ALTER COLUMN v SET NOT NULL'])).rejects.toThrow();
     await expect(h.exec('ALTER TABLE a3 ALTER COLUMN v SET NOT NULL')).rejects.toMatchObject({ code: 'ERR_CONSTRAINT_NOT_NULL' });
     const d = await h.engine.describeTable(h.bucket, 'a3');
