@@ -240,7 +240,7 @@ export class DecodedFileCache {
     const names = this.#garbage.splice(0);
     this.#busy = true;
     try {
-      const dropping = conn.run(names.map((n) => `DROP TABLE IF EXISTS ${q(n)};`).join(' '));
+      const dropping = conn.run(dropTablesSql(names));
       this.#current = dropping;
       await dropping;
     } catch {
@@ -292,7 +292,7 @@ export class DecodedFileCache {
         return conn!.run(sql);
       };
       const garbage = this.#garbage.splice(0);
-      if (garbage.length > 0) await step(garbage.map((n) => `DROP TABLE IF EXISTS ${q(n)};`).join(' '));
+      if (garbage.length > 0) await step(dropTablesSql(garbage));
       const before = await memory(conn);
       const held = await hold();
       try {
@@ -317,7 +317,7 @@ export class DecodedFileCache {
         const [oldest, old] = this.#entries.entries().next().value!;
         this.#entries.delete(oldest);
         this.#bytes -= old.bytes;
-        await step(`DROP TABLE IF EXISTS ${q(old.table)}`);
+        await step(dropTablesSql([old.table]));
       }
     } catch {
       // A file gone (vacuumed, evicted from the file cache), a memory limit, a closed database:
@@ -351,4 +351,9 @@ export class DecodedFileCache {
 
 async function memory(conn: DuckDBConnection): Promise<number> {
   return Number((await conn.runAndReadAll(MEMORY_SQL)).getRows()[0]?.[0] ?? 0);
+}
+
+/** One call that drops the cache's tables `names` (those already gone are skipped). */
+function dropTablesSql(names: readonly string[]): string {
+  return names.map((n) => `DROP TABLE IF EXISTS ${q(n)};`).join(' ');
 }
