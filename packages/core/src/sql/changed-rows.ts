@@ -14,8 +14,15 @@
  */
 import { quoteIdentifier as q } from '../exec/index.ts';
 
+let built = 0;
+/** How many times a keyed write took the anti join (tests assert which path ran). */
+export function changedRowsJoins(): number {
+  return built;
+}
+
 /** `SELECT t.* FROM <target> t ANTI JOIN <before> b ON <every column NULL-equal>` (keys first: the hash join's build keys). */
 export function changedRowsSql(target: string, before: string, columns: readonly string[], keys: readonly string[]): string {
+  built++;
   const ordered = [...keys, ...columns.filter((c) => !keys.includes(c))];
   const on = ordered.map((c) => `t.${q(c)} IS NOT DISTINCT FROM b.${q(c)}`).join(' AND ');
   return `SELECT t.* FROM ${target} AS t ANTI JOIN ${before} AS b ON ${on}`;
