@@ -13,7 +13,7 @@ import { Freshness } from '../../packages/core/src/api/index.ts';
 import type { Engine } from '../../packages/core/src/sql/index.ts';
 import { changedRowsJoins } from '../../packages/core/src/sql/changed-rows.ts';
 import { wireRows } from '../../packages/core/test/support/wire-rows.ts';
-import { countedEngine, otherCoordinator, type CountedEngine } from './counted-engine.ts';
+import { countedEngine, otherCoordinator, sameAsDuckDB, type CountedEngine } from './counted-engine.ts';
 
 let c: CountedEngine;
 let other: Awaited<ReturnType<typeof otherCoordinator>>;
@@ -26,14 +26,9 @@ afterAll(async () => {
   await c?.close();
 });
 
-const outcome = (p: Promise<unknown>): Promise<string> => p.then((r) => ('write' in (r as object) ? String((r as { write: { rowsAffected: number } }).write.rowsAffected) : 'no write'), (e: { code?: string }) => `error ${e.code}`);
-
-async function both(sql: string, engine: Engine): Promise<{ joined: boolean; got: string }> {
-  const expected = await c.ref.rowsAffected(sql).then((n) => String(n), (e: Error) => `error: ${e.message.split('\n')[0]}`);
+async function both(sql: string, engine: Engine = c.h.engine): Promise<{ joined: boolean; got: string }> {
   const before = changedRowsJoins();
-  const got = await outcome(engine.execute({ bucket: c.h.bucket, sql }));
-  if (expected.startsWith('error')) expect(got, `${sql}\nDuckDB: ${expected}`).toMatch(/^error ERR_/);
-  else expect(got, sql).toBe(expected);
+  const got = await sameAsDuckDB(c, sql, engine);
   return { joined: changedRowsJoins() > before, got };
 }
 
