@@ -10,6 +10,7 @@
  * same seconds). Reports sustained rows/s, statement p50/p95/p99, the backlog left and the
  * drains the compactor made, and the process CPU per statement (DuckDB threads + JS, compactor included).
  * K3_MERGE_VALUES_LOAD=false: the VALUES source bound as text (A/B of wip/ingest6).
+ * K3_MERGE_CHANGED_ANTI_JOIN=false: the changed rows by EXCEPT (A/B of wip/ingest7).
  * Writes bench/results/ingest.json. Timing never fails anything.
  *
  * Full scale (the issue's row): `node bench/ingest.bench.ts` (60 s, 8 clients, 100k-row table).
@@ -52,7 +53,7 @@ function batchIds(c: number, b: number): number[] {
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'k3-bench-ingest-'));
-  const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: path.join(dir, 'data'), K3_CACHE_DIR: path.join(dir, 'cache'), K3_COMPACTOR_INTERVAL: '200ms', K3_MERGE_VALUES_LOAD: process.env.K3_MERGE_VALUES_LOAD });
+  const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: path.join(dir, 'data'), K3_CACHE_DIR: path.join(dir, 'cache'), K3_COMPACTOR_INTERVAL: '200ms', K3_MERGE_VALUES_LOAD: process.env.K3_MERGE_VALUES_LOAD, K3_MERGE_CHANGED_ANTI_JOIN: process.env.K3_MERGE_CHANGED_ANTI_JOIN });
   const db = await createDuckDB({ allowedDirectories: [path.join(dir, 'data'), path.join(dir, 'cache')] });
   const engine = new Engine({ stores: createBucketStoreFactory(config), db, cache: new FileCache({ dir: path.join(dir, 'cache', 'files'), maxBytes: 4 << 30 }), config });
   const exec = (sql: string) => engine.execute({ bucket: BUCKET, sql, freshness: Freshness.STRONG });

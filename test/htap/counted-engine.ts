@@ -4,6 +4,7 @@
  * (duckdb-call-counter.ts), a plain DuckDB reference, and STRONG-by-default reads.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { expect } from 'vitest';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Freshness } from '../../packages/core/src/api/index.ts';
@@ -67,4 +68,20 @@ export async function otherCoordinator(h: Harness, env: Record<string, string> =
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A write's outcome as text: rowsAffected, 'no write', or `error <code>`. */
+export const outcome = (p: Promise<unknown>): Promise<string> => p.then((r) => ('write' in (r as object) ? String((r as { write: { rowsAffected: number } }).write.rowsAffected) : 'no write'), (e: { code?: string }) => `error ${e.code}`);
+
+/**
+ * `sql` on the DuckDB reference, then on k3 (`engine`, default the harness's): the same rows
+ * affected, or both refuse (k3 with a stable ERR_* code). k3's outcome: rowsAffected as text,
+ * 'no write', or `error <code>`.
+ */
+export async function sameAsDuckDB(c: CountedEngine, sql: string, engine: Engine = c.h.engine): Promise<string> {
+  const expected = await c.ref.rowsAffected(sql).then((n) => String(n), (e: Error) => `error: ${e.message.split('\n')[0]}`);
+  const got = await outcome(engine.execute({ bucket: c.h.bucket, sql }));
+  if (expected.startsWith('error')) expect(got, `${sql}\nDuckDB: ${expected}`).toMatch(/^error ERR_/);
+  else expect(got, sql).toBe(expected);
+  return got;
 }

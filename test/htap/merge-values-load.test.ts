@@ -15,7 +15,7 @@ import { Freshness } from '../../packages/core/src/api/index.ts';
 import type { Engine } from '../../packages/core/src/sql/index.ts';
 import { wireRows } from '../../packages/core/test/support/wire-rows.ts';
 import { valuesSourceLoads } from '../../packages/core/src/sql/values-source-load.ts';
-import { countedEngine, otherCoordinator, type CountedEngine } from './counted-engine.ts';
+import { countedEngine, otherCoordinator, outcome, sameAsDuckDB, type CountedEngine } from './counted-engine.ts';
 
 let c: CountedEngine;
 /** A second coordinator on the same bucket, with the VALUES load off: the general path. */
@@ -29,16 +29,11 @@ afterAll(async () => {
   await c?.close();
 });
 
-const outcome = (p: Promise<unknown>): Promise<string> => p.then((r) => ('write' in (r as object) ? String((r as { write: { rowsAffected: number } }).write.rowsAffected) : 'no write'), (e: { code?: string }) => `error ${e.code}`);
-
 /** The statement on k3 (engine) and on DuckDB: same rows affected, or both refuse; whether k3 loaded the source. */
 async function both(sql: string, engine: Engine = c.h.engine): Promise<{ loaded: boolean; got: string }> {
-  const expected = await c.ref.rowsAffected(sql).then((n) => String(n), (e: Error) => `error: ${e.message.split('\n')[0]}`);
-  const loads = valuesSourceLoads();
-  const got = await outcome(engine.execute({ bucket: c.h.bucket, sql }));
-  if (expected.startsWith('error')) expect(got, `${sql}\nDuckDB: ${expected}`).toMatch(/^error ERR_/);
-  else expect(got, sql).toBe(expected);
-  return { loaded: valuesSourceLoads() > loads, got };
+  const before = valuesSourceLoads();
+  const got = await sameAsDuckDB(c, sql, engine);
+  return { loaded: valuesSourceLoads() > before, got };
 }
 
 const rows = (n: number, f: (i: number) => string): string => Array.from({ length: n }, (_, i) => `(${f(i)})`).join(', ');

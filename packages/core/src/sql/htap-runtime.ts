@@ -27,10 +27,12 @@ export class HtapRuntime {
   readonly keyedLiteralRows: boolean;
   /** A MERGE's VALUES source of literals loaded as typed columns, not bound as text (sql/values-source-load.ts, K3_MERGE_VALUES_LOAD). */
   readonly mergeValuesLoad: boolean;
+  /** A keyed write's changed rows by an anti join instead of EXCEPT (sql/changed-rows.ts, K3_MERGE_CHANGED_ANTI_JOIN). */
+  readonly mergeChangedAntiJoin: boolean;
   readonly #writers = new WeakMap<ObjectStore, WalWriter>();
   readonly #clock: () => number;
 
-  constructor(deps: { db: K3DuckDB; cache: FileCache; tmpDir: string; transaction: TransactionOptions; clock: () => number; warmTailKeys?: number; warmTables?: number; materializeRows?: number; keyedRowFastPath?: boolean; keyedRowGroupSize?: number; keyedFileRows?: number; keyedLiteralRows?: boolean; lookupCacheBytes?: number; lookupCacheFirstReadRows?: number; mergeValuesLoad?: boolean }) {
+  constructor(deps: { db: K3DuckDB; cache: FileCache; tmpDir: string; transaction: TransactionOptions; clock: () => number; warmTailKeys?: number; warmTables?: number; materializeRows?: number; keyedRowFastPath?: boolean; keyedRowGroupSize?: number; keyedFileRows?: number; keyedLiteralRows?: boolean; lookupCacheBytes?: number; lookupCacheFirstReadRows?: number; mergeValuesLoad?: boolean; mergeChangedAntiJoin?: boolean }) {
     this.cache = deps.cache;
     this.warm = new WarmTables({ db: deps.db, records: this.records, dir: path.join(deps.tmpDir, 'warm'), ...(deps.warmTailKeys !== undefined ? { tailLimit: deps.warmTailKeys } : {}), ...(deps.warmTables !== undefined ? { maxTables: deps.warmTables } : {}) });
     this.lookups = new PointLookups({ db: deps.db, cache: deps.cache, ...(deps.lookupCacheBytes !== undefined ? { decodedCacheBytes: deps.lookupCacheBytes } : {}), ...(deps.lookupCacheFirstReadRows !== undefined ? { decodedFirstReadRows: deps.lookupCacheFirstReadRows } : {}) });
@@ -39,6 +41,7 @@ export class HtapRuntime {
     this.keyedRowFastPath = deps.keyedRowFastPath ?? true;
     this.keyedLiteralRows = deps.keyedLiteralRows ?? true;
     this.mergeValuesLoad = deps.mergeValuesLoad ?? true;
+    this.mergeChangedAntiJoin = deps.mergeChangedAntiJoin ?? true;
     this.drainDeps = { db: deps.db, cache: deps.cache, tmpDir: deps.tmpDir, transaction: deps.transaction, ...(deps.keyedRowGroupSize !== undefined ? { keyedRowGroupSize: deps.keyedRowGroupSize } : {}), ...(deps.keyedFileRows !== undefined ? { keyedFileRows: deps.keyedFileRows } : {}), records: this.records };
   }
 

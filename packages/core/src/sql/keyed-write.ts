@@ -41,6 +41,7 @@ import type { KeyedRoute } from './keyed-route.ts';
 import { isBlindReplace, isBlindUpsert } from './blind-replace.ts';
 import { startBlindReplace } from './blind-replace-early.ts';
 import { mergeSourceScope } from './merge-scope.ts';
+import { changedRowsSql } from './changed-rows.ts';
 import { keysWithRange, keysWithRangeSql, rangeOf, scalarsWithCapture, scalarsWithCaptureSql } from './keys-with-range.ts';
 import { loadNamedRows } from './named-rows-load.ts';
 import type { PrePassed } from './pre-pass.ts';
@@ -224,7 +225,10 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
         if (duplicates !== undefined && dup !== undefined) duplicated = Number(dup) > 0;
       } };
       // The capture of the changed rows rides in this call too (keys-with-range.ts); any failure asks separately.
-      const both = scalarsWithCaptureSql(`(${outside})`, shape2, also.sql, roundTripCaptureSql(upsertSql, shape2, differs));
+      // The changed rows by an anti join, not EXCEPT (changed-rows.ts, wip/ingest7): the same rows while
+      // the keys are unique, and a duplicate fails the check asked in this call before they are used.
+      const changed = htap.mergeChangedAntiJoin ? changedRowsSql(name, BEFORE, shape2.columns.map((c) => c.name), keys) : upsertSql;
+      const both = scalarsWithCaptureSql(`(${outside})`, shape2, also.sql, roundTripCaptureSql(changed, shape2, differs));
       let range: string | undefined;
       try {
         if (both === undefined) throw new Error('no key column');
