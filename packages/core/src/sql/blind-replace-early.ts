@@ -18,19 +18,19 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Snapshot } from '../delta/snapshot.ts';
 
-export interface EarlyBlindReplace {
+export interface EarlyBlindReplace<T = unknown[][]> {
   /**
    * The call's rows when it ran for `snapshot` (same table incarnation, same version), with the
    * contract of the call itself (undefined: it failed, the scratch table exists and is empty);
    * `{ ran: false }` when it ran for another version — the scratch table is dropped then.
    */
-  take(snapshot: Snapshot): Promise<{ ran: true; rows: unknown[][] | undefined } | { ran: false }>;
+  take(snapshot: Snapshot): Promise<{ ran: true; rows: T | undefined } | { ran: false }>;
   /** Resolves once the call finished (never rejects): the connection is free again. */
   settled(): Promise<void>;
 }
 
-export function startBlindReplace(conn: DuckDBConnection, pinned: Snapshot, scratch: string, call: () => Promise<unknown[][] | undefined>): EarlyBlindReplace {
-  const running: Promise<{ rows: unknown[][] | undefined } | { error: unknown }> = call().then((rows) => ({ rows }), (error: unknown) => ({ error }));
+export function startBlindReplace<T = unknown[][]>(conn: DuckDBConnection, pinned: Snapshot, scratch: string, call: () => Promise<T | undefined>): EarlyBlindReplace<T> {
+  const running: Promise<{ rows: T | undefined } | { error: unknown }> = call().then((rows) => ({ rows }), (error: unknown) => ({ error }));
   return {
     async take(snapshot) {
       const done = await running;

@@ -33,7 +33,7 @@ import type { Snapshot } from '../delta/snapshot.ts';
 import { checkConstraintsOf } from '../delta/index.ts';
 import { AppError } from '../errors/index.ts';
 import { assertChecks, assertStorable, encodeResult, textRoundTripDiffers, mapDuckDBError, quoteIdentifier as q, quoteLiteral, type EncodedResult } from '../exec/index.ts';
-import { bindWarmStrongView, captureKeys, captureRows, captureRowsIfRoundTrip, roundTripCaptureSql, roundTripRows, keyString, narrowable, narrowTail, walTableShape, type FreshView, type WalTableShape, type WalValue, type WarmState } from '../wal/index.ts';
+import { bindWarmStrongView, captureKeys, captureRows, captureRowsIfRoundTrip, roundTripCaptureSql, roundTripRows, roundTripColumns, type RoundTripCapture, keyString, narrowable, narrowTail, walTableShape, type FreshView, type WalTableShape, type WalValue, type WarmState } from '../wal/index.ts';
 import { assertParametersGiven } from './classify-statement.ts';
 import { FreshBinder } from './fresh-read.ts';
 import type { HtapRuntime } from './htap-runtime.ts';
@@ -187,8 +187,8 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     // A blind INSERT OR REPLACE: target DDL, the statement (as the plain INSERT) and the capture of
     // its rows with the round-trip flags in ONE DuckDB call (`blindInOneCall`).
     const taken = early === undefined ? undefined : await early.take(snapshot);
-    const once = taken?.ran === true ? taken.rows : mode === 'replace' && blindReplace && !shape.returning ? await blindInOneCall(conn, tables, statement, target, roundTripCaptureSql(`SELECT * FROM ${name}`, shape2, differs), name) : undefined;
-    const out = once !== undefined ? { rowsChanged: once.length } as { rowsChanged: number; returning?: EncodedResult }
+    const once = taken?.ran === true ? taken.rows : mode === 'replace' && blindReplace && !shape.returning ? await blindInOneCall(conn, tables, statement, target, roundTripCaptureSql(`SELECT * FROM ${name}`, shape2, differs), name, shape2) : undefined;
+    const out = once !== undefined ? { rowsChanged: once.count } as { rowsChanged: number; returning?: EncodedResult }
       : runOnce.merge === undefined ? await runUserStatement(conn, tables, statement, shape.returning, blindReplace, mode === 'replace' ? target : undefined) : await runRewrittenMerge(conn, tables, runOnce.merge, statement, shape.returning);
     const rowsAffected = out.returning !== undefined ? out.returning.rows.length : out.rowsChanged;
     const upsertSql = empty ? `SELECT * FROM ${name}` : `SELECT * FROM ${name} EXCEPT SELECT * FROM ${BEFORE}`;
@@ -265,7 +265,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     await assertChecks(conn, upsertSql, checkConstraintsOf(snapshot.metadata));
     // The capture answers the text round-trip check in the same call; only a failure or a value
     // that does not read back runs the separate checks (the canonical error) and the plain capture.
-    const checked = (once !== undefined ? roundTripRows(once, shape2) : undefined) ?? (preCaptured !== undefined ? roundTripRows(preCaptured, shape2) : undefined) ?? await captureRowsIfRoundTrip(conn, upsertSql, shape2, differs);
+    const checked = once?.values ?? (preCaptured !== undefined ? roundTripRows(preCaptured, shape2) : undefined) ?? await captureRowsIfRoundTrip(conn, upsertSql, shape2, differs);
     await assertStorable(conn, upsertSql, snapshot.schema.fields, snapshot.partitionColumns, checked !== undefined);
     const upserts = checked ?? await captureRows(conn, upsertSql, shape2);
     const deletes = empty || removes === false ? [] : await captureKeys(conn, deleteSql, shape2);
@@ -412,10 +412,11 @@ async function runUserStatement(conn: DuckDBConnection, tables: RequestTables, s
  * which the target exists and is empty again, and the caller runs the statement as before (a
  * repeated key fails the plain INSERT: DuckDB's OR REPLACE then decides).
  */
-async function blindInOneCall(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, target: { ddl: string; ensure: string }, capture: string, name: string): Promise<unknown[][] | undefined> {
+async function blindInOneCall(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, target: { ddl: string; ensure: string }, capture: string, name: string, shape: WalTableShape): Promise<RoundTripCapture | undefined> {
   if (tables.params.length > 0 || statement.tokens.some((t) => t.text === ';')) return undefined;
   try {
-    return (await conn.runAndReadAll(`${target.ddl};\n${plainInsertSql(statement)};\n${capture}`)).getRows();
+    // Read by column (wip/bulk7): roundTripColumns, the values roundTripRows would give.
+    return roundTripColumns((await conn.runAndReadAll(`${target.ddl};\n${plainInsertSql(statement)};\n${capture}`)).getColumns(), shape);
   } catch {
     await run(conn, `${target.ensure};\nDELETE FROM ${name}`);
     return undefined;
@@ -423,11 +424,12 @@ async function blindInOneCall(conn: DuckDBConnection, tables: RequestTables, sta
 }
 
 /** blindInOneCall for `snapshot`'s table (blind-replace-early.ts: the call started before the state is acquired). */
-function blindOnce(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, snapshot: Snapshot, table: string): Promise<unknown[][] | undefined> {
+function blindOnce(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, snapshot: Snapshot, table: string): Promise<RoundTripCapture | undefined> {
   const ddl = targetTableDdl(table, snapshot.schema, primaryKeyOf(snapshot.metadata));
   const target = { ddl, ensure: ddl.replace(/^CREATE TEMP TABLE /, 'CREATE TEMP TABLE IF NOT EXISTS ') };
-  const capture = roundTripCaptureSql(`SELECT * FROM ${q(table)}`, walTableShape(snapshot), textRoundTripDiffers(snapshot.schema.fields, 'src'));
-  return blindInOneCall(conn, tables, statement, target, capture, q(table));
+  const shape = walTableShape(snapshot);
+  const capture = roundTripCaptureSql(`SELECT * FROM ${q(table)}`, shape, textRoundTripDiffers(snapshot.schema.fields, 'src'));
+  return blindInOneCall(conn, tables, statement, target, capture, q(table), shape);
 }
 
 /**

@@ -75,6 +75,34 @@ export function roundTripRows(rows: readonly unknown[][], shape: WalTableShape):
   return out;
 }
 
+/** A round-trip capture read column-wise (wip/bulk7): the rows it captured and their write-log values (undefined: some value does not read back). */
+export interface RoundTripCapture {
+  readonly count: number;
+  readonly values: WalValue[][] | undefined;
+}
+
+/**
+ * `roundTripRows` of a roundTripCaptureSql result read by column (`reader.getColumns()`: one
+ * vector walk per column, no per-row value arrays) — the same values: String() of each non-null
+ * value, undefined as soon as one row's `__k3_differs` is not false.
+ */
+export function roundTripColumns(columns: readonly (readonly unknown[])[], shape: WalTableShape): RoundTripCapture {
+  const n = shape.columns.length;
+  const differs = columns[n] ?? [];
+  const count = differs.length;
+  for (let i = 0; i < count; i++) if (differs[i] !== false) return { count, values: undefined };
+  const out: WalValue[][] = new Array<WalValue[]>(count);
+  for (let i = 0; i < count; i++) out[i] = new Array<WalValue>(n);
+  for (let j = 0; j < n; j++) {
+    const column = columns[j] ?? [];
+    for (let i = 0; i < count; i++) {
+      const v = column[i];
+      out[i]![j] = v === null ? null : String(v);
+    }
+  }
+  return { count, values: out };
+}
+
 /** Full rows (every table column, by name) of `sql`. */
 export function captureRows(conn: DuckDBConnection, sql: string, shape: WalTableShape): Promise<WalValue[][]> {
   return capture(conn, sql, shape.columns);

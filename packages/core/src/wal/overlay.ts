@@ -76,6 +76,10 @@ export function foldRecords(overlay: WalOverlay, records: readonly SeqRecord[], 
     // Same columns in the same order (the common case): the decoded row IS the shaped row (rows
     // are never mutated; a decoded row has one string-or-null per column), no copy per row.
     const identity = map.length === record.columns.length && map.every((i, j) => i === j);
+    if (identity && keyIndex.length === 1) {
+      foldOneKeyUpserts(overlay, record.upserts as readonly WalValue[][], keyIndex[0]!, seq); // wip/bulk7
+      continue;
+    }
     for (const row of record.upserts) {
       const shaped = identity ? (row as WalValue[]) : map.map((i) => (i === undefined ? null : (row[i] ?? null)));
       const tuple = keyIndex.map((i) => shaped[i] ?? null);
@@ -87,4 +91,22 @@ export function foldRecords(overlay: WalOverlay, records: readonly SeqRecord[], 
     }
   }
   return skipped;
+}
+
+/**
+ * The upsert loop of `foldRecords` for the common shape (the record's columns are the table's, a
+ * one-column key), wip/bulk7: no per-row closure or key-array stringify — the key string is built
+ * from the one value (`["…"]`, exactly `keyString([v])` for a string or null) — same Map writes in
+ * the same order as the general loop. test/wal/overlay-fold.test.ts compares the two.
+ */
+function foldOneKeyUpserts(overlay: WalOverlay, rows: readonly WalValue[][], at: number, seq: number): void {
+  const { upserts, keys, seqOf, deletes } = overlay;
+  for (const row of rows) {
+    const v = row[at] ?? null;
+    const k = typeof v === 'string' ? `[${JSON.stringify(v)}]` : keyString([v]);
+    if (deletes.size > 0) deletes.delete(k);
+    upserts.set(k, row);
+    keys.set(k, [v]);
+    seqOf.set(k, seq);
+  }
 }
