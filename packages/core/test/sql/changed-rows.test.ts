@@ -7,29 +7,20 @@
  * cases: an unchanged row with a NULL would be written again; one that missed a column would lose
  * an update.
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useDuckDB } from '../plan/support/duckdb.ts';
 import { changedRowsSql } from '../../src/sql/changed-rows.ts';
 
-let db: DuckDBInstance;
-let conn: DuckDBConnection;
-beforeAll(async () => {
-  db = await DuckDBInstance.create(':memory:');
-  conn = await db.connect();
-});
-afterAll(() => {
-  conn?.closeSync();
-  db?.closeSync();
-});
+const duck = useDuckDB();
 
 const sorted = (rows: unknown[][]): string[] => rows.map((r) => JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))).sort();
 
 async function compare(ddl: string, before: string[], target: string[], columns: string[], keys: string[]): Promise<number> {
-  await conn.run(`DROP TABLE IF EXISTS t_target; DROP TABLE IF EXISTS t_before; CREATE TEMP TABLE t_target (${ddl}); CREATE TEMP TABLE t_before (${ddl})`);
-  if (before.length > 0) await conn.run(`INSERT INTO t_before VALUES ${before.join(', ')}`);
-  if (target.length > 0) await conn.run(`INSERT INTO t_target VALUES ${target.join(', ')}`);
-  const want = (await conn.runAndReadAll('SELECT CAST(COLUMNS(*) AS VARCHAR) FROM (SELECT * FROM t_target EXCEPT SELECT * FROM t_before)')).getRows();
-  const got = (await conn.runAndReadAll(`SELECT CAST(COLUMNS(*) AS VARCHAR) FROM (${changedRowsSql('t_target', 't_before', columns, keys)})`)).getRows();
+  await duck.conn.run(`DROP TABLE IF EXISTS t_target; DROP TABLE IF EXISTS t_before; CREATE TEMP TABLE t_target (${ddl}); CREATE TEMP TABLE t_before (${ddl})`);
+  if (before.length > 0) await duck.conn.run(`INSERT INTO t_before VALUES ${before.join(', ')}`);
+  if (target.length > 0) await duck.conn.run(`INSERT INTO t_target VALUES ${target.join(', ')}`);
+  const want = (await duck.conn.runAndReadAll('SELECT CAST(COLUMNS(*) AS VARCHAR) FROM (SELECT * FROM t_target EXCEPT SELECT * FROM t_before)')).getRows();
+  const got = (await duck.conn.runAndReadAll(`SELECT CAST(COLUMNS(*) AS VARCHAR) FROM (${changedRowsSql('t_target', 't_before', columns, keys)})`)).getRows();
   expect(sorted(got)).toEqual(sorted(want));
   return want.length;
 }

@@ -9,26 +9,17 @@
  * quotes, typed DATE / TIMESTAMP strings, expressions per row and per batch; plus a seeded random
  * sweep over mixes of those cells in every order.
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useDuckDB } from '../plan/support/duckdb.ts';
 import { tokenize } from '../../src/sql/sql-tokens.ts';
 import { valuesSourceLoad } from '../../src/sql/values-source-load.ts';
 
-let instance: DuckDBInstance;
-let conn: DuckDBConnection;
-beforeAll(async () => {
-  instance = await DuckDBInstance.create(':memory:');
-  conn = await instance.connect();
-});
-afterAll(() => {
-  conn?.closeSync();
-  instance?.closeSync();
-});
+const duck = useDuckDB();
 
 async function typedText(from: string): Promise<{ names: string[]; types: string[]; rows: unknown[][] }> {
-  const reader = await conn.runAndReadAll(`SELECT * FROM ${from}`);
+  const reader = await duck.conn.runAndReadAll(`SELECT * FROM ${from}`);
   const names = reader.columnNames();
-  const text = await conn.runAndReadAll(`SELECT ${names.map((n) => `CAST("${n}" AS VARCHAR)`).join(', ')} FROM ${from}`);
+  const text = await duck.conn.runAndReadAll(`SELECT ${names.map((n) => `CAST("${n}" AS VARCHAR)`).join(', ')} FROM ${from}`);
   return { names, types: reader.columnTypes().map(String), rows: text.getRows() };
 }
 
@@ -39,10 +30,10 @@ async function same(rows: string[], alias = 's(a, b, c)'): Promise<boolean> {
   const sql = `MERGE INTO t USING ${source} ON t.id = s.a WHEN MATCHED THEN DELETE`;
   const start = sql.indexOf('(VALUES');
   const end = start + source.length;
-  const loaded = await valuesSourceLoad(conn, sql, tokenize(sql), start, end, width);
+  const loaded = await valuesSourceLoad(duck.conn, sql, tokenize(sql), start, end, width);
   const expected = await typedText(source).then((r) => r, (e: Error) => `error ${e.message.split('\n')[0]}`);
   // Nothing left behind on the connection.
-  expect((await conn.runAndReadAll(`SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '__k3%'`)).getRows()[0]![0]).toBe(0n);
+  expect((await duck.conn.runAndReadAll(`SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '__k3%'`)).getRows()[0]![0]).toBe(0n);
   if (loaded === undefined) return false;
   expect(typeof expected, `${source} loaded but DuckDB refuses it: ${String(expected)}`).toBe('object');
   expect(await typedText(loaded.from), source).toEqual(expected);
