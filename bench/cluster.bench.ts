@@ -39,8 +39,16 @@ const WORKER_COUNTS = [1, 2, 4] as const;
 /** Result file name (without .json): K3_BENCH_RESULT, default `cluster` (e.g. `scratch-<you>` for a loaded-machine check). */
 const RESULT = process.env.K3_BENCH_RESULT ?? 'cluster';
 const CHUNK = 2_500_000;
-/** K3_FEDERATE_MAX_JOBS for a cluster of `workers` (concurrency 1): the worker slots unless K3_BENCH_MAX_JOBS is set. */
-const maxJobsFor = (workers: number): number => (process.env.K3_BENCH_MAX_JOBS === undefined ? workers : Number(process.env.K3_BENCH_MAX_JOBS));
+/**
+ * K3_FEDERATE_MAX_JOBS for a cluster of `workers` (concurrency 1): the worker slots unless
+ * K3_BENCH_MAX_JOBS is set. K3_BENCH_MAX_JOBS=0 means one job per partition: `k3 cluster up` would
+ * pack a 0 to its worker slots, so it is sent as a bound above any partition count.
+ */
+const maxJobsFor = (workers: number): number => {
+  const given = process.env.K3_BENCH_MAX_JOBS;
+  if (given === undefined) return workers;
+  return Number(given) === 0 ? 1_000_000 : Number(given);
+};
 const BUCKET = 'bench';
 
 const GROUP_BY = `SELECT region, COUNT(*) AS cnt, SUM(amount) AS total, AVG(amount) AS avg_value

@@ -3,7 +3,8 @@
  * Redis and the object store — what `k3 cluster up` runs and what end-to-end tests drive.
  *
  *   redis-server (spawned on a free port unless K3_REDIS_URL is set)
- *   coordinator  services/coordinator/src/main.ts   K3_PORT = port; prints the URL
+ *   coordinator  services/coordinator/src/main.ts   K3_PORT = port; prints the URL; K3_FEDERATE_MAX_JOBS =
+ *                                                  the worker slots unless given (packedJobs)
  *   worker × N   services/worker/src/main.ts        each with its own Parquet cache directory
  *   compactor    services/compactor/src/main.ts     running = ready line or alive after 3 s; skipped
  *                                                  (and reported) if it exits at start (still a placeholder)
@@ -62,6 +63,18 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/**
+ * The coordinator packs a fan-out into at most as many scan jobs as the cluster has worker slots
+ * (workers × K3_WORKER_CONCURRENCY): more jobs than slots only queue, and each job pays a BullMQ
+ * round trip (docs/design/distributed-execution.md, "Packing"). A positive K3_FEDERATE_MAX_JOBS
+ * in the cluster's settings wins (the coordinator inherits it); with no workers the coordinator
+ * runs the plan itself and nothing is set.
+ */
+export function packedJobs(workers: number, config: Pick<Config, 'K3_FEDERATE_MAX_JOBS' | 'K3_WORKER_CONCURRENCY'>): Record<string, string> {
+  if (config.K3_FEDERATE_MAX_JOBS > 0 || workers === 0) return {};
+  return { K3_FEDERATE_MAX_JOBS: String(workers * config.K3_WORKER_CONCURRENCY) };
 }
 
 function startReaper(stateDir: string): ChildProcess {
@@ -131,7 +144,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
     }
     const token = await mintAdminToken(opts.env, base);
     status(token === undefined ? 'auth: tokens exist in this store; use yours (k3 token create makes more)' : `admin token: ${token} (shown once; send "Authorization: Bearer <token>")`);
-    const { service: coordinator, match } = await launch('coordinator', process.execPath, [SERVICE('coordinator')], { ...env('coordinator'), K3_PORT: String(opts.port) }, /listening on (\S+)/);
+    const { service: coordinator, match } = await launch('coordinator', process.execPath, [SERVICE('coordinator')], { ...env('coordinator'), ...packedJobs(opts.workers, config), K3_PORT: String(opts.port) }, /listening on (\S+)/);
     const url = match[1]!;
     status(`coordinator ${url} (pid ${coordinator.pid})`);
     const essential = [coordinator, ...(redis !== undefined ? [redis] : [])];

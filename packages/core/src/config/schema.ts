@@ -68,7 +68,7 @@ export const CONFIG_KEYS = {
   K3_FEDERATE_MIN_PARTITIONS: [int.min(1), '2', 'Fan a query out over partitions only when at least this many survive pruning; fewer → FEDERATED_TO_SINGLE.'],
   K3_FEDERATE_MIN_BYTES: [bytes, '64MiB', 'Fan a query out only when the data files left after pruning total at least this size; smaller → FEDERATED_TO_SINGLE.'],
   // cluster5
-  K3_FEDERATE_MAX_JOBS: [int.min(0), '0', 'Pack a fanned-out query\'s partitions into at most this many scan jobs (set it to the worker slots: workers × K3_WORKER_CONCURRENCY); 0 = one job per partition.'],
+  K3_FEDERATE_MAX_JOBS: [int.min(0), '0', 'Pack a fanned-out query\'s partitions into at most this many scan jobs (set it to the worker slots: workers × K3_WORKER_CONCURRENCY; `k3 cluster up` sets its coordinator\'s to its worker slots when this is 0); 0 = one job per partition.'],
   K3_FEDERATE_MIN_JOB_BYTES: [bytes, '0', 'Fan a query out into no more scan jobs than one per this many bytes of data files (at least one): below it a job\'s fixed cost outweighs a parallel scan; 0 = no floor.'],
   K3_DELTA_CHECKPOINT_INTERVAL: [int.min(1), '10', 'Write a checkpoint every N commits.'],
   K3_DELTA_MAX_COMMIT_RETRIES: [int.min(0), '20', 'How many times a transaction retries after losing a commit race.'],
