@@ -69,7 +69,9 @@ export async function alterTable(ctx: DdlContext, shape: AlterShape): Promise<Ex
   // Data-dependent changes run on the real rows, so DuckDB does exactly what it would do: backfill
   // defaults of added columns, cast retyped columns, check SET NOT NULL against existing values.
   const retyped = changed.some((c) => c.now.duckdbType !== c.old.duckdbType);
-  const dataDependent = retyped || addedSpecs.some((c) => c.defaultExpression !== '') || changed.some((c) => c.old.nullable && !c.now.nullable);
+  const backfilled = addedSpecs.some((c) => c.defaultExpression !== '');
+  const tightened = changed.some((c) => c.old.nullable && !c.now.nullable);
+  const dataDependent = retyped || backfilled || tightened;
   // On a keyed table the rows acknowledged before the statement include the write log's: drain it
   // first, so they are backfilled, cast and checked like the rows already in Delta.
   if (dataDependent) ({ snapshot } = await drainedFirst(ctx, pinned));
@@ -81,8 +83,8 @@ export async function alterTable(ctx: DdlContext, shape: AlterShape): Promise<Ex
   if (ctx.idempotencyKey !== undefined) tx.setTxn(requestTxnAppId(ctx.idempotencyKey), 0);
   if (dataDependent && primaryKeyOf(snapshot.metadata).length > 0) markIncorporated(tx, snapshot);
 
-  const rewrite = snapshot.files.length > 0 && (retyped || addedSpecs.some((c) => c.defaultExpression !== ''));
-  const validate = snapshot.files.length > 0 && changed.some((c) => c.old.nullable && !c.now.nullable);
+  const rewrite = snapshot.files.length > 0 && (retyped || backfilled);
+  const validate = snapshot.files.length > 0 && tightened;
   if (rewrite || validate) {
     const target = await WriteTarget.create(ctx.conn, handle.name, snapshot.schema, snapshot.partitionColumns);
     await target.load(snapshot.files, await ctx.tables.localFiles(snapshot.files));
