@@ -20,7 +20,7 @@ import { loadSnapshot, type Snapshot } from '../delta/snapshot.ts';
 import { Transaction } from '../delta/transaction.ts';
 import type { RewriteDeps } from '../maintenance/maintenance-deps.ts';
 import type { ObjectStore } from '../object-store/index.ts';
-import { emptyOverlay, foldRecords, type SeqRecord } from '../wal/overlay.ts';
+import { emptyOverlay, foldRecords, removeKey, upsertCount, type SeqRecord } from '../wal/overlay.ts';
 import { primaryKeyOf } from '../catalog/table-spec.ts';
 import { walTableShape, type WalTableShape } from '../wal/table-shape.ts';
 import { contiguousRun, fetchRecords, listWal } from '../wal/wal-reader.ts';
@@ -129,13 +129,13 @@ async function drainOnce(store: ObjectStore, snapshot: Snapshot, opts: DrainOpti
     for (const values of s.record.upserts) rejected.push({ seq: s.seq, reason: s.reason, values, columns: s.record.columns.map((c) => c.name) });
     for (const values of s.record.deletes) rejected.push({ seq: s.seq, reason: s.reason, values, columns: [...s.record.primaryKey] });
   }
-  const jsUniqueKeys = overlay.keys.size;
+  const jsUniqueKeys = overlay.byKey.size;
   if (fold === undefined) rejected.push(...rejectInvalidRows(overlay, shape));
   const merged = await mergeBatch(store, snapshot, overlay, shape, deps, fold);
   if (merged.fold !== undefined) rejected.push(...merged.fold.rejected);
   const uniqueKeys = merged.fold?.uniqueKeys ?? jsUniqueKeys;
-  const keyCount = merged.fold?.keys ?? overlay.keys.size;
-  const upserts = merged.fold?.upserts ?? overlay.upserts.size;
+  const keyCount = merged.fold?.keys ?? overlay.byKey.size;
+  const upserts = merged.fold?.upserts ?? upsertCount(overlay);
   const requests = fold?.requests ?? overlay.requests;
   const tombstonesSeen = fold?.tombstonesSeen ?? overlay.tombstonesSeen;
   await opts.hooks?.afterWrite?.();
@@ -171,12 +171,11 @@ function rejectInvalidRows(overlay: WalOverlay, shape: WalTableShape): RejectedR
   const required = new Set([...shape.notNull, ...shape.primaryKey]);
   const checks = shape.columns.map((c, i) => ({ i, name: c.name })).filter((c) => required.has(c.name));
   const out: RejectedRow[] = [];
-  for (const [k, row] of overlay.upserts) {
+  for (const [k, { row, seq }] of overlay.byKey) {
+    if (row === undefined) continue;
     const bad = checks.find((c) => row[c.i] === null || row[c.i] === undefined);
     if (bad === undefined) continue;
-    const seq = overlay.seqOf.get(k) ?? overlay.lastSeq;
-    overlay.upserts.delete(k);
-    overlay.keys.delete(k);
+    removeKey(overlay, k);
     out.push({ seq, reason: `not-null:${bad.name}`, values: row, columns: shape.columns.map((c) => c.name) });
   }
   return out;

@@ -42,7 +42,7 @@ export interface MergedBatch {
 /** `fold` (a big drain batch, drain-fold.ts): the batch is folded in DuckDB and `overlay` is not read. */
 export async function mergeBatch(store: ObjectStore, snapshot: Snapshot, overlay: WalOverlay, shape: WalTableShape, deps: RewriteDeps, fold?: DuckDBFold): Promise<MergedBatch> {
   const empty = { removed: [], added: [], matchedUpserts: 0, matchedKeys: 0, outputRows: 0, candidates: 0 };
-  if (fold === undefined && overlay.keys.size === 0) return empty;
+  if (fold === undefined && overlay.byKey.size === 0) return empty;
   return withConnection(deps.db, async (conn) => {
     const name = `k3_drain_${randomBytes(6).toString('hex')}`;
     const folded = fold !== undefined ? await fold.load(conn, name) : undefined;

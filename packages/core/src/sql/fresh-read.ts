@@ -14,7 +14,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { Freshness, QueryStrategy, ServedBy, type ExecuteQueryResult } from '../api/index.ts';
 import { primaryKeyOf } from '../catalog/index.ts';
 import { mapDuckDBError } from '../exec/index.ts';
-import { bindFreshView, type FreshView, type WarmState } from '../wal/index.ts';
+import { bindFreshView, upsertCount, type FreshView, type WarmState } from '../wal/index.ts';
 import type { HtapRuntime } from './htap-runtime.ts';
 import type { PinnedTable, ScanStats } from './request-tables.ts';
 import { targetTableDdl } from './write-target.ts';
@@ -78,7 +78,7 @@ export function freshScanStats(mode: FreshMode, state: Pick<WarmState, 'snapshot
     version: s.version,
     files: scanned.length,
     bytes: scanned.reduce((n, f) => n + f.add.size, 0),
-    rows: scanned.reduce((n, f) => n + (f.stats?.numRecords ?? 0), 0) + state.overlay.upserts.size,
+    rows: scanned.reduce((n, f) => n + (f.stats?.numRecords ?? 0), 0) + upsertCount(state.overlay),
     partitions: 0,
   };
 }

@@ -142,7 +142,8 @@ export function tryKeyedRowFastPath(ctx: FastPathContext, statement: PrePassed, 
       if (row === undefined) return undefined;
       const tuple = keyIndex.map((i) => row[i] ?? null);
       const k = keyString(tuple);
-      const clash = overlay.upserts.has(k) || (!overlay.deletes.has(k) && await deltaHasKey(ctx, handle.store, snapshot, wal, tuple));
+      const decided = overlay.byKey.get(k);
+      const clash = decided !== undefined ? decided.row !== undefined : await deltaHasKey(ctx, handle.store, snapshot, wal, tuple);
       if (clash) throw duplicateKey(wal.primaryKey, tuple);
       return { rowsAffected: 1, upserts: [row], deletes: [] };
     }
@@ -268,9 +269,10 @@ function keyPredicate(wal: WalTableShape, tuple: readonly WalValue[]): string {
  */
 async function oldRowLoad(ctx: FastPathContext, store: ObjectStore, overlay: WalOverlay, snapshot: Snapshot, wal: WalTableShape, tuple: readonly WalValue[], name: string): Promise<{ load: string[]; release(): void }> {
   const k = keyString(tuple);
-  const image = overlay.upserts.get(k);
+  const decided = overlay.byKey.get(k);
+  const image = decided?.row;
   if (image !== undefined) return { load: [`INSERT INTO ${name} SELECT ${image.map((v, i) => typedLiteral(v, wal.columns[i]!.type)).join(', ')}`], release: () => undefined };
-  const delta = overlay.deletes.has(k) ? undefined : await leaseCandidates(ctx, store, snapshot, wal, tuple);
+  const delta = decided !== undefined ? undefined : await leaseCandidates(ctx, store, snapshot, wal, tuple);
   if (delta === undefined) return { load: [], release: () => undefined };
   return { load: [`INSERT INTO ${name} SELECT * FROM (${delta.sql}) AS s WHERE ${keyPredicate(wal, tuple)}`], release: delta.release };
 }

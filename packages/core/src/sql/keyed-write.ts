@@ -95,7 +95,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
   const bindView = async (touched?: () => Promise<readonly (readonly WalValue[])[]>): Promise<void> => {
     if (view !== undefined) return;
     let over = await viewState();
-    if (touched !== undefined && over.tail.keys.size > NARROW_TAIL_KEYS && narrowable(over.shape)) {
+    if (touched !== undefined && over.tail.byKey.size > NARROW_TAIL_KEYS && narrowable(over.shape)) {
       const tuples = await touched();
       over = narrowTail(over, tuples);
       exactFor = new Set(tuples.map(keyString));

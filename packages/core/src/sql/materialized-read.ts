@@ -17,6 +17,7 @@ import { primaryKeyOf } from '../catalog/index.ts';
 import { mapDuckDBError } from '../exec/index.ts';
 import { quoteIdentifier as q } from '../exec/sql-quote.ts';
 import { bindWarmView, emptyOverlay, loadOverlayTables, MATERIALIZED_TABLE, type WalOverlay, type WalTableShape } from '../wal/index.ts';
+import { putEntry } from '../wal/overlay.ts';
 import type { AnalysedStatement } from './analysed-statement.ts';
 import { soleBaseTable } from './federated-read.ts';
 import { freshScanStats } from './fresh-read.ts';
@@ -59,7 +60,7 @@ export async function tryMaterializedRead(
     // Records after the base are all in the tail; a table behind the base (built from an older
     // base of this version) takes its changes from the whole overlay instead, once.
     const changed = changedSince(lease.seq >= (state.base?.seqUpTo ?? 0) ? state.tail : state.overlay, lease.seq);
-    if (changed.keys.size > 0) {
+    if (changed.byKey.size > 0) {
       await applyToMaterialized(conn, changed, state.shape);
       lease.advanced(changed.lastSeq);
     }
@@ -87,11 +88,9 @@ export async function tryMaterializedRead(
 /** The part of a folded tail decided by records after `seq`: the keys whose state changed since. */
 function changedSince(tail: WalOverlay, seq: number): WalOverlay {
   const out = emptyOverlay();
-  for (const [k, tuple] of tail.keys) {
-    if ((tail.seqOf.get(k) ?? Number.POSITIVE_INFINITY) <= seq) continue;
-    out.keys.set(k, tuple);
-    const row = tail.upserts.get(k);
-    if (row !== undefined) out.upserts.set(k, row);
+  for (const [k, entry] of tail.byKey) {
+    if (entry.seq <= seq) continue;
+    putEntry(out, k, entry);
   }
   out.lastSeq = tail.lastSeq;
   return out;

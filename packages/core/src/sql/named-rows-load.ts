@@ -48,7 +48,7 @@ export async function loadNamedRows(conn: DuckDBConnection, cache: FileCache, st
   // NULL key part matches no stored row (key columns are NOT NULL).
   const files = new Map<string, ActiveFile>();
   for (const tuple of tuples) {
-    if (tuple.some((v) => v === null) || named.keys.has(keyString(tuple))) continue;
+    if (tuple.some((v) => v === null) || named.byKey.has(keyString(tuple))) continue;
     for (const f of locator.locate(state.snapshot, shape.primaryKey, tuple.map((v) => v ?? ''))) files.set(f.key, f);
   }
   const lease = files.size === 0 ? undefined : await cache.acquire(store, [...files.values()].map((f) => ({ key: f.key, size: f.add.size })));

@@ -13,7 +13,7 @@ import { mapDuckDBError } from '../exec/map-duckdb-error.ts';
 import { quoteIdentifier as q, quoteLiteral } from '../exec/sql-quote.ts';
 import type { WalValue } from './record-codec.ts';
 import { appendTextRows } from './append-text-rows.ts';
-import type { WalOverlay } from './overlay.ts';
+import { deletedTuples, upsertedRows, type WalOverlay } from './overlay.ts';
 import type { WalTableShape } from './table-shape.ts';
 
 export interface OverlayTables {
@@ -36,8 +36,8 @@ export async function loadOverlayTables(conn: DuckDBConnection, name: string, ov
   const keysName = `${name}_keys`;
   const cast = opts.tryCast === true ? 'TRY_CAST' : 'CAST';
   const keyColumns = shape.primaryKey.map((k) => shape.columns.find((c) => c.name === k)!);
-  const upRows = [...overlay.upserts.values()];
-  const keyRows = [...overlay.keys.values()];
+  const upRows = upsertedRows(overlay);
+  const keyRows = [...overlay.byKey.values()].map((e) => e.tuple);
   try {
     const literal = literalRows(upRows, shape.columns.length) && literalRows(keyRows, keyColumns.length);
     if (literal) {
@@ -46,7 +46,7 @@ export async function loadOverlayTables(conn: DuckDBConnection, name: string, ov
       await loadTyped(conn, upName, shape.columns, upRows, cast);
       // Keys: the deleted keys appended, the upserted ones copied from the typed upserts in SQL
       // (not appended a second time: the appender is most of a big load, e.g. a drain's).
-      const deleteRows = [...overlay.deletes].map((k) => overlay.keys.get(k) ?? (JSON.parse(k) as WalValue[]));
+      const deleteRows = deletedTuples(overlay);
       await loadTyped(conn, keysName, keyColumns, deleteRows, cast);
       await conn.run(`INSERT INTO ${q(keysName)} SELECT ${keyColumns.map((c) => q(c.name)).join(', ')} FROM ${q(upName)}`);
       if (opts.then !== undefined) await conn.run(opts.then);

@@ -3,9 +3,16 @@
  *
  * Records are applied in seq order; inside one record tombstones apply before upserts (an UPDATE
  * that moves a row writes the old key as a tombstone and the new row as an upsert; if both keys
- * are equal the upsert wins). After folding, a key is in exactly one of `upserts` / `deletes`.
+ * are equal the upsert wins). After folding, every key the records name has ONE entry in `byKey`:
+ * its newest row, or a tombstone (`row` undefined), with its key tuple and the seq that decided it.
  * Rows are re-shaped to the table's current columns (columns added after the record read NULL).
  * Key strings are JSON of the key's DuckDB text tuple: equal values have equal text.
+ *
+ * One Map of immutable entries (wip/bulk8; was three Maps and a Set: `upserts`, `keys`, `seqOf`,
+ * `deletes`): one Map write per folded row instead of three, a third of the rehashing when it
+ * grows, and a tail copy shares the entries. A fold never mutates an entry, it replaces it —
+ * copies of the Map (a statement's tail) keep what they saw. `byKey` is in the order keys were
+ * first folded; `upsertedRows` / `deletedTuples` list the two kinds in that order.
  */
 import type { WalRecord, WalValue } from './record-codec.ts';
 import { incompatibility, type WalTableShape } from './table-shape.ts';
@@ -15,14 +22,21 @@ export interface SeqRecord {
   readonly record: WalRecord;
 }
 
+/** One key's newest state in an overlay. Never mutated (a fold replaces it). */
+export interface OverlayEntry {
+  /** The full row in the table's current column order; undefined: the key is deleted (a tombstone). */
+  readonly row: WalValue[] | undefined;
+  /** The key tuple. */
+  readonly tuple: WalValue[];
+  /** Seq of the record that decided the key's state. */
+  readonly seq: number;
+}
+
 export interface WalOverlay {
-  /** key string → full row in the table's current column order. */
-  readonly upserts: Map<string, WalValue[]>;
-  readonly deletes: Set<string>;
-  /** key string → key tuple (for every key in upserts or deletes). */
-  readonly keys: Map<string, WalValue[]>;
-  /** key string → seq of the record that decided the key's state. */
-  readonly seqOf: Map<string, number>;
+  /** key string → the key's newest state, for every key the folded records name. */
+  readonly byKey: Map<string, OverlayEntry>;
+  /** Entries of `byKey` that are tombstones. */
+  deleted: number;
   /** Highest seq folded in (0 when none). */
   lastSeq: number;
   /** Records folded in. */
@@ -40,11 +54,57 @@ export interface SkippedRecord {
 }
 
 export function emptyOverlay(): WalOverlay {
-  return { upserts: new Map(), deletes: new Set(), keys: new Map(), seqOf: new Map(), lastSeq: 0, entries: 0, tombstonesSeen: 0, requests: new Map() };
+  return { byKey: new Map(), deleted: 0, lastSeq: 0, entries: 0, tombstonesSeen: 0, requests: new Map() };
 }
 
 export function keyString(tuple: readonly WalValue[]): string {
   return JSON.stringify(tuple);
+}
+
+/** Keys whose newest state is a row. */
+export function upsertCount(overlay: WalOverlay): number {
+  return overlay.byKey.size - overlay.deleted;
+}
+
+/** The newest row of key string `k`; undefined when the overlay has none (no entry, or a tombstone). */
+export function overlayRow(overlay: WalOverlay, k: string): WalValue[] | undefined {
+  return overlay.byKey.get(k)?.row;
+}
+
+/** The upserted rows (keys whose newest state is a row), in key order. */
+export function upsertedRows(overlay: WalOverlay): WalValue[][] {
+  const out: WalValue[][] = [];
+  for (const e of overlay.byKey.values()) if (e.row !== undefined) out.push(e.row);
+  return out;
+}
+
+/** The deleted keys' tuples, in key order. */
+export function deletedTuples(overlay: WalOverlay): WalValue[][] {
+  const out: WalValue[][] = [];
+  if (overlay.deleted === 0) return out;
+  for (const e of overlay.byKey.values()) if (e.row === undefined) out.push(e.tuple);
+  return out;
+}
+
+/** A copy whose Map is its own (entries are shared: they are never mutated). */
+export function copyOverlay(o: WalOverlay): WalOverlay {
+  return { byKey: new Map(o.byKey), deleted: o.deleted, lastSeq: o.lastSeq, entries: o.entries, tombstonesSeen: o.tombstonesSeen, requests: new Map(o.requests) };
+}
+
+/** Adds `entry` under `k` to an overlay being built from another's entries (tail subsets, changed keys). */
+export function putEntry(overlay: WalOverlay, k: string, entry: OverlayEntry): void {
+  const prev = overlay.byKey.get(k);
+  if (prev !== undefined && prev.row === undefined) overlay.deleted--;
+  if (entry.row === undefined) overlay.deleted++;
+  overlay.byKey.set(k, entry);
+}
+
+/** Removes key string `k` (the drain's rejected rows: the key keeps its Delta row). */
+export function removeKey(overlay: WalOverlay, k: string): void {
+  const prev = overlay.byKey.get(k);
+  if (prev === undefined) return;
+  if (prev.row === undefined) overlay.deleted--;
+  overlay.byKey.delete(k);
 }
 
 /**
@@ -54,6 +114,7 @@ export function keyString(tuple: readonly WalValue[]): string {
 export function foldRecords(overlay: WalOverlay, records: readonly SeqRecord[], shape: WalTableShape): SkippedRecord[] {
   const skipped: SkippedRecord[] = [];
   const keyIndex = shape.primaryKey.map((k) => shape.columns.findIndex((c) => c.name === k));
+  const { byKey } = overlay;
   for (const { seq, record } of [...records].sort((a, b) => a.seq - b.seq)) {
     overlay.lastSeq = Math.max(overlay.lastSeq, seq);
     const reason = incompatibility(record, shape);
@@ -66,10 +127,9 @@ export function foldRecords(overlay: WalOverlay, records: readonly SeqRecord[], 
     if (record.idempotency !== undefined) overlay.requests.set(record.idempotency.key, record.idempotency.rowsAffected);
     for (const tuple of record.deletes) {
       const k = keyString(tuple);
-      overlay.upserts.delete(k);
-      overlay.deletes.add(k);
-      overlay.keys.set(k, [...tuple]);
-      overlay.seqOf.set(k, seq);
+      const prev = byKey.get(k);
+      if (prev === undefined || prev.row !== undefined) overlay.deleted++;
+      byKey.set(k, { row: undefined, tuple: [...tuple], seq });
     }
     const position = new Map(record.columns.map((c, i) => [c.name, i]));
     const map = shape.columns.map((c) => position.get(c.name));
@@ -84,10 +144,9 @@ export function foldRecords(overlay: WalOverlay, records: readonly SeqRecord[], 
       const shaped = identity ? (row as WalValue[]) : map.map((i) => (i === undefined ? null : (row[i] ?? null)));
       const tuple = keyIndex.map((i) => shaped[i] ?? null);
       const k = keyString(tuple);
-      if (overlay.deletes.size > 0) overlay.deletes.delete(k); // no tombstones folded (the common case): skip a Map operation per row
-      overlay.upserts.set(k, shaped);
-      overlay.keys.set(k, tuple);
-      overlay.seqOf.set(k, seq);
+      // No tombstone folded (the common case): no lookup before the write.
+      if (overlay.deleted > 0) unDelete(overlay, k);
+      byKey.set(k, { row: shaped, tuple, seq });
     }
   }
   return skipped;
@@ -96,17 +155,21 @@ export function foldRecords(overlay: WalOverlay, records: readonly SeqRecord[], 
 /**
  * The upsert loop of `foldRecords` for the common shape (the record's columns are the table's, a
  * one-column key), wip/bulk7: no per-row closure or key-array stringify — the key string is built
- * from the one value (`["…"]`, exactly `keyString([v])` for a string or null) — same Map writes in
- * the same order as the general loop. test/wal/overlay-fold.test.ts compares the two.
+ * from the one value (`["…"]`, exactly `keyString([v])` for a string or null) — the same entries
+ * as the general loop. test/wal/overlay-fold.test.ts compares the two.
  */
 function foldOneKeyUpserts(overlay: WalOverlay, rows: readonly WalValue[][], at: number, seq: number): void {
-  const { upserts, keys, seqOf, deletes } = overlay;
+  const { byKey } = overlay;
   for (const row of rows) {
     const v = row[at] ?? null;
     const k = typeof v === 'string' ? `[${JSON.stringify(v)}]` : keyString([v]);
-    if (deletes.size > 0) deletes.delete(k);
-    upserts.set(k, row);
-    keys.set(k, [v]);
-    seqOf.set(k, seq);
+    if (overlay.deleted > 0) unDelete(overlay, k);
+    byKey.set(k, { row, tuple: [v], seq });
   }
+}
+
+/** Before an upsert of `k` while tombstones are folded: a tombstone it replaces no longer counts. */
+function unDelete(overlay: WalOverlay, k: string): void {
+  const prev = overlay.byKey.get(k);
+  if (prev !== undefined && prev.row === undefined) overlay.deleted--;
 }

@@ -151,8 +151,9 @@ export class PointLookups {
     }
     const overlay = req.state?.overlay;
     const k = overlay === undefined ? undefined : keyString(key);
-    if (overlay !== undefined && k !== undefined && (overlay.upserts.has(k) || overlay.deletes.has(k) || req.overlayOnly === true)) {
-      const row = overlay.upserts.get(k);
+    const decided = overlay === undefined || k === undefined ? undefined : overlay.byKey.get(k);
+    if (overlay !== undefined && (decided !== undefined || req.overlayOnly === true)) {
+      const row = decided?.row;
       const n = shape.columns.length;
       const stmt = await this.#prepared(slot, `${table}\u0000overlay\u0000${shape.fingerprint}\u0000${projection}`, () => {
         const typed = shape.columns.map((c, i) => `CAST(CAST($${i + 1} AS VARCHAR) AS ${c.type}) AS ${q(c.name)}`).join(', ');

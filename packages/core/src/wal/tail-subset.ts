@@ -9,7 +9,7 @@
  * value), so key types whose equal values can print differently (floating point, JSON) are not
  * narrowed: `narrowable` says no and the caller keeps the whole tail.
  */
-import { keyString, type WalOverlay } from './overlay.ts';
+import { keyString, putEntry, type WalOverlay } from './overlay.ts';
 import type { WalValue } from './record-codec.ts';
 import type { WalTableShape } from './table-shape.ts';
 import type { WarmState } from './warm-state.ts';
@@ -24,19 +24,13 @@ export function narrowable(shape: WalTableShape): boolean {
 export function narrowTail(state: WarmState, keys: readonly (readonly WalValue[])[]): WarmState {
   const from = state.tail;
   const tail: WalOverlay = {
-    upserts: new Map(), deletes: new Set(), keys: new Map(), seqOf: new Map(),
+    byKey: new Map(), deleted: 0,
     lastSeq: from.lastSeq, entries: from.entries, tombstonesSeen: from.tombstonesSeen, requests: from.requests,
   };
   for (const tuple of keys) {
     const k = keyString(tuple);
-    const key = from.keys.get(k);
-    if (key === undefined) continue;
-    tail.keys.set(k, key);
-    const row = from.upserts.get(k);
-    if (row !== undefined) tail.upserts.set(k, row);
-    if (from.deletes.has(k)) tail.deletes.add(k);
-    const seq = from.seqOf.get(k);
-    if (seq !== undefined) tail.seqOf.set(k, seq);
+    const entry = from.byKey.get(k);
+    if (entry !== undefined) putEntry(tail, k, entry);
   }
   return { ...state, tail };
 }

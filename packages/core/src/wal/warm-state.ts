@@ -29,7 +29,7 @@ import type { K3DuckDB } from '../exec/duckdb-instance.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { maxDrainedMarker } from './drained-markers.ts';
 import { listRecords } from './list-records.ts';
-import { emptyOverlay, foldRecords, type SeqRecord, type SkippedRecord, type WalOverlay } from './overlay.ts';
+import { copyOverlay, emptyOverlay, foldRecords, type SeqRecord, type SkippedRecord, type WalOverlay } from './overlay.ts';
 import type { WalRecordCache } from './record-cache.ts';
 import type { WalTableShape } from './table-shape.ts';
 import { fetchRecords, readWalOverlay, type StrongState } from './wal-reader.ts';
@@ -216,7 +216,7 @@ export class WarmTables {
     // Geometric: a new base once the tail outgrows the limit and a quarter of the base, so rewriting
     // bases costs O(1) per record however large the backlog grows.
     // Only when a statement that binds a view waits on this advance (#viewWaiters).
-    if ((this.#viewWaiters.get(id) ?? 0) > 0 && entry.tail.keys.size > Math.max(this.#opts.tailLimit ?? 256, (entry.base?.rows ?? 0) / 4)) await this.#rebase(entry);
+    if ((this.#viewWaiters.get(id) ?? 0) > 0 && entry.tail.byKey.size > Math.max(this.#opts.tailLimit ?? 256, (entry.base?.rows ?? 0) / 4)) await this.#rebase(entry);
     return true;
   }
 
@@ -268,7 +268,7 @@ export class WarmTables {
       conn.closeSync();
     }
     const old = entry.base;
-    entry.base = { file, seqUpTo: entry.overlay.lastSeq, rows: entry.overlay.keys.size, refs: 0, superseded: false };
+    entry.base = { file, seqUpTo: entry.overlay.lastSeq, rows: entry.overlay.byKey.size, refs: 0, superseded: false };
     entry.tail = emptyOverlay();
     entry.tail.lastSeq = entry.overlay.lastSeq;
     if (old !== undefined) {
@@ -300,13 +300,6 @@ export class WarmTables {
   }
 }
 
-function copyOverlay(o: WalOverlay): WalOverlay {
-  return {
-    upserts: new Map(o.upserts), deletes: new Set(o.deletes), keys: new Map(o.keys), seqOf: new Map(o.seqOf),
-    lastSeq: o.lastSeq, entries: o.entries, tombstonesSeen: o.tombstonesSeen, requests: new Map(o.requests),
-  };
-}
-
 /** The overlay as Parquet: one row per key, values as DuckDB text (exact; cast back in the view), key-sorted. */
 async function writeBase(conn: DuckDBConnection, file: string, overlay: WalOverlay, shape: WalTableShape): Promise<void> {
   const name = `__k3_warm_${randomBytes(4).toString('hex')}`;
@@ -316,8 +309,7 @@ async function writeBase(conn: DuckDBConnection, file: string, overlay: WalOverl
     await conn.run(`CREATE TEMP TABLE ${raw} (${shape.columns.map((_, i) => `c${i} VARCHAR`).join(', ')}, __k3_del BOOLEAN)`);
     const appender = await conn.createAppender(name, null, 'temp');
     try {
-      for (const [k, tuple] of overlay.keys) {
-        const row = overlay.upserts.get(k);
+      for (const { row, tuple } of overlay.byKey.values()) {
         for (let i = 0; i < shape.columns.length; i++) {
           const v = row !== undefined ? (row[i] ?? null) : (keyIndex.includes(i) ? (tuple[keyIndex.indexOf(i)] ?? null) : null);
           if (v === null) appender.appendNull();

@@ -21,7 +21,7 @@ import type { WarmState } from './warm-state.ts';
 
 export async function bindWarmView(conn: DuckDBConnection, name: string, freshness: 'strong' | 'oltp', delta: DeltaSource | undefined, state: WarmState): Promise<Pick<OverlayTables, 'drop' | 'dropSql'>> {
   const { shape, base } = state;
-  const hasTail = state.tail.keys.size > 0;
+  const hasTail = state.tail.byKey.size > 0;
   const wal = `${name}__wal`;
   const tail = hasTail ? { keys: q(`${wal}_keys`), upserts: q(`${wal}_up`) } : undefined;
   let view: string;

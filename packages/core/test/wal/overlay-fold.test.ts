@@ -1,21 +1,49 @@
 /**
- * foldRecords' one-key loop (wip/bulk7: a record whose columns are the table's, a one-column key)
- * is differential-tested against the general fold it replaces for that shape (`referenceFold`
- * below is foldRecords' loop as it was): same Maps, same entries, same insertion order, same
- * counters — over random records mixing upserts, tombstones, repeated keys, NULL keys and text
- * that JSON escapes, beside records of other shapes (reordered columns, a two-column key).
+ * The overlay's one Map of entries (wip/bulk8) is differential-tested against the fold it replaced
+ * (`referenceFold` below is foldRecords as it was through wip/bulk7: three Maps and a Set —
+ * `upserts`, `deletes`, `keys`, `seqOf`). Over random logs mixing upserts, tombstones, repeated
+ * keys, NULL keys, text that JSON escapes, records whose columns are reordered, a column missing
+ * (added after the record), records of another table and two-column keys, folded in batches as the
+ * warm state folds them, every question a reader used to ask of the old Maps gets the same answer
+ * from the new structure: which keys, in which order, each key's row / tombstone / tuple / seq, the
+ * counts, the upserted rows and deleted tuples, and the counters. The one-key loop (wip/bulk7) is
+ * covered by the same comparison (most records take it). Then the helpers readers now use:
+ * copies keep what they saw (entries are never mutated), a tail subset, a removed key.
  */
 import { describe, expect, it } from 'vitest';
-import { emptyOverlay, foldRecords, keyString, type SeqRecord, type WalOverlay } from '../../src/wal/overlay.ts';
+import { copyOverlay, deletedTuples, emptyOverlay, foldRecords, keyString, overlayRow, removeKey, upsertCount, upsertedRows, type SeqRecord, type WalOverlay } from '../../src/wal/overlay.ts';
 import type { WalRecord, WalValue } from '../../src/wal/record-codec.ts';
 import type { WalTableShape } from '../../src/wal/table-shape.ts';
 import { incompatibility } from '../../src/wal/table-shape.ts';
+import { narrowTail } from '../../src/wal/tail-subset.ts';
+import type { WarmState } from '../../src/wal/warm-state.ts';
 
-function referenceFold(overlay: WalOverlay, records: readonly SeqRecord[], shape: WalTableShape): void {
+/** The overlay as it was: three Maps and a Set. */
+interface OldOverlay {
+  readonly upserts: Map<string, WalValue[]>;
+  readonly deletes: Set<string>;
+  readonly keys: Map<string, WalValue[]>;
+  readonly seqOf: Map<string, number>;
+  lastSeq: number;
+  entries: number;
+  tombstonesSeen: number;
+  readonly requests: Map<string, number>;
+}
+
+function oldOverlay(): OldOverlay {
+  return { upserts: new Map(), deletes: new Set(), keys: new Map(), seqOf: new Map(), lastSeq: 0, entries: 0, tombstonesSeen: 0, requests: new Map() };
+}
+
+/** foldRecords through wip/bulk7 (its general loop; the one-key loop was tested equal to it). */
+function referenceFold(overlay: OldOverlay, records: readonly SeqRecord[], shape: WalTableShape): number {
+  let skipped = 0;
   const keyIndex = shape.primaryKey.map((k) => shape.columns.findIndex((c) => c.name === k));
   for (const { seq, record } of [...records].sort((a, b) => a.seq - b.seq)) {
     overlay.lastSeq = Math.max(overlay.lastSeq, seq);
-    if (incompatibility(record, shape) !== undefined) continue;
+    if (incompatibility(record, shape) !== undefined) {
+      skipped++;
+      continue;
+    }
     overlay.entries++;
     overlay.tombstonesSeen += record.deletes.length;
     if (record.idempotency !== undefined) overlay.requests.set(record.idempotency.key, record.idempotency.rowsAffected);
@@ -38,6 +66,7 @@ function referenceFold(overlay: WalOverlay, records: readonly SeqRecord[], shape
       overlay.seqOf.set(k, seq);
     }
   }
+  return skipped;
 }
 
 /** Deterministic pseudo-random numbers (the test is the same every run). */
@@ -48,21 +77,24 @@ function rng(seed: number): () => number {
 
 const TEXTS = ['a', 'it\'s', 'quote " inside', 'back\\slash', '€ ü', 'line\nbreak', '', '["x"]', 'null'];
 
-function records(shape: WalTableShape, seed: number, n: number): SeqRecord[] {
+function records(shape: WalTableShape, seed: number, n: number, keySpread: number): SeqRecord[] {
   const r = rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-  const value = (): WalValue => (r() < 0.1 ? null : r() < 0.5 ? String(Math.floor(r() * 40)) : pick(TEXTS));
+  const value = (): WalValue => (r() < 0.1 ? null : r() < 0.5 ? String(Math.floor(r() * keySpread)) : pick(TEXTS));
   const out: SeqRecord[] = [];
   for (let seq = 1; seq <= n; seq++) {
-    // Most records have the table's columns; some list them in another order (the general loop).
-    const cols = r() < 0.8 ? shape.columns : [...shape.columns].reverse();
+    // Most records have the table's columns; some list them in another order, or miss the last
+    // non-key column (added after the record was written: it reads NULL), or are another table's.
+    const x = r();
+    const missing = shape.columns.filter((c) => !shape.primaryKey.includes(c.name)).at(-1)?.name;
+    const cols = x < 0.7 ? shape.columns : x < 0.85 ? [...shape.columns].reverse() : shape.columns.filter((c) => c.name !== missing);
     const keyCols = shape.primaryKey.map((k) => cols.findIndex((c) => c.name === k));
     const upserts: WalValue[][] = [];
     const deletes: WalValue[][] = [];
     for (let i = Math.floor(r() * 30); i > 0; i--) upserts.push(cols.map(() => value()));
-    for (let i = Math.floor(r() * 4); i > 0; i--) deletes.push(keyCols.map(() => value()));
+    for (let i = Math.floor(r() * 5); i > 0; i--) deletes.push(keyCols.map(() => value()));
     const record: WalRecord = {
-      tableId: shape.tableId, schemaFingerprint: shape.fingerprint, columns: cols, primaryKey: shape.primaryKey, upserts, deletes, writerId: `w${seq}`, createdAt: seq,
+      tableId: r() < 0.05 ? 'other' : shape.tableId, schemaFingerprint: cols === shape.columns ? shape.fingerprint : 'older', columns: cols, primaryKey: shape.primaryKey, upserts, deletes, writerId: `w${seq}`, createdAt: seq,
       ...(r() < 0.2 ? { idempotency: { key: `req-${seq % 5}`, rowsAffected: upserts.length } } : {}),
     };
     out.push({ seq, record });
@@ -70,28 +102,97 @@ function records(shape: WalTableShape, seed: number, n: number): SeqRecord[] {
   return out.sort(() => r() - 0.5);
 }
 
-const plain = (o: WalOverlay): unknown => ({
-  upserts: [...o.upserts], deletes: [...o.deletes], keys: [...o.keys], seqOf: [...o.seqOf], lastSeq: o.lastSeq, entries: o.entries, tombstonesSeen: o.tombstonesSeen, requests: [...o.requests],
-});
+/** Every answer a reader got from the old Maps, asked of the new overlay. */
+function expectSameAnswers(got: WalOverlay, want: OldOverlay): void {
+  // Keys, in the old `keys` / `seqOf` order (first folded).
+  expect([...got.byKey.keys()]).toEqual([...want.keys.keys()]);
+  for (const [k, e] of got.byKey) {
+    expect(e.tuple).toEqual(want.keys.get(k));
+    expect(e.seq).toBe(want.seqOf.get(k));
+    expect(e.row).toEqual(want.upserts.get(k));
+    expect(e.row === undefined).toBe(want.deletes.has(k));
+    expect(overlayRow(got, k)).toBe(e.row);
+  }
+  expect(upsertCount(got)).toBe(want.upserts.size);
+  expect(got.deleted).toBe(want.deletes.size);
+  // The rows and tuples the view / drain tables are loaded from: the same sets, listed in key order.
+  const order = [...want.keys.keys()];
+  const byOrder = (a: string, b: string): number => order.indexOf(a) - order.indexOf(b);
+  expect(upsertedRows(got)).toEqual([...want.upserts.keys()].sort(byOrder).map((k) => want.upserts.get(k)));
+  expect(deletedTuples(got)).toEqual([...want.deletes].sort(byOrder).map((k) => want.keys.get(k)));
+  expect({ lastSeq: got.lastSeq, entries: got.entries, tombstonesSeen: got.tombstonesSeen, requests: [...got.requests] })
+    .toEqual({ lastSeq: want.lastSeq, entries: want.entries, tombstonesSeen: want.tombstonesSeen, requests: [...want.requests] });
+}
 
-describe('foldRecords (one-key loop)', () => {
+describe('foldRecords (one Map of entries)', () => {
   const columns = [{ name: 'id', type: 'VARCHAR' }, { name: 'v', type: 'VARCHAR' }, { name: 'w', type: 'BIGINT' }];
   for (const primaryKey of [['id'], ['v'], ['id', 'v']]) {
-    it(`folds exactly like the general loop, key (${primaryKey.join(', ')})`, () => {
-      const shape: WalTableShape = { tableId: 't', columns, primaryKey, fingerprint: 'f', notNull: primaryKey };
-      for (let seed = 1; seed <= 25; seed++) {
-        const all = records(shape, seed, 40);
-        const got = emptyOverlay();
-        const want = emptyOverlay();
-        // In two batches, as the warm state folds new records into an existing overlay.
-        foldRecords(got, all.slice(0, 20), shape);
-        foldRecords(got, all.slice(20), shape);
-        referenceFold(want, all.slice(0, 20), shape);
-        referenceFold(want, all.slice(20), shape);
-        expect(plain(got)).toEqual(plain(want));
-        expect(got.upserts.size + got.deletes.size).toBe(got.keys.size);
-        expect(got.upserts.size).toBeGreaterThan(0);
-      }
-    });
+    for (const keySpread of [8, 40, 400]) {
+      it(`answers like the three-Map fold, key (${primaryKey.join(', ')}), ${keySpread} key values`, () => {
+        const shape: WalTableShape = { tableId: 't', columns, primaryKey, fingerprint: 'f', notNull: primaryKey };
+        let tombstoned = 0;
+        for (let seed = 1; seed <= 25; seed++) {
+          const all = records(shape, seed * 7 + keySpread, 60, keySpread);
+          const got = emptyOverlay();
+          const want = oldOverlay();
+          // In batches, as the warm state folds new records into an existing overlay.
+          for (const [from, to] of [[0, 20], [20, 21], [21, 60]] as const) {
+            const skipped = foldRecords(got, all.slice(from, to), shape);
+            expect(skipped.length).toBe(referenceFold(want, all.slice(from, to), shape));
+            expectSameAnswers(got, want);
+          }
+          expect(upsertCount(got)).toBeGreaterThan(0);
+          tombstoned += got.deleted;
+        }
+        expect(tombstoned).toBeGreaterThan(0);
+      });
+    }
   }
+
+  it('a copy keeps what it saw while the original folds on; a tail subset and a removed key', () => {
+    const shape: WalTableShape = { tableId: 't', columns, primaryKey: ['id'], fingerprint: 'f', notNull: ['id'] };
+    const all = records(shape, 99, 80, 400).sort((a, b) => a.seq - b.seq);
+    const overlay = emptyOverlay();
+    const want = oldOverlay();
+    foldRecords(overlay, all.slice(0, 40), shape);
+    referenceFold(want, all.slice(0, 40), shape);
+    const copy = copyOverlay(overlay);
+    const frozen = oldOverlay();
+    referenceFold(frozen, all.slice(0, 40), shape);
+    foldRecords(overlay, all.slice(40), shape);
+    referenceFold(want, all.slice(40), shape);
+    expectSameAnswers(copy, frozen);
+    expectSameAnswers(overlay, want);
+
+    // narrowTail: only the named keys' entries (upsert or tombstone), nothing for keys the tail lacks.
+    const named = [...want.keys.values()].filter((_, i) => i % 3 === 0).concat([want.keys.get([...want.deletes].at(-1)!)!, ['not-there']]);
+    const state = { tail: overlay } as unknown as WarmState;
+    const tail = narrowTail(state, named).tail;
+    const sub = oldOverlay();
+    for (const tuple of named) {
+      const k = keyString(tuple);
+      if (!want.keys.has(k)) continue;
+      sub.keys.set(k, want.keys.get(k)!);
+      sub.seqOf.set(k, want.seqOf.get(k)!);
+      if (want.upserts.has(k)) sub.upserts.set(k, want.upserts.get(k)!);
+      if (want.deletes.has(k)) sub.deletes.add(k);
+    }
+    Object.assign(sub, { lastSeq: want.lastSeq, entries: want.entries, tombstonesSeen: want.tombstonesSeen });
+    for (const [k, n] of want.requests) sub.requests.set(k, n);
+    expectSameAnswers(tail, sub);
+    expect(tail.deleted).toBeGreaterThan(0);
+
+    // removeKey (the drain's rejected rows): gone from every answer, the counts follow.
+    const upserted = [...want.upserts.keys()][0]!;
+    expect(want.deletes.size).toBeGreaterThan(0);
+    const deleted = [...want.deletes][0]!;
+    for (const k of [upserted, deleted, 'no such key']) {
+      removeKey(overlay, k);
+      want.upserts.delete(k);
+      want.deletes.delete(k);
+      want.keys.delete(k);
+      want.seqOf.delete(k);
+    }
+    expectSameAnswers(overlay, want);
+  });
 });

@@ -6,6 +6,7 @@ import { WalRecordCache } from '../../src/wal/record-cache.ts';
 import { encodeWalRecord } from '../../src/wal/record-codec.ts';
 import { walTableShape } from '../../src/wal/table-shape.ts';
 import { captureRows } from '../../src/wal/capture-rows.ts';
+import { upsertCount } from '../../src/wal/overlay.ts';
 import type { ObjectStore } from '../../src/object-store/index.ts';
 import { WalWriter } from '../../src/wal/wal-writer.ts';
 import { walRecordKey } from '../../src/wal/wal-keys.ts';
@@ -92,7 +93,7 @@ describe('STRONG and OLTP_ONLY views over Delta + the write log', () => {
     for (const o of (await env.store.list(`${root}_delta_log/`)).objects) await env.store.deleteMany([o.key]);
     await createKeyedTable(env, root);
     const state = await loadStrongState(env.store, root);
-    expect(state.overlay.upserts.size).toBe(0);
+    expect(upsertCount(state.overlay)).toBe(0);
     expect(state.skipped.map((s) => s.reason)).toEqual(['table-id-mismatch']);
     expect((await loadSnapshot(env.store, root)).version).toBe(0);
   });
@@ -132,7 +133,7 @@ describe('STRONG and OLTP_ONLY views over Delta + the write log', () => {
     await env.store.put(walRecordKey(root, 2), orphan);
     expect(await readWalOverlay(env.store, old)).toBeUndefined();
     const state = await loadStrongState(env.store, root);
-    expect(state.overlay.upserts.size).toBe(0);
+    expect(upsertCount(state.overlay)).toBe(0);
     expect(state.watermark).toBe(3);
   });
 
@@ -153,6 +154,6 @@ describe('STRONG and OLTP_ONLY views over Delta + the write log', () => {
     expect(gets).toBe(4);
     const second = await loadStrongState(counting, root, { cache });
     expect(gets).toBe(4);
-    expect([...second.overlay.upserts.keys()]).toEqual([...first.overlay.upserts.keys()]);
+    expect([...second.overlay.byKey.keys()]).toEqual([...first.overlay.byKey.keys()]);
   });
 });

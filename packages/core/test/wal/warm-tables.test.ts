@@ -34,7 +34,7 @@ describe('WarmTables base rewrites', () => {
       await keyedWrite(env, writer, root, rows);
       const lookup = await warm.acquire(env.store, root, await loadSnapshot(env.store, root), { keyLookupsOnly: true });
       // Every acknowledged key is in the shared overlay (the key index lookups read) …
-      expect(lookup.overlay.keys.size).toBe((round + 1) * 5);
+      expect(lookup.overlay.byKey.size).toBe((round + 1) * 5);
       lookup.release();
       // … and no base was written although the tail holds more than tailLimit keys.
       expect(await bases()).toEqual([]);
@@ -42,7 +42,7 @@ describe('WarmTables base rewrites', () => {
     const full = await warm.acquire(env.store, root, await loadSnapshot(env.store, root));
     try {
       expect(full.base?.rows).toBe(30);
-      expect(full.tail.keys.size).toBe(0);
+      expect(full.tail.byKey.size).toBe(0);
       expect(await bases()).toHaveLength(1);
       const view = await bindWarmStrongView(env.conn, 'warm_strong', env.store, env.cache, full);
       try {
