@@ -6,7 +6,7 @@
  * are equal the upsert wins). After folding, every key the records name has ONE entry in `byKey`:
  * its newest row, or a tombstone (`row` undefined), with its key tuple and the seq that decided it.
  * Rows are re-shaped to the table's current columns (columns added after the record read NULL).
- * Key strings are JSON of the key's DuckDB text tuple: equal values have equal text.
+ * Key strings come from the key's DuckDB text tuple (`keyString`): equal values have equal text.
  *
  * One Map of immutable entries (wip/bulk8; was three Maps and a Set: `upserts`, `keys`, `seqOf`,
  * `deletes`): one Map write per folded row instead of three, a third of the rehashing when it
@@ -57,7 +57,17 @@ export function emptyOverlay(): WalOverlay {
   return { byKey: new Map(), deleted: 0, lastSeq: 0, entries: 0, tombstonesSeen: 0, requests: new Map() };
 }
 
+/**
+ * A key tuple as a Map key: equal tuples ⇔ equal strings. A one-column key whose text does not
+ * start with `[` is its own text (wip/bulk8: no string built per folded row — the fold's largest
+ * cost after the Map writes); every other tuple is its JSON, which always starts with `[`, so the
+ * two forms never meet. Only ever compared within one process (never stored).
+ */
 export function keyString(tuple: readonly WalValue[]): string {
+  if (tuple.length === 1) {
+    const v = tuple[0];
+    if (typeof v === 'string' && v.charCodeAt(0) !== 91) return v;
+  }
   return JSON.stringify(tuple);
 }
 
@@ -154,15 +164,15 @@ export function foldRecords(overlay: WalOverlay, records: readonly SeqRecord[], 
 
 /**
  * The upsert loop of `foldRecords` for the common shape (the record's columns are the table's, a
- * one-column key), wip/bulk7: no per-row closure or key-array stringify — the key string is built
- * from the one value (`["…"]`, exactly `keyString([v])` for a string or null) — the same entries
+ * one-column key), wip/bulk7: no per-row closure or key-array stringify — the key string is the
+ * one value's text (exactly `keyString([v])`) — the same entries
  * as the general loop. test/wal/overlay-fold.test.ts compares the two.
  */
 function foldOneKeyUpserts(overlay: WalOverlay, rows: readonly WalValue[][], at: number, seq: number): void {
   const { byKey } = overlay;
   for (const row of rows) {
     const v = row[at] ?? null;
-    const k = typeof v === 'string' ? `[${JSON.stringify(v)}]` : keyString([v]);
+    const k = typeof v === 'string' && v.charCodeAt(0) !== 91 ? v : keyString([v]);
     if (overlay.deleted > 0) unDelete(overlay, k);
     byKey.set(k, { row, tuple: [v], seq });
   }

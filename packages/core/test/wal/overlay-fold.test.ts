@@ -7,7 +7,9 @@
  * warm state folds them, every question a reader used to ask of the old Maps gets the same answer
  * from the new structure: which keys, in which order, each key's row / tombstone / tuple / seq, the
  * counts, the upserted rows and deleted tuples, and the counters. The one-key loop (wip/bulk7) is
- * covered by the same comparison (most records take it). Then the helpers readers now use:
+ * covered by the same comparison (most records take it), and so is `keyString`'s new form (a
+ * one-column key is its own text unless it starts with `[`): the reference keys by JSON, so two
+ * tuples the new strings confused would show as a missing key. Then the helpers readers now use:
  * copies keep what they saw (entries are never mutated), a tail subset, a removed key.
  */
 import { describe, expect, it } from 'vitest';
@@ -34,6 +36,9 @@ function oldOverlay(): OldOverlay {
   return { upserts: new Map(), deletes: new Set(), keys: new Map(), seqOf: new Map(), lastSeq: 0, entries: 0, tombstonesSeen: 0, requests: new Map() };
 }
 
+/** The key strings of the old overlay (JSON of the tuple); the new `keyString` must tell apart exactly the same tuples. */
+const oldKey = (tuple: readonly WalValue[]): string => JSON.stringify(tuple);
+
 /** foldRecords through wip/bulk7 (its general loop; the one-key loop was tested equal to it). */
 function referenceFold(overlay: OldOverlay, records: readonly SeqRecord[], shape: WalTableShape): number {
   let skipped = 0;
@@ -48,7 +53,7 @@ function referenceFold(overlay: OldOverlay, records: readonly SeqRecord[], shape
     overlay.tombstonesSeen += record.deletes.length;
     if (record.idempotency !== undefined) overlay.requests.set(record.idempotency.key, record.idempotency.rowsAffected);
     for (const tuple of record.deletes) {
-      const k = keyString(tuple);
+      const k = oldKey(tuple);
       overlay.upserts.delete(k);
       overlay.deletes.add(k);
       overlay.keys.set(k, [...tuple]);
@@ -59,7 +64,7 @@ function referenceFold(overlay: OldOverlay, records: readonly SeqRecord[], shape
     for (const row of record.upserts) {
       const shaped = map.map((i) => (i === undefined ? null : (row[i] ?? null)));
       const tuple = keyIndex.map((i) => shaped[i] ?? null);
-      const k = keyString(tuple);
+      const k = oldKey(tuple);
       overlay.deletes.delete(k);
       overlay.upserts.set(k, shaped);
       overlay.keys.set(k, tuple);
@@ -75,7 +80,7 @@ function rng(seed: number): () => number {
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
 
-const TEXTS = ['a', 'it\'s', 'quote " inside', 'back\\slash', '€ ü', 'line\nbreak', '', '["x"]', 'null'];
+const TEXTS = ['a', 'it\'s', 'quote " inside', 'back\\slash', '€ ü', 'line\nbreak', '', '["x"]', 'null', '[null]', '["a"]', '[', '["7"]', '7"]'];
 
 function records(shape: WalTableShape, seed: number, n: number, keySpread: number): SeqRecord[] {
   const r = rng(seed);
@@ -104,20 +109,18 @@ function records(shape: WalTableShape, seed: number, n: number, keySpread: numbe
 
 /** Every answer a reader got from the old Maps, asked of the new overlay. */
 function expectSameAnswers(got: WalOverlay, want: OldOverlay): void {
-  // Keys, in the old `keys` / `seqOf` order (first folded).
-  expect([...got.byKey.keys()]).toEqual([...want.keys.keys()]);
-  for (const [k, e] of got.byKey) {
-    expect(e.tuple).toEqual(want.keys.get(k));
-    expect(e.seq).toBe(want.seqOf.get(k));
-    expect(e.row).toEqual(want.upserts.get(k));
-    expect(e.row === undefined).toBe(want.deletes.has(k));
-    expect(overlayRow(got, k)).toBe(e.row);
-  }
+  // Keys, in the old `keys` / `seqOf` order (first folded); the new key strings name the same tuples.
+  // Each key's row (or tombstone), tuple and seq — compared in one assertion (fast over many keys).
+  const gotKeys = [...got.byKey].map(([k, e]) => ({ k, tuple: e.tuple, seq: e.seq, row: e.row ?? 'tombstone', lookup: overlayRow(got, k) ?? 'none' }));
+  const wantKeys = [...want.keys].map(([k, tuple]) => ({
+    k: keyString(tuple), tuple, seq: want.seqOf.get(k), row: want.deletes.has(k) ? 'tombstone' : want.upserts.get(k), lookup: want.upserts.get(k) ?? 'none',
+  }));
+  expect(gotKeys).toEqual(wantKeys);
   expect(upsertCount(got)).toBe(want.upserts.size);
   expect(got.deleted).toBe(want.deletes.size);
   // The rows and tuples the view / drain tables are loaded from: the same sets, listed in key order.
-  const order = [...want.keys.keys()];
-  const byOrder = (a: string, b: string): number => order.indexOf(a) - order.indexOf(b);
+  const order = new Map([...want.keys.keys()].map((k, i) => [k, i]));
+  const byOrder = (a: string, b: string): number => order.get(a)! - order.get(b)!;
   expect(upsertedRows(got)).toEqual([...want.upserts.keys()].sort(byOrder).map((k) => want.upserts.get(k)));
   expect(deletedTuples(got)).toEqual([...want.deletes].sort(byOrder).map((k) => want.keys.get(k)));
   expect({ lastSeq: got.lastSeq, entries: got.entries, tombstonesSeen: got.tombstonesSeen, requests: [...got.requests] })
@@ -170,7 +173,7 @@ describe('foldRecords (one Map of entries)', () => {
     const tail = narrowTail(state, named).tail;
     const sub = oldOverlay();
     for (const tuple of named) {
-      const k = keyString(tuple);
+      const k = oldKey(tuple);
       if (!want.keys.has(k)) continue;
       sub.keys.set(k, want.keys.get(k)!);
       sub.seqOf.set(k, want.seqOf.get(k)!);
@@ -186,13 +189,26 @@ describe('foldRecords (one Map of entries)', () => {
     const upserted = [...want.upserts.keys()][0]!;
     expect(want.deletes.size).toBeGreaterThan(0);
     const deleted = [...want.deletes][0]!;
-    for (const k of [upserted, deleted, 'no such key']) {
-      removeKey(overlay, k);
+    for (const k of [upserted, deleted, '["no such key"]']) {
+      removeKey(overlay, keyString(JSON.parse(k) as WalValue[]));
       want.upserts.delete(k);
       want.deletes.delete(k);
       want.keys.delete(k);
       want.seqOf.delete(k);
     }
     expectSameAnswers(overlay, want);
+  });
+
+  it('keyString tells apart every tuple the JSON of the tuple does', () => {
+    const values: WalValue[] = [null, '', 'a', '7', '[', '[null]', 'null', '["a"]', '"a"', '["7"]', ' [', '[]', 'a,b', '["a","b"]', '€'];
+    const tuples: WalValue[][] = [...values.map((v) => [v]), ...values.flatMap((a) => values.map((b) => [a, b]))];
+    const seen = new Map<string, string>();
+    for (const t of tuples) {
+      const k = keyString(t);
+      expect(seen.get(k) ?? oldKey(t)).toBe(oldKey(t));
+      seen.set(k, oldKey(t));
+      expect(keyString([...t])).toBe(k);
+    }
+    expect(seen.size).toBe(tuples.length);
   });
 });
