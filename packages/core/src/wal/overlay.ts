@@ -76,11 +76,6 @@ export function upsertCount(overlay: WalOverlay): number {
   return overlay.byKey.size - overlay.deleted;
 }
 
-/** The newest row of key string `k`; undefined when the overlay has none (no entry, or a tombstone). */
-export function overlayRow(overlay: WalOverlay, k: string): WalValue[] | undefined {
-  return overlay.byKey.get(k)?.row;
-}
-
 /** The upserted rows (keys whose newest state is a row), in key order. */
 export function upsertedRows(overlay: WalOverlay): WalValue[][] {
   const out: WalValue[][] = [];
@@ -165,8 +160,8 @@ export function foldRecords(overlay: WalOverlay, records: readonly SeqRecord[], 
 /**
  * The upsert loop of `foldRecords` for the common shape (the record's columns are the table's, a
  * one-column key), wip/bulk7: no per-row closure or key-array stringify — the key string is the
- * one value's text (exactly `keyString([v])`) — the same entries
- * as the general loop. test/wal/overlay-fold.test.ts compares the two.
+ * one value's text (exactly `keyString([v])`) — the same entries as the general loop.
+ * test/wal/overlay-fold.test.ts compares both with the three-Map fold they replaced.
  */
 function foldOneKeyUpserts(overlay: WalOverlay, rows: readonly WalValue[][], at: number, seq: number): void {
   const { byKey } = overlay;
