@@ -21,11 +21,16 @@ export interface AddedColumn {
   readonly defaultExpression: string;
 }
 
-/** The step from `before` to `after`, or undefined when the column names and types did not change. */
+/**
+ * The step from `before` to `after`, or undefined when the column names and types did not change
+ * and no column became NOT NULL.
+ */
 export async function alterUpgradeStep(conn: DuckDBConnection, before: StructType, after: StructType, actions: readonly string[], added: readonly AddedColumn[], changesValues: boolean): Promise<WalUpgradeStep | undefined> {
   const from = schemaFingerprint(before.fields.map((f) => ({ name: f.name, type: fieldToDuckDBType(f) })));
   const to = schemaFingerprint(after.fields.map((f) => ({ name: f.name, type: fieldToDuckDBType(f) })));
-  if (from === to) return undefined;
+  const wasNullable = new Set(before.fields.filter((f) => f.nullable).map((f) => f.name));
+  const tightened = after.fields.filter((f) => !f.nullable && wasNullable.has(f.name)).map((f) => f.name);
+  if (from === to && tightened.length === 0) return undefined;
   const fills: Record<string, WalValue> = {};
   for (const c of added) {
     if (c.defaultExpression === '') continue;
@@ -37,5 +42,5 @@ export async function alterUpgradeStep(conn: DuckDBConnection, before: StructTyp
       throw mapDuckDBError(err);
     }
   }
-  return { from, to, actions: [...actions], fills, rows: changesValues };
+  return { from, to, actions: [...actions], fills, rows: changesValues, ...(tightened.length > 0 ? { tightened } : {}) };
 }

@@ -58,6 +58,8 @@ export interface WalUpgradeStep {
   readonly fills: Readonly<Record<string, WalValue>>;
   /** The step changes values (a DEFAULT backfilled, a type cast): a record older than it is replayed. */
   readonly rows: boolean;
+  /** Columns the ALTER made NOT NULL (SET NOT NULL): a record with a NULL there raced it. */
+  readonly tightened?: readonly string[];
 }
 
 /** The metadata configuration with `step` appended to the stored steps (the oldest dropped beyond UPGRADE_STEPS_KEPT). */
@@ -66,16 +68,22 @@ export function withUpgradeStep(configuration: Readonly<Record<string, string>> 
   return { ...configuration, [WAL_UPGRADES_PROPERTY]: JSON.stringify(steps) };
 }
 
+let lastParsed: { text: string; steps: WalUpgradeStep[] } | undefined;
+
 /** The stored steps, oldest first ([] when none or unreadable). */
 export function upgradeSteps(configuration: Readonly<Record<string, string>> | undefined): WalUpgradeStep[] {
   const text = configuration?.[WAL_UPGRADES_PROPERTY];
   if (text === undefined) return [];
+  if (lastParsed?.text === text) return lastParsed.steps;
+  let steps: WalUpgradeStep[] = [];
   try {
     const parsed: unknown = JSON.parse(text);
-    return Array.isArray(parsed) ? (parsed as WalUpgradeStep[]).filter((s) => typeof s?.from === 'string' && typeof s.to === 'string' && Array.isArray(s.actions)) : [];
+    if (Array.isArray(parsed)) steps = (parsed as WalUpgradeStep[]).filter((s) => typeof s?.from === 'string' && typeof s.to === 'string' && Array.isArray(s.actions));
   } catch {
-    return [];
+    steps = [];
   }
+  lastParsed = { text, steps };
+  return steps;
 }
 
 /** The steps that lead from definition `from` to `to` (the latest stored path), or undefined. */
@@ -112,13 +120,15 @@ export function upgradeFailure(record: WalRecord): string | undefined {
  * cannot convert is returned as it is and marked (`upgradeFailure`). Same order as `records`.
  */
 export async function upgradeRecords(records: readonly SeqRecord[], metadata: Pick<Metadata, 'configuration'>, shape: WalTableShape): Promise<readonly SeqRecord[]> {
-  if (records.every((r) => r.record.schemaFingerprint === shape.fingerprint || r.record.tableId !== shape.tableId)) return records;
+  if (metadata.configuration?.[WAL_UPGRADES_PROPERTY] === undefined) return records;
   const steps = upgradeSteps(metadata.configuration);
-  if (steps.length === 0) return records;
+  const tightened = tightenedColumns(steps, shape);
+  if (tightened.length > 0) for (const r of records) markNullsUnderSetNotNull(r.record, tightened, shape);
+  if (records.every((r) => r.record.schemaFingerprint === shape.fingerprint || r.record.tableId !== shape.tableId)) return records;
   const out: SeqRecord[] = [];
   for (const r of records) {
     const { record } = r;
-    const path = record.schemaFingerprint === shape.fingerprint || record.tableId !== shape.tableId ? undefined : upgradePath(steps, record.schemaFingerprint, shape.fingerprint);
+    const path = record.schemaFingerprint === shape.fingerprint || record.tableId !== shape.tableId || failures.has(record) ? undefined : upgradePath(steps, record.schemaFingerprint, shape.fingerprint);
     if (path === undefined || !path.some((s) => s.rows)) {
       out.push(r);
       continue;
@@ -135,6 +145,30 @@ export async function upgradeRecords(records: readonly SeqRecord[], metadata: Pi
     out.push({ seq: r.seq, record: await next });
   }
   return out;
+}
+
+/** Columns a stored step made NOT NULL that still are. */
+function tightenedColumns(steps: readonly WalUpgradeStep[], shape: WalTableShape): string[] {
+  const out = new Set<string>();
+  for (const s of steps) for (const c of s.tightened ?? []) if (shape.notNull.includes(c)) out.add(c);
+  return [...out];
+}
+
+/**
+ * A writer checks NOT NULL against the definition it pinned, so a record holding a NULL in a column
+ * that is NOT NULL now raced the SET NOT NULL (which would have failed on that row): the whole
+ * statement is set aside — at every reader, not only at the drain.
+ */
+function markNullsUnderSetNotNull(record: WalRecord, tightened: readonly string[], shape: WalTableShape): void {
+  if (record.tableId !== shape.tableId || failures.has(record)) return;
+  for (const name of tightened) {
+    const at = record.columns.findIndex((c) => c.name === name);
+    if (at < 0) continue;
+    if (record.upserts.some((row) => row[at] === null || row[at] === undefined)) {
+      failures.set(record, `alter-conversion-failed: NOT NULL constraint failed: column "${name}" is NULL (SET NOT NULL committed while the statement was pinned)`);
+      return;
+    }
+  }
 }
 
 let upgradeDb: Promise<K3DuckDB> | undefined;
