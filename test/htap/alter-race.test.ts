@@ -264,6 +264,9 @@ for (const kind of ['local', 's3'] as const) {
       expect(await rows('SELECT * FROM r6 ORDER BY id', Freshness.EVENTUAL)).toEqual([[1, 10]]);
       const d = await s.engine.describeTable(bucket, 'r6');
       expect(Number(d.lastDrainRowsRejected)).toBe(2);
+      const [history] = await rows("SELECT operation, operation_metrics::VARCHAR FROM k3_history('r6', 1)", Freshness.EVENTUAL);
+      expect(history?.[0]).toBe('MERGE');
+      expect(String(history?.[1])).toMatch(/numRejectedRows['"]?\s*[:=]\s*['"]?2/);
       // The statement's rows are kept under _k3_wal/rejected/ with the reason DuckDB gave.
       const listed = await s.store.list('tables/r6/_k3_wal/rejected/');
       const bodies = await Promise.all(listed.objects.map(async (o) => new TextDecoder().decode((await s.store.get(o.key)) ?? new Uint8Array())));
