@@ -126,6 +126,16 @@ for (const kind of ['local', 's3'] as const) {
       while ((await s.engine.compact(bucket, table)).truncated);
     }
 
+    /** Runs `write` pinned to the definition before `alters` and appended after they committed; its outcome. */
+    async function racing(write: string, ...alters: string[]): Promise<ExecuteResponse> {
+      const { reached, release } = s.gate.arm();
+      const written = exec(write);
+      await reached; // the write pinned the old definition and built its record
+      for (const sql of alters) await exec(sql); // commit while the record is not in the log yet
+      release();
+      return written;
+    }
+
     /**
      * `create`, one row drained into Delta, then `write` pinned before `alter` and appended after
      * it; DuckDB runs the same statements serialized write-then-ALTER.
@@ -136,12 +146,7 @@ for (const kind of ['local', 's3'] as const) {
         await ref.runAll([sql]);
       }
       await drain(table);
-      const { reached, release } = s.gate.arm();
-      const written = exec(write);
-      await reached; // the write pinned the old definition and built its record
-      await exec(alter); // commits while the record is not in the log yet
-      release();
-      const w = await written;
+      const w = await racing(write, alter);
       expect('write' in w && w.write.rowsAffected).toBeGreaterThan(0); // acknowledged
       await ref.runAll([write, alter]);
       const d = await s.engine.describeTable(bucket, table);
@@ -188,12 +193,7 @@ for (const kind of ['local', 's3'] as const) {
       await race('r5', 'CREATE TABLE r5 (id INTEGER PRIMARY KEY, v VARCHAR)', "INSERT INTO r5 VALUES (1, '7'), (3, '9')", "INSERT INTO r5 VALUES (2, '41')", 'ALTER TABLE r5 ALTER COLUMN v SET DATA TYPE INTEGER USING CAST(v AS INTEGER) + 1');
       await expectLikeDuckDB('r5');
       // A tombstone of the old definition still deletes.
-      const { reached, release } = s.gate.arm();
-      const deleted = exec('DELETE FROM r5 WHERE id = 3');
-      await reached;
-      await exec('ALTER TABLE r5 ALTER COLUMN v SET DATA TYPE BIGINT');
-      release();
-      await deleted;
+      await racing('DELETE FROM r5 WHERE id = 3', 'ALTER TABLE r5 ALTER COLUMN v SET DATA TYPE BIGINT');
       await ref.runAll(['DELETE FROM r5 WHERE id = 3', 'ALTER TABLE r5 ALTER COLUMN v SET DATA TYPE BIGINT']);
       await expectLikeDuckDB('r5');
     });
@@ -205,12 +205,7 @@ for (const kind of ['local', 's3'] as const) {
       }
       await drain('r7');
       const alters = ['ALTER TABLE r7 ADD COLUMN c INTEGER DEFAULT 5', 'ALTER TABLE r7 ALTER COLUMN c SET DEFAULT 7', 'ALTER TABLE r7 ADD COLUMN n VARCHAR', 'ALTER TABLE r7 ALTER COLUMN v SET DATA TYPE DOUBLE'];
-      const { reached, release } = s.gate.arm();
-      const written = exec('INSERT INTO r7 VALUES (2, 20)');
-      await reached;
-      for (const sql of alters) await exec(sql);
-      release();
-      await written;
+      await racing('INSERT INTO r7 VALUES (2, 20)', ...alters);
       await ref.runAll(['INSERT INTO r7 VALUES (2, 20)', ...alters, 'INSERT INTO r7 (id, v) VALUES (3, 30)']);
       await exec('INSERT INTO r7 (id, v) VALUES (3, 30)');
       await expectLikeDuckDB('r7');
@@ -226,12 +221,8 @@ for (const kind of ['local', 's3'] as const) {
     it('SET NOT NULL committed while a NULL was pinned: the statement is set aside at every reader', async () => {
       for (const sql of ['CREATE TABLE r9 (id INTEGER PRIMARY KEY, v INTEGER)', 'INSERT INTO r9 VALUES (1, 10)']) await exec(sql);
       await drain('r9');
-      const { reached, release } = s.gate.arm();
-      const written = exec('INSERT INTO r9 VALUES (2, NULL), (3, 30)');
-      await reached;
-      await exec('ALTER TABLE r9 ALTER COLUMN v SET NOT NULL');
-      release();
-      await written;
+      const w = await racing('INSERT INTO r9 VALUES (2, NULL), (3, 30)', 'ALTER TABLE r9 ALTER COLUMN v SET NOT NULL');
+      expect('write' in w && w.write.rowsAffected, 'acknowledged under the old definition').toBe(2);
       expect(await rows('SELECT * FROM r9 ORDER BY id', Freshness.STRONG), 'STRONG').toEqual([[1, 10]]);
       expect(await rows('SELECT * FROM r9 ORDER BY id', Freshness.STRONG, s.other), 'STRONG, another coordinator').toEqual([[1, 10]]);
       expect(await rows('SELECT * FROM r9 WHERE id = 3', Freshness.STRONG), 'point lookup').toEqual([]);
@@ -245,12 +236,8 @@ for (const kind of ['local', 's3'] as const) {
       // statement is the one that cannot apply.
       for (const sql of ['CREATE TABLE r6 (id INTEGER PRIMARY KEY, v VARCHAR)', "INSERT INTO r6 VALUES (1, '10')"]) await exec(sql);
       await drain('r6');
-      const { reached, release } = s.gate.arm();
-      const written = exec("INSERT INTO r6 VALUES (2, 'abc'), (3, '30')");
-      await reached;
-      await exec('ALTER TABLE r6 ALTER COLUMN v SET DATA TYPE INTEGER');
-      release();
-      await written;
+      const w = await racing("INSERT INTO r6 VALUES (2, 'abc'), (3, '30')", 'ALTER TABLE r6 ALTER COLUMN v SET DATA TYPE INTEGER');
+      expect('write' in w && w.write.rowsAffected, 'acknowledged under the old definition').toBe(2);
       const ref6 = await DuckDBReference.create();
       try {
         await ref6.runAll(['CREATE TABLE r6 (id INTEGER PRIMARY KEY, v VARCHAR)', "INSERT INTO r6 VALUES (1, '10'), (2, 'abc'), (3, '30')"]);
