@@ -173,6 +173,20 @@ for (const kind of ['local', 's3'] as const) {
       expect(await rows('SELECT tag FROM r1 WHERE id = 2', Freshness.STRONG)).toEqual([['x']]);
     });
 
+    it('ADD COLUMN … DEFAULT GENERATE_UUID(): each racing row gets its own UUID, the same at every reader', async () => {
+      for (const sql of ['CREATE TABLE ru (id INTEGER PRIMARY KEY, v INTEGER)', 'INSERT INTO ru VALUES (1, 10)']) await exec(sql);
+      await drain('ru');
+      await racing('INSERT INTO ru VALUES (2, 20), (3, 30), (4, 40)', 'ALTER TABLE ru ADD COLUMN g VARCHAR DEFAULT GENERATE_UUID()');
+      const all = 'SELECT id, g FROM ru ORDER BY id';
+      const strong = await rows(all, Freshness.STRONG);
+      expect(new Set(strong.map((r) => r[1])).size).toBe(4);
+      for (const r of strong) expect(r[1]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(await rows(all, Freshness.STRONG, s.other)).toEqual(strong);
+      expect(await rows('SELECT id, g FROM ru WHERE id = 3', Freshness.STRONG)).toEqual([strong[2]]);
+      await drain('ru');
+      expect(await rows(all, Freshness.EVENTUAL)).toEqual(strong);
+    });
+
     it('ADD COLUMN without DEFAULT: the racing row reads NULL', async () => {
       await race('r2', 'CREATE TABLE r2 (id INTEGER PRIMARY KEY, v INTEGER)', 'INSERT INTO r2 VALUES (1, 10)', 'INSERT INTO r2 VALUES (2, 20)', 'ALTER TABLE r2 ADD COLUMN n INTEGER');
       await expectLikeDuckDB('r2');

@@ -14,8 +14,9 @@
  * current definition in DuckDB: its rows (and tombstone keys) go into a TEMP table of the record's
  * columns, each step's actions run on it verbatim (the same DuckDB cast — or USING — the ALTER ran
  * on the Delta rows; SET NOT NULL checks them), added columns take the stored default text (so
- * every reader, and the drain, get the same value: a volatile default such as CURRENT_TIMESTAMP
- * or GENERATE_UUID() is the one value the ALTER evaluated), and the result is captured as WAL text
+ * every reader, and the drain, get the same value: CURRENT_TIMESTAMP is the one value the ALTER
+ * evaluated; a per-row default — a UUID, a ULID — is derived per row from the record, `perRow`),
+ * and the result is captured as WAL text
  * like any keyed write's. The upgraded record has the current columns and fingerprint; the folds
  * (wal/overlay.ts, compaction/drain-fold.ts) then apply it like any other record, so STRONG reads,
  * point lookups, the drain and EVENTUAL reads after it all see the same rows.
@@ -32,6 +33,7 @@
  * sandboxed, single-thread DuckDB database (created on first use; the same k3 session setup), and
  * its result is memoized per decoded record object.
  */
+import { createHash } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Metadata } from '../delta/actions.ts';
 import { createDuckDB, type K3DuckDB } from '../exec/duckdb-instance.ts';
@@ -60,6 +62,12 @@ export interface WalUpgradeStep {
   readonly rows: boolean;
   /** Columns the ALTER made NOT NULL (SET NOT NULL): a record with a NULL there raced it. */
   readonly tightened?: readonly string[];
+  /**
+   * Added columns whose DEFAULT gives every row its own value (GENERATE_UUID(), ULID(), uuid()):
+   * each racing row gets its own value too, derived from the record's writerId, the column and the
+   * row's position (a v4-shaped UUID; a ULID with the ALTER's time part) — the same at every reader.
+   */
+  readonly perRow?: Readonly<Record<string, 'uuid' | 'ulid'>>;
 }
 
 /** The metadata configuration with `step` appended to the stored steps (the oldest dropped beyond UPGRADE_STEPS_KEPT). */
@@ -199,7 +207,9 @@ async function replayOn(conn: DuckDBConnection, record: WalRecord, path: readonl
     for (const step of path) {
       for (const action of step.actions) await conn.run(`ALTER TABLE ${q(rows)} ${action}`);
       for (const [column, value] of Object.entries(step.fills)) {
-        await conn.run(`UPDATE ${q(rows)} SET ${q(column)} = ${value === null ? 'NULL' : quoteLiteral(value)}`);
+        const kind = step.perRow?.[column];
+        if (kind !== undefined && value !== null) await fillPerRow(conn, rows, column, record, kind, value);
+        else await conn.run(`UPDATE ${q(rows)} SET ${q(column)} = ${value === null ? 'NULL' : quoteLiteral(value)}`);
       }
     }
   } catch (err) {
@@ -214,6 +224,27 @@ async function replayOn(conn: DuckDBConnection, record: WalRecord, path: readonl
     upserts,
     deletes: await upgradedKeys(conn, record, shape),
   };
+}
+
+/** Sets `column` of each row to its own value, derived from (writerId, column, row position). */
+async function fillPerRow(conn: DuckDBConnection, table: string, column: string, record: WalRecord, kind: 'uuid' | 'ulid', sample: string): Promise<void> {
+  const fills = '__k3_upgrade_fills';
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${q(fills)} (o VARCHAR, v VARCHAR)`);
+  await appendTextRows(conn, fills, [record.upserts.map((_, i) => [String(i), perRowValue(kind, sample, `${record.writerId}\u0000${column}\u0000${i}`)])], 2);
+  await conn.run(`UPDATE ${q(table)} SET ${q(column)} = f.v FROM ${q(fills)} AS f WHERE ${q(table)}.${q(ORD)} = CAST(f.o AS BIGINT);
+DROP TABLE ${q(fills)}`);
+}
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** A UUID (version 4, RFC 4122 variant) or a ULID (the sample's time part) from SHA-256 of `seed`. */
+export function perRowValue(kind: 'uuid' | 'ulid', sample: string, seed: string): string {
+  const h = createHash('sha256').update(seed).digest();
+  if (kind === 'ulid') return sample.slice(0, 10) + Array.from(h.subarray(0, 16), (b) => CROCKFORD[b & 31]).join('');
+  h[6] = (h[6]! & 0x0f) | 0x40;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }
 
 /**

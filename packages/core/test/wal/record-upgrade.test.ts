@@ -133,6 +133,24 @@ describe('upgradeRecords', () => {
   });
 });
 
+describe('per-row defaults', () => {
+  it('each racing row gets its own UUID / ULID, the same for every reader (another decoded copy of the record)', async () => {
+    const U1: Cols = [...V0, { name: 'u', type: 'UUID' }, { name: 'l', type: 'VARCHAR' }];
+    const sample = '01J0000000ZZZZZZZZZZZZZZZZ';
+    const st: WalUpgradeStep = { ...step(V0, U1, ['ADD COLUMN u UUID DEFAULT gen_random_uuid()', 'ADD COLUMN l VARCHAR DEFAULT ULID()'], { u: '00000000-0000-4000-8000-000000000000', l: sample }), perRow: { u: 'uuid', l: 'ulid' } };
+    const old = recordOf(V0, [['1', '1'], ['2', '2'], ['3', '3']]);
+    const [a] = await upgradeRecords([{ seq: 1, record: old }], metadataOf(st), shapeOf(U1));
+    const [b] = await upgradeRecords([{ seq: 1, record: structuredClone(old) }], metadataOf(st), shapeOf(U1));
+    const uuids = a!.record.upserts.map((r) => r[2]);
+    const ulids = a!.record.upserts.map((r) => r[3]);
+    expect(new Set(uuids).size).toBe(3);
+    for (const u of uuids) expect(u).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(ulids).size).toBe(3);
+    for (const l of ulids) expect(l).toMatch(/^01J0000000[0-9A-HJKMNP-TV-Z]{16}$/);
+    expect(b!.record.upserts).toEqual(a!.record.upserts);
+  });
+});
+
 describe('alterUpgradeStep', () => {
   it('evaluates each added DEFAULT once, as WAL text (a volatile default is one value)', async () => {
     const before = struct([{ name: 'id', type: 'integer' }, { name: 'v', type: 'integer' }]);
@@ -147,6 +165,7 @@ describe('alterUpgradeStep', () => {
     expect(s!.from).toBe(schemaFingerprint([{ name: 'id', type: 'INTEGER' }, { name: 'v', type: 'INTEGER' }]));
     expect(s!.fills['tag']).toBe('x');
     expect(s!.fills['u']).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(s!.perRow).toEqual({ u: 'ulid' });
     expect('n' in s!.fills).toBe(false);
     expect(s!.fills['j']).toBe('{"a":1}');
     expect(s!.rows).toBe(true);
@@ -155,6 +174,9 @@ describe('alterUpgradeStep', () => {
   it('no step when names and types are unchanged and nothing became NOT NULL; a tightened step otherwise', async () => {
     const before = struct([{ name: 'id', type: 'integer' }, { name: 'v', type: 'integer' }]);
     expect(await alterUpgradeStep(conn, before, before, ['ALTER v SET DEFAULT 3'], [], false)).toBeUndefined();
+    const stamped = struct([{ name: 'id', type: 'integer' }, { name: 'v', type: 'integer' }, { name: 't', type: 'string' }, { name: 'g', type: 'string' }]);
+    const s = await alterUpgradeStep(conn, before, stamped, [], [{ name: 't', duckdbType: 'TIMESTAMPTZ', defaultExpression: 'CURRENT_TIMESTAMP()' }, { name: 'g', duckdbType: 'VARCHAR', defaultExpression: 'GENERATE_UUID()' }], true);
+    expect(s!.perRow).toEqual({ g: 'uuid' }); // one timestamp per statement; a UUID per row
     const tightened = struct([{ name: 'id', type: 'integer' }, { name: 'v', type: 'integer', nullable: false }]);
     expect(await alterUpgradeStep(conn, before, tightened, ['ALTER v SET NOT NULL'], [], true)).toMatchObject({ tightened: ['v'] });
   });
