@@ -238,7 +238,7 @@ DROP TABLE ${q(fills)}`);
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 /** A UUID (version 4, RFC 4122 variant) or a ULID (the sample's time part) from SHA-256 of `seed`. */
-export function perRowValue(kind: 'uuid' | 'ulid', sample: string, seed: string): string {
+function perRowValue(kind: 'uuid' | 'ulid', sample: string, seed: string): string {
   const h = createHash('sha256').update(seed).digest();
   if (kind === 'ulid') return sample.slice(0, 10) + Array.from(h.subarray(0, 16), (b) => CROCKFORD[b & 31]).join('');
   h[6] = (h[6]! & 0x0f) | 0x40;
