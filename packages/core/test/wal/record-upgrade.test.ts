@@ -5,26 +5,16 @@
  * key), that a record the ALTER could not have converted is marked and never half-applied, and that
  * records of the current definition cost nothing (the same array back).
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StructType } from '../../src/delta/schema.ts';
-import { createDuckDB, type K3DuckDB } from '../../src/exec/index.ts';
 import { alterUpgradeStep } from '../../src/sql/alter-upgrade-step.ts';
 import type { SeqRecord } from '../../src/wal/overlay.ts';
 import type { WalRecord } from '../../src/wal/record-codec.ts';
 import { UPGRADE_STEPS_KEPT, upgradeFailure, upgradePath, upgradeRecords, upgradeSteps, withUpgradeStep, type WalUpgradeStep } from '../../src/wal/record-upgrade.ts';
 import { incompatibility, schemaFingerprint, type WalTableShape } from '../../src/wal/table-shape.ts';
+import { useK3DuckDB } from '../support/k3-duckdb.ts';
 
-let db: K3DuckDB;
-let conn: DuckDBConnection;
-beforeAll(async () => {
-  db = await createDuckDB({ threads: 1 });
-  conn = await db.connect();
-});
-afterAll(() => {
-  conn.closeSync();
-  db.closeSync();
-});
+const duck = useK3DuckDB();
 
 type Cols = { name: string; type: string }[];
 
@@ -155,7 +145,7 @@ describe('alterUpgradeStep', () => {
   it('evaluates each added DEFAULT once, as WAL text (a volatile default is one value)', async () => {
     const before = struct([{ name: 'id', type: 'integer' }, { name: 'v', type: 'integer' }]);
     const after = struct([{ name: 'id', type: 'integer' }, { name: 'v', type: 'integer' }, { name: 'tag', type: 'string' }, { name: 'u', type: 'string' }, { name: 'n', type: 'integer' }, { name: 'j', type: 'string' }]);
-    const s = await alterUpgradeStep(conn, before, after, ["ADD COLUMN tag VARCHAR DEFAULT 'x'", 'ADD COLUMN u VARCHAR DEFAULT ULID()', 'ADD COLUMN n INTEGER'], [
+    const s = await alterUpgradeStep(duck.conn, before, after, ["ADD COLUMN tag VARCHAR DEFAULT 'x'", 'ADD COLUMN u VARCHAR DEFAULT ULID()', 'ADD COLUMN n INTEGER'], [
       { name: 'tag', duckdbType: 'VARCHAR', defaultExpression: "'x'" },
       { name: 'u', duckdbType: 'VARCHAR', defaultExpression: 'ULID()' },
       { name: 'n', duckdbType: 'INTEGER', defaultExpression: '' },
@@ -173,11 +163,11 @@ describe('alterUpgradeStep', () => {
 
   it('no step when names and types are unchanged and nothing became NOT NULL; a tightened step otherwise', async () => {
     const before = struct([{ name: 'id', type: 'integer' }, { name: 'v', type: 'integer' }]);
-    expect(await alterUpgradeStep(conn, before, before, ['ALTER v SET DEFAULT 3'], [], false)).toBeUndefined();
+    expect(await alterUpgradeStep(duck.conn, before, before, ['ALTER v SET DEFAULT 3'], [], false)).toBeUndefined();
     const stamped = struct([{ name: 'id', type: 'integer' }, { name: 'v', type: 'integer' }, { name: 't', type: 'string' }, { name: 'g', type: 'string' }]);
-    const s = await alterUpgradeStep(conn, before, stamped, [], [{ name: 't', duckdbType: 'TIMESTAMPTZ', defaultExpression: 'CURRENT_TIMESTAMP()' }, { name: 'g', duckdbType: 'VARCHAR', defaultExpression: 'GENERATE_UUID()' }], true);
+    const s = await alterUpgradeStep(duck.conn, before, stamped, [], [{ name: 't', duckdbType: 'TIMESTAMPTZ', defaultExpression: 'CURRENT_TIMESTAMP()' }, { name: 'g', duckdbType: 'VARCHAR', defaultExpression: 'GENERATE_UUID()' }], true);
     expect(s!.perRow).toEqual({ g: 'uuid' }); // one timestamp per statement; a UUID per row
     const tightened = struct([{ name: 'id', type: 'integer' }, { name: 'v', type: 'integer', nullable: false }]);
-    expect(await alterUpgradeStep(conn, before, tightened, ['ALTER v SET NOT NULL'], [], true)).toMatchObject({ tightened: ['v'] });
+    expect(await alterUpgradeStep(duck.conn, before, tightened, ['ALTER v SET NOT NULL'], [], true)).toMatchObject({ tightened: ['v'] });
   });
 });
