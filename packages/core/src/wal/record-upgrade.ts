@@ -110,14 +110,26 @@ export function upgradePath(steps: readonly WalUpgradeStep[], from: string, to: 
   return undefined;
 }
 
-// Records that could not be converted, with the reason (read by table-shape.ts `incompatibility`).
-const failures = new WeakMap<WalRecord, string>();
+// Records that could not be converted, per target definition, with the reason (read by
+// table-shape.ts `incompatibility`). Keyed by the definition too: a later DROP NOT NULL makes a
+// record set aside under SET NOT NULL applicable again at every reader, this process included.
+const failures = new WeakMap<WalRecord, Map<string, string>>();
+
+function targetKey(shape: WalTableShape): string {
+  return `${shape.fingerprint}|${JSON.stringify(shape.notNull)}`;
+}
+
+function markFailed(record: WalRecord, shape: WalTableShape, reason: string): void {
+  let byTarget = failures.get(record);
+  if (byTarget === undefined) failures.set(record, (byTarget = new Map()));
+  byTarget.set(targetKey(shape), reason);
+}
 // Upgrades already made: decoded record object → target fingerprint → upgraded record.
 const upgraded = new WeakMap<WalRecord, Map<string, Promise<WalRecord>>>();
 
-/** Why `record` could not be converted to the current definition, or undefined. */
-export function upgradeFailure(record: WalRecord): string | undefined {
-  return failures.get(record);
+/** Why `record` could not be converted to the definition `shape`, or undefined. */
+export function upgradeFailure(record: WalRecord, shape: WalTableShape): string | undefined {
+  return failures.get(record)?.get(targetKey(shape));
 }
 
 /**
@@ -136,7 +148,7 @@ export async function upgradeRecords(records: readonly SeqRecord[], metadata: Pi
   const out: SeqRecord[] = [];
   for (const r of records) {
     const { record } = r;
-    const path = record.schemaFingerprint === shape.fingerprint || record.tableId !== shape.tableId || failures.has(record) ? undefined : upgradePath(steps, record.schemaFingerprint, shape.fingerprint);
+    const path = record.schemaFingerprint === shape.fingerprint || record.tableId !== shape.tableId || upgradeFailure(record, shape) !== undefined ? undefined : upgradePath(steps, record.schemaFingerprint, shape.fingerprint);
     if (path === undefined || !path.some((s) => s.rows)) {
       out.push(r);
       continue;
@@ -168,12 +180,12 @@ function tightenedColumns(steps: readonly WalUpgradeStep[], shape: WalTableShape
  * statement is set aside — at every reader, not only at the drain.
  */
 function markNullsUnderSetNotNull(record: WalRecord, tightened: readonly string[], shape: WalTableShape): void {
-  if (record.tableId !== shape.tableId || failures.has(record)) return;
+  if (record.tableId !== shape.tableId || upgradeFailure(record, shape) !== undefined) return;
   for (const name of tightened) {
     const at = record.columns.findIndex((c) => c.name === name);
     if (at < 0) continue;
     if (record.upserts.some((row) => row[at] === null || row[at] === undefined)) {
-      failures.set(record, `alter-conversion-failed: NOT NULL constraint failed: column "${name}" is NULL (SET NOT NULL committed while the statement was pinned)`);
+      markFailed(record, shape, `alter-conversion-failed: NOT NULL constraint failed: column "${name}" is NULL (SET NOT NULL committed while the statement was pinned)`);
       return;
     }
   }
@@ -191,7 +203,7 @@ async function replay(record: WalRecord, path: readonly WalUpgradeStep[], shape:
     return await replayOn(conn, record, path, shape);
   } catch (err) {
     if (!(err instanceof ConversionFailed)) throw mapDuckDBError(err);
-    failures.set(record, `alter-conversion-failed: ${err.message}`);
+    markFailed(record, shape, `alter-conversion-failed: ${err.message}`);
     return record;
   } finally {
     conn.closeSync();

@@ -50,7 +50,7 @@ export function walTableShape(snapshot: Pick<Snapshot, 'metadata' | 'schema'>): 
 export function incompatibility(record: WalRecord, shape: WalTableShape): string | undefined {
   if (record.tableId !== shape.tableId) return 'table-id-mismatch';
   if (record.primaryKey.join('\u0000') !== shape.primaryKey.join('\u0000')) return 'primary-key-changed';
-  const failed = upgradeFailure(record); // a record of an older definition the ALTER could not have converted (record-upgrade.ts)
+  const failed = upgradeFailure(record, shape); // a record of an older definition the ALTER could not have converted (record-upgrade.ts)
   if (failed !== undefined) return failed;
   if (record.schemaFingerprint === shape.fingerprint) return undefined;
   const types = new Map(shape.columns.map((c) => [c.name, c.type]));

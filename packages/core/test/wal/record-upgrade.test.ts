@@ -104,8 +104,8 @@ describe('upgradeRecords', () => {
     const old = recordOf(S0, [['1', '12'], ['2', 'abc']]);
     const [r] = await upgradeRecords([{ seq: 1, record: old }], metadataOf(step(S0, S1, ['ALTER v SET DATA TYPE INTEGER'])), shapeOf(S1));
     expect(r!.record).toBe(old);
-    expect(upgradeFailure(old)).toMatch(/^alter-conversion-failed: Conversion Error: Could not convert string 'abc'/);
-    expect(incompatibility(old, shapeOf(S1))).toBe(upgradeFailure(old));
+    expect(upgradeFailure(old, shapeOf(S1))).toMatch(/^alter-conversion-failed: Conversion Error: Could not convert string 'abc'/);
+    expect(incompatibility(old, shapeOf(S1))).toBe(upgradeFailure(old, shapeOf(S1)));
   });
 
   it('a NULL under a column made NOT NULL since marks the record, whatever its definition', async () => {
@@ -116,10 +116,9 @@ describe('upgradeRecords', () => {
     await upgradeRecords([{ seq: 1, record: bad }, { seq: 2, record: fine }], metadataOf(tightened), shape);
     expect(incompatibility(bad, shape)).toMatch(/^alter-conversion-failed: NOT NULL constraint failed: column "v"/);
     expect(incompatibility(fine, shape)).toBeUndefined();
-    // Relaxed again (DROP NOT NULL): a NULL there is a row like any other.
-    const other = recordOf(V0, [['4', null]]);
-    await upgradeRecords([{ seq: 3, record: other }], metadataOf(tightened), shapeOf(V0));
-    expect(incompatibility(other, shapeOf(V0))).toBeUndefined();
+    // Relaxed again (DROP NOT NULL, not yet drained): the same decoded record applies again.
+    await upgradeRecords([{ seq: 1, record: bad }], metadataOf(tightened), shapeOf(V0));
+    expect(incompatibility(bad, shapeOf(V0))).toBeUndefined();
   });
 });
 
