@@ -21,6 +21,7 @@ import { Transaction } from '../delta/transaction.ts';
 import type { RewriteDeps } from '../maintenance/maintenance-deps.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { emptyOverlay, foldRecords, removeKey, upsertCount, type SeqRecord } from '../wal/overlay.ts';
+import { upgradeRecords } from '../wal/record-upgrade.ts';
 import { primaryKeyOf } from '../catalog/table-spec.ts';
 import { walTableShape, type WalTableShape } from '../wal/table-shape.ts';
 import { contiguousRun, fetchRecords, listWal } from '../wal/wal-reader.ts';
@@ -122,9 +123,11 @@ async function drainOnce(store: ObjectStore, snapshot: Snapshot, opts: DrainOpti
   }
   await opts.hooks?.afterRead?.();
   // Newest-wins per key: a big batch in DuckDB (drain-fold.ts), a small one in JS (wal/overlay.ts).
-  const fold = upsertRowCount(records) >= (opts.duckdbFoldMinRows ?? DUCKDB_FOLD_MIN_ROWS) ? foldInDuckDB(records, shape) : undefined;
+  // Records of an older definition an ALTER changed values of, as the ALTER would have converted them (wal/record-upgrade.ts).
+  const current = await upgradeRecords(records, snapshot.metadata, shape);
+  const fold = upsertRowCount(current) >= (opts.duckdbFoldMinRows ?? DUCKDB_FOLD_MIN_ROWS) ? foldInDuckDB(current, shape) : undefined;
   const overlay = emptyOverlay();
-  const skipped = fold !== undefined ? fold.skipped : foldRecords(overlay, records, shape);
+  const skipped = fold !== undefined ? fold.skipped : foldRecords(overlay, current, shape);
   for (const s of skipped) {
     for (const values of s.record.upserts) rejected.push({ seq: s.seq, reason: s.reason, values, columns: s.record.columns.map((c) => c.name) });
     for (const values of s.record.deletes) rejected.push({ seq: s.seq, reason: s.reason, values, columns: [...s.record.primaryKey] });

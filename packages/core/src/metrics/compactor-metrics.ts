@@ -3,6 +3,8 @@
  * service, or the coordinator in embedded mode):
  * - k3_drain_rows_total{bucket,table}            rows merged into Delta (rate() = drain rows/s)
  * - k3_drain_records_total{bucket,table}         write-log records consumed
+ * - k3_drain_rows_rejected_total{bucket,table}   acknowledged rows a drain set aside under _k3_wal/rejected/
+ *     (a constraint the row breaks, a value an ALTER TABLE could not have converted): alerted on
  * - k3_drains_total{outcome}                     drained | failed (per table per tick)
  * - k3_drain_duration_seconds                    one table's drain within a tick (all its batches)
  * - k3_drain_lag_seconds{bucket,table}           age of the oldest record when the last drain started
@@ -28,6 +30,7 @@ export function registerCompactorMetrics(registry: Registry): CompactorMetrics {
   const labels = ['bucket', 'table'] as const;
   const rows = new Counter({ name: 'k3_drain_rows_total', help: 'Rows merged into Delta by write-log drains.', labelNames: labels, registers: [registry] });
   const records = new Counter({ name: 'k3_drain_records_total', help: 'Write-log records consumed by drains.', labelNames: labels, registers: [registry] });
+  const rejected = new Counter({ name: 'k3_drain_rows_rejected_total', help: 'Acknowledged rows drains set aside under _k3_wal/rejected/ instead of merging them.', labelNames: labels, registers: [registry] });
   const drains = new Counter({ name: 'k3_drains_total', help: 'Table drains by outcome (drained, failed).', labelNames: ['outcome'] as const, registers: [registry] });
   const duration = new Histogram({ name: 'k3_drain_duration_seconds', help: 'Time one table\'s drain took within a compactor tick.', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [registry] });
   const lag = new Gauge({ name: 'k3_drain_lag_seconds', help: 'Age of the oldest write-log record when the last drain of the table started.', labelNames: labels, registers: [registry] });
@@ -54,6 +57,7 @@ export function registerCompactorMetrics(registry: Registry): CompactorMetrics {
           const consumed = o.results.reduce((n, r) => n + r.walEntriesProcessed, 0);
           rows.inc(l, o.results.reduce((n, r) => n + r.rowsMerged, 0));
           records.inc(l, consumed);
+          rejected.inc(l, o.results.reduce((n, r) => n + r.rowsRejected, 0));
           const caughtUp = o.results.at(-1)?.truncated === false && consumed >= o.backlog.entries;
           entries.set(l, caughtUp ? 0 : Math.max(0, o.backlog.entries - consumed));
           bytes.set(l, caughtUp ? 0 : o.backlog.bytes);

@@ -4,7 +4,8 @@
  *
  * The primary key is `metaData.configuration['k3.primaryKey']` (a JSON array). A record applies to
  * the current table when its tableId matches and each of its columns still exists with the same
- * type (ADD COLUMN is the only schema change k3 allows; added columns read NULL).
+ * type (added columns read NULL); a record of an older definition that an ALTER changed values of
+ * is first upgraded (record-upgrade.ts).
  */
 import { createHash } from 'node:crypto';
 import { primaryKeyOf } from '../catalog/table-spec.ts';
@@ -12,6 +13,7 @@ import type { Snapshot } from '../delta/snapshot.ts';
 import { AppError } from '../errors/index.ts';
 import { fieldToDuckDBType } from '../exec/duckdb-types.ts';
 import type { WalColumn, WalRecord } from './record-codec.ts';
+import { upgradeFailure } from './record-upgrade.ts';
 
 export interface WalTableShape {
   readonly tableId: string;
@@ -48,6 +50,8 @@ export function walTableShape(snapshot: Pick<Snapshot, 'metadata' | 'schema'>): 
 export function incompatibility(record: WalRecord, shape: WalTableShape): string | undefined {
   if (record.tableId !== shape.tableId) return 'table-id-mismatch';
   if (record.primaryKey.join('\u0000') !== shape.primaryKey.join('\u0000')) return 'primary-key-changed';
+  const failed = upgradeFailure(record, shape); // a record of an older definition the ALTER could not have converted (record-upgrade.ts)
+  if (failed !== undefined) return failed;
   if (record.schemaFingerprint === shape.fingerprint) return undefined;
   const types = new Map(shape.columns.map((c) => [c.name, c.type]));
   for (const c of record.columns) {

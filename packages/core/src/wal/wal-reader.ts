@@ -15,6 +15,7 @@ import type { ObjectStore } from '../object-store/index.ts';
 import { decodeWalRecord } from './record-codec.ts';
 import { emptyOverlay, foldRecords, type SeqRecord, type SkippedRecord, type WalOverlay } from './overlay.ts';
 import { walTableShape, type WalTableShape } from './table-shape.ts';
+import { upgradeRecords } from './record-upgrade.ts';
 import { drainedWatermark } from './watermark.ts';
 import { maxDrainedMarker } from './drained-markers.ts';
 import { listRecords, type WalEntry } from './list-records.ts';
@@ -129,7 +130,8 @@ export async function readWalOverlay(store: ObjectStore, snapshot: Snapshot, opt
   }
   if (pending.length > 0 && (await maxDrainedMarker(store, snapshot.root, snapshot.metadata.id)) > watermark) return undefined;
   const overlay = emptyOverlay();
-  const skipped = foldRecords(overlay, records, shape);
+  // Records of an older definition an ALTER changed values of, as the ALTER would have converted them.
+  const skipped = foldRecords(overlay, await upgradeRecords(records, snapshot.metadata, shape), shape);
   return { shape, watermark, overlay, skipped };
 }
 

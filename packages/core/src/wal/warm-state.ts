@@ -31,6 +31,7 @@ import { maxDrainedMarker } from './drained-markers.ts';
 import { listRecords } from './list-records.ts';
 import { copyOverlay, emptyOverlay, foldRecords, type SeqRecord, type SkippedRecord, type WalOverlay } from './overlay.ts';
 import type { WalRecordCache } from './record-cache.ts';
+import { upgradeRecords } from './record-upgrade.ts';
 import type { WalTableShape } from './table-shape.ts';
 import { fetchRecords, readWalOverlay, type StrongState } from './wal-reader.ts';
 
@@ -205,9 +206,10 @@ export class WarmTables {
           if ('error' in f) throw f.error;
           records.push(f.result);
         }
+        const current = await upgradeRecords(records, entry.snapshot.metadata, entry.shape); // record-upgrade.ts
         if ((await maxDrainedMarker(store, root, entry.shape.tableId)) > entry.watermark) return false;
-        entry.skipped = [...entry.skipped, ...foldRecords(entry.overlay, records, entry.shape)];
-        if (entry.tail !== entry.overlay) foldRecords(entry.tail, records, entry.shape);
+        entry.skipped = [...entry.skipped, ...foldRecords(entry.overlay, current, entry.shape)];
+        if (entry.tail !== entry.overlay) foldRecords(entry.tail, current, entry.shape);
       }
     }
     this.#entries.delete(id);
