@@ -7,7 +7,7 @@ export { WalRecordCache } from './record-cache.ts';
 export { listRecords } from './list-records.ts';
 export { WAL_APP_ID, EPOCH_APP_ID, drainedWatermark, committedEpoch, markIncorporated } from './watermark.ts';
 export { maxDrainedMarker, writeDrainedMarker, listDrainedMarkers } from './drained-markers.ts';
-export { loadOverlayTables, type OverlayTables } from './overlay-tables.ts';
+export { loadOverlayTables, overlayUpsertsSelect, type OverlayTables } from './overlay-tables.ts';
 export { bindStrongView, bindOltpView, type DeltaSource } from './strong-view.ts';
 export { captureRows, captureRowsIfRoundTrip, captureKeys, captureSelectList, roundTripCaptureSql, roundTripRows, roundTripColumns, type RoundTripCapture } from './capture-rows.ts';
 export { walRecordKey, parseWalRecordSeq, drainedMarkerKey, epochKey, epochPrefix, rejectedKey } from './wal-keys.ts';
