@@ -340,7 +340,8 @@ async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, s
         // The keys as write-log text ride in this call with their range (keys-with-range.ts, wip/ingest5).
         // The width check is a filter of that last SELECT: a multi-statement call answers with the
         // FIRST result set, so a SELECT of its own before it would hide the keys (and did hide the range).
-        const both = keysWithRangeSql('__k3_keyed_keys', shape, `NOT EXISTS (${widthCheck})`);
+        // A loaded VALUES source has exactly the alias's columns (values-source-load.ts): no width check.
+        const both = keysWithRangeSql('__k3_keyed_keys', shape, cells === undefined ? `NOT EXISTS (${widthCheck})` : undefined);
         if (both === undefined) throw new Error('no key column'); // (a keyed table always has one)
         const { tuples, range } = keysWithRange((await conn.runAndReadAll([...first, both].join(';\n'))).getRows(), shape, 's');
         runOnce.keys = tuples;

@@ -10,6 +10,7 @@ export { maxDrainedMarker, writeDrainedMarker, listDrainedMarkers } from './drai
 export { loadOverlayTables, overlayUpsertsSelect, type OverlayTables } from './overlay-tables.ts';
 export { bindStrongView, bindOltpView, type DeltaSource } from './strong-view.ts';
 export { captureRows, captureRowsIfRoundTrip, captureKeys, captureSelectList, roundTripCaptureSql, roundTripRows, roundTripColumns, type RoundTripCapture } from './capture-rows.ts';
+export { INTEGER_TYPES as WAL_INTEGER_TYPES } from './capture-rows.ts';
 export { walRecordKey, parseWalRecordSeq, drainedMarkerKey, epochKey, epochPrefix, rejectedKey } from './wal-keys.ts';
 export { appendKeyedWrite, type KeyedWriteSql } from './keyed-write.ts';
 export { bindFreshView, bindWarmStrongView, type FreshView } from './bind-fresh.ts';
