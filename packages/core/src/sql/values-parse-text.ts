@@ -20,7 +20,7 @@
  * The caller asks the cut text first and, unless it parses as exactly ONE statement, asks the text
  * as written (the canonical parse error, expansion count and message come from there).
  */
-import { cellOf } from './values-source-load.ts';
+import { cellOf, rememberCells, type Cell } from './values-source-load.ts';
 import { isPunct, isWord, type Token } from './sql-tokens.ts';
 
 /** Lists shorter than this are parsed as written (the scan would cost more than it saves). */
@@ -71,6 +71,7 @@ function rowList(sql: string, tokens: readonly Token[], at: number): RowList | u
   const rows: { start: number; end: number }[] = [];
   const keep: number[] = [];
   let seen: Set<string>[] | undefined;
+  const classified: Cell[][] = [];
   let i = at;
   for (;;) {
     const open = tokens[i];
@@ -87,14 +88,17 @@ function rowList(sql: string, tokens: readonly Token[], at: number): RowList | u
     seen ??= cells.map(() => new Set<string>());
     if (cells.length !== seen.length) return undefined;
     let fresh = false;
+    const row: Cell[] = [];
     for (let c = 0; c < cells.length; c++) {
       const cell = cellOf(sql, cells[c]!);
       if (cell === undefined) return undefined;
+      row.push(cell);
       if (!seen[c]!.has(cell.sig)) {
         seen[c]!.add(cell.sig);
         fresh = true;
       }
     }
+    classified.push(row);
     if (fresh) keep.push(rows.length);
     rows.push({ start: open!.start, end: tokens[j]!.end });
     i = j + 1;
@@ -102,5 +106,8 @@ function rowList(sql: string, tokens: readonly Token[], at: number): RowList | u
     if (!isPunct(tokens[i], ',') || !isPunct(tokens[i + 1], '(') || tokens[i + 1]!.depth !== depth) break;
     i++;
   }
-  return rows.length < MIN_ROWS ? undefined : { rows, keep, next: i };
+  if (rows.length < MIN_ROWS) return undefined;
+  // The load of a MERGE's VALUES source reads these same cells next (values-source-load.ts).
+  rememberCells(tokens[at + 1]!, classified);
+  return { rows, keep, next: i };
 }

@@ -63,7 +63,7 @@ const EXACT_TEXT = (t: string): boolean => INTEGER_TYPES.has(t) || DECIMAL.test(
 const BOUNDS = [127n, 128n, 255n, 32767n, 32768n, 65535n, 2n ** 31n - 1n, 2n ** 31n, 2n ** 32n - 1n, 2n ** 63n - 1n, 2n ** 63n, 2n ** 64n - 1n, 2n ** 127n - 1n, 2n ** 127n, 2n ** 128n - 1n];
 const LONE_SURROGATE = /\p{Cs}/u;
 
-type Cell =
+export type Cell =
   | { kind: 'int'; sig: string; text: string }
   | { kind: 'dec'; sig: string; text: string }
   | { kind: 'str'; sig: string; text: string }
@@ -114,9 +114,18 @@ export function valuesCells(sql: string, tokens: readonly Token[], start: number
   return { rows, alias: sql.slice(alias.start, end) };
 }
 
+/** BOUNDS as numbers, for literals short enough to be exact doubles (no BigInt per cell: the ingest's 800 cells). */
+const SMALL_BOUNDS = BOUNDS.map(Number);
+
 function integerSig(digits: string, neg: boolean): string {
-  const v = BigInt(digits);
-  const at = BOUNDS.findIndex((b) => v <= b);
+  let at: number;
+  if (digits.length <= 15) {
+    const v = Number(digits);
+    at = SMALL_BOUNDS.findIndex((b) => v <= b);
+  } else {
+    const v = BigInt(digits);
+    at = BOUNDS.findIndex((b) => v <= b);
+  }
   return `${neg ? '-' : ''}i${at < 0 ? BOUNDS.length : at}`;
 }
 
@@ -124,6 +133,26 @@ function stringText(t: Token | undefined): string | undefined {
   if (t?.kind !== 'string' || !t.text.startsWith("'") || !t.text.endsWith("'") || t.text.length < 2) return undefined;
   const text = t.text.slice(1, -1).replaceAll("''", "'");
   return text.includes('\0') || LONE_SURROGATE.test(text) ? undefined : text;
+}
+
+/**
+ * VALUES lists already classified, by the first token of their first cell: the split's cut text
+ * (values-parse-text.ts) classifies a statement's cells first and the load reuses them (the same
+ * analysed tokens; one lookup per list instead of a second pass over 800 cells; wip/ingest8).
+ */
+const classifiedLists = new WeakMap<Token, readonly (readonly Cell[])[]>();
+
+/** Records the cells of a list every cell of which classified (`rows[r][c]`). */
+export function rememberCells(first: Token, rows: readonly (readonly Cell[])[]): void {
+  classifiedLists.set(first, rows);
+}
+
+/** The remembered cells of `runs` (the list's cell token runs), when they are the same rows and cells. */
+function recalledCells(runs: readonly (readonly Token[][])[]): readonly (readonly Cell[])[] | undefined {
+  const first = runs[0]?.[0]?.[0];
+  const cells = first === undefined ? undefined : classifiedLists.get(first);
+  if (cells === undefined || cells.length !== runs.length || cells.some((row, r) => row.length !== runs[r]!.length)) return undefined;
+  return cells;
 }
 
 /** One cell's class, or undefined when it is not a literal nor a whitelisted expression. */
@@ -189,16 +218,20 @@ function castsExactly(cell: Cell, type: string): boolean {
 export async function valuesSourceLoad(conn: DuckDBConnection, sql: string, tokens: readonly Token[], start: number, end: number, width: number): Promise<ValuesSource | undefined> {
   const parsed = valuesCells(sql, tokens, start, end);
   if (parsed === undefined || parsed.rows.length < MIN_ROWS) return undefined;
-  const cells: Cell[][] = [];
-  for (const run of parsed.rows) {
-    if (run.length !== width) return undefined;
-    const row: Cell[] = [];
-    for (const r of run) {
-      const cell = cellOf(sql, r);
-      if (cell === undefined) return undefined;
-      row.push(cell);
+  if (parsed.rows.some((run) => run.length !== width)) return undefined;
+  let cells = recalledCells(parsed.rows);
+  if (cells === undefined) {
+    const fresh: Cell[][] = [];
+    for (const run of parsed.rows) {
+      const row: Cell[] = [];
+      for (const r of run) {
+        const cell = cellOf(sql, r);
+        if (cell === undefined) return undefined;
+        row.push(cell);
+      }
+      fresh.push(row);
     }
-    cells.push(row);
+    cells = fresh;
   }
   // Representative rows: every signature of every column, first seen.
   const seen = Array.from({ length: width }, () => new Map<string, number>());
