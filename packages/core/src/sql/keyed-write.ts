@@ -336,7 +336,7 @@ async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, s
         // A VALUES source of literals is loaded as typed columns, not bound as text (values-source-load.ts, wip/ingest6).
         const cells = valuesLoad ? await valuesSourceLoad(conn, statement.sql, statement.tokens, scope.start, scope.end, named.length) : undefined;
         const first = [target.ddl, `CREATE TEMP TABLE ${MERGE_SOURCE} AS SELECT * FROM ${cells?.from ?? scope.source}`,
-          create, `INSERT INTO __k3_keyed_keys ${scope.keysFrom(`${MERGE_SOURCE} AS ${q(scope.qualifier)}`)}`];
+          keysTableAs(keys, shape, scope.keysFrom(`${MERGE_SOURCE} AS ${q(scope.qualifier)}`))];
         // The keys as write-log text ride in this call with their range (keys-with-range.ts, wip/ingest5).
         // The width check is a filter of that last SELECT: a multi-statement call answers with the
         // FIRST result set, so a SELECT of its own before it would hide the keys (and did hide the range).
@@ -375,6 +375,16 @@ async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, s
 }
 
 const MERGE_SOURCE = '__k3_merge_src';
+
+/**
+ * `__k3_keyed_keys` made from `select` (the source's distinct keys) in ONE statement: each column
+ * CAST to the target key's type — the cast an INSERT into a table of those types applies — where
+ * it was a CREATE … WHERE false plus an INSERT (wip/ingest8: a statement fewer in the source's call).
+ */
+function keysTableAs(keys: readonly string[], shape: WalTableShape, select: string): string {
+  const columns = keys.map((k, i) => `CAST(__k3_k.${q(`c${i}`)} AS ${shape.columns.find((c) => c.name === k)!.type}) AS ${q(k)}`);
+  return `CREATE TEMP TABLE __k3_keyed_keys AS SELECT ${columns.join(', ')} FROM (${select}) AS __k3_k(${keys.map((_, i) => q(`c${i}`)).join(', ')})`;
+}
 
 async function run(conn: DuckDBConnection, sql: string): Promise<void> {
   try {
