@@ -45,6 +45,24 @@ export function valuesSourceLoads(): number {
   return loads;
 }
 
+/**
+ * DuckDB's VALUES column type by the column's cell signatures in first-seen order (what the
+ * representative rows' call answered): a pure function of the signatures, so it is kept for the
+ * process; bounded (cleared when full).
+ */
+const typesBySignatures = new Map<string, string>();
+const MAX_CACHED_TYPES = 4096;
+let typesCached = 0;
+/** How many loads took every column type from the cache (no representative rows' call; tests read it). */
+export function valuesTypesCached(): number {
+  return typesCached;
+}
+
+function rememberTypes(keys: readonly string[], types: readonly string[]): void {
+  if (typesBySignatures.size + keys.length > MAX_CACHED_TYPES) typesBySignatures.clear();
+  keys.forEach((k, j) => typesBySignatures.set(k, types[j]!));
+}
+
 /** Fewer rows than this: binding the text is as cheap as the extra call. */
 const MIN_ROWS = 8;
 
@@ -249,20 +267,39 @@ export async function valuesSourceLoad(conn: DuckDBConnection, sql: string, toke
   });
   if (reps.length * 4 > cells.length) return undefined;
   const names = Array.from({ length: width }, (_, j) => `c${j}`);
-  const repText = reps.map((r) => `(${parsed.rows[r]!.map((run) => sql.slice(run[0]!.start, run.at(-1)!.end)).join(', ')})`).join(', ');
+  // A column's type is a function of its cells' signatures (in first-seen order, as the
+  // representative rows show them): known from an earlier statement, no representative rows are
+  // bound for it. A column whose every cell is ONE expression (a per-batch value such as
+  // `TIMESTAMP '…' + to_seconds(7)`) is that expression, evaluated in the load itself: VALUES gives
+  // it the expression's type and value (wip/ingest8).
+  const sigKeys = seen.map((m) => [...m.keys()].join('\u0000'));
+  const uniform = seen.map((m, j) => m.size === 1 && cells[0]![j]!.kind === 'expr');
+  const known = sigKeys.map((k, j) => (uniform[j] ? undefined : typesBySignatures.get(k)));
+  const cached = uniform.some((u) => !u) && known.every((t, j) => uniform[j] || t !== undefined);
   let types: string[];
-  let texts: unknown[][];
-  try {
-    const reader = await conn.runAndReadAll(`SELECT ${names.join(', ')}, ${names.map((n) => `CAST(${n} AS VARCHAR)`).join(', ')} FROM (VALUES ${repText}) AS __k3_values_types(${names.join(', ')})`);
-    types = reader.columnTypes().slice(0, width).map(String);
-    texts = reader.getRows().map((r) => r.slice(width));
-  } catch {
-    return undefined;
+  let texts: unknown[][] = [];
+  if (cached) {
+    types = known.map((t) => t ?? '');
+    typesCached++;
+  } else {
+    const repText = reps.map((r) => `(${parsed.rows[r]!.map((run) => sql.slice(run[0]!.start, run.at(-1)!.end)).join(', ')})`).join(', ');
+    try {
+      const reader = await conn.runAndReadAll(`SELECT ${names.join(', ')}, ${names.map((n) => `CAST(${n} AS VARCHAR)`).join(', ')} FROM (VALUES ${repText}) AS __k3_values_types(${names.join(', ')})`);
+      types = reader.columnTypes().slice(0, width).map(String);
+      texts = reader.getRows().map((r) => r.slice(width));
+    } catch {
+      return undefined;
+    }
+    rememberTypes(sigKeys, types);
   }
-  if (!cells.every((row) => row.every((c, j) => castsExactly(c, types[j]!)))) return undefined;
+  /** Columns taken as the expression itself (not when every column is one: the split columns give the rows). */
+  const someSplit = !uniform.every(Boolean);
+  const direct = (j: number): boolean => someSplit && uniform[j]!;
+  if (!cells.every((row) => row.every((c, j) => direct(j) || castsExactly(c, types[j]!)))) return undefined;
   const columns: string[][] = names.map(() => []);
   for (const row of cells) {
     for (let j = 0; j < width; j++) {
+      if (direct(j)) continue;
       const c = row[j]!;
       const v = c.kind === 'null' ? null : c.kind === 'expr' ? texts[seen[j]!.get(c.sig)!]![j] : c.text;
       if (v === null || v === undefined) {
@@ -275,7 +312,8 @@ export async function valuesSourceLoad(conn: DuckDBConnection, sql: string, toke
     }
   }
   loads++;
-  const split = columns.map((col, j) => `unnest(string_split(${quoteLiteral(col.join(SEP))}, chr(31))) AS ${names[j]}`).join(', ');
-  const select = names.map((n, j) => `CAST(NULLIF(${n}, chr(30)) AS ${types[j]})`).join(', ');
+  // unnest of the split columns gives the rows; an expression column beside them repeats on every row.
+  const split = columns.map((col, j) => (direct(j) ? `(${(cells[0]![j] as { sql: string }).sql}) AS ${names[j]}` : `unnest(string_split(${quoteLiteral(col.join(SEP))}, chr(31))) AS ${names[j]}`)).join(', ');
+  const select = names.map((n, j) => (direct(j) ? n : `CAST(NULLIF(${n}, chr(30)) AS ${types[j]})`)).join(', ');
   return { from: `(SELECT ${select} FROM (SELECT ${split}) AS __k3_values_cells) AS ${parsed.alias}`, rows: cells.length, representatives: reps.length };
 }
