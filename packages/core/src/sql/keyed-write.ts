@@ -40,6 +40,7 @@ import type { HtapRuntime } from './htap-runtime.ts';
 import type { KeyedRoute } from './keyed-route.ts';
 import { isBlindReplace, isBlindUpsert } from './blind-replace.ts';
 import { startBlindReplace } from './blind-replace-early.ts';
+import { mergeKeepsKeys } from './merge-keeps-keys.ts';
 import { mergeSourceScope } from './merge-scope.ts';
 import { changedRowsSql } from './changed-rows.ts';
 import { keysWithRange, keysWithRangeSql, rangeOf, scalarsWithCapture, scalarsWithCaptureSql } from './keys-with-range.ts';
@@ -220,8 +221,13 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
       // The loaded rows (and so BEFORE) hold named keys only: a key outside the named set is new
       // (one EXCEPT, was two), and its TEMP table is made only when there is one (wip/ingest5).
       const outside = `SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM __k3_keyed_keys`;
-      const also = { sql: [`(SELECT count(*) FROM (${deleteSql}))`, ...(duplicates !== undefined ? [`(SELECT count(*) FROM (${duplicates}))`] : [])], seen: ([gone, dup]: readonly unknown[]) => {
-        removes = gone === undefined ? undefined : Number(gone) > 0;
+      // A MERGE that deletes nothing and assigns no key column removes no key (merge-keeps-keys.ts,
+      // wip/ingest8): no tombstones, and their count is not asked.
+      const keepsKeys = mergeKeepsKeys(statement.tokens, keys);
+      if (keepsKeys) removes = false;
+      const also = { sql: [...(keepsKeys ? [] : [`(SELECT count(*) FROM (${deleteSql}))`]), ...(duplicates !== undefined ? [`(SELECT count(*) FROM (${duplicates}))`] : [])], seen: (values: readonly unknown[]) => {
+        const [gone, dup] = keepsKeys ? [false, values[0]] : values;
+        if (!keepsKeys) removes = gone === undefined ? undefined : Number(gone) > 0;
         if (duplicates !== undefined && dup !== undefined) duplicated = Number(dup) > 0;
       } };
       // The capture of the changed rows rides in this call too (keys-with-range.ts); any failure asks separately.
