@@ -149,9 +149,23 @@ function skipEscapedString(sql: string, from: number): number {
   return sql.length;
 }
 
+/** Every code unit below 0x80 (a word token's text is short: a loop, no regex over control characters). */
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
 /** True when the token is the (case-insensitive) keyword `word`. Quoted identifiers are never keywords. */
 export function isWord(token: Token | undefined, ...words: string[]): boolean {
-  return token !== undefined && token.kind === 'word' && words.includes(token.text.toUpperCase());
+  if (token === undefined || token.kind !== 'word') return false;
+  const { text } = token;
+  // An ASCII word keeps its length upper-cased: only a word of that length can match, and the
+  // usual miss allocates no upper-cased copy (scans over a 16 KB statement's tokens; wip/ingest8).
+  if (isAscii(text)) {
+    for (const w of words) if (w.length === text.length && w === text.toUpperCase()) return true;
+    return false;
+  }
+  return words.includes(text.toUpperCase());
 }
 
 export function isPunct(token: Token | undefined, ch: string): boolean {

@@ -4,7 +4,7 @@
  * a word's part [A-Za-z0-9_$\u0080-\uffff], a digit [0-9] — so the token stream is unchanged.
  */
 import { describe, expect, it } from 'vitest';
-import { charClasses, tokenize } from '../../src/sql/sql-tokens.ts';
+import { charClasses, isWord, tokenize } from '../../src/sql/sql-tokens.ts';
 
 describe('tokenizer character classes', () => {
   it('match the regexes for every code unit', () => {
@@ -27,5 +27,19 @@ describe('tokenizer character classes', () => {
     expect(kinds('SELECT a$1, _x9, é .5 FROM\u00a0t \u2028WHERE 1.5e3 > 0x1F é\u00a0')).toEqual([
       'word:SELECT', 'word:a$1', 'punct:,', 'word:_x9', 'punct:,', 'word:é', 'number:.5', 'word:FROM\u00a0t', 'word:WHERE', 'number:1.5e3', 'punct:>', 'number:0x1F', 'word:é\u00a0']);
     expect(kinds('x.')).toEqual(['word:x', 'punct:.']);
+  });
+
+  it('isWord matches as toUpperCase() did', () => {
+    const [sel, lower, longS, quoted, eszett] = tokenize('sElEcT values ſelect "SELECT" claß');
+    expect(isWord(sel, 'FROM', 'SELECT')).toBe(true);
+    expect(isWord(sel, 'SELECTS', 'SELEC')).toBe(false);
+    // Only the upper-cased text is compared: a lower-case word in the list never matched.
+    expect(isWord(lower, 'values')).toBe(false);
+    expect(isWord(lower, 'VALUES')).toBe(true);
+    // Non-ASCII words upper-case as before (ſ → S; ß → SS changes the length).
+    expect(isWord(longS, 'SELECT')).toBe(true);
+    expect(isWord(eszett, 'CLASS')).toBe(true);
+    expect(isWord(quoted, 'SELECT')).toBe(false);
+    expect(isWord(undefined, 'SELECT')).toBe(false);
   });
 });
