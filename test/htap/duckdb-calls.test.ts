@@ -181,11 +181,12 @@ describe('DuckDB calls per ingest MERGE (wip/merge4)', () => {
     await measure(merge(8200));
     const m = await measure(merge(8210));
     expect(m.rowsAffected).toBe(20);
-    // One call more than the text-bound batch above (the representative rows' types); the source's
-    // call casts each column's cells split from one string instead of binding 60 VALUES
-    // expressions: 6 — split, types, source, load, MERGE, (new keys + … + capture).
-    expect(m.calls.length).toBeLessThanOrEqual(6);
-    expect(m.calls.some((c) => c.startsWith('runAndReadAll: SELECT c0, c1, c2, CAST(c0 AS VARCHAR), CAST(c1 AS VARCHAR), CAST(c2 AS VARCHAR) FROM (VALUES (8210, \'m8210\', 0)) AS __k3_values_types'))).toBe(true);
+    // The source's call casts each column's cells split from one string instead of binding 60 VALUES
+    // expressions: 5 — split, source, load, MERGE, (new keys + … + capture). The representative
+    // rows' types call ran for the first batch only: the second one's column signatures are the
+    // first's, so their types are known (values-source-load.ts, wip/ingest8).
+    expect(m.calls.length).toBeLessThanOrEqual(5);
+    expect(m.calls.some((c) => c.includes('AS __k3_values_types'))).toBe(false);
     expect(m.calls.some((c) => c.includes('CREATE TEMP TABLE __k3_merge_src AS SELECT * FROM (SELECT CAST(NULLIF(c0'))).toBe(true);
     expect(await h.engine.execute({ bucket: h.bucket, sql: 'SELECT count(*) FROM kv WHERE id BETWEEN 8200 AND 8229 AND name = \'m\' || id', freshness: Freshness.STRONG }).then((r) => ('query' in r ? wireRows(r.query) : []))).toEqual([['30']]);
   });

@@ -75,6 +75,11 @@ describe('a scoped keyed MERGE', () => {
       "MERGE INTO mg AS t USING (VALUES (4001, 'z', 0)) AS s(id, name, n) ON t.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (s.id - 3900, s.name, s.n)",
       "MERGE INTO mg AS t USING (VALUES (4003, 'z', 0)) AS s(id, name, n) ON t.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (s.id - 2000, s.name, s.n)",
       "MERGE INTO mg AS t USING (VALUES (4004, 'z', 0)) AS s(id, name, n) ON t.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (s.id + 496, s.name, s.n)",
+      // an UPDATE assigning the key moves the row (its old key is a tombstone; merge-keeps-keys.ts
+      // must not skip it), quoted and upper-cased too; a MERGE assigning no key removes none
+      "MERGE INTO mg AS t USING (VALUES (12, 'moved', 0)) AS s(id, name, n) ON t.id = s.id WHEN MATCHED THEN UPDATE SET name = s.name, id = s.id + 6000",
+      "MERGE INTO mg AS t USING (VALUES (40, 'moved', 0)) AS s(id, name, n) ON t.id = s.id WHEN MATCHED THEN UPDATE SET \"ID\" = CASE WHEN s.n = 0 THEN s.id + 6000 ELSE s.id END",
+      "MERGE INTO mg AS t USING (VALUES (41, 'kept', 0), (6041, 'new', 1)) AS s(id, name, n) ON t.id = s.id WHEN MATCHED THEN UPDATE SET name = s.name, n = CAST(s.n AS INTEGER) WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.name, s.n)",
       // a tombstoned key comes back; a new key re-inserted after the other coordinator's write
       "MERGE INTO mg AS t USING (VALUES (33, 'back', 0), (2020, 'again', 0)) AS s(id, name, n) ON t.id = s.id WHEN MATCHED THEN UPDATE SET name = s.name WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.name, s.n)",
     ]) await both(sql);

@@ -117,13 +117,14 @@ export class Engine {
   readonly #htap: HtapRuntime;
   readonly #engines: BucketEngines;
   readonly #conflictRetry = commitConflictRetry(MAX_STATEMENT_ATTEMPTS);
-  readonly #statements = new StatementCache();
+  readonly #statements: StatementCache;
   /** Pipeline-generated tables: CreateTablePipeline, ingest rules, runs, TriggerIngest (pipeline/). A plain field, so proxies of the engine pass it through. */
   readonly pipelines: Pipelines;
   #tmpReady: Promise<unknown> | undefined;
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
+    this.#statements = new StatementCache(undefined, { splitValuesCut: deps.config.K3_SPLIT_VALUES_CUT });
     this.#clock = deps.clock ?? Date.now;
     this.#catalog = new Catalog({ stores: deps.stores, tablesPrefix: deps.config.K3_TABLES_PREFIX });
     this.#tmpDir = deps.tmpDir ?? path.join(deps.config.K3_CACHE_DIR, 'writes');

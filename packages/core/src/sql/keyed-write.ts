@@ -40,6 +40,7 @@ import type { HtapRuntime } from './htap-runtime.ts';
 import type { KeyedRoute } from './keyed-route.ts';
 import { isBlindReplace, isBlindUpsert } from './blind-replace.ts';
 import { startBlindReplace } from './blind-replace-early.ts';
+import { mergeKeepsKeys } from './merge-keeps-keys.ts';
 import { mergeSourceScope } from './merge-scope.ts';
 import { changedRowsSql } from './changed-rows.ts';
 import { keysWithRange, keysWithRangeSql, rangeOf, scalarsWithCapture, scalarsWithCaptureSql } from './keys-with-range.ts';
@@ -220,8 +221,13 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
       // The loaded rows (and so BEFORE) hold named keys only: a key outside the named set is new
       // (one EXCEPT, was two), and its TEMP table is made only when there is one (wip/ingest5).
       const outside = `SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM __k3_keyed_keys`;
-      const also = { sql: [`(SELECT count(*) FROM (${deleteSql}))`, ...(duplicates !== undefined ? [`(SELECT count(*) FROM (${duplicates}))`] : [])], seen: ([gone, dup]: readonly unknown[]) => {
-        removes = gone === undefined ? undefined : Number(gone) > 0;
+      // A MERGE that deletes nothing and assigns no key column removes no key (merge-keeps-keys.ts,
+      // wip/ingest8): no tombstones, and their count is not asked.
+      const keepsKeys = mergeKeepsKeys(statement.tokens, keys);
+      if (keepsKeys) removes = false;
+      const also = { sql: [...(keepsKeys ? [] : [`(SELECT count(*) FROM (${deleteSql}))`]), ...(duplicates !== undefined ? [`(SELECT count(*) FROM (${duplicates}))`] : [])], seen: (values: readonly unknown[]) => {
+        const [gone, dup] = keepsKeys ? [false, values[0]] : values;
+        if (!keepsKeys) removes = gone === undefined ? undefined : Number(gone) > 0;
         if (duplicates !== undefined && dup !== undefined) duplicated = Number(dup) > 0;
       } };
       // The capture of the changed rows rides in this call too (keys-with-range.ts); any failure asks separately.
@@ -336,11 +342,12 @@ async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, s
         // A VALUES source of literals is loaded as typed columns, not bound as text (values-source-load.ts, wip/ingest6).
         const cells = valuesLoad ? await valuesSourceLoad(conn, statement.sql, statement.tokens, scope.start, scope.end, named.length) : undefined;
         const first = [target.ddl, `CREATE TEMP TABLE ${MERGE_SOURCE} AS SELECT * FROM ${cells?.from ?? scope.source}`,
-          create, `INSERT INTO __k3_keyed_keys ${scope.keysFrom(`${MERGE_SOURCE} AS ${q(scope.qualifier)}`)}`];
+          keysTableAs(keys, shape, scope.keysFrom(`${MERGE_SOURCE} AS ${q(scope.qualifier)}`))];
         // The keys as write-log text ride in this call with their range (keys-with-range.ts, wip/ingest5).
         // The width check is a filter of that last SELECT: a multi-statement call answers with the
         // FIRST result set, so a SELECT of its own before it would hide the keys (and did hide the range).
-        const both = keysWithRangeSql('__k3_keyed_keys', shape, `NOT EXISTS (${widthCheck})`);
+        // A loaded VALUES source has exactly the alias's columns (values-source-load.ts): no width check.
+        const both = keysWithRangeSql('__k3_keyed_keys', shape, cells === undefined ? `NOT EXISTS (${widthCheck})` : undefined);
         if (both === undefined) throw new Error('no key column'); // (a keyed table always has one)
         const { tuples, range } = keysWithRange((await conn.runAndReadAll([...first, both].join(';\n'))).getRows(), shape, 's');
         runOnce.keys = tuples;
@@ -374,6 +381,16 @@ async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, s
 }
 
 const MERGE_SOURCE = '__k3_merge_src';
+
+/**
+ * `__k3_keyed_keys` made from `select` (the source's distinct keys) in ONE statement: each column
+ * CAST to the target key's type — the cast an INSERT into a table of those types applies — where
+ * it was a CREATE … WHERE false plus an INSERT (wip/ingest8: a statement fewer in the source's call).
+ */
+function keysTableAs(keys: readonly string[], shape: WalTableShape, select: string): string {
+  const columns = keys.map((k, i) => `CAST(__k3_k.${q(`c${i}`)} AS ${shape.columns.find((c) => c.name === k)!.type}) AS ${q(k)}`);
+  return `CREATE TEMP TABLE __k3_keyed_keys AS SELECT ${columns.join(', ')} FROM (${select}) AS __k3_k(${keys.map((_, i) => q(`c${i}`)).join(', ')})`;
+}
 
 async function run(conn: DuckDBConnection, sql: string): Promise<void> {
   try {

@@ -12,7 +12,7 @@
  * all-NULL row gave.
  */
 import { quoteIdentifier as q, quoteLiteral } from '../exec/index.ts';
-import { captureSelectList, type WalTableShape, type WalValue } from '../wal/index.ts';
+import { captureSelectList, WAL_INTEGER_TYPES, type WalTableShape, type WalValue } from '../wal/index.ts';
 
 /**
  * The query; run it as the LAST and only result-returning statement of a multi-statement call (a
@@ -24,7 +24,11 @@ export function keysWithRangeSql(table: string, shape: WalTableShape, where?: st
   const columns = shape.primaryKey.map((k) => shape.columns.find((c) => c.name === k));
   if (key === undefined || columns.some((c) => c === undefined)) return undefined;
   const typed = columns as { name: string; type: string }[];
-  return `SELECT ${captureSelectList(typed)}, CAST(min(src.${q(key)}) OVER () AS VARCHAR), CAST(max(src.${q(key)}) OVER () AS VARCHAR) FROM ${table} AS src${where !== undefined ? ` WHERE ${where}` : ''}`;
+  // Integer keys are read typed: String() of @duckdb/node-api's number / bigint is exactly DuckDB's
+  // text of the value (as roundTripCaptureSql, wip/bulk6), without a cast per value (wip/ingest8).
+  const select = typed.map((c) => (WAL_INTEGER_TYPES.has(c.type) ? `CAST(src.${q(c.name)} AS ${c.type})` : captureSelectList([c]))).join(', ');
+  const bound = (f: string): string => (WAL_INTEGER_TYPES.has(typed[0]!.type) ? `CAST(${f}(src.${q(key)}) OVER () AS ${typed[0]!.type})` : `CAST(${f}(src.${q(key)}) OVER () AS VARCHAR)`);
+  return `SELECT ${select}, ${bound('min')}, ${bound('max')} FROM ${table} AS src${where !== undefined ? ` WHERE ${where}` : ''}`;
 }
 
 export interface KeysWithRange {
@@ -38,7 +42,7 @@ export interface KeysWithRange {
 export function keysWithRange(rows: readonly unknown[][], shape: WalTableShape, alias: string): KeysWithRange {
   const n = shape.primaryKey.length;
   const tuples = rows.map((r) => r.slice(0, n).map((v) => (v === null ? null : String(v))));
-  const [lo, hi] = rows[0]?.slice(n) ?? [null, null];
+  const [lo, hi] = (rows[0]?.slice(n) ?? [null, null]).map((v) => (typeof v === 'bigint' || typeof v === 'number' ? String(v) : v));
   return { tuples, range: rangeOf(lo, hi, shape, alias) };
 }
 

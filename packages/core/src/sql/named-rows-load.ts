@@ -19,9 +19,9 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ActiveFile } from '../delta/index.ts';
 import type { FileCache } from '../exec/index.ts';
-import { quoteIdentifier as q, snapshotSelectSql } from '../exec/index.ts';
+import { mapDuckDBError, quoteIdentifier as q, snapshotSelectSql } from '../exec/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
-import { KeyLocator, keyString, loadOverlayTables, narrowTail, type WalTableShape, type WalValue, type WarmState } from '../wal/index.ts';
+import { KeyLocator, keyString, loadOverlayTables, narrowTail, overlayUpsertsSelect, type WalTableShape, type WalValue, type WarmState } from '../wal/index.ts';
 
 const locator = new KeyLocator();
 
@@ -50,6 +50,18 @@ export async function loadNamedRows(conn: DuckDBConnection, cache: FileCache, st
   for (const tuple of tuples) {
     if (tuple.some((v) => v === null) || named.byKey.has(keyString(tuple))) continue;
     for (const f of locator.locate(state.snapshot, shape.primaryKey, tuple.map((v) => v ?? ''))) files.set(f.key, f);
+  }
+  // No Delta file to read: the overlay's rows go straight into the target in the same call — no
+  // TEMP tables (their `_keys` would be read only by the Delta rows' anti join; wip/ingest8).
+  const direct = files.size === 0 ? overlayUpsertsSelect(named, shape) : undefined;
+  if (direct !== undefined) {
+    const statements = [...(direct.rows > 0 ? [`INSERT INTO ${rows.target} ${direct.select}`] : []), ...after];
+    try {
+      if (statements.length > 0) await conn.run(statements.join(';\n'));
+    } catch (err) {
+      throw mapDuckDBError(err);
+    }
+    return;
   }
   const lease = files.size === 0 ? undefined : await cache.acquire(store, [...files.values()].map((f) => ({ key: f.key, size: f.add.size })));
   try {

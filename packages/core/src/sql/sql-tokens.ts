@@ -31,8 +31,16 @@ function stickyMatch(re: RegExp, text: string, at: number): RegExpExecArray | nu
   return re.exec(text);
 }
 
-const WORD_START = /[A-Za-z_\u0080-\uffff]/;
-const WORD_PART = /[A-Za-z0-9_$\u0080-\uffff]/;
+// Character classes by char code: whitespace /\s/, a word's start [A-Za-z_\u0080-\uffff] and part
+// [A-Za-z0-9_$\u0080-\uffff], a digit [0-9] (wip/ingest8: a regex test per character was most of
+// tokenizing a 16 KB ingest MERGE). Non-ASCII whitespace still asks /\s/. sql-tokens.test.ts
+// checks every UTF-16 code unit against the regexes.
+const isSpaceCode = (code: number, ch: string): boolean => code === 32 || (code >= 9 && code <= 13) || (code >= 0x80 && /\s/.test(ch));
+const isDigitCode = (code: number): boolean => code >= 48 && code <= 57;
+const isWordStartCode = (code: number): boolean => (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || code === 95 || code >= 0x80;
+const isWordPartCode = (code: number): boolean => isWordStartCode(code) || isDigitCode(code) || code === 36;
+/** The classifiers, for the test that compares them with the regexes they replace. */
+export const charClasses = { isSpaceCode, isDigitCode, isWordStartCode, isWordPartCode };
 
 let passes = 0;
 
@@ -58,7 +66,8 @@ export function tokenize(sql: string): Token[] {
   };
   while (i < n) {
     const ch = sql[i]!;
-    if (/\s/.test(ch)) { i++; continue; }
+    const code = sql.charCodeAt(i);
+    if (isSpaceCode(code, ch)) { i++; continue; }
     if (ch === '-' && sql[i + 1] === '-') {
       const nl = sql.indexOf('\n', i);
       i = nl < 0 ? n : nl + 1;
@@ -84,12 +93,12 @@ export function tokenize(sql: string): Token[] {
       const m = stickyMatch(DOLLAR_PARAM, sql, i);
       if (m) { push('param', i, i + m[0].length); i += m[0].length; continue; }
     }
-    if (WORD_START.test(ch)) {
+    if (isWordStartCode(code)) {
       let j = i + 1;
-      while (j < n && WORD_PART.test(sql[j]!)) j++;
+      while (j < n && isWordPartCode(sql.charCodeAt(j))) j++;
       push('word', i, j); i = j; continue;
     }
-    if (/[0-9]/.test(ch) || (ch === '.' && /[0-9]/.test(sql[i + 1] ?? ''))) {
+    if (isDigitCode(code) || (ch === '.' && isDigitCode(sql.charCodeAt(i + 1)))) {
       const m = stickyMatch(NUMBER, sql, i);
       const len = Math.max(1, m?.[0].length ?? 1);
       push('number', i, i + len); i += len; continue;
@@ -140,9 +149,23 @@ function skipEscapedString(sql: string, from: number): number {
   return sql.length;
 }
 
+/** Every code unit below 0x80 (a word token's text is short: a loop, no regex over control characters). */
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
 /** True when the token is the (case-insensitive) keyword `word`. Quoted identifiers are never keywords. */
 export function isWord(token: Token | undefined, ...words: string[]): boolean {
-  return token !== undefined && token.kind === 'word' && words.includes(token.text.toUpperCase());
+  if (token === undefined || token.kind !== 'word') return false;
+  const { text } = token;
+  // An ASCII word keeps its length upper-cased: only a word of that length can match, and the
+  // usual miss allocates no upper-cased copy (scans over a 16 KB statement's tokens; wip/ingest8).
+  if (isAscii(text)) {
+    for (const w of words) if (w.length === text.length && w === text.toUpperCase()) return true;
+    return false;
+  }
+  return words.includes(text.toUpperCase());
 }
 
 export function isPunct(token: Token | undefined, ch: string): boolean {

@@ -7,7 +7,7 @@
  * on a table's state. A failing analysis is not cached; the next request analyses again and fails
  * the same way.
  */
-import { analyseStatement, type AnalysedStatement } from './analysed-statement.ts';
+import { analyseStatement, type AnalyseOptions, type AnalysedStatement } from './analysed-statement.ts';
 
 export interface StatementCacheLimits {
   /** Entries kept. */
@@ -27,8 +27,11 @@ export class StatementCache {
   #hits = 0;
   #misses = 0;
 
-  constructor(limits: StatementCacheLimits = DEFAULT_STATEMENT_CACHE_LIMITS) {
+  readonly #options: AnalyseOptions;
+
+  constructor(limits: StatementCacheLimits = DEFAULT_STATEMENT_CACHE_LIMITS, options: AnalyseOptions = {}) {
     this.#limits = limits;
+    this.#options = options;
   }
 
   /** The analysis of `sql` for `paramCount` bound values (see analyseStatement), from the cache when present. */
@@ -42,7 +45,7 @@ export class StatementCache {
       return hit;
     }
     this.#misses++;
-    const analysed = analyseStatement(sql, paramCount);
+    const analysed = analyseStatement(sql, paramCount, this.#options);
     if (key.length <= this.#limits.maxChars && this.#limits.maxEntries > 0) {
       this.#entries.set(key, analysed);
       this.#chars += key.length;

@@ -45,6 +45,24 @@ export function valuesSourceLoads(): number {
   return loads;
 }
 
+/**
+ * DuckDB's VALUES column type by the column's cell signatures in first-seen order (what the
+ * representative rows' call answered): a pure function of the signatures, so it is kept for the
+ * process; bounded (cleared when full).
+ */
+const typesBySignatures = new Map<string, string>();
+const MAX_CACHED_TYPES = 4096;
+let typesCached = 0;
+/** How many loads took every column type from the cache (no representative rows' call; tests read it). */
+export function valuesTypesCached(): number {
+  return typesCached;
+}
+
+function rememberTypes(keys: readonly string[], types: readonly string[]): void {
+  if (typesBySignatures.size + keys.length > MAX_CACHED_TYPES) typesBySignatures.clear();
+  keys.forEach((k, j) => typesBySignatures.set(k, types[j]!));
+}
+
 /** Fewer rows than this: binding the text is as cheap as the extra call. */
 const MIN_ROWS = 8;
 
@@ -63,7 +81,7 @@ const EXACT_TEXT = (t: string): boolean => INTEGER_TYPES.has(t) || DECIMAL.test(
 const BOUNDS = [127n, 128n, 255n, 32767n, 32768n, 65535n, 2n ** 31n - 1n, 2n ** 31n, 2n ** 32n - 1n, 2n ** 63n - 1n, 2n ** 63n, 2n ** 64n - 1n, 2n ** 127n - 1n, 2n ** 127n, 2n ** 128n - 1n];
 const LONE_SURROGATE = /\p{Cs}/u;
 
-type Cell =
+export type Cell =
   | { kind: 'int'; sig: string; text: string }
   | { kind: 'dec'; sig: string; text: string }
   | { kind: 'str'; sig: string; text: string }
@@ -114,9 +132,18 @@ export function valuesCells(sql: string, tokens: readonly Token[], start: number
   return { rows, alias: sql.slice(alias.start, end) };
 }
 
+/** BOUNDS as numbers, for literals short enough to be exact doubles (no BigInt per cell: the ingest's 800 cells). */
+const SMALL_BOUNDS = BOUNDS.map(Number);
+
 function integerSig(digits: string, neg: boolean): string {
-  const v = BigInt(digits);
-  const at = BOUNDS.findIndex((b) => v <= b);
+  let at: number;
+  if (digits.length <= 15) {
+    const v = Number(digits);
+    at = SMALL_BOUNDS.findIndex((b) => v <= b);
+  } else {
+    const v = BigInt(digits);
+    at = BOUNDS.findIndex((b) => v <= b);
+  }
   return `${neg ? '-' : ''}i${at < 0 ? BOUNDS.length : at}`;
 }
 
@@ -124,6 +151,26 @@ function stringText(t: Token | undefined): string | undefined {
   if (t?.kind !== 'string' || !t.text.startsWith("'") || !t.text.endsWith("'") || t.text.length < 2) return undefined;
   const text = t.text.slice(1, -1).replaceAll("''", "'");
   return text.includes('\0') || LONE_SURROGATE.test(text) ? undefined : text;
+}
+
+/**
+ * VALUES lists already classified, by the first token of their first cell: the split's cut text
+ * (values-parse-text.ts) classifies a statement's cells first and the load reuses them (the same
+ * analysed tokens; one lookup per list instead of a second pass over 800 cells; wip/ingest8).
+ */
+const classifiedLists = new WeakMap<Token, readonly (readonly Cell[])[]>();
+
+/** Records the cells of a list every cell of which classified (`rows[r][c]`). */
+export function rememberCells(first: Token, rows: readonly (readonly Cell[])[]): void {
+  classifiedLists.set(first, rows);
+}
+
+/** The remembered cells of `runs` (the list's cell token runs), when they are the same rows and cells. */
+function recalledCells(runs: readonly (readonly Token[][])[]): readonly (readonly Cell[])[] | undefined {
+  const first = runs[0]?.[0]?.[0];
+  const cells = first === undefined ? undefined : classifiedLists.get(first);
+  if (cells === undefined || cells.length !== runs.length || cells.some((row, r) => row.length !== runs[r]!.length)) return undefined;
+  return cells;
 }
 
 /** One cell's class, or undefined when it is not a literal nor a whitelisted expression. */
@@ -189,16 +236,20 @@ function castsExactly(cell: Cell, type: string): boolean {
 export async function valuesSourceLoad(conn: DuckDBConnection, sql: string, tokens: readonly Token[], start: number, end: number, width: number): Promise<ValuesSource | undefined> {
   const parsed = valuesCells(sql, tokens, start, end);
   if (parsed === undefined || parsed.rows.length < MIN_ROWS) return undefined;
-  const cells: Cell[][] = [];
-  for (const run of parsed.rows) {
-    if (run.length !== width) return undefined;
-    const row: Cell[] = [];
-    for (const r of run) {
-      const cell = cellOf(sql, r);
-      if (cell === undefined) return undefined;
-      row.push(cell);
+  if (parsed.rows.some((run) => run.length !== width)) return undefined;
+  let cells = recalledCells(parsed.rows);
+  if (cells === undefined) {
+    const fresh: Cell[][] = [];
+    for (const run of parsed.rows) {
+      const row: Cell[] = [];
+      for (const r of run) {
+        const cell = cellOf(sql, r);
+        if (cell === undefined) return undefined;
+        row.push(cell);
+      }
+      fresh.push(row);
     }
-    cells.push(row);
+    cells = fresh;
   }
   // Representative rows: every signature of every column, first seen.
   const seen = Array.from({ length: width }, () => new Map<string, number>());
@@ -216,20 +267,39 @@ export async function valuesSourceLoad(conn: DuckDBConnection, sql: string, toke
   });
   if (reps.length * 4 > cells.length) return undefined;
   const names = Array.from({ length: width }, (_, j) => `c${j}`);
-  const repText = reps.map((r) => `(${parsed.rows[r]!.map((run) => sql.slice(run[0]!.start, run.at(-1)!.end)).join(', ')})`).join(', ');
+  // A column's type is a function of its cells' signatures (in first-seen order, as the
+  // representative rows show them): known from an earlier statement, no representative rows are
+  // bound for it. A column whose every cell is ONE expression (a per-batch value such as
+  // `TIMESTAMP '…' + to_seconds(7)`) is that expression, evaluated in the load itself: VALUES gives
+  // it the expression's type and value (wip/ingest8).
+  const sigKeys = seen.map((m) => [...m.keys()].join('\u0000'));
+  const uniform = seen.map((m, j) => m.size === 1 && cells[0]![j]!.kind === 'expr');
+  const known = sigKeys.map((k, j) => (uniform[j] ? undefined : typesBySignatures.get(k)));
+  const cached = uniform.some((u) => !u) && known.every((t, j) => uniform[j] || t !== undefined);
   let types: string[];
-  let texts: unknown[][];
-  try {
-    const reader = await conn.runAndReadAll(`SELECT ${names.join(', ')}, ${names.map((n) => `CAST(${n} AS VARCHAR)`).join(', ')} FROM (VALUES ${repText}) AS __k3_values_types(${names.join(', ')})`);
-    types = reader.columnTypes().slice(0, width).map(String);
-    texts = reader.getRows().map((r) => r.slice(width));
-  } catch {
-    return undefined;
+  let texts: unknown[][] = [];
+  if (cached) {
+    types = known.map((t) => t ?? '');
+    typesCached++;
+  } else {
+    const repText = reps.map((r) => `(${parsed.rows[r]!.map((run) => sql.slice(run[0]!.start, run.at(-1)!.end)).join(', ')})`).join(', ');
+    try {
+      const reader = await conn.runAndReadAll(`SELECT ${names.join(', ')}, ${names.map((n) => `CAST(${n} AS VARCHAR)`).join(', ')} FROM (VALUES ${repText}) AS __k3_values_types(${names.join(', ')})`);
+      types = reader.columnTypes().slice(0, width).map(String);
+      texts = reader.getRows().map((r) => r.slice(width));
+    } catch {
+      return undefined;
+    }
+    rememberTypes(sigKeys, types);
   }
-  if (!cells.every((row) => row.every((c, j) => castsExactly(c, types[j]!)))) return undefined;
+  /** Columns taken as the expression itself (not when every column is one: the split columns give the rows). */
+  const someSplit = !uniform.every(Boolean);
+  const direct = (j: number): boolean => someSplit && uniform[j]!;
+  if (!cells.every((row) => row.every((c, j) => direct(j) || castsExactly(c, types[j]!)))) return undefined;
   const columns: string[][] = names.map(() => []);
   for (const row of cells) {
     for (let j = 0; j < width; j++) {
+      if (direct(j)) continue;
       const c = row[j]!;
       const v = c.kind === 'null' ? null : c.kind === 'expr' ? texts[seen[j]!.get(c.sig)!]![j] : c.text;
       if (v === null || v === undefined) {
@@ -242,7 +312,8 @@ export async function valuesSourceLoad(conn: DuckDBConnection, sql: string, toke
     }
   }
   loads++;
-  const split = columns.map((col, j) => `unnest(string_split(${quoteLiteral(col.join(SEP))}, chr(31))) AS ${names[j]}`).join(', ');
-  const select = names.map((n, j) => `CAST(NULLIF(${n}, chr(30)) AS ${types[j]})`).join(', ');
+  // unnest of the split columns gives the rows; an expression column beside them repeats on every row.
+  const split = columns.map((col, j) => (direct(j) ? `(${(cells[0]![j] as { sql: string }).sql}) AS ${names[j]}` : `unnest(string_split(${quoteLiteral(col.join(SEP))}, chr(31))) AS ${names[j]}`)).join(', ');
+  const select = names.map((n, j) => (direct(j) ? n : `CAST(NULLIF(${n}, chr(30)) AS ${types[j]})`)).join(', ');
   return { from: `(SELECT ${select} FROM (SELECT ${split}) AS __k3_values_cells) AS ${parsed.alias}`, rows: cells.length, representatives: reps.length };
 }

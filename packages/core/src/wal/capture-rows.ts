@@ -53,7 +53,7 @@ export async function captureRowsIfRoundTrip(conn: DuckDBConnection, sql: string
  * exactly DuckDB's VARCHAR text of the value (plain decimal, '-' sign): captured typed, they skip
  * DuckDB's cast to text and the UTF-8 decode of every value (wip/bulk6; `roundTripRows` prints them).
  */
-const INTEGER_TYPES: ReadonlySet<string> = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'UHUGEINT']);
+export const INTEGER_TYPES: ReadonlySet<string> = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'UHUGEINT']);
 
 /** The query captureRowsIfRoundTrip runs (for a caller sending it in a call of its own). Its rows go through roundTripRows. */
 export function roundTripCaptureSql(sql: string, shape: WalTableShape, differs: string): string {

@@ -71,6 +71,33 @@ function literalRows(rows: readonly (readonly WalValue[])[], width: number): boo
 
 /** `CREATE OR REPLACE TEMP TABLE name AS SELECT cast(c_i AS type) … FROM (VALUES …)`: the same typed table loadTyped makes. */
 function literalCtas(name: string, columns: readonly { name: string; type: string }[], rows: readonly (readonly WalValue[])[], cast: string): string {
+  return `CREATE OR REPLACE TEMP TABLE ${q(name)} AS ${typedRowsSelect(columns, rows, cast)}`;
+}
+
+/**
+ * The overlay's upserted rows as ONE SELECT of the table's typed columns in table order (what
+ * `<name>_up` holds), for a caller inserting them straight into its own table with no TEMP tables
+ * (named-rows-load.ts, wip/ingest8); undefined when they are too many to travel as literals.
+ */
+export function overlayUpsertsSelect(overlay: WalOverlay, shape: WalTableShape): { select: string; rows: number } | undefined {
+  const rows = [...overlay.upserts.values()];
+  return literalRows(rows, shape.columns.length) ? { select: typedRowsSelect(shape.columns, rows, 'CAST'), rows: rows.length } : undefined;
+}
+
+/** From this many rows on, each column's values travel as ONE string split in SQL (fewer literals to bind; wip/ingest8). */
+const SPLIT_ROWS = 32;
+/** The separator and NULL marker of a split column (no value may hold either: such rows travel as VALUES). */
+const SEP = '\u001f';
+const NULL_MARK = '\u001e';
+
+/** `SELECT cast(c_i AS type) AS name, … FROM (<the rows as VARCHAR columns c0 … cn>)`. */
+function typedRowsSelect(columns: readonly { name: string; type: string }[], rows: readonly (readonly WalValue[])[], cast: string): string {
+  const split = rows.length >= SPLIT_ROWS ? splitColumns(rows, columns.length) : undefined;
+  if (split !== undefined) {
+    // unnest of equally long lists in one SELECT zips them row by row (values-source-load.ts relies on it too).
+    const cells = split.map((col, i) => `unnest(string_split(${quoteLiteral(col)}, chr(31))) AS c${i}`).join(', ');
+    return `SELECT ${columns.map((c, i) => `${cast}(NULLIF(c${i}, chr(30)) AS ${c.type}) AS ${q(c.name)}`).join(', ')} FROM (SELECT ${cells})`;
+  }
   const select = columns.map((c, i) => `${cast}(c${i} AS ${c.type}) AS ${q(c.name)}`).join(', ');
   const raw = rows.length === 0
     ? `SELECT ${columns.map((_, i) => `CAST(NULL AS VARCHAR) AS c${i}`).join(', ')} WHERE false`
@@ -80,7 +107,22 @@ function literalCtas(name: string, columns: readonly { name: string; type: strin
       const v = row[i] ?? null;
       return v === null ? 'NULL' : quoteLiteral(v);
     }).join(', ')})`).join(', ')}) AS v(${columns.map((_, i) => `c${i}`).join(', ')})`;
-  return `CREATE OR REPLACE TEMP TABLE ${q(name)} AS SELECT ${select} FROM (${raw})`;
+  return `SELECT ${select} FROM (${raw})`;
+}
+
+/** Each column's values joined by SEP (NULL as NULL_MARK); undefined when a value holds either character. */
+function splitColumns(rows: readonly (readonly WalValue[])[], width: number): string[] | undefined {
+  const out: string[] = [];
+  for (let i = 0; i < width; i++) {
+    const parts = new Array<string>(rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      const v = rows[r]![i] ?? null;
+      if (v !== null && (v.includes(SEP) || v.includes(NULL_MARK))) return undefined;
+      parts[r] = v ?? NULL_MARK;
+    }
+    out.push(parts.join(SEP));
+  }
+  return out;
 }
 
 async function loadTyped(conn: DuckDBConnection, name: string, columns: readonly { name: string; type: string }[], rows: readonly (readonly WalValue[])[], cast: string): Promise<void> {
