@@ -80,7 +80,7 @@ function literalCtas(name: string, columns: readonly { name: string; type: strin
  * (named-rows-load.ts, wip/ingest8); undefined when they are too many to travel as literals.
  */
 export function overlayUpsertsSelect(overlay: WalOverlay, shape: WalTableShape): { select: string; rows: number } | undefined {
-  const rows = [...overlay.upserts.values()];
+  const rows = upsertedRows(overlay);
   return literalRows(rows, shape.columns.length) ? { select: typedRowsSelect(shape.columns, rows, 'CAST'), rows: rows.length } : undefined;
 }
 
