@@ -11,6 +11,7 @@
  * drains the compactor made, and the process CPU per statement (DuckDB threads + JS, compactor included).
  * K3_MERGE_VALUES_LOAD=false: the VALUES source bound as text (A/B of wip/ingest6).
  * K3_MERGE_CHANGED_ANTI_JOIN=false: the changed rows by EXCEPT (A/B of wip/ingest7).
+ * K3_DUCKDB_THREADS=1: DuckDB without intra-query worker threads, as the server's key sets it (wip/ingest10).
  * Writes bench/results/ingest.json. Timing never fails anything.
  *
  * Full scale (the issue's row): `node bench/ingest.bench.ts` (60 s, 8 clients, 100k-row table).
@@ -53,14 +54,15 @@ function batchIds(c: number, b: number): number[] {
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'k3-bench-ingest-'));
-  const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: path.join(dir, 'data'), K3_CACHE_DIR: path.join(dir, 'cache'), K3_COMPACTOR_INTERVAL: '200ms', K3_MERGE_VALUES_LOAD: process.env.K3_MERGE_VALUES_LOAD, K3_MERGE_CHANGED_ANTI_JOIN: process.env.K3_MERGE_CHANGED_ANTI_JOIN });
-  const db = await createDuckDB({ allowedDirectories: [path.join(dir, 'data'), path.join(dir, 'cache')] });
+  const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: path.join(dir, 'data'), K3_CACHE_DIR: path.join(dir, 'cache'), K3_COMPACTOR_INTERVAL: '200ms', K3_MERGE_VALUES_LOAD: process.env.K3_MERGE_VALUES_LOAD, K3_MERGE_CHANGED_ANTI_JOIN: process.env.K3_MERGE_CHANGED_ANTI_JOIN, K3_DUCKDB_THREADS: process.env.K3_DUCKDB_THREADS });
+  // K3_DUCKDB_THREADS as the server applies it (create-exec-runtime.ts): 0 = DuckDB's default, all cores.
+  const db = await createDuckDB({ ...(config.K3_DUCKDB_THREADS ? { threads: config.K3_DUCKDB_THREADS } : {}), allowedDirectories: [path.join(dir, 'data'), path.join(dir, 'cache')] });
   const engine = new Engine({ stores: createBucketStoreFactory(config), db, cache: new FileCache({ dir: path.join(dir, 'cache', 'files'), maxBytes: 4 << 30 }), config });
   const exec = (sql: string) => engine.execute({ bucket: BUCKET, sql, freshness: Freshness.STRONG });
   const pg: Postgres | undefined = await startPostgres();
   const out: Record<string, unknown> = {
     benchmark: 'ingest', date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, loadAvgBefore: loadavg()[0] },
-    settings: { BASE, CLIENTS, BATCH, SECONDS }, postgres: pg === undefined ? 'not available' : `PostgreSQL 15 (pgbench, ${CLIENTS} connections, fsync on)`,
+    settings: { BASE, CLIENTS, BATCH, SECONDS, duckdbThreads: config.K3_DUCKDB_THREADS }, postgres: pg === undefined ? 'not available' : `PostgreSQL 15 (pgbench, ${CLIENTS} connections, fsync on)`,
   };
   let drains = 0;
   let drainedRecords = 0;
@@ -91,6 +93,10 @@ async function main(): Promise<void> {
     const errors = new Map<string, number>();
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
+    // The main thread's own CPU and its event-loop utilization: ELU counts the thread as busy while
+    // it is descheduled (2 cores, DuckDB's and libuv's threads runnable), its CPU does not (wip/ingest10).
+    const mainBefore = process.threadCpuUsage();
+    const eluBefore = performance.eventLoopUtilization();
     const deadline = started + SECONDS * 1000;
     await Promise.all(Array.from({ length: CLIENTS }, async (_, c) => {
       for (let b = 0; performance.now() < deadline; b++) {
@@ -111,11 +117,14 @@ async function main(): Promise<void> {
     }));
     const elapsed = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
+    const main = process.threadCpuUsage(mainBefore);
+    const elu = performance.eventLoopUtilization(eluBefore);
     await compactor.stop();
     const backlog = (await engine.describeTable(BUCKET, 'events')) as unknown as Record<string, unknown>;
     out.k3 = {
       rowsPerSec: Math.round(rows / elapsed), statements: summary(latencies), rows, seconds: Number(elapsed.toFixed(1)),
-      failures, errors: Object.fromEntries(errors), cpuMsPerStatement: Number(((cpu.user + cpu.system) / 1000 / Math.max(1, latencies.length)).toFixed(1)), compactorDrains: drains, drainedRecords, backlogAfter: backlog.walBacklogEntries ?? null,
+      failures, errors: Object.fromEntries(errors), cpuMsPerStatement: Number(((cpu.user + cpu.system) / 1000 / Math.max(1, latencies.length)).toFixed(1)),
+      mainThreadCpuMsPerStatement: Number(((main.user + main.system) / 1000 / Math.max(1, latencies.length)).toFixed(1)), eventLoopUtilization: Number(elu.utilization.toFixed(3)), compactorDrains: drains, drainedRecords, backlogAfter: backlog.walBacklogEntries ?? null,
     };
     process.stdout.write(`  k3: ${Math.round(rows / elapsed)} rows/s, statement p50 ${pct(latencies, 50)} ms, ${drains} drains, ${failures} failures\n`);
 
