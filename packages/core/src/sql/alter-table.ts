@@ -28,6 +28,7 @@ import { primaryKeyOf } from '../catalog/table-spec.ts';
 import { drainBeforeDirectWrite } from '../compaction/direct-write.ts';
 import { markIncorporated } from '../wal/watermark.ts';
 import { withUpgradeStep } from '../wal/record-upgrade.ts';
+import { walTableShape } from '../wal/table-shape.ts';
 import { alterUpgradeStep } from './alter-upgrade-step.ts';
 
 type AlterShape = Extract<StatementShape, { kind: 'alter-table' }>;
@@ -82,7 +83,7 @@ export async function alterTable(ctx: DdlContext, shape: AlterShape): Promise<Ex
   const schema: StructType = { type: 'struct', fields: [...snapshot.schema.fields.map((f) => replaced.get(f.name) ?? f), ...newFields] };
   // A keyed write that pinned the old definition may append after this commit: the step tells
   // every reader how such a record converts (wal/record-upgrade.ts).
-  const step = primaryKeyOf(snapshot.metadata).length > 0 ? await alterUpgradeStep(ctx.conn, snapshot.schema, schema, shape.actions, addedSpecs, retyped || backfilled) : undefined;
+  const step = primaryKeyOf(snapshot.metadata).length > 0 ? await alterUpgradeStep(ctx.conn, walTableShape(snapshot), walTableShape({ metadata: snapshot.metadata, schema }), shape.actions, addedSpecs, retyped || backfilled) : undefined;
   const tx = Transaction.forSnapshot(handle.store, snapshot, ctx.txOptions)
     .updateMetadata({ ...snapshot.metadata, schemaString: JSON.stringify(schema), ...(step !== undefined ? { configuration: withUpgradeStep(snapshot.metadata.configuration, step) } : {}) });
   if (ctx.idempotencyKey !== undefined) tx.setTxn(requestTxnAppId(ctx.idempotencyKey), 0);

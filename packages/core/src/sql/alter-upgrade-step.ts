@@ -8,13 +8,11 @@
  * is the one value evaluated here.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { StructType } from '../delta/schema.ts';
-import { fieldToDuckDBType } from '../exec/duckdb-types.ts';
 import { mapDuckDBError } from '../exec/map-duckdb-error.ts';
 import { captureSelectList } from '../wal/capture-rows.ts';
 import type { WalValue } from '../wal/record-codec.ts';
 import type { WalUpgradeStep } from '../wal/record-upgrade.ts';
-import { schemaFingerprint } from '../wal/table-shape.ts';
+import type { WalTableShape } from '../wal/table-shape.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -27,14 +25,14 @@ export interface AddedColumn {
 }
 
 /**
- * The step from `before` to `after`, or undefined when the column names and types did not change
- * and no column became NOT NULL.
+ * The step from the table's write-log shape `before` to `after` (walTableShape of the snapshot and
+ * of the new schema: the same fingerprints the readers compare), or undefined when the column names
+ * and types did not change and no column became NOT NULL.
  */
-export async function alterUpgradeStep(conn: DuckDBConnection, before: StructType, after: StructType, actions: readonly string[], added: readonly AddedColumn[], changesValues: boolean): Promise<WalUpgradeStep | undefined> {
-  const from = schemaFingerprint(before.fields.map((f) => ({ name: f.name, type: fieldToDuckDBType(f) })));
-  const to = schemaFingerprint(after.fields.map((f) => ({ name: f.name, type: fieldToDuckDBType(f) })));
-  const wasNullable = new Set(before.fields.filter((f) => f.nullable).map((f) => f.name));
-  const tightened = after.fields.filter((f) => !f.nullable && wasNullable.has(f.name)).map((f) => f.name);
+export async function alterUpgradeStep(conn: DuckDBConnection, before: WalTableShape, after: WalTableShape, actions: readonly string[], added: readonly AddedColumn[], changesValues: boolean): Promise<WalUpgradeStep | undefined> {
+  const from = before.fingerprint;
+  const to = after.fingerprint;
+  const tightened = after.notNull.filter((name) => !before.notNull.includes(name) && before.columns.some((c) => c.name === name));
   if (from === to && tightened.length === 0) return undefined;
   const fills: Record<string, WalValue> = {};
   const perRow: Record<string, 'uuid' | 'ulid'> = {};

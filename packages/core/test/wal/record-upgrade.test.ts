@@ -11,7 +11,9 @@ import { alterUpgradeStep } from '../../src/sql/alter-upgrade-step.ts';
 import type { SeqRecord } from '../../src/wal/overlay.ts';
 import type { WalRecord } from '../../src/wal/record-codec.ts';
 import { UPGRADE_STEPS_KEPT, upgradeFailure, upgradePath, upgradeRecords, upgradeSteps, withUpgradeStep, type WalUpgradeStep } from '../../src/wal/record-upgrade.ts';
-import { incompatibility, schemaFingerprint, type WalTableShape } from '../../src/wal/table-shape.ts';
+import { incompatibility, schemaFingerprint, walTableShape, type WalTableShape } from '../../src/wal/table-shape.ts';
+import type { Metadata } from '../../src/delta/actions.ts';
+import { K3_TABLE_CONFIG } from '../../src/delta/schema.ts';
 import { useK3DuckDB } from '../support/k3-duckdb.ts';
 
 const duck = useK3DuckDB();
@@ -26,8 +28,9 @@ function recordOf(columns: Cols, upserts: (string | null)[][], deletes: (string 
   return { tableId: 't1', schemaFingerprint: schemaFingerprint(columns), columns, primaryKey: ['id'], upserts, deletes, writerId: `w${Math.random()}`, createdAt: 0 };
 }
 
-function struct(columns: { name: string; type: 'integer' | 'string'; nullable?: boolean }[]): StructType {
-  return { type: 'struct', fields: columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable ?? true, metadata: {} })) };
+function struct(columns: { name: string; type: 'integer' | 'string'; nullable?: boolean }[]): WalTableShape {
+  const schema: StructType = { type: 'struct', fields: columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable ?? true, metadata: {} })) };
+  return walTableShape({ metadata: { id: 't', configuration: { [K3_TABLE_CONFIG.primaryKey]: '["id"]' } } as unknown as Metadata, schema });
 }
 
 const V0: Cols = [{ name: 'id', type: 'INTEGER' }, { name: 'v', type: 'INTEGER' }];
