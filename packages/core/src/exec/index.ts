@@ -3,7 +3,7 @@ export { K3_MACROS, K3_MACROS_SQL } from './k3-macros.ts';
 export { mapDuckDBError } from './map-duckdb-error.ts';
 export { quoteIdentifier, quoteLiteral, quoteQualified } from './sql-quote.ts';
 export { deltaToDuckDBType, deltaToDuckDBWriteType, duckDBToDeltaType, fieldToDuckDBType, isJsonField, JSON_COLUMN_TYPE, storageOfDuckDBType, type DeltaStorage } from './duckdb-types.ts';
-export { assertChecks, assertStorable, textRoundTripDiffers } from './storable.ts';
+export { assertChecks, assertStorable, storableQueries, textRoundTripDiffers } from './storable.ts';
 export { encodeReader, encodeResult, type EncodedColumn, type EncodedResult } from './result-encoding.ts';
 export { duckDBTypeText } from './duckdb-type-text.ts';
 export { FileCache, type FileCacheOptions, type FileCacheStats, type FileLease, type FileRequest } from './file-cache.ts';

@@ -78,6 +78,11 @@ export async function assertTextRoundTrip(conn: DuckDBConnection, rowsSql: strin
   }
 }
 
+/** Whether assertStorable with `roundTripChecked` would query the rows at all (dated partition columns, narrowing storage casts; wip/ingest11). */
+export function storableQueries(fields: readonly StructField[], partitionColumns: readonly string[]): boolean {
+  return narrowingFields(fields).length > 0 || fields.some((f) => partitionColumns.includes(f.name) && (f.type === 'date' || f.type === 'timestamp' || f.type === 'timestamp_ntz'));
+}
+
 /** `roundTripChecked`: the caller already found every value's text reads back (textRoundTripDiffers): skip that query. */
 export async function assertStorable(conn: DuckDBConnection, rowsSql: string, fields: readonly StructField[], partitionColumns: readonly string[] = [], roundTripChecked = false): Promise<void> {
   await assertPartitionValues(conn, rowsSql, fields.filter((f) => partitionColumns.includes(f.name)));

@@ -32,7 +32,7 @@ import { recordedRequest } from '../delta/request-txns.ts';
 import type { Snapshot } from '../delta/snapshot.ts';
 import { checkConstraintsOf } from '../delta/index.ts';
 import { AppError } from '../errors/index.ts';
-import { assertChecks, assertStorable, encodeResult, textRoundTripDiffers, mapDuckDBError, quoteIdentifier as q, quoteLiteral, type EncodedResult } from '../exec/index.ts';
+import { assertChecks, assertStorable, encodeResult, storableQueries, textRoundTripDiffers, mapDuckDBError, quoteIdentifier as q, quoteLiteral, type EncodedResult } from '../exec/index.ts';
 import { bindWarmStrongView, captureKeys, captureRows, captureRowsIfRoundTrip, roundTripCaptureSql, roundTripRows, roundTripColumns, type RoundTripCapture, keyString, narrowable, narrowTail, walTableShape, type FreshView, type WalTableShape, type WalValue, type WarmState } from '../wal/index.ts';
 import { assertParametersGiven } from './classify-statement.ts';
 import { FreshBinder } from './fresh-read.ts';
@@ -41,7 +41,8 @@ import type { KeyedRoute } from './keyed-route.ts';
 import { isBlindReplace, isBlindUpsert } from './blind-replace.ts';
 import { startBlindReplace } from './blind-replace-early.ts';
 import { mergeKeepsKeys } from './merge-keeps-keys.ts';
-import { mergeSourceScope } from './merge-scope.ts';
+import { mergeSourceScope, type MergeSourceScope } from './merge-scope.ts';
+import { mergeImages, mergeImagesPlan } from './merge-images.ts';
 import { changedRowsSql } from './changed-rows.ts';
 import { keysWithRange, keysWithRangeSql, rangeOf, scalarsWithCapture, scalarsWithCaptureSql } from './keys-with-range.ts';
 import { loadNamedRows } from './named-rows-load.ts';
@@ -130,11 +131,13 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     // uniqueness is checked after.
     const withKey = shape.verb === 'INSERT';
     /** A MERGE whose source ran once into a TEMP table (mergeTouchedKeys): the statement reading it. */
-    const runOnce: { merge?: PrePassed; keys?: WalValue[][] } = {};
+    const runOnce: { merge?: PrePassed; keys?: WalValue[][]; scope?: MergeSourceScope } = {};
     /** The target holds every STRONG row of the keys in `__k3_keyed_keys`: a new key inside them cannot clash. */
     let covered = mode === 'inserted-keys';
     /** The shadow copy was made with the load (named-rows-load.ts). */
     let before = false;
+    /** A MERGE answered by its row images (merge-images.ts, wip/ingest11): no MERGE, no shadow copy, no comparison. */
+    let images: { rowsAffected: number; upserts: WalValue[][] } | undefined;
     const ddl = targetTableDdl(handle.name, snapshot.schema, withKey ? keys : []);
     // A blind replace and a MERGE send the target's DDL with their first DuckDB call (one round trip
     // fewer); their fallback paths create it only if that call did not get so far (`target.ensure`).
@@ -166,8 +169,14 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
         if (touched !== undefined) {
           const tuples = runOnce.keys ?? await captureKeys(conn, `SELECT ${keyList} FROM __k3_keyed_keys`, shape2);
           const rows = { target: name, keysTable: '__k3_keyed_keys', range: touched, stem: `__k3_named_${randomBytes(4).toString('hex')}` };
-          await loadNamedRows(conn, htap.cache, handle.store, state, state.shape, tuples, rows, [`CREATE TEMP TABLE ${BEFORE} AS SELECT * FROM ${name}`]);
-          before = true;
+          const scope = runOnce.scope;
+          const plan = htap.mergeRowImages && runOnce.merge !== undefined && scope?.aliasColumns !== undefined && !shape.returning && checkConstraintsOf(snapshot.metadata).length === 0 && !storableQueries(snapshot.schema.fields, snapshot.partitionColumns)
+            ? mergeImagesPlan({ tokens: statement.tokens, sql: statement.sql, fields: snapshot.schema.fields, shape: shape2, source: MERGE_SOURCE, qualifier: scope.qualifier, sourceColumns: scope.aliasColumns, keySources: scope.keySources, target: name })
+            : undefined;
+          await loadNamedRows(conn, htap.cache, handle.store, state, state.shape, tuples, rows, plan === undefined ? [`CREATE TEMP TABLE ${BEFORE} AS SELECT * FROM ${name}`] : []);
+          if (plan !== undefined) images = await mergeImages(conn, plan, shape2);
+          // Not proven equivalent: the shadow copy is made below and the MERGE runs as before.
+          before = plan === undefined || images !== undefined;
         }
       } else {
         await bindView(touched === 'all' ? undefined : async () => runOnce.keys ?? captureKeys(conn, `SELECT ${keyList} FROM __k3_keyed_keys`, shape2));
@@ -190,13 +199,14 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     const taken = early === undefined ? undefined : await early.take(snapshot);
     const once = taken?.ran === true ? taken.rows : mode === 'replace' && blindReplace && !shape.returning ? await blindInOneCall(conn, tables, statement, target, roundTripCaptureSql(`SELECT * FROM ${name}`, shape2, differs), name, shape2) : undefined;
     const out = once !== undefined ? { rowsChanged: once.count } as { rowsChanged: number; returning?: EncodedResult }
+      : images !== undefined ? { rowsChanged: images.rowsAffected }
       : runOnce.merge === undefined ? await runUserStatement(conn, tables, statement, shape.returning, blindReplace, mode === 'replace' ? target : undefined) : await runRewrittenMerge(conn, tables, runOnce.merge, statement, shape.returning);
     const rowsAffected = out.returning !== undefined ? out.returning.rows.length : out.rowsChanged;
     const upsertSql = empty ? `SELECT * FROM ${name}` : `SELECT * FROM ${name} EXCEPT SELECT * FROM ${BEFORE}`;
     const deleteSql = `SELECT ${keyList} FROM ${BEFORE} EXCEPT SELECT ${keyList} FROM ${name}`;
     // Keys unique in the target (UPDATE / DELETE / MERGE run without the PRIMARY KEY): asked in
     // the same DuckDB call as the new keys' clash with STRONG when there is one (same error).
-    let duplicates = withKey ? undefined : `SELECT ${keyList} FROM ${name} GROUP BY ALL HAVING count(*) > 1 LIMIT 1`;
+    let duplicates = withKey || images !== undefined ? undefined : `SELECT ${keyList} FROM ${name} GROUP BY ALL HAVING count(*) > 1 LIMIT 1`;
     /** false: the write removed no key (counted with the new keys), so there are no tombstones to capture. */
     let removes: boolean | undefined;
     /** The changed rows with their round-trip flags, captured with the new keys (roundTripCaptureSql's rows). */
@@ -211,7 +221,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
       duplicates = undefined;
       if (clash !== undefined) throw duplicateKey(keys, clash);
     };
-    if (mode !== 'all' && !empty && covered) {
+    if (mode !== 'all' && !empty && covered && images === undefined) {
       // Every STRONG row of a named key is in the target (and in BEFORE): a new key among them had
       // no STRONG row, and two rows of one key show in the duplicates check. Only new keys the
       // write did not name are checked against STRONG — over a view exact for them.
@@ -251,7 +261,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
         await bindFullView();
       }
       await assertNewKeysAbsent('__k3_keyed_new', range);
-    } else if (mode !== 'all' && !empty) {
+    } else if (mode !== 'all' && !empty && images === undefined) {
       const range = await keyRangeFilter(conn, '__k3_keyed_new', 's', shape2,
         [`CREATE TEMP TABLE __k3_keyed_new AS SELECT ${keyList} FROM ${name} EXCEPT SELECT ${keyList} FROM ${BEFORE}`]);
       if (range !== undefined && exactFor !== undefined) {
@@ -271,10 +281,10 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     await assertChecks(conn, upsertSql, checkConstraintsOf(snapshot.metadata));
     // The capture answers the text round-trip check in the same call; only a failure or a value
     // that does not read back runs the separate checks (the canonical error) and the plain capture.
-    const checked = once?.values ?? (preCaptured !== undefined ? roundTripRows(preCaptured, shape2) : undefined) ?? await captureRowsIfRoundTrip(conn, upsertSql, shape2, differs);
+    const checked = once?.values ?? images?.upserts ?? (preCaptured !== undefined ? roundTripRows(preCaptured, shape2) : undefined) ?? await captureRowsIfRoundTrip(conn, upsertSql, shape2, differs);
     await assertStorable(conn, upsertSql, snapshot.schema.fields, snapshot.partitionColumns, checked !== undefined);
     const upserts = checked ?? await captureRows(conn, upsertSql, shape2);
-    const deletes = empty || removes === false ? [] : await captureKeys(conn, deleteSql, shape2);
+    const deletes = empty || removes === false || images !== undefined ? [] : await captureKeys(conn, deleteSql, shape2);
     if (mode === 'none' && upserts.length > 0) {
       // A plain INSERT's new keys are its captured rows: one row's key is a constant already (its
       // text reads back exactly: assertStorable checked that), so no min/max query is needed.
@@ -318,7 +328,7 @@ function loadMode(shape: DmlShape): LoadMode {
  * over them (' WHERE …' or ''), undefined when the source names no key, 'all' when the MERGE may
  * match any row (merge-scope.ts) — then the caller loads every STRONG row.
  */
-async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, keys: readonly string[], name: string, shape: WalTableShape, runOnce: { merge?: PrePassed; keys?: WalValue[][] }, target: { ddl: string; ensure: string }, valuesLoad = false): Promise<string | undefined | 'all'> {
+async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, keys: readonly string[], name: string, shape: WalTableShape, runOnce: { merge?: PrePassed; keys?: WalValue[][]; scope?: MergeSourceScope }, target: { ddl: string; ensure: string }, valuesLoad = false): Promise<string | undefined | 'all'> {
   const keyList = keys.map(q).join(', ');
   const scope = await mergeSourceScope(conn, statement, keys);
   if (scope === undefined) {
@@ -351,6 +361,7 @@ async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, s
         if (both === undefined) throw new Error('no key column'); // (a keyed table always has one)
         const { tuples, range } = keysWithRange((await conn.runAndReadAll([...first, both].join(';\n'))).getRows(), shape, 's');
         runOnce.keys = tuples;
+        runOnce.scope = scope;
         const sql = `${statement.sql.slice(0, scope.start)}${MERGE_SOURCE} AS ${q(scope.qualifier)}${statement.sql.slice(scope.end)}`;
         runOnce.merge = { ...statement, sql };
         return range;

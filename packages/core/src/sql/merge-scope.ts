@@ -30,6 +30,8 @@ export interface MergeSourceScope {
   readonly aliasColumns: readonly string[] | undefined;
   /** The one source qualifier the ON clause equates every merge key to. */
   readonly qualifier: string;
+  /** The source column each merge key is equated to (key order; wip/ingest11). */
+  readonly keySources: readonly string[];
   /**
    * `SELECT <qualifier>.c1, … FROM <from> GROUP BY ALL` (columns in key order): the distinct keys.
    * GROUP BY, not DISTINCT: the same rows, and DuckDB's DISTINCT cost ≈ 2× the GROUP BY over a
@@ -75,7 +77,7 @@ export async function mergeSourceScope(conn: DuckDBConnection, statement: PrePas
   const stop = tokens.findIndex((t, i) => i > at && t.depth === 0 && isWord(t, 'ON'));
   const start = tokens[at + 1]!.start;
   const end = tokens[stop - 1]!.end;
-  return { source, start, end, qualifier, aliasColumns: aliasColumns(tokens.slice(at + 1, stop)), keysFrom: (from) => `SELECT ${columns} FROM ${from} GROUP BY ALL` };
+  return { source, start, end, qualifier, keySources: keys.map((k) => mapped.get(k)!), aliasColumns: aliasColumns(tokens.slice(at + 1, stop)), keysFrom: (from) => `SELECT ${columns} FROM ${from} GROUP BY ALL` };
 }
 
 /** The column list of a source alias (`… AS s(id, v)`), lower-cased; undefined without one. */

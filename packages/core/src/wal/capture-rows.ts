@@ -57,8 +57,12 @@ export const INTEGER_TYPES: ReadonlySet<string> = new Set(['TINYINT', 'SMALLINT'
 
 /** The query captureRowsIfRoundTrip runs (for a caller sending it in a call of its own). Its rows go through roundTripRows. */
 export function roundTripCaptureSql(sql: string, shape: WalTableShape, differs: string): string {
-  const select = shape.columns.map((c) => (INTEGER_TYPES.has(c.type) ? `CAST(src.${q(c.name)} AS ${c.type})` : captureSelectList([c]))).join(', ');
-  return `SELECT ${select}, (${differs}) AS __k3_differs FROM (${sql}) AS src`;
+  return `SELECT ${roundTripSelectList(shape)}, (${differs}) AS __k3_differs FROM (${sql}) AS src`;
+}
+
+/** roundTripCaptureSql's select list over relation `src` (for a caller adding columns of its own; roundTripRows reads them). */
+export function roundTripSelectList(shape: WalTableShape): string {
+  return shape.columns.map((c) => (INTEGER_TYPES.has(c.type) ? `CAST(src.${q(c.name)} AS ${c.type})` : captureSelectList([c]))).join(', ');
 }
 
 /** The rows of roundTripCaptureSql as write-log values; undefined when some value does not read back. */

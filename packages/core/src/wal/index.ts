@@ -9,7 +9,7 @@ export { WAL_APP_ID, EPOCH_APP_ID, drainedWatermark, committedEpoch, markIncorpo
 export { maxDrainedMarker, writeDrainedMarker, listDrainedMarkers } from './drained-markers.ts';
 export { loadOverlayTables, overlayUpsertsSelect, type OverlayTables } from './overlay-tables.ts';
 export { bindStrongView, bindOltpView, type DeltaSource } from './strong-view.ts';
-export { captureRows, captureRowsIfRoundTrip, captureKeys, captureSelectList, roundTripCaptureSql, roundTripRows, roundTripColumns, type RoundTripCapture } from './capture-rows.ts';
+export { captureRows, captureRowsIfRoundTrip, captureKeys, captureSelectList, roundTripCaptureSql, roundTripSelectList, roundTripRows, roundTripColumns, type RoundTripCapture } from './capture-rows.ts';
 export { INTEGER_TYPES as WAL_INTEGER_TYPES } from './capture-rows.ts';
 export { walRecordKey, parseWalRecordSeq, drainedMarkerKey, epochKey, epochPrefix, rejectedKey } from './wal-keys.ts';
 export { appendKeyedWrite, type KeyedWriteSql } from './keyed-write.ts';
