@@ -1,0 +1,148 @@
+/**
+ * A keyed MERGE of the ingest shape answered by its row images (packages/core/src/sql/merge-images.ts;
+ * docs/design/hot-path.md, "MERGE ingest: row images without MERGE (wip/ingest11)"). Differential:
+ * every statement runs on DuckDB itself (twin tables `ta` / `tb` with a PRIMARY KEY), on this
+ * coordinator (images on) against `ta`, and on a second coordinator (own engine, own warm state,
+ * same bucket, K3_MERGE_ROW_IMAGES=false: today's MERGE path) against `tb`, both holding the same
+ * rows in Delta, in the un-drained log and as tombstones. Per statement: the same rowsAffected or
+ * both refuse with the same code, and the SAME write-log record (upserts and deletes, every
+ * WalWriter.append spied); which statements the images answered is asserted (with the images off
+ * the list is all false, and the test fails). Then both tables read the same from both
+ * coordinators STRONG, equal DuckDB's, and after a drain EVENTUAL.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Freshness } from '../../packages/core/src/api/index.ts';
+import type { Engine } from '../../packages/core/src/sql/index.ts';
+import { mergeImagesTaken } from '../../packages/core/src/sql/merge-images.ts';
+import { WalWriter } from '../../packages/core/src/wal/wal-writer.ts';
+import { wireRows } from '../../packages/core/test/support/wire-rows.ts';
+import { countedEngine, otherCoordinator, outcome, type CountedEngine } from './counted-engine.ts';
+
+let c: CountedEngine;
+let other: Awaited<ReturnType<typeof otherCoordinator>>;
+const appended: { root: string; upserts: unknown; deletes: unknown }[] = [];
+beforeAll(async () => {
+  c = await countedEngine();
+  other = await otherCoordinator(c.h, { K3_MERGE_ROW_IMAGES: 'false' });
+  const append = WalWriter.prototype.append;
+  vi.spyOn(WalWriter.prototype, 'append').mockImplementation(function (this: WalWriter, root, content) {
+    appended.push({ root, upserts: content.upserts, deletes: content.deletes });
+    return append.call(this, root, content);
+  });
+});
+afterAll(async () => {
+  vi.restoreAllMocks();
+  await other?.close();
+  await c?.close();
+});
+
+const sorted = (rows: unknown): string[] => ((rows ?? []) as unknown[]).map((r) => JSON.stringify(r)).sort();
+
+/** The statement (`{t}` = the table) on DuckDB (ta, tb), on k3 with the images (ta) and without (tb): same outcome, same record. */
+async function differential(template: string): Promise<{ images: boolean; got: string }> {
+  const on = (t: string): string => template.replaceAll('{t}', t);
+  const expected = await c.ref.rowsAffected(on('ta')).then((n) => String(n), (e: Error) => `error: ${e.message.split('\n')[0]}`);
+  await c.ref.rowsAffected(on('tb')).catch(() => undefined);
+  const taken = mergeImagesTaken();
+  appended.length = 0;
+  const got = await outcome(c.h.engine.execute({ bucket: c.h.bucket, sql: on('ta') }));
+  const images = mergeImagesTaken() > taken;
+  const fast = appended.splice(0);
+  const want = await outcome(other.engine.execute({ bucket: c.h.bucket, sql: on('tb') }));
+  const slow = appended.splice(0);
+  if (expected.startsWith('error')) expect(got, `${on('ta')}\nDuckDB: ${expected}`).toMatch(/^error ERR_/);
+  else expect(got, on('ta')).toBe(expected);
+  expect(got, `images vs MERGE: ${on('ta')}`).toBe(want);
+  expect(fast.length, on('ta')).toBe(slow.length);
+  for (const [i, r] of fast.entries()) {
+    expect(sorted(r.upserts), `upserts of ${on('ta')}`).toEqual(sorted(slow[i]!.upserts));
+    expect(sorted(r.deletes), `deletes of ${on('ta')}`).toEqual(sorted(slow[i]!.deletes));
+  }
+  return { images, got };
+}
+
+const read = async (engine: Engine, table: string, freshness: Freshness): Promise<unknown[][]> => {
+  const r = await engine.execute({ bucket: c.h.bucket, sql: `SELECT * FROM ${table} ORDER BY id`, freshness });
+  return 'query' in r ? wireRows(r.query) : [];
+};
+
+describe('a keyed MERGE answered by its row images', () => {
+  it('writes what the MERGE writes (rows, rowsAffected, errors, the log record)', async () => {
+    const setup = (t: string): string[] => [
+      `CREATE TABLE ${t} (id BIGINT PRIMARY KEY, a SMALLINT, v DOUBLE, d DECIMAL(6,2), note VARCHAR NOT NULL DEFAULT 'none', ts TIMESTAMP)`,
+    ];
+    const fill = (t: string): string[] => [
+      `INSERT INTO ${t} SELECT i, i % 100, i * 0.5, i * 0.25, 'n' || i, TIMESTAMP '2026-01-01' + to_seconds(i) FROM range(1, 101) r(i)`,
+    ];
+    const log = (t: string): string[] => [
+      `UPDATE ${t} SET note = 'log', v = NULL WHERE id BETWEEN 10 AND 14`,
+      `INSERT INTO ${t} VALUES (150, 1, 1.5, 1.50, 'log150', NULL), (151, NULL, NULL, NULL, 'log151', NULL)`,
+      `DELETE FROM ${t} WHERE id IN (20, 21, 151)`,
+    ];
+    for (const t of ['ta', 'tb']) {
+      for (const sql of setup(t)) await c.h.ddl(sql);
+      await c.ref.runAll(setup(t));
+      for (const sql of fill(t)) await c.h.write(sql);
+      await c.ref.runAll(fill(t));
+      while ((await c.h.engine.compact(c.h.bucket, t)).truncated);
+      for (const sql of log(t)) await c.h.write(sql);
+      await c.ref.runAll(log(t));
+    }
+    const bench = (rows: string): string => `MERGE INTO {t} AS t USING (VALUES ${rows}) AS s(id, a, v, d, note, ts) ON t.id = s.id
+      WHEN MATCHED THEN UPDATE SET v = s.v, d = s.d, note = s.note WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.a, s.v, s.d, s.note, s.ts)`;
+    const cases: [string, boolean][] = [
+      // The bench's shape: keys in Delta (1, 2), in the log (10, 150), tombstoned (20), new (200); NULLs in non-key columns.
+      [bench("(1, 1, 9.5, 1.25, 'm1', NULL), (2, NULL, NULL, NULL, 'm2', NULL), (10, 3, 2.5, 3.33, 'm10', TIMESTAMP '2026-02-01'), (150, 4, NULL, 4.00, 'm150', NULL), (20, 5, 5.5, NULL, 'back', NULL), (200, 6, 6.5, 6.66, 'new', TIMESTAMP '2026-03-01')"), true],
+      // The same values again: rowsAffected counts them, the record holds nothing changed (no record at all).
+      [bench("(1, 1, 9.5, 1.25, 'm1', NULL), (2, NULL, NULL, NULL, 'm2', NULL)"), true],
+      // Half equal, half changed; -0.0 for 0.0 is "changed" only if the MERGE path says so.
+      [bench("(1, 1, 9.5, 1.25, 'm1', NULL), (3, 1, -0.0, 0.75, 'n3', NULL), (201, 1, 0.0, 0, 'z', NULL)"), true],
+      // Casts that narrow and widen: INTEGER into SMALLINT (insert), DOUBLE into DECIMAL(6,2) (rounds), DECIMAL into DOUBLE, INTEGER into VARCHAR.
+      ['MERGE INTO {t} AS t USING (VALUES (4, 300, 1.005, 2.125, 77), (202, 301, 2.675, 3.3, 78)) AS s(id, a, x, y, n) ON t.id = s.id WHEN MATCHED THEN UPDATE SET d = s.x, v = s.y, note = s.n WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.a, s.y, s.x, s.n, NULL)', true],
+      // A value out of the column's range: both refuse (the MERGE path's own error).
+      ['MERGE INTO {t} AS t USING (VALUES (5, 40000)) AS s(id, a) ON t.id = s.id WHEN MATCHED THEN UPDATE SET a = s.a', false],
+      ['MERGE INTO {t} AS t USING (VALUES (203, 40000)) AS s(id, a) ON t.id = s.id WHEN NOT MATCHED THEN INSERT (id, a) VALUES (s.id, s.a)', false],
+      // DEFAULTs for columns the INSERT does not name (note's DEFAULT 'none', NULL elsewhere), columns in another order.
+      ['MERGE INTO {t} AS t USING (VALUES (204, 7), (6, 8)) AS s(id, a) ON t.id = s.id WHEN MATCHED THEN UPDATE SET a = t.a + s.a WHEN NOT MATCHED THEN INSERT (a, id) VALUES (s.a, s.id)', true],
+      // NOT NULL column given NULL: refused.
+      ['MERGE INTO {t} AS t USING (VALUES (205, NULL)) AS s(id, n) ON t.id = s.id WHEN NOT MATCHED THEN INSERT (id, note) VALUES (s.id, s.n)', false],
+      ['MERGE INTO {t} AS t USING (VALUES (7, NULL)) AS s(id, n) ON t.id = s.id WHEN MATCHED THEN UPDATE SET note = s.n', false],
+      // A generated key (not the source's): the images decline; the MERGE path checks it against STRONG.
+      ['MERGE INTO {t} AS t USING (VALUES (8, 1)) AS s(id, a) ON t.id = s.id WHEN NOT MATCHED THEN INSERT (id, a) VALUES (s.id, s.a) WHEN MATCHED THEN UPDATE SET a = 2', true],
+      ['MERGE INTO {t} AS t USING (VALUES (206, 1)) AS s(id, a) ON t.id = s.id WHEN NOT MATCHED THEN INSERT (id, a) VALUES (s.id + 1000, s.a)', false],
+      ['MERGE INTO {t} AS t USING (VALUES (207, 1)) AS s(id, a) ON t.id = s.id WHEN NOT MATCHED THEN INSERT (id, a) VALUES (s.id - 198, s.a)', false], // = 9: a clash
+      ['MERGE INTO {t} AS t USING (VALUES (208, 1)) AS s(id, a) ON t.id = s.id WHEN NOT MATCHED THEN INSERT (a) VALUES (s.a)', false], // NULL key
+      // Duplicate source keys: inserted twice (refused), matched twice with the same values (DuckDB updates it twice).
+      ["MERGE INTO {t} AS t USING (VALUES (209, 'a'), (209, 'b')) AS s(id, n) ON t.id = s.id WHEN NOT MATCHED THEN INSERT (id, note) VALUES (s.id, s.n)", false],
+      ["MERGE INTO {t} AS t USING (VALUES (11, 'same'), (11, 'same')) AS s(id, n) ON t.id = s.id WHEN MATCHED THEN UPDATE SET note = s.n", false],
+      // A source key the ON does not match because of its type: 2.4 is not 2 (the keys table casts it to 2), so DuckDB inserts 2: a duplicate.
+      ["MERGE INTO {t} AS t USING (VALUES (2.4, 'x')) AS s(id, n) ON t.id = s.id WHEN NOT MATCHED THEN INSERT (id, note) VALUES (s.id, s.n)", false],
+      ["MERGE INTO {t} AS t USING (VALUES (2.4, 'x')) AS s(id, n) ON t.id = s.id WHEN MATCHED THEN UPDATE SET note = s.n", false],
+      // DECIMAL source keys compared with BIGINT ones: 3.0 matches 3, 210.0 inserts 210.
+      ["MERGE INTO {t} AS t USING (VALUES (3.0, 'x3'), (210.0, 'y')) AS s(id, n) ON t.id = s.id WHEN MATCHED THEN UPDATE SET note = s.n WHEN NOT MATCHED THEN INSERT (id, note) VALUES (s.id, s.n)", true],
+      // Keys as text mixed with decimals (VALUES unifies them to VARCHAR): the source-once path declines, so do the images.
+      ["MERGE INTO {t} AS t USING (VALUES (3.0, 'x3'), ('215', 'y')) AS s(id, n) ON t.id = s.id WHEN MATCHED THEN UPDATE SET note = s.n WHEN NOT MATCHED THEN INSERT (id, note) VALUES (s.id, s.n)", false],
+      // Quoted names, a CASE in SET (its WHEN is not a clause), UPDATE only, INSERT only with BY TARGET.
+      ['MERGE INTO {t} AS "T" USING (VALUES (12, 5)) AS s(id, a) ON "T".id = s.id WHEN MATCHED THEN UPDATE SET "A" = CASE WHEN s.a > 3 THEN s.a * 2 ELSE "T".a END, "note" = \'case\'', true],
+      ['MERGE INTO {t} AS t USING (VALUES (13, 1), (211, 2)) AS s(id, a) ON t.id = s.id WHEN MATCHED THEN UPDATE SET a = s.a', true],
+      ["MERGE INTO {t} AS t USING (VALUES (13, 1), (212, 2)) AS s(id, a) ON t.id = s.id WHEN NOT MATCHED BY TARGET THEN INSERT (id, a, note) VALUES (s.id, s.a, 'ins')", true],
+      // Shapes the images do not take: a condition, a DELETE, a key assigned, DO NOTHING, RETURNING-free but SET * / INSERT *.
+      ["MERGE INTO {t} AS t USING (VALUES (14, 1), (213, 2)) AS s(id, a) ON t.id = s.id WHEN MATCHED AND s.a > 0 THEN UPDATE SET a = s.a WHEN NOT MATCHED THEN INSERT (id, a) VALUES (s.id, s.a)", false],
+      ['MERGE INTO {t} AS t USING (VALUES (15, 1)) AS s(id, a) ON t.id = s.id WHEN MATCHED THEN DELETE', false],
+      ['MERGE INTO {t} AS t USING (VALUES (16, 1)) AS s(id, a) ON t.id = s.id WHEN MATCHED THEN UPDATE SET id = 316', false],
+      ['MERGE INTO {t} AS t USING (VALUES (17, 1)) AS s(id, a) ON t.id = s.id WHEN MATCHED THEN DO NOTHING WHEN NOT MATCHED THEN INSERT (id, a) VALUES (s.id, s.a)', false],
+      // An INSERT reading the target declines; a subquery declines.
+      ['MERGE INTO {t} AS t USING (VALUES (18, 1), (214, 9)) AS s(id, a) ON t.id = s.id WHEN MATCHED THEN UPDATE SET a = (SELECT 5) WHEN NOT MATCHED THEN INSERT (id, a) VALUES (s.id, s.a)', false],
+    ];
+    const taken: boolean[] = [];
+    for (const [sql] of cases) taken.push((await differential(sql)).images);
+    expect(taken).toEqual(cases.map(([, images]) => images));
+    for (const t of ['ta', 'tb']) {
+      const want = (await c.ref.run(`SELECT * FROM ${t} ORDER BY id`)).rows;
+      expect(await read(c.h.engine, t, Freshness.STRONG), t).toEqual(want);
+      expect(await read(other.engine, t, Freshness.STRONG), t).toEqual(want);
+    }
+    while ((await c.h.engine.compact(c.h.bucket, 'ta')).truncated);
+    expect(await read(other.engine, 'ta', Freshness.EVENTUAL)).toEqual((await c.ref.run('SELECT * FROM ta ORDER BY id')).rows);
+  });
+});
