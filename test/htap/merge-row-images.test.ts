@@ -126,6 +126,12 @@ describe('a keyed MERGE answered by its row images', () => {
       ['MERGE INTO {t} AS "T" USING (VALUES (12, 5)) AS s(id, a) ON "T".id = s.id WHEN MATCHED THEN UPDATE SET "A" = CASE WHEN s.a > 3 THEN s.a * 2 ELSE "T".a END, "note" = \'case\'', true],
       ['MERGE INTO {t} AS t USING (VALUES (13, 1), (211, 2)) AS s(id, a) ON t.id = s.id WHEN MATCHED THEN UPDATE SET a = s.a', true],
       ["MERGE INTO {t} AS t USING (VALUES (13, 1), (212, 2)) AS s(id, a) ON t.id = s.id WHEN NOT MATCHED BY TARGET THEN INSERT (id, a, note) VALUES (s.id, s.a, 'ins')", true],
+      // An ON with a condition besides the keys: every loaded row matched (taken); loaded rows it does not match (the MERGE path: it inserts a duplicate).
+      ["MERGE INTO {t} AS t USING (VALUES (22, 1), (216, 2)) AS s(id, a) ON t.id = s.id AND t.note <> 'zzz' WHEN MATCHED THEN UPDATE SET a = s.a WHEN NOT MATCHED THEN INSERT (id, a) VALUES (s.id, s.a)", true],
+      ["MERGE INTO {t} AS t USING (VALUES (23, 1), (217, 2)) AS s(id, a) ON t.id = s.id AND t.a > 1000 WHEN MATCHED THEN UPDATE SET a = s.a WHEN NOT MATCHED THEN INSERT (id, a) VALUES (s.id, s.a)", false],
+      ["MERGE INTO {t} AS t USING (VALUES (24, 1)) AS s(id, a) ON t.id = s.id AND t.a > 1000 WHEN MATCHED THEN UPDATE SET a = s.a", false],
+      // An inserted key computed from the source key (checked to be the named key), and a quoted qualifier.
+      ['MERGE INTO {t} AS t USING (VALUES (25, 1), (218, 2)) AS "S"(id, a) ON t.id = "S".id WHEN MATCHED THEN UPDATE SET a = "S".a WHEN NOT MATCHED THEN INSERT (id, a) VALUES (CAST("S".id AS BIGINT) + 0, "S".a)', true],
       // Shapes the images do not take: a condition, a DELETE, a key assigned, DO NOTHING, RETURNING-free but SET * / INSERT *.
       ["MERGE INTO {t} AS t USING (VALUES (14, 1), (213, 2)) AS s(id, a) ON t.id = s.id WHEN MATCHED AND s.a > 0 THEN UPDATE SET a = s.a WHEN NOT MATCHED THEN INSERT (id, a) VALUES (s.id, s.a)", false],
       ['MERGE INTO {t} AS t USING (VALUES (15, 1)) AS s(id, a) ON t.id = s.id WHEN MATCHED THEN DELETE', false],

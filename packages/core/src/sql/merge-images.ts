@@ -149,13 +149,16 @@ export function mergeImagesPlan(m: MergeImagesInput): MergeImagesPlan | undefine
     const inserted = inserts === undefined ? 'NULL' : ins !== undefined ? `CAST((${text(ins)}) AS ${type})` : typeof dflt === 'string' && dflt !== '' ? `CAST((${dflt}) AS ${type})` : 'NULL';
     return `CASE WHEN ${k0} IS NULL THEN ${inserted} ELSE ${matched} END AS ${q(f.name)}`;
   });
-  const before = fields.map((f, i) => `${t}.${q(f.name)} AS __k3_b${i}`);
-  const sourceKeys = keyIndex.map((ki, j) => `CAST(${q(m.qualifier)}.${q(m.keySources[j]!)} AS ${fieldToDuckDBType(fields[ki]!)}) AS __k3_sk${j}`);
-  const inner = `SELECT ${k0} IS NOT NULL AS __k3_m, ${[...images, ...before, ...sourceKeys].join(', ')} FROM ${m.source} AS ${q(m.qualifier)} LEFT JOIN ${targetText} ON ${text(onSpan)}`;
-  const same = fields.map((f, i) => `i.${q(f.name)} IS NOT DISTINCT FROM i.__k3_b${i}`).join(' AND ');
-  const keyOk = keyIndex.map((ki, j) => `i.${q(fields[ki]!.name)} IS NOT DISTINCT FROM i.__k3_sk${j}`).join(' AND ');
-  const middle = `SELECT i.*, CASE WHEN i.__k3_m THEN (${same}) ELSE false END AS __k3_same, (i.__k3_m OR (${keyOk})) AS __k3_keyok FROM (${inner}) AS i`;
-  const sql = `SELECT ${roundTripSelectList(shape)}, (${textRoundTripDiffers(fields, 'src')}) AS __k3_differs, src.__k3_m, src.__k3_same, src.__k3_keyok, (SELECT count(*) FROM ${m.target}) AS __k3_l, (SELECT count(*) FROM ${m.source}) AS __k3_n FROM (${middle}) AS src`;
+  // Only the SET columns can differ from the before row; an inserted key that is the source's key column itself needs no check.
+  const assigned = [...(sets?.keys() ?? [])].sort((x, y) => x - y);
+  const before = assigned.map((i) => `${t}.${q(fields[i]!.name)} AS __k3_b${i}`);
+  const plainKeys = inserts === undefined || keyIndex.every((ki, j) => isSourceColumn(tokens, inserts.get(ki), m.qualifier, m.keySources[j]!));
+  const sourceKeys = plainKeys ? [] : keyIndex.map((ki, j) => `CAST(${q(m.qualifier)}.${q(m.keySources[j]!)} AS ${fieldToDuckDBType(fields[ki]!)}) AS __k3_sk${j}`);
+  // FULL JOIN: a loaded row no source row matched shows with no source rowid (then the MERGE path runs).
+  const inner = `SELECT ${q(m.qualifier)}.rowid AS __k3_r, ${k0} IS NOT NULL AS __k3_m, ${[...images, ...before, ...sourceKeys].join(', ')} FROM ${m.source} AS ${q(m.qualifier)} FULL JOIN ${targetText} ON ${text(onSpan)}`;
+  const same = assigned.length === 0 ? 'true' : assigned.map((i) => `src.${q(fields[i]!.name)} IS NOT DISTINCT FROM src.__k3_b${i}`).join(' AND ');
+  const keyOk = plainKeys ? 'true' : keyIndex.map((ki, j) => `src.${q(fields[ki]!.name)} IS NOT DISTINCT FROM src.__k3_sk${j}`).join(' AND ');
+  const sql = `SELECT ${roundTripSelectList(shape)}, (${textRoundTripDiffers(fields, 'src')}) AS __k3_differs, src.__k3_r, src.__k3_m, (${same}) AS __k3_same, (${keyOk}) AS __k3_keyok FROM (${inner}) AS src`;
   return { sql, update: sets !== undefined, insert: inserts !== undefined, notNull: fields.flatMap((f, i) => (f.nullable ? [] : [i])), keyIndex };
 }
 
@@ -215,6 +218,14 @@ function insertValues(tokens: readonly Token[], from: number, end: number, colum
   return new Map(order.map((c, n) => [c, spans[n]!]));
 }
 
+/** Whether `span` is exactly `<qualifier>.<column>` (either part quoted or not, any case). */
+function isSourceColumn(tokens: readonly Token[], span: Span | undefined, qualifier: string, column: string): boolean {
+  if (span === undefined || span.to - span.from !== 3) return false;
+  const [a, dot, b] = tokens.slice(span.from, span.to);
+  const id = (x: Token | undefined): string | undefined => (x !== undefined && (x.kind === 'word' || x.kind === 'quoted') ? identifierOf(x).toLowerCase() : undefined);
+  return id(a) === qualifier.toLowerCase() && isPunct(dot, '.') && id(b) === column.toLowerCase();
+}
+
 function closing(tokens: readonly Token[], open: number, end: number): number {
   const depth = tokens[open]!.depth;
   for (let i = open + 1; i < end; i++) if (tokens[i]!.depth === depth && isPunct(tokens[i], ')')) return i;
@@ -227,30 +238,33 @@ function closing(tokens: readonly Token[], open: number, end: number): number {
  */
 export function mergeImagesResult(rows: readonly unknown[][], plan: MergeImagesPlan, shape: WalTableShape): { rowsAffected: number; upserts: WalValue[][] } | undefined {
   const n = shape.columns.length;
-  const first = rows[0];
-  if (first === undefined || Number(first[n + 5]) !== rows.length) return undefined;
+  if (rows.length === 0) return undefined;
+  const sources = new Set<string>();
   const keys = new Set<string>();
   const upserts: WalValue[][] = [];
-  let matched = 0;
   let acting = 0;
   for (const r of rows) {
-    const m = r[n + 1] === true;
-    if (m) matched++;
-    if (!(m ? plan.update : plan.insert) && !m) continue;
+    // A loaded row no source row matched (no rowid), or a source row matching two: the MERGE path decides.
+    const rowid = r[n + 1];
+    if (rowid === null || rowid === undefined || sources.has(String(rowid))) return undefined;
+    sources.add(String(rowid));
+    const m = r[n + 2] === true;
+    const acts = m ? plan.update : plan.insert;
+    if (!acts && !m) continue;
     const values = r.slice(0, n).map((v) => (v === null ? null : String(v)));
     const key = plan.keyIndex.map((i) => values[i] ?? null);
-    if (key.some((v) => v === null) || r[n + 3] !== true) return undefined;
+    if (key.some((v) => v === null) || (!m && r[n + 4] !== true)) return undefined;
+    // Every matched row's key too: an inserted key equal to one is a duplicate the MERGE path refuses.
     const ks = keyString(key);
     if (keys.has(ks)) return undefined;
     keys.add(ks);
-    if (!(m ? plan.update : plan.insert)) continue;
+    if (!acts) continue;
     acting++;
     if (plan.notNull.some((i) => values[i] === null)) return undefined;
-    if (r[n + 2] === true) continue;
+    if (m && r[n + 3] === true) continue; // an UPDATE assigning equal values: counted, not logged
     if (r[n] !== false) return undefined;
     upserts.push(values);
   }
-  if (matched !== Number(first[n + 4])) return undefined;
   taken++;
   return { rowsAffected: acting, upserts };
 }
