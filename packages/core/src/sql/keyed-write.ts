@@ -45,7 +45,7 @@ import { mergeSourceScope, type MergeSourceScope } from './merge-scope.ts';
 import { mergeImages, mergeImagesPlan } from './merge-images.ts';
 import { changedRowsSql } from './changed-rows.ts';
 import { keysWithRange, keysWithRangeSql, rangeOf, scalarsWithCapture, scalarsWithCaptureSql } from './keys-with-range.ts';
-import { loadNamedRows } from './named-rows-load.ts';
+import { loadNamedRows, namedRowsSelect } from './named-rows-load.ts';
 import type { PrePassed } from './pre-pass.ts';
 import type { PinnedTable, RequestTables } from './request-tables.ts';
 import { clauseText, type DmlShape } from './route-write.ts';
@@ -173,10 +173,14 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
           const plan = htap.mergeRowImages && runOnce.merge !== undefined && scope?.aliasColumns !== undefined && !shape.returning && checkConstraintsOf(snapshot.metadata).length === 0 && !storableQueries(snapshot.schema.fields, snapshot.partitionColumns)
             ? mergeImagesPlan({ tokens: statement.tokens, sql: statement.sql, fields: snapshot.schema.fields, shape: shape2, source: MERGE_SOURCE, qualifier: scope.qualifier, sourceColumns: scope.aliasColumns, keySources: scope.keySources, target: name })
             : undefined;
-          await loadNamedRows(conn, htap.cache, handle.store, state, state.shape, tuples, rows, plan === undefined ? [`CREATE TEMP TABLE ${BEFORE} AS SELECT * FROM ${name}`] : []);
-          if (plan !== undefined) images = await mergeImages(conn, plan, shape2);
-          // Not proven equivalent: the shadow copy is made below and the MERGE runs as before.
-          before = plan === undefined || images !== undefined;
+          const shadow = [`CREATE TEMP TABLE ${BEFORE} AS SELECT * FROM ${name}`];
+          // The named rows as one SELECT the images read in the target's place (no Delta file to read): no load call.
+          const select = plan === undefined ? undefined : namedRowsSelect(state, state.shape, tuples);
+          if (plan !== undefined && select !== undefined) images = await mergeImages(conn, plan, shape2, select === '' ? undefined : select);
+          if (images === undefined) await loadNamedRows(conn, htap.cache, handle.store, state, state.shape, tuples, rows, plan === undefined || select !== undefined ? shadow : []);
+          if (plan !== undefined && select === undefined) images = await mergeImages(conn, plan, shape2);
+          // Not proven equivalent: the shadow copy is made (with the load, or below) and the MERGE runs as before.
+          before = images !== undefined || plan === undefined || select !== undefined;
         }
       } else {
         await bindView(touched === 'all' ? undefined : async () => runOnce.keys ?? captureKeys(conn, `SELECT ${keyList} FROM __k3_keyed_keys`, shape2));

@@ -46,8 +46,11 @@ export function mergeImagesTaken(): number {
 }
 
 export interface MergeImagesPlan {
-  /** The SELECT (run it as the only result-returning statement of its call). */
-  readonly sql: string;
+  /**
+   * The SELECT (run it as the only result-returning statement of its call) over the loaded target,
+   * or over `rows`: a SELECT of the same rows (named-rows-load.ts namedRowsSelect) read in its place.
+   */
+  sql(rows?: string): string;
   readonly update: boolean;
   readonly insert: boolean;
   /** Table column indexes that are NOT NULL. */
@@ -86,6 +89,7 @@ export function mergeImagesPlan(m: MergeImagesInput): MergeImagesPlan | undefine
   const alias = named.length === 1 ? named[0]! : named.length === 2 ? named[1]! : isWord(named[1], 'AS') ? named[2]! : undefined;
   if (alias === undefined || named.some((t) => t.kind !== 'word' && t.kind !== 'quoted') || (named.length === 2 && isWord(named[1], 'AS'))) return undefined;
   const targetText = m.sql.slice(named[0]!.start, named.at(-1)!.end);
+  const aliasText = m.sql.slice(alias.start, alias.end);
   const targetNames = new Set([identifierOf(named[0]!).toLowerCase(), identifierOf(alias).toLowerCase()]);
   const on = tokens.findIndex((t, i) => i > using && top(i) && isWord(t, 'ON'));
   if (on < 0) return undefined;
@@ -155,10 +159,11 @@ export function mergeImagesPlan(m: MergeImagesInput): MergeImagesPlan | undefine
   const plainKeys = inserts === undefined || keyIndex.every((ki, j) => isSourceColumn(tokens, inserts.get(ki), m.qualifier, m.keySources[j]!));
   const sourceKeys = plainKeys ? [] : keyIndex.map((ki, j) => `CAST(${q(m.qualifier)}.${q(m.keySources[j]!)} AS ${fieldToDuckDBType(fields[ki]!)}) AS __k3_sk${j}`);
   // FULL JOIN: a loaded row no source row matched shows with no source rowid (then the MERGE path runs).
-  const inner = `SELECT ${q(m.qualifier)}.rowid AS __k3_r, ${k0} IS NOT NULL AS __k3_m, ${[...images, ...before, ...sourceKeys].join(', ')} FROM ${m.source} AS ${q(m.qualifier)} FULL JOIN ${targetText} ON ${text(onSpan)}`;
+  const inner = (rows?: string): string => `SELECT ${q(m.qualifier)}.rowid AS __k3_r, ${k0} IS NOT NULL AS __k3_m, ${[...images, ...before, ...sourceKeys].join(', ')} FROM ${m.source} AS ${q(m.qualifier)} FULL JOIN ${rows === undefined ? targetText : `(${rows}) AS ${aliasText}`} ON ${text(onSpan)}`;
   const same = assigned.length === 0 ? 'true' : assigned.map((i) => `src.${q(fields[i]!.name)} IS NOT DISTINCT FROM src.__k3_b${i}`).join(' AND ');
   const keyOk = plainKeys ? 'true' : keyIndex.map((ki, j) => `src.${q(fields[ki]!.name)} IS NOT DISTINCT FROM src.__k3_sk${j}`).join(' AND ');
-  const sql = `SELECT ${roundTripSelectList(shape)}, (${textRoundTripDiffers(fields, 'src')}) AS __k3_differs, src.__k3_r, src.__k3_m, (${same}) AS __k3_same, (${keyOk}) AS __k3_keyok FROM (${inner}) AS src`;
+  const head = `SELECT ${roundTripSelectList(shape)}, (${textRoundTripDiffers(fields, 'src')}) AS __k3_differs, src.__k3_r, src.__k3_m, (${same}) AS __k3_same, (${keyOk}) AS __k3_keyok`;
+  const sql = (rows?: string): string => `${head} FROM (${inner(rows)}) AS src`;
   return { sql, update: sets !== undefined, insert: inserts !== undefined, notNull: fields.flatMap((f, i) => (f.nullable ? [] : [i])), keyIndex };
 }
 
@@ -270,9 +275,9 @@ export function mergeImagesResult(rows: readonly unknown[][], plan: MergeImagesP
 }
 
 /** Runs the plan: the result, or undefined (any failure: the caller runs the MERGE). */
-export async function mergeImages(conn: DuckDBConnection, plan: MergeImagesPlan, shape: WalTableShape): Promise<{ rowsAffected: number; upserts: WalValue[][] } | undefined> {
+export async function mergeImages(conn: DuckDBConnection, plan: MergeImagesPlan, shape: WalTableShape, rows?: string): Promise<{ rowsAffected: number; upserts: WalValue[][] } | undefined> {
   try {
-    return mergeImagesResult((await conn.runAndReadAll(plan.sql)).getRows(), plan, shape);
+    return mergeImagesResult((await conn.runAndReadAll(plan.sql(rows))).getRows(), plan, shape);
   } catch {
     return undefined;
   }

@@ -41,16 +41,8 @@ export interface NamedRows {
  * `after` — in the same DuckDB call when the overlay rows travel as literals.
  */
 export async function loadNamedRows(conn: DuckDBConnection, cache: FileCache, store: ObjectStore, state: WarmState, shape: WalTableShape, tuples: readonly (readonly WalValue[])[], rows: NamedRows, after: readonly string[]): Promise<void> {
-  // Read synchronously: the shared overlay only ever gains newer acknowledged records.
-  const named = narrowTail({ ...state, tail: state.overlay }, tuples).tail;
+  const { named, files } = locateNamed(state, shape, tuples);
   const keyList = shape.primaryKey.map(q).join(', ');
-  // Keys the log does not decide are read from Delta — only from the files that may hold them. A
-  // NULL key part matches no stored row (key columns are NOT NULL).
-  const files = new Map<string, ActiveFile>();
-  for (const tuple of tuples) {
-    if (tuple.some((v) => v === null) || named.byKey.has(keyString(tuple))) continue;
-    for (const f of locator.locate(state.snapshot, shape.primaryKey, tuple.map((v) => v ?? ''))) files.set(f.key, f);
-  }
   // No Delta file to read: the overlay's rows go straight into the target in the same call — no
   // TEMP tables (their `_keys` would be read only by the Delta rows' anti join; wip/ingest8).
   const direct = files.size === 0 ? overlayUpsertsSelect(named, shape) : undefined;
@@ -74,4 +66,30 @@ export async function loadNamedRows(conn: DuckDBConnection, cache: FileCache, st
   } finally {
     lease?.release();
   }
+}
+
+/** The overlay's entries of the named keys, and the Delta files that may hold the others. */
+function locateNamed(state: WarmState, shape: WalTableShape, tuples: readonly (readonly WalValue[])[]): { named: WarmState['overlay']; files: Map<string, ActiveFile> } {
+  // Read synchronously: the shared overlay only ever gains newer acknowledged records.
+  const named = narrowTail({ ...state, tail: state.overlay }, tuples).tail;
+  // Keys the log does not decide are read from Delta — only from the files that may hold them. A
+  // NULL key part matches no stored row (key columns are NOT NULL).
+  const files = new Map<string, ActiveFile>();
+  for (const tuple of tuples) {
+    if (tuple.some((v) => v === null) || named.byKey.has(keyString(tuple))) continue;
+    for (const f of locator.locate(state.snapshot, shape.primaryKey, tuple.map((v) => v ?? ''))) files.set(f.key, f);
+  }
+  return { named, files };
+}
+
+/**
+ * The STRONG rows loadNamedRows would load, as ONE SELECT of typed columns, when no Delta file may
+ * hold a named key and the overlay's rows are literals ('' when there is no row) — for a reader
+ * that needs them only as a relation (merge-images.ts, wip/ingest11); undefined otherwise.
+ */
+export function namedRowsSelect(state: WarmState, shape: WalTableShape, tuples: readonly (readonly WalValue[])[]): string | undefined {
+  const { named, files } = locateNamed(state, shape, tuples);
+  if (files.size > 0) return undefined;
+  const direct = overlayUpsertsSelect(named, shape);
+  return direct === undefined ? undefined : direct.rows > 0 ? direct.select : '';
 }
