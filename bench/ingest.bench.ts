@@ -11,6 +11,7 @@
  * drains the compactor made, and the process CPU per statement (DuckDB threads + JS, compactor included).
  * K3_MERGE_VALUES_LOAD=false: the VALUES source bound as text (A/B of wip/ingest6).
  * K3_MERGE_CHANGED_ANTI_JOIN=false: the changed rows by EXCEPT (A/B of wip/ingest7).
+ * K3_MERGE_ROW_IMAGES=false: every statement through DuckDB's MERGE, not its row images (A/B of wip/ingest11).
  * K3_DUCKDB_THREADS=1: DuckDB without intra-query worker threads, as the server's key sets it (wip/ingest10).
  * Writes bench/results/ingest.json. Timing never fails anything.
  *
@@ -54,7 +55,7 @@ function batchIds(c: number, b: number): number[] {
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'k3-bench-ingest-'));
-  const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: path.join(dir, 'data'), K3_CACHE_DIR: path.join(dir, 'cache'), K3_COMPACTOR_INTERVAL: '200ms', K3_MERGE_VALUES_LOAD: process.env.K3_MERGE_VALUES_LOAD, K3_MERGE_CHANGED_ANTI_JOIN: process.env.K3_MERGE_CHANGED_ANTI_JOIN, K3_DUCKDB_THREADS: process.env.K3_DUCKDB_THREADS });
+  const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: path.join(dir, 'data'), K3_CACHE_DIR: path.join(dir, 'cache'), K3_COMPACTOR_INTERVAL: '200ms', K3_MERGE_VALUES_LOAD: process.env.K3_MERGE_VALUES_LOAD, K3_MERGE_CHANGED_ANTI_JOIN: process.env.K3_MERGE_CHANGED_ANTI_JOIN, K3_MERGE_ROW_IMAGES: process.env.K3_MERGE_ROW_IMAGES, K3_DUCKDB_THREADS: process.env.K3_DUCKDB_THREADS });
   // K3_DUCKDB_THREADS as the server applies it (create-exec-runtime.ts): 0 = DuckDB's default, all cores.
   const db = await createDuckDB({ ...(config.K3_DUCKDB_THREADS ? { threads: config.K3_DUCKDB_THREADS } : {}), allowedDirectories: [path.join(dir, 'data'), path.join(dir, 'cache')] });
   const engine = new Engine({ stores: createBucketStoreFactory(config), db, cache: new FileCache({ dir: path.join(dir, 'cache', 'files'), maxBytes: 4 << 30 }), config });
