@@ -170,9 +170,12 @@ describe('DuckDB calls per ingest MERGE (wip/merge4)', () => {
     // wip/ingest5: the keys as text ride in the source's call with their range, and the capture of
     // the changed rows in the new-keys call (keys-with-range.ts): 5 — split, source, load, MERGE,
     // (new keys + duplicates + removed + capture).
-    // wip/ingest11: the row images (merge-images.ts) answer this shape — 4: split, source, load
-    // (no shadow copy), (the images LEFT JOIN the loaded rows, with their capture): no MERGE, no new-keys call.
-    expect(m.calls.length).toBeLessThanOrEqual(4);
+    // wip/ingest11: the row images (merge-images.ts) answer this shape — 3: split, source (without the
+    // target's DDL and the keys table: nothing reads them), (the images over the source FULL JOIN the
+    // named rows read from the overlay as a subquery, with their capture): no load, no shadow copy, no
+    // MERGE, no new-keys call. (Keys 9 and 12 are in the log since the warm-up batch; a key only in
+    // Delta adds the load call, with the deferred DDL and keys table in it.)
+    expect(m.calls.length).toBeLessThanOrEqual(3);
     expect(mergeImagesTaken() - taken).toBe(1);
     expect(m.calls.some((c) => c.startsWith('runAndReadAll: SELECT n.*, c.* FROM'))).toBe(false);
     expect(m.calls.some((c) => c.includes('__k3_strong_'))).toBe(false);

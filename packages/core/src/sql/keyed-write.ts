@@ -42,7 +42,7 @@ import { isBlindReplace, isBlindUpsert } from './blind-replace.ts';
 import { startBlindReplace } from './blind-replace-early.ts';
 import { mergeKeepsKeys } from './merge-keeps-keys.ts';
 import { mergeSourceScope, type MergeSourceScope } from './merge-scope.ts';
-import { mergeImages, mergeImagesPlan } from './merge-images.ts';
+import { mergeImages, mergeImagesPlan, type MergeImagesPlan } from './merge-images.ts';
 import { changedRowsSql } from './changed-rows.ts';
 import { keysWithRange, keysWithRangeSql, rangeOf, scalarsWithCapture, scalarsWithCaptureSql } from './keys-with-range.ts';
 import { loadNamedRows, namedRowsSelect } from './named-rows-load.ts';
@@ -131,7 +131,13 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     // uniqueness is checked after.
     const withKey = shape.verb === 'INSERT';
     /** A MERGE whose source ran once into a TEMP table (mergeTouchedKeys): the statement reading it. */
-    const runOnce: { merge?: PrePassed; keys?: WalValue[][]; scope?: MergeSourceScope } = {};
+    const runOnce: RunOnce = {};
+    /** The target's DDL and the keys table, left out of the source's call for the images: made where a path reads them. */
+    const deferred = (): string[] => {
+      const d = runOnce.deferred ?? [];
+      runOnce.deferred = undefined;
+      return d;
+    };
     /** The target holds every STRONG row of the keys in `__k3_keyed_keys`: a new key inside them cannot clash. */
     let covered = mode === 'inserted-keys';
     /** The shadow copy was made with the load (named-rows-load.ts). */
@@ -163,21 +169,23 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
         await run(conn, `INSERT INTO ${name} SELECT * FROM ${q(strong)}`);
       }
     } else if (mode === 'merge-keys') {
+      // The row images (merge-images.ts, wip/ingest11) of a MERGE whose source runs once: planned in the source's call.
+      if (direct && htap.mergeRowImages && !shape.returning && checkConstraintsOf(snapshot.metadata).length === 0 && !storableQueries(snapshot.schema.fields, snapshot.partitionColumns)) {
+        runOnce.planFor = (scope) => (scope.aliasColumns === undefined ? undefined
+          : mergeImagesPlan({ tokens: statement.tokens, sql: statement.sql, fields: snapshot.schema.fields, shape: shape2, source: MERGE_SOURCE, qualifier: scope.qualifier, sourceColumns: scope.aliasColumns, keySources: scope.keySources, target: name }));
+      }
       const touched = await mergeTouchedKeys(conn, tables, statement, keys, name, shape2, runOnce, target, htap.mergeValuesLoad);
       covered = touched !== 'all';
       if (direct && touched !== 'all') {
         if (touched !== undefined) {
           const tuples = runOnce.keys ?? await captureKeys(conn, `SELECT ${keyList} FROM __k3_keyed_keys`, shape2);
           const rows = { target: name, keysTable: '__k3_keyed_keys', range: touched, stem: `__k3_named_${randomBytes(4).toString('hex')}` };
-          const scope = runOnce.scope;
-          const plan = htap.mergeRowImages && runOnce.merge !== undefined && scope?.aliasColumns !== undefined && !shape.returning && checkConstraintsOf(snapshot.metadata).length === 0 && !storableQueries(snapshot.schema.fields, snapshot.partitionColumns)
-            ? mergeImagesPlan({ tokens: statement.tokens, sql: statement.sql, fields: snapshot.schema.fields, shape: shape2, source: MERGE_SOURCE, qualifier: scope.qualifier, sourceColumns: scope.aliasColumns, keySources: scope.keySources, target: name })
-            : undefined;
+          const plan = runOnce.merge === undefined ? undefined : runOnce.plan;
           const shadow = [`CREATE TEMP TABLE ${BEFORE} AS SELECT * FROM ${name}`];
           // The named rows as one SELECT the images read in the target's place (no Delta file to read): no load call.
           const select = plan === undefined ? undefined : namedRowsSelect(state, state.shape, tuples);
-          if (plan !== undefined && select !== undefined) images = await mergeImages(conn, plan, shape2, select === '' ? undefined : select);
-          if (images === undefined) await loadNamedRows(conn, htap.cache, handle.store, state, state.shape, tuples, rows, plan === undefined || select !== undefined ? shadow : []);
+          if (plan !== undefined && select !== undefined) images = await mergeImages(conn, plan, shape2, select);
+          if (images === undefined) await loadNamedRows(conn, htap.cache, handle.store, state, state.shape, tuples, rows, plan === undefined || select !== undefined ? shadow : [], deferred());
           if (plan !== undefined && select === undefined) images = await mergeImages(conn, plan, shape2);
           // Not proven equivalent: the shadow copy is made (with the load, or below) and the MERGE runs as before.
           before = images !== undefined || plan === undefined || select !== undefined;
@@ -195,6 +203,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     // three DuckDB calls fewer on the hottest write (docs/design/hot-path.md). A blind INSERT OR
     // REPLACE (blind-replace.ts) too: its rows replace whole rows, whatever was there.
     const empty = mode === 'none' || mode === 'replace';
+    if (images === undefined && runOnce.deferred !== undefined) await run(conn, deferred().join(';\n'));
     if (!empty && !before) await run(conn, [...(loaded !== undefined ? [loaded] : []), `CREATE TEMP TABLE ${BEFORE} AS SELECT * FROM ${name}`].join(';\n'));
 
     const differs = textRoundTripDiffers(snapshot.schema.fields, 'src');
@@ -332,7 +341,7 @@ function loadMode(shape: DmlShape): LoadMode {
  * over them (' WHERE …' or ''), undefined when the source names no key, 'all' when the MERGE may
  * match any row (merge-scope.ts) — then the caller loads every STRONG row.
  */
-async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, keys: readonly string[], name: string, shape: WalTableShape, runOnce: { merge?: PrePassed; keys?: WalValue[][]; scope?: MergeSourceScope }, target: { ddl: string; ensure: string }, valuesLoad = false): Promise<string | undefined | 'all'> {
+async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, keys: readonly string[], name: string, shape: WalTableShape, runOnce: RunOnce, target: { ddl: string; ensure: string }, valuesLoad = false): Promise<string | undefined | 'all'> {
   const keyList = keys.map(q).join(', ');
   const scope = await mergeSourceScope(conn, statement, keys);
   if (scope === undefined) {
@@ -355,17 +364,23 @@ async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, s
         const widthCheck = `SELECT * FROM ${MERGE_SOURCE} UNION ALL SELECT ${named.map(() => 'NULL').join(', ')} LIMIT 0`;
         // A VALUES source of literals is loaded as typed columns, not bound as text (values-source-load.ts, wip/ingest6).
         const cells = valuesLoad ? await valuesSourceLoad(conn, statement.sql, statement.tokens, scope.start, scope.end, named.length) : undefined;
-        const first = [target.ddl, `CREATE TEMP TABLE ${MERGE_SOURCE} AS SELECT * FROM ${cells?.from ?? scope.source}`,
-          keysTableAs(keys, shape, scope.keysFrom(`${MERGE_SOURCE} AS ${q(scope.qualifier)}`))];
+        const keysSelect = keysSelectAs(keys, shape, scope.keysFrom(`${MERGE_SOURCE} AS ${q(scope.qualifier)}`));
+        // A MERGE the row images may answer (wip/ingest11) reads neither the target table nor the keys
+        // table when its named rows need no Delta file: both are made later, where a path reads them.
+        const plan = runOnce.planFor?.(scope);
+        const deferred = plan === undefined ? undefined : [target.ensure, `CREATE TEMP TABLE __k3_keyed_keys AS ${keysSelect}`];
+        const first = [...(deferred === undefined ? [target.ddl] : []), `CREATE TEMP TABLE ${MERGE_SOURCE} AS SELECT * FROM ${cells?.from ?? scope.source}`,
+          ...(deferred === undefined ? [`CREATE TEMP TABLE __k3_keyed_keys AS ${keysSelect}`] : [])];
         // The keys as write-log text ride in this call with their range (keys-with-range.ts, wip/ingest5).
         // The width check is a filter of that last SELECT: a multi-statement call answers with the
         // FIRST result set, so a SELECT of its own before it would hide the keys (and did hide the range).
         // A loaded VALUES source has exactly the alias's columns (values-source-load.ts): no width check.
-        const both = keysWithRangeSql('__k3_keyed_keys', shape, cells === undefined ? `NOT EXISTS (${widthCheck})` : undefined);
+        const both = keysWithRangeSql(deferred === undefined ? '__k3_keyed_keys' : `(${keysSelect})`, shape, cells === undefined ? `NOT EXISTS (${widthCheck})` : undefined);
         if (both === undefined) throw new Error('no key column'); // (a keyed table always has one)
         const { tuples, range } = keysWithRange((await conn.runAndReadAll([...first, both].join(';\n'))).getRows(), shape, 's');
         runOnce.keys = tuples;
-        runOnce.scope = scope;
+        runOnce.plan = plan;
+        runOnce.deferred = deferred;
         const sql = `${statement.sql.slice(0, scope.start)}${MERGE_SOURCE} AS ${q(scope.qualifier)}${statement.sql.slice(scope.end)}`;
         runOnce.merge = { ...statement, sql };
         return range;
@@ -398,13 +413,25 @@ async function mergeTouchedKeys(conn: DuckDBConnection, tables: RequestTables, s
 const MERGE_SOURCE = '__k3_merge_src';
 
 /**
- * `__k3_keyed_keys` made from `select` (the source's distinct keys) in ONE statement: each column
+ * `__k3_keyed_keys`' SELECT from `select` (the source's distinct keys), for ONE statement: each column
  * CAST to the target key's type — the cast an INSERT into a table of those types applies — where
  * it was a CREATE … WHERE false plus an INSERT (wip/ingest8: a statement fewer in the source's call).
  */
-function keysTableAs(keys: readonly string[], shape: WalTableShape, select: string): string {
+function keysSelectAs(keys: readonly string[], shape: WalTableShape, select: string): string {
   const columns = keys.map((k, i) => `CAST(__k3_k.${q(`c${i}`)} AS ${shape.columns.find((c) => c.name === k)!.type}) AS ${q(k)}`);
-  return `CREATE TEMP TABLE __k3_keyed_keys AS SELECT ${columns.join(', ')} FROM (${select}) AS __k3_k(${keys.map((_, i) => q(`c${i}`)).join(', ')})`;
+  return `SELECT ${columns.join(', ')} FROM (${select}) AS __k3_k(${keys.map((_, i) => q(`c${i}`)).join(', ')})`;
+}
+
+/** The source-once path's outputs (mergeTouchedKeys) and the row images' planner it calls. */
+interface RunOnce {
+  /** The MERGE reading the materialized source. */
+  merge?: PrePassed;
+  /** The named keys as write-log text. */
+  keys?: WalValue[][];
+  planFor?: (scope: MergeSourceScope) => MergeImagesPlan | undefined;
+  plan?: MergeImagesPlan | undefined;
+  /** Statements left out of the source's call (target DDL, keys table): run before anything reads them. */
+  deferred?: string[] | undefined;
 }
 
 async function run(conn: DuckDBConnection, sql: string): Promise<void> {

@@ -38,16 +38,17 @@ export interface NamedRows {
 
 /**
  * Loads the STRONG rows of `tuples` (the named keys as write-log text) into `rows.target`, then runs
- * `after` — in the same DuckDB call when the overlay rows travel as literals.
+ * `after` — in the same DuckDB call when the overlay rows travel as literals. `first`: statements
+ * the load reads (the target's DDL, the keys table: merge-images.ts defers them), run before it in its call.
  */
-export async function loadNamedRows(conn: DuckDBConnection, cache: FileCache, store: ObjectStore, state: WarmState, shape: WalTableShape, tuples: readonly (readonly WalValue[])[], rows: NamedRows, after: readonly string[]): Promise<void> {
+export async function loadNamedRows(conn: DuckDBConnection, cache: FileCache, store: ObjectStore, state: WarmState, shape: WalTableShape, tuples: readonly (readonly WalValue[])[], rows: NamedRows, after: readonly string[], first: readonly string[] = []): Promise<void> {
   const { named, files } = locateNamed(state, shape, tuples);
   const keyList = shape.primaryKey.map(q).join(', ');
   // No Delta file to read: the overlay's rows go straight into the target in the same call — no
   // TEMP tables (their `_keys` would be read only by the Delta rows' anti join; wip/ingest8).
   const direct = files.size === 0 ? overlayUpsertsSelect(named, shape) : undefined;
   if (direct !== undefined) {
-    const statements = [...(direct.rows > 0 ? [`INSERT INTO ${rows.target} ${direct.select}`] : []), ...after];
+    const statements = [...first, ...(direct.rows > 0 ? [`INSERT INTO ${rows.target} ${direct.select}`] : []), ...after];
     try {
       if (statements.length > 0) await conn.run(statements.join(';\n'));
     } catch (err) {
@@ -62,7 +63,7 @@ export async function loadNamedRows(conn: DuckDBConnection, cache: FileCache, st
       const delta = await snapshotSelectSql(conn, { ...state.snapshot, files: [...files.values()] }, lease.paths);
       loads.push(`INSERT INTO ${rows.target} SELECT s.* FROM (${delta}) AS s SEMI JOIN ${rows.keysTable} AS k USING (${keyList}) ANTI JOIN ${q(`${rows.stem}_keys`)} AS o USING (${keyList})${rows.range}`);
     }
-    await loadOverlayTables(conn, rows.stem, named, shape, { then: [...loads, ...after].join(';\n') });
+    await loadOverlayTables(conn, rows.stem, named, shape, { then: [...first, ...loads, ...after].join(';\n') });
   } finally {
     lease?.release();
   }
@@ -84,12 +85,12 @@ function locateNamed(state: WarmState, shape: WalTableShape, tuples: readonly (r
 
 /**
  * The STRONG rows loadNamedRows would load, as ONE SELECT of typed columns, when no Delta file may
- * hold a named key and the overlay's rows are literals ('' when there is no row) — for a reader
+ * hold a named key and the overlay's rows are literals (a typed empty SELECT when there is none) — for a reader
  * that needs them only as a relation (merge-images.ts, wip/ingest11); undefined otherwise.
  */
 export function namedRowsSelect(state: WarmState, shape: WalTableShape, tuples: readonly (readonly WalValue[])[]): string | undefined {
   const { named, files } = locateNamed(state, shape, tuples);
   if (files.size > 0) return undefined;
   const direct = overlayUpsertsSelect(named, shape);
-  return direct === undefined ? undefined : direct.rows > 0 ? direct.select : '';
+  return direct?.select;
 }
