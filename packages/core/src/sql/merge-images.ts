@@ -9,15 +9,17 @@
  * The source is materialized (keyed-write.ts, the source-once path) and the target holds the STRONG
  * rows of every key the source names (named-rows-load.ts). Then
  *
- *   SELECT … FROM __k3_merge_src AS s LEFT JOIN <target as written> ON <the ON as written>
+ *   SELECT … FROM __k3_merge_src AS s FULL JOIN <target as written | (named rows SELECT) AS a> ON <the ON as written>
  *
- * gives, per source row, the target row it matches (the MERGE's own ON, so its types and casts) and
+ * gives, per source row (by its rowid), the target row it matches (the MERGE's own ON, so its types
+ * and casts) — and every loaded row no source row matched, without a rowid — and
  * the image: matched → the target row with each SET column replaced by CAST(<expr> AS <column type>)
  * (the cast DuckDB's UPDATE applies to an assignment); not matched → CAST(<expr> AS <type>) per
  * INSERT column and CAST((<default>) AS <type>) / NULL for the others (what DuckDB's INSERT gives).
- * The same call returns the images as write-log text with their round-trip flag, whether each one
- * equals its before row (NULL-equal on every column: the changed-rows anti join's test), and the
- * counts the equivalence rests on. It is used ONLY when (mergeImagesResult):
+ * The same call returns the images as write-log text with their round-trip flag, the source rowid,
+ * whether the row matched, whether a matched image equals its before row on the SET columns (the
+ * others are the before row's own; NULL-equal: the changed-rows anti join's test), and whether an
+ * inserted key is the source key the keys table holds. It is used ONLY when (mergeImagesResult):
  *
  *   - every source row matched at most one target row, and every loaded target row exactly one
  *     source row (so the images' keys are the MERGE's, and an inserted key cannot clash with a
