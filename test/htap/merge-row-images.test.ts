@@ -132,6 +132,9 @@ describe('a keyed MERGE answered by its row images', () => {
       ["MERGE INTO {t} AS t USING (VALUES (24, 1)) AS s(id, a) ON t.id = s.id AND t.a > 1000 WHEN MATCHED THEN UPDATE SET a = s.a", false],
       // An inserted key computed from the source key (checked to be the named key), and a quoted qualifier.
       ['MERGE INTO {t} AS t USING (VALUES (25, 1), (218, 2)) AS "S"(id, a) ON t.id = "S".id WHEN MATCHED THEN UPDATE SET a = "S".a WHEN NOT MATCHED THEN INSERT (id, a) VALUES (CAST("S".id AS BIGINT) + 0, "S".a)', true],
+      // A source naming no non-NULL key (nothing to load: the deferred DDL and keys table are made before the MERGE path).
+      ['MERGE INTO {t} AS t USING (VALUES (NULL, 1)) AS s(id, a) ON t.id = s.id WHEN MATCHED THEN UPDATE SET a = s.a', false],
+      ['MERGE INTO {t} AS t USING (VALUES (NULL, 1)) AS s(id, a) ON t.id = s.id WHEN NOT MATCHED THEN INSERT (id, a) VALUES (s.id, s.a)', false],
       // Shapes the images do not take: a condition, a DELETE, a key assigned, DO NOTHING, RETURNING-free but SET * / INSERT *.
       ["MERGE INTO {t} AS t USING (VALUES (14, 1), (213, 2)) AS s(id, a) ON t.id = s.id WHEN MATCHED AND s.a > 0 THEN UPDATE SET a = s.a WHEN NOT MATCHED THEN INSERT (id, a) VALUES (s.id, s.a)", false],
       ['MERGE INTO {t} AS t USING (VALUES (15, 1)) AS s(id, a) ON t.id = s.id WHEN MATCHED THEN DELETE', false],
