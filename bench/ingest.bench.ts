@@ -13,6 +13,7 @@
  * K3_MERGE_CHANGED_ANTI_JOIN=false: the changed rows by EXCEPT (A/B of wip/ingest7).
  * K3_MERGE_ROW_IMAGES=false: every statement through DuckDB's MERGE, not its row images (A/B of wip/ingest11).
  * K3_DUCKDB_THREADS=1: DuckDB without intra-query worker threads, as the server's key sets it (wip/ingest10).
+ * K3_KEYED_WRITE_DUCKDB=separate: write-log writes on a second, one-thread DuckDB database (wip/scratch11).
  * Writes bench/results/ingest.json. Timing never fails anything.
  *
  * Full scale (the issue's row): `node bench/ingest.bench.ts` (60 s, 8 clients, 100k-row table).
@@ -55,7 +56,7 @@ function batchIds(c: number, b: number): number[] {
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'k3-bench-ingest-'));
-  const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: path.join(dir, 'data'), K3_CACHE_DIR: path.join(dir, 'cache'), K3_COMPACTOR_INTERVAL: '200ms', K3_MERGE_VALUES_LOAD: process.env.K3_MERGE_VALUES_LOAD, K3_MERGE_CHANGED_ANTI_JOIN: process.env.K3_MERGE_CHANGED_ANTI_JOIN, K3_MERGE_ROW_IMAGES: process.env.K3_MERGE_ROW_IMAGES, K3_DUCKDB_THREADS: process.env.K3_DUCKDB_THREADS });
+  const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: path.join(dir, 'data'), K3_CACHE_DIR: path.join(dir, 'cache'), K3_COMPACTOR_INTERVAL: '200ms', K3_MERGE_VALUES_LOAD: process.env.K3_MERGE_VALUES_LOAD, K3_MERGE_CHANGED_ANTI_JOIN: process.env.K3_MERGE_CHANGED_ANTI_JOIN, K3_MERGE_ROW_IMAGES: process.env.K3_MERGE_ROW_IMAGES, K3_DUCKDB_THREADS: process.env.K3_DUCKDB_THREADS, K3_KEYED_WRITE_DUCKDB: process.env.K3_KEYED_WRITE_DUCKDB });
   // K3_DUCKDB_THREADS as the server applies it (create-exec-runtime.ts): 0 = DuckDB's default, all cores.
   const db = await createDuckDB({ ...(config.K3_DUCKDB_THREADS ? { threads: config.K3_DUCKDB_THREADS } : {}), allowedDirectories: [path.join(dir, 'data'), path.join(dir, 'cache')] });
   const engine = new Engine({ stores: createBucketStoreFactory(config), db, cache: new FileCache({ dir: path.join(dir, 'cache', 'files'), maxBytes: 4 << 30 }), config });
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
   const pg: Postgres | undefined = await startPostgres();
   const out: Record<string, unknown> = {
     benchmark: 'ingest', date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, loadAvgBefore: loadavg()[0] },
-    settings: { BASE, CLIENTS, BATCH, SECONDS, duckdbThreads: config.K3_DUCKDB_THREADS }, postgres: pg === undefined ? 'not available' : `PostgreSQL 15 (pgbench, ${CLIENTS} connections, fsync on)`,
+    settings: { BASE, CLIENTS, BATCH, SECONDS, duckdbThreads: config.K3_DUCKDB_THREADS, keyedWriteDuckDB: config.K3_KEYED_WRITE_DUCKDB }, postgres: pg === undefined ? 'not available' : `PostgreSQL 15 (pgbench, ${CLIENTS} connections, fsync on)`,
   };
   let drains = 0;
   let drainedRecords = 0;

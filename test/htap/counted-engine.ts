@@ -12,7 +12,7 @@ import { loadConfig } from '../../packages/core/src/config/index.ts';
 import { createDuckDB, FileCache } from '../../packages/core/src/exec/index.ts';
 import { createBucketStoreFactory } from '../../packages/core/src/object-store/index.ts';
 import { Engine } from '../../packages/core/src/sql/index.ts';
-import { createHarness, type Harness } from '../../packages/core/test/sql/engine-harness.ts';
+import { createHarness, keyedWriteDuckDBFromEnv, type Harness } from '../../packages/core/test/sql/engine-harness.ts';
 import { instrument, type DuckDBCalls } from '../../packages/core/test/sql/duckdb-call-counter.ts';
 import { DuckDBReference } from '../support/duckdb-reference.ts';
 import { wireRows } from '../../packages/core/test/support/wire-rows.ts';
@@ -57,7 +57,7 @@ export async function countedEngine(env: Record<string, string> = {}): Promise<C
 export async function otherCoordinator(h: Harness, env: Record<string, string> = {}): Promise<{ engine: Engine; close(): Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'k3-other-'));
   const dataDir = path.join(h.dir, 'data');
-  const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: dataDir, K3_CACHE_DIR: dir, ...env });
+  const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: dataDir, K3_CACHE_DIR: dir, ...keyedWriteDuckDBFromEnv(), ...env });
   const db = await createDuckDB({ threads: 2, allowedDirectories: [dataDir, dir] });
   const engine = new Engine({ stores: createBucketStoreFactory(config), db, cache: new FileCache({ dir, maxBytes: 1 << 30 }), config });
   return {

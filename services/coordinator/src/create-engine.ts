@@ -46,7 +46,7 @@ export async function createEngine(config: Config, opts: { registry?: Registry }
   const engine = new Engine({ stores, db, cache, config, executor, tmpDir: writesDir });
   if (opts.registry !== undefined) {
     registerCacheMetrics(opts.registry, cache);
-    registerDuckDBMetrics(opts.registry, db);
+    registerDuckDBMetrics(opts.registry, db, () => [engine.keyedWriteDb.instance].filter((d) => d !== undefined));
     registerQueueMetrics(opts.registry, () => executor.backlog());
   }
   return {

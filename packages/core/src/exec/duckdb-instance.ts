@@ -30,6 +30,11 @@ export interface CreateDuckDBOptions {
 export interface K3DuckDB {
   readonly instance: DuckDBInstance;
   readonly sandboxed: boolean;
+  /**
+   * A second database set up like this one from `derive(its options)` (same sandbox unless derive
+   * changes it), e.g. the keyed-write database of sql/keyed-write-duckdb.ts. The caller closes it.
+   */
+  sibling?(derive: (options: CreateDuckDBOptions) => CreateDuckDBOptions): Promise<K3DuckDB>;
   /** A new connection with the k3 session setup applied. The caller owns it and must close it. */
   connect(): Promise<DuckDBConnection>;
   /** Closes the database; open connections become unusable. */
@@ -70,6 +75,7 @@ export async function createDuckDB(opts: CreateDuckDBOptions = {}): Promise<K3Du
   return {
     instance,
     sandboxed,
+    sibling: (derive) => createDuckDB(derive(opts)),
     async connect() {
       const conn = await instance.connect();
       try {

@@ -1,6 +1,6 @@
 /**
  * DuckDB memory, read at scrape time from `duckdb_memory()` (memory held by the buffer manager per
- * tag, summed): k3_duckdb_memory_bytes. A scrape that cannot query (the database is closing)
+ * tag, summed over the process's databases): k3_duckdb_memory_bytes. A scrape that cannot query (the database is closing)
  * reports the last value.
  */
 import { Gauge, type Registry } from 'prom-client';
@@ -16,14 +16,17 @@ export async function duckdbMemoryBytes(db: Pick<K3DuckDB, 'connect'>): Promise<
   }
 }
 
-export function registerDuckDBMetrics(registry: Registry, db: Pick<K3DuckDB, 'connect'>): void {
+/** `others`: further databases of the process (the separate keyed-write one, sql/keyed-write-duckdb.ts), summed in. */
+export function registerDuckDBMetrics(registry: Registry, db: Pick<K3DuckDB, 'connect'>, others: () => readonly Pick<K3DuckDB, 'connect'>[] = () => []): void {
   new Gauge({
     name: 'k3_duckdb_memory_bytes',
     help: 'Memory DuckDB\'s buffer manager holds (sum of duckdb_memory()).',
     registers: [registry],
     async collect() {
       try {
-        this.set(await duckdbMemoryBytes(db));
+        let bytes = await duckdbMemoryBytes(db);
+        for (const other of others()) bytes += await duckdbMemoryBytes(other).catch(() => 0);
+        this.set(bytes);
       } catch {
         // closing: keep the last value
       }

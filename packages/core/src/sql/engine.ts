@@ -61,6 +61,7 @@ import {
   type DeleteRowsRequest, type InsertRowsRequest, type MergeRowsRequest, type QueryRowsRequest, type TypedTable, type UpdateRowsRequest,
 } from '../typed/index.ts';
 import { parametersUnsupported, toSqlParams } from './statement-params.ts';
+import { KeyedWriteDuckDB } from './keyed-write-duckdb.ts';
 import { PipelineScanner, createPipelines, type Pipelines, type PipelineScannerOptions } from '../pipeline/index.ts';
 
 export type { BucketStores, EngineDeps, FileCache, K3DuckDB } from './engine-deps.ts';
@@ -121,6 +122,8 @@ export class Engine {
   /** Pipeline-generated tables: CreateTablePipeline, ingest rules, runs, TriggerIngest (pipeline/). A plain field, so proxies of the engine pass it through. */
   readonly pipelines: Pipelines;
   #tmpReady: Promise<unknown> | undefined;
+  /** Which DuckDB a DML attempt connects to: write-log writes on a one-thread database (K3_KEYED_WRITE_DUCKDB). */
+  readonly keyedWriteDb: KeyedWriteDuckDB;
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
@@ -139,6 +142,7 @@ export class Engine {
     this.#federated = createFederatedReader(deps, this.#clock);
     this.#engines = new BucketEngines({ clock: this.#clock });
     this.#htap = new HtapRuntime({ db: deps.db, cache: deps.cache, tmpDir: this.#tmpDir, transaction: this.#txOptions, clock: this.#clock, warmTailKeys: deps.config.K3_WARM_TAIL_KEYS, warmTables: deps.config.K3_WARM_TABLES, materializeRows: deps.config.K3_WARM_MATERIALIZE_ROWS, keyedRowFastPath: deps.config.K3_KEYED_ROW_FAST_PATH, keyedRowGroupSize: deps.config.K3_KEYED_ROW_GROUP_SIZE, keyedFileRows: deps.config.K3_KEYED_FILE_ROWS, keyedLiteralRows: deps.config.K3_KEYED_LITERAL_ROWS, lookupCacheBytes: deps.config.K3_LOOKUP_CACHE_BYTES, lookupCacheFirstReadRows: deps.config.K3_LOOKUP_CACHE_FIRST_READ_ROWS, mergeValuesLoad: deps.config.K3_MERGE_VALUES_LOAD, mergeChangedAntiJoin: deps.config.K3_MERGE_CHANGED_ANTI_JOIN, mergeRowImages: deps.config.K3_MERGE_ROW_IMAGES });
+    this.keyedWriteDb = new KeyedWriteDuckDB(deps.db, { mode: deps.config.K3_KEYED_WRITE_DUCKDB, memoryLimit: deps.config.K3_KEYED_WRITE_DUCKDB_MEMORY_LIMIT, pointRoutes: deps.config.K3_KEYED_ROW_FAST_PATH });
     this.pipelines = createPipelines(deps.stores, deps.config, this.#htap.drainDeps, this.#clock, (store, bucket) => this.#engines.assertActive(store, bucket));
   }
 
@@ -232,7 +236,7 @@ export class Engine {
           await assertOneStatement(analysed, a.conn);
           const ctx = { conn: a.conn, tables: a.tables, txOptions: this.#txFor(opts), tmpDir: this.#tmpDir, clock: this.#clock, htap: this.#htap, idempotencyKey: opts.idempotencyKey };
           return { write: await executeWrite(ctx, statement, shape) };
-        }));
+        }, (tables) => this.keyedWriteDb.connect(tables, statement, shape)));
       }
       case 'describe-table':
       case 'describe-query':
@@ -516,6 +520,7 @@ export class Engine {
     // Materializations being built close their connection themselves once retired: wait for them.
     this.#htap.materialized.close();
     await this.#htap.materialized.settled();
+    await this.keyedWriteDb.close();
     return this.#federated.close();
   }
 
@@ -597,13 +602,16 @@ export class Engine {
     }
   }
 
-  /** One attempt: a fresh connection and request-scoped tables, closed whatever happens. */
-  async #attempt<T>(opts: Pick<ExecuteOptions, 'bucket' | 'signal' | 'params'> & { sql: string }, store: ObjectStore, fn: (a: Attempt) => Promise<T>): Promise<T> {
+  /**
+   * One attempt: a fresh connection and request-scoped tables, closed whatever happens. `connect`
+   * picks the database before the statement runs (keyed-write-duckdb.ts); default the main one.
+   */
+  async #attempt<T>(opts: Pick<ExecuteOptions, 'bucket' | 'signal' | 'params'> & { sql: string }, store: ObjectStore, fn: (a: Attempt) => Promise<T>, connect?: (tables: RequestTables) => Promise<DuckDBConnection>): Promise<T> {
     if (opts.signal?.aborted === true) throw new AppError('ERR_QUERY_CANCELLED', 'The request was cancelled before it ran.');
     await this.#ensureTmpDir();
-    const conn = await this.#deps.db.connect();
     const tables = new RequestTables(this.#catalog, this.#deps.cache, opts.bucket, store);
     tables.params = toSqlParams(opts.params);
+    const conn = await (connect === undefined ? this.#deps.db.connect() : connect(tables));
     let timedOut = false;
     let aborted = false;
     const interrupts = new Set<DuckDBConnection>();

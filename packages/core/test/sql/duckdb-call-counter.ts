@@ -42,9 +42,11 @@ export function instrument(db: K3DuckDB): { db: K3DuckDB; counter: DuckDBCalls }
     for (const m of PREPARED_METHODS) wrap(prepared, m, () => `(prepared) ${sql}`);
     return prepared;
   };
-  const wrapped: K3DuckDB = {
+  // A sibling database (the keyed-write one, sql/keyed-write-duckdb.ts) is counted with this one.
+  const wrapDatabase = (db: K3DuckDB): K3DuckDB => ({
     instance: db.instance,
     sandboxed: db.sandboxed,
+    ...(db.sibling !== undefined ? { sibling: async (derive: Parameters<NonNullable<K3DuckDB['sibling']>>[0]) => wrapDatabase(await db.sibling!(derive)) } : {}),
     async connect(): Promise<DuckDBConnection> {
       const conn = await db.connect();
       for (const m of CONN_METHODS) wrap(conn, m, sqlOf);
@@ -56,6 +58,6 @@ export function instrument(db: K3DuckDB): { db: K3DuckDB; counter: DuckDBCalls }
       return conn;
     },
     closeSync: () => db.closeSync(),
-  };
-  return { db: wrapped, counter: { calls, reset: () => { calls.length = 0; } } };
+  });
+  return { db: wrapDatabase(db), counter: { calls, reset: () => { calls.length = 0; } } };
 }

@@ -32,7 +32,7 @@ export async function createHarness(env: Record<string, string> = {}, opts: { dr
   const dir = await mkdtemp(path.join(tmpdir(), 'k3-sql-'));
   const dataDir = path.join(dir, 'data');
   const cacheDir = path.join(dir, 'cache');
-  const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: dataDir, K3_CACHE_DIR: cacheDir, ...env });
+  const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: dataDir, K3_CACHE_DIR: cacheDir, ...keyedWriteDuckDBFromEnv(), ...env });
   const db: K3DuckDB = await createDuckDB({ threads: 2, allowedDirectories: [dataDir, cacheDir] });
   const engine = new Engine({ stores: createBucketStoreFactory(config), db: opts.wrapDb?.(db) ?? db, cache: new FileCache({ dir: cacheDir, maxBytes: 1 << 30 }), config });
   const bucket = 'test-bucket';
@@ -69,4 +69,10 @@ export async function createHarness(env: Record<string, string> = {}, opts: { dr
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** K3_KEYED_WRITE_DUCKDB from the test run's environment (run a suite with the separate keyed-write database on or off). */
+export function keyedWriteDuckDBFromEnv(): Record<string, string> {
+  const mode = process.env.K3_KEYED_WRITE_DUCKDB;
+  return mode === undefined ? {} : { K3_KEYED_WRITE_DUCKDB: mode };
 }
