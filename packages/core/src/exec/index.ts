@@ -1,6 +1,7 @@
 export { createDuckDB, withConnection, type CreateDuckDBOptions, type K3DuckDB } from './duckdb-instance.ts';
 export { K3_MACROS, K3_MACROS_SQL } from './k3-macros.ts';
 export { mapDuckDBError } from './map-duckdb-error.ts';
+export { stoppableConnection } from './stoppable-connection.ts';
 export { quoteIdentifier, quoteLiteral, quoteQualified } from './sql-quote.ts';
 export { deltaToDuckDBType, deltaToDuckDBWriteType, duckDBToDeltaType, fieldToDuckDBType, isJsonField, JSON_COLUMN_TYPE, storageOfDuckDBType, type DeltaStorage } from './duckdb-types.ts';
 export { assertChecks, assertStorable, storableQueries, textRoundTripDiffers } from './storable.ts';

@@ -55,7 +55,7 @@ import { resultLimits } from './result-limits.ts';
 import type { ResultLimits } from '../exec/index.ts';
 import { describePrepared, type StatementDescription } from './describe-statement.ts';
 import { RowStream, type RowStreamHeader } from './row-stream.ts';
-import { duckDBTypeText, mapDuckDBError } from '../exec/index.ts';
+import { duckDBTypeText, mapDuckDBError, stoppableConnection } from '../exec/index.ts';
 import {
   deleteRows, insertRows, mergeRows, queryExecuteOptions, queryRows, updateRows,
   type DeleteRowsRequest, type InsertRowsRequest, type MergeRowsRequest, type QueryRowsRequest, type TypedTable, type UpdateRowsRequest,
@@ -611,12 +611,15 @@ export class Engine {
     await this.#ensureTmpDir();
     const tables = new RequestTables(this.#catalog, this.#deps.cache, opts.bucket, store);
     tables.params = toSqlParams(opts.params);
-    const conn = await (connect === undefined ? this.#deps.db.connect() : connect(tables));
+    const raw = await (connect === undefined ? this.#deps.db.connect() : connect(tables));
     let timedOut = false;
     let aborted = false;
+    // Past the deadline or after the client left, no new DuckDB call starts on the attempt's
+    // connection (a fallback catch would otherwise run the statement again, uninterrupted).
+    const conn = stoppableConnection(raw, () => (timedOut ? this.#timeoutError() : aborted ? new AppError('ERR_QUERY_CANCELLED', 'The statement was cancelled because the client went away.') : undefined));
     const interrupts = new Set<DuckDBConnection>();
     const interrupt = (): void => {
-      conn.interrupt();
+      raw.interrupt();
       for (const c of interrupts) c.interrupt();
     };
     const onAbort = (): void => {
@@ -643,7 +646,7 @@ export class Engine {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
       tables.release();
-      conn.closeSync();
+      raw.closeSync();
     }
   }
 

@@ -321,7 +321,9 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
     tables.fresh = undefined;
     await binder.release();
     try {
-      await view?.release();
+      // The view's DROP is housekeeping (the connection closes with the attempt): its failure — e.g. a
+      // deadline that passed after the log append — must not turn an acknowledged write into an error.
+      await view?.release().catch(() => undefined);
     } finally {
       state.release();
       if (full !== state) full?.release();
