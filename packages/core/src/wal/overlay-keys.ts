@@ -127,6 +127,63 @@ export class OverlayKeys implements Iterable<[string, OverlayEntry]> {
     return this.entries();
   }
 
+  /**
+   * Visits every key in key order with its row (undefined: a tombstone) and seq, without building
+   * entries: `stored` is the key's entry when it is kept as one (every tombstone is), else undefined.
+   */
+  forEachState(fn: (k: string, row: WalValue[] | undefined, seq: number, stored: OverlayEntry | undefined) => void): void {
+    for (const [k, v] of this.#map) {
+      if (typeof v !== 'number') {
+        fn(k, v.row, v.seq, v);
+        continue;
+      }
+      const slot = Math.floor(v / this.#rowSpan);
+      const b = this.#batches[slot]!;
+      fn(k, b.rows[v - slot * this.#rowSpan]!, b.seq, undefined);
+    }
+  }
+
+  /** Every key's tuple, in key order. */
+  tuples(): WalValue[][] {
+    const out: WalValue[][] = [];
+    for (const v of this.#map.values()) {
+      if (typeof v !== 'number') {
+        out.push(v.tuple);
+        continue;
+      }
+      const slot = Math.floor(v / this.#rowSpan);
+      const b = this.#batches[slot]!;
+      const row = b.rows[v - slot * this.#rowSpan]!;
+      out.push(b.keyIndex.length === 1 ? [row[b.keyIndex[0]!] ?? null] : b.keyIndex.map((i) => row[i] ?? null));
+    }
+    return out;
+  }
+
+  /** The entries decided by a record after `seq`, in key order (an entry is built only for those). */
+  since(seq: number): [string, OverlayEntry][] {
+    const out: [string, OverlayEntry][] = [];
+    for (const [k, v] of this.#map) {
+      if (typeof v !== 'number') {
+        if (v.seq > seq) out.push([k, v]);
+      } else if (this.#batches[Math.floor(v / this.#rowSpan)]!.seq > seq) out.push([k, this.#entry(v)]);
+    }
+    return out;
+  }
+
+  /** The rows of the keys whose newest state is a row, in key order (no entry built per key). */
+  upsertedRows(): WalValue[][] {
+    const out: WalValue[][] = [];
+    for (const v of this.#map.values()) {
+      if (typeof v !== 'number') {
+        if (v.row !== undefined) out.push(v.row);
+        continue;
+      }
+      const slot = Math.floor(v / this.#rowSpan);
+      out.push(this.#batches[slot]!.rows[v - slot * this.#rowSpan]!);
+    }
+    return out;
+  }
+
   /** A copy with its own Map over the same batches and entries. */
   copy(): OverlayKeys {
     const c = new OverlayKeys({ rowSpan: this.#rowSpan, sweepSlack: this.#sweepSlack });

@@ -75,16 +75,16 @@ export function upsertCount(overlay: WalOverlay): number {
 
 /** The upserted rows (keys whose newest state is a row), in key order. */
 export function upsertedRows(overlay: WalOverlay): WalValue[][] {
-  const out: WalValue[][] = [];
-  for (const e of overlay.byKey.values()) if (e.row !== undefined) out.push(e.row);
-  return out;
+  return overlay.byKey.upsertedRows();
 }
 
 /** The deleted keys' tuples, in key order. */
 export function deletedTuples(overlay: WalOverlay): WalValue[][] {
   const out: WalValue[][] = [];
   if (overlay.deleted === 0) return out;
-  for (const e of overlay.byKey.values()) if (e.row === undefined) out.push(e.tuple);
+  overlay.byKey.forEachState((_k, row, _seq, stored) => {
+    if (row === undefined && stored !== undefined) out.push(stored.tuple);
+  });
   return out;
 }
 

@@ -311,7 +311,9 @@ async function writeBase(conn: DuckDBConnection, file: string, overlay: WalOverl
     await conn.run(`CREATE TEMP TABLE ${raw} (${shape.columns.map((_, i) => `c${i} VARCHAR`).join(', ')}, __k3_del BOOLEAN)`);
     const appender = await conn.createAppender(name, null, 'temp');
     try {
-      for (const { row, tuple } of overlay.byKey.values()) {
+      // wip/bulk11: visited without building an entry per key (a tombstone is always a stored entry).
+      overlay.byKey.forEachState((_k, row, _seq, stored) => {
+        const tuple = stored?.tuple ?? [];
         for (let i = 0; i < shape.columns.length; i++) {
           const v = row !== undefined ? (row[i] ?? null) : (keyIndex.includes(i) ? (tuple[keyIndex.indexOf(i)] ?? null) : null);
           if (v === null) appender.appendNull();
@@ -319,7 +321,7 @@ async function writeBase(conn: DuckDBConnection, file: string, overlay: WalOverl
         }
         appender.appendBoolean(row === undefined);
         appender.endRow();
-      }
+      });
       appender.flushSync();
     } finally {
       appender.closeSync();

@@ -117,6 +117,13 @@ function expectSameAnswers(got: WalOverlay, want: OldOverlay): void {
     k: keyString(tuple), tuple, seq: want.seqOf.get(k), row: want.deletes.has(k) ? 'tombstone' : want.upserts.get(k), lookup: want.upserts.get(k) ?? 'none',
   }));
   expect(gotKeys).toEqual(wantKeys);
+  // wip/bulk11: the readers that skip building entries (tuples, forEachState, since) agree with the entries.
+  const entries = [...got.byKey];
+  expect(got.byKey.tuples()).toEqual(entries.map(([, e]) => e.tuple));
+  const visited: unknown[] = [];
+  got.byKey.forEachState((k, row, seq, stored) => visited.push({ k, row, seq, tuple: row === undefined ? stored?.tuple : 'row' }));
+  expect(visited).toEqual(entries.map(([k, e]) => ({ k, row: e.row, seq: e.seq, tuple: e.row === undefined ? e.tuple : 'row' })));
+  for (const after of [0, Math.floor(got.lastSeq / 2), got.lastSeq]) expect(got.byKey.since(after)).toEqual(entries.filter(([, e]) => e.seq > after));
   expect(upsertCount(got)).toBe(want.upserts.size);
   expect(got.deleted).toBe(want.deletes.size);
   // The rows and tuples the view / drain tables are loaded from: the same sets, listed in key order.
