@@ -192,6 +192,7 @@ export class WarmTables {
     if (entry === undefined) {
       const read = await readWalOverlay(store, pinned, { cache: this.#opts.records });
       if (read === undefined) return false;
+      this.#opts.records.forgetThrough(store, root, read.watermark); // wip/bulk11: drained records leave the cache
       entry = { snapshot: pinned, shape: read.shape, watermark: read.watermark, overlay: read.overlay, skipped: read.skipped, base: undefined, tail: read.overlay };
       this.#entries.set(id, entry);
     } else {
