@@ -162,6 +162,7 @@ async function drainOnce(store: ObjectStore, snapshot: Snapshot, opts: DrainOpti
   });
   await opts.hooks?.afterCommit?.();
   await finishDrain(store, root, shape.tableId, last.seq, [...listing.drained.map((e) => e.key), ...run.map((e) => e.key)], opts);
+  deps.records?.forgetThrough(store, root, last.seq); // wip/bulk11: drained records leave the process's decoded-record cache
   return {
     walEntriesProcessed: run.length, walUniqueKeys: uniqueKeys, rowsMerged: keyCount, rowsRejected,
     tombstonesSeen, truncated, lastDrainTargetVersion: commit.version, drainedThrough: last.seq,

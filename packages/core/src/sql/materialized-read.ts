@@ -88,10 +88,7 @@ export async function tryMaterializedRead(
 /** The part of a folded tail decided by records after `seq`: the keys whose state changed since. */
 function changedSince(tail: WalOverlay, seq: number): WalOverlay {
   const out = emptyOverlay();
-  for (const [k, entry] of tail.byKey) {
-    if (entry.seq <= seq) continue;
-    putEntry(out, k, entry);
-  }
+  for (const [k, entry] of tail.byKey.since(seq)) putEntry(out, k, entry); // wip/bulk11: no entry built for older keys
   out.lastSeq = tail.lastSeq;
   return out;
 }

@@ -99,9 +99,16 @@ export function roundTripColumns(columns: readonly (readonly unknown[])[], shape
   for (let i = 0; i < count; i++) out[i] = new Array<WalValue>(n);
   for (let j = 0; j < n; j++) {
     const column = columns[j] ?? [];
+    // wip/bulk11: a text equal to the previous row's is stored as that same string, so a repeated
+    // value (a status, a constant) keeps one string alive in the write-log rows and the overlay,
+    // not one per row (the copies die young instead of being promoted with the rows).
+    let prev: string | undefined;
     for (let i = 0; i < count; i++) {
       const v = column[i];
-      out[i]![j] = v === null ? null : String(v);
+      if (typeof v === 'string') {
+        if (v !== prev) prev = v;
+        out[i]![j] = prev;
+      } else out[i]![j] = v === null ? null : String(v);
     }
   }
   return { count, values: out };

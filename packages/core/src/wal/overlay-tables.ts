@@ -37,7 +37,7 @@ export async function loadOverlayTables(conn: DuckDBConnection, name: string, ov
   const cast = opts.tryCast === true ? 'TRY_CAST' : 'CAST';
   const keyColumns = shape.primaryKey.map((k) => shape.columns.find((c) => c.name === k)!);
   const upRows = upsertedRows(overlay);
-  const keyRows = [...overlay.byKey.values()].map((e) => e.tuple);
+  const keyRows = overlay.byKey.tuples(); // wip/bulk11: no entry built per key
   try {
     const literal = literalRows(upRows, shape.columns.length) && literalRows(keyRows, keyColumns.length);
     if (literal) {

@@ -13,28 +13,25 @@
  * grows, and a tail copy shares the entries. A fold never mutates an entry, it replaces it —
  * copies of the Map (a statement's tail) keep what they saw. `byKey` is in the order keys were
  * first folded; `upsertedRows` / `deletedTuples` list the two kinds in that order.
+ *
+ * wip/bulk11: `byKey` is an OverlayKeys (overlay-keys.ts): a record's rows are kept as one batch and
+ * its keys map to row indexes, so an un-drained row costs the JS heap no entry object or key tuple;
+ * readers get the same entries, built when they ask.
  */
+import { OverlayKeys, type OverlayEntry } from './overlay-keys.ts';
 import type { WalRecord, WalValue } from './record-codec.ts';
 import { incompatibility, type WalTableShape } from './table-shape.ts';
+
+export type { OverlayEntry } from './overlay-keys.ts';
 
 export interface SeqRecord {
   readonly seq: number;
   readonly record: WalRecord;
 }
 
-/** One key's newest state in an overlay. Never mutated (a fold replaces it). */
-export interface OverlayEntry {
-  /** The full row in the table's current column order; undefined: the key is deleted (a tombstone). */
-  readonly row: WalValue[] | undefined;
-  /** The key tuple. */
-  readonly tuple: WalValue[];
-  /** Seq of the record that decided the key's state. */
-  readonly seq: number;
-}
-
 export interface WalOverlay {
-  /** key string → the key's newest state, for every key the folded records name. */
-  readonly byKey: Map<string, OverlayEntry>;
+  /** key string → the key's newest state, for every key the folded records name (overlay-keys.ts, wip/bulk11: a record's rows kept as one batch). */
+  readonly byKey: OverlayKeys;
   /** Entries of `byKey` that are tombstones. */
   deleted: number;
   /** Highest seq folded in (0 when none). */
@@ -54,7 +51,7 @@ export interface SkippedRecord {
 }
 
 export function emptyOverlay(): WalOverlay {
-  return { byKey: new Map(), deleted: 0, lastSeq: 0, entries: 0, tombstonesSeen: 0, requests: new Map() };
+  return { byKey: new OverlayKeys(), deleted: 0, lastSeq: 0, entries: 0, tombstonesSeen: 0, requests: new Map() };
 }
 
 /**
@@ -78,37 +75,34 @@ export function upsertCount(overlay: WalOverlay): number {
 
 /** The upserted rows (keys whose newest state is a row), in key order. */
 export function upsertedRows(overlay: WalOverlay): WalValue[][] {
-  const out: WalValue[][] = [];
-  for (const e of overlay.byKey.values()) if (e.row !== undefined) out.push(e.row);
-  return out;
+  return overlay.byKey.upsertedRows();
 }
 
 /** The deleted keys' tuples, in key order. */
 export function deletedTuples(overlay: WalOverlay): WalValue[][] {
   const out: WalValue[][] = [];
   if (overlay.deleted === 0) return out;
-  for (const e of overlay.byKey.values()) if (e.row === undefined) out.push(e.tuple);
+  overlay.byKey.forEachState((_k, row, _seq, stored) => {
+    if (row === undefined && stored !== undefined) out.push(stored.tuple);
+  });
   return out;
 }
 
-/** A copy whose Map is its own (entries are shared: they are never mutated). */
+/** A copy whose Map is its own (entries and row batches are shared: they are never mutated). */
 export function copyOverlay(o: WalOverlay): WalOverlay {
-  return { byKey: new Map(o.byKey), deleted: o.deleted, lastSeq: o.lastSeq, entries: o.entries, tombstonesSeen: o.tombstonesSeen, requests: new Map(o.requests) };
+  return { byKey: o.byKey.copy(), deleted: o.deleted, lastSeq: o.lastSeq, entries: o.entries, tombstonesSeen: o.tombstonesSeen, requests: new Map(o.requests) };
 }
 
 /** Adds `entry` under `k` to an overlay being built from another's entries (tail subsets, changed keys). */
 export function putEntry(overlay: WalOverlay, k: string, entry: OverlayEntry): void {
-  const prev = overlay.byKey.get(k);
-  if (prev !== undefined && prev.row === undefined) overlay.deleted--;
+  if (overlay.byKey.isTombstone(k)) overlay.deleted--;
   if (entry.row === undefined) overlay.deleted++;
   overlay.byKey.set(k, entry);
 }
 
 /** Removes key string `k` (the drain's rejected rows: the key keeps its Delta row). */
 export function removeKey(overlay: WalOverlay, k: string): void {
-  const prev = overlay.byKey.get(k);
-  if (prev === undefined) return;
-  if (prev.row === undefined) overlay.deleted--;
+  if (overlay.byKey.isTombstone(k)) overlay.deleted--;
   overlay.byKey.delete(k);
 }
 
@@ -132,8 +126,7 @@ export function foldRecords(overlay: WalOverlay, records: readonly SeqRecord[], 
     if (record.idempotency !== undefined) overlay.requests.set(record.idempotency.key, record.idempotency.rowsAffected);
     for (const tuple of record.deletes) {
       const k = keyString(tuple);
-      const prev = byKey.get(k);
-      if (prev === undefined || prev.row !== undefined) overlay.deleted++;
+      if (!byKey.isTombstone(k)) overlay.deleted++;
       byKey.set(k, { row: undefined, tuple: [...tuple], seq });
     }
     const position = new Map(record.columns.map((c, i) => [c.name, i]));
@@ -141,12 +134,13 @@ export function foldRecords(overlay: WalOverlay, records: readonly SeqRecord[], 
     // Same columns in the same order (the common case): the decoded row IS the shaped row (rows
     // are never mutated; a decoded row has one string-or-null per column), no copy per row.
     const identity = map.length === record.columns.length && map.every((i, j) => i === j);
-    if (identity && keyIndex.length === 1) {
-      foldOneKeyUpserts(overlay, record.upserts as readonly WalValue[][], keyIndex[0]!, seq); // wip/bulk7
+    if (identity) {
+      // wip/bulk11: the record's rows stay one batch; each key maps to its row's index (no object per row).
+      overlay.deleted -= byKey.foldRows(record.upserts as readonly WalValue[][], seq, keyIndex, overlay.deleted > 0);
       continue;
     }
     for (const row of record.upserts) {
-      const shaped = identity ? (row as WalValue[]) : map.map((i) => (i === undefined ? null : (row[i] ?? null)));
+      const shaped = map.map((i) => (i === undefined ? null : (row[i] ?? null)));
       const tuple = keyIndex.map((i) => shaped[i] ?? null);
       const k = keyString(tuple);
       // No tombstone folded (the common case): no lookup before the write.
@@ -157,24 +151,7 @@ export function foldRecords(overlay: WalOverlay, records: readonly SeqRecord[], 
   return skipped;
 }
 
-/**
- * The upsert loop of `foldRecords` for the common shape (the record's columns are the table's, a
- * one-column key), wip/bulk7: no per-row closure or key-array stringify — the key string is the
- * one value's text (exactly `keyString([v])`) — the same entries as the general loop.
- * test/wal/overlay-fold.test.ts compares both with the three-Map fold they replaced.
- */
-function foldOneKeyUpserts(overlay: WalOverlay, rows: readonly WalValue[][], at: number, seq: number): void {
-  const { byKey } = overlay;
-  for (const row of rows) {
-    const v = row[at] ?? null;
-    const k = typeof v === 'string' && v.charCodeAt(0) !== 91 ? v : keyString([v]);
-    if (overlay.deleted > 0) unDelete(overlay, k);
-    byKey.set(k, { row, tuple: [v], seq });
-  }
-}
-
 /** Before an upsert of `k` while tombstones are folded: a tombstone it replaces no longer counts. */
 function unDelete(overlay: WalOverlay, k: string): void {
-  const prev = overlay.byKey.get(k);
-  if (prev !== undefined && prev.row === undefined) overlay.deleted--;
+  if (overlay.byKey.isTombstone(k)) overlay.deleted--;
 }

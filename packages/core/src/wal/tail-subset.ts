@@ -9,6 +9,7 @@
  * value), so key types whose equal values can print differently (floating point, JSON) are not
  * narrowed: `narrowable` says no and the caller keeps the whole tail.
  */
+import { OverlayKeys } from './overlay-keys.ts';
 import { keyString, putEntry, type WalOverlay } from './overlay.ts';
 import type { WalValue } from './record-codec.ts';
 import type { WalTableShape } from './table-shape.ts';
@@ -24,7 +25,7 @@ export function narrowable(shape: WalTableShape): boolean {
 export function narrowTail(state: WarmState, keys: readonly (readonly WalValue[])[]): WarmState {
   const from = state.tail;
   const tail: WalOverlay = {
-    byKey: new Map(), deleted: 0,
+    byKey: new OverlayKeys(), deleted: 0,
     lastSeq: from.lastSeq, entries: from.entries, tombstonesSeen: from.tombstonesSeen, requests: from.requests,
   };
   for (const tuple of keys) {

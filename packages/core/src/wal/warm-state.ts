@@ -192,6 +192,7 @@ export class WarmTables {
     if (entry === undefined) {
       const read = await readWalOverlay(store, pinned, { cache: this.#opts.records });
       if (read === undefined) return false;
+      this.#opts.records.forgetThrough(store, root, read.watermark); // wip/bulk11: drained records leave the cache
       entry = { snapshot: pinned, shape: read.shape, watermark: read.watermark, overlay: read.overlay, skipped: read.skipped, base: undefined, tail: read.overlay };
       this.#entries.set(id, entry);
     } else {
@@ -311,7 +312,9 @@ async function writeBase(conn: DuckDBConnection, file: string, overlay: WalOverl
     await conn.run(`CREATE TEMP TABLE ${raw} (${shape.columns.map((_, i) => `c${i} VARCHAR`).join(', ')}, __k3_del BOOLEAN)`);
     const appender = await conn.createAppender(name, null, 'temp');
     try {
-      for (const { row, tuple } of overlay.byKey.values()) {
+      // wip/bulk11: visited without building an entry per key (a tombstone is always a stored entry).
+      overlay.byKey.forEachState((_k, row, _seq, stored) => {
+        const tuple = stored?.tuple ?? [];
         for (let i = 0; i < shape.columns.length; i++) {
           const v = row !== undefined ? (row[i] ?? null) : (keyIndex.includes(i) ? (tuple[keyIndex.indexOf(i)] ?? null) : null);
           if (v === null) appender.appendNull();
@@ -319,7 +322,7 @@ async function writeBase(conn: DuckDBConnection, file: string, overlay: WalOverl
         }
         appender.appendBoolean(row === undefined);
         appender.endRow();
-      }
+      });
       appender.flushSync();
     } finally {
       appender.closeSync();

@@ -13,6 +13,7 @@
  * copies keep what they saw (entries are never mutated), a tail subset, a removed key.
  */
 import { describe, expect, it } from 'vitest';
+import { OverlayKeys, type OverlayKeysLimits } from '../../src/wal/overlay-keys.ts';
 import { copyOverlay, deletedTuples, emptyOverlay, foldRecords, keyString, removeKey, upsertCount, upsertedRows, type SeqRecord, type WalOverlay } from '../../src/wal/overlay.ts';
 import type { WalRecord, WalValue } from '../../src/wal/record-codec.ts';
 import type { WalTableShape } from '../../src/wal/table-shape.ts';
@@ -116,6 +117,13 @@ function expectSameAnswers(got: WalOverlay, want: OldOverlay): void {
     k: keyString(tuple), tuple, seq: want.seqOf.get(k), row: want.deletes.has(k) ? 'tombstone' : want.upserts.get(k), lookup: want.upserts.get(k) ?? 'none',
   }));
   expect(gotKeys).toEqual(wantKeys);
+  // wip/bulk11: the readers that skip building entries (tuples, forEachState, since) agree with the entries.
+  const entries = [...got.byKey];
+  expect(got.byKey.tuples()).toEqual(entries.map(([, e]) => e.tuple));
+  const visited: unknown[] = [];
+  got.byKey.forEachState((k, row, seq, stored) => visited.push({ k, row, seq, tuple: row === undefined ? stored?.tuple : 'row' }));
+  expect(visited).toEqual(entries.map(([k, e]) => ({ k, row: e.row, seq: e.seq, tuple: e.row === undefined ? e.tuple : 'row' })));
+  for (const after of [0, Math.floor(got.lastSeq / 2), got.lastSeq]) expect(got.byKey.since(after)).toEqual(entries.filter(([, e]) => e.seq > after));
   expect(upsertCount(got)).toBe(want.upserts.size);
   expect(got.deleted).toBe(want.deletes.size);
   // The rows and tuples the view / drain tables are loaded from: the same sets, listed in key order.
@@ -127,16 +135,25 @@ function expectSameAnswers(got: WalOverlay, want: OldOverlay): void {
     .toEqual({ lastSeq: want.lastSeq, entries: want.entries, tombstonesSeen: want.tombstonesSeen, requests: [...want.requests] });
 }
 
-describe('foldRecords (one Map of entries)', () => {
+// wip/bulk11: `byKey` keeps a record's rows as one batch (overlay-keys.ts). With the default limits
+// every record here is a batch and no sweep runs; with tiny ones (rowSpan 20: records of more rows are
+// entry objects; sweepSlack 0: superseded batches are swept every few folds) the same answers must
+// come out of the sweep's freed and unpacked batches and of the entry path.
+const LIMITS: readonly [string, OverlayKeysLimits | undefined][] = [['default limits', undefined], ['tiny limits: sweeps and large records', { rowSpan: 20, sweepSlack: 0 }]];
+
+for (const [label, limits] of LIMITS) describe(`foldRecords (one Map of entries), ${label}`, () => {
+  const fresh = (): WalOverlay => (limits === undefined ? emptyOverlay() : { ...emptyOverlay(), byKey: new OverlayKeys(limits) });
   const columns = [{ name: 'id', type: 'VARCHAR' }, { name: 'v', type: 'VARCHAR' }, { name: 'w', type: 'BIGINT' }];
   for (const primaryKey of [['id'], ['v'], ['id', 'v']]) {
     for (const keySpread of [8, 40, 400]) {
       it(`answers like the three-Map fold, key (${primaryKey.join(', ')}), ${keySpread} key values`, () => {
         const shape: WalTableShape = { tableId: 't', columns, primaryKey, fingerprint: 'f', notNull: primaryKey };
         let tombstoned = 0;
+        let held = 0;
+        let batched = 0;
         for (let seed = 1; seed <= 25; seed++) {
           const all = records(shape, seed * 7 + keySpread, 60, keySpread);
-          const got = emptyOverlay();
+          const got = fresh();
           const want = oldOverlay();
           // In batches, as the warm state folds new records into an existing overlay.
           for (const [from, to] of [[0, 20], [20, 21], [21, 60]] as const) {
@@ -146,8 +163,14 @@ describe('foldRecords (one Map of entries)', () => {
           }
           expect(upsertCount(got)).toBeGreaterThan(0);
           tombstoned += got.deleted;
+          if (limits !== undefined) {
+            held = Math.max(held, got.byKey.heldRows / Math.max(1, got.byKey.size));
+          } else batched += got.byKey.heldRows;
         }
         expect(tombstoned).toBeGreaterThan(0);
+        // Tiny limits: the sweep keeps the batches' rows within a small factor of the keys; default: records were batched.
+        if (limits === undefined) expect(batched).toBeGreaterThan(0);
+        else expect(held).toBeLessThanOrEqual(8 + 20);
       });
     }
   }
@@ -155,7 +178,7 @@ describe('foldRecords (one Map of entries)', () => {
   it('a copy keeps what it saw while the original folds on; a tail subset and a removed key', () => {
     const shape: WalTableShape = { tableId: 't', columns, primaryKey: ['id'], fingerprint: 'f', notNull: ['id'] };
     const all = records(shape, 99, 80, 400).sort((a, b) => a.seq - b.seq);
-    const overlay = emptyOverlay();
+    const overlay = fresh();
     const want = oldOverlay();
     foldRecords(overlay, all.slice(0, 40), shape);
     referenceFold(want, all.slice(0, 40), shape);
@@ -198,7 +221,47 @@ describe('foldRecords (one Map of entries)', () => {
     }
     expectSameAnswers(overlay, want);
   });
+});
 
+describe('OverlayKeys sweeps (wip/bulk11)', () => {
+  const columns = [{ name: 'id', type: 'BIGINT' }, { name: 'v', type: 'VARCHAR' }];
+  const shape: WalTableShape = { tableId: 't', columns, primaryKey: ['id'], fingerprint: 'f', notNull: ['id'] };
+  /** Record i upserts a sliding window of 50 keys (5 of them new: older batches end up mostly superseded, a few rows live) and tombstones one key. */
+  const sliding = (n: number): SeqRecord[] => Array.from({ length: n }, (_, i) => ({
+    seq: i + 1,
+    record: {
+      tableId: 't', schemaFingerprint: 'f', columns, primaryKey: ['id'], writerId: `w${i}`, createdAt: i,
+      upserts: Array.from({ length: 50 }, (_, j) => [String(i * 5 + j), `v${i}`]), deletes: [[String(i * 5 + 7)]],
+    },
+  }));
+
+  for (const sweepSlack of [0, 64]) {
+    it(`frees superseded batches and unpacks sparse ones with the same answers, slack ${sweepSlack}`, () => {
+      const all = sliding(120);
+      const got: WalOverlay = { ...emptyOverlay(), byKey: new OverlayKeys({ sweepSlack }) };
+      const want = oldOverlay();
+      let copy: WalOverlay | undefined;
+      const frozen = oldOverlay();
+      for (let i = 0; i < all.length; i += 10) {
+        foldRecords(got, all.slice(i, i + 10), shape);
+        referenceFold(want, all.slice(i, i + 10), shape);
+        expectSameAnswers(got, want);
+        expect(got.byKey.heldRows).toBeLessThanOrEqual(8 * got.byKey.size + sweepSlack + 50);
+        if (i === 40) {
+          copy = copyOverlay(got);
+          referenceFold(frozen, all.slice(0, 50), shape);
+        }
+      }
+      // Sweeps ran after the copy was taken, and it still answers what it saw.
+      expect(got.byKey.sweeps).toBeGreaterThan(copy!.byKey.sweeps);
+      expectSameAnswers(copy!, frozen);
+      // 120 records × 50 rows were folded as batches; the sweeps keep a bounded multiple of the live keys' rows.
+      expect(got.byKey.heldRows).toBeLessThan(120 * 50 / 2);
+    });
+  }
+});
+
+describe('keyString', () => {
   it('keyString tells apart every tuple the JSON of the tuple does', () => {
     const values: WalValue[] = [null, '', 'a', '7', '[', '[null]', 'null', '["a"]', '"a"', '["7"]', ' [', '[]', 'a,b', '["a","b"]', '€'];
     const tuples: WalValue[][] = [...values.map((v) => [v]), ...values.flatMap((a) => values.map((b) => [a, b]))];

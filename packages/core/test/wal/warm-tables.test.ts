@@ -7,6 +7,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { drainTable } from '../../src/compaction/drain.ts';
 import { loadSnapshot } from '../../src/delta/snapshot.ts';
 import { WalRecordCache } from '../../src/wal/record-cache.ts';
 import { WalWriter } from '../../src/wal/wal-writer.ts';
@@ -54,6 +55,33 @@ describe('WarmTables base rewrites', () => {
       }
     } finally {
       full.release();
+      warm.clear();
+    }
+  });
+
+  it('the first acquire after a drain forgets the drained records from the decoded-record cache (wip/bulk11)', async () => {
+    const root = 'forget/';
+    await createKeyedTable(env, root);
+    const records = new WalRecordCache();
+    const own = new WalWriter(env.store, { records });
+    const warm = new WarmTables({ db: env.db, records, dir: join(env.dir, 'warm-forget') });
+    for (let i = 0; i < 3; i++) await keyedWrite(env, own, root, wideRow(i, 'eu', i));
+    const before = await warm.acquire(env.store, root, await loadSnapshot(env.store, root), { keyLookupsOnly: true });
+    before.release();
+    // The three own records were taken into the cache by the acquire's fetch.
+    expect(records.size).toBe(3);
+    // A drain elsewhere (no cache: another process), then one more write above its watermark.
+    const drained = await drainTable(env.store, root, { batchSize: 100 }, env.deps);
+    expect(drained.walEntriesProcessed).toBe(3);
+    await keyedWrite(env, own, root, wideRow(9, 'eu', 9));
+    const after = await warm.acquire(env.store, root, await loadSnapshot(env.store, root), { keyLookupsOnly: true });
+    try {
+      expect(after.watermark).toBe(drained.drainedThrough);
+      expect(after.overlay.byKey.size).toBe(1);
+      // Only the record above the watermark is still cached.
+      expect(records.size).toBe(1);
+    } finally {
+      after.release();
       warm.clear();
     }
   });
