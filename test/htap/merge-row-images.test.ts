@@ -135,6 +135,11 @@ describe('a keyed MERGE answered by its row images', () => {
       // A source naming no non-NULL key (nothing to load: the deferred DDL and keys table are made before the MERGE path).
       ['MERGE INTO {t} AS t USING (VALUES (NULL, 1)) AS s(id, a) ON t.id = s.id WHEN MATCHED THEN UPDATE SET a = s.a', false],
       ['MERGE INTO {t} AS t USING (VALUES (NULL, 1)) AS s(id, a) ON t.id = s.id WHEN NOT MATCHED THEN INSERT (id, a) VALUES (s.id, s.a)', false],
+      // An unaliased target: its own name as the qualifier is the merged row, not a read of the table
+      // (pre-pass.ts), so the MERGE loads only the named keys and the images answer it.
+      ['MERGE INTO {t} USING (VALUES (26, 1), (219, 2)) AS s(id, a) ON {t}.id = s.id WHEN MATCHED THEN UPDATE SET a = {t}.a + s.a WHEN NOT MATCHED THEN INSERT (id, a) VALUES (s.id, s.a)', true],
+      // A source reading the target itself stays self-reading (every STRONG row loaded; the MERGE path).
+      ['MERGE INTO {t} USING (SELECT id, a + 1 FROM {t} WHERE id IN (27, 28)) AS s(id, a) ON {t}.id = s.id WHEN MATCHED THEN UPDATE SET a = s.a', false],
       // Shapes the images do not take: a condition, a DELETE, a key assigned, DO NOTHING, RETURNING-free but SET * / INSERT *.
       ["MERGE INTO {t} AS t USING (VALUES (14, 1), (213, 2)) AS s(id, a) ON t.id = s.id WHEN MATCHED AND s.a > 0 THEN UPDATE SET a = s.a WHEN NOT MATCHED THEN INSERT (id, a) VALUES (s.id, s.a)", false],
       ['MERGE INTO {t} AS t USING (VALUES (15, 1)) AS s(id, a) ON t.id = s.id WHEN MATCHED THEN DELETE', false],

@@ -257,8 +257,12 @@ const dml: Recognizer = ({ sql, tokens }) => {
   const returning = topLevel.some((t) => isWord(t, 'RETURNING'));
   const table = tableNameOf(name.parts);
   const lower = table.toLowerCase();
+  // A MERGE's `<table>.<column>` (the unaliased target's own qualifier, as in `ON events.id = s.id`)
+  // is the row being merged, not a read of the table: only other mentions (a subquery's FROM) make
+  // the MERGE self-reading — which loads every STRONG row instead of the rows its source names.
+  const qualifierOnly = verb === 'MERGE';
   const selfReference = tokens.some(
-    (t, k) => (k < j || k >= name.next) && (t.kind === 'word' || t.kind === 'quoted') && identifierOf(t).toLowerCase() === lower,
+    (t, k) => (k < j || k >= name.next) && (t.kind === 'word' || t.kind === 'quoted') && identifierOf(t).toLowerCase() === lower && !(qualifierOnly && isPunct(tokens[k + 1], '.')),
   );
   return { sql, tokens, shape: { kind: 'dml', verb, table, returning, upsert, selfReference } };
 };

@@ -69,6 +69,9 @@ describe('prePass', () => {
     expect(shape('INSERT INTO t VALUES (1)')).toMatchObject({ kind: 'dml', verb: 'INSERT', table: 't', selfReference: false, returning: false });
     expect(shape('INSERT INTO t SELECT * FROM t')).toMatchObject({ selfReference: true });
     expect(shape("INSERT INTO t SELECT 't' AS x")).toMatchObject({ selfReference: false });
+    // A MERGE's unaliased target as a qualifier is the merged row; a FROM of it is a read.
+    expect(shape('MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET v = t.v + s.v')).toMatchObject({ verb: 'MERGE', selfReference: false });
+    expect(shape('MERGE INTO t USING (SELECT * FROM t) s ON t.id = s.id WHEN MATCHED THEN UPDATE SET v = s.v')).toMatchObject({ selfReference: true });
     expect(shape('WITH s AS (SELECT 1) INSERT INTO "T" SELECT * FROM s')).toMatchObject({ verb: 'INSERT', table: 'T' });
     expect(shape('INSERT OR REPLACE INTO t VALUES (1)')).toMatchObject({ upsert: true });
     expect(shape('INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING')).toMatchObject({ upsert: true });
