@@ -121,19 +121,20 @@ describe('DuckDB calls per hot statement', () => {
     // Warm: the pooled connection prepares the overlay statement per projection; the build finishes.
     await measure('SELECT name, n FROM kv WHERE id = 6000', Freshness.STRONG);
     await h.engine.lookupCacheSettled();
-    // A key written since the last drain: answered from the warm state's overlay index, one call.
+    // A key written since the last drain: answered from the warm state's overlay index. Was 17, then
+    // 6 (split, json_serialize_sql, bind, prepare, stream, drop), then the one run of a cached
+    // prepared statement; wip/lookup12: plain columns (BIGINT, VARCHAR, INTEGER) are cast from the
+    // row image's text in JavaScript — no DuckDB call.
     const m = await measure('SELECT name, n FROM kv WHERE id = 9', Freshness.STRONG);
     expect(m.rows).toEqual([['up', 2]]);
-    // Was 17, then 6 (split, json_serialize_sql, bind, prepare, stream, drop); now the one run of a cached prepared statement.
-    expect(m.calls.length).toBeLessThanOrEqual(1);
-    expect(m.calls.some((c) => c.startsWith('run: (prepared) SELECT name, n FROM (SELECT CAST(CAST($1 AS VARCHAR)'))).toBe(true);
-    // wip/lookup4: once the file is held decoded (decoded-file-cache.ts), a key only in Delta is one
-    // call on the cache's indexed TEMP table, no Parquet.
+    expect(m.calls).toEqual([]);
+    // wip/lookup4: once the file is held decoded (decoded-file-cache.ts), a key only in Delta was one
+    // call on the cache's indexed TEMP table; wip/lookup12: a file of plain columns with an integer
+    // key is held as typed columns in JavaScript — no DuckDB call, no Parquet.
     for (const [id, row] of [[11, ['row11', 4]], [12, ['row12', 5]]] as const) {
       const cached = await measure(`SELECT name, n FROM kv WHERE id = ${id}`, Freshness.STRONG);
       expect(cached.rows).toEqual([row]);
-      expect(cached.calls).toHaveLength(1);
-      expect(cached.calls[0]).toMatch(new RegExp(`^run: SELECT name, n FROM "__k3_lookup_\\d+" AS "kv" WHERE "id" = CAST\\('${id}' AS BIGINT\\)$`));
+      expect(cached.calls).toEqual([]);
     }
     // EVENTUAL: the same statement, the Delta rows only (key 9's drained image).
     const e = await measure('SELECT name, n FROM kv WHERE id = 9');

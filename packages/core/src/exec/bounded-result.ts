@@ -58,3 +58,11 @@ export async function encodeBounded(result: DuckDBResult, limits: ResultLimits |
   }
   return { columns, rows };
 }
+
+/** The same limits for rows already built as domain values (a point lookup answered in JavaScript): one chunk's checks. */
+export function boundedRows(encoded: EncodedResult, limits: ResultLimits | undefined): EncodedResult {
+  if (limits === undefined || encoded.rows.length === 0) return encoded;
+  if (encoded.rows.length > limits.maxRows) throw resultTooLarge(`more than ${limits.maxRows} rows`, limits);
+  if (jsonSize(encoded.rows) > limits.maxBytes) throw resultTooLarge(`more than ${limits.maxBytes} bytes`, limits);
+  return encoded;
+}

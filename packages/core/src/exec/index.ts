@@ -17,5 +17,5 @@ export { writeDataFiles, writeTypeOf, type DataFileTarget } from './data-file-wr
 export { collectFileStats, STRING_PREFIX_LENGTH, type CollectedStats } from './file-stats.ts';
 export { encodeLogPath, escapePartitionPathName, partitionDirectory, HIVE_DEFAULT_PARTITION } from './partition-path.ts';
 export { runQuery, type QueryResult, type RunQueryOptions } from './run-query.ts';
-export { encodeBounded, resultTooLarge, type ResultLimits } from './bounded-result.ts';
+export { boundedRows, encodeBounded, resultTooLarge, type ResultLimits } from './bounded-result.ts';
 export { domainValueConverter } from './domain-values.ts';

@@ -9,7 +9,7 @@
 import { Freshness, QueryStrategy, ServedBy, type ExecuteQueryResult } from '../api/index.ts';
 import { primaryKeyOf, type Catalog } from '../catalog/index.ts';
 import { AppError } from '../errors/index.ts';
-import { encodeBounded, type FileCache, type ResultLimits } from '../exec/index.ts';
+import { boundedRows, encodeBounded, type FileCache, type ResultLimits } from '../exec/index.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { INTEGER_KEY_RANGES, lookupKeyKind } from '../wal/key-locator.ts';
 import { walTableShape, type WalTableShape } from '../wal/table-shape.ts';
@@ -82,17 +82,18 @@ async function lookup(ctx: PointLookupContext, req: PointLookupRequest, signal: 
     try {
       const planned = ctx.clock();
       const [answer] = await ctx.htap.lookups.lookupKeys(
-        { store: req.store, root, name, snapshot: pinned.snapshot, ...(state !== undefined ? { state } : {}), ...(oltp ? { overlayOnly: true } : {}), signal, shape: state?.shape ?? tableShape, keys: [key], projection: shape.projection },
-        async (result, facts) => ({ encoded: await encodeBounded(result, ctx.limits), facts }),
+        { store: req.store, root, name, snapshot: pinned.snapshot, ...(state !== undefined ? { state } : {}), ...(oltp ? { overlayOnly: true } : {}), signal, shape: state?.shape ?? tableShape, keys: [key], projection: shape.projection, plainColumns: shape.columns ?? '*' },
+        async (answer, facts) => ({ encoded: 'encoded' in answer ? boundedRows(answer.encoded, ctx.limits) : await encodeBounded(answer.result, ctx.limits), facts }),
       );
       const done = ctx.clock();
       const { encoded, facts } = answer!;
       const version = (state?.snapshot ?? pinned.snapshot).version;
+      const plain = facts.plain === true ? ', answered without DuckDB' : '';
       return toQueryResult(encoded, {
         strategy: strong || oltp ? QueryStrategy.UNARY_MERGED_STRONG : QueryStrategy.UNARY_WAREHOUSE,
-        ...(strong ? { servedBy: ServedBy.MERGED, strategyReason: `FRESHNESS_STRONG: write log merged over Delta for ${name} (point lookup: ${facts.source}${facts.decoded === true ? ', decoded-file cache' : ''})` }
-          : oltp ? { servedBy: ServedBy.OLTP, strategyReason: `FRESHNESS_OLTP_ONLY: the write log only (point lookup: ${facts.source})` }
-            : { strategyReason: `point lookup by primary key: ${facts.files} file(s) located by key statistics${facts.decoded === true ? ', decoded-file cache' : ''}` }),
+        ...(strong ? { servedBy: ServedBy.MERGED, strategyReason: `FRESHNESS_STRONG: write log merged over Delta for ${name} (point lookup: ${facts.source}${facts.decoded === true ? ', decoded-file cache' : ''}${plain})` }
+          : oltp ? { servedBy: ServedBy.OLTP, strategyReason: `FRESHNESS_OLTP_ONLY: the write log only (point lookup: ${facts.source}${plain})` }
+            : { strategyReason: `point lookup by primary key: ${facts.files} file(s) located by key statistics${facts.decoded === true ? ', decoded-file cache' : ''}${plain}` }),
         versions: { [name]: version },
         filesScanned: facts.files,
         bytesScanned: facts.bytes,

@@ -32,7 +32,9 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { K3DuckDB } from '../exec/duckdb-instance.ts';
+import type { EncodedResult } from '../exec/result-encoding.ts';
 import { quoteIdentifier as q } from '../exec/sql-quote.ts';
+import { PlainRows } from './plain-answer.ts';
 
 /** Which table and Delta file a rows SQL reads (retain() drops the files a table no longer has). */
 export interface FileOwner {
@@ -41,7 +43,10 @@ export interface FileOwner {
 }
 
 interface Entry {
-  readonly table: string;
+  /** The TEMP table holding the rows; undefined when they are held in JavaScript (`plain`). */
+  readonly table: string | undefined;
+  /** wip/lookup12: the rows as typed columns sorted by key, answered without DuckDB (plain-answer.ts). */
+  readonly plain: PlainRows | undefined;
   readonly bytes: number;
   readonly owner: FileOwner;
   /** Lookups it answered (the admission guard compares a candidate's reads with it). */
@@ -77,7 +82,7 @@ export class DecodedFileCache {
   /** The drop of retired tables in flight (tests wait for it). */
   #collecting: Promise<void> | undefined;
   /** Builds asked for by prefetch() or a first read, run one at a time when the connection is free. */
-  readonly #queue: { rowsSql: string; keyColumn: string; hold: HoldFiles; owner: FileOwner; untilHalf: boolean }[] = [];
+  readonly #queue: { rowsSql: string; keyColumn: string; hold: HoldFiles; owner: FileOwner; untilHalf: boolean; plain: boolean }[] = [];
   /** K3_LOOKUP_CACHE_FIRST_READ_ROWS: a file of at most this many rows is built on its FIRST Parquet read (0 = second). */
   readonly #firstReadRows: number;
   /** Whatever holds the connection now (a build, a lookup, a drop): close() waits for it. */
@@ -116,7 +121,8 @@ export class DecodedFileCache {
   async tryRun<T>(rowsSql: string, query: (table: string) => string, read: (conn: DuckDBConnection, sql: string) => Promise<T>, signal?: AbortSignal): Promise<{ value: T } | undefined> {
     const entry = this.#entries.get(rowsSql);
     const conn = this.#conn;
-    if (!this.enabled || entry === undefined || conn === undefined || this.#busy) return undefined;
+    if (!this.enabled || entry?.table === undefined || conn === undefined || this.#busy) return undefined;
+    const table = entry.table;
     this.#entries.delete(rowsSql);
     this.#entries.set(rowsSql, entry);
     entry.hits++;
@@ -125,7 +131,7 @@ export class DecodedFileCache {
     signal?.addEventListener('abort', onAbort, { once: true });
     let healthy = false;
     try {
-      const running = read(conn, query(q(entry.table)));
+      const running = read(conn, query(q(table)));
       this.#current = running;
       const value = await running;
       healthy = signal?.aborted !== true;
@@ -140,6 +146,23 @@ export class DecodedFileCache {
   }
 
   /**
+   * wip/lookup12: the rows of `rowsSql` whose (one, integer) key column equals `keyText`, answered
+   * in JavaScript when the file is held as plain columns (plain-answer.ts) — no DuckDB call, no
+   * connection lease (so a build running meanwhile is no obstacle); undefined otherwise (the caller
+   * tries tryRun, then Parquet). `projected`: the listed column names, undefined for `*`.
+   */
+  tryAnswer(rowsSql: string, keyText: string, projected: readonly string[] | undefined): EncodedResult | undefined {
+    const entry = this.#entries.get(rowsSql);
+    if (!this.enabled || entry?.plain === undefined) return undefined;
+    const found = entry.plain.find(keyText, projected);
+    if (found === undefined) return undefined;
+    this.#entries.delete(rowsSql);
+    this.#entries.set(rowsSql, entry);
+    entry.hits++;
+    return found;
+  }
+
+  /**
    * Notes a lookup that read `rowsSql` (one file's rows) from Parquet; the second such lookup
    * starts building its table in the background (`hold` keeps the file while it is read) — or the
    * first, when the file has at most K3_LOOKUP_CACHE_FIRST_READ_ROWS rows (`rows`, its Delta
@@ -148,7 +171,7 @@ export class DecodedFileCache {
    * build only fills the cache up to half its bound (checked again when it starts): it never
    * evicts, so a workload spread over more files than fit cannot turn every lookup into a build.
    */
-  noteParquetRead(rowsSql: string, keyColumn: string, hold: HoldFiles, owner: FileOwner, rows?: number): void {
+  noteParquetRead(rowsSql: string, keyColumn: string, hold: HoldFiles, owner: FileOwner, rows?: number, plain = false): void {
     if (!this.enabled || this.#entries.has(rowsSql) || this.#refused.has(rowsSql)) return;
     const n = (this.#seen.get(rowsSql) ?? 0) + 1;
     this.#seen.delete(rowsSql);
@@ -163,7 +186,7 @@ export class DecodedFileCache {
     if (victim !== undefined && this.#bytes * 2 > this.#maxBytes && n <= victim.hits) return;
     const untilHalf = n < 2;
     if (untilHalf && this.#bytes * 2 > this.#maxBytes) return;
-    this.#enqueue(rowsSql, keyColumn, hold, owner, untilHalf);
+    this.#enqueue(rowsSql, keyColumn, hold, owner, untilHalf, plain);
   }
 
   /**
@@ -172,18 +195,19 @@ export class DecodedFileCache {
    * same byte bound and LRU. Serving stays per lookup: a lookup still locates its file at the
    * snapshot it reads and only ever asks for that file's rows SQL.
    */
-  prefetch(rowsSql: string, keyColumn: string, hold: HoldFiles, owner: FileOwner): void {
+  prefetch(rowsSql: string, keyColumn: string, hold: HoldFiles, owner: FileOwner, plain = false): void {
     if (!this.enabled || this.#entries.has(rowsSql) || this.#refused.has(rowsSql)) return;
-    this.#enqueue(rowsSql, keyColumn, hold, owner, false);
+    this.#enqueue(rowsSql, keyColumn, hold, owner, false, plain);
   }
 
-  #enqueue(rowsSql: string, keyColumn: string, hold: HoldFiles, owner: FileOwner, untilHalf: boolean): void {
+  /** `plain`: the table's columns are all plain-answer types with one integer key column — try holding the rows in JavaScript. */
+  #enqueue(rowsSql: string, keyColumn: string, hold: HoldFiles, owner: FileOwner, untilHalf: boolean, plain: boolean): void {
     const queued = this.#queue.find((p) => p.rowsSql === rowsSql);
     if (queued !== undefined) {
       queued.untilHalf &&= untilHalf;
       return;
     }
-    this.#queue.push({ rowsSql, keyColumn, hold, owner, untilHalf });
+    this.#queue.push({ rowsSql, keyColumn, hold, owner, untilHalf, plain });
     while (this.#queue.length > MAX_QUEUED) this.#queue.shift();
     this.#pump();
   }
@@ -194,13 +218,13 @@ export class DecodedFileCache {
       const next = this.#queue.shift()!;
       if (this.#entries.has(next.rowsSql) || this.#refused.has(next.rowsSql)) continue;
       if (next.untilHalf && this.#bytes * 2 > this.#maxBytes) continue;
-      this.#start(next.rowsSql, next.keyColumn, next.hold, next.owner);
+      this.#start(next.rowsSql, next.keyColumn, next.hold, next.owner, next.plain);
     }
   }
 
-  #start(rowsSql: string, keyColumn: string, hold: HoldFiles, owner: FileOwner): void {
+  #start(rowsSql: string, keyColumn: string, hold: HoldFiles, owner: FileOwner, plain: boolean): void {
     this.#busy = true;
-    const building = this.#build(rowsSql, keyColumn, hold, owner).finally(() => {
+    const building = this.#build(rowsSql, keyColumn, hold, owner, plain).finally(() => {
       this.#busy = false;
       this.#building = undefined;
       this.#current = undefined;
@@ -222,7 +246,7 @@ export class DecodedFileCache {
       if (entry.owner.table !== table || live.has(entry.owner.file)) continue;
       this.#entries.delete(sql);
       this.#bytes -= entry.bytes;
-      this.#garbage.push(entry.table);
+      if (entry.table !== undefined) this.#garbage.push(entry.table);
       dropped.push(entry.owner.file);
     }
     for (let i = this.#queue.length - 1; i >= 0; i--) {
@@ -273,7 +297,7 @@ export class DecodedFileCache {
     this.#reset();
   }
 
-  async #build(rowsSql: string, keyColumn: string, hold: HoldFiles, owner: FileOwner): Promise<void> {
+  async #build(rowsSql: string, keyColumn: string, hold: HoldFiles, owner: FileOwner, plain: boolean): Promise<void> {
     const table = `__k3_lookup_${++this.#seq}`;
     let conn: DuckDBConnection | undefined;
     let created = false;
@@ -293,6 +317,8 @@ export class DecodedFileCache {
       };
       const garbage = this.#garbage.splice(0);
       if (garbage.length > 0) await step(dropTablesSql(garbage));
+      // wip/lookup12: plain columns are read into JavaScript (sorted by key) instead of a TEMP table.
+      if (plain && (await this.#buildPlain(conn, rowsSql, keyColumn, hold, owner))) return;
       const before = await memory(conn);
       const held = await hold();
       try {
@@ -310,15 +336,7 @@ export class DecodedFileCache {
         await step(`DROP TABLE ${q(table)}`);
         return;
       }
-      this.#entries.set(rowsSql, { table, bytes, owner, hits: 0 });
-      this.#bytes += bytes;
-      this.#seen.delete(rowsSql);
-      while (this.#bytes > this.#maxBytes) {
-        const [oldest, old] = this.#entries.entries().next().value!;
-        this.#entries.delete(oldest);
-        this.#bytes -= old.bytes;
-        await step(dropTablesSql([old.table]));
-      }
+      await this.#admit(rowsSql, { table, plain: undefined, bytes, owner, hits: 0 }, step);
     } catch {
       // A file gone (vacuumed, evicted from the file cache), a memory limit, a closed database:
       // this file is read the usual way from now on; the connection is dropped if it was the culprit.
@@ -326,6 +344,48 @@ export class DecodedFileCache {
       if (conn !== undefined && this.#conn === conn) {
         if (created) this.#reset();
       }
+    }
+  }
+
+  /**
+   * The file's rows read into plain columns (plain-answer.ts) on the cache's connection; true when
+   * they are held (or the cache closed meanwhile), false when a column turned out not plain (the
+   * caller builds the TEMP table as before).
+   */
+  async #buildPlain(conn: DuckDBConnection, rowsSql: string, keyColumn: string, hold: HoldFiles, owner: FileOwner): Promise<boolean> {
+    const step = (sql: string): Promise<unknown> => {
+      if (this.#closed) throw new Error('closed');
+      return conn.run(sql);
+    };
+    if (this.#closed) throw new Error('closed');
+    const held = await hold();
+    let read;
+    try {
+      read = await conn.run(`/* __k3_lookup build */ SELECT * FROM (${rowsSql}) AS src ORDER BY ${q(keyColumn)}`);
+    } finally {
+      held.release();
+    }
+    const rows = await PlainRows.read(read, keyColumn, () => this.#closed || this.#conn !== conn);
+    if (this.#closed || this.#conn !== conn) return true;
+    if (rows === undefined) return false;
+    if (rows.bytes > this.#maxBytes) {
+      this.#refuse(rowsSql);
+      return true;
+    }
+    await this.#admit(rowsSql, { table: undefined, plain: rows, bytes: rows.bytes, owner, hits: 0 }, step);
+    return true;
+  }
+
+  /** Holds a built entry and drops least recently used ones past the bound. */
+  async #admit(rowsSql: string, entry: Entry, step: (sql: string) => Promise<unknown>): Promise<void> {
+    this.#entries.set(rowsSql, entry);
+    this.#bytes += entry.bytes;
+    this.#seen.delete(rowsSql);
+    while (this.#bytes > this.#maxBytes) {
+      const [oldest, old] = this.#entries.entries().next().value!;
+      this.#entries.delete(oldest);
+      this.#bytes -= old.bytes;
+      if (old.table !== undefined) await step(dropTablesSql([old.table]));
     }
   }
 

@@ -28,11 +28,13 @@ import type { FileCache } from '../exec/file-cache.ts';
 import { AppError } from '../errors/index.ts';
 import { mapDuckDBError } from '../exec/map-duckdb-error.ts';
 import { keepStatement, takeRecentStatement } from '../exec/prepared-statement-lru.ts';
+import type { EncodedResult } from '../exec/result-encoding.ts';
 import { quoteIdentifier as q, quoteLiteral } from '../exec/sql-quote.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { DecodedFileCache } from './decoded-file-cache.ts';
 import { KeyLocator } from './key-locator.ts';
 import { keyString } from './overlay.ts';
+import { isPlainType, overlayAnswer } from './plain-answer.ts';
 import type { WalValue } from './record-codec.ts';
 import type { WalTableShape } from './table-shape.ts';
 import type { StrongState } from './wal-reader.ts';
@@ -56,7 +58,16 @@ export interface LookupRequest {
   readonly overlayOnly?: boolean;
   /** Interrupts the running DuckDB call (the connection is then closed, not pooled). */
   readonly signal?: AbortSignal;
+  /**
+   * wip/lookup12: `projection` is `*` (`'*'`) or exactly these column names: a key the overlay or a
+   * plain decoded file answers is then answered in JavaScript (plain-answer.ts), no DuckDB call.
+   * Absent: every answer comes from DuckDB.
+   */
+  readonly plainColumns?: '*' | readonly string[];
 }
+
+/** A key's answer: DuckDB's result, or the same rows as domain values built in JavaScript (plain-answer.ts). */
+export type LookupAnswer = { readonly result: DuckDBResult } | { readonly encoded: EncodedResult };
 
 /** Where a key was answered from (tests and metrics). */
 export type LookupSource = 'overlay' | 'tombstone' | 'delta';
@@ -68,6 +79,8 @@ export interface LookupFacts {
   readonly bytes: number;
   /** Delta: answered from the decoded-file cache (decoded-file-cache.ts), not from Parquet. */
   readonly decoded?: boolean;
+  /** Answered in JavaScript, without a DuckDB call (plain-answer.ts). */
+  readonly plain?: boolean;
 }
 
 interface Slot {
@@ -103,7 +116,7 @@ export class PointLookups {
   }
 
   /** One `read(result)` per key, in order; `facts` says where each came from. */
-  async lookupKeys<T>(req: LookupRequest, read: (result: DuckDBResult, facts: LookupFacts) => Promise<T>): Promise<T[]> {
+  async lookupKeys<T>(req: LookupRequest, read: (answer: LookupAnswer, facts: LookupFacts) => Promise<T>): Promise<T[]> {
     const slot = await this.#checkout();
     let healthy = true;
     const onAbort = (): void => {
@@ -133,7 +146,7 @@ export class PointLookups {
     await this.decoded.close();
   }
 
-  async #lookupOne<T>(slot: Slot, req: LookupRequest, key: readonly string[], read: (result: DuckDBResult, facts: LookupFacts) => Promise<T>): Promise<T> {
+  async #lookupOne<T>(slot: Slot, req: LookupRequest, key: readonly string[], read: (answer: LookupAnswer, facts: LookupFacts) => Promise<T>): Promise<T> {
     const { shape } = req;
     const snapshot = req.state?.snapshot ?? req.snapshot;
     const projection = req.projection ?? '*';
@@ -152,8 +165,13 @@ export class PointLookups {
     const overlay = req.state?.overlay;
     const k = overlay === undefined ? undefined : keyString(key);
     const decided = overlay === undefined || k === undefined ? undefined : overlay.byKey.get(k);
+    const projected = req.plainColumns === '*' ? undefined : req.plainColumns;
     if (overlay !== undefined && (decided !== undefined || req.overlayOnly === true)) {
       const row = decided?.row;
+      const source = row === undefined ? 'tombstone' : 'overlay';
+      // wip/lookup12: plain columns need no DuckDB call (the text → type casts done in JavaScript).
+      const plain = req.plainColumns === undefined ? undefined : overlayAnswer(shape.columns, projected, row);
+      if (plain !== undefined) return read({ encoded: plain }, { source, files: 0, bytes: 0, plain: true });
       const n = shape.columns.length;
       const stmt = await this.#prepared(slot, `${table}\u0000overlay\u0000${shape.fingerprint}\u0000${projection}`, () => {
         const typed = shape.columns.map((c, i) => `CAST(CAST($${i + 1} AS VARCHAR) AS ${c.type}) AS ${q(c.name)}`).join(', ');
@@ -162,7 +180,7 @@ export class PointLookups {
       try {
         shape.columns.forEach((_, i) => bindText(stmt, i + 1, row?.[i] ?? null));
         stmt.bindValue(n + 1, row !== undefined, BOOLEAN);
-        return await read(await stmt.run(), { source: row === undefined ? 'tombstone' : 'overlay', files: 0, bytes: 0 });
+        return await read({ result: await stmt.run() }, { source, files: 0, bytes: 0 });
       } catch (err) {
         throw mapDuckDBError(err);
       }
@@ -178,6 +196,10 @@ export class PointLookups {
       const facts: LookupFacts = { source: 'delta', files: files.length, bytes: files.reduce((s, f) => s + f.add.size, 0) };
       // One file located: its rows may be held decoded (keyed by this rows SQL, i.e. the immutable file and the snapshot's casts).
       const single = files.length === 1 && this.decoded.enabled;
+      if (single && req.plainColumns !== undefined && shape.primaryKey.length === 1) {
+        const plain = this.decoded.tryAnswer(rows, key[0]!, projected);
+        if (plain !== undefined) return await read({ encoded: plain }, { ...facts, decoded: true, plain: true });
+      }
       if (single) {
         const hit = await this.decoded.tryRun(rows, (t) => `SELECT ${projection} FROM ${t} AS ${q(req.name)} WHERE ${where}`, async (conn, sql) => {
           let result: DuckDBResult;
@@ -186,7 +208,7 @@ export class PointLookups {
           } catch (err) {
             throw mapDuckDBError(err);
           }
-          return read(result, { ...facts, decoded: true });
+          return read({ result }, { ...facts, decoded: true });
         }, req.signal);
         if (hit !== undefined) return hit.value;
       }
@@ -198,9 +220,9 @@ export class PointLookups {
       }
       if (single) {
         const held = files.map((f) => ({ key: f.key, size: f.add.size }));
-        this.decoded.noteParquetRead(rows, shape.primaryKey[0]!, () => this.#cache.acquire(req.store, held), { table, file: files[0]!.key }, files[0]!.stats?.numRecords);
+        this.decoded.noteParquetRead(rows, shape.primaryKey[0]!, () => this.#cache.acquire(req.store, held), { table, file: files[0]!.key }, files[0]!.stats?.numRecords, plainFile(shape));
       }
-      return await read(result, facts);
+      return await read({ result }, facts);
     } finally {
       lease.release();
     }
@@ -271,7 +293,7 @@ export class PointLookups {
             if (slot !== undefined) this.#checkin(slot, true);
             lease.release();
           }
-          this.decoded.prefetch(rows, keyColumn, () => this.#cache.acquire(req.store, held), { table, file: file.key });
+          this.decoded.prefetch(rows, keyColumn, () => this.#cache.acquire(req.store, held), { table, file: file.key }, plainFile(req.shape));
         } catch {
           // A vacuumed or evicted file, a closed engine: the file is built on its second read as before.
         }
@@ -304,6 +326,13 @@ export class PointLookups {
     if (healthy && !this.#closed && this.#idle.length < MAX_IDLE_SLOTS) this.#idle.push(slot);
     else closeSlot(slot);
   }
+}
+
+/** Whether a file of this table may be held as plain columns: one integer key column, every column a plain type (verified again on the rows read). */
+function plainFile(shape: WalTableShape): boolean {
+  if (shape.primaryKey.length !== 1) return false;
+  const key = shape.columns.find((c) => c.name === shape.primaryKey[0]);
+  return key !== undefined && key.type !== 'VARCHAR' && key.type !== 'BOOLEAN' && shape.columns.every((c) => isPlainType(c.type));
 }
 
 function bindText(stmt: DuckDBPreparedStatement, index: number, value: WalValue): void {
