@@ -231,25 +231,33 @@ export class Engine {
         });
       }
       case 'dml': {
-        const store = await this.#activeStore(opts.bucket);
-        return this.#retrying(() => this.#attempt(opts, store, async (a) => {
+        // The engine-state LIST runs beside the attempt's pin and connection; the statement runs
+        // (and anything is written) only after it said ACTIVE.
+        const { store, active } = await this.#storeChecking(opts.bucket);
+        return this.#checked(active, () => this.#retrying(() => this.#attempt(opts, store, async (a) => {
+          // The target's pin (its `_delta_log/` LIST) starts now; the write asks for it after the check.
+          void a.tables.tryPin(shape.table).catch(() => undefined);
+          await active;
           await assertOneStatement(analysed, a.conn);
           const ctx = { conn: a.conn, tables: a.tables, txOptions: this.#txFor(opts), tmpDir: this.#tmpDir, clock: this.#clock, htap: this.#htap, idempotencyKey: opts.idempotencyKey };
           return { write: await executeWrite(ctx, statement, shape) };
-        }, (tables) => this.keyedWriteDb.connect(tables, statement, shape)));
+        }, (tables) => this.keyedWriteDb.connect(tables, statement, shape))));
       }
       case 'describe-table':
       case 'describe-query':
       case 'other': {
-        const store = await this.#activeStore(opts.bucket);
-        // A point lookup by primary key: one DuckDB call on a pooled connection (point-lookup-read.ts).
+        const { store, active } = await this.#storeChecking(opts.bucket);
+        // A point lookup by primary key: one DuckDB call on a pooled connection (point-lookup-read.ts),
+        // or none (wip/lookup12). It runs beside the engine-state LIST; its answer leaves only after
+        // that LIST said ACTIVE (a read has no effect to hold back).
         if (shape.kind === 'other' && opts.signal?.aborted !== true) {
-          const lookup = await tryPointLookup(
+          const lookup = await this.#checked(active, () => tryPointLookup(
             { catalog: this.#catalog, cache: this.#deps.cache, htap: this.#htap, clock: this.#clock, timeoutMs: this.#deps.config.K3_QUERY_TIMEOUT, timeoutError: () => this.#timeoutError(), ...this.#limits() },
             { bucket: opts.bucket, store, analysed, freshness: opts.freshness, params, startedAt, ...(opts.signal !== undefined ? { signal: opts.signal } : {}) },
-          );
+          ));
           if (lookup !== undefined) return { query: lookup };
         }
+        await active;
         // DESCRIBE, PRAGMA (table_info, show) and EXPLAIN of a write need definitions only:
         // tables bind as empty tables carrying their constraints (a write can target them).
         const as = shape.kind === 'other' && !analysed.definitionOnly ? 'data' : 'definition';
@@ -559,6 +567,31 @@ export class Engine {
     const store = await this.#catalog.store(bucket);
     await this.#engines.assertActive(store, bucket);
     return store;
+  }
+
+  /**
+   * wip/lookup12: the bucket's store with its engine-state check STARTED, not awaited (one LIST of
+   * `__k3_engine/`, which otherwise ran before the statement's own store round trips). The caller
+   * lets nothing leave — no answer, no write — before `active` resolved (#checked).
+   */
+  async #storeChecking(bucket: string): Promise<{ store: ObjectStore; active: Promise<void> }> {
+    const store = await this.#catalog.store(bucket);
+    const active = this.#engines.assertActive(store, bucket);
+    active.catch(() => undefined); // observed by #checked
+    return { store, active };
+  }
+
+  /** Runs `fn` beside the engine-state check `active`; its result or error counts only once the check passed (a disabled engine's error wins). */
+  async #checked<T>(active: Promise<void>, fn: () => Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await fn();
+    } catch (err) {
+      await active;
+      throw err;
+    }
+    await active;
+    return result;
   }
 
   async #activeStoreForCreate(bucket: string): Promise<ObjectStore> {

@@ -57,6 +57,8 @@ export class RequestTables {
   readonly bucket: string;
   readonly store: ObjectStore;
   readonly #pinned = new Map<string, PinnedTable>();
+  /** Pins in flight by the name asked (a second ask while one runs shares it; a failure is not kept). */
+  readonly #pinning = new Map<string, Promise<PinnedTable | undefined>>();
   readonly #leases: FileLease[] = [];
   #names: string[] | undefined;
   /** Tables bound as views for reading, by stored name. */
@@ -85,6 +87,18 @@ export class RequestTables {
   async tryPin(name: string): Promise<PinnedTable | undefined> {
     const hit = this.#pinned.get(name);
     if (hit !== undefined) return hit;
+    const running = this.#pinning.get(name);
+    if (running !== undefined) return running;
+    const pinning = this.#tryPin(name);
+    this.#pinning.set(name, pinning);
+    try {
+      return await pinning;
+    } finally {
+      if (this.#pinning.get(name) === pinning) this.#pinning.delete(name);
+    }
+  }
+
+  async #tryPin(name: string): Promise<PinnedTable | undefined> {
     // The exact name first (one short listing of its log); the bucket listing only for other spellings.
     const exact = isValidTableName(name) ? await this.#load(name) : undefined;
     if (exact !== undefined) return exact;
