@@ -143,7 +143,7 @@ export function tryKeyedRowFastPath(ctx: FastPathContext, statement: PrePassed, 
       const tuple = keyIndex.map((i) => row[i] ?? null);
       const k = keyString(tuple);
       const decided = overlay.byKey.get(k);
-      const clash = decided !== undefined ? decided.row !== undefined : await deltaHasKey(ctx, handle.store, snapshot, wal, tuple);
+      const clash = decided !== undefined ? decided.row !== undefined : await deltaHasKey(ctx, handle.store, handle.name, snapshot, wal, tuple);
       if (clash) throw duplicateKey(wal.primaryKey, tuple);
       return { rowsAffected: 1, upserts: [row], deletes: [] };
     }
@@ -291,14 +291,19 @@ async function leaseCandidates(ctx: FastPathContext, store: ObjectStore, snapsho
   }
 }
 
-async function deltaHasKey(ctx: FastPathContext, store: ObjectStore, snapshot: Snapshot, wal: WalTableShape, tuple: readonly WalValue[]): Promise<boolean> {
-  const delta = await leaseCandidates(ctx, store, snapshot, wal, tuple);
-  if (delta === undefined) return false;
-  try {
-    return (await ctx.conn.runAndReadAll(`SELECT 1 FROM (${delta.sql}) AS s WHERE ${keyPredicate(wal, tuple)} LIMIT 1`)).getRows().length > 0;
-  } catch (err) {
-    throw mapDuckDBError(err);
-  } finally {
-    delta.release();
-  }
+/**
+ * Whether Delta (at the warm state's snapshot) holds the key: asked of PointLookups
+ * (wal/point-lookup.ts, wip/lookup12) — the key locator's files, a decoded file answered in
+ * JavaScript with no DuckDB call, else one call on a pooled connection, which also loads the file
+ * for the next probes; no file whose key statistics can hold the key → no call at all.
+ */
+async function deltaHasKey(ctx: FastPathContext, store: ObjectStore, name: string, snapshot: Snapshot, wal: WalTableShape, tuple: readonly WalValue[]): Promise<boolean> {
+  // Key columns are NOT NULL (the target's PRIMARY KEY enforced it), so every value is text.
+  const key = tuple.map((v) => v ?? '');
+  if (locator.locate(snapshot, wal.primaryKey, key).length === 0) return false;
+  const [found] = await ctx.htap.lookups.lookupKeys(
+    { store, root: snapshot.root, name, snapshot, shape: wal, keys: [key], projection: wal.primaryKey.map((k) => q(k)).join(', '), plainColumns: wal.primaryKey },
+    async (answer) => ('encoded' in answer ? answer.encoded.rows.length : (await answer.result.fetchChunk())?.rowCount ?? 0) > 0,
+  );
+  return found === true;
 }
