@@ -1,15 +1,15 @@
 /**
- * KNOWN HOLE (found in wip/lookup12, not fixed there; docs/design/hot-path.md "Point lookups and
- * single-row writes on the AMD box", "What is left"): the warm state (wal/warm-state.ts) asks the
- * drained markers only when its `_k3_wal/` LIST found new records. A drain that commits AFTER the
- * request's `_delta_log/` LIST and deletes every record after the warm entry's last folded seq
- * BEFORE its `_k3_wal/` LIST leaves that LIST empty: no marker is asked, and the STRONG answer is the
- * older snapshot without a write acknowledged before the read began.
+ * A STRONG read racing a drain between its `_delta_log/` LIST and its `_k3_wal/` LIST (found in
+ * wip/lookup12; docs/design/hot-path.md "Point lookups and single-row writes on the AMD box"): the
+ * warm state (wal/warm-state.ts) and the cold read (`readWalOverlay`) asked the drained markers only
+ * when the log LIST found records. A drain that commits AFTER the request's Delta LIST and deletes
+ * every record after what the reader had folded BEFORE its log LIST leaves that LIST empty: no
+ * marker was asked, and the STRONG answer was the older snapshot without a write acknowledged
+ * before the read began. Now the markers are asked after an empty LIST too (a marker precedes every
+ * deletion), and the read starts over from the newer snapshot.
  *
- * Reproduced here by running another coordinator's drain inside the reader's `_k3_wal/` LIST (the
- * window is sub-millisecond locally, a network round trip on S3). `it.fails`: this test passes
- * while the hole exists; when the warm state closes it (a marker LIST after an empty log LIST, or
- * the log LISTed before the Delta log), vitest reports it — then turn it into a plain `it`.
+ * Reproduced by running another coordinator's drain inside the reader's `_k3_wal/` LIST (the window
+ * is sub-millisecond locally, a network round trip on S3). Each case failed before the fix.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -69,20 +69,47 @@ afterAll(async () => {
 });
 
 describe('a STRONG read racing a drain between its Delta LIST and its write-log LIST', () => {
-  it.fails('sees a write acknowledged before it began (KNOWN HOLE: it does not)', async () => {
-    // The reader's warm entry exists (snapshot v, nothing un-drained folded).
-    const warm = await reader.execute({ bucket, sql: 'SELECT v FROM kv WHERE id = 1', freshness: Freshness.STRONG });
-    expect('query' in warm && warm.query.rows).toEqual([['a']]);
-    // Another coordinator's write, acknowledged before the read below begins.
-    const w = await writer.execute({ bucket, sql: "INSERT INTO kv VALUES (2, 'acknowledged')" });
-    expect('write' in w && w.write.rowsAffected).toBe(1);
-    // The drain commits, writes its marker and deletes the record after the reader's Delta LIST,
-    // before its write-log LIST.
-    inWalList = async () => {
-      while ((await writer.compact(bucket, 'kv')).truncated);
-    };
-    const r = await reader.execute({ bucket, sql: 'SELECT v FROM kv WHERE id = 2', freshness: Freshness.STRONG });
-    expect(inWalList).toBeUndefined();
-    expect('query' in r && r.query.rows).toEqual([['acknowledged']]);
+  const cases: [string, (id: number) => string][] = [
+    ['a point lookup (warm state, key lookups only)', (id) => `SELECT v FROM kv WHERE id = ${id}`],
+    ['a general STRONG read (warm state, bound view)', (id) => `SELECT v FROM kv WHERE (id = ${id})`],
+  ];
+  let next = 10;
+  for (const [name, sql] of cases) {
+    it(`sees a write acknowledged before it began: ${name}`, async () => {
+      const id = next++;
+      // The reader's warm entry exists and is current.
+      const warm = await reader.execute({ bucket, sql: sql(1), freshness: Freshness.STRONG });
+      expect('query' in warm && warm.query.rows).toEqual([['a']]);
+      // Another coordinator's write, acknowledged before the read below begins.
+      const w = await writer.execute({ bucket, sql: `INSERT INTO kv VALUES (${id}, 'acknowledged')` });
+      expect('write' in w && w.write.rowsAffected).toBe(1);
+      // The drain commits, writes its marker and deletes the record after the reader's Delta LIST,
+      // before its write-log LIST.
+      inWalList = async () => {
+        while ((await writer.compact(bucket, 'kv')).truncated);
+      };
+      const r = await reader.execute({ bucket, sql: sql(id), freshness: Freshness.STRONG });
+      expect(inWalList).toBeUndefined();
+      expect('query' in r && r.query.rows).toEqual([['acknowledged']]);
+    });
+  }
+
+  it('sees it on a cold read too (no warm entry: readWalOverlay)', async () => {
+    const dataDir = path.join(dir, 'data');
+    const cacheDir = path.join(dir, 'cache');
+    const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: dataDir, K3_CACHE_DIR: cacheDir });
+    const cold = new Engine({ stores: createBucketStoreFactory(config, { wrapAdapter: hooked }), db, cache: new FileCache({ dir: path.join(cacheDir, 'c'), maxBytes: 1 << 30 }), config });
+    try {
+      const w = await writer.execute({ bucket, sql: "INSERT INTO kv VALUES (99, 'acknowledged')" });
+      expect('write' in w && w.write.rowsAffected).toBe(1);
+      inWalList = async () => {
+        while ((await writer.compact(bucket, 'kv')).truncated);
+      };
+      const r = await cold.execute({ bucket, sql: 'SELECT v FROM kv WHERE id = 99', freshness: Freshness.STRONG });
+      expect(inWalList).toBeUndefined();
+      expect('query' in r && r.query.rows).toEqual([['acknowledged']]);
+    } finally {
+      await cold.close();
+    }
   });
 });

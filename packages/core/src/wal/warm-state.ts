@@ -12,8 +12,9 @@
  *   - the snapshot comes from the request's pinned (just listed) snapshot; a newer Delta version
  *     (a drain, a direct write, ALTER) rebuilds the entry from that version's watermark;
  *   - one LIST of `_k3_wal/` after the last folded seq finds every record acknowledged so far;
- *   - new records fetched → one LIST of the drained markers: a marker above the watermark means a
- *     drain raced us (a new record may sit in a freed slot), so the entry is dropped and rebuilt.
+ *   - then (new records fetched or none listed) one LIST of the drained markers: a marker above the
+ *     watermark means a drain raced us (a new record may sit in a freed slot, or the drain deleted
+ *     the records after our last folded seq before the LIST saw them), so the entry is dropped and rebuilt.
  * A state handed out is immutable for its holder: its base file and tail are its own (refcounted),
  * later advances build new objects.
  */
@@ -211,6 +212,11 @@ export class WarmTables {
         if ((await maxDrainedMarker(store, root, entry.shape.tableId)) > entry.watermark) return false;
         entry.skipped = [...entry.skipped, ...foldRecords(entry.overlay, current, entry.shape)];
         if (entry.tail !== entry.overlay) foldRecords(entry.tail, current, entry.shape);
+      } else if ((await maxDrainedMarker(store, root, entry.shape.tableId)) > entry.watermark) {
+        // Nothing new listed — or a drain committed after the request's Delta LIST and deleted the
+        // records after our last folded seq before this LIST (wip/lookup12: the hole
+        // test/htap/strong-drain-gap.test.ts reproduces). Its marker precedes every deletion.
+        return false;
       }
     }
     this.#entries.delete(id);
