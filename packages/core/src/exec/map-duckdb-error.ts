@@ -46,13 +46,19 @@ const RULES: readonly Rule[] = [
     hint: 'The timestamp is at the very end of DuckDB\'s range (294247-01-10 04:00:54.775806), past the last UTC instant a Delta timestamp holds; use a smaller value, or \'infinity\'.',
   },
   { test: /^(Conversion|Invalid Input|Mismatch Type) Error:/, code: 'ERR_TYPE_MISMATCH', hint: 'Pass a value of the column type or add an explicit CAST.' },
+  {
+    // CREATE TABLE … PRIMARY KEY (<an INTERVAL, nested, … column>): DuckDB cannot index the type.
+    test: /^Invalid type Error:.*Invalid type for index key/s,
+    code: 'ERR_SQL_UNSUPPORTED',
+    hint: 'DuckDB cannot use a column of this type in a PRIMARY KEY; key the table by columns of another type (an integer, text, a date or timestamp, a UUID, a DECIMAL).',
+  },
   { test: /^Not implemented Error:/, code: 'ERR_SQL_UNSUPPORTED', hint: 'DuckDB does not implement this; rewrite the statement.' },
   { test: /^Permission Error:/, code: 'ERR_SQL_UNSUPPORTED', hint: 'k3 statements may only read tables; files, extensions and settings are off limits.' },
   { test: /^INTERRUPT Error:/i, code: 'ERR_QUERY_CANCELLED', hint: 'The query was interrupted; send it again if it is still needed.' },
   { test: /^Out of Range Error:/, code: 'ERR_SQL_EXECUTION', hint: 'A value exceeded its type range; cast to a wider type (BIGINT, DOUBLE, DECIMAL).' },
   { test: /^Out of Memory Error:/, code: 'ERR_SQL_EXECUTION', hint: 'The query needs more memory than allowed; add filters, aggregate earlier or LIMIT the result.' },
   {
-    test: /^(Constraint|Invalid|Dependency|Transaction|Sequence|Serialization|Expression|Overflow|Division|Math|Arithmetic|Type|Invalid Configuration|Parameter Not (Allowed|Resolved)|Interval) Error:|^[A-Za-z ]*division by zero/i,
+    test: /^(Constraint|Invalid|Invalid type|Dependency|Transaction|Sequence|Serialization|Expression|Overflow|Division|Math|Arithmetic|Type|Invalid Configuration|Parameter Not (Allowed|Resolved)|Interval) Error:|^[A-Za-z ]*division by zero/i,
     code: 'ERR_SQL_EXECUTION',
     hint: 'The statement failed while executing; fix the expression or the data it reads.',
   },

@@ -31,10 +31,12 @@ export class HtapRuntime {
   readonly mergeChangedAntiJoin: boolean;
   /** A keyed MERGE of the ingest shape answered by its row images, without DuckDB's MERGE (sql/merge-images.ts, K3_MERGE_ROW_IMAGES). */
   readonly mergeRowImages: boolean;
+  /** A blind replace of a plain SELECT captured without a scratch table (sql/blind-select.ts, K3_BLIND_SELECT_CAPTURE). */
+  readonly blindSelectCapture: boolean;
   readonly #writers = new WeakMap<ObjectStore, WalWriter>();
   readonly #clock: () => number;
 
-  constructor(deps: { db: K3DuckDB; cache: FileCache; tmpDir: string; transaction: TransactionOptions; clock: () => number; warmTailKeys?: number; warmTables?: number; materializeRows?: number; keyedRowFastPath?: boolean; keyedRowGroupSize?: number; keyedFileRows?: number; keyedLiteralRows?: boolean; lookupCacheBytes?: number; lookupCacheFirstReadRows?: number; mergeValuesLoad?: boolean; mergeChangedAntiJoin?: boolean; mergeRowImages?: boolean }) {
+  constructor(deps: { db: K3DuckDB; cache: FileCache; tmpDir: string; transaction: TransactionOptions; clock: () => number; warmTailKeys?: number; warmTables?: number; materializeRows?: number; keyedRowFastPath?: boolean; keyedRowGroupSize?: number; keyedFileRows?: number; keyedLiteralRows?: boolean; lookupCacheBytes?: number; lookupCacheFirstReadRows?: number; mergeValuesLoad?: boolean; mergeChangedAntiJoin?: boolean; mergeRowImages?: boolean; blindSelectCapture?: boolean }) {
     this.cache = deps.cache;
     this.warm = new WarmTables({ db: deps.db, records: this.records, dir: path.join(deps.tmpDir, 'warm'), ...(deps.warmTailKeys !== undefined ? { tailLimit: deps.warmTailKeys } : {}), ...(deps.warmTables !== undefined ? { maxTables: deps.warmTables } : {}) });
     this.lookups = new PointLookups({ db: deps.db, cache: deps.cache, ...(deps.lookupCacheBytes !== undefined ? { decodedCacheBytes: deps.lookupCacheBytes } : {}), ...(deps.lookupCacheFirstReadRows !== undefined ? { decodedFirstReadRows: deps.lookupCacheFirstReadRows } : {}) });
@@ -45,6 +47,7 @@ export class HtapRuntime {
     this.mergeValuesLoad = deps.mergeValuesLoad ?? true;
     this.mergeChangedAntiJoin = deps.mergeChangedAntiJoin ?? true;
     this.mergeRowImages = deps.mergeRowImages ?? true;
+    this.blindSelectCapture = deps.blindSelectCapture ?? true;
     this.drainDeps = { db: deps.db, cache: deps.cache, tmpDir: deps.tmpDir, transaction: deps.transaction, ...(deps.keyedRowGroupSize !== undefined ? { keyedRowGroupSize: deps.keyedRowGroupSize } : {}), ...(deps.keyedFileRows !== undefined ? { keyedFileRows: deps.keyedFileRows } : {}), records: this.records };
   }
 

@@ -40,6 +40,7 @@ import type { HtapRuntime } from './htap-runtime.ts';
 import type { KeyedRoute } from './keyed-route.ts';
 import { isBlindReplace, isBlindUpsert } from './blind-replace.ts';
 import { startBlindReplace } from './blind-replace-early.ts';
+import { blindSelectCaptureSql, blindSelectTook, insertableRows } from './blind-select.ts';
 import { mergeKeepsKeys } from './merge-keeps-keys.ts';
 import { mergeSourceScope, type MergeSourceScope } from './merge-scope.ts';
 import { mergeImages, mergeImagesPlan, type MergeImagesPlan } from './merge-images.ts';
@@ -82,7 +83,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
   // did not name — over a full state acquired then (`viewState`).
   const direct = !blindReplace && loadMode(shape) === 'merge-keys' && narrowable(walTableShape(pinned.snapshot));
   // wip/bulk6: a blind replace's one DuckDB call does not read the state, so it runs while the state is acquired.
-  const early = blindReplace && !shape.returning ? startBlindReplace(conn, pinned.snapshot, q(handle.name), () => blindOnce(conn, tables, statement, pinned.snapshot, handle.name)) : undefined;
+  const early = blindReplace && !shape.returning ? startBlindReplace(conn, pinned.snapshot, q(handle.name), () => blindOnce(conn, tables, statement, pinned.snapshot, handle.name, htap.blindSelectCapture)) : undefined;
   const state = await htap.warm.acquire(handle.store, handle.root, pinned.snapshot, { keyLookupsOnly: blindReplace || direct }).catch(async (err: unknown) => {
     await early?.settled();
     throw err;
@@ -485,11 +486,23 @@ async function blindInOneCall(conn: DuckDBConnection, tables: RequestTables, sta
 }
 
 /** blindInOneCall for `snapshot`'s table (blind-replace-early.ts: the call started before the state is acquired). */
-function blindOnce(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, snapshot: Snapshot, table: string): Promise<RoundTripCapture | undefined> {
+async function blindOnce(conn: DuckDBConnection, tables: RequestTables, statement: PrePassed, snapshot: Snapshot, table: string, selectCapture: boolean): Promise<RoundTripCapture | undefined> {
+  const shape = walTableShape(snapshot);
+  const differs = textRoundTripDiffers(snapshot.schema.fields, 'src');
+  // wip/bulk12 (blind-select.ts): a plain SELECT's rows read directly, no scratch table, when they are provably the INSERT's.
+  const direct = selectCapture && tables.params.length === 0 && checkConstraintsOf(snapshot.metadata).length === 0 && !storableQueries(snapshot.schema.fields, snapshot.partitionColumns)
+    ? blindSelectCaptureSql(statement, snapshot.schema.fields, shape, differs) : undefined;
+  if (direct !== undefined) {
+    try {
+      const got = roundTripColumns((await conn.runAndReadAll(direct)).getColumns(), shape);
+      if (got.values !== undefined && insertableRows(got.values, shape)) return blindSelectTook(got);
+    } catch {
+      // The scratch-table path below runs the INSERT itself and reports DuckDB's own error.
+    }
+  }
   const ddl = targetTableDdl(table, snapshot.schema, primaryKeyOf(snapshot.metadata));
   const target = { ddl, ensure: ddl.replace(/^CREATE TEMP TABLE /, 'CREATE TEMP TABLE IF NOT EXISTS ') };
-  const shape = walTableShape(snapshot);
-  const capture = roundTripCaptureSql(`SELECT * FROM ${q(table)}`, shape, textRoundTripDiffers(snapshot.schema.fields, 'src'));
+  const capture = roundTripCaptureSql(`SELECT * FROM ${q(table)}`, shape, differs);
   return blindInOneCall(conn, tables, statement, target, capture, q(table), shape);
 }
 

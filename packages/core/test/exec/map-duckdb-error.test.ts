@@ -32,6 +32,7 @@ describe('mapDuckDBError (real DuckDB errors)', () => {
     ["SELECT 'abc'::INTEGER", 'ERR_TYPE_MISMATCH', /^Conversion Error: Could not convert string 'abc' to INT32/],
     ["SELECT json('{bad')", 'ERR_TYPE_MISMATCH', /^Invalid Input Error: Malformed JSON/],
     ['SELECT 2147483647::INTEGER + 1', 'ERR_SQL_EXECUTION', /^Out of Range Error: Overflow in addition of INT32/],
+    ['CREATE TEMP TABLE iv (k INTERVAL PRIMARY KEY)', 'ERR_SQL_UNSUPPORTED', /^Invalid type Error:.*Invalid type for index key[\s\S]*PRIMARY KEY/],
     ['SELECT (SELECT range FROM range(2)) AS x', 'ERR_SQL_EXECUTION', /^Invalid Input Error: More than one row returned by a subquery[\s\S]*compare with IN \/ ANY instead/],
   ];
 
