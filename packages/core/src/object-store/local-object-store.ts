@@ -16,16 +16,18 @@
  * Limitation: a key cannot be both an object and a "directory" (`a` and `a/b`); S3 allows it, the
  * file system does not, and k3's layouts never need it → ERR_INVALID_NAME.
  *
- * Metadata calls run synchronously (wip/bulk12, docs/design/hot-path.md "Fewer thread-pool hops"):
- * a LIST's readdir / stat, and a small object's open / write / close / link / unlink, are
- * microseconds of kernel work on cached metadata, but each async call is a round trip through
- * libuv's thread pool — on a 2-core machine whose cores DuckDB's threads are using, each such hop
- * waited 0.1–0.6 ms (a four-hop write-log LIST took 2.4 ms during a DuckDB call, 0.2 ms in-line).
- * The calls that wait on the device — fsync of the file and of its directory — and reads and
- * writes of large bodies stay asynchronous, so the event loop never waits on the disk.
+ * Calls that only read metadata or fill the page cache run synchronously (wip/bulk12,
+ * docs/design/hot-path.md "Bulk upserts, round 12"): a LIST's readdir / stat, a small object's
+ * write and close, opening a directory to fsync it. They are microseconds of kernel work, but each
+ * async call is a round trip through libuv's thread pool — on a 2-core machine whose cores DuckDB's
+ * threads are using, each such hop waited 0.1–0.6 ms (a four-hop write-log LIST took 2.4 ms during a
+ * DuckDB call, 0.2 ms in-line). Calls that can wait on the device or on the file system's journal
+ * stay asynchronous, so the event loop never does: fsync of the file and of its directory, and the
+ * calls that change a directory (create, link, rename, unlink — an O_CREAT open waited 0.8 ms on
+ * ext4's journal in the coordinator's profile), and reads and writes of large bodies.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsync, linkSync, openSync, promises as fs, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsync, open, openSync, promises as fs, readdirSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AppError } from '../errors/index.ts';
@@ -84,9 +86,9 @@ export class LocalObjectStore implements ObjectStore {
     const file = this.#path(key);
     const tmp = await this.#writeTemp(key, file, body);
     try {
-      renameSync(tmp, file);
+      await fs.rename(tmp, file);
     } catch (err) {
-      removeQuietlySync(tmp);
+      await removeQuietly(tmp);
       throw mapFsError(err, 'put', key);
     }
     await syncDirectory(path.dirname(file));
@@ -96,14 +98,14 @@ export class LocalObjectStore implements ObjectStore {
     const file = this.#path(key);
     const tmp = await this.#writeTemp(key, file, body);
     try {
-      linkSync(tmp, file);
+      await fs.link(tmp, file);
       await syncDirectory(path.dirname(file));
       return true;
     } catch (err) {
       if (errnoCode(err) === 'EEXIST') return false;
       throw mapFsError(err, 'putIfAbsent', key);
     } finally {
-      removeQuietlySync(tmp);
+      await removeQuietly(tmp);
     }
   }
 
@@ -182,7 +184,7 @@ export class LocalObjectStore implements ObjectStore {
       try {
         if (attempt > 0) await fs.mkdir(path.dirname(file), { recursive: true });
         if (body.byteLength <= SMALL_BODY_BYTES) {
-          const fd = openSync(tmp, 'wx');
+          const fd = await openFd(tmp, 'wx');
           try {
             for (let at = 0; at < body.byteLength;) at += writeSync(fd, body, at, body.byteLength - at);
             await fsyncFd(fd);
@@ -241,7 +243,12 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** fsync(2) on the thread pool: the one call here that waits on the device. */
+/** open(2) on the thread pool (creating a file may wait on the journal); the fd for the in-line calls. */
+function openFd(file: string, flags: string): Promise<number> {
+  return new Promise((resolve, reject) => open(file, flags, (err, fd) => (err ? reject(err) : resolve(fd))));
+}
+
+/** fsync(2) on the thread pool: it waits on the device. */
 function fsyncFd(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
 }
@@ -259,14 +266,6 @@ function statQuietly(file: string): { size: number; mtimeMs: number } | undefine
 /** Best-effort cleanup of a temp file; its failure must not mask the error being reported. */
 async function removeQuietly(file: string): Promise<void> {
   await fs.rm(file, { force: true }).catch(() => undefined);
-}
-
-function removeQuietlySync(file: string): void {
-  try {
-    rmSync(file, { force: true });
-  } catch {
-    // best effort, as removeQuietly
-  }
 }
 
 function errnoCode(err: unknown): string | undefined {
