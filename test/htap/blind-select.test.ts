@@ -10,84 +10,22 @@
  * off the list is all false, and the test fails). Then both tables read the same from both
  * coordinators STRONG, equal DuckDB's, and after a drain EVENTUAL.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Freshness } from '../../packages/core/src/api/index.ts';
-import type { Engine } from '../../packages/core/src/sql/index.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blindSelectTaken } from '../../packages/core/src/sql/blind-select.ts';
-import { WalWriter } from '../../packages/core/src/wal/wal-writer.ts';
-import { wireRows } from '../../packages/core/test/support/wire-rows.ts';
-import { countedEngine, otherCoordinator, outcome, type CountedEngine } from './counted-engine.ts';
+import { twinDifferential, type TwinDifferential } from './twin-differential.ts';
 
-let c: CountedEngine;
-let other: Awaited<ReturnType<typeof otherCoordinator>>;
-const appended: { root: string; upserts: unknown; deletes: unknown }[] = [];
+let twins: TwinDifferential;
 beforeAll(async () => {
-  c = await countedEngine();
-  other = await otherCoordinator(c.h, { K3_BLIND_SELECT_CAPTURE: 'false' });
-  const append = WalWriter.prototype.append;
-  vi.spyOn(WalWriter.prototype, 'append').mockImplementation(function (this: WalWriter, root, content) {
-    appended.push({ root, upserts: content.upserts, deletes: content.deletes });
-    return append.call(this, root, content);
-  });
+  twins = await twinDifferential({ K3_BLIND_SELECT_CAPTURE: 'false' }, blindSelectTaken);
 });
 afterAll(async () => {
-  vi.restoreAllMocks();
-  await other?.close();
-  await c?.close();
+  await twins?.close();
 });
-
-const sorted = (rows: unknown): string[] => ((rows ?? []) as unknown[]).map((r) => JSON.stringify(r)).sort();
-
-/** The statement (`{t}` = the table) on DuckDB (ta, tb), on k3 with the SELECT capture (ta) and without (tb): same outcome, same record. */
-async function differential(template: string, [a, b]: [string, string] = ['ta', 'tb']): Promise<{ images: boolean; got: string }> {
-  const on = (t: string): string => template.replaceAll('{t}', t === 'ta' ? a : b);
-  const expected = await c.ref.rowsAffected(on('ta')).then((n) => String(n), (e: Error) => `error: ${e.message.split('\n')[0]}`);
-  await c.ref.rowsAffected(on('tb')).catch(() => undefined);
-  const taken = blindSelectTaken();
-  appended.length = 0;
-  const got = await outcome(c.h.engine.execute({ bucket: c.h.bucket, sql: on('ta') }));
-  const images = blindSelectTaken() > taken;
-  const fast = appended.splice(0);
-  const want = await outcome(other.engine.execute({ bucket: c.h.bucket, sql: on('tb') }));
-  const slow = appended.splice(0);
-  if (expected.startsWith('error')) expect(got, `${on('ta')}\nDuckDB: ${expected}`).toMatch(/^error ERR_/);
-  else expect(got, on('ta')).toBe(expected);
-  expect(got, `SELECT capture vs scratch table: ${on('ta')}`).toBe(want);
-  expect(fast.length, on('ta')).toBe(slow.length);
-  for (const [i, r] of fast.entries()) {
-    expect(sorted(r.upserts), `upserts of ${on('ta')}`).toEqual(sorted(slow[i]!.upserts));
-    expect(sorted(r.deletes), `deletes of ${on('ta')}`).toEqual(sorted(slow[i]!.deletes));
-  }
-  return { images, got };
-}
-
-const read = async (engine: Engine, table: string, freshness: Freshness): Promise<unknown[][]> => {
-  const r = await engine.execute({ bucket: c.h.bucket, sql: `SELECT * FROM ${table} ORDER BY id`, freshness });
-  return 'query' in r ? wireRows(r.query) : [];
-};
 
 describe('a blind INSERT OR REPLACE captured from its SELECT', () => {
   it('writes what the scratch-table path writes (rows, rowsAffected, errors, the log record)', async () => {
-    const setup = (t: string): string[] => [
-      `CREATE TABLE ${t} (id BIGINT PRIMARY KEY, a SMALLINT, v DOUBLE, d DECIMAL(6,2), note VARCHAR NOT NULL DEFAULT 'none', ts TIMESTAMP)`,
-    ];
-    const fill = (t: string): string[] => [
-      `INSERT INTO ${t} SELECT i, i % 100, i * 0.5, i * 0.25, 'n' || i, TIMESTAMP '2026-01-01' + to_seconds(i) FROM range(1, 101) r(i)`,
-    ];
-    const log = (t: string): string[] => [
-      `UPDATE ${t} SET note = 'log', v = NULL WHERE id BETWEEN 10 AND 14`,
-      `INSERT INTO ${t} VALUES (150, 1, 1.5, 1.50, 'log150', NULL), (151, NULL, NULL, NULL, 'log151', NULL)`,
-      `DELETE FROM ${t} WHERE id IN (20, 21, 151)`,
-    ];
-    for (const t of ['ta', 'tb']) {
-      for (const sql of setup(t)) await c.h.ddl(sql);
-      await c.ref.runAll(setup(t));
-      for (const sql of fill(t)) await c.h.write(sql);
-      await c.ref.runAll(fill(t));
-      while ((await c.h.engine.compact(c.h.bucket, t)).truncated);
-      for (const sql of log(t)) await c.h.write(sql);
-      await c.ref.runAll(log(t));
-    }
+    // The twins' table: keys in Delta (1–100), in the log (10–14 updated, 150), tombstoned (20, 21, 151).
+    await twins.seed();
     const cases: [string, boolean][] = [
       // The bench's shape over keys in Delta (1–30, 10–14 also in the log), in the log (150), tombstoned (20, 21, 151) and new.
       ["INSERT OR REPLACE INTO {t} SELECT i, i % 100, i / 2, i / 4, 'b' || i, NULL FROM range(1, 31) r(i)", true],
@@ -122,15 +60,9 @@ describe('a blind INSERT OR REPLACE captured from its SELECT', () => {
       ["INSERT OR REPLACE INTO {t} SELECT i, i % 100, i / 2, i / 4, 'b' || i, NULL FROM range(1, 31) r(i)", true],
     ];
     const taken: boolean[] = [];
-    for (const [sql] of cases) taken.push((await differential(sql)).images);
+    for (const [sql] of cases) taken.push((await twins.differential(sql)).fast);
     expect(cases.map(([sql], i) => `${taken[i]} ${sql}`)).toEqual(cases.map(([sql, images]) => `${images} ${sql}`));
-    for (const t of ['ta', 'tb']) {
-      const want = (await c.ref.run(`SELECT * FROM ${t} ORDER BY id`)).rows;
-      expect(await read(c.h.engine, t, Freshness.STRONG), t).toEqual(want);
-      expect(await read(other.engine, t, Freshness.STRONG), t).toEqual(want);
-    }
-    while ((await c.h.engine.compact(c.h.bucket, 'ta')).truncated);
-    expect(await read(other.engine, 'ta', Freshness.EVENTUAL)).toEqual((await c.ref.run('SELECT * FROM ta ORDER BY id')).rows);
+    await twins.assertSameRows();
   });
 
   it('is not used for DOUBLE keys (-0.0 and 0.0 are one key), nor for tables with CHECK constraints', async () => {
@@ -140,11 +72,11 @@ describe('a blind INSERT OR REPLACE captured from its SELECT', () => {
     ] as const).entries()) {
       const [x, y] = [`x${i}`, `y${i}`];
       for (const t of [x, y]) {
-        await c.h.ddl(setup.replaceAll('{t}', t));
-        await c.ref.runAll([setup.replaceAll('{t}', t)]);
+        await twins.c.h.ddl(setup.replaceAll('{t}', t));
+        await twins.c.ref.runAll([setup.replaceAll('{t}', t)]);
       }
-      const { images } = await differential(sql, [x, y]);
-      expect(images, sql).toBe(false);
+      const { fast } = await twins.differential(sql, [x, y]);
+      expect(fast, sql).toBe(false);
     }
   });
 });
