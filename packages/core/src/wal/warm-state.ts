@@ -200,23 +200,21 @@ export class WarmTables {
       // One LIST after what we folded: every record acknowledged before this call is listed.
       const after = Math.max(entry.overlay.lastSeq, entry.watermark);
       const fresh = await listRecords(store, root, after);
-      if (fresh.length > 0) {
-        const fetched = await fetchRecords(store, fresh, { cache: this.#opts.records });
-        const records: SeqRecord[] = [];
-        for (const f of fetched) {
-          if ('missing' in f) return false;
-          if ('error' in f) throw f.error;
-          records.push(f.result);
-        }
-        const current = await upgradeRecords(records, entry.snapshot.metadata, entry.shape); // record-upgrade.ts
-        if ((await maxDrainedMarker(store, root, entry.shape.tableId)) > entry.watermark) return false;
+      const records: SeqRecord[] = [];
+      for (const f of fresh.length > 0 ? await fetchRecords(store, fresh, { cache: this.#opts.records }) : []) {
+        if ('missing' in f) return false;
+        if ('error' in f) throw f.error;
+        records.push(f.result);
+      }
+      const current = records.length > 0 ? await upgradeRecords(records, entry.snapshot.metadata, entry.shape) : []; // record-upgrade.ts
+      // Asked whether or not the LIST found records: a marker above the watermark means a drain raced
+      // us — a new record may sit in a freed slot, or (wip/lookup12, test/htap/strong-drain-gap.test.ts)
+      // the drain committed after the request's Delta LIST and deleted records before this LIST saw
+      // them. Its marker precedes every deletion.
+      if ((await maxDrainedMarker(store, root, entry.shape.tableId)) > entry.watermark) return false;
+      if (current.length > 0) {
         entry.skipped = [...entry.skipped, ...foldRecords(entry.overlay, current, entry.shape)];
         if (entry.tail !== entry.overlay) foldRecords(entry.tail, current, entry.shape);
-      } else if ((await maxDrainedMarker(store, root, entry.shape.tableId)) > entry.watermark) {
-        // Nothing new listed — or a drain committed after the request's Delta LIST and deleted the
-        // records after our last folded seq before this LIST (wip/lookup12: the hole
-        // test/htap/strong-drain-gap.test.ts reproduces). Its marker precedes every deletion.
-        return false;
       }
     }
     this.#entries.delete(id);
