@@ -79,9 +79,9 @@ async function main(): Promise<void> {
     // The same call with a deadline (connect-timeout-ms) takes Connect's generic unary handler
     // instead of the plain-JSON route (services/coordinator/src/rpc/connect-unary-json.ts): A/B in one run.
     const genericExec = (sql: string) => client.rpc.execute({ bucket: BUCKET, sql, freshness: Freshness.STRONG }, { timeoutMs: 600_000 });
-    // The same REST call from node:http with a keep-alive agent: Node's fetch (undici) adds its own
-    // per-request cost on the client (≈ 1.4 ms on this project's machine for `SELECT 1`), which is
-    // not the server's; both series run interleaved.
+    // The same REST call from node:http with a keep-alive agent: Node's fetch (undici) adds a
+    // per-request cost of its own on the client (htap-http-round12-2.json: ≈ 0.5 ms per write), which
+    // is not the server's; both series run interleaved.
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const endpoint = new URL(`${server.url}/${BUCKET}/tables/_execute`);
     const httpExec = (sql: string): Promise<void> => new Promise((resolve, reject) => {
