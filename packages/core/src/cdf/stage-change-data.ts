@@ -22,13 +22,13 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddCDCFile, AddFile } from '../delta/actions.ts';
 import { decodeLogPath, parsePartitionValues } from '../delta/partition-values.ts';
 import type { StructType } from '../delta/schema.ts';
 import type { ActiveFile } from '../delta/snapshot.ts';
-import type { ObjectStore } from '../object-store/index.ts';
+import { putLocalFile, type ObjectStore } from '../object-store/index.ts';
 import type { ChangeDataRequest, ChangeDataStager } from '../delta/transaction.ts';
 import { withConnection, type K3DuckDB } from '../exec/duckdb-instance.ts';
 import { writeDataFiles, writeTypeOf } from '../exec/data-file-writer.ts';
@@ -136,12 +136,11 @@ async function writeEmptyChangeFile(conn: DuckDBConnection, target: ChangeFileTa
   try {
     await mkdir(target.tmpDir, { recursive: true });
     await run(conn, `COPY (SELECT ${fields.map((f) => `NULL::${writeTypeOf(f)} AS ${q(f.name)}`).join(', ')} WHERE false) TO ${quoteLiteral(local)} (FORMAT parquet, COMPRESSION zstd)`);
-    const body = await readFile(local);
     const relative = `${CHANGE_DATA_DIR}cdc-00000-${randomUUID()}-c000.zstd.parquet`;
-    await target.store.put(`${target.root}${relative}`, new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
+    const size = await putLocalFile(target.store, `${target.root}${relative}`, local);
     const partitionValues: Record<string, string | null> = {};
     for (const c of partitionColumns) partitionValues[c] = null;
-    return { path: encodeLogPath(relative), partitionValues, size: body.byteLength, dataChange: false };
+    return { path: encodeLogPath(relative), partitionValues, size, dataChange: false };
   } finally {
     await rm(local, { force: true });
   }

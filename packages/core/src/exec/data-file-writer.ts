@@ -3,7 +3,8 @@
  *
  *   source SQL ──materialize once (casts to the Delta write types)──▶ temp table
  *     └─ per distinct partition tuple: COPY … TO <tmpDir> (FORMAT parquet, COMPRESSION zstd)
- *          └─ per file written: stats query over read_parquet(file) → upload (store.put) → AddFile
+ *          └─ per file written: stats query over read_parquet(file) → upload (putLocalFile: the
+ *             local directory adopts the file by a hard link, other stores get its bytes) → AddFile
  *
  * Invariants:
  * - Every file is fully uploaded before it is returned, so a commit can only reference complete
@@ -23,12 +24,12 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddFile } from '../delta/actions.ts';
 import type { StructField, StructType } from '../delta/schema.ts';
 import { AppError } from '../errors/index.ts';
-import type { ObjectStore } from '../object-store/index.ts';
+import { putLocalFile, type ObjectStore } from '../object-store/index.ts';
 import { deltaToDuckDBWriteType, fieldToDuckDBType, isJsonField } from './duckdb-types.ts';
 import { assertChecks, assertPartitionValues } from './storable.ts';
 import type { CheckConstraint } from '../delta/check-constraints.ts';
@@ -178,12 +179,11 @@ async function uploadFile(conn: DuckDBConnection, file: string, index: number, p
   if (stats.numRecords === 0) return undefined;
   const name = `${target.filePrefix ?? 'part'}-${String(index).padStart(5, '0')}-${randomUUID()}-c000.zstd.parquet`;
   const relativeKey = `${partitionDirectory(target.partitionColumns, partitionValues)}${name}`;
-  const body = await readFile(file);
-  await target.store.put(`${target.root}${relativeKey}`, new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
+  const size = await putLocalFile(target.store, `${target.root}${relativeKey}`, file);
   return {
     path: encodeLogPath(relativeKey),
     partitionValues,
-    size: body.byteLength,
+    size,
     modificationTime: (target.clock ?? Date.now)(),
     dataChange: true,
     stats: stats.json,

@@ -18,6 +18,7 @@
 import { AppError, type ErrorCode } from '../errors/index.ts';
 import { seededRandom, type Random } from '../retry/seeded-random.ts';
 import type { ByteRange, ListOptions, ListResult, ObjectMeta, ObjectStore } from './object-store.ts';
+import { putLocalFile } from './put-local-file.ts';
 
 export const STORE_OPS = ['get', 'head', 'put', 'putIfAbsent', 'list', 'deleteMany'] as const;
 export type StoreOp = (typeof STORE_OPS)[number];
@@ -133,6 +134,10 @@ export class FaultyObjectStore implements ObjectStore {
   }
   put(key: string, body: Uint8Array): Promise<void> {
     return this.#call('put', [key], () => this.inner.put(key, body));
+  }
+  /** A `put` for the fault rules: the same op, the same faults. */
+  putFile(key: string, file: string): Promise<number> {
+    return this.#call('put', [key], () => putLocalFile(this.inner, key, file));
   }
   putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
     return this.#call('putIfAbsent', [key], () => this.inner.putIfAbsent(key, body));

@@ -22,6 +22,7 @@ export {
 } from './paths.ts';
 export { assertValidKey } from './assert-valid-key.ts';
 export { putIfAbsentResolved } from './put-if-absent-resolved.ts';
+export { putLocalFile } from './put-local-file.ts';
 export { compareKeys } from './list-keys.ts';
 export { MemoryObjectStore } from './memory-object-store.ts';
 export { LocalObjectStore } from './local-object-store.ts';

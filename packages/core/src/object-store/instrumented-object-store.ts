@@ -15,6 +15,7 @@
 import { Counter, Histogram, Registry } from 'prom-client';
 import { isAppError } from '../errors/index.ts';
 import type { ByteRange, ListOptions, ListResult, ObjectMeta, ObjectStore } from './object-store.ts';
+import { putLocalFile } from './put-local-file.ts';
 
 export interface ObjectStoreMetrics {
   readonly registry: Registry;
@@ -80,6 +81,11 @@ export class InstrumentedObjectStore implements ObjectStore {
 
   put(key: string, body: Uint8Array): Promise<void> {
     return this.#measure('put', () => this.inner.put(key, body), () => ['ok', body.byteLength]);
+  }
+
+  /** Counted as a `put` of the file's bytes. */
+  putFile(key: string, file: string): Promise<number> {
+    return this.#measure('put', () => putLocalFile(this.inner, key, file), (size) => ['ok', size]);
   }
 
   putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {

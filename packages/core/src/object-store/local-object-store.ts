@@ -5,6 +5,8 @@
  * - Nothing half-written is visible: `put` writes `.k3tmp-<random>` in the target directory, fsyncs,
  *   then renames over the key (atomic replace on POSIX) and fsyncs the directory (durable once
  *   acknowledged — a commit must not vanish in a crash).
+ * - `putFile` (a local file, e.g. a Parquet file DuckDB wrote) hard-links the file as the temp file
+ *   instead of writing its bytes again (a copy across file systems), then fsyncs and renames as `put`.
  * - `putIfAbsent` writes the temp file, then `link(tmp, final)`: link(2) fails with EEXIST when the
  *   name exists, atomically, so exactly one of N racing writers wins and readers only ever see a
  *   complete file. The temp file is unlinked either way.
@@ -27,7 +29,7 @@
  * ext4's journal in the coordinator's profile), and reads and writes of large bodies.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsync, open, openSync, promises as fs, readdirSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fsync, open, openSync, promises as fs, readdirSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AppError } from '../errors/index.ts';
@@ -92,6 +94,45 @@ export class LocalObjectStore implements ObjectStore {
       throw mapFsError(err, 'put', key);
     }
     await syncDirectory(path.dirname(file));
+  }
+
+  /**
+   * `put` of a local file without copying it: hard-link it as the temp file next to the key (a
+   * copy when the file is on another file system or links are refused), fsync that inode, rename
+   * over the key, fsync the directory. The source name stays; its bytes are now shared with the
+   * object, so the caller must not change the file (it only removes it).
+   */
+  async putFile(key: string, source: string): Promise<number> {
+    const file = this.#path(key);
+    const dir = path.dirname(file);
+    const tmp = path.join(dir, `${TEMP_FILE_PREFIX}${randomBytes(8).toString('hex')}`);
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          if (attempt > 0) await fs.mkdir(dir, { recursive: true });
+          await linkOrCopy(source, tmp);
+          break;
+        } catch (err) {
+          // ENOENT: no directory yet, or pruned by a concurrent deleteMany (a missing source fails every attempt).
+          if (errnoCode(err) === 'ENOENT' && attempt < PRUNE_RACE_ATTEMPTS) continue;
+          throw err;
+        }
+      }
+      const handle = await fs.open(tmp, 'r');
+      let size: number;
+      try {
+        await handle.sync();
+        size = (await handle.stat()).size;
+      } finally {
+        await handle.close();
+      }
+      await fs.rename(tmp, file);
+      await syncDirectory(dir);
+      return size;
+    } catch (err) {
+      await removeQuietly(tmp);
+      throw mapFsError(err, 'put', key);
+    }
   }
 
   async putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
@@ -240,6 +281,19 @@ async function syncDirectory(dir: string): Promise<void> {
     await fsyncFd(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Errors of link(2) that mean "not here" rather than "failed": another file system, no hard links, too many links. */
+const LINK_REFUSED = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'ENOSYS']);
+
+/** Hard-links `source` as `dest`, or copies it when the file system refuses the link. */
+async function linkOrCopy(source: string, dest: string): Promise<void> {
+  try {
+    await fs.link(source, dest);
+  } catch (err) {
+    if (!LINK_REFUSED.has(errnoCode(err) ?? '')) throw err;
+    await fs.copyFile(source, dest, fsConstants.COPYFILE_EXCL);
   }
 }
 

@@ -9,6 +9,8 @@
  *   visible to readers.
  * - `list` returns keys in lexicographic (UTF-8 byte) order, strictly after `startAfter` when given.
  * - `deleteMany` ignores keys that do not exist.
+ * - `putFile` (optional; `putLocalFile` otherwise reads the file and calls `put`) stores exactly the
+ *   file's bytes with `put`'s semantics and leaves the file in place.
  * - Errors are `AppError`s: `ERR_STORE_UNAVAILABLE` (retryable) or `ERR_STORE_ACCESS_DENIED`.
  */
 export interface ObjectMeta {
@@ -48,6 +50,14 @@ export interface ObjectStore {
   put(key: string, body: Uint8Array): Promise<void>;
   /** Create-if-absent. Returns false when an object already exists at `key`. */
   putIfAbsent(key: string, body: Uint8Array): Promise<boolean>;
+  /**
+   * Optional: `put` of the bytes of the local file `file` (its byte size is returned). The file is
+   * left where it is — the caller removes it — and must not change afterwards: an adapter may take
+   * its bytes without copying them (the local directory hard-links it into place). Callers use
+   * `putLocalFile(store, key, file)`, which reads the file and calls `put` when a store has no
+   * putFile.
+   */
+  putFile?(key: string, file: string): Promise<number>;
   list(prefix: string, options?: ListOptions): Promise<ListResult>;
   deleteMany(keys: readonly string[]): Promise<void>;
 }

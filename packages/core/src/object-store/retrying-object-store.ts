@@ -16,6 +16,7 @@
  */
 import { RetryPolicy, type RetryOptions } from '../retry/retry-policy.ts';
 import type { ByteRange, ListOptions, ListResult, ObjectMeta, ObjectStore } from './object-store.ts';
+import { putLocalFile } from './put-local-file.ts';
 
 export { RetryPolicy, type RetryOptions };
 
@@ -44,6 +45,11 @@ export class RetryingObjectStore implements ObjectStore {
 
   put(key: string, body: Uint8Array): Promise<void> {
     return this.#retry('put', () => this.inner.put(key, body));
+  }
+
+  /** Retried as `put` is: the file stays in place, so a second attempt stores the same bytes. */
+  putFile(key: string, file: string): Promise<number> {
+    return this.#retry('put', () => putLocalFile(this.inner, key, file));
   }
 
   async putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {

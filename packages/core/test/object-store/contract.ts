@@ -3,9 +3,13 @@
  * `makeStore` is called once per test and must return an empty store.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/errors/index.ts';
 import type { ObjectStore } from '../../src/object-store/object-store.ts';
+import { putLocalFile } from '../../src/object-store/put-local-file.ts';
 
 export interface ContractOptions {
   /** Run the slow listing test that pages past S3's 1000-key page size. */
@@ -83,6 +87,31 @@ export function runObjectStoreContract(name: string, makeStore: () => Promise<Ob
       }
       const tail = await store.get('big/a.parquet', { start: big.byteLength - 8, end: big.byteLength });
       expect(Buffer.from(tail ?? []).equals(big.subarray(big.byteLength - 8))).toBe(true);
+    });
+
+    it('putLocalFile stores a local file byte for byte (over an object, into a new prefix) and leaves the file', async () => {
+      const store = await makeStore();
+      const dir = await mkdtemp(join(tmpdir(), 'k3-put-file-'));
+      try {
+        const file = join(dir, 'part.parquet');
+        const body = randomBytes(300_000);
+        await writeFile(file, body);
+        await store.put('t/part.parquet', bytes('an older object'));
+        expect(await putLocalFile(store, 't/part.parquet', file)).toBe(body.byteLength);
+        expect((await readFile(file)).equals(body)).toBe(true);
+        await rm(file);
+        expect(Buffer.from((await store.get('t/part.parquet')) ?? []).equals(body)).toBe(true);
+        expect((await store.head('t/part.parquet'))?.size).toBe(body.byteLength);
+        const empty = join(dir, 'empty');
+        await writeFile(empty, new Uint8Array(0));
+        expect(await putLocalFile(store, 'n/e/w/empty', empty)).toBe(0);
+        expect((await store.get('n/e/w/empty'))?.byteLength).toBe(0);
+        expect((await store.list('')).objects.map((o) => o.key)).toEqual(['n/e/w/empty', 't/part.parquet']);
+        await expect(putLocalFile(store, 't/missing', join(dir, 'no-such-file'))).rejects.toThrow();
+        expect(await store.head('t/missing')).toBeUndefined();
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     it('does not alias the caller buffer', async () => {

@@ -3,6 +3,10 @@ import { isAppError } from '../../src/errors/index.ts';
 import { FaultyObjectStore, type FaultRule } from '../../src/object-store/faulty-object-store.ts';
 import { MemoryObjectStore } from '../../src/object-store/memory-object-store.ts';
 import { runObjectStoreContract } from './contract.ts';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { putLocalFile } from '../../src/object-store/put-local-file.ts';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 const outcome = (p: Promise<unknown>): Promise<string> => p.then(() => 'ok', (e: unknown) => (isAppError(e) ? e.code : 'other'));
@@ -34,6 +38,23 @@ describe('FaultyObjectStore', () => {
     expect(await memory.get('a')).toEqual(bytes('2'));
     await store.put('a', bytes('3'));
     expect(store.faults.map((f) => [f.kind, f.applied])).toEqual([['error', false], ['ambiguous', true]]);
+  });
+
+  it('putLocalFile is a put for the rules: an error has no effect, an ambiguous success takes effect', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'k3-faulty-put-file-'));
+    try {
+      const file = join(dir, 'f');
+      await writeFile(file, 'file bytes');
+      const memory = new MemoryObjectStore();
+      const store = new FaultyObjectStore(memory, { seed: 3 }).fail('put', 1, 'before').fail('put', 1, 'after');
+      await expect(putLocalFile(store, 'a', file)).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', details: { injected: 'error', op: 'put' } });
+      expect(await memory.get('a')).toBeUndefined();
+      await expect(putLocalFile(store, 'a', file)).rejects.toMatchObject({ details: { injected: 'ambiguous' } });
+      expect(await memory.get('a')).toEqual(bytes('file bytes'));
+      expect(store.calls.map((c) => c.op)).toEqual(['put', 'put']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('selects calls by operation, key pattern, skip and times', async () => {

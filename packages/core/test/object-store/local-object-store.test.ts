@@ -5,6 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/errors/index.ts';
 import { LocalObjectStore, mapFsError } from '../../src/object-store/local-object-store.ts';
 import { runObjectStoreContract } from './contract.ts';
+import { putLocalFile } from '../../src/object-store/put-local-file.ts';
+import { RetryingObjectStore } from '../../src/object-store/retrying-object-store.ts';
+import { InstrumentedObjectStore } from '../../src/object-store/instrumented-object-store.ts';
 
 const base = await fs.mkdtemp(path.join(os.tmpdir(), 'k3-local-store-'));
 let n = 0;
@@ -33,6 +36,39 @@ describe('LocalObjectStore specifics', () => {
     await store.put('tables/t/_delta_log/00000000000000000000.json', bytes('{}'));
     expect(await fs.readFile(path.join(store.rootDir, 'tables', 't', '_delta_log', '00000000000000000000.json'), 'utf8')).toBe('{}');
     expect(store.url).toMatch(/^file:\/\/.*\/bucket\/$/);
+  });
+
+  it('putFile adopts a file on the same file system by a hard link (no copy), through the decorators too', async () => {
+    const store = await makeStore();
+    const source = path.join(base, `adopt-${n++}.parquet`);
+    await fs.writeFile(source, bytes('parquet bytes'));
+    const decorated = new InstrumentedObjectStore(new RetryingObjectStore(store));
+    expect(await putLocalFile(decorated, 'tables/t/part-0.parquet', source)).toBe(13);
+    const [src, obj] = await Promise.all([fs.stat(source), fs.stat(path.join(store.rootDir, 'tables', 't', 'part-0.parquet'))]);
+    expect(obj.ino).toBe(src.ino);
+    expect(obj.nlink).toBe(2);
+    await fs.rm(source);
+    expect(new TextDecoder().decode(await store.get('tables/t/part-0.parquet'))).toBe('parquet bytes');
+    expect(await filesUnder(store.rootDir)).toEqual(['tables', path.join('tables', 't'), path.join('tables', 't', 'part-0.parquet')]);
+  });
+
+  it('putFile copies a file from another file system (link(2) refuses with EXDEV)', async () => {
+    const store = await makeStore();
+    await store.put('marker', bytes('root exists'));
+    const other = await fs.mkdtemp('/dev/shm/k3-put-file-');
+    try {
+      // /dev/shm is a tmpfs: another device than the store's directory, so link(2) cannot be used.
+      expect((await fs.stat(other)).dev).not.toBe((await fs.stat(store.rootDir)).dev);
+      const source = path.join(other, 'part.parquet');
+      await fs.writeFile(source, bytes('from tmpfs'));
+      expect(await store.putFile('x/part.parquet', source)).toBe(10);
+      const obj = await fs.stat(path.join(store.rootDir, 'x', 'part.parquet'));
+      expect(obj.nlink).toBe(1);
+      expect(new TextDecoder().decode(await store.get('x/part.parquet'))).toBe('from tmpfs');
+      expect(await fs.readFile(source, 'utf8')).toBe('from tmpfs');
+    } finally {
+      await fs.rm(other, { recursive: true, force: true });
+    }
   });
 
   it('leaves no temp files behind after put and putIfAbsent (won or lost)', async () => {
