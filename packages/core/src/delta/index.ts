@@ -1,7 +1,7 @@
 export * from './actions.ts';
 export * from './schema.ts';
 // ── reader ──────────────────────────────────────────────────────────────────────────
-export { loadSnapshot, latestVersion, type ActiveFile, type Snapshot, type SnapshotAt, type FileStats } from './snapshot.ts';
+export { advanceSnapshot, loadBasedSnapshot, loadSnapshot, latestVersion, type ActiveFile, type BasedSnapshot, type Snapshot, type SnapshotAt, type FileStats } from './snapshot.ts';
 export { readHistory, type HistoryEntry, type HistoryOptions, type HistoryPage } from './history.ts';
 export { resolveVersionAtTimestamp } from './timestamp-resolver.ts';
 export { assertReadable, assertWritable, READABLE_FEATURES } from './features.ts';

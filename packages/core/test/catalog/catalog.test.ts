@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
 import { createDuckDB, FileCache } from '../../src/exec/index.ts';
 import { createBucketStoreFactory } from '../../src/object-store/index.ts';
-import { loadSnapshot } from '../../src/delta/index.ts';
+import { loadSnapshot, writeCheckpoint } from '../../src/delta/index.ts';
+import { CountingObjectStore } from '../delta/reader/counting-store.ts';
+import { add, commitInfo, memoryStore, METADATA, ndjson, PROTOCOL, remove } from '../delta/reader/memory-table.ts';
 import { Engine } from '../../src/sql/index.ts';
 import { SnapshotCache } from '../../src/catalog/index.ts';
 import { MemoryObjectStore } from '../../src/object-store/index.ts';
@@ -139,5 +141,52 @@ describe('SnapshotCache', () => {
     const s1 = await cache.latest(store, 't/');
     expect(s1?.version).toBe(1);
     expect(s1?.files.length).toBe(1);
+  });
+
+  const put = (store: CountingObjectStore, v: number, actions: unknown[]) => store.put(`t/_delta_log/${String(v).padStart(20, '0')}.json`, ndjson(actions));
+
+  it('advances its newest snapshot by the new commits only (one GET per commit), equal to a full load', async () => {
+    const store = new CountingObjectStore(memoryStore());
+    const cache = new SnapshotCache(4);
+    await put(store, 0, [commitInfo(), PROTOCOL, METADATA(), add('a', { stats: '{"numRecords":1}' })]);
+    await cache.latest(store, 't/');
+    for (let v = 1; v <= 5; v++) {
+      await put(store, v, [commitInfo(), add(`f${v}`, { stats: '{"numRecords":2}' }), ...(v === 3 ? [remove('a')] : [])]);
+      if (v === 5) await put(store, 6, [commitInfo(), remove('f1')]);
+      store.reset();
+      const s = await cache.latest(store, 't/');
+      expect(store.gets).toEqual(v === 5 ? ['t/_delta_log/00000000000000000005.json', 't/_delta_log/00000000000000000006.json'] : [`t/_delta_log/${String(v).padStart(20, '0')}.json`]);
+      expect(s).toEqual(await loadSnapshot(store, 't/'));
+    }
+    expect(cache.advanced).toBe(5);
+  });
+
+  it('loads from the checkpoint instead when a newer checkpoint exists, and never advances another incarnation of the table', async () => {
+    const store = new CountingObjectStore(memoryStore());
+    const cache = new SnapshotCache(4);
+    await put(store, 0, [commitInfo(), PROTOCOL, METADATA(), add('a'), add('b')]);
+    await put(store, 1, [commitInfo(), remove('a', { deletionTimestamp: 1 })]);
+    const s1 = await cache.latest(store, 't/');
+    // A checkpoint at version 1 written by another process after this one read version 1: it drops
+    // the expired tombstone of `a`, so version 2 must be the full load's (from the checkpoint).
+    await writeCheckpoint(store, s1!, 10 * 24 * 3600 * 1000);
+    await put(store, 2, [commitInfo(), add('c')]);
+    store.reset();
+    const s2 = await cache.latest(store, 't/');
+    expect(cache.advanced).toBe(0);
+    expect(store.gets).toContain('t/_delta_log/00000000000000000001.checkpoint.parquet');
+    expect(s2).toEqual(await loadSnapshot(store, 't/'));
+    expect(s2?.tombstones).toEqual([]);
+    // Advanced from the checkpoint-based snapshot: equal again.
+    await put(store, 3, [commitInfo(), add('d')]);
+    expect(await cache.latest(store, 't/')).toEqual(await loadSnapshot(store, 't/'));
+    expect(cache.advanced).toBe(1);
+    // The table dropped and created again, past the old version: its commit 3 is another object.
+    await store.deleteMany((await store.list('t/')).objects.map((o) => o.key));
+    await put(store, 0, [commitInfo(), PROTOCOL, METADATA(), add('x')]);
+    for (let v = 1; v <= 4; v++) await put(store, v, [commitInfo(), add(`y${v}`)]);
+    const again = await cache.latest(store, 't/');
+    expect(cache.advanced).toBe(1);
+    expect(again?.files.map((f) => f.add.path)).toEqual(['x', 'y1', 'y2', 'y3', 'y4']);
   });
 });
