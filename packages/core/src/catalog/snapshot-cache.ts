@@ -12,7 +12,7 @@
  * head, at most MAX_ADVANCE of them, and no checkpoint newer than the one it was folded from (a
  * checkpoint may drop expired tombstones). Otherwise the snapshot is loaded from the newest
  * checkpoint as before. A drain or a write then costs the next statement one commit GET instead of
- * the checkpoint and every commit after it (docs/design/hot-path.md, "Snapshots advanced by commit").
+ * the checkpoint and every commit after it (docs/design/hot-path.md, "Round 13").
  *
  * Invariant: `latest()` never returns a version older than the newest commit visible in the
  * listing it just did; `undefined` means no Delta table at that root.
