@@ -89,7 +89,10 @@ export class SnapshotCache {
       built = { snapshot: loaded.snapshot, tag: head.tag, checkpointVersion: loaded.checkpointVersion };
     }
     const newest = this.#bases.get(id);
-    if (newest === undefined || newest.snapshot.version <= built.snapshot.version) this.#bases.set(id, built);
+    if (newest === undefined || newest.snapshot.version <= built.snapshot.version) {
+      this.#bases.delete(id); // Map order is LRU order here too
+      this.#bases.set(id, built);
+    }
     this.#snapshots.set(key, built.snapshot);
     while (this.#snapshots.size > this.#capacity) {
       const oldest = this.#snapshots.keys().next().value;
