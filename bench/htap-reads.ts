@@ -3,14 +3,24 @@
  * HTTP): grow the write log to each backlog by upserting existing keys (the table's size stays the
  * same), then time STRONG and EVENTUAL aggregates and primary-key point lookups at that backlog.
  */
+import type { Postgres } from './htap-postgres.ts';
+
 export type ReadFreshness = 'STRONG' | 'EVENTUAL';
 
+/**
+ * The p-th percentile by nearest rank: the ⌈p/100 · n⌉-th smallest (round 13; before, the
+ * ⌊p/100 · n⌋ + 1-th, one rank high, which made the p99 of 100 samples their maximum). `summary`
+ * reports the maximum as well.
+ */
 export const pct = (xs: readonly number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
-  return Number((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN).toFixed(3));
+  return Number((s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN).toFixed(3));
 };
 
-export const summary = (xs: readonly number[]) => ({ n: xs.length, p50Ms: pct(xs, 50), p95Ms: pct(xs, 95), p99Ms: pct(xs, 99), meanMs: Number((xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(3)) });
+export const summary = (xs: readonly number[]) => ({ n: xs.length, p50Ms: pct(xs, 50), p95Ms: pct(xs, 95), p99Ms: pct(xs, 99), maxMs: pct(xs, 100), meanMs: Number((xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(3)) });
+
+/** Untimed writes of each kind before a timed series (K3_BENCH_WARMUP, default 5): a process's first statements of a shape pay first-call costs that are not the shape's latency. */
+export const WARMUP = Number(process.env.K3_BENCH_WARMUP ?? 5);
 
 export async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t = performance.now();
@@ -70,4 +80,9 @@ export async function readsByBacklog(opts: ReadsByBacklogOptions): Promise<Recor
     process.stdout.write(`  backlog ${target}: STRONG p50 ${pct(strong, 50)} ms, EVENTUAL p50 ${pct(eventual, 50)} ms, point p50 ${pct(point, 50)} ms${opts.eventualPointLookups ? ` (EVENTUAL ${pct(pointEventual, 50)} ms)` : ''}\n`);
   }
   return reads;
+}
+
+/** A timed pgbench series after WARMUP untimed transactions on the same connection (the first ones dropped from its log). */
+export function pgWarm(pg: Postgres, script: string, transactions: number): number[] {
+  return pg.pgbench(script, WARMUP + transactions).slice(WARMUP);
 }

@@ -3,7 +3,10 @@
  * directory store (embedded mode, real DuckDB, real Parquet, real write-log objects), side by side
  * with PostgreSQL 15 on the same machine (bench/htap-postgres.ts: pgbench, one connection).
  *
- *   - keyed single-row write latency (INSERT of a new key; INSERT OR REPLACE of an existing key), p50/p95
+ *   - keyed single-row write latency (INSERT of a new key; INSERT OR REPLACE of an existing key),
+ *     p50/p95/p99 by nearest rank and the maximum, after K3_BENCH_WARMUP (default 5) untimed writes
+ *     of each kind on both systems (the bulk series has no warm-up: its first statements after the
+ *     drain are part of its throughput)
  *   - bulk upsert throughput (INSERT OR REPLACE … SELECT of K3_BENCH_BULK_ROWS rows per statement), rows/s
  *   - STRONG vs EVENTUAL read latency (count/sum over the table) with 0, 1k, 10k, 100k un-drained rows
  *   - primary-key point lookup latency on STRONG and EVENTUAL (same backlog levels)
@@ -28,7 +31,7 @@ import { createDuckDB, FileCache } from '@k3/core/exec';
 import { createBucketStoreFactory } from '@k3/core/object-store';
 import { Engine } from '@k3/core/sql';
 import { startPostgres, type Postgres } from './htap-postgres.ts';
-import { readsByBacklog, summary, timed } from './htap-reads.ts';
+import { pgWarm, readsByBacklog, summary, timed, WARMUP } from './htap-reads.ts';
 
 const env = (k: string, d: number): number => Number(process.env[k] ?? d);
 const BASE = env('K3_BENCH_BASE_ROWS', 100_000);
@@ -73,14 +76,17 @@ async function main(): Promise<void> {
     process.stdout.write('single-row writes\n');
     const insert: number[] = [];
     const upsert: number[] = [];
+    // Untimed warm-up of each kind (k3 here, PostgreSQL before its timed pgbench runs below).
+    for (let i = 0; i < WARMUP; i++) await exec(`INSERT INTO kv VALUES (${900_000_000 + i}, ${i}, 'warm')`);
+    for (let i = 0; i < WARMUP; i++) await exec(`INSERT OR REPLACE INTO kv VALUES (${(i * 104_729) % BASE}, ${i}, 'warm')`);
     for (let i = 0; i < WRITES; i++) insert.push(await timed(() => exec(`INSERT INTO kv VALUES (${1_000_000_000 + i}, ${i}, 'new')`)));
     for (let i = 0; i < WRITES; i++) upsert.push(await timed(() => exec(`INSERT OR REPLACE INTO kv VALUES (${(i * 7919) % BASE}, ${i}, 'upd')`)));
     await drainAll();
     out.singleRowWrite = {
       k3: { insertNewKey: summary(insert), upsertExistingKey: summary(upsert) },
       postgres: pg === undefined ? null : {
-        insertNewKey: summary(pg.pgbench(`\\set id random(2000000000, 3000000000)\nINSERT INTO kv VALUES (:id, 1, 'new') ON CONFLICT DO NOTHING;\n`, WRITES)),
-        upsertExistingKey: summary(pg.pgbench(`\\set id random(0, ${BASE - 1})\nINSERT INTO kv VALUES (:id, 1, 'upd') ON CONFLICT (id) DO UPDATE SET v = excluded.v, s = excluded.s;\n`, WRITES)),
+        insertNewKey: summary(pgWarm(pg, `\\set id random(2000000000, 3000000000)\nINSERT INTO kv VALUES (:id, 1, 'new') ON CONFLICT DO NOTHING;\n`, WRITES)),
+        upsertExistingKey: summary(pgWarm(pg, `\\set id random(0, ${BASE - 1})\nINSERT INTO kv VALUES (:id, 1, 'upd') ON CONFLICT (id) DO UPDATE SET v = excluded.v, s = excluded.s;\n`, WRITES)),
       },
     };
 
