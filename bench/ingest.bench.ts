@@ -31,6 +31,7 @@ import { LocalLease, LocalLeaseRegistry } from '@k3/core/lease';
 import { createBucketStoreFactory } from '@k3/core/object-store';
 import { Engine } from '@k3/core/sql';
 import { startPostgres, type Postgres } from './htap-postgres.ts';
+import { pct, summary } from './htap-reads.ts';
 
 const env = (k: string, d: number): number => Number(process.env[k] ?? d);
 const BASE = env('K3_BENCH_BASE_ROWS', 100_000);
@@ -41,11 +42,6 @@ const BUCKET = 'bench';
 /** Result file name (without .json): K3_BENCH_RESULT, default `ingest` (e.g. `scratch-<you>` for a loaded-machine check). */
 const RESULT = process.env.K3_BENCH_RESULT ?? 'ingest';
 
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return Number((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN).toFixed(3));
-};
-const summary = (xs: number[]) => ({ n: xs.length, p50Ms: pct(xs, 50), p95Ms: pct(xs, 95), p99Ms: pct(xs, 99) });
 
 /** Client c's batch b: ids from its own range; its first quarter repeats the previous batch's last quarter (updates). */
 function batchIds(c: number, b: number): number[] {
