@@ -4,7 +4,7 @@ export { createScanJobHandler, type ScanJobHandler, type ScanJobHandlerDeps, typ
 export { runPartialQuery, type PartialQueryResult } from './run-partial-query.ts';
 export { ScanViewPool, type ScanViewStats } from './scan-view-pool.ts';
 export { InProcessScanExecutor, type InProcessScanExecutorOptions } from './in-process-scan-executor.ts';
-export { BullMQScanExecutor, type BullMQScanExecutorOptions } from './bullmq-scan-executor.ts';
+export { BullMQScanExecutor, type BullMQScanExecutorOptions, type ScanDeliveries } from './bullmq-scan-executor.ts';
 export { createScanWorker, type ScanWorkerOptions } from './scan-worker.ts';
 export { toScanJobs, type ScanJobContext } from './to-scan-jobs.ts';
 export { collectPartials, deleteSpilledResults, readScanResult, type CollectedPartials, type ScanStats } from './collect-partials.ts';

@@ -94,6 +94,24 @@ describe('BullMQScanExecutor with two worker processes', () => {
     expect((await table.stores.open(BUCKET).list(JOB_RESULTS_PREFIX)).objects).toEqual([]);
   });
 
+  it('results reach the coordinator on its inbox list (one BLPOP) ahead of the events stream, and no inbox is left behind', async () => {
+    const e = executor(prefix, { pollIntervalMs: 60_000 });
+    const sql = 'SELECT region, count(*) AS n, sum(amount) AS s FROM contracts GROUP BY region';
+    const reference = canonical(await table.reference(sql));
+    for (let i = 0; i < 5; i++) expect(canonical((await table.federate(e, sql)).result)).toEqual(reference);
+    // 20 results kept, each once. The worker pushes before BullMQ's moveToFinished, so the inbox is
+    // first or ties with the events stream (both replies leave Redis in one event-loop turn; which
+    // socket Node reads first is then a coin toss): about 3 in 4 came by the inbox here.
+    expect(e.deliveries.inbox + e.deliveries.events + e.deliveries.poll).toBe(20);
+    expect(e.deliveries.inbox).toBeGreaterThanOrEqual(10);
+    const client = new Redis(redis.url);
+    try {
+      expect(await client.keys(`${prefix}:scan-v1:inbox:*`)).toEqual([]);
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it('a failing partition fails the query with ERR_WORKER_FAILED carrying the worker error, without retries', async () => {
     const started = Date.now();
     const err = await failure(table.federate(executor(prefix), 'SELECT region, count(*) FROM contracts WHERE CAST(name AS INTEGER) > 0 GROUP BY region'));
