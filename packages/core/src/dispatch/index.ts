@@ -10,7 +10,7 @@ export { toScanJobs, type ScanJobContext } from './to-scan-jobs.ts';
 export { collectPartials, deleteSpilledResults, readScanResult, type CollectedPartials, type ScanStats } from './collect-partials.ts';
 export { sweepJobResults } from './sweep-job-results.ts';
 export { createScanExecutor } from './create-scan-executor.ts';
-export { runFederatedPlan, type FederatedRunContext } from './run-federated-plan.ts';
+export { runFederatedPlan, type FederatedRunContext, type FederatedRunResult } from './run-federated-plan.ts';
 export { blockingConnection, producerConnection, queueUnavailable, redactRedisUrl } from './redis-connection.ts';
 export { COORDINATOR_WINDOW_MS, delayedDueMaxScore, readQueueBacklog, RecentJobs, withTotal, type ScanBacklog } from './scan-backlog.ts';
 export { ScaleToZeroScanExecutor, type ScaleToZeroOptions } from './scale-to-zero-executor.ts';
