@@ -5,7 +5,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BullMQScanExecutor, createScanJobHandler, InProcessScanExecutor, type BullMQScanExecutorOptions, type ScanExecutor } from '../../src/dispatch/index.ts';
+import { BullMQScanExecutor, createScanJobHandler, InProcessScanExecutor, ScaleToZeroScanExecutor, type BullMQScanExecutorOptions, type ScanExecutor } from '../../src/dispatch/index.ts';
 import { AppError } from '../../src/errors/index.ts';
 import { JOB_RESULTS_PREFIX, scanJobId, type ScanResultV1 } from '../../src/jobs/index.ts';
 import { createBucketStoreFactory } from '../../src/object-store/store-factory.ts';
@@ -208,6 +208,52 @@ describe('faults with slow workers (K3_TEST_SCAN_DELAY)', () => {
     const jobs = await Promise.all([0, 1, 2, 3].map((i) => e.queue.getJob(scanJobId('kill1', i))));
     expect(jobs.every((j) => j?.finishedOn !== undefined)).toBe(true);
     expect(jobs.some((j) => (j?.stalledCounter ?? 0) >= 1)).toBe(true);
+  }, 60_000);
+});
+
+describe('scale to zero: the liveness question beside the enqueue (wip/cluster13)', () => {
+  const prefix = `k3t${process.pid}z`;
+  const sql = 'SELECT region, count(*) AS n, sum(amount) AS s FROM contracts GROUP BY region';
+
+  /** Records, at each liveness answer, how many jobs the queue had seen by then. */
+  class Watched extends ScaleToZeroScanExecutor {
+    readonly seenAtAnswer: number[] = [];
+    override async liveWorkers(): Promise<number> {
+      const live = await super.liveWorkers();
+      // Give an enqueue that runs beside this question the time to land (a sequential run has none yet).
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const counts = await this.remote.queue.getJobCounts('wait', 'active', 'completed', 'failed');
+      this.seenAtAnswer.push(Object.values(counts).reduce((a, b) => a + b, 0));
+      return live;
+    }
+  }
+
+  function scaleToZero(): Watched {
+    const local = new InProcessScanExecutor({ handler: createScanJobHandler({ stores: table.stores, db: table.db, cache: table.cache, inlineMaxBytes: 1 << 20 }) });
+    return new Watched(executor(prefix, { retentionCount: 1000 }), local, { redisUrl: redis.url, connectTimeoutMs: 1_000 });
+  }
+
+  it('once workers were seen, the jobs are queued before the answer; with none left, the jobs are taken back and run here', async () => {
+    const [worker] = await spawnWorkers(1, workerEnv(prefix));
+    const e = scaleToZero();
+    const reference = canonical(await table.reference(sql));
+    // First query: nothing known yet, so asked first (no job queued at the answer), then queued.
+    expect(canonical((await table.federate(e, sql)).result)).toEqual(reference);
+    expect(e.seenAtAnswer).toEqual([0]);
+    // Second: workers were there, so its 4 jobs were already in the queue when the answer came.
+    expect(canonical((await table.federate(e, sql)).result)).toEqual(reference);
+    expect(e.seenAtAnswer[1]).toBeGreaterThan(4);
+    expect(e.ranLocally).toBe(0);
+    // The worker goes away: the next query is queued, then called off and answered here, exactly.
+    await worker!.stop();
+    const started = Date.now();
+    expect(canonical((await table.federate(e, sql)).result)).toEqual(reference);
+    expect(e.ranLocally).toBe(4);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    // Nothing of it is left waiting for a worker; the query after that asks first again.
+    expect(await e.remote.queue.getJobCounts('wait')).toEqual({ wait: 0 });
+    expect(canonical((await table.federate(e, sql)).result)).toEqual(reference);
+    expect(e.ranLocally).toBe(8);
   }, 60_000);
 });
 
