@@ -8,7 +8,8 @@
  *   (BullMQ also refuses to complete a job from a worker that lost its lock, so a worker presumed
  *   dead cannot report after its job was handed to another.)
  * - Results arrive first on this coordinator's inbox (a Redis list every job names in `replyTo`,
- *   pushed by the worker before BullMQ's moveToFinished; one BLPOP on a dedicated connection),
+ *   pushed by the worker before BullMQ's moveToFinished; one BLMPOP — BLPOP on a Redis older than
+ *   7 — on a dedicated connection),
  *   else as QueueEvents (`completed`, final `failed` — failures only travel this way), and a poll of
  *   the outstanding jobs' state covers events missed while the events stream was (re)connecting.
  * - attempts with exponential backoff; stalled jobs (worker killed) go back to wait and run
@@ -20,9 +21,9 @@
  * - A job that fails for good → ERR_WORKER_FAILED with the worker's AppError in `details.cause`
  *   (ERR_QUERY_TIMEOUT when the worker hit the deadline).
  */
+import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import { AppError } from '../errors/index.ts';
-import { randomUUID } from 'node:crypto';
 import { decodeJobFailure, parseScanResult, QUEUE_NAMES, queuePrefix, scanCancelChannel, scanInboxKey, scanJobId, type ScanJobV1, type ScanResultV1 } from '../jobs/index.ts';
 import { blockingConnection, createRedisClient, producerConnection, queueUnavailable, withTimeout } from './redis-connection.ts';
 import type { Redis } from 'ioredis';
@@ -59,7 +60,7 @@ export interface ScanDeliveries {
 }
 type Via = keyof ScanDeliveries;
 
-/** Seconds one BLPOP on the inbox blocks before it is issued again. */
+/** Seconds one pop of the inbox blocks before it is issued again. */
 const INBOX_BLOCK_SECONDS = 5;
 /** Most inbox entries taken by one pop. */
 const INBOX_BATCH = 64;
