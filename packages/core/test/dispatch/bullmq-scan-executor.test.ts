@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BullMQScanExecutor, createScanJobHandler, InProcessScanExecutor, ScaleToZeroScanExecutor, type BullMQScanExecutorOptions, type ScanExecutor } from '../../src/dispatch/index.ts';
 import { AppError } from '../../src/errors/index.ts';
-import { JOB_RESULTS_PREFIX, scanJobId, type ScanResultV1 } from '../../src/jobs/index.ts';
+import { JOB_RESULTS_PREFIX, scanJobId, type ScanJobV1, type ScanResultV1 } from '../../src/jobs/index.ts';
 import { createBucketStoreFactory } from '../../src/object-store/store-factory.ts';
 import { startRedisServer, type RedisTestServer } from '../support/redis-server.ts';
 import { S3_TEST_CREDENTIALS, startS3Server, type S3TestServer } from '../support/s3-server.ts';
@@ -107,6 +107,25 @@ describe('BullMQScanExecutor with two worker processes', () => {
     const client = new Redis(redis.url);
     try {
       expect(await client.keys(`${prefix}:scan-v1:inbox:*`)).toEqual([]);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('a worker pushes a result onto no key outside the coordinators\' inbox prefix', async () => {
+    const e = executor(prefix);
+    const seen: ScanJobV1[] = [];
+    const spy: ScanExecutor = { kind: e.kind, run: async (jobs, o) => { seen.push(...jobs); return e.run(jobs, o); }, backlog: () => e.backlog(), close: () => e.close() };
+    await table.federate(spy, 'SELECT region, count(*) AS n FROM contracts GROUP BY region');
+    const queryId = `foreign${process.pid}`;
+    const job = { ...seen[0]!, queryId, jobIndex: 0, deadline: Date.now() + 60_000, replyTo: 'foreign:list' };
+    await e.queue.add('scan', job, { jobId: scanJobId(queryId, 0) });
+    const client = new Redis(redis.url);
+    try {
+      const until = Date.now() + 20_000;
+      while ((await e.queue.getJobState(scanJobId(queryId, 0))) !== 'completed' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      expect(await e.queue.getJobState(scanJobId(queryId, 0))).toBe('completed');
+      expect(await client.exists('foreign:list')).toBe(0);
     } finally {
       client.disconnect();
     }
