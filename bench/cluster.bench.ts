@@ -16,7 +16,10 @@
  * no floor; the per-job row's `jobs` then assumes no floor).
  *
  * Results are compared with their types (DuckDB is told p is INTEGER, as declared in k3).
- * Warm = the median of K3_BENCH_RUNS repetitions after one cold run. Results of both sides are
+ * Warm = the median of K3_BENCH_RUNS repetitions after one cold run. The contracts rows also time
+ * DuckDB again in the same rounds, alternating with the cluster's queries (`duckdbSameRounds`,
+ * `ratioToDuckDBSameRounds`): on a shared machine whose speed drifts minute to minute, a DuckDB
+ * median taken once before the clusters start says little about the minutes each row ran in. Results of both sides are
  * compared (floats with a relative tolerance). Timing never fails anything.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -103,6 +106,32 @@ async function timeHttp(url: string, sql: string): Promise<{ coldMs: number; war
   return { coldMs: round(coldMs), warmMedianMs: round(median(warm)), body };
 }
 
+/** The contracts GROUP BY through the cluster and DuckDB alternately (warm rounds only), medians of each and of their per-round ratio. */
+async function timeHttpInterleaved(url: string, sql: string, duck: () => Promise<void>): Promise<{ warmMedianMs: number; duckdbWarmMedianMs: number; ratioMedian: number }> {
+  const k3: number[] = [];
+  const dk: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    let t = performance.now();
+    await must(url, sql);
+    k3.push(performance.now() - t);
+    t = performance.now();
+    await duck();
+    dk.push(performance.now() - t);
+  }
+  return { warmMedianMs: round(median(k3)), duckdbWarmMedianMs: round(median(dk)), ratioMedian: round(median(k3.map((x, i) => x / dk[i]!))) };
+}
+
+/** A kept DuckDB connection running `sql` over the table's snapshot files (for the interleaved rounds); close() ends it. */
+async function duckdbRunner(dataDir: string, table: string, sql: string): Promise<{ run: () => Promise<void>; close: () => void }> {
+  const snapshot = await loadSnapshot(new LocalObjectStore(path.join(dataDir, BUCKET)), `tables/${table}/`);
+  const list = snapshot.files.map((f) => `'${path.join(dataDir, BUCKET, f.key).replaceAll("'", "''")}'`).join(', ');
+  const duckSql = sql.replace(`FROM ${table}`, `FROM read_parquet([${list}], hive_partitioning = true)`);
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  await encodeResult(await conn.run(duckSql));
+  return { run: async () => { await encodeResult(await conn.run(duckSql)); }, close: () => { conn.closeSync(); instance.closeSync(); } };
+}
+
 /** DuckDB in-process over the table's current snapshot files (hive-partitioned paths). */
 async function duckdbSide(dataDir: string, table: string, sql: string): Promise<{ coldMs: number; warmMedianMs: number; result: EncodedResult; files: number }> {
   const snapshot = await loadSnapshot(new LocalObjectStore(path.join(dataDir, BUCKET)), `tables/${table}/`);
@@ -163,11 +192,14 @@ async function main(): Promise<void> {
     try {
       const c = await timeHttp(cluster.url, GROUP_BY);
       const same = compareResults(c.body, duck.contracts.result, { ordered: true, tolerance: 1e-9 });
+      const duckRunner = await duckdbRunner(dataDir, 'contracts', GROUP_BY);
+      const rounds = await timeHttpInterleaved(cluster.url, GROUP_BY, duckRunner.run).finally(() => duckRunner.close());
       byWorkers.push({
         workers, maxJobs: maxJobsFor(workers), coldMs: c.coldMs, warmMedianMs: c.warmMedianMs, ...summary(c.body),
         ratioToDuckDBWarm: round(c.warmMedianMs / duck.contracts.warmMedianMs), resultsEqual: same.equal, resultsNote: same.message,
+        duckdbSameRounds: { clusterWarmMedianMs: rounds.warmMedianMs, duckdbWarmMedianMs: rounds.duckdbWarmMedianMs, ratioOfMedians: round(rounds.warmMedianMs / rounds.duckdbWarmMedianMs), medianOfRatios: rounds.ratioMedian },
       });
-      process.stdout.write(`${workers} worker(s), max ${maxJobsFor(workers)} jobs: warm ${c.warmMedianMs} ms (cold ${c.coldMs}), DuckDB warm ${duck.contracts.warmMedianMs} ms; equal ${same.equal}\n`);
+      process.stdout.write(`${workers} worker(s), max ${maxJobsFor(workers)} jobs: warm ${c.warmMedianMs} ms (cold ${c.coldMs}), DuckDB warm ${duck.contracts.warmMedianMs} ms; equal ${same.equal}; same rounds: ${rounds.warmMedianMs} vs DuckDB ${rounds.duckdbWarmMedianMs} ms (median ratio ${rounds.ratioMedian})\n`);
       if (workers === 2) {
         const tiny = await timeHttp(cluster.url, TINY);
         const one = await timeHttp(cluster.url, SELECTIVE_ONE);

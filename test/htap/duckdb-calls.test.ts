@@ -228,3 +228,33 @@ describe('DuckDB calls of a keyed INSERT whose key lies inside a Delta file (wip
     expect('query' in r && wireRows(r.query)).toEqual([['500', 'p500'], ['501', 'new'], ['502', 'p502'], ['503', 'new'], ['504', 'p504']]);
   });
 });
+
+describe('DuckDB calls after a fan-out (wip/cluster13)', () => {
+  it('a federated aggregate: the merged rows ride in the FINAL statement — no TEMP table, no INSERT', async () => {
+    let fed!: DuckDBCalls;
+    const f = await createHarness({ K3_FEDERATE_MIN_BYTES: '0', K3_FEDERATE_MIN_PARTITIONS: '2' }, {
+      wrapDb: (db) => {
+        const i = instrument(db);
+        fed = i.counter;
+        return i.db;
+      },
+    });
+    try {
+      await f.ddl('CREATE TABLE sales (id BIGINT, region VARCHAR, amount DOUBLE) PARTITIONED BY (region)');
+      await f.write("INSERT INTO sales SELECT i, ['UK', 'EU', 'US'][i % 3 + 1], i / 10 FROM range(0, 300) AS t(i)");
+      const sql = 'SELECT region, count(*) AS n, sum(amount) AS s FROM sales GROUP BY region ORDER BY region';
+      await f.engine.execute({ bucket: f.bucket, sql });
+      fed.reset();
+      const r = await f.engine.execute({ bucket: f.bucket, sql });
+      if (!('query' in r)) throw new Error('expected a query result');
+      expect(r.query.strategy).toBe('QUERY_STRATEGY_FEDERATED_AGGREGATE');
+      expect(wireRows(r.query).map((row) => [row[0], String(row[1])])).toEqual([['EU', '100'], ['UK', '100'], ['US', '100']]);
+      const merged = fed.calls.filter((c) => c.includes('__k3_merged'));
+      // Was 3: CREATE OR REPLACE TEMP TABLE, INSERT … VALUES, then the FINAL statement over the table.
+      expect(merged).toHaveLength(1);
+      expect(merged[0]!).toMatch(/^stream: WITH "__k3_merged" AS \(SELECT \* FROM \(VALUES /);
+    } finally {
+      await f.close();
+    }
+  });
+});

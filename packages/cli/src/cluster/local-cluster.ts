@@ -5,7 +5,8 @@
  *   redis-server (spawned on a free port unless K3_REDIS_URL is set)
  *   coordinator  services/coordinator/src/main.ts   K3_PORT = port; prints the URL; K3_FEDERATE_MAX_JOBS =
  *                                                  the worker slots unless given (packedJobs)
- *   worker × N   services/worker/src/main.ts        each with its own Parquet cache directory
+ *   worker × N   services/worker/src/main.ts        each with its own Parquet cache directory; K3_DUCKDB_THREADS
+ *                                                  = this machine's cores ÷ N unless given (workerThreads)
  *   compactor    services/compactor/src/main.ts     running = ready line or alive after 3 s; skipped
  *                                                  (and reported) if it exits at start (still a placeholder)
  *
@@ -17,7 +18,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '@k3/core';
@@ -77,6 +78,19 @@ export function packedJobs(workers: number, config: Pick<Config, 'K3_FEDERATE_MA
   return { K3_FEDERATE_MAX_JOBS: String(workers * config.K3_WORKER_CONCURRENCY) };
 }
 
+/**
+ * Every worker of a local cluster runs on this machine, so they share its cores: each worker's
+ * DuckDB gets cores ÷ workers threads (at least 1) unless K3_DUCKDB_THREADS is set. DuckDB's
+ * `threads` is one pool per database, shared by the worker's concurrent jobs, so workers × threads
+ * = cores: N workers each defaulting to every core would put N × cores threads on the cores
+ * (wip/cluster13, docs/design/hot-path.md: 2 workers on 2 cores, the GROUP BY 2–11 ms faster at
+ * 1 thread each). With no workers nothing is set.
+ */
+export function workerThreads(workers: number, config: Pick<Config, 'K3_DUCKDB_THREADS'>, cores = availableParallelism()): Record<string, string> {
+  if (config.K3_DUCKDB_THREADS > 0 || workers === 0) return {};
+  return { K3_DUCKDB_THREADS: String(Math.max(1, Math.floor(cores / workers))) };
+}
+
 function startReaper(stateDir: string): ChildProcess {
   const reaper = spawn(process.execPath, [path.join(path.dirname(fileURLToPath(import.meta.url)), 'reaper.ts'), stateDir], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
   reaper.unref();
@@ -131,7 +145,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
     }
     const env = (name: string): Record<string, string> => ({ ...base, K3_REDIS_URL: redisUrl, K3_CACHE_DIR: path.join(stateDir, 'cache', name) });
     for (let i = 1; i <= opts.workers; i++) {
-      const { service } = await launch(`worker-${i}`, process.execPath, [SERVICE('worker')], env(`worker-${i}`), /^k3-worker ready/);
+      const { service } = await launch(`worker-${i}`, process.execPath, [SERVICE('worker')], { ...env(`worker-${i}`), ...workerThreads(opts.workers, config) }, /^k3-worker ready/);
       status(`worker ${i} ready (pid ${service.pid})`);
     }
     let compactorSkipped: string | undefined;

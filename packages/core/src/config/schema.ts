@@ -84,7 +84,7 @@ export const CONFIG_KEYS = {
   K3_RESULT_MAX_ROWS: [int.min(1), '1000000', 'Largest non-streamed result in rows; a bigger one fails with ERR_RESULT_TOO_LARGE while it is read (before it is materialized).'],
   K3_RESULT_MAX_BYTES: [bytes, '64MiB', 'Largest non-streamed result as encoded JSON; a bigger one fails with ERR_RESULT_TOO_LARGE while it is read.'],
   K3_DUCKDB_MEMORY_LIMIT: [z.string(), '', 'DuckDB memory_limit of each process (e.g. 2GiB; empty = DuckDB\'s default, 80% of RAM); statements beyond it spill or fail with a clear error.'],
-  K3_DUCKDB_THREADS: [int.min(0), '0', 'DuckDB threads one statement may use (0 = DuckDB\'s default, all cores).'],
+  K3_DUCKDB_THREADS: [int.min(0), '0', 'DuckDB threads one statement may use (0 = DuckDB\'s default, all cores; `k3 cluster up` gives each of its workers this machine\'s cores ÷ workers when this is 0).'],
   K3_SQL_MAX_LENGTH: [int.min(1), '1000000', 'Longest accepted SQL text in characters (ERR_SQL_TOO_LONG beyond it).'],
   K3_MAX_CONCURRENT_PER_PRINCIPAL: [int.min(1), '4', 'Statements one principal may run at the same time on one coordinator; more wait in a queue.'],
   // wip/analyse

@@ -7,8 +7,11 @@
  *   and the coordinator keeps the first result per jobIndex — a partial is counted at most once.
  *   (BullMQ also refuses to complete a job from a worker that lost its lock, so a worker presumed
  *   dead cannot report after its job was handed to another.)
- * - Outcomes arrive as QueueEvents (`completed`, final `failed`), and a poll of the outstanding
- *   jobs' state covers events missed while the events stream was (re)connecting.
+ * - Results arrive first on this coordinator's inbox (a Redis list every job names in `replyTo`,
+ *   pushed by the worker before BullMQ's moveToFinished; one BLMPOP — BLPOP on a Redis older than
+ *   7 — on a dedicated connection),
+ *   else as QueueEvents (`completed`, final `failed` — failures only travel this way), and a poll of
+ *   the outstanding jobs' state covers events missed while the events stream was (re)connecting.
  * - attempts with exponential backoff; stalled jobs (worker killed) go back to wait and run
  *   elsewhere; finished jobs are removed by age/count (removeOnComplete/removeOnFail).
  * - deadline → ERR_QUERY_TIMEOUT, signal → ERR_QUERY_CANCELLED; either way (and when a partition
@@ -18,9 +21,10 @@
  * - A job that fails for good → ERR_WORKER_FAILED with the worker's AppError in `details.cause`
  *   (ERR_QUERY_TIMEOUT when the worker hit the deadline).
  */
+import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import { AppError } from '../errors/index.ts';
-import { decodeJobFailure, parseScanResult, QUEUE_NAMES, queuePrefix, scanCancelChannel, scanJobId, type ScanJobV1, type ScanResultV1 } from '../jobs/index.ts';
+import { decodeJobFailure, parseScanResult, QUEUE_NAMES, queuePrefix, scanCancelChannel, scanInboxKey, scanJobId, type ScanJobV1, type ScanResultV1 } from '../jobs/index.ts';
 import { blockingConnection, createRedisClient, producerConnection, queueUnavailable, withTimeout } from './redis-connection.ts';
 import type { Redis } from 'ioredis';
 import { cancelledError, deadlineError } from './run-partial-query.ts';
@@ -48,6 +52,19 @@ export interface BullMQScanExecutorOptions {
 
 type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: string | undefined };
 
+/** Which path delivered the results a run kept (tests and the profile read it). */
+export interface ScanDeliveries {
+  inbox: number;
+  events: number;
+  poll: number;
+}
+type Via = keyof ScanDeliveries;
+
+/** Seconds one pop of the inbox blocks before it is issued again. */
+const INBOX_BLOCK_SECONDS = 5;
+/** Most inbox entries taken by one pop. */
+const INBOX_BATCH = 64;
+
 export class BullMQScanExecutor implements ScanExecutor {
   readonly kind = 'bullmq';
   readonly #opts: BullMQScanExecutorOptions;
@@ -55,21 +72,70 @@ export class BullMQScanExecutor implements ScanExecutor {
   readonly #events: QueueEvents;
   readonly #clients: readonly Redis[];
   /** jobId → listener of the run waiting for it. */
-  readonly #waiting = new Map<string, (outcome: Outcome) => void>();
+  readonly #waiting = new Map<string, (outcome: Outcome, via: Via) => void>();
+  /** This coordinator's result inbox (scanInboxKey) and its dedicated blocking connection. */
+  readonly #inboxKey: string;
+  readonly #inbox: Redis;
+  #inboxLoop: Promise<void> | undefined;
+  #closed = false;
+  /** Results kept, by the path that delivered them first. */
+  readonly deliveries: ScanDeliveries = { inbox: 0, events: 0, poll: 0 };
 
   constructor(opts: BullMQScanExecutorOptions) {
     this.#opts = opts;
     const prefix = queuePrefix(opts.prefix);
     const producer = createRedisClient(producerConnection(opts.redisUrl, opts.connectTimeoutMs));
     const blocking = createRedisClient(blockingConnection(opts.redisUrl, opts.connectTimeoutMs));
-    this.#clients = [producer, blocking];
+    const inbox = createRedisClient(blockingConnection(opts.redisUrl, opts.connectTimeoutMs));
+    this.#clients = [producer, blocking, inbox];
+    this.#inbox = inbox;
+    this.#inboxKey = scanInboxKey(opts.prefix, randomUUID());
     this.#queue = new Queue(QUEUE_NAMES.scan, { connection: producer, prefix });
     this.#events = new QueueEvents(QUEUE_NAMES.scan, { connection: blocking, prefix });
     // Connection errors are reported per run (ERR_QUEUE_UNAVAILABLE); an unhandled 'error' event would crash the process.
     this.#queue.on('error', () => undefined);
     this.#events.on('error', () => undefined);
-    this.#events.on('completed', ({ jobId, returnvalue }) => this.#waiting.get(jobId)?.({ ok: true, value: returnvalue }));
-    this.#events.on('failed', ({ jobId, failedReason }) => this.#waiting.get(jobId)?.({ ok: false, reason: failedReason }));
+    this.#events.on('completed', ({ jobId, returnvalue }) => this.#waiting.get(jobId)?.({ ok: true, value: returnvalue }, 'events'));
+    this.#events.on('failed', ({ jobId, failedReason }) => this.#waiting.get(jobId)?.({ ok: false, reason: failedReason }, 'events'));
+  }
+
+  /**
+   * Pops the inbox for as long as the executor is open: each entry is `{ jobId, result }` from a
+   * worker, handed to the run waiting for that job (none: a late or repeated result, dropped). A
+   * Redis error waits a little and pops again; close() disconnects, which ends the loop.
+   */
+  #startInbox(): void {
+    this.#inboxLoop ??= (async () => {
+      let multi = true; // BLMPOP (Redis 7) takes every waiting entry in one reply; BLPOP one at a time
+      while (!this.#closed) {
+        let popped: string[];
+        try {
+          if (multi) {
+            const reply = await this.#inbox.call('BLMPOP', INBOX_BLOCK_SECONDS, 1, this.#inboxKey, 'LEFT', 'COUNT', INBOX_BATCH) as [string, string[]] | null;
+            popped = reply?.[1] ?? [];
+          } else {
+            const reply = await this.#inbox.blpop(this.#inboxKey, INBOX_BLOCK_SECONDS);
+            popped = reply === null ? [] : [reply[1]];
+          }
+        } catch (err) {
+          if (this.#closed) return;
+          if (multi && /unknown command/i.test((err as Error).message)) multi = false;
+          else await new Promise((resolve) => setTimeout(resolve, 200));
+          continue;
+        }
+        for (const text of popped) this.#deliver(text);
+      }
+    })();
+  }
+
+  #deliver(text: string): void {
+    let entry: { jobId?: unknown; result?: unknown };
+    try {
+      entry = JSON.parse(text) as { jobId?: unknown; result?: unknown };
+    } catch {
+      return;
+    }
+    if (typeof entry.jobId === 'string') this.#waiting.get(entry.jobId)?.({ ok: true, value: entry.result }, 'inbox');
   }
 
   /** The producer queue (tests inspect counts and keys through it). */
@@ -107,8 +173,9 @@ export class BullMQScanExecutor implements ScanExecutor {
     if (Date.now() >= opts.deadline) throw deadlineError(opts.deadline);
     if (jobs.length === 0) return [];
     await this.#redis(Promise.all([this.#queue.waitUntilReady(), this.#events.waitUntilReady()]));
+    this.#startInbox();
 
-    const byId = new Map(jobs.map((j) => [scanJobId(j.queryId, j.jobIndex), { ...j, deadline: Math.min(j.deadline, opts.deadline) }]));
+    const byId = new Map(jobs.map((j) => [scanJobId(j.queryId, j.jobIndex), { ...j, deadline: Math.min(j.deadline, opts.deadline), replyTo: this.#inboxKey }]));
     const results = new Map<number, ScanResultV1>();
     let settle!: (err?: unknown) => void;
     const done = new Promise<void>((resolve, reject) => { settle = (err) => (err === undefined ? resolve() : reject(err)); });
@@ -119,7 +186,7 @@ export class BullMQScanExecutor implements ScanExecutor {
       finished = true;
       settle(err);
     };
-    const onOutcome = (jobId: string, outcome: Outcome): void => {
+    const onOutcome = (jobId: string, outcome: Outcome, via: Via): void => {
       const job = byId.get(jobId);
       if (job === undefined || finished || results.has(job.jobIndex)) return;
       if (!outcome.ok) return finish(this.#failure(job, outcome.reason));
@@ -127,6 +194,7 @@ export class BullMQScanExecutor implements ScanExecutor {
         const result = parseScanResult(outcome.value);
         if (result.queryId !== job.queryId || result.jobIndex !== job.jobIndex) throw new AppError('ERR_JOB_CONTRACT', `Job ${jobId} returned the result of ${result.queryId}/${result.jobIndex}.`);
         results.set(job.jobIndex, result);
+        this.deliveries[via]++;
         if (results.size === byId.size) finish();
       } catch (err) {
         finish(err);
@@ -134,7 +202,7 @@ export class BullMQScanExecutor implements ScanExecutor {
     };
     const clash = [...byId.keys()].find((id) => this.#waiting.has(id));
     if (clash !== undefined) throw new AppError('ERR_INTERNAL', `Scan job ${clash} is already being waited for: every query needs its own queryId.`, { jobId: clash });
-    for (const id of byId.keys()) this.#waiting.set(id, (o) => onOutcome(id, o));
+    for (const id of byId.keys()) this.#waiting.set(id, (o, via) => onOutcome(id, o, via));
     const onAbort = (): void => finish(cancelledError());
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => finish(deadlineError(opts.deadline)), Math.max(0, opts.deadline - Date.now()));
@@ -163,15 +231,15 @@ export class BullMQScanExecutor implements ScanExecutor {
   }
 
   /** Reads the state of jobs without a result yet, for outcomes whose event was missed. */
-  async #poll(byId: ReadonlyMap<string, ScanJobV1>, results: ReadonlyMap<number, ScanResultV1>, onOutcome: (id: string, o: Outcome) => void): Promise<void> {
+  async #poll(byId: ReadonlyMap<string, ScanJobV1>, results: ReadonlyMap<number, ScanResultV1>, onOutcome: (id: string, o: Outcome, via: Via) => void): Promise<void> {
     for (const [id, job] of byId) {
       if (results.has(job.jobIndex)) continue;
       const found = await this.#redis(this.#queue.getJob(id));
       if (found === undefined) continue;
       if (found.finishedOn === undefined) continue;
       const state = await this.#redis(found.getState());
-      if (state === 'completed') onOutcome(id, { ok: true, value: found.returnvalue });
-      else if (state === 'failed') onOutcome(id, { ok: false, reason: found.failedReason });
+      if (state === 'completed') onOutcome(id, { ok: true, value: found.returnvalue }, 'poll');
+      else if (state === 'failed') onOutcome(id, { ok: false, reason: found.failedReason }, 'poll');
     }
   }
 
@@ -197,7 +265,9 @@ export class BullMQScanExecutor implements ScanExecutor {
 
   /** Closes the queue roles, then the Redis clients (at once if Redis does not answer). */
   async close(): Promise<void> {
-    const graceful = Promise.allSettled([this.#queue.close(), this.#events.close()]);
+    this.#closed = true;
+    const producer = this.#clients[0]!;
+    const graceful = Promise.allSettled([this.#queue.close(), this.#events.close(), this.#inboxLoop !== undefined ? producer.del(this.#inboxKey) : undefined]);
     await withTimeout(graceful, this.#opts.connectTimeoutMs, () => new Error('close timed out')).catch(() => undefined);
     for (const client of this.#clients) client.disconnect();
   }

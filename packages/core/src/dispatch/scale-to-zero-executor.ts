@@ -7,8 +7,16 @@
  * remembers them (RecentJobs) so that the backlog it reports still wakes workers for the next
  * queries. With workers, jobs go through BullMQ as usual. Redis unreachable → ERR_QUEUE_UNAVAILABLE,
  * as for every distributed query.
+ *
+ * While the last answer said workers were there, the jobs are queued at once and the question is
+ * asked beside the enqueue (wip/cluster13: the CLIENT LIST round trip was ≈ 1 ms of every query's
+ * path on the loaded 2-core machine). Should no worker be left, the queued run is called off — its
+ * jobs not yet taken are removed and the cancel is published, exactly as for a cancelled query, so a
+ * worker arriving meanwhile drops what it took — and the jobs run here; a result of the called-off
+ * run is never used.
  */
 import { AppError } from '../errors/index.ts';
+import { cancelledError } from './run-partial-query.ts';
 import type { ScanJobV1, ScanResultV1 } from '../jobs/index.ts';
 import type { BullMQScanExecutor } from './bullmq-scan-executor.ts';
 import type { InProcessScanExecutor } from './in-process-scan-executor.ts';
@@ -31,6 +39,8 @@ export class ScaleToZeroScanExecutor implements ScanExecutor {
   readonly #recent: RecentJobs;
   /** Jobs this coordinator ran itself because no worker was alive (tests and logs). */
   ranLocally = 0;
+  /** Whether the last liveness answer saw a worker (then the next query's jobs are queued before asking). */
+  #sawWorkers = false;
 
   constructor(remote: BullMQScanExecutor, local: InProcessScanExecutor, opts: ScaleToZeroOptions) {
     this.remote = remote;
@@ -54,12 +64,42 @@ export class ScaleToZeroScanExecutor implements ScanExecutor {
   }
 
   async run(jobs: readonly ScanJobV1[], opts: ScanRunOptions): Promise<ScanResultV1[]> {
-    if (jobs.length > 0 && (await this.liveWorkers()) === 0) {
-      this.#recent.add(jobs.length);
-      this.ranLocally += jobs.length;
-      return this.local.run(jobs, opts);
+    if (jobs.length === 0) return this.remote.run(jobs, opts);
+    if (!this.#sawWorkers) {
+      this.#sawWorkers = (await this.liveWorkers()) > 0;
+      return this.#sawWorkers ? this.remote.run(jobs, opts) : this.#runHere(jobs, opts);
     }
-    return this.remote.run(jobs, opts);
+    // Workers were there: queue now, ask beside it, take the jobs back if none is left.
+    const queued = new AbortController();
+    const onAbort = (): void => queued.abort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.signal?.aborted === true) queued.abort();
+    const remote = this.remote.run(jobs, { ...opts, signal: queued.signal });
+    remote.catch(() => undefined); // awaited below, or called off
+    try {
+      let live: number;
+      try {
+        live = await this.liveWorkers();
+      } catch (err) {
+        queued.abort();
+        await remote.catch(() => undefined);
+        throw err;
+      }
+      this.#sawWorkers = live > 0;
+      if (this.#sawWorkers) return await remote;
+      queued.abort();
+      await remote.catch(() => undefined);
+      if (opts.signal?.aborted === true) throw cancelledError();
+      return await this.#runHere(jobs, opts);
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  #runHere(jobs: readonly ScanJobV1[], opts: ScanRunOptions): Promise<ScanResultV1[]> {
+    this.#recent.add(jobs.length);
+    this.ranLocally += jobs.length;
+    return this.local.run(jobs, opts);
   }
 
   async backlog(now = Date.now()): Promise<ScanBacklog> {

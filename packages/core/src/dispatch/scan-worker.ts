@@ -9,14 +9,20 @@
  * worker killed mid-job loses its lock; after about `lockDuration` another worker's stalled-job
  * check puts the job back on the wait list (up to `maxStalledCount` times).
  *
+ * Results: BullMQ's return value (moveToFinished → the events stream) is the record; when the job
+ * names the coordinator's inbox (`replyTo`), the result is also pushed there first (RPUSH + PEXPIRE,
+ * fire and forget on a fail-fast connection), so the coordinator wakes on one list pop instead of
+ * after moveToFinished and the events stream. A push that fails changes nothing: the events stream
+ * and the coordinator's poll still deliver.
+ *
  * Cancellation: the worker subscribes to the scan cancel channel; when a coordinator publishes a
  * queryId it gave up on, the running jobs of that query are aborted (BullMQ `cancelJob` → the
  * processor's signal → DuckDB interrupt) and failed without retry.
  */
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { isAppError } from '../errors/index.ts';
-import { encodeJobFailure, parseScanJob, QUEUE_NAMES, queryIdOfJob, queuePrefix, scanCancelChannel, type ScanResultV1 } from '../jobs/index.ts';
-import { blockingConnection, createRedisClient } from './redis-connection.ts';
+import { encodeJobFailure, parseScanJob, QUEUE_NAMES, queryIdOfJob, queuePrefix, SCAN_INBOX_TTL_MS, scanCancelChannel, scanInboxPrefix, type ScanResultV1 } from '../jobs/index.ts';
+import { blockingConnection, createRedisClient, producerConnection } from './redis-connection.ts';
 import { cancelledError } from './run-partial-query.ts';
 import type { ScanJobHandler } from './scan-job-handler.ts';
 
@@ -49,11 +55,20 @@ function failure(err: unknown, aborted: boolean): Error {
 export function createScanWorker(opts: ScanWorkerOptions): Worker<unknown, ScanResultV1> {
   /** queryId → when its cancel arrived; a job of such a query that starts later is not run. */
   const cancelled = new Map<string, number>();
+  // Pushes results to coordinators' inboxes: fail fast (no offline queue), never awaited by the job.
+  const replies = createRedisClient(producerConnection(opts.redisUrl, opts.connectTimeoutMs));
+  const inboxes = scanInboxPrefix(opts.prefix);
+  const reply = (replyTo: string | undefined, jobId: string | undefined, result: ScanResultV1): void => {
+    if (replyTo === undefined || jobId === undefined || !replyTo.startsWith(inboxes)) return;
+    void replies.multi().rpush(replyTo, JSON.stringify({ jobId, result })).pexpire(replyTo, SCAN_INBOX_TTL_MS).exec().catch(() => undefined);
+  };
   const processor = async (job: Job<unknown, ScanResultV1>, _token?: string, signal?: AbortSignal): Promise<ScanResultV1> => {
     try {
       const parsed = parseScanJob(job.data);
       if (cancelled.has(parsed.queryId)) throw cancelledError();
-      return await opts.handler(parsed, signal !== undefined ? { signal } : {});
+      const result = await opts.handler(parsed, signal !== undefined ? { signal } : {});
+      reply(parsed.replyTo, job.id, result);
+      return result;
     } catch (err) {
       throw failure(err, signal?.aborted === true);
     }
@@ -81,6 +96,6 @@ export function createScanWorker(opts: ScanWorkerOptions): Worker<unknown, ScanR
     for (const [id, at] of cancelled) if (now - at > CANCEL_MEMORY_MS) cancelled.delete(id);
     for (const id of active) if (queryIdOfJob(id) === queryId) worker.cancelJob(id, 'query cancelled by the coordinator');
   });
-  worker.on('closed', () => subscriber.disconnect());
+  worker.on('closed', () => { subscriber.disconnect(); replies.disconnect(); });
   return worker;
 }

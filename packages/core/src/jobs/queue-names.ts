@@ -35,6 +35,24 @@ export function scanCancelChannel(prefix: string): string {
   return `${queuePrefix(prefix)}:${QUEUE_NAMES.scan}:cancel`;
 }
 
+/** Prefix of every coordinator's scan-result inbox (a worker pushes onto no other key). */
+export function scanInboxPrefix(prefix: string): string {
+  return `${queuePrefix(prefix)}:${QUEUE_NAMES.scan}:inbox:`;
+}
+
+/**
+ * Redis list onto which workers push the results of one coordinator's scan jobs (ScanJobV1.replyTo),
+ * as JSON `{ jobId, result }`; the coordinator BLPOPs it on a dedicated connection. One per
+ * coordinator process (`coordinatorId` is random), so results of different coordinators never meet,
+ * and within one the jobId (queryId-jN, queryId a UUID per query) routes each to its query.
+ */
+export function scanInboxKey(prefix: string, coordinatorId: string): string {
+  return `${scanInboxPrefix(prefix)}${coordinatorId}`;
+}
+
+/** How long an inbox outlives its last push (a coordinator that died leaves nothing for long). */
+export const SCAN_INBOX_TTL_MS = 10 * 60_000;
+
 /** The queryId part of a scan job id (inverse of scanJobId). */
 export function queryIdOfJob(jobId: string): string | undefined {
   const m = /^(.+)-j\d+$/.exec(jobId);

@@ -48,6 +48,12 @@ export const scanJobV1Schema = z.object({
   partialSql: z.string().min(1),
   /** Epoch milliseconds after which the result is useless. */
   deadline: z.number().int().positive(),
+  /**
+   * The coordinator's inbox (`scanInboxKey`): a worker also pushes its result onto this Redis list,
+   * where the coordinator's BLPOP wakes at once — BullMQ's return value and events stream stay the
+   * record and the fallback. Absent = the events stream only (an older coordinator).
+   */
+  replyTo: z.string().min(1).max(300).optional(),
 });
 
 export const scanResultV1Schema = z.object({

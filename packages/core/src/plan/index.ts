@@ -6,6 +6,6 @@ export { splitAggregate, hasAggregates, PARTITION_VIEW, MERGED_RELATION, type Sp
 export { splitScan, SCAN_RELATION, type SplitScanPlan, type ScanContext } from './split-scan.ts';
 export { pruneFiles, conjuncts, type PruneResult, type PartitionGroup, type PrunableSnapshot } from './prune.ts';
 export { planFederated, type FederatedPlan, type FederatedJob, type FederateThresholds, type FederatableSnapshot } from './federate.ts';
-export { toReduceValue, typedLiteral, loadRelation } from './merged-relation.ts';
+export { toReduceValue, typedLiteral, loadRelation, withRelationCte } from './merged-relation.ts';
 export { outputName, outputNames } from './output-names.ts';
 export { substituteParameters, type PlanParam } from './bind-parameters.ts';

@@ -62,6 +62,23 @@ export function typedLiteral(v: ReduceValue, type: string): string {
 
 const BATCH = 500;
 
+/**
+ * `finalSql` with `name` bound by a leading CTE that holds `rows` as typed literals — the same
+ * relation `loadRelation` would create, without the two DuckDB calls (CREATE, INSERT) before the
+ * FINAL statement: the reducer's few merged rows ride in the statement that reads them. Undefined
+ * when the rows are too many for one statement's text (more than one INSERT batch), there are no
+ * columns, or `finalSql` has a WITH of its own; the caller then loads the TEMP table.
+ */
+export function withRelationCte(finalSql: string, name: string, columns: readonly ColumnSpec[], rows: readonly (readonly ReduceValue[])[]): string | undefined {
+  if (rows.length > BATCH || columns.length === 0 || /^\s*WITH\b/i.test(finalSql)) return undefined;
+  const types = columns.map((c) => (c.type === 'NULL' ? 'INTEGER' : c.type));
+  const names = columns.map((c) => quoteIdentifier(c.name)).join(', ');
+  const body = rows.length === 0
+    ? `SELECT ${types.map((t, j) => `CAST(NULL AS ${t}) AS ${quoteIdentifier(columns[j]!.name)}`).join(', ')} WHERE false`
+    : `SELECT * FROM (VALUES ${rows.map((r) => `(${types.map((t, j) => typedLiteral(r[j] ?? null, t)).join(', ')})`).join(', ')}) AS __k3_values(${names})`;
+  return `WITH ${quoteIdentifier(name)} AS (${body}) ${finalSql}`;
+}
+
 /** (Re)creates TEMP table `name` with `columns` and inserts `rows`. */
 export async function loadRelation(conn: DuckDBConnection, name: string, columns: readonly ColumnSpec[], rows: readonly (readonly ReduceValue[])[]): Promise<void> {
   // A column whose type is still unknown (no partial ever arrived) holds only NULLs.

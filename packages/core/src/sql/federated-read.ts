@@ -179,7 +179,7 @@ export class FederatedReader {
     const { clock, config } = this.#deps;
     const planned = clock();
     const { snapshot, handle } = pinned;
-    const stats = await runFederatedPlan(req.conn, plan, {
+    const { stats, finalSql } = await runFederatedPlan(req.conn, plan, {
       executor: this.#deps.executor,
       stores: this.#deps.stores,
       queryId: randomUUID(),
@@ -195,7 +195,7 @@ export class FederatedReader {
     const scanned = clock();
     let encoded;
     try {
-      encoded = await encodeBounded(await req.conn.stream(plan.finalSql!), resultLimits(config));
+      encoded = await encodeBounded(await req.conn.stream(finalSql), resultLimits(config));
     } catch (err) {
       throw mapDuckDBError(err);
     }

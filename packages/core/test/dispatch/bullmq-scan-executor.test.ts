@@ -5,9 +5,9 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BullMQScanExecutor, createScanJobHandler, InProcessScanExecutor, type BullMQScanExecutorOptions, type ScanExecutor } from '../../src/dispatch/index.ts';
+import { BullMQScanExecutor, createScanJobHandler, InProcessScanExecutor, ScaleToZeroScanExecutor, type BullMQScanExecutorOptions, type ScanExecutor } from '../../src/dispatch/index.ts';
 import { AppError } from '../../src/errors/index.ts';
-import { JOB_RESULTS_PREFIX, scanJobId, type ScanResultV1 } from '../../src/jobs/index.ts';
+import { JOB_RESULTS_PREFIX, scanJobId, type ScanJobV1, type ScanResultV1 } from '../../src/jobs/index.ts';
 import { createBucketStoreFactory } from '../../src/object-store/store-factory.ts';
 import { startRedisServer, type RedisTestServer } from '../support/redis-server.ts';
 import { S3_TEST_CREDENTIALS, startS3Server, type S3TestServer } from '../support/s3-server.ts';
@@ -92,6 +92,43 @@ describe('BullMQScanExecutor with two worker processes', () => {
     expect(results.map((r) => r.resultKey !== undefined)).toEqual(results.map((r) => r.bytes > 2048));
     // Spilled results were deleted by the coordinator after merging.
     expect((await table.stores.open(BUCKET).list(JOB_RESULTS_PREFIX)).objects).toEqual([]);
+  });
+
+  it('results reach the coordinator on its inbox list (one BLPOP) ahead of the events stream, and no inbox is left behind', async () => {
+    const e = executor(prefix, { pollIntervalMs: 60_000 });
+    const sql = 'SELECT region, count(*) AS n, sum(amount) AS s FROM contracts GROUP BY region';
+    const reference = canonical(await table.reference(sql));
+    for (let i = 0; i < 5; i++) expect(canonical((await table.federate(e, sql)).result)).toEqual(reference);
+    // 20 results kept, each once. The worker pushes before BullMQ's moveToFinished, so the inbox is
+    // first or ties with the events stream (both replies leave Redis in one event-loop turn; which
+    // socket Node reads first is then a coin toss): about 3 in 4 came by the inbox here.
+    expect(e.deliveries.inbox + e.deliveries.events + e.deliveries.poll).toBe(20);
+    expect(e.deliveries.inbox).toBeGreaterThanOrEqual(10);
+    const client = new Redis(redis.url);
+    try {
+      expect(await client.keys(`${prefix}:scan-v1:inbox:*`)).toEqual([]);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('a worker pushes a result onto no key outside the coordinators\' inbox prefix', async () => {
+    const e = executor(prefix);
+    const seen: ScanJobV1[] = [];
+    const spy: ScanExecutor = { kind: e.kind, run: async (jobs, o) => { seen.push(...jobs); return e.run(jobs, o); }, backlog: () => e.backlog(), close: () => e.close() };
+    await table.federate(spy, 'SELECT region, count(*) AS n FROM contracts GROUP BY region');
+    const queryId = `foreign${process.pid}`;
+    const job = { ...seen[0]!, queryId, jobIndex: 0, deadline: Date.now() + 60_000, replyTo: 'foreign:list' };
+    await e.queue.add('scan', job, { jobId: scanJobId(queryId, 0) });
+    const client = new Redis(redis.url);
+    try {
+      const until = Date.now() + 20_000;
+      while ((await e.queue.getJobState(scanJobId(queryId, 0))) !== 'completed' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      expect(await e.queue.getJobState(scanJobId(queryId, 0))).toBe('completed');
+      expect(await client.exists('foreign:list')).toBe(0);
+    } finally {
+      client.disconnect();
+    }
   });
 
   it('a failing partition fails the query with ERR_WORKER_FAILED carrying the worker error, without retries', async () => {
@@ -190,6 +227,52 @@ describe('faults with slow workers (K3_TEST_SCAN_DELAY)', () => {
     const jobs = await Promise.all([0, 1, 2, 3].map((i) => e.queue.getJob(scanJobId('kill1', i))));
     expect(jobs.every((j) => j?.finishedOn !== undefined)).toBe(true);
     expect(jobs.some((j) => (j?.stalledCounter ?? 0) >= 1)).toBe(true);
+  }, 60_000);
+});
+
+describe('scale to zero: the liveness question beside the enqueue (wip/cluster13)', () => {
+  const prefix = `k3t${process.pid}z`;
+  const sql = 'SELECT region, count(*) AS n, sum(amount) AS s FROM contracts GROUP BY region';
+
+  /** Records, at each liveness answer, how many jobs the queue had seen by then. */
+  class Watched extends ScaleToZeroScanExecutor {
+    readonly seenAtAnswer: number[] = [];
+    override async liveWorkers(): Promise<number> {
+      const live = await super.liveWorkers();
+      // Give an enqueue that runs beside this question the time to land (a sequential run has none yet).
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const counts = await this.remote.queue.getJobCounts('wait', 'active', 'completed', 'failed');
+      this.seenAtAnswer.push(Object.values(counts).reduce((a, b) => a + b, 0));
+      return live;
+    }
+  }
+
+  function scaleToZero(): Watched {
+    const local = new InProcessScanExecutor({ handler: createScanJobHandler({ stores: table.stores, db: table.db, cache: table.cache, inlineMaxBytes: 1 << 20 }) });
+    return new Watched(executor(prefix, { retentionCount: 1000 }), local, { redisUrl: redis.url, connectTimeoutMs: 1_000 });
+  }
+
+  it('once workers were seen, the jobs are queued before the answer; with none left, the jobs are taken back and run here', async () => {
+    const [worker] = await spawnWorkers(1, workerEnv(prefix));
+    const e = scaleToZero();
+    const reference = canonical(await table.reference(sql));
+    // First query: nothing known yet, so asked first (no job queued at the answer), then queued.
+    expect(canonical((await table.federate(e, sql)).result)).toEqual(reference);
+    expect(e.seenAtAnswer).toEqual([0]);
+    // Second: workers were there, so its 4 jobs were already in the queue when the answer came.
+    expect(canonical((await table.federate(e, sql)).result)).toEqual(reference);
+    expect(e.seenAtAnswer[1]).toBeGreaterThan(4);
+    expect(e.ranLocally).toBe(0);
+    // The worker goes away: the next query is queued, then called off and answered here, exactly.
+    await worker!.stop();
+    const started = Date.now();
+    expect(canonical((await table.federate(e, sql)).result)).toEqual(reference);
+    expect(e.ranLocally).toBe(4);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    // Nothing of it is left waiting for a worker; the query after that asks first again.
+    expect(await e.remote.queue.getJobCounts('wait')).toEqual({ wait: 0 });
+    expect(canonical((await table.federate(e, sql)).result)).toEqual(reference);
+    expect(e.ranLocally).toBe(8);
   }, 60_000);
 });
 

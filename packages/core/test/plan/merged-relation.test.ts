@@ -1,23 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/errors/index.ts';
-import { loadRelation, toReduceValue, typedLiteral } from '../../src/plan/index.ts';
+import { loadRelation, toReduceValue, typedLiteral, withRelationCte } from '../../src/plan/index.ts';
 import type { ReduceValue } from '../../src/reduce/index.ts';
 import { useDuckDB } from './support/duckdb.ts';
 
 const db = useDuckDB();
 
 describe('merged relation: DuckDB values ↔ reducer values', () => {
+  const columns = [
+    { name: 'h', type: 'HUGEINT' }, { name: 'dec', type: 'DECIMAL(38,2)' }, { name: 'dbl', type: 'DOUBLE' }, { name: 'f', type: 'FLOAT' },
+    { name: 'd', type: 'DATE' }, { name: 'ts', type: 'TIMESTAMP' }, { name: 'tz', type: 'TIMESTAMP WITH TIME ZONE' }, { name: 's', type: 'VARCHAR' },
+    { name: 'bl', type: 'BLOB' }, { name: 'b', type: 'BOOLEAN' }, { name: 'i', type: 'INTEGER' }, { name: 'u', type: 'UUID' },
+  ];
+  const rows: ReduceValue[][] = [
+    [2n ** 100n, -5n, -0, 0.1, -1, 1704067200123456n, 0n, "it's\0x", new Uint8Array([0, 255]), true, -7, '00000000-0000-0000-0000-00000000002a'],
+    [-(2n ** 120n), 12345678901234567890123456789012345678n, Number.NaN, Number.POSITIVE_INFINITY, 19723, -1n, -1n, '\u{1F600}', new Uint8Array([]), false, 2147483647, null],
+    [null, null, null, null, null, null, null, null, null, null, null, null],
+  ];
+
   it('round-trips every carried type exactly through a typed TEMP table', async () => {
-    const columns = [
-      { name: 'h', type: 'HUGEINT' }, { name: 'dec', type: 'DECIMAL(38,2)' }, { name: 'dbl', type: 'DOUBLE' }, { name: 'f', type: 'FLOAT' },
-      { name: 'd', type: 'DATE' }, { name: 'ts', type: 'TIMESTAMP' }, { name: 'tz', type: 'TIMESTAMP WITH TIME ZONE' }, { name: 's', type: 'VARCHAR' },
-      { name: 'bl', type: 'BLOB' }, { name: 'b', type: 'BOOLEAN' }, { name: 'i', type: 'INTEGER' }, { name: 'u', type: 'UUID' },
-    ];
-    const rows: ReduceValue[][] = [
-      [2n ** 100n, -5n, -0, 0.1, -1, 1704067200123456n, 0n, "it's\0x", new Uint8Array([0, 255]), true, -7, '00000000-0000-0000-0000-00000000002a'],
-      [-(2n ** 120n), 12345678901234567890123456789012345678n, Number.NaN, Number.POSITIVE_INFINITY, 19723, -1n, -1n, '\u{1F600}', new Uint8Array([]), false, 2147483647, null],
-      [null, null, null, null, null, null, null, null, null, null, null, null],
-    ];
     await loadRelation(db.conn, 'm', columns, rows);
     const reader = await db.conn.runAndReadAll('SELECT * FROM m');
     expect(reader.columnTypes().map(String)).toEqual(columns.map((c) => c.type));
@@ -43,5 +44,27 @@ describe('merged relation: DuckDB values ↔ reducer values', () => {
     } catch (e) {
       expect(isAppError(e, 'ERR_SQL_UNSUPPORTED')).toBe(true);
     }
+  });
+
+  it('withRelationCte: the same relation as a CTE of the FINAL statement — same types, same values, one call', async () => {
+    await loadRelation(db.conn, 'm2', columns, rows);
+    const fromTable = await db.conn.runAndReadAll('SELECT * FROM m2 ORDER BY i NULLS LAST');
+    const sql = withRelationCte('SELECT * FROM m2 ORDER BY i NULLS LAST', 'm2', columns, rows)!;
+    expect(sql.startsWith('WITH "m2" AS (')).toBe(true);
+    await db.conn.run('DROP TABLE m2');
+    const inlined = await db.conn.runAndReadAll(sql);
+    expect(inlined.columnTypes().map(String)).toEqual(columns.map((c) => c.type));
+    expect(inlined.columnNames()).toEqual(columns.map((c) => c.name));
+    const norm = (r: typeof inlined) => r.getRows().map((row) => row.map(toReduceValue));
+    const a = norm(inlined);
+    const b = norm(fromTable);
+    expect(a).toEqual(b);
+    expect(Object.is(a[1]![2], -0) || Object.is(a[0]![2], -0)).toBe(true);
+    // No rows: still the typed columns; too many rows, or a WITH of its own: undefined (the caller loads the table).
+    const empty = await db.conn.runAndReadAll(withRelationCte('SELECT * FROM e', 'e', columns, [])!);
+    expect(empty.columnTypes().map(String)).toEqual(columns.map((c) => c.type));
+    expect(empty.getRows()).toEqual([]);
+    expect(withRelationCte('SELECT * FROM big', 'big', [{ name: 'x', type: 'BIGINT' }], Array.from({ length: 501 }, (_, i) => [BigInt(i)]))).toBeUndefined();
+    expect(withRelationCte('WITH a AS (SELECT 1) SELECT * FROM big', 'big', [{ name: 'x', type: 'BIGINT' }], [[1n]])).toBeUndefined();
   });
 });

@@ -115,11 +115,11 @@ export async function createScanTable(opts: { rowsPerFile?: number; filesPerRegi
         const plan = await planFederated(snapshot, sql, c, { minPartitions: 1, minBytes: 0 });
         if (plan.finalSql === undefined) throw new Error(`not federated: ${plan.strategy} ${plan.strategyReason ?? ''}`);
         const deadline = o.deadline ?? Date.now() + 60_000;
-        const stats = await runFederatedPlan(c, plan, {
+        const { stats, finalSql } = await runFederatedPlan(c, plan, {
           executor, stores: o.stores ?? stores, queryId: o.queryId ?? `q${process.pid}x${queries++}x${Date.now()}`, bucket: BUCKET,
           tableRoot: TABLE_ROOT, schema: SCHEMA, partitionColumns: ['region'], deadline, ...(o.signal !== undefined ? { signal: o.signal } : {}),
         });
-        return { result: await read(c, plan.finalSql), plan, stats };
+        return { result: await read(c, finalSql), plan, stats };
       } finally {
         c.closeSync();
       }
