@@ -166,7 +166,7 @@ describe('faults with slow workers (K3_TEST_SCAN_DELAY)', () => {
     slow = await spawnWorkers(2, workerEnv(prefix, { K3_TEST_SCAN_DELAY: '3s' }));
   }, 120_000);
 
-  it('a worker slower than the deadline → ERR_QUERY_TIMEOUT quickly, jobs not yet taken are removed', async () => {
+  it('a worker slower than the deadline → ERR_QUERY_TIMEOUT quickly; jobs not yet taken are removed or fail at once', async () => {
     const e = executor(prefix);
     const started = Date.now();
     const err = await failure(table.federate(e, 'SELECT region, count(*) FROM contracts GROUP BY region', { deadline: Date.now() + 500, queryId: 'timeout1' }));
@@ -176,12 +176,17 @@ describe('faults with slow workers (K3_TEST_SCAN_DELAY)', () => {
     // The two jobs that were running are cancelled (or stop at their deadline), not 3 s later.
     await new Promise((r) => setTimeout(r, 2_000));
     expect(await e.queue.getActiveCount()).toBe(0);
-    // ...failed once, never retried: a job of a query that is over is useless.
+    // ...failed once, never retried: a job of a query that is over is useless. The two running jobs
+    // fail at the same deadline on their workers, which then take the next waiting job — in a race
+    // with this coordinator's removal of the jobs not yet taken (removal before the cancel, as the
+    // cancellation test below proves deterministically). A waiting job a worker wins that race for
+    // fails at once (its deadline has passed) without a scan.
     const left = (await Promise.all([0, 1, 2, 3].map((i) => e.queue.getJob(scanJobId('timeout1', i))))).filter((j) => j !== undefined);
-    expect(left.length).toBe(2);
+    expect(left.length).toBeGreaterThanOrEqual(2);
     for (const j of left) {
       expect(j!.failedReason).toMatch(/ERR_QUERY_(CANCELLED|TIMEOUT)/);
       expect(j!.attemptsMade).toBe(1);
+      expect(j!.finishedOn! - j!.processedOn!).toBeLessThan(2_000); // never slept its 3 s, never scanned
     }
   });
 
