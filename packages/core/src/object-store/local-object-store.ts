@@ -107,17 +107,7 @@ export class LocalObjectStore implements ObjectStore {
     const dir = path.dirname(file);
     const tmp = path.join(dir, `${TEMP_FILE_PREFIX}${randomBytes(8).toString('hex')}`);
     try {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          if (attempt > 0) await fs.mkdir(dir, { recursive: true });
-          await linkOrCopy(source, tmp);
-          break;
-        } catch (err) {
-          // ENOENT: no directory yet, or pruned by a concurrent deleteMany (a missing source fails every attempt).
-          if (errnoCode(err) === 'ENOENT' && attempt < PRUNE_RACE_ATTEMPTS) continue;
-          throw err;
-        }
-      }
+      await inDirectory(dir, () => linkOrCopy(source, tmp)); // a missing source fails every attempt
       const handle = await fs.open(tmp, 'r');
       let size: number;
       try {
@@ -220,10 +210,8 @@ export class LocalObjectStore implements ObjectStore {
 
   async #writeTemp(key: string, file: string, body: Uint8Array): Promise<string> {
     const tmp = path.join(path.dirname(file), `${TEMP_FILE_PREFIX}${randomBytes(8).toString('hex')}`);
-    // The directory usually exists (the write log's, a table's): open first, mkdir only after ENOENT.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        if (attempt > 0) await fs.mkdir(path.dirname(file), { recursive: true });
+    try {
+      await inDirectory(path.dirname(file), async () => {
         if (body.byteLength <= SMALL_BODY_BYTES) {
           const fd = await openFd(tmp, 'wx');
           try {
@@ -232,7 +220,7 @@ export class LocalObjectStore implements ObjectStore {
           } finally {
             closeSync(fd);
           }
-          return tmp;
+          return;
         }
         const handle = await fs.open(tmp, 'wx');
         try {
@@ -241,15 +229,14 @@ export class LocalObjectStore implements ObjectStore {
         } finally {
           await handle.close();
         }
-        return tmp;
-      } catch (err) {
-        // ENOENT: no directory yet, or a concurrent deleteMany pruned it between mkdir and open.
-        if (errnoCode(err) === 'ENOENT' && attempt < PRUNE_RACE_ATTEMPTS) continue;
-        await removeQuietly(tmp);
-        throw mapFsError(err, 'put', key);
-      }
+      });
+      return tmp;
+    } catch (err) {
+      await removeQuietly(tmp);
+      throw mapFsError(err, 'put', key);
     }
   }
+
 
   async #pruneEmptyParents(key: string): Promise<void> {
     const segments = key.split('/').slice(0, -1);
@@ -281,6 +268,23 @@ async function syncDirectory(dir: string): Promise<void> {
     await fsyncFd(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Runs `create` (which makes a file in `dir`). The directory usually exists (the write log's, a
+ * table's), so it is created only after ENOENT — no directory yet, or a concurrent deleteMany pruned
+ * it between mkdir and the create — and `create` is tried again.
+ */
+async function inDirectory(dir: string, create: () => Promise<void>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (attempt > 0) await fs.mkdir(dir, { recursive: true });
+      return await create();
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT' && attempt < PRUNE_RACE_ATTEMPTS) continue;
+      throw err;
+    }
   }
 }
 
