@@ -164,6 +164,7 @@ const summary = (q: QueryBody) => ({
 });
 
 async function main(): Promise<void> {
+  const loadAvgBefore = os.loadavg()[0];
   process.stdout.write(`cluster: ${ROWS} rows, ${RUNS} warm runs, workers ${WORKER_COUNTS.join('/')}\n`);
   const server = await startServer({ K3_LOG_LEVEL: 'error', K3_BODY_LIMIT: '1MiB' });
   const dataDir = server.dataDir;
@@ -229,6 +230,8 @@ async function main(): Promise<void> {
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryBytes: os.totalmem(), platform: `${os.platform()} ${os.release()}`, node: process.version, duckdb: duckdbVersion() },
     scale: { maxJobs: process.env.K3_BENCH_MAX_JOBS ?? 'workers', minJobBytes: process.env.K3_BENCH_MIN_JOB_BYTES ?? '0', rows: ROWS, fullScaleRows: 10_000_000, scaledDown: ROWS < 10_000_000, tinyPartitions: TINY_PARTITIONS, widePartitions: WIDE_PARTITIONS, runs: RUNS, workerConcurrency: 1 },
     load: { ms: round(loadMs) },
+    loadAvgBefore,
+    loadAvgAfter: os.loadavg()[0],
     contracts: { sql: GROUP_BY, duckdb: { coldMs: duck.contracts.coldMs, warmMedianMs: duck.contracts.warmMedianMs, files: duck.contracts.files }, cluster: byWorkers },
     ...extra,
   };

@@ -2,6 +2,8 @@
  * The read half shared by bench/htap.bench.ts (in-process) and bench/htap-http.bench.ts (over
  * HTTP): grow the write log to each backlog by upserting existing keys (the table's size stays the
  * same), then time STRONG and EVENTUAL aggregates and primary-key point lookups at that backlog.
+ * Also the measurement helpers those benches and bench/ingest.bench.ts share: percentiles, summaries,
+ * the write warm-up (WARMUP, pgWarm).
  */
 import type { Postgres } from './htap-postgres.ts';
 
