@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,8 @@ afterAll(async () => {
 });
 
 runObjectStoreContract('local directory', makeStore, { pagingPastThousand: true });
+// The same contract with every PUT through the thread pool (what a slow in-line PUT falls back to).
+runObjectStoreContract('local directory, PUTs on the thread pool', async () => new LocalObjectStore(path.join(base, `s${n++}`, 'bucket'), { inlinePutBytes: 0 }));
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -78,6 +80,34 @@ describe('LocalObjectStore specifics', () => {
     expect(await store.putIfAbsent('a/y', bytes('3'))).toBe(true);
     expect(await store.putIfAbsent('a/y', bytes('4'))).toBe(false);
     expect(await filesUnder(store.rootDir)).toEqual(['a', path.join('a', 'x'), path.join('a', 'y')]);
+  });
+
+  it('leaves no temp files behind on the thread-pool path either', async () => {
+    const store = new LocalObjectStore(path.join(base, `s${n++}`, 'bucket'), { inlinePutBytes: 0 });
+    await store.put('a/x', bytes('1'));
+    expect(await store.putIfAbsent('a/y', bytes('3'))).toBe(true);
+    expect(await store.putIfAbsent('a/y', bytes('4'))).toBe(false);
+    expect(await filesUnder(store.rootDir)).toEqual(['a', path.join('a', 'x'), path.join('a', 'y')]);
+  });
+
+  it('PUTs small bodies in-line, and sends PUTs to the thread pool for a while after a slow one', async () => {
+    // In-line, the object exists when put() returns its promise; through the pool, only once it settles.
+    const store = new LocalObjectStore(path.join(base, `s${n++}`, 'bucket'), { inlineSlowMs: -1, inlineBackoffMs: 300, inlinePutBytes: 16 });
+    const exists = (key: string): boolean => existsSync(path.join(store.rootDir, key));
+    const large = store.put('big', bytes('more than sixteen bytes'));
+    expect(exists('big')).toBe(false);
+    await large;
+    const first = store.putIfAbsent('a/1', bytes('1'));
+    expect(exists('a/1')).toBe(true); // in-line; every in-line PUT counts as slow here (inlineSlowMs -1)
+    expect(await first).toBe(true);
+    const second = store.put('a/2', bytes('2'));
+    expect(exists('a/2')).toBe(false); // backing off: the thread pool
+    await second;
+    expect(await store.get('a/2')).toEqual(bytes('2'));
+    await new Promise((r) => setTimeout(r, 350));
+    const third = store.put('a/3', bytes('3'));
+    expect(exists('a/3')).toBe(true); // the backoff is over
+    await third;
   });
 
   it('hides foreign temp files from listings', async () => {
