@@ -177,6 +177,20 @@ describe('group commit (one WalWriter shared by concurrent statements)', () => {
     expect(apply(records)).toEqual(apply(statements));
   });
 
+  it('appends arriving while the first one takes its event-loop turn share its record (a store that PUTs in-line gives them no other moment)', async () => {
+    const store = new MemoryObjectStore();
+    const writer = new WalWriter(store);
+    const results = await Promise.all([writer.append('t/', stmt([[1, 1]])), writer.append('t/', stmt([[2, 2]])), writer.append('t/', stmt([[1, 3]]))]);
+    expect(results.map((r) => r.seq)).toEqual([1, 1, 1]);
+    const record = decodeWalRecord((await store.get(walRecordKey('t/', 1)))!, 'x');
+    expect(apply([record])).toEqual(new Map([['1', '3'], ['2', '2']]));
+    // One arriving after the turn writes the next record (immediates run in order: the first's turn is over).
+    const first = writer.append('t/', stmt([[4, 4]]));
+    await new Promise((r) => setImmediate(r));
+    const later = writer.append('t/', stmt([[5, 5]]));
+    expect([(await first).seq, (await later).seq]).toEqual([2, 3]);
+  });
+
   it('never groups a record that carries an idempotency key, and a failed group PUT fails every statement in it', async () => {
     const store = new MemoryObjectStore();
     const writer = new WalWriter(store);
