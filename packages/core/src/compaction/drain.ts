@@ -70,6 +70,16 @@ export interface DrainResult {
 }
 
 export async function drainTable(store: ObjectStore, root: string, opts: DrainOptions, deps: RewriteDeps): Promise<DrainResult> {
+  // Writers of this process leave the event loop to the drain while it runs (ObjectStore.backgroundWork).
+  const release = store.backgroundWork?.();
+  try {
+    return await drainTableNow(store, root, opts, deps);
+  } finally {
+    release?.();
+  }
+}
+
+async function drainTableNow(store: ObjectStore, root: string, opts: DrainOptions, deps: RewriteDeps): Promise<DrainResult> {
   // A lost commit race re-runs on a new snapshot — unless a newer leader won it (fenced).
   const onConflict = async (): Promise<void> => {
     if (!opts.fence) return;

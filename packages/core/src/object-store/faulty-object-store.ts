@@ -139,6 +139,9 @@ export class FaultyObjectStore implements ObjectStore {
   putFile(key: string, file: string): Promise<number> {
     return this.#call('put', [key], () => putLocalFile(this.inner, key, file));
   }
+  backgroundWork(): () => void {
+    return this.inner.backgroundWork?.() ?? (() => undefined);
+  }
   putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
     return this.#call('putIfAbsent', [key], () => this.inner.putIfAbsent(key, body));
   }

@@ -83,6 +83,9 @@ export class InstrumentedObjectStore implements ObjectStore {
     return this.#measure('put', () => this.inner.put(key, body), () => ['ok', body.byteLength]);
   }
 
+  backgroundWork(): () => void {
+    return this.inner.backgroundWork?.() ?? (() => undefined);
+  }
   /** Counted as a `put` of the file's bytes. */
   putFile(key: string, file: string): Promise<number> {
     return this.#measure('put', () => putLocalFile(this.inner, key, file), (size) => ['ok', size]);

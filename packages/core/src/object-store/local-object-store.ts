@@ -68,6 +68,8 @@ export class LocalObjectStore implements ObjectStore {
   readonly #limits: Required<LocalStoreLimits>;
   /** performance.now() before which PUTs go to the thread pool (an in-line PUT was slow). */
   #inlineAfter = 0;
+  /** Background work declared now (`backgroundWork`): PUTs go to the thread pool while any runs. */
+  #background = 0;
 
   constructor(rootDir: string, limits: LocalStoreLimits = {}) {
     this.#limits = { inlinePutBytes: INLINE_PUT_BYTES, inlineSlowMs: INLINE_SLOW_MS, inlineBackoffMs: INLINE_BACKOFF_MS, ...limits };
@@ -261,8 +263,23 @@ export class LocalObjectStore implements ObjectStore {
     }
   }
 
+  /**
+   * While a drain of this process runs, PUTs leave the event loop to it: an in-line PUT holds the
+   * loop for its fsyncs, and a writer beside the drain took the loop time the drain's own steps
+   * wait for (hot-path.md "Round 14": the drain with a writer fell from 206–276k to 157–232k rows/s).
+   */
+  backgroundWork(): () => void {
+    this.#background++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#background--;
+    };
+  }
+
   #inline(body: Uint8Array): boolean {
-    return body.byteLength <= this.#limits.inlinePutBytes && performance.now() >= this.#inlineAfter;
+    return body.byteLength <= this.#limits.inlinePutBytes && this.#background === 0 && performance.now() >= this.#inlineAfter;
   }
 
   /** Runs an in-line PUT; a slow one sends the next PUTs to the thread pool for a while. */

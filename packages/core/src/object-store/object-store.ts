@@ -58,6 +58,12 @@ export interface ObjectStore {
    * putFile.
    */
   putFile?(key: string, file: string): Promise<number>;
+  /**
+   * Optional: declares long-running work of this process that shares its event loop (a drain);
+   * until the returned function is called, the store does not hold the event loop for a PUT (the
+   * local directory's in-line PUTs go to the thread pool instead). Returns the release.
+   */
+  backgroundWork?(): () => void;
   list(prefix: string, options?: ListOptions): Promise<ListResult>;
   deleteMany(keys: readonly string[]): Promise<void>;
 }

@@ -47,6 +47,9 @@ export class RetryingObjectStore implements ObjectStore {
     return this.#retry('put', () => this.inner.put(key, body));
   }
 
+  backgroundWork(): () => void {
+    return this.inner.backgroundWork?.() ?? (() => undefined);
+  }
   /** Retried as `put` is: the file stays in place, so a second attempt stores the same bytes. */
   putFile(key: string, file: string): Promise<number> {
     return this.#retry('put', () => putLocalFile(this.inner, key, file));

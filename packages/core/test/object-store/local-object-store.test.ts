@@ -8,6 +8,7 @@ import { runObjectStoreContract } from './contract.ts';
 import { putLocalFile } from '../../src/object-store/put-local-file.ts';
 import { RetryingObjectStore } from '../../src/object-store/retrying-object-store.ts';
 import { InstrumentedObjectStore } from '../../src/object-store/instrumented-object-store.ts';
+import { FaultyObjectStore } from '../../src/object-store/faulty-object-store.ts';
 
 const base = await fs.mkdtemp(path.join(os.tmpdir(), 'k3-local-store-'));
 let n = 0;
@@ -108,6 +109,26 @@ describe('LocalObjectStore specifics', () => {
     const third = store.put('a/3', bytes('3'));
     expect(exists('a/3')).toBe(true); // the backoff is over
     await third;
+  });
+
+  it('sends PUTs to the thread pool while background work (a drain) is declared, through the decorators too', async () => {
+    const store = new LocalObjectStore(path.join(base, `s${n++}`, 'bucket'));
+    const decorated = new FaultyObjectStore(new InstrumentedObjectStore(new RetryingObjectStore(store)), { seed: 1 });
+    const exists = (key: string): boolean => existsSync(path.join(store.rootDir, key));
+    const release = decorated.backgroundWork();
+    const [a, b] = [store.put('a/1', bytes('1')), store.putIfAbsent('a/2', bytes('2'))];
+    expect([exists('a/1'), exists('a/2')]).toEqual([false, false]); // the thread pool
+    await Promise.all([a, b]);
+    const second = store.backgroundWork();
+    release();
+    release(); // a second call releases nothing more
+    const c = store.put('a/3', bytes('3'));
+    expect(exists('a/3')).toBe(false); // one holder is left
+    await c;
+    second();
+    const d = store.put('a/4', bytes('4'));
+    expect(exists('a/4')).toBe(true); // in-line again
+    await d;
   });
 
   it('hides foreign temp files from listings', async () => {
