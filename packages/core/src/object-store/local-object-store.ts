@@ -264,9 +264,11 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   /**
-   * While a drain of this process runs, PUTs leave the event loop to it: an in-line PUT holds the
-   * loop for its fsyncs, and a writer beside the drain took the loop time the drain's own steps
-   * wait for (hot-path.md "Round 14": the drain with a writer fell from 206–276k to 157–232k rows/s).
+   * While a drain of this process runs, or writers' appends overlap (wal-writer.ts `#put`), PUTs
+   * leave the event loop: an in-line PUT holds the loop for its fsyncs — a writer beside a drain took
+   * the loop time the drain's steps wait for (the drain with a writer fell from 206–276k to 157–232k
+   * rows/s), and concurrent writers' fsyncs ran one after another instead of beside each other
+   * (hot-path.md "Round 14").
    */
   backgroundWork(): () => void {
     this.#background++;

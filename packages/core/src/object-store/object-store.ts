@@ -59,9 +59,9 @@ export interface ObjectStore {
    */
   putFile?(key: string, file: string): Promise<number>;
   /**
-   * Optional: declares long-running work of this process that shares its event loop (a drain);
-   * until the returned function is called, the store does not hold the event loop for a PUT (the
-   * local directory's in-line PUTs go to the thread pool instead). Returns the release.
+   * Optional: declares work of this process that shares its event loop (a drain; writers whose
+   * appends overlap); until the returned function is called, the store does not hold the event loop
+   * for a PUT (the local directory's in-line PUTs go to the thread pool instead). Returns the release.
    */
   backgroundWork?(): () => void;
   list(prefix: string, options?: ListOptions): Promise<ListResult>;

@@ -191,6 +191,33 @@ describe('group commit (one WalWriter shared by concurrent statements)', () => {
     expect([(await first).seq, (await later).seq]).toEqual([2, 3]);
   });
 
+  it('keeps PUTs off the event loop while appends overlap (another table, or statements joining), not for one writer alone', async () => {
+    // backgroundWork is how a writer asks the store not to PUT in-line (object-store.ts).
+    let held = 0;
+    let holds = 0;
+    const store = new (class extends MemoryObjectStore {
+      backgroundWork(): () => void {
+        held++;
+        holds++;
+        return () => void held--;
+      }
+    })();
+    const writer = new WalWriter(store);
+    for (let i = 0; i < 3; i++) await writer.append('a/', stmt([[i, i]]));
+    expect(holds).toBe(0); // one writer, one statement at a time: in-line
+    await Promise.all([writer.append('a/', stmt([[10, 1]])), writer.append('b/', stmt([[11, 1]]))]);
+    expect(holds).toBe(2); // two tables at once: both PUTs held off the loop
+    expect(held).toBe(0); // and released
+    await writer.append('a/', stmt([[12, 1]]));
+    expect(holds).toBe(3); // within the window after overlapping appends
+    await new Promise((r) => setTimeout(r, 250));
+    await writer.append('a/', stmt([[13, 1]]));
+    expect(holds).toBe(3); // the window is over
+    await Promise.all([writer.append('a/', stmt([[14, 1]])), writer.append('a/', stmt([[15, 1]]))]);
+    expect(holds).toBe(4); // statements joining one group: its PUT is held
+    expect(held).toBe(0);
+  });
+
   it('never groups a record that carries an idempotency key, and a failed group PUT fails every statement in it', async () => {
     const store = new MemoryObjectStore();
     const writer = new WalWriter(store);
