@@ -101,9 +101,10 @@ describe('BullMQScanExecutor with two worker processes', () => {
     for (let i = 0; i < 5; i++) expect(canonical((await table.federate(e, sql)).result)).toEqual(reference);
     // 20 results kept, each once. The worker pushes before BullMQ's moveToFinished, so the inbox is
     // first or ties with the events stream (both replies leave Redis in one event-loop turn; which
-    // socket Node reads first is then a coin toss): about 3 in 4 came by the inbox here.
+    // socket Node reads first is then a coin toss): about 3 in 4 came by the inbox on a quiet
+    // machine, 9 of 20 once under CI load — so the test asks only that the inbox delivered.
     expect(e.deliveries.inbox + e.deliveries.events + e.deliveries.poll).toBe(20);
-    expect(e.deliveries.inbox).toBeGreaterThanOrEqual(10);
+    expect(e.deliveries.inbox).toBeGreaterThanOrEqual(1);
     const client = new Redis(redis.url);
     try {
       expect(await client.keys(`${prefix}:scan-v1:inbox:*`)).toEqual([]);
