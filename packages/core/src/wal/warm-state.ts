@@ -91,6 +91,8 @@ export class WarmTables {
   readonly #entries = new Map<string, Entry>();
   /** Per table: the advance running now and the one that will run after it (shared by everyone who arrives meanwhile). */
   readonly #slots = new Map<string, { running: Promise<boolean> | undefined; next: Promise<boolean> | undefined }>();
+  /** Per table: states handed out and not released yet (statements of the table executing now). */
+  readonly #held = new Map<string, number>();
   /**
    * Per table: acquires waiting now that will bind a view (not `keyLookupsOnly`). Only an advance
    * serving one of them writes a new base: a base serves views only, so a run of key-lookup-only
@@ -135,7 +137,7 @@ export class WarmTables {
       if (await this.#coalesced(id, () => this.#advance(id, store, root, start))) {
         const entry = this.#entries.get(id);
         // The shared advance may have started from an older pinned snapshot than ours: advance again.
-        if (entry !== undefined && entry.snapshot.metadata.id === pinned.metadata.id && entry.snapshot.version >= pinned.version) return opts.keyLookupsOnly === true ? this.#handForLookups(entry) : this.#hand(entry);
+        if (entry !== undefined && entry.snapshot.metadata.id === pinned.metadata.id && entry.snapshot.version >= pinned.version) return opts.keyLookupsOnly === true ? this.#handForLookups(id, entry) : this.#hand(id, entry);
         continue;
       }
       // A drain raced us: its commit is newer than what we had; start over from the newest version.
@@ -155,6 +157,13 @@ export class WarmTables {
    * Group advance: one advance of a table runs at a time; callers arriving while it runs share ONE
    * next advance, which starts (and LISTs) after they arrived — so each caller still sees every
    * record acknowledged before its call, and N concurrent statements cost about two advances.
+   * When another statement of the table holds a state (is executing), an advance with none running
+   * waits one event-loop turn first and the callers of that turn share it — the same rule: it LISTs
+   * after every one of them arrived. With the local store's in-line LIST an advance used to finish
+   * before the next caller reached it, so 8 clients on one table LISTed `_k3_wal/` once per
+   * statement (group commit acknowledges a record's statements together; their next statements
+   * arrive in one turn; hot-path.md "Round 15"). A statement alone on its table does not wait, except
+   * for a second state it acquires while holding its first (a keyed write that binds a view): one turn.
    */
   #coalesced(id: string, fn: () => Promise<boolean>): Promise<boolean> {
     let slot = this.#slots.get(id);
@@ -172,15 +181,14 @@ export class WarmTables {
       });
       return run;
     };
-    if (s.running === undefined) return launch();
-    if (s.next === undefined) {
-      const next = s.running.catch(() => undefined).then(() => {
-        s.next = undefined;
-        return launch();
-      });
-      s.next = next;
-    }
-    return s.next;
+    if (s.next !== undefined) return s.next;
+    if (s.running === undefined && (this.#held.get(id) ?? 0) === 0) return launch();
+    const next = (s.running === undefined ? new Promise<void>((resolve) => setImmediate(resolve)) : s.running.catch(() => undefined)).then(() => {
+      s.next = undefined;
+      return launch();
+    });
+    s.next = next;
+    return next;
   }
 
   /** false: a drain raced the advance (the caller drops the entry and retries). */
@@ -232,9 +240,10 @@ export class WarmTables {
    * full overlay is shared: it only ever gains newer acknowledged records, and statements read it
    * for counts and idempotency keys, never to build a view.
    */
-  #hand(entry: Entry): WarmState {
+  #hand(id: string, entry: Entry): WarmState {
     const base = entry.base;
     if (base !== undefined) base.refs++;
+    const unhold = this.#hold(id);
     let released = false;
     return {
       snapshot: entry.snapshot,
@@ -245,8 +254,10 @@ export class WarmTables {
       base: base === undefined ? undefined : { file: base.file, seqUpTo: base.seqUpTo, rows: base.rows },
       tail: copyOverlay(entry.tail),
       release: () => {
-        if (released || base === undefined) return;
+        if (released) return;
         released = true;
+        unhold();
+        if (base === undefined) return;
         base.refs--;
         this.#maybeDelete(base);
       },
@@ -259,8 +270,21 @@ export class WarmTables {
    * tail — O(1) instead of O(tail keys) — and no hold on the base file. Its `tail` is empty and
    * `base` undefined: never bind a view from it.
    */
-  #handForLookups(entry: Entry): WarmState {
-    return { snapshot: entry.snapshot, shape: entry.shape, watermark: entry.watermark, overlay: entry.overlay, skipped: entry.skipped, base: undefined, tail: emptyOverlay(), release: () => undefined };
+  #handForLookups(id: string, entry: Entry): WarmState {
+    return { snapshot: entry.snapshot, shape: entry.shape, watermark: entry.watermark, overlay: entry.overlay, skipped: entry.skipped, base: undefined, tail: emptyOverlay(), release: this.#hold(id) };
+  }
+
+  /** Counts a state of table `id` as held until the returned function is called (once; later calls do nothing). */
+  #hold(id: string): () => void {
+    this.#held.set(id, (this.#held.get(id) ?? 0) + 1);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      const n = (this.#held.get(id) ?? 1) - 1;
+      if (n > 0) this.#held.set(id, n);
+      else this.#held.delete(id);
+    };
   }
 
   /** Writes the whole overlay as the new base; the tail starts empty. */

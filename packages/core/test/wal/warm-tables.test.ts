@@ -13,6 +13,7 @@ import { WalRecordCache } from '../../src/wal/record-cache.ts';
 import { WalWriter } from '../../src/wal/wal-writer.ts';
 import { WarmTables } from '../../src/wal/warm-state.ts';
 import { bindWarmStrongView } from '../../src/wal/bind-fresh.ts';
+import type { ObjectStore } from '../../src/object-store/index.ts';
 import { createKeyedTable, createWalEnv, keyedWrite, readRows, wideRow, type WalEnv } from './support/wal-env.ts';
 
 describe('WarmTables base rewrites', () => {
@@ -84,5 +85,57 @@ describe('WarmTables base rewrites', () => {
       after.release();
       warm.clear();
     }
+  });
+
+  // hot-path.md "Round 15": statements of one table that overlap LIST `_k3_wal/` once per event-loop
+  // turn, not once each; a statement alone on its table still LISTs at once.
+  it('acquires of a table with a state held share one write-log LIST per turn; a lone acquire LISTs at once', async () => {
+    const root = 'coalesce/';
+    await createKeyedTable(env, root);
+    await keyedWrite(env, writer, root, wideRow(1, 'eu', 1));
+    let walLists = 0;
+    const counting = new Proxy(env.store, {
+      get(target, prop) {
+        const v = Reflect.get(target, prop, target) as unknown;
+        if (prop === 'list') {
+          return (prefix: string, opts?: unknown) => {
+            if (prefix.endsWith('_k3_wal/')) walLists++;
+            return (v as ObjectStore['list']).call(target, prefix, opts as never);
+          };
+        }
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const warm = new WarmTables({ db: env.db, records: new WalRecordCache(), dir: join(env.dir, 'warm-coalesce') });
+    const pinned = await loadSnapshot(env.store, root);
+    (await warm.acquire(counting, root, pinned, { keyLookupsOnly: true })).release();
+    // Alone (no state held): the LIST runs within the call, before it yields.
+    walLists = 0;
+    const lone = warm.acquire(counting, root, pinned, { keyLookupsOnly: true });
+    expect(walLists).toBe(1);
+    (await lone).release();
+    // With a state held (another statement executing), four acquires made in one turn wait the turn
+    // and share ONE advance: one LIST (before: the first LISTed at once, the other three shared a second).
+    const held = await warm.acquire(counting, root, pinned, { keyLookupsOnly: true });
+    await keyedWrite(env, writer, root, wideRow(2, 'eu', 2));
+    walLists = 0;
+    const four = [1, 2, 3, 4].map(() => warm.acquire(counting, root, pinned, { keyLookupsOnly: true }));
+    expect(walLists).toBe(0);
+    const states = await Promise.all(four);
+    expect(walLists).toBe(1);
+    // Each saw the record acknowledged before its call.
+    for (const s of states) expect(s.overlay.byKey.size).toBe(2);
+    // One more write, acknowledged before the next acquire starts: that acquire sees it.
+    await keyedWrite(env, writer, root, wideRow(3, 'eu', 3));
+    const after = await warm.acquire(counting, root, pinned, { keyLookupsOnly: true });
+    expect(after.overlay.byKey.size).toBe(3);
+    for (const s of [...states, after, held]) s.release();
+    // Released (twice is harmless): alone again, the LIST runs at once.
+    held.release();
+    walLists = 0;
+    const alone = warm.acquire(counting, root, pinned, { keyLookupsOnly: true });
+    expect(walLists).toBe(1);
+    (await alone).release();
+    warm.clear();
   });
 });
