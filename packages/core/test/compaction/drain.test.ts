@@ -12,7 +12,7 @@ import { rejectedKey, walRecordKey } from '../../src/wal/wal-keys.ts';
 import { encodeWalRecord } from '../../src/wal/record-codec.ts';
 import { walTableShape } from '../../src/wal/table-shape.ts';
 import { WalWriter } from '../../src/wal/wal-writer.ts';
-import { FaultyObjectStore } from '../../src/object-store/index.ts';
+import { FaultyObjectStore, type ObjectStore } from '../../src/object-store/index.ts';
 import { createKeyedTable, createWalEnv, keyedWrite, readRows, wideRow, type WalEnv } from '../wal/support/wal-env.ts';
 
 const ids = (rows: string[]): string[] => rows.map((r) => { const o = JSON.parse(r) as { id: string; region: string; n: number | null }; return `${o.id}/${o.region}/${o.n}`; }).sort();
@@ -230,5 +230,81 @@ describe.each([{ mode: 'JS fold', fold: {} }, { mode: 'DuckDB fold', fold: { duc
     expect(late).toMatchObject({ walEntriesProcessed: 2, drainedThrough: 3, truncated: false });
     expect((await listWal(env.store, root, 0)).pending).toEqual([]);
     expect(ids(await readRows(env, root, 'eventual'))).toEqual(['1/eu/1']);
+  });
+});
+
+// Round 14 (hot-path.md): a drain declares background work for its whole run, so this process's
+// writers PUT off the event loop meanwhile (ObjectStore.backgroundWork); the store-level mechanism is
+// tested in local-object-store.test.ts, the drain's declaration here.
+describe('drainTable declares background work', () => {
+  let env: WalEnv;
+  let writer: WalWriter;
+  let held = 0;
+  let calls = 0;
+  let failWalList = false;
+  const writes: { op: string; held: number }[] = [];
+  beforeAll(async () => {
+    env = await createWalEnv();
+    writer = new WalWriter(env.store);
+  });
+  afterAll(async () => env.close());
+
+  /** env.store seen through a wrapper that counts backgroundWork holds and notes the holds at every write. */
+  const observed = (): ObjectStore => new Proxy(env.store, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop, target) as unknown;
+      if (typeof v !== 'function') return v;
+      const fn = (v as (...a: unknown[]) => unknown).bind(target);
+      if (prop === 'backgroundWork') {
+        return () => {
+          calls++;
+          held++;
+          const release = fn() as () => void;
+          let done = false;
+          return () => {
+            if (!done) held--;
+            done = true;
+            release();
+          };
+        };
+      }
+      if (prop === 'put' || prop === 'putIfAbsent' || prop === 'putFile' || prop === 'deleteMany') {
+        return (...a: unknown[]) => {
+          writes.push({ op: String(prop), held });
+          return fn(...a);
+        };
+      }
+      if (prop === 'list') {
+        return (prefix: string, ...rest: unknown[]) => {
+          if (failWalList && prefix.endsWith('_k3_wal/')) return Promise.reject(new Error('injected LIST failure'));
+          return fn(prefix, ...rest);
+        };
+      }
+      return fn;
+    },
+  });
+
+  it('holds it over every write of the drain, released on success and on failure', async () => {
+    const root = 'background/';
+    await createKeyedTable(env, root);
+    await keyedWrite(env, writer, root, `${wideRow(1, 'eu', 1)} UNION ALL ${wideRow(2, 'eu', 1)}`);
+    await keyedWrite(env, writer, root, wideRow(1, 'eu', 2));
+    const store = observed();
+    const r = await drainTable(store, root, { batchSize: 100 }, env.deps);
+    expect(r).toMatchObject({ walEntriesProcessed: 2, truncated: false });
+    expect(calls).toBe(1);
+    // The drain wrote its data file, its Delta commit, its marker and deleted the records — every one
+    // of them while the hold was on; after it, nothing is held.
+    expect(writes.map((w) => w.op)).toEqual(expect.arrayContaining(['putIfAbsent', 'deleteMany']));
+    expect(writes.length).toBeGreaterThanOrEqual(3);
+    expect(writes.every((w) => w.held === 1)).toBe(true);
+    expect(held).toBe(0);
+    // A drain that fails still releases it.
+    await keyedWrite(env, writer, root, wideRow(3, 'eu', 1));
+    failWalList = true;
+    await expect(drainTable(store, root, { batchSize: 100 }, env.deps)).rejects.toThrow();
+    failWalList = false;
+    expect(calls).toBe(2);
+    expect(held).toBe(0);
   });
 });
