@@ -22,14 +22,12 @@
  * `scratch-<you>` for a loaded-machine check) with the load average before and after.
  * Small check: `K3_BENCH_BASE_ROWS=20000 K3_BENCH_WRITES=20 node bench/htap-http.bench.ts`.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, loadavg } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Freshness } from '@k3/client';
 import { K3Client } from '@k3/client/sdk';
 import { startServer, k3fetch } from '../test/support/server.ts';
+import { writeResult } from './bench-kit.ts';
 import { startPostgres } from './htap-postgres.ts';
 import { pct, pgWarm, readsByBacklog, summary, timed, WARMUP } from './htap-reads.ts';
 
@@ -161,10 +159,7 @@ async function main(): Promise<void> {
     await server.stop();
   }
   out.loadAvgAfter = loadavg()[0];
-  const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
-  mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(path.join(resultsDir, `${RESULT}.json`), `${JSON.stringify(out, null, 2)}\n`);
-  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  writeResult(RESULT, out);
 }
 
 await main();

@@ -22,16 +22,15 @@
  * K3_* settings in the environment reach the engine). Timing never fails anything.
  * Full scale of issue 14 (1M-row table): `K3_BENCH_BASE_ROWS=1000000 node bench/htap.bench.ts`.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@k3/core';
 import { Freshness } from '@k3/core/api';
 import { createDuckDB, FileCache } from '@k3/core/exec';
 import { createBucketStoreFactory } from '@k3/core/object-store';
 import { Engine } from '@k3/core/sql';
+import { writeResult } from './bench-kit.ts';
 import { startPostgres, type Postgres } from './htap-postgres.ts';
 import { pgWarm, readsByBacklog, summary, timed, WARMUP } from './htap-reads.ts';
 
@@ -139,10 +138,7 @@ async function main(): Promise<void> {
     await rm(dir, { recursive: true, force: true });
   }
   out.loadAvgAfter = loadavg()[0];
-  const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
-  mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(path.join(resultsDir, `${RESULT}.json`), `${JSON.stringify(out, null, 2)}\n`);
-  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  writeResult(RESULT, out);
 }
 
 await main();

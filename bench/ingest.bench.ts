@@ -19,17 +19,15 @@
  * Full scale (the issue's row): `node bench/ingest.bench.ts` (60 s, 8 clients, 100k-row table).
  * Small check: `K3_BENCH_INGEST_SECONDS=5 K3_BENCH_BASE_ROWS=10000 node bench/ingest.bench.ts`.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@k3/core';
 import { Freshness } from '@k3/core/api';
 import { createDuckDB, FileCache } from '@k3/core/exec';
-import { LocalLease, LocalLeaseRegistry } from '@k3/core/lease';
 import { createBucketStoreFactory } from '@k3/core/object-store';
 import { Engine } from '@k3/core/sql';
+import { benchCompactor, runClients, writeResult } from './bench-kit.ts';
 import { startPostgres, type Postgres } from './htap-postgres.ts';
 import { pct, summary } from './htap-reads.ts';
 
@@ -64,18 +62,9 @@ async function main(): Promise<void> {
   };
   let drains = 0;
   let drainedRecords = 0;
-  const holder = `bench:${process.pid}`;
-  const compactor = engine.compactor({
-    holder,
-    lease: new LocalLease(new LocalLeaseRegistry(), { holder, ttlMs: config.K3_COMPACTOR_LEASE_TTL }),
-    onTick: (_bucket, outcomes) => {
-      for (const o of outcomes) {
-        if (o.status !== 'drained') continue;
-        drains++;
-        drainedRecords += o.results.reduce((n, r) => n + r.walEntriesProcessed, 0);
-      }
-    },
-    onError: () => undefined,
+  const compactor = benchCompactor(engine, config, (records) => {
+    drains++;
+    drainedRecords += records;
   });
   try {
     process.stdout.write(`seeding ${BASE} rows\n`);
@@ -85,35 +74,17 @@ async function main(): Promise<void> {
     compactor.start();
 
     process.stdout.write(`${CLIENTS} clients MERGE ${BATCH}-row batches for ${SECONDS} s, compactor running\n`);
-    const latencies: number[] = [];
-    let rows = 0;
-    let failures = 0;
-    const errors = new Map<string, number>();
-    const started = performance.now();
     const cpuBefore = process.cpuUsage();
     // The main thread's own CPU and its event-loop utilization: ELU counts the thread as busy while
     // it is descheduled (2 cores, DuckDB's and libuv's threads runnable), its CPU does not (wip/ingest10).
     const mainBefore = process.threadCpuUsage();
     const eluBefore = performance.eventLoopUtilization();
-    const deadline = started + SECONDS * 1000;
-    await Promise.all(Array.from({ length: CLIENTS }, async (_, c) => {
-      for (let b = 0; performance.now() < deadline; b++) {
-        const values = batchIds(c, b).map((id) => `(${id}, ${id % 1000}, ${b}.5, TIMESTAMP '2026-06-01' + to_seconds(${b}))`).join(', ');
-        const sql = `MERGE INTO events AS t USING (VALUES ${values}) AS s(id, device, v, ts) ON t.id = s.id
+    const { latencies, failures, errors, elapsed } = await runClients(CLIENTS, SECONDS, exec, (c, b) => {
+      const values = batchIds(c, b).map((id) => `(${id}, ${id % 1000}, ${b}.5, TIMESTAMP '2026-06-01' + to_seconds(${b}))`).join(', ');
+      return `MERGE INTO events AS t USING (VALUES ${values}) AS s(id, device, v, ts) ON t.id = s.id
           WHEN MATCHED THEN UPDATE SET v = s.v, ts = s.ts WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.device, s.v, s.ts)`;
-        const t = performance.now();
-        try {
-          await exec(sql);
-          latencies.push(performance.now() - t);
-          rows += BATCH;
-        } catch (err) {
-          failures++;
-          const code = (err as { code?: string }).code ?? String(err);
-          errors.set(code, (errors.get(code) ?? 0) + 1);
-        }
-      }
-    }));
-    const elapsed = (performance.now() - started) / 1000;
+    });
+    const rows = latencies.length * BATCH;
     const cpu = process.cpuUsage(cpuBefore);
     const main = process.threadCpuUsage(mainBefore);
     const elu = performance.eventLoopUtilization(eluBefore);
@@ -121,7 +92,7 @@ async function main(): Promise<void> {
     const backlog = (await engine.describeTable(BUCKET, 'events')) as unknown as Record<string, unknown>;
     out.k3 = {
       rowsPerSec: Math.round(rows / elapsed), statements: summary(latencies), rows, seconds: Number(elapsed.toFixed(1)),
-      failures, errors: Object.fromEntries(errors), cpuMsPerStatement: Number(((cpu.user + cpu.system) / 1000 / Math.max(1, latencies.length)).toFixed(1)),
+      failures, errors, cpuMsPerStatement: Number(((cpu.user + cpu.system) / 1000 / Math.max(1, latencies.length)).toFixed(1)),
       mainThreadCpuMsPerStatement: Number(((main.user + main.system) / 1000 / Math.max(1, latencies.length)).toFixed(1)), eventLoopUtilization: Number(elu.utilization.toFixed(3)), compactorDrains: drains, drainedRecords, backlogAfter: backlog.walBacklogEntries ?? null,
     };
     process.stdout.write(`  k3: ${Math.round(rows / elapsed)} rows/s, statement p50 ${pct(latencies, 50)} ms, ${drains} drains, ${failures} failures\n`);
@@ -143,10 +114,7 @@ async function main(): Promise<void> {
     db.closeSync();
     await rm(dir, { recursive: true, force: true });
   }
-  const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
-  mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(path.join(resultsDir, `${RESULT}.json`), `${JSON.stringify(out, null, 2)}\n`);
-  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  writeResult(RESULT, out);
 }
 
 await main();

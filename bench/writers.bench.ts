@@ -13,17 +13,15 @@
  * the same seconds). Reports inserts/s, statement p50/p95/p99/max, CPU per statement and the drains.
  * Writes bench/results/writers.json (K3_BENCH_RESULT names another). Timing never fails anything.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@k3/core';
 import { Freshness } from '@k3/core/api';
 import { createDuckDB, FileCache } from '@k3/core/exec';
-import { LocalLease, LocalLeaseRegistry } from '@k3/core/lease';
 import { createBucketStoreFactory } from '@k3/core/object-store';
 import { Engine } from '@k3/core/sql';
+import { benchCompactor, runClients, writeResult } from './bench-kit.ts';
 import { startPostgres, type Postgres } from './htap-postgres.ts';
 import { pct, summary, WARMUP } from './htap-reads.ts';
 
@@ -50,15 +48,7 @@ async function main(): Promise<void> {
     settings: { CLIENTS, SECONDS, BASE, TABLE_COUNTS, WARMUP }, postgres: pg === undefined ? 'not available' : `PostgreSQL 15 (pgbench, ${CLIENTS} connections, fsync on)`,
   };
   let drains = 0;
-  const holder = `bench:${process.pid}`;
-  const compactor = engine.compactor({
-    holder,
-    lease: new LocalLease(new LocalLeaseRegistry(), { holder, ttlMs: config.K3_COMPACTOR_LEASE_TTL }),
-    onTick: (_bucket, outcomes) => {
-      for (const o of outcomes) if (o.status === 'drained') drains++;
-    },
-    onError: () => undefined,
-  });
+  const compactor = benchCompactor(engine, config, () => drains++);
   const series: Record<string, unknown>[] = [];
   out.series = series;
   try {
@@ -77,30 +67,12 @@ async function main(): Promise<void> {
       drains = 0;
       compactor.start();
       process.stdout.write(`  ${CLIENTS} clients insert single rows for ${SECONDS} s, compactor running\n`);
-      const latencies: number[] = [];
-      let failures = 0;
-      const errors = new Map<string, number>();
       const cpuBefore = process.cpuUsage();
-      const started = performance.now();
-      const deadline = started + SECONDS * 1000;
-      await Promise.all(Array.from({ length: CLIENTS }, async (_, c) => {
-        for (let i = WARMUP; performance.now() < deadline; i++) {
-          const t = performance.now();
-          try {
-            await exec(`INSERT INTO ${tableOf(c)} VALUES (${keyOf(c, i)}, ${i}, 'new')`);
-            latencies.push(performance.now() - t);
-          } catch (err) {
-            failures++;
-            const code = (err as { code?: string }).code ?? String(err);
-            errors.set(code, (errors.get(code) ?? 0) + 1);
-          }
-        }
-      }));
-      const elapsed = (performance.now() - started) / 1000;
+      const { latencies, failures, errors, elapsed } = await runClients(CLIENTS, SECONDS, exec, (c, i) => `INSERT INTO ${tableOf(c)} VALUES (${keyOf(c, WARMUP + i)}, ${i}, 'new')`);
       const cpu = process.cpuUsage(cpuBefore);
       await compactor.stop();
       const k3 = {
-        insertsPerSec: Math.round(latencies.length / elapsed), statements: summary(latencies), seconds: Number(elapsed.toFixed(1)), failures, errors: Object.fromEntries(errors),
+        insertsPerSec: Math.round(latencies.length / elapsed), statements: summary(latencies), seconds: Number(elapsed.toFixed(1)), failures, errors,
         cpuMsPerStatement: Number(((cpu.user + cpu.system) / 1000 / Math.max(1, latencies.length)).toFixed(2)), compactorDrains: drains,
       };
       process.stdout.write(`  k3: ${k3.insertsPerSec} inserts/s, p50 ${pct(latencies, 50)} ms, ${drains} drains, ${failures} failures\n`);
@@ -123,10 +95,7 @@ async function main(): Promise<void> {
     db.closeSync();
     await rm(dir, { recursive: true, force: true });
   }
-  const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
-  mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(path.join(resultsDir, `${RESULT}.json`), `${JSON.stringify(out, null, 2)}\n`);
-  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  writeResult(RESULT, out);
 }
 
 await main();
