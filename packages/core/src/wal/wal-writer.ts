@@ -76,24 +76,21 @@ export class WalWriter {
     const group = this.#opts.groupCommit === false ? undefined : groupKey(root, content);
     if (group === undefined) return this.#appendOne(root, content);
     const queue = this.#waiting.get(group);
-    if (queue !== undefined) return new Promise((resolve, reject) => queue.push({ content, resolve, reject }));
-    this.#waiting.set(group, []);
-    let joined: Waiting[] = [];
-    try {
-      joined = await this.#gather(group);
-      const result = await this.#put(joined.length > 0, () => this.#appendOne(root, joined.length === 0 ? content : mergeContents([content, ...joined.map((w) => w.content)])));
-      for (const w of joined) w.resolve(result);
-      return result;
-    } catch (err) {
-      for (const w of joined) w.reject(err);
-      throw err;
-    } finally {
+    return new Promise((resolve, reject) => {
+      const waiting = { content, resolve, reject };
+      if (queue !== undefined) {
+        queue.push(waiting);
+        return;
+      }
+      // The first append of a group starts its flush: the group's records are written one after another.
+      this.#waiting.set(group, [waiting]);
       void this.#flush(group, root);
-    }
+    });
   }
 
   /**
-   * Yields once to the event loop, then takes the appends that joined the group meanwhile. A store
+   * Yields once to the event loop, then takes every append waiting in the group (the first one and
+   * those that joined meanwhile). A store
    * that PUTs in-line (the local directory, small records) holds the loop for the whole PUT, so no
    * statement can join while it runs: without this turn, statements finishing together would each
    * write their own record. Statements whose work completed are handled before a setImmediate
@@ -106,7 +103,7 @@ export class WalWriter {
     return joined;
   }
 
-  /** Writes what waited behind the last append as one record, until nobody waits. */
+  /** Writes what waits in the group as one record (after one turn, `#gather`), again until nobody waits. */
   async #flush(group: string, root: string): Promise<void> {
     for (;;) {
       if ((this.#waiting.get(group) ?? []).length === 0) {
