@@ -1,12 +1,47 @@
 /**
- * What the benches share: writing their result file, and the embedded compactor a bench runs beside
- * its writers (ingest, writers).
+ * What the benches share: the embedded engine on a temporary local directory, writing their result
+ * file, the embedded compactor a bench runs beside its writers (ingest, writers) and the client loop.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Config } from '@k3/core';
+import { loadConfig, type Config } from '@k3/core';
+import { createDuckDB, FileCache, type K3DuckDB } from '@k3/core/exec';
 import { LocalLease, LocalLeaseRegistry } from '@k3/core/lease';
-import type { Engine } from '@k3/core/sql';
+import { createBucketStoreFactory } from '@k3/core/object-store';
+import { Engine } from '@k3/core/sql';
+
+export interface EmbeddedEngine {
+  readonly dir: string;
+  readonly config: Config;
+  readonly db: K3DuckDB;
+  readonly engine: Engine;
+  /** Closes the engine and DuckDB and removes the directory. */
+  close(): Promise<void>;
+}
+
+/**
+ * An Engine on a fresh temporary directory (`k3-bench-<name>-…`): the local store, `env` read as the
+ * server reads its environment (K3_DUCKDB_THREADS applied as create-exec-runtime.ts applies it: 0 =
+ * DuckDB's default, all cores), a 4 GiB file cache.
+ */
+export async function openEmbedded(name: string, env: Record<string, string | undefined>): Promise<EmbeddedEngine> {
+  const dir = await mkdtemp(path.join(tmpdir(), `k3-bench-${name}-`));
+  const data = path.join(dir, 'data');
+  const cache = path.join(dir, 'cache');
+  const config = loadConfig({ ...env, K3_STORE: 'local', K3_DATA_DIR: data, K3_CACHE_DIR: cache });
+  const db = await createDuckDB({ ...(config.K3_DUCKDB_THREADS ? { threads: config.K3_DUCKDB_THREADS } : {}), allowedDirectories: [data, cache] });
+  const engine = new Engine({ stores: createBucketStoreFactory(config), db, cache: new FileCache({ dir: path.join(cache, 'files'), maxBytes: 4 << 30 }), config });
+  return {
+    dir, config, db, engine,
+    async close() {
+      await engine.close();
+      db.closeSync();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 /** Writes `out` to bench/results/<name>.json and prints it. */
 export function writeResult(name: string, out: unknown): void {

@@ -22,15 +22,9 @@
  * K3_* settings in the environment reach the engine). Timing never fails anything.
  * Full scale of issue 14 (1M-row table): `K3_BENCH_BASE_ROWS=1000000 node bench/htap.bench.ts`.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir, cpus, loadavg } from 'node:os';
-import path from 'node:path';
-import { loadConfig } from '@k3/core';
+import { cpus, loadavg } from 'node:os';
 import { Freshness } from '@k3/core/api';
-import { createDuckDB, FileCache } from '@k3/core/exec';
-import { createBucketStoreFactory } from '@k3/core/object-store';
-import { Engine } from '@k3/core/sql';
-import { writeResult } from './bench-kit.ts';
+import { openEmbedded, writeResult } from './bench-kit.ts';
 import { startPostgres, type Postgres } from './htap-postgres.ts';
 import { pgWarm, readsByBacklog, summary, timed, WARMUP } from './htap-reads.ts';
 
@@ -46,10 +40,8 @@ const BUCKET = 'bench';
 const RESULT = process.env.K3_BENCH_RESULT ?? 'htap';
 
 async function main(): Promise<void> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'k3-bench-htap-'));
-  const config = loadConfig({ ...process.env, K3_STORE: 'local', K3_DATA_DIR: path.join(dir, 'data'), K3_CACHE_DIR: path.join(dir, 'cache') });
-  const db = await createDuckDB({ allowedDirectories: [path.join(dir, 'data'), path.join(dir, 'cache')] });
-  const engine = new Engine({ stores: createBucketStoreFactory(config), db, cache: new FileCache({ dir: path.join(dir, 'cache', 'files'), maxBytes: 4 << 30 }), config });
+  const embedded = await openEmbedded('htap', process.env);
+  const { config, engine } = embedded;
   const exec = (sql: string, freshness: Freshness = Freshness.STRONG) => engine.execute({ bucket: BUCKET, sql, freshness });
   const drainAll = async (): Promise<{ rows: number; ms: number }> => {
     let rows = 0;
@@ -133,9 +125,7 @@ async function main(): Promise<void> {
     out.drain = { rows: drain.rows, ms: Math.round(drain.ms), rowsPerSec: Math.round(drain.rows / (drain.ms / 1000)), concurrentWriter: { singleRowInserts: written } };
   } finally {
     pg?.stop();
-    await engine.close();
-    db.closeSync();
-    await rm(dir, { recursive: true, force: true });
+    await embedded.close();
   }
   out.loadAvgAfter = loadavg()[0];
   writeResult(RESULT, out);

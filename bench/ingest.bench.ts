@@ -19,15 +19,9 @@
  * Full scale (the issue's row): `node bench/ingest.bench.ts` (60 s, 8 clients, 100k-row table).
  * Small check: `K3_BENCH_INGEST_SECONDS=5 K3_BENCH_BASE_ROWS=10000 node bench/ingest.bench.ts`.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import path from 'node:path';
-import { loadConfig } from '@k3/core';
+import { cpus, loadavg } from 'node:os';
 import { Freshness } from '@k3/core/api';
-import { createDuckDB, FileCache } from '@k3/core/exec';
-import { createBucketStoreFactory } from '@k3/core/object-store';
-import { Engine } from '@k3/core/sql';
-import { benchCompactor, runClients, writeResult } from './bench-kit.ts';
+import { benchCompactor, openEmbedded, runClients, writeResult } from './bench-kit.ts';
 import { startPostgres, type Postgres } from './htap-postgres.ts';
 import { pct, summary } from './htap-reads.ts';
 
@@ -49,11 +43,9 @@ function batchIds(c: number, b: number): number[] {
 }
 
 async function main(): Promise<void> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'k3-bench-ingest-'));
-  const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: path.join(dir, 'data'), K3_CACHE_DIR: path.join(dir, 'cache'), K3_COMPACTOR_INTERVAL: '200ms', K3_MERGE_VALUES_LOAD: process.env.K3_MERGE_VALUES_LOAD, K3_MERGE_CHANGED_ANTI_JOIN: process.env.K3_MERGE_CHANGED_ANTI_JOIN, K3_MERGE_ROW_IMAGES: process.env.K3_MERGE_ROW_IMAGES, K3_DUCKDB_THREADS: process.env.K3_DUCKDB_THREADS, K3_KEYED_WRITE_DUCKDB: process.env.K3_KEYED_WRITE_DUCKDB });
-  // K3_DUCKDB_THREADS as the server applies it (create-exec-runtime.ts): 0 = DuckDB's default, all cores.
-  const db = await createDuckDB({ ...(config.K3_DUCKDB_THREADS ? { threads: config.K3_DUCKDB_THREADS } : {}), allowedDirectories: [path.join(dir, 'data'), path.join(dir, 'cache')] });
-  const engine = new Engine({ stores: createBucketStoreFactory(config), db, cache: new FileCache({ dir: path.join(dir, 'cache', 'files'), maxBytes: 4 << 30 }), config });
+  const embedded = await openEmbedded('ingest', { K3_COMPACTOR_INTERVAL: '200ms', K3_MERGE_VALUES_LOAD: process.env.K3_MERGE_VALUES_LOAD, K3_MERGE_CHANGED_ANTI_JOIN: process.env.K3_MERGE_CHANGED_ANTI_JOIN, K3_MERGE_ROW_IMAGES: process.env.K3_MERGE_ROW_IMAGES, K3_DUCKDB_THREADS: process.env.K3_DUCKDB_THREADS, K3_KEYED_WRITE_DUCKDB: process.env.K3_KEYED_WRITE_DUCKDB });
+  // K3_DUCKDB_THREADS as the server applies it (openEmbedded): 0 = DuckDB's default, all cores.
+  const { config, engine } = embedded;
   const exec = (sql: string) => engine.execute({ bucket: BUCKET, sql, freshness: Freshness.STRONG });
   const pg: Postgres | undefined = await startPostgres();
   const out: Record<string, unknown> = {
@@ -110,9 +102,7 @@ async function main(): Promise<void> {
   } finally {
     await compactor.stop();
     pg?.stop();
-    await engine.close();
-    db.closeSync();
-    await rm(dir, { recursive: true, force: true });
+    await embedded.close();
   }
   writeResult(RESULT, out);
 }

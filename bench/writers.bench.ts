@@ -13,15 +13,9 @@
  * the same seconds). Reports inserts/s, statement p50/p95/p99/max, CPU per statement and the drains.
  * Writes bench/results/writers.json (K3_BENCH_RESULT names another). Timing never fails anything.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import path from 'node:path';
-import { loadConfig } from '@k3/core';
+import { cpus, loadavg } from 'node:os';
 import { Freshness } from '@k3/core/api';
-import { createDuckDB, FileCache } from '@k3/core/exec';
-import { createBucketStoreFactory } from '@k3/core/object-store';
-import { Engine } from '@k3/core/sql';
-import { benchCompactor, runClients, writeResult } from './bench-kit.ts';
+import { benchCompactor, openEmbedded, runClients, writeResult } from './bench-kit.ts';
 import { startPostgres, type Postgres } from './htap-postgres.ts';
 import { pct, summary, WARMUP } from './htap-reads.ts';
 
@@ -37,10 +31,8 @@ const RESULT = process.env.K3_BENCH_RESULT ?? 'writers';
 const keyOf = (c: number, i: number): number => BASE + (c + 1) * 100_000_000 + i;
 
 async function main(): Promise<void> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'k3-bench-writers-'));
-  const config = loadConfig({ K3_STORE: 'local', K3_DATA_DIR: path.join(dir, 'data'), K3_CACHE_DIR: path.join(dir, 'cache'), K3_COMPACTOR_INTERVAL: '200ms', K3_COMPACTOR_BACKLOG_ENTRIES: process.env.K3_COMPACTOR_BACKLOG_ENTRIES });
-  const db = await createDuckDB({ allowedDirectories: [path.join(dir, 'data'), path.join(dir, 'cache')] });
-  const engine = new Engine({ stores: createBucketStoreFactory(config), db, cache: new FileCache({ dir: path.join(dir, 'cache', 'files'), maxBytes: 1 << 30 }), config });
+  const embedded = await openEmbedded('writers', { K3_COMPACTOR_INTERVAL: '200ms', K3_COMPACTOR_BACKLOG_ENTRIES: process.env.K3_COMPACTOR_BACKLOG_ENTRIES });
+  const { config, engine } = embedded;
   const exec = (sql: string) => engine.execute({ bucket: BUCKET, sql, freshness: Freshness.STRONG });
   const pg: Postgres | undefined = await startPostgres();
   const out: Record<string, unknown> = {
@@ -91,9 +83,7 @@ async function main(): Promise<void> {
   } finally {
     await compactor.stop();
     pg?.stop();
-    await engine.close();
-    db.closeSync();
-    await rm(dir, { recursive: true, force: true });
+    await embedded.close();
   }
   writeResult(RESULT, out);
 }
