@@ -215,7 +215,8 @@ export class BullMQScanExecutor implements ScanExecutor {
     const poll = setInterval(pollOnce, this.#opts.pollIntervalMs ?? 500);
     try {
       await this.#redis(this.#queue.addBulk([...byId.values()].map((data) => ({ name: 'scan', data, opts: this.#jobOptions(data) }))));
-      pollOnce();
+      // No poll here: nothing can have finished before its add was answered, and the listeners
+      // (inbox, events) were in place before it. The interval covers missed events.
       await done;
     } catch (err) {
       finish(err);
