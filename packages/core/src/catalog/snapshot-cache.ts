@@ -2,7 +2,9 @@
  * SnapshotCache: latest snapshots of tables, never stale, rarely re-read.
  *
  * Every lookup LISTs the table's `_delta_log/` starting at the last version it knew (so the
- * listing is short) to learn the newest commit; a snapshot is reused only when that newest commit
+ * listing is short) to learn the newest commit — or, on a store whose LIST reads the whole
+ * directory (the local directory), first HEADs that commit and the next: the log has not moved
+ * when the one is there and the other is not; a snapshot is reused only when that newest commit
  * is the very object it was built from (version + etag/mtime/size, so a table dropped and created
  * again at version 0 is not confused with the old one). Entries are evicted LRU.
  *
@@ -117,6 +119,10 @@ export class SnapshotCache {
 
   async #head(store: ObjectStore, root: string, hint: number | undefined): Promise<Head | undefined> {
     if (hint !== undefined) {
+      if (store.listScansDirectory === true) {
+        const unchanged = await unchangedHead(store, root, hint);
+        if (unchanged !== undefined) return unchanged;
+      }
       // Start just before the hinted commit so the listing shows it if it still exists.
       const startAfter = hint > 0 ? commitKey(root, hint - 1) : deltaLogPrefix(root);
       const found = await newestCommit(store, root, startAfter);
@@ -150,6 +156,23 @@ function commitsAfter(base: Base, head: Head): LogFile[] | undefined {
     out.push(c);
   }
   return out;
+}
+
+/**
+ * The head when the log has not moved past `hint`, by two HEADs instead of a LIST (for stores whose
+ * LIST reads the whole directory: ObjectStore.listScansDirectory): commit `hint` is there and commit
+ * `hint + 1` is not. Delta versions are contiguous — a commit is created only after its predecessor
+ * — so no newer commit exists. Undefined when the log moved or the hinted commit is gone (dropped,
+ * cleaned up): the caller LISTs, which also shows the checkpoints an advance must check. A commit
+ * acknowledged before the call is seen either way: `hint + 1` is asked after `hint`.
+ */
+async function unchangedHead(store: ObjectStore, root: string, hint: number): Promise<Head | undefined> {
+  const meta = await store.head(commitKey(root, hint));
+  if (meta === undefined || (await store.head(commitKey(root, hint + 1))) !== undefined) return undefined;
+  const file = parseLogFile(deltaLogPrefix(root), meta);
+  if (file === undefined) return undefined;
+  const tag = tagOf(meta);
+  return { version: hint, tag, files: [file], commitTags: new Map([[hint, tag]]) };
 }
 
 function tagOf(meta: ObjectMeta): string {

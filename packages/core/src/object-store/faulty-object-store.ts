@@ -142,6 +142,10 @@ export class FaultyObjectStore implements ObjectStore {
   backgroundWork(): () => void {
     return this.inner.backgroundWork?.() ?? (() => undefined);
   }
+
+  get listScansDirectory(): boolean | undefined {
+    return this.inner.listScansDirectory;
+  }
   putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
     return this.#call('putIfAbsent', [key], () => this.inner.putIfAbsent(key, body));
   }

@@ -86,6 +86,10 @@ export class InstrumentedObjectStore implements ObjectStore {
   backgroundWork(): () => void {
     return this.inner.backgroundWork?.() ?? (() => undefined);
   }
+
+  get listScansDirectory(): boolean | undefined {
+    return this.inner.listScansDirectory;
+  }
   /** Counted as a `put` of the file's bytes. */
   putFile(key: string, file: string): Promise<number> {
     return this.#measure('put', () => putLocalFile(this.inner, key, file), (size) => ['ok', size]);

@@ -101,10 +101,14 @@ export class LocalObjectStore implements ObjectStore {
     }
   }
 
+  /** LIST reads the whole directory (`readdir`); see ObjectStore.listScansDirectory. */
+  readonly listScansDirectory = true;
+
+  /** In-line, like LIST's stats: one `stat` is cheaper than a thread-pool hop (wip/bulk12). */
   async head(key: string): Promise<ObjectMeta | undefined> {
     try {
-      const stat = await fs.stat(this.#path(key));
-      return stat.isFile() ? { key, size: stat.size, lastModified: Math.floor(stat.mtimeMs) } : undefined;
+      const stat = statSync(this.#path(key), { throwIfNoEntry: false });
+      return stat?.isFile() === true ? { key, size: stat.size, lastModified: Math.floor(stat.mtimeMs) } : undefined;
     } catch (err) {
       if (isMissing(err)) return undefined;
       throw mapFsError(err, 'head', key);

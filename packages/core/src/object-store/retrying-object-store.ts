@@ -50,6 +50,10 @@ export class RetryingObjectStore implements ObjectStore {
   backgroundWork(): () => void {
     return this.inner.backgroundWork?.() ?? (() => undefined);
   }
+
+  get listScansDirectory(): boolean | undefined {
+    return this.inner.listScansDirectory;
+  }
   /** Retried as `put` is: the file stays in place, so a second attempt stores the same bytes. */
   putFile(key: string, file: string): Promise<number> {
     return this.#retry('put', () => putLocalFile(this.inner, key, file));

@@ -12,8 +12,10 @@ import { CountingObjectStore } from '../delta/reader/counting-store.ts';
 import { add, commitInfo, memoryStore, METADATA, ndjson, PROTOCOL, remove } from '../delta/reader/memory-table.ts';
 import { Engine } from '../../src/sql/index.ts';
 import { SnapshotCache } from '../../src/catalog/index.ts';
-import { MemoryObjectStore } from '../../src/object-store/index.ts';
+import { LocalObjectStore, MemoryObjectStore } from '../../src/object-store/index.ts';
 import { createHarness, type Harness } from '../sql/engine-harness.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 let h: Harness;
@@ -188,5 +190,42 @@ describe('SnapshotCache', () => {
     const again = await cache.latest(store, 't/');
     expect(cache.advanced).toBe(1);
     expect(again?.files.map((f) => f.add.path)).toEqual(['x', 'y1', 'y2', 'y3', 'y4']);
+  });
+
+  it('on a store whose LIST reads the whole directory, an unchanged log costs two HEADs and no LIST; new commits and re-created tables are seen', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'k3-snapshot-cache-'));
+    try {
+      const store = new CountingObjectStore(new LocalObjectStore(dir));
+      expect(store.listScansDirectory).toBe(true);
+      const cache = new SnapshotCache(4);
+      const key = (v: number) => `t/_delta_log/${String(v).padStart(20, '0')}.json`;
+      await put(store, 0, [commitInfo(), PROTOCOL, METADATA(), add('a')]);
+      const s0 = await cache.latest(store, 't/');
+      store.reset();
+      expect(await cache.latest(store, 't/')).toBe(s0);
+      expect(store.lists).toEqual([]);
+      expect(store.heads).toEqual([key(0), key(1)]);
+      // A commit by another writer: the next lookup sees it (and LISTs, which shows checkpoints too).
+      await put(store, 1, [commitInfo(), add('b')]);
+      store.reset();
+      const s1 = await cache.latest(store, 't/');
+      expect(s1?.files.map((f) => f.add.path)).toEqual(['a', 'b']);
+      expect(store.lists.length).toBe(1);
+      expect(s1).toEqual(await loadSnapshot(store, 't/'));
+      // Dropped and created again with as many commits: commit 1 is another object, not the cached one.
+      await store.deleteMany((await store.list('t/')).objects.map((o) => o.key));
+      await put(store, 0, [commitInfo(), PROTOCOL, METADATA(), add('x')]);
+      await put(store, 1, [commitInfo(), add('y-longer-name')]);
+      expect((await cache.latest(store, 't/'))?.files.map((f) => f.add.path)).toEqual(['x', 'y-longer-name']);
+      // ... and with fewer: the hinted commit is gone.
+      await store.deleteMany((await store.list('t/')).objects.map((o) => o.key));
+      await put(store, 0, [commitInfo(), PROTOCOL, METADATA(), add('z')]);
+      expect((await cache.latest(store, 't/'))?.files.map((f) => f.add.path)).toEqual(['z']);
+      // Dropped for good.
+      await store.deleteMany((await store.list('t/')).objects.map((o) => o.key));
+      expect(await cache.latest(store, 't/')).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

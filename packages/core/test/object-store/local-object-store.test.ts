@@ -9,6 +9,7 @@ import { putLocalFile } from '../../src/object-store/put-local-file.ts';
 import { RetryingObjectStore } from '../../src/object-store/retrying-object-store.ts';
 import { InstrumentedObjectStore } from '../../src/object-store/instrumented-object-store.ts';
 import { FaultyObjectStore } from '../../src/object-store/faulty-object-store.ts';
+import { MemoryObjectStore } from '../../src/object-store/memory-object-store.ts';
 
 const base = await fs.mkdtemp(path.join(os.tmpdir(), 'k3-local-store-'));
 let n = 0;
@@ -129,6 +130,14 @@ describe('LocalObjectStore specifics', () => {
     const d = store.put('a/4', bytes('4'));
     expect(exists('a/4')).toBe(true); // in-line again
     await d;
+  });
+
+  it('says its LIST reads the whole directory, through the decorators too (the snapshot cache HEADs instead)', async () => {
+    const store = new LocalObjectStore(path.join(base, `s${n++}`, 'bucket'));
+    const decorated = new FaultyObjectStore(new InstrumentedObjectStore(new RetryingObjectStore(store)), { seed: 1 });
+    expect(store.listScansDirectory).toBe(true);
+    expect(decorated.listScansDirectory).toBe(true);
+    expect(new RetryingObjectStore(new MemoryObjectStore()).listScansDirectory).toBeUndefined();
   });
 
   it('hides foreign temp files from listings', async () => {

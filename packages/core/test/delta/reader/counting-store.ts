@@ -1,10 +1,11 @@
-/** Test/bench decorator: records every GET and LIST that reaches the wrapped store. */
+/** Test/bench decorator: records every GET, HEAD and LIST that reaches the wrapped store. */
 import type { ByteRange, ListOptions, ListResult, ObjectMeta, ObjectStore } from '../../../src/object-store/index.ts';
 
 export class CountingObjectStore implements ObjectStore {
   readonly inner: ObjectStore;
   readonly gets: string[] = [];
   readonly lists: { prefix: string; options: ListOptions | undefined }[] = [];
+  readonly heads: string[] = [];
 
   constructor(inner: ObjectStore) {
     this.inner = inner;
@@ -14,9 +15,14 @@ export class CountingObjectStore implements ObjectStore {
     return this.inner.url;
   }
 
+  get listScansDirectory(): boolean | undefined {
+    return this.inner.listScansDirectory;
+  }
+
   reset(): void {
     this.gets.length = 0;
     this.lists.length = 0;
+    this.heads.length = 0;
   }
 
   get(key: string, range?: ByteRange): Promise<Uint8Array | undefined> {
@@ -24,6 +30,7 @@ export class CountingObjectStore implements ObjectStore {
     return this.inner.get(key, range);
   }
   head(key: string): Promise<ObjectMeta | undefined> {
+    this.heads.push(key);
     return this.inner.head(key);
   }
   put(key: string, body: Uint8Array): Promise<void> {
