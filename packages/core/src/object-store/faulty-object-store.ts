@@ -146,6 +146,7 @@ export class FaultyObjectStore implements ObjectStore {
   get listScansDirectory(): boolean | undefined {
     return this.inner.listScansDirectory;
   }
+
   putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
     return this.#call('putIfAbsent', [key], () => this.inner.putIfAbsent(key, body));
   }

@@ -90,6 +90,7 @@ export class InstrumentedObjectStore implements ObjectStore {
   get listScansDirectory(): boolean | undefined {
     return this.inner.listScansDirectory;
   }
+
   /** Counted as a `put` of the file's bytes. */
   putFile(key: string, file: string): Promise<number> {
     return this.#measure('put', () => putLocalFile(this.inner, key, file), (size) => ['ok', size]);

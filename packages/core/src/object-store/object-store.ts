@@ -68,7 +68,7 @@ export interface ObjectStore {
   /**
    * Optional: true when a LIST reads every entry of the directory it starts in, whatever
    * `startAfter` says (the local directory: `readdir` cannot start after a name), so its cost grows
-   * with the directory — a Delta log of 10,000 commits made every statement of its table ≈ 5 ms
+   * with the directory — a Delta log of 10,000 commits made every statement of its table ≈ 7 ms
    * slower. Callers that can name what they look for HEAD it instead (the snapshot cache's check
    * that a table's log has not moved). Absent: a LIST starts after the key (S3).
    */

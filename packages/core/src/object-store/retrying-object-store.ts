@@ -54,6 +54,7 @@ export class RetryingObjectStore implements ObjectStore {
   get listScansDirectory(): boolean | undefined {
     return this.inner.listScansDirectory;
   }
+
   /** Retried as `put` is: the file stays in place, so a second attempt stores the same bytes. */
   putFile(key: string, file: string): Promise<number> {
     return this.#retry('put', () => putLocalFile(this.inner, key, file));
