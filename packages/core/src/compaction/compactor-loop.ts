@@ -27,6 +27,12 @@ export type TickOutcome =
   | { readonly root: string; readonly status: 'failed'; readonly error: unknown };
 
 export interface TickOptions {
+  /**
+   * The table's newest snapshot, undefined when it is gone. Default: a full load from the log. The
+   * service passes its catalog's cache (never stale: it checks the log's head each time; on the local
+   * directory two HEADs while the log has not moved), so an idle tick reads no checkpoint or commit.
+   */
+  readonly snapshot?: (store: ObjectStore, root: string) => Promise<Snapshot | undefined>;
   readonly policy: DrainPolicy;
   readonly batchSize: number;
   /** Drains per table per tick at most (default 10), so one huge backlog cannot starve the rest. */
@@ -47,7 +53,7 @@ export async function compactorTick(store: ObjectStore, tables: readonly TickTab
 }
 
 async function tickTable(store: ObjectStore, { root, leader }: TickTable, opts: TickOptions): Promise<TickOutcome> {
-  const snapshot: Snapshot = await loadSnapshot(store, root);
+  const snapshot: Snapshot = opts.snapshot === undefined ? await loadSnapshot(store, root) : ((await opts.snapshot(store, root)) ?? (await loadSnapshot(store, root)));
   if (primaryKeyOf(snapshot.metadata).length === 0) return { root, status: 'not-keyed' };
   const backlog = await walBacklog(store, snapshot);
   const decision = decideDrain(backlog, opts.policy, (opts.clock ?? Date.now)());

@@ -51,8 +51,11 @@ export class CompactorService {
       if (this.#loop.stopped) break;
       const store = this.#opts.stores.open(bucket);
       const names = await this.#catalog.tableNames(store);
-      const tables = names.map((name) => {
-        const { root } = this.#catalog.handle(bucket, store, name);
+      const handles = new Map(names.map((name) => {
+        const handle = this.#catalog.handle(bucket, store, name);
+        return [handle.root, handle] as const;
+      }));
+      const tables = [...handles.keys()].map((root) => {
         const id = `${bucket}\u0000${root}`;
         let leader = this.#leaders.get(id);
         if (leader === undefined) {
@@ -62,6 +65,8 @@ export class CompactorService {
         return { root, leader };
       });
       const outcomes = await compactorTick(store, tables, {
+        // The catalog's snapshot cache: an idle table costs its log's head, not a load every tick.
+        snapshot: async (_store, root) => { const handle = handles.get(root); return handle === undefined ? undefined : this.#catalog.trySnapshot(handle); },
         policy: this.#opts.policy, batchSize: this.#opts.batchSize, ...(this.#opts.maxBatches !== undefined ? { maxBatches: this.#opts.maxBatches } : {}),
       });
       this.#opts.onTick?.(bucket, outcomes);
