@@ -83,6 +83,9 @@ export class Catalog {
     const listing = await store.list(this.#prefix, { delimiter: '/' });
     const names = await Promise.all(
       listing.prefixes.map(async (prefix) => {
+        // A LIST reading the whole directory (the local store) costs O(log length); a commit this
+        // process saw, still there, says the same in one HEAD.
+        if (store.listScansDirectory === true && (await this.#cache.knownCommitExists(store, prefix))) return prefix.slice(this.#prefix.length, -1);
         const log = await store.list(deltaLogPrefix(prefix), { limit: 8 });
         const isTable = log.objects.some((o) => parseLogFileName(o.key) !== undefined);
         return isTable ? prefix.slice(this.#prefix.length, -1) : undefined;

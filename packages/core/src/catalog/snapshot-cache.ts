@@ -109,6 +109,15 @@ export class SnapshotCache {
     return built.snapshot;
   }
 
+  /**
+   * Whether the newest commit this cache saw of the table at `root` is still there (one HEAD; false
+   * when it saw none). True means a Delta log is there — what a LIST of the log would be asked.
+   */
+  async knownCommitExists(store: ObjectStore, root: string): Promise<boolean> {
+    const version = this.#lastKnown.get(`${store.url}\0${root}`);
+    return version !== undefined && (await store.head(commitKey(root, version))) !== undefined;
+  }
+
   /** Forget what is known about a table (after DROP TABLE). */
   forget(store: ObjectStore, root: string): void {
     const id = `${store.url}\0${root}`;

@@ -11,7 +11,7 @@ import { loadSnapshot, writeCheckpoint } from '../../src/delta/index.ts';
 import { CountingObjectStore } from '../delta/reader/counting-store.ts';
 import { add, commitInfo, memoryStore, METADATA, ndjson, PROTOCOL, remove } from '../delta/reader/memory-table.ts';
 import { Engine } from '../../src/sql/index.ts';
-import { SnapshotCache } from '../../src/catalog/index.ts';
+import { Catalog, SnapshotCache } from '../../src/catalog/index.ts';
 import { LocalObjectStore, MemoryObjectStore } from '../../src/object-store/index.ts';
 import { createHarness, type Harness } from '../sql/engine-harness.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -190,6 +190,28 @@ describe('SnapshotCache', () => {
     const again = await cache.latest(store, 't/');
     expect(cache.advanced).toBe(1);
     expect(again?.files.map((f) => f.add.path)).toEqual(['x', 'y1', 'y2', 'y3', 'y4']);
+  });
+
+  it('on the local directory, tableNames asks a table it has seen with one HEAD of its known commit instead of a LIST of its log', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'k3-table-names-'));
+    try {
+      const store = new CountingObjectStore(new LocalObjectStore(dir));
+      const catalog = new Catalog({ stores: createBucketStoreFactory(loadConfig({ K3_STORE: 'local', K3_DATA_DIR: dir })), tablesPrefix: 'tables/' });
+      const first = (table: string) => `tables/${table}/_delta_log/${String(0).padStart(20, '0')}.json`;
+      for (const t of ['a', 'b']) await store.put(first(t), ndjson([commitInfo(), PROTOCOL, METADATA(), add('f')]));
+      expect(await catalog.tableNames(store)).toEqual(['a', 'b']);
+      expect(await catalog.trySnapshot(catalog.handle('x', store, 'a'))).toBeDefined(); // a is known now
+      store.reset();
+      expect(await catalog.tableNames(store)).toEqual(['a', 'b']);
+      expect(store.lists.map((l) => l.prefix).sort()).toEqual(['tables/', 'tables/b/_delta_log/']);
+      expect(store.heads).toContain(first('a'));
+      // a's log removed, a data file left: not a table any more (the HEAD misses, the LIST decides).
+      await store.put('tables/a/part-0.parquet', new Uint8Array([1]));
+      await store.deleteMany([first('a')]);
+      expect(await catalog.tableNames(store)).toEqual(['b']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('on a store whose LIST reads the whole directory, an unchanged log costs two HEADs and no LIST; new commits and re-created tables are seen', async () => {
