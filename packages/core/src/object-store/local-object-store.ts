@@ -34,7 +34,7 @@
  * writes that wait on it). Larger bodies, whole-file reads and `putFile` stay asynchronous.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants as fsConstants, fsync, fsyncSync, linkSync, mkdirSync, open, openSync, promises as fs, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fsync, fsyncSync, linkSync, mkdirSync, open, openSync, promises as fs, readdirSync, renameSync, statSync, unlinkSync, writeSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AppError } from '../errors/index.ts';
@@ -236,6 +236,8 @@ export class LocalObjectStore implements ObjectStore {
       // the sort: a LIST after the last seen write-log record sorts only what is new (wip/write4).
       .filter(({ entry, key }) => entry.isDirectory() || collector.accepts(key))
       .sort((a, b) => compareKeys(a.key, b.key));
+    const rolled = collector.rollUp(dirKey);
+    if (rolled !== undefined) return this.#walkRolledUp(rolled, named, collector, prefix, startAfter);
     for (const { entry, key } of named) {
       if (collector.done) return;
       if (entry.isDirectory()) {
@@ -255,6 +257,28 @@ export class LocalObjectStore implements ObjectStore {
         if (stat === undefined) continue; // deleted while listing
         collector.add(key, () => ({ key, size: stat.size, lastModified: Math.floor(stat.mtimeMs) }));
       }
+    }
+  }
+
+  /**
+   * A directory every key under which rolls up into `rolled` (a delimiter LIST, below the level it
+   * rolls up at): one accepted object anywhere under it puts `rolled` in the listing, and nothing
+   * more can. So its files are looked at first, then its sub-directories only until one holds such
+   * an object — a delimiter LIST of `tables/` used to walk every object of every table (every
+   * commit of every Delta log) to name the tables.
+   */
+  async #walkRolledUp(rolled: string, named: readonly { entry: Dirent; key: string }[], collector: ListCollector, prefix: string, startAfter: string | undefined): Promise<void> {
+    const found = (): boolean => collector.done || collector.prefixes.at(-1) === rolled;
+    if (found()) return;
+    const file = named.find(({ entry }) => !entry.isDirectory());
+    if (file !== undefined) return collector.add(file.key, () => ({ key: file.key, size: 0, lastModified: 0 })); // rolled up: meta unused
+    // Any order finds the same answer; names starting with `_` last, because those are the logs
+    // (`_delta_log/`, `_k3_wal/`) — the large directories — and a table's data usually answers first.
+    const dirs = [...named].sort((a, b) => Number(a.entry.name.startsWith('_')) - Number(b.entry.name.startsWith('_')));
+    for (const { key } of dirs) {
+      if (startAfter !== undefined && compareKeys(key, startAfter) < 0 && !startAfter.startsWith(key)) continue;
+      await this.#walkTolerant(key, collector, prefix, startAfter);
+      if (found()) return;
     }
   }
 

@@ -194,6 +194,19 @@ export function runObjectStoreContract(name: string, makeStore: () => Promise<Ob
       expect(top.objects).toEqual([]);
     });
 
+    it('rolls up with startAfter and limit as S3 does: a prefix is listed when a key after startAfter is under it', async () => {
+      const store = await makeStore();
+      await putAll(store, ['r/t1/_log/0', 'r/t1/_log/1', 'r/t1/data/1', 'r/t2/x', 'r/t3/part/a/b', 'r/z']);
+      expect((await store.list('r/', { delimiter: '/' })).prefixes).toEqual(['r/t1/', 'r/t2/', 'r/t3/']);
+      // Only keys after startAfter count: t1 still has data/1 after _log/1.
+      expect((await store.list('r/', { delimiter: '/', startAfter: 'r/t1/_log/1' })).prefixes).toEqual(['r/t1/', 'r/t2/', 'r/t3/']);
+      expect((await store.list('r/', { delimiter: '/', startAfter: 'r/t1/data/1' })).prefixes).toEqual(['r/t2/', 'r/t3/']);
+      const limited = await store.list('r/', { delimiter: '/', limit: 2 });
+      expect([limited.prefixes, limited.objects.map((o) => o.key)]).toEqual([['r/t1/', 'r/t2/'], []]);
+      const all = await store.list('r/', { delimiter: '/', startAfter: 'r/t2/x' });
+      expect([all.prefixes, all.objects.map((o) => o.key)]).toEqual([['r/t3/'], ['r/z']]);
+    });
+
     it('deletes many keys, ignoring missing ones', async () => {
       const store = await makeStore();
       await putAll(store, ['d/1', 'd/2', 'd/sub/3', 'keep']);
