@@ -28,6 +28,8 @@ export interface CompactorServiceOptions {
   readonly batchSize: number;
   readonly intervalMs: number;
   readonly maxBatches?: number;
+  /** The catalog whose snapshot cache the ticks read (embedded: the engine's own, so a table's snapshot is held once); default: a new one. */
+  readonly catalog?: Catalog;
   readonly onTick?: (bucket: string, outcomes: readonly TickOutcome[]) => void;
   readonly onError?: (err: unknown) => void;
 }
@@ -40,7 +42,7 @@ export class CompactorService {
 
   constructor(opts: CompactorServiceOptions) {
     this.#opts = opts;
-    this.#catalog = new Catalog({ stores: opts.stores, tablesPrefix: opts.tablesPrefix });
+    this.#catalog = opts.catalog ?? new Catalog({ stores: opts.stores, tablesPrefix: opts.tablesPrefix });
     this.#loop = new TickLoop(() => this.tickOnce(), opts.intervalMs, (err) => this.#opts.onError?.(err));
   }
 

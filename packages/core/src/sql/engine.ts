@@ -618,7 +618,7 @@ export class Engine {
 
   /** A compactor loop over this engine's buckets and drain deps (embedded mode; K3_COMPACTOR_* settings). */
   compactor(opts: Pick<CompactorServiceOptions, 'lease' | 'holder' | 'onTick' | 'onError'>): CompactorService {
-    return new CompactorService({ ...compactorSettings(this.#deps.config), stores: this.#deps.stores, deps: this.#htap.drainDeps, ...opts });
+    return new CompactorService({ ...compactorSettings(this.#deps.config), stores: this.#deps.stores, deps: this.#htap.drainDeps, catalog: this.#catalog, ...opts });
   }
 
   /** Runs a read with the request's tables bound at `freshness`; names the merged strategy. */
