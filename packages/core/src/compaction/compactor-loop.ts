@@ -53,7 +53,8 @@ export async function compactorTick(store: ObjectStore, tables: readonly TickTab
 }
 
 async function tickTable(store: ObjectStore, { root, leader }: TickTable, opts: TickOptions): Promise<TickOutcome> {
-  const snapshot: Snapshot = opts.snapshot === undefined ? await loadSnapshot(store, root) : ((await opts.snapshot(store, root)) ?? (await loadSnapshot(store, root)));
+  // A table gone meanwhile: the full load fails as it always did (a 'failed' outcome).
+  const snapshot: Snapshot = (await opts.snapshot?.(store, root)) ?? (await loadSnapshot(store, root));
   if (primaryKeyOf(snapshot.metadata).length === 0) return { root, status: 'not-keyed' };
   const backlog = await walBacklog(store, snapshot);
   const decision = decideDrain(backlog, opts.policy, (opts.clock ?? Date.now)());
