@@ -26,20 +26,30 @@ let db: K3DuckDB;
 let reader: Engine;
 let writer: Engine;
 const bucket = 'gap-bucket';
-/** Run once inside the reader's next `_k3_wal/` LIST (before it reads the directory). */
+/**
+ * Run once inside the reader's next read of `_k3_wal/` (before it reads the directory): its LIST,
+ * or on the local directory the warm state's first HEAD of a record (wal/list-records.ts `newRecords`).
+ */
 let inWalList: (() => Promise<void>) | undefined;
 
 function hooked(store: ObjectStore): ObjectStore {
+  const once = async (): Promise<void> => {
+    const hook = inWalList;
+    inWalList = undefined;
+    await hook?.();
+  };
   return new Proxy(store, {
     get(target, prop) {
       if (prop === 'list') {
         return async (prefix: string, opts?: unknown) => {
-          const hook = inWalList;
-          if (hook !== undefined && prefix.endsWith('_k3_wal/')) {
-            inWalList = undefined;
-            await hook();
-          }
+          if (prefix.endsWith('_k3_wal/')) await once();
           return target.list(prefix, opts as never);
+        };
+      }
+      if (prop === 'head') {
+        return async (key: string) => {
+          if (/\/_k3_wal\/\d{20}\.rec$/.test(key)) await once();
+          return target.head(key);
         };
       }
       const v = (target as unknown as Record<string | symbol, unknown>)[prop];

@@ -5,12 +5,14 @@
  *   seq = cached head + 1 ──putIfAbsent(<seq>.rec)──won──▶ slot-reuse check (_drained markers) ──ok──▶ ack
  *            ▲                        │ lost                          │ marker ≥ seq (freed slot)
  *            └── LIST startAfter seq ◀┘                               └─▶ delete it, retry above the marker
+ *             (first free seq after the listed run, never above a free seq: list-records.ts)
  *
  * Invariants:
  * - `append` resolves only after the record object is durable at a seq no reader treats as drained.
  * - Exactly one writer wins a seq (putIfAbsent); nobody waits for anybody: a loser learns the new
- *   head from one LIST and tries the next seq. A seq is tried only after its predecessor was seen
- *   occupied (or is ≤ a drained marker), so created seqs never leave gaps.
+ *   head from one LIST and tries the first free seq after the run it listed. A seq is tried only after
+ *   its predecessor was seen occupied (or is ≤ a drained marker), so created seqs never leave gaps —
+ *   readers on the local directory find new records by HEADing the next seqs (`newRecords`).
  * - The head is cached per table root, so the steady state is one PUT + one small LIST per write.
  * - An ambiguous PUT (an error after which the object may exist) is resolved by reading the object
  *   back and comparing bytes (each record carries a unique writerId).
@@ -24,7 +26,7 @@ import { AppError } from '../errors/index.ts';
 import { putIfAbsentResolved, type ObjectStore } from '../object-store/index.ts';
 import { asDecoded, encodeWalRecord, type WalRecord } from './record-codec.ts';
 import { maxDrainedMarker } from './drained-markers.ts';
-import { listRecords } from './list-records.ts';
+import { firstFreeSeq, listRecords } from './list-records.ts';
 import { walRecordKey } from './wal-keys.ts';
 import { groupKey, mergeContents } from './group-commit.ts';
 import type { WalRecordCache } from './record-cache.ts';
@@ -148,14 +150,14 @@ export class WalWriter {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const key = walRecordKey(root, seq);
       if (!(await this.#tryPut(key, body))) {
-        seq = (await lastRecordSeq(this.#store, root, seq)) + 1;
+        seq = await firstFreeSeq(this.#store, root, seq);
         continue;
       }
       // The slot may be one a drain freed (seq ≤ watermark): readers would ignore the record.
       const marker = await this.#markerAfterWin(root, content.tableId, key);
       if (marker >= seq) {
         await this.#store.deleteMany([key]);
-        seq = (await lastRecordSeq(this.#store, root, marker)) + 1;
+        seq = await firstFreeSeq(this.#store, root, marker);
         continue;
       }
       this.#heads.set(headKey, Math.max(seq, this.#heads.get(headKey) ?? 0));

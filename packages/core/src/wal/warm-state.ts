@@ -11,7 +11,8 @@
  * Freshness (never weakened): every `acquire` asks the store, never a timer —
  *   - the snapshot comes from the request's pinned (just listed) snapshot; a newer Delta version
  *     (a drain, a direct write, ALTER) rebuilds the entry from that version's watermark;
- *   - one LIST of `_k3_wal/` after the last folded seq finds every record acknowledged so far;
+ *   - one LIST of `_k3_wal/` after the last folded seq finds every record acknowledged so far (on
+ *     the local directory, HEADs of the next seqs: list-records.ts `newRecords`);
  *   - then (new records fetched or none listed) one LIST of the drained markers: a marker above the
  *     watermark means a drain raced us (a new record may sit in a freed slot, or the drain deleted
  *     the records after our last folded seq before the LIST saw them), so the entry is dropped and rebuilt.
@@ -29,7 +30,7 @@ import { quoteIdentifier as q, quoteLiteral } from '../exec/sql-quote.ts';
 import type { K3DuckDB } from '../exec/duckdb-instance.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import { maxDrainedMarker } from './drained-markers.ts';
-import { listRecords } from './list-records.ts';
+import { newRecords } from './list-records.ts';
 import { copyOverlay, emptyOverlay, foldRecords, type SeqRecord, type SkippedRecord, type WalOverlay } from './overlay.ts';
 import type { WalRecordCache } from './record-cache.ts';
 import { upgradeRecords } from './record-upgrade.ts';
@@ -205,9 +206,10 @@ export class WarmTables {
       entry = { snapshot: pinned, shape: read.shape, watermark: read.watermark, overlay: read.overlay, skipped: read.skipped, base: undefined, tail: read.overlay };
       this.#entries.set(id, entry);
     } else {
-      // One LIST after what we folded: every record acknowledged before this call is listed.
+      // One LIST after what we folded (HEADs of the next seqs on the local directory: list-records.ts
+      // `newRecords`): every record acknowledged before this call is found.
       const after = Math.max(entry.overlay.lastSeq, entry.watermark);
-      const fresh = await listRecords(store, root, after);
+      const fresh = await newRecords(store, root, after);
       const records: SeqRecord[] = [];
       for (const f of fresh.length > 0 ? await fetchRecords(store, fresh, { cache: this.#opts.records }) : []) {
         if ('missing' in f) return false;

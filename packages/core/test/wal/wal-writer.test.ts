@@ -79,6 +79,28 @@ describe('WalWriter on a local directory', () => {
     // A cold writer starts above the marker.
     expect((await new WalWriter(store).append(root, content(3, 0))).seq).toBe(8);
   });
+
+  it('a writer that lost its seq takes the first free seq after the listed run, never one above a free seq', async () => {
+    // Records 1..3 of the table, and a record far above them: what a write racing DROP TABLE leaves
+    // (a writer still caching the dropped incarnation's head; compaction/fill-gaps.ts).
+    const root = 'run/';
+    const first = new WalWriter(store);
+    for (let i = 0; i < 3; i++) await first.append(root, content(1, i));
+    await new WalWriter(store).append(root, { ...content(9, 0), tableId: 'dropped' });
+    await store.put(walRecordKey(root, 40), (await store.get(walRecordKey(root, 4)))!);
+    await store.deleteMany([walRecordKey(root, 4)]);
+    // A cold writer starts at seq 1 (no marker), loses it, LISTs: records 1..3 and 40. It writes 4
+    // (the highest + 1 would be 41, above the free seqs 4..39, where a reader HEADing the seqs after
+    // 3 would never find it: list-records.ts `newRecords`).
+    const cold = await new WalWriter(store).append(root, content(2, 0));
+    expect(cold.seq).toBe(4);
+    expect(cold.attempts).toBe(2);
+    // A writer that loses seq 4 from its cached head (3) writes 5.
+    const behind = new WalWriter(store);
+    await behind.append('run2/', content(3, 0));
+    for (let i = 0; i < 2; i++) await first.append('run2/', content(1, 10 + i)); // seqs 2, 3 by another writer
+    expect((await behind.append('run2/', content(3, 1))).seq).toBe(4);
+  });
 });
 
 describe('WalWriter over the S3 API (honest conditional PUTs)', () => {

@@ -89,10 +89,69 @@ describe('WarmTables base rewrites', () => {
 
   // hot-path.md "Round 15": statements of one table that overlap LIST `_k3_wal/` once per event-loop
   // turn, not once each; a statement alone on its table still LISTs at once.
-  it('acquires of a table with a state held share one write-log LIST per turn; a lone acquire LISTs at once', async () => {
+  it('on the local directory an advance HEADs the seqs after the folded one (no LIST of the backlog) and finds every new record', async () => {
+    const root = 'probe/';
+    await createKeyedTable(env, root);
+    expect(env.store.listScansDirectory).toBe(true);
+    const reads = { lists: 0, heads: [] as string[] };
+    const counting = new Proxy(env.store, {
+      get(target, prop) {
+        const v = Reflect.get(target, prop, target) as unknown;
+        if (prop === 'list') {
+          return (prefix: string, opts?: unknown) => {
+            if (prefix.endsWith('_k3_wal/')) reads.lists++;
+            return (v as ObjectStore['list']).call(target, prefix, opts as never);
+          };
+        }
+        if (prop === 'head') {
+          return (key: string) => {
+            if (key.includes('/_k3_wal/')) reads.heads.push(key.slice(key.lastIndexOf('/') + 1));
+            return (v as ObjectStore['head']).call(target, key);
+          };
+        }
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    // Another process's writer (its own head cache) fills a backlog of 50 records.
+    const other = new WalWriter(env.store);
+    for (let i = 0; i < 50; i++) await keyedWrite(env, other, root, wideRow(i, 'eu', i));
+    const warm = new WarmTables({ db: env.db, records: new WalRecordCache(), dir: join(env.dir, 'warm-probe') });
+    const pinned = await loadSnapshot(env.store, root);
+    (await warm.acquire(counting, root, pinned, { keyLookupsOnly: true })).release(); // cold: one LIST of the log
+    const seq = (n: number): string => `${String(n).padStart(20, '0')}.rec`;
+    // Nothing new: one HEAD (seq 51, absent), no LIST of the 50 records.
+    reads.lists = 0;
+    reads.heads = [];
+    const idle = await warm.acquire(counting, root, pinned, { keyLookupsOnly: true });
+    expect(idle.overlay.byKey.size).toBe(50);
+    idle.release();
+    expect(reads).toEqual({ lists: 0, heads: [seq(51)] });
+    // Three new records: HEADs of 51, 52, 53 (present) and 54 (absent).
+    for (let i = 50; i < 53; i++) await keyedWrite(env, other, root, wideRow(i, 'eu', i));
+    reads.heads = [];
+    const three = await warm.acquire(counting, root, pinned, { keyLookupsOnly: true });
+    expect(three.overlay.byKey.size).toBe(53);
+    three.release();
+    expect(reads).toEqual({ lists: 0, heads: [51, 52, 53, 54].map(seq) });
+    // 40 new records: 32 HEADs, then one LIST after the 32nd finds the other 8.
+    for (let i = 53; i < 93; i++) await keyedWrite(env, other, root, wideRow(i, 'eu', i));
+    reads.heads = [];
+    const forty = await warm.acquire(counting, root, pinned, { keyLookupsOnly: true });
+    expect(forty.overlay.byKey.size).toBe(93);
+    expect(forty.overlay.lastSeq).toBe(93);
+    forty.release();
+    expect(reads.lists).toBe(1);
+    expect(reads.heads).toEqual(Array.from({ length: 32 }, (_, i) => seq(54 + i)));
+    warm.clear();
+  });
+
+  it('acquires of a table with a state held share one read of the write log per turn; a lone acquire reads it at once', async () => {
     const root = 'coalesce/';
     await createKeyedTable(env, root);
     await keyedWrite(env, writer, root, wideRow(1, 'eu', 1));
+    // Reads of the write log: LISTs of `_k3_wal/`, and on this local directory (a LIST reads the
+    // whole directory) the HEADs of the seqs after the folded one (list-records.ts `newRecords`).
+    expect(env.store.listScansDirectory).toBe(true);
     let walLists = 0;
     const counting = new Proxy(env.store, {
       get(target, prop) {
@@ -103,26 +162,33 @@ describe('WarmTables base rewrites', () => {
             return (v as ObjectStore['list']).call(target, prefix, opts as never);
           };
         }
+        if (prop === 'head') {
+          return (key: string) => {
+            if (/\/_k3_wal\/\d{20}\.rec$/.test(key)) walLists++;
+            return (v as ObjectStore['head']).call(target, key);
+          };
+        }
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
     });
     const warm = new WarmTables({ db: env.db, records: new WalRecordCache(), dir: join(env.dir, 'warm-coalesce') });
     const pinned = await loadSnapshot(env.store, root);
     (await warm.acquire(counting, root, pinned, { keyLookupsOnly: true })).release();
-    // Alone (no state held): the LIST runs within the call, before it yields.
+    // Alone (no state held): the read runs within the call, before it yields (nothing new: one HEAD).
     walLists = 0;
     const lone = warm.acquire(counting, root, pinned, { keyLookupsOnly: true });
     expect(walLists).toBe(1);
     (await lone).release();
     // With a state held (another statement executing), four acquires made in one turn wait the turn
-    // and share ONE advance: one LIST (before: the first LISTed at once, the other three shared a second).
+    // and share ONE advance: the new record's HEAD and the next seq's (two advances would read at least
+    // three times; before round 15 the first read at once and the other three shared a second).
     const held = await warm.acquire(counting, root, pinned, { keyLookupsOnly: true });
     await keyedWrite(env, writer, root, wideRow(2, 'eu', 2));
     walLists = 0;
     const four = [1, 2, 3, 4].map(() => warm.acquire(counting, root, pinned, { keyLookupsOnly: true }));
     expect(walLists).toBe(0);
     const states = await Promise.all(four);
-    expect(walLists).toBe(1);
+    expect(walLists).toBe(2);
     // Each saw the record acknowledged before its call.
     for (const s of states) expect(s.overlay.byKey.size).toBe(2);
     // One more write, acknowledged before the next acquire starts: that acquire sees it.
@@ -130,7 +196,7 @@ describe('WarmTables base rewrites', () => {
     const after = await warm.acquire(counting, root, pinned, { keyLookupsOnly: true });
     expect(after.overlay.byKey.size).toBe(3);
     for (const s of [...states, after, held]) s.release();
-    // Released (twice is harmless): alone again, the LIST runs at once.
+    // Released (twice is harmless): alone again, the read runs at once.
     held.release();
     walLists = 0;
     const alone = warm.acquire(counting, root, pinned, { keyLookupsOnly: true });
