@@ -87,8 +87,7 @@ describe('WarmTables base rewrites', () => {
     }
   });
 
-  // hot-path.md "Round 15": statements of one table that overlap LIST `_k3_wal/` once per event-loop
-  // turn, not once each; a statement alone on its table still LISTs at once.
+  // hot-path.md "Round 17": the write log's new records by HEADs where a LIST reads the whole directory.
   it('on the local directory an advance HEADs the seqs after the folded one (no LIST of the backlog) and finds every new record', async () => {
     const root = 'probe/';
     await createKeyedTable(env, root);
@@ -145,6 +144,8 @@ describe('WarmTables base rewrites', () => {
     warm.clear();
   });
 
+  // hot-path.md "Round 15": statements of one table that overlap read `_k3_wal/` once per event-loop
+  // turn, not once each; a statement alone on its table still reads it at once.
   it('acquires of a table with a state held share one read of the write log per turn; a lone acquire reads it at once', async () => {
     const root = 'coalesce/';
     await createKeyedTable(env, root);
