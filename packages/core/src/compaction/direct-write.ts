@@ -19,7 +19,7 @@ import type { RewriteDeps } from '../maintenance/maintenance-deps.ts';
 import type { ObjectStore } from '../object-store/index.ts';
 import type { Fence } from '../lease/epoch-fence.ts';
 import { primaryKeyOf } from '../catalog/table-spec.ts';
-import { lastRecordSeq } from '../wal/wal-writer.ts';
+import { lastRecordSeq } from '../wal/list-records.ts';
 import { drainedWatermark, markIncorporated } from '../wal/watermark.ts';
 import { drainTable, type DrainResult } from './drain.ts';
 

@@ -70,7 +70,8 @@ export interface ObjectStore {
    * `startAfter` says (the local directory: `readdir` cannot start after a name), so its cost grows
    * with the directory — a Delta log of 10,000 commits made every statement of its table ≈ 7 ms
    * slower. Callers that can name what they look for HEAD it instead (the snapshot cache's check
-   * that a table's log has not moved). Absent: a LIST starts after the key (S3).
+   * that a table's log has not moved; the warm state's new write-log records, wal/list-records.ts
+   * `newRecords`). Absent: a LIST starts after the key (S3).
    */
   readonly listScansDirectory?: boolean;
   deleteMany(keys: readonly string[]): Promise<void>;

@@ -1,10 +1,10 @@
 export { encodeWalRecord, decodeWalRecord, WAL_FORMAT_VERSION, type WalRecord, type WalColumn, type WalValue } from './record-codec.ts';
 export { walTableShape, schemaFingerprint, incompatibility, type WalTableShape } from './table-shape.ts';
 export { emptyOverlay, foldRecords, keyString, upsertCount, upsertedRows, deletedTuples, copyOverlay, type OverlayEntry, type WalOverlay, type SeqRecord, type SkippedRecord } from './overlay.ts';
-export { WalWriter, lastRecordSeq, type WalAppendResult, type WalRecordContent, type WalWriterOptions } from './wal-writer.ts';
+export { WalWriter, type WalAppendResult, type WalRecordContent, type WalWriterOptions } from './wal-writer.ts';
 export { listWal, contiguousRun, fetchRecords, readWalOverlay, loadStrongState, walBacklog, type WalEntry, type WalListing, type WalBacklog, type FetchedRecord, type StrongState, type ReadOverlayOptions } from './wal-reader.ts';
 export { WalRecordCache } from './record-cache.ts';
-export { listRecords } from './list-records.ts';
+export { lastRecordSeq, listRecords } from './list-records.ts';
 export { WAL_APP_ID, EPOCH_APP_ID, drainedWatermark, committedEpoch, markIncorporated } from './watermark.ts';
 export { maxDrainedMarker, writeDrainedMarker, listDrainedMarkers } from './drained-markers.ts';
 export { loadOverlayTables, overlayUpsertsSelect, type OverlayTables } from './overlay-tables.ts';

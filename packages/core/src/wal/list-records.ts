@@ -54,6 +54,11 @@ export async function newRecords(store: ObjectStore, root: string, afterSeq: num
   return [...out, ...(await listRecords(store, root, afterSeq + PROBES))];
 }
 
+/** The highest record seq after `after` (or `after` itself when there is none): the head a drain before a direct write drains up to. */
+export async function lastRecordSeq(store: ObjectStore, root: string, after: number): Promise<number> {
+  return Math.max(after, ...(await listRecords(store, root, after)).map((e) => e.seq));
+}
+
 /**
  * The first free seq after `afterSeq` as one LIST shows it: the end of the run of records that
  * follows it, + 1. A writer that lost a seq takes this one, not the highest listed + 1, so it never

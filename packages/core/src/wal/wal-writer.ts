@@ -13,7 +13,7 @@
  *   head from one LIST and tries the first free seq after the run it listed. A seq is tried only after
  *   its predecessor was seen occupied (or is ≤ a drained marker), so created seqs never leave gaps —
  *   readers on the local directory find new records by HEADing the next seqs (`newRecords`).
- * - The head is cached per table root, so the steady state is one PUT + one small LIST per write.
+ * - The head is cached per table root and table id, so the steady state is one PUT + one small LIST per write.
  * - An ambiguous PUT (an error after which the object may exist) is resolved by reading the object
  *   back and comparing bytes (each record carries a unique writerId).
  * - Group commit (group-commit.ts): appends to a table that arrive while one of ours is in flight
@@ -26,7 +26,7 @@ import { AppError } from '../errors/index.ts';
 import { putIfAbsentResolved, type ObjectStore } from '../object-store/index.ts';
 import { asDecoded, encodeWalRecord, type WalRecord } from './record-codec.ts';
 import { maxDrainedMarker } from './drained-markers.ts';
-import { firstFreeSeq, listRecords } from './list-records.ts';
+import { firstFreeSeq } from './list-records.ts';
 import { walRecordKey } from './wal-keys.ts';
 import { groupKey, mergeContents } from './group-commit.ts';
 import type { WalRecordCache } from './record-cache.ts';
@@ -190,9 +190,4 @@ export class WalWriter {
   #tryPut(key: string, body: Uint8Array): Promise<boolean> {
     return putIfAbsentResolved(this.#store, key, body, 'The write-log record', 'Retry with the same idempotency key (it is applied at most once).');
   }
-}
-
-/** The highest record seq after `after` (or `after` itself when there is none). */
-export async function lastRecordSeq(store: ObjectStore, root: string, after: number): Promise<number> {
-  return Math.max(after, ...(await listRecords(store, root, after)).map((e) => e.seq));
 }
