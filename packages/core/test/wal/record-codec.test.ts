@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors/index.ts';
-import { decodeWalRecord, encodeWalRecord, type WalRecord } from '../../src/wal/record-codec.ts';
+import { decodeWalRecord, encodeWalRecord, STORED_BODY_MAX, storedGzip, type WalRecord } from '../../src/wal/record-codec.ts';
 
 const record: WalRecord = {
   tableId: 't-1', schemaFingerprint: 'fp', columns: [{ name: 'id', type: 'BIGINT' }, { name: 'v', type: 'VARCHAR' }],
@@ -21,6 +21,43 @@ function code(fn: () => unknown): string | undefined {
 describe('WAL record codec', () => {
   it('round-trips a record exactly', () => {
     expect(decodeWalRecord(encodeWalRecord(record), 'r')).toEqual(record);
+  });
+
+  it('writes a small record stored (its JSON verbatim, plain gzip) and a large one deflated; both decode', () => {
+    const small = encodeWalRecord(record);
+    const json = Buffer.from(JSON.stringify(record));
+    const body = Buffer.from(small.subarray(37));
+    expect(body.includes(json)).toBe(true); // not deflated
+    expect(body.byteLength).toBe(json.byteLength + 23); // 10-byte header, one 5-byte block header, CRC-32, ISIZE
+    expect(gunzipSync(body).equals(json)).toBe(true);
+    const rows = Array.from({ length: 6000 }, (_, i) => [String(i), `value ${i % 7}`]);
+    const large: WalRecord = { ...record, upserts: rows, deletes: [] };
+    const largeJson = Buffer.from(JSON.stringify(large));
+    expect(largeJson.byteLength).toBeGreaterThan(STORED_BODY_MAX);
+    const encoded = encodeWalRecord(large);
+    expect(encoded.byteLength).toBeLessThan(largeJson.byteLength / 2); // deflated
+    expect(decodeWalRecord(encoded, 'large')).toEqual(large);
+  });
+
+  it('storedGzip is gzip for every length up to its bound, and refuses one byte more', () => {
+    for (const n of [0, 1, 255, 256, 65_534, STORED_BODY_MAX]) {
+      const data = Buffer.alloc(n, n % 251);
+      expect(gunzipSync(storedGzip(data)).equals(data), `length ${n}`).toBe(true);
+    }
+    expect(() => storedGzip(Buffer.alloc(STORED_BODY_MAX + 1))).toThrow(RangeError);
+    // A damaged stored body fails gunzip's own CRC-32 (the record's SHA-256 is checked before it).
+    const bad = Buffer.from(storedGzip(Buffer.from('{"a":1}')));
+    bad[16] = bad[16]! ^ 0x01;
+    expect(() => gunzipSync(bad)).toThrow();
+  });
+
+  it('reads a small record an earlier release wrote deflated', () => {
+    const body = gzipSync(Buffer.from(JSON.stringify(record)), { level: 1 });
+    const bytes = new Uint8Array(37 + body.byteLength);
+    bytes.set([0x4b, 0x33, 0x57, 0x4c, 1], 0);
+    bytes.set(createHash('sha256').update(body).digest(), 5);
+    bytes.set(body, 37);
+    expect(decodeWalRecord(bytes, 'old')).toEqual(record);
   });
 
   it('rejects every single-byte corruption with ERR_WAL_RECORD_CORRUPT', () => {
