@@ -16,7 +16,7 @@
  * no floor; the per-job row's `jobs` then assumes no floor).
  *
  * Results are compared with their types (DuckDB is told p is INTEGER, as declared in k3).
- * Warm = the median of K3_BENCH_RUNS repetitions after one cold run. The contracts rows also time
+ * Warm = the median of K3_BENCH_RUNS repetitions after one cold run (the contracts query: and K3_BENCH_WARMUP_QUERIES untimed ones). The contracts rows also time
  * DuckDB again in the same rounds, alternating with the cluster's queries (`duckdbSameRounds`,
  * `ratioToDuckDBSameRounds`): on a shared machine whose speed drifts minute to minute, a DuckDB
  * median taken once before the clusters start says little about the minutes each row ran in. Results of both sides are
@@ -36,6 +36,13 @@ import { execute, REPO_ROOT, registerToken, startServer, type StartedServer } fr
 
 const ROWS = Number(process.env.K3_BENCH_ROWS ?? 10_000_000);
 const RUNS = Number(process.env.K3_BENCH_RUNS ?? 3);
+/**
+ * Untimed contracts queries after the cold one, per cluster size (K3_BENCH_WARMUP_QUERIES, default 30),
+ * as the write benches warm their statements up (htap-reads.ts WARMUP: V8 compiles a path's JS after
+ * ≈ 100 runs). Round 18 measured no difference here: 30 and 150 gave the same 2-worker ratio
+ * (`cluster-round18-1.json`, `cluster-round18-warmup150.json`) — a query is heavy enough.
+ */
+const WARMUP_QUERIES = Number(process.env.K3_BENCH_WARMUP_QUERIES ?? 30);
 const TINY_PARTITIONS = Number(process.env.K3_BENCH_TINY_PARTITIONS ?? 32);
 const WIDE_PARTITIONS = 100;
 const WORKER_COUNTS = [1, 2, 4] as const;
@@ -92,11 +99,12 @@ async function load(server: StartedServer): Promise<number> {
   return performance.now() - t0;
 }
 
-/** cold + warm median of one query over HTTP. */
-async function timeHttp(url: string, sql: string): Promise<{ coldMs: number; warmMedianMs: number; body: QueryBody }> {
+/** cold + warm median of one query over HTTP (`warmup` untimed runs between the cold run and the warm ones). */
+async function timeHttp(url: string, sql: string, warmup = 0): Promise<{ coldMs: number; warmMedianMs: number; body: QueryBody }> {
   let t = performance.now();
   let body = await must(url, sql);
   const coldMs = performance.now() - t;
+  for (let i = 0; i < warmup; i++) await must(url, sql);
   const warm: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     t = performance.now();
@@ -107,7 +115,7 @@ async function timeHttp(url: string, sql: string): Promise<{ coldMs: number; war
 }
 
 /** The contracts GROUP BY through the cluster and DuckDB alternately (warm rounds only), medians of each and of their per-round ratio. */
-async function timeHttpInterleaved(url: string, sql: string, duck: () => Promise<void>): Promise<{ warmMedianMs: number; duckdbWarmMedianMs: number; ratioMedian: number }> {
+async function timeHttpInterleaved(url: string, sql: string, duck: () => Promise<void>): Promise<{ warmMedianMs: number; duckdbWarmMedianMs: number; ratioMedian: number; roundsMs: { k3: number[]; duckdb: number[] } }> {
   const k3: number[] = [];
   const dk: number[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -118,7 +126,7 @@ async function timeHttpInterleaved(url: string, sql: string, duck: () => Promise
     await duck();
     dk.push(performance.now() - t);
   }
-  return { warmMedianMs: round(median(k3)), duckdbWarmMedianMs: round(median(dk)), ratioMedian: round(median(k3.map((x, i) => x / dk[i]!))) };
+  return { warmMedianMs: round(median(k3)), duckdbWarmMedianMs: round(median(dk)), ratioMedian: round(median(k3.map((x, i) => x / dk[i]!))), roundsMs: { k3: k3.map(round), duckdb: dk.map(round) } };
 }
 
 /** A kept DuckDB connection running `sql` over the table's snapshot files (for the interleaved rounds); close() ends it. */
@@ -191,14 +199,14 @@ async function main(): Promise<void> {
     const token = loaderToken;
     if (token !== undefined) registerToken(cluster.url, token);
     try {
-      const c = await timeHttp(cluster.url, GROUP_BY);
+      const c = await timeHttp(cluster.url, GROUP_BY, WARMUP_QUERIES);
       const same = compareResults(c.body, duck.contracts.result, { ordered: true, tolerance: 1e-9 });
       const duckRunner = await duckdbRunner(dataDir, 'contracts', GROUP_BY);
       const rounds = await timeHttpInterleaved(cluster.url, GROUP_BY, duckRunner.run).finally(() => duckRunner.close());
       byWorkers.push({
         workers, maxJobs: maxJobsFor(workers), coldMs: c.coldMs, warmMedianMs: c.warmMedianMs, ...summary(c.body),
         ratioToDuckDBWarm: round(c.warmMedianMs / duck.contracts.warmMedianMs), resultsEqual: same.equal, resultsNote: same.message,
-        duckdbSameRounds: { clusterWarmMedianMs: rounds.warmMedianMs, duckdbWarmMedianMs: rounds.duckdbWarmMedianMs, ratioOfMedians: round(rounds.warmMedianMs / rounds.duckdbWarmMedianMs), medianOfRatios: rounds.ratioMedian },
+        duckdbSameRounds: { clusterWarmMedianMs: rounds.warmMedianMs, duckdbWarmMedianMs: rounds.duckdbWarmMedianMs, ratioOfMedians: round(rounds.warmMedianMs / rounds.duckdbWarmMedianMs), medianOfRatios: rounds.ratioMedian, roundsMs: rounds.roundsMs },
       });
       process.stdout.write(`${workers} worker(s), max ${maxJobsFor(workers)} jobs: warm ${c.warmMedianMs} ms (cold ${c.coldMs}), DuckDB warm ${duck.contracts.warmMedianMs} ms; equal ${same.equal}; same rounds: ${rounds.warmMedianMs} vs DuckDB ${rounds.duckdbWarmMedianMs} ms (median ratio ${rounds.ratioMedian})\n`);
       if (workers === 2) {
@@ -228,7 +236,7 @@ async function main(): Promise<void> {
     benchmark: 'cluster',
     at: new Date().toISOString(),
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryBytes: os.totalmem(), platform: `${os.platform()} ${os.release()}`, node: process.version, duckdb: duckdbVersion() },
-    scale: { maxJobs: process.env.K3_BENCH_MAX_JOBS ?? 'workers', minJobBytes: process.env.K3_BENCH_MIN_JOB_BYTES ?? '0', rows: ROWS, fullScaleRows: 10_000_000, scaledDown: ROWS < 10_000_000, tinyPartitions: TINY_PARTITIONS, widePartitions: WIDE_PARTITIONS, runs: RUNS, workerConcurrency: 1 },
+    scale: { maxJobs: process.env.K3_BENCH_MAX_JOBS ?? 'workers', minJobBytes: process.env.K3_BENCH_MIN_JOB_BYTES ?? '0', rows: ROWS, fullScaleRows: 10_000_000, scaledDown: ROWS < 10_000_000, tinyPartitions: TINY_PARTITIONS, widePartitions: WIDE_PARTITIONS, runs: RUNS, warmupQueries: WARMUP_QUERIES, workerConcurrency: 1 },
     load: { ms: round(loadMs) },
     loadAvgBefore,
     loadAvgAfter: os.loadavg()[0],

@@ -5,7 +5,7 @@
  * wire (pgbench, one connection) in the same run.
  *
  *   - keyed single-row INSERT of a new key, p50/p95/p99 (nearest rank) and the maximum, after
- *     K3_BENCH_WARMUP (default 5) untimed writes of each kind on every client path and on PostgreSQL
+ *     K3_BENCH_WARMUP (default 200) untimed writes of each kind on every client path and on PostgreSQL
  *   - keyed single-row upsert (INSERT OR REPLACE of an existing key), p50/p95/p99
  *   - STRONG point lookup by primary key with 0 and K3_BENCH_HTTP_BACKLOG (default 10000) un-drained rows
  *   - STRONG / EVENTUAL aggregate at the same backlogs
@@ -44,7 +44,7 @@ const RESULT = process.env.K3_BENCH_RESULT ?? 'htap-http';
 async function main(): Promise<void> {
   const out: Record<string, unknown> = {
     benchmark: 'htap-http', date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model },
-    settings: { BASE, WRITES, READS, BACKLOG }, loadAvgBefore: loadavg()[0],
+    settings: { BASE, WRITES, WARMUP, READS, BACKLOG }, loadAvgBefore: loadavg()[0],
     k3: 'coordinator process, embedded mode, local directory store, REST Execute with a bearer token, one keep-alive connection (Node fetch); k3RestNodeHttp: the same REST call from node:http with a keep-alive agent; k3Sdk: the same statements through @k3/client K3Client (Connect JSON, fetch keep-alive), interleaved; k3SdkConnectHandler: the SDK call with a deadline, served by the generic Connect handler',
   };
   const server = await startServer({ K3_COMPACTOR_INTERVAL: '1h', K3_LOG_LEVEL: 'error' }, { timeoutMs: 60_000 });

@@ -21,8 +21,13 @@ export const pct = (xs: readonly number[], p: number): number => {
 
 export const summary = (xs: readonly number[]) => ({ n: xs.length, p50Ms: pct(xs, 50), p95Ms: pct(xs, 95), p99Ms: pct(xs, 99), maxMs: pct(xs, 100), meanMs: Number((xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(3)) });
 
-/** Untimed writes of each kind before a timed series (K3_BENCH_WARMUP, default 5): a process's first statements of a shape pay first-call costs that are not the shape's latency. */
-export const WARMUP = Number(process.env.K3_BENCH_WARMUP ?? 5);
+/**
+ * Untimed writes of each kind before a timed series (K3_BENCH_WARMUP, default 200): a process's first
+ * statements of a shape pay first-call costs that are not the shape's latency — and V8 compiles a
+ * path's JS only after ≈ 100 runs of it: over HTTP, a single-row INSERT's p50 fell from 3.3–4.5 ms
+ * after 10 warm-ups to 2.6–3.1 after 300 (docs/design/hot-path.md "Round 18"; was 5 until then).
+ */
+export const WARMUP = Number(process.env.K3_BENCH_WARMUP ?? 200);
 
 export async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t = performance.now();

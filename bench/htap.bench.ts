@@ -4,18 +4,20 @@
  * with PostgreSQL 15 on the same machine (bench/htap-postgres.ts: pgbench, one connection).
  *
  *   - keyed single-row write latency (INSERT of a new key; INSERT OR REPLACE of an existing key),
- *     p50/p95/p99 by nearest rank and the maximum, after K3_BENCH_WARMUP (default 5) untimed writes
+ *     p50/p95/p99 by nearest rank and the maximum, after K3_BENCH_WARMUP (default 200) untimed writes
  *     of each kind on both systems
  *   - bulk upsert throughput (INSERT OR REPLACE … SELECT of K3_BENCH_BULK_ROWS rows per statement), rows/s,
- *     after K3_BENCH_WARMUP untimed statements of the shape on both systems; k3's are drained with the
- *     single-row writes, so its timed series starts right after a drain (the first statements after
- *     a drain stay part of its throughput; a process's first statements of the shape do not)
+ *     after K3_BENCH_BULK_WARMUP (default 100) untimed statements of the shape on both systems; k3's
+ *     are drained with the single-row writes right before its series, so the series starts right
+ *     after a drain (the first statements after a drain stay part of its throughput; a process's
+ *     first statements of the shape, before V8 compiled their path, do not); then k3's series again
+ *     after K3_BENCH_BULK_IDLE_MS (default 3000) of idleness (`k3AfterIdle`)
  *   - STRONG vs EVENTUAL read latency (count/sum over the table) with 0, 1k, 10k, 100k un-drained rows
  *   - primary-key point lookup latency on STRONG and EVENTUAL (same backlog levels)
  *   - drain throughput (Compact of the whole backlog while one client keeps writing), rows/s
  *
  * Scale with env: K3_BENCH_BASE_ROWS (Delta rows, default 100000), K3_BENCH_WRITES (single-row
- * writes per kind, default 100), K3_BENCH_BULK (bulk statements, default 10), K3_BENCH_BULK_ROWS
+ * writes per kind, default 100), K3_BENCH_BULK (bulk statements per series, default 10), K3_BENCH_BULK_ROWS
  * (default 1000), K3_BENCH_READS (reads per point, default 15), K3_BENCH_BACKLOGS (default
  * "0,1000,10000,100000"). Writes bench/results/htap.json (with the machine's load average before
  * and after: numbers from a loaded machine are not the product's; K3_BENCH_RESULT names another file;
@@ -33,6 +35,16 @@ const BASE = env('K3_BENCH_BASE_ROWS', 100_000);
 const WRITES = env('K3_BENCH_WRITES', 100);
 const BULK = env('K3_BENCH_BULK', 10);
 const BULK_ROWS = env('K3_BENCH_BULK_ROWS', 1000);
+/**
+ * Untimed bulk statements before the bulk series on both systems (K3_BENCH_BULK_WARMUP, default 100):
+ * V8 compiles a statement path's JS after ≈ 100 runs of it, so a series after 5 warm-ups measured the
+ * compiler as much as the statement (hot-path.md "Round 18"). Not more: PostgreSQL's autovacuum
+ * starts at 20 % of the table's rows dead (≈ 200k of 1M), and warm-up plus series update
+ * (BULK_WARMUP + BULK) × BULK_ROWS of them.
+ */
+const BULK_WARMUP = env('K3_BENCH_BULK_WARMUP', 100);
+/** Idle time before the after-idle bulk series (k3 only), ms. */
+const BULK_IDLE_MS = env('K3_BENCH_BULK_IDLE_MS', 3000);
 const READS = env('K3_BENCH_READS', 15);
 const BACKLOGS = (process.env.K3_BENCH_BACKLOGS ?? '0,1000,10000,100000').split(',').map(Number);
 const BUCKET = 'bench';
@@ -57,7 +69,7 @@ async function main(): Promise<void> {
   const pg: Postgres | undefined = await startPostgres();
   const out: Record<string, unknown> = {
     benchmark: 'htap', date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model },
-    settings: { BASE, WRITES, WARMUP, BULK, BULK_ROWS, READS, BACKLOGS, K3_KEYED_ROW_GROUP_SIZE: config.K3_KEYED_ROW_GROUP_SIZE, K3_KEYED_FILE_ROWS: config.K3_KEYED_FILE_ROWS }, loadAvgBefore: loadavg()[0], postgres: pg === undefined ? 'not available' : 'PostgreSQL 15 (pgbench, 1 connection, fsync on)',
+    settings: { BASE, WRITES, WARMUP, BULK, BULK_ROWS, BULK_WARMUP, BULK_IDLE_MS, READS, BACKLOGS, K3_KEYED_ROW_GROUP_SIZE: config.K3_KEYED_ROW_GROUP_SIZE, K3_KEYED_FILE_ROWS: config.K3_KEYED_FILE_ROWS }, loadAvgBefore: loadavg()[0], postgres: pg === undefined ? 'not available' : 'PostgreSQL 15 (pgbench, 1 connection, fsync on)',
   };
   try {
     process.stdout.write(`seeding ${BASE} rows\n`);
@@ -76,10 +88,6 @@ async function main(): Promise<void> {
     for (let i = 0; i < WARMUP; i++) await exec(`INSERT OR REPLACE INTO kv VALUES (${(i * 104_729) % BASE}, ${i}, 'warm')`);
     for (let i = 0; i < WRITES; i++) insert.push(await timed(() => exec(`INSERT INTO kv VALUES (${1_000_000_000 + i}, ${i}, 'new')`)));
     for (let i = 0; i < WRITES; i++) upsert.push(await timed(() => exec(`INSERT OR REPLACE INTO kv VALUES (${(i * 7919) % BASE}, ${i}, 'upd')`)));
-    // The bulk shape's untimed warm-up, drained with the single-row writes: the timed bulk series
-    // still starts right after a drain (PostgreSQL's bulk warm-up: pgWarm below).
-    for (let i = 0; i < WARMUP; i++) await exec(`INSERT OR REPLACE INTO kv SELECT i, i, 'warm' FROM range(${i * BULK_ROWS * 7 % Math.max(1, BASE - BULK_ROWS)}, ${i * BULK_ROWS * 7 % Math.max(1, BASE - BULK_ROWS) + BULK_ROWS}) t(i)`);
-    await drainAll();
     out.singleRowWrite = {
       k3: { insertNewKey: summary(insert), upsertExistingKey: summary(upsert) },
       postgres: pg === undefined ? null : {
@@ -89,18 +97,38 @@ async function main(): Promise<void> {
     };
 
     process.stdout.write('bulk upserts\n');
-    const bulk: number[] = [];
-    for (let b = 0; b < BULK; b++) {
-      const lo = (b * BULK_ROWS * 3) % Math.max(1, BASE - BULK_ROWS);
-      bulk.push(await timed(() => exec(`INSERT OR REPLACE INTO kv SELECT i, i + ${b}, 'bulk' FROM range(${lo}, ${lo + BULK_ROWS}) t(i)`)));
+    const bulkSeries = async (tag: string): Promise<number[]> => {
+      const xs: number[] = [];
+      for (let b = 0; b < BULK; b++) {
+        const lo = (b * BULK_ROWS * 3) % Math.max(1, BASE - BULK_ROWS);
+        xs.push(await timed(() => exec(`INSERT OR REPLACE INTO kv SELECT i, i + ${b}, '${tag}' FROM range(${lo}, ${lo + BULK_ROWS}) t(i)`)));
+      }
+      return xs;
+    };
+    // The shape's untimed warm-up right before the series, drained with the single-row writes: the
+    // timed series starts right after a drain, with no idle gap before it (PostgreSQL's warm-up: the
+    // same count of statements in the pgbench run of its series, below).
+    for (let i = 0; i < BULK_WARMUP; i++) {
+      const lo = (i * BULK_ROWS * 7) % Math.max(1, BASE - BULK_ROWS);
+      await exec(`INSERT OR REPLACE INTO kv SELECT i, i, 'warm' FROM range(${lo}, ${lo + BULK_ROWS}) t(i)`);
     }
+    await drainAll();
+    const bulk = await bulkSeries('bulk');
     const drained = await drainAll();
     const rowsPerSec = (xs: number[]) => Math.round((BULK_ROWS * xs.length) / (xs.reduce((a, c) => a + c, 0) / 1000));
-    const pgBulk = pg === undefined ? undefined : pgWarm(pg, `\\set lo random(0, ${Math.max(1, BASE - BULK_ROWS)})\nINSERT INTO kv SELECT i, i, 'bulk' FROM generate_series(:lo, :lo + ${BULK_ROWS - 1}) i ON CONFLICT (id) DO UPDATE SET v = excluded.v, s = excluded.s;\n`, BULK);
+    const pgBulkScript = `\\set lo random(0, ${Math.max(1, BASE - BULK_ROWS)})\nINSERT INTO kv SELECT i, i, 'bulk' FROM generate_series(:lo, :lo + ${BULK_ROWS - 1}) i ON CONFLICT (id) DO UPDATE SET v = excluded.v, s = excluded.s;\n`;
+    const pgBulk = pg?.pgbench(pgBulkScript, BULK_WARMUP + BULK).slice(BULK_WARMUP);
+    // The same series again after BULK_IDLE_MS of idleness (k3 only): what the first statements after
+    // a quiet spell cost in this process (docs/design/hot-path.md "Round 18").
+    await new Promise((resolve) => setTimeout(resolve, BULK_IDLE_MS));
+    const afterIdle = await bulkSeries('idle');
+    await drainAll();
     out.bulkUpsert = {
       rowsPerStatement: BULK_ROWS,
+      warmupStatements: BULK_WARMUP,
       k3: { rowsPerSec: rowsPerSec(bulk), statement: summary(bulk) },
       postgres: pgBulk === undefined ? null : { rowsPerSec: rowsPerSec(pgBulk), statement: summary(pgBulk) },
+      k3AfterIdle: { idleMs: BULK_IDLE_MS, rowsPerSec: rowsPerSec(afterIdle), statement: summary(afterIdle) },
     };
     out.drainAfterBulk = { rows: drained.rows, ms: Math.round(drained.ms), rowsPerSec: Math.round(drained.rows / (drained.ms / 1000)) };
 
