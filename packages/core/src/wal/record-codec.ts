@@ -7,7 +7,7 @@
  * gzip member (`storedGzip`), larger ones deflated at level 1: both are plain gzip, so every
  * release's decoder (gunzip) reads both. Deflating a one-row record cost ≈ 0.13 ms of a ≈ 2.4 ms
  * keyed INSERT in the coordinator — zlib's per-call state, not the bytes (docs/design/hot-path.md,
- * "Round 18") — and bought nothing: a record lives until its drain, a few seconds.
+ * "Round 18") — and bought nothing: a record lives only until its drain (seconds, by default).
  *
  * Values are DuckDB's VARCHAR text of each value (or null): DuckDB's cast to text and back is exact
  * for every k3 column type, so one rule covers all of them. Upserts are full row images in
