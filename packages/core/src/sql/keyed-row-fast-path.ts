@@ -117,7 +117,7 @@ export async function runFastWrite(ctx: FastPathContext, pinned: PinnedTable, ro
       await htap.writer(handle.store).append(snapshot.root, {
         tableId: wal.tableId, schemaFingerprint: wal.fingerprint, columns: wal.columns, primaryKey: wal.primaryKey, upserts, deletes,
         ...(idempotencyKey !== undefined ? { idempotency: { key: idempotencyKey, rowsAffected } } : {}),
-      });
+      }, snapshot);
     }
     return { tableName: handle.name, strategy: route.strategy, rowsAffected, version: Number(snapshot.version) };
   } finally {

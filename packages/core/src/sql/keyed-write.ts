@@ -314,7 +314,7 @@ export async function executeKeyedWrite(ctx: KeyedWriteContext, statement: PrePa
       await htap.writer(handle.store).append(snapshot.root, {
         tableId: shape2.tableId, schemaFingerprint: shape2.fingerprint, columns: shape2.columns, primaryKey: shape2.primaryKey, upserts, deletes,
         ...(idempotencyKey !== undefined ? { idempotency: { key: idempotencyKey, rowsAffected } } : {}),
-      });
+      }, snapshot);
     }
     return result;
   } finally {

@@ -13,7 +13,9 @@
  *   head from one LIST and tries the first free seq after the run it listed. A seq is tried only after
  *   its predecessor was seen occupied (or is ≤ a drained marker), so created seqs never leave gaps —
  *   readers on the local directory find new records by HEADing the next seqs (`newRecords`).
- * - The head is cached per table root and table id, so the steady state is one PUT + one small LIST per write.
+ * - The head is cached per table root and table id, so the steady state is one PUT + one small LIST per write
+ *   — or one PUT + one HEAD when the append names the snapshot its statement pinned (`basis`): a marker
+ *   ≥ seq exists only once a commit after that snapshot does (see `#markerAfterWin`).
  * - An ambiguous PUT (an error after which the object may exist) is resolved by reading the object
  *   back and comparing bytes (each record carries a unique writerId).
  * - Group commit (group-commit.ts): appends to a table that arrive while one of ours is in flight
@@ -23,15 +25,23 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors/index.ts';
-import { putIfAbsentResolved, type ObjectStore } from '../object-store/index.ts';
+import { commitKey, putIfAbsentResolved, type ObjectStore } from '../object-store/index.ts';
+import type { Snapshot } from '../delta/snapshot.ts';
 import { asDecoded, encodeWalRecord, type WalRecord } from './record-codec.ts';
 import { maxDrainedMarker } from './drained-markers.ts';
 import { firstFreeSeq } from './list-records.ts';
 import { walRecordKey } from './wal-keys.ts';
 import { groupKey, mergeContents } from './group-commit.ts';
+import { drainedWatermark } from './watermark.ts';
 import type { WalRecordCache } from './record-cache.ts';
 
 export type WalRecordContent = Omit<WalRecord, 'writerId' | 'createdAt'>;
+
+/**
+ * The snapshot an append's statement pinned (the newest version when it pinned it): lets the slot
+ * check after a won PUT be one HEAD (`#markerAfterWin`). Ignored unless it is the content's table.
+ */
+export type AppendBasis = Pick<Snapshot, 'version' | 'txns' | 'metadata'>;
 
 export interface WalAppendResult {
   readonly seq: number;
@@ -55,6 +65,7 @@ const CONCURRENT_HOLD_MS = 200;
 
 interface Waiting {
   readonly content: WalRecordContent;
+  readonly basis: AppendBasis | undefined;
   resolve(r: WalAppendResult): void;
   reject(err: unknown): void;
 }
@@ -74,12 +85,12 @@ export class WalWriter {
   }
 
   /** Appends one statement's record; resolves once it (or the group record holding it) is durable. */
-  async append(root: string, content: WalRecordContent): Promise<WalAppendResult> {
+  async append(root: string, content: WalRecordContent, basis?: AppendBasis): Promise<WalAppendResult> {
     const group = this.#opts.groupCommit === false ? undefined : groupKey(root, content);
-    if (group === undefined) return this.#appendOne(root, content);
+    if (group === undefined) return this.#appendOne(root, content, basis);
     const queue = this.#waiting.get(group);
     return new Promise((resolve, reject) => {
-      const waiting = { content, resolve, reject };
+      const waiting = { content, basis, resolve, reject };
       if (queue !== undefined) {
         queue.push(waiting);
         return;
@@ -114,7 +125,9 @@ export class WalWriter {
       }
       const batch = await this.#gather(group);
       try {
-        const result = await this.#put(batch.length > 1, () => this.#appendOne(root, mergeContents(batch.map((w) => w.content))));
+        // Any member's basis serves (each is a version of the group's table): the newest.
+        const basis = batch.reduce<AppendBasis | undefined>((a, w) => (w.basis !== undefined && (a === undefined || w.basis.version > a.version) ? w.basis : a), undefined);
+        const result = await this.#put(batch.length > 1, () => this.#appendOne(root, mergeContents(batch.map((w) => w.content)), basis));
         for (const w of batch) w.resolve(result);
       } catch (err) {
         for (const w of batch) w.reject(err);
@@ -140,7 +153,8 @@ export class WalWriter {
     }
   }
 
-  async #appendOne(root: string, content: WalRecordContent): Promise<WalAppendResult> {
+  async #appendOne(root: string, content: WalRecordContent, basis?: AppendBasis): Promise<WalAppendResult> {
+    const known = basis !== undefined && basis.metadata.id === content.tableId ? { version: basis.version, watermark: drainedWatermark(basis) } : undefined;
     const record: WalRecord = { ...content, writerId: randomUUID(), createdAt: (this.#opts.clock ?? Date.now)() };
     const body = encodeWalRecord(record);
     const maxAttempts = this.#opts.maxAttempts ?? 1000;
@@ -154,7 +168,7 @@ export class WalWriter {
         continue;
       }
       // The slot may be one a drain freed (seq ≤ watermark): readers would ignore the record.
-      const marker = await this.#markerAfterWin(root, content.tableId, key);
+      const marker = await this.#markerAfterWin(root, content.tableId, key, seq, known);
       if (marker >= seq) {
         await this.#store.deleteMany([key]);
         seq = await firstFreeSeq(this.#store, root, marker);
@@ -173,9 +187,17 @@ export class WalWriter {
     for (const k of this.#heads.keys()) if (k.startsWith(`${root}\u0000`)) this.#heads.delete(k);
   }
 
-  /** The drained marker after our record landed; unreadable → the record may be live: outcome unknown. */
-  async #markerAfterWin(root: string, tableId: string, key: string): Promise<number> {
+  /**
+   * The drained marker after our record landed at `seq` (0 when none can be ≥ seq); unreadable → the
+   * record may be live: outcome unknown. With a `known` version of the table (the newest when the
+   * statement pinned it) and `seq` above its watermark, one HEAD answers: a marker is the watermark of
+   * a commit, written after it (compaction/finish-drain.ts), and a watermark ≥ seq belongs to a
+   * version after `known` — so with no commit `known + 1` (versions are contiguous; one that new is no
+   * log cleanup's) no marker ≥ seq exists. Otherwise the markers are LISTed.
+   */
+  async #markerAfterWin(root: string, tableId: string, key: string, seq: number, known: { version: number; watermark: number } | undefined): Promise<number> {
     try {
+      if (known !== undefined && seq > known.watermark && (await this.#store.head(commitKey(root, known.version + 1))) === undefined) return 0;
       return await maxDrainedMarker(this.#store, root, tableId);
     } catch (err) {
       throw new AppError('ERR_WRITE_OUTCOME_UNKNOWN', `The write-log record ${key} was written but its slot could not be checked against the drained markers, so it may or may not apply. Retry with the same idempotency key (it is applied at most once).`, { key }, { cause: err });

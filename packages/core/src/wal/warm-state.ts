@@ -13,9 +13,13 @@
  *     (a drain, a direct write, ALTER) rebuilds the entry from that version's watermark;
  *   - one LIST of `_k3_wal/` after the last folded seq finds every record acknowledged so far (on
  *     the local directory, HEADs of the next seqs: list-records.ts `newRecords`);
- *   - then (new records fetched or none listed) one LIST of the drained markers: a marker above the
- *     watermark means a drain raced us (a new record may sit in a freed slot, or the drain deleted
- *     the records after our last folded seq before the LIST saw them), so the entry is dropped and rebuilt.
+ *   - then (new records fetched or none listed) the drained markers: a marker above the watermark
+ *     means a drain raced us (a new record may sit in a freed slot, or the drain deleted the records
+ *     after our last folded seq before the LIST saw them), so the entry is dropped and rebuilt. A
+ *     marker is the watermark of a commit, written after that commit, and watermarks only grow with
+ *     versions, so one above the entry's watermark exists only once the commit after the entry's
+ *     version does: one HEAD of that commit first, and the markers' LIST only when it is there
+ *     (`drainRaced`; hot-path.md "Round 18").
  * A state handed out is immutable for its holder: its base file and tail are its own (refcounted),
  * later advances build new objects.
  */
@@ -28,7 +32,7 @@ import { AppError } from '../errors/index.ts';
 import { mapDuckDBError } from '../exec/map-duckdb-error.ts';
 import { quoteIdentifier as q, quoteLiteral } from '../exec/sql-quote.ts';
 import type { K3DuckDB } from '../exec/duckdb-instance.ts';
-import type { ObjectStore } from '../object-store/index.ts';
+import { commitKey, type ObjectStore } from '../object-store/index.ts';
 import { maxDrainedMarker } from './drained-markers.ts';
 import { newRecords } from './list-records.ts';
 import { copyOverlay, emptyOverlay, foldRecords, type SeqRecord, type SkippedRecord, type WalOverlay } from './overlay.ts';
@@ -220,8 +224,8 @@ export class WarmTables {
       // Asked whether or not the LIST found records: a marker above the watermark means a drain raced
       // us — a new record may sit in a freed slot, or (wip/lookup12, test/htap/strong-drain-gap.test.ts)
       // the drain committed after the request's Delta LIST and deleted records before this LIST saw
-      // them. Its marker precedes every deletion.
-      if ((await maxDrainedMarker(store, root, entry.shape.tableId)) > entry.watermark) return false;
+      // them. Its marker precedes every deletion and follows its commit.
+      if (await drainRaced(store, root, entry)) return false;
       if (current.length > 0) {
         entry.skipped = [...entry.skipped, ...foldRecords(entry.overlay, current, entry.shape)];
         if (entry.tail !== entry.overlay) foldRecords(entry.tail, current, entry.shape);
@@ -334,6 +338,19 @@ export class WarmTables {
 }
 
 /** The overlay as Parquet: one row per key, values as DuckDB text (exact; cast back in the view), key-sorted. */
+/**
+ * Whether a drain may have raced an advance of `entry` (asked after its records were read): a drained
+ * marker above the entry's watermark. A marker is written after the commit whose watermark it holds
+ * (compaction/finish-drain.ts), and a watermark above the entry's belongs to a version after the
+ * entry's, so with no commit `version + 1` (Delta versions are contiguous, and the entry's version was
+ * the newest when a statement pinned it: too new for log cleanup) there is no such marker — one HEAD
+ * instead of the markers' LIST. A commit there (a drain, or any other write) LISTs the markers as before.
+ */
+async function drainRaced(store: ObjectStore, root: string, entry: Entry): Promise<boolean> {
+  if ((await store.head(commitKey(root, entry.snapshot.version + 1))) === undefined) return false;
+  return (await maxDrainedMarker(store, root, entry.shape.tableId)) > entry.watermark;
+}
+
 async function writeBase(conn: DuckDBConnection, file: string, overlay: WalOverlay, shape: WalTableShape): Promise<void> {
   const name = `__k3_warm_${randomBytes(4).toString('hex')}`;
   const raw = q(name);

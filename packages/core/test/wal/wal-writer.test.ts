@@ -7,7 +7,8 @@ import { S3ObjectStore } from '../../src/object-store/s3-object-store.ts';
 import { FaultyObjectStore, MemoryObjectStore, type ObjectStore } from '../../src/object-store/index.ts';
 import { isAppError } from '../../src/errors/index.ts';
 import { decodeWalRecord, encodeWalRecord } from '../../src/wal/record-codec.ts';
-import { WalWriter, type WalRecordContent } from '../../src/wal/wal-writer.ts';
+import { WalWriter, type AppendBasis, type WalRecordContent } from '../../src/wal/wal-writer.ts';
+import { commitKey } from '../../src/object-store/paths.ts';
 import { listWal } from '../../src/wal/wal-reader.ts';
 import { writeDrainedMarker } from '../../src/wal/drained-markers.ts';
 import { walRecordKey } from '../../src/wal/wal-keys.ts';
@@ -78,6 +79,58 @@ describe('WalWriter on a local directory', () => {
     expect(pending.map((e) => e.seq)).toEqual([6, 7]);
     // A cold writer starts above the marker.
     expect((await new WalWriter(store).append(root, content(3, 0))).seq).toBe(8);
+  });
+
+  // hot-path.md "Round 18": the slot check after a won PUT, given the snapshot the statement pinned.
+  it('with its statement\'s snapshot the slot check is one HEAD of the next commit; a commit there LISTs the markers and a freed slot is still abandoned', async () => {
+    const root = 'basis/';
+    const reads = { markerLists: 0, commitHeads: [] as string[] };
+    const counting = new Proxy(store, {
+      get(target, prop) {
+        const v = Reflect.get(target, prop, target) as unknown;
+        if (prop === 'list') {
+          return (prefix: string, opts?: unknown) => {
+            if (prefix.includes('/_drained/')) reads.markerLists++;
+            return (v as ObjectStore['list']).call(target, prefix, opts as never);
+          };
+        }
+        if (prop === 'head') {
+          return (key: string) => {
+            if (key.includes('/_delta_log/')) reads.commitHeads.push(key.slice(key.lastIndexOf('/') + 1));
+            return (v as ObjectStore['head']).call(target, key);
+          };
+        }
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    }) as ObjectStore;
+    const pinned: AppendBasis = { version: 0, txns: new Map(), metadata: { id: 't' } as AppendBasis['metadata'] };
+    const stale = new WalWriter(counting);
+    expect((await stale.append(root, content(1, 0), pinned)).seq).toBe(1); // cold: the markers give its first seq
+    reads.markerLists = 0;
+    reads.commitHeads = [];
+    expect((await stale.append(root, content(1, 1), pinned)).seq).toBe(2);
+    expect(reads).toEqual({ markerLists: 0, commitHeads: ['00000000000000000001.json'] });
+    // A snapshot of another table (incarnation) is not used: the markers are LISTed.
+    reads.commitHeads = [];
+    expect((await stale.append(root, content(1, 2), { ...pinned, metadata: { id: 'other' } as AppendBasis['metadata'] })).seq).toBe(3);
+    expect(reads).toEqual({ markerLists: 1, commitHeads: [] });
+    // Another writer appends 4..8; a drain commits version 1 (watermark 7), writes its marker and
+    // deletes records 1..7. The stale writer (head 3, statement pinned at version 0) wins the freed
+    // slot 4: the commit after its snapshot is there, so it LISTs the markers and moves above 7.
+    const other = new WalWriter(store);
+    for (let i = 0; i < 5; i++) await other.append(root, content(2, i));
+    expect(await store.putIfAbsent(commitKey(root, 1), new TextEncoder().encode('{"txn":{"appId":"k3-wal","version":7}}\n'))).toBe(true);
+    await writeDrainedMarker(store, root, 't', 7);
+    await store.deleteMany([1, 2, 3, 4, 5, 6, 7].map((q) => walRecordKey(root, q)));
+    reads.markerLists = 0;
+    reads.commitHeads = [];
+    const r = await stale.append(root, content(1, 3), pinned);
+    expect(r.seq).toBe(9);
+    expect(reads.markerLists).toBeGreaterThanOrEqual(1);
+    expect(reads.commitHeads).toContain('00000000000000000001.json');
+    const { pending, drained } = await listWal(store, root, 7);
+    expect(drained).toEqual([]);
+    expect(pending.map((e) => e.seq)).toEqual([8, 9]);
   });
 
   it('a writer that lost its seq takes the first free seq after the listed run, never one above a free seq', async () => {

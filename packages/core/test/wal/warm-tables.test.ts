@@ -144,6 +144,63 @@ describe('WarmTables base rewrites', () => {
     warm.clear();
   });
 
+  // hot-path.md "Round 18": the drained markers are LISTed only when a commit follows the entry's version.
+  it('an advance asks for the commit after its version (one HEAD) and LISTs the drained markers only when it exists; a drain that deleted unread records still rebuilds it', async () => {
+    const root = 'markers/';
+    await createKeyedTable(env, root);
+    const reads = { markerLists: 0, commitHeads: [] as string[] };
+    const counting = new Proxy(env.store, {
+      get(target, prop) {
+        const v = Reflect.get(target, prop, target) as unknown;
+        if (prop === 'list') {
+          return (prefix: string, opts?: unknown) => {
+            if (prefix.includes('/_drained/')) reads.markerLists++;
+            return (v as ObjectStore['list']).call(target, prefix, opts as never);
+          };
+        }
+        if (prop === 'head') {
+          return (key: string) => {
+            if (key.includes('/_delta_log/')) reads.commitHeads.push(key.slice(key.lastIndexOf('/') + 1));
+            return (v as ObjectStore['head']).call(target, key);
+          };
+        }
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const other = new WalWriter(env.store);
+    for (let i = 0; i < 2; i++) await keyedWrite(env, other, root, wideRow(i, 'eu', i));
+    const warm = new WarmTables({ db: env.db, records: new WalRecordCache(), dir: join(env.dir, 'warm-markers') });
+    const pinned = await loadSnapshot(env.store, root);
+    (await warm.acquire(counting, root, pinned, { keyLookupsOnly: true })).release(); // cold: records 1–2 folded
+    const next = `${String(pinned.version + 1).padStart(20, '0')}.json`;
+    // No commit after the entry's version: one HEAD of it, no LIST of the markers.
+    reads.markerLists = 0;
+    reads.commitHeads = [];
+    const idle = await warm.acquire(counting, root, pinned, { keyLookupsOnly: true });
+    expect(idle.overlay.byKey.size).toBe(2);
+    idle.release();
+    expect(reads).toEqual({ markerLists: 0, commitHeads: [next] });
+    // Record 3 is acknowledged, then a drain commits records 1–3 and deletes them before this process
+    // reads record 3. An advance from the old pinned snapshot finds no new record; the commit after its
+    // version is there, the markers are LISTed, and the entry is rebuilt at the drain's commit.
+    await keyedWrite(env, other, root, wideRow(2, 'eu', 2));
+    const drained = await drainTable(env.store, root, { batchSize: 100 }, env.deps);
+    expect(drained.drainedThrough).toBe(3);
+    reads.markerLists = 0;
+    reads.commitHeads = [];
+    const raced = await warm.acquire(counting, root, pinned, { keyLookupsOnly: true });
+    try {
+      expect(reads.commitHeads[0]).toBe(next);
+      expect(reads.markerLists).toBeGreaterThanOrEqual(1);
+      expect(raced.snapshot.version).toBe(pinned.version + 1);
+      expect(raced.watermark).toBe(3);
+      expect(raced.overlay.byKey.size).toBe(0);
+    } finally {
+      raced.release();
+      warm.clear();
+    }
+  });
+
   // hot-path.md "Round 15": statements of one table that overlap read `_k3_wal/` once per event-loop
   // turn, not once each; a statement alone on its table still reads it at once.
   it('acquires of a table with a state held share one read of the write log per turn; a lone acquire reads it at once', async () => {
