@@ -13,6 +13,7 @@ import { listWal } from '../../src/wal/wal-reader.ts';
 import { writeDrainedMarker } from '../../src/wal/drained-markers.ts';
 import { walRecordKey } from '../../src/wal/wal-keys.ts';
 import { startS3Server, type S3TestServer } from '../support/s3-server.ts';
+import { baseName, watchedStore } from '../support/watched-store.ts';
 
 const content = (writer: number, i: number): WalRecordContent => ({
   tableId: 't', schemaFingerprint: 'fp', columns: [{ name: 'id', type: 'BIGINT' }, { name: 'w', type: 'INTEGER' }],
@@ -85,24 +86,10 @@ describe('WalWriter on a local directory', () => {
   it('with its statement\'s snapshot the slot check is one HEAD of the next commit; a commit there LISTs the markers and a freed slot is still abandoned', async () => {
     const root = 'basis/';
     const reads = { markerLists: 0, commitHeads: [] as string[] };
-    const counting = new Proxy(store, {
-      get(target, prop) {
-        const v = Reflect.get(target, prop, target) as unknown;
-        if (prop === 'list') {
-          return (prefix: string, opts?: unknown) => {
-            if (prefix.includes('/_drained/')) reads.markerLists++;
-            return (v as ObjectStore['list']).call(target, prefix, opts as never);
-          };
-        }
-        if (prop === 'head') {
-          return (key: string) => {
-            if (key.includes('/_delta_log/')) reads.commitHeads.push(key.slice(key.lastIndexOf('/') + 1));
-            return (v as ObjectStore['head']).call(target, key);
-          };
-        }
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    }) as ObjectStore;
+    const counting = watchedStore(store, {
+      list: (prefix) => { if (prefix.includes('/_drained/')) reads.markerLists++; },
+      head: (key) => { if (key.includes('/_delta_log/')) reads.commitHeads.push(baseName(key)); },
+    });
     const pinned: AppendBasis = { version: 0, txns: new Map(), metadata: { id: 't' } as AppendBasis['metadata'] };
     const stale = new WalWriter(counting);
     expect((await stale.append(root, content(1, 0), pinned)).seq).toBe(1); // cold: the markers give its first seq

@@ -13,7 +13,7 @@ import { WalRecordCache } from '../../src/wal/record-cache.ts';
 import { WalWriter } from '../../src/wal/wal-writer.ts';
 import { WarmTables } from '../../src/wal/warm-state.ts';
 import { bindWarmStrongView } from '../../src/wal/bind-fresh.ts';
-import type { ObjectStore } from '../../src/object-store/index.ts';
+import { baseName, watchedStore } from '../support/watched-store.ts';
 import { createKeyedTable, createWalEnv, keyedWrite, readRows, wideRow, type WalEnv } from './support/wal-env.ts';
 
 describe('WarmTables base rewrites', () => {
@@ -93,23 +93,9 @@ describe('WarmTables base rewrites', () => {
     await createKeyedTable(env, root);
     expect(env.store.listScansDirectory).toBe(true);
     const reads = { lists: 0, heads: [] as string[] };
-    const counting = new Proxy(env.store, {
-      get(target, prop) {
-        const v = Reflect.get(target, prop, target) as unknown;
-        if (prop === 'list') {
-          return (prefix: string, opts?: unknown) => {
-            if (prefix.endsWith('_k3_wal/')) reads.lists++;
-            return (v as ObjectStore['list']).call(target, prefix, opts as never);
-          };
-        }
-        if (prop === 'head') {
-          return (key: string) => {
-            if (key.includes('/_k3_wal/')) reads.heads.push(key.slice(key.lastIndexOf('/') + 1));
-            return (v as ObjectStore['head']).call(target, key);
-          };
-        }
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
+    const counting = watchedStore(env.store, {
+      list: (prefix) => { if (prefix.endsWith('_k3_wal/')) reads.lists++; },
+      head: (key) => { if (key.includes('/_k3_wal/')) reads.heads.push(baseName(key)); },
     });
     // Another process's writer (its own head cache) fills a backlog of 50 records.
     const other = new WalWriter(env.store);
@@ -149,23 +135,9 @@ describe('WarmTables base rewrites', () => {
     const root = 'markers/';
     await createKeyedTable(env, root);
     const reads = { markerLists: 0, commitHeads: [] as string[] };
-    const counting = new Proxy(env.store, {
-      get(target, prop) {
-        const v = Reflect.get(target, prop, target) as unknown;
-        if (prop === 'list') {
-          return (prefix: string, opts?: unknown) => {
-            if (prefix.includes('/_drained/')) reads.markerLists++;
-            return (v as ObjectStore['list']).call(target, prefix, opts as never);
-          };
-        }
-        if (prop === 'head') {
-          return (key: string) => {
-            if (key.includes('/_delta_log/')) reads.commitHeads.push(key.slice(key.lastIndexOf('/') + 1));
-            return (v as ObjectStore['head']).call(target, key);
-          };
-        }
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
+    const counting = watchedStore(env.store, {
+      list: (prefix) => { if (prefix.includes('/_drained/')) reads.markerLists++; },
+      head: (key) => { if (key.includes('/_delta_log/')) reads.commitHeads.push(baseName(key)); },
     });
     const other = new WalWriter(env.store);
     for (let i = 0; i < 2; i++) await keyedWrite(env, other, root, wideRow(i, 'eu', i));
@@ -211,23 +183,9 @@ describe('WarmTables base rewrites', () => {
     // whole directory) the HEADs of the seqs after the folded one (list-records.ts `newRecords`).
     expect(env.store.listScansDirectory).toBe(true);
     let walLists = 0;
-    const counting = new Proxy(env.store, {
-      get(target, prop) {
-        const v = Reflect.get(target, prop, target) as unknown;
-        if (prop === 'list') {
-          return (prefix: string, opts?: unknown) => {
-            if (prefix.endsWith('_k3_wal/')) walLists++;
-            return (v as ObjectStore['list']).call(target, prefix, opts as never);
-          };
-        }
-        if (prop === 'head') {
-          return (key: string) => {
-            if (/\/_k3_wal\/\d{20}\.rec$/.test(key)) walLists++;
-            return (v as ObjectStore['head']).call(target, key);
-          };
-        }
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
+    const counting = watchedStore(env.store, {
+      list: (prefix) => { if (prefix.endsWith('_k3_wal/')) walLists++; },
+      head: (key) => { if (/\/_k3_wal\/\d{20}\.rec$/.test(key)) walLists++; },
     });
     const warm = new WarmTables({ db: env.db, records: new WalRecordCache(), dir: join(env.dir, 'warm-coalesce') });
     const pinned = await loadSnapshot(env.store, root);
