@@ -25,10 +25,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors/index.ts';
-import { commitKey, putIfAbsentResolved, type ObjectStore } from '../object-store/index.ts';
+import { putIfAbsentResolved, type ObjectStore } from '../object-store/index.ts';
 import type { Snapshot } from '../delta/snapshot.ts';
 import { asDecoded, encodeWalRecord, type WalRecord } from './record-codec.ts';
-import { maxDrainedMarker } from './drained-markers.ts';
+import { maxDrainedMarker, maxDrainedMarkerAbove, type KnownVersion } from './drained-markers.ts';
 import { firstFreeSeq } from './list-records.ts';
 import { walRecordKey } from './wal-keys.ts';
 import { groupKey, mergeContents } from './group-commit.ts';
@@ -188,17 +188,13 @@ export class WalWriter {
   }
 
   /**
-   * The drained marker after our record landed at `seq` (0 when none can be ≥ seq); unreadable → the
-   * record may be live: outcome unknown. With a `known` version of the table (the newest when the
-   * statement pinned it) and `seq` above its watermark, one HEAD answers: a marker is the watermark of
-   * a commit, written after it (compaction/finish-drain.ts), and a watermark ≥ seq belongs to a
-   * version after `known` — so with no commit `known + 1` (versions are contiguous; one that new is no
-   * log cleanup's) no marker ≥ seq exists. Otherwise the markers are LISTed.
+   * The drained marker after our record landed at `seq` (0 when none can be ≥ seq: with the statement's
+   * `known` version and `seq` above its watermark, one HEAD — drained-markers.ts `maxDrainedMarkerAbove`);
+   * unreadable → the record may be live: outcome unknown.
    */
-  async #markerAfterWin(root: string, tableId: string, key: string, seq: number, known: { version: number; watermark: number } | undefined): Promise<number> {
+  async #markerAfterWin(root: string, tableId: string, key: string, seq: number, known: KnownVersion | undefined): Promise<number> {
     try {
-      if (known !== undefined && seq > known.watermark && (await this.#store.head(commitKey(root, known.version + 1))) === undefined) return 0;
-      return await maxDrainedMarker(this.#store, root, tableId);
+      return await maxDrainedMarkerAbove(this.#store, root, tableId, seq - 1, known);
     } catch (err) {
       throw new AppError('ERR_WRITE_OUTCOME_UNKNOWN', `The write-log record ${key} was written but its slot could not be checked against the drained markers, so it may or may not apply. Retry with the same idempotency key (it is applied at most once).`, { key }, { cause: err });
     }

@@ -19,7 +19,7 @@
  *     marker is the watermark of a commit, written after that commit, and watermarks only grow with
  *     versions, so one above the entry's watermark exists only once the commit after the entry's
  *     version does: one HEAD of that commit first, and the markers' LIST only when it is there
- *     (`drainRaced`; hot-path.md "Round 18").
+ *     (drained-markers.ts `maxDrainedMarkerAbove`; hot-path.md "Round 18").
  * A state handed out is immutable for its holder: its base file and tail are its own (refcounted),
  * later advances build new objects.
  */
@@ -32,8 +32,8 @@ import { AppError } from '../errors/index.ts';
 import { mapDuckDBError } from '../exec/map-duckdb-error.ts';
 import { quoteIdentifier as q, quoteLiteral } from '../exec/sql-quote.ts';
 import type { K3DuckDB } from '../exec/duckdb-instance.ts';
-import { commitKey, type ObjectStore } from '../object-store/index.ts';
-import { maxDrainedMarker } from './drained-markers.ts';
+import type { ObjectStore } from '../object-store/index.ts';
+import { maxDrainedMarkerAbove } from './drained-markers.ts';
 import { newRecords } from './list-records.ts';
 import { copyOverlay, emptyOverlay, foldRecords, type SeqRecord, type SkippedRecord, type WalOverlay } from './overlay.ts';
 import type { WalRecordCache } from './record-cache.ts';
@@ -225,7 +225,8 @@ export class WarmTables {
       // us — a new record may sit in a freed slot, or (wip/lookup12, test/htap/strong-drain-gap.test.ts)
       // the drain committed after the request's Delta LIST and deleted records before this LIST saw
       // them. Its marker precedes every deletion and follows its commit.
-      if (await drainRaced(store, root, entry)) return false;
+      const known = { version: entry.snapshot.version, watermark: entry.watermark };
+      if ((await maxDrainedMarkerAbove(store, root, entry.shape.tableId, entry.watermark, known)) > entry.watermark) return false;
       if (current.length > 0) {
         entry.skipped = [...entry.skipped, ...foldRecords(entry.overlay, current, entry.shape)];
         if (entry.tail !== entry.overlay) foldRecords(entry.tail, current, entry.shape);
@@ -338,19 +339,6 @@ export class WarmTables {
 }
 
 /** The overlay as Parquet: one row per key, values as DuckDB text (exact; cast back in the view), key-sorted. */
-/**
- * Whether a drain may have raced an advance of `entry` (asked after its records were read): a drained
- * marker above the entry's watermark. A marker is written after the commit whose watermark it holds
- * (compaction/finish-drain.ts), and a watermark above the entry's belongs to a version after the
- * entry's, so with no commit `version + 1` (Delta versions are contiguous, and the entry's version was
- * the newest when a statement pinned it: too new for log cleanup) there is no such marker — one HEAD
- * instead of the markers' LIST. A commit there (a drain, or any other write) LISTs the markers as before.
- */
-async function drainRaced(store: ObjectStore, root: string, entry: Entry): Promise<boolean> {
-  if ((await store.head(commitKey(root, entry.snapshot.version + 1))) === undefined) return false;
-  return (await maxDrainedMarker(store, root, entry.shape.tableId)) > entry.watermark;
-}
-
 async function writeBase(conn: DuckDBConnection, file: string, overlay: WalOverlay, shape: WalTableShape): Promise<void> {
   const name = `__k3_warm_${randomBytes(4).toString('hex')}`;
   const raw = q(name);
