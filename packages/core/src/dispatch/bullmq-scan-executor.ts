@@ -7,11 +7,12 @@
  *   and the coordinator keeps the first result per jobIndex — a partial is counted at most once.
  *   (BullMQ also refuses to complete a job from a worker that lost its lock, so a worker presumed
  *   dead cannot report after its job was handed to another.)
- * - Results arrive first on this coordinator's inbox (a Redis list every job names in `replyTo`,
- *   pushed by the worker before BullMQ's moveToFinished; one BLMPOP — BLPOP on a Redis older than
- *   7 — on a dedicated connection),
- *   else as QueueEvents (`completed`, final `failed` — failures only travel this way), and a poll of
- *   the outstanding jobs' state covers events missed while the events stream was (re)connecting.
+ * - Outcomes arrive on this coordinator's inbox (a Redis list every job names in `replyTo`, pushed
+ *   by the worker before BullMQ's moveToFinished: a result, or a failure BullMQ will not retry; one
+ *   BLMPOP — BLPOP on a Redis older than 7 — on a dedicated connection); a poll of the outstanding
+ *   jobs' state covers a push that was lost and outcomes no worker pushes (a job failed by the
+ *   stalled-job check, a worker of an earlier release). No events stream is read: its XREADs woke
+ *   the coordinator for every added, active and completed job of every coordinator.
  * - attempts with exponential backoff; stalled jobs (worker killed) go back to wait and run
  *   elsewhere; finished jobs are removed by age/count (removeOnComplete/removeOnFail).
  * - deadline → ERR_QUERY_TIMEOUT, signal → ERR_QUERY_CANCELLED; either way (and when a partition
@@ -22,7 +23,7 @@
  *   (ERR_QUERY_TIMEOUT when the worker hit the deadline).
  */
 import { randomUUID } from 'node:crypto';
-import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
+import { Queue, type JobsOptions } from 'bullmq';
 import { AppError } from '../errors/index.ts';
 import { decodeJobFailure, parseScanResult, QUEUE_NAMES, queuePrefix, scanCancelChannel, scanInboxKey, scanJobId, type ScanJobV1, type ScanResultV1 } from '../jobs/index.ts';
 import { blockingConnection, createRedisClient, producerConnection, queueUnavailable, withTimeout } from './redis-connection.ts';
@@ -52,10 +53,9 @@ export interface BullMQScanExecutorOptions {
 
 type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: string | undefined };
 
-/** Which path delivered the results a run kept (tests and the profile read it). */
+/** Which path delivered the outcomes a run kept (tests and the profile read it). */
 export interface ScanDeliveries {
   inbox: number;
-  events: number;
   poll: number;
 }
 type Via = keyof ScanDeliveries;
@@ -69,7 +69,6 @@ export class BullMQScanExecutor implements ScanExecutor {
   readonly kind = 'bullmq';
   readonly #opts: BullMQScanExecutorOptions;
   readonly #queue: Queue;
-  readonly #events: QueueEvents;
   readonly #clients: readonly Redis[];
   /** jobId → listener of the run waiting for it. */
   readonly #waiting = new Map<string, (outcome: Outcome, via: Via) => void>();
@@ -79,30 +78,26 @@ export class BullMQScanExecutor implements ScanExecutor {
   #inboxLoop: Promise<void> | undefined;
   #closed = false;
   /** Results kept, by the path that delivered them first. */
-  readonly deliveries: ScanDeliveries = { inbox: 0, events: 0, poll: 0 };
+  readonly deliveries: ScanDeliveries = { inbox: 0, poll: 0 };
 
   constructor(opts: BullMQScanExecutorOptions) {
     this.#opts = opts;
     const prefix = queuePrefix(opts.prefix);
     const producer = createRedisClient(producerConnection(opts.redisUrl, opts.connectTimeoutMs));
-    const blocking = createRedisClient(blockingConnection(opts.redisUrl, opts.connectTimeoutMs));
     const inbox = createRedisClient(blockingConnection(opts.redisUrl, opts.connectTimeoutMs));
-    this.#clients = [producer, blocking, inbox];
+    this.#clients = [producer, inbox];
     this.#inbox = inbox;
     this.#inboxKey = scanInboxKey(opts.prefix, randomUUID());
     this.#queue = new Queue(QUEUE_NAMES.scan, { connection: producer, prefix });
-    this.#events = new QueueEvents(QUEUE_NAMES.scan, { connection: blocking, prefix });
     // Connection errors are reported per run (ERR_QUEUE_UNAVAILABLE); an unhandled 'error' event would crash the process.
     this.#queue.on('error', () => undefined);
-    this.#events.on('error', () => undefined);
-    this.#events.on('completed', ({ jobId, returnvalue }) => this.#waiting.get(jobId)?.({ ok: true, value: returnvalue }, 'events'));
-    this.#events.on('failed', ({ jobId, failedReason }) => this.#waiting.get(jobId)?.({ ok: false, reason: failedReason }, 'events'));
   }
 
   /**
-   * Pops the inbox for as long as the executor is open: each entry is `{ jobId, result }` from a
-   * worker, handed to the run waiting for that job (none: a late or repeated result, dropped). A
-   * Redis error waits a little and pops again; close() disconnects, which ends the loop.
+   * Pops the inbox for as long as the executor is open: each entry is `{ jobId, result }` or
+   * `{ jobId, failedReason }` from a worker, handed to the run waiting for that job (none: a late or
+   * repeated outcome, dropped). A Redis error waits a little and pops again; close() disconnects,
+   * which ends the loop.
    */
   #startInbox(): void {
     this.#inboxLoop ??= (async () => {
@@ -129,13 +124,15 @@ export class BullMQScanExecutor implements ScanExecutor {
   }
 
   #deliver(text: string): void {
-    let entry: { jobId?: unknown; result?: unknown };
+    let entry: { jobId?: unknown; result?: unknown; failedReason?: unknown };
     try {
-      entry = JSON.parse(text) as { jobId?: unknown; result?: unknown };
+      entry = JSON.parse(text) as typeof entry;
     } catch {
       return;
     }
-    if (typeof entry.jobId === 'string') this.#waiting.get(entry.jobId)?.({ ok: true, value: entry.result }, 'inbox');
+    if (typeof entry.jobId !== 'string') return;
+    const outcome: Outcome = typeof entry.failedReason === 'string' ? { ok: false, reason: entry.failedReason } : { ok: true, value: entry.result };
+    this.#waiting.get(entry.jobId)?.(outcome, 'inbox');
   }
 
   /** The producer queue (tests inspect counts and keys through it). */
@@ -172,7 +169,7 @@ export class BullMQScanExecutor implements ScanExecutor {
     if (opts.signal?.aborted === true) throw cancelledError();
     if (Date.now() >= opts.deadline) throw deadlineError(opts.deadline);
     if (jobs.length === 0) return [];
-    await this.#redis(Promise.all([this.#queue.waitUntilReady(), this.#events.waitUntilReady()]));
+    await this.#redis(this.#queue.waitUntilReady());
     this.#startInbox();
 
     const byId = new Map(jobs.map((j) => [scanJobId(j.queryId, j.jobIndex), { ...j, deadline: Math.min(j.deadline, opts.deadline), replyTo: this.#inboxKey }]));
@@ -215,8 +212,8 @@ export class BullMQScanExecutor implements ScanExecutor {
     const poll = setInterval(pollOnce, this.#opts.pollIntervalMs ?? 500);
     try {
       await this.#redis(this.#queue.addBulk([...byId.values()].map((data) => ({ name: 'scan', data, opts: this.#jobOptions(data) }))));
-      // No poll here: nothing can have finished before its add was answered, and the listeners
-      // (inbox, events) were in place before it. The interval covers missed events.
+      // No poll here: nothing can have finished before its add was answered, and the inbox's
+      // listener was in place before it. The interval covers outcomes the inbox missed.
       await done;
     } catch (err) {
       finish(err);
@@ -231,7 +228,7 @@ export class BullMQScanExecutor implements ScanExecutor {
     return [...results.values()].sort((a, b) => a.jobIndex - b.jobIndex);
   }
 
-  /** Reads the state of jobs without a result yet, for outcomes whose event was missed. */
+  /** Reads the state of jobs without a result yet, for outcomes the inbox did not bring. */
   async #poll(byId: ReadonlyMap<string, ScanJobV1>, results: ReadonlyMap<number, ScanResultV1>, onOutcome: (id: string, o: Outcome, via: Via) => void): Promise<void> {
     for (const [id, job] of byId) {
       if (results.has(job.jobIndex)) continue;
@@ -268,7 +265,7 @@ export class BullMQScanExecutor implements ScanExecutor {
   async close(): Promise<void> {
     this.#closed = true;
     const producer = this.#clients[0]!;
-    const graceful = Promise.allSettled([this.#queue.close(), this.#events.close(), this.#inboxLoop !== undefined ? producer.del(this.#inboxKey) : undefined]);
+    const graceful = Promise.allSettled([this.#queue.close(), this.#inboxLoop !== undefined ? producer.del(this.#inboxKey) : undefined]);
     await withTimeout(graceful, this.#opts.connectTimeoutMs, () => new Error('close timed out')).catch(() => undefined);
     for (const client of this.#clients) client.disconnect();
   }

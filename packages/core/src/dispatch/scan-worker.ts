@@ -9,11 +9,12 @@
  * worker killed mid-job loses its lock; after about `lockDuration` another worker's stalled-job
  * check puts the job back on the wait list (up to `maxStalledCount` times).
  *
- * Results: BullMQ's return value (moveToFinished → the events stream) is the record; when the job
- * names the coordinator's inbox (`replyTo`), the result is also pushed there first (RPUSH + PEXPIRE,
- * fire and forget on a fail-fast connection), so the coordinator wakes on one list pop instead of
- * after moveToFinished and the events stream. A push that fails changes nothing: the events stream
- * and the coordinator's poll still deliver.
+ * Outcomes: BullMQ's job state (moveToFinished) is the record; when the job names the
+ * coordinator's inbox (`replyTo`), its outcome is also pushed there first (RPUSH + PEXPIRE, fire and
+ * forget on a fail-fast connection): `{ jobId, result }`, or `{ jobId, failedReason }` for a failure
+ * BullMQ will not retry (the same test as BullMQ's `shouldRetryJob`: an UnrecoverableError or the
+ * last attempt), so the coordinator wakes on one list pop and reads no events stream. A push that
+ * fails changes nothing but latency: the coordinator's poll of the job's state still delivers.
  *
  * Cancellation: the worker subscribes to the scan cancel channel; when a coordinator publishes a
  * queryId it gave up on, the running jobs of that query are aborted (BullMQ `cancelJob` → the
@@ -58,19 +59,24 @@ export function createScanWorker(opts: ScanWorkerOptions): Worker<unknown, ScanR
   // Pushes results to coordinators' inboxes: fail fast (no offline queue), never awaited by the job.
   const replies = createRedisClient(producerConnection(opts.redisUrl, opts.connectTimeoutMs));
   const inboxes = scanInboxPrefix(opts.prefix);
-  const reply = (replyTo: string | undefined, jobId: string | undefined, result: ScanResultV1): void => {
-    if (replyTo === undefined || jobId === undefined || !replyTo.startsWith(inboxes)) return;
-    void replies.multi().rpush(replyTo, JSON.stringify({ jobId, result })).pexpire(replyTo, SCAN_INBOX_TTL_MS).exec().catch(() => undefined);
+  const reply = (replyTo: unknown, jobId: string | undefined, outcome: { result: ScanResultV1 } | { failedReason: string }): void => {
+    if (typeof replyTo !== 'string' || jobId === undefined || !replyTo.startsWith(inboxes)) return;
+    void replies.multi().rpush(replyTo, JSON.stringify({ jobId, ...outcome })).pexpire(replyTo, SCAN_INBOX_TTL_MS).exec().catch(() => undefined);
   };
   const processor = async (job: Job<unknown, ScanResultV1>, _token?: string, signal?: AbortSignal): Promise<ScanResultV1> => {
     try {
       const parsed = parseScanJob(job.data);
       if (cancelled.has(parsed.queryId)) throw cancelledError();
       const result = await opts.handler(parsed, signal !== undefined ? { signal } : {});
-      reply(parsed.replyTo, job.id, result);
+      reply(parsed.replyTo, job.id, { result });
       return result;
     } catch (err) {
-      throw failure(err, signal?.aborted === true);
+      const error = failure(err, signal?.aborted === true);
+      // BullMQ fails the job for good (no retry follows): the coordinator may stop waiting for it.
+      if (error instanceof UnrecoverableError || !(job.attemptsMade + 1 < (job.opts.attempts ?? 0))) {
+        reply((job.data as { replyTo?: unknown } | null)?.replyTo, job.id, { failedReason: error.message });
+      }
+      throw error;
     }
   };
   const worker = new Worker<unknown, ScanResultV1>(QUEUE_NAMES.scan, processor, {

@@ -5,7 +5,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BullMQScanExecutor, createScanJobHandler, InProcessScanExecutor, ScaleToZeroScanExecutor, type BullMQScanExecutorOptions, type ScanExecutor } from '../../src/dispatch/index.ts';
+import { BullMQScanExecutor, createScanJobHandler, createScanWorker, InProcessScanExecutor, ScaleToZeroScanExecutor, type BullMQScanExecutorOptions, type ScanExecutor } from '../../src/dispatch/index.ts';
 import { AppError } from '../../src/errors/index.ts';
 import { JOB_RESULTS_PREFIX, scanJobId, type ScanJobV1, type ScanResultV1 } from '../../src/jobs/index.ts';
 import { createBucketStoreFactory } from '../../src/object-store/store-factory.ts';
@@ -94,7 +94,7 @@ describe('BullMQScanExecutor with two worker processes', () => {
     expect((await table.stores.open(BUCKET).list(JOB_RESULTS_PREFIX)).objects).toEqual([]);
   });
 
-  it('a run reads no job state before its poll interval: the inbox and events deliver, the poll only covers what they miss', async () => {
+  it('a run reads no job state before its poll interval: the inbox delivers, the poll only covers what it misses', async () => {
     const e = executor(prefix, { pollIntervalMs: 60_000 });
     const sql = 'SELECT region, count(*) AS n FROM contracts GROUP BY region';
     const reference = canonical(await table.reference(sql));
@@ -110,21 +110,17 @@ describe('BullMQScanExecutor with two worker processes', () => {
     // Two round trips (HGETALL of the job, its state) per job and query were spent right after the
     // add, before any job could have finished.
     expect(reads).toBe(0);
-    expect(e.deliveries.poll).toBe(0);
-    expect(e.deliveries.inbox + e.deliveries.events).toBe(12);
+    expect(e.deliveries).toEqual({ inbox: 12, poll: 0 });
   });
 
-  it('results reach the coordinator on its inbox list (one BLPOP) ahead of the events stream, and no inbox is left behind', async () => {
+  it('results reach the coordinator on its inbox list (one BLMPOP), and no inbox is left behind', async () => {
     const e = executor(prefix, { pollIntervalMs: 60_000 });
     const sql = 'SELECT region, count(*) AS n, sum(amount) AS s FROM contracts GROUP BY region';
     const reference = canonical(await table.reference(sql));
     for (let i = 0; i < 5; i++) expect(canonical((await table.federate(e, sql)).result)).toEqual(reference);
-    // 20 results kept, each once. The worker pushes before BullMQ's moveToFinished, so the inbox is
-    // first or ties with the events stream (both replies leave Redis in one event-loop turn; which
-    // socket Node reads first is then a coin toss): about 3 in 4 came by the inbox on a quiet
-    // machine, 9 of 20 once under CI load — so the test asks only that the inbox delivered.
-    expect(e.deliveries.inbox + e.deliveries.events + e.deliveries.poll).toBe(20);
-    expect(e.deliveries.inbox).toBeGreaterThanOrEqual(1);
+    // 20 results kept, each once, every one from the inbox: no events stream is read, and the poll
+    // (one minute here) never ran.
+    expect(e.deliveries).toEqual({ inbox: 20, poll: 0 });
     const client = new Redis(redis.url);
     try {
       expect(await client.keys(`${prefix}:scan-v1:inbox:*`)).toEqual([]);
@@ -152,9 +148,10 @@ describe('BullMQScanExecutor with two worker processes', () => {
     }
   });
 
-  it('a failing partition fails the query with ERR_WORKER_FAILED carrying the worker error, without retries', async () => {
+  it('a failing partition fails the query with ERR_WORKER_FAILED carrying the worker error, without retries, from the inbox', async () => {
     const started = Date.now();
-    const err = await failure(table.federate(executor(prefix), 'SELECT region, count(*) FROM contracts WHERE CAST(name AS INTEGER) > 0 GROUP BY region'));
+    // No poll within the test: the failure has to come through the inbox.
+    const err = await failure(table.federate(executor(prefix, { pollIntervalMs: 60_000 }), 'SELECT region, count(*) FROM contracts WHERE CAST(name AS INTEGER) > 0 GROUP BY region'));
     expect(err.code).toBe('ERR_WORKER_FAILED');
     const cause = err.details?.['cause'] as { code: string; message: string };
     expect(cause.code).toBe('ERR_TYPE_MISMATCH');
@@ -299,6 +296,50 @@ describe('scale to zero: the liveness question beside the enqueue (wip/cluster13
     expect(await e.remote.queue.getJobCounts('wait')).toEqual({ wait: 0 });
     expect(canonical((await table.federate(e, sql)).result)).toEqual(reference);
     expect(e.ranLocally).toBe(8);
+  }, 60_000);
+});
+
+describe('outcomes through the inbox only (a worker in this process, no poll within the test)', () => {
+  const prefix = `k3t${process.pid}f`;
+  const sql = 'SELECT region, count(*) AS n, sum(amount) AS s FROM contracts GROUP BY region';
+  const worker: { close(): Promise<void> }[] = [];
+  afterAll(async () => { await Promise.allSettled(worker.map((w) => w.close())); });
+
+  /** A worker whose first `failures` attempts of every job fail with a retryable store error. */
+  function flakyWorker(failures: number): Map<string, number> {
+    const attempts = new Map<string, number>();
+    const real = createScanJobHandler({ stores: table.stores, db: table.db, cache: table.cache, inlineMaxBytes: 1 << 20 });
+    const w = createScanWorker({
+      redisUrl: redis.url, prefix, connectTimeoutMs: 1_000, concurrency: 2, lockDurationMs: 5_000,
+      handler: async (job) => {
+        const id = scanJobId(job.queryId, job.jobIndex);
+        const n = (attempts.get(id) ?? 0) + 1;
+        attempts.set(id, n);
+        if (n <= failures) throw new AppError('ERR_STORE_UNAVAILABLE', `attempt ${n} of ${id}: the store did not answer`);
+        return real(job);
+      },
+    });
+    worker.push(w);
+    return attempts;
+  }
+
+  it('a retryable failure is not the end of a job: the retry\'s result answers, and a job failed on its last attempt ends the query at once', async () => {
+    // Three attempts per job (K3_JOB_ATTEMPTS), each job's first fails: the query still answers exactly.
+    const attempts = flakyWorker(1);
+    const e = executor(prefix, { pollIntervalMs: 60_000, attempts: 3, backoffMs: 10 });
+    const { result } = await table.federate(e, sql, { queryId: 'flaky1' });
+    expect(canonical(result)).toEqual(canonical(await table.reference(sql)));
+    expect([...attempts].filter(([id]) => id.startsWith('flaky1')).map(([, n]) => n)).toEqual([2, 2, 2, 2]);
+    expect(e.deliveries).toEqual({ inbox: 4, poll: 0 });
+    // Every attempt fails: the query ends with the cause after the third attempt, not at its deadline.
+    await worker.pop()!.close();
+    const always = flakyWorker(Number.POSITIVE_INFINITY);
+    const started = Date.now();
+    const err = await failure(table.federate(executor(prefix, { pollIntervalMs: 60_000, attempts: 3, backoffMs: 10 }), sql, { queryId: 'flaky2', deadline: Date.now() + 30_000 }));
+    expect(err.code).toBe('ERR_WORKER_FAILED');
+    expect((err.details?.['cause'] as { code: string }).code).toBe('ERR_STORE_UNAVAILABLE');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(Math.max(...[...always].filter(([id]) => id.startsWith('flaky2')).map(([, n]) => n))).toBe(3);
   }, 60_000);
 });
 
