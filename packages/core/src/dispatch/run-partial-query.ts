@@ -9,6 +9,7 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { AppError } from '../errors/index.ts';
 import { mapDuckDBError } from '../exec/index.ts';
 import type { PartialColumn } from '../jobs/index.ts';
+import type { PrepareOnView } from './scan-view-pool.ts';
 
 export interface PartialQueryResult {
   readonly columns: PartialColumn[];
@@ -25,7 +26,8 @@ export function cancelledError(): AppError {
   return new AppError('ERR_QUERY_CANCELLED', 'The query was cancelled because the client went away.');
 }
 
-export async function runPartialQuery(conn: DuckDBConnection, sql: string, deadline: number, signal?: AbortSignal): Promise<PartialQueryResult> {
+/** `prepare`: the pooled scan view's statement cache (scan-view-pool.ts); absent = run the text. */
+export async function runPartialQuery(conn: DuckDBConnection, sql: string, deadline: number, signal?: AbortSignal, prepare?: PrepareOnView): Promise<PartialQueryResult> {
   if (signal?.aborted === true) throw cancelledError();
   if (Date.now() >= deadline) throw deadlineError(deadline);
   let stopped: 'timeout' | 'cancel' | undefined;
@@ -37,7 +39,7 @@ export async function runPartialQuery(conn: DuckDBConnection, sql: string, deadl
   const onAbort = (): void => stop('cancel');
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const reader = await conn.runAndReadAll(sql).catch((err: unknown) => {
+    const reader = await (prepare !== undefined ? prepare(sql).then((p) => p.runAndReadAll()) : conn.runAndReadAll(sql)).catch((err: unknown) => {
       if (stopped === undefined) throw mapDuckDBError(err);
       return undefined;
     });

@@ -5,7 +5,7 @@
  *
  * Steps: files → local paths (FileCache lease, pinned until the scan ends) → a TEMP view named
  * `job.viewName` on a fresh connection, or on a pooled one that already holds exactly that view
- * (scan-view-pool.ts; the worker's) (bindSnapshot: partition columns as typed constants from the
+ * and, for a repeated partial SQL, its prepared statement (scan-view-pool.ts; the worker's) (bindSnapshot: partition columns as typed constants from the
  * Delta strings) → partial SQL under the job's deadline → Arrow IPC. Results above
  * `inlineMaxBytes` are written to `_k3/results/<queryId>/<jobIndex>.arrow` in the job's bucket and
  * referenced; the coordinator deletes them after merging. The handler does not log (pure core).
@@ -18,7 +18,7 @@ import { mapDuckDBError, withConnection, bindSnapshot, quoteLiteral, type FileCa
 import { encodeArrowPartial, jobResultKey, SCAN_JOB_VERSION, type ScanJobV1, type ScanResultV1 } from '../jobs/index.ts';
 import type { BucketStores } from '../object-store/store-factory.ts';
 import { cancelledError, deadlineError, runPartialQuery, type PartialQueryResult } from './run-partial-query.ts';
-import type { ScanViewPool } from './scan-view-pool.ts';
+import type { PrepareOnView, ScanViewPool } from './scan-view-pool.ts';
 
 export interface ScanJobHandlerDeps {
   readonly stores: Pick<BucketStores, 'open'>;
@@ -75,9 +75,9 @@ export function createScanJobHandler(deps: ScanJobHandlerDeps): ScanJobHandler {
     const lease = await deps.cache.acquire(store, job.files.map((f) => ({ key: f.key, size: f.size })));
     try {
       const snapshot = { schema: job.schema, partitionColumns: job.partitionColumns, files };
-      const scan = async (conn: DuckDBConnection): Promise<{ partial: PartialQueryResult; rowsScanned: number }> => {
+      const scan = async (conn: DuckDBConnection, prepare?: PrepareOnView): Promise<{ partial: PartialQueryResult; rowsScanned: number }> => {
         const scanned = files.length === 0 ? 0 : await countRows(conn, [...lease.paths.values()]);
-        return { partial: await runPartialQuery(conn, job.partialSql, job.deadline, opts.signal), rowsScanned: scanned };
+        return { partial: await runPartialQuery(conn, job.partialSql, job.deadline, opts.signal, prepare), rowsScanned: scanned };
       };
       const { partial, rowsScanned } = deps.views !== undefined
         ? await deps.views.withView(job.viewName, snapshot, lease.paths, scan)

@@ -77,6 +77,29 @@ describe('ScanViewPool: pooled scan views keyed by the exact view SELECT', () =>
     expect(pool.stats.bound).toBe(bound + 1);
   });
 
+  it('a repeated partial runs the slot\'s prepared statement; a re-bind, another name or a failure prepares again, and every partial stays exact', async () => {
+    const other = `SELECT region, min(amount) AS lo FROM ${PARTITION_VIEW} GROUP BY region ORDER BY region`;
+    const steps: [readonly string[], string, 'prepare' | 'reuse'][] = [
+      [['EU'], SQL, 'prepare'], [['EU'], SQL, 'reuse'], [['EU'], SQL, 'reuse'],
+      [['EU'], other, 'prepare'], [['EU'], SQL, 'prepare'],
+      // Other files: the view is bound again, and the statement planned over the old one is dropped.
+      [['US'], SQL, 'prepare'], [['US'], SQL, 'reuse'], [['US', 'EU'], SQL, 'prepare'],
+    ];
+    for (const [regions, sql, expected] of steps) {
+      const before = { ...pool.stats };
+      const job = jobFor(regions, sql);
+      expect(await partialOf(pooled, job), `${regions} ${sql}`).toEqual(await partialOf(fresh, job));
+      expect({ prepared: pool.stats.prepared - before.prepared, reused: pool.stats.preparedReused - before.preparedReused }, `${regions} ${sql}`)
+        .toEqual(expected === 'prepare' ? { prepared: 1, reused: 0 } : { prepared: 0, reused: 1 });
+    }
+    // A failing statement closes its slot with the statement: the next job prepares on a fresh one.
+    expect(await pooled(jobFor(['US', 'EU'], `SELECT nope FROM ${PARTITION_VIEW}`)).then(() => undefined, (e: unknown) => e)).toBeInstanceOf(AppError);
+    const before = pool.stats.prepared;
+    const job = jobFor(['US', 'EU'], SQL);
+    expect(await partialOf(pooled, job)).toEqual(await partialOf(fresh, job));
+    expect(pool.stats.prepared).toBe(before + 1);
+  });
+
   it('concurrent jobs each get their own slot and the right answer', async () => {
     const jobs = [['US'], ['EU'], ['APAC'], ['US', 'APAC'], ['EU'], ['US']].map((r) => jobFor(r, SQL));
     const got = await Promise.all(jobs.map((j) => partialOf(pooled, j)));
