@@ -167,6 +167,34 @@ describe('federated reads, embedded (in-process executor)', () => {
     await expect(rig.query('SELECT g, count(*) AS n FROM fed WHERE i > $1 GROUP BY g')).rejects.toMatchObject({ code: 'ERR_BAD_REQUEST' });
   });
 
+  it('a repeated read plans once per table version: a commit adding a partition, a delete emptying one or a table created again under the name plans anew', async () => {
+    const run = async (sql: string): Promise<{ rows: unknown; hit: boolean; strategy: string }> => {
+      const before = rig.engine.federatedPlanHits;
+      const r = await rig.query(sql);
+      return { rows: r.rows, hit: rig.engine.federatedPlanHits === before + 1, strategy: r.strategy };
+    };
+    const exec = (sql: string) => rig.engine.execute({ bucket: BUCKET, sql });
+    const sql = 'SELECT g, count(*) AS n, sum(v) AS s FROM planned GROUP BY g ORDER BY g';
+    await exec('CREATE TABLE planned (g VARCHAR, v BIGINT) PARTITIONED BY (g)');
+    await exec("INSERT INTO planned VALUES ('a', 1), ('b', 2), ('b', 3)");
+    expect(await run(sql)).toEqual({ rows: [['a', '1', '1'], ['b', '2', '5']], hit: false, strategy: 'QUERY_STRATEGY_FEDERATED_AGGREGATE' });
+    expect(await run(sql)).toEqual({ rows: [['a', '1', '1'], ['b', '2', '5']], hit: true, strategy: 'QUERY_STRATEGY_FEDERATED_AGGREGATE' });
+    // A new partition: the plan of the old version would not scan it.
+    await exec("INSERT INTO planned VALUES ('c', 10)");
+    expect(await run(sql)).toEqual({ rows: [['a', '1', '1'], ['b', '2', '5'], ['c', '1', '10']], hit: false, strategy: 'QUERY_STRATEGY_FEDERATED_AGGREGATE' });
+    expect((await run(sql)).hit).toBe(true);
+    // Pruning is part of the plan: the same filter after a write that empties a kept partition.
+    const pruned = "SELECT g, count(*) AS n FROM planned WHERE g IN ('a', 'c') GROUP BY g ORDER BY g";
+    expect((await run(pruned)).rows).toEqual([['a', '1'], ['c', '1']]);
+    await exec("DELETE FROM planned WHERE g = 'c'");
+    expect(await run(pruned)).toEqual({ rows: [['a', '1']], hit: false, strategy: 'QUERY_STRATEGY_FEDERATED_TO_SINGLE' });
+    // Dropped and created again under the name, back at version 0 with other rows.
+    await exec('DROP TABLE planned');
+    await exec('CREATE TABLE planned (g VARCHAR, v BIGINT) PARTITIONED BY (g)');
+    await exec("INSERT INTO planned VALUES ('x', 7), ('y', 8)");
+    expect(await run(sql)).toEqual({ rows: [['x', '1', '7'], ['y', '1', '8']], hit: false, strategy: 'QUERY_STRATEGY_FEDERATED_AGGREGATE' });
+  });
+
   it('property: generated queries equal DuckDB and get the expected strategy', async () => {
     await fc.assert(fc.asyncProperty(federatedQueryArb, (q) => checkAgainstReference(rig, q)), { numRuns: 60, seed: 5005, endOnFailure: true });
   }, 240_000);

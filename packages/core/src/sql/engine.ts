@@ -166,6 +166,11 @@ export class Engine {
     return this.#statements.analyse(opts.sql, paramCount);
   }
 
+  /** Federated reads answered with a plan planned before for the same snapshot and text (tests read it). */
+  get federatedPlanHits(): number {
+    return this.#federated.plans.hits;
+  }
+
   /** The pipeline scanner loop over this engine's buckets (compactor role; K3_PIPELINE_* settings). */
   pipelineScanner(opts: Pick<PipelineScannerOptions, 'lease' | 'onScan' | 'onError'>): PipelineScanner {
     return new PipelineScanner({ pipelines: this.pipelines, stores: this.#deps.stores, intervalMs: this.#deps.config.K3_PIPELINE_SCAN_INTERVAL, ...opts });

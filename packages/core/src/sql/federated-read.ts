@@ -27,6 +27,7 @@ import { resultLimits } from './result-limits.ts';
 import type { BucketStores } from '../object-store/store-factory.ts';
 import { planFederated, serializeSelect, type FederatedPlan, type SelectStatement } from '../plan/index.ts';
 import { compactIntegerInLists, plainFieldTypes } from '../plan/in-list-subquery.ts';
+import { PlanCache } from '../plan/plan-cache.ts';
 import type { AnalysedStatement } from './analysed-statement.ts';
 import type { BoundReadPool } from './bound-read-pool.ts';
 import { executeRead, queryResult } from './execute-read.ts';
@@ -65,8 +66,16 @@ export interface FederatedReadRequest {
 /** Only plain queries: EXPLAIN, DESCRIBE, SUMMARIZE, PRAGMA, CALL … keep the single-node path. */
 const QUERY_STARTS = ['SELECT', 'FROM', 'WITH'] as const;
 
+/** What `#plan` hands on: the plan, and the text to run on one node (`req.sql`, its long IN lists compacted). */
+interface Planned {
+  readonly plan: FederatedPlan;
+  readonly sql: string;
+}
+
 export class FederatedReader {
   readonly #deps: FederatedReadDeps;
+  /** Plans by snapshot (identity) and statement text: a repeated read plans once per table version. */
+  readonly plans = new PlanCache<PinnedTable['snapshot'], Planned>();
 
   constructor(deps: FederatedReadDeps) {
     this.#deps = deps;
@@ -124,13 +133,18 @@ export class FederatedReader {
     if (ast === undefined || name === undefined) return undefined;
     const pinned = await req.tables.tryPin(name);
     if (pinned === undefined) return undefined;
+    const cacheable = (req.params ?? []).length === 0;
+    const cached = cacheable ? this.plans.get(pinned.snapshot, req.sql) : undefined;
+    if (cached !== undefined) return { pinned, ...cached };
     const { config } = this.#deps;
     try {
       const plan = await planFederated(pinned.snapshot, req.sql, req.conn, {
         minPartitions: config.K3_FEDERATE_MIN_PARTITIONS,
         minBytes: config.K3_FEDERATE_MIN_BYTES,
       }, req.params ?? [], ast);
-      return { pinned, plan, sql: compactIntegerInLists(req.sql, ast[0]!, plainFieldTypes(pinned.snapshot.schema.fields)) ?? req.sql };
+      const planned = { plan, sql: compactIntegerInLists(req.sql, ast[0]!, plainFieldTypes(pinned.snapshot.schema.fields)) ?? req.sql };
+      if (cacheable) this.plans.set(pinned.snapshot, req.sql, planned);
+      return { pinned, ...planned };
     } catch {
       // The planner refuses shapes it cannot reason about; one node answers those exactly.
       return undefined;
