@@ -6,35 +6,65 @@
  * snapshot stays the same. The snapshot is the key's other half by identity: the snapshot cache
  * hands out the same object exactly while the table's newest commit is the same object
  * (catalog/snapshot-cache.ts), so a commit, a drain or a table dropped and created again means
- * another object and a miss, and the plans of a snapshot nobody holds any more go with it (a
- * WeakMap). Statements with parameters are not kept (their values are planned as constants).
- * Bounded per snapshot: the least recently used plan out past `maxPerSnapshot`.
+ * another object and a miss. Each snapshot object gets a number never given to another one (a
+ * WeakMap, so the cache does not keep snapshots alive); entries are keyed by that number and the text.
+ * Statements with parameters are not kept by the caller (their values are planned as constants).
+ *
+ * Bounded: at most `maxEntries` plans and `maxWeight` in total of `weigh(plan)` (the caller weighs a
+ * plan by the files it lists, which a plan of an old snapshot keeps alive), least recently used out;
+ * a plan heavier than the bound is not kept.
  */
 export class PlanCache<S extends object, P> {
-  readonly #bySnapshot = new WeakMap<S, Map<string, P>>();
-  readonly #maxPerSnapshot: number;
+  readonly #ids = new WeakMap<S, number>();
+  #nextId = 0;
+  readonly #entries = new Map<string, { readonly plan: P; readonly weight: number }>();
+  readonly #weigh: (plan: P) => number;
+  readonly #maxEntries: number;
+  readonly #maxWeight: number;
+  #weight = 0;
   /** Lookups that found a plan (tests assert the second run of a statement plans nothing). */
   hits = 0;
 
-  constructor(maxPerSnapshot = 64) {
-    this.#maxPerSnapshot = maxPerSnapshot;
+  constructor(weigh: (plan: P) => number, maxEntries = 256, maxWeight = 200_000) {
+    this.#weigh = weigh;
+    this.#maxEntries = maxEntries;
+    this.#maxWeight = maxWeight;
   }
 
   get(snapshot: S, sql: string): P | undefined {
-    const plans = this.#bySnapshot.get(snapshot);
-    const hit = plans?.get(sql);
+    const id = this.#ids.get(snapshot);
+    if (id === undefined) return undefined;
+    const key = `${id}\0${sql}`;
+    const hit = this.#entries.get(key);
     if (hit === undefined) return undefined;
-    plans!.delete(sql);
-    plans!.set(sql, hit);
+    this.#entries.delete(key);
+    this.#entries.set(key, hit);
     this.hits++;
-    return hit;
+    return hit.plan;
   }
 
   set(snapshot: S, sql: string, plan: P): void {
-    let plans = this.#bySnapshot.get(snapshot);
-    if (plans === undefined) this.#bySnapshot.set(snapshot, (plans = new Map()));
-    plans.delete(sql);
-    plans.set(sql, plan);
-    while (plans.size > this.#maxPerSnapshot) plans.delete(plans.keys().next().value!);
+    const weight = Math.max(1, this.#weigh(plan));
+    if (weight > this.#maxWeight) return;
+    let id = this.#ids.get(snapshot);
+    if (id === undefined) this.#ids.set(snapshot, (id = this.#nextId++));
+    const key = `${id}\0${sql}`;
+    const old = this.#entries.get(key);
+    if (old !== undefined) {
+      this.#entries.delete(key);
+      this.#weight -= old.weight;
+    }
+    this.#entries.set(key, { plan, weight });
+    this.#weight += weight;
+    while (this.#entries.size > this.#maxEntries || this.#weight > this.#maxWeight) {
+      const [oldest, entry] = this.#entries.entries().next().value!;
+      this.#entries.delete(oldest);
+      this.#weight -= entry.weight;
+    }
+  }
+
+  /** Plans kept now (tests). */
+  get size(): number {
+    return this.#entries.size;
   }
 }

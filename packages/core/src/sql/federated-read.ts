@@ -75,7 +75,7 @@ interface Planned {
 export class FederatedReader {
   readonly #deps: FederatedReadDeps;
   /** Plans by snapshot (identity) and statement text: a repeated read plans once per table version. */
-  readonly plans = new PlanCache<PinnedTable['snapshot'], Planned>();
+  readonly plans = new PlanCache<PinnedTable['snapshot'], Planned>((p) => p.plan.files.length);
 
   constructor(deps: FederatedReadDeps) {
     this.#deps = deps;
