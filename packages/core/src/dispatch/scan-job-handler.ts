@@ -5,8 +5,9 @@
  *
  * Steps: files → local paths (FileCache lease, pinned until the scan ends) → a TEMP view named
  * `job.viewName` on a fresh connection, or on a pooled one that already holds exactly that view
- * and, for a repeated partial SQL, its prepared statement (scan-view-pool.ts; the worker's) (bindSnapshot: partition columns as typed constants from the
- * Delta strings) → partial SQL under the job's deadline → Arrow IPC. Results above
+ * and, for a repeated partial SQL, its prepared statement (scan-view-pool.ts; the worker's)
+ * (bindSnapshot: partition columns as typed constants from the Delta strings) → partial SQL under
+ * the job's deadline → Arrow IPC. Results above
  * `inlineMaxBytes` are written to `_k3/results/<queryId>/<jobIndex>.arrow` in the job's bucket and
  * referenced; the coordinator deletes them after merging. The handler does not log (pure core).
  */
