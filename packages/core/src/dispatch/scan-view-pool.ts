@@ -12,22 +12,26 @@
  * sees another bucket's or table's view. A slot whose job failed or was interrupted is closed,
  * not pooled.
  *
- * A slot also keeps the prepared statement of the last SQL run over its view (`prepare`): a repeated
- * query's partial skips DuckDB's parse, bind and plan (≈ 1.2 ms for a GROUP BY over 8 Parquet files,
- * hot-path.md "Round 19"). It lives exactly as long as the view it was planned against: a re-bind,
- * a different name or a closed slot destroys it first.
+ * A slot also keeps the prepared statement of the last SQL run over its view (`prepare`, the shared
+ * exec/prepared-statement-lru.ts with room for one): a repeated query's partial skips DuckDB's parse,
+ * bind and plan (≈ 1.2 ms for a GROUP BY over 8 Parquet files, hot-path.md "Round 19"). It lives
+ * exactly as long as the view it was planned against: a re-bind, a different name or a closed slot
+ * destroys it first.
  */
 import type { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import { mapDuckDBError, snapshotSelectSql, type BindableSnapshot, type K3DuckDB } from '../exec/index.ts';
 import { quoteIdentifier } from '../exec/sql-quote.ts';
+import { dropStatements, keepStatement, takeRecentStatement } from '../exec/prepared-statement-lru.ts';
 
 const DEFAULT_MAX_IDLE = 8;
+/** Statements a slot keeps for its view: a worker's repeated query runs one partial per view. */
+const MAX_STATEMENTS_PER_VIEW = 1;
 
 interface Slot {
   readonly conn: DuckDBConnection;
   bound: { readonly name: string; readonly viewSql: string } | undefined;
-  /** The last statement prepared over `bound` (destroyed whenever `bound` changes). */
-  prepared: { readonly sql: string; readonly statement: DuckDBPreparedStatement } | undefined;
+  /** Statements prepared over `bound`, by text (dropped whenever `bound` changes). */
+  readonly statements: Map<string, DuckDBPreparedStatement>;
 }
 
 /** Prepares `sql` on the slot's connection, or hands back the slot's statement for that exact text. */
@@ -58,7 +62,7 @@ export class ScanViewPool {
    * caller); `prepare` gives the slot's prepared statement for a text run over that view before.
    */
   async withView<T>(name: string, snapshot: BindableSnapshot, paths: ReadonlyMap<string, string>, fn: (conn: DuckDBConnection, prepare: PrepareOnView) => Promise<T>): Promise<T> {
-    let slot: Slot = this.#idle.pop() ?? { conn: await this.#db.connect(), bound: undefined, prepared: undefined };
+    let slot: Slot = this.#idle.pop() ?? { conn: await this.#db.connect(), bound: undefined, statements: new Map() };
     let healthy = false;
     try {
       const viewSql = await snapshotSelectSql(slot.conn, snapshot, paths);
@@ -84,25 +88,19 @@ export class ScanViewPool {
   }
 
   async #prepare(slot: Slot, sql: string): Promise<DuckDBPreparedStatement> {
-    if (slot.prepared?.sql === sql) {
+    const hit = takeRecentStatement(slot.statements, sql);
+    if (hit !== undefined) {
       this.stats.preparedReused++;
-      return slot.prepared.statement;
+      return hit;
     }
-    this.#forget(slot);
     const statement = await slot.conn.prepare(sql); // its error is the caller's to map (runPartialQuery)
     this.stats.prepared++;
-    slot.prepared = { sql, statement };
+    keepStatement(slot.statements, sql, statement, MAX_STATEMENTS_PER_VIEW);
     return statement;
   }
 
-  /** Destroys the slot's prepared statement (its view is about to change, or the slot to close). */
-  #forget(slot: Slot): void {
-    slot.prepared?.statement.destroySync();
-    slot.prepared = undefined;
-  }
-
   #close(slot: Slot): void {
-    this.#forget(slot);
+    dropStatements(slot.statements);
     slot.conn.closeSync();
   }
 
@@ -113,7 +111,7 @@ export class ScanViewPool {
     }
     const previous = slot.bound;
     slot.bound = undefined;
-    this.#forget(slot);
+    dropStatements(slot.statements);
     try {
       if (previous !== undefined && previous.name !== name) await slot.conn.run(`DROP VIEW IF EXISTS ${quoteIdentifier(previous.name)}`);
       await slot.conn.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdentifier(name)} AS ${viewSql}`);

@@ -1,7 +1,8 @@
 /**
  * The prepared statements one pooled DuckDB connection keeps, most recently used last (a Map's
  * insertion order): a hit moves to the end, a new statement past `max` destroys the oldest. Used by
- * the point-lookup pool (wal/point-lookup.ts) and the bound-read pool (sql/bound-read-pool.ts).
+ * the point-lookup pool (wal/point-lookup.ts), the bound-read pool (sql/bound-read-pool.ts) and the
+ * worker's scan-view pool (dispatch/scan-view-pool.ts).
  */
 import type { DuckDBPreparedStatement } from '@duckdb/node-api';
 
@@ -22,4 +23,10 @@ export function keepStatement(statements: Map<string, DuckDBPreparedStatement>, 
     old.destroySync();
     statements.delete(oldest);
   }
+}
+
+/** Destroys every statement kept (their connection's view is about to change, or the connection to close). */
+export function dropStatements(statements: Map<string, DuckDBPreparedStatement>): void {
+  for (const stmt of statements.values()) stmt.destroySync();
+  statements.clear();
 }

@@ -20,7 +20,7 @@
 import type { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import { encodeBounded, mapDuckDBError, snapshotSelectSql, type BindableSnapshot, type EncodedResult, type K3DuckDB, type ResultLimits } from '../exec/index.ts';
 import { quoteIdentifier } from '../exec/sql-quote.ts';
-import { keepStatement, takeRecentStatement } from '../exec/prepared-statement-lru.ts';
+import { dropStatements, keepStatement, takeRecentStatement } from '../exec/prepared-statement-lru.ts';
 import { assertParametersGiven, assertReadable } from './classify-statement.ts';
 
 const MAX_IDLE_SLOTS = 4;
@@ -111,7 +111,7 @@ export class BoundReadPool {
     }
     const previous = slot.bound;
     slot.bound = undefined;
-    dropStatements(slot);
+    dropStatements(slot.statements);
     try {
       if (previous !== undefined && previous.name !== name) await slot.conn.run(`DROP VIEW IF EXISTS ${quoteIdentifier(previous.name)}`);
       await slot.conn.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdentifier(name)} AS ${viewSql}`);
@@ -159,12 +159,7 @@ export class BoundReadPool {
   }
 }
 
-function dropStatements(slot: Slot): void {
-  for (const stmt of slot.statements.values()) stmt.destroySync();
-  slot.statements.clear();
-}
-
 function closeSlot(slot: Slot): void {
-  dropStatements(slot);
+  dropStatements(slot.statements);
   slot.conn.closeSync();
 }
