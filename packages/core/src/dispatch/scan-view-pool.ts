@@ -12,6 +12,12 @@
  * sees another bucket's or table's view. A slot whose job failed or was interrupted is closed,
  * not pooled.
  *
+ * Up to `maxIdle` slots stay open, each with its own view: a job takes the slot that holds its
+ * exact view, else a fresh connection while there is room (so a query's other jobs, over other
+ * files, find theirs when they land on this worker next), else the least recently used slot is
+ * re-bound. A one-job-at-a-time worker of a 2-job query keeps both views (it re-bound on every
+ * other job while one slot was reused for everything, hot-path.md "Round 20").
+ *
  * A slot also keeps the prepared statement of the last SQL run over its view (`prepare`, the shared
  * exec/prepared-statement-lru.ts with room for one): a repeated query's partial skips DuckDB's parse,
  * bind and plan (≈ 1.2 ms for a GROUP BY over 8 Parquet files, hot-path.md "Round 19"). It lives
@@ -62,15 +68,11 @@ export class ScanViewPool {
    * caller); `prepare` gives the slot's prepared statement for a text run over that view before.
    */
   async withView<T>(name: string, snapshot: BindableSnapshot, paths: ReadonlyMap<string, string>, fn: (conn: DuckDBConnection, prepare: PrepareOnView) => Promise<T>): Promise<T> {
-    let slot: Slot = this.#idle.pop() ?? { conn: await this.#db.connect(), bound: undefined, statements: new Map() };
+    let slot: Slot = this.#idle.pop() ?? await this.#open();
     let healthy = false;
     try {
       const viewSql = await snapshotSelectSql(slot.conn, snapshot, paths);
-      if (slot.bound?.name !== name || slot.bound.viewSql !== viewSql) {
-        // Another idle slot may hold exactly this view: take it and keep this one idle.
-        const i = this.#idle.findIndex((s) => s.bound?.name === name && s.bound.viewSql === viewSql);
-        if (i >= 0) [slot, this.#idle[i]] = [this.#idle[i]!, slot];
-      }
+      if (!holds(slot, name, viewSql)) slot = await this.#slotFor(slot, name, viewSql);
       await this.#bind(slot, name, viewSql);
       const bound = slot;
       const out = await fn(bound.conn, (sql) => this.#prepare(bound, sql));
@@ -79,6 +81,35 @@ export class ScanViewPool {
     } finally {
       this.#checkin(slot, healthy);
     }
+  }
+
+  /**
+   * The slot to bind `name` AS `viewSql` on, given `taken` (the most recent idle slot, holding another
+   * view): an idle slot already holding it; else, while the pool has room, a fresh connection, so the
+   * other views stay bound for their next jobs (a query's jobs over different files land on the same
+   * worker one after the other); else the least recently used slot, re-bound. The slot not used goes
+   * back idle.
+   */
+  async #slotFor(taken: Slot, name: string, viewSql: string): Promise<Slot> {
+    const i = this.#idle.findIndex((s) => holds(s, name, viewSql));
+    if (i >= 0) {
+      const [hit] = this.#idle.splice(i, 1, taken);
+      return hit!;
+    }
+    if (taken.bound === undefined) return taken;
+    if (this.#idle.length + 1 < this.#maxIdle) {
+      const fresh = await this.#open();
+      this.#idle.push(taken);
+      return fresh;
+    }
+    const oldest = this.#idle.shift();
+    if (oldest === undefined) return taken;
+    this.#idle.push(taken);
+    return oldest;
+  }
+
+  async #open(): Promise<Slot> {
+    return { conn: await this.#db.connect(), bound: undefined, statements: new Map() };
   }
 
   /** Closes every pooled connection (worker shutdown, tests). */
@@ -105,7 +136,7 @@ export class ScanViewPool {
   }
 
   async #bind(slot: Slot, name: string, viewSql: string): Promise<void> {
-    if (slot.bound?.name === name && slot.bound.viewSql === viewSql) {
+    if (holds(slot, name, viewSql)) {
       this.stats.reused++;
       return;
     }
@@ -123,10 +154,16 @@ export class ScanViewPool {
   }
 
   #checkin(slot: Slot, healthy: boolean): void {
-    if (!healthy || this.#closed || this.#idle.length >= this.#maxIdle) {
+    if (!healthy || this.#closed) {
       this.#close(slot);
       return;
     }
+    // Most recent last; a full pool closes its least recently used slot.
     this.#idle.push(slot);
+    while (this.#idle.length > this.#maxIdle) this.#close(this.#idle.shift()!);
   }
+}
+
+function holds(slot: Slot, name: string, viewSql: string): boolean {
+  return slot.bound?.name === name && slot.bound.viewSql === viewSql;
 }

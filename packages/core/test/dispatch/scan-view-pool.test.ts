@@ -53,9 +53,31 @@ describe('ScanViewPool: pooled scan views keyed by the exact view SELECT', () =>
       const list = regions.map((r) => `'${r}'`).join(', ');
       expect(got, regions.join(',')).toEqual(canonical(await table.reference(`SELECT region, count(*) AS n, sum(amount) AS s, max(day) AS d FROM contracts WHERE region IN (${list}) GROUP BY region ORDER BY region`)));
     }
-    // Sequential jobs share one slot: US bind, US reuse, EU bind, US+EU bind, reuse, all bind, US bind.
+    // A pool of two: US bind, US reuse, EU bind (a second slot), US+EU bind (the least recently used,
+    // US), reuse, all bind (EU's slot), US bind.
     expect(pool.stats.reused - before.reused).toBe(2);
     expect(pool.stats.bound - before.bound).toBe(5);
+  });
+
+  it('a query\'s two jobs landing on one worker in turn keep a view each; a third file list re-binds the least recently used', async () => {
+    const own = new ScanViewPool(table.db, 2);
+    const handler = createScanJobHandler({ stores: table.stores, db: table.db, cache: table.cache, inlineMaxBytes: 1024 * 1024, views: own });
+    try {
+      const steps: [readonly string[], 'bind' | 'reuse'][] = [
+        [['US'], 'bind'], [['EU'], 'bind'], [['US'], 'reuse'], [['EU'], 'reuse'], [['US'], 'reuse'], [['EU'], 'reuse'],
+        // Full: APAC takes US's slot (least recently used); EU kept its view, US binds again.
+        [['APAC'], 'bind'], [['EU'], 'reuse'], [['US'], 'bind'], [['EU'], 'reuse'],
+      ];
+      for (const [i, [regions, expected]] of steps.entries()) {
+        const before = { ...own.stats };
+        const job = jobFor(regions, SQL);
+        expect(await partialOf(handler, job), `step ${i} ${regions}`).toEqual(await partialOf(fresh, job));
+        expect({ bound: own.stats.bound - before.bound, reused: own.stats.reused - before.reused, preparedReused: own.stats.preparedReused - before.preparedReused }, `step ${i} ${regions}`)
+          .toEqual(expected === 'bind' ? { bound: 1, reused: 0, preparedReused: 0 } : { bound: 0, reused: 1, preparedReused: 1 });
+      }
+    } finally {
+      own.close();
+    }
   });
 
   it('a view of another name replaces the slot\'s view (one view per slot), and the old name is gone', async () => {
