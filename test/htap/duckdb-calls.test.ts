@@ -230,7 +230,7 @@ describe('DuckDB calls of a keyed INSERT whose key lies inside a Delta file (wip
 });
 
 describe('DuckDB calls after a fan-out (wip/cluster13)', () => {
-  it('a federated aggregate: the merged rows ride in the FINAL statement — no TEMP table, no INSERT', async () => {
+  it('a federated aggregate: the merged rows ride in the FINAL statement — no TEMP table, no INSERT; a FINAL that only picks and sorts columns runs no statement', async () => {
     let fed!: DuckDBCalls;
     const f = await createHarness({ K3_FEDERATE_MIN_BYTES: '0', K3_FEDERATE_MIN_PARTITIONS: '2' }, {
       wrapDb: (db) => {
@@ -242,17 +242,31 @@ describe('DuckDB calls after a fan-out (wip/cluster13)', () => {
     try {
       await f.ddl('CREATE TABLE sales (id BIGINT, region VARCHAR, amount DOUBLE) PARTITIONED BY (region)');
       await f.write("INSERT INTO sales SELECT i, ['UK', 'EU', 'US'][i % 3 + 1], i / 10 FROM range(0, 300) AS t(i)");
-      const sql = 'SELECT region, count(*) AS n, sum(amount) AS s FROM sales GROUP BY region ORDER BY region';
-      await f.engine.execute({ bucket: f.bucket, sql });
+      // An expression over the merged columns: DuckDB runs the FINAL, the rows inlined as a CTE.
+      const computed = 'SELECT region, count(*) AS n, sum(amount) * 2 AS s2 FROM sales GROUP BY region ORDER BY region';
+      await f.engine.execute({ bucket: f.bucket, sql: computed });
       fed.reset();
-      const r = await f.engine.execute({ bucket: f.bucket, sql });
+      const r = await f.engine.execute({ bucket: f.bucket, sql: computed });
       if (!('query' in r)) throw new Error('expected a query result');
       expect(r.query.strategy).toBe('QUERY_STRATEGY_FEDERATED_AGGREGATE');
-      expect(wireRows(r.query).map((row) => [row[0], String(row[1])])).toEqual([['EU', '100'], ['UK', '100'], ['US', '100']]);
+      expect(wireRows(r.query).map((row) => [row[0], String(row[1]), Math.round(Number(row[2]))])).toEqual([['EU', '100', 2990], ['UK', '100', 2970], ['US', '100', 3010]]);
       const merged = fed.calls.filter((c) => c.includes('__k3_merged'));
       // Was 3: CREATE OR REPLACE TEMP TABLE, INSERT … VALUES, then the FINAL statement over the table.
       expect(merged).toHaveLength(1);
       expect(merged[0]!).toMatch(/^stream: WITH "__k3_merged" AS \(SELECT \* FROM \(VALUES /);
+
+      // Only picking and sorting merged columns (plan/plain-final.ts): answered without a statement.
+      const plain = 'SELECT region, count(*) AS n, sum(amount) AS s FROM sales GROUP BY region ORDER BY s DESC';
+      await f.engine.execute({ bucket: f.bucket, sql: plain });
+      fed.reset();
+      const before = f.engine.federatedPlainFinals;
+      const p = await f.engine.execute({ bucket: f.bucket, sql: plain });
+      if (!('query' in p)) throw new Error('expected a query result');
+      expect(p.query.strategy).toBe('QUERY_STRATEGY_FEDERATED_AGGREGATE');
+      expect(p.query.columns.map((c) => [c.name, c.type])).toEqual([['region', 'VARCHAR'], ['n', 'BIGINT'], ['s', 'DOUBLE']]);
+      expect(wireRows(p.query).map((row) => [row[0], String(row[1]), Math.round(Number(row[2]))])).toEqual([['US', '100', 1505], ['EU', '100', 1495], ['UK', '100', 1485]]);
+      expect(f.engine.federatedPlainFinals).toBe(before + 1);
+      expect(fed.calls.filter((c) => c.includes('__k3_merged'))).toEqual([]);
     } finally {
       await f.close();
     }

@@ -4,6 +4,7 @@
  *
  *   toScanJobs → ScanExecutor (in-process or BullMQ) → collectPartials (validate, decode Arrow,
  *   delete spilled results) → reduce (aggregates: group reducer; scans: concatenate) →
+ *   the answer itself when the FINAL only picks and sorts columns (plan/plain-final.ts), else
  *   MERGED_RELATION | SCAN_RELATION as a CTE of the returned FINAL SQL (up to 500 rows:
  *   withRelationCte), else loadRelation(conn, …) as a TEMP table and the plan's FINAL SQL as is
  *
@@ -13,7 +14,8 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { AppError } from '../errors/index.ts';
-import { loadRelation, withRelationCte, type FederatedPlan } from '../plan/index.ts';
+import { answerPlainFinal, loadRelation, withRelationCte, type FederatedPlan } from '../plan/index.ts';
+import type { EncodedResult } from '../exec/result-encoding.ts';
 import { createGroupReducer, type ColumnSpec, type ReduceValue } from '../reduce/index.ts';
 import type { BucketStores } from '../object-store/store-factory.ts';
 import { collectPartials, type ScanStats } from './collect-partials.ts';
@@ -31,6 +33,8 @@ export interface FederatedRunResult {
   readonly stats: ScanStats;
   /** The statement to run on `conn` for the answer: the plan's FINAL SQL, its relation inlined when small. */
   readonly finalSql: string;
+  /** The answer itself when the FINAL only picks and sorts columns of types JavaScript answers exactly (plan/plain-final.ts): nothing to run. */
+  readonly answered?: EncodedResult;
 }
 
 export async function runFederatedPlan(conn: DuckDBConnection, plan: FederatedPlan, ctx: FederatedRunContext): Promise<FederatedRunResult> {
@@ -48,6 +52,8 @@ export async function runFederatedPlan(conn: DuckDBConnection, plan: FederatedPl
   } else {
     relation = { name: plan.relations.rows, columns: partials[0]?.columns ?? [], rows: partials.flatMap((p) => p.rows) };
   }
+  const answered = plan.plainFinal !== undefined ? answerPlainFinal(plan.plainFinal, relation.columns, relation.rows) : undefined;
+  if (answered !== undefined) return { stats, finalSql: plan.finalSql, answered };
   const inlined = withRelationCte(plan.finalSql, relation.name, relation.columns, relation.rows);
   if (inlined !== undefined) return { stats, finalSql: inlined };
   await loadRelation(conn, relation.name, relation.columns, relation.rows);

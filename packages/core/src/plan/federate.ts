@@ -23,6 +23,7 @@ import type { StructType } from '../delta/schema.ts';
 import type { ActiveFile } from '../delta/snapshot.ts';
 import { AppError } from '../errors/index.ts';
 import type { MergeSpec } from '../reduce/index.ts';
+import { plainFinalOf, type PlainFinal } from './plain-final.ts';
 import { pruneFiles, type PruneResult } from './prune.ts';
 import { isUnsplittable, readShape } from './query-shape.ts';
 import { containsClass } from './ast-walk.ts';
@@ -67,6 +68,8 @@ export interface FederatedPlan {
   readonly topK: SplitScanPlan['topK'];
   /** Runs over MERGED_RELATION (aggregate) or SCAN_RELATION (scan). */
   readonly finalSql: string | undefined;
+  /** The FINAL when it only picks and sorts relation columns: answered without DuckDB when its types allow (plain-final.ts). */
+  readonly plainFinal?: PlainFinal;
   readonly relations: { readonly partition: string; readonly merged: string; readonly rows: string };
 }
 
@@ -125,6 +128,7 @@ export async function planFederated(snapshot: FederatableSnapshot, sql: string, 
 
   const partialSql = await deserializeSelect(conn, split.partial);
   const finalSql = await deserializeSelect(conn, split.final);
+  const plainFinal = plainFinalOf(split.final, split.kind === 'aggregate' ? MERGED_RELATION : SCAN_RELATION);
   const jobs = pruned.groups.map((g) => ({ partitionValues: g.values, files: g.files, partialSql }));
   return {
     ...base,
@@ -134,5 +138,6 @@ export async function planFederated(snapshot: FederatableSnapshot, sql: string, 
     merge: split.kind === 'aggregate' ? split.merge : undefined,
     topK: split.kind === 'scan' ? split.topK : undefined,
     finalSql,
+    ...(plainFinal !== undefined ? { plainFinal } : {}),
   };
 }

@@ -7,5 +7,6 @@ export { splitScan, SCAN_RELATION, type SplitScanPlan, type ScanContext } from '
 export { pruneFiles, conjuncts, type PruneResult, type PartitionGroup, type PrunableSnapshot } from './prune.ts';
 export { planFederated, type FederatedPlan, type FederatedJob, type FederateThresholds, type FederatableSnapshot } from './federate.ts';
 export { toReduceValue, typedLiteral, loadRelation, withRelationCte } from './merged-relation.ts';
+export { answerPlainFinal, MAX_PLAIN_ROWS, plainFinalOf, type PlainFinal } from './plain-final.ts';
 export { outputName, outputNames } from './output-names.ts';
 export { substituteParameters, type PlanParam } from './bind-parameters.ts';

@@ -171,6 +171,11 @@ export class Engine {
     return this.#federated.plans.hits;
   }
 
+  /** Fan-outs whose FINAL only picked and sorted columns and was answered without DuckDB (tests read it). */
+  get federatedPlainFinals(): number {
+    return this.#federated.plainFinals;
+  }
+
   /** The pipeline scanner loop over this engine's buckets (compactor role; K3_PIPELINE_* settings). */
   pipelineScanner(opts: Pick<PipelineScannerOptions, 'lease' | 'onScan' | 'onError'>): PipelineScanner {
     return new PipelineScanner({ pipelines: this.pipelines, stores: this.#deps.stores, intervalMs: this.#deps.config.K3_PIPELINE_SCAN_INTERVAL, ...opts });

@@ -115,11 +115,13 @@ export async function createScanTable(opts: { rowsPerFile?: number; filesPerRegi
         const plan = await planFederated(snapshot, sql, c, { minPartitions: 1, minBytes: 0 });
         if (plan.finalSql === undefined) throw new Error(`not federated: ${plan.strategy} ${plan.strategyReason ?? ''}`);
         const deadline = o.deadline ?? Date.now() + 60_000;
-        const { stats, finalSql } = await runFederatedPlan(c, plan, {
+        const { stats, finalSql, answered } = await runFederatedPlan(c, plan, {
           executor, stores: o.stores ?? stores, queryId: o.queryId ?? `q${process.pid}x${queries++}x${Date.now()}`, bucket: BUCKET,
           tableRoot: TABLE_ROOT, schema: SCHEMA, partitionColumns: ['region'], deadline, ...(o.signal !== undefined ? { signal: o.signal } : {}),
         });
-        return { result: await read(c, finalSql), plan, stats };
+        // A plain FINAL comes answered (plan/plain-final.ts): its domain values are the reducer's for its types.
+        const result = answered !== undefined ? { columns: answered.columns, rows: answered.rows as ReduceValue[][] } : await read(c, finalSql);
+        return { result, plan, stats };
       } finally {
         c.closeSync();
       }
