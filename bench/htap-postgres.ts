@@ -15,7 +15,8 @@ const BIN = '/usr/lib/postgresql/15/bin';
 export interface Postgres {
   psql(sql: string): string;
   /** Runs `script` `transactions` times on one connection; per-transaction latencies in ms. */
-  pgbench(script: string, transactions: number): number[];
+  /** Per-transaction latencies (ms) of one client running `script` `transactions` times; `defines` are pgbench -D variables (they persist across the client's transactions). */
+  pgbench(script: string, transactions: number, defines?: Readonly<Record<string, string | number>>): number[];
   /** Runs `script` on `clients` connections for `seconds`; every transaction's latency in ms. */
   pgbenchTimed(script: string, clients: number, seconds: number): number[];
   stop(): void;
@@ -57,12 +58,13 @@ export async function startPostgres(): Promise<Postgres | undefined> {
     psql(sql) {
       return run('psql', [...conn, '-qAt', '-v', 'ON_ERROR_STOP=1', '-f', '-'], sql);
     },
-    pgbench(script, transactions) {
+    pgbench(script, transactions, defines = {}) {
       const file = path.join(dir, `script-${Date.now()}.sql`);
       writeFileSync(file, script);
       if (uid !== undefined && gid !== undefined) chownSync(file, uid, gid);
       const prefix = `log-${Date.now()}`;
-      run('pgbench', [...conn, '-n', '-c', '1', '-t', String(transactions), '-f', file, '-l', `--log-prefix=${path.join(dir, prefix)}`, 'postgres']);
+      const vars = Object.entries(defines).flatMap(([k, v]) => ['-D', `${k}=${v}`]);
+      run('pgbench', [...conn, '-n', '-c', '1', '-t', String(transactions), ...vars, '-f', file, '-l', `--log-prefix=${path.join(dir, prefix)}`, 'postgres']);
       const log = readdirSync(dir).find((f) => f.startsWith(prefix));
       if (log === undefined) throw new Error('pgbench wrote no log');
       // Log line: client_id transaction_no latency_us script_no epoch_s epoch_us
