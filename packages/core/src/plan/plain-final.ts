@@ -19,8 +19,9 @@
  * values: plan/merged-relation.ts). Otherwise undefined, and DuckDB runs the FINAL. The order is
  * DuckDB's with the server's fixed defaults (SET is refused, so nobody changes them): ascending unless
  * DESC, NULLs last unless NULLS FIRST, values by reduce/value.ts `compareValues` (NaN above every
- * number, -0 = 0, strings by code point = UTF-8 bytes, false < true) — the top-k merge's comparator. Rows equal on every key stay in the
- * reducer's order; DuckDB's sort promises no order among them either.
+ * number, -0 = 0, strings by code point = UTF-8 bytes, false < true) — the top-k merge's comparator.
+ * Rows equal on every key stay in the reducer's order; DuckDB's sort promises no order among them
+ * either.
  */
 import type { EncodedResult } from '../exec/result-encoding.ts';
 import { rowComparator, type ColumnSpec, type ReduceValue } from '../reduce/index.ts';
@@ -65,9 +66,11 @@ export function plainFinalOf(final: SelectStatement, relation: string): PlainFin
         const x = o.expression;
         if (x.class !== 'COLUMN_REF' || x.column_names.length !== 1) return undefined;
         const name = x.column_names[0]!;
-        // DuckDB resolves an ORDER BY name to the output column first, then to the relation's.
-        const output = columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
-        orders.push({ source: output?.source ?? name, descending: o.type === 'DESCENDING', nullsFirst: o.null_order === 'NULLS FIRST' });
+        // DuckDB resolves an ORDER BY name to the output column first, then to the relation's; a name
+        // two output columns share is DuckDB's to resolve.
+        const outputs = columns.filter((c) => c.name.toLowerCase() === name.toLowerCase());
+        if (outputs.length > 1) return undefined;
+        orders.push({ source: outputs[0]?.source ?? name, descending: o.type === 'DESCENDING', nullsFirst: o.null_order === 'NULLS FIRST' });
       }
     } else if (m.type === 'LIMIT_MODIFIER' && !seenLimit) {
       seenLimit = true;
